@@ -1,0 +1,62 @@
+"""Safe file writing: never a half-written file under the target name, never a silent overwrite."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import BinaryIO
+
+from .errors import VQError
+
+
+def atomic_write(path, write: Callable[[BinaryIO], None], *, overwrite: bool = False) -> Path:
+    """Write a file through ``write(fh)`` into a temporary file, then rename it into place.
+
+    The temporary file lives in the target's folder (so the rename is atomic) and is removed
+    if ``write`` raises. An existing target is an error unless ``overwrite`` is true.
+
+    Returns
+    -------
+    pathlib.Path
+        The path written.
+    """
+    path = Path(path)
+    if path.is_dir():
+        raise VQError(f"{path} is a directory; give a file name")
+    if not overwrite and path.exists():
+        raise VQError(f"{path} exists; pass overwrite=True (--force on the command line) to replace it")
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise VQError(f"folder {folder} does not exist")
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            write(fh)
+            fh.flush()
+            os.fsync(fh.fileno())
+        if not overwrite:
+            # Refuse a target that appeared meanwhile, without a window for replacing it.
+            try:
+                os.link(tmp, path)
+            except FileExistsError:
+                raise VQError(f"{path} exists; pass overwrite=True to replace it") from None
+            except OSError:  # file systems without hard links
+                if path.exists():
+                    raise VQError(f"{path} exists; pass overwrite=True to replace it") from None
+                os.replace(tmp, path)
+            else:
+                os.unlink(tmp)
+        else:
+            os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    return path
+
+
+def atomic_write_bytes(path, data: bytes, *, overwrite: bool = False) -> Path:
+    """Write ``data`` to ``path`` atomically (see :func:`atomic_write`)."""
+    return atomic_write(path, lambda fh: fh.write(data), overwrite=overwrite)

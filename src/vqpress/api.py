@@ -1,0 +1,133 @@
+"""The library's front door: fit a codebook to data, and compress data in one call."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._validation import check_choice, check_data, check_n_colors, warn
+from .bitpack import pack_bits
+from .codebook import Codebook
+from .compressed import Compressed
+from .histogram import ScalarHistogram, scalar_histogram
+from .strategies import SCALAR_STRATEGIES
+from .strategies._bins import bin_starts, bin_weights_and_means
+
+__all__ = ["fit", "fit_histogram", "compress", "is_colour"]
+
+#: Strategy names for colour (vector) data.
+COLOUR_STRATEGIES = ("kmeans", "mediancut")
+
+
+def is_colour(data: np.ndarray) -> bool:
+    """Whether an array is a colour image: shape ``(H, W, 3)`` (RGB) or ``(H, W, 4)`` (RGBA)."""
+    return data.ndim == 3 and data.shape[-1] in (3, 4)
+
+
+def fit(data, n_colors: int = 8, strategy: str | None = None, *, random_state: int | None = 0) -> Codebook:
+    """Fit a codebook of ``n_colors`` levels (gray) or colours (RGB/RGBA) to ``data``.
+
+    Every value counts: scalar data is reduced to its exact histogram and the strategy runs
+    on that. Nothing is subsampled.
+
+    Parameters
+    ----------
+    data : array_like
+        A gray image ``(H, W)`` or any array of scalars (integer or float dtype), or a colour
+        image ``(H, W, 3)``/``(H, W, 4)``.
+    n_colors : int, default 8
+        Number of levels, 2..65536 for scalar data (2..256 for colour). Data with fewer
+        distinct values gets one level per value (with a warning); constant data gets a
+        one-level codebook (with a warning).
+    strategy : {"optimal", "kmeans", "quantile", "uniform"} or {"kmeans", "mediancut"}
+        Scalar data: ``"optimal"`` (default; least mean squared error, globally),
+        ``"kmeans"`` (Lloyd from uniform centers, as scikit-learn), ``"quantile"`` (equal
+        counts), ``"uniform"`` (equal widths). Colour data: ``"kmeans"`` (default) or
+        ``"mediancut"`` (fast).
+    random_state : int or None, default 0
+        Seed of the colour k-means start (scalar strategies are deterministic).
+
+    Returns
+    -------
+    Codebook
+
+    Examples
+    --------
+    >>> import vqpress
+    >>> face = vqpress.datasets.face(gray=True)
+    >>> cb = vqpress.fit(face, n_colors=8, strategy="uniform")
+    >>> cb.bin_centers
+    array([ 15.625,  46.875,  78.125, 109.375, 140.625, 171.875, 203.125, 234.375])
+    """
+    arr = check_data(data)
+    if is_colour(arr):
+        strategy = check_choice("kmeans" if strategy is None else strategy, COLOUR_STRATEGIES, name="strategy")
+        n_colors = check_n_colors(n_colors, high=256)
+        return _fit_colour(arr, n_colors, strategy, random_state)
+    strategy = check_choice("optimal" if strategy is None else strategy, tuple(SCALAR_STRATEGIES), name="strategy")
+    n_colors = check_n_colors(n_colors)
+    return fit_histogram(scalar_histogram(arr), n_colors, strategy)
+
+
+def fit_histogram(hist: ScalarHistogram, n_colors: int = 8, strategy: str = "optimal") -> Codebook:
+    """Fit a scalar codebook to a histogram (for example a merged one of many images).
+
+    Parameters
+    ----------
+    hist : ScalarHistogram
+        From :func:`vqpress.histogram.scalar_histogram` or
+        :func:`vqpress.histogram.merge_histograms`.
+    n_colors, strategy
+        As in :func:`fit`.
+
+    Returns
+    -------
+    Codebook
+    """
+    strategy = check_choice(strategy, tuple(SCALAR_STRATEGIES), name="strategy")
+    n_colors = check_n_colors(n_colors)
+    lo, hi = hist.values[0], hist.values[-1]
+    if hist.n_distinct == 1:
+        warn(f"data is constant ({lo:g}); the codebook has a single level")
+        return Codebook([lo], [lo, hi], strategy=strategy, dtype=hist.dtype)
+    if hist.n_distinct < n_colors and strategy in ("kmeans", "optimal"):
+        warn(f"data has only {hist.n_distinct} distinct values; using {hist.n_distinct} levels "
+            f"instead of {n_colors}")
+        n_colors = hist.n_distinct
+    edges = SCALAR_STRATEGIES[strategy](hist, n_colors)
+    _, means = bin_weights_and_means(hist, bin_starts(hist.values, edges))
+    midpoints = (edges[1:] + edges[:-1]) * 0.5
+    centers = np.where(np.isnan(means), midpoints, means)  # an empty (uniform) bin: its midpoint
+    return Codebook(centers, edges, strategy=strategy, dtype=hist.dtype)
+
+
+def _fit_colour(arr: np.ndarray, n_colors: int, strategy: str, random_state) -> Codebook:
+    from .colour import colour_histogram, fit_colours
+
+    colours, counts = colour_histogram(arr.reshape(-1, arr.shape[-1]))
+    centers = fit_colours(colours, counts, n_colors, strategy=strategy, random_state=random_state)
+    return Codebook(centers, None, strategy=strategy, dtype=arr.dtype)
+
+
+def compress(data, n_colors: int = 8, strategy: str | None = None, *, random_state: int | None = 0) -> Compressed:
+    """Quantize ``data`` and pack its codes: fit, encode and bit-pack in one call.
+
+    Parameters
+    ----------
+    data, n_colors, strategy, random_state
+        As in :func:`fit`.
+
+    Returns
+    -------
+    Compressed
+
+    Examples
+    --------
+    >>> import vqpress
+    >>> c = vqpress.compress(vqpress.datasets.face(gray=True), n_colors=8, strategy="kmeans")
+    >>> len(c.payload), c.bits_per_pixel > 3
+    (294912, True)
+    """
+    arr = check_data(data)
+    codebook = fit(arr, n_colors, strategy, random_state=random_state)
+    codes = codebook.encode(arr)
+    return Compressed(codebook, arr.shape, pack_bits(codes, codebook.bits), _codes=codes)

@@ -1,0 +1,234 @@
+"""The codebook: the levels (or colours) an image is quantized to, and the table look-ups
+that turn values into codes and codes back into values.
+
+A :class:`Codebook` is fitted by :func:`vqpress.fit`; it holds no algorithm of its own
+beyond the encode/decode look-ups.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._validation import check_data
+from .errors import VQError
+
+__all__ = ["Codebook", "code_dtype"]
+
+# Integer dtypes small enough that encoding goes through a table indexed by the value itself.
+_LUT_DTYPES = (np.dtype(np.uint8), np.dtype(np.int8), np.dtype(np.uint16), np.dtype(np.int16))
+
+
+def code_dtype(n_colors: int) -> np.dtype:
+    """Smallest unsigned dtype that holds codes ``0 .. n_colors - 1``."""
+    return np.dtype(np.uint8) if n_colors <= 256 else np.dtype(np.uint16)
+
+
+def _cast_levels(levels: np.ndarray, dtype: np.dtype) -> np.ndarray:
+    """Levels in ``dtype``: rounded and clipped to the range of integer dtypes."""
+    dtype = np.dtype(dtype)
+    if dtype.kind in "ui":
+        info = np.iinfo(dtype)
+        return np.clip(np.rint(levels), info.min, info.max).astype(dtype)
+    if dtype.kind == "f":
+        return levels.astype(dtype)
+    raise VQError(f"dtype must be an integer or floating dtype; got {dtype}")
+
+
+class Codebook:
+    """Levels fitted to scalar data, or colours fitted to vector data.
+
+    Parameters
+    ----------
+    centers : array_like of float, shape (n_colors,) or (n_colors, channels)
+        Reconstruction values: for scalar data the mean of each bin's data, increasing; for
+        colour data one colour per row.
+    edges : array_like of float, shape (n_colors + 1,), optional
+        Bin edges of scalar data (``None`` for colour data). A value equal to an inner edge
+        belongs to the upper bin; values outside ``[edges[0], edges[-1]]`` go to the first
+        or last bin.
+    strategy : str
+        Name of the strategy that chose the levels.
+    dtype : numpy.dtype
+        Dtype of the fitted data: :meth:`decode` returns this dtype by default.
+
+    Attributes
+    ----------
+    n_colors : int
+        Number of levels (colours).
+    bits : int
+        Bits per code for fixed-width packing: ``ceil(log2(n_colors))``, at least 1.
+    bin_centers : ndarray of float64, shape (n_colors,)
+        Midpoints of the edges (scikit-learn's display convention; scalar data only).
+    channels : int
+        0 for scalar data, else the number of channels of each colour.
+
+    Examples
+    --------
+    >>> import numpy as np, vqpress
+    >>> cb = vqpress.fit(np.array([0, 1, 2, 10, 11, 12], dtype=np.uint8), n_colors=2)
+    >>> cb.centers
+    array([ 1., 11.])
+    >>> cb.encode(np.array([3, 9], dtype=np.uint8))
+    array([0, 1], dtype=uint8)
+    >>> cb.decode(cb.encode(np.array([3, 9], dtype=np.uint8)))
+    array([ 1, 11], dtype=uint8)
+    """
+
+    def __init__(self, centers, edges=None, *, strategy: str, dtype) -> None:
+        centers = np.array(centers, dtype=np.float64)
+        if centers.ndim not in (1, 2) or centers.shape[0] < 1:
+            raise VQError(f"centers must have shape (n,) or (n, channels); got {centers.shape}")
+        if not np.isfinite(centers).all():
+            raise VQError("centers must be finite")
+        if centers.ndim == 1:
+            if edges is None:
+                raise VQError("scalar codebooks need edges")
+            edges = np.array(edges, dtype=np.float64)
+            if edges.shape != (centers.size + 1,) or not np.isfinite(edges).all():
+                raise VQError(f"edges must be {centers.size + 1} finite values; got shape {edges.shape}")
+            if (np.diff(edges) < 0).any():
+                raise VQError("edges must be non-decreasing")
+            edges.flags.writeable = False
+        elif edges is not None:
+            raise VQError("colour codebooks have no edges")
+        centers.flags.writeable = False
+        self.centers = centers
+        self.edges = edges
+        self.strategy = str(strategy)
+        self.dtype = np.dtype(dtype)
+        self._lut_cache: dict = {}
+
+    # -- description -----------------------------------------------------------------
+    @property
+    def n_colors(self) -> int:
+        return int(self.centers.shape[0])
+
+    @property
+    def bits(self) -> int:
+        return max(1, int(self.n_colors - 1).bit_length())
+
+    @property
+    def channels(self) -> int:
+        return 0 if self.centers.ndim == 1 else int(self.centers.shape[1])
+
+    @property
+    def bin_centers(self) -> np.ndarray:
+        if self.edges is None:
+            raise VQError("bin_centers exist for scalar codebooks only")
+        return (self.edges[1:] + self.edges[:-1]) * 0.5
+
+    @property
+    def code_dtype(self) -> np.dtype:
+        """Dtype of the codes :meth:`encode` returns (uint8 up to 256 colours, else uint16)."""
+        return code_dtype(self.n_colors)
+
+    def __repr__(self) -> str:
+        kind = "scalar" if self.channels == 0 else f"{self.channels}-channel"
+        return (
+            f"Codebook({kind}, n_colors={self.n_colors}, strategy={self.strategy!r}, "
+            f"dtype={self.dtype}, bits={self.bits})"
+        )
+
+    def __eq__(self, other) -> bool:
+        if not isinstance(other, Codebook):
+            return NotImplemented
+        same_edges = (self.edges is None and other.edges is None) or (
+            self.edges is not None and other.edges is not None and np.array_equal(self.edges, other.edges)
+        )
+        return (
+            self.strategy == other.strategy
+            and self.dtype == other.dtype
+            and self.centers.shape == other.centers.shape
+            and np.array_equal(self.centers, other.centers)
+            and same_edges
+        )
+
+
+    # -- encode ----------------------------------------------------------------------
+    def encode(self, data) -> np.ndarray:
+        """Code of every value (scalar data) or pixel (colour data).
+
+        Parameters
+        ----------
+        data : array_like
+            Scalar data of any shape, or colour data of shape ``(..., channels)``.
+
+        Returns
+        -------
+        ndarray of uint8 (up to 256 colours) or uint16
+            Shape ``data.shape`` for scalar codebooks, ``data.shape[:-1]`` for colour ones.
+        """
+        arr = check_data(data)
+        if self.channels:
+            return self._encode_vector(arr)
+        if arr.dtype in _LUT_DTYPES:
+            return self._lut(arr.dtype).take(_lut_index(arr))
+        inner = self.edges[1:-1]
+        codes = np.searchsorted(inner, arr.ravel(), side="right").reshape(arr.shape)
+        return codes.astype(self.code_dtype, copy=False)
+
+    def _lut(self, dtype: np.dtype) -> np.ndarray:
+        """Code of every value of a small integer dtype (cached): ``lut[value - min]``."""
+        lut = self._lut_cache.get(dtype)
+        if lut is None:
+            info = np.iinfo(dtype)
+            every = np.arange(info.min, info.max + 1, dtype=np.float64)
+            lut = np.searchsorted(self.edges[1:-1], every, side="right").astype(self.code_dtype)
+            self._lut_cache[dtype] = lut
+        return lut
+
+    def _encode_vector(self, arr: np.ndarray) -> np.ndarray:
+        if arr.shape[-1] != self.channels:
+            raise VQError(
+                f"data has {arr.shape[-1]} channels (shape {arr.shape}); this codebook was "
+                f"fitted on {self.channels}-channel colours"
+            )
+        from .colour import nearest_centre
+
+        flat = arr.reshape(-1, self.channels)
+        return nearest_centre(flat, self.centers).reshape(arr.shape[:-1])
+
+    # -- decode ----------------------------------------------------------------------
+    def decode(self, codes, dtype=None) -> np.ndarray:
+        """Reconstruction of every code.
+
+        Parameters
+        ----------
+        codes : array_like of int
+            Codes in ``0 .. n_colors - 1``.
+        dtype : numpy dtype, optional
+            Output dtype; default the dtype of the fitted data. Integer outputs are rounded
+            and clipped to the dtype's range.
+
+        Returns
+        -------
+        ndarray
+            Shape ``codes.shape`` (scalar) or ``codes.shape + (channels,)`` (colour).
+        """
+        codes = np.asarray(codes)
+        if codes.dtype.kind not in "ui":
+            raise VQError(f"codes must be an integer array; got dtype {codes.dtype}")
+        if codes.size:
+            lo, hi = int(codes.min()), int(codes.max())
+            if lo < 0 or hi >= self.n_colors:
+                bad = lo if lo < 0 else hi
+                raise VQError(f"code {bad} is out of range; this codebook has codes 0..{self.n_colors - 1}")
+        table = self.levels(dtype)
+        return table.take(codes, axis=0)
+
+    def levels(self, dtype=None) -> np.ndarray:
+        """The centers as they decode, in ``dtype`` (default: the fitted data's dtype)."""
+        return _cast_levels(self.centers, self.dtype if dtype is None else dtype)
+
+    # -- storage ---------------------------------------------------------------------
+    @property
+    def nbytes(self) -> int:
+        """Bytes the codebook takes in a ``.vqz`` file: float64 centers and edges."""
+        return self.centers.nbytes + (0 if self.edges is None else self.edges.nbytes)
+
+
+def _lut_index(arr: np.ndarray) -> np.ndarray:
+    """Index into a per-dtype look-up table: the value itself, shifted for signed types."""
+    if arr.dtype.kind == "u":
+        return arr
+    return arr.astype(np.int32) - np.iinfo(arr.dtype).min

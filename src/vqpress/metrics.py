@@ -1,0 +1,69 @@
+"""Distortion between an image and its reconstruction."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._validation import check_data
+from .errors import VQError
+
+__all__ = ["mse", "psnr"]
+
+
+def _pair(a, b) -> tuple[np.ndarray, np.ndarray]:
+    a, b = check_data(a, name="a"), check_data(b, name="b")
+    if a.shape != b.shape:
+        raise VQError(f"a and b must have the same shape; got {a.shape} and {b.shape}")
+    return a, b
+
+
+def mse(a, b) -> float:
+    """Mean squared error between two arrays of the same shape, computed in float64.
+
+    Examples
+    --------
+    >>> mse([0, 2], [1, 2])
+    0.5
+    """
+    a, b = _pair(a, b)
+    diff = a.astype(np.float64) - b.astype(np.float64)
+    return float(np.mean(diff * diff))
+
+
+def psnr(a, b, data_range: float | None = None) -> float:
+    """Peak signal-to-noise ratio in decibels: ``10 log10(data_range**2 / mse)``.
+
+    Parameters
+    ----------
+    a : array_like
+        Reference image.
+    b : array_like
+        Image to compare, same shape.
+    data_range : float, optional
+        Peak value range. Default: 255 for uint8, 65535 for uint16, the dtype's range for
+        other integer types, and ``a.max() - a.min()`` for floats.
+
+    Returns
+    -------
+    float
+        ``inf`` for identical images.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> round(psnr(np.array([0, 255], np.uint8), np.array([1, 255], np.uint8)), 2)
+    51.14
+    """
+    a, b = _pair(a, b)
+    if data_range is None:
+        if a.dtype.kind in "ui":
+            info = np.iinfo(a.dtype)
+            data_range = float(info.max) - float(info.min)
+        else:
+            data_range = float(a.max()) - float(a.min())
+    if not np.isfinite(data_range) or data_range <= 0:
+        raise VQError(f"data_range must be positive; got {data_range} (give data_range= for constant float images)")
+    err = mse(a, b)
+    if err == 0:
+        return float("inf")
+    return float(10 * np.log10(data_range**2 / err))

@@ -1,0 +1,25 @@
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, settings
+
+import vqpress
+
+# Deterministic property tests: the same examples on every run and in CI.
+settings.register_profile(
+    "vqpress", derandomize=True, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.load_profile("vqpress")
+
+
+@pytest.fixture(scope="session")
+def face_gray() -> np.ndarray:
+    img = vqpress.datasets.face(gray=True)
+    img.flags.writeable = False
+    return img
+
+
+@pytest.fixture(scope="session")
+def face_rgb() -> np.ndarray:
+    img = vqpress.datasets.face()
+    img.flags.writeable = False
+    return img

@@ -1,0 +1,74 @@
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+import vqpress
+from vqpress.histogram import merge_histograms, scalar_histogram
+
+
+@given(
+    hnp.arrays(
+        dtype=st.sampled_from([np.uint8, np.int8, np.uint16, np.int16, np.int32, np.uint32, np.int64, np.float32, np.float64]),
+        shape=hnp.array_shapes(min_dims=1, max_dims=3, max_side=10),
+        elements={"allow_nan": False, "allow_infinity": False},
+    )
+)
+def test_histogram_is_exact(data):
+    h = scalar_histogram(data)
+    values, counts = np.unique(data, return_counts=True)
+    np.testing.assert_array_equal(h.values, values.astype(np.float64))
+    np.testing.assert_array_equal(h.counts, counts)
+    assert h.dtype == data.dtype and h.total == data.size
+
+
+def test_wide_integer_ranges_fall_back_to_sorting():
+    data = np.array([-(2**40), 0, 0, 2**40], dtype=np.int64)
+    h = scalar_histogram(data)
+    np.testing.assert_array_equal(h.values, [-(2**40), 0, 2**40])
+    np.testing.assert_array_equal(h.counts, [1, 2, 1])
+
+
+def test_uint64_near_the_top():
+    top = np.iinfo(np.uint64).max
+    h = scalar_histogram(np.array([top, top - 1, top], dtype=np.uint64))
+    np.testing.assert_array_equal(h.counts, [1, 2])
+
+
+def test_sample_weight():
+    data = np.array([1, 2, 2, 3], dtype=np.uint8)
+    h = scalar_histogram(data, sample_weight=[0.5, 1, 1, 0])
+    np.testing.assert_array_equal(h.values, [1, 2])  # zero total weight drops the value
+    np.testing.assert_array_equal(h.counts, [0.5, 2])
+    hf = scalar_histogram(data.astype(float), sample_weight=[0.5, 1, 1, 0])
+    np.testing.assert_array_equal(hf.counts, [0.5, 2])
+
+
+@pytest.mark.parametrize(
+    "weights,match",
+    [([1, 1], "must match"), ([1, -1, 1], "non-negative"), ([0, 0, 0], "sums to zero"), ([1, np.nan, 1], "finite")],
+)
+def test_bad_sample_weight(weights, match):
+    with pytest.raises(vqpress.VQError, match=match):
+        scalar_histogram(np.array([1, 2, 3], dtype=np.uint8), sample_weight=weights)
+
+
+def test_histograms_add_up(face_gray):
+    parts = [scalar_histogram(face_gray[i::3]) for i in range(3)]
+    merged = merge_histograms(*parts)
+    whole = scalar_histogram(face_gray)
+    np.testing.assert_array_equal(merged.values, whole.values)
+    np.testing.assert_array_equal(merged.counts, whole.counts)
+    assert merged.dtype == np.uint8
+
+
+def test_merge_needs_a_histogram():
+    with pytest.raises(vqpress.VQError, match="at least one"):
+        merge_histograms()
+
+
+def test_mean_and_counts(face_gray):
+    h = scalar_histogram(face_gray)
+    assert h.mean() == pytest.approx(face_gray.mean())
+    assert h.n_distinct == np.unique(face_gray).size

@@ -1,0 +1,139 @@
+import itertools
+import warnings
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import vqpress
+from vqpress.histogram import scalar_histogram
+from vqpress.strategies import optimal as optimal_module
+from vqpress.strategies import optimal_partition
+
+
+def within_bin_sse(values, counts, starts):
+    total = 0.0
+    for a, b in zip(starts[:-1], starts[1:]):
+        mean = np.dot(values[a:b], counts[a:b]) / counts[a:b].sum()
+        total += float(np.dot(counts[a:b], (values[a:b] - mean) ** 2))
+    return total
+
+
+def brute_force_sse(values, counts, k):
+    n = values.size
+    return min(
+        within_bin_sse(values, counts, (0, *cuts, n)) for cuts in itertools.combinations(range(1, n), k - 1)
+    )
+
+
+def sse_of(data, codebook):
+    data = np.asarray(data, dtype=np.float64)
+    return float(((data - codebook.centers[codebook.encode(data)]) ** 2).sum())
+
+
+small_histograms = st.integers(2, 9).flatmap(
+    lambda n: st.tuples(
+        st.lists(st.integers(-1000, 1000), min_size=n, max_size=n, unique=True),
+        st.lists(st.integers(1, 9), min_size=n, max_size=n),
+        st.integers(1, n),
+    )
+)
+
+
+@pytest.mark.parametrize("dense", [True, False])
+@given(case=small_histograms)
+def test_optimal_equals_brute_force(dense, case):
+    values, counts, k = case
+    order = np.argsort(values)
+    values = np.array(values, dtype=np.float64)[order]
+    counts = np.array(counts, dtype=np.float64)[order]
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(optimal_module, "DENSE_MAX", 10**9 if dense else 0)
+        starts = optimal_partition(values, counts, k)
+    best = brute_force_sse(values, counts, k)
+    assert starts[0] == 0 and starts[-1] == values.size and (np.diff(starts) > 0).all()
+    assert within_bin_sse(values, counts, starts) == pytest.approx(best, rel=1e-9, abs=1e-9)
+
+
+@pytest.mark.parametrize("n,k", [(700, 5), (2000, 16), (5000, 3)])
+def test_divide_and_conquer_matches_dense_table(n, k, monkeypatch):
+    rng = np.random.default_rng(n)
+    values = np.unique(rng.normal(size=n) * 100)
+    counts = rng.integers(1, 50, size=values.size).astype(np.float64)
+    monkeypatch.setattr(optimal_module, "DENSE_MAX", 10**9)
+    dense = optimal_partition(values, counts, k)
+    monkeypatch.setattr(optimal_module, "DENSE_MAX", 0)
+    fast = optimal_partition(values, counts, k)
+    assert within_bin_sse(values, counts, fast) == pytest.approx(within_bin_sse(values, counts, dense), rel=1e-12)
+
+
+@given(
+    data=st.lists(st.integers(0, 255), min_size=2, max_size=300),
+    n_colors=st.integers(2, 12),
+)
+def test_optimal_is_never_beaten(data, n_colors):
+    data = np.array(data, dtype=np.uint8)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # few distinct values, collapsed quantile bins
+        best = sse_of(data, vqpress.fit(data, n_colors, "optimal"))
+        for strategy in ("uniform", "quantile", "kmeans"):
+            assert best <= sse_of(data, vqpress.fit(data, n_colors, strategy)) * (1 + 1e-12) + 1e-9
+
+
+def test_optimal_on_the_face_beats_everything(face_gray):
+    mse = {}
+    for strategy in ("uniform", "quantile", "kmeans", "optimal"):
+        cb = vqpress.fit(face_gray, 8, strategy)
+        mse[strategy] = vqpress.metrics.mse(face_gray, cb.decode(cb.encode(face_gray)))
+    assert mse["optimal"] == min(mse.values())
+    assert mse["optimal"] < mse["kmeans"]
+
+
+def test_kmeans_is_a_lloyd_fixed_point(face_gray):
+    cb = vqpress.fit(face_gray, 8, "kmeans")
+    codes = cb.encode(face_gray)
+    for level in range(cb.n_colors):
+        assert face_gray[codes == level].mean() == pytest.approx(cb.centers[level], rel=1e-12)
+    np.testing.assert_allclose(cb.edges[1:-1], (cb.centers[1:] + cb.centers[:-1]) / 2)
+
+
+def test_quantile_bins_hold_equal_counts_on_distinct_data():
+    data = np.arange(1000, dtype=np.float64)
+    cb = vqpress.fit(data, 8, "quantile")
+    counts = np.bincount(cb.encode(data), minlength=8)
+    assert counts.max() - counts.min() <= 1
+
+
+def test_quantile_collapses_tied_bins_with_a_warning():
+    data = np.array([0] * 90 + [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], dtype=np.uint8)
+    with pytest.warns(UserWarning, match="quantile: .* collapsed"):
+        cb = vqpress.fit(data, 8, "quantile")
+    assert cb.n_colors < 8
+    assert cb.encode(np.array([0], dtype=np.uint8))[0] == 0
+
+
+def test_uniform_edges_are_equal_width():
+    data = np.array([0, 10, 100], dtype=np.uint8)
+    cb = vqpress.fit(data, 4, "uniform")
+    np.testing.assert_allclose(cb.edges, [0, 25, 50, 75, 100])
+    # Empty bins keep their midpoint as level; full bins the mean of their data.
+    np.testing.assert_allclose(cb.centers, [5, 37.5, 62.5, 100])
+
+
+def test_fewer_distinct_values_than_levels():
+    data = np.array([1, 1, 5, 9, 9, 9], dtype=np.uint8)
+    for strategy in ("kmeans", "optimal"):
+        with pytest.warns(UserWarning, match="only 3 distinct values"):
+            cb = vqpress.fit(data, 8, strategy)
+        np.testing.assert_array_equal(cb.centers, [1, 5, 9])
+        np.testing.assert_array_equal(cb.decode(cb.encode(data)), data)
+
+
+def test_large_float_data_optimal_matches_weighted_histogram():
+    rng = np.random.default_rng(3)
+    data = rng.normal(size=20_000)
+    cb = vqpress.fit(data, 16, "optimal")
+    hist = scalar_histogram(data)
+    starts = optimal_partition(hist.values, hist.counts, 16)
+    assert sse_of(data, cb) == pytest.approx(within_bin_sse(hist.values, hist.counts, starts), rel=1e-9)
