@@ -1,0 +1,114 @@
+"""Colour quantization benchmark: vqpress vs scikit-learn, libimagequant and Pillow.
+
+Run: ``python benchmarks/bench_colour.py [--quick]``. For each image (raccoon face,
+astronaut, coffee, chelsea) and 16/64/256 colours, without dithering, it prints PSNR, SSIM
+and the time of fit + encode (histogram, fit, exact assignment of every pixel), as the
+median of a few runs in this one process (scikit-learn: one run). Timings of vqpress exclude
+the one-off numba compilation (done in a warm-up call).
+"""
+
+from __future__ import annotations
+
+import argparse
+import bz2
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+
+from vqpress.colour import colour_histogram, fit_colours, nearest_centre  # noqa: E402
+
+
+def load_images():
+    import skimage.data as data
+
+    face_path = Path("/work/shared/data/face.dat")
+    imgs = {}
+    if face_path.exists():
+        raw = bz2.decompress(face_path.read_bytes())
+        imgs["face"] = np.frombuffer(raw, np.uint8).reshape(768, 1024, 3)
+    imgs["astronaut"] = data.astronaut()
+    imgs["coffee"] = data.coffee()
+    imgs["chelsea"] = data.chelsea()
+    return imgs
+
+
+def psnr(a, b):
+    return 10 * np.log10(255.0**2 / np.mean((a.astype(np.float64) - b.astype(np.float64)) ** 2))
+
+
+def vq(strategy):
+    def run(img, k):
+        px = img.reshape(-1, 3)
+        colours, counts = colour_histogram(px)
+        centers = fit_colours(colours, counts, k, strategy)
+        codes = nearest_centre(px, centers)
+        return np.clip(np.rint(centers), 0, 255).astype(np.uint8)[codes].reshape(img.shape)
+    return run
+
+
+def sklearn_kmeans(img, k):
+    from sklearn.cluster import KMeans
+
+    px = img.reshape(-1, 3).astype(np.float64)
+    km = KMeans(n_clusters=k, n_init=1, random_state=0).fit(px)
+    return np.clip(np.rint(km.cluster_centers_), 0, 255).astype(np.uint8)[km.labels_].reshape(img.shape)
+
+
+def libimagequant(img, k):
+    import imagequant
+
+    out = imagequant.quantize_pil_image(Image.fromarray(img), dithering_level=0.0, max_colors=k)
+    return np.asarray(out.convert("RGB"))
+
+
+def pillow(method):
+    def run(img, k):
+        out = Image.fromarray(img).quantize(colors=k, method=method, dither=Image.Dither.NONE)
+        return np.asarray(out.convert("RGB"))
+    return run
+
+
+METHODS = {
+    "vqpress kmeans": (vq("kmeans"), 5),
+    "vqpress mediancut": (vq("mediancut"), 5),
+    "sklearn KMeans": (sklearn_kmeans, 1),
+    "libimagequant": (libimagequant, 3),
+    "Pillow median cut": (pillow(Image.Quantize.MEDIANCUT), 5),
+    "Pillow octree": (pillow(Image.Quantize.FASTOCTREE), 5),
+}
+
+
+def main(argv=None):
+    from skimage.metrics import structural_similarity
+
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--quick", action="store_true", help="skip scikit-learn (slow)")
+    ap.add_argument("--colors", type=int, nargs="*", default=[16, 64, 256])
+    args = ap.parse_args(argv)
+    imgs = load_images()
+    vq("kmeans")(imgs["chelsea"], 16)  # warm-up: numba compilation
+    vq("mediancut")(imgs["chelsea"], 16)
+    print("| image | colours | method | PSNR (dB) | SSIM | time (ms) |")
+    print("|---|---:|---|---:|---:|---:|")
+    for name, img in imgs.items():
+        for k in args.colors:
+            for method, (fn, reps) in METHODS.items():
+                if args.quick and method.startswith("sklearn"):
+                    continue
+                times = []
+                for _ in range(reps):
+                    t0 = time.perf_counter()
+                    rec = fn(img, k)
+                    times.append(time.perf_counter() - t0)
+                s = structural_similarity(img, rec, channel_axis=-1, data_range=255)
+                print(f"| {name} | {k} | {method} | {psnr(img, rec):.2f} | {s:.4f} | {1e3 * np.median(times):.1f} |",
+                      flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,178 @@
+"""Back-end dispatch: compiled numba kernels when numba is installed, numpy otherwise.
+
+numba is imported lazily, on the first call that needs a kernel, never at ``import vqpress``.
+Set the environment variable ``VQPRESS_NO_NUMBA=1`` to force the numpy code paths (the
+tests use it to check that both back ends agree).
+
+All functions here take float64, C-contiguous arrays and integer labels (int64).
+"""
+
+from __future__ import annotations
+
+import os
+from types import ModuleType
+
+import numpy as np
+
+__all__ = ["kernels", "assign", "lloyd", "variance_split", "LLOYD_MAX_ITER"]
+
+#: Cap on Lloyd iterations (per restart). Lloyd on a finite set always reaches a fixed point;
+#: the cap only guards against rounding-induced cycles.
+LLOYD_MAX_ITER = 1000
+
+_CHUNK = 8192
+_kernels: ModuleType | None | bool = False  # False: not tried yet
+
+
+def kernels() -> ModuleType | None:
+    """The compiled kernel module, or ``None`` when numba is unavailable or disabled."""
+    global _kernels
+    if os.environ.get("VQPRESS_NO_NUMBA", "") not in ("", "0"):
+        return None
+    if _kernels is False:
+        try:
+            from . import _numba_kernels
+        except ImportError:  # numba not installed (it is the optional "fast" extra)
+            _kernels = None
+        else:
+            _kernels = _numba_kernels
+    return _kernels  # type: ignore[return-value]
+
+
+def _sqdist_block(X: np.ndarray, C: np.ndarray) -> np.ndarray:
+    """Squared distances (n, k) summed channel by channel, left to right (exact formula)."""
+    out = (X[:, 0, None] - C[None, :, 0]) ** 2
+    for c in range(1, X.shape[1]):
+        out += (X[:, c, None] - C[None, :, c]) ** 2
+    return out
+
+
+def assign(X: np.ndarray, C: np.ndarray, guess: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Exact nearest centre (lowest index on ties) and squared distance for every row of X.
+
+    ``guess`` (optional, (n,) int64) is a likely nearest centre per row; it only changes the
+    speed of the compiled path, never the answer.
+    """
+    n = X.shape[0]
+    K = kernels()
+    if K is not None:
+        if guess is None:
+            guess = grid_guess(X, C)
+        labels = np.empty(n, dtype=np.int64)
+        dist2 = np.empty(n)
+        K.assign(X, C, np.ascontiguousarray(guess, dtype=np.int64), labels, dist2)
+        return labels, dist2
+    labels = np.empty(n, dtype=np.int64)
+    dist2 = np.empty(n)
+    for s in range(0, n, _CHUNK):
+        d = _sqdist_block(X[s : s + _CHUNK], C)
+        a = np.argmin(d, axis=1)  # first minimum: lowest index on ties
+        labels[s : s + _CHUNK] = a
+        dist2[s : s + _CHUNK] = d[np.arange(d.shape[0]), a]
+    return labels, dist2
+
+
+def grid_guess(X: np.ndarray, C: np.ndarray) -> np.ndarray:
+    """A good starting guess for the exact search: the centre nearest to the middle of the
+    point's cell in a coarse grid over the points' bounding box (at most 4096 cells).
+    """
+    n, d = X.shape
+    cells = {1: 256, 2: 64, 3: 16}.get(d, 8)
+    lo = X.min(axis=0)
+    span = X.max(axis=0) - lo
+    span[span == 0] = 1.0
+    idx = np.minimum((X - lo) * (cells / span), cells - 1).astype(np.int64)
+    key = idx[:, 0]
+    for c in range(1, d):
+        key = key * cells + idx[:, c]
+    grid = np.indices((cells,) * d).reshape(d, -1).T
+    mids = lo + (grid + 0.5) * (span / cells)
+    best = np.empty(mids.shape[0], dtype=np.int64)
+    K = kernels()
+    if K is not None:  # exact search from centre 0 for the cell middles: cheap, O(cells * few)
+        K.assign(np.ascontiguousarray(mids), C, np.zeros(mids.shape[0], dtype=np.int64), best, np.empty(mids.shape[0]))
+        return best[key]
+    for s in range(0, mids.shape[0], _CHUNK):
+        best[s : s + _CHUNK] = np.argmin(_sqdist_block(mids[s : s + _CHUNK], C), axis=1)
+    return best[key]
+
+
+def weighted_means(X: np.ndarray, w: np.ndarray, labels: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per-cluster weighted sums divided by weights, and the weights, shape (k, d), (k,)."""
+    ws = np.bincount(labels, weights=w, minlength=k)
+    sums = np.stack([np.bincount(labels, weights=w * X[:, c], minlength=k) for c in range(X.shape[1])], axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return sums / ws[:, None], ws
+
+
+def lloyd(X: np.ndarray, w: np.ndarray, C: np.ndarray, labels: np.ndarray, max_iter: int = LLOYD_MAX_ITER):
+    """Weighted Lloyd iterations until an exact fixed point; see ``_numba_kernels.lloyd``.
+
+    Updates ``C`` and ``labels`` in place; returns ``(n_iter, status, empty_index)``.
+    """
+    K = kernels()
+    if K is not None:
+        return K.lloyd(X, w, C, labels, max_iter)
+    k = C.shape[0]
+    labels[:] = assign(X, C)[0]
+    for it in range(max_iter):
+        new, ws = weighted_means(X, w, labels, k)
+        empty = np.flatnonzero(ws == 0)
+        if empty.size:
+            return it, 1, int(empty[0])
+        C[:] = new
+        lab = assign(X, C)[0]
+        if np.array_equal(lab, labels):
+            return it + 1, 0, -1
+        labels[:] = lab
+    return max_iter, 2, -1
+
+
+def variance_split(X: np.ndarray, w: np.ndarray, k: int) -> tuple[np.ndarray, int]:
+    """Box label of every point after greedy variance-minimising splits (Wu 1991)."""
+    K = kernels()
+    if K is not None:
+        return K.variance_split(X, w, k)
+    boxes = [np.arange(X.shape[0])]
+    splits = [_best_split_np(X, w, boxes[0])]
+    while len(boxes) < k:
+        gains = [s[0] if s is not None else -1.0 for s in splits]
+        b = int(np.argmax(gains))
+        if gains[b] <= 0:
+            break
+        _, ax, nl = splits[b]
+        idx = boxes[b][np.argsort(X[boxes[b], ax], kind="stable")]
+        boxes[b], new = idx[:nl], idx[nl:]
+        boxes.append(new)
+        splits[b] = _best_split_np(X, w, boxes[b])
+        splits.append(_best_split_np(X, w, new))
+    labels = np.empty(X.shape[0], dtype=np.int64)
+    for j, idx in enumerate(boxes):
+        labels[idx] = j
+    return labels, len(boxes)
+
+
+def _best_split_np(X, w, idx):
+    if idx.size < 2:
+        return None
+    Xb, wb = X[idx], w[idx]
+    W = wb.sum()
+    S = wb @ Xb
+    base = S @ S / W
+    best = None
+    for ax in range(X.shape[1]):
+        o = np.argsort(Xb[:, ax], kind="stable")
+        v = Xb[o, ax]
+        WL = np.cumsum(wb[o])[:-1]
+        SL = np.cumsum(wb[o, None] * Xb[o], axis=0)[:-1]
+        ok = (v[1:] != v[:-1]) & (W - WL > 0)
+        if not ok.any():
+            continue
+        SR = S - SL
+        with np.errstate(invalid="ignore", divide="ignore"):
+            gain = (SL * SL).sum(1) / WL + (SR * SR).sum(1) / (W - WL) - base
+        gain[~ok] = -np.inf
+        t = int(np.argmax(gain))
+        if gain[t] > 0 and (best is None or gain[t] > best[0]):
+            best = (float(gain[t]), ax, t + 1)
+    return best

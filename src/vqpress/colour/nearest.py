@@ -1,0 +1,94 @@
+"""Exact nearest-centre assignment: the encoder of a colour codebook."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .._validation import check_data
+from ..errors import VQError
+from . import _backend
+from .histogram import check_pixels, pack_keys, unpack_keys
+
+__all__ = ["nearest_centre", "code_dtype"]
+
+#: Above this many pixels, uint8/uint16 points are de-duplicated before the search.
+_DEDUP_MIN = 1 << 16
+
+
+def code_dtype(k: int) -> np.dtype:
+    """Smallest unsigned dtype that holds codes ``0 .. k-1`` (uint8 up to 256 centres)."""
+    return np.dtype(np.uint8 if k <= 256 else np.uint16 if k <= 65536 else np.uint32)
+
+
+def check_centers(centers, channels: int) -> np.ndarray:
+    """Return ``centers`` as a C-contiguous float64 (k, channels) array."""
+    c = check_data(centers, name="centers")
+    if c.ndim != 2 or c.shape[1] != channels:
+        raise VQError(f"centers must have shape (k, {channels}) to match the points' {channels} channels; got {c.shape}")
+    if c.shape[0] > 65536:
+        raise VQError(f"centers has {c.shape[0]} rows; allowed are 1..65536 centres")
+    return np.ascontiguousarray(c, dtype=np.float64)
+
+
+def nearest_centre(points, centers, *, guess=None) -> np.ndarray:
+    """Index of the nearest centre of every point, exactly.
+
+    Parameters
+    ----------
+    points : ndarray, shape (n, C)
+        Points (pixel colours), C = 1..4 channels, any integer or floating dtype.
+    centers : ndarray, shape (k, C)
+        Codebook, 1 <= k <= 65536.
+    guess : ndarray, shape (n,), optional
+        A likely nearest centre per point (for instance the label from a previous fit); it
+        only makes the search faster, the answer does not depend on it.
+
+    Returns
+    -------
+    codes : ndarray, shape (n,), uint8 if k <= 256 else uint16
+        ``codes[i]`` minimises ``sum_c (points[i, c] - centers[j, c])**2`` over j, the sum
+        taken in float64 channel by channel; ties go to the lowest index ``j``.
+
+    Notes
+    -----
+    Large uint8/uint16 inputs are first reduced to their distinct colours (one sort), the
+    search runs on those, and the result is mapped back to every pixel. The search itself is
+    Orchard's exact nearest-neighbour search [1]_: starting from a guessed centre g at
+    distance d, only centres within ``2 d`` of g can be nearer, so with a good guess (the
+    nearest centre of the point's cell in a coarse grid) a few distances per point suffice.
+    Without numba, a chunked brute force in numpy gives the same codes, more slowly.
+
+    References
+    ----------
+    .. [1] M. T. Orchard, "A fast nearest-neighbor search algorithm", ICASSP 1991.
+
+    Raises
+    ------
+    VQError
+        If the arrays are empty, non-finite, not 2-D, or their channel counts disagree.
+    """
+    px = check_pixels(points, name="points", channels=(1, 2, 3, 4))
+    C = check_centers(centers, px.shape[1])
+    k = C.shape[0]
+    out_dtype = code_dtype(k)
+    n = px.shape[0]
+    if guess is not None:
+        guess = np.asarray(guess)
+        if guess.shape != (n,) or guess.dtype.kind not in "ui" or (n and (guess.min() < 0 or guess.max() >= k)):
+            raise VQError(f"guess must be an (n,) integer array with values in 0..{k - 1}")
+        guess = guess.astype(np.int64)
+    if k == 1:
+        return np.zeros(n, dtype=out_dtype)
+    keys = pack_keys(px) if (n > _DEDUP_MIN and guess is None) else None
+    if keys is not None:
+        u = np.sort(keys)  # sorted distinct keys (np.sort is a SIMD sort, far faster than np.unique here)
+        u = u[np.concatenate(([True], u[1:] != u[:-1]))]
+        X = unpack_keys(u, px.shape[1], px.dtype).astype(np.float64)
+        labels = _backend.assign(X, C)[0].astype(out_dtype)
+        if px.dtype == np.uint8 and px.shape[1] <= 3:
+            lut = np.empty(1 << (8 * px.shape[1]), dtype=out_dtype)
+            lut[u] = labels
+            return lut[keys]
+        return labels[np.searchsorted(u, keys)]
+    X = np.ascontiguousarray(px, dtype=np.float64)
+    return _backend.assign(X, C, guess)[0].astype(out_dtype)

@@ -1,0 +1,241 @@
+"""The ``.vqz`` container: a quantized image as bytes that can be saved, sent and trusted.
+
+Layout (all integers little-endian; the full specification is ``docs/FORMAT.md``)::
+
+    magic        8 bytes   b"\\x89VQZ\\r\\n\\x1a\\n"
+    header      36 + 8*ndim + len(strategy) bytes, see _HEAD below, then
+                  shape (u64 each), strategy name (ASCII)
+    header CRC   u32       CRC-32 of magic and header
+    codebook     float64   centers (n_colors * max(channels, 1)), then edges (n_colors + 1,
+                           scalar data only)
+    payload      bytes     the codes, raw (fixed-width bit packing) or context-coded
+    body CRC     u32       CRC-32 of codebook and payload
+
+Every field is checked against fixed limits and against the number of bytes actually
+present before anything is allocated, and the file must end exactly after the body CRC, so
+truncation, extension and any altered byte raise :class:`vqpress.FormatError`.
+"""
+
+from __future__ import annotations
+
+import math
+import struct
+import zlib
+from pathlib import Path
+
+import numpy as np
+
+from ._fileio import atomic_write_bytes
+from ._validation import check_choice
+from .bitpack import pack_bits, packed_size, unpack_bits
+from .codebook import Codebook
+from .compressed import Compressed
+from .errors import FormatError, VQError
+
+__all__ = ["to_bytes", "from_bytes", "save", "load", "CODINGS", "MAGIC", "MAX_PIXELS"]
+
+MAGIC = b"\x89VQZ\r\n\x1a\n"
+MAJOR, MINOR = 1, 0
+#: Payload codings, by their number in the header.
+CODINGS = {"raw": 0, "context": 1}
+#: Largest image a reader accepts by default (as Pillow's decompression-bomb guard, a
+#: context-coded payload can be tiny for a huge image). ``load(..., max_pixels=)`` raises it.
+MAX_PIXELS = 1 << 28
+MAX_NDIM = 8
+MAX_COLORS = 65536
+MAX_STRATEGY_LEN = 32
+
+# major, minor, dtype, ndim, channels, coding, strategy length, reserved, n_colors,
+# payload length, then shape follows.
+_HEAD = struct.Struct("<BBBBBBBBIQ")
+_CRC = struct.Struct("<I")
+_DTYPES = [
+    np.dtype(t)
+    for t in ("u1", "u2", "u4", "u8", "i1", "i2", "i4", "i8", "f2", "f4", "f8")
+]
+_DTYPE_CODE = {d: i for i, d in enumerate(_DTYPES)}
+
+
+def _code_map_shape(shape: tuple, channels: int) -> tuple[int, int]:
+    """2-D view of the code map for the context coder: rows x last image axis."""
+    pixel_shape = shape[:-1] if channels else shape
+    if len(pixel_shape) == 1:
+        return 1, pixel_shape[0]
+    return math.prod(pixel_shape[:-1]), pixel_shape[-1]
+
+
+def to_bytes(compressed: Compressed, coding: str = "auto") -> bytes:
+    """Serialise a :class:`~vqpress.Compressed` as a ``.vqz`` byte string.
+
+    Parameters
+    ----------
+    compressed : Compressed
+    coding : {"auto", "raw", "context"}
+        Payload coding: fixed-width bit packing, context-modelled entropy coding, or
+        whichever of the two is smaller (default).
+
+    Returns
+    -------
+    bytes
+    """
+    if not isinstance(compressed, Compressed):
+        raise VQError(f"to_bytes takes a vqpress.Compressed; got {type(compressed).__name__}")
+    coding = check_choice(coding, ("auto", *CODINGS), name="coding")
+    cb = compressed.codebook
+    payload = compressed.payload
+    chosen = "raw"
+    if coding != "raw":
+        from .entropy import encode_code_map
+
+        codes = compressed.codes().reshape(_code_map_shape(compressed.shape, cb.channels))
+        coded = encode_code_map(codes, cb.n_colors)
+        if coding == "context" or len(coded) < len(payload):
+            payload, chosen = coded, "context"
+    strategy = cb.strategy.encode("ascii")
+    head = _HEAD.pack(
+        MAJOR, MINOR, _DTYPE_CODE[cb.dtype], len(compressed.shape), cb.channels,
+        CODINGS[chosen], len(strategy), 0, cb.n_colors, len(payload),
+    )
+    header = MAGIC + head + struct.pack(f"<{len(compressed.shape)}Q", *compressed.shape) + strategy
+    body = cb.centers.astype("<f8").tobytes()
+    if cb.edges is not None:
+        body += cb.edges.astype("<f8").tobytes()
+    body += payload
+    return b"".join((header, _CRC.pack(zlib.crc32(header)), body, _CRC.pack(zlib.crc32(body))))
+
+
+def from_bytes(data, *, max_pixels: int = MAX_PIXELS) -> Compressed:
+    """Read a ``.vqz`` byte string back into a :class:`~vqpress.Compressed`.
+
+    Parameters
+    ----------
+    data : bytes-like
+    max_pixels : int
+        Refuse images with more pixels than this (a guard against decompression bombs).
+
+    Raises
+    ------
+    FormatError
+        ``data`` is not an intact ``.vqz`` stream this version can read.
+    """
+    try:
+        view = memoryview(data).cast("B")
+    except TypeError:
+        raise VQError(f"from_bytes takes bytes; got {type(data).__name__}") from None
+    if len(view) < len(MAGIC) + _HEAD.size or bytes(view[: len(MAGIC)]) != MAGIC:
+        raise FormatError("not a .vqz stream (bad magic bytes or too short)")
+    major, minor, dtype_code, ndim, channels, coding, slen, reserved, n_colors, payload_len = (
+        _HEAD.unpack_from(view, len(MAGIC))
+    )
+    if major != MAJOR:
+        raise FormatError(
+            f".vqz format version {major}.{minor} is not supported by this vqpress "
+            f"(reads {MAJOR}.x); upgrade vqpress to read it"
+        )
+    if not 1 <= ndim <= MAX_NDIM or slen > MAX_STRATEGY_LEN:
+        raise FormatError(f"corrupt header: ndim {ndim} (allowed 1..{MAX_NDIM}) or strategy length {slen}")
+    header_len = len(MAGIC) + _HEAD.size + 8 * ndim + slen
+    if len(view) < header_len + _CRC.size:
+        raise FormatError(f"truncated .vqz: {len(view)} bytes, header alone needs {header_len + _CRC.size}")
+    header = bytes(view[:header_len])
+    if _CRC.unpack_from(view, header_len)[0] != zlib.crc32(header):
+        raise FormatError("header checksum mismatch: the .vqz header is damaged")
+    # The header is intact from here on; check its values against limits and sizes.
+    if dtype_code >= len(_DTYPES) or coding not in CODINGS.values() or reserved:
+        raise FormatError(f"unknown dtype code {dtype_code} or payload coding {coding}")
+    if channels not in (0, 3, 4) or not 1 <= n_colors <= MAX_COLORS:
+        raise FormatError(f"bad channels {channels} (allowed 0, 3, 4) or n_colors {n_colors} (allowed 1..{MAX_COLORS})")
+    shape = struct.unpack_from(f"<{ndim}Q", header, len(MAGIC) + _HEAD.size)
+    if min(shape) < 1 or (channels and (ndim != 3 or shape[-1] != channels)):
+        raise FormatError(f"bad shape {shape} for {channels} channels")
+    n_pixels = math.prod(shape[:-1] if channels else shape)
+    if n_pixels > max_pixels:
+        raise FormatError(f"image of {n_pixels} pixels exceeds max_pixels={max_pixels}")
+    try:
+        strategy = header[header_len - slen :].decode("ascii")
+    except UnicodeDecodeError:
+        raise FormatError("strategy name is not ASCII") from None
+    n_centers = n_colors * max(channels, 1)
+    n_edges = 0 if channels else n_colors + 1
+    start = header_len + _CRC.size
+    expected = start + 8 * (n_centers + n_edges) + payload_len + _CRC.size
+    if len(view) != expected:
+        raise FormatError(f".vqz stream is {len(view)} bytes; its header says {expected} (truncated or extended)")
+    body = view[start : expected - _CRC.size]
+    if _CRC.unpack_from(view, expected - _CRC.size)[0] != zlib.crc32(body):
+        raise FormatError("body checksum mismatch: the codebook or payload is damaged")
+
+    floats = np.frombuffer(body, dtype="<f8", count=n_centers + n_edges).astype(np.float64)
+    centers = floats[:n_centers].reshape((n_colors, channels) if channels else (n_colors,))
+    edges = None if channels else floats[n_centers:]
+    try:
+        codebook = Codebook(centers, edges, strategy=strategy, dtype=_DTYPES[dtype_code])
+    except VQError as exc:
+        raise FormatError(f"invalid codebook: {exc}") from None
+    payload = bytes(body[8 * (n_centers + n_edges) :])
+    if coding == CODINGS["raw"]:
+        if payload_len != packed_size(n_pixels, codebook.bits):
+            raise FormatError(f"raw payload of {payload_len} bytes does not fit {n_pixels} codes of {codebook.bits} bits")
+        codes = unpack_bits(payload, codebook.bits, n_pixels)
+        if n_pixels and int(codes.max()) >= n_colors:
+            raise FormatError(f"payload holds code {int(codes.max())}; the codebook has {n_colors} colours")
+    else:
+        from .entropy import decode_code_map
+
+        map_shape = _code_map_shape(shape, channels)
+        codes = decode_code_map(payload, map_shape, n_colors).ravel()
+        payload = pack_bits(codes, codebook.bits)
+    pixel_shape = shape[:-1] if channels else shape
+    return Compressed(codebook, shape, payload, _codes=codes.reshape(pixel_shape))
+
+
+def save(path, compressed: Compressed, *, coding: str = "auto", overwrite: bool = False) -> Path:
+    """Save a compressed image: ``.vqz`` (any data) or ``.png`` (indexed PNG, up to 256 levels).
+
+    Parameters
+    ----------
+    path : str or path-like
+        Target file; its extension chooses the format (``.png`` exports a palette PNG that any
+        viewer opens, see :func:`vqpress.png.to_png`; anything else writes ``.vqz``).
+    compressed : Compressed
+    coding : {"auto", "raw", "context"}
+        Payload coding of a ``.vqz`` file (see :func:`to_bytes`).
+    overwrite : bool, default False
+        Replace an existing file. The write is atomic either way.
+
+    Returns
+    -------
+    pathlib.Path
+
+    Examples
+    --------
+    >>> import vqpress, tempfile, os
+    >>> c = vqpress.compress(vqpress.datasets.face(gray=True), n_colors=8)
+    >>> path = os.path.join(tempfile.mkdtemp(), "face.vqz")
+    >>> _ = vqpress.save(path, c)
+    >>> (vqpress.load(path).decompress() == c.decompress()).all()
+    True
+    """
+    if Path(path).suffix.lower() == ".png":
+        from .png import to_png
+
+        data = to_png(compressed)
+    else:
+        data = to_bytes(compressed, coding)
+    return atomic_write_bytes(path, data, overwrite=overwrite)
+
+
+def load(path, *, max_pixels: int = MAX_PIXELS) -> Compressed:
+    """Load a ``.vqz`` file.
+
+    Raises
+    ------
+    VQError
+        The file does not exist.
+    FormatError
+        The file is not an intact ``.vqz`` file (see :func:`from_bytes`).
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise VQError(f"no such file: {path}")
+    return from_bytes(path.read_bytes(), max_pixels=max_pixels)
