@@ -1,0 +1,441 @@
+"""A drop-in for scikit-learn's ``KBinsDiscretizer`` that fits on exact histograms.
+
+``from vqpress.sklearn import KBinsDiscretizer`` in place of
+``from sklearn.preprocessing import KBinsDiscretizer`` keeps every parameter, default, fitted
+attribute, method and output, and adds ``strategy="optimal"`` (globally optimal 1-D k-means)
+and integer output dtypes (``dtype=np.uint8`` returns ``uint8`` ordinal codes).
+
+scikit-learn is an optional dependency of vqpress: install it with
+``pip install vqpress[sklearn]``.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+
+try:
+    from sklearn.base import _fit_context
+    from sklearn.preprocessing import KBinsDiscretizer as _SKKBinsDiscretizer
+    from sklearn.preprocessing._encoders import OneHotEncoder
+    from sklearn.utils import resample
+    from sklearn.utils._param_validation import Options, StrOptions
+    from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+except ImportError as exc:  # pragma: no cover - exercised only without scikit-learn
+    raise ImportError(
+        "vqpress.sklearn needs scikit-learn >= 1.9, an optional dependency of vqpress; "
+        f"install it with: pip install vqpress[sklearn] ({exc})"
+    ) from exc
+
+from .codebook import Codebook
+from .histogram import ScalarHistogram, scalar_histogram
+from .strategies import kmeans_edges, optimal_edges
+
+__all__ = ["KBinsDiscretizer"]
+
+#: Integer output dtypes accepted on top of scikit-learn's float32/float64.
+_INTEGER_DTYPES = {
+    np.int8, np.int16, np.int32, np.int64,
+    np.uint8, np.uint16, np.uint32, np.uint64,
+}  # fmt: skip
+
+# Integers beyond this are not exact in the float64 values of a histogram.
+_EXACT_INT = 2**53
+
+
+class KBinsDiscretizer(_SKKBinsDiscretizer):
+    """Bin continuous data into intervals, fitted on each feature's exact histogram.
+
+    A drop-in for :class:`sklearn.preprocessing.KBinsDiscretizer` (same parameters, defaults,
+    attributes, methods, warnings and errors, and for ``"uniform"`` and ``"quantile"`` the
+    same outputs), with two additions:
+
+    - ``strategy="optimal"``: the bins of least within-bin squared error, globally
+      (exact 1-D k-means by dynamic programming, :func:`vqpress.strategies.optimal_edges`).
+    - integer ``dtype`` (for example ``np.uint8``): ``transform`` returns integer ordinal
+      codes (or integer one-hot arrays) instead of floats.
+
+    Each feature is fitted on its exact histogram
+    (:func:`vqpress.histogram.scalar_histogram`): every sample counts, and integer data
+    such as ``uint8`` images is counted in one ``O(n)`` pass; float data is sorted once.
+
+    Parameters
+    ----------
+    n_bins : int or array-like of shape (n_features,), default=5
+        The number of bins to produce. Raises ValueError if ``n_bins < 2``.
+
+    encode : {'onehot', 'onehot-dense', 'ordinal'}, default='onehot'
+        Method used to encode the transformed result.
+
+        - 'onehot': one-hot encoding in a sparse matrix.
+        - 'onehot-dense': one-hot encoding in a dense array.
+        - 'ordinal': the bin identifier encoded as an integer value.
+
+    strategy : {'uniform', 'quantile', 'kmeans', 'optimal'}, default='quantile'
+        Strategy used to define the widths of the bins.
+
+        - 'uniform': all bins in each feature have identical widths (as scikit-learn).
+        - 'quantile': all bins in each feature have the same number of points, with
+          ``quantile_method``'s percentile definition (as scikit-learn, computed from the
+          histogram's order statistics with NumPy's own interpolation).
+        - 'kmeans': values in each bin have the same nearest center of a 1-D k-means
+          clustering started from scikit-learn's uniform centers. vqpress runs Lloyd's
+          algorithm on the histogram until no assignment changes (an exact fixed point),
+          where scikit-learn's ``KMeans`` stops at a tolerance, so edges may differ
+          slightly; a cluster that empties is dropped (scikit-learn relocates it), and the
+          collapsed-bin warning below is raised.
+        - 'optimal': the bins that minimise the within-bin sum of squared errors over all
+          possible binnings (never worse than 'kmeans'). vqpress only.
+
+    quantile_method : {"inverted_cdf", "averaged_inverted_cdf", "closest_observation", \
+"interpolated_inverted_cdf", "hazen", "weibull", "linear", "median_unbiased", \
+"normal_unbiased"}, default="averaged_inverted_cdf"
+        Percentile definition (as :func:`numpy.percentile`'s ``method``) for
+        ``strategy="quantile"``. Only "averaged_inverted_cdf" and "inverted_cdf" support
+        ``sample_weight`` when subsampling is not active.
+
+    dtype : {np.float32, np.float64, np.int8, ..., np.int64, np.uint8, ..., np.uint64}, \
+default=None
+        Output dtype. None: float, consistent with the input (as scikit-learn). An integer
+        dtype makes ``transform`` return integer codes; with ``encode='ordinal'`` every
+        code ``0 .. n_bins - 1`` must fit in it, else ``fit`` raises ValueError.
+
+    subsample : int or None, default=200_000
+        Maximum number of samples used to fit. When ``n_samples > subsample`` the data is
+        resampled exactly as scikit-learn does (with replacement, weighted by
+        ``sample_weight``), so the result matches it. ``None`` fits on every sample, which
+        the histogram makes cheap: prefer it.
+
+    random_state : int, RandomState instance or None, default=None
+        Random number generation for subsampling.
+
+    Attributes
+    ----------
+    bin_edges_ : ndarray of ndarray of shape (n_features,)
+        The edges of each bin. Contain arrays of varying shapes ``(n_bins_, )``.
+
+    n_bins_ : ndarray of shape (n_features,), dtype=np.int64
+        Number of bins per feature. Bins whose width are too small (i.e., <= 1e-8) are
+        removed with a warning.
+
+    n_features_in_ : int
+        Number of features seen during :term:`fit`.
+
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Names of features seen during :term:`fit`. Defined only when `X` has feature names
+        that are all strings.
+
+    See Also
+    --------
+    sklearn.preprocessing.KBinsDiscretizer : The estimator this one replaces.
+    vqpress.fit : Fit a codebook (levels and edges) to an image.
+
+    Notes
+    -----
+    In bin edges for feature ``i``, the first and last values are used only for
+    ``inverse_transform``. During transform, bin edges are extended to
+    ``np.concatenate([-np.inf, bin_edges_[i][1:-1], np.inf])``; a value equal to an inner
+    edge goes to the upper bin.
+
+    With non-integer ``sample_weight`` and ``strategy="quantile"``, the cumulative weights
+    are summed per distinct value rather than per sample, so an edge whose percentile falls
+    exactly on a cumulative-weight boundary can, through rounding in the last bit, differ
+    from scikit-learn's.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from vqpress.sklearn import KBinsDiscretizer
+    >>> X = [[-2, 1, -4,   -1],
+    ...      [-1, 2, -3, -0.5],
+    ...      [ 0, 3, -2,  0.5],
+    ...      [ 1, 4, -1,    2]]
+    >>> est = KBinsDiscretizer(n_bins=3, encode='ordinal', strategy='uniform')
+    >>> est.fit_transform(X)
+    array([[0., 0., 0., 0.],
+           [1., 1., 1., 0.],
+           [2., 2., 2., 1.],
+           [2., 2., 2., 2.]])
+    >>> est.bin_edges_[0]
+    array([-2., -1.,  0.,  1.])
+
+    Optimal bins and ``uint8`` codes, for example for a gray image:
+
+    >>> import vqpress
+    >>> face = vqpress.datasets.face(gray=True)
+    >>> est = KBinsDiscretizer(8, encode='ordinal', strategy='optimal', dtype=np.uint8,
+    ...                        subsample=None)
+    >>> codes = est.fit_transform(face.reshape(-1, 1))
+    >>> codes.dtype, codes.max()
+    (dtype('uint8'), np.uint8(7))
+    """
+
+    _parameter_constraints: dict = {
+        **_SKKBinsDiscretizer._parameter_constraints,
+        "strategy": [StrOptions({"uniform", "quantile", "kmeans", "optimal"})],
+        "dtype": [Options(type, {np.float64, np.float32} | _INTEGER_DTYPES), None],
+    }
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        if self.dtype in _INTEGER_DTYPES:
+            # The output dtype is the integer dtype asked for, whatever the input's.
+            tags.transformer_tags.preserves_dtype = []
+        return tags
+
+    # -- fit ---------------------------------------------------------------------------
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None, sample_weight=None):
+        """Fit the estimator.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Data to be discretized.
+
+        y : None
+            Ignored. This parameter exists only for compatibility with
+            :class:`~sklearn.pipeline.Pipeline`.
+
+        sample_weight : ndarray of shape (n_samples,)
+            Contains weight values to be associated with each sample.
+
+        Returns
+        -------
+        self : object
+            Returns the instance itself.
+        """
+        X = validate_data(self, X, dtype="numeric")
+
+        if self.dtype is None:
+            output_dtype = X.dtype
+        else:
+            output_dtype = self.dtype
+
+        n_samples, n_features = X.shape
+
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(sample_weight, X, dtype=X.dtype)
+
+        if self.subsample is not None and n_samples > self.subsample:
+            # Exactly scikit-learn's subsample (with replacement, weighted), so that edges
+            # match; the weights are then used up.
+            X = resample(
+                X,
+                replace=True,
+                n_samples=self.subsample,
+                random_state=self.random_state,
+                sample_weight=sample_weight,
+            )
+            sample_weight = None
+
+        n_features = X.shape[1]
+        n_bins = self._validate_n_bins(n_features)
+        if self.dtype in _INTEGER_DTYPES and self.encode == "ordinal":
+            top = np.iinfo(self.dtype).max
+            if n_bins.max() - 1 > top:
+                raise ValueError(
+                    f"dtype={np.dtype(self.dtype).name} holds ordinal codes up to {top}, so at "
+                    f"most {top + 1} bins; got n_bins={int(n_bins.max())}. Use a wider "
+                    "integer dtype or fewer bins."
+                )
+
+        quantile_method = self.quantile_method
+        if (
+            self.strategy == "quantile"
+            and quantile_method not in ["inverted_cdf", "averaged_inverted_cdf"]
+            and sample_weight is not None
+        ):
+            raise ValueError(
+                "When fitting with strategy='quantile' and sample weights, "
+                "quantile_method should either be set to 'averaged_inverted_cdf' or "
+                f"'inverted_cdf', got quantile_method='{quantile_method}' instead."
+            )
+
+        if self.strategy != "quantile" and sample_weight is not None:
+            # min and max over the samples of non-zero weight ("uniform", "kmeans",
+            # "optimal"), as scikit-learn does.
+            nnz_weight_mask = sample_weight != 0
+        else:
+            nnz_weight_mask = slice(None)
+
+        bin_edges = np.zeros(n_features, dtype=object)
+        for jj in range(n_features):
+            column = X[:, jj]
+            col_min = column[nnz_weight_mask].min()
+            col_max = column[nnz_weight_mask].max()
+            if col_min == col_max:
+                warnings.warn("Feature %d is constant and will be replaced with 0." % jj)
+                n_bins[jj] = 1
+                bin_edges[jj] = np.array([-np.inf, np.inf])
+                continue
+            edges = self._feature_edges(column, col_min, col_max, int(n_bins[jj]), sample_weight)
+
+            # Remove bins whose width are too small (i.e., <= 1e-8), as scikit-learn does.
+            if self.strategy != "uniform":
+                mask = np.ediff1d(edges, to_begin=np.inf) > 1e-8
+                edges = edges[mask]
+                if len(edges) - 1 != n_bins[jj]:
+                    warnings.warn(
+                        "Bins whose width are too small (i.e., <= "
+                        "1e-8) in feature %d are removed. Consider "
+                        "decreasing the number of bins." % jj
+                    )
+                    n_bins[jj] = len(edges) - 1
+            bin_edges[jj] = edges
+
+        self.bin_edges_ = bin_edges
+        self.n_bins_ = n_bins
+
+        if "onehot" in self.encode:
+            self._encoder = OneHotEncoder(
+                categories=[np.arange(i) for i in self.n_bins_],
+                sparse_output=self.encode == "onehot",
+                dtype=output_dtype,
+            )
+            self._encoder.fit(np.zeros((1, len(self.n_bins_))))
+
+        return self
+
+    def _feature_edges(self, column: np.ndarray, col_min, col_max, n_bins: int, sample_weight):
+        """Edges of one (non-constant) feature; all but "uniform" from its exact histogram."""
+        if self.strategy == "uniform":
+            # scikit-learn's linspace, in the column's own scalar type.
+            return np.linspace(col_min, col_max, n_bins + 1)
+        hist = scalar_histogram(column, sample_weight)
+        if self.strategy == "quantile":
+            levels = np.linspace(0, 100, n_bins + 1)
+            if sample_weight is not None:
+                return _weighted_percentile_hist(
+                    hist, column.dtype, levels, average=self.quantile_method == "averaged_inverted_cdf"
+                )
+            return _percentile_hist(hist, column, levels, self.quantile_method)
+        with warnings.catch_warnings():
+            # Empty or surplus clusters are reported below as scikit-learn's collapsed bins.
+            warnings.filterwarnings("ignore", message="kmeans: .* clusters are empty", category=UserWarning)
+            if self.strategy == "kmeans":
+                edges = kmeans_edges(hist, n_bins)
+            else:
+                edges = optimal_edges(hist, n_bins)
+        edges = np.array(edges, dtype=np.float64)
+        edges[0], edges[-1] = col_min, col_max
+        return edges
+
+    # -- transform ---------------------------------------------------------------------
+    def transform(self, X):
+        """Discretize the data.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Data to be discretized.
+
+        Returns
+        -------
+        Xt : {ndarray, sparse matrix}
+            Data in the binned space: a sparse matrix if ``encode='onehot'``, else an
+            ndarray. Its dtype is ``dtype`` when that is an integer dtype, else float32 or
+            float64 as in scikit-learn.
+        """
+        check_is_fitted(self)
+        if self.dtype in _INTEGER_DTYPES:
+            X = validate_data(self, X, dtype="numeric", reset=False)
+            out_dtype = np.dtype(self.dtype)
+        else:
+            # scikit-learn's conversion (float64/float32, or ``dtype``) before comparing with
+            # the edges; integer input is kept as it is (its codes are the same) so that
+            # small integer types are encoded by table look-up.
+            X = validate_data(self, X, dtype="numeric", reset=False)
+            if self.dtype is not None:
+                X = X.astype(self.dtype, copy=False)
+            elif X.dtype.kind == "f" and X.dtype not in (np.float64, np.float32):
+                X = X.astype(np.float64)
+            out_dtype = np.dtype(self.dtype) if self.dtype is not None else (
+                X.dtype if X.dtype in (np.float64, np.float32) else np.dtype(np.float64)
+            )
+        Xt = self._codes(X, out_dtype)
+        if self.encode == "ordinal":
+            return Xt
+        dtype_init = self._encoder.dtype
+        self._encoder.dtype = Xt.dtype
+        try:
+            return self._encoder.transform(Xt)
+        finally:
+            self._encoder.dtype = dtype_init
+
+    def _codes(self, X: np.ndarray, dtype: np.dtype) -> np.ndarray:
+        """Ordinal codes of every column in ``dtype``, by vqpress's codebook encoder."""
+        out = np.empty(X.shape, dtype=dtype)
+        for jj in range(X.shape[1]):
+            edges = self.bin_edges_[jj]
+            if edges.size <= 2:  # one bin (constant feature): code 0
+                out[:, jj] = 0
+                continue
+            codebook = Codebook((edges[1:] + edges[:-1]) * 0.5, edges, strategy=self.strategy, dtype=X.dtype)
+            out[:, jj] = codebook.encode(X[:, jj])
+        return out
+
+
+# -- quantiles on a histogram ---------------------------------------------------------------
+
+
+def _order_statistics(hist: ScalarHistogram, ranks: np.ndarray) -> np.ndarray:
+    """``sorted(data)[ranks]`` (negative ranks from the end) read off the histogram."""
+    cum = np.cumsum(hist.counts)
+    n = int(round(cum[-1]))
+    ranks = np.where(ranks < 0, ranks + n, ranks)
+    return hist.values[np.searchsorted(cum, ranks, side="right")]
+
+
+def _percentile_hist(hist: ScalarHistogram, column: np.ndarray, levels: np.ndarray, method: str) -> np.ndarray:
+    """``np.asarray(np.percentile(column, levels, method=method), dtype=float64)`` from the
+    histogram: NumPy's own virtual indices, gamma and interpolation on the order
+    statistics, so the result is bit-identical."""
+    try:
+        from numpy.lib import _function_base_impl as fb
+
+        props = fb._QuantileMethods[method]
+        get_indexes, get_gamma, lerp = fb._get_indexes, fb._get_gamma, fb._lerp
+    except (ImportError, AttributeError, KeyError):  # pragma: no cover - other NumPy versions
+        return _percentile_column(column, levels, method)
+    if column.dtype.kind in "iu" and max(abs(hist.values[0]), abs(hist.values[-1])) > _EXACT_INT:
+        return _percentile_column(column, levels, method)
+    n = column.shape[0]
+    scalar_values = hist.values.astype(column.dtype)
+    exact = ScalarHistogram(scalar_values, hist.counts, hist.dtype)
+    q = np.true_divide(levels, 100)
+    virtual = np.asanyarray(props["get_virtual_index"](n, q))
+    if props["fix_gamma"] is None:  # discrete methods: integer indices, no interpolation
+        return np.asarray(_order_statistics(exact, virtual.astype(np.intp)), dtype=np.float64)
+    previous_idx, next_idx = get_indexes(column[:0], virtual, n)
+    previous = _order_statistics(exact, previous_idx)
+    following = _order_statistics(exact, next_idx)
+    gamma = get_gamma(virtual, previous_idx, props).reshape(virtual.shape)
+    return np.asarray(lerp(previous, following, gamma), dtype=np.float64)
+
+
+def _percentile_column(column, levels, method):
+    kwargs = {} if method == "linear" else {"method": method}
+    return np.asarray(np.percentile(column, levels, **kwargs), dtype=np.float64)
+
+
+def _weighted_percentile_hist(hist: ScalarHistogram, dtype, levels: np.ndarray, *, average: bool) -> np.ndarray:
+    """scikit-learn's ``_weighted_percentile`` (inverted CDF, optionally averaged) on a
+    histogram; zero-weight values are already absent from it."""
+    fdtype = np.dtype(dtype) if np.dtype(dtype) in (np.float32, np.float64) else np.dtype(np.float64)
+    values = hist.values.astype(np.dtype(dtype)).astype(fdtype)
+    cdf = np.cumsum(hist.counts.astype(fdtype))
+    ranks = levels.astype(fdtype)
+    last = values.size - 1
+    result = np.empty(ranks.size, dtype=fdtype)
+    for p, rank in enumerate(ranks):
+        target = rank / 100 * cdf[-1]
+        if target == 0:
+            target = np.nextafter(target, target + 1)
+        i = min(int(np.searchsorted(cdf, target)), last)
+        if average and not (cdf[i] - target > np.finfo(fdtype).eps):
+            result[p] = (values[i] + values[min(i + 1, last)]) / 2
+        else:
+            result[p] = values[i]
+    return result
