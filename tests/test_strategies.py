@@ -137,3 +137,21 @@ def test_large_float_data_optimal_matches_weighted_histogram():
     hist = scalar_histogram(data)
     starts = optimal_partition(hist.values, hist.counts, 16)
     assert sse_of(data, cb) == pytest.approx(within_bin_sse(hist.values, hist.counts, starts), rel=1e-9)
+
+
+def test_compiled_layer_matches_numpy(monkeypatch):
+    pytest.importorskip("numba")
+    rng = np.random.default_rng(7)
+    values = np.unique(rng.standard_normal(3000))
+    counts = rng.integers(1, 9, size=values.size).astype(np.float64)
+    monkeypatch.setattr(optimal_module, "DENSE_MAX", 0)
+    monkeypatch.setattr(optimal_module, "COMPILED_MIN", 10**9)
+    reference = optimal_partition(values, counts, 9)
+    monkeypatch.setattr(optimal_module, "COMPILED_MIN", 0)
+    assert optimal_module._compiled() is not None
+    np.testing.assert_array_equal(optimal_partition(values, counts, 9), reference)
+
+
+def test_no_numba_environment_variable_forces_numpy(monkeypatch):
+    monkeypatch.setenv("VQPRESS_NO_NUMBA", "1")
+    assert optimal_module._compiled() is None

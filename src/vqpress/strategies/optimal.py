@@ -26,6 +26,8 @@ k-means, k-medians and Bregman divergence clustering in 1D", arXiv:1701.07204, 2
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 
 from ..histogram import ScalarHistogram
@@ -33,6 +35,8 @@ from ._bins import bin_weights_and_means, edges_from_centers
 
 # Up to this many distinct values a layer is a dense (n+1) x (n+1) table.
 DENSE_MAX = 600
+# From this many distinct values on, the compiled layer is used when numba is installed.
+COMPILED_MIN = 20_000
 
 
 def optimal_edges(hist: ScalarHistogram, n_colors: int) -> np.ndarray:
@@ -91,7 +95,12 @@ def optimal_partition(values: np.ndarray, counts: np.ndarray, n_clusters: int) -
     np.cumsum(counts, out=prefix[0, 1:])
     np.cumsum(counts * x, out=prefix[1, 1:])
     np.cumsum(counts * x * x, out=prefix[2, 1:])
-    solve_layer = _DenseLayers(prefix) if n <= DENSE_MAX else _divide_and_conquer_layer
+    if n <= DENSE_MAX:
+        solve_layer = _DenseLayers(prefix)
+    elif n >= COMPILED_MIN and _compiled() is not None:
+        solve_layer = _compiled_layer
+    else:
+        solve_layer = _divide_and_conquer_layer
 
     cost = _segment_cost(prefix, np.zeros(n + 1, dtype=np.int64), np.arange(n + 1))
     cost[0] = np.inf  # zero values in one cluster is not a cluster
@@ -144,6 +153,26 @@ class _DenseLayers:
         cost[j_lo : j_hi + 1] = block[arg, np.arange(block.shape[1])]
         best[j_lo : j_hi + 1] = arg + (m - 1)
         return cost, best
+
+
+def _compiled():
+    """The numba kernel module, or ``None`` without numba (or with ``VQPRESS_NO_NUMBA=1``)."""
+    if os.environ.get("VQPRESS_NO_NUMBA", "") not in ("", "0"):
+        return None
+    try:
+        from . import _optimal_numba
+    except ImportError:
+        return None
+    return _optimal_numba
+
+
+def _compiled_layer(prefix, prev, m, j_lo, j_hi):
+    """One DP layer by the compiled divide and conquer (same rule as the numpy one)."""
+    n = prefix.shape[1] - 1
+    cost = np.full(n + 1, np.inf)
+    best = np.zeros(n + 1, dtype=np.int64)
+    _compiled().divide_and_conquer_layer(prefix[0], prefix[1], prefix[2], prev, m, j_lo, j_hi, cost, best)
+    return cost, best
 
 
 def _divide_and_conquer_layer(prefix, prev, m, j_lo, j_hi):
