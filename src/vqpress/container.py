@@ -21,6 +21,7 @@ from __future__ import annotations
 import math
 import struct
 import zlib
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -32,7 +33,7 @@ from .codebook import Codebook
 from .compressed import Compressed
 from .errors import FormatError, VQError
 
-__all__ = ["to_bytes", "from_bytes", "save", "load", "CODINGS", "MAGIC", "MAX_PIXELS"]
+__all__ = ["to_bytes", "from_bytes", "read_header", "Header", "save", "load", "CODINGS", "MAGIC", "MAX_PIXELS", "HEADER_MAX"]
 
 MAGIC = b"\x89VQZ\r\n\x1a\n"
 MAJOR, MINOR = 1, 0
@@ -104,24 +105,54 @@ def to_bytes(compressed: Compressed, coding: str = "auto") -> bytes:
     return b"".join((header, _CRC.pack(zlib.crc32(header)), body, _CRC.pack(zlib.crc32(body))))
 
 
-def from_bytes(data, *, max_pixels: int = MAX_PIXELS) -> Compressed:
-    """Read a ``.vqz`` byte string back into a :class:`~vqpress.Compressed`.
+@dataclass(frozen=True)
+class Header:
+    """The header of a ``.vqz`` stream (see docs/FORMAT.md), checked and decoded."""
 
-    Parameters
-    ----------
-    data : bytes-like
-    max_pixels : int
-        Refuse images with more pixels than this (a guard against decompression bombs).
+    version: str
+    dtype: np.dtype
+    shape: tuple
+    channels: int
+    n_colors: int
+    coding: str
+    strategy: str
+    payload_len: int
+    #: Bytes before the codebook: magic, header fields and the header CRC.
+    size: int
+
+    @property
+    def n_pixels(self) -> int:
+        """Number of codes: every element (scalar data) or every pixel (colour data)."""
+        return math.prod(self.shape[:-1] if self.channels else self.shape)
+
+    @property
+    def file_size(self) -> int:
+        """Length of the whole stream this header announces."""
+        n_floats = self.n_colors * max(self.channels, 1) + (0 if self.channels else self.n_colors + 1)
+        return self.size + 8 * n_floats + self.payload_len + _CRC.size
+
+
+#: Longest possible header (8 dimensions, longest strategy name, CRC): reading this many
+#: bytes of a file is enough for :func:`read_header`.
+HEADER_MAX = len(MAGIC) + _HEAD.size + 8 * MAX_NDIM + MAX_STRATEGY_LEN + _CRC.size
+
+
+def read_header(data, *, max_pixels: int = MAX_PIXELS) -> Header:
+    """Read and check the header at the start of a ``.vqz`` stream, without decoding the rest.
+
+    ``data`` may be the whole stream or just its first :data:`HEADER_MAX` bytes. Every
+    field is checked against its limits and the header CRC; the body is checked by
+    :func:`from_bytes`.
 
     Raises
     ------
     FormatError
-        ``data`` is not an intact ``.vqz`` stream this version can read.
+        Not a ``.vqz`` header this version can read, or a damaged one.
     """
     try:
         view = memoryview(data).cast("B")
     except TypeError:
-        raise VQError(f"from_bytes takes bytes; got {type(data).__name__}") from None
+        raise VQError(f"expected bytes; got {type(data).__name__}") from None
     if len(view) < len(MAGIC) + _HEAD.size or bytes(view[: len(MAGIC)]) != MAGIC:
         raise FormatError("not a .vqz stream (bad magic bytes or too short)")
     major, minor, dtype_code, ndim, channels, coding, slen, reserved, n_colors, payload_len = (
@@ -155,10 +186,38 @@ def from_bytes(data, *, max_pixels: int = MAX_PIXELS) -> Compressed:
         strategy = header[header_len - slen :].decode("ascii")
     except UnicodeDecodeError:
         raise FormatError("strategy name is not ASCII") from None
+    coding_name = {v: k for k, v in CODINGS.items()}[coding]
+    return Header(
+        f"{major}.{minor}", _DTYPES[dtype_code], tuple(int(d) for d in shape), channels, n_colors,
+        coding_name, strategy, payload_len, header_len + _CRC.size,
+    )
+
+
+def from_bytes(data, *, max_pixels: int = MAX_PIXELS) -> Compressed:
+    """Read a ``.vqz`` byte string back into a :class:`~vqpress.Compressed`.
+
+    Parameters
+    ----------
+    data : bytes-like
+    max_pixels : int
+        Refuse images with more pixels than this (a guard against decompression bombs).
+
+    Raises
+    ------
+    FormatError
+        ``data`` is not an intact ``.vqz`` stream this version can read.
+    """
+    try:
+        view = memoryview(data).cast("B")
+    except TypeError:
+        raise VQError(f"from_bytes takes bytes; got {type(data).__name__}") from None
+    head = read_header(view, max_pixels=max_pixels)
+    shape, channels, n_colors, n_pixels = head.shape, head.channels, head.n_colors, head.n_pixels
+    payload_len = head.payload_len
     n_centers = n_colors * max(channels, 1)
     n_edges = 0 if channels else n_colors + 1
-    start = header_len + _CRC.size
-    expected = start + 8 * (n_centers + n_edges) + payload_len + _CRC.size
+    start = head.size
+    expected = head.file_size
     if len(view) != expected:
         raise FormatError(f".vqz stream is {len(view)} bytes; its header says {expected} (truncated or extended)")
     body = view[start : expected - _CRC.size]
@@ -169,11 +228,11 @@ def from_bytes(data, *, max_pixels: int = MAX_PIXELS) -> Compressed:
     centers = floats[:n_centers].reshape((n_colors, channels) if channels else (n_colors,))
     edges = None if channels else floats[n_centers:]
     try:
-        codebook = Codebook(centers, edges, strategy=strategy, dtype=_DTYPES[dtype_code])
+        codebook = Codebook(centers, edges, strategy=head.strategy, dtype=head.dtype)
     except VQError as exc:
         raise FormatError(f"invalid codebook: {exc}") from None
     payload = bytes(body[8 * (n_centers + n_edges) :])
-    if coding == CODINGS["raw"]:
+    if head.coding == "raw":
         if payload_len != packed_size(n_pixels, codebook.bits):
             raise FormatError(f"raw payload of {payload_len} bytes does not fit {n_pixels} codes of {codebook.bits} bits")
         codes = unpack_bits(payload, codebook.bits, n_pixels)
