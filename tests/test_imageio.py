@@ -76,3 +76,14 @@ def test_errors(tmp_path):
         vqpress.imwrite(tmp_path / "nofolder" / "x.png", np.zeros((2, 2), np.uint8))
     with pytest.raises(vqpress.VQError, match="is a directory"):
         vqpress.imwrite(tmp_path, np.zeros((2, 2), np.uint8))
+
+
+def test_written_files_get_the_usual_permissions(tmp_path):
+    import os
+
+    umask = os.umask(0o022)
+    try:
+        path = vqpress.imwrite(tmp_path / "p.png", np.zeros((2, 2), np.uint8))
+    finally:
+        os.umask(umask)
+    assert (path.stat().st_mode & 0o777) == 0o644

@@ -7,37 +7,62 @@ pixel's index in as few bits as it needs, and put the image back.
 >>> face = vqpress.datasets.face(gray=True)
 >>> c = vqpress.compress(face, n_colors=8, strategy="optimal")
 >>> restored = c.decompress()
+
+The names below are imported on first use, so ``import vqpress`` (and ``vqpress --help``)
+does not pay for numpy and the rest until they are needed.
 """
 
 from __future__ import annotations
 
-from . import datasets, metrics
-from .api import compress, fit, fit_histogram
-from .bitpack import pack_bits, unpack_bits
-from .codebook import Codebook
-from .compressed import Compressed
-from .container import from_bytes, load, save
-from .errors import FormatError, VQError
-from .imageio import imread, imwrite
+import importlib
+from typing import TYPE_CHECKING
 
 __version__ = "0.1.0"
 
-__all__ = [
-    "Codebook",
-    "Compressed",
-    "FormatError",
-    "VQError",
-    "__version__",
-    "compress",
-    "datasets",
-    "fit",
-    "fit_histogram",
-    "from_bytes",
-    "load",
-    "save",
-    "imread",
-    "imwrite",
-    "metrics",
-    "pack_bits",
-    "unpack_bits",
-]
+# public name -> module that defines it (a module name alone: the submodule itself)
+_EXPORTS = {
+    "Codebook": "codebook",
+    "Compressed": "compressed",
+    "FormatError": "errors",
+    "VQError": "errors",
+    "compress": "api",
+    "fit": "api",
+    "fit_histogram": "api",
+    "from_bytes": "container",
+    "load": "container",
+    "save": "container",
+    "imread": "imageio",
+    "imwrite": "imageio",
+    "pack_bits": "bitpack",
+    "unpack_bits": "bitpack",
+    "datasets": None,
+    "metrics": None,
+}
+
+__all__ = sorted([*_EXPORTS, "__version__"])
+
+if TYPE_CHECKING:  # pragma: no cover
+    from . import datasets, metrics
+    from .api import compress, fit, fit_histogram
+    from .bitpack import pack_bits, unpack_bits
+    from .codebook import Codebook
+    from .compressed import Compressed
+    from .container import from_bytes, load, save
+    from .errors import FormatError, VQError
+    from .imageio import imread, imwrite
+
+
+def __getattr__(name: str):
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'vqpress' has no attribute {name!r}")
+    module_name = _EXPORTS[name]
+    if module_name is None:
+        value = importlib.import_module(f".{name}", __name__)
+    else:
+        value = getattr(importlib.import_module(f".{module_name}", __name__), name)
+    globals()[name] = value  # later look-ups skip this function
+    return value
+
+
+def __dir__():
+    return sorted([*globals(), *_EXPORTS])
