@@ -1,0 +1,590 @@
+"""Figures of quantization: the image and its histogram, the levels, strategies side by side,
+rate-distortion curves and difference images.
+
+Every function returns a :class:`matplotlib.figure.Figure` built with matplotlib's object API
+(no ``pyplot`` state, so it works headless and in threads); save it with ``fig.savefig(...)``
+or display it in a notebook. matplotlib is imported on first use, not with ``import vqpress``
+(install it with ``pip install vqpress[plot]``).
+
+>>> import vqpress, vqpress.plot
+>>> face = vqpress.datasets.face(gray=True)
+>>> fig = vqpress.plot.plot_levels(face, vqpress.fit(face, 8, "kmeans"))
+>>> fig.savefig("levels.png")  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Sequence
+
+import numpy as np
+
+from ._validation import check_data
+from .errors import VQError
+
+__all__ = [
+    "PALETTE",
+    "STRATEGY_COLOURS",
+    "plot_image_histogram",
+    "plot_levels",
+    "plot_strategies",
+    "plot_rate_distortion",
+    "plot_difference",
+    "rate_distortion",
+    "default_strategies",
+    "strategy_colour",
+    "figure_png",
+    "DEFAULT_LEVELS",
+]
+
+#: Okabe-Ito colourblind-safe palette.
+PALETTE = {
+    "black": "#000000",
+    "orange": "#E69F00",
+    "sky": "#56B4E9",
+    "green": "#009E73",
+    "yellow": "#F0E442",
+    "blue": "#0072B2",
+    "vermillion": "#D55E00",
+    "purple": "#CC79A7",
+}
+#: One colour per strategy, the same in every figure.
+STRATEGY_COLOURS = {
+    "uniform": PALETTE["blue"],
+    "quantile": PALETTE["green"],
+    "kmeans": PALETTE["orange"],
+    "optimal": PALETTE["vermillion"],
+    "mediancut": PALETTE["purple"],
+}
+_EXTRA_COLOURS = (PALETTE["sky"], PALETTE["black"], PALETTE["yellow"])
+_CHANNEL_COLOURS = (PALETTE["vermillion"], PALETTE["green"], PALETTE["blue"], "#777777")
+_CHANNEL_NAMES = ("red", "green", "blue", "alpha")
+_HIST_COLOUR = "#4d4d4d"
+_HIST_ALT = "#56B4E9"
+_SHADE = "#e4e4e4"
+_TITLE_SIZE, _LABEL_SIZE, _TICK_SIZE, _SMALL = 11, 10, 8.5, 8
+
+#: Default numbers of levels of :func:`plot_rate_distortion`.
+DEFAULT_LEVELS = (2, 3, 4, 6, 8, 12, 16, 24, 32, 64, 128, 256)
+
+
+# ----------------------------------------------------------------------------- style helpers
+def _mpl():
+    """Import matplotlib lazily; a clear message if it is missing."""
+    try:
+        import matplotlib
+        from matplotlib.figure import Figure
+    except ImportError:  # pragma: no cover - exercised only without matplotlib
+        raise ImportError("vqpress.plot needs matplotlib: pip install vqpress[plot]") from None
+    return matplotlib, Figure
+
+
+def _figure(width: float, height: float):
+    _, Figure = _mpl()
+    fig = Figure(figsize=(width, height), layout="constrained", dpi=100)
+    fig.set_facecolor("white")
+    return fig
+
+
+def _style(ax, title=None, xlabel=None, ylabel=None, *, grid: bool = True) -> None:
+    """The one look: titles, labelled axes with units, light grid, no top/right frame."""
+    if title is not None:
+        ax.set_title(title, fontsize=_TITLE_SIZE)
+    if xlabel is not None:
+        ax.set_xlabel(xlabel, fontsize=_LABEL_SIZE)
+    if ylabel is not None:
+        ax.set_ylabel(ylabel, fontsize=_LABEL_SIZE)
+    ax.tick_params(labelsize=_TICK_SIZE)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    if grid:
+        ax.grid(True, color="#dddddd", linewidth=0.6)
+        ax.set_axisbelow(True)
+
+
+def _show_image(ax, image: np.ndarray, title: str | None = None) -> None:
+    """An image panel: gray images on a fixed 0..max gray scale, colour images as they are."""
+    if image.ndim == 2:
+        lo, hi = _display_range(image)
+        ax.imshow(image, cmap="gray", vmin=lo, vmax=hi, interpolation="antialiased")
+    else:
+        ax.imshow(_as_display_rgb(image), interpolation="antialiased")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    if title is not None:
+        ax.set_title(title, fontsize=_TITLE_SIZE)
+
+
+def strategy_colour(name: str, index: int = 0) -> str:
+    """Colour of a strategy in every figure."""
+    return STRATEGY_COLOURS.get(name, _EXTRA_COLOURS[index % len(_EXTRA_COLOURS)])
+
+
+# ----------------------------------------------------------------------------- data helpers
+def _image(image, name: str = "image") -> np.ndarray:
+    arr = check_data(image, name=name)
+    if arr.ndim == 2 or (arr.ndim == 3 and arr.shape[-1] in (3, 4)):
+        return arr
+    raise VQError(f"{name} must be a gray (H, W) or colour (H, W, 3|4) image; got shape {arr.shape}")
+
+
+def _display_range(image: np.ndarray) -> tuple[float, float]:
+    if image.dtype.kind in "ui" and image.dtype.itemsize <= 2:
+        info = np.iinfo(image.dtype)
+        return float(max(info.min, 0)), float(info.max)
+    return float(image.min()), float(image.max())
+
+
+def _as_display_rgb(image: np.ndarray) -> np.ndarray:
+    if image.dtype == np.uint8:
+        return image
+    lo, hi = _display_range(image)
+    return np.clip((image.astype(np.float64) - lo) / max(hi - lo, 1e-12), 0, 1)
+
+
+def _histogram(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Counts and edges: one bin per value for uint8 (the seed's 256 bins), else 256 bins."""
+    values = values.ravel()
+    if values.dtype == np.uint8:
+        return np.bincount(values, minlength=256).astype(np.float64), np.arange(257) - 0.5
+    lo, hi = float(values.min()), float(values.max())
+    if hi <= lo:
+        hi = lo + 1
+    counts, edges = np.histogram(values, bins=256, range=(lo, hi))
+    return counts.astype(np.float64), edges
+
+
+def _draw_histograms(ax, image: np.ndarray, *, fill: bool = True) -> None:
+    """Gray: one filled histogram. Colour: one step histogram per channel, with a legend."""
+    if image.ndim == 2:
+        counts, edges = _histogram(image)
+        ax.stairs(counts, edges, fill=fill, color=_HIST_COLOUR, alpha=0.85 if fill else 1)
+    else:
+        for c in range(image.shape[-1]):
+            counts, edges = _histogram(image[..., c])
+            ax.stairs(counts, edges, color=_CHANNEL_COLOURS[c], linewidth=1.2, label=_CHANNEL_NAMES[c])
+        ax.legend(fontsize=_SMALL, frameon=False, loc="upper right")
+    ax.set_xlim(edges[0], edges[-1])
+    ax.set_ylim(bottom=0)
+    ax.ticklabel_format(axis="y", style="sci", scilimits=(-3, 4))
+
+
+def _distortion(image: np.ndarray, reconstruction: np.ndarray) -> tuple[float, float]:
+    from .metrics import mse, psnr
+
+    return mse(image, reconstruction), psnr(image, reconstruction)
+
+
+def _fmt_psnr(value: float) -> str:
+    return "inf" if math.isinf(value) else f"{value:.2f}"
+
+
+def _label_step(n: int, span: float, width_in: float, fontsize: float = _SMALL) -> float:
+    """Smallest distance in data units between two vertical labels that do not collide."""
+    label_in = 1.6 * fontsize / 72
+    return span * label_in / max(width_in, 1e-6)
+
+
+def _as_compressed(item, image: np.ndarray):
+    """A (name, codebook, reconstruction, codes) tuple from a Codebook, Compressed or result."""
+    from .codebook import Codebook
+    from .compressed import Compressed
+
+    comp = getattr(item, "compressed", None)
+    if isinstance(item, Compressed) or isinstance(comp, Compressed):
+        c = item if isinstance(item, Compressed) else comp
+        codes = c.codes()
+        return c.codebook, codes, c.codebook.decode(codes)
+    if isinstance(item, Codebook):
+        codes = item.encode(image)
+        return item, codes, item.decode(codes)
+    raise VQError(
+        f"expected vqpress.Codebook, vqpress.Compressed or a report.StrategyResult; got {type(item).__name__}"
+    )
+
+
+# ----------------------------------------------------------------------------- figures
+def plot_image_histogram(image, title: str | None = None):
+    """The image beside the histogram of its pixel values (the seed's first figure).
+
+    Gray ``uint8`` images get one bin per value (256 bins); other dtypes 256 equal bins;
+    colour images one histogram per channel.
+
+    Parameters
+    ----------
+    image : array_like
+        ``(H, W)`` gray or ``(H, W, 3|4)`` colour image.
+    title : str, optional
+        Title of the whole figure.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Two axes: the image, the histogram.
+    """
+    img = _image(image)
+    fig = _figure(11, 4.2)
+    ax_img, ax_hist = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.05, 1]})
+    kind = "gray" if img.ndim == 2 else f"{img.shape[-1]} channels"
+    _show_image(ax_img, img, f"Rendering of the image ({img.shape[1]} x {img.shape[0]}, {kind}, {img.dtype})")
+    _draw_histograms(ax_hist, img)
+    _style(ax_hist, "Distribution of the pixel values", "pixel value", "count of pixels")
+    if title:
+        fig.suptitle(title, fontsize=_TITLE_SIZE + 2)
+    return fig
+
+
+def plot_levels(image, codebook, title: str | None = None):
+    """The histogram with the codebook's levels (the seed's bin-center figure).
+
+    Scalar codebooks: the bins (between ``codebook.edges``) are shaded alternately and every
+    level (the reconstruction value, ``codebook.centers``) is a labelled vertical line; labels
+    that would collide are thinned out. Colour codebooks: per-channel histograms and the
+    palette as swatches, each as tall as the share of pixels it codes.
+
+    Parameters
+    ----------
+    image : array_like
+        The image the codebook quantizes.
+    codebook : vqpress.Codebook
+    title : str, optional
+        Default: the strategy, number of levels, MSE and PSNR.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One axes (scalar) or two (colour: histograms, palette).
+    """
+    img = _image(image)
+    codes = codebook.encode(img)
+    err, snr = _distortion(img, codebook.decode(codes))
+    kind = "colours" if codebook.channels else "levels"
+    default = (
+        f"{codebook.strategy}: {codebook.n_colors} {kind}, MSE {err:.2f}, PSNR {_fmt_psnr(snr)} dB"
+    )
+    colour = strategy_colour(codebook.strategy)
+    if codebook.channels:
+        fig = _figure(11, 4.2)
+        ax_hist, ax_pal = fig.subplots(1, 2)
+        _draw_histograms(ax_hist, img)
+        _style(ax_hist, "Distribution of the pixel values", "pixel value", "count of pixels")
+        _draw_palette(ax_pal, codebook, codes)
+        fig.suptitle(title or default, fontsize=_TITLE_SIZE + 1)
+        return fig
+
+    fig = _figure(11, 4.6)
+    ax = fig.add_subplot()
+    edges = codebook.edges
+    for i in range(0, codebook.n_colors, 2):
+        ax.axvspan(edges[i], edges[i + 1], color=_SHADE, linewidth=0, zorder=0)
+    counts, hist_edges = _histogram(img)
+    # the histogram itself in two tones, alternating from bin to bin
+    mids = (hist_edges[1:] + hist_edges[:-1]) * 0.5
+    parity = np.searchsorted(edges[1:-1], mids, side="right") % 2
+    for k, tone in ((0, _HIST_COLOUR), (1, _HIST_ALT)):
+        ax.stairs(np.where(parity == k, counts, 0), hist_edges, fill=True, color=tone, linewidth=0)
+    lo, hi = min(hist_edges[0], edges[0]), max(hist_edges[-1], edges[-1])
+    ax.set_xlim(lo, hi)
+    ax.set_ylim(0, counts.max() * 1.28)  # head room for the labels
+    ax.ticklabel_format(axis="y", style="sci", scilimits=(-3, 4))
+    min_gap = _label_step(codebook.n_colors, hi - lo, 0.88 * fig.get_figwidth())
+    last = -np.inf
+    for c in codebook.centers:
+        ax.axvline(c, color=colour, linewidth=1.4, zorder=3)
+        if c - last >= min_gap:
+            ax.text(
+                c, 0.985, f"{c:.1f}", transform=ax.get_xaxis_transform(), rotation=90,
+                ha="center", va="top", fontsize=_SMALL, color="black", zorder=4,
+                bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none", "alpha": 0.85},
+            )
+            last = c
+    _style(ax, title or default, "pixel value", "count of pixels")
+    ax.grid(False)
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    handles = [
+        Patch(facecolor=_HIST_COLOUR, label="pixels in bins 0, 2, 4, ..."),
+        Patch(facecolor=_HIST_ALT, label="pixels in bins 1, 3, 5, ..."),
+        Patch(facecolor=_SHADE, label="extent of bins 0, 2, 4, ... (between edges)"),
+        Line2D([], [], color=colour, linewidth=1.4, label="levels: the mean of each bin, labelled"),
+    ]
+    fig.legend(handles=handles, fontsize=_SMALL, loc="outside lower center", ncol=4, frameon=False)
+    return fig
+
+
+def _draw_palette(ax, codebook, codes) -> None:
+    """Colour swatches, one per palette entry, as tall as their share of the pixels."""
+    n = codebook.n_colors
+    share = np.bincount(codes.ravel(), minlength=n) / codes.size * 100
+    colours = codebook.levels(np.float64)[:, :3]
+    lo, hi = _display_range(np.asarray(codebook.levels()))
+    rgb = np.clip((colours - lo) / max(hi - lo, 1e-12), 0, 1)
+    order = np.argsort(rgb @ np.array([0.2126, 0.7152, 0.0722]), kind="stable")  # dark to light
+    x = np.arange(n)
+    ax.bar(x, share[order], width=0.9, color=rgb[order], edgecolor="#333333", linewidth=0.5)
+    ax.set_xlim(-0.6, n - 0.4)
+    if n <= 16:
+        hexes = ["#%02x%02x%02x" % tuple(int(round(v * 255)) for v in rgb[i]) for i in order]
+        ax.set_xticks(x, hexes, rotation=90, fontsize=_SMALL, family="monospace")
+        xlabel = "palette colour (dark to light)"
+    else:
+        ax.set_xticks([])
+        xlabel = f"palette: {n} colours (dark to light)"
+    _style(ax, "Palette and the share of pixels of each colour", xlabel, "share of pixels (%)")
+
+
+def plot_strategies(image, codebooks_or_results, title: str | None = None):
+    """Strategies side by side: quantized images above, histograms of their codes below.
+
+    Parameters
+    ----------
+    image : array_like
+        The original image.
+    codebooks_or_results : sequence
+        :class:`vqpress.Codebook`, :class:`vqpress.Compressed` or
+        :class:`vqpress.report.StrategyResult` items (usually at the same number of levels).
+    title : str, optional
+        Title of the whole figure.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        ``2 * len(codebooks_or_results)`` axes; MSE and PSNR in each column's title.
+    """
+    img = _image(image)
+    items = list(codebooks_or_results)
+    if not items:
+        raise VQError("plot_strategies needs at least one codebook or result")
+    n = len(items)
+    aspect = img.shape[0] / img.shape[1]
+    col_w = 3.1 if n > 2 else 4.2
+    fig = _figure(col_w * n, col_w * aspect + 2.9)
+    axes = fig.subplots(2, n, squeeze=False, gridspec_kw={"height_ratios": [col_w * aspect, 2.2]})
+    for j, item in enumerate(items):
+        cb, codes, rec = _as_compressed(item, img)
+        err, snr = _distortion(img, rec)
+        _show_image(axes[0, j], rec, f"{cb.strategy} ({cb.n_colors})\nMSE {err:.1f}, PSNR {_fmt_psnr(snr)} dB")
+        axes[0, j].title.set_color("black")
+        for spine in axes[0, j].spines.values():
+            spine.set_edgecolor(strategy_colour(cb.strategy, j))
+            spine.set_linewidth(2.5)
+        share = np.bincount(codes.ravel(), minlength=cb.n_colors) / codes.size * 100
+        ax = axes[1, j]
+        x = np.arange(cb.n_colors)
+        if cb.channels:
+            rgb = np.clip(cb.levels(np.float64)[:, :3] / _display_range(rec)[1], 0, 1)
+            ax.bar(x, share, width=0.85, color=rgb, edgecolor="#333333", linewidth=0.4)
+        else:
+            ax.bar(x, share, width=0.85, color=strategy_colour(cb.strategy, j), linewidth=0)
+        _style(ax, None, "code (darkest level = 0)" if not cb.channels else "code", "share of pixels (%)" if j == 0 else None)
+        ax.set_xlim(-0.6, cb.n_colors - 0.4)
+        if cb.n_colors <= 16:
+            ax.set_xticks(x)
+        else:
+            from matplotlib.ticker import MaxNLocator
+
+            ax.xaxis.set_major_locator(MaxNLocator(8, integer=True))
+    # same y scale on every code histogram, so the columns compare
+    top = max(a.get_ylim()[1] for a in axes[1])
+    for a in axes[1]:
+        a.set_ylim(0, top)
+    if title:
+        fig.suptitle(title, fontsize=_TITLE_SIZE + 2)
+    return fig
+
+
+def rate_distortion(image, strategies: Sequence[str] | None = None, levels=DEFAULT_LEVELS, *,
+                    vqz_levels=None, known=None, workers: int | None = None) -> list[dict]:
+    """Rate and distortion of every strategy at every number of levels.
+
+    Parameters
+    ----------
+    image : array_like
+    strategies : sequence of str, optional
+        Default: every strategy for this kind of image.
+    levels : sequence of int
+        Numbers of levels; the fixed-width packed rate is computed at each (fast).
+    vqz_levels : sequence of int, optional
+        Numbers of levels at which the ``.vqz`` size (entropy coded, the slow part: about
+        0.1-1 s each on a megapixel) is computed too. Default: ``levels``.
+    known : sequence of StrategyResult, optional
+        Results already at hand (their ``.vqz`` size is reused).
+    workers : int, optional
+        Threads for the ``.vqz`` encodes (default: up to 2).
+
+    Returns
+    -------
+    list of dict
+        One per (strategy, levels): ``strategy, levels, n_colors, mse, psnr, packed_bpp``
+        and ``vqz_bpp`` (``None`` where not computed).
+    """
+    from concurrent.futures import ThreadPoolExecutor
+    import os
+
+    rows, jobs = _rd_rows(image, strategies, levels, vqz_levels, known)
+    if jobs:
+        workers = workers or min(2, os.cpu_count() or 1)
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            sizes = list(pool.map(lambda job: len(job[1].to_bytes()), jobs))
+        for (row, c), size in zip(jobs, sizes):
+            row["vqz_bpp"] = 8 * size / c.n_pixels
+    return rows
+
+
+def _rd_rows(image, strategies, levels, vqz_levels, known) -> tuple[list[dict], list[tuple]]:
+    """The rate-distortion rows, and the ``(row, compressed)`` pairs whose ``.vqz`` size is
+    still to be measured (``row["vqz_bpp"] = 8 * len(compressed.to_bytes()) / pixels``)."""
+    from .api import compress
+
+    img = _image(image)
+    names = list(strategies) if strategies is not None else default_strategies(img)
+    vqz_levels = set(levels if vqz_levels is None else vqz_levels)
+    known_sizes = {}
+    for r in known or ():
+        known_sizes[(r.strategy, r.compressed.codebook.n_colors, r.n_colors)] = r.vqz_bytes
+    rows, jobs = [], []
+    for name in names:
+        for n in sorted(set(levels) | vqz_levels):
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", UserWarning)  # collapsed bins at many levels
+                c = compress(img, n, name)
+            err, snr = _distortion(img, c.decompress())
+            row = {
+                "strategy": name, "levels": n, "n_colors": c.codebook.n_colors, "mse": err, "psnr": snr,
+                "packed_bpp": 8 * len(c.payload) / c.n_pixels, "vqz_bpp": None,
+            }
+            if n in vqz_levels:
+                size = known_sizes.get((name, c.codebook.n_colors, n))
+                if size is None:
+                    jobs.append((row, c))
+                else:
+                    row["vqz_bpp"] = 8 * size / c.n_pixels
+            rows.append(row)
+    return rows, jobs
+
+
+def default_strategies(image: np.ndarray) -> list[str]:
+    """Every strategy for this kind of image: scalar ones for gray, colour ones for colour."""
+    from .api import COLOUR_STRATEGIES, is_colour
+
+    if is_colour(image):
+        return list(COLOUR_STRATEGIES)
+    return ["uniform", "quantile", "kmeans", "optimal"]
+
+
+def plot_rate_distortion(image, strategies: Sequence[str] | None = None, levels=DEFAULT_LEVELS, *,
+                         vqz_levels=None, known=None, points: list[dict] | None = None,
+                         title: str | None = None):
+    """PSNR against bits per pixel for every strategy, two curves each.
+
+    Dashed: the fixed-width packed codes, ``ceil(log2 n)`` bits per pixel. Solid: the real
+    ``.vqz`` file, ``8 * len(compressed.to_bytes()) / pixels`` (entropy coded, codebook and
+    header included). Entropy coding is the slow part; ``vqz_levels`` limits it to fewer
+    numbers of levels.
+
+    Parameters
+    ----------
+    image : array_like
+    strategies, levels, vqz_levels, known
+        As in :func:`rate_distortion`.
+    points : list of dict, optional
+        The output of :func:`rate_distortion`, if already computed (then ``image`` is only
+        used for the title).
+    title : str, optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One axes.
+    """
+    img = _image(image)
+    if points is None:
+        points = rate_distortion(img, strategies, levels, vqz_levels=vqz_levels, known=known)
+    fig = _figure(8.5, 5.2)
+    ax = fig.add_subplot()
+    names = list(dict.fromkeys(p["strategy"] for p in points))
+    from matplotlib.lines import Line2D
+
+    for j, name in enumerate(names):
+        mine = [p for p in points if p["strategy"] == name and math.isfinite(p["psnr"])]
+        colour = strategy_colour(name, j)
+        packed = sorted((p["packed_bpp"], p["psnr"]) for p in mine)
+        ax.plot(*zip(*packed), linestyle="--", marker="o", markersize=4, markerfacecolor="white",
+                color=colour, linewidth=1.2, alpha=0.9)
+        vqz = sorted((p["vqz_bpp"], p["psnr"]) for p in mine if p["vqz_bpp"] is not None)
+        if vqz:
+            ax.plot(*zip(*vqz), linestyle="-", marker="o", markersize=4.5, color=colour, linewidth=1.8)
+    # annotate the numbers of levels once, on the reference strategy's curves
+    ref = "optimal" if "optimal" in names else names[0]
+    for p in points:
+        if p["strategy"] == ref and math.isfinite(p["psnr"]):
+            spots = [(p["packed_bpp"], (-4, 5))]
+            if p["vqz_bpp"] is not None:
+                spots.append((p["vqz_bpp"], (-5, 5)))
+            for x, offset in spots:
+                ax.annotate(str(p["levels"]), (x, p["psnr"]), textcoords="offset points", xytext=offset,
+                            ha="right", fontsize=_SMALL - 0.5, color="#333333")
+    handles = [Line2D([], [], color=strategy_colour(s, j), linewidth=2, label=s) for j, s in enumerate(names)]
+    handles += [
+        Line2D([], [], color="#444444", linestyle="-", marker="o", markersize=4, label=".vqz file (entropy coded)"),
+        Line2D([], [], color="#444444", linestyle="--", marker="o", markerfacecolor="white", markersize=4,
+               label="packed, ceil(log2 n) bits"),
+    ]
+    ax.legend(handles=handles, fontsize=_SMALL, loc="lower right", framealpha=0.95)
+    _style(ax, title or "Rate-distortion: quality against size (labels: number of levels requested)",
+           "bits per pixel", "PSNR (dB)")
+    ax.set_xlim(left=0)
+    return fig
+
+
+def plot_difference(image, reconstruction, title: str | None = None):
+    """The difference image ``original - reconstruction`` on a diverging scale centred on 0.
+
+    Colour images show the difference averaged over the channels.
+
+    Parameters
+    ----------
+    image, reconstruction : array_like
+        Same shape.
+    title : str, optional
+        Default: MSE and PSNR.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Two axes: the difference image and its colour bar.
+    """
+    img = _image(image)
+    rec = _image(reconstruction, name="reconstruction")
+    if rec.shape != img.shape:
+        raise VQError(f"image and reconstruction must have the same shape; got {img.shape} and {rec.shape}")
+    err, snr = _distortion(img, rec)
+    diff = img.astype(np.float64) - rec.astype(np.float64)
+    unit = "pixel value difference"
+    if diff.ndim == 3:
+        diff = diff.mean(axis=-1)
+        unit += " (mean over channels)"
+    bound = float(np.abs(diff).max()) or 1.0
+    aspect = img.shape[0] / img.shape[1]
+    fig = _figure(7.4, 6.2 * aspect + 0.9)
+    ax = fig.add_subplot()
+    im = ax.imshow(diff, cmap="RdBu_r", vmin=-bound, vmax=bound, interpolation="antialiased")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.set_title(title or f"Original minus reconstruction: MSE {err:.2f}, PSNR {_fmt_psnr(snr)} dB",
+                 fontsize=_TITLE_SIZE)
+    cbar = fig.colorbar(im, ax=ax, shrink=0.9, pad=0.02)
+    cbar.set_label(unit, fontsize=_LABEL_SIZE)
+    cbar.ax.tick_params(labelsize=_TICK_SIZE)
+    return fig
+
+
+def figure_png(fig, *, dpi: int = 100, compress_level: int = 1) -> bytes:
+    """A figure as PNG bytes (zlib level 1 by default: several times faster, barely larger)."""
+    import io
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi, facecolor="white", pil_kwargs={"compress_level": compress_level})
+    return buf.getvalue()

@@ -1,0 +1,446 @@
+"""Compare quantization strategies on an image and write a self-contained HTML report.
+
+>>> import vqpress.report
+>>> out = vqpress.report.demo("vqpress-demo")          # doctest: +SKIP
+>>> out.html                                            # doctest: +SKIP
+PosixPath('vqpress-demo/face.html')
+
+The report is one HTML file with its figures embedded as PNG data URIs (inline CSS, no
+JavaScript, nothing fetched from the network), next to one reconstruction PNG and one
+``.vqz`` file per strategy. Figures need matplotlib (``pip install vqpress[plot]``).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from . import _html as H
+from ._fileio import atomic_write_bytes
+from ._validation import check_data, check_n_colors
+from .errors import VQError
+
+__all__ = ["StrategyResult", "ReportOutput", "evaluate", "build_report", "demo"]
+
+#: Numbers of levels of the report's rate-distortion figure: packed rate at all of them,
+#: ``.vqz`` size (entropy coding, the slow part) at the few of ``_RD_VQZ_LEVELS``.
+_RD_LEVELS = (2, 3, 4, 6, 8, 12, 16, 24, 32, 64, 128, 256)
+_RD_VQZ_LEVELS = (2, 4, 8, 16)
+_RD_COLOUR_LEVELS = (4, 16, 64)
+_DPI = 96
+
+# What the seed (scikit-learn's "Vector Quantization Example") printed, for comparison.
+_SEED_UNIFORM = "15.625, 46.875, 78.125, 109.375, 140.625, 171.875, 203.125, 234.375"
+_SEED_KMEANS = "18.909, 53.343, 82.644, 109.282, 134.708, 159.787, 185.172, 224.021"
+
+
+@dataclass
+class StrategyResult:
+    """One strategy on one image: one row of the report's table."""
+
+    strategy: str
+    n_colors: int
+    centers: np.ndarray
+    mse: float
+    psnr: float
+    packed_bytes: int  #: ``len(compressed.payload)``: fixed-width bit packing
+    vqz_bytes: int  #: ``len(compressed.to_bytes())``: the ``.vqz`` file, entropy coded
+    ratio: float  #: ``vqz_bytes / image.nbytes``
+    seconds: float  #: time of :func:`vqpress.compress` (fit, encode, pack)
+    compressed: object = field(repr=False)  #: the :class:`vqpress.Compressed`
+    _vqz: bytes | None = field(default=None, repr=False, compare=False)
+
+
+@dataclass
+class ReportOutput:
+    """What :func:`build_report` wrote: the results, the HTML page, and every file."""
+
+    results: list
+    html: Path
+    files: list
+
+
+def _strategies(img: np.ndarray, strategies) -> list[str]:
+    from .api import COLOUR_STRATEGIES, is_colour
+    from .strategies import SCALAR_STRATEGIES
+
+    allowed = tuple(COLOUR_STRATEGIES) if is_colour(img) else tuple(SCALAR_STRATEGIES)
+    if strategies is None:
+        return list(allowed) if is_colour(img) else ["uniform", "quantile", "kmeans", "optimal"]
+    if isinstance(strategies, str):
+        strategies = [strategies]
+    names = list(dict.fromkeys(strategies))
+    bad = [s for s in names if s not in allowed]
+    if bad or not names:
+        kind = "colour" if is_colour(img) else "gray"
+        raise VQError(f"strategies for a {kind} image must be among {', '.join(allowed)}; got {strategies!r}")
+    return names
+
+
+def evaluate(image, n_colors: int = 8, strategies: Sequence[str] | None = None) -> list[StrategyResult]:
+    """Compress ``image`` with every strategy and measure size, distortion and time.
+
+    Parameters
+    ----------
+    image : array_like
+        Gray ``(H, W)`` or colour ``(H, W, 3|4)`` image.
+    n_colors : int, default 8
+    strategies : sequence of str, optional
+        Default: ``uniform, quantile, kmeans, optimal`` for gray images, every colour
+        strategy (``vqpress.api.COLOUR_STRATEGIES``) for colour images.
+
+    Returns
+    -------
+    list of StrategyResult
+        In the order of ``strategies``.
+    """
+    from .api import compress
+    from .metrics import mse, psnr
+
+    img = check_data(image, name="image")
+    names = _strategies(img, strategies)
+    n_colors = check_n_colors(n_colors)
+    results = []
+    for name in names:
+        start = time.perf_counter()
+        c = compress(img, n_colors, name)
+        seconds = time.perf_counter() - start
+        rec = c.decompress()
+        vqz = c.to_bytes()
+        results.append(StrategyResult(
+            strategy=name, n_colors=c.codebook.n_colors, centers=np.array(c.codebook.centers),
+            mse=mse(img, rec), psnr=psnr(img, rec), packed_bytes=len(c.payload), vqz_bytes=len(vqz),
+            ratio=len(vqz) / img.nbytes, seconds=seconds, compressed=c, _vqz=vqz,
+        ))
+    return results
+
+
+def build_report(image, out_dir, *, name: str = "image", n_colors: int = 8, strategies=None,
+                 overwrite: bool = False, progress: Callable[[str], None] | None = None,
+                 rd_levels: Sequence[int] | None = None, rd_vqz_levels: Sequence[int] | None = None,
+                 ) -> ReportOutput:
+    """Compare strategies on ``image`` and write a self-contained HTML report into ``out_dir``.
+
+    Written (``out_dir`` is created if missing): ``{name}.html``; per strategy the
+    reconstruction ``{name}-{strategy}-{n_colors}.png`` and the compressed file
+    ``{name}-{strategy}-{n_colors}.vqz``. Every file is written atomically, and all of them
+    after everything is computed.
+
+    Parameters
+    ----------
+    image : array_like
+        Gray or colour image.
+    out_dir : str or path-like
+    name : str, default "image"
+        Stem of the file names (no path separators, no leading ``.``).
+    n_colors : int, default 8
+    strategies : sequence of str, optional
+        As in :func:`evaluate`.
+    overwrite : bool, default False
+        Replace existing files. Without it an existing target raises :class:`vqpress.VQError`
+        before anything is written.
+    progress : callable, optional
+        ``progress(step)`` is called with a short description as each step starts.
+    rd_levels, rd_vqz_levels : sequence of int, optional
+        Numbers of levels of the rate-distortion figure (packed rate), and the subset at
+        which the ``.vqz`` size is computed too (entropy coding is the slow part).
+
+    Returns
+    -------
+    ReportOutput
+    """
+    return _build(image, out_dir, name=name, n_colors=n_colors, strategies=strategies, overwrite=overwrite,
+                  progress=progress, rd_levels=rd_levels, rd_vqz_levels=rd_vqz_levels, seed=False)
+
+
+def demo(out_dir="vqpress-demo", *, n_colors: int = 8, overwrite: bool = False,
+         progress: Callable[[str], None] | None = None) -> ReportOutput:
+    """The seed's walkthrough (scikit-learn's "Vector Quantization Example"), done properly.
+
+    The raccoon face (gray) at ``n_colors`` levels with every strategy, written as the report
+    ``face.html`` (see :func:`build_report`) with the seed's story: the image and its
+    histogram, uniform, k-means, quantile and globally optimal levels, the memory footprint,
+    rate-distortion, and the difference image of the best strategy.
+    """
+    from .datasets import face
+
+    return _build(face(gray=True), out_dir, name="face", n_colors=n_colors, strategies=None,
+                  overwrite=overwrite, progress=progress, rd_levels=None, rd_vqz_levels=None, seed=True)
+
+
+# ----------------------------------------------------------------------------- internals
+def _targets(out_dir: Path, name: str, names: list[str], n_colors: int) -> tuple[Path, list[Path]]:
+    if not isinstance(name, str) or not name or name.startswith(".") or any(
+        ch in '/\\:' or not ch.isprintable() for ch in name
+    ):
+        raise VQError(f"name must be a file name stem (no '/', '\\', ':', control characters or leading '.'); got {name!r}")
+    html = out_dir / f"{name}.html"
+    files = []
+    for s in names:
+        files += [out_dir / f"{name}-{s}-{n_colors}.png", out_dir / f"{name}-{s}-{n_colors}.vqz"]
+    return html, files + [html]
+
+
+def _png_bytes(c) -> bytes:
+    """The reconstruction as PNG bytes: an indexed PNG as ``vqpress.save`` writes it where
+    possible (up to 256 uint8 levels), else a plain PNG of ``decompress()``."""
+    try:
+        from .png import to_png
+    except ImportError:  # pragma: no cover - the indexed PNG export is optional
+        to_png = None
+    if to_png is not None:
+        try:
+            return to_png(c)
+        except VQError:
+            pass
+    import io
+
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.fromarray(c.decompress()).save(buf, format="PNG")
+    return buf.getvalue()
+
+
+def _vqz_size(c) -> int:
+    return len(c.to_bytes())
+
+
+def _png_writable(img: np.ndarray) -> bool:
+    return (img.dtype == np.uint8 and (img.ndim == 2 or img.shape[-1] in (3, 4))) or (
+        img.dtype == np.uint16 and img.ndim == 2
+    )
+
+
+def _build(image, out_dir, *, name, n_colors, strategies, overwrite, progress, rd_levels, rd_vqz_levels,
+           seed: bool) -> ReportOutput:
+    from . import plot
+    from .api import is_colour
+
+    plot._mpl()  # fail early, before any work, if matplotlib is missing
+    step = progress or (lambda _s: None)
+    img = check_data(image, name="image")
+    if not (img.ndim == 2 or is_colour(img)):
+        raise VQError(f"image must be gray (H, W) or colour (H, W, 3|4); got shape {img.shape}")
+    n_colors = check_n_colors(n_colors)
+    names = _strategies(img, strategies)
+    out_dir = Path(out_dir)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise VQError(f"{out_dir} exists and is not a folder")
+    html_path, files = _targets(out_dir, name, names, n_colors)
+    write_png = _png_writable(img)
+    if not write_png:
+        files = [f for f in files if f.suffix != ".png"]
+    existing = [f for f in files if f.exists()] if not overwrite else []
+    if existing:
+        shown = ", ".join(map(str, existing[:4])) + (f" and {len(existing) - 4} more" if len(existing) > 4 else "")
+        raise VQError(f"{shown} {'exists' if len(existing) == 1 else 'exist'}; pass overwrite=True "
+                      "(--force on the command line) to replace, or choose another folder or name")
+
+    from concurrent.futures import ThreadPoolExecutor
+
+    pool = ThreadPoolExecutor(max_workers=2)
+    try:
+        return _build_in(img, out_dir, name, n_colors, names, overwrite, step, rd_levels, rd_vqz_levels, seed,
+                         html_path, write_png, pool)
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _build_in(img, out_dir, name, n_colors, names, overwrite, step, rd_levels, rd_vqz_levels, seed, html_path,
+              write_png, pool) -> ReportOutput:
+    from . import plot
+    from .api import is_colour
+
+    results = []
+    for s in names:
+        step(f"compress ({s}, {n_colors} levels)")
+        results += evaluate(img, n_colors, [s])
+    colour = is_colour(img)
+    levels = tuple(rd_levels or (_RD_COLOUR_LEVELS if colour else _RD_LEVELS))
+    vqz_levels = tuple(rd_vqz_levels or (_RD_COLOUR_LEVELS if colour else _RD_VQZ_LEVELS))
+    levels = tuple(sorted(set(levels) | {n_colors}))
+    vqz_levels = tuple(sorted(set(vqz_levels) | {n_colors}))
+    # the slow numeric work (entropy coding, PNG encoding) runs in threads beside the figures
+    step("rate-distortion")
+    rd_rows, rd_jobs = plot._rd_rows(img, names, levels, vqz_levels, results)
+    rd_sizes = [pool.submit(_vqz_size, c) for _row, c in rd_jobs]
+    pngs_out = {r.strategy: pool.submit(_png_bytes, r.compressed) for r in results} if write_png else {}
+    best = min(results, key=lambda r: r.mse)
+    pngs = {}
+    step("figure: image and histogram")
+    pngs["hist"] = plot.figure_png(plot.plot_image_histogram(img), dpi=_DPI)
+    for r in results:
+        step(f"figure: levels ({r.strategy})")
+        pngs["levels-" + r.strategy] = plot.figure_png(plot.plot_levels(img, r.compressed.codebook), dpi=_DPI)
+    step("figure: strategies side by side")
+    pngs["strategies"] = plot.figure_png(plot.plot_strategies(img, results), dpi=_DPI)
+    step("figure: difference image")
+    pngs["diff"] = plot.figure_png(plot.plot_difference(img, best.compressed.decompress()), dpi=_DPI)
+    step("figure: rate-distortion")
+    for (row, c), size in zip(rd_jobs, rd_sizes):
+        row["vqz_bpp"] = 8 * size.result() / c.n_pixels
+    pngs["rd"] = plot.figure_png(plot.plot_rate_distortion(img, points=rd_rows), dpi=_DPI)
+
+    step("write files")
+    page = _page(img, name, n_colors, results, best, pngs, seed=seed, levels=levels, vqz_levels=vqz_levels,
+                 write_png=write_png)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for r in results:
+        stem = f"{name}-{r.strategy}-{n_colors}"
+        if write_png:
+            data = pngs_out[r.strategy].result()
+            written.append(atomic_write_bytes(out_dir / f"{stem}.png", data, overwrite=overwrite))
+        written.append(atomic_write_bytes(out_dir / f"{stem}.vqz", r._vqz, overwrite=overwrite))
+    written.append(atomic_write_bytes(html_path, page.encode("utf-8"), overwrite=overwrite))
+    return ReportOutput(results=results, html=html_path, files=[Path(w) for w in written])
+
+
+# ----------------------------------------------------------------------------- the page
+def _fmt_centers(r: StrategyResult, limit: int = 16) -> str:
+    c = r.centers
+    if c.ndim == 2:
+        rgb = np.clip(np.rint(c[:limit, :3]), 0, 255) if r.compressed.dtype == np.uint8 else None
+        more = f" +{len(c) - limit}" if len(c) > limit else ""
+        if rgb is None:
+            return H.escape(f"{len(c)} colours")
+        return H.swatches(rgb) + H.escape(more)
+    text = ", ".join(f"{v:.1f}" for v in c[:limit])
+    return H.escape(text + (f", ... ({len(c)} levels)" if len(c) > limit else ""))
+
+
+def _results_table(results, best, original_nbytes: int) -> str:
+    rows = []
+    for r in results:
+        mark = " (best)" if r is best else ""
+        rows.append([
+            r.strategy + mark, _fmt_centers(r), f"{r.mse:.2f}", f"{r.psnr:.2f}", f"{r.packed_bytes:,}",
+            f"{r.vqz_bytes:,}", f"{r.ratio:.3f} ({original_nbytes / r.vqz_bytes:.1f}x smaller)",
+            f"{1000 * r.seconds:.0f}",
+        ])
+    return H.table(
+        ["strategy", "levels (centers)", "MSE", "PSNR (dB)", "packed bytes", ".vqz bytes",
+         "ratio (.vqz / original)", "time (ms)"],
+        rows, numeric={2, 3, 4, 5, 6, 7}, raw={1},
+    )
+
+
+def _footprint_table(img, results) -> str:
+    pixels = results[0].compressed.n_pixels
+    bits = results[0].compressed.codebook.bits
+    rows = [
+        ["scikit-learn's KBinsDiscretizer output (float64, the seed)", f"{img.size * 8:,}", f"{img.size * 8 / img.nbytes:.2f}"],
+        [f"original ({img.dtype})", f"{img.nbytes:,}", "1.00"],
+        [f"codes packed in {bits} bits ({pixels:,} pixels)", f"{results[0].packed_bytes:,}",
+         f"{results[0].packed_bytes / img.nbytes:.3f}"],
+    ]
+    for r in results:
+        rows.append([f".vqz file, {r.strategy} (entropy coded, with header and codebook)", f"{r.vqz_bytes:,}",
+                     f"{r.ratio:.3f}"])
+    return H.table(["representation", "bytes", "ratio to original"], rows, numeric={1, 2})
+
+
+def _share_sentence(r: StrategyResult) -> str:
+    codes = r.compressed.codes()
+    share = np.bincount(codes.ravel(), minlength=r.n_colors) / codes.size * 100
+    lo, hi = int(np.argmin(share)), int(np.argmax(share))
+    return (f"Its bins are unbalanced: bin {lo} holds {share[lo]:.1f}% of the pixels, bin {hi} holds "
+            f"{share[hi]:.1f}%.")
+
+
+def _page(img, name, n_colors, results, best, pngs, *, seed, levels, vqz_levels, write_png) -> str:
+    from . import __version__
+
+    by = {r.strategy: r for r in results}
+    colour = img.ndim == 3
+    kind = f"colour ({img.shape[-1]} channels)" if colour else "gray"
+    P, fig = H.p, H.figure
+    parts = []
+    intro = (f"The image is {img.shape[1]} x {img.shape[0]} pixels, {kind}, {img.dtype}: {img.nbytes:,} bytes. "
+             "Quantization replaces every pixel by one of a few levels and stores only the level's index.")
+    if seed:
+        intro = ("The raccoon face of SciPy, as in scikit-learn's \"Vector Quantization Example\". " + intro)
+    parts.append(H.section("The image and its histogram", P(intro),
+                           fig(pngs["hist"], "the image and the histogram of its pixel values")))
+
+    story = {
+        "uniform": ("Uniform levels", "Equal-width bins over the range of the data, as "
+                    "KBinsDiscretizer(strategy=\"uniform\")."),
+        "kmeans": ("K-means levels", "Lloyd's k-means on the exact histogram, started from uniform centers as "
+                   "scikit-learn's strategy=\"kmeans\": the bins follow the data, but Lloyd only finds a local "
+                   "optimum."),
+        "quantile": ("Quantile levels", "Equal counts per bin: every level codes the same share of the pixels, "
+                     "which spends levels on dense regions whether or not that lowers the error."),
+        "optimal": ("Globally optimal levels", "The partition of the histogram with the least mean squared "
+                    "error over all possible partitions, found exactly by dynamic programming: no strategy can "
+                    "do better at this number of levels."),
+        "mediancut": ("Median-cut palette", "Boxes of the colour space split at their median, one colour each."),
+    }
+    order = ["uniform", "kmeans", "quantile", "optimal", "mediancut"]  # the seed's order
+    for r in sorted(results, key=lambda r: order.index(r.strategy) if r.strategy in order else len(order)):
+        title, text = story.get(r.strategy, (r.strategy, ""))
+        extra = []
+        if not colour:
+            cb = r.compressed.codebook
+            extra.append(f"Bin centers (midpoints of the edges, scikit-learn's convention): "
+                         f"{', '.join(f'{v:.3f}' for v in cb.bin_centers[:16])}"
+                         f"{' ...' if cb.n_colors > 16 else ''}.")
+            if seed and n_colors == 8 and r.strategy == "uniform":
+                extra.append(f"The seed printed {_SEED_UNIFORM}.")
+            if seed and n_colors == 8 and r.strategy == "kmeans":
+                extra.append(f"The seed printed {_SEED_KMEANS}.")
+            extra.append("vqpress reconstructs every bin with the mean of its pixels (the lines in the figure), "
+                         "not the midpoint, which lowers the error for free.")
+        if r.strategy == "uniform":
+            extra.append(_share_sentence(r))
+        if r.strategy == "optimal" and "kmeans" in by:
+            k = by["kmeans"]
+            extra.append(f"MSE {r.mse:.2f} against k-means' {k.mse:.2f} "
+                         f"({100 * (k.mse - r.mse) / k.mse:.1f}% lower).")
+        extra.append(f"MSE {r.mse:.2f}, PSNR {r.psnr:.2f} dB.")
+        parts.append(H.section(title, P(text + " " + " ".join(extra)),
+                               fig(pngs["levels-" + r.strategy], f"histogram with the {r.strategy} levels")))
+
+    parts.append(H.section(
+        "Strategies side by side",
+        P(f"The quantized images at {n_colors} levels and the share of pixels of each code; best: "
+          f"{best.strategy} (PSNR {best.psnr:.2f} dB)."),
+        fig(pngs["strategies"], "quantized images and code histograms of every strategy"),
+        _results_table(results, best, img.nbytes),
+        P("Time: vqpress.compress (fit, encode, bit-pack), on this machine."),
+    ))
+    first = results[0]
+    foot = (f"{img.size:,} pixels at {first.compressed.codebook.bits} bits each take {first.packed_bytes:,} bytes "
+            f"once packed; the .vqz file codes them with a context model and needs {best.vqz_bytes:,} bytes "
+            f"({best.strategy}).")
+    if seed:
+        foot = ("The seed's \"compressed\" image took 6,291,456 bytes: KBinsDiscretizer returns float64, 8x "
+                "the uint8 original, and numpy has no 3-bit type, so the promised saving never showed. " + foot)
+    parts.append(H.section("Memory footprint", P(foot), _footprint_table(img, results)))
+    parts.append(H.section(
+        "Rate-distortion",
+        P(f"PSNR against bits per pixel, at {', '.join(map(str, levels))} levels. Dashed: fixed-width packing, "
+          f"ceil(log2 n) bits per pixel. Solid: the real .vqz file (entropy coded; computed at "
+          f"{', '.join(map(str, vqz_levels))} levels)."),
+        fig(pngs["rd"], "rate-distortion curves of every strategy"),
+    ))
+    parts.append(H.section(
+        f"Difference image ({best.strategy})",
+        P("Original minus reconstruction of the best strategy: red where the reconstruction is too dark, blue "
+          "where it is too bright. The error concentrates where the levels are far apart."),
+        fig(pngs["diff"], "difference between the image and its reconstruction"),
+    ))
+    files = [f"{name}-{r.strategy}-{n_colors}.vqz" for r in results]
+    if write_png:
+        files = [f"{name}-{r.strategy}-{n_colors}.png" for r in results] + files
+    else:
+        files.append("(no PNG reconstructions: PNG holds uint8/uint16 images only)")
+    parts.append(H.section("Files", P("Written beside this page: " + ", ".join(files) + ".")))
+    title = f"vqpress report: {name}, {n_colors} levels"
+    lead = "How well each quantization strategy keeps this image, and how small it gets."
+    return H.page(title, lead, "".join(parts), f"Made by vqpress {__version__}.")

@@ -1,0 +1,200 @@
+"""Tests for vqpress.plot: every figure function returns a Figure with the expected axes and labels."""
+
+from __future__ import annotations
+
+import io
+import warnings
+
+import numpy as np
+import pytest
+
+pytest.importorskip("matplotlib")
+from matplotlib.figure import Figure  # noqa: E402
+
+import vqpress  # noqa: E402
+from vqpress import plot  # noqa: E402
+from vqpress.errors import VQError  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def gray():
+    return vqpress.datasets.face(gray=True)[300:364, 400:464].copy()
+
+
+@pytest.fixture(scope="module")
+def colour():
+    return vqpress.datasets.face()[300:348, 400:448].copy()
+
+
+def labels(fig):
+    return [(ax.get_title(), ax.get_xlabel(), ax.get_ylabel()) for ax in fig.axes]
+
+
+def renders(fig):
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=40)
+    assert buf.getvalue().startswith(b"\x89PNG")
+
+
+def test_image_histogram_gray(gray):
+    fig = plot.plot_image_histogram(gray, title="my image")
+    assert isinstance(fig, Figure)
+    assert len(fig.axes) == 2
+    img_ax, hist_ax = fig.axes
+    assert img_ax.get_title().startswith("Rendering of the image")
+    assert hist_ax.get_title() == "Distribution of the pixel values"
+    assert hist_ax.get_xlabel() == "pixel value" and hist_ax.get_ylabel() == "count of pixels"
+    assert fig._suptitle.get_text() == "my image"
+    renders(fig)
+
+
+def test_image_histogram_counts_every_pixel(gray):
+    fig = plot.plot_image_histogram(gray)
+    (stairs,) = fig.axes[1].patches
+    data = stairs.get_data()
+    values, edges = data.values, data.edges
+    assert values.sum() == gray.size and len(edges) == 257
+
+
+def test_image_histogram_colour_has_channel_legend(colour):
+    fig = plot.plot_image_histogram(colour)
+    assert len(fig.axes) == 2
+    legend = fig.axes[1].get_legend()
+    assert [t.get_text() for t in legend.get_texts()] == ["red", "green", "blue"]
+
+
+@pytest.mark.parametrize("strategy", ["uniform", "quantile", "kmeans", "optimal"])
+def test_levels_scalar(gray, strategy):
+    cb = vqpress.fit(gray, 8, strategy)
+    fig = plot.plot_levels(gray, cb)
+    assert len(fig.axes) == 1
+    ax = fig.axes[0]
+    assert ax.get_title().startswith(f"{strategy}: {cb.n_colors} levels, MSE ")
+    assert "PSNR" in ax.get_title() and "dB" in ax.get_title()
+    assert ax.get_xlabel() == "pixel value" and ax.get_ylabel() == "count of pixels"
+    xs = sorted(line.get_xdata()[0] for line in ax.get_lines())
+    np.testing.assert_allclose(xs, cb.centers)
+    assert len(ax.texts) == cb.n_colors  # 8 levels: every one labelled
+    renders(fig)
+
+
+def test_levels_labels_thinned_when_crowded(gray):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        cb = vqpress.fit(gray, 64, "optimal")
+    fig = plot.plot_levels(gray, cb)
+    ax = fig.axes[0]
+    assert 0 < len(ax.texts) < cb.n_colors
+    positions = sorted(t.get_position()[0] for t in ax.texts)
+    gap = plot._label_step(cb.n_colors, ax.get_xlim()[1] - ax.get_xlim()[0], 0.88 * fig.get_figwidth())
+    assert np.all(np.diff(positions) >= gap - 1e-9)
+
+
+def test_levels_colour(colour):
+    cb = vqpress.fit(colour, 6, "mediancut")
+    fig = plot.plot_levels(colour, cb)
+    assert len(fig.axes) == 2
+    hist_ax, pal_ax = fig.axes
+    assert hist_ax.get_xlabel() == "pixel value"
+    assert pal_ax.get_ylabel() == "share of pixels (%)"
+    bars = pal_ax.patches
+    assert len(bars) == 6
+    assert sum(b.get_height() for b in bars) == pytest.approx(100)
+    renders(fig)
+
+
+def test_strategies_accepts_codebooks_compressed_and_results(gray):
+    from vqpress.report import evaluate
+
+    items = [vqpress.fit(gray, 4, "uniform"), vqpress.compress(gray, 4, "kmeans"), *evaluate(gray, 4, ["optimal"])]
+    fig = plot.plot_strategies(gray, items, title="compare")
+    assert len(fig.axes) == 6
+    titles = [ax.get_title() for ax in fig.axes[:3]]
+    for name, t in zip(["uniform", "kmeans", "optimal"], titles):
+        assert t.startswith(f"{name} (4)") and "MSE" in t and "PSNR" in t
+    hist_axes = fig.axes[3:]
+    assert all(ax.get_xlabel().startswith("code") for ax in hist_axes)
+    assert hist_axes[0].get_ylabel() == "share of pixels (%)"
+    assert len({ax.get_ylim() for ax in hist_axes}) == 1  # one scale for all
+    renders(fig)
+
+
+def test_strategies_rejects_bad_items(gray):
+    with pytest.raises(VQError):
+        plot.plot_strategies(gray, [])
+    with pytest.raises(VQError, match="Codebook"):
+        plot.plot_strategies(gray, ["uniform"])
+
+
+def test_rate_distortion(gray):
+    fig = plot.plot_rate_distortion(gray, ["uniform", "optimal"], levels=(2, 4, 8), vqz_levels=(2, 8))
+    assert len(fig.axes) == 1
+    ax = fig.axes[0]
+    assert ax.get_xlabel() == "bits per pixel" and ax.get_ylabel() == "PSNR (dB)"
+    assert ax.get_title()
+    assert len(ax.get_lines()) == 4  # packed and .vqz per strategy
+    renders(fig)
+
+
+def test_rate_distortion_points_are_real(gray):
+    pts = plot.rate_distortion(gray, ["kmeans"], levels=(2, 4), vqz_levels=(4,))
+    by = {p["levels"]: p for p in pts}
+    c = vqpress.compress(gray, 4, "kmeans")
+    assert by[4]["vqz_bpp"] == pytest.approx(8 * len(c.to_bytes()) / gray.size)
+    assert by[4]["packed_bpp"] == pytest.approx(2.0)
+    assert by[2]["vqz_bpp"] is None and by[2]["packed_bpp"] == pytest.approx(1.0)
+    assert by[4]["psnr"] == pytest.approx(vqpress.metrics.psnr(gray, c.decompress()))
+
+
+def test_difference(gray):
+    rec = vqpress.compress(gray, 4).decompress()
+    fig = plot.plot_difference(gray, rec)
+    assert len(fig.axes) == 2  # image and colour bar
+    ax, cbar = fig.axes
+    assert "MSE" in ax.get_title() and "PSNR" in ax.get_title()
+    assert cbar.get_ylabel() == "pixel value difference"
+    (im,) = ax.get_images()
+    lo, hi = im.get_clim()
+    assert lo == -hi  # centred on 0
+    np.testing.assert_allclose(im.get_array(), gray.astype(float) - rec)
+    renders(fig)
+
+
+def test_difference_colour_and_shape_mismatch(colour):
+    rec = vqpress.compress(colour, 4, "mediancut").decompress()
+    fig = plot.plot_difference(colour, rec)
+    assert "mean over channels" in fig.axes[1].get_ylabel()
+    with pytest.raises(VQError, match="same shape"):
+        plot.plot_difference(colour, rec[1:])
+
+
+def test_no_pyplot_state(gray):
+    import sys
+
+    plot.plot_image_histogram(gray)
+    pyplot = sys.modules.get("matplotlib.pyplot")
+    assert pyplot is None or not pyplot.get_fignums()
+
+
+def test_import_vqpress_does_not_import_matplotlib():
+    import subprocess
+    import sys
+
+    code = "import sys, vqpress, vqpress.plot, vqpress.report; print('matplotlib' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+def test_missing_matplotlib_message(monkeypatch, gray):
+    import builtins
+
+    real = builtins.__import__
+
+    def fake(name, *args, **kwargs):
+        if name.startswith("matplotlib"):
+            raise ImportError("no matplotlib")
+        return real(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", fake)
+    with pytest.raises(ImportError, match=r"pip install vqpress\[plot\]"):
+        plot.plot_image_histogram(gray)
