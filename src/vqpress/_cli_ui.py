@@ -1,0 +1,236 @@
+"""Terminal output of the ``vqpress`` command: tables, progress, messages.
+
+Uses rich (the ``cli`` extra) when it is installed and falls back to plain text otherwise.
+Tables and summaries go to stdout; progress goes to stderr, so ``vqpress info x.vqz > out``
+captures only the results. ``quiet`` silences everything here (errors are printed by
+:func:`vqpress.cli.main`, not by this module).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+import time
+
+
+def _load_rich():
+    try:
+        import rich  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def human_bytes(n: float) -> str:
+    """``1234567`` -> ``"1.2 MB"`` (decimal units, as file managers show)."""
+    n = float(n)
+    for unit in ("B", "kB", "MB", "GB", "TB"):
+        if abs(n) < 1000 or unit == "TB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1000
+    return f"{n:.1f} TB"  # pragma: no cover
+
+
+class UI:
+    """Output for one command run.
+
+    Parameters
+    ----------
+    quiet : bool
+        Print nothing (no tables, summaries, progress or warnings).
+    use_rich : bool or None
+        Force rich on or off; by default rich is used when it can be imported.
+    """
+
+    def __init__(self, quiet: bool = False, use_rich: bool | None = None) -> None:
+        self.quiet = quiet
+        self.rich = _load_rich() if use_rich is None else use_rich
+        self._out = None
+        self._err = None
+
+    # -- consoles, created on first use so that they see the current sys.stdout/stderr
+    @property
+    def out(self):
+        if self._out is None:
+            from rich.console import Console
+
+            self._out = Console(file=sys.stdout, highlight=False, soft_wrap=False)
+            if not self._out.is_terminal:  # a pipe or file: no need to fold tables into 80 columns
+                self._out = Console(file=sys.stdout, highlight=False, soft_wrap=False, width=160)
+        return self._out
+
+    @property
+    def err(self):
+        if self._err is None:
+            from rich.console import Console
+
+            self._err = Console(file=sys.stderr, highlight=False)
+        return self._err
+
+    # -- text
+    def print(self, text: str = "") -> None:
+        """A line of plain text on stdout (no rich markup is interpreted)."""
+        if self.quiet:
+            return
+        if self.rich:
+            self.out.print(text, markup=False, highlight=False, soft_wrap=True)
+        else:
+            print(text, file=sys.stdout)
+
+    def warn(self, text: str) -> None:
+        """A one-line warning on stderr."""
+        if self.quiet:
+            return
+        print(f"vqpress: warning: {text}", file=sys.stderr)
+
+    # -- tables
+    def table(self, columns, rows, *, title: str | None = None, right=(), min_widths=None) -> None:
+        """A table on stdout: ``columns`` are headers, ``rows`` lists of strings.
+
+        ``right`` names the columns to right-align (numbers); ``min_widths`` maps column
+        names to the width they keep when the terminal is narrow.
+        """
+        min_widths = min_widths or {}
+        if self.quiet:
+            return
+        if self.rich:
+            from rich import box
+            from rich.table import Table
+
+            table = Table(title=title, box=box.SIMPLE_HEAD, title_justify="left", pad_edge=False, show_edge=False,
+                          collapse_padding=True)
+            for col in columns:
+                if col in right:  # numbers: never broken across lines
+                    table.add_column(col, justify="right", no_wrap=True)
+                else:
+                    table.add_column(col, overflow="fold", min_width=min_widths.get(col))
+            for row in rows:
+                table.add_row(*(str(cell) for cell in row))
+            self.out.print(table)
+            return
+        cells = [list(columns)] + [[str(c) for c in row] for row in rows]
+        widths = [max(len(r[i]) for r in cells) for i in range(len(columns))]
+        if title:
+            print(title)
+        for k, row in enumerate(cells):
+            parts = [
+                cell.rjust(w) if col in right else cell.ljust(w)
+                for cell, w, col in zip(row, widths, columns)
+            ]
+            print("  ".join(parts).rstrip())
+            if k == 0:
+                print("  ".join("-" * w for w in widths))
+
+    def fields(self, pairs, *, title: str | None = None) -> None:
+        """A title line, then indented ``name  value`` lines (plain text, pipe-friendly)."""
+        if self.quiet:
+            return
+        width = max((len(k) for k, _ in pairs), default=0)
+        lines = ([title] if title else []) + [f"  {key.ljust(width)}  {value}" for key, value in pairs]
+        if self.rich and self.out.is_terminal:
+            from rich.markup import escape
+
+            text = ([f"[bold]{escape(title)}[/bold]"] if title else []) + [
+                f"  [bold]{escape(key.ljust(width))}[/bold]  {escape(str(value))}" for key, value in pairs
+            ]
+            self.out.print("\n".join(text), highlight=False)
+        else:
+            print("\n".join(lines), file=sys.stdout)
+
+    # -- progress
+    def _live(self) -> bool:
+        """Whether to draw progress: not quiet, and stderr is a terminal (not a log file)."""
+        if self.quiet:
+            return False
+        if self.rich:
+            return self.err.is_terminal
+        return hasattr(sys.stderr, "isatty") and sys.stderr.isatty()
+
+    @contextlib.contextmanager
+    def steps(self, title: str):
+        """Show the current step of a longer job; yields a ``progress(step)`` callback."""
+        if not self._live():
+            yield lambda step: None
+            return
+        if self.rich:
+            from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+            with Progress(
+                SpinnerColumn(),
+                TextColumn("[bold]{task.fields[title]}[/bold] {task.description}"),
+                TimeElapsedColumn(),
+                console=self.err,
+                transient=True,
+            ) as progress:
+                task = progress.add_task("starting", title=title, total=None)
+
+                def callback(step: str) -> None:
+                    progress.update(task, description=_escape(str(step)))
+
+                yield callback
+            return
+        start = time.perf_counter()
+
+        def callback(step: str) -> None:
+            print(f"{title} [{time.perf_counter() - start:5.1f} s] {step}", file=sys.stderr, flush=True)
+
+        yield callback
+
+    @contextlib.contextmanager
+    def files(self, total: int, title: str = "compressing"):
+        """A progress bar over files; yields ``advance(name, bytes_in, bytes_out)``.
+
+        ``start(name)`` (an attribute of the yielded callable) names the file in progress.
+        """
+        totals = {"in": 0, "out": 0}
+
+        def summary() -> str:
+            ratio = totals["out"] / totals["in"] if totals["in"] else 0.0
+            return f"{human_bytes(totals['in'])} -> {human_bytes(totals['out'])}, ratio {ratio:.3f}"
+
+        if not self._live():
+            def advance(name, bytes_in, bytes_out):
+                pass
+
+            advance.start = lambda name: None
+            yield advance
+            return
+        if self.rich:
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+            with Progress(
+                TextColumn("[bold]{task.fields[title]}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TextColumn("{task.fields[sizes]}"),
+                TimeElapsedColumn(),
+                TextColumn("{task.description}"),
+                console=self.err,
+                transient=True,
+            ) as progress:
+                task = progress.add_task("", total=total, title=title, sizes=summary())
+
+                def advance(name, bytes_in, bytes_out):
+                    totals["in"] += bytes_in
+                    totals["out"] += bytes_out
+                    progress.update(task, advance=1, sizes=summary())
+
+                advance.start = lambda name: progress.update(task, description=_escape(str(name)))
+                yield advance
+            return
+        done = [0]
+
+        def advance(name, bytes_in, bytes_out):
+            totals["in"] += bytes_in
+            totals["out"] += bytes_out
+            done[0] += 1
+            print(f"{title} [{done[0]}/{total}] {name}: {summary()}", file=sys.stderr, flush=True)
+
+        advance.start = lambda name: None
+        yield advance
+
+
+def _escape(text: str) -> str:
+    from rich.markup import escape
+
+    return escape(text)

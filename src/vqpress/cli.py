@@ -1,0 +1,232 @@
+"""The ``vqpress`` command line: thin commands over the library.
+
+::
+
+    vqpress demo                          # the report on the raccoon face, in ./vqpress-demo
+    vqpress report photo.png -n 16        # the same report on your own images
+    vqpress compress photo.png            # -> photo.vqz
+    vqpress compress scans/ -o packed/    # every image of a folder, with a progress bar
+    vqpress decompress photo.vqz -o back.png
+    vqpress info photo.vqz
+    vqpress bench
+
+Exit status: 0 on success, 1 on a failure (one line on stderr, ``--debug`` for the
+traceback), 2 on a usage error. No command replaces an existing file without ``--force``;
+every output is checked before anything is written, and a command that fails leaves no
+output behind.
+
+Only the standard library is imported at start-up (``vqpress --help`` stays fast); numpy,
+rich and the library's modules are imported by the command that needs them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+__all__ = ["main", "build_parser"]
+
+#: Strategy names of :func:`vqpress.fit`, scalar and colour (a test keeps them in sync).
+STRATEGIES = ("optimal", "kmeans", "quantile", "uniform", "mediancut")
+#: Payload codings of :func:`vqpress.save` (a test keeps them in sync with the container).
+CODINGS = ("auto", "raw", "context")
+
+_DESCRIPTION = """\
+vqpress: image compression by quantization. Every pixel is replaced by one of a few gray
+levels or colours (exactly, and for gray globally optimally) and stored in as few bits as
+it needs."""
+
+_EPILOG = """\
+Examples:
+  vqpress demo                       report on the built-in raccoon face -> ./vqpress-demo/
+  vqpress compress photo.png -n 16   16 levels/colours -> photo.vqz
+  vqpress decompress photo.vqz -o restored.png
+  vqpress info photo.vqz
+  vqpress COMMAND --help             options of one command
+
+Nothing is overwritten without --force. Exit status: 0 success, 1 failure, 2 usage error."""
+
+_EXAMPLES = {
+    "demo": """\
+Example:
+  vqpress demo                  # ./vqpress-demo/: HTML report, reconstructions, .vqz files
+  vqpress demo -o /tmp/d -n 4 --force""",
+    "report": """\
+Example:
+  vqpress report photo.png scan.tif -n 16 -o reports/
+  vqpress report photo.png -s optimal -s kmeans
+
+Each image gives reports/<stem>.html with its reconstructions and .vqz files.""",
+    "compress": """\
+Example:
+  vqpress compress photo.png                 # -> photo.vqz beside it
+  vqpress compress photo.png -n 4 -o small.png   # indexed PNG any viewer opens
+  vqpress compress scans/ -o packed/ --coding context
+
+One input: -o is the output file (.vqz, or .png for an indexed PNG). Several inputs or a
+folder (its image files, not recursive): -o is a folder (default: beside each input) and
+each input becomes <stem>.vqz. The default strategy is optimal for gray images and kmeans
+for colour ones. Nothing is written unless every input compresses.""",
+    "decompress": """\
+Example:
+  vqpress decompress photo.vqz               # -> photo.png beside it
+  vqpress decompress a.vqz b.vqz -o restored/
+  vqpress decompress depth.vqz -o depth.npy
+
+Default output format: .png for 8-bit gray, RGB and RGBA images, .tif for 16-bit gray, .npy
+(numpy) for anything else (float or other integer data, other shapes). An -o ending in
+.npy writes numpy for any data; another extension picks that image format.""",
+    "info": """\
+Example:
+  vqpress info photo.vqz
+  vqpress info --json photo.vqz | python -m json.tool
+
+Also checks the file: a damaged file fails with exit status 1.""",
+    "bench": """\
+Example:
+  vqpress bench          # quick side-by-side benchmark (markdown table)
+  vqpress bench --full   # every image and setting (slow)""",
+}
+
+
+class _Formatter(argparse.RawDescriptionHelpFormatter):
+    def __init__(self, prog):
+        super().__init__(prog, max_help_position=30)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``vqpress`` command (standard library only)."""
+    from . import __version__
+
+    # -q and --debug work before or after the command name.
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("-q", "--quiet", action="store_true", default=argparse.SUPPRESS,
+                        help="print nothing but errors (no progress, tables or summaries)")
+    common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                        help="show the full traceback of an error")
+
+    parser = argparse.ArgumentParser(
+        prog="vqpress", description=_DESCRIPTION, epilog=_EPILOG, formatter_class=_Formatter, parents=[common]
+    )
+    parser.add_argument("--version", action="version", version=f"vqpress {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    def command(name, help_):
+        p = sub.add_parser(name, help=help_, description=help_[0].upper() + help_[1:] + ".",
+                           epilog=_EXAMPLES[name], formatter_class=_Formatter, parents=[common])
+        p.set_defaults(command=name)
+        return p
+
+    def n_colors(p, what="levels (gray) or colours (RGB)"):
+        p.add_argument("-n", "--n-colors", type=int, default=8, metavar="N", help=f"number of {what} (default 8)")
+
+    def force(p):
+        p.add_argument("-f", "--force", action="store_true", help="replace existing output files")
+
+    p = command("demo", "build the HTML report on the built-in raccoon face")
+    p.add_argument("-o", "--out", default="vqpress-demo", metavar="DIR", help="output folder (default ./vqpress-demo)")
+    n_colors(p)
+    force(p)
+
+    p = command("report", "build an HTML report comparing the strategies on your images")
+    p.add_argument("images", nargs="+", metavar="IMAGE", help="image files (gray or colour)")
+    n_colors(p)
+    p.add_argument("-s", "--strategy", action="append", choices=(*STRATEGIES, "all"), metavar="STRATEGY",
+                   help=f"strategy to include, repeatable: {', '.join(STRATEGIES)} or all (default all)")
+    p.add_argument("-o", "--out", default="vqpress-report", metavar="DIR", help="output folder (default ./vqpress-report)")
+    force(p)
+
+    p = command("compress", "compress images to .vqz files (or indexed PNGs)")
+    p.add_argument("images", nargs="+", metavar="IMAGE", help="image files, or folders of them")
+    n_colors(p)
+    p.add_argument("-s", "--strategy", choices=STRATEGIES, metavar="STRATEGY",
+                   help=f"{', '.join(STRATEGIES)} (default: optimal for gray, kmeans for colour)")
+    p.add_argument("-o", "--out", metavar="OUT", help="output file (one input) or folder (several inputs)")
+    p.add_argument("--coding", choices=CODINGS, default="auto",
+                   help="payload coding of .vqz files: raw bit packing, context-modelled entropy "
+                        "coding, or auto: the smaller (default)")
+    force(p)
+
+    p = command("decompress", "restore images from .vqz files")
+    p.add_argument("files", nargs="+", metavar="FILE", help=".vqz files")
+    p.add_argument("-o", "--out", metavar="OUT", help="output file (one input) or folder (several inputs)")
+    force(p)
+
+    p = command("info", "describe .vqz files (shape, codebook, sizes, coding)")
+    p.add_argument("files", nargs="+", metavar="FILE", help=".vqz files")
+    p.add_argument("--json", action="store_true", help="print JSON (an object, or a list for several files)")
+
+    p = command("bench", "run the side-by-side benchmark and print a markdown table")
+    size = p.add_mutually_exclusive_group()
+    size.add_argument("--quick", dest="full", action="store_false", help="the quick benchmark (default)")
+    size.add_argument("--full", dest="full", action="store_true", help="the full benchmark (slow)")
+    p.set_defaults(full=False)
+    return parser
+
+
+# --------------------------------------------------------------------------- main
+
+
+def main(argv=None) -> int:
+    """Run the command line; returns the exit status (0 success, 1 failure, 2 usage error)."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help, --version (0) and usage errors (2)
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 2)
+    quiet = getattr(args, "quiet", False)
+    debug = getattr(args, "debug", False)
+
+    import warnings
+
+    from ._cli_ui import UI
+
+    ui = UI(quiet=quiet)
+    try:
+        with warnings.catch_warnings():
+            warnings.showwarning = lambda message, *a, **k: ui.warn(_one_line(str(message)))
+            from . import _cli_commands
+
+            return int(getattr(_cli_commands, f"cmd_{args.command}")(args, ui) or 0)
+    except KeyboardInterrupt:
+        print("vqpress: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:  # e.g. `vqpress info x.vqz | head -1`
+        import os
+
+        try:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        except (OSError, ValueError):
+            pass
+        return 1
+    except Exception as exc:  # noqa: BLE001 - every failure becomes one line
+        if debug:
+            import traceback
+
+            traceback.print_exc()
+        print(f"vqpress: error: {_one_line(_message(exc, debug))}", file=sys.stderr)
+        return 1
+
+
+def _message(exc: BaseException, debug: bool) -> str:
+    from .errors import VQError
+
+    if isinstance(exc, VQError):
+        return str(exc)
+    if isinstance(exc, ImportError):
+        extra = {"matplotlib": "plot", "rich": "cli", "sklearn": "sklearn"}.get((exc.name or "").split(".")[0])
+        return f"{exc}; install it (pip install 'vqpress[{extra}]')" if extra else f"{exc} (an incomplete install?)"
+    if isinstance(exc, OSError) and exc.strerror:
+        return f"{exc.strerror}: {exc.filename}" if exc.filename else exc.strerror
+    if isinstance(exc, MemoryError):
+        return "out of memory"
+    hint = "" if debug else "; run with --debug for the traceback"
+    return f"unexpected {type(exc).__name__}: {exc} (a bug in vqpress, please report it{hint})"
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
