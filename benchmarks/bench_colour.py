@@ -3,8 +3,9 @@
 Run: ``python benchmarks/bench_colour.py [--quick]``. For each image (raccoon face,
 astronaut, coffee, chelsea) and 16/64/256 colours, without dithering, it prints PSNR, SSIM
 and the time of fit + encode (histogram, fit, exact assignment of every pixel), as the
-median of a few runs in this one process (scikit-learn: one run). Timings of vqpress exclude
-the one-off numba compilation (done in a warm-up call).
+median of a few runs in this one process (scikit-learn: one run), and that time as a ratio of
+libimagequant's measured in the same run (compare ratios, not absolute times, on a busy
+machine). Timings of vqpress exclude the one-off numba compilation (done in a warm-up call).
 """
 
 from __future__ import annotations
@@ -93,11 +94,14 @@ def main(argv=None):
     imgs = load_images()
     vq("kmeans")(imgs["chelsea"], 16)  # warm-up: numba compilation
     vq("mediancut")(imgs["chelsea"], 16)
-    print("| image | colours | method | PSNR (dB) | SSIM | time (ms) |")
-    print("|---|---:|---|---:|---:|---:|")
+    print("| image | colours | method | PSNR (dB) | SSIM | time (ms) | time / libimagequant |")
+    print("|---|---:|---|---:|---:|---:|---:|")
+    order = ["libimagequant"] + [m for m in METHODS if m != "libimagequant"]
     for name, img in imgs.items():
         for k in args.colors:
-            for method, (fn, reps) in METHODS.items():
+            rows = {}
+            for method in order:
+                fn, reps = METHODS[method]
                 if args.quick and method.startswith("sklearn"):
                     continue
                 times = []
@@ -106,8 +110,12 @@ def main(argv=None):
                     rec = fn(img, k)
                     times.append(time.perf_counter() - t0)
                 s = structural_similarity(img, rec, channel_axis=-1, data_range=255)
-                print(f"| {name} | {k} | {method} | {psnr(img, rec):.2f} | {s:.4f} | {1e3 * np.median(times):.1f} |",
-                      flush=True)
+                rows[method] = (psnr(img, rec), s, float(np.median(times)))
+            for method in METHODS:
+                if method in rows:
+                    p, s, t = rows[method]
+                    ratio = t / rows["libimagequant"][2]
+                    print(f"| {name} | {k} | {method} | {p:.2f} | {s:.4f} | {1e3 * t:.1f} | {ratio:.2f} |", flush=True)
 
 
 if __name__ == "__main__":

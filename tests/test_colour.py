@@ -244,3 +244,24 @@ def test_error_message_names_value():
         fit_colours(np.zeros((3, 3)), np.ones(3), 70000)
     with pytest.raises(VQError, match=r"\(5, 2\)"):
         colour_histogram(np.zeros((5, 2)))
+
+
+def test_encode_after_fit_reuses_exact_labels(backend):
+    px = photo_like(9, (300, 300)).reshape(-1, 3)  # > 65536 pixels: de-duplicated path
+    colours, counts = colour_histogram(px)
+    centers = fit_colours(colours, counts, 20)
+    np.testing.assert_array_equal(nearest_centre(px, centers), brute_nearest(px, centers))
+    moved = centers + 0.25  # different centres: the remembered labels must not be used
+    np.testing.assert_array_equal(nearest_centre(px, moved), brute_nearest(px, moved))
+
+
+def test_over_relaxed_lloyd_reaches_plain_fixed_point():
+    from vqpress.colour.kmeans import lloyd_fixed_point
+    colours, counts = colour_histogram(photo_like(10, (150, 150)).reshape(-1, 3))
+    X, w = colours.astype(float), counts.astype(float)
+    for beta in (1.0, 1.9):
+        C = np.ascontiguousarray(X[:: X.shape[0] // 12][:12])
+        lab = np.zeros(X.shape[0], dtype=np.int64)
+        lloyd_fixed_point(X, w, C, lab, beta)
+        assert_fixed_point(colours, counts, C)
+        np.testing.assert_array_equal(lab, brute_nearest(X, C))

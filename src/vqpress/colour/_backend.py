@@ -34,9 +34,27 @@ def kernels() -> ModuleType | None:
             from . import _numba_kernels
         except ImportError:  # numba not installed (it is the optional "fast" extra)
             _kernels = None
+        except RuntimeError:  # no writable on-disk cache (read-only install and home)
+            _kernels = _import_with_temp_cache()
         else:
             _kernels = _numba_kernels
     return _kernels  # type: ignore[return-value]
+
+
+def _import_with_temp_cache() -> ModuleType | None:
+    """Import the kernels with numba's cache in a temporary directory, or give up on numba."""
+    import sys
+    import tempfile
+
+    import numba
+
+    sys.modules.pop(__package__ + "._numba_kernels", None)
+    numba.config.CACHE_DIR = os.path.join(tempfile.gettempdir(), "vqpress-numba-cache")
+    try:
+        from . import _numba_kernels
+    except Exception:  # still no usable cache: the numpy code paths are exact too
+        return None
+    return _numba_kernels
 
 
 def _sqdist_block(X: np.ndarray, C: np.ndarray) -> np.ndarray:
@@ -105,14 +123,16 @@ def weighted_means(X: np.ndarray, w: np.ndarray, labels: np.ndarray, k: int) -> 
         return sums / ws[:, None], ws
 
 
-def lloyd(X: np.ndarray, w: np.ndarray, C: np.ndarray, labels: np.ndarray, max_iter: int = LLOYD_MAX_ITER):
+def lloyd(X: np.ndarray, w: np.ndarray, C: np.ndarray, labels: np.ndarray, max_iter: int = LLOYD_MAX_ITER,
+          beta: float = 1.0):
     """Weighted Lloyd iterations until an exact fixed point; see ``_numba_kernels.lloyd``.
 
     Updates ``C`` and ``labels`` in place; returns ``(n_iter, status, empty_index)``.
+    ``beta > 1`` over-relaxes the centre steps (compiled path only; numpy runs plain Lloyd).
     """
     K = kernels()
     if K is not None:
-        return K.lloyd(X, w, C, labels, max_iter)
+        return K.lloyd(X, w, C, labels, max_iter, float(beta))
     k = C.shape[0]
     labels[:] = assign(X, C)[0]
     for it in range(max_iter):

@@ -20,6 +20,7 @@ import numba
 import numpy as np
 
 _EPS = 1e-9  # relative safety margin on triangle-inequality bounds (>> float64 rounding)
+_ORDER_SLACK = 4.0  # recompute the centre order once some centre moved this far since
 
 
 @numba.njit(cache=True, nogil=True)
@@ -117,79 +118,250 @@ def _means(X, w, labels, k):
 
 
 @numba.njit(cache=True, nogil=True)
-def lloyd(X, w, C, labels, max_iter):
-    """Weighted Lloyd iterations with Hamerly bounds until an exact fixed point.
+def _search3(X, i, C, g, order, sdist, brute, slack):
+    """Exact nearest centre of point i with a runner-up and a bound on all the others.
+
+    Returns (best, second, lower) where ``lower`` bounds from below the distance from point
+    i to every centre except ``best`` and ``second``. Ties go to the lowest index. With
+    ``brute`` every centre is examined; otherwise Orchard's search starts from centre g,
+    with ``order, sdist`` from ``centre_order`` of centres that have each moved at most
+    ``slack / 2`` since (the pruning test subtracts ``slack``, so the answer stays exact).
+    """
+    k = C.shape[0]
+    if brute:
+        g = 0
+    best = g
+    best2 = _d2(X, i, C, g)
+    sec = g
+    sec2 = np.inf
+    third2 = np.inf
+    rest = np.inf
+    dg = np.sqrt(best2)
+    for t in range(1, k):
+        if brute:
+            c = t
+        else:
+            D = sdist[g, t] - slack
+            bd = np.sqrt(best2)
+            if D - dg > bd + _EPS * (D + dg + bd):
+                rest = D - dg
+                break
+            c = order[g, t]
+        dc2 = _d2(X, i, C, c)
+        if dc2 < best2 or (dc2 == best2 and c < best):
+            third2 = sec2
+            sec = best
+            sec2 = best2
+            best = c
+            best2 = dc2
+        elif dc2 < sec2:
+            third2 = sec2
+            sec = c
+            sec2 = dc2
+        elif dc2 < third2:
+            third2 = dc2
+    low = np.sqrt(third2)
+    if rest < low:
+        low = rest
+    return best, sec, low
+
+
+@numba.njit(cache=True, nogil=True)
+def _half_gaps(C, half):
+    """half[a] = squared half distance from centre a to its nearest other centre."""
+    k = C.shape[0]
+    for a in range(k):
+        half[a] = np.inf
+    for a in range(k):
+        for b in range(a + 1, k):
+            t = _d2(C, a, C, b)
+            if t < half[a]:
+                half[a] = t
+            if t < half[b]:
+                half[b] = t
+    for a in range(k):
+        half[a] *= 0.25 * (1.0 - _EPS)
+
+
+@numba.njit(cache=True, nogil=True)
+def _move(X, w, i, a, b, sums, ws, nmem):
+    nmem[a] -= 1
+    nmem[b] += 1
+    ws[a] -= w[i]
+    ws[b] += w[i]
+    for c in range(X.shape[1]):
+        v = w[i] * X[i, c]
+        sums[a, c] -= v
+        sums[b, c] += v
+
+
+@numba.njit(cache=True, nogil=True)
+def lloyd(X, w, C, labels, max_iter, beta):
+    """Weighted Lloyd iterations with drift bounds until an exact fixed point.
 
     ``C`` (k, d) is updated in place, ``labels`` (m,) holds the initial guesses and, on
     return, the exact nearest centre of every point. Returns ``(n_iter, status, j)``:
     status 0 = converged (labels nearest to C, C the weighted means of labels), 1 = centre
     j lost all its points (labels are nearest to C; C unchanged since), 2 = max_iter reached.
+
+    Each point keeps its centre, a runner-up centre, and a lower bound on its distance to
+    every other centre, valid for the centres of the iteration it was last searched in (its
+    time stamp). The centres of every iteration are kept, so that bound is loosened by the
+    largest *net* displacement of one of those other centres since then (not by the sum of
+    per-iteration drifts, as in Hamerly's algorithm). Each iteration computes the exact
+    distance to the own centre (and to the runner-up unless half the gap to the nearest
+    other centre settles it); a point is searched again only when the bound cannot prove
+    that the nearer of the two is its nearest centre. Cluster sums are updated only for
+    points that change cluster, and recomputed from scratch before declaring convergence.
     """
     m, d = X.shape
     k = C.shape[0]
-    upper = np.empty(m)
     lower = np.empty(m)
+    sec = np.empty(m, dtype=np.int64)
+    stamp = np.zeros(m, dtype=np.int64)
+    brute = k <= 24
     order, sdist = centre_order(C)
     for i in range(m):
-        b, b2, low = _search(X, i, C, labels[i], order, sdist)
+        b, s, low = _search3(X, i, C, labels[i], order, sdist, brute, 0.0)
         labels[i] = b
-        upper[i] = np.sqrt(b2)
+        sec[i] = s
         lower[i] = low
-    delta = np.empty(k)
+    hist = np.empty((max_iter + 1, k, d))
+    disp = np.zeros((max_iter + 1, k))  # net displacement of each centre since time t
+    top = np.zeros((max_iter + 1, 3))
+    arg = np.full((max_iter + 1, 3), -1, dtype=np.int64)
     half = np.empty(k)
-    verified = True  # labels were computed by a full exact search
+    delta = np.empty(k)
+    fail = np.empty(m, dtype=np.int64)
+    sums, ws = _means(X, w, labels, k)
+    nmem = np.bincount(labels, minlength=k)
+    hist[0] = C
+    now = 0
+    order_t = 0  # the centres of this time step are those `order, sdist` were computed for
+    fresh = True  # sums recomputed from scratch since the last label change
+    step = 1.0
+    obj_prev = np.inf
     for it in range(max_iter):
-        sums, ws = _means(X, w, labels, k)
         for j in range(k):
-            if ws[j] == 0.0:
+            if nmem[j] == 0:
                 return it, 1, j
-        maxdelta = 0.0
+        moved = 0
         for j in range(k):
             s = 0.0
             for c in range(d):
                 v = sums[j, c] / ws[j]
+                if step != 1.0:
+                    v = C[j, c] + step * (v - C[j, c])
                 t = v - C[j, c]
                 s += t * t
                 C[j, c] = v
-            delta[j] = np.sqrt(s)
-            if delta[j] > maxdelta:
-                maxdelta = delta[j]
-        if maxdelta == 0.0 and verified:
-            return it, 0, -1
-        order, sdist = centre_order(C)
-        for j in range(k):
-            half[j] = 0.5 * sdist[j, 1] if k > 1 else np.inf
+            delta[j] = s
+            if s > 0.0:
+                moved += 1
+        if moved == 0:
+            if fresh:
+                return it, 0, -1
+            sums, ws = _means(X, w, labels, k)
+            fresh = True
+            continue
+        now += 1
+        hist[now] = C
+        for t in range(now):
+            t0 = 0.0
+            t1 = 0.0
+            t2 = 0.0
+            a0 = -1
+            a1 = -1
+            a2 = -1
+            for j in range(k):
+                if delta[j] > 0.0:
+                    s = 0.0
+                    for c in range(d):
+                        u = C[j, c] - hist[t, j, c]
+                        s += u * u
+                    disp[t, j] = np.sqrt(s)
+                v = disp[t, j]
+                if v > t2:
+                    if v > t1:
+                        t2 = t1
+                        a2 = a1
+                        if v > t0:
+                            t1 = t0
+                            a1 = a0
+                            t0 = v
+                            a0 = j
+                        else:
+                            t1 = v
+                            a1 = j
+                    else:
+                        t2 = v
+                        a2 = j
+            top[t, 0] = t0
+            top[t, 1] = t1
+            top[t, 2] = t2
+            arg[t, 0] = a0
+            arg[t, 1] = a1
+            arg[t, 2] = a2
+        _half_gaps(C, half)
+        nfail = 0
         changed = 0
+        obj = 0.0
         for i in range(m):
             a = labels[i]
-            upper[i] += delta[a] * (1.0 + _EPS)
-            lower[i] -= maxdelta * (1.0 + _EPS)
-            z = lower[i] if lower[i] > half[a] else half[a]
-            if upper[i] < z * (1.0 - _EPS):
+            u2 = _d2(X, i, C, a)
+            if u2 < half[a]:
+                obj += w[i] * u2
                 continue
-            u = np.sqrt(_d2(X, i, C, a))
-            upper[i] = u
-            if u < z * (1.0 - _EPS):
+            s = sec[i]
+            t = stamp[i]
+            q = 0
+            while arg[t, q] == a or arg[t, q] == s:
+                q += 1
+            z = (lower[i] - top[t, q] * (1.0 + _EPS)) * (1.0 - _EPS)
+            b = a
+            b2 = u2
+            if s != a:
+                v2 = _d2(X, i, C, s)
+                if v2 < u2 or (v2 == u2 and s < a):
+                    b = s
+                    b2 = v2
+            if z > 0.0 and b2 < z * z:
+                obj += w[i] * b2
+                if b != a:
+                    labels[i] = b
+                    sec[i] = a
+                    changed += 1
+                    _move(X, w, i, a, b, sums, ws, nmem)
                 continue
-            b, b2, low = _search(X, i, C, a, order, sdist)
-            upper[i] = np.sqrt(b2)
+            fail[nfail] = i
+            nfail += 1
+            obj += w[i] * u2  # corrected after the search below
+        use_orchard = not brute and nfail > 8 * k
+        if use_orchard and top[order_t, 0] > _ORDER_SLACK:
+            order, sdist = centre_order(C)
+            order_t = now
+        slack = 2.0 * top[order_t, 0] * (1.0 + _EPS) if order_t < now else 0.0
+        for f in range(nfail):
+            i = fail[f]
+            a = labels[i]
+            b, s, low = _search3(X, i, C, a, order, sdist, not use_orchard, slack)
+            obj += w[i] * (_d2(X, i, C, b) - _d2(X, i, C, a))
+            sec[i] = s
             lower[i] = low
+            stamp[i] = now
             if b != a:
                 labels[i] = b
                 changed += 1
-        verified = False
-        if changed == 0:
-            # bounds say nothing moved: confirm with a full exact search
-            for i in range(m):
-                b, b2, low = _search(X, i, C, labels[i], order, sdist)
-                upper[i] = np.sqrt(b2)
-                lower[i] = low
-                if b != labels[i]:
-                    labels[i] = b
-                    changed += 1
-            if changed == 0:
-                return it + 1, 0, -1
-            verified = True
+                _move(X, w, i, a, b, sums, ws, nmem)
+        if obj > obj_prev:
+            beta = 1.0  # over-relaxation raised the objective: plain Lloyd from now on
+        obj_prev = obj
+        step = beta if changed else 1.0  # an unchanged partition: plain step to its means
+        if changed:
+            fresh = False
+        elif not fresh:
+            sums, ws = _means(X, w, labels, k)
+            fresh = True
     return max_iter, 2, -1
 
 

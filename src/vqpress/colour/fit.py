@@ -9,6 +9,7 @@ from ..errors import VQError
 from .histogram import check_pixels
 from .kmeans import kmeans_fit
 from .mediancut import variance_cut_fit
+from .nearest import remember_assignment
 
 __all__ = ["fit_colours", "STRATEGIES"]
 
@@ -67,7 +68,9 @@ def fit_colours(colours, counts, n_colors: int, strategy: str = "kmeans", random
         return X.copy()
     if strategy == "mediancut":
         return variance_cut_fit(X, w, k)
-    return kmeans_fit(X, w, k, random_state=random_state)[0]
+    centers, labels = kmeans_fit(X, w, k, random_state=random_state)
+    remember_assignment(X, centers, labels)
+    return centers
 
 
 def _is_strictly_sorted(X: np.ndarray) -> bool:

@@ -13,8 +13,13 @@ The pipeline (all on the histogram of distinct colours, never on the pixels):
    colours. Empty clusters are re-seeded deterministically at the colour farthest from its
    centre in the cluster with the largest squared error.
 
-Steps 3 and 4 use Hamerly's bounds and Orchard's exact search (compiled with numba when
-available), so late iterations, where few colours change cluster, cost almost nothing.
+For at most ``_TWO_STARTS_MAX_K`` centres, steps 2-3 also run on a coreset one bit finer and
+the start with the lower squared error on the exact colours is kept. Steps 3 and 4 use
+drift bounds, a runner-up centre per colour and Orchard's exact search (compiled with numba
+when available; see ``_numba_kernels.lloyd``), and over-relaxed steps (``_BETA``) that fall
+back to plain Lloyd if the objective rises; the last step is always a plain one, so the
+result is an exact Lloyd fixed point. The numpy fallback runs plain Lloyd (same guarantee,
+possibly a different fixed point).
 """
 
 from __future__ import annotations
@@ -28,6 +33,13 @@ __all__ = ["kmeans_fit", "lloyd_fixed_point", "kmeans_plusplus", "box_means"]
 
 #: Use the exact colours directly when there are at most this many (or 16 per centre).
 _EXACT_MAX = 4096
+
+#: Over-relaxation factor of the Lloyd steps on the exact colours (see ``_backend.lloyd``).
+_BETA = 1.9
+
+#: Up to this many centres, a second start is fitted on a coreset one bit finer, and the
+#: start with the lower squared error on the exact colours is kept (cheap for small k).
+_TWO_STARTS_MAX_K = 32
 
 
 def box_means(X: np.ndarray, w: np.ndarray, labels: np.ndarray, k: int) -> np.ndarray:
@@ -73,7 +85,7 @@ def _reseed(X, w, C, labels, j):
     labels[p] = j
 
 
-def lloyd_fixed_point(X: np.ndarray, w: np.ndarray, C: np.ndarray, labels: np.ndarray) -> int:
+def lloyd_fixed_point(X: np.ndarray, w: np.ndarray, C: np.ndarray, labels: np.ndarray, beta: float = 1.0) -> int:
     """Weighted Lloyd iterations until an exact fixed point, re-seeding empty clusters.
 
     Parameters
@@ -94,7 +106,7 @@ def lloyd_fixed_point(X: np.ndarray, w: np.ndarray, C: np.ndarray, labels: np.nd
     """
     total = 0
     for _ in range(C.shape[0] + 10):
-        it, status, j = _backend.lloyd(X, w, C, labels, _backend.LLOYD_MAX_ITER)
+        it, status, j = _backend.lloyd(X, w, C, labels, _backend.LLOYD_MAX_ITER, beta)
         total += int(it)
         if status != 1:
             return total
@@ -112,6 +124,13 @@ def _initial(X, w, k, init, random_state):
         if nbox < k:  # fewer separable boxes than centres: pad, Lloyd re-seeds them
             C = np.concatenate([C, np.repeat(C[:1], k - nbox, axis=0)])
     return np.ascontiguousarray(C), np.ascontiguousarray(labels, dtype=np.int64)
+
+
+def _coreset_fit(X, w, cs, k, init, random_state):
+    """Lloyd fixed point on the coreset; returns centres and a label guess for X."""
+    C, lab = _initial(cs.points, cs.weights, k, init, random_state)
+    lloyd_fixed_point(cs.points, cs.weights, C, lab, _BETA)
+    return C, lab[cs.bin_of]
 
 
 def kmeans_fit(X: np.ndarray, w: np.ndarray, k: int, *, random_state: int | None = 0, init: str = "split"):
@@ -148,11 +167,16 @@ def kmeans_fit(X: np.ndarray, w: np.ndarray, k: int, *, random_state: int | None
             if cs.points.shape[0] >= 8 * k:
                 break
         if cs.points.shape[0] > k:
-            Cc, lc = _initial(cs.points, cs.weights, k, init, random_state)
-            lloyd_fixed_point(cs.points, cs.weights, Cc, lc)
-            C, guess = Cc, lc[cs.bin_of]
+            C, guess = _coreset_fit(X, w, cs, k, init, random_state)
+            if init == "split" and k <= _TWO_STARTS_MAX_K:
+                # a second start on a finer coreset; keep the one with the lower exact SSE
+                C2, guess2 = _coreset_fit(X, w, grid_coreset(X, w, bits + 1), k, init, random_state)
+                guess, d = _backend.assign(X, C, guess)
+                guess2, d2 = _backend.assign(X, C2, guess2)
+                if w @ d2 < w @ d:
+                    C, guess = C2, guess2
     if guess is None:
         C, guess = _initial(X, w, k, init, random_state)
     labels = np.ascontiguousarray(guess, dtype=np.int64)
-    lloyd_fixed_point(X, w, C, labels)
+    lloyd_fixed_point(X, w, C, labels, _BETA)
     return C, labels
