@@ -241,3 +241,27 @@ def test_import_is_light():
     code = "import sys, vqpress; heavy = [m for m in ('sklearn', 'matplotlib', 'scipy', 'rich', 'numba', 'constriction', 'PIL.Image') if m in sys.modules]; print(heavy)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+# -- dithering -------------------------------------------------------------------------------
+def test_dither_gray_uses_only_the_levels_and_keeps_the_mean(face_gray):
+    plain = vqpress.compress(face_gray, 4)
+    dithered = vqpress.compress(face_gray, 4, dither=True)
+    assert dithered.codebook == plain.codebook
+    assert set(np.unique(dithered.decompress())) <= set(plain.codebook.levels().tolist())
+    # Error diffusion keeps local averages: the mean is much closer than without dithering.
+    assert abs(dithered.decompress().mean() - face_gray.mean()) < 1.0
+    assert not np.array_equal(dithered.codes(), plain.codes())
+
+
+def test_dither_colour(face_rgb):
+    crop = face_rgb[:96, :128]
+    c = vqpress.compress(crop, 8, dither=True)
+    assert c.codes().shape == (96, 128) and c.decompress().shape == crop.shape
+
+
+def test_dither_refuses_what_pillow_cannot_do():
+    with pytest.raises(vqpress.VQError, match="uint8"):
+        vqpress.compress(np.linspace(0, 1, 64).reshape(8, 8), 4, dither=True)
+    with pytest.raises(vqpress.VQError, match="shaped like"):
+        vqpress.compress(np.arange(64, dtype=np.uint8), 4, dither=True)

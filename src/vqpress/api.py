@@ -108,13 +108,18 @@ def _fit_colour(arr: np.ndarray, n_colors: int, strategy: str, random_state) -> 
     return Codebook(centers, None, strategy=strategy, dtype=arr.dtype)
 
 
-def compress(data, n_colors: int = 8, strategy: str | None = None, *, random_state: int | None = 0) -> Compressed:
+def compress(
+    data, n_colors: int = 8, strategy: str | None = None, *, dither: bool = False, random_state: int | None = 0
+) -> Compressed:
     """Quantize ``data`` and pack its codes: fit, encode and bit-pack in one call.
 
     Parameters
     ----------
     data, n_colors, strategy, random_state
         As in :func:`fit`.
+    dither : bool, default False
+        Encode with Floyd-Steinberg dithering (uint8 gray or RGB images; see
+        :meth:`Codebook.encode`).
 
     Returns
     -------
@@ -129,5 +134,5 @@ def compress(data, n_colors: int = 8, strategy: str | None = None, *, random_sta
     """
     arr = check_data(data)
     codebook = fit(arr, n_colors, strategy, random_state=random_state)
-    codes = codebook.encode(arr)
+    codes = codebook.encode(arr, dither=dither)
     return Compressed(codebook, arr.shape, pack_bits(codes, codebook.bits), _codes=codes)

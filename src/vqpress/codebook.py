@@ -145,13 +145,18 @@ class Codebook:
 
 
     # -- encode ----------------------------------------------------------------------
-    def encode(self, data) -> np.ndarray:
+    def encode(self, data, *, dither: bool = False) -> np.ndarray:
         """Code of every value (scalar data) or pixel (colour data).
 
         Parameters
         ----------
         data : array_like
             Scalar data of any shape, or colour data of shape ``(..., channels)``.
+        dither : bool, default False
+            Floyd-Steinberg error diffusion instead of the nearest level, for ``(H, W)`` gray
+            and ``(H, W, 3)`` RGB uint8 images with up to 256 levels (Pillow's C
+            implementation, see :func:`vqpress.colour.dither_image`): trades a higher MSE for
+            the look of more levels.
 
         Returns
         -------
@@ -159,6 +164,12 @@ class Codebook:
             Shape ``data.shape`` for scalar codebooks, ``data.shape[:-1]`` for colour ones.
         """
         arr = check_data(data)
+        if dither:
+            from .colour import dither_image
+
+            if arr.ndim != 2 + (self.channels > 0) or (self.channels and arr.shape[-1] != self.channels):
+                raise VQError(f"dithering needs an image shaped like the fitted one; got shape {arr.shape}")
+            return dither_image(arr, self.centers)
         if self.channels:
             return self._encode_vector(arr)
         if arr.dtype in _LUT_DTYPES:
