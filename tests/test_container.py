@@ -1,6 +1,5 @@
 """The .vqz container: round trips, the PNG export, and trust (a mutation fuzzer)."""
 
-import io
 import struct
 import zlib
 from pathlib import Path

@@ -41,15 +41,15 @@ _EXPORTS = {
 
 __all__ = sorted([*_EXPORTS, "__version__"])
 
-if TYPE_CHECKING:  # pragma: no cover
-    from . import datasets, metrics
-    from .api import compress, fit, fit_histogram
-    from .bitpack import pack_bits, unpack_bits
-    from .codebook import Codebook
-    from .compressed import Compressed
-    from .container import from_bytes, load, save
-    from .errors import FormatError, VQError
-    from .imageio import imread, imwrite
+if TYPE_CHECKING:  # pragma: no cover  # for type checkers and IDEs only
+    from . import datasets, metrics  # noqa: F401
+    from .api import compress, fit, fit_histogram  # noqa: F401
+    from .bitpack import pack_bits, unpack_bits  # noqa: F401
+    from .codebook import Codebook  # noqa: F401
+    from .compressed import Compressed  # noqa: F401
+    from .container import from_bytes, load, save  # noqa: F401
+    from .errors import FormatError, VQError  # noqa: F401
+    from .imageio import imread, imwrite  # noqa: F401
 
 
 def __getattr__(name: str):

@@ -29,8 +29,9 @@ except ImportError as exc:  # pragma: no cover - exercised only without scikit-l
     ) from exc
 
 from .codebook import Codebook
-from .histogram import ScalarHistogram, scalar_histogram
+from .histogram import scalar_histogram
 from .strategies import kmeans_edges, optimal_edges
+from .strategies.percentile import percentile_from_histogram, weighted_percentile_from_histogram
 
 __all__ = ["KBinsDiscretizer"]
 
@@ -41,7 +42,6 @@ _INTEGER_DTYPES = {
 }  # fmt: skip
 
 # Integers beyond this are not exact in the float64 values of a histogram.
-_EXACT_INT = 2**53
 
 
 class KBinsDiscretizer(_SKKBinsDiscretizer):
@@ -307,10 +307,10 @@ default=None
         if self.strategy == "quantile":
             levels = np.linspace(0, 100, n_bins + 1)
             if sample_weight is not None:
-                return _weighted_percentile_hist(
+                return weighted_percentile_from_histogram(
                     hist, column.dtype, levels, average=self.quantile_method == "averaged_inverted_cdf"
                 )
-            return _percentile_hist(hist, column, levels, self.quantile_method)
+            return percentile_from_histogram(hist, column, levels, self.quantile_method)
         with warnings.catch_warnings():
             # Empty or surplus clusters are reported below as scikit-learn's collapsed bins.
             warnings.filterwarnings("ignore", message="kmeans: .* clusters are empty", category=UserWarning)
@@ -375,67 +375,3 @@ default=None
             codebook = Codebook((edges[1:] + edges[:-1]) * 0.5, edges, strategy=self.strategy, dtype=X.dtype)
             out[:, jj] = codebook.encode(X[:, jj])
         return out
-
-
-# -- quantiles on a histogram ---------------------------------------------------------------
-
-
-def _order_statistics(hist: ScalarHistogram, ranks: np.ndarray) -> np.ndarray:
-    """``sorted(data)[ranks]`` (negative ranks from the end) read off the histogram."""
-    cum = np.cumsum(hist.counts)
-    n = int(round(cum[-1]))
-    ranks = np.where(ranks < 0, ranks + n, ranks)
-    return hist.values[np.searchsorted(cum, ranks, side="right")]
-
-
-def _percentile_hist(hist: ScalarHistogram, column: np.ndarray, levels: np.ndarray, method: str) -> np.ndarray:
-    """``np.asarray(np.percentile(column, levels, method=method), dtype=float64)`` from the
-    histogram: NumPy's own virtual indices, gamma and interpolation on the order
-    statistics, so the result is bit-identical."""
-    try:
-        from numpy.lib import _function_base_impl as fb
-
-        props = fb._QuantileMethods[method]
-        get_indexes, get_gamma, lerp = fb._get_indexes, fb._get_gamma, fb._lerp
-    except (ImportError, AttributeError, KeyError):  # pragma: no cover - other NumPy versions
-        return _percentile_column(column, levels, method)
-    if column.dtype.kind in "iu" and max(abs(hist.values[0]), abs(hist.values[-1])) > _EXACT_INT:
-        return _percentile_column(column, levels, method)
-    n = column.shape[0]
-    scalar_values = hist.values.astype(column.dtype)
-    exact = ScalarHistogram(scalar_values, hist.counts, hist.dtype)
-    q = np.true_divide(levels, 100)
-    virtual = np.asanyarray(props["get_virtual_index"](n, q))
-    if props["fix_gamma"] is None:  # discrete methods: integer indices, no interpolation
-        return np.asarray(_order_statistics(exact, virtual.astype(np.intp)), dtype=np.float64)
-    previous_idx, next_idx = get_indexes(column[:0], virtual, n)
-    previous = _order_statistics(exact, previous_idx)
-    following = _order_statistics(exact, next_idx)
-    gamma = get_gamma(virtual, previous_idx, props).reshape(virtual.shape)
-    return np.asarray(lerp(previous, following, gamma), dtype=np.float64)
-
-
-def _percentile_column(column, levels, method):
-    kwargs = {} if method == "linear" else {"method": method}
-    return np.asarray(np.percentile(column, levels, **kwargs), dtype=np.float64)
-
-
-def _weighted_percentile_hist(hist: ScalarHistogram, dtype, levels: np.ndarray, *, average: bool) -> np.ndarray:
-    """scikit-learn's ``_weighted_percentile`` (inverted CDF, optionally averaged) on a
-    histogram; zero-weight values are already absent from it."""
-    fdtype = np.dtype(dtype) if np.dtype(dtype) in (np.float32, np.float64) else np.dtype(np.float64)
-    values = hist.values.astype(np.dtype(dtype)).astype(fdtype)
-    cdf = np.cumsum(hist.counts.astype(fdtype))
-    ranks = levels.astype(fdtype)
-    last = values.size - 1
-    result = np.empty(ranks.size, dtype=fdtype)
-    for p, rank in enumerate(ranks):
-        target = rank / 100 * cdf[-1]
-        if target == 0:
-            target = np.nextafter(target, target + 1)
-        i = min(int(np.searchsorted(cdf, target)), last)
-        if average and not (cdf[i] - target > np.finfo(fdtype).eps):
-            result[p] = (values[i] + values[min(i + 1, last)]) / 2
-        else:
-            result[p] = values[i]
-    return result
