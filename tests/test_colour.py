@@ -246,13 +246,35 @@ def test_error_message_names_value():
         colour_histogram(np.zeros((5, 2)))
 
 
-def test_encode_after_fit_reuses_exact_labels(backend):
+def test_encode_after_fit_is_exact(backend):
     px = photo_like(9, (300, 300)).reshape(-1, 3)  # > 65536 pixels: de-duplicated path
     colours, counts = colour_histogram(px)
     centers = fit_colours(colours, counts, 20)
     np.testing.assert_array_equal(nearest_centre(px, centers), brute_nearest(px, centers))
-    moved = centers + 0.25  # different centres: the remembered labels must not be used
+    moved = centers + 0.25
     np.testing.assert_array_equal(nearest_centre(px, moved), brute_nearest(px, moved))
+
+
+@pytest.mark.parametrize("strategy", ["kmeans", "mediancut"])
+@pytest.mark.parametrize("kind", ["uint8", "rgba", "uint16", "float32", "few"])
+def test_compress_codes_equal_encode(kind, strategy, backend):
+    """compress() takes its codes from the fit's own assignment: identical to encode()."""
+    import vqpress
+
+    img = photo_like(11, (80, 90), channels=4 if kind == "rgba" else 3)
+    if kind == "uint16":
+        img = img.astype(np.uint16) * 257 + 3
+    elif kind == "float32":
+        img = img.astype(np.float32) / 255
+    elif kind == "few":
+        img = (img // 128) * 100  # at most 8 distinct colours, fewer than k
+    for k in (2, 16, 40):
+        c = vqpress.compress(img, k, strategy)
+        cb = vqpress.fit(img, k, strategy)
+        assert c.codebook == cb
+        np.testing.assert_array_equal(c.decompress(), cb.decode(cb.encode(img)))
+        flat = img.reshape(-1, img.shape[-1])
+        np.testing.assert_array_equal(cb.encode(img).ravel(), brute_nearest(flat, cb.centers))
 
 
 def test_over_relaxed_lloyd_reaches_plain_fixed_point():

@@ -100,12 +100,40 @@ def fit_histogram(hist: ScalarHistogram, n_colors: int = 8, strategy: str = "opt
     return Codebook(centers, edges, strategy=strategy, dtype=hist.dtype)
 
 
-def _fit_colour(arr: np.ndarray, n_colors: int, strategy: str, random_state) -> Codebook:
-    from .colour import colour_histogram, fit_colours
+def _fit_colour(arr: np.ndarray, n_colors: int, strategy: str, random_state, *, with_codes: bool = False):
+    """Colour codebook of ``arr``; with ``with_codes``, also the codes of ``arr`` (the exact
+    nearest centre of every pixel, as ``Codebook.encode`` gives) from the fit's own final
+    assignment of the distinct colours, so the pixels are not sorted and searched twice."""
+    from .colour.fit import _fit_with_labels
+    from .colour.histogram import pack_keys, unpack_keys
 
-    colours, counts = colour_histogram(arr.reshape(-1, arr.shape[-1]))
-    centers = fit_colours(colours, counts, n_colors, strategy=strategy, random_state=random_state)
-    return Codebook(centers, None, strategy=strategy, dtype=arr.dtype)
+    flat = arr.reshape(-1, arr.shape[-1])
+    keys = pack_keys(flat) if with_codes else None
+    if keys is None:
+        from .colour import colour_histogram
+
+        res = colour_histogram(flat, return_inverse=with_codes)
+        colours, counts = res[0], res[1]
+    else:
+        skeys = np.sort(keys)
+        starts = np.flatnonzero(np.concatenate(([True], skeys[1:] != skeys[:-1])))
+        counts = np.diff(np.append(starts, skeys.shape[0])).astype(np.int64)
+        u = skeys[starts]
+        colours = unpack_keys(u, flat.shape[1], flat.dtype)
+    centers, labels = _fit_with_labels(colours, counts, n_colors, strategy, random_state)
+    codebook = Codebook(centers, None, strategy=strategy, dtype=arr.dtype)
+    if not with_codes:
+        return codebook
+    labels = labels.astype(codebook.code_dtype)
+    if keys is None:
+        codes = labels[res[2]]
+    elif flat.dtype == np.uint8 and flat.shape[1] <= 3:
+        lut = np.empty(1 << (8 * flat.shape[1]), dtype=labels.dtype)
+        lut[u] = labels
+        codes = lut[keys]
+    else:
+        codes = labels[np.searchsorted(u, keys)]
+    return codebook, codes.reshape(arr.shape[:-1])
 
 
 def compress(
@@ -133,6 +161,10 @@ def compress(
     (294912, True)
     """
     arr = check_data(data)
-    codebook = fit(arr, n_colors, strategy, random_state=random_state)
-    codes = codebook.encode(arr, dither=dither)
+    if is_colour(arr) and not dither:
+        strategy = check_choice("kmeans" if strategy is None else strategy, COLOUR_STRATEGIES, name="strategy")
+        codebook, codes = _fit_colour(arr, check_n_colors(n_colors, high=256), strategy, random_state, with_codes=True)
+    else:
+        codebook = fit(arr, n_colors, strategy, random_state=random_state)
+        codes = codebook.encode(arr, dither=dither)
     return Compressed(codebook, arr.shape, pack_bits(codes, codebook.bits), _codes=codes)

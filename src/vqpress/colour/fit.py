@@ -6,10 +6,10 @@ import numpy as np
 
 from .._validation import check_choice, check_n_colors
 from ..errors import VQError
+from . import _backend
 from .histogram import check_pixels
 from .kmeans import kmeans_fit
 from .mediancut import variance_cut_fit
-from .nearest import remember_assignment
 
 __all__ = ["fit_colours", "STRATEGIES"]
 
@@ -48,6 +48,15 @@ def fit_colours(colours, counts, n_colors: int, strategy: str = "kmeans", random
         On a bad shape, dtype, non-finite value, non-positive count, unknown strategy or
         ``n_colors`` outside 2..65536.
     """
+    return _fit_with_labels(colours, counts, n_colors, strategy, random_state)[0]
+
+
+def _fit_with_labels(colours, counts, n_colors: int, strategy: str = "kmeans", random_state: int | None = 0):
+    """:func:`fit_colours`, also returning the exact nearest centre of every row of ``colours``.
+
+    Returns ``(centers, labels)``; ``labels`` (int64, one per input row) is the exact nearest
+    centre of each colour with ties to the lowest index -- the codes ``nearest_centre`` gives.
+    """
     X = check_pixels(colours, name="colours")
     check_choice(strategy, STRATEGIES, name="strategy")
     k = check_n_colors(n_colors)
@@ -62,15 +71,17 @@ def fit_colours(colours, counts, n_colors: int, strategy: str = "kmeans", random
     X = np.ascontiguousarray(X, dtype=np.float64)
     uniq, inv = np.unique(X, axis=0, return_inverse=True) if not _is_strictly_sorted(X) else (X, None)
     if inv is not None:
-        w = np.bincount(inv.reshape(-1), weights=w, minlength=uniq.shape[0])
+        inv = inv.reshape(-1)
+        w = np.bincount(inv, weights=w, minlength=uniq.shape[0])
         X = np.ascontiguousarray(uniq)
     if X.shape[0] <= k:
-        return X.copy()
-    if strategy == "mediancut":
-        return variance_cut_fit(X, w, k)
-    centers, labels = kmeans_fit(X, w, k, random_state=random_state)
-    remember_assignment(X, centers, labels)
-    return centers
+        centers, labels = X.copy(), np.arange(X.shape[0], dtype=np.int64)
+    elif strategy == "mediancut":
+        centers = variance_cut_fit(X, w, k)
+        labels = _backend.assign(X, centers)[0] if centers.shape[0] > 1 else np.zeros(X.shape[0], np.int64)
+    else:
+        centers, labels = kmeans_fit(X, w, k, random_state=random_state)
+    return centers, (labels if inv is None else labels[inv])
 
 
 def _is_strictly_sorted(X: np.ndarray) -> bool:

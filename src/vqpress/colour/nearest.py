@@ -9,35 +9,10 @@ from ..errors import VQError
 from . import _backend
 from .histogram import check_pixels, pack_keys, unpack_keys
 
-__all__ = ["nearest_centre", "code_dtype", "remember_assignment"]
+__all__ = ["nearest_centre", "code_dtype"]
 
 #: Above this many pixels, uint8/uint16 points are de-duplicated before the search.
 _DEDUP_MIN = 1 << 16
-
-#: The last fit's (distinct colours, centres, exact labels); see remember_assignment.
-_last: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
-
-
-def remember_assignment(colours: np.ndarray, centers: np.ndarray, labels: np.ndarray) -> None:
-    """Keep one fit's exact nearest centre of every distinct colour for the next encode.
-
-    ``fit_colours`` calls this with the labels its k-means already computed; when
-    :func:`nearest_centre` then meets exactly the same distinct colours and centres (the
-    usual fit-then-encode of one image), it reuses them instead of searching again. The
-    arrays are compared in full, so the answer never depends on this cache.
-    """
-    global _last
-    _last = (colours, centers.copy(), labels)
-
-
-def _remembered(X: np.ndarray, C: np.ndarray) -> np.ndarray | None:
-    if _last is None:
-        return None
-    Xc, Cc, lab = _last
-    if Xc.shape == X.shape and Cc.shape == C.shape and np.array_equal(Cc, C) and np.array_equal(Xc, X):
-        return lab
-    return None
-
 
 def code_dtype(k: int) -> np.dtype:
     """Smallest unsigned dtype that holds codes ``0 .. k-1`` (uint8 up to 256 centres)."""
@@ -76,9 +51,7 @@ def nearest_centre(points, centers, *, guess=None) -> np.ndarray:
     Notes
     -----
     Large uint8/uint16 inputs are first reduced to their distinct colours (one sort), the
-    search runs on those, and the result is mapped back to every pixel; when those colours
-    and centres are exactly the last ``fit_colours`` k-means fit's, its final assignment is
-    reused (see :func:`remember_assignment`). The search itself is
+    search runs on those, and the result is mapped back to every pixel. The search itself is
     Orchard's exact nearest-neighbour search [1]_: starting from a guessed centre g at
     distance d, only centres within ``2 d`` of g can be nearer, so with a good guess (the
     nearest centre of the point's cell in a coarse grid) a few distances per point suffice.
@@ -110,8 +83,7 @@ def nearest_centre(points, centers, *, guess=None) -> np.ndarray:
         u = np.sort(keys)  # sorted distinct keys (np.sort is a SIMD sort, far faster than np.unique here)
         u = u[np.concatenate(([True], u[1:] != u[:-1]))]
         X = unpack_keys(u, px.shape[1], px.dtype).astype(np.float64)
-        labels = _remembered(X, C)
-        labels = (_backend.assign(X, C)[0] if labels is None else labels).astype(out_dtype)
+        labels = _backend.assign(X, C)[0].astype(out_dtype)
         if px.dtype == np.uint8 and px.shape[1] <= 3:
             lut = np.empty(1 << (8 * px.shape[1]), dtype=out_dtype)
             lut[u] = labels
