@@ -131,6 +131,82 @@ def test_face_smaller_than_png_and_webp():
     assert len(data) < 0.85 * min(png, webp), (len(data), png, webp)
 
 
+# ----------------------------------------------------------------------------- colour palettes
+
+
+def _scrambled(shape, n, seed):
+    """A smooth map with its symbols shuffled: what k-means colour indices look like."""
+    rng = np.random.default_rng(seed)
+    yy, xx = np.mgrid[0 : shape[0], 0 : shape[1]]
+    smooth = (np.sin(yy / 7.0) + np.cos(xx / 5.0) + 2) / 4 * (n - 1)
+    smooth += rng.normal(0, 0.6, shape)
+    codes = np.clip(smooth.round(), 0, n - 1).astype(np.int64)
+    return rng.permutation(n)[codes].astype(_dtype(n))
+
+
+@pytest.mark.parametrize("n", [3, 5, 16, 64, 200, 256])
+@pytest.mark.parametrize("shape", [(1, 1), (1, 50), (50, 1), (2, 3), (65, 129), (130, 257)])
+def test_pair_model_roundtrip(shape, n):
+    codes = _scrambled(shape, n, n + shape[0])
+    data = _roundtrip(codes, n)
+    if codes.size > 5000 and n >= 16:
+        assert data[0] == 4, "a scrambled palette should pick the pair model"
+
+
+@pytest.mark.parametrize("n", [3, 40, 256])
+def test_pair_model_small_batches(monkeypatch, n):
+    import vqpress.entropy as entropy
+
+    monkeypatch.setattr(entropy, "_MAX_BATCH", 64)
+    _roundtrip(_scrambled((70, 150), n, 9), n)
+
+
+def test_gray_levels_keep_residual_model():
+    yy, xx = np.mgrid[0:150, 0:170]
+    codes = ((np.sin(yy / 23.0) + np.cos(xx / 31.0) + 2) / 4 * 7).round().astype(np.uint8)
+    assert _roundtrip(codes, 8)[0] == 1
+
+
+@pytest.mark.skipif(not FACE.exists(), reason="face data not available")
+@pytest.mark.parametrize("k", [16, 64, 256])
+def test_colour_face_smaller_than_png_and_webp(k):
+    from PIL import Image
+
+    rgb = np.frombuffer(bz2.decompress(FACE.read_bytes()), np.uint8).reshape(768, 1024, 3)
+    crop = np.ascontiguousarray(rgb[200:456, 300:684])
+    q = Image.fromarray(crop).quantize(k, method=Image.Quantize.MEDIANCUT,
+                                       dither=Image.Dither.NONE)
+    codes = np.asarray(q)
+    n = int(codes.max()) + 1
+    # index order must not matter: shuffle the palette as k-means would leave it
+    perm = np.random.default_rng(k).permutation(n)
+    codes = perm[codes].astype(np.uint8)
+    palette = np.array(q.getpalette()[: 3 * n], dtype=np.uint8).reshape(n, 3)
+    palette[perm] = palette.copy()
+    data = _roundtrip(codes, n)
+    p = Image.fromarray(codes, mode="P")
+    p.putpalette(palette.ravel().tolist())
+    buf = io.BytesIO()
+    p.save(buf, "PNG", optimize=True, bits=4 if n <= 16 else 8)
+    png = len(buf.getvalue())
+    buf = io.BytesIO()
+    Image.fromarray(palette[codes]).save(buf, "WEBP", lossless=True, method=6, quality=100)
+    webp = len(buf.getvalue())
+    assert len(data) < png, (len(data), png, webp)
+    assert len(data) < webp, (len(data), png, webp)
+
+
+def test_pair_model_header_checks():
+    codes = _scrambled((40, 60), 30, 1)
+    data = encode_code_map(codes, 30)
+    assert data[0] == 4
+    for n in (2, 300):  # the pair model needs 3..256 symbols
+        with pytest.raises(FormatError):
+            decode_code_map(data, codes.shape, n)
+    with pytest.raises(FormatError, match="payload"):
+        decode_code_map(data[:1] + struct.pack("<I", 2**31) + data[5:], codes.shape, 30)
+
+
 # ----------------------------------------------------------------------------- bad arguments
 
 
@@ -195,10 +271,11 @@ def _sample_streams():
         (rng.integers(0, 256, (20, 20)).astype(np.uint8), 256),
         (rng.integers(0, 1000, (20, 30)).astype(np.uint16), 1000),
         (smooth.astype(np.uint16) * 500, 3000),
+        (_scrambled((30, 41), 40, 5), 40),  # coded by the pair model
     ]
 
 
-@pytest.mark.parametrize("case", range(5))
+@pytest.mark.parametrize("case", range(6))
 def test_truncation_always_detected(case):
     codes, n = _sample_streams()[case]
     data = encode_code_map(codes, n)
@@ -209,7 +286,7 @@ def test_truncation_always_detected(case):
         decode_code_map(data + b"\x00", codes.shape, n)
 
 
-@pytest.mark.parametrize("case", range(5))
+@pytest.mark.parametrize("case", range(6))
 def test_bit_flips_never_crash(case):
     codes, n = _sample_streams()[case]
     data = bytearray(encode_code_map(codes, n))
@@ -282,3 +359,18 @@ def test_small_batches_roundtrip(monkeypatch, n):
     codes = np.random.default_rng(n).integers(0, n, size=(150, 200)).astype(np.uint8)
     codes[:, 100:] = codes[:, :100] // 2
     _roundtrip(codes, n)
+
+
+def test_ordered_hint_picks_one_model_and_round_trips():
+    from vqpress.entropy import decode_code_map, encode_code_map
+
+    rng = np.random.default_rng(5)
+    codes = np.repeat(np.repeat(rng.integers(0, 16, size=(20, 30)), 4, axis=0), 4, axis=1).astype(np.uint8)
+    both = encode_code_map(codes, 16)
+    sizes = []
+    for ordered in (True, False):
+        data = encode_code_map(codes, 16, ordered=ordered)
+        np.testing.assert_array_equal(decode_code_map(data, codes.shape, 16), codes)
+        sizes.append(len(data))
+    assert len(both) == min(sizes)
+    assert encode_code_map(codes, 16, ordered=True)[0] != encode_code_map(codes, 16, ordered=False)[0]

@@ -89,7 +89,9 @@ def to_bytes(compressed: Compressed, coding: str = "auto") -> bytes:
         from .entropy import encode_code_map
 
         codes = compressed.codes().reshape(_code_map_shape(compressed.shape, cb.channels))
-        coded = encode_code_map(codes, cb.n_colors)
+        # Gray levels are sorted by value, which the residual model exploits; a colour
+        # palette has no such order.
+        coded = encode_code_map(codes, cb.n_colors, ordered=cb.channels == 0)
         if coding == "context" or len(coded) < len(payload):
             payload, chosen = coded, "context"
     strategy = cb.strategy.encode("ascii")

@@ -3,13 +3,23 @@
 A code map (one level or palette index per pixel) is coded losslessly with an adaptive
 context model and the range coder of `constriction <https://bamler-lab.github.io/constriction/>`_.
 
-Model (``2 <= n_symbols <= 256``)
-    Each pixel ``x`` is predicted by its left neighbour ``L``; the residual ``(x - L) mod n``
-    is coded under a context made of clipped neighbour differences (up, up-left and
-    left-left minus ``L``; up-right and up-up minus up), of ``L`` itself for alphabets of at
-    most 4 symbols, and of whether the pixel is on a tile's top row or left column.  The
-    per-context residual counts start at a small prior and adapt as coding proceeds, so no
-    table travels in the stream.
+Models (``2 <= n_symbols <= 256``)
+    The encoder runs both models below and keeps the smaller stream (model id 1 or 4).
+
+    *Residual model* (id 1), for ordered levels such as gray: each pixel ``x`` is predicted
+    by its left neighbour ``L``; the residual ``(x - L) mod n`` is coded under a context made
+    of clipped neighbour differences (up, up-left and left-left minus ``L``; up-right and
+    up-up minus up), of ``L`` itself for alphabets of at most 4 symbols, and of whether the
+    pixel is on a tile's top row or left column.  The per-context residual counts start at a
+    small prior and adapt as coding proceeds, so no table travels in the stream.
+
+    *Pair model* (id 4, ``n_symbols >= 3``), for palettes in any order (k-means colours):
+    index differences mean nothing there, so ``x`` is coded directly with probability
+    proportional to ``A[L, x] * B[U, x] / F[x]``, where ``A`` and ``B`` are adaptive counts
+    of each symbol after each left and each up neighbour value (the palette's neighbour
+    transitions, learnt on the fly) and ``F`` the count of each symbol: a naive-Bayes
+    product of the two transition estimates.  Counts start at small priors and are updated
+    after every batch, like the residual model's.
 
 Vectorised decoding
     The map is padded to whole tiles of about ``_TILE_H x _TILE_W`` pixels that do not see
@@ -17,7 +27,7 @@ Vectorised decoding
     ``t = 2 r + c``, so all pixels of one wave in all tiles are decoded by one
     ``constriction`` call and a dozen numpy operations on contiguous rows: a 768 x 1024 map
     takes 254 batches, not 786,432 steps.  Counts are updated after each batch, identically
-    in encoder and decoder.
+    in encoder and decoder (both models share this schedule).
 
 Large alphabets (``n_symbols > 256``)
     Per-pixel probability tables would cost ``O(n_symbols)`` each, so these maps are coded
@@ -26,7 +36,8 @@ Large alphabets (``n_symbols > 256``)
 
 Stream layout (little endian)
     ``model id (u8) | payload words n (u32) | [models 2, 3: table bytes m (u32) | m bytes of
-    deflated u32 counts] | n payload words (u32)``.  Its length is checked exactly, so
+    deflated u32 counts] | n payload words (u32)``; model ids: 0 empty map, 1 residual,
+    2 order-0 codes, 3 order-0 left residuals, 4 pair.  Its length is checked exactly, so
     truncation is always detected; a stream damaged inside may decode to a wrong map of the
     right shape, which the container's checksum catches.
 """
@@ -42,7 +53,7 @@ from vqpress.errors import FormatError, VQError
 
 __all__ = ["encode_code_map", "decode_code_map"]
 
-_EMPTY, _CONTEXT, _ORDER0, _LEFT = 0, 1, 2, 3
+_EMPTY, _CONTEXT, _ORDER0, _LEFT, _PAIR = 0, 1, 2, 3, 4
 _MAX_SYMBOLS = 65536
 _MAX_CONTEXT_SYMBOLS = 256
 _MAX_PIXELS = 1 << 30
@@ -53,6 +64,9 @@ _TILE_H, _TILE_W = 64, 128
 _PRIOR, _PRIOR_ZERO, _PRIOR_ONE = 0.05, 0.5, 0.2
 # clip radius of each neighbour difference: U-L, UL-L, LL-L, UR-U, UU-U
 _CLIPS = (3, 2, 1, 2, 1)
+# neighbour-pair model: prior of every transition count and of every symbol count
+_PAIR_PRIOR, _PAIR_PRIOR_F = 0.02, 1.0
+_PAIR_MIN_SYMBOLS = 3  # below that the residual model is always at least as good
 _HEAD = struct.Struct("<BI")
 _TABLE_LEN = struct.Struct("<I")
 
@@ -255,6 +269,76 @@ def _decode_context(words: np.ndarray, h: int, w: int, n: int) -> np.ndarray:
     return lay.crop(buf, h, w)
 
 
+def _code_pair(lay: _Layout, buf: np.ndarray, n: int, step) -> None:
+    """Run the neighbour-pair model over a buffer laid out by ``lay``.
+
+    The probability of symbol ``x`` is proportional to ``A[L, x] * B[U, x] / F[x]``: adaptive
+    counts of ``x`` after left neighbour ``L`` and below up neighbour ``U``, divided by the
+    count of ``x`` (a naive-Bayes product of the two transition estimates).  For each wave
+    and slab of tiles, ``step(rows, cols, probs)`` codes the batch from the probability
+    table (p * t, n) and returns its symbols (p, t).
+    """
+    a = np.full(n * n, _PAIR_PRIOR)
+    b = np.full(n * n, _PAIR_PRIOR)
+    f = np.full(n, _PAIR_PRIOR_F)
+    ta, tb = a.reshape(n, n), b.reshape(n, n)
+    bounds = lay.bounds
+    n_tiles = buf.shape[1]
+    rel = lay.rel[:2]
+    for i in range(len(bounds) - 1):
+        s, e = int(bounds[i]), int(bounds[i + 1])
+        if s == e:
+            continue
+        slab = max(1, _MAX_BATCH // ((e - s) * n))
+        tbf = tb / f  # B[U, x] / F[x], once per wave rather than once per pixel
+        for t0 in range(0, n_tiles, slab):
+            cols = slice(t0, min(t0 + slab, n_tiles))
+            g = np.take(buf[:, cols], rel[:, s:e], axis=0).astype(np.intp)
+            left, up = g[0].ravel(), g[1].ravel()
+            probs = np.take(ta, left, axis=0)
+            probs *= np.take(tbf, up, axis=0)
+            x = step(lay.order[s:e], cols, probs).ravel().astype(np.intp)
+            left *= n
+            left += x
+            np.add.at(a, left, 1.0)
+            up *= n
+            up += x
+            np.add.at(b, up, 1.0)
+            f += np.bincount(x, minlength=n)
+
+
+def _encode_pair(codes: np.ndarray, n: int) -> np.ndarray:
+    lay = _Layout(*codes.shape)
+    buf = lay.pad(codes)
+    c = _constriction()
+    family = c.stream.model.Categorical(perfect=False)
+    enc = c.stream.queue.RangeEncoder()
+
+    def step(rows, cols, probs):
+        x = buf[rows, cols]
+        enc.encode(x.ravel().astype(np.int32), family, probs)
+        return x
+
+    _code_pair(lay, buf, n, step)
+    return enc.get_compressed()
+
+
+def _decode_pair(words: np.ndarray, h: int, w: int, n: int) -> np.ndarray:
+    lay = _Layout(h, w)
+    buf = lay.empty()
+    c = _constriction()
+    family = c.stream.model.Categorical(perfect=False)
+    dec = c.stream.queue.RangeDecoder(words)
+
+    def step(rows, cols, probs):
+        x = dec.decode(family, probs).reshape(len(rows), -1)
+        buf[rows, cols] = x
+        return x
+
+    _code_pair(lay, buf, n, step)
+    return lay.crop(buf, h, w)
+
+
 def _left_residuals(codes: np.ndarray, n: int) -> np.ndarray:
     """``(x - left) mod n`` for every pixel; the first column uses the pixel above (or 0)."""
     c = codes.astype(np.int64)
@@ -319,7 +403,7 @@ def _decode_static(data: bytes, h: int, w: int, n: int) -> np.ndarray:
 # ----------------------------------------------------------------------------- public API
 
 
-def encode_code_map(codes: np.ndarray, n_symbols: int) -> bytes:
+def encode_code_map(codes: np.ndarray, n_symbols: int, *, ordered: bool | None = None) -> bytes:
     """Entropy-code a 2-D map of integer codes.
 
     Parameters
@@ -328,6 +412,11 @@ def encode_code_map(codes: np.ndarray, n_symbols: int) -> bytes:
         Level or palette index of every pixel; every value must be ``< n_symbols``.
     n_symbols : int
         Size of the alphabet, ``1 <= n_symbols <= 65536``.
+    ordered : bool, optional
+        Up to 256 symbols, two models compete: the residual model suits codes whose order
+        means something (gray levels sorted by value), the pair model any palette order.
+        ``True`` uses the residual model only, ``False`` the pair model only (when it
+        applies), ``None`` (default) codes with both and keeps the smaller: twice the time.
 
     Returns
     -------
@@ -354,8 +443,15 @@ def encode_code_map(codes: np.ndarray, n_symbols: int) -> bytes:
     if n == 1 or codes.size == 0:
         return _HEAD.pack(_EMPTY, 0)
     if n <= _MAX_CONTEXT_SYMBOLS:
-        words = _encode_context(codes, n)
-        return _HEAD.pack(_CONTEXT, words.size) + words.astype("<u4").tobytes()
+        # the residual model suits ordered levels (gray), the pair model any palette order:
+        # keep whichever codes this map smaller
+        candidates = []
+        if ordered is not False or n < _PAIR_MIN_SYMBOLS:
+            candidates.append((_encode_context(codes, n), _CONTEXT))
+        if ordered is not True and n >= _PAIR_MIN_SYMBOLS:
+            candidates.append((_encode_pair(codes, n), _PAIR))
+        words, model = min(candidates, key=lambda wm: (wm[0].size, wm[1]))
+        return _HEAD.pack(model, words.size) + words.astype("<u4").tobytes()
     # large alphabets: the better of order-0 on the codes and on left-neighbour residuals
     plain = _encode_static(codes, n, _ORDER0)
     left = _encode_static(_left_residuals(codes, n), n, _LEFT)
@@ -405,20 +501,22 @@ def decode_code_map(data: bytes, shape: tuple[int, int], n_symbols: int) -> np.n
         return np.zeros((h, w), dtype=dtype)
     if n == 1 or h * w == 0:
         raise FormatError(f"model {model} cannot code a map of shape {shape} with {n} symbols")
+    if model not in (_CONTEXT, _ORDER0, _LEFT, _PAIR):
+        raise FormatError(f"unknown entropy model id {model}, expected 1, 2, 3 or 4")
     small = n <= _MAX_CONTEXT_SYMBOLS
-    if model == _CONTEXT and not small or model in (_ORDER0, _LEFT) and small:
+    if (model in (_CONTEXT, _PAIR) and not small or model in (_ORDER0, _LEFT) and small
+            or model == _PAIR and n < _PAIR_MIN_SYMBOLS):
         raise FormatError(f"entropy model {model} does not fit an alphabet of {n} symbols")
-    if model not in (_CONTEXT, _ORDER0, _LEFT):
-        raise FormatError(f"unknown entropy model id {model}, expected 1, 2 or 3")
     try:
-        if model != _CONTEXT:
+        if model in (_ORDER0, _LEFT):
             out = _decode_static(data, h, w, n)
         elif len(data) - _HEAD.size != 4 * nwords:
             raise FormatError(
                 f"entropy payload has {len(data) - _HEAD.size} bytes, header says {4 * nwords}")
         else:
             words = np.frombuffer(data, dtype="<u4", offset=_HEAD.size).astype(np.uint32)
-            out = _decode_context(words, h, w, n)
+            decode = _decode_context if model == _CONTEXT else _decode_pair
+            out = decode(words, h, w, n)
     except (FormatError, MemoryError, KeyboardInterrupt, SystemExit):
         raise
     except BaseException as exc:  # constriction: assorted errors, or a Rust panic
