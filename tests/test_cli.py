@@ -542,6 +542,9 @@ def test_demo_for_real(tmp_path):
     for strategy in ("uniform", "kmeans", "optimal"):
         assert strategy in out
     assert "Report:" in out
+    assert "colour face, kmeans, 16, 64, 256 colours" in out
+    names = {p.name for p in out_dir.iterdir()}
+    assert {f"face-colour-kmeans-{n}{ext}" for n in (16, 64, 256) for ext in (".png", ".vqz")} <= names
     assert any(p.suffix == ".html" for p in out_dir.iterdir())
     assert any(p.suffix == ".vqz" for p in out_dir.iterdir())
     assert not [p for p in out_dir.iterdir() if p.name.startswith(".vqpress-")]
@@ -560,3 +563,157 @@ def test_report_for_real(capsys, images):
     assert {p.suffix for p in out_dir.iterdir()} >= {".html", ".vqz"}
     assert "PSNR" in out and "optimal" in out and "quantile" not in out
     assert not [p for p in out_dir.iterdir() if p.name.startswith(".")]
+
+
+# --------------------------------------------------------------------------- colour
+
+
+@pytest.fixture
+def rgba(images):
+    """A 48x64 RGBA PNG whose alpha takes two values: 0 on the left half, 255 on the right."""
+    alpha = np.where(np.arange(64) < 32, 0, 255).astype(np.uint8)
+    arr = np.dstack([images.rgb_arr, np.broadcast_to(alpha, (48, 64))])
+    Image.fromarray(arr).save(images.dir / "rgba.png")
+    return types.SimpleNamespace(path=images.dir / "rgba.png", arr=arr)
+
+
+def test_compress_strategy_defaults_and_colour_choices(capsys, images):
+    run(capsys, "compress", images.gray, images.rgb, "-n", "4")
+    assert vqpress.load(images.dir / "gray.vqz").codebook.strategy == "optimal"
+    assert vqpress.load(images.dir / "rgb.vqz").codebook.strategy == "kmeans"
+    code, _, err = run(capsys, "compress", images.rgb, "-n", "4", "-s", "mediancut", "-o", images.dir / "m.vqz")
+    assert code == 0, err
+    c = vqpress.load(images.dir / "m.vqz")
+    assert c.codebook.strategy == "mediancut"
+    np.testing.assert_array_equal(c.decompress(), vqpress.compress(images.rgb_arr, 4, "mediancut").decompress())
+    code, _, err = run(capsys, "compress", images.rgb, "-s", "optimal", "-o", images.dir / "o.vqz")  # a gray one
+    line = one_error_line(err)
+    assert code == 1 and "rgb.png" in line and "kmeans" in line and "mediancut" in line
+    code, _, err = run(capsys, "compress", images.rgb, "-n", "257", "-o", images.dir / "o.vqz")
+    assert code == 1 and "2..256" in one_error_line(err)
+    assert not (images.dir / "o.vqz").exists()
+
+
+def test_compress_dither(capsys, images):
+    for src, arr in ((images.rgb, images.rgb_arr), (images.gray, images.gray_arr)):
+        target = images.dir / f"{src.stem}-dithered.vqz"
+        code, _, err = run(capsys, "compress", src, "-n", "4", "--dither", "-o", target)
+        assert code == 0, err
+        got = vqpress.load(target).decompress()
+        np.testing.assert_array_equal(got, vqpress.compress(arr, 4, dither=True).decompress())
+        assert not np.array_equal(got, vqpress.compress(arr, 4).decompress())  # dithering changed pixels
+    code, _, err = run(capsys, "compress", images.g16, "--dither", "-o", images.dir / "d16.vqz")
+    assert code == 1 and "uint8" in one_error_line(err)
+
+
+def test_compress_dither_rgba_is_an_error(capsys, rgba):
+    code, _, err = run(capsys, "compress", rgba.path, "--dither")
+    line = one_error_line(err)
+    assert code == 1 and "rgba.png" in line and "RGBA" in line
+    assert not rgba.path.with_suffix(".vqz").exists()
+
+
+def test_compress_rgba_keeps_alpha_and_decompresses_to_rgba_png(capsys, rgba):
+    code, out, err = run(capsys, "compress", rgba.path, "-n", "8")
+    assert code == 0, err
+    assert "48 x 64 x 4" in out and "kmeans colours" in out
+    c = vqpress.load(rgba.path.with_suffix(".vqz"))
+    assert c.shape == (48, 64, 4) and c.codebook.channels == 4
+    rec = c.decompress()
+    np.testing.assert_array_equal(rec[..., 3], rgba.arr[..., 3])  # two alpha values: kept exactly
+    back = rgba.path.parent / "back.png"
+    code, _, err = run(capsys, "decompress", rgba.path.with_suffix(".vqz"), "-o", back)
+    assert code == 0, err
+    with Image.open(back) as im:
+        assert im.mode == "RGBA"
+    np.testing.assert_array_equal(vqpress.imread(back), rec)
+
+
+def test_decompress_rgb_default_is_rgb_png(capsys, images):
+    run(capsys, "compress", images.rgb, "-n", "16")
+    code, _, err = run(capsys, "decompress", images.dir / "rgb.vqz", "-o", images.dir / "out")  # no extension
+    line = one_error_line(err)
+    assert code == 1 and "no extension" in line and "vqpress-tmp" not in line
+    assert not (images.dir / "out").exists()
+    code, _, err = run(capsys, "decompress", images.dir / "rgb.vqz", "-o", f"{images.dir / 'out'}/")
+    assert code == 0, err
+    with Image.open(images.dir / "out" / "rgb.png") as im:
+        assert im.mode == "RGB"
+    np.testing.assert_array_equal(vqpress.imread(images.dir / "out" / "rgb.png"),
+                                  vqpress.load(images.dir / "rgb.vqz").decompress())
+
+
+@pytest.mark.parametrize("alpha", [False, True])
+def test_compress_colour_to_indexed_png(capsys, images, rgba, alpha):
+    src, arr = (rgba.path, rgba.arr) if alpha else (images.rgb, images.rgb_arr)
+    target = images.dir / "indexed.png"
+    code, _, err = run(capsys, "compress", src, "-n", "16", "-o", target, "--force")
+    assert code == 0, err
+    expected = vqpress.compress(arr, 16).decompress()
+    with Image.open(target) as im:
+        assert im.mode == "P"
+        np.testing.assert_array_equal(np.asarray(im.convert("RGBA" if alpha else "RGB")), expected)
+    np.testing.assert_array_equal(vqpress.imread(target), expected)
+
+
+def test_info_colour_palette(capsys, images, rgba):
+    run(capsys, "compress", images.rgb, rgba.path, "-n", "4")
+    for path, kind in ((images.dir / "rgb.vqz", "RGB"), (rgba.path.with_suffix(".vqz"), "RGBA")):
+        c = vqpress.load(path)
+        levels = c.codebook.levels()
+        code, out, err = run(capsys, "info", path)
+        assert code == 0, err
+        assert f"({kind})" in out and f"4 {kind} colours" in out and "palette" in out
+        for row in levels:  # the decoded palette, as #rrggbb(aa)
+            assert "#" + "".join(f"{v:02x}" for v in row) in out
+        code, out, _ = run(capsys, "info", "--json", path)
+        record = json.loads(out)
+        assert record["channels"] == len(kind) and record["kind"] == kind
+        assert record["palette"] == levels.tolist()
+    run(capsys, "compress", images.gray, "-n", "4")
+    code, out, _ = run(capsys, "info", "--json", images.dir / "gray.vqz")
+    record = json.loads(out)
+    assert record["channels"] == 0 and record["palette"] == vqpress.load(images.dir / "gray.vqz").codebook.levels().tolist()
+
+
+def test_info_colour_float_data_shows_tuples(capsys, tmp_path):
+    data = np.random.default_rng(0).random((8, 8, 3)).astype(np.float32)
+    vqpress.save(tmp_path / "f.vqz", vqpress.compress(data, 4))
+    code, out, err = run(capsys, "info", tmp_path / "f.vqz")
+    assert code == 0, err
+    assert "4 RGB colours" in out and "(" in out.split("palette", 1)[1] and "#" not in out
+
+
+def test_report_colour_for_real(capsys, images, rgba):
+    pytest.importorskip("matplotlib")
+    out_dir = images.dir / "r"
+    code, out, err = run(capsys, "report", images.rgb, rgba.path, "-n", "4", "-o", out_dir)
+    assert code == 0, err
+    assert "kmeans" in out and "mediancut" in out and "#" in out  # palettes as hex codes
+    for stem in ("rgb", "rgba"):
+        assert (out_dir / f"{stem}.html").exists()
+        for s in ("kmeans", "mediancut"):
+            c = vqpress.load(out_dir / f"{stem}-{s}-4.vqz")
+            np.testing.assert_array_equal(vqpress.imread(out_dir / f"{stem}-{s}-4.png"), c.decompress())
+    assert vqpress.load(out_dir / "rgba-kmeans-4.vqz").shape == (48, 64, 4)
+    code, _, err = run(capsys, "report", images.rgb, "-s", "optimal", "-o", images.dir / "r2")
+    assert code == 1 and "kmeans" in one_error_line(err)
+
+
+def test_demo_prints_the_colour_table(capsys, tmp_path, fake_report):
+    crop = vqpress.datasets.face()[::16, ::16].copy()
+
+    def demo(out_dir="vqpress-demo", *, n_colors=8, overwrite=False, progress=None):
+        out = _fake_build_report(vqpress.datasets.face(gray=True)[::8, ::8].copy(), out_dir, name="face",
+                                 n_colors=n_colors, overwrite=overwrite, progress=progress)
+        (Path(out_dir) / "c").mkdir()
+        out.colour_results = _fake_build_report(crop, Path(out_dir) / "c", name="face", n_colors=16,
+                                                overwrite=overwrite).results
+        return out
+
+    fake_report.demo = demo
+    code, out, err = run(capsys, "demo", "-o", tmp_path / "d", "-n", "4")
+    assert code == 0, err
+    assert "gray face, 4 levels" in out and "colour face, kmeans, 16 colours" in out
+    assert out.count("PSNR in dB") == 1 and "CPU time" in out
+    assert "#" in out.split("colour face", 1)[1]  # the palette as hex codes

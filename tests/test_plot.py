@@ -119,6 +119,28 @@ def test_strategies_accepts_codebooks_compressed_and_results(gray):
     renders(fig)
 
 
+def test_strategies_colour_numbers_of_colours(colour):
+    """Colour results at several numbers of colours (the demo's colour figure): bars in the
+    palette colours, each column on its own y scale, thin bars without outlines."""
+    items = [vqpress.compress(colour, n) for n in (4, 16, 128)]
+    fig = plot.plot_strategies(colour, items)
+    assert len(fig.axes) == 6
+    assert [ax.get_title().split("\n")[0] for ax in fig.axes[:3]] == ["kmeans (4)", "kmeans (16)", "kmeans (128)"]
+    hist_axes = fig.axes[3:]
+    assert [len(ax.patches) for ax in hist_axes[:2]] == [4, 16]
+    assert len({ax.get_ylim() for ax in hist_axes}) == 3  # not one scale: 128 bars would be flat
+    for ax, c in zip(hist_axes[:2], items):
+        faces = np.array([p.get_facecolor()[:3] for p in ax.patches])
+        np.testing.assert_allclose(faces * 255, c.codebook.levels()[:, :3], atol=0.51)
+        assert ax.patches[0].get_linewidth() > 0
+    (bars,) = hist_axes[2].collections  # many colours: one collection of touching bars, no outlines
+    np.testing.assert_allclose(bars.get_facecolor()[:, :3] * 255, items[2].codebook.levels()[:, :3], atol=0.51)
+    share = np.bincount(items[2].codes().ravel(), minlength=128) / items[2].n_pixels * 100
+    np.testing.assert_allclose([p.vertices[:, 1].max() for p in bars.get_paths()], share)
+    assert hist_axes[2].get_ylim()[1] >= share.max()
+    renders(fig)
+
+
 def test_strategies_rejects_bad_items(gray):
     with pytest.raises(VQError):
         plot.plot_strategies(gray, [])

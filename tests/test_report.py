@@ -200,5 +200,48 @@ def test_demo_for_real(tmp_path):
                     "Memory footprint", "Rate-distortion", "Difference image"):
         assert heading in text
     assert text.index("Uniform levels") < text.index("K-means levels") < text.index("Quantile levels")
-    assert len(out.files) == 9
+    # the colour section: the colour face at 16, 64 and 256 colours, k-means
+    colour = out.colour_results
+    assert [(r.strategy, r.n_colors) for r in colour] == [("kmeans", 16), ("kmeans", 64), ("kmeans", 256)]
+    rgb = vqpress.datasets.face()
+    for r, packed in zip(colour, (393_216, 589_824, 786_432)):
+        c = r.compressed
+        assert c.shape == rgb.shape and c.codebook.channels == 3 and r.centers.shape == (r.n_colors, 3)
+        assert r.packed_bytes == len(c.payload) == packed
+        rec = c.decompress()
+        assert r.mse == pytest.approx(vqpress.metrics.mse(rgb, rec))
+        assert r.psnr == pytest.approx(vqpress.metrics.psnr(rgb, rec))
+        vqz = out.html.parent / f"face-colour-kmeans-{r.n_colors}.vqz"
+        assert r.vqz_bytes == vqz.stat().st_size and r.ratio == pytest.approx(r.vqz_bytes / rgb.nbytes)
+        np.testing.assert_array_equal(vqpress.load(vqz).decompress(), rec)
+        np.testing.assert_array_equal(vqpress.imread(vqz.with_suffix(".png")), rec)
+        assert r.seconds > 0
+        for number in (f"{r.vqz_bytes:,}", f"{r.packed_bytes:,}", f"{r.psnr:.2f}", f"{r.mse:.2f}"):
+            assert number in text
+    assert colour[0].psnr < colour[1].psnr < colour[2].psnr
+    np.testing.assert_array_equal(colour[0].centers, vqpress.fit(rgb, 16).centers)  # the default strategy
+    assert "Colour: 16, 64, 256 colours (kmeans)" in text
+    assert text.index("Difference image") < text.index("Colour: ") < text.index("Files")
+    assert text.count('class="sw sm"') >= 16 + 64 + 256  # every palette as swatches
+    assert len(parser_imgs(text)) == 10  # 8 gray figures, channel histograms, colour reconstructions
+    assert len(out.files) == 15
+    assert {p.name for p in out.html.parent.iterdir()} == {p.name for p in out.files}
     assert elapsed < 60  # the budget is 10 s on an idle 2-core machine; CI machines vary
+
+
+def parser_imgs(text: str) -> list:
+    return check_html(text).imgs
+
+
+def test_demo_checks_colour_files_and_levels_before_work(tmp_path):
+    out_dir = tmp_path / "demo"
+    out_dir.mkdir()
+    (out_dir / "face-colour-kmeans-64.vqz").write_bytes(b"mine")
+    start = time.perf_counter()
+    with pytest.raises(VQError, match="face-colour-kmeans-64.vqz"):
+        report.demo(out_dir)
+    with pytest.raises(VQError, match="n_colors"):
+        report.demo(out_dir, colour_levels=(16, 257))
+    assert time.perf_counter() - start < 5  # refused before any work
+    assert [p.name for p in out_dir.iterdir()] == ["face-colour-kmeans-64.vqz"]
+    assert (out_dir / "face-colour-kmeans-64.vqz").read_bytes() == b"mine"

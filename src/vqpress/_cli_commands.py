@@ -27,16 +27,22 @@ def _fmt_num(x: float, digits: int = 4) -> str:
     return f"{x:.{digits}g}" if abs(x) < 1e6 else f"{x:.3e}"
 
 
-def _fmt_centers(centers, limit: int = 16, digits: int = 6) -> str:
-    """Scalar levels as ``15.625 46.875 ...``; colours as ``(r, g, b)`` tuples."""
+def _fmt_centers(centers, limit: int = 16, digits: int = 6, hex_colours: bool = False) -> str:
+    """Scalar levels as ``15.625 46.875 ...``; colours as ``(r, g, b)`` tuples, or with
+    ``hex_colours`` (8-bit data) as the decoded ``#rrggbb`` (``#rrggbbaa``) palette."""
     import numpy as np
 
     centers = np.asarray(centers)
     if centers.ndim == 1:
         items = [f"{v:.{digits}g}" for v in centers]
+    elif hex_colours:
+        levels = np.clip(np.rint(centers), 0, 255).astype(int)
+        items = ["#" + "".join(f"{v:02x}" for v in row) for row in levels]
     else:
         items = ["(" + ", ".join(f"{v:.4g}" for v in row) + ")" for row in centers]
-    if len(items) > limit:
+    if len(items) > limit and limit < 8:  # short: the first few, then how many more
+        items = items[:limit] + [f"+{len(items) - limit}"]
+    elif len(items) > limit:
         items = items[: limit - 4] + [f"... ({len(items)} in all) ..."] + items[-3:]
     return " ".join(items)
 
@@ -45,14 +51,18 @@ def _fmt_shape(shape) -> str:
     return " x ".join(str(s) for s in shape)
 
 
-def _results_table(ui, results, title=None) -> None:
+def _results_table(ui, results, title=None, footnote=True) -> None:
     """The table of a report: one row per strategy."""
+    import numpy as np
+
     rows = []
     for r in results:
+        colour = np.ndim(r.centers) == 2
+        hex_colours = colour and str(getattr(r.compressed, "dtype", "")) == "uint8"
         rows.append([
             r.strategy,
             str(r.n_colors),
-            _fmt_centers(r.centers, limit=8, digits=4),
+            _fmt_centers(r.centers, limit=3 if colour else 8, digits=4, hex_colours=hex_colours),
             f"{r.mse:.2f}",
             "inf" if r.psnr == float("inf") else f"{r.psnr:.2f}",
             f"{r.packed_bytes:,}",
@@ -63,7 +73,11 @@ def _results_table(ui, results, title=None) -> None:
     ui.table(["strategy", "n", "centers", "MSE", "PSNR", "packed", ".vqz", "ratio", "time"], rows,
              title=title, right={"n", "MSE", "PSNR", "packed", ".vqz", "ratio", "time"},
              min_widths={"centers": 20})
-    ui.print("(PSNR in dB; packed: bytes of the bit-packed codes; .vqz: bytes of the file; "
+    if footnote:
+        ui.print(_FOOTNOTE)
+
+
+_FOOTNOTE = ("(PSNR in dB; packed: bytes of the bit-packed codes; .vqz: bytes of the file; "
              "ratio: .vqz / original bytes)")
 
 
@@ -88,7 +102,13 @@ def cmd_demo(args, ui) -> int:
         with ui.steps("demo") as progress:
             out = report.demo(stage.path, n_colors=args.n_colors, overwrite=True, progress=progress)
         files = stage.commit()
-    _results_table(ui, out.results, title=f"vqpress demo: {args.n_colors} levels")
+    colour = getattr(out, "colour_results", None)
+    _results_table(ui, out.results, title=f"vqpress demo: gray face, {args.n_colors} levels", footnote=not colour)
+    if colour:
+        ui.print()
+        _results_table(ui, colour, title=f"vqpress demo: colour face, {colour[0].strategy}, "
+                                          f"{', '.join(str(r.n_colors) for r in colour)} colours", footnote=False)
+        ui.print(_FOOTNOTE[:-1] + "; colour time: CPU time, as it runs beside the figures)")
     _written(ui, stage.final_path(out.html), files, stage.out_dir)
     return 0
 
@@ -229,7 +249,8 @@ def _compress_one(src, dst, stage, args, ui) -> dict:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", UserWarning)
             image = imread(src)
-            c = api.compress(image, n_colors=args.n_colors, strategy=args.strategy)
+            c = api.compress(image, n_colors=args.n_colors, strategy=args.strategy,
+                             dither=getattr(args, "dither", False))
             if dst.suffix.lower() == ".png":
                 container.save(tmp, c, overwrite=True)
                 coding = "png"
@@ -293,6 +314,7 @@ def cmd_decompress(args, ui) -> int:
     check_targets(targets, args.force, sources=inputs)
     if not folder_mode:
         _check_parent(targets[0])
+        _check_image_suffix(targets[0])
 
     with Stage(args.force) as stage:
         if folder_mode and out is not None:
@@ -308,6 +330,19 @@ def cmd_decompress(args, ui) -> int:
     for src, dst, nbytes in done:
         ui.print(f"{src} -> {dst}")
     return 0
+
+
+def _check_image_suffix(target) -> None:
+    """An output name whose extension picks no format fails before any work (not with the
+    name of a temporary file)."""
+    from PIL import Image
+
+    from ._cli_files import CLIError
+
+    suffix = target.suffix.lower()
+    if suffix != ".npy" and suffix not in Image.registered_extensions():
+        what = f"extension {target.suffix!r}" if suffix else "no extension"
+        raise CLIError(f"{target} has {what}: use .png, .tif, .npy, ... (or end -o with / for a folder)")
 
 
 def _decompress_one(src, dst, stage) -> int:
@@ -378,9 +413,12 @@ def _info_record(name) -> dict:
         "shape": list(c.shape),
         "dtype": str(c.dtype),
         "kind": ({0: "gray", 3: "RGB", 4: "RGBA"}[cb.channels] if image_like else f"{len(c.shape)}-d array"),
+        "channels": cb.channels,
         "n_colors": cb.n_colors,
         "strategy": cb.strategy,
         "centers": cb.centers.tolist(),
+        # the colours (levels) as they decode, in the image's dtype
+        "palette": cb.levels().tolist(),
         "code_bits": cb.bits,
         "coding": head["coding"],
         "payload_bytes": head["payload_bytes"],
@@ -394,12 +432,25 @@ def _info_record(name) -> dict:
 
 
 def _print_info(ui, r) -> None:
+    if r["channels"]:
+        names = {3: "RGB", 4: "RGBA"}.get(r["channels"], f"{r['channels']} channels")
+        hex_colours = r["dtype"] == "uint8"
+        codebook = [
+            ("colours", f"{r['n_colors']} {names} colours ({r['code_bits']} bits per code)"),
+            ("strategy", r["strategy"]),
+            ("palette", _fmt_centers(r["palette"] if hex_colours else r["centers"], limit=32,
+                                     hex_colours=hex_colours)),
+        ]
+    else:
+        codebook = [
+            ("colours", f"{r['n_colors']} levels ({r['code_bits']} bits per code)"),
+            ("strategy", r["strategy"]),
+            ("codebook", _fmt_centers(r["centers"], limit=32)),
+        ]
     ui.fields([
         ("shape", f"{_fmt_shape(r['shape'])} ({r['kind']})"),
         ("dtype", r["dtype"]),
-        ("colours", f"{r['n_colors']} ({r['code_bits']} bits per code)"),
-        ("strategy", r["strategy"]),
-        ("codebook", _fmt_centers(r["centers"], limit=32)),
+        *codebook,
         ("coding", f"{r['coding']}: payload {r['payload_bytes']:,} bytes "
                    f"(raw bit packing: {r['raw_payload_bytes']:,})"),
         ("file size", f"{r['file_bytes']:,} bytes"),

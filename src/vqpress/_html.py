@@ -24,6 +24,7 @@ td.best { font-weight: bold; }
 code, td.mono { font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, monospace; font-size: 0.92em; }
 span.sw { display: inline-block; width: 1.1em; height: 1.1em; margin-right: 2px;
           border: 1px solid #555; vertical-align: middle; }
+span.sw.sm { width: 0.8em; height: 0.8em; margin-right: 1px; border-color: #888; }
 footer { margin-top: 3em; color: #777; font-size: 0.85em; }
 """
 
@@ -53,12 +54,14 @@ def table(headers, rows, numeric=(), raw=()) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 
 
-def swatches(rgb_rows) -> str:
-    """Inline colour swatches from ``(r, g, b)`` rows of 0..255 values."""
+def swatches(rgb_rows, small: bool = False) -> str:
+    """Inline colour swatches from ``(r, g, b)`` rows of 0..255 values (``small``: compact ones,
+    for palettes of up to 256 colours)."""
+    cls = "sw sm" if small else "sw"
     out = []
     for r, g, b in rgb_rows:
-        hexa = f"#{int(r):02x}{int(g):02x}{int(b):02x}"
-        out.append(f'<span class="sw" style="background:{hexa}" title="{hexa}"></span>')
+        hexa = f"#{round(float(r)):02x}{round(float(g)):02x}{round(float(b)):02x}"
+        out.append(f'<span class="{cls}" style="background:{hexa}" title="{hexa}"></span>')
     return "".join(out)
 
 

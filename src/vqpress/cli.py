@@ -49,7 +49,8 @@ Nothing is overwritten without --force. Exit status: 0 success, 1 failure, 2 usa
 _EXAMPLES = {
     "demo": """\
 Example:
-  vqpress demo                  # ./vqpress-demo/: HTML report, reconstructions, .vqz files
+  vqpress demo                  # ./vqpress-demo/: HTML report, reconstructions, .vqz files,
+                                # gray (-n levels) and colour (16, 64, 256 colours)
   vqpress demo -o /tmp/d -n 4 --force""",
     "report": """\
 Example:
@@ -61,12 +62,14 @@ Each image gives reports/<stem>.html with its reconstructions and .vqz files."""
 Example:
   vqpress compress photo.png                 # -> photo.vqz beside it
   vqpress compress photo.png -n 4 -o small.png   # indexed PNG any viewer opens
+  vqpress compress photo.png -n 16 --dither      # dithered: smoother gradients
   vqpress compress scans/ -o packed/ --coding context
 
 One input: -o is the output file (.vqz, or .png for an indexed PNG). Several inputs or a
 folder (its image files, not recursive): -o is a folder (default: beside each input) and
-each input becomes <stem>.vqz. The default strategy is optimal for gray images and kmeans
-for colour ones. Nothing is written unless every input compresses.""",
+each input becomes <stem>.vqz. Gray, RGB and RGBA images (up to 256 colours); the default
+strategy is optimal for gray images and kmeans for colour ones (mediancut is the fast colour
+strategy). Nothing is written unless every input compresses.""",
     "decompress": """\
 Example:
   vqpress decompress photo.vqz               # -> photo.png beside it
@@ -142,6 +145,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-s", "--strategy", choices=STRATEGIES, metavar="STRATEGY",
                    help=f"{', '.join(STRATEGIES)} (default: optimal for gray, kmeans for colour)")
     p.add_argument("-o", "--out", metavar="OUT", help="output file (one input) or folder (several inputs)")
+    p.add_argument("--dither", action="store_true",
+                   help="Floyd-Steinberg dithering (8-bit gray or RGB images): a higher MSE, the look of "
+                        "more levels")
     p.add_argument("--coding", choices=CODINGS, default="auto",
                    help="payload coding of .vqz files: raw bit packing, context-modelled entropy "
                         "coding, or auto: the smaller (default)")

@@ -186,6 +186,11 @@ def _label_step(n: int, span: float, width_in: float, fontsize: float = _SMALL) 
     return span * label_in / max(width_in, 1e-6)
 
 
+def _as_n_colors(item) -> int:
+    comp = getattr(item, "compressed", item)
+    return getattr(comp, "codebook", comp).n_colors
+
+
 def _as_compressed(item, image: np.ndarray):
     """A (name, codebook, reconstruction, codes) tuple from a Codebook, Compressed or result."""
     from .codebook import Codebook
@@ -335,8 +340,26 @@ def _draw_palette(ax, codebook, codes) -> None:
     _style(ax, "Palette and the share of pixels of each colour", xlabel, "share of pixels (%)")
 
 
+def _colour_bars(ax, heights: np.ndarray, rgb: np.ndarray) -> None:
+    """Touching bars ``[i - 0.5, i + 0.5] x [0, heights[i]]`` in colours ``rgb``, as one
+    collection (hundreds of separate patches are slow to lay out and draw)."""
+    from matplotlib.collections import PolyCollection
+
+    x = np.arange(len(heights), dtype=np.float64)
+    verts = np.stack([
+        np.stack([x - 0.5, np.zeros_like(x)], -1), np.stack([x - 0.5, heights], -1),
+        np.stack([x + 0.5, heights], -1), np.stack([x + 0.5, np.zeros_like(x)], -1),
+    ], axis=1)
+    ax.add_collection(PolyCollection(verts, facecolors=rgb, edgecolors="none", linewidths=0, antialiaseds=False))
+    ax.set_ylim(0, float(heights.max()) * 1.05 or 1.0)
+
+
 def plot_strategies(image, codebooks_or_results, title: str | None = None):
     """Strategies side by side: quantized images above, histograms of their codes below.
+
+    Colour codebooks' code histograms are drawn in the palette colours. The histograms share
+    one y scale when every item has the same number of levels (a comparison of strategies),
+    not otherwise (a comparison of numbers of colours).
 
     Parameters
     ----------
@@ -375,7 +398,10 @@ def plot_strategies(image, codebooks_or_results, title: str | None = None):
         x = np.arange(cb.n_colors)
         if cb.channels:
             rgb = np.clip(cb.levels(np.float64)[:, :3] / _display_range(rec)[1], 0, 1)
-            ax.bar(x, share, width=0.85, color=rgb, edgecolor="#333333", linewidth=0.4)
+            if cb.n_colors > 64:  # thin bars: no outlines (they would hide the colours), one artist
+                _colour_bars(ax, share, rgb)
+            else:
+                ax.bar(x, share, width=0.85, color=rgb, edgecolor="#333333", linewidth=0.4)
         else:
             ax.bar(x, share, width=0.85, color=strategy_colour(cb.strategy, j), linewidth=0)
         _style(ax, None, "code (darkest level = 0)" if not cb.channels else "code", "share of pixels (%)" if j == 0 else None)
@@ -386,10 +412,11 @@ def plot_strategies(image, codebooks_or_results, title: str | None = None):
             from matplotlib.ticker import MaxNLocator
 
             ax.xaxis.set_major_locator(MaxNLocator(8, integer=True))
-    # same y scale on every code histogram, so the columns compare
-    top = max(a.get_ylim()[1] for a in axes[1])
-    for a in axes[1]:
-        a.set_ylim(0, top)
+    # same y scale on every code histogram, so the columns compare (when they have as many codes)
+    if len({_as_n_colors(item) for item in items}) == 1:
+        top = max(a.get_ylim()[1] for a in axes[1])
+        for a in axes[1]:
+            a.set_ylim(0, top)
     if title:
         fig.suptitle(title, fontsize=_TITLE_SIZE + 2)
     return fig
