@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._validation import check_choice, check_data, check_n_colors, warn
-from .bitpack import pack_bits
+from .bitpack import _pack_checked
 from .codebook import Codebook
 from .compressed import Compressed
 from .histogram import ScalarHistogram, scalar_histogram
@@ -169,4 +169,4 @@ def compress(
     else:
         codebook = fit(arr, n_colors, strategy, random_state=random_state)
         codes = codebook.encode(arr, dither=dither)
-    return Compressed(codebook, arr.shape, pack_bits(codes, codebook.bits), _codes=codes)
+    return Compressed(codebook, arr.shape, _pack_checked(codes.ravel(), codebook.bits), _codes=codes)

@@ -81,6 +81,12 @@ def pack_bits(codes, bits: int) -> bytes:
         lo, hi = int(flat.min()), int(flat.max())
         if lo < 0 or hi >= 1 << bits:
             raise VQError(f"code {lo if lo < 0 else hi} does not fit in {bits} bits; allowed are 0..{(1 << bits) - 1}")
+    return _pack_checked(flat, bits)
+
+
+def _pack_checked(flat: np.ndarray, bits: int) -> bytes:
+    """:func:`pack_bits` of a flat array of integer codes already known to fit in ``bits``."""
+    count = flat.size
     if bits == 8:
         return flat.astype(np.uint8, copy=False).tobytes()
     work = np.uint8 if bits <= 8 else np.uint16

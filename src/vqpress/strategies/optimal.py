@@ -136,21 +136,23 @@ class _DenseLayers:
     """
 
     def __init__(self, prefix):
-        w, s, q = (row[None, :] - row[:, None] for row in prefix)  # [i, j]: sums over i..j-1
+        # table[j, i]: cost of values i..j-1, rows by end j so each row's minimum over the
+        # split i is a contiguous scan.
+        w, s, q = (row[:, None] - row[None, :] for row in prefix)
         with np.errstate(divide="ignore", invalid="ignore"):
             s *= s
             s /= w
             q -= s
-        q[np.tri(q.shape[0], dtype=bool)] = np.inf  # i >= j: no values, not a cluster
+        q[np.tri(q.shape[0], dtype=bool).T] = np.inf  # i >= j: no values, not a cluster
         self.table = q
 
     def __call__(self, prefix, prev, m, j_lo, j_hi):
         n = prefix.shape[1] - 1
-        block = self.table[m - 1 : j_hi, j_lo : j_hi + 1] + prev[m - 1 : j_hi, None]
-        arg = np.argmin(block, axis=0)
+        block = self.table[j_lo : j_hi + 1, m - 1 : j_hi] + prev[m - 1 : j_hi]
+        arg = np.argmin(block, axis=1)
         cost = np.full(n + 1, np.inf)
         best = np.zeros(n + 1, dtype=np.int64)
-        cost[j_lo : j_hi + 1] = block[arg, np.arange(block.shape[1])]
+        cost[j_lo : j_hi + 1] = block.ravel()[arg + np.arange(0, block.size, block.shape[1])]
         best[j_lo : j_hi + 1] = arg + (m - 1)
         return cost, best
 
