@@ -68,19 +68,14 @@ def check_targets(targets, force: bool, sources=None) -> None:
 
 
 def _move(tmp: Path, final: Path, force: bool) -> None:
-    if force:
-        os.replace(tmp, final)
-        return
-    try:  # refuse a target that appeared meanwhile, without a window for replacing it
-        os.link(tmp, final)
-    except FileExistsError:
-        raise CLIError(f"{final} exists; use --force to replace it") from None
-    except OSError:  # file systems without hard links
-        if final.exists():
-            raise CLIError(f"{final} exists; use --force to replace it") from None
-        os.replace(tmp, final)
-    else:
-        os.unlink(tmp)
+    from ._fileio import move_into_place
+
+    try:
+        move_into_place(tmp, final, overwrite=force, hint="use --force to replace it")
+    except CLIError:
+        raise
+    except VQError as exc:
+        raise CLIError(str(exc)) from None
 
 
 class Stage:

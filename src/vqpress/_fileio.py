@@ -40,25 +40,34 @@ def atomic_write(path, write: Callable[[BinaryIO], None], *, overwrite: bool = F
             write(fh)
             fh.flush()
             os.fsync(fh.fileno())
-        if not overwrite:
-            # Refuse a target that appeared meanwhile, without a window for replacing it.
-            try:
-                os.link(tmp, path)
-            except FileExistsError:
-                raise VQError(f"{path} exists; pass overwrite=True to replace it") from None
-            except OSError:  # file systems without hard links
-                if path.exists():
-                    raise VQError(f"{path} exists; pass overwrite=True to replace it") from None
-                os.replace(tmp, path)
-            else:
-                os.unlink(tmp)
-        else:
-            os.replace(tmp, path)
+        move_into_place(tmp, path, overwrite=overwrite)
     except BaseException:
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
     return path
+
+
+def move_into_place(tmp, path, *, overwrite: bool, hint: str = "pass overwrite=True to replace it") -> None:
+    """Rename the finished file ``tmp`` to ``path``.
+
+    Without ``overwrite``, a ``path`` that exists (even one that appeared a moment ago) is
+    refused with ``VQError(f"{path} exists; {hint}")``: the file is hard-linked into place,
+    which fails rather than replaces, so there is no window in which a file is lost.
+    """
+    if overwrite:
+        os.replace(tmp, path)
+        return
+    try:
+        os.link(tmp, path)
+    except FileExistsError:
+        raise VQError(f"{path} exists; {hint}") from None
+    except OSError:  # file systems without hard links
+        if os.path.exists(path):
+            raise VQError(f"{path} exists; {hint}") from None
+        os.replace(tmp, path)
+    else:
+        os.unlink(tmp)
 
 
 def atomic_write_bytes(path, data: bytes, *, overwrite: bool = False) -> Path:

@@ -57,6 +57,22 @@ def _import_with_temp_cache() -> ModuleType | None:
     return _numba_kernels
 
 
+def grid_cells(X: np.ndarray, cells: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Cell of every row of X in a grid of ``cells`` per axis over X's bounding box.
+
+    Returns the flat cell index (int64, row-major over the axes), the box's lower corner and
+    its extent per axis (1 where the extent is 0).
+    """
+    lo = X.min(axis=0)
+    span = X.max(axis=0) - lo
+    span[span == 0] = 1.0
+    idx = np.minimum((X - lo) * (cells / span), cells - 1).astype(np.int64)
+    key = idx[:, 0]
+    for c in range(1, X.shape[1]):
+        key = key * cells + idx[:, c]
+    return key, lo, span
+
+
 def _sqdist_block(X: np.ndarray, C: np.ndarray) -> np.ndarray:
     """Squared distances (n, k) summed channel by channel, left to right (exact formula)."""
     out = (X[:, 0, None] - C[None, :, 0]) ** 2
@@ -96,13 +112,7 @@ def grid_guess(X: np.ndarray, C: np.ndarray) -> np.ndarray:
     """
     n, d = X.shape
     cells = {1: 256, 2: 64, 3: 16}.get(d, 8)
-    lo = X.min(axis=0)
-    span = X.max(axis=0) - lo
-    span[span == 0] = 1.0
-    idx = np.minimum((X - lo) * (cells / span), cells - 1).astype(np.int64)
-    key = idx[:, 0]
-    for c in range(1, d):
-        key = key * cells + idx[:, c]
+    key, lo, span = grid_cells(X, cells)
     grid = np.indices((cells,) * d).reshape(d, -1).T
     mids = lo + (grid + 0.5) * (span / cells)
     best = np.empty(mids.shape[0], dtype=np.int64)

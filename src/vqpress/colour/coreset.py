@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ._backend import grid_cells
+
 __all__ = ["Coreset", "grid_coreset"]
 
 
@@ -54,13 +56,7 @@ def grid_coreset(X: np.ndarray, w: np.ndarray, bits: int) -> Coreset:
     """
     m, d = X.shape
     cells = 1 << bits
-    lo = X.min(axis=0)
-    span = X.max(axis=0) - lo
-    span[span == 0] = 1.0
-    idx = np.minimum((X - lo) * (cells / span), cells - 1).astype(np.int64)
-    key = idx[:, 0]
-    for c in range(1, d):
-        key = key * cells + idx[:, c]
+    key, lo, span = grid_cells(X, cells)
     nbins = cells**d
     if nbins <= (1 << 24):
         W = np.bincount(key, weights=w, minlength=nbins)
