@@ -1,0 +1,226 @@
+"""The HTML page of a vqpress report: prose, tables and embedded figures.
+
+Rendering only: :mod:`vqpress.report` computes the results and figures and calls
+:func:`_page` with them.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from . import _html as H
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .report import StrategyResult
+
+# What the seed example (scikit-learn's "Vector Quantization Example") printed.
+_SEED_UNIFORM = "15.625, 46.875, 78.125, 109.375, 140.625, 171.875, 203.125, 234.375"
+_SEED_KMEANS = "18.909, 53.343, 82.644, 109.282, 134.708, 159.787, 185.172, 224.021"
+
+
+def _colour_stem(name: str, strategy: str, n: int) -> str:
+    return f"{name}-colour-{strategy}-{n}"
+
+
+def _fmt_centers(r: StrategyResult, limit: int = 16) -> str:
+    c = r.centers
+    if c.ndim == 2:
+        rgb = np.clip(np.rint(c[:limit, :3]), 0, 255) if r.compressed.dtype == np.uint8 else None
+        more = f" +{len(c) - limit}" if len(c) > limit else ""
+        if rgb is None:
+            return H.escape(f"{len(c)} colours")
+        return H.swatches(rgb) + H.escape(more)
+    text = ", ".join(f"{v:.1f}" for v in c[:limit])
+    return H.escape(text + (f", ... ({len(c)} levels)" if len(c) > limit else ""))
+
+
+def _results_table(results, best, original_nbytes: int) -> str:
+    rows = []
+    for r in results:
+        mark = " (best)" if r is best else ""
+        rows.append([
+            r.strategy + mark, _fmt_centers(r), f"{r.mse:.2f}", f"{r.psnr:.2f}", f"{r.packed_bytes:,}",
+            f"{r.vqz_bytes:,}", f"{r.ratio:.3f} ({original_nbytes / r.vqz_bytes:.1f}x smaller)",
+            f"{1000 * r.seconds:.0f}",
+        ])
+    return H.table(
+        ["strategy", "levels (centers)", "MSE", "PSNR (dB)", "packed bytes", ".vqz bytes",
+         "ratio (.vqz / original)", "time (ms)"],
+        rows, numeric={2, 3, 4, 5, 6, 7}, raw={1},
+    )
+
+
+def _footprint_table(img, results) -> str:
+    pixels = results[0].compressed.n_pixels
+    bits = results[0].compressed.codebook.bits
+    rows = [
+        ["scikit-learn's KBinsDiscretizer output (float64, the seed)", f"{img.size * 8:,}", f"{img.size * 8 / img.nbytes:.2f}"],
+        [f"original ({img.dtype})", f"{img.nbytes:,}", "1.00"],
+        [f"codes packed in {bits} bits ({pixels:,} pixels)", f"{results[0].packed_bytes:,}",
+         f"{results[0].packed_bytes / img.nbytes:.3f}"],
+    ]
+    for r in results:
+        rows.append([f".vqz file, {r.strategy} (entropy coded, with header and codebook)", f"{r.vqz_bytes:,}",
+                     f"{r.ratio:.3f}"])
+    return H.table(["representation", "bytes", "ratio to original"], rows, numeric={1, 2})
+
+
+def _share_sentence(r: StrategyResult) -> str:
+    codes = r.compressed.codes()
+    share = np.bincount(codes.ravel(), minlength=r.n_colors) / codes.size * 100
+    lo, hi = int(np.argmin(share)), int(np.argmax(share))
+    return (f"Its bins are unbalanced: bin {lo} holds {share[lo]:.1f}% of the pixels, bin {hi} holds "
+            f"{share[hi]:.1f}%.")
+
+
+def _palette_rgb(r: StrategyResult) -> np.ndarray | None:
+    """The palette as decoded 0..255 RGB rows, dark to light; None for non-uint8 data."""
+    cb = r.compressed.codebook
+    if cb.dtype != np.uint8:
+        return None
+    rgb = cb.levels()[:, :3].astype(np.float64)
+    return rgb[np.argsort(rgb @ np.array([0.2126, 0.7152, 0.0722]), kind="stable")]
+
+
+def _colour_table(results, original_nbytes: int) -> str:
+    rows = []
+    for r in results:
+        rgb = _palette_rgb(r)
+        sw = H.swatches(rgb[:16], small=True) + (H.escape(f" +{len(rgb) - 16}") if len(rgb) > 16 else "") \
+            if rgb is not None else H.escape(f"{r.n_colors} colours")
+        rows.append([
+            f"{r.n_colors}", sw, f"{r.mse:.2f}", f"{r.psnr:.2f}", f"{r.packed_bytes:,}", f"{r.vqz_bytes:,}",
+            f"{r.ratio:.3f} ({original_nbytes / r.vqz_bytes:.1f}x smaller)", f"{1000 * r.seconds:.0f}",
+        ])
+    return H.table(
+        ["colours", "palette (dark to light)", "MSE", "PSNR (dB)", "packed bytes", ".vqz bytes",
+         "ratio (.vqz / original)", "time (ms)"],
+        rows, numeric={0, 2, 3, 4, 5, 6, 7}, raw={1},
+    )
+
+
+def _colour_section(img, name, results, pngs) -> str:
+    P, fig = H.p, H.figure
+    strategy = results[0].strategy
+    counts = ", ".join(str(r.n_colors) for r in results)
+    bits = ", ".join(f"{r.compressed.codebook.bits}" for r in results)
+    intro = (f"The same face in colour: {img.shape[1]} x {img.shape[0]} pixels, {img.shape[-1]} channels, "
+             f"{img.dtype}: {img.nbytes:,} bytes. A palette of {counts} colours is fitted with the default colour "
+             f"strategy ({strategy}: weighted k-means on the exact histogram of the image's distinct colours), "
+             "and every pixel is coded by its exactly nearest palette colour.")
+    parts = [P(intro), fig(pngs["colour-hist"], "the colour image and the histograms of its red, green and blue "
+                                                  "channels")]
+    parts.append(P(f"The quantized images, and below each the palette: one bar per colour, as tall as its share "
+                   f"of the pixels. Codes take {bits} bits per pixel once packed; the .vqz file codes them with "
+                   "the context model."))
+    parts.append(fig(pngs["colour-strategies"], "the colour face quantized to each number of colours, with the "
+                                                "palettes"))
+    parts.append(_colour_table(results, img.nbytes))
+    parts.append(P("Time: CPU time of vqpress.compress (fit, encode, bit-pack) on this machine; it ran in a thread "
+                   "beside the figures. MSE and PSNR over all channel values."))
+    for r in results:
+        rgb = _palette_rgb(r)
+        if rgb is not None:
+            parts.append(f"<p>{H.escape(f'{r.n_colors} colours, dark to light:')}<br>{H.swatches(rgb, small=True)}</p>")
+    return H.section(f"Colour: {counts} colours ({strategy})", *parts)
+
+
+def _page(img, name, n_colors, results, best, pngs, *, seed, levels, vqz_levels, write_png, colour_img=None,
+          colour_results=()) -> str:
+    from . import __version__
+
+    by = {r.strategy: r for r in results}
+    colour = img.ndim == 3
+    kind = f"colour ({img.shape[-1]} channels)" if colour else "gray"
+    P, fig = H.p, H.figure
+    parts = []
+    intro = (f"The image is {img.shape[1]} x {img.shape[0]} pixels, {kind}, {img.dtype}: {img.nbytes:,} bytes. "
+             "Quantization replaces every pixel by one of a few levels and stores only the level's index.")
+    if seed:
+        intro = ("The raccoon face of SciPy, as in scikit-learn's \"Vector Quantization Example\". " + intro)
+    parts.append(H.section("The image and its histogram", P(intro),
+                           fig(pngs["hist"], "the image and the histogram of its pixel values")))
+
+    story = {
+        "uniform": ("Uniform levels", "Equal-width bins over the range of the data, as "
+                    "KBinsDiscretizer(strategy=\"uniform\")."),
+        "kmeans": ("K-means levels", "Lloyd's k-means on the exact histogram, started from uniform centers as "
+                   "scikit-learn's strategy=\"kmeans\": the bins follow the data, but Lloyd only finds a local "
+                   "optimum."),
+        "quantile": ("Quantile levels", "Equal counts per bin: every level codes the same share of the pixels, "
+                     "which spends levels on dense regions whether or not that lowers the error."),
+        "optimal": ("Globally optimal levels", "The partition of the histogram with the least mean squared "
+                    "error over all possible partitions, found exactly by dynamic programming: no strategy can "
+                    "do better at this number of levels."),
+        "mediancut": ("Median-cut palette", "Boxes of the colour space split at their median, one colour each."),
+    }
+    order = ["uniform", "kmeans", "quantile", "optimal", "mediancut"]  # the seed's order
+    for r in sorted(results, key=lambda r: order.index(r.strategy) if r.strategy in order else len(order)):
+        title, text = story.get(r.strategy, (r.strategy, ""))
+        extra = []
+        if not colour:
+            cb = r.compressed.codebook
+            extra.append(f"Bin centers (midpoints of the edges, scikit-learn's convention): "
+                         f"{', '.join(f'{v:.3f}' for v in cb.bin_centers[:16])}"
+                         f"{' ...' if cb.n_colors > 16 else ''}.")
+            if seed and n_colors == 8 and r.strategy == "uniform":
+                extra.append(f"The seed printed {_SEED_UNIFORM}.")
+            if seed and n_colors == 8 and r.strategy == "kmeans":
+                extra.append(f"The seed printed {_SEED_KMEANS}.")
+            extra.append("vqpress reconstructs every bin with the mean of its pixels (the lines in the figure), "
+                         "not the midpoint, which lowers the error for free.")
+        if r.strategy == "uniform":
+            extra.append(_share_sentence(r))
+        if r.strategy == "optimal" and "kmeans" in by:
+            k = by["kmeans"]
+            extra.append(f"MSE {r.mse:.2f} against k-means' {k.mse:.2f} "
+                         f"({100 * (k.mse - r.mse) / k.mse:.1f}% lower).")
+        extra.append(f"MSE {r.mse:.2f}, PSNR {r.psnr:.2f} dB.")
+        parts.append(H.section(title, P(text + " " + " ".join(extra)),
+                               fig(pngs["levels-" + r.strategy], f"histogram with the {r.strategy} levels")))
+
+    parts.append(H.section(
+        "Strategies side by side",
+        P(f"The quantized images at {n_colors} levels and the share of pixels of each code; best: "
+          f"{best.strategy} (PSNR {best.psnr:.2f} dB)."),
+        fig(pngs["strategies"], "quantized images and code histograms of every strategy"),
+        _results_table(results, best, img.nbytes),
+        P("Time: vqpress.compress (fit, encode, bit-pack), on this machine."),
+    ))
+    first = results[0]
+    foot = (f"{img.size:,} pixels at {first.compressed.codebook.bits} bits each take {first.packed_bytes:,} bytes "
+            f"once packed; the .vqz file codes them with a context model and needs {best.vqz_bytes:,} bytes "
+            f"({best.strategy}).")
+    if seed:
+        foot = ("The seed's \"compressed\" image took 6,291,456 bytes: KBinsDiscretizer returns float64, 8x "
+                "the uint8 original, and numpy has no 3-bit type, so the promised saving never showed. " + foot)
+    parts.append(H.section("Memory footprint", P(foot), _footprint_table(img, results)))
+    parts.append(H.section(
+        "Rate-distortion",
+        P(f"PSNR against bits per pixel, at {', '.join(map(str, levels))} levels. Dashed: fixed-width packing, "
+          f"ceil(log2 n) bits per pixel. Solid: the real .vqz file (entropy coded; computed at "
+          f"{', '.join(map(str, vqz_levels))} levels)."),
+        fig(pngs["rd"], "rate-distortion curves of every strategy"),
+    ))
+    parts.append(H.section(
+        f"Difference image ({best.strategy})",
+        P("Original minus reconstruction of the best strategy: red where the reconstruction is too dark, blue "
+          "where it is too bright. The error concentrates where the levels are far apart."),
+        fig(pngs["diff"], "difference between the image and its reconstruction"),
+    ))
+    if colour_results:
+        parts.append(_colour_section(colour_img, name, colour_results, pngs))
+    files = [f"{name}-{r.strategy}-{n_colors}.vqz" for r in results]
+    if write_png:
+        files = [f"{name}-{r.strategy}-{n_colors}.png" for r in results] + files
+    else:
+        files.append("(no PNG reconstructions: PNG holds uint8/uint16 images only)")
+    for r in colour_results:
+        stem = _colour_stem(name, r.strategy, r.n_colors)
+        files += [f"{stem}.png", f"{stem}.vqz"]
+    parts.append(H.section("Files", P("Written beside this page: " + ", ".join(files) + ".")))
+    title = f"vqpress report: {name}, {n_colors} levels"
+    lead = "How well each quantization strategy keeps this image, and how small it gets."
+    return H.page(title, lead, "".join(parts), f"Made by vqpress {__version__}.")
