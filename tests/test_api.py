@@ -265,3 +265,22 @@ def test_dither_refuses_what_pillow_cannot_do():
         vqpress.compress(np.linspace(0, 1, 64).reshape(8, 8), 4, dither=True)
     with pytest.raises(vqpress.VQError, match="shaped like"):
         vqpress.compress(np.arange(64, dtype=np.uint8), 4, dither=True)
+
+
+@pytest.mark.parametrize("n_colors", [2, 3, 4, 5, 8, 9, 16, 17, 200])
+@pytest.mark.parametrize("size", [1, 2, 7, 8, 9, 1001])
+def test_encode_packed_equals_pack_of_encode(n_colors, size):
+    rng = np.random.default_rng(size * 100 + n_colors)
+    data = rng.integers(0, 256, size=size + 300, dtype=np.uint8)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        cb = vqpress.fit(data, n_colors)
+    part = data[:size]
+    assert cb.encode_packed(part) == vqpress.pack_bits(cb.encode(part), cb.bits)
+    assert cb.encode_packed(part.astype(np.uint16)) == vqpress.pack_bits(cb.encode(part.astype(np.uint16)), cb.bits)
+
+
+def test_encode_packed_of_a_non_contiguous_image(face_gray):
+    cb = vqpress.fit(face_gray, 8)
+    view = face_gray[::3, 1::2]
+    assert cb.encode_packed(view) == vqpress.pack_bits(cb.encode(view), 3)

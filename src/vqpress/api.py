@@ -166,7 +166,10 @@ def compress(
     if is_colour(arr) and not dither:
         strategy = check_choice("kmeans" if strategy is None else strategy, COLOUR_STRATEGIES, name="strategy")
         codebook, codes = _fit_colour(arr, check_n_colors(n_colors, high=256), strategy, random_state, with_codes=True)
+    elif not dither:
+        codebook = fit(arr, n_colors, strategy, random_state=random_state)
+        return Compressed(codebook, arr.shape, codebook.encode_packed(arr))
     else:
         codebook = fit(arr, n_colors, strategy, random_state=random_state)
-        codes = codebook.encode(arr, dither=dither)
+        codes = codebook.encode(arr, dither=True)
     return Compressed(codebook, arr.shape, _pack_checked(codes.ravel(), codebook.bits), _codes=codes)
