@@ -137,6 +137,28 @@ def test_kmeans_fixed_point_with_coreset():
     assert_fixed_point(colours, counts, centers)
 
 
+def test_kmeans_fixed_point_with_refined_coreset(backend):
+    # k >= _REFINE_MIN_K and many distinct colours: coreset, finer coreset, exact colours
+    from vqpress.colour import kmeans
+
+    colours, counts = colour_histogram(photo_like(6, (300, 300)).reshape(-1, 3))
+    k = kmeans._REFINE_MIN_K
+    assert colours.shape[0] > max(kmeans._EXACT_MAX, 16 * k)
+    centers = fit_colours(colours, counts, k)
+    assert_fixed_point(colours, counts, centers)
+
+
+def test_stable_argsort_matches_numpy():
+    K = _backend.kernels()
+    if K is None:
+        pytest.skip("numba not installed")
+    rng = np.random.default_rng(3)
+    for n in (0, 1, 2, 5, 64, 257, 3000):
+        for a in (rng.random(n), rng.integers(0, 4, n).astype(float)):
+            padded = np.concatenate([a, rng.random(3)])  # only the first n entries are sorted
+            np.testing.assert_array_equal(K._argsort_stable(padded, n), np.argsort(a, kind="mergesort"))
+
+
 def test_deterministic():
     colours, counts = colour_histogram(photo_like(2).reshape(-1, 3))
     for strategy in ("kmeans", "mediancut"):

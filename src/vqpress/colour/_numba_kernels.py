@@ -33,6 +33,55 @@ def _d2(X, i, C, j):
 
 
 @numba.njit(cache=True, nogil=True)
+def _argsort_stable(a, n):
+    """Indices that sort ``a[:n]`` ascending, equal values in index order: the same as
+    ``np.argsort(a[:n], kind="mergesort")`` (a bottom-up merge sort written out because
+    numba's ``np.argsort`` takes seconds to compile on first use).
+    """
+    o = np.arange(n)
+    tmp = np.empty(n, dtype=np.int64)
+    width = 16
+    for lo in range(0, n, width):  # stable insertion sort of runs of `width`
+        hi = min(lo + width, n)
+        for j in range(lo + 1, hi):
+            v = o[j]
+            key = a[v]
+            t = j
+            while t > lo and a[o[t - 1]] > key:
+                o[t] = o[t - 1]
+                t -= 1
+            o[t] = v
+    while width < n:
+        lo = 0
+        while lo < n:
+            mid = min(lo + width, n)
+            hi = min(lo + 2 * width, n)
+            i = lo
+            j = mid
+            t = lo
+            while i < mid and j < hi:
+                if a[o[j]] < a[o[i]]:
+                    tmp[t] = o[j]
+                    j += 1
+                else:
+                    tmp[t] = o[i]
+                    i += 1
+                t += 1
+            while i < mid:
+                tmp[t] = o[i]
+                i += 1
+                t += 1
+            while j < hi:
+                tmp[t] = o[j]
+                j += 1
+                t += 1
+            lo = hi
+        o, tmp = tmp, o
+        width *= 2
+    return o
+
+
+@numba.njit(cache=True, nogil=True)
 def centre_order(C):
     """For each centre: other centres sorted by distance, and those distances."""
     k = C.shape[0]
@@ -43,7 +92,7 @@ def centre_order(C):
     order = np.empty((k, k), dtype=np.int64)
     sdist = np.empty((k, k))
     for a in range(k):
-        o = np.argsort(dist[a], kind="mergesort")
+        o = _argsort_stable(dist[a], k)
         # put `a` itself first even if another centre coincides with it
         pos = 0
         for t in range(k):
@@ -196,6 +245,14 @@ def _move(X, w, i, a, b, sums, ws, nmem):
 
 
 @numba.njit(cache=True, nogil=True)
+def _store(hist, t, C):
+    """hist[t] = C, written out (numba's broadcasting setitem is slow to compile)."""
+    for j in range(C.shape[0]):
+        for c in range(C.shape[1]):
+            hist[t, j, c] = C[j, c]
+
+
+@numba.njit(cache=True, nogil=True)
 def lloyd(X, w, C, labels, max_iter, beta):
     """Weighted Lloyd iterations with drift bounds until an exact fixed point.
 
@@ -229,13 +286,15 @@ def lloyd(X, w, C, labels, max_iter, beta):
     hist = np.empty((max_iter + 1, k, d))
     disp = np.zeros((max_iter + 1, k))  # net displacement of each centre since time t
     top = np.zeros((max_iter + 1, 3))
-    arg = np.full((max_iter + 1, 3), -1, dtype=np.int64)
+    arg = np.empty((max_iter + 1, 3), dtype=np.int64)
     half = np.empty(k)
     delta = np.empty(k)
     fail = np.empty(m, dtype=np.int64)
     sums, ws = _means(X, w, labels, k)
-    nmem = np.bincount(labels, minlength=k)
-    hist[0] = C
+    nmem = np.zeros(k, dtype=np.int64)
+    for i in range(m):
+        nmem[labels[i]] += 1
+    _store(hist, 0, C)
     now = 0
     order_t = 0  # the centres of this time step are those `order, sdist` were computed for
     fresh = True  # sums recomputed from scratch since the last label change
@@ -265,7 +324,7 @@ def lloyd(X, w, C, labels, max_iter, beta):
             fresh = True
             continue
         now += 1
-        hist[now] = C
+        _store(hist, now, C)
         for t in range(now):
             t0 = 0.0
             t1 = 0.0
@@ -397,7 +456,7 @@ def _best_split(X, w, perm, s, e):
     for ax in range(d):
         for t in range(n):
             vals[t] = X[perm[s + t], ax]
-        o = np.argsort(vals, kind="mergesort")
+        o = _argsort_stable(vals, n)
         WL = 0.0
         for c in range(d):
             SL[c] = 0.0
@@ -440,7 +499,7 @@ def variance_split(X, w, k):
     nleft = np.zeros(k, dtype=np.int64)
     starts[0] = 0
     ends[0] = m
-    g, a, nl, _ = _best_split(X, w, perm, 0, m)
+    g, a, nl, _ = _best_split(X, w, perm, starts[0], ends[0])  # int64, not a literal 0
     gains[0] = g
     axes[0] = a
     nleft[0] = nl
@@ -461,7 +520,7 @@ def variance_split(X, w, k):
         ax = axes[b]
         for t in range(s, e):
             vals[t - s] = X[perm[t], ax]
-        o = np.argsort(vals[: e - s], kind="mergesort")
+        o = _argsort_stable(vals, e - s)
         for t in range(e - s):
             tmp[t] = perm[s + o[t]]
         for t in range(e - s):

@@ -14,8 +14,9 @@ The pipeline (all on the histogram of distinct colours, never on the pixels):
    centre in the cluster with the largest squared error.
 
 For at most ``_TWO_STARTS_MAX_K`` centres, steps 2-3 also run on a coreset one bit finer and
-the start with the lower squared error on the exact colours is kept. Steps 3 and 4 use
-drift bounds, a runner-up centre per colour and Orchard's exact search (compiled with numba
+the start with the lower squared error on the exact colours is kept. From ``_REFINE_MIN_K``
+centres on, step 3 is followed by Lloyd on a coreset one bit finer. Steps 3 and 4 use drift
+bounds, a runner-up centre per colour and Orchard's exact search (compiled with numba
 when available; see ``_numba_kernels.lloyd``), and over-relaxed steps (``_BETA``) that fall
 back to plain Lloyd if the objective rises; the last step is always a plain one, so the
 result is an exact Lloyd fixed point. The numpy fallback runs plain Lloyd (same guarantee,
@@ -40,6 +41,13 @@ _BETA = 1.9
 #: Up to this many centres, a second start is fitted on a coreset one bit finer, and the
 #: start with the lower squared error on the exact colours is kept (cheap for small k).
 _TWO_STARTS_MAX_K = 32
+
+#: From this many centres on, the coreset fit is refined by a Lloyd fixed point on a coreset
+#: one bit finer (``_REFINE_STEPS`` finer coresets in turn, each started from the previous
+#: fit) before the exact stage: fewer exact iterations for large k (face@256: 1.7 s -> 1.0 s).
+_REFINE_MIN_K = 128
+_REFINE_STEPS = 1
+_REFINE_MAX_BITS = 6  # a 7-bit grid is barely smaller than the exact colours: not worth it
 
 
 def box_means(X: np.ndarray, w: np.ndarray, labels: np.ndarray, k: int) -> np.ndarray:
@@ -133,6 +141,20 @@ def _coreset_fit(X, w, cs, k, init, random_state):
     return C, lab[cs.bin_of]
 
 
+def _refine(X, w, C, guess, bits):
+    """Lloyd fixed points on successively finer coresets, each started from the last."""
+    m = X.shape[0]
+    for b in range(bits + 1, min(bits + _REFINE_STEPS, _REFINE_MAX_BITS) + 1):
+        cs = grid_coreset(X, w, b)
+        if 2 * cs.points.shape[0] > m:
+            break
+        lab = np.empty(cs.points.shape[0], dtype=np.int64)
+        lab[cs.bin_of] = guess
+        lloyd_fixed_point(cs.points, cs.weights, C, lab, _BETA)
+        guess = lab[cs.bin_of]
+    return C, guess
+
+
 def kmeans_fit(X: np.ndarray, w: np.ndarray, k: int, *, random_state: int | None = 0, init: str = "split"):
     """Weighted k-means of distinct colours at an exact Lloyd fixed point.
 
@@ -175,6 +197,8 @@ def kmeans_fit(X: np.ndarray, w: np.ndarray, k: int, *, random_state: int | None
                 guess2, d2 = _backend.assign(X, C2, guess2)
                 if w @ d2 < w @ d:
                     C, guess = C2, guess2
+            if k >= _REFINE_MIN_K:
+                C, guess = _refine(X, w, C, guess, bits)
     if guess is None:
         C, guess = _initial(X, w, k, init, random_state)
     labels = np.ascontiguousarray(guess, dtype=np.int64)
