@@ -137,12 +137,12 @@ def test_kmeans_fixed_point_with_coreset():
     assert_fixed_point(colours, counts, centers)
 
 
-def test_kmeans_fixed_point_with_refined_coreset(backend):
-    # k >= _REFINE_MIN_K and many distinct colours: coreset, finer coreset, exact colours
+def test_kmeans_fixed_point_with_one_start(backend):
+    # more centres than get two starts, and many distinct colours: refined coreset, exact
     from vqpress.colour import kmeans
 
     colours, counts = colour_histogram(photo_like(6, (300, 300)).reshape(-1, 3))
-    k = kmeans._REFINE_MIN_K
+    k = kmeans._TWO_STARTS_MAX_K + 1
     assert colours.shape[0] > max(kmeans._EXACT_MAX, 16 * k)
     centers = fit_colours(colours, counts, k)
     assert_fixed_point(colours, counts, centers)

@@ -105,7 +105,7 @@ def _fit_colour(arr: np.ndarray, n_colors: int, strategy: str, random_state, *, 
     nearest centre of every pixel, as ``Codebook.encode`` gives) from the fit's own final
     assignment of the distinct colours, so the pixels are not sorted and searched twice."""
     from .colour.fit import _fit_with_labels
-    from .colour.histogram import pack_keys, unpack_keys
+    from .colour.histogram import key_counts, pack_keys, unpack_keys
 
     flat = arr.reshape(-1, arr.shape[-1])
     keys = pack_keys(flat) if with_codes else None
@@ -115,10 +115,7 @@ def _fit_colour(arr: np.ndarray, n_colors: int, strategy: str, random_state, *, 
         res = colour_histogram(flat, return_inverse=with_codes)
         colours, counts = res[0], res[1]
     else:
-        skeys = np.sort(keys)
-        starts = np.flatnonzero(np.concatenate(([True], skeys[1:] != skeys[:-1])))
-        counts = np.diff(np.append(starts, skeys.shape[0])).astype(np.int64)
-        u = skeys[starts]
+        u, counts = key_counts(keys)
         colours = unpack_keys(u, flat.shape[1], flat.dtype)
     centers, labels = _fit_with_labels(colours, counts, n_colors, strategy, random_state)
     if len(centers) < n_colors:

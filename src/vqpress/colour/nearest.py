@@ -7,7 +7,7 @@ import numpy as np
 from .._validation import check_data
 from ..errors import VQError
 from . import _backend
-from .histogram import check_pixels, pack_keys, unpack_keys
+from .histogram import check_pixels, key_counts, pack_keys, unpack_keys
 
 __all__ = ["nearest_centre", "code_dtype"]
 
@@ -80,8 +80,7 @@ def nearest_centre(points, centers, *, guess=None) -> np.ndarray:
         return np.zeros(n, dtype=out_dtype)
     keys = pack_keys(px) if (n > _DEDUP_MIN and guess is None) else None
     if keys is not None:
-        u = np.sort(keys)  # sorted distinct keys (np.sort is a SIMD sort, far faster than np.unique here)
-        u = u[np.concatenate(([True], u[1:] != u[:-1]))]
+        u = key_counts(keys)[0]  # sorted distinct keys
         X = unpack_keys(u, px.shape[1], px.dtype).astype(np.float64)
         labels = _backend.assign(X, C)[0].astype(out_dtype)
         if px.dtype == np.uint8 and px.shape[1] <= 3:

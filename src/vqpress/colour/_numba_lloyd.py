@@ -1,0 +1,595 @@
+"""Weighted Lloyd iterations to an exact fixed point, compiled with numba.
+
+Like :mod:`vqpress.colour._numba_kernels`, this module imports numba at the top and is only
+imported lazily, by :func:`vqpress.colour._backend.kernels`.
+
+Why it is fast. Near convergence a Lloyd iteration moves a few hundred points out of a
+hundred thousand, yet a plain iteration measures every point against every centre. Here each
+point keeps bounds that prove its centre is still its nearest, and an iteration only works on
+the points whose proof ran out. The bounds of a point were measured at some time; they hold
+for the centres of that time and are loosened by how far the centres have moved since (net
+displacement, not the length of the path, so centres that hesitate back and forth do not
+wear the bounds out). A point keeps:
+
+* ``U``, an upper bound on its distance to its own centre ``a``;
+* lower bounds on its distances to its ``J`` nearest other centres ("runner-ups"), each
+  loosened by the displacement of that very centre (Elkan's bounds, kept only for the few
+  centres that matter, as in Drake and Hamerly's adaptive bounds);
+* one lower bound on its distance to every other centre ("the rest"), loosened by the
+  largest displacement among the centres near ``a`` (its "ring"); a centre outside the ring
+  is at least ``far[a] - u`` away, ``far[a]`` being the exact current distance from ``a`` to
+  the nearest centre outside its ring (Newling and Fleuret's net-shift bounds, made local).
+
+Time is counted in slots (a new one every few iterations); per slot and centre, the tables
+``D`` (net displacement since the slot) and ``ZR`` (largest one in the centre's ring) are
+refreshed each iteration. A point's bounds are summarised in two numbers, checked with two
+table look-ups: the margin against the nearest runner-up, and the margin against all the
+rest. Most points are cleared that way; the others are measured again (own centre and
+runner-ups, a few distances) and only when that is not enough does a search over the
+centres around ``a`` run. Every decision that changes a label is taken on exact float64
+distances; bounds only skip work, with a relative safety margin far above rounding.
+
+Over-relaxed steps for the clusters whose membership just changed (after Salakhutdinov and
+Roweis) cut the number of iterations by about a third; they stop for good as soon as the
+objective rises, and a plain step always follows an iteration with no change, so the
+result is an exact Lloyd fixed point.
+
+References
+----------
+.. [1] C. Elkan, "Using the triangle inequality to accelerate k-means", ICML 2003.
+.. [2] J. Drake and G. Hamerly, "Accelerated k-means with adaptive distance bounds",
+   NIPS Workshop on Optimization for Machine Learning, 2012.
+.. [3] J. Newling and F. Fleuret, "Fast k-means with accurate bounds", ICML 2016.
+.. [4] R. Salakhutdinov and S. Roweis, "Adaptive overrelaxed bound optimization methods",
+   ICML 2003.
+"""
+
+from __future__ import annotations
+
+import llvmlite.ir as llir
+import numba
+import numpy as np
+from numba.core import cgutils, types
+from numba.extending import intrinsic
+
+from ._numba_order import centre_order
+
+_EPS = 1e-9  # relative safety margin on every bound (rounding is ~1e-16)
+_TRACK = 3  # runner-up centres with bounds of their own, per point (the layout of PD needs 3)
+_RING_MAX = 32  # most centres in the neighbourhood ("ring") of a centre
+_RING_COVER = 1.25  # a ring holds the centres within this many cluster diameters
+_SLOT = 2  # iterations per time slot
+_REORDER = 0.5  # re-sort the neighbours once a centre moved this fraction of the mean gap
+_RESEARCH = 1.0  # a search measures the centres within 2 u + _RESEARCH * gap of the centre
+_AHEAD = 8  # points whose memory is requested ahead of their turn
+
+
+@intrinsic
+def _prefetch(typingctx, addr):
+    """Ask the CPU to bring the cache line at address ``addr`` in (LLVM's prefetch hint)."""
+    sig = types.void(types.uintp)
+
+    def codegen(context, builder, signature, args):
+        ptr = builder.inttoptr(args[0], llir.IntType(8).as_pointer())
+        i32 = llir.IntType(32)
+        fnty = llir.FunctionType(llir.VoidType(), [llir.IntType(8).as_pointer(), i32, i32, i32])
+        fn = cgutils.get_or_insert_function(builder.module, fnty, "llvm.prefetch.p0")
+        builder.call(fn, [ptr, llir.Constant(i32, 0), llir.Constant(i32, 3), llir.Constant(i32, 1)])
+        return context.get_dummy_value()
+
+    return sig, codegen
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _d2(X, i, C, j):
+    s = 0.0
+    for c in range(X.shape[1]):
+        t = X[i, c] - C[j, c]
+        s += t * t
+    return s
+
+
+@numba.njit(cache=True, nogil=True)
+def _cluster_sums(X, w, labels, k):
+    """Per cluster: weighted sums of the points, total weight, weighted sum of |x|^2."""
+    m, d = X.shape
+    S = np.zeros((k, d))
+    W = np.zeros(k)
+    Q2 = np.zeros(k)
+    for i in range(m):
+        a = labels[i]
+        W[a] += w[i]
+        q = 0.0
+        for c in range(d):
+            S[a, c] += w[i] * X[i, c]
+            q += X[i, c] * X[i, c]
+        Q2[a] += w[i] * q
+    return S, W, Q2
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _move(X, w, i, a, b, S, W, Q2, nmem):
+    nmem[a] -= 1
+    nmem[b] += 1
+    W[a] -= w[i]
+    W[b] += w[i]
+    q = 0.0
+    for c in range(X.shape[1]):
+        v = w[i] * X[i, c]
+        S[a, c] -= v
+        S[b, c] += v
+        q += X[i, c] * X[i, c]
+    Q2[a] -= w[i] * q
+    Q2[b] += w[i] * q
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _search(X, i, C, a, order, sdist, slack, CD, rb, n, bi, bd):
+    """Exact nearest centre of point i and its runner-ups, searching around centre a.
+
+    Only centres within ``2 |x - a|`` of ``a`` can be nearer than ``a`` (Orchard); the
+    centres within ``rb >= 2 |x - a|`` of ``a`` are measured. ``order, sdist`` list the
+    centres by distance from ``a`` at an earlier time, since when no two centres came more
+    than ``slack`` closer; ``CD`` holds the exact current centre distances. Fills ``bi, bd``
+    with the ``cnt <= n`` nearest centres (squared distances, sorted by distance then index)
+    and returns ``(cnt, rest)``, a lower bound on the distance to every other centre.
+    """
+    k = C.shape[0]
+    u2 = _d2(X, i, C, a)
+    u = np.sqrt(u2)
+    bi[0] = a
+    bd[0] = u2
+    cnt = 1
+    rest = np.inf  # from centre distances (not squared)
+    rest2 = np.inf  # smallest squared distance measured but not kept
+    for t in range(1, k):
+        D = sdist[a, t] - slack
+        if D > rb:
+            if D - u < rest:
+                rest = D - u
+            break
+        c = order[a, t]
+        cd = CD[a, c]
+        if cd > rb:
+            if cd - u < rest:
+                rest = cd - u
+            continue
+        v = _d2(X, i, C, c)
+        if cnt < n:
+            p = cnt
+            cnt += 1
+        elif v < bd[n - 1] or (v == bd[n - 1] and c < bi[n - 1]):
+            p = n - 1
+            if bd[n - 1] < rest2:
+                rest2 = bd[n - 1]
+        else:
+            if v < rest2:
+                rest2 = v
+            continue
+        while p > 0 and (bd[p - 1] > v or (bd[p - 1] == v and bi[p - 1] > c)):
+            bd[p] = bd[p - 1]
+            bi[p] = bi[p - 1]
+            p -= 1
+        bd[p] = v
+        bi[p] = c
+    r = np.sqrt(rest2)
+    if r < rest:
+        rest = r
+    return cnt, rest
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _down(v):
+    """A float32 no larger than v (a margin stored in single precision must not grow):
+    rounding v less 2**-22 of itself to the nearest float32 cannot land above v."""
+    f = np.float32(v)
+    if f > v:
+        f = np.float32(v - abs(v) * 2.384185791015625e-07)
+    return f
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _summarise(i, a, PD, QF, QN, D, inring, tol):
+    """The three numbers that clear point i in the quick check (see the module docstring).
+
+    ``QF[i, 1]`` is the margin between the nearest runner-up ``s = QN[i, 1]`` and the own
+    centre, to be compared with the displacement of ``a`` and ``s``; ``QF[i, 0]`` the
+    margin to every other centre of a's ring, to be compared with ``a``'s and its ring's;
+    ``QF[i, 2]`` the margin to all centres but ``s``, to be compared with the largest
+    displacement of any centre (needed only when the centres outside the ring are not
+    known to be far enough). All at the time slot ``QN[i, 0]``.
+    """
+    st = QN[i, 0]
+    s = 0
+    best = np.inf
+    for j in range(_TRACK):
+        v = PD[i, 2 + j] - D[st, int(PD[i, 5 + j])]
+        if v < best:
+            best = v
+            s = j
+    other = PD[i, 1]  # the ring's centres other than s
+    every = PD[i, 1]  # all centres other than s
+    for j in range(_TRACK):
+        if j != s:
+            v = PD[i, 2 + j]
+            if v < every:
+                every = v
+            if inring[a, int(PD[i, 5 + j])] and v < other:
+                other = v
+    u = PD[i, 0] + tol
+    QN[i, 1] = int(PD[i, 5 + s])
+    QF[i, 0] = _down(other - u)
+    QF[i, 1] = _down(PD[i, 2 + s] - u)
+    QF[i, 2] = _down(every - u)
+
+
+@numba.njit(cache=True, nogil=True)
+def _rings(C, labels, X, Qmax):
+    """Per centre: the other centres by distance, and how many of them form its ring (those
+    within ``_RING_COVER`` cluster diameters, at most ``Qmax``; the clusters are those of the
+    guessed labels)."""
+    k = C.shape[0]
+    order, sdist = centre_order(C)
+    rad = np.zeros(k)
+    for i in range(X.shape[0]):
+        a = labels[i]
+        v = _d2(X, i, C, a)
+        if v > rad[a]:
+            rad[a] = v
+    nring = np.empty(k, dtype=np.int64)
+    for a in range(k):
+        lim = 2.0 * _RING_COVER * np.sqrt(rad[a])
+        q = min(4, k - 1)
+        while q < min(Qmax, k - 1) and sdist[a, q + 1] <= lim:
+            q += 1
+        nring[a] = q
+    return order, sdist, nring
+
+
+@numba.njit(cache=True, nogil=True)
+def _neighbourhoods(C, CD, delta, ofix, nring, gap, far):
+    """Exact centre distances after a step, each centre's gap to its nearest other centre and
+    its distance ``far`` to the nearest centre outside its ring."""
+    k = C.shape[0]
+    for a in range(k):
+        if delta[a] > 0.0:
+            for c in range(k):
+                v = np.sqrt(_d2(C, a, C, c))
+                CD[a, c] = v
+                CD[c, a] = v
+    for a in range(k):
+        g = np.inf
+        f = np.inf
+        for t in range(1, k):
+            v = CD[a, ofix[a, t]]
+            if v < g:
+                g = v
+            if t > nring[a] and v < f:
+                f = v
+        gap[a] = g
+        far[a] = f
+
+
+@numba.njit(cache=True, nogil=True)
+def _net_shifts(C, hist, nslot, ofix, nring, D, ZR, TH, G):
+    """Per time slot t: D[t, c] net displacement of centre c since then, ZR[t, a] the largest
+    among the centres of a's ring, TH[t, a] = D[t, a] + ZR[t, a], G[t] the largest of all."""
+    k, d = C.shape
+    for t in range(nslot):
+        g = 0.0
+        for j in range(k):
+            s = 0.0
+            for c in range(d):
+                u = C[j, c] - hist[t, j, c]
+                s += u * u
+            s = np.sqrt(s)
+            D[t, j] = s
+            if s > g:
+                g = s
+        G[t] = g
+        for a in range(k):
+            mx = 0.0
+            for q in range(1, nring[a] + 1):
+                v = D[t, ofix[a, q]]
+                if v > mx:
+                    mx = v
+            ZR[t, a] = mx
+            TH[t, a] = D[t, a] + mx
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _store_search(i, cnt, rest, bi, bd, PD, QN, D, G, slot):
+    """Record a search's result as point i's bounds, stated at the current slot."""
+    b = bi[0]
+    PD[i, 0] = np.sqrt(bd[0]) + D[slot, b]
+    PD[i, 1] = rest - G[slot]
+    for j in range(_TRACK):
+        if j + 1 < cnt:
+            c = bi[j + 1]
+            PD[i, 2 + j] = np.sqrt(bd[j + 1]) - D[slot, c]
+            PD[i, 5 + j] = c
+        else:
+            PD[i, 2 + j] = np.inf
+            PD[i, 5 + j] = b
+    QN[i, 0] = slot
+    return b
+
+
+@numba.njit(cache=True, nogil=True)
+def _first_pass(lo, hi, X, C, labels, order, sdist, CD, gap, PD, QF, QN, D, G, inring, tol, rad):
+    """Exact nearest centre and bounds of points lo..hi-1, from a search around their guess;
+    ``rad`` receives the farthest member of every cluster."""
+    n = _TRACK + 1
+    bi = np.empty(n, dtype=np.int64)
+    bd = np.empty(n)
+    for i in range(lo, hi):
+        a = labels[i]
+        rb = 2.0 * np.sqrt(_d2(X, i, C, a)) + _RESEARCH * gap[a]
+        cnt, rest = _search(X, i, C, a, order, sdist, 0.0, CD, rb, n, bi, bd)
+        b = _store_search(i, cnt, rest, bi, bd, PD, QN, D, G, 0)
+        labels[i] = b
+        if PD[i, 0] > rad[b]:
+            rad[b] = PD[i, 0]
+        _summarise(i, b, PD, QF, QN, D, inring, tol)
+
+
+@numba.njit(cache=True, nogil=True)
+def _pass(lo, hi, X, w, C, labels, order, sdist, slack, CD, gap, far, farsafe, PD, QF, QN, D, ZR, TH, G, slot,
+          inring, tol, S, W, Q2, nmem, grown, rad):
+    """One assignment pass over points lo..hi-1: clear each point from its summary, or measure
+    it again. Label changes are added to the cluster sums given (``S, W, Q2, nmem``: this
+    chunk's share) and flagged in ``grown``; ``rad`` receives the joiners' distances to their
+    centre's starting point. Returns the number of label changes.
+    """
+    n = _TRACK + 1
+    bi = np.empty(n, dtype=np.int64)
+    bd = np.empty(n)
+    # first the quick check of every point, in order; then the points whose summary ran out,
+    # their rows of PD and X requested from memory a few points ahead (they are scattered)
+    cand = np.empty(hi - lo, dtype=np.int64)
+    nc = 0
+    for i in range(lo, hi):
+        a = labels[i]
+        st = QN[i, 0]
+        da = D[st, a]
+        if QF[i, 0] > TH[st, a] and QF[i, 1] > da + D[st, QN[i, 1]] and (farsafe[a] or QF[i, 2] > da + G[st]):
+            continue
+        cand[nc] = i
+        nc += 1
+    pd0 = PD.ctypes.data
+    x0 = X.ctypes.data
+    prow = PD.strides[0]
+    xrow = X.strides[0]
+    changed = 0
+    for q in range(nc):
+        if q + _AHEAD < nc:
+            j = cand[q + _AHEAD]
+            _prefetch(pd0 + j * prow)
+            _prefetch(x0 + j * xrow)
+        i = cand[q]
+        a = labels[i]
+        st = QN[i, 0]
+        # the summary ran out: measure the own centre and the runner-ups again
+        u2 = _d2(X, i, C, a)
+        u = np.sqrt(u2)
+        rest = PD[i, 1] - ZR[st, a]  # centres of a's ring
+        v = far[a] - u  # centres outside the ring, two ways
+        rg = PD[i, 1] - G[st]
+        if rg > v:
+            v = rg
+        if v < rest:
+            rest = v
+        if u < rest - tol:
+            b = a
+            b2 = u2
+            for j in range(_TRACK):
+                c = int(PD[i, 5 + j])
+                v = _d2(X, i, C, c)
+                PD[i, 2 + j] = np.sqrt(v) - D[slot, c]
+                if v < b2 or (v == b2 and c < b):
+                    b = c
+                    b2 = v
+            if b != a:  # a becomes a runner-up; the rest set is unchanged
+                for j in range(_TRACK):
+                    if PD[i, 5 + j] == b:
+                        PD[i, 5 + j] = a
+                        PD[i, 2 + j] = u - D[slot, a]
+            PD[i, 0] = np.sqrt(b2) + D[slot, b]
+            PD[i, 1] = rest - G[slot]
+            QN[i, 0] = slot
+        else:
+            cnt, rest = _search(X, i, C, a, order, sdist, slack, CD, 2.0 * u + _RESEARCH * gap[a], n, bi, bd)
+            b = _store_search(i, cnt, rest, bi, bd, PD, QN, D, G, slot)
+        _summarise(i, b, PD, QF, QN, D, inring, tol)
+        if b != a:
+            labels[i] = b
+            changed += 1
+            grown[a] = True
+            grown[b] = True
+            _move(X, w, i, a, b, S, W, Q2, nmem)
+            r = PD[i, 0] - D[slot, b] + D[0, b]  # distance to b's starting point, at most
+            if r > rad[b]:
+                rad[b] = r
+    return changed
+
+
+@numba.njit(cache=True, nogil=True, parallel=True)
+def lloyd(X, w, C, labels, max_iter, beta, nth):
+    """Weighted Lloyd iterations until an exact fixed point.
+
+    ``C`` (k, d) is updated in place; ``labels`` (m,) holds a guess of each point's nearest
+    centre and, on return, the exact nearest centre (lowest index on ties). Returns
+    ``(n_iter, status, j)``: status 0 = converged (labels nearest to C, C the weighted means
+    of labels), 1 = centre j lost all its points (labels nearest to C, C unchanged since),
+    2 = max_iter reached. With ``beta > 1``, clusters that keep moving the same way take
+    longer steps (up to ``beta`` times the plain one), until the objective first rises.
+    The points are split into blocks shared out among ``nth`` threads (pass
+    ``numba.get_num_threads()``); only the order of floating-point additions in the running
+    cluster sums depends on ``nth``.
+    """
+    m, d = X.shape
+    k = C.shape[0]
+    order, sdist, nring = _rings(C, labels, X, _RING_MAX)
+    ofix = order.copy()
+    inring = np.zeros((k, k), dtype=np.bool_)
+    for a in range(k):
+        for q in range(1, nring[a] + 1):
+            inring[a, ofix[a, q]] = True
+    Cord = C.copy()
+    CD = np.empty((k, k))
+    gap = np.empty(k)
+    far = np.empty(k)
+    delta = np.ones(k)
+    _neighbourhoods(C, CD, delta, ofix, nring, gap, far)
+    dispo = np.zeros(k)
+    nslots = max_iter // _SLOT + 2
+    hist = np.empty((nslots, k, d))
+    hist[0] = C
+    D = np.zeros((nslots, k))
+    ZR = np.zeros((nslots, k))
+    TH = np.zeros((nslots, k))
+    G = np.zeros(nslots)
+    slot = 0
+    span = 0.0
+    for c in range(d):
+        span += (X[:, c].max() - X[:, c].min()) ** 2
+    tol = _EPS * (np.sqrt(span) + 1.0)
+
+    # per point, one cache line: U, rest bound, the runner-ups' bounds and their ids (as
+    # floats: exact), all stated at the time slot QN[i, 0]; and the quick-check summary
+    PD = np.empty((m, 8))
+    QF = np.empty((m, 3), dtype=np.float32)
+    QN = np.zeros((m, 2), dtype=np.int32)
+    # blocks of points, dealt to the threads in turn (load balance, memory locality)
+    nblk = min(m, 16 * nth)
+    edges = np.linspace(0, m, nblk + 1).astype(np.int64)
+    radt = np.zeros((nth, k))
+    for t in numba.prange(nth):
+        for blk in range(t, nblk, nth):
+            _first_pass(edges[blk], edges[blk + 1], X, C, labels, order, sdist, CD, gap, PD, QF, QN, D, G, inring, tol,
+                        radt[t])
+    rad = np.zeros(k)  # farthest member from each centre's starting point
+    for t in range(nth):
+        for a in range(k):
+            rad[a] = max(rad[a], radt[t, a])
+    S, W, Q2 = _cluster_sums(X, w, labels, k)
+    nmem = np.zeros(k, dtype=np.int64)
+    for i in range(m):
+        nmem[labels[i]] += 1
+    dS = np.zeros((nth, k, d))
+    dW = np.zeros((nth, k))
+    dQ2 = np.zeros((nth, k))
+    dn = np.zeros((nth, k), dtype=np.int64)
+    grownt = np.zeros((nth, k), dtype=np.bool_)
+    chg = np.zeros(nth, dtype=np.int64)
+    farsafe = np.empty(k, dtype=np.bool_)
+    fresh = True  # cluster sums recomputed from scratch since the last label change
+    grown = np.zeros(k, dtype=np.bool_)  # clusters whose membership changed in the last pass
+    bet = np.ones(k)  # step length of each cluster, in plain steps
+    last = np.zeros((k, d))  # each cluster's last step
+    relax = beta > 1.0
+    obj_prev = np.inf
+    nit = 0
+    for it in range(max_iter):
+        for j in range(k):
+            if nmem[j] == 0:
+                return it, 1, j
+        moved = 0
+        for j in range(k):
+            s = 0.0
+            if relax and grown[j]:
+                # a cluster that keeps moving the same way takes longer steps
+                dot = 0.0
+                nn = 0.0
+                ll = 0.0
+                for c in range(d):
+                    t = S[j, c] / W[j] - C[j, c]
+                    dot += t * last[j, c]
+                    nn += t * t
+                    ll += last[j, c] * last[j, c]
+                if dot > 0.5 * np.sqrt(nn * ll):
+                    bet[j] = min(bet[j] * 1.5, beta)
+                else:
+                    bet[j] = 1.0
+            else:
+                bet[j] = 1.0
+            for c in range(d):
+                t = bet[j] * (S[j, c] / W[j] - C[j, c])
+                last[j, c] = t
+                C[j, c] += t
+                s += t * t
+            s = np.sqrt(s)
+            delta[j] = s
+            if s > 0.0:
+                moved += 1
+        if moved == 0:
+            if fresh:
+                return it, 0, -1
+            S, W, Q2 = _cluster_sums(X, w, labels, k)
+            fresh = True
+            continue
+        nit += 1
+        _neighbourhoods(C, CD, delta, ofix, nring, gap, far)
+        if nit % _SLOT == 0:
+            slot += 1
+            hist[slot] = C
+        _net_shifts(C, hist, slot + 1, ofix, nring, D, ZR, TH, G)
+        for a in range(k):  # rad[a] + D[0, a] bounds the distance from a to its farthest member
+            farsafe[a] = far[a] > 2.0 * (rad[a] + D[0, a]) * (1.0 + _EPS) + tol
+        mo = 0.0
+        for a in range(k):
+            s = 0.0
+            for c in range(d):
+                t = C[a, c] - Cord[a, c]
+                s += t * t
+            dispo[a] = np.sqrt(s)
+            mo = max(mo, dispo[a])
+        if mo > _REORDER * gap.mean():
+            order, sdist = centre_order(C)
+            Cord[:] = C
+            mo = 0.0
+        dS[:] = 0.0
+        dW[:] = 0.0
+        dQ2[:] = 0.0
+        dn[:] = 0
+        grownt[:] = False
+        for t in range(nth):
+            for a in range(k):
+                radt[t, a] = rad[a]
+        for t in numba.prange(nth):
+            ch = 0
+            for blk in range(t, nblk, nth):
+                ch += _pass(edges[blk], edges[blk + 1], X, w, C, labels, order, sdist, 2.0 * mo, CD, gap, far,
+                            farsafe, PD, QF, QN, D, ZR, TH, G, slot, inring, tol, dS[t], dW[t], dQ2[t], dn[t],
+                            grownt[t], radt[t])
+            chg[t] = ch
+        changed = 0
+        for j in range(k):
+            grown[j] = False
+        for t in range(nth):
+            changed += chg[t]
+            for j in range(k):
+                if grownt[t, j]:
+                    grown[j] = True
+                    W[j] += dW[t, j]
+                    Q2[j] += dQ2[t, j]
+                    nmem[j] += dn[t, j]
+                    for c in range(d):
+                        S[j, c] += dS[t, j, c]
+                rad[j] = max(rad[j], radt[t, j])
+        # objective of the new partition at the current centres, from the cluster sums
+        obj = 0.0
+        for j in range(k):
+            s = Q2[j]
+            for c in range(d):
+                s += C[j, c] * (W[j] * C[j, c] - 2.0 * S[j, c])
+            obj += s
+        if obj > obj_prev:
+            relax = False  # a long step raised the objective: plain Lloyd from now on
+        obj_prev = obj
+        if changed:
+            fresh = False
+        elif not fresh:
+            S, W, Q2 = _cluster_sums(X, w, labels, k)
+            fresh = True
+    return max_iter, 2, -1

@@ -1,0 +1,125 @@
+"""Compiled helper shared by the colour kernels (numba): each centre's neighbours by distance.
+
+Imported lazily, like every ``_numba_*`` module (see :func:`vqpress.colour._backend.kernels`).
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+
+@numba.njit(cache=True, nogil=True)
+def _d2(X, i, C, j):
+    s = 0.0
+    for c in range(X.shape[1]):
+        t = X[i, c] - C[j, c]
+        s += t * t
+    return s
+
+
+@numba.njit(cache=True, nogil=True)
+def _argsort_stable(a, n):
+    """Indices that sort ``a[:n]`` ascending, equal values in index order: the same as
+    ``np.argsort(a[:n], kind="mergesort")`` (a bottom-up merge sort written out because
+    numba's ``np.argsort`` takes seconds to compile on first use).
+    """
+    o = np.arange(n)
+    tmp = np.empty(n, dtype=np.int64)
+    width = 16
+    for lo in range(0, n, width):  # stable insertion sort of runs of `width`
+        hi = min(lo + width, n)
+        for j in range(lo + 1, hi):
+            v = o[j]
+            key = a[v]
+            t = j
+            while t > lo and a[o[t - 1]] > key:
+                o[t] = o[t - 1]
+                t -= 1
+            o[t] = v
+    while width < n:
+        lo = 0
+        while lo < n:
+            mid = min(lo + width, n)
+            hi = min(lo + 2 * width, n)
+            i = lo
+            j = mid
+            t = lo
+            while i < mid and j < hi:
+                if a[o[j]] < a[o[i]]:
+                    tmp[t] = o[j]
+                    j += 1
+                else:
+                    tmp[t] = o[i]
+                    i += 1
+                t += 1
+            while i < mid:
+                tmp[t] = o[i]
+                i += 1
+                t += 1
+            while j < hi:
+                tmp[t] = o[j]
+                j += 1
+                t += 1
+            lo = hi
+        o, tmp = tmp, o
+        width *= 2
+    return o
+
+
+#: Neighbours sorted exactly per centre; the others follow in index order (a search around a
+#: centre rarely goes further, and a full sort costs ten times more for 256 centres).
+ORDER_DEPTH = 48
+
+
+@numba.njit(cache=True, nogil=True)
+def centre_order(C):
+    """For each centre: the other centres by distance, and those distances.
+
+    ``order[a, 0] == a``; ``order[a, 1:L + 1]`` are the ``L = min(k - 1, ORDER_DEPTH)``
+    nearest other centres in ascending distance (ties by index), ``sdist[a, t]`` their
+    distances. The remaining centres follow in index order, with ``sdist[a, t]`` set to
+    ``sdist[a, L]``, a lower bound on their distances: a scan of ``order[a]`` that stops at
+    the first ``sdist[a, t]`` above some radius has seen every centre within it.
+    """
+    k = C.shape[0]
+    L = min(k - 1, ORDER_DEPTH)
+    order = np.empty((k, k), dtype=np.int64)
+    sdist = np.empty((k, k))
+    bi = np.empty(L + 1, dtype=np.int64)
+    bd = np.empty(L + 1)
+    inb = np.zeros(k, dtype=np.bool_)
+    for a in range(k):
+        n = 0
+        for c in range(k):
+            if c == a:
+                continue
+            v = _d2(C, a, C, c)  # squared: the square roots are taken for the L kept
+            if n < L:
+                p = n
+                n += 1
+            elif v < bd[L - 1]:
+                p = L - 1
+            else:
+                continue
+            while p > 0 and bd[p - 1] > v:  # ties keep index order: c arrives in order
+                bd[p] = bd[p - 1]
+                bi[p] = bi[p - 1]
+                p -= 1
+            bd[p] = v
+            bi[p] = c
+        order[a, 0] = a
+        sdist[a, 0] = 0.0
+        for t in range(L):
+            order[a, t + 1] = bi[t]
+            sdist[a, t + 1] = np.sqrt(bd[t])
+            inb[bi[t]] = True
+        t = L + 1
+        for c in range(k):
+            if c != a and not inb[c]:
+                order[a, t] = c
+                sdist[a, t] = sdist[a, L]
+                t += 1
+        for q in range(L):
+            inb[bi[q]] = False
+    return order, sdist
