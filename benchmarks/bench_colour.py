@@ -1,18 +1,18 @@
 """Colour quantization benchmark: vqpress vs scikit-learn, libimagequant and Pillow.
 
-Run: ``python benchmarks/bench_colour.py [--quick]``. For each image (raccoon face,
-astronaut, coffee, chelsea) and 16/64/256 colours, without dithering, it prints PSNR, SSIM
-and the time of ``vqpress.compress`` + ``decompress`` (histogram, fit, exact codes of every
-pixel, bit packing and back), as the
+Run: ``python benchmarks/bench_colour.py [--quick] [--images face rocket ...]``. For each
+image (the raccoon face and seven photographs bundled with scikit-image) and 16/64/256
+colours, without dithering, it prints PSNR, SSIM and the time of ``vqpress.compress`` +
+``decompress`` (histogram, fit, exact codes of every pixel, bit packing and back), as the
 median of a few runs in this one process (scikit-learn: one run), and that time as a ratio of
 libimagequant's measured in the same run (compare ratios, not absolute times, on a busy
-machine). Timings of vqpress exclude the one-off numba compilation (done in a warm-up call).
+machine). Timings of vqpress exclude the one-off numba compilation (done in a warm-up call);
+vqpress uses numba's threads (as many as cores), libimagequant one, scikit-learn OpenMP's.
 """
 
 from __future__ import annotations
 
 import argparse
-import bz2
 import sys
 import time
 from pathlib import Path
@@ -25,18 +25,19 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 import vqpress  # noqa: E402
 
 
-def load_images():
+#: Photographs bundled with scikit-image (no download), besides the raccoon face.
+SKIMAGE_IMAGES = ("astronaut", "coffee", "chelsea", "rocket", "hubble_deep_field", "immunohistochemistry",
+                  "stereo_motorcycle")
+
+
+def load_images(names=None):
     import skimage.data as data
 
-    face_path = Path("/work/shared/data/face.dat")
-    imgs = {}
-    if face_path.exists():
-        raw = bz2.decompress(face_path.read_bytes())
-        imgs["face"] = np.frombuffer(raw, np.uint8).reshape(768, 1024, 3)
-    imgs["astronaut"] = data.astronaut()
-    imgs["coffee"] = data.coffee()
-    imgs["chelsea"] = data.chelsea()
-    return imgs
+    imgs = {"face": vqpress.datasets.face()}
+    for name in SKIMAGE_IMAGES:
+        img = getattr(data, name)()
+        imgs[name] = img[0] if isinstance(img, tuple) else img  # stereo pairs: the left view
+    return {n: img for n, img in imgs.items() if names is None or n in names}
 
 
 def psnr(a, b):
@@ -89,10 +90,12 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--quick", action="store_true", help="skip scikit-learn (slow)")
     ap.add_argument("--colors", type=int, nargs="*", default=[16, 64, 256])
+    ap.add_argument("--images", nargs="*", default=None, help="subset of: face " + " ".join(SKIMAGE_IMAGES))
     args = ap.parse_args(argv)
-    imgs = load_images()
-    vq("kmeans")(imgs["chelsea"], 16)  # warm-up: numba compilation
-    vq("mediancut")(imgs["chelsea"], 16)
+    imgs = load_images(args.images)
+    warm = next(iter(imgs.values()))
+    vq("kmeans")(warm, 16)  # warm-up: numba compilation (or loading it from the cache)
+    vq("mediancut")(warm, 16)
     print("| image | colours | method | PSNR (dB) | SSIM | time (ms) | time / libimagequant |")
     print("|---|---:|---|---:|---:|---:|---:|")
     order = ["libimagequant"] + [m for m in METHODS if m != "libimagequant"]
@@ -114,7 +117,7 @@ def main(argv=None):
                 if method in rows:
                     p, s, t = rows[method]
                     ratio = t / rows["libimagequant"][2]
-                    print(f"| {name} | {k} | {method} | {p:.2f} | {s:.4f} | {1e3 * t:.1f} | {ratio:.2f} |", flush=True)
+                    print(f"| {name} | {k} | {method} | {p:.3f} | {s:.4f} | {1e3 * t:.1f} | {ratio:.2f} |", flush=True)
 
 
 if __name__ == "__main__":

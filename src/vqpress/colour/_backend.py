@@ -10,6 +10,7 @@ All functions here take float64, C-contiguous arrays and integer labels (int64).
 from __future__ import annotations
 
 import os
+import threading
 from types import ModuleType
 
 import numpy as np
@@ -22,6 +23,10 @@ LLOYD_MAX_ITER = 1000
 
 _CHUNK = 8192
 _kernels: ModuleType | None | bool = False  # False: not tried yet
+
+#: The Lloyd kernel runs on numba's threads; numba's fallback threading layer
+#: ("workqueue") aborts the process if two Python threads launch parallel kernels at once.
+_PARALLEL = threading.Lock()
 
 
 def kernels() -> ModuleType | None:
@@ -146,7 +151,8 @@ def lloyd(X: np.ndarray, w: np.ndarray, C: np.ndarray, labels: np.ndarray, max_i
     if K is not None:
         import numba
 
-        return K.lloyd(X, w, C, labels, max_iter, float(beta), numba.get_num_threads())
+        with _PARALLEL:
+            return K.lloyd(X, w, C, labels, max_iter, float(beta), numba.get_num_threads())
     k = C.shape[0]
     labels[:] = assign(X, C)[0]
     for it in range(max_iter):

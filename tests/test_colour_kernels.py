@@ -1,0 +1,187 @@
+"""Tests for the compiled colour kernels: the bounded Lloyd iterations, the radix-sort
+histogram, grid pooling and the variance split, each against a plain reference."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from vqpress.colour import _backend
+from vqpress.colour.coreset import grid_coreset, refined_coreset
+
+from test_colour import brute_nearest, photo_like
+
+K = _backend.kernels()
+pytestmark = pytest.mark.skipif(K is None, reason="numba not installed")
+
+
+def lloyd_case(seed: int, m: int, d: int, k: int, kind: int):
+    """Distinct points (integer lattice, continuous, or clustered), weights, a start."""
+    rng = np.random.default_rng(seed)
+    if kind == 0:
+        X = rng.integers(0, 16, (m, d)).astype(float)  # many ties between distances
+    elif kind == 1:
+        X = rng.normal(0, 100, (m, d))
+    else:
+        centres = rng.normal(0, 50, (5, d))
+        X = np.round(centres[rng.integers(0, 5, m)] + rng.normal(0, 5, (m, d)))
+    X = np.ascontiguousarray(np.unique(X, axis=0))
+    k = min(k, X.shape[0] - 1)
+    w = rng.integers(1, 20, X.shape[0]).astype(float)
+    C = np.ascontiguousarray(X[rng.choice(X.shape[0], k, replace=False)] + rng.normal(0, 0.5, (k, d)))
+    labels = rng.integers(0, k, X.shape[0])
+    return X, w, C, labels
+
+
+def check_lloyd_result(X, w, C, labels, status):
+    np.testing.assert_array_equal(labels, brute_nearest(X, C))
+    if status == 0:
+        k = C.shape[0]
+        means, ws = _backend.weighted_means(X, w, labels, k)
+        assert (ws > 0).all()
+        np.testing.assert_allclose(C, means, rtol=1e-12, atol=1e-9)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    seed=st.integers(0, 10**6),
+    m=st.integers(20, 1500),
+    d=st.sampled_from([3, 4]),
+    k=st.integers(2, 120),
+    kind=st.integers(0, 2),
+    beta=st.sampled_from([1.0, 4.0]),
+    max_iter=st.sampled_from([1, 3, 1000]),
+)
+def test_lloyd_labels_always_nearest_and_fixed_point(seed, m, d, k, kind, beta, max_iter):
+    # after any number of iterations the labels are the exact nearest centres (lowest
+    # index on ties); on convergence the centres are the weighted means of their points
+    X, w, C, labels = lloyd_case(seed, m, d, k, kind)
+    it, status, j = K.lloyd(X, w, C, labels, max_iter, beta, 2)
+    assert status in (0, 1, 2) and it <= max_iter
+    if status == 1:
+        assert (labels != j).all()  # the reported centre really is empty
+    check_lloyd_result(X, w, C, labels, status)
+
+
+@pytest.mark.parametrize("nth", [1, 2, 3])
+def test_lloyd_exact_with_any_thread_count(nth):
+    colours, counts = np.unique(photo_like(11, (120, 160)).reshape(-1, 3), axis=0, return_counts=True)
+    X, w = colours.astype(float), counts.astype(float)
+    rng = np.random.default_rng(0)
+    C = np.ascontiguousarray(X[rng.choice(X.shape[0], 48, replace=False)])
+    labels = np.zeros(X.shape[0], dtype=np.int64)
+    it, status, _ = K.lloyd(X, w, C, labels, 1000, 4.0, nth)
+    assert status == 0 and it > 1
+    check_lloyd_result(X, w, C, labels, status)
+
+
+def test_lloyd_reports_an_empty_cluster():
+    # two far groups and three centres: the centre between them is left without points
+    X = np.array([[0.0, 0, 0], [1, 0, 0], [100, 0, 0], [101, 0, 0]])
+    w = np.ones(4)
+    C = np.array([[0.5, 0, 0], [50.5, 1e3, 0], [100.5, 0, 0]])
+    labels = np.zeros(4, dtype=np.int64)
+    it, status, j = K.lloyd(X, w, C, labels, 100, 1.0, 1)
+    assert (status, j) == (1, 1)
+    np.testing.assert_array_equal(labels, [0, 0, 2, 2])
+
+
+@pytest.mark.parametrize("dtype, top", [(np.uint32, 1 << 24), (np.uint32, 1 << 32), (np.uint64, 1 << 48)])
+def test_key_histogram_matches_numpy_unique(dtype, top):
+    rng = np.random.default_rng(1)
+    keys = rng.integers(0, top, 50_000, dtype=np.uint64).astype(dtype)
+    keys[::3] = keys[7]  # repeated keys
+    uniq, counts = K.key_histogram(keys)
+    ref_u, ref_c = np.unique(keys, return_counts=True)
+    assert uniq.dtype == keys.dtype
+    np.testing.assert_array_equal(uniq, ref_u)
+    np.testing.assert_array_equal(counts, ref_c)
+
+
+def test_key_histogram_edge_cases():
+    u, c = K.key_histogram(np.zeros(0, np.uint32))
+    assert u.size == 0 and c.size == 0
+    u, c = K.key_histogram(np.array([5, 5, 0], np.uint32))
+    np.testing.assert_array_equal(u, [0, 5])
+    np.testing.assert_array_equal(c, [1, 2])
+
+
+@pytest.mark.parametrize("channels", [3, 4])
+@pytest.mark.parametrize("make", ["grid", "refined"])
+def test_coreset_backends_agree(make, channels, monkeypatch):
+    colours, counts = np.unique(photo_like(12, (150, 150), channels).reshape(-1, channels), axis=0,
+                                return_counts=True)
+    X, w = colours.astype(float), counts.astype(float)
+
+    def build():
+        return grid_coreset(X, w, 4) if make == "grid" else refined_coreset(X, w, 3, 16)
+
+    fast = build()
+    monkeypatch.setenv("VQPRESS_NO_NUMBA", "1")
+    slow = build()
+    np.testing.assert_array_equal(fast.bin_of, slow.bin_of)
+    np.testing.assert_allclose(fast.points, slow.points, rtol=1e-12)
+    np.testing.assert_allclose(fast.weights, slow.weights, rtol=1e-12)
+
+
+def test_refined_coreset_splits_the_bins_that_hold_the_error():
+    # a dense cloud inside one coarse bin and a few colours elsewhere: only the dense bin
+    # (nearly all of the within-bin error) is split
+    rng = np.random.default_rng(2)
+    dense = np.column_stack([rng.integers(0, 32, 4000)] * 3) + rng.integers(0, 4, (4000, 3))
+    sparse = rng.integers(128, 256, (300, 3))
+    colours, counts = np.unique(np.concatenate([dense, sparse]), axis=0, return_counts=True)
+    X, w = colours.astype(float), counts.astype(float)
+    coarse = grid_coreset(X, w, 2)
+    refined = refined_coreset(X, w, 2, 8)
+    assert refined.points.shape[0] > coarse.points.shape[0]
+    # a coreset pools points into weighted means, whatever the bins
+    np.testing.assert_allclose(refined.weights.sum(), w.sum())
+    for b in (0, refined.points.shape[0] - 1):
+        members = refined.bin_of == b
+        np.testing.assert_allclose(refined.points[b], np.average(X[members], axis=0, weights=w[members]))
+
+
+@pytest.mark.parametrize("k", [1, 5, 40])
+def test_variance_split_backends_agree(k, monkeypatch):
+    colours, counts = np.unique(photo_like(13, (80, 80)).reshape(-1, 3), axis=0, return_counts=True)
+    X, w = colours.astype(float), counts.astype(float)
+    fast, nf = _backend.variance_split(X, w, k)
+    monkeypatch.setenv("VQPRESS_NO_NUMBA", "1")
+    slow, ns = _backend.variance_split(X, w, k)
+    assert nf == ns == min(k, X.shape[0])
+    # the same boxes (labels may be numbered alike: the split order is the same)
+    np.testing.assert_array_equal(fast, slow)
+
+
+def test_centre_order_sorts_the_nearest_and_bounds_the_rest():
+    from vqpress.colour._numba_order import ORDER_DEPTH, centre_order
+
+    rng = np.random.default_rng(4)
+    for k in (2, 3, 50, ORDER_DEPTH + 30):
+        C = rng.uniform(0, 255, (k, 3))
+        order, sdist = centre_order(C)
+        dist = np.sqrt(((C[:, None] - C[None]) ** 2).sum(-1))
+        L = min(k - 1, ORDER_DEPTH)
+        for a in range(k):
+            assert order[a, 0] == a and sorted(order[a]) == list(range(k))
+            np.testing.assert_allclose(sdist[a, : L + 1], np.sort(dist[a])[: L + 1], rtol=1e-14)
+            # the unsorted tail is bounded below by the last sorted distance
+            assert (dist[a, order[a, L + 1:]] >= sdist[a, L + 1:] - 1e-9).all()
+
+
+def test_colour_fits_from_several_threads_at_once():
+    # numba's parallel kernels must not be launched concurrently on every threading layer;
+    # vqpress serialises them, so threaded callers get the same answers as serial ones
+    from concurrent.futures import ThreadPoolExecutor
+
+    import vqpress
+
+    imgs = [photo_like(20 + i, (90, 120)) for i in range(4)]
+    serial = [vqpress.fit(img, 24).centers for img in imgs]
+    with ThreadPoolExecutor(4) as pool:
+        threaded = list(pool.map(lambda img: vqpress.fit(img, 24).centers, imgs))
+    for a, b in zip(serial, threaded):
+        np.testing.assert_array_equal(a, b)
