@@ -185,3 +185,13 @@ def test_colour_fits_from_several_threads_at_once():
         threaded = list(pool.map(lambda img: vqpress.fit(img, 24).centers, imgs))
     for a, b in zip(serial, threaded):
         np.testing.assert_array_equal(a, b)
+
+
+def test_fit_colours_palette_size_limit():
+    from vqpress.colour import fit_colours
+    from vqpress.colour.fit import MAX_COLOURS
+    from vqpress.errors import VQError
+
+    colours = np.arange(30, dtype=np.uint8).reshape(10, 3)
+    with pytest.raises(VQError, match=f"2..{MAX_COLOURS}"):
+        fit_colours(colours, np.ones(10), MAX_COLOURS + 1)

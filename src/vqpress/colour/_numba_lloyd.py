@@ -3,36 +3,37 @@
 Like :mod:`vqpress.colour._numba_kernels`, this module imports numba at the top and is only
 imported lazily, by :func:`vqpress.colour._backend.kernels`.
 
-Why it is fast. Near convergence a Lloyd iteration moves a few hundred points out of a
-hundred thousand, yet a plain iteration measures every point against every centre. Here each
-point keeps bounds that prove its centre is still its nearest, and an iteration only works on
-the points whose proof ran out. The bounds of a point were measured at some time; they hold
-for the centres of that time and are loosened by how far the centres have moved since (net
-displacement, not the length of the path, so centres that hesitate back and forth do not
-wear the bounds out). A point keeps:
+Why it is fast. Near convergence a Lloyd iteration moves a few hundred colours out of a
+hundred thousand, yet a plain iteration measures every colour against every centre. Here
+each point keeps bounds that prove its centre is still its nearest, and an iteration only
+works on the points whose proof ran out. The bounds were measured at some time; they are
+loosened by how far the centres have moved since (net displacement, not the length of the
+path, so centres that hesitate back and forth do not wear the bounds out). A point keeps:
 
 * ``U``, an upper bound on its distance to its own centre ``a``;
-* lower bounds on its distances to its ``J`` nearest other centres ("runner-ups"), each
+* lower bounds on its distances to its three nearest other centres ("runner-ups"), each
   loosened by the displacement of that very centre (Elkan's bounds, kept only for the few
   centres that matter, as in Drake and Hamerly's adaptive bounds);
 * one lower bound on its distance to every other centre ("the rest"), loosened by the
-  largest displacement among the centres near ``a`` (its "ring"); a centre outside the ring
-  is at least ``far[a] - u`` away, ``far[a]`` being the exact current distance from ``a`` to
-  the nearest centre outside its ring (Newling and Fleuret's net-shift bounds, made local).
+  largest displacement among the centres near ``a`` (its "ring", Newling and Fleuret's
+  net-shift bounds made local); a centre outside the ring is at least ``far[a] - u`` away,
+  ``far[a]`` being the exact current distance from ``a`` to the nearest of them.
 
-Time is counted in slots (a new one every few iterations); per slot and centre, the tables
-``D`` (net displacement since the slot) and ``ZR`` (largest one in the centre's ring) are
-refreshed each iteration. A point's bounds are summarised in two numbers, checked with two
-table look-ups: the margin against the nearest runner-up, and the margin against all the
-rest. Most points are cleared that way; the others are measured again (own centre and
-runner-ups, a few distances) and only when that is not enough does a search over the
-centres around ``a`` run. Every decision that changes a label is taken on exact float64
-distances; bounds only skip work, with a relative safety margin far above rounding.
+Time is counted in slots (a new one every ``_SLOT`` iterations); per slot and centre, tables
+of net displacements since the slot are refreshed each iteration. A point's bounds are
+summarised in three float32 margins, checked against those tables in a couple of look-ups:
+the margin against the nearest runner-up, against the rest of the ring, and against all
+centres (only needed when the ones outside the ring are not known to be far). Most points
+are cleared that way; the others are measured again (own centre and runner-ups: four
+distances, their memory requested a few points ahead) and only when the rest bound fails
+does a search over the centres around ``a`` run. Every decision that changes a label is
+taken on exact float64 distances; bounds only skip work, with a relative safety margin far
+above rounding. The points are shared out among numba's threads in interleaved blocks.
 
-Over-relaxed steps for the clusters whose membership just changed (after Salakhutdinov and
-Roweis) cut the number of iterations by about a third; they stop for good as soon as the
-objective rises, and a plain step always follows an iteration with no change, so the
-result is an exact Lloyd fixed point.
+Centres that keep moving the same way take longer steps, up to ``beta`` plain ones (an
+adaptive over-relaxation after Salakhutdinov and Roweis); the long steps stop for good as
+soon as the objective rises, and a plain step always follows an iteration with no change,
+so the result is an exact Lloyd fixed point.
 
 References
 ----------
@@ -52,7 +53,7 @@ import numpy as np
 from numba.core import cgutils, types
 from numba.extending import intrinsic
 
-from ._numba_order import centre_order
+from ._numba_order import _d2, centre_order, neighbourhoods, net_shifts, rings
 
 _EPS = 1e-9  # relative safety margin on every bound (rounding is ~1e-16)
 _TRACK = 3  # runner-up centres with bounds of their own, per point (the layout of PD needs 3)
@@ -78,15 +79,6 @@ def _prefetch(typingctx, addr):
         return context.get_dummy_value()
 
     return sig, codegen
-
-
-@numba.njit(cache=True, nogil=True, inline="always")
-def _d2(X, i, C, j):
-    s = 0.0
-    for c in range(X.shape[1]):
-        t = X[i, c] - C[j, c]
-        s += t * t
-    return s
 
 
 @numba.njit(cache=True, nogil=True)
@@ -223,80 +215,6 @@ def _summarise(i, a, PD, QF, QN, D, inring, tol):
     QF[i, 2] = _down(every - u)
 
 
-@numba.njit(cache=True, nogil=True)
-def _rings(C, labels, X, Qmax):
-    """Per centre: the other centres by distance, and how many of them form its ring (those
-    within ``_RING_COVER`` cluster diameters, at most ``Qmax``; the clusters are those of the
-    guessed labels)."""
-    k = C.shape[0]
-    order, sdist = centre_order(C)
-    rad = np.zeros(k)
-    for i in range(X.shape[0]):
-        a = labels[i]
-        v = _d2(X, i, C, a)
-        if v > rad[a]:
-            rad[a] = v
-    nring = np.empty(k, dtype=np.int64)
-    for a in range(k):
-        lim = 2.0 * _RING_COVER * np.sqrt(rad[a])
-        q = min(4, k - 1)
-        while q < min(Qmax, k - 1) and sdist[a, q + 1] <= lim:
-            q += 1
-        nring[a] = q
-    return order, sdist, nring
-
-
-@numba.njit(cache=True, nogil=True)
-def _neighbourhoods(C, CD, delta, ofix, nring, gap, far):
-    """Exact centre distances after a step, each centre's gap to its nearest other centre and
-    its distance ``far`` to the nearest centre outside its ring."""
-    k = C.shape[0]
-    for a in range(k):
-        if delta[a] > 0.0:
-            for c in range(k):
-                v = np.sqrt(_d2(C, a, C, c))
-                CD[a, c] = v
-                CD[c, a] = v
-    for a in range(k):
-        g = np.inf
-        f = np.inf
-        for t in range(1, k):
-            v = CD[a, ofix[a, t]]
-            if v < g:
-                g = v
-            if t > nring[a] and v < f:
-                f = v
-        gap[a] = g
-        far[a] = f
-
-
-@numba.njit(cache=True, nogil=True)
-def _net_shifts(C, hist, nslot, ofix, nring, D, ZR, TH, G):
-    """Per time slot t: D[t, c] net displacement of centre c since then, ZR[t, a] the largest
-    among the centres of a's ring, TH[t, a] = D[t, a] + ZR[t, a], G[t] the largest of all."""
-    k, d = C.shape
-    for t in range(nslot):
-        g = 0.0
-        for j in range(k):
-            s = 0.0
-            for c in range(d):
-                u = C[j, c] - hist[t, j, c]
-                s += u * u
-            s = np.sqrt(s)
-            D[t, j] = s
-            if s > g:
-                g = s
-        G[t] = g
-        for a in range(k):
-            mx = 0.0
-            for q in range(1, nring[a] + 1):
-                v = D[t, ofix[a, q]]
-                if v > mx:
-                    mx = v
-            ZR[t, a] = mx
-            TH[t, a] = D[t, a] + mx
-
-
 @numba.njit(cache=True, nogil=True, inline="always")
 def _store_search(i, cnt, rest, bi, bd, PD, QN, D, G, slot):
     """Record a search's result as point i's bounds, stated at the current slot."""
@@ -429,7 +347,7 @@ def lloyd(X, w, C, labels, max_iter, beta, nth):
     """
     m, d = X.shape
     k = C.shape[0]
-    order, sdist, nring = _rings(C, labels, X, _RING_MAX)
+    order, sdist, nring = rings(C, labels, X, _RING_MAX, _RING_COVER)
     ofix = order.copy()
     inring = np.zeros((k, k), dtype=np.bool_)
     for a in range(k):
@@ -440,7 +358,7 @@ def lloyd(X, w, C, labels, max_iter, beta, nth):
     gap = np.empty(k)
     far = np.empty(k)
     delta = np.ones(k)
-    _neighbourhoods(C, CD, delta, ofix, nring, gap, far)
+    neighbourhoods(C, CD, delta, ofix, nring, gap, far)
     dispo = np.zeros(k)
     nslots = max_iter // _SLOT + 2
     hist = np.empty((nslots, k, d))
@@ -529,11 +447,11 @@ def lloyd(X, w, C, labels, max_iter, beta, nth):
             fresh = True
             continue
         nit += 1
-        _neighbourhoods(C, CD, delta, ofix, nring, gap, far)
+        neighbourhoods(C, CD, delta, ofix, nring, gap, far)
         if nit % _SLOT == 0:
             slot += 1
             hist[slot] = C
-        _net_shifts(C, hist, slot + 1, ofix, nring, D, ZR, TH, G)
+        net_shifts(C, hist, slot + 1, ofix, nring, D, ZR, TH, G)
         for a in range(k):  # rad[a] + D[0, a] bounds the distance from a to its farthest member
             farsafe[a] = far[a] > 2.0 * (rad[a] + D[0, a]) * (1.0 + _EPS) + tol
         mo = 0.0

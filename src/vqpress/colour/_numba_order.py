@@ -1,6 +1,10 @@
-"""Compiled helper shared by the colour kernels (numba): each centre's neighbours by distance.
+"""Compiled helpers about the centres (numba): distances, neighbours, and how far they moved.
 
-Imported lazily, like every ``_numba_*`` module (see :func:`vqpress.colour._backend.kernels`).
+The squared distance and stable argsort shared by the colour kernels, each centre's
+neighbours by distance, and the per-iteration tables of the bounded Lloyd kernel
+(:mod:`vqpress.colour._numba_lloyd`): rings of neighbours, exact centre distances, and the
+net displacement of centres since each time slot. Imported lazily, like every ``_numba_*``
+module (see :func:`vqpress.colour._backend.kernels`).
 """
 
 from __future__ import annotations
@@ -9,7 +13,7 @@ import numba
 import numpy as np
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(cache=True, nogil=True, inline="always")
 def _d2(X, i, C, j):
     s = 0.0
     for c in range(X.shape[1]):
@@ -123,3 +127,77 @@ def centre_order(C):
         for q in range(L):
             inb[bi[q]] = False
     return order, sdist
+
+
+@numba.njit(cache=True, nogil=True)
+def rings(C, labels, X, Qmax, cover):
+    """Per centre: the other centres by distance, and how many of them form its ring (those
+    within ``cover`` cluster diameters, at most ``Qmax``; the clusters are those of the
+    guessed labels)."""
+    k = C.shape[0]
+    order, sdist = centre_order(C)
+    rad = np.zeros(k)
+    for i in range(X.shape[0]):
+        a = labels[i]
+        v = _d2(X, i, C, a)
+        if v > rad[a]:
+            rad[a] = v
+    nring = np.empty(k, dtype=np.int64)
+    for a in range(k):
+        lim = 2.0 * cover * np.sqrt(rad[a])
+        q = min(4, k - 1)
+        while q < min(Qmax, k - 1) and sdist[a, q + 1] <= lim:
+            q += 1
+        nring[a] = q
+    return order, sdist, nring
+
+
+@numba.njit(cache=True, nogil=True)
+def neighbourhoods(C, CD, delta, ofix, nring, gap, far):
+    """Exact centre distances after a step, each centre's gap to its nearest other centre and
+    its distance ``far`` to the nearest centre outside its ring."""
+    k = C.shape[0]
+    for a in range(k):
+        if delta[a] > 0.0:
+            for c in range(k):
+                v = np.sqrt(_d2(C, a, C, c))
+                CD[a, c] = v
+                CD[c, a] = v
+    for a in range(k):
+        g = np.inf
+        f = np.inf
+        for t in range(1, k):
+            v = CD[a, ofix[a, t]]
+            if v < g:
+                g = v
+            if t > nring[a] and v < f:
+                f = v
+        gap[a] = g
+        far[a] = f
+
+
+@numba.njit(cache=True, nogil=True)
+def net_shifts(C, hist, nslot, ofix, nring, D, ZR, TH, G):
+    """Per time slot t: D[t, c] net displacement of centre c since then, ZR[t, a] the largest
+    among the centres of a's ring, TH[t, a] = D[t, a] + ZR[t, a], G[t] the largest of all."""
+    k, d = C.shape
+    for t in range(nslot):
+        g = 0.0
+        for j in range(k):
+            s = 0.0
+            for c in range(d):
+                u = C[j, c] - hist[t, j, c]
+                s += u * u
+            s = np.sqrt(s)
+            D[t, j] = s
+            if s > g:
+                g = s
+        G[t] = g
+        for a in range(k):
+            mx = 0.0
+            for q in range(1, nring[a] + 1):
+                v = D[t, ofix[a, q]]
+                if v > mx:
+                    mx = v
+            ZR[t, a] = mx
+            TH[t, a] = D[t, a] + mx

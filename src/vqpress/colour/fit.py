@@ -15,6 +15,10 @@ __all__ = ["fit_colours", "STRATEGIES"]
 
 STRATEGIES = ("kmeans", "mediancut")
 
+#: Largest palette: the k-means kernels keep k x k tables of centre distances (a few
+#: hundred MB at this size).
+MAX_COLOURS = 4096
+
 
 def fit_colours(colours, counts, n_colors: int, strategy: str = "kmeans", random_state: int | None = 0) -> np.ndarray:
     """Fit a palette of ``n_colors`` centres to a colour histogram.
@@ -27,7 +31,7 @@ def fit_colours(colours, counts, n_colors: int, strategy: str = "kmeans", random
     counts : ndarray, shape (m,)
         Positive weight (pixel count) of each colour; integer or float.
     n_colors : int
-        Palette size, 2..65536.
+        Palette size, 2..4096 (``MAX_COLOURS``; the image functions allow 2..256).
     strategy : {"kmeans", "mediancut"}
         ``"kmeans"``: weighted k-means ending at an exact Lloyd fixed point of the full
         histogram (:mod:`vqpress.colour.kmeans`). ``"mediancut"``: one pass of greedy
@@ -46,7 +50,7 @@ def fit_colours(colours, counts, n_colors: int, strategy: str = "kmeans", random
     ------
     VQError
         On a bad shape, dtype, non-finite value, non-positive count, unknown strategy or
-        ``n_colors`` outside 2..65536.
+        ``n_colors`` outside 2..4096.
     """
     return _fit_with_labels(colours, counts, n_colors, strategy, random_state)[0]
 
@@ -59,7 +63,7 @@ def _fit_with_labels(colours, counts, n_colors: int, strategy: str = "kmeans", r
     """
     X = check_pixels(colours, name="colours")
     check_choice(strategy, STRATEGIES, name="strategy")
-    k = check_n_colors(n_colors)
+    k = check_n_colors(n_colors, high=MAX_COLOURS)
     w = np.asarray(counts)
     if w.shape != (X.shape[0],):
         raise VQError(f"counts must have shape ({X.shape[0]},), one per colour; got {w.shape}")
