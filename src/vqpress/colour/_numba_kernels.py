@@ -1,19 +1,19 @@
 """Compiled kernels for colour quantization (numba).
 
 This module imports numba at the top, so it must only ever be imported lazily, from
-:func:`vqpress.colour._backend.kernels`. Every kernel is deterministic: loops run in a fixed
-order, in float64, with no ``fastmath``. Squared distances are always computed
-as ``(x0 - c0)**2 + (x1 - c1)**2 + ...`` left to right, the same formula as the numpy
-fallback, so both back ends return identical codes.
+:func:`vqpress.colour._backend.kernels`. It holds the exact nearest-centre assignment
+(Orchard's search), the variance-minimising box split, the radix-sort colour histogram and
+the grid pooling of coresets; the Lloyd iterations live in
+:mod:`vqpress.colour._numba_lloyd` and are re-exported here, so that ``kernels()`` hands
+out one module. Every kernel is deterministic and works in float64 with no ``fastmath``.
+Squared distances are always computed as ``(x0 - c0)**2 + (x1 - c1)**2 + ...`` left to
+right, the same formula as the numpy fallback, so both back ends return identical codes.
 
 References
 ----------
 .. [1] M. T. Orchard, "A fast nearest-neighbor search algorithm", ICASSP 1991.
 .. [2] X. Wu, "Efficient statistical computations for optimal color quantization",
    Graphics Gems II, 1991 (variance-minimising box splits).
-
-The Lloyd iterations live in :mod:`vqpress.colour._numba_lloyd` and are re-exported here,
-so that ``kernels()`` hands out one module.
 """
 
 from __future__ import annotations
