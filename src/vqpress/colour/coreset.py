@@ -89,10 +89,8 @@ def refined_coreset(X: np.ndarray, w: np.ndarray, bits: int, k: int) -> Coreset:
 
     Parameters
     ----------
-    X : ndarray, shape (m, C), float64
-        Distinct colours.
-    w : ndarray, shape (m,), float64
-        Their weights (counts), all positive.
+    X, w
+        Distinct colours and their weights, as in :func:`grid_coreset`.
     bits : int
         Bins per channel of the coarse grid, ``2**bits``; the fine one has ``2**(bits + 1)``.
     k : int
