@@ -195,3 +195,11 @@ def test_fit_colours_palette_size_limit():
     colours = np.arange(30, dtype=np.uint8).reshape(10, 3)
     with pytest.raises(VQError, match=f"2..{MAX_COLOURS}"):
         fit_colours(colours, np.ones(10), MAX_COLOURS + 1)
+
+
+def test_warm_up_compiles_every_kmeans_kernel():
+    from vqpress.colour._backend import warm_up
+
+    warm_up()  # takes the coreset path: refined and coarse grids, split, Lloyd
+    for name in ("refined_pool", "grid_pool", "variance_split", "lloyd"):
+        assert getattr(K, name).signatures, name

@@ -370,7 +370,6 @@ def lloyd(X, w, C, labels, max_iter, beta, nth):
     far = np.empty(k)
     delta = np.ones(k)
     neighbourhoods(C, CD, delta, ofix, nring, gap, far)
-    dispo = np.zeros(k)
     nslots = max_iter // _SLOT + 2
     hist = np.empty((nslots, k, d))
     hist[0] = C
@@ -473,8 +472,7 @@ def lloyd(X, w, C, labels, max_iter, beta, nth):
             for c in range(d):
                 t = C[a, c] - Cord[a, c]
                 s += t * t
-            dispo[a] = np.sqrt(s)
-            mo = max(mo, dispo[a])
+            mo = max(mo, np.sqrt(s))
         if mo > _REORDER * gap.mean():
             order, sdist = centre_order(C)
             Cord[:] = C

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._backend import grid_cells, kernels
+from ._backend import axis_cells, grid_cells, kernels
 
 __all__ = ["Coreset", "grid_coreset", "refined_coreset"]
 
@@ -57,25 +57,19 @@ def grid_coreset(X: np.ndarray, w: np.ndarray, bits: int) -> Coreset:
     m, d = X.shape
     cells = 1 << bits
     K = kernels()
-    if K is not None and cells**d <= (1 << 24):
-        points, W, bin_of = K.grid_pool(np.ascontiguousarray(X, dtype=np.float64), np.ascontiguousarray(w, dtype=np.float64), cells)
-        return Coreset(points=points, weights=W, bin_of=bin_of)
-    key, lo, span = grid_cells(X, cells)
     nbins = cells**d
-    if nbins <= (1 << 24):
-        W = np.bincount(key, weights=w, minlength=nbins)
-        nz = np.flatnonzero(W)
-        rank = np.zeros(nbins, dtype=np.int64)
-        rank[nz] = np.arange(nz.size)
-        bin_of = rank[key]
-        W = W[nz]
-    else:
-        uniq, bin_of = np.unique(key, return_inverse=True)
-        bin_of = bin_of.reshape(-1)
-        W = np.bincount(bin_of, weights=w, minlength=uniq.size)
-    b = W.size
-    sums = np.stack([np.bincount(bin_of, weights=w * X[:, c], minlength=b) for c in range(d)], axis=1)
-    return Coreset(points=np.ascontiguousarray(sums / W[:, None]), weights=W, bin_of=bin_of)
+    if K is not None and nbins <= (1 << 24):
+        points, W, bin_of = K.grid_pool(np.ascontiguousarray(X, dtype=np.float64),
+                                        np.ascontiguousarray(w, dtype=np.float64), cells)
+        return Coreset(points=points, weights=W, bin_of=bin_of)
+    key = grid_cells(X, cells)[0]
+    if nbins > (1 << 24):
+        return _pool(X, w, key)
+    W = np.bincount(key, weights=w, minlength=nbins)  # dense: no sort needed
+    nz = np.flatnonzero(W)
+    rank = np.zeros(nbins, dtype=np.int64)
+    rank[nz] = np.arange(nz.size)
+    return _means(X, w, rank[key], W[nz])
 
 
 def refined_coreset(X: np.ndarray, w: np.ndarray, bits: int, k: int) -> Coreset:
@@ -108,7 +102,7 @@ def refined_coreset(X: np.ndarray, w: np.ndarray, bits: int, k: int) -> Coreset:
         points, W, bin_of = K.refined_pool(np.ascontiguousarray(X, dtype=np.float64),
                                            np.ascontiguousarray(w, dtype=np.float64), cells, k)
         return Coreset(points=points, weights=W, bin_of=bin_of)
-    fine, _, _ = _axis_cells(X, 2 * cells)
+    fine, _, _ = axis_cells(X, 2 * cells)
     base = np.zeros(m, dtype=np.int64)
     fkey = np.zeros(m, dtype=np.int64)
     for c in range(d):
@@ -121,17 +115,17 @@ def refined_coreset(X: np.ndarray, w: np.ndarray, bits: int, k: int) -> Coreset:
     with np.errstate(invalid="ignore", divide="ignore"):
         sse = np.where(W > 0, np.maximum(Q - S2 / np.where(W > 0, W, 1.0), 0.0), 0.0)
     heavy = sse > sse.sum() / k
-    key = np.where(heavy[base], nb + fkey, base)
+    return _pool(X, w, np.where(heavy[base], nb + fkey, base))
+
+
+def _pool(X: np.ndarray, w: np.ndarray, key: np.ndarray) -> Coreset:
+    """One bin per distinct key, in key order (the numpy path of the coresets)."""
     uniq, bin_of = np.unique(key, return_inverse=True)
     bin_of = bin_of.reshape(-1)
-    Wb = np.bincount(bin_of, weights=w, minlength=uniq.size)
-    sums = np.stack([np.bincount(bin_of, weights=w * X[:, c], minlength=uniq.size) for c in range(d)], axis=1)
-    return Coreset(points=np.ascontiguousarray(sums / Wb[:, None]), weights=Wb, bin_of=bin_of)
+    return _means(X, w, bin_of, np.bincount(bin_of, weights=w, minlength=uniq.size))
 
 
-def _axis_cells(X: np.ndarray, cells: int):
-    """Per-axis cell indices (m, C) in a grid of ``cells`` per axis over X's bounding box."""
-    lo = X.min(axis=0)
-    span = X.max(axis=0) - lo
-    span[span == 0] = 1.0
-    return np.minimum((X - lo) * (cells / span), cells - 1).astype(np.int64), lo, span
+def _means(X: np.ndarray, w: np.ndarray, bin_of: np.ndarray, W: np.ndarray) -> Coreset:
+    """The coreset of the bins ``bin_of`` with total weights ``W`` (all positive)."""
+    sums = np.stack([np.bincount(bin_of, weights=w * X[:, c], minlength=W.size) for c in range(X.shape[1])], axis=1)
+    return Coreset(points=np.ascontiguousarray(sums / W[:, None]), weights=W, bin_of=bin_of)

@@ -67,9 +67,14 @@ def key_counts(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         uniq, counts = K.key_histogram(np.ascontiguousarray(keys))
         return uniq, counts
     skeys = np.sort(keys)
-    starts = np.flatnonzero(np.concatenate(([True], skeys[1:] != skeys[:-1])))
-    counts = np.diff(np.append(starts, skeys.shape[0])).astype(np.int64)
+    starts, counts = _runs(skeys)
     return skeys[starts], counts
+
+
+def _runs(skeys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Start and length of every run of equal values in a sorted 1-D array."""
+    starts = np.flatnonzero(np.concatenate(([True], skeys[1:] != skeys[:-1])))
+    return starts, np.diff(np.append(starts, skeys.shape[0])).astype(np.int64)
 
 
 def colour_histogram(pixels, *, return_inverse: bool = False):
@@ -120,8 +125,7 @@ def colour_histogram(pixels, *, return_inverse: bool = False):
         return unpack_keys(uniq, C, px.dtype), counts
     order = np.argsort(keys, kind="stable")
     skeys = keys[order]
-    starts = np.flatnonzero(np.concatenate(([True], skeys[1:] != skeys[:-1])))
-    counts = np.diff(np.append(starts, skeys.shape[0])).astype(np.int64)
+    starts, counts = _runs(skeys)
     colours = unpack_keys(skeys[starts], C, px.dtype)
     inverse = np.empty(keys.shape[0], dtype=np.intp)
     inverse[order] = np.repeat(np.arange(starts.shape[0]), counts)

@@ -180,10 +180,11 @@ def kmeans_fit(X: np.ndarray, w: np.ndarray, k: int, *, random_state: int | None
     if m > max(_EXACT_MAX, 16 * k) and d in _CORESET_BITS:
         bits = _CORESET_BITS[d]
         fine = refined_coreset(X, w, bits, k)
-        coarse = grid_coreset(X, w, bits - 1) if k <= _TWO_STARTS_MAX_K else None
         starts = [_coreset_start(fine, [fine], k, init, random_state)]
-        if k <= _TWO_STARTS_MAX_K and coarse.points.shape[0] > k:
-            starts.append(_coreset_start(coarse, [coarse, fine], k, init, random_state))
+        if k <= _TWO_STARTS_MAX_K:
+            coarse = grid_coreset(X, w, bits - 1)
+            if coarse.points.shape[0] > k:
+                starts.append(_coreset_start(coarse, [coarse, fine], k, init, random_state))
         C, guess, _ = min(starts, key=lambda s: s[2])
     else:
         C, guess = _initial(X, w, k, init, random_state)
