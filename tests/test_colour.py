@@ -154,9 +154,11 @@ def test_stable_argsort_matches_numpy():
         pytest.skip("numba not installed")
     rng = np.random.default_rng(3)
     for n in (0, 1, 2, 5, 64, 257, 3000):
-        for a in (rng.random(n), rng.integers(0, 4, n).astype(float)):
+        signed = np.round(rng.normal(0, 1e3, n), 1)
+        zeros = np.where(rng.random(n) < 0.5, 0.0, -0.0)  # equal values of both signs
+        for a in (rng.random(n), rng.integers(0, 4, n).astype(float), signed, zeros, np.where(rng.random(n) < 0.3, 1e300, -np.inf)):
             padded = np.concatenate([a, rng.random(3)])  # only the first n entries are sorted
-            np.testing.assert_array_equal(K._argsort_stable(padded, n), np.argsort(a, kind="mergesort"))
+            np.testing.assert_array_equal(K._argsort_stable(padded, n), np.argsort(a, kind="stable"))
 
 
 def test_deterministic():

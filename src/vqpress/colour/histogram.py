@@ -100,7 +100,7 @@ def colour_histogram(pixels, *, return_inverse: bool = False):
     Notes
     -----
     uint8 and uint16 colours are packed into one integer key per pixel and sorted (a radix
-    sort when numba is installed, about 4 ms for the 786,432-pixel raccoon face). Other dtypes use
+    sort when numba is installed, about 5 ms for the 786,432-pixel raccoon face). Other dtypes use
     ``np.unique(axis=0)`` on the rows, which is exact but several times slower; floating
     colours are compared by value, so a float image rarely has many repeated colours and
     the histogram is then about as large as the image.
