@@ -1,5 +1,5 @@
-"""Tests for the compiled colour kernels: the bounded Lloyd iterations, the radix-sort
-histogram, grid pooling and the variance split, each against a plain reference."""
+"""Tests for the compiled colour kernels: the two Lloyd kernels (bounded, k-d tree), the
+radix-sort histogram, grid pooling and the variance split, each against a plain reference."""
 
 from __future__ import annotations
 
@@ -35,6 +35,11 @@ def lloyd_case(seed: int, m: int, d: int, k: int, kind: int):
     return X, w, C, labels
 
 
+def tree_lloyd(X, w, C, labels, max_iter, beta, nth=2, min_changed=0):
+    """The tree kernel from scratch (no hand-over unless ``min_changed > 0``)."""
+    return K.filter_lloyd(X, w, C, labels, max_iter, beta, nth, min_changed, *K.fresh_state(C, beta))
+
+
 def check_lloyd_result(X, w, C, labels, status):
     np.testing.assert_array_equal(labels, brute_nearest(X, C))
     if status == 0:
@@ -53,12 +58,16 @@ def check_lloyd_result(X, w, C, labels, status):
     kind=st.integers(0, 2),
     beta=st.sampled_from([1.0, 4.0]),
     max_iter=st.sampled_from([1, 3, 1000]),
+    tree=st.booleans(),
 )
-def test_lloyd_labels_always_nearest_and_fixed_point(seed, m, d, k, kind, beta, max_iter):
+def test_lloyd_labels_always_nearest_and_fixed_point(seed, m, d, k, kind, beta, max_iter, tree):
     # after any number of iterations the labels are the exact nearest centres (lowest
     # index on ties); on convergence the centres are the weighted means of their points
     X, w, C, labels = lloyd_case(seed, m, d, k, kind)
-    it, status, j = K.lloyd(X, w, C, labels, max_iter, beta, 2)
+    if tree:
+        it, status, j = tree_lloyd(X, w, C, labels, max_iter, beta, nth=1 + seed % 2)
+    else:
+        it, status, j = K.lloyd(X, w, C, labels, max_iter, beta, 2)
     assert status in (0, 1, 2) and it <= max_iter
     if status == 1:
         assert (labels != j).all()  # the reported centre really is empty
@@ -77,15 +86,74 @@ def test_lloyd_exact_with_any_thread_count(nth):
     check_lloyd_result(X, w, C, labels, status)
 
 
-def test_lloyd_reports_an_empty_cluster():
+@pytest.mark.parametrize("tree", [False, True])
+def test_lloyd_reports_an_empty_cluster(tree):
     # two far groups and three centres: the centre between them is left without points
     X = np.array([[0.0, 0, 0], [1, 0, 0], [100, 0, 0], [101, 0, 0]])
     w = np.ones(4)
     C = np.array([[0.5, 0, 0], [50.5, 1e3, 0], [100.5, 0, 0]])
     labels = np.zeros(4, dtype=np.int64)
-    it, status, j = K.lloyd(X, w, C, labels, 100, 1.0, 1)
+    if tree:
+        it, status, j = tree_lloyd(X, w, C, labels, 100, 1.0)
+    else:
+        it, status, j = K.lloyd(X, w, C, labels, 100, 1.0, 1)
     assert (status, j) == (1, 1)
     np.testing.assert_array_equal(labels, [0, 0, 2, 2])
+    np.testing.assert_array_equal(C[1], [50.5, 1e3, 0])  # left where it was
+
+
+@pytest.mark.parametrize("k", [8, 64])
+def test_both_lloyd_kernels_take_the_same_steps(k):
+    # on integer colours (exact sums) the bounded and the tree kernel follow the same
+    # iterations, long steps included, to the same fixed point
+    colours, counts = np.unique(photo_like(5, (100, 140)).reshape(-1, 3), axis=0, return_counts=True)
+    X, w = colours.astype(float), counts.astype(float)
+    rng = np.random.default_rng(1)
+    C0 = np.ascontiguousarray(X[rng.choice(X.shape[0], k, replace=False)])
+    guess = np.zeros(X.shape[0], dtype=np.int64)
+    C1, l1 = C0.copy(), guess.copy()
+    C2, l2 = C0.copy(), guess.copy()
+    r1 = K.lloyd(X, w, C1, l1, 1000, 4.0, 2)
+    r2 = tree_lloyd(X, w, C2, l2, 1000, 4.0)
+    assert r1 == r2 and r1[1] == 0
+    np.testing.assert_array_equal(l1, l2)
+    np.testing.assert_allclose(C1, C2, rtol=1e-13)
+
+
+@pytest.mark.parametrize("nth", [1, 2])
+@pytest.mark.parametrize("handover", [2, 50, 10**9])
+def test_tree_kernel_hands_over_to_the_bounded_one_mid_way(nth, handover):
+    # the tree kernel stops once a pass changes fewer than `handover` labels; the bounded
+    # kernel resumes with the same step state: together they take the bounded kernel's
+    # own steps to the same fixed point
+    colours, counts = np.unique(photo_like(8, (100, 140)).reshape(-1, 3), axis=0, return_counts=True)
+    X, w = colours.astype(float), counts.astype(float)
+    rng = np.random.default_rng(2)
+    C0 = np.ascontiguousarray(X[rng.choice(X.shape[0], 40, replace=False)])
+    guess = np.zeros(X.shape[0], dtype=np.int64)
+    C1, l1 = C0.copy(), guess.copy()
+    ref = K.lloyd(X, w, C1, l1, 1000, 4.0, nth)
+    C2, l2 = C0.copy(), guess.copy()
+    state = K.fresh_state(C2, 4.0)
+    it, status, _ = K.filter_lloyd(X, w, C2, l2, 1000, 4.0, nth, handover, *state)
+    assert status == 3 and 0 < it < ref[0]
+    np.testing.assert_array_equal(l2, brute_nearest(X, C2))  # exact at the hand-over
+    it2, status2, _ = K.lloyd_resume(X, w, C2, l2, 1000 - it, 4.0, nth, *state)
+    assert (it + it2, status2) == ref[:2]
+    np.testing.assert_array_equal(l1, l2)
+    np.testing.assert_allclose(C1, C2, rtol=1e-13)
+
+
+def test_tree_kernel_on_identical_coordinates_and_single_points():
+    # a degenerate axis (all points share z) and a cluster of one point
+    X = np.array([[0.0, 0, 5], [1, 0, 5], [2, 0, 5], [0, 1, 5], [50, 50, 5]] + [[i, 2.0, 5] for i in range(3, 20)])
+    w = np.ones(X.shape[0])
+    C = np.array([[0.0, 0, 5], [10, 2, 5], [50, 50, 5]])
+    labels = np.zeros(X.shape[0], dtype=np.int64)
+    it, status, _ = tree_lloyd(X, w, C, labels, 1000, 1.0, nth=1)
+    assert status == 0
+    check_lloyd_result(X, w, C, labels, status)
+    np.testing.assert_array_equal(C[2], [50, 50, 5])
 
 
 @pytest.mark.parametrize("dtype, top", [(np.uint32, 1 << 24), (np.uint32, 1 << 32), (np.uint64, 1 << 48)])
@@ -200,6 +268,6 @@ def test_fit_colours_palette_size_limit():
 def test_warm_up_compiles_every_kmeans_kernel():
     from vqpress.colour._backend import warm_up
 
-    warm_up()  # takes the coreset path: refined and coarse grids, split, Lloyd
-    for name in ("refined_pool", "grid_pool", "variance_split", "lloyd"):
+    warm_up()  # takes the coreset path: refined and coarse grids, split, both Lloyd kernels
+    for name in ("refined_pool", "grid_pool", "variance_split", "lloyd_resume", "filter_lloyd"):
         assert getattr(K, name).signatures, name

@@ -21,6 +21,14 @@ __all__ = ["kernels", "warm_up", "assign", "lloyd", "variance_split", "LLOYD_MAX
 #: the cap only guards against rounding-induced cycles.
 LLOYD_MAX_ITER = 1000
 
+#: Lloyd kernels (compiled path): from this many centres on, the iterations start on the
+#: tree kernel (``_numba_filter``) and hand over to the bounded one (``_numba_lloyd``) once
+#: a pass changes fewer than 1/HANDOVER of the labels; with fewer than TREE_PER_CENTRE
+#: points per centre, the tree kernel runs to the end.
+TREE_MIN_K = 64
+TREE_PER_CENTRE = 100
+HANDOVER = 300
+
 _CHUNK = 8192
 _kernels: ModuleType | None | bool = False  # False: not tried yet
 
@@ -59,7 +67,18 @@ def warm_up() -> None:
 
     rng = np.random.default_rng(0)
     X = np.unique(rng.integers(0, 256, (6000, 3)), axis=0).astype(np.float64)
-    kmeans_fit(X, np.ones(X.shape[0]), 2)
+    w = np.ones(X.shape[0])
+    kmeans_fit(X, w, 2)
+    # both Lloyd kernels and the hand-over between them (k-means at 2 colours takes neither)
+    import numba
+
+    K = kernels()
+    C = np.ascontiguousarray(X[:TREE_MIN_K])
+    labels = np.zeros(X.shape[0], dtype=np.int64)
+    state = K.fresh_state(C, 4.0)
+    with _PARALLEL:
+        K.filter_lloyd(X, w, C, labels, 3, 4.0, numba.get_num_threads(), X.shape[0], *state)
+        K.lloyd_resume(X, w, C, labels, 3, 4.0, numba.get_num_threads(), *state)
 
 
 def _import_with_temp_cache() -> ModuleType | None:
@@ -69,7 +88,7 @@ def _import_with_temp_cache() -> ModuleType | None:
 
     import numba
 
-    for name in ("_numba_kernels", "_numba_lloyd", "_numba_order"):
+    for name in ("_numba_kernels", "_numba_filter", "_numba_lloyd", "_numba_order", "_numba_step"):
         sys.modules.pop(f"{__package__}.{name}", None)
     numba.config.CACHE_DIR = os.path.join(tempfile.gettempdir(), "vqpress-numba-cache")
     try:
@@ -168,14 +187,27 @@ def lloyd(X: np.ndarray, w: np.ndarray, C: np.ndarray, labels: np.ndarray, max_i
 
     Updates ``C`` and ``labels`` in place; returns ``(n_iter, status, empty_index)``.
     ``beta > 1`` lengthens the steps of steadily moving centres (compiled path only; numpy
-    runs plain Lloyd).
+    runs plain Lloyd). The compiled path runs the tree kernel (``_numba_filter``) while the
+    centres move far, the bounded kernel (``_numba_lloyd``) after: see ``TREE_MIN_K``.
     """
     K = kernels()
     if K is not None:
         import numba
 
+        nth = numba.get_num_threads()
+        m, k = X.shape[0], C.shape[0]
+        state = K.fresh_state(C, float(beta))
+        done = 0
         with _PARALLEL:
-            return K.lloyd(X, w, C, labels, max_iter, float(beta), numba.get_num_threads())
+            if k >= TREE_MIN_K:
+                # the tree kernel first: to the end on few points per centre, otherwise
+                # until few labels change, then the bounded kernel takes the same steps on
+                min_changed = 0 if m < TREE_PER_CENTRE * k else m // HANDOVER
+                done, status, j = K.filter_lloyd(X, w, C, labels, max_iter, float(beta), nth, min_changed, *state)
+                if status != 3:
+                    return done, status, j
+            it, status, j = K.lloyd_resume(X, w, C, labels, max_iter - done, float(beta), nth, *state)
+            return done + it, status, j
     k = C.shape[0]
     labels[:] = assign(X, C)[0]
     for it in range(max_iter):

@@ -3,9 +3,9 @@
 This module imports numba at the top, so it must only ever be imported lazily, from
 :func:`vqpress.colour._backend.kernels`. It holds the exact nearest-centre assignment
 (Orchard's search), the variance-minimising box split, the radix-sort colour histogram and
-the grid pooling of coresets; the Lloyd iterations live in
-:mod:`vqpress.colour._numba_lloyd` and are re-exported here, so that ``kernels()`` hands
-out one module. Every kernel is deterministic and works in float64 with no ``fastmath``.
+the grid pooling of coresets; the two Lloyd kernels live in
+:mod:`vqpress.colour._numba_lloyd` and :mod:`vqpress.colour._numba_filter` and are
+re-exported here, so that ``kernels()`` hands out one module. Every kernel is deterministic and works in float64 with no ``fastmath``.
 Squared distances are always computed as ``(x0 - c0)**2 + (x1 - c1)**2 + ...`` left to
 right, the same formula as the numpy fallback, so both back ends return identical codes.
 
@@ -347,4 +347,6 @@ def refined_pool(X, w, cells, k):
             key[i] = base[i]
     return _pool(X, w, key, nb + fine**d)
 
-from ._numba_lloyd import lloyd  # noqa: E402,F401  (re-exported: one module of kernels)
+from ._numba_filter import filter_lloyd  # noqa: E402,F401  (re-exported: one module of kernels)
+from ._numba_lloyd import lloyd, lloyd_resume  # noqa: E402,F401
+from ._numba_step import fresh_state  # noqa: E402,F401

@@ -54,6 +54,7 @@ from numba.core import cgutils, types
 from numba.extending import intrinsic
 
 from ._numba_order import _d2, centre_order, neighbourhoods, net_shifts, rings
+from ._numba_step import cluster_sums, lloyd_step, fresh_state
 
 _EPS = 1e-9  # relative safety margin on every bound (rounding is ~1e-16)
 _TRACK = 3  # runner-up centres with bounds of their own, per point (the layout of PD needs 3)
@@ -79,24 +80,6 @@ def _prefetch(typingctx, addr):
         return context.get_dummy_value()
 
     return sig, codegen
-
-
-@numba.njit(cache=True, nogil=True)
-def _cluster_sums(X, w, labels, k):
-    """Per cluster: weighted sums of the points, total weight, weighted sum of |x|^2."""
-    m, d = X.shape
-    S = np.zeros((k, d))
-    W = np.zeros(k)
-    Q2 = np.zeros(k)
-    for i in range(m):
-        a = labels[i]
-        W[a] += w[i]
-        q = 0.0
-        for c in range(d):
-            S[a, c] += w[i] * X[i, c]
-            q += X[i, c] * X[i, c]
-        Q2[a] += w[i] * q
-    return S, W, Q2
 
 
 @numba.njit(cache=True, nogil=True, inline="always")
@@ -337,8 +320,16 @@ def _copy_labels(src, dst):
         dst[i] = src[i]
 
 
-@numba.njit(cache=True, nogil=True, parallel=True)
+@numba.njit(cache=True, nogil=True)
 def lloyd(X, w, C, labels, max_iter, beta, nth):
+    """Weighted Lloyd iterations until an exact fixed point, from scratch: see
+    :func:`lloyd_resume`."""
+    bet, last, grown, state = fresh_state(C, beta)
+    return lloyd_resume(X, w, C, labels, max_iter, beta, nth, bet, last, grown, state)
+
+
+@numba.njit(cache=True, nogil=True, parallel=True)
+def lloyd_resume(X, w, C, labels, max_iter, beta, nth, bet, last, grown, state):
     """Weighted Lloyd iterations until an exact fixed point.
 
     ``C`` (k, d) is updated in place; ``labels`` (m,) holds a guess of each point's nearest
@@ -349,7 +340,9 @@ def lloyd(X, w, C, labels, max_iter, beta, nth):
     longer steps (up to ``beta`` times the plain one), until the objective first rises.
     The points are split into blocks shared out among ``nth`` threads (pass
     ``numba.get_num_threads()``); only the order of floating-point additions in the running
-    cluster sums depends on ``nth``.
+    cluster sums depends on ``nth``. ``bet, last, grown, state`` carry the long steps over
+    from iterations run elsewhere (:func:`fresh_state`; the tree kernel of
+    :mod:`vqpress.colour._numba_filter` hands over this way) and are updated in place.
     """
     m, d = X.shape
     k = C.shape[0]
@@ -400,7 +393,7 @@ def lloyd(X, w, C, labels, max_iter, beta, nth):
     for t in range(nth):
         for a in range(k):
             rad[a] = max(rad[a], radt[t, a])
-    S, W, Q2 = _cluster_sums(X, w, lab, k)
+    S, W, Q2 = cluster_sums(X, w, lab, k)
     nmem = np.zeros(k, dtype=np.int64)
     for i in range(m):
         nmem[lab[i]] += 1
@@ -412,50 +405,20 @@ def lloyd(X, w, C, labels, max_iter, beta, nth):
     chg = np.zeros(nth, dtype=np.int64)
     farsafe = np.empty(k, dtype=np.bool_)
     fresh = True  # cluster sums recomputed from scratch since the last label change
-    grown = np.zeros(k, dtype=np.bool_)  # clusters whose membership changed in the last pass
-    bet = np.ones(k)  # step length of each cluster, in plain steps
-    last = np.zeros((k, d))  # each cluster's last step
-    relax = beta > 1.0
-    obj_prev = np.inf
+    relax = state[0] != 0.0
+    obj_prev = state[1]
     nit = 0
     for it in range(max_iter):
         for j in range(k):
             if nmem[j] == 0:
                 _copy_labels(lab, labels)
                 return it, 1, j
-        moved = 0
-        for j in range(k):
-            s = 0.0
-            if relax and grown[j]:
-                # a cluster that keeps moving the same way takes longer steps
-                dot = 0.0
-                nn = 0.0
-                ll = 0.0
-                for c in range(d):
-                    t = S[j, c] / W[j] - C[j, c]
-                    dot += t * last[j, c]
-                    nn += t * t
-                    ll += last[j, c] * last[j, c]
-                if dot > 0.5 * np.sqrt(nn * ll):
-                    bet[j] = min(bet[j] * 1.5, beta)
-                else:
-                    bet[j] = 1.0
-            else:
-                bet[j] = 1.0
-            for c in range(d):
-                t = bet[j] * (S[j, c] / W[j] - C[j, c])
-                last[j, c] = t
-                C[j, c] += t
-                s += t * t
-            s = np.sqrt(s)
-            delta[j] = s
-            if s > 0.0:
-                moved += 1
+        moved = lloyd_step(S, W, C, last, bet, delta, grown, relax, beta)
         if moved == 0:
             if fresh:
                 _copy_labels(lab, labels)
                 return it, 0, -1
-            S, W, Q2 = _cluster_sums(X, w, lab, k)
+            S, W, Q2 = cluster_sums(X, w, lab, k)
             fresh = True
             continue
         nit += 1
@@ -515,11 +478,13 @@ def lloyd(X, w, C, labels, max_iter, beta, nth):
             obj += s
         if obj > obj_prev:
             relax = False  # a long step raised the objective: plain Lloyd from now on
+            state[0] = 0.0
         obj_prev = obj
+        state[1] = obj
         if changed:
             fresh = False
         elif not fresh:
-            S, W, Q2 = _cluster_sums(X, w, lab, k)
+            S, W, Q2 = cluster_sums(X, w, lab, k)
             fresh = True
     _copy_labels(lab, labels)
     return max_iter, 2, -1

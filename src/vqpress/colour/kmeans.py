@@ -20,9 +20,10 @@ Two starts because the k-means objective has many local minima of nearly equal d
 measured over eight photographs at 16, 64 and 256 colours, each start alone fell below
 scikit-learn's ``KMeans`` on one or two of them, the better of the two on none.
 
-The Lloyd iterations are compiled with numba when available
-(:mod:`vqpress.colour._numba_lloyd`: exact, with distance bounds, and steps that lengthen
-for centres moving steadily in one direction, ``_BETA``). The numpy fallback runs plain
+The Lloyd iterations are compiled with numba when available: exact, with steps that
+lengthen for centres moving steadily in one direction (``_BETA``), on a tree of the points
+while the centres move far (:mod:`vqpress.colour._numba_filter`) and with distance bounds
+per point once they settle (:mod:`vqpress.colour._numba_lloyd`). The numpy fallback runs plain
 Lloyd (same guarantee, possibly a different fixed point).
 
 No matrix products (``@``) here: numpy hands them to OpenBLAS, whose threads then spin for

@@ -1,0 +1,424 @@
+"""Weighted Lloyd iterations on a tree of the points (the filtering algorithm), with numba.
+
+Imported lazily by :mod:`vqpress.colour._numba_kernels`, like the other kernel modules.
+
+This kernel and the bounded one of :mod:`vqpress.colour._numba_lloyd` take the same
+steps, at different costs. The bounded kernel keeps distance bounds per point, so an
+iteration costs little once the centres barely move, but much while they move far: at 256
+colours on the raccoon face it measures again half the colours in each of the first
+iterations. This one keeps no state per point, so an iteration costs about the same all
+along: less than the bounded kernel's early iterations, more than its late ones. Lloyd on
+many colours therefore starts here and hands over to the bounded kernel once few labels
+change (:func:`vqpress.colour._backend.lloyd`); on coresets with few points per centre it
+runs to the end.
+
+The points are put in a binary tree once: sorted along a Morton (Z-order) curve on a
+256-level grid over their bounding box, and split where the next bit of that order
+changes, down to leaves of at most ``_LEAF`` points; every node holds the bounding box of
+its points and their weighted sums.
+
+Each iteration walks the tree from the root with the list of centres that may be nearest to
+some point of the node. A centre ``z`` is dropped from a node's list when every point of
+the box is strictly nearer to the centre ``z*`` nearest the box's middle: the box corner
+farthest in the direction ``z - z*`` decides it (Kanungo et al.). A node left with one
+centre is assigned whole, through its sums, without visiting its points; at a leaf with
+several, each point is measured against the few left. Pruning keeps a relative safety
+margin far above rounding, and every label is decided on exact distances, so labels are
+the exact nearest centres (lowest index on ties), as in the bounded kernel; both follow
+the same steps, including the long steps of steadily moving centres
+(:func:`vqpress.colour._numba_step.lloyd_step`).
+
+The walk runs on several threads: the top of the tree is walked first, and the subtrees
+below it are dealt out to the threads, each adding into its own sums.
+
+References
+----------
+.. [1] T. Kanungo, D. M. Mount, N. S. Netanyahu, C. D. Piatko, R. Silverman and A. Y. Wu,
+   "An efficient k-means clustering algorithm: analysis and implementation",
+   IEEE Trans. PAMI 24(7), 2002.
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+from ._numba_step import cluster_sums, lloyd_step
+from ._numba_order import _d2, _radix_order
+
+_LEAF = 8  # most points in a leaf (4 and 16 were slower)
+_EPS = 1e-9  # relative safety margin of the pruning test (rounding is ~1e-16)
+_GRID = 256  # levels per axis of the grid that orders the points
+
+
+@numba.njit(cache=True, nogil=True)
+def build_tree(X, w):
+    """Tree of the rows of X (m, d) and weights w: returns the points and weights in tree
+    order, the permutation (tree position -> row of X) and the node arrays ``start, end``
+    (range of tree positions), ``left`` (first child, the second is ``left + 1``; -1 for a
+    leaf), ``lo, hi`` (bounding box of the node's points), ``bn2`` (largest |p|^2 over
+    the box), ``NS, NW`` (weighted sums) and the tree's depth. Children are numbered after
+    their parent."""
+    m, d = X.shape
+    # Morton order of the points on the grid
+    spread = np.zeros(_GRID, dtype=np.uint64)  # bits of v, d apart
+    for v in range(_GRID):
+        s = np.uint64(0)
+        for b in range(8):
+            if (v >> b) & 1:
+                s |= np.uint64(1) << np.uint64(b * d)
+        spread[v] = s
+    lo0 = np.empty(d)
+    sc = np.empty(d)
+    for c in range(d):
+        a = X[:, c].min()
+        b = X[:, c].max()
+        lo0[c] = a
+        sc[c] = _GRID / (b - a) if b > a else 0.0
+    codes = np.empty(m, dtype=np.uint64)
+    for i in range(m):
+        code = np.uint64(0)
+        for c in range(d):
+            q = int((X[i, c] - lo0[c]) * sc[c])
+            if q > _GRID - 1:
+                q = _GRID - 1
+            code |= spread[q] << np.uint64(d - 1 - c)
+        codes[i] = code
+    nb = 8 * d
+    perm, codes = _radix_order(codes, nb)
+    Xs = np.empty((m, d))
+    ws = np.empty(m)
+    for i in range(m):
+        p = perm[i]
+        ws[i] = w[p]
+        for c in range(d):
+            Xs[i, c] = X[p, c]
+    N = 2 * m
+    start = np.empty(N, dtype=np.int64)
+    end = np.empty(N, dtype=np.int64)
+    left = np.full(N, -1, dtype=np.int64)
+    nbit = np.empty(N, dtype=np.int64)
+    depth = np.zeros(N, dtype=np.int64)
+    start[0] = 0
+    end[0] = m
+    nbit[0] = nb - 1
+    nn = 1
+    stack = np.empty(N, dtype=np.int64)
+    stack[0] = 0
+    sp = 1
+    maxdepth = 0
+    one = np.uint64(1)
+    while sp > 0:
+        sp -= 1
+        nd = stack[sp]
+        maxdepth = max(maxdepth, depth[nd])
+        s0 = start[nd]
+        e0 = end[nd]
+        if e0 - s0 <= _LEAF:
+            continue
+        bit = nbit[nd]
+        p = s0
+        while bit >= 0:
+            # codes of the range share the bits above `bit`: the ones with it set come last
+            a = s0
+            b = e0
+            bb = np.uint64(bit)
+            while a < b:
+                mid = (a + b) >> 1
+                if (codes[mid] >> bb) & one:
+                    b = mid
+                else:
+                    a = mid + 1
+            p = a
+            if s0 < p < e0:
+                break
+            bit -= 1
+        if bit < 0:  # all in one grid cell: halve by position (the boxes are exact anyway)
+            p = (s0 + e0) >> 1
+        l = nn
+        r = nn + 1
+        nn += 2
+        start[l] = s0
+        end[l] = p
+        start[r] = p
+        end[r] = e0
+        nbit[l] = bit - 1
+        nbit[r] = bit - 1
+        depth[l] = depth[nd] + 1
+        depth[r] = depth[nd] + 1
+        left[nd] = l
+        stack[sp] = r
+        stack[sp + 1] = l
+        sp += 2
+    lo = np.empty((nn, d))
+    hi = np.empty((nn, d))
+    NS = np.zeros((nn, d))
+    NW = np.zeros(nn)
+    bn2 = np.zeros(nn)
+    for nd in range(nn - 1, -1, -1):
+        if left[nd] < 0:
+            for c in range(d):
+                lo[nd, c] = np.inf
+                hi[nd, c] = -np.inf
+            for q in range(start[nd], end[nd]):
+                NW[nd] += ws[q]
+                for c in range(d):
+                    v = Xs[q, c]
+                    NS[nd, c] += ws[q] * v
+                    lo[nd, c] = min(lo[nd, c], v)
+                    hi[nd, c] = max(hi[nd, c], v)
+        else:
+            l = left[nd]
+            NW[nd] = NW[l] + NW[l + 1]
+            for c in range(d):
+                NS[nd, c] = NS[l, c] + NS[l + 1, c]
+                lo[nd, c] = min(lo[l, c], lo[l + 1, c])
+                hi[nd, c] = max(hi[l, c], hi[l + 1, c])
+        for c in range(d):
+            bn2[nd] += max(lo[nd, c] * lo[nd, c], hi[nd, c] * hi[nd, c])
+    return (Xs, ws, perm, start[:nn].copy(), end[:nn].copy(), left[:nn].copy(), lo, hi, bn2, NS, NW, maxdepth)
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _relabel(labels, q, b, grown):
+    """Give point q the label b; flag both clusters if that changes it. Returns 1 if so."""
+    a = labels[q]
+    if a == b:
+        return 0
+    labels[q] = b
+    grown[a] = True
+    grown[b] = True
+    return 1
+
+
+@numba.njit(cache=True, nogil=True)
+def _walk(root, ncand, stop, Xs, ws, start, end, left, lo, hi, bn2, NS, NW, C, cn, labels, S, W, grown, buf,
+          st_node, st_off, st_cnt, tnode, tcnt, tcand):
+    """Assign the points under node ``root`` to their exact nearest centres (lowest index on
+    ties), given the ``ncand`` centres in ``buf[:ncand]`` (ascending) that may be nearest
+    to some of them. Adds the clusters' sums to ``S, W``, flags in ``grown`` the clusters
+    whose membership changed and returns the number of labels changed. With ``stop > 0``,
+    nodes of at most ``stop`` points that still have several candidates are not walked but
+    appended to the task list ``tnode, tcnt, tcand`` (``tcnt[-1]`` counts the tasks) while
+    it has room; the others are walked here.
+    """
+    d = Xs.shape[1]
+    st_node[0] = root
+    st_off[0] = 0
+    st_cnt[0] = ncand
+    sp = 1
+    changed = 0
+    while sp > 0:
+        sp -= 1
+        nd = st_node[sp]
+        zo = st_off[sp]
+        zc = st_cnt[sp]
+        base = zo + zc
+        # the candidate nearest to the box's middle ...
+        zs = buf[zo]
+        if zc > 1:
+            best = np.inf
+            for q in range(zo, zo + zc):
+                z = buf[q]
+                s = 0.0
+                for c in range(d):
+                    t = 0.5 * (lo[nd, c] + hi[nd, c]) - C[z, c]
+                    s += t * t
+                if s < best:
+                    best = s
+                    zs = z
+        # ... and the others that are not farther than it from every point of the box
+        nz = 0
+        for q in range(zo, zo + zc):
+            z = buf[q]
+            if z != zs:
+                # min over the box of |p - z|^2 - |p - zs|^2, at the corner farthest along z - zs
+                mx = 0.0
+                mag = 0.0
+                for c in range(d):
+                    df = C[z, c] - C[zs, c]
+                    v = hi[nd, c] if df > 0.0 else lo[nd, c]
+                    mx += v * df
+                    mag += abs(v * df)
+                if cn[z] - cn[zs] - 2.0 * mx > _EPS * (cn[z] + cn[zs] + 2.0 * mag + bn2[nd]):
+                    continue
+            buf[base + nz] = z
+            nz += 1
+        if nz == 1:  # the whole node is nearest to zs
+            W[zs] += NW[nd]
+            for c in range(d):
+                S[zs, c] += NS[nd, c]
+            for q in range(start[nd], end[nd]):
+                changed += _relabel(labels, q, zs, grown)
+        elif end[nd] - start[nd] <= stop and tcnt[-1] < tnode.shape[0]:
+            t = tcnt[-1]
+            tnode[t] = nd
+            tcnt[t] = nz
+            for q in range(nz):
+                tcand[t, q] = buf[base + q]
+            tcnt[-1] = t + 1
+        elif left[nd] < 0:
+            for q in range(start[nd], end[nd]):
+                b = buf[base]
+                bd = _d2(Xs, q, C, b)
+                for p in range(base + 1, base + nz):  # ascending indices: strict < keeps the lowest
+                    z = buf[p]
+                    v = _d2(Xs, q, C, z)
+                    if v < bd:
+                        bd = v
+                        b = z
+                changed += _relabel(labels, q, b, grown)
+                W[b] += ws[q]
+                for c in range(d):
+                    S[b, c] += ws[q] * Xs[q, c]
+        else:
+            st_node[sp] = left[nd] + 1
+            st_off[sp] = base
+            st_cnt[sp] = nz
+            st_node[sp + 1] = left[nd]
+            st_off[sp + 1] = base
+            st_cnt[sp + 1] = nz
+            sp += 2
+    return changed
+
+
+@numba.njit(cache=True, nogil=True, parallel=True)
+def _tasks_parallel(nth, Xs, ws, start, end, left, lo, hi, bn2, NS, NW, C, cn, labels, grown, bufs, st_node, st_off,
+                    st_cnt, tnode, tcnt, tcand, dS, dW, dgrown, chg):
+    """Walk the task list on ``nth`` threads (task i on thread i % nth), each thread adding
+    into its own sums ``dS[t], dW[t]`` and flags ``dgrown[t]``."""
+    k = C.shape[0]
+    ntask = tcnt[-1]
+    for t in numba.prange(nth):
+        dS[t] = 0.0
+        dW[t] = 0.0
+        dgrown[t] = False
+        ch = 0
+        for i in range(t, ntask, nth):
+            for q in range(tcnt[i]):
+                bufs[t, q] = tcand[i, q]
+            ch += _walk(tnode[i], tcnt[i], 0, Xs, ws, start, end, left, lo, hi, bn2, NS, NW, C, cn, labels, dS[t],
+                        dW[t], dgrown[t], bufs[t], st_node[t], st_off[t], st_cnt[t], tnode, tcnt, tcand)
+        chg[t] = ch
+
+
+@numba.njit(cache=True, nogil=True)
+def _filter_pass(nth, Xs, ws, start, end, left, lo, hi, bn2, NS, NW, maxdepth, C, labels, S, W, grown):
+    """Assign every point to its exact nearest centre, walking the tree (on ``nth``
+    threads when ``nth > 1``); fills the clusters' sums ``S, W``, flags in ``grown`` the
+    clusters whose membership changed and returns the number of labels changed."""
+    m, d = Xs.shape
+    k = C.shape[0]
+    cn = np.empty(k)
+    for j in range(k):
+        s = 0.0
+        for c in range(d):
+            s += C[j, c] * C[j, c]
+        cn[j] = s
+    S[:] = 0.0
+    W[:] = 0.0
+    # candidate lists, one per level of the walk, packed in buf; the stack holds (node,
+    # offset and length of its parent's list)
+    nt = max(nth, 1)
+    bufs = np.empty((nt, (maxdepth + 2) * k), dtype=np.int64)
+    st_node = np.empty((nt, maxdepth + 2), dtype=np.int64)
+    st_off = np.empty((nt, maxdepth + 2), dtype=np.int64)
+    st_cnt = np.empty((nt, maxdepth + 2), dtype=np.int64)
+    for j in range(k):
+        bufs[0, j] = j
+    stop = 0 if nth <= 1 else max(m // (16 * nth), _LEAF)
+    ntmax = 4 * (m // max(stop, 1) + 1) if nth > 1 else 1
+    tnode = np.empty(ntmax, dtype=np.int64)
+    tcnt = np.zeros(ntmax + 1, dtype=np.int64)
+    tcand = np.empty((ntmax, k), dtype=np.int64)
+    changed = _walk(0, k, stop, Xs, ws, start, end, left, lo, hi, bn2, NS, NW, C, cn, labels, S, W, grown, bufs[0],
+                    st_node[0], st_off[0], st_cnt[0], tnode, tcnt, tcand)
+    if tcnt[-1] > 0:
+        dS = np.empty((nt, k, d))
+        dW = np.empty((nt, k))
+        dgrown = np.empty((nt, k), dtype=np.bool_)
+        chg = np.zeros(nt, dtype=np.int64)
+        _tasks_parallel(nt, Xs, ws, start, end, left, lo, hi, bn2, NS, NW, C, cn, labels, grown, bufs, st_node,
+                        st_off, st_cnt, tnode, tcnt, tcand, dS, dW, dgrown, chg)
+        for t in range(nt):
+            changed += chg[t]
+            for j in range(k):
+                W[j] += dW[t, j]
+                grown[j] = grown[j] or dgrown[t, j]
+                for c in range(d):
+                    S[j, c] += dS[t, j, c]
+    return changed
+
+
+@numba.njit(cache=True, nogil=True)
+def filter_lloyd(X, w, C, labels, max_iter, beta, nth, min_changed, bet, last, grown, state):
+    """Weighted Lloyd iterations on a tree of the points, until an exact fixed point or a
+    hand-over.
+
+    Same contract as :func:`vqpress.colour._numba_lloyd.lloyd_resume` (``C`` and
+    ``labels`` updated in place, ``labels`` only a guess at the start; the step state
+    ``bet, last, grown, state`` updated in place; returns ``(n_iter, status, j)``), plus
+    status 3: a pass changed fewer than ``min_changed`` labels, so the iterations stop
+    there for the bounded kernel to resume them (labels are the exact nearest centres of
+    ``C``). The walk runs on ``nth`` threads (1: this thread only).
+    """
+    m, d = X.shape
+    k = C.shape[0]
+    Xs, ws, perm, start, end, left, lo, hi, bn2, NS, NW, maxdepth = build_tree(X, w)
+    lab = np.empty(m, dtype=np.int64)
+    for q in range(m):
+        lab[q] = labels[perm[q]]
+    Q = 0.0  # sum of w |x|^2: the objective is Q + sum_j C_j . (W_j C_j - 2 S_j)
+    for q in range(m):
+        for c in range(d):
+            Q += ws[q] * Xs[q, c] * Xs[q, c]
+    S = np.zeros((k, d))
+    W = np.zeros(k)
+    delta = np.empty(k)
+    scratch = np.zeros(k, dtype=np.bool_)
+    _filter_pass(nth, Xs, ws, start, end, left, lo, hi, bn2, NS, NW, maxdepth, C, lab, S, W, scratch)
+    relax = state[0] != 0.0
+    fresh = False
+    status = 2
+    j0 = -1
+    nit = max_iter
+    for it in range(max_iter):
+        for j in range(k):
+            if W[j] == 0.0:
+                status = 1
+                j0 = j
+                break
+        if status == 1:
+            nit = it
+            break
+        if lloyd_step(S, W, C, last, bet, delta, grown, relax, beta) == 0:
+            if fresh:
+                status = 0
+                nit = it
+                break
+            # same partition twice: sums in point order, which depend on the partition only
+            # (the walk's order of additions depends on the centres)
+            S, W, _ = cluster_sums(Xs, ws, lab, k)
+            fresh = True
+            continue
+        grown[:] = False
+        changed = _filter_pass(nth, Xs, ws, start, end, left, lo, hi, bn2, NS, NW, maxdepth, C, lab, S, W, grown)
+        obj = Q
+        for j in range(k):
+            for c in range(d):
+                obj += C[j, c] * (W[j] * C[j, c] - 2.0 * S[j, c])
+        if obj > state[1]:
+            relax = False  # a long step raised the objective: plain Lloyd from now on
+            state[0] = 0.0
+        state[1] = obj
+        fresh = False
+        if changed < min_changed:
+            status = 3
+            nit = it + 1
+            break
+        if changed == 0:
+            S, W, _ = cluster_sums(Xs, ws, lab, k)
+            fresh = True
+    for q in range(m):
+        labels[perm[q]] = lab[q]
+    return nit, status, j0
