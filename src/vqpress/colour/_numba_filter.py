@@ -46,7 +46,7 @@ import numpy as np
 from ._numba_step import cluster_sums, lloyd_step
 from ._numba_order import _d2, _radix_order
 
-_LEAF = 8  # most points in a leaf (4 and 16 were slower)
+_LEAF = 16  # most points in a leaf (4 and 8 were slower)
 _EPS = 1e-9  # relative safety margin of the pruning test (rounding is ~1e-16)
 _GRID = 256  # levels per axis of the grid that orders the points
 
