@@ -144,6 +144,18 @@ def test_tree_kernel_hands_over_to_the_bounded_one_mid_way(nth, handover):
     np.testing.assert_allclose(C1, C2, rtol=1e-13)
 
 
+def test_tree_kernel_on_extreme_coordinates():
+    # a span that overflows float64 (the ordering grid degenerates): no crash, exact labels
+    X = np.array([[-1e308, 0, 0], [1e308, 0, 0], [0, 1, 0], [0, 2, 0], [5, 5, 5], [1e300, 1, 1]] + [[i, i, 0.5] for i in range(20)])
+    X = np.ascontiguousarray(np.unique(X, axis=0))
+    w = np.ones(X.shape[0])
+    C = np.ascontiguousarray(X[[0, 3, 7, X.shape[0] - 1]])
+    labels = np.zeros(X.shape[0], dtype=np.int64)
+    it, status, _ = tree_lloyd(X, w, C, labels, 1, 1.0)
+    with np.errstate(over="ignore"):  # some distances overflow to inf, in both
+        np.testing.assert_array_equal(labels, brute_nearest(X, C))
+
+
 def test_tree_kernel_on_identical_coordinates_and_single_points():
     # a degenerate axis (all points share z) and a cluster of one point
     X = np.array([[0.0, 0, 5], [1, 0, 5], [2, 0, 5], [0, 1, 5], [50, 50, 5]] + [[i, 2.0, 5] for i in range(3, 20)])

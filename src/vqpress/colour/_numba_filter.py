@@ -79,9 +79,12 @@ def build_tree(X, w):
     for i in range(m):
         code = np.uint64(0)
         for c in range(d):
-            q = int((X[i, c] - lo0[c]) * sc[c])
-            if q > _GRID - 1:
+            v = (X[i, c] - lo0[c]) * sc[c]
+            q = 0
+            if v >= _GRID - 1:
                 q = _GRID - 1
+            elif v > 0.0:  # (not NaN: a span that overflows gives inf * 0)
+                q = int(v)
             code |= spread[q] << np.uint64(d - 1 - c)
         codes[i] = code
     nb = 8 * d
