@@ -49,6 +49,7 @@ from ._numba_order import _d2, _radix_order
 _LEAF = 16  # most points in a leaf (4 and 8 were slower)
 _EPS = 1e-9  # relative safety margin of the pruning test (rounding is ~1e-16)
 _GRID = 256  # levels per axis of the grid that orders the points
+_MAX_THREADS = 8  # most threads of a walk (the gain flattens; each holds k-long lists)
 
 
 @numba.njit(cache=True, nogil=True)
@@ -306,11 +307,35 @@ def _tasks_parallel(nth, Xs, ws, start, end, left, lo, hi, bn2, NS, NW, C, cn, l
 
 
 @numba.njit(cache=True, nogil=True)
-def _filter_pass(nth, Xs, ws, start, end, left, lo, hi, bn2, NS, NW, maxdepth, C, labels, S, W, grown):
-    """Assign every point to its exact nearest centre, walking the tree (on ``nth``
-    threads when ``nth > 1``); fills the clusters' sums ``S, W``, flags in ``grown`` the
-    clusters whose membership changed and returns the number of labels changed."""
-    m, d = Xs.shape
+def _walk_buffers(nth, m, k, d, maxdepth):
+    """Scratch space of :func:`_filter_pass`, allocated once per fit: per thread, the
+    candidate lists of one path down the tree and the walk's stack; the task list; the
+    threads' own sums."""
+    nt = min(max(nth, 1), _MAX_THREADS)
+    bufs = np.empty((nt, (maxdepth + 2) * k), dtype=np.int64)
+    st_node = np.empty((nt, maxdepth + 2), dtype=np.int64)
+    st_off = np.empty((nt, maxdepth + 2), dtype=np.int64)
+    st_cnt = np.empty((nt, maxdepth + 2), dtype=np.int64)
+    stop = 0 if nt == 1 else max(m // (16 * nt), _LEAF)  # task size: 16 per thread
+    ntmax = 1 if nt == 1 else min(4 * (m // stop + 1), max(4 * nt, (1 << 20) // k))
+    tnode = np.empty(ntmax, dtype=np.int64)
+    tcnt = np.zeros(ntmax + 1, dtype=np.int64)
+    tcand = np.empty((ntmax, k), dtype=np.int64)
+    dS = np.empty((nt, k, d))
+    dW = np.empty((nt, k))
+    dgrown = np.empty((nt, k), dtype=np.bool_)
+    chg = np.zeros(nt, dtype=np.int64)
+    return nt, stop, bufs, st_node, st_off, st_cnt, tnode, tcnt, tcand, dS, dW, dgrown, chg
+
+
+@numba.njit(cache=True, nogil=True)
+def _filter_pass(Xs, ws, start, end, left, lo, hi, bn2, NS, NW, C, labels, S, W, grown, nt, stop, bufs, st_node,
+                 st_off, st_cnt, tnode, tcnt, tcand, dS, dW, dgrown, chg):
+    """Assign every point to its exact nearest centre, walking the tree (on ``nt`` threads
+    when ``nt > 1``; the other arguments from :func:`_walk_buffers`); fills the clusters'
+    sums ``S, W``, flags in ``grown`` the clusters whose membership changed and returns
+    the number of labels changed."""
+    d = Xs.shape[1]
     k = C.shape[0]
     cn = np.empty(k)
     for j in range(k):
@@ -320,27 +345,12 @@ def _filter_pass(nth, Xs, ws, start, end, left, lo, hi, bn2, NS, NW, maxdepth, C
         cn[j] = s
     S[:] = 0.0
     W[:] = 0.0
-    # candidate lists, one per level of the walk, packed in buf; the stack holds (node,
-    # offset and length of its parent's list)
-    nt = max(nth, 1)
-    bufs = np.empty((nt, (maxdepth + 2) * k), dtype=np.int64)
-    st_node = np.empty((nt, maxdepth + 2), dtype=np.int64)
-    st_off = np.empty((nt, maxdepth + 2), dtype=np.int64)
-    st_cnt = np.empty((nt, maxdepth + 2), dtype=np.int64)
     for j in range(k):
         bufs[0, j] = j
-    stop = 0 if nth <= 1 else max(m // (16 * nth), _LEAF)
-    ntmax = 4 * (m // max(stop, 1) + 1) if nth > 1 else 1
-    tnode = np.empty(ntmax, dtype=np.int64)
-    tcnt = np.zeros(ntmax + 1, dtype=np.int64)
-    tcand = np.empty((ntmax, k), dtype=np.int64)
+    tcnt[-1] = 0
     changed = _walk(0, k, stop, Xs, ws, start, end, left, lo, hi, bn2, NS, NW, C, cn, labels, S, W, grown, bufs[0],
                     st_node[0], st_off[0], st_cnt[0], tnode, tcnt, tcand)
     if tcnt[-1] > 0:
-        dS = np.empty((nt, k, d))
-        dW = np.empty((nt, k))
-        dgrown = np.empty((nt, k), dtype=np.bool_)
-        chg = np.zeros(nt, dtype=np.int64)
         _tasks_parallel(nt, Xs, ws, start, end, left, lo, hi, bn2, NS, NW, C, cn, labels, grown, bufs, st_node,
                         st_off, st_cnt, tnode, tcnt, tcand, dS, dW, dgrown, chg)
         for t in range(nt):
@@ -379,7 +389,8 @@ def filter_lloyd(X, w, C, labels, max_iter, beta, nth, min_changed, bet, last, g
     W = np.zeros(k)
     delta = np.empty(k)
     scratch = np.zeros(k, dtype=np.bool_)
-    _filter_pass(nth, Xs, ws, start, end, left, lo, hi, bn2, NS, NW, maxdepth, C, lab, S, W, scratch)
+    walk = _walk_buffers(nth, m, k, d, maxdepth)
+    _filter_pass(Xs, ws, start, end, left, lo, hi, bn2, NS, NW, C, lab, S, W, scratch, *walk)
     relax = state[0] != 0.0
     fresh = False
     status = 2
@@ -405,7 +416,7 @@ def filter_lloyd(X, w, C, labels, max_iter, beta, nth, min_changed, bet, last, g
             fresh = True
             continue
         grown[:] = False
-        changed = _filter_pass(nth, Xs, ws, start, end, left, lo, hi, bn2, NS, NW, maxdepth, C, lab, S, W, grown)
+        changed = _filter_pass(Xs, ws, start, end, left, lo, hi, bn2, NS, NW, C, lab, S, W, grown, *walk)
         obj = Q
         for j in range(k):
             for c in range(d):
