@@ -283,3 +283,22 @@ def test_warm_up_compiles_every_kmeans_kernel():
     warm_up()  # takes the coreset path: refined and coarse grids, split, both Lloyd kernels
     for name in ("refined_pool", "grid_pool", "variance_split", "lloyd_resume", "filter_lloyd"):
         assert getattr(K, name).signatures, name
+
+
+def test_kernel_cache_is_cleared_when_any_kernel_source_changes(tmp_path):
+    # numba only checks a cached function against its own file: vqpress keeps a stamp of
+    # all the kernel sources and drops its cached kernels when the stamp does not match
+    cached = [tmp_path / "_numba_lloyd.lloyd-100.py311.nbi", tmp_path / "_numba_lloyd.lloyd-100.py311.1.nbc"]
+    other = tmp_path / "somebody_else.nbi"
+    for path in cached + [other]:
+        path.write_bytes(b"x")
+    (tmp_path / "vqpress-kernels.stamp").write_text("an older version")
+    _backend._clear_stale_cache(str(tmp_path))
+    assert not any(path.exists() for path in cached) and other.exists()
+    stamp = (tmp_path / "vqpress-kernels.stamp").read_text()
+    cached[0].write_bytes(b"x")  # compiled again under the current sources: kept
+    _backend._clear_stale_cache(str(tmp_path))
+    assert cached[0].exists() and (tmp_path / "vqpress-kernels.stamp").read_text() == stamp
+    blocked = tmp_path / "a-file"  # a cache directory that cannot be made: no error
+    blocked.write_bytes(b"")
+    _backend._clear_stale_cache(str(blocked))

@@ -31,6 +31,8 @@ HANDOVER = 300
 
 _CHUNK = 8192
 _kernels: ModuleType | None | bool = False  # False: not tried yet
+_HERE = os.path.dirname(os.path.abspath(__file__))
+_KERNEL_MODULES = ("_numba_kernels", "_numba_filter", "_numba_lloyd", "_numba_order", "_numba_step")
 
 #: The Lloyd kernel runs on numba's threads; numba's fallback threading layer
 #: ("workqueue") aborts the process if two Python threads launch parallel kernels at once.
@@ -43,6 +45,7 @@ def kernels() -> ModuleType | None:
     if os.environ.get("VQPRESS_NO_NUMBA", "") not in ("", "0"):
         return None
     if _kernels is False:
+        _clear_stale_cache(os.path.join(_HERE, "__pycache__"))
         try:
             from . import _numba_kernels
         except ImportError:  # numba not installed (it is the optional "fast" extra)
@@ -81,6 +84,38 @@ def warm_up() -> None:
         K.lloyd_resume(X, w, C, labels, 3, 4.0, numba.get_num_threads(), *state)
 
 
+def _clear_stale_cache(cache_dir: str) -> None:
+    """Delete numba's cached kernels in ``cache_dir`` if any kernel source changed since.
+
+    numba checks a cached function against its own source file only, so a kernel calling a
+    function of another file would go on running the old version of that function (and may
+    crash when its arguments changed). A stamp of all the kernel sources, kept beside the
+    cache, catches that; nothing happens when the directory is not writable.
+    """
+    import glob
+    import hashlib
+
+    digest = hashlib.sha256()
+    for name in _KERNEL_MODULES:
+        with open(os.path.join(_HERE, name + ".py"), "rb") as f:
+            digest.update(f.read())
+    stamp = os.path.join(cache_dir, "vqpress-kernels.stamp")
+    try:
+        with open(stamp) as f:
+            if f.read() == digest.hexdigest():
+                return
+    except OSError:
+        pass
+    try:
+        for path in glob.glob(os.path.join(cache_dir, "_numba_*.nb[ic]")):
+            os.remove(path)
+        os.makedirs(cache_dir, exist_ok=True)
+        with open(stamp, "w") as f:
+            f.write(digest.hexdigest())
+    except OSError:
+        pass
+
+
 def _import_with_temp_cache() -> ModuleType | None:
     """Import the kernels with numba's cache in a temporary directory, or give up on numba."""
     import sys
@@ -88,9 +123,11 @@ def _import_with_temp_cache() -> ModuleType | None:
 
     import numba
 
-    for name in ("_numba_kernels", "_numba_filter", "_numba_lloyd", "_numba_order", "_numba_step"):
+    for name in _KERNEL_MODULES:
         sys.modules.pop(f"{__package__}.{name}", None)
     numba.config.CACHE_DIR = os.path.join(tempfile.gettempdir(), "vqpress-numba-cache")
+    # where numba puts the cache of this directory's files under CACHE_DIR
+    _clear_stale_cache(os.path.join(numba.config.CACHE_DIR, os.path.splitdrive(_HERE)[1].lstrip(os.sep)))
     try:
         from . import _numba_kernels
     except Exception:  # still no usable cache: the numpy code paths are exact too
