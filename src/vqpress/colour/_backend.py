@@ -59,7 +59,7 @@ def kernels() -> ModuleType | None:
 
 def warm_up() -> None:
     """Compile the colour kernels now (or load them from numba's cache), so that the first
-    real fit does not pay for it: about 20 s once per installation, 0.6 s per process.
+    real fit does not pay for it: about 40 s once per installation, 0.8 s per process.
 
     Runs a small k-means on a fixed random histogram large enough to take every compiled
     path of :func:`vqpress.colour.kmeans.kmeans_fit`; does nothing without numba.
