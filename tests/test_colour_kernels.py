@@ -75,11 +75,12 @@ def test_lloyd_labels_always_nearest_and_fixed_point(seed, m, d, k, kind, beta, 
 
 
 @pytest.mark.parametrize("nth", [1, 2, 3])
-def test_lloyd_exact_with_any_thread_count(nth):
+@pytest.mark.parametrize("k", [48, 160])  # 160: the centre tables on numba's threads too
+def test_lloyd_exact_with_any_thread_count(nth, k):
     colours, counts = np.unique(photo_like(11, (120, 160)).reshape(-1, 3), axis=0, return_counts=True)
     X, w = colours.astype(float), counts.astype(float)
     rng = np.random.default_rng(0)
-    C = np.ascontiguousarray(X[rng.choice(X.shape[0], 48, replace=False)])
+    C = np.ascontiguousarray(X[rng.choice(X.shape[0], k, replace=False)])
     labels = np.zeros(X.shape[0], dtype=np.int64)
     it, status, _ = K.lloyd(X, w, C, labels, 1000, 4.0, nth)
     assert status == 0 and it > 1

@@ -64,6 +64,7 @@ _SLOT = 2  # iterations per time slot
 _REORDER = 0.5  # re-sort the neighbours once a centre moved this fraction of the mean gap
 _RESEARCH = 1.0  # a search measures the centres within 2 u + _RESEARCH * gap of the centre
 _AHEAD = 8  # points whose memory is requested ahead of their turn
+_PAR_TABLES = 128  # from this many centres on, the k x k centre tables use numba's threads too
 
 
 @intrinsic
@@ -346,6 +347,7 @@ def lloyd_resume(X, w, C, labels, max_iter, beta, nth, bet, last, grown, state):
     """
     m, d = X.shape
     k = C.shape[0]
+    par = k >= _PAR_TABLES
     # unsigned labels and slot numbers: numba indexes tables with them without checking for
     # negative indices (the quick check runs 40% faster)
     lab = np.empty(m, dtype=np.uint32)
@@ -362,7 +364,7 @@ def lloyd_resume(X, w, C, labels, max_iter, beta, nth, bet, last, grown, state):
     gap = np.empty(k)
     far = np.empty(k)
     delta = np.ones(k)
-    neighbourhoods(C, CD, delta, ofix, nring, gap, far)
+    neighbourhoods(C, CD, delta, ofix, nring, gap, far, par)
     nslots = max_iter // _SLOT + 2
     hist = np.empty((nslots, k, d))
     hist[0] = C
@@ -422,11 +424,11 @@ def lloyd_resume(X, w, C, labels, max_iter, beta, nth, bet, last, grown, state):
             fresh = True
             continue
         nit += 1
-        neighbourhoods(C, CD, delta, ofix, nring, gap, far)
+        neighbourhoods(C, CD, delta, ofix, nring, gap, far, par)
         if nit % _SLOT == 0:
             slot += 1
             hist[slot] = C
-        net_shifts(C, hist, slot + 1, ofix, nring, D, ZR, TH, G)
+        net_shifts(C, hist, slot + 1, ofix, nring, D, ZR, TH, G, par)
         for a in range(k):  # rad[a] + D[0, a] bounds the distance from a to its farthest member
             farsafe[a] = far[a] > 2.0 * (rad[a] + D[0, a]) * (1.0 + _EPS) + tol
         mo = 0.0

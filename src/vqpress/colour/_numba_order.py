@@ -156,52 +156,81 @@ def rings(C, labels, X, Qmax, cover):
     return order, sdist, nring
 
 
-@numba.njit(cache=True, nogil=True)
-def neighbourhoods(C, CD, delta, ofix, nring, gap, far):
-    """Exact centre distances after a step, each centre's gap to its nearest other centre and
-    its distance ``far`` to the nearest centre outside its ring."""
+@numba.njit(cache=True, nogil=True, inline="always")
+def _neighbourhood(C, CD, delta, ofix, nring, gap, far, a):
     k = C.shape[0]
-    for a in range(k):
-        if delta[a] > 0.0:
-            for c in range(k):
-                v = np.sqrt(_d2(C, a, C, c))
-                CD[a, c] = v
-                CD[c, a] = v
-    for a in range(k):
-        g = np.inf
-        f = np.inf
-        for t in range(1, k):
-            v = CD[a, ofix[a, t]]
-            if v < g:
-                g = v
-            if t > nring[a] and v < f:
-                f = v
-        gap[a] = g
-        far[a] = f
+    moved = delta[a] > 0.0
+    for c in range(k):
+        if moved or delta[c] > 0.0:
+            CD[a, c] = np.sqrt(_d2(C, a, C, c))
+    g = np.inf
+    f = np.inf
+    for t in range(1, k):
+        v = CD[a, ofix[a, t]]
+        if v < g:
+            g = v
+        if t > nring[a] and v < f:
+            f = v
+    gap[a] = g
+    far[a] = f
 
 
-@numba.njit(cache=True, nogil=True)
-def net_shifts(C, hist, nslot, ofix, nring, D, ZR, TH, G):
+@numba.njit(cache=True, nogil=True, parallel=True)
+def neighbourhoods(C, CD, delta, ofix, nring, gap, far, par):
+    """Exact centre distances after a step (the rows and columns of the centres that moved,
+    ``delta > 0``), each centre's gap to its nearest other centre and its distance ``far``
+    to the nearest centre outside its ring. On numba's threads when ``par``."""
+    k = C.shape[0]
+    if par:
+        for a in numba.prange(k):
+            _neighbourhood(C, CD, delta, ofix, nring, gap, far, a)
+    else:
+        for a in range(k):
+            _neighbourhood(C, CD, delta, ofix, nring, gap, far, a)
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _shifts_of(C, hist, nslot, D, j):
+    d = C.shape[1]
+    for t in range(nslot):
+        s = 0.0
+        for c in range(d):
+            u = C[j, c] - hist[t, j, c]
+            s += u * u
+        D[t, j] = np.sqrt(s)
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _ring_shifts(nslot, ofix, nring, D, ZR, TH, a):
+    for t in range(nslot):
+        mx = 0.0
+        for q in range(1, nring[a] + 1):
+            v = D[t, ofix[a, q]]
+            if v > mx:
+                mx = v
+        ZR[t, a] = mx
+        TH[t, a] = D[t, a] + mx
+
+
+@numba.njit(cache=True, nogil=True, parallel=True)
+def net_shifts(C, hist, nslot, ofix, nring, D, ZR, TH, G, par):
     """Per time slot t: D[t, c] net displacement of centre c since then, ZR[t, a] the largest
-    among the centres of a's ring, TH[t, a] = D[t, a] + ZR[t, a], G[t] the largest of all."""
-    k, d = C.shape
+    among the centres of a's ring, TH[t, a] = D[t, a] + ZR[t, a], G[t] the largest of all.
+    On numba's threads when ``par``."""
+    k = C.shape[0]
+    if par:
+        for j in numba.prange(k):
+            _shifts_of(C, hist, nslot, D, j)
+        for a in numba.prange(k):
+            _ring_shifts(nslot, ofix, nring, D, ZR, TH, a)
+    else:
+        for j in range(k):
+            _shifts_of(C, hist, nslot, D, j)
+        for a in range(k):
+            _ring_shifts(nslot, ofix, nring, D, ZR, TH, a)
     for t in range(nslot):
         g = 0.0
         for j in range(k):
-            s = 0.0
-            for c in range(d):
-                u = C[j, c] - hist[t, j, c]
-                s += u * u
-            s = np.sqrt(s)
-            D[t, j] = s
-            if s > g:
-                g = s
+            if D[t, j] > g:
+                g = D[t, j]
         G[t] = g
-        for a in range(k):
-            mx = 0.0
-            for q in range(1, nring[a] + 1):
-                v = D[t, ofix[a, q]]
-                if v > mx:
-                    mx = v
-            ZR[t, a] = mx
-            TH[t, a] = D[t, a] + mx
