@@ -235,19 +235,21 @@ def _walk(root, ncand, stop, Xs, ws, start, end, left, lo, hi, bn2, NS, NW, C, c
         nz = 0
         for q in range(zo, zo + zc):
             z = buf[q]
+            keep = True
             if z != zs:
-                # min over the box of |p - z|^2 - |p - zs|^2, at the corner farthest along z - zs
+                # min over the box of |p - z|^2 - |p - zs|^2, at the corner farthest along
+                # z - zs (max() picks that corner's coordinate without a branch)
                 mx = 0.0
                 mag = 0.0
                 for c in range(d):
                     df = C[z, c] - C[zs, c]
-                    v = hi[nd, c] if df > 0.0 else lo[nd, c]
-                    mx += v * df
-                    mag += abs(v * df)
-                if cn[z] - cn[zs] - 2.0 * mx > _EPS * (cn[z] + cn[zs] + 2.0 * mag + bn2[nd]):
-                    continue
-            buf[base + nz] = z
-            nz += 1
+                    t = max(hi[nd, c] * df, lo[nd, c] * df)
+                    mx += t
+                    mag += abs(t)
+                # (written so that a NaN from overflowing coordinates keeps the centre)
+                keep = not (cn[z] - cn[zs] - 2.0 * mx > _EPS * (cn[z] + cn[zs] + 2.0 * mag + bn2[nd]))
+            buf[base + nz] = z  # written either way, kept by counting it
+            nz += keep
         if nz == 1:  # the whole node is nearest to zs
             W[zs] += NW[nd]
             for c in range(d):
