@@ -303,3 +303,15 @@ def test_kernel_cache_is_cleared_when_any_kernel_source_changes(tmp_path):
     blocked = tmp_path / "a-file"  # a cache directory that cannot be made: no error
     blocked.write_bytes(b"")
     _backend._clear_stale_cache(str(blocked))
+
+
+def test_temporary_cache_is_looked_for_where_numba_puts_it(tmp_path, monkeypatch):
+    # read-only installs cache the kernels under numba.config.CACHE_DIR: the stale-cache
+    # check must look in the directory numba's own locator picks for the kernel files
+    import numba
+    from numba.core.caching import UserProvidedCacheLocator
+
+    monkeypatch.setattr(numba.config, "CACHE_DIR", str(tmp_path))
+    fn = K.filter_lloyd.py_func
+    locator = UserProvidedCacheLocator.from_function(fn, fn.__code__.co_filename)
+    assert locator.get_cache_path() == _backend._user_cache_path(str(tmp_path))

@@ -116,6 +116,18 @@ def _clear_stale_cache(cache_dir: str) -> None:
         pass
 
 
+def _user_cache_path(root: str) -> str | None:
+    """Where numba caches this directory's kernels when ``numba.config.CACHE_DIR`` is
+    ``root``, or ``None`` if this numba does not say."""
+    try:
+        from numba.core.caching import UserProvidedCacheLocator
+
+        return os.path.join(root, UserProvidedCacheLocator.get_suitable_cache_subpath(
+            os.path.join(_HERE, "_numba_kernels.py")))
+    except Exception:  # another numba: its layout is unknown, the cache is left alone
+        return None
+
+
 def _import_with_temp_cache() -> ModuleType | None:
     """Import the kernels with numba's cache in a temporary directory, or give up on numba."""
     import sys
@@ -126,8 +138,9 @@ def _import_with_temp_cache() -> ModuleType | None:
     for name in _KERNEL_MODULES:
         sys.modules.pop(f"{__package__}.{name}", None)
     numba.config.CACHE_DIR = os.path.join(tempfile.gettempdir(), "vqpress-numba-cache")
-    # where numba puts the cache of this directory's files under CACHE_DIR
-    _clear_stale_cache(os.path.join(numba.config.CACHE_DIR, os.path.splitdrive(_HERE)[1].lstrip(os.sep)))
+    path = _user_cache_path(numba.config.CACHE_DIR)
+    if path is not None:
+        _clear_stale_cache(path)
     try:
         from . import _numba_kernels
     except Exception:  # still no usable cache: the numpy code paths are exact too
