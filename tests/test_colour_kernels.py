@@ -315,3 +315,27 @@ def test_temporary_cache_is_looked_for_where_numba_puts_it(tmp_path, monkeypatch
     fn = K.filter_lloyd.py_func
     locator = UserProvidedCacheLocator.from_function(fn, fn.__code__.co_filename)
     assert locator.get_cache_path() == _backend._user_cache_path(str(tmp_path))
+
+
+def test_kernels_loaded_from_the_cache_run_in_a_fresh_process(tmp_path):
+    # numba crashes a process whose threads were never launched when a cached serial
+    # kernel reaches parallel code (the tree kernel's walk did): kernels() launches them
+    import subprocess
+    import sys
+
+    script = (
+        "import numpy as np\n"
+        "from vqpress.colour import _backend as B\n"
+        "K = B.kernels()\n"
+        "rng = np.random.default_rng(0)\n"
+        "X = np.unique(rng.integers(0, 256, (3000, 3)), axis=0).astype(float)\n"
+        "w = np.ones(X.shape[0])\n"
+        "C = np.ascontiguousarray(X[:20] + 0.5)\n"
+        "labels = np.zeros(X.shape[0], dtype=np.int64)\n"
+        "r = K.filter_lloyd(X, w, C, labels, 1000, 4.0, 2, 0, *K.fresh_state(C, 4.0))\n"
+        "print(r[1], K.lloyd(X, w, C.copy(), labels.copy(), 1000, 4.0, 2)[1])\n"
+    )
+    for _ in range(2):  # the second run loads what the first compiled or loaded
+        out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+        assert out.returncode == 0, out.stderr[-2000:]
+        assert out.stdout.split() == ["0", "0"]

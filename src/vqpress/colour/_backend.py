@@ -54,6 +54,13 @@ def kernels() -> ModuleType | None:
             _kernels = _import_with_temp_cache()
         else:
             _kernels = _numba_kernels
+        if _kernels is not None:
+            # Launch numba's threads now: a kernel loaded from the cache that reaches
+            # parallel code through a serial one (the tree kernel's walk) would otherwise
+            # crash the process on its first call.
+            import numba
+
+            numba.get_num_threads()
     return _kernels  # type: ignore[return-value]
 
 

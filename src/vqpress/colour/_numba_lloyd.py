@@ -321,10 +321,11 @@ def _copy_labels(src, dst):
         dst[i] = src[i]
 
 
-@numba.njit(cache=True, nogil=True)
 def lloyd(X, w, C, labels, max_iter, beta, nth):
     """Weighted Lloyd iterations until an exact fixed point, from scratch: see
-    :func:`lloyd_resume`."""
+    :func:`lloyd_resume`. (Plain Python: a cached compiled function that only reaches
+    parallel code through another crashes numba in a process whose threads it never
+    launched; :func:`vqpress.colour._backend.kernels` launches them anyway.)"""
     bet, last, grown, state = fresh_state(C, beta)
     return lloyd_resume(X, w, C, labels, max_iter, beta, nth, bet, last, grown, state)
 
