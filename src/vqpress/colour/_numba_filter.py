@@ -43,7 +43,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from ._numba_step import cluster_sums, lloyd_step
+from ._numba_step import after_pass, cluster_sums, lloyd_step
 from ._numba_order import _d2, _radix_order
 
 _LEAF = 16  # most points in a leaf (4 and 8 were slower)
@@ -419,14 +419,7 @@ def filter_lloyd(X, w, C, labels, max_iter, beta, nth, min_changed, bet, last, g
             continue
         grown[:] = False
         changed = _filter_pass(Xs, ws, start, end, left, lo, hi, bn2, NS, NW, C, lab, S, W, grown, *walk)
-        obj = Q
-        for j in range(k):
-            for c in range(d):
-                obj += C[j, c] * (W[j] * C[j, c] - 2.0 * S[j, c])
-        if obj > state[1]:
-            relax = False  # a long step raised the objective: plain Lloyd from now on
-            state[0] = 0.0
-        state[1] = obj
+        relax = after_pass(state, Q, S, W, C)
         fresh = False
         if changed < min_changed:
             status = 3

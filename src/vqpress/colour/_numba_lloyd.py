@@ -54,7 +54,7 @@ from numba.core import cgutils, types
 from numba.extending import intrinsic
 
 from ._numba_order import _d2, centre_order, neighbourhoods, net_shifts, rings
-from ._numba_step import cluster_sums, lloyd_step, fresh_state
+from ._numba_step import after_pass, cluster_sums, fresh_state, lloyd_step
 
 _EPS = 1e-9  # relative safety margin on every bound (rounding is ~1e-16)
 _TRACK = 3  # runner-up centres with bounds of their own, per point (the layout of PD needs 3)
@@ -409,7 +409,6 @@ def lloyd_resume(X, w, C, labels, max_iter, beta, nth, bet, last, grown, state):
     farsafe = np.empty(k, dtype=np.bool_)
     fresh = True  # cluster sums recomputed from scratch since the last label change
     relax = state[0] != 0.0
-    obj_prev = state[1]
     nit = 0
     for it in range(max_iter):
         for j in range(k):
@@ -473,17 +472,7 @@ def lloyd_resume(X, w, C, labels, max_iter, beta, nth, bet, last, grown, state):
                         S[j, c] += dS[t, j, c]
                 rad[j] = max(rad[j], radt[t, j])
         # objective of the new partition at the current centres, from the cluster sums
-        obj = 0.0
-        for j in range(k):
-            s = Q2[j]
-            for c in range(d):
-                s += C[j, c] * (W[j] * C[j, c] - 2.0 * S[j, c])
-            obj += s
-        if obj > obj_prev:
-            relax = False  # a long step raised the objective: plain Lloyd from now on
-            state[0] = 0.0
-        obj_prev = obj
-        state[1] = obj
+        relax = after_pass(state, Q2.sum(), S, W, C)
         if changed:
             fresh = False
         elif not fresh:

@@ -23,19 +23,19 @@ def _d2(X, i, C, j):
 
 
 @numba.njit(cache=True, nogil=True)
-def _radix_order(key, nbits):
-    """Stable ascending order of the uint64 array ``key`` (its low ``nbits`` bits): returns
-    the indices and the sorted keys. An LSD radix sort in 12-bit digits, skipping the
-    digits all keys share."""
+def _radix_order(key, nbits, with_order=True):
+    """Stable ascending sort of the unsigned integer array ``key`` (its low ``nbits`` bits):
+    returns the order (indices; an empty array without ``with_order``) and the sorted
+    keys. An LSD radix sort in 12-bit digits, skipping the digits all keys share."""
     n = key.shape[0]
-    o = np.arange(n)
+    o = np.arange(n if with_order else 0)
     k1 = key.copy()
     k2 = np.empty_like(k1)
     o2 = np.empty_like(o)
     cnt = np.zeros(4097, dtype=np.int64)
-    mask = np.uint64(4095)
+    mask = key.dtype.type(4095)
     for shift in range(0, nbits, 12):
-        sh = np.uint64(shift)
+        sh = key.dtype.type(shift)
         cnt[:] = 0
         for i in range(n):
             cnt[((k1[i] >> sh) & mask) + 1] += 1
@@ -48,7 +48,8 @@ def _radix_order(key, nbits):
             p = cnt[dg]
             cnt[dg] = p + 1
             k2[p] = k1[i]
-            o2[p] = o[i]
+            if with_order:
+                o2[p] = o[i]
         k1, k2 = k2, k1
         o, o2 = o2, o
     return o, k1

@@ -81,3 +81,19 @@ def lloyd_step(S, W, C, last, bet, delta, grown, relax, beta):
         if s > 0.0:
             moved += 1
     return moved
+
+
+@numba.njit(cache=True, nogil=True)
+def after_pass(state, Q, S, W, C):
+    """Record the objective after a pass, ``Q + sum_j C_j . (W_j C_j - 2 S_j)`` (``Q`` the
+    sum of w |x|^2 over all points), in ``state``; returns whether long steps may go on.
+    They stop for good the first time the objective rises (a long step overshot)."""
+    k, d = C.shape
+    obj = Q
+    for j in range(k):
+        for c in range(d):
+            obj += C[j, c] * (W[j] * C[j, c] - 2.0 * S[j, c])
+    if obj > state[1]:
+        state[0] = 0.0
+    state[1] = obj
+    return state[0] != 0.0
