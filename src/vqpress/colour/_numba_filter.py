@@ -289,11 +289,10 @@ def _walk(root, ncand, stop, Xs, ws, start, end, left, lo, hi, bn2, NS, NW, C, c
 
 
 @numba.njit(cache=True, nogil=True, parallel=True)
-def _tasks_parallel(nth, Xs, ws, start, end, left, lo, hi, bn2, NS, NW, C, cn, labels, grown, bufs, st_node, st_off,
+def _tasks_parallel(nth, Xs, ws, start, end, left, lo, hi, bn2, NS, NW, C, cn, labels, bufs, st_node, st_off,
                     st_cnt, tnode, tcnt, tcand, dS, dW, dgrown, chg):
     """Walk the task list on ``nth`` threads (task i on thread i % nth), each thread adding
     into its own sums ``dS[t], dW[t]`` and flags ``dgrown[t]``."""
-    k = C.shape[0]
     ntask = tcnt[-1]
     for t in numba.prange(nth):
         dS[t] = 0.0
@@ -353,8 +352,8 @@ def _filter_pass(Xs, ws, start, end, left, lo, hi, bn2, NS, NW, C, labels, S, W,
     changed = _walk(0, k, stop, Xs, ws, start, end, left, lo, hi, bn2, NS, NW, C, cn, labels, S, W, grown, bufs[0],
                     st_node[0], st_off[0], st_cnt[0], tnode, tcnt, tcand)
     if tcnt[-1] > 0:
-        _tasks_parallel(nt, Xs, ws, start, end, left, lo, hi, bn2, NS, NW, C, cn, labels, grown, bufs, st_node,
-                        st_off, st_cnt, tnode, tcnt, tcand, dS, dW, dgrown, chg)
+        _tasks_parallel(nt, Xs, ws, start, end, left, lo, hi, bn2, NS, NW, C, cn, labels, bufs, st_node, st_off,
+                        st_cnt, tnode, tcnt, tcand, dS, dW, dgrown, chg)
         for t in range(nt):
             changed += chg[t]
             for j in range(k):
