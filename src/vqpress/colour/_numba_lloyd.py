@@ -28,7 +28,10 @@ are cleared that way; the others are measured again (own centre and runner-ups: 
 distances, their memory requested a few points ahead) and only when the rest bound fails
 does a search over the centres around ``a`` run. Every decision that changes a label is
 taken on exact float64 distances; bounds only skip work, with a relative safety margin far
-above rounding. The points are shared out among numba's threads in interleaved blocks.
+above rounding. After the first pass the points are laid out by cluster and margin
+(:mod:`vqpress.colour._numba_layout`), so that an iteration skips, without reading them,
+the points whose margin still exceeds how far their centre and its ring moved since; the
+rest is shared out among numba's threads in equal parts.
 
 Centres that keep moving the same way take longer steps, up to ``beta`` plain ones (an
 adaptive over-relaxation after Salakhutdinov and Roweis); the long steps stop for good as
@@ -53,6 +56,7 @@ import numpy as np
 from numba.core import cgutils, types
 from numba.extending import intrinsic
 
+from ._numba_layout import heads, margin_layout, permute_points
 from ._numba_order import _d2, centre_order, neighbourhoods, net_shifts, rings
 from ._numba_step import after_pass, cluster_sums, fresh_state, lloyd_step
 
@@ -165,8 +169,9 @@ def _down(v):
 
 
 @numba.njit(cache=True, nogil=True, inline="always")
-def _summarise(i, a, PD, QF, QN, D, inring, tol):
-    """The three numbers that clear point i in the quick check (see the module docstring).
+def _summarise(i, a, pd, QF, QN, D, inring, tol):
+    """The three numbers that clear point i in the quick check (see the module docstring),
+    from its bounds ``pd`` (its row of PD).
 
     ``QF[i, 1]`` is the margin between the nearest runner-up ``s = QN[i, 1]`` and the own
     centre, to be compared with the displacement of ``a`` and ``s``; ``QF[i, 0]`` the
@@ -179,40 +184,41 @@ def _summarise(i, a, PD, QF, QN, D, inring, tol):
     s = 0
     best = np.inf
     for j in range(_TRACK):
-        v = PD[i, 2 + j] - D[st, int(PD[i, 5 + j])]
+        v = pd[2 + j] - D[st, int(pd[5 + j])]
         if v < best:
             best = v
             s = j
-    other = PD[i, 1]  # the ring's centres other than s
-    every = PD[i, 1]  # all centres other than s
+    other = pd[1]  # the ring's centres other than s
+    every = pd[1]  # all centres other than s
     for j in range(_TRACK):
         if j != s:
-            v = PD[i, 2 + j]
+            v = pd[2 + j]
             if v < every:
                 every = v
-            if inring[a, int(PD[i, 5 + j])] and v < other:
+            if inring[a, int(pd[5 + j])] and v < other:
                 other = v
-    u = PD[i, 0] + tol
-    QN[i, 1] = int(PD[i, 5 + s])
+    u = pd[0] + tol
+    QN[i, 1] = int(pd[5 + s])
     QF[i, 0] = _down(other - u)
-    QF[i, 1] = _down(PD[i, 2 + s] - u)
+    QF[i, 1] = _down(pd[2 + s] - u)
     QF[i, 2] = _down(every - u)
 
 
 @numba.njit(cache=True, nogil=True, inline="always")
-def _store_search(i, cnt, rest, bi, bd, PD, QN, D, G, slot):
-    """Record a search's result as point i's bounds, stated at the current slot."""
+def _store_search(i, cnt, rest, bi, bd, pd, QN, D, G, slot):
+    """Record a search's result as point i's bounds (``pd``, its row of PD), stated at the
+    current slot."""
     b = bi[0]
-    PD[i, 0] = np.sqrt(bd[0]) + D[slot, b]
-    PD[i, 1] = rest - G[slot]
+    pd[0] = np.sqrt(bd[0]) + D[slot, b]
+    pd[1] = rest - G[slot]
     for j in range(_TRACK):
         if j + 1 < cnt:
             c = bi[j + 1]
-            PD[i, 2 + j] = np.sqrt(bd[j + 1]) - D[slot, c]
-            PD[i, 5 + j] = c
+            pd[2 + j] = np.sqrt(bd[j + 1]) - D[slot, c]
+            pd[5 + j] = c
         else:
-            PD[i, 2 + j] = np.inf
-            PD[i, 5 + j] = b
+            pd[2 + j] = np.inf
+            pd[5 + j] = b
     QN[i, 0] = slot
     return b
 
@@ -228,36 +234,39 @@ def _first_pass(lo, hi, X, C, labels, order, sdist, CD, gap, PD, QF, QN, D, G, i
         a = labels[i]
         rb = 2.0 * np.sqrt(_d2(X, i, C, a)) + _RESEARCH * gap[a]
         cnt, rest = _search(X, i, C, a, order, sdist, 0.0, CD, rb, n, bi, bd)
-        b = _store_search(i, cnt, rest, bi, bd, PD, QN, D, G, 0)
+        pd = PD[i]
+        b = _store_search(i, cnt, rest, bi, bd, pd, QN, D, G, 0)
         labels[i] = b
-        if PD[i, 0] > rad[b]:
-            rad[b] = PD[i, 0]
-        _summarise(i, b, PD, QF, QN, D, inring, tol)
+        if pd[0] > rad[b]:
+            rad[b] = pd[0]
+        _summarise(i, b, pd, QF, QN, D, inring, tol)
 
 
 @numba.njit(cache=True, nogil=True)
-def _pass(lo, hi, X, w, C, labels, order, sdist, slack, CD, gap, far, farsafe, PD, QF, QN, D, ZR, TH, G, slot,
-          inring, tol, S, W, Q2, nmem, grown, rad):
-    """One assignment pass over points lo..hi-1: clear each point from its summary, or measure
-    it again. Label changes are added to the cluster sums given (``S, W, Q2, nmem``: this
-    chunk's share) and flagged in ``grown``; ``rad`` receives the joiners' distances to their
-    centre's starting point. Returns the number of label changes.
+def _pass(clo, chi, q0, q1, cand, perm, X, w, C, labels, order, sdist, slack, CD, gap, far, farsafe, PD, QF, QN, D, ZR,
+          TH, G, slot, inring, tol, S, W, Q2, nmem, grown, rad):
+    """One assignment pass over the points of the ranges ``clo[q]..chi[q] - 1``, q from q0
+    to q1 - 1: clear each point from its summary, or measure it again (``cand``: scratch
+    space for as many points). Point i's bounds are the row ``perm[i]`` of PD. Label changes are added to the cluster sums given (``S, W,
+    Q2, nmem``: this thread's share) and flagged in ``grown``; ``rad`` receives the
+    joiners' distances to their centre's starting point. Returns the number of label
+    changes.
     """
     n = _TRACK + 1
     bi = np.empty(n, dtype=np.int64)
     bd = np.empty(n)
     # first the quick check of every point, in order; then the points whose summary ran out,
     # their rows of PD and X requested from memory a few points ahead (they are scattered)
-    cand = np.empty(hi - lo, dtype=np.int64)
     nc = 0
-    for i in range(lo, hi):
-        a = labels[i]
-        st = QN[i, 0]
-        da = D[st, a]
-        if QF[i, 0] > TH[st, a] and QF[i, 1] > da + D[st, QN[i, 1]] and (farsafe[a] or QF[i, 2] > da + G[st]):
-            continue
-        cand[nc] = i
-        nc += 1
+    for q in range(q0, q1):
+        for i in range(clo[q], chi[q]):
+            a = labels[i]
+            st = QN[i, 0]
+            da = D[st, a]
+            if QF[i, 0] > TH[st, a] and QF[i, 1] > da + D[st, QN[i, 1]] and (farsafe[a] or QF[i, 2] > da + G[st]):
+                continue
+            cand[nc] = i
+            nc += 1
     pd0 = PD.ctypes.data
     x0 = X.ctypes.data
     prow = PD.strides[0]
@@ -266,17 +275,18 @@ def _pass(lo, hi, X, w, C, labels, order, sdist, slack, CD, gap, far, farsafe, P
     for q in range(nc):
         if q + _AHEAD < nc:
             j = cand[q + _AHEAD]
-            _prefetch(pd0 + j * prow)
+            _prefetch(pd0 + perm[j] * prow)
             _prefetch(x0 + j * xrow)
         i = cand[q]
+        pd = PD[perm[i]]
         a = labels[i]
         st = QN[i, 0]
         # the summary ran out: measure the own centre and the runner-ups again
         u2 = _d2(X, i, C, a)
         u = np.sqrt(u2)
-        rest = PD[i, 1] - ZR[st, a]  # centres of a's ring
+        rest = pd[1] - ZR[st, a]  # centres of a's ring
         v = far[a] - u  # centres outside the ring, two ways
-        rg = PD[i, 1] - G[st]
+        rg = pd[1] - G[st]
         if rg > v:
             v = rg
         if v < rest:
@@ -285,40 +295,41 @@ def _pass(lo, hi, X, w, C, labels, order, sdist, slack, CD, gap, far, farsafe, P
             b = a
             b2 = u2
             for j in range(_TRACK):
-                c = int(PD[i, 5 + j])
+                c = int(pd[5 + j])
                 v = _d2(X, i, C, c)
-                PD[i, 2 + j] = np.sqrt(v) - D[slot, c]
+                pd[2 + j] = np.sqrt(v) - D[slot, c]
                 if v < b2 or (v == b2 and c < b):
                     b = c
                     b2 = v
             if b != a:  # a becomes a runner-up; the rest set is unchanged
                 for j in range(_TRACK):
-                    if PD[i, 5 + j] == b:
-                        PD[i, 5 + j] = a
-                        PD[i, 2 + j] = u - D[slot, a]
-            PD[i, 0] = np.sqrt(b2) + D[slot, b]
-            PD[i, 1] = rest - G[slot]
+                    if pd[5 + j] == b:
+                        pd[5 + j] = a
+                        pd[2 + j] = u - D[slot, a]
+            pd[0] = np.sqrt(b2) + D[slot, b]
+            pd[1] = rest - G[slot]
             QN[i, 0] = slot
         else:
             cnt, rest = _search(X, i, C, a, order, sdist, slack, CD, 2.0 * u + _RESEARCH * gap[a], n, bi, bd)
-            b = _store_search(i, cnt, rest, bi, bd, PD, QN, D, G, slot)
-        _summarise(i, b, PD, QF, QN, D, inring, tol)
+            b = _store_search(i, cnt, rest, bi, bd, pd, QN, D, G, slot)
+        _summarise(i, b, pd, QF, QN, D, inring, tol)
         if b != a:
             labels[i] = b
             changed += 1
             grown[a] = True
             grown[b] = True
             _move(X, w, i, a, b, S, W, Q2, nmem)
-            r = PD[i, 0] - D[slot, b] + D[0, b]  # distance to b's starting point, at most
+            r = pd[0] - D[slot, b] + D[0, b]  # distance to b's starting point, at most
             if r > rad[b]:
                 rad[b] = r
     return changed
 
 
 @numba.njit(cache=True, nogil=True)
-def _copy_labels(src, dst):
-    for i in range(src.shape[0]):
-        dst[i] = src[i]
+def _unpermute(src, perm, dst):
+    """``dst[perm] = src``: labels back in the caller's order of the points."""
+    for t in range(src.shape[0]):
+        dst[perm[t]] = src[t]
 
 
 def lloyd(X, w, C, labels, max_iter, beta, nth):
@@ -400,6 +411,18 @@ def lloyd_resume(X, w, C, labels, max_iter, beta, nth, bet, last, grown, state):
     nmem = np.zeros(k, dtype=np.int64)
     for i in range(m):
         nmem[lab[i]] += 1
+    # from here on the points are ordered by cluster and margin (_numba_layout); the
+    # cluster sums are still recomputed in the caller's order, so they do not depend on it
+    perm, bstart, edge, sufq2 = margin_layout(lab, QF, QN, inring, k)
+    Xp, wp, labp, QF, QN = permute_points(perm, X, w, lab, QF, QN)
+    lev = np.zeros(k, dtype=np.int64)
+    thr = np.empty(k)
+    q2thr = np.empty(k)
+    risky = np.empty(k, dtype=np.bool_)
+    clo = np.empty(k + nth + 1, dtype=np.int64)
+    chi = np.empty(k + nth + 1, dtype=np.int64)
+    tq = np.empty(nth + 1, dtype=np.int64)
+    cand = np.empty((nth, m // nth + k + 1), dtype=np.int64)
     dS = np.zeros((nth, k, d))
     dW = np.zeros((nth, k))
     dQ2 = np.zeros((nth, k))
@@ -413,13 +436,14 @@ def lloyd_resume(X, w, C, labels, max_iter, beta, nth, bet, last, grown, state):
     for it in range(max_iter):
         for j in range(k):
             if nmem[j] == 0:
-                _copy_labels(lab, labels)
+                _unpermute(labp, perm, labels)
                 return it, 1, j
         moved = lloyd_step(S, W, C, last, bet, delta, grown, relax, beta)
         if moved == 0:
             if fresh:
-                _copy_labels(lab, labels)
+                _unpermute(labp, perm, labels)
                 return it, 0, -1
+            _unpermute(labp, perm, lab)
             S, W, Q2 = cluster_sums(X, w, lab, k)
             fresh = True
             continue
@@ -450,13 +474,15 @@ def lloyd_resume(X, w, C, labels, max_iter, beta, nth, bet, last, grown, state):
         for t in range(nth):
             for a in range(k):
                 radt[t, a] = rad[a]
+        for a in range(k):  # the points still skipped were summarised at slot 0
+            thr[a] = TH[0, a]
+            risky[a] = not farsafe[a]
+            q2thr[a] = D[0, a] + G[0]
+        heads(bstart, edge, sufq2, lev, thr, risky, q2thr, nth, clo, chi, tq)
         for t in numba.prange(nth):
-            ch = 0
-            for blk in range(t, nblk, nth):
-                ch += _pass(edges[blk], edges[blk + 1], X, w, C, lab, order, sdist, 2.0 * mo, CD, gap, far,
-                            farsafe, PD, QF, QN, D, ZR, TH, G, slot, inring, tol, dS[t], dW[t], dQ2[t], dn[t],
-                            grownt[t], radt[t])
-            chg[t] = ch
+            chg[t] = _pass(clo, chi, tq[t], tq[t + 1], cand[t], perm, Xp, wp, C, labp, order, sdist, 2.0 * mo, CD, gap,
+                           far, farsafe, PD, QF, QN, D, ZR, TH, G, slot, inring, tol, dS[t], dW[t], dQ2[t], dn[t],
+                           grownt[t], radt[t])
         changed = 0
         for j in range(k):
             grown[j] = False
@@ -476,7 +502,8 @@ def lloyd_resume(X, w, C, labels, max_iter, beta, nth, bet, last, grown, state):
         if changed:
             fresh = False
         elif not fresh:
+            _unpermute(labp, perm, lab)
             S, W, Q2 = cluster_sums(X, w, lab, k)
             fresh = True
-    _copy_labels(lab, labels)
+    _unpermute(labp, perm, labels)
     return max_iter, 2, -1

@@ -1,0 +1,151 @@
+"""Points laid out by cluster and by margin, for the bounded Lloyd kernel (numba).
+
+Near convergence most of a Lloyd iteration's time goes into confirming, point by point,
+that the points deep inside their clusters stay where they are. After its first pass the
+bounded kernel (:mod:`vqpress.colour._numba_lloyd`) knows each point's margin: how far
+the centres must move before the point could change cluster. Sorting the points by
+cluster, and within a cluster by margin (in ``LEVELS`` coarse levels: one counting sort),
+makes the points that cannot change yet a contiguous tail of their cluster's range; an
+iteration then looks only at each cluster's head, which grows as the centres move away
+from where they were when the margins were measured. Imported lazily, like every
+``_numba_*`` module (see :func:`vqpress.colour._backend.kernels`).
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+#: Margin levels per cluster: level ``l`` holds margins in ``[l, l + 1) * top / LEVELS``,
+#: ``top`` the cluster's largest finite margin; level 0 also takes the points with no
+#: margin, the last level the infinite ones.
+LEVELS = 64
+
+
+@numba.njit(cache=True, nogil=True)
+def margin_layout(lab, QF, QN, inring, k):
+    """Order of the points by cluster (``lab``), then by margin level, then by index.
+
+    A point's margin is the smaller of its quick-check margins ``QF[i, 0]`` (the ring) and
+    ``QF[i, 1]`` (its nearest runner-up, ``QN[i, 1]``), if that runner-up is in the ring
+    of its centre (``inring``), else none. Returns ``order`` (m,) int64, the start of every
+    (cluster, level) bucket in that order, ``bstart`` (k * LEVELS + 1,) int64, each
+    bucket's smallest margin ``edge`` (k * LEVELS,) float32 (a lower bound on the margins
+    in it and all later buckets of its cluster; -inf for level 0) and ``sufq2``
+    (k * LEVELS,) float32, the smallest ``QF[i, 2]`` in the bucket and all later buckets
+    of its cluster.
+    """
+    m = lab.shape[0]
+    nb = k * LEVELS
+    mu = np.empty(m, dtype=np.float32)
+    top = np.zeros(k, dtype=np.float32)
+    for i in range(m):
+        a = lab[i]
+        v = -np.inf
+        if inring[a, QN[i, 1]]:
+            v = min(QF[i, 0], QF[i, 1])
+        mu[i] = v
+        if v > top[a] and v < np.inf:
+            top[a] = v
+    key = np.empty(m, dtype=np.int64)
+    cnt = np.zeros(nb + 1, dtype=np.int64)
+    for i in range(m):
+        a = lab[i]
+        lev = 0  # also for NaN
+        if mu[i] >= top[a]:  # the largest finite margin, or an infinite one
+            lev = LEVELS - 1
+        elif mu[i] > 0.0:
+            lev = min(int(mu[i] * (LEVELS / top[a])), LEVELS - 1)
+        key[i] = a * LEVELS + lev
+        cnt[key[i] + 1] += 1
+    for j in range(nb):
+        cnt[j + 1] += cnt[j]
+    bstart = cnt.copy()
+    order = np.empty(m, dtype=np.int64)
+    edge = np.full(nb, np.inf, dtype=np.float32)
+    sufq2 = np.full(nb, np.inf, dtype=np.float32)
+    for i in range(m):
+        b = key[i]
+        order[cnt[b]] = i
+        cnt[b] += 1
+        if mu[i] < edge[b]:
+            edge[b] = mu[i]
+        if QF[i, 2] < sufq2[b]:
+            sufq2[b] = QF[i, 2]
+    for a in range(k):
+        low = np.inf
+        low2 = np.inf
+        for lev in range(LEVELS - 1, -1, -1):
+            b = a * LEVELS + lev
+            low = min(low, edge[b])
+            low2 = min(low2, sufq2[b])
+            edge[b] = low
+            sufq2[b] = low2
+        edge[a * LEVELS] = -np.inf
+    return order, bstart, edge, sufq2
+
+
+@numba.njit(cache=True, nogil=True, parallel=True)
+def permute_points(order, X, w, lab, QF, QN):
+    """``X, w, lab, QF, QN`` (rows: points) in the ``order`` given, on numba's threads."""
+    m, d = X.shape
+    Xp = np.empty_like(X)
+    wp = np.empty_like(w)
+    labp = np.empty_like(lab)
+    QFp = np.empty_like(QF)
+    QNp = np.empty_like(QN)
+    nb = 64
+    for blk in numba.prange(nb):
+        for t in range(blk * m // nb, (blk + 1) * m // nb):
+            i = order[t]
+            for c in range(d):
+                Xp[t, c] = X[i, c]
+            wp[t] = w[i]
+            labp[t] = lab[i]
+            for c in range(QF.shape[1]):
+                QFp[t, c] = QF[i, c]
+            QNp[t, 0] = QN[i, 0]
+            QNp[t, 1] = QN[i, 1]
+    return Xp, wp, labp, QFp, QNp
+
+
+@numba.njit(cache=True, nogil=True)
+def heads(bstart, edge, sufq2, lev, thr, risky, q2thr, nth, clo, chi, tq):
+    """The points an iteration must look at: the head of every cluster's range.
+
+    Cluster ``a``'s head grows (``lev[a]``, its first level still skipped, only rises)
+    until the first skipped level's ``edge`` exceeds ``thr[a]`` and, if ``risky[a]`` (its
+    far centres are not known to be far), its ``sufq2`` exceeds ``q2thr[a]``. Writes the heads as ranges
+    ``clo, chi``, cut so that thread ``t`` gets the ranges ``tq[t]`` to ``tq[t + 1]`` and
+    about as many points as the others; returns the number of points.
+    """
+    k = lev.shape[0]
+    total = 0
+    for a in range(k):
+        b = a * LEVELS
+        while lev[a] < LEVELS and (edge[b + lev[a]] <= thr[a] or (risky[a] and sufq2[b + lev[a]] <= q2thr[a])):
+            lev[a] += 1
+        total += bstart[b + lev[a]] - bstart[b]
+    share = (total + nth - 1) // nth
+    nq = 0
+    t = 0
+    room = share
+    tq[0] = 0
+    for a in range(k):
+        lo = bstart[a * LEVELS]
+        hi = bstart[a * LEVELS + lev[a]]
+        while lo < hi:
+            e = min(hi, lo + room)
+            clo[nq] = lo
+            chi[nq] = e
+            nq += 1
+            room -= e - lo
+            lo = e
+            if room == 0:
+                if t < nth - 1:
+                    t += 1
+                    tq[t] = nq
+                room = share
+    for u in range(t + 1, nth + 1):
+        tq[u] = nq
+    return total

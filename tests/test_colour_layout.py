@@ -1,0 +1,112 @@
+"""The bounded Lloyd kernel's layout of the points by cluster and margin
+(``vqpress.colour._numba_layout``). The kernel's exactness with it is tested in
+test_colour_kernels.py; here each helper's own contract."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from vqpress.colour import _backend
+
+K = _backend.kernels()
+pytestmark = pytest.mark.skipif(K is None, reason="numba not installed")
+if K is not None:
+    from vqpress.colour._numba_layout import LEVELS, heads, margin_layout, permute_points
+
+
+def layout_case(seed, m, k):
+    rng = np.random.default_rng(seed)
+    lab = rng.integers(0, k, m).astype(np.uint32)
+    QF = (rng.normal(0, 10, (m, 3)) ** 2).astype(np.float32)
+    QF[rng.random((m, 3)) < 0.05] *= -1  # a few negative margins
+    QF[rng.random((m, 3)) < 0.02] = np.inf  # and some unbounded ones
+    QN = np.zeros((m, 2), dtype=np.uint32)
+    QN[:, 1] = rng.integers(0, k, m)
+    inring = rng.random((k, k)) < 0.7
+    return lab, QF, QN, inring
+
+
+def margins(lab, QF, QN, inring):
+    """The margin the layout sorts by: the smaller of the ring's and the runner-up's, or
+    none (-inf) if the runner-up is not in the ring."""
+    mu = np.minimum(QF[:, 0], QF[:, 1])
+    return np.where(inring[lab, QN[:, 1]], mu, -np.inf)
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 10**6), m=st.integers(1, 3000), k=st.integers(1, 40))
+def test_margin_layout_sorts_by_cluster_and_bounds_every_later_level(seed, m, k):
+    lab, QF, QN, inring = layout_case(seed, m, k)
+    order, bstart, edge, sufq2 = margin_layout(lab, QF, QN, inring, k)
+    assert np.array_equal(np.sort(order), np.arange(m))
+    mu = margins(lab, QF, QN, inring)
+    assert bstart[0] == 0 and bstart[-1] == m and (np.diff(bstart) >= 0).all()
+    bucket = np.repeat(np.arange(k * LEVELS), np.diff(bstart))
+    np.testing.assert_array_equal(lab[order], bucket // LEVELS)  # by cluster
+    for a in range(k):
+        for lev in range(LEVELS):
+            b = a * LEVELS + lev
+            later = order[bstart[b]:bstart[(a + 1) * LEVELS]]
+            if lev == 0:
+                assert edge[b] == -np.inf
+            elif later.size:
+                assert edge[b] == mu[later].min()  # the bound is exact, not just valid
+                assert sufq2[b] == QF[later, 2].min()
+            else:
+                assert edge[b] == np.inf and sufq2[b] == np.inf
+        ranks = (bucket[bstart[a * LEVELS]:bstart[(a + 1) * LEVELS]]) % LEVELS
+        idx = order[bstart[a * LEVELS]:bstart[(a + 1) * LEVELS]]
+        # within a level, the points keep their order (memory locality)
+        for lev in np.unique(ranks):
+            assert (np.diff(idx[ranks == lev]) > 0).all()
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 10**6), m=st.integers(1, 3000), k=st.integers(1, 40), nth=st.integers(1, 4))
+def test_heads_skip_only_points_that_pass_and_share_the_rest_out(seed, m, k, nth):
+    lab, QF, QN, inring = layout_case(seed, m, k)
+    order, bstart, edge, sufq2 = margin_layout(lab, QF, QN, inring, k)
+    mu = margins(lab, QF, QN, inring)
+    rng = np.random.default_rng(seed)
+    lev = np.zeros(k, dtype=np.int64)
+    clo = np.empty(k + nth + 1, dtype=np.int64)
+    chi = np.empty(k + nth + 1, dtype=np.int64)
+    tq = np.empty(nth + 1, dtype=np.int64)
+    thr = np.zeros(k)
+    for _ in range(3):  # thresholds that grow and shrink: the heads never shrink
+        before = lev.copy()
+        thr = rng.uniform(0, 200, k)
+        risky = rng.random(k) < 0.3
+        q2thr = rng.uniform(0, 200, k)
+        total = heads(bstart, edge, sufq2, lev, thr, risky, q2thr, nth, clo, chi, tq)
+        assert (lev >= before).all() and (lev <= LEVELS).all()
+        nq = tq[nth]
+        looked = np.concatenate([np.arange(clo[q], chi[q]) for q in range(nq)] + [np.zeros(0, np.int64)])
+        assert looked.size == total == np.unique(looked).size
+        skipped = np.setdiff1d(np.arange(m), looked)
+        for a in range(k):
+            head = np.arange(bstart[a * LEVELS], bstart[a * LEVELS + lev[a]])
+            assert np.isin(head, looked).all()
+        pts = order[skipped]
+        a = lab[pts]
+        assert (mu[pts] > thr[a]).all()
+        assert (~risky[a] | (QF[pts, 2] > q2thr[a])).all()
+        shares = [sum(chi[q] - clo[q] for q in range(tq[t], tq[t + 1])) for t in range(nth)]
+        assert sum(shares) == total and max(shares) <= -(-total // nth)
+
+
+def test_permute_points_matches_fancy_indexing():
+    rng = np.random.default_rng(3)
+    m = 1000
+    X = rng.normal(size=(m, 4))
+    w = rng.random(m)
+    lab = rng.integers(0, 9, m).astype(np.uint32)
+    QF = rng.random((m, 3)).astype(np.float32)
+    QN = rng.integers(0, 9, (m, 2)).astype(np.uint32)
+    order = rng.permutation(m)
+    for got, want in zip(permute_points(order, X, w, lab, QF, QN), (X, w, lab, QF, QN)):
+        np.testing.assert_array_equal(got, want[order])
+        assert got.dtype == want.dtype
