@@ -261,19 +261,10 @@ def _pool(X, w, key, nkeys):
         if rank[b] == 0:
             rank[b] = nz
             nz += 1
-    W = np.zeros(nz)
-    S = np.zeros((nz, d))
     bin_of = np.empty(m, dtype=np.int64)
     for i in range(m):
-        b = rank[key[i]]
-        bin_of[i] = b
-        W[b] += w[i]
-        for c in range(d):
-            S[b, c] += w[i] * X[i, c]
-    for b in range(nz):
-        for c in range(d):
-            S[b, c] /= W[b]
-    return S, W, bin_of
+        bin_of[i] = rank[key[i]]
+    return _pool_rows(X, w, bin_of, nz)
 
 
 @numba.njit(cache=True, nogil=True)
@@ -297,7 +288,12 @@ def grid_pool(X, w, cells):
 def refined_pool(X, w, cells, k):
     """Pool points into a grid of ``cells`` bins per axis, except that the bins holding more
     than ``1/k`` of the total within-bin squared error are split in two along every axis:
-    see :func:`vqpress.colour.coreset.refined_coreset`."""
+    see :func:`vqpress.colour.coreset.refined_coreset`.
+
+    Only the occupied bins are ever listed (the fine grid has ``8 * cells**3`` bins, some
+    millions, of which a few hundred are used); bins, sums and their order are those of
+    pooling on the dense grids.
+    """
     m, d = X.shape
     fine = 2 * cells
     idx = _cells(X, fine)
@@ -306,35 +302,109 @@ def refined_pool(X, w, cells, k):
     for i in range(m):
         for c in range(d):
             base[i] = base[i] * cells + idx[i, c] // 2
-    W = np.zeros(nb)
-    S = np.zeros((nb, d))
-    Q = np.zeros(nb)
+    # the occupied coarse bins, in key order
+    rank = np.full(nb, -1, dtype=np.int64)
+    occ = np.empty(m, dtype=np.uint64)
+    nocc = 0
     for i in range(m):
-        b = base[i]
+        if rank[base[i]] < 0:
+            rank[base[i]] = 0
+            occ[nocc] = base[i]
+            nocc += 1
+    occ = _radix_order(occ[:nocc], _bit_length(nb), False)[1]
+    for j in range(nocc):
+        rank[occ[j]] = j
+    W = np.zeros(nocc)
+    S = np.zeros((nocc, d))
+    Q = np.zeros(nocc)
+    for i in range(m):
+        b = rank[base[i]]
         W[b] += w[i]
         for c in range(d):
             v = w[i] * X[i, c]
             S[b, c] += v
             Q[b] += v * X[i, c]
-    sse = np.zeros(nb)
     total = 0.0
-    for b in range(nb):
-        if W[b] > 0.0:
-            t = 0.0
-            for c in range(d):
-                t += S[b, c] * S[b, c]
-            sse[b] = max(Q[b] - t / W[b], 0.0)
-            total += sse[b]
-    key = np.empty(m, dtype=np.int64)
+    sse = np.empty(nocc)
+    for b in range(nocc):
+        t = 0.0
+        for c in range(d):
+            t += S[b, c] * S[b, c]
+        sse[b] = max(Q[b] - t / W[b], 0.0)
+        total += sse[b]
+    # output rows: the light coarse bins in key order, then the fine bins of the heavy ones
+    # (each heavy bin has 2**d sub-bins, "slots"), in key order of the fine grid
+    out = np.empty(nocc, dtype=np.int64)
+    nlight = 0
+    nheavy = 0
+    for b in range(nocc):
+        if sse[b] > total / k:
+            out[b] = -1 - nheavy
+            nheavy += 1
+        else:
+            out[b] = nlight
+            nlight += 1
+    ns = 1 << d
+    slot_key = np.full(nheavy * ns, -1, dtype=np.int64)
+    bin_of = np.empty(m, dtype=np.int64)
     for i in range(m):
-        if sse[base[i]] > total / k:
+        o = out[rank[base[i]]]
+        if o >= 0:
+            bin_of[i] = o
+        else:
+            sub = 0
             f = 0
             for c in range(d):
+                sub = 2 * sub + (idx[i, c] & 1)
                 f = f * fine + idx[i, c]
-            key[i] = nb + f
-        else:
-            key[i] = base[i]
-    return _pool(X, w, key, nb + fine**d)
+            slot_key[(-1 - o) * ns + sub] = f
+            bin_of[i] = -1 - ((-1 - o) * ns + sub)
+    nused = 0
+    for j in range(slot_key.shape[0]):
+        if slot_key[j] >= 0:
+            nused += 1
+    used = np.empty(nused, dtype=np.uint64)
+    nused = 0
+    for j in range(slot_key.shape[0]):
+        if slot_key[j] >= 0:
+            used[nused] = slot_key[j]
+            nused += 1
+    used = _radix_order(used, _bit_length(fine**d), False)[1]
+    slot_row = np.empty(slot_key.shape[0], dtype=np.int64)
+    for j in range(slot_key.shape[0]):
+        if slot_key[j] >= 0:
+            slot_row[j] = nlight + np.searchsorted(used, np.uint64(slot_key[j]))
+    for i in range(m):
+        if bin_of[i] < 0:
+            bin_of[i] = slot_row[-1 - bin_of[i]]
+    return _pool_rows(X, w, bin_of, nlight + nused)
+
+
+@numba.njit(cache=True, nogil=True)
+def _bit_length(n):
+    """Bits needed to write every integer below ``n``."""
+    b = 0
+    while (1 << b) < n:
+        b += 1
+    return b
+
+
+@numba.njit(cache=True, nogil=True)
+def _pool_rows(X, w, bin_of, nz):
+    """Weighted mean and weight of every bin ``0..nz-1`` (all occupied), summed in point order."""
+    m, d = X.shape
+    W = np.zeros(nz)
+    S = np.zeros((nz, d))
+    for i in range(m):
+        b = bin_of[i]
+        W[b] += w[i]
+        for c in range(d):
+            S[b, c] += w[i] * X[i, c]
+    for b in range(nz):
+        for c in range(d):
+            S[b, c] /= W[b]
+    return S, W, bin_of
+
 
 from ._numba_filter import filter_lloyd  # noqa: E402,F401  (re-exported: one module of kernels)
 from ._numba_lloyd import lloyd, lloyd_resume  # noqa: E402,F401
