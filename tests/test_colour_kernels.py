@@ -319,7 +319,8 @@ def test_temporary_cache_is_looked_for_where_numba_puts_it(tmp_path, monkeypatch
 
 def test_kernels_loaded_from_the_cache_run_in_a_fresh_process(tmp_path):
     # numba crashes a process whose threads were never launched when a cached serial
-    # kernel reaches parallel code (the tree kernel's walk did): kernels() launches them
+    # kernel reaches parallel code (the tree kernel's walk and the variance split's cut
+    # search do): kernels() launches them
     import subprocess
     import sys
 
@@ -333,9 +334,9 @@ def test_kernels_loaded_from_the_cache_run_in_a_fresh_process(tmp_path):
         "C = np.ascontiguousarray(X[:20] + 0.5)\n"
         "labels = np.zeros(X.shape[0], dtype=np.int64)\n"
         "r = K.filter_lloyd(X, w, C, labels, 1000, 4.0, 2, 0, *K.fresh_state(C, 4.0))\n"
-        "print(r[1], K.lloyd(X, w, C.copy(), labels.copy(), 1000, 4.0, 2)[1])\n"
+        "print(r[1], K.lloyd(X, w, C.copy(), labels.copy(), 1000, 4.0, 2)[1], K.variance_split(X, w, 40)[1])\n"
     )
     for _ in range(2):  # the second run loads what the first compiled or loaded
         out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
         assert out.returncode == 0, out.stderr[-2000:]
-        assert out.stdout.split() == ["0", "0"]
+        assert out.stdout.split() == ["0", "0", "40"]

@@ -25,6 +25,7 @@ import numpy as np
 from ._numba_order import _argsort_stable, _d2, _radix_order, centre_order
 
 _EPS = 1e-9  # relative safety margin on triangle-inequality bounds (>> float64 rounding)
+_PAR_CUT = 256  # the variance split searches the cuts of two new boxes at once from this size
 
 
 @numba.njit(cache=True, nogil=True)
@@ -125,6 +126,28 @@ def _best_cut(X, w, P, s, e):
     return best_gain, best_axis, best_n
 
 
+@numba.njit(cache=True, nogil=True, parallel=True)
+def _axis_orders(X):
+    """Row ``ax``: the points in stable ascending order along axis ``ax`` (on numba's
+    threads)."""
+    m, d = X.shape
+    P = np.empty((d, m), dtype=np.int64)
+    for ax in numba.prange(d):
+        P[ax] = _argsort_stable(X[:, ax].copy(), m)
+    return P
+
+
+@numba.njit(cache=True, nogil=True, parallel=True)
+def _cut_pair(X, w, P, starts, ends, gains, axes, nleft, b0, b1):
+    """:func:`_best_cut` of boxes b0 and b1 at once, on numba's threads."""
+    for q in numba.prange(2):
+        j = b0 if q == 0 else b1
+        g, a, nl = _best_cut(X, w, P, starts[j], ends[j])
+        gains[j] = g
+        axes[j] = a
+        nleft[j] = nl
+
+
 @numba.njit(cache=True, nogil=True)
 def variance_split(X, w, k):
     """Split the weighted points into up to k boxes, always cutting the box whose best
@@ -133,12 +156,12 @@ def variance_split(X, w, k):
 
     The points are sorted along every axis once; a box is a range of those sorted lists,
     and a cut partitions the range of the other axes stably, so each cut costs time in
-    proportion to the box's size (no sorting after the first).
+    proportion to the box's size (no sorting after the first). The best cuts of the two
+    boxes a cut makes are searched on two threads at once (same results: the boxes are
+    independent).
     """
     m, d = X.shape
-    P = np.empty((d, m), dtype=np.int64)
-    for ax in range(d):
-        P[ax] = _argsort_stable(X[:, ax].copy(), m)
+    P = _axis_orders(X)
     starts = np.zeros(k, dtype=np.int64)
     ends = np.zeros(k, dtype=np.int64)
     gains = np.zeros(k)
@@ -185,11 +208,14 @@ def variance_split(X, w, k):
         ends[b] = mid
         starts[nbox] = mid
         ends[nbox] = e
-        for j in (b, nbox):
-            g, a, nl = _best_cut(X, w, P, starts[j], ends[j])
-            gains[j] = g
-            axes[j] = a
-            nleft[j] = nl
+        if e - s >= _PAR_CUT:
+            _cut_pair(X, w, P, starts, ends, gains, axes, nleft, b, nbox)
+        else:
+            for j in (b, nbox):
+                g, a, nl = _best_cut(X, w, P, starts[j], ends[j])
+                gains[j] = g
+                axes[j] = a
+                nleft[j] = nl
         nbox += 1
     labels = np.empty(m, dtype=np.int64)
     for j in range(nbox):
