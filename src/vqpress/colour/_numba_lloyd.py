@@ -224,9 +224,11 @@ def _store_search(i, cnt, rest, bi, bd, pd, QN, D, G, slot):
 
 
 @numba.njit(cache=True, nogil=True)
-def _first_pass(lo, hi, X, C, labels, order, sdist, CD, gap, PD, QF, QN, D, G, inring, tol, rad):
+def _first_pass(lo, hi, X, C, labels, order, sdist, CD, gap, PD, QF, QN, inring, tol, rad):
     """Exact nearest centre and bounds of points lo..hi-1, from a search around their guess;
-    ``rad`` receives the farthest member of every cluster."""
+    ``rad`` receives the farthest member of every cluster. What :func:`_store_search` and
+    :func:`_summarise` do, at slot 0 where no centre has moved yet: the nearest runner-up
+    is the first one, and no displacement is added or taken off."""
     n = _TRACK + 1
     bi = np.empty(n, dtype=np.int64)
     bd = np.empty(n)
@@ -234,12 +236,34 @@ def _first_pass(lo, hi, X, C, labels, order, sdist, CD, gap, PD, QF, QN, D, G, i
         a = labels[i]
         rb = 2.0 * np.sqrt(_d2(X, i, C, a)) + _RESEARCH * gap[a]
         cnt, rest = _search(X, i, C, a, order, sdist, 0.0, CD, rb, n, bi, bd)
+        b = bi[0]
+        u = np.sqrt(bd[0])
         pd = PD[i]
-        b = _store_search(i, cnt, rest, bi, bd, pd, QN, D, G, 0)
+        pd[0] = u
+        pd[1] = rest
+        other = rest  # as in _summarise: the ring's centres other than the first runner-up
+        every = rest  # and all of them
+        for j in range(_TRACK):
+            if j + 1 < cnt:
+                c = bi[j + 1]
+                v = np.sqrt(bd[j + 1])
+                pd[2 + j] = v
+                pd[5 + j] = c
+                if j > 0:
+                    every = min(every, v)
+                    if inring[b, c]:
+                        other = min(other, v)
+            else:
+                pd[2 + j] = np.inf
+                pd[5 + j] = b
+        QN[i, 0] = 0
+        QN[i, 1] = int(pd[5])
         labels[i] = b
-        if pd[0] > rad[b]:
-            rad[b] = pd[0]
-        _summarise(i, b, pd, QF, QN, D, inring, tol)
+        if u > rad[b]:
+            rad[b] = u
+        QF[i, 0] = _down(other - (u + tol))
+        QF[i, 1] = _down(pd[2] - (u + tol))
+        QF[i, 2] = _down(every - (u + tol))
 
 
 @numba.njit(cache=True, nogil=True)
@@ -401,7 +425,7 @@ def lloyd_resume(X, w, C, labels, max_iter, beta, nth, bet, last, grown, state):
     radt = np.zeros((nth, k))
     for t in numba.prange(nth):
         for blk in range(t, nblk, nth):
-            _first_pass(edges[blk], edges[blk + 1], X, C, lab, order, sdist, CD, gap, PD, QF, QN, D, G, inring, tol,
+            _first_pass(edges[blk], edges[blk + 1], X, C, lab, order, sdist, CD, gap, PD, QF, QN, inring, tol,
                         radt[t])
     rad = np.zeros(k)  # farthest member from each centre's starting point
     for t in range(nth):
