@@ -241,9 +241,11 @@ def test_centre_order_sorts_the_nearest_and_bounds_the_rest():
     from vqpress.colour._numba_order import ORDER_DEPTH, centre_order
 
     rng = np.random.default_rng(4)
-    for k in (2, 3, 50, ORDER_DEPTH + 30):
+    for k, par in [(2, False), (3, False), (50, False), (ORDER_DEPTH + 30, False), (3, True), (200, True)]:
         C = rng.uniform(0, 255, (k, 3))
-        order, sdist = centre_order(C)
+        order, sdist = centre_order(C, par)
+        if par:  # the threads share the rows out: same table
+            np.testing.assert_array_equal(order, centre_order(C, False)[0])
         dist = np.sqrt(((C[:, None] - C[None]) ** 2).sum(-1))
         L = min(k - 1, ORDER_DEPTH)
         for a in range(k):

@@ -285,7 +285,8 @@ def variance_split(X: np.ndarray, w: np.ndarray, k: int) -> tuple[np.ndarray, in
     """Box label of every point after greedy variance-minimising splits (Wu 1991)."""
     K = kernels()
     if K is not None:
-        return K.variance_split(X, w, k)
+        with _PARALLEL:  # it searches cuts on numba's threads
+            return K.variance_split(X, w, k)
     boxes = [np.arange(X.shape[0])]
     splits = [_best_split_np(X, w, boxes[0])]
     while len(boxes) < k:

@@ -66,7 +66,7 @@ def _search(X, i, C, g, order, sdist):
 @numba.njit(cache=True, nogil=True)
 def assign(X, C, guess, labels, dist2):
     """Exact nearest centre for every row of X; writes labels and squared distances."""
-    order, sdist = centre_order(C)
+    order, sdist = centre_order(C, False)
     for i in range(X.shape[0]):
         b, b2, _ = _search(X, i, C, guess[i], order, sdist)
         labels[i] = b

@@ -487,7 +487,7 @@ def lloyd_resume(X, w, C, labels, max_iter, beta, nth, bet, last, grown, state):
                 s += t * t
             mo = max(mo, np.sqrt(s))
         if mo > _REORDER * gap.mean():
-            order, sdist = centre_order(C)
+            order, sdist = centre_order(C, par)
             Cord[:] = C
             mo = 0.0
         dS[:] = 0.0

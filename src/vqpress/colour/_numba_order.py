@@ -13,6 +13,10 @@ import numba
 import numpy as np
 
 
+#: From this many centres on, :func:`rings` sorts the centres on numba's threads.
+_PAR_ORDER = 128
+
+
 @numba.njit(cache=True, nogil=True, inline="always")
 def _d2(X, i, C, j):
     s = 0.0
@@ -81,24 +85,37 @@ def _argsort_stable(a, n):
 ORDER_DEPTH = 48
 
 
-@numba.njit(cache=True, nogil=True)
-def centre_order(C):
+@numba.njit(cache=True, nogil=True, parallel=True)
+def centre_order(C, par):
     """For each centre: the other centres by distance, and those distances.
 
     ``order[a, 0] == a``; ``order[a, 1:L + 1]`` are the ``L = min(k - 1, ORDER_DEPTH)``
     nearest other centres in ascending distance (ties by index), ``sdist[a, t]`` their
     distances. The remaining centres follow in index order, with ``sdist[a, t]`` set to
     ``sdist[a, L]``, a lower bound on their distances: a scan of ``order[a]`` that stops at
-    the first ``sdist[a, t]`` above some radius has seen every centre within it.
+    the first ``sdist[a, t]`` above some radius has seen every centre within it. With
+    ``par``, the rows are shared out among numba's threads.
     """
     k = C.shape[0]
-    L = min(k - 1, ORDER_DEPTH)
     order = np.empty((k, k), dtype=np.int64)
     sdist = np.empty((k, k))
+    if not par:
+        _order_rows(C, 0, k, order, sdist)
+    else:
+        for blk in numba.prange(8):
+            _order_rows(C, blk * k // 8, (blk + 1) * k // 8, order, sdist)
+    return order, sdist
+
+
+@numba.njit(cache=True, nogil=True)
+def _order_rows(C, lo, hi, order, sdist):
+    """Rows lo..hi-1 of :func:`centre_order`."""
+    k = C.shape[0]
+    L = min(k - 1, ORDER_DEPTH)
     bi = np.empty(L + 1, dtype=np.int64)
     bd = np.empty(L + 1)
     inb = np.zeros(k, dtype=np.bool_)
-    for a in range(k):
+    for a in range(lo, hi):
         n = 0
         for c in range(k):
             if c == a:
@@ -131,7 +148,6 @@ def centre_order(C):
                 t += 1
         for q in range(L):
             inb[bi[q]] = False
-    return order, sdist
 
 
 @numba.njit(cache=True, nogil=True)
@@ -140,7 +156,7 @@ def rings(C, labels, X, Qmax, cover):
     within ``cover`` cluster diameters, at most ``Qmax``; the clusters are those of the
     guessed labels)."""
     k = C.shape[0]
-    order, sdist = centre_order(C)
+    order, sdist = centre_order(C, k >= _PAR_ORDER)
     rad = np.zeros(k)
     for i in range(X.shape[0]):
         a = labels[i]
