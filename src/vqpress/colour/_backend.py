@@ -32,8 +32,8 @@ HANDOVER = 300
 _CHUNK = 8192
 _kernels: ModuleType | None | bool = False  # False: not tried yet
 _HERE = os.path.dirname(os.path.abspath(__file__))
-_KERNEL_MODULES = ("_numba_kernels", "_numba_filter", "_numba_layout", "_numba_lloyd", "_numba_order",
-                   "_numba_step")
+_KERNEL_MODULES = ("_numba_kernels", "_numba_bounds", "_numba_filter", "_numba_layout", "_numba_lloyd",
+                   "_numba_order", "_numba_step")
 
 #: The Lloyd kernel runs on numba's threads; numba's fallback threading layer
 #: ("workqueue") aborts the process if two Python threads launch parallel kernels at once.
