@@ -79,9 +79,11 @@ def test_heads_skip_only_points_that_pass_and_share_the_rest_out(seed, m, k, nth
     for _ in range(3):  # thresholds that grow and shrink: the heads never shrink
         before = lev.copy()
         thr = rng.uniform(0, 200, k)
-        risky = rng.random(k) < 0.3
-        q2thr = rng.uniform(0, 200, k)
-        total = heads(bstart, edge, sufq2, lev, thr, risky, q2thr, nth, clo, chi, tq)
+        risky = rng.random(k) < 0.3  # far centres not known to be far
+        D0 = rng.uniform(0, 150, k)
+        G0 = 50.0
+        q2thr = D0 + G0
+        total = heads(bstart, edge, sufq2, lev, thr, ~risky, D0, G0, nth, clo, chi, tq)
         assert (lev >= before).all() and (lev <= LEVELS).all()
         nq = tq[nth]
         looked = np.concatenate([np.arange(clo[q], chi[q]) for q in range(nq)] + [np.zeros(0, np.int64)])

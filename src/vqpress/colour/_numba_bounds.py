@@ -84,8 +84,8 @@ def _down(v):
 
 @numba.njit(cache=True, nogil=True, inline="always")
 def _summarise(i, a, pd, QF, QN, D, inring, tol):
-    """The three numbers that clear point i in the quick check (see the module docstring),
-    from its bounds ``pd`` (its row of PD).
+    """The three numbers that clear point i in the quick check, from its bounds ``pd`` (its
+    row of PD); see :mod:`vqpress.colour._numba_lloyd`.
 
     ``QF[i, 1]`` is the margin between the nearest runner-up ``s = QN[i, 1]`` and the own
     centre, to be compared with the displacement of ``a`` and ``s``; ``QF[i, 0]`` the

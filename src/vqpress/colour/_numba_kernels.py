@@ -316,9 +316,9 @@ def refined_pool(X, w, cells, k):
     than ``1/k`` of the total within-bin squared error are split in two along every axis:
     see :func:`vqpress.colour.coreset.refined_coreset`.
 
-    Only the occupied bins are ever listed (the fine grid has ``8 * cells**3`` bins, some
-    millions, of which a few hundred are used); bins, sums and their order are those of
-    pooling on the dense grids.
+    Only the occupied bins are ever listed (the fine grid has ``(2 * cells)**C`` bins, some
+    millions, of which at most ``2**C * k`` are used); bins, sums and their order are those
+    of pooling on the dense grids.
     """
     m, d = X.shape
     fine = 2 * cells
@@ -385,17 +385,8 @@ def refined_pool(X, w, cells, k):
                 f = f * fine + idx[i, c]
             slot_key[(-1 - o) * ns + sub] = f
             bin_of[i] = -1 - ((-1 - o) * ns + sub)
-    nused = 0
-    for j in range(slot_key.shape[0]):
-        if slot_key[j] >= 0:
-            nused += 1
-    used = np.empty(nused, dtype=np.uint64)
-    nused = 0
-    for j in range(slot_key.shape[0]):
-        if slot_key[j] >= 0:
-            used[nused] = slot_key[j]
-            nused += 1
-    used = _radix_order(used, _bit_length(fine**d), False)[1]
+    used = _radix_order(slot_key[slot_key >= 0].astype(np.uint64), _bit_length(fine**d), False)[1]
+    nused = used.shape[0]
     slot_row = np.empty(slot_key.shape[0], dtype=np.int64)
     for j in range(slot_key.shape[0]):
         if slot_key[j] >= 0:

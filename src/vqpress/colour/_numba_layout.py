@@ -110,20 +110,24 @@ def permute_points(order, X, w, lab, QF, QN):
 
 
 @numba.njit(cache=True, nogil=True)
-def heads(bstart, edge, sufq2, lev, thr, risky, q2thr, nth, clo, chi, tq):
+def heads(bstart, edge, sufq2, lev, TH0, farsafe, D0, G0, nth, clo, chi, tq):
     """The points an iteration must look at: the head of every cluster's range.
 
-    Cluster ``a``'s head grows (``lev[a]``, its first level still skipped, only rises)
-    until the first skipped level's ``edge`` exceeds ``thr[a]`` and, if ``risky[a]`` (its
-    far centres are not known to be far), its ``sufq2`` exceeds ``q2thr[a]``. Writes the heads as ranges
-    ``clo, chi``, cut so that thread ``t`` gets the ranges ``tq[t]`` to ``tq[t + 1]`` and
-    about as many points as the others; returns the number of points.
+    The points not looked at were summarised at time slot 0, so they are cleared by the
+    kernel's tables of slot 0: ``TH0`` (a centre's and its ring's displacement), ``D0``
+    (each centre's) and ``G0`` (the largest). Cluster ``a``'s head grows (``lev[a]``, its
+    first level still skipped, only rises) until the first skipped level's ``edge`` exceeds
+    ``TH0[a]`` and, unless ``farsafe[a]`` (its far centres are known to be far), its
+    ``sufq2`` exceeds ``D0[a] + G0``. Writes the heads as ranges ``clo, chi``, cut so that
+    thread ``t`` gets the ranges ``tq[t]`` to ``tq[t + 1]`` and about as many points as the
+    others; returns the number of points.
     """
     k = lev.shape[0]
     total = 0
     for a in range(k):
         b = a * LEVELS
-        while lev[a] < LEVELS and (edge[b + lev[a]] <= thr[a] or (risky[a] and sufq2[b + lev[a]] <= q2thr[a])):
+        while lev[a] < LEVELS and (edge[b + lev[a]] <= TH0[a]
+                                   or (not farsafe[a] and sufq2[b + lev[a]] <= D0[a] + G0)):
             lev[a] += 1
         total += bstart[b + lev[a]] - bstart[b]
     share = (total + nth - 1) // nth

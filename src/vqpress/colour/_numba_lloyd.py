@@ -68,7 +68,7 @@ _RING_COVER = 1.25  # a ring holds the centres within this many cluster diameter
 _SLOT = 2  # iterations per time slot
 _REORDER = 0.5  # re-sort the neighbours once a centre moved this fraction of the mean gap
 _AHEAD = 8  # points whose memory is requested ahead of their turn
-_PAR_TABLES = 128  # from this many centres on, the k x k centre tables use numba's threads too
+_PAR_TABLES = 128  # from this many centres on, the k x k centre tables and orders use numba's threads
 
 
 @intrinsic
@@ -226,7 +226,7 @@ def lloyd_resume(X, w, C, labels, max_iter, beta, nth, bet, last, grown, state):
     lab = np.empty(m, dtype=np.uint32)
     for i in range(m):
         lab[i] = labels[i]
-    order, sdist, nring = rings(C, lab, X, _RING_MAX, _RING_COVER)
+    order, sdist, nring = rings(C, lab, X, _RING_MAX, _RING_COVER, par)
     ofix = order.copy()
     inring = np.zeros((k, k), dtype=np.bool_)
     for a in range(k):
@@ -277,9 +277,6 @@ def lloyd_resume(X, w, C, labels, max_iter, beta, nth, bet, last, grown, state):
     perm, bstart, edge, sufq2 = margin_layout(lab, QF, QN, inring, k)
     Xp, wp, labp, QF, QN = permute_points(perm, X, w, lab, QF, QN)
     lev = np.zeros(k, dtype=np.int64)
-    thr = np.empty(k)
-    q2thr = np.empty(k)
-    risky = np.empty(k, dtype=np.bool_)
     clo = np.empty(k + nth + 1, dtype=np.int64)
     chi = np.empty(k + nth + 1, dtype=np.int64)
     tq = np.empty(nth + 1, dtype=np.int64)
@@ -335,11 +332,7 @@ def lloyd_resume(X, w, C, labels, max_iter, beta, nth, bet, last, grown, state):
         for t in range(nth):
             for a in range(k):
                 radt[t, a] = rad[a]
-        for a in range(k):  # the points still skipped were summarised at slot 0
-            thr[a] = TH[0, a]
-            risky[a] = not farsafe[a]
-            q2thr[a] = D[0, a] + G[0]
-        heads(bstart, edge, sufq2, lev, thr, risky, q2thr, nth, clo, chi, tq)
+        heads(bstart, edge, sufq2, lev, TH[0], farsafe, D[0], G[0], nth, clo, chi, tq)
         for t in numba.prange(nth):
             chg[t] = _pass(clo, chi, tq[t], tq[t + 1], cand[t], perm, Xp, wp, C, labp, order, sdist, 2.0 * mo, CD, gap,
                            far, farsafe, PD, QF, QN, D, ZR, TH, G, slot, inring, tol, dS[t], dW[t], dQ2[t], dn[t],

@@ -13,10 +13,6 @@ import numba
 import numpy as np
 
 
-#: From this many centres on, :func:`rings` sorts the centres on numba's threads.
-_PAR_ORDER = 128
-
-
 @numba.njit(cache=True, nogil=True, inline="always")
 def _d2(X, i, C, j):
     s = 0.0
@@ -151,12 +147,12 @@ def _order_rows(C, lo, hi, order, sdist):
 
 
 @numba.njit(cache=True, nogil=True)
-def rings(C, labels, X, Qmax, cover):
+def rings(C, labels, X, Qmax, cover, par):
     """Per centre: the other centres by distance, and how many of them form its ring (those
     within ``cover`` cluster diameters, at most ``Qmax``; the clusters are those of the
-    guessed labels)."""
+    guessed labels). With ``par``, the centres are sorted on numba's threads."""
     k = C.shape[0]
-    order, sdist = centre_order(C, k >= _PAR_ORDER)
+    order, sdist = centre_order(C, par)
     rad = np.zeros(k)
     for i in range(X.shape[0]):
         a = labels[i]
