@@ -14,7 +14,7 @@ from vqpress.colour import _backend
 K = _backend.kernels()
 pytestmark = pytest.mark.skipif(K is None, reason="numba not installed")
 if K is not None:
-    from vqpress.colour._numba_layout import LEVELS, heads, margin_layout, permute_points
+    from vqpress.colour._numba_layout import LEVELS, heads, margin_layout
 
 
 def layout_case(seed, m, k):
@@ -37,10 +37,10 @@ def margins(lab, QF, QN, inring):
 
 
 @settings(max_examples=40, deadline=None)
-@given(seed=st.integers(0, 10**6), m=st.integers(1, 3000), k=st.integers(1, 40))
-def test_margin_layout_sorts_by_cluster_and_bounds_every_later_level(seed, m, k):
+@given(seed=st.integers(0, 10**6), m=st.integers(1, 3000), k=st.integers(1, 40), nblk=st.integers(1, 5))
+def test_margin_layout_sorts_by_cluster_and_bounds_every_later_level(seed, m, k, nblk):
     lab, QF, QN, inring = layout_case(seed, m, k)
-    order, bstart, edge, sufq2 = margin_layout(lab, QF, QN, inring, k)
+    order, bstart, edge, sufq2 = margin_layout(lab, QF, QN, inring, k, nblk)[:4]
     assert np.array_equal(np.sort(order), np.arange(m))
     mu = margins(lab, QF, QN, inring)
     assert bstart[0] == 0 and bstart[-1] == m and (np.diff(bstart) >= 0).all()
@@ -68,7 +68,7 @@ def test_margin_layout_sorts_by_cluster_and_bounds_every_later_level(seed, m, k)
 @given(seed=st.integers(0, 10**6), m=st.integers(1, 3000), k=st.integers(1, 40), nth=st.integers(1, 4))
 def test_heads_skip_only_points_that_pass_and_share_the_rest_out(seed, m, k, nth):
     lab, QF, QN, inring = layout_case(seed, m, k)
-    order, bstart, edge, sufq2 = margin_layout(lab, QF, QN, inring, k)
+    order, bstart, edge, sufq2 = margin_layout(lab, QF, QN, inring, k, 2)[:4]
     mu = margins(lab, QF, QN, inring)
     rng = np.random.default_rng(seed)
     lev = np.zeros(k, dtype=np.int64)
@@ -100,15 +100,15 @@ def test_heads_skip_only_points_that_pass_and_share_the_rest_out(seed, m, k, nth
         assert sum(shares) == total and max(shares) <= -(-total // nth)
 
 
-def test_permute_points_matches_fancy_indexing():
-    rng = np.random.default_rng(3)
-    m = 1000
-    X = rng.normal(size=(m, 4))
-    w = rng.random(m)
-    lab = rng.integers(0, 9, m).astype(np.uint32)
-    QF = rng.random((m, 3)).astype(np.float32)
-    QN = rng.integers(0, 9, (m, 2)).astype(np.uint32)
-    order = rng.permutation(m)
-    for got, want in zip(permute_points(order, X, w, lab, QF, QN), (X, w, lab, QF, QN)):
+@pytest.mark.parametrize("m", [1, 7, 1000])
+def test_margin_layout_moves_the_arrays_and_does_not_depend_on_the_blocks(m):
+    k = 9
+    lab, QF, QN, inring = layout_case(5, m, k)
+    first = margin_layout(lab, QF, QN, inring, k, 1)
+    order = first[0]
+    for got, want in zip(first[4:], (lab, QF, QN)):
         np.testing.assert_array_equal(got, want[order])
         assert got.dtype == want.dtype
+    for nblk in (2, 3, 16, 5000):
+        for got, want in zip(margin_layout(lab, QF, QN, inring, k, nblk), first):
+            np.testing.assert_array_equal(got, want)

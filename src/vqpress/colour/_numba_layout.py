@@ -22,59 +22,85 @@ import numpy as np
 LEVELS = 64
 
 
-@numba.njit(cache=True, nogil=True)
-def margin_layout(lab, QF, QN, inring, k):
-    """Order of the points by cluster (``lab``), then by margin level, then by index.
+@numba.njit(cache=True, nogil=True, inline="always")
+def _margin(i, lab, QF, QN, inring):
+    """Point i's margin (-inf if it has none): see :func:`margin_layout`."""
+    if inring[lab[i], QN[i, 1]]:
+        return min(QF[i, 0], QF[i, 1])
+    return np.float32(-np.inf)
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _level(v, top):
+    """Margin level of a margin ``v`` in a cluster whose largest finite margin is ``top``."""
+    if v >= top:  # the largest finite margin, or an infinite one
+        return LEVELS - 1
+    if v > 0.0:
+        return min(int(v * (LEVELS / top)), LEVELS - 1)
+    return 0  # also for NaN
+
+
+@numba.njit(cache=True, nogil=True, parallel=True)
+def margin_layout(lab, QF, QN, inring, k, nblk):
+    """Order of the points by cluster (``lab``), then by margin level, then by index, and
+    the points' quick-check arrays in that order.
 
     A point's margin is the smaller of its quick-check margins ``QF[i, 0]`` (the ring) and
     ``QF[i, 1]`` (its nearest runner-up, ``QN[i, 1]``), if that runner-up is in the ring
     of its centre (``inring``), else none. Returns ``order`` (m,) int64, the start of every
     (cluster, level) bucket in that order, ``bstart`` (k * LEVELS + 1,) int64, each
     bucket's smallest margin ``edge`` (k * LEVELS,) float32 (a lower bound on the margins
-    in it and all later buckets of its cluster; -inf for level 0) and ``sufq2``
+    in it and all later buckets of its cluster; -inf for level 0), ``sufq2``
     (k * LEVELS,) float32, the smallest ``QF[i, 2]`` in the bucket and all later buckets
-    of its cluster.
+    of its cluster, then ``lab, QF, QN`` in ``order``.
+
+    A counting sort on numba's threads: each of ``nblk`` blocks of points counts its own
+    buckets, then writes its points, in order, after those of the blocks before it, so the
+    result does not depend on ``nblk``. The arrays move in that same pass.
     """
     m = lab.shape[0]
     nb = k * LEVELS
-    mu = np.empty(m, dtype=np.float32)
+    nblk = max(1, min(nblk, m))
+    topb = np.zeros((nblk, k), dtype=np.float32)
+    for t in numba.prange(nblk):
+        for i in range(t * m // nblk, (t + 1) * m // nblk):
+            v = _margin(i, lab, QF, QN, inring)
+            a = lab[i]
+            if v > topb[t, a] and v < np.inf:
+                topb[t, a] = v
     top = np.zeros(k, dtype=np.float32)
-    for i in range(m):
-        a = lab[i]
-        v = -np.inf
-        if inring[a, QN[i, 1]]:
-            v = min(QF[i, 0], QF[i, 1])
-        mu[i] = v
-        if v > top[a] and v < np.inf:
-            top[a] = v
-    key = np.empty(m, dtype=np.int64)
-    cnt = np.zeros(nb + 1, dtype=np.int64)
-    for i in range(m):
-        a = lab[i]
-        lev = 0  # also for NaN
-        if mu[i] >= top[a]:  # the largest finite margin, or an infinite one
-            lev = LEVELS - 1
-        elif mu[i] > 0.0:
-            lev = min(int(mu[i] * (LEVELS / top[a])), LEVELS - 1)
-        key[i] = a * LEVELS + lev
-        cnt[key[i] + 1] += 1
-    for j in range(nb):
-        cnt[j + 1] += cnt[j]
-    bstart = cnt.copy()
-    order = np.empty(m, dtype=np.int64)
+    for t in range(nblk):
+        for a in range(k):
+            top[a] = max(top[a], topb[t, a])
+    cnt = np.zeros((nblk, nb), dtype=np.int64)
+    emin = np.full((nblk, nb), np.inf, dtype=np.float32)
+    qmin = np.full((nblk, nb), np.inf, dtype=np.float32)
+    for t in numba.prange(nblk):
+        for i in range(t * m // nblk, (t + 1) * m // nblk):
+            v = _margin(i, lab, QF, QN, inring)
+            a = lab[i]
+            b = a * LEVELS + _level(v, top[a])
+            cnt[t, b] += 1
+            if v < emin[t, b]:
+                emin[t, b] = v
+            if QF[i, 2] < qmin[t, b]:
+                qmin[t, b] = QF[i, 2]
+    bstart = np.empty(nb + 1, dtype=np.int64)
     edge = np.full(nb, np.inf, dtype=np.float32)
     sufq2 = np.full(nb, np.inf, dtype=np.float32)
-    for i in range(m):
-        b = key[i]
-        order[cnt[b]] = i
-        cnt[b] += 1
-        if mu[i] < edge[b]:
-            edge[b] = mu[i]
-        if QF[i, 2] < sufq2[b]:
-            sufq2[b] = QF[i, 2]
+    pos = 0
+    for b in range(nb):
+        bstart[b] = pos
+        for t in range(nblk):
+            c = cnt[t, b]
+            cnt[t, b] = pos
+            pos += c
+            edge[b] = min(edge[b], emin[t, b])
+            sufq2[b] = min(sufq2[b], qmin[t, b])
+    bstart[nb] = m
     for a in range(k):
-        low = np.inf
-        low2 = np.inf
+        low = np.float32(np.inf)
+        low2 = np.float32(np.inf)
         for lev in range(LEVELS - 1, -1, -1):
             b = a * LEVELS + lev
             low = min(low, edge[b])
@@ -82,31 +108,23 @@ def margin_layout(lab, QF, QN, inring, k):
             edge[b] = low
             sufq2[b] = low2
         edge[a * LEVELS] = -np.inf
-    return order, bstart, edge, sufq2
-
-
-@numba.njit(cache=True, nogil=True, parallel=True)
-def permute_points(order, X, w, lab, QF, QN):
-    """``X, w, lab, QF, QN`` (rows: points) in the ``order`` given, on numba's threads."""
-    m, d = X.shape
-    Xp = np.empty_like(X)
-    wp = np.empty_like(w)
+    order = np.empty(m, dtype=np.int64)
     labp = np.empty_like(lab)
     QFp = np.empty_like(QF)
     QNp = np.empty_like(QN)
-    nb = 64
-    for blk in numba.prange(nb):
-        for t in range(blk * m // nb, (blk + 1) * m // nb):
-            i = order[t]
-            for c in range(d):
-                Xp[t, c] = X[i, c]
-            wp[t] = w[i]
-            labp[t] = lab[i]
+    for t in numba.prange(nblk):
+        for i in range(t * m // nblk, (t + 1) * m // nblk):
+            a = lab[i]
+            b = a * LEVELS + _level(_margin(i, lab, QF, QN, inring), top[a])
+            p = cnt[t, b]
+            cnt[t, b] = p + 1
+            order[p] = i
+            labp[p] = a
             for c in range(QF.shape[1]):
-                QFp[t, c] = QF[i, c]
-            QNp[t, 0] = QN[i, 0]
-            QNp[t, 1] = QN[i, 1]
-    return Xp, wp, labp, QFp, QNp
+                QFp[p, c] = QF[i, c]
+            QNp[p, 0] = QN[i, 0]
+            QNp[p, 1] = QN[i, 1]
+    return order, bstart, edge, sufq2, labp, QFp, QNp
 
 
 @numba.njit(cache=True, nogil=True)

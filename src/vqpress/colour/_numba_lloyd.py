@@ -58,7 +58,7 @@ from numba.core import cgutils, types
 from numba.extending import intrinsic
 
 from ._numba_bounds import _RESEARCH, _TRACK, _first_pass, _search, _store_search, _summarise
-from ._numba_layout import heads, margin_layout, permute_points
+from ._numba_layout import heads, margin_layout
 from ._numba_order import _d2, centre_order, neighbourhoods, net_shifts, rings
 from ._numba_step import after_pass, cluster_sums, fresh_state, lloyd_step
 
@@ -108,8 +108,9 @@ def _pass(clo, chi, q0, q1, cand, perm, X, w, C, labels, order, sdist, slack, CD
           TH, G, slot, inring, tol, S, W, Q2, nmem, grown, rad):
     """One assignment pass over the points of the ranges ``clo[q]..chi[q] - 1``, q from q0
     to q1 - 1: clear each point from its summary, or measure it again (``cand``: scratch
-    space for as many points). Point i's bounds are the row ``perm[i]`` of PD. Label changes are added to the cluster sums given (``S, W,
-    Q2, nmem``: this thread's share) and flagged in ``grown``; ``rad`` receives the
+    space for as many points). ``labels, QF, QN`` are in the order of the ranges, ``X, w``
+    and ``PD`` in the caller's: point i is their row ``perm[i]``. Label changes are added
+    to the cluster sums given (``S, W, Q2, nmem``: this thread's share) and flagged in ``grown``; ``rad`` receives the
     joiners' distances to their centre's starting point. Returns the number of label
     changes.
     """
@@ -137,13 +138,14 @@ def _pass(clo, chi, q0, q1, cand, perm, X, w, C, labels, order, sdist, slack, CD
         if q + _AHEAD < nc:
             j = cand[q + _AHEAD]
             _prefetch(pd0 + perm[j] * prow)
-            _prefetch(x0 + j * xrow)
+            _prefetch(x0 + perm[j] * xrow)
         i = cand[q]
-        pd = PD[perm[i]]
+        r = perm[i]  # the point's row of X, w and PD
+        pd = PD[r]
         a = labels[i]
         st = QN[i, 0]
         # the summary ran out: measure the own centre and the runner-ups again
-        u2 = _d2(X, i, C, a)
+        u2 = _d2(X, r, C, a)
         u = np.sqrt(u2)
         rest = pd[1] - ZR[st, a]  # centres of a's ring
         v = far[a] - u  # centres outside the ring, two ways
@@ -157,7 +159,7 @@ def _pass(clo, chi, q0, q1, cand, perm, X, w, C, labels, order, sdist, slack, CD
             b2 = u2
             for j in range(_TRACK):
                 c = int(pd[5 + j])
-                v = _d2(X, i, C, c)
+                v = _d2(X, r, C, c)
                 pd[2 + j] = np.sqrt(v) - D[slot, c]
                 if v < b2 or (v == b2 and c < b):
                     b = c
@@ -171,7 +173,7 @@ def _pass(clo, chi, q0, q1, cand, perm, X, w, C, labels, order, sdist, slack, CD
             pd[1] = rest - G[slot]
             QN[i, 0] = slot
         else:
-            cnt, rest = _search(X, i, C, a, order, sdist, slack, CD, 2.0 * u + _RESEARCH * gap[a], n, bi, bd)
+            cnt, rest = _search(X, r, C, a, order, sdist, slack, CD, 2.0 * u + _RESEARCH * gap[a], n, bi, bd)
             b = _store_search(i, cnt, rest, bi, bd, pd, QN, D, G, slot)
         _summarise(i, b, pd, QF, QN, D, inring, tol)
         if b != a:
@@ -179,10 +181,10 @@ def _pass(clo, chi, q0, q1, cand, perm, X, w, C, labels, order, sdist, slack, CD
             changed += 1
             grown[a] = True
             grown[b] = True
-            _move(X, w, i, a, b, S, W, Q2, nmem)
-            r = pd[0] - D[slot, b] + D[0, b]  # distance to b's starting point, at most
-            if r > rad[b]:
-                rad[b] = r
+            _move(X, w, r, a, b, S, W, Q2, nmem)
+            v = pd[0] - D[slot, b] + D[0, b]  # distance to b's starting point, at most
+            if v > rad[b]:
+                rad[b] = v
     return changed
 
 
@@ -274,8 +276,7 @@ def lloyd_resume(X, w, C, labels, max_iter, beta, nth, bet, last, grown, state):
         nmem[lab[i]] += 1
     # from here on the points are ordered by cluster and margin (_numba_layout); the
     # cluster sums are still recomputed in the caller's order, so they do not depend on it
-    perm, bstart, edge, sufq2 = margin_layout(lab, QF, QN, inring, k)
-    Xp, wp, labp, QF, QN = permute_points(perm, X, w, lab, QF, QN)
+    perm, bstart, edge, sufq2, labp, QF, QN = margin_layout(lab, QF, QN, inring, k, nth)
     lev = np.zeros(k, dtype=np.int64)
     clo = np.empty(k + nth + 1, dtype=np.int64)
     chi = np.empty(k + nth + 1, dtype=np.int64)
@@ -334,7 +335,7 @@ def lloyd_resume(X, w, C, labels, max_iter, beta, nth, bet, last, grown, state):
                 radt[t, a] = rad[a]
         heads(bstart, edge, sufq2, lev, TH[0], farsafe, D[0], G[0], nth, clo, chi, tq)
         for t in numba.prange(nth):
-            chg[t] = _pass(clo, chi, tq[t], tq[t + 1], cand[t], perm, Xp, wp, C, labp, order, sdist, 2.0 * mo, CD, gap,
+            chg[t] = _pass(clo, chi, tq[t], tq[t + 1], cand[t], perm, X, w, C, labp, order, sdist, 2.0 * mo, CD, gap,
                            far, farsafe, PD, QF, QN, D, ZR, TH, G, slot, inring, tol, dS[t], dW[t], dQ2[t], dn[t],
                            grownt[t], radt[t])
         changed = 0
