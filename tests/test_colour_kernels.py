@@ -3,6 +3,9 @@ radix-sort histogram, grid pooling and the variance split, each against a plain 
 
 from __future__ import annotations
 
+import os
+from unittest import mock
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -235,6 +238,20 @@ def test_variance_split_backends_agree(k, monkeypatch):
     assert nf == ns == min(k, X.shape[0])
     # the same boxes (labels may be numbered alike: the split order is the same)
     np.testing.assert_array_equal(fast, slow)
+
+
+@settings(max_examples=30, deadline=None)
+@given(seed=st.integers(0, 10**6), m=st.integers(1, 500), d=st.sampled_from([3, 4]), k=st.integers(1, 12))
+def test_weighted_sse_backends_agree(seed, m, d, k):
+    rng = np.random.default_rng(seed)
+    X = rng.uniform(0, 255, (m, d))
+    w = rng.integers(1, 50, m).astype(float)
+    C = rng.uniform(0, 255, (k, d))
+    labels = rng.integers(0, k, m)
+    want = sum(w[i] * ((X[i] - C[labels[i]]) ** 2).sum() for i in range(m))
+    assert _backend.weighted_sse(X, w, C, labels) == pytest.approx(want, rel=1e-12)
+    with mock.patch.dict(os.environ, {"VQPRESS_NO_NUMBA": "1"}):
+        assert _backend.weighted_sse(X, w, C, labels) == pytest.approx(want, rel=1e-12)
 
 
 def test_centre_order_sorts_the_nearest_and_bounds_the_rest():

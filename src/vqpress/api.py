@@ -117,7 +117,7 @@ def _fit_colour(arr: np.ndarray, n_colors: int, strategy: str, random_state, *, 
     else:
         u, counts = key_counts(keys)
         colours = unpack_keys(u, flat.shape[1], flat.dtype)
-    centers, labels = _fit_with_labels(colours, counts, n_colors, strategy, random_state)
+    centers, labels = _fit_with_labels(colours, counts, n_colors, strategy, random_state, distinct=True)
     if len(centers) < n_colors:
         warn(f"image has only {len(colours)} distinct colours; using {len(centers)} colours instead of {n_colors}")
     codebook = Codebook(centers, None, strategy=strategy, dtype=arr.dtype)

@@ -231,6 +231,14 @@ def grid_guess(X: np.ndarray, C: np.ndarray) -> np.ndarray:
     return best[key]
 
 
+def weighted_sse(X: np.ndarray, w: np.ndarray, C: np.ndarray, labels: np.ndarray) -> float:
+    """Weighted squared error ``sum w |x - C[label]|^2`` of a partition, as a float."""
+    K = kernels()
+    if K is not None:
+        return float(K.weighted_sse(X, w, C, labels))
+    return float((w * ((X - C[labels]) ** 2).sum(axis=1)).sum())
+
+
 def weighted_means(X: np.ndarray, w: np.ndarray, labels: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     """Per-cluster weighted sums divided by weights, and the weights, shape (k, d), (k,)."""
     ws = np.bincount(labels, weights=w, minlength=k)

@@ -74,6 +74,15 @@ def assign(X, C, guess, labels, dist2):
 
 
 @numba.njit(cache=True, nogil=True)
+def weighted_sse(X, w, C, labels):
+    """Sum over the rows of X of ``w * |x - C[label]|^2``."""
+    s = 0.0
+    for i in range(X.shape[0]):
+        s += w[i] * _d2(X, i, C, labels[i])
+    return s
+
+
+@numba.njit(cache=True, nogil=True)
 def _best_cut(X, w, P, s, e):
     """Best variance-reducing axis-aligned cut of the box of points ``P[ax, s:e]`` (each
     row of P lists the box's points sorted along that axis).

@@ -55,11 +55,14 @@ def fit_colours(colours, counts, n_colors: int, strategy: str = "kmeans", random
     return _fit_with_labels(colours, counts, n_colors, strategy, random_state)[0]
 
 
-def _fit_with_labels(colours, counts, n_colors: int, strategy: str = "kmeans", random_state: int | None = 0):
+def _fit_with_labels(colours, counts, n_colors: int, strategy: str = "kmeans", random_state: int | None = 0,
+                     *, distinct: bool = False):
     """:func:`fit_colours`, also returning the exact nearest centre of every row of ``colours``.
 
     Returns ``(centers, labels)``; ``labels`` (int64, one per input row) is the exact nearest
     centre of each colour with ties to the lowest index -- the codes ``nearest_centre`` gives.
+    ``distinct=True`` says that the rows are already distinct and sorted, as a colour
+    histogram gives them (the check is skipped).
     """
     X = check_pixels(colours, name="colours")
     check_choice(strategy, STRATEGIES, name="strategy")
@@ -73,7 +76,8 @@ def _fit_with_labels(colours, counts, n_colors: int, strategy: str = "kmeans", r
     if not np.isfinite(w).all() or (w <= 0).any():
         raise VQError("counts must be finite and > 0 (drop colours with zero count)")
     X = np.ascontiguousarray(X, dtype=np.float64)
-    uniq, inv = np.unique(X, axis=0, return_inverse=True) if not _is_strictly_sorted(X) else (X, None)
+    sorted_rows = distinct or _is_strictly_sorted(X)
+    uniq, inv = (X, None) if sorted_rows else np.unique(X, axis=0, return_inverse=True)
     if inv is not None:
         inv = inv.reshape(-1)
         w = np.bincount(inv, weights=w, minlength=uniq.shape[0])

@@ -151,8 +151,7 @@ def _coreset_start(cs_init, stages, k, init, random_state):
         lab[cs.bin_of] = guess
         lloyd_fixed_point(cs.points, cs.weights, C, lab, _BETA)
         guess = lab[cs.bin_of]
-    sse = float((cs.weights * ((cs.points - C[lab]) ** 2).sum(axis=1)).sum())
-    return C, guess, sse
+    return C, guess, _backend.weighted_sse(cs.points, cs.weights, C, lab)
 
 
 def kmeans_fit(X: np.ndarray, w: np.ndarray, k: int, *, random_state: int | None = 0, init: str = "split"):
