@@ -235,7 +235,7 @@ def lloyd_resume(X, w, C, labels, max_iter, beta, nth, bet, last, grown, state):
         for q in range(1, nring[a] + 1):
             inring[a, ofix[a, q]] = True
     Cord = C.copy()
-    CD = np.empty((k, k))
+    CD = np.zeros((k, k))
     gap = np.empty(k)
     far = np.empty(k)
     delta = np.ones(k)
@@ -243,10 +243,11 @@ def lloyd_resume(X, w, C, labels, max_iter, beta, nth, bet, last, grown, state):
     nslots = max_iter // _SLOT + 2
     hist = np.empty((nslots, k, d))
     hist[0] = C
-    D = np.zeros((nslots, k))
-    ZR = np.zeros((nslots, k))
-    TH = np.zeros((nslots, k))
-    G = np.zeros(nslots)
+    # net displacements since each slot: rows 0..slot are written each iteration before use
+    D = np.empty((nslots, k))
+    ZR = np.empty((nslots, k))
+    TH = np.empty((nslots, k))
+    G = np.empty(nslots)
     slot = 0
     span = 0.0
     for c in range(d):

@@ -170,12 +170,21 @@ def rings(C, labels, X, Qmax, cover, par):
 
 
 @numba.njit(cache=True, nogil=True, inline="always")
-def _neighbourhood(C, CD, delta, ofix, nring, gap, far, a):
+def _distances_after(C, CD, delta, a):
+    """``CD[a, c]`` and ``CD[c, a]`` for the centres c after a (the same number: the two
+    differences are exact negatives), where a or c moved."""
     k = C.shape[0]
     moved = delta[a] > 0.0
-    for c in range(k):
+    for c in range(a + 1, k):
         if moved or delta[c] > 0.0:
-            CD[a, c] = np.sqrt(_d2(C, a, C, c))
+            v = np.sqrt(_d2(C, a, C, c))
+            CD[a, c] = v
+            CD[c, a] = v
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _neighbourhood(CD, ofix, nring, gap, far, a):
+    k = CD.shape[0]
     g = np.inf
     f = np.inf
     for t in range(1, k):
@@ -192,14 +201,21 @@ def _neighbourhood(C, CD, delta, ofix, nring, gap, far, a):
 def neighbourhoods(C, CD, delta, ofix, nring, gap, far, par):
     """Exact centre distances after a step (the rows and columns of the centres that moved,
     ``delta > 0``), each centre's gap to its nearest other centre and its distance ``far``
-    to the nearest centre outside its ring. On numba's threads when ``par``."""
+    to the nearest centre outside its ring. On numba's threads when ``par`` (each task
+    takes a short and a long row of the triangle, so that the tasks weigh the same)."""
     k = C.shape[0]
     if par:
+        for p in numba.prange((k + 1) // 2):
+            _distances_after(C, CD, delta, p)
+            if k - 1 - p != p:
+                _distances_after(C, CD, delta, k - 1 - p)
         for a in numba.prange(k):
-            _neighbourhood(C, CD, delta, ofix, nring, gap, far, a)
+            _neighbourhood(CD, ofix, nring, gap, far, a)
     else:
         for a in range(k):
-            _neighbourhood(C, CD, delta, ofix, nring, gap, far, a)
+            _distances_after(C, CD, delta, a)
+        for a in range(k):
+            _neighbourhood(CD, ofix, nring, gap, far, a)
 
 
 @numba.njit(cache=True, nogil=True, inline="always")
