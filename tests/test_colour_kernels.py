@@ -228,9 +228,11 @@ def test_refined_coreset_splits_the_bins_that_hold_the_error():
         np.testing.assert_allclose(refined.points[b], np.average(X[members], axis=0, weights=w[members]))
 
 
+@pytest.mark.parametrize("channels", [3, 4])
 @pytest.mark.parametrize("k", [1, 5, 40])
-def test_variance_split_backends_agree(k, monkeypatch):
-    colours, counts = np.unique(photo_like(13, (80, 80)).reshape(-1, 3), axis=0, return_counts=True)
+def test_variance_split_backends_agree(k, channels, monkeypatch):
+    pixels = photo_like(13, (80, 80), channels=channels).reshape(-1, channels)
+    colours, counts = np.unique(pixels, axis=0, return_counts=True)
     X, w = colours.astype(float), counts.astype(float)
     fast, nf = _backend.variance_split(X, w, k)
     monkeypatch.setenv("VQPRESS_NO_NUMBA", "1")
