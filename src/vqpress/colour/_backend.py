@@ -9,6 +9,7 @@ All functions here take float64, C-contiguous arrays and integer labels (int64).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 from types import ModuleType
@@ -38,6 +39,45 @@ _KERNEL_MODULES = ("_numba_kernels", "_numba_bounds", "_numba_filter", "_numba_l
 #: The Lloyd kernel runs on numba's threads; numba's fallback threading layer
 #: ("workqueue") aborts the process if two Python threads launch parallel kernels at once.
 _PARALLEL = threading.Lock()
+_local = threading.local()  # .alone: this thread runs the kernels on itself only
+
+
+def _parallel_lock():
+    """The lock to hold around a parallel kernel: :data:`_PARALLEL`, or none inside
+    :func:`one_thread`."""
+    return contextlib.nullcontext() if getattr(_local, "alone", False) else _PARALLEL
+
+
+def threads_apart() -> bool:
+    """Whether two Python threads may run the kernels at once, each on one thread (see
+    :func:`one_thread`): numba has at least two threads and a threading layer that allows
+    it (OpenMP or TBB, not "workqueue")."""
+    if kernels() is None:
+        return False
+    import numba
+
+    try:
+        layer = numba.threading_layer()
+    except ValueError:  # no parallel kernel launched yet (kernels() launches the threads)
+        return False
+    return layer in ("omp", "tbb") and numba.get_num_threads() >= 2
+
+
+@contextlib.contextmanager
+def one_thread():
+    """Run the kernels called in this block on the calling thread alone, leaving numba's
+    other threads to another Python thread, and without taking :data:`_PARALLEL`. Only
+    where :func:`threads_apart` is true."""
+    import numba
+
+    before = numba.get_num_threads()
+    numba.set_num_threads(1)
+    _local.alone = True
+    try:
+        yield
+    finally:
+        _local.alone = False
+        numba.set_num_threads(before)
 
 
 def kernels() -> ModuleType | None:
@@ -264,7 +304,7 @@ def lloyd(X: np.ndarray, w: np.ndarray, C: np.ndarray, labels: np.ndarray, max_i
         m, k = X.shape[0], C.shape[0]
         state = K.fresh_state(C, float(beta))
         done = 0
-        with _PARALLEL:
+        with _parallel_lock():
             if k >= TREE_MIN_K:
                 # the tree kernel first: to the end on few points per centre, otherwise
                 # until few labels change, then the bounded kernel takes the same steps on
@@ -293,7 +333,7 @@ def variance_split(X: np.ndarray, w: np.ndarray, k: int) -> tuple[np.ndarray, in
     """Box label of every point after greedy variance-minimising splits (Wu 1991)."""
     K = kernels()
     if K is not None:
-        with _PARALLEL:  # it searches cuts on numba's threads
+        with _parallel_lock():  # it searches cuts on numba's threads
             return K.variance_split(X, w, k)
     boxes = [np.arange(X.shape[0])]
     splits = [_best_split_np(X, w, boxes[0])]

@@ -18,7 +18,12 @@ The pipeline (all on the histogram of distinct colours, never on the pixels):
 
 Two starts because the k-means objective has many local minima of nearly equal depth:
 measured over eight photographs at 16, 64 and 256 colours, each start alone fell below
-scikit-learn's ``KMeans`` on one or two of them, the better of the two on none.
+scikit-learn's ``KMeans`` on one or two of them, the better of the two on none. From
+``_backend.TREE_MIN_K`` centres on, where numba's threading layer allows it
+(:func:`vqpress.colour._backend.threads_apart`), the two starts run at the same time, each
+on one thread: the tree kernel on a coreset of a few thousand points gains less from a
+second thread than two starts of about the same length do (with fewer centres the bounded
+kernel uses two threads well and the first start is the longer one: measured, no gain).
 
 The Lloyd iterations are compiled with numba when available: exact, with steps that
 lengthen for centres moving steadily in one direction (``_BETA``), on a tree of the points
@@ -32,6 +37,9 @@ threads right when they start (measured: the exact stage ran 1.5-2x slower).
 """
 
 from __future__ import annotations
+
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
 
 import numpy as np
 
@@ -140,18 +148,61 @@ def _initial(X, w, k, init, random_state):
 
 
 def _coreset_start(cs_init, stages, k, init, random_state):
-    """Start on ``cs_init``, then Lloyd fixed points on each coreset of ``stages`` in turn.
+    """Start on ``cs_init``, then Lloyd fixed points on each coreset of ``stages`` in turn
+    (a stage may be a ``Future`` of its coreset, waited for when it is reached).
 
     Returns the centres, the labels of the last stage's points, and its squared error.
     """
     C, lab = _initial(cs_init.points, cs_init.weights, k, init, random_state)
     guess = lab[cs_init.bin_of]
     for cs in stages:
+        if isinstance(cs, Future):
+            cs = cs.result()
         lab = np.empty(cs.points.shape[0], dtype=np.int64)
         lab[cs.bin_of] = guess
         lloyd_fixed_point(cs.points, cs.weights, C, lab, _BETA)
         guess = lab[cs.bin_of]
     return C, guess, _backend.weighted_sse(cs.points, cs.weights, C, lab)
+
+
+def _coarse_start(X, w, k, bits, fine, init, random_state):
+    """The second start: on the uniform grid one bit coarser, then on the ``fine`` coreset
+    (or a Future of it). ``None`` when that grid has no more than ``k`` points."""
+    coarse = grid_coreset(X, w, bits - 1)
+    if coarse.points.shape[0] <= k:
+        return None
+    return _coreset_start(coarse, [coarse, fine], k, init, random_state)
+
+
+_helper: ThreadPoolExecutor | None = None
+_helper_made = threading.Lock()
+
+
+def _starts_side_by_side(X, w, k, bits, init, random_state):
+    """Both starts at once, the coarse one on a helper thread, each running the kernels on
+    one thread; the same results as one after the other. The fine coreset, which the
+    coarse start needs for its second stage, is built first on this thread."""
+    global _helper
+    with _helper_made:
+        if _helper is None:
+            _helper = ThreadPoolExecutor(1, thread_name_prefix="vqpress-start")
+    fine = Future()
+
+    def coarse_side():
+        with _backend.one_thread():
+            return _coarse_start(X, w, k, bits, fine, init, random_state)
+
+    second = _helper.submit(coarse_side)
+    try:
+        with _backend.one_thread():
+            fine.set_result(refined_coreset(X, w, bits, k))
+            first = _coreset_start(fine.result(), [fine.result()], k, init, random_state)
+    except BaseException as exc:
+        if not fine.done():
+            fine.set_exception(exc)  # the helper, waiting for it, gives up too
+        second.exception()  # wait for the helper before passing the error on
+        raise
+    return [first, second.result()]
 
 
 def kmeans_fit(X: np.ndarray, w: np.ndarray, k: int, *, random_state: int | None = 0, init: str = "split"):
@@ -183,13 +234,16 @@ def kmeans_fit(X: np.ndarray, w: np.ndarray, k: int, *, random_state: int | None
     m, d = X.shape
     if m > max(_EXACT_MAX, 16 * k) and d in _CORESET_BITS:
         bits = _CORESET_BITS[d]
-        fine = refined_coreset(X, w, bits, k)
-        starts = [_coreset_start(fine, [fine], k, init, random_state)]
-        if k <= _TWO_STARTS_MAX_K:
-            coarse = grid_coreset(X, w, bits - 1)
-            if coarse.points.shape[0] > k:
-                starts.append(_coreset_start(coarse, [coarse, fine], k, init, random_state))
-        C, guess, _ = min(starts, key=lambda s: s[2])
+        if k > _TWO_STARTS_MAX_K:
+            fine = refined_coreset(X, w, bits, k)
+            starts = [_coreset_start(fine, [fine], k, init, random_state)]
+        elif k >= _backend.TREE_MIN_K and _backend.threads_apart():
+            starts = _starts_side_by_side(X, w, k, bits, init, random_state)
+        else:
+            fine = refined_coreset(X, w, bits, k)
+            starts = [_coreset_start(fine, [fine], k, init, random_state),
+                      _coarse_start(X, w, k, bits, fine, init, random_state)]
+        C, guess, _ = min((s for s in starts if s is not None), key=lambda s: s[2])
     else:
         C, guess = _initial(X, w, k, init, random_state)
     labels = np.ascontiguousarray(guess, dtype=np.int64)
