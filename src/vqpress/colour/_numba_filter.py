@@ -344,35 +344,90 @@ def _tasks_parallel(nth, Xs, ws, start, end, left, lo, hi, bn2, NS, NW, C, cn, l
         chg[t] = ch
 
 
+@numba.njit(cache=True, nogil=True, parallel=True)
+def _tops_parallel(nth, ntop, topnode, topcnt, topcand, stop, Xs, ws, start, end, left, lo, hi, bn2, NS, NW, C, cn,
+                   labels, bufs, st_node, st_off, st_cnt, tnode, tcnt2, tcand, dS, dW, dgrown, chg):
+    """Walk the top of the tree on ``nth`` threads: top task i (on thread i % nth) is walked
+    down to nodes of at most ``stop`` points, which it lists as tasks in its own segment of
+    the task list (rows ``i * seg`` on of ``tnode, tcand``, counts in ``tcnt2[i]``). Each
+    thread adds into its own sums ``dS[t], dW[t]`` and flags ``dgrown[t]``."""
+    seg = tnode.shape[0] // tcnt2.shape[0]
+    for t in numba.prange(nth):
+        dS[t] = 0.0
+        dW[t] = 0.0
+        dgrown[t] = False
+        ch = 0
+        for i in range(t, ntop, nth):
+            for q in range(topcnt[i]):
+                bufs[t, q] = topcand[i, q]
+            tcnt2[i, -1] = 0
+            ch += _walk(topnode[i], topcnt[i], stop, Xs, ws, start, end, left, lo, hi, bn2, NS, NW, C, cn, labels,
+                        dS[t], dW[t], dgrown[t], bufs[t], st_node[t], st_off[t], st_cnt[t], tnode[i * seg:(i + 1) * seg],
+                        tcnt2[i], tcand[i * seg:(i + 1) * seg])
+        chg[t] = ch
+
+
+#: Most top tasks per thread (nodes of at most 1 / (2 nth) of the points, cut first).
+_TOPS = 8
+
+
 @numba.njit(cache=True, nogil=True)
 def _walk_buffers(nth, m, k, d, maxdepth):
     """Scratch space of :func:`_filter_pass`, allocated once per fit: per thread, the
-    candidate lists of one path down the tree and the walk's stack; the task list; the
-    threads' own sums."""
+    candidate lists of one path down the tree and the walk's stack; the top tasks; the task
+    list, in one segment per top task; the threads' own sums."""
     nt = min(max(nth, 1), _MAX_THREADS)
     bufs = np.empty((nt, (maxdepth + 2) * k), dtype=np.int64)
     st_node = np.empty((nt, maxdepth + 2), dtype=np.int64)
     st_off = np.empty((nt, maxdepth + 2), dtype=np.int64)
     st_cnt = np.empty((nt, maxdepth + 2), dtype=np.int64)
     stop = 0 if nt == 1 else max(m // (16 * nt), _LEAF)  # task size: 16 per thread
-    ntmax = 1 if nt == 1 else min(4 * (m // stop + 1), max(4 * nt, (1 << 20) // k))
-    tnode = np.empty(ntmax, dtype=np.int64)
-    tcnt = np.zeros(ntmax + 1, dtype=np.int64)
-    tcand = np.empty((ntmax, k), dtype=np.int64)
+    top = 0 if nt == 1 else max(m // (2 * nt), stop)  # top task size
+    ntop = 1 if nt == 1 else _TOPS * nt
+    seg = 1 if nt == 1 else min(4 * (m // stop + 1), max(16, (1 << 17) // k))
+    topnode = np.empty(ntop, dtype=np.int64)
+    topcnt = np.zeros(ntop + 1, dtype=np.int64)
+    topcand = np.empty((ntop, k), dtype=np.int64)
+    tnode = np.empty(ntop * seg, dtype=np.int64)
+    tcnt = np.zeros(ntop * seg + 1, dtype=np.int64)
+    tcnt2 = np.zeros((ntop, seg + 1), dtype=np.int64)
+    tcand = np.empty((ntop * seg, k), dtype=np.int64)
     dS = np.empty((nt, k, d))
     dW = np.empty((nt, k))
     dgrown = np.empty((nt, k), dtype=np.bool_)
     chg = np.zeros(nt, dtype=np.int64)
-    return nt, stop, bufs, st_node, st_off, st_cnt, tnode, tcnt, tcand, dS, dW, dgrown, chg
+    return (nt, stop, top, bufs, st_node, st_off, st_cnt, topnode, topcnt, topcand, tnode, tcnt, tcnt2, tcand, dS, dW,
+            dgrown, chg)
 
 
 @numba.njit(cache=True, nogil=True)
-def _filter_pass(Xs, ws, start, end, left, lo, hi, bn2, NS, NW, C, labels, S, W, grown, nt, stop, bufs, st_node,
-                 st_off, st_cnt, tnode, tcnt, tcand, dS, dW, dgrown, chg):
+def _merge_threads(nt, dS, dW, dgrown, chg, S, W, grown):
+    """Add the threads' sums and flags to ``S, W, grown``, in thread order; returns the
+    threads' label changes."""
+    k, d = S.shape
+    changed = 0
+    for t in range(nt):
+        changed += chg[t]
+        for j in range(k):
+            W[j] += dW[t, j]
+            grown[j] = grown[j] or dgrown[t, j]
+            for c in range(d):
+                S[j, c] += dS[t, j, c]
+    return changed
+
+
+@numba.njit(cache=True, nogil=True)
+def _filter_pass(Xs, ws, start, end, left, lo, hi, bn2, NS, NW, C, labels, S, W, grown, nt, stop, top, bufs, st_node,
+                 st_off, st_cnt, topnode, topcnt, topcand, tnode, tcnt, tcnt2, tcand, dS, dW, dgrown, chg):
     """Assign every point to its exact nearest centre, walking the tree (on ``nt`` threads
     when ``nt > 1``; the other arguments from :func:`_walk_buffers`); fills the clusters'
     sums ``S, W``, flags in ``grown`` the clusters whose membership changed and returns
-    the number of labels changed."""
+    the number of labels changed.
+
+    With several threads the walk has three parts: this thread walks the root down to
+    nodes of at most ``top`` points (the top tasks); the threads walk those down to nodes
+    of at most ``stop`` points (the tasks), listed in the order a walk of the whole tree
+    would meet them; the threads walk the tasks to the leaves."""
     d = Xs.shape[1]
     k = C.shape[0]
     cn = np.empty(k)
@@ -386,18 +441,31 @@ def _filter_pass(Xs, ws, start, end, left, lo, hi, bn2, NS, NW, C, labels, S, W,
     for j in range(k):
         bufs[0, j] = j
     tcnt[-1] = 0
-    changed = _walk(0, k, stop, Xs, ws, start, end, left, lo, hi, bn2, NS, NW, C, cn, labels, S, W, grown, bufs[0],
-                    st_node[0], st_off[0], st_cnt[0], tnode, tcnt, tcand)
+    topcnt[-1] = 0
+    changed = _walk(0, k, top, Xs, ws, start, end, left, lo, hi, bn2, NS, NW, C, cn, labels, S, W, grown, bufs[0],
+                    st_node[0], st_off[0], st_cnt[0], topnode, topcnt, topcand)
+    ntop = topcnt[-1]
+    if ntop > 0:
+        _tops_parallel(nt, ntop, topnode, topcnt, topcand, stop, Xs, ws, start, end, left, lo, hi, bn2, NS, NW, C,
+                       cn, labels, bufs, st_node, st_off, st_cnt, tnode, tcnt2, tcand, dS, dW, dgrown, chg)
+        changed += _merge_threads(nt, dS, dW, dgrown, chg, S, W, grown)
+        # the top tasks' segments, one after the other (rows only move towards the front)
+        seg = tnode.shape[0] // tcnt2.shape[0]
+        n = 0
+        for i in range(ntop):
+            for q in range(tcnt2[i, -1]):
+                src = i * seg + q
+                tnode[n] = tnode[src]
+                tcnt[n] = tcnt2[i, q]
+                if n != src:
+                    for c in range(tcnt[n]):
+                        tcand[n, c] = tcand[src, c]
+                n += 1
+        tcnt[-1] = n
     if tcnt[-1] > 0:
         _tasks_parallel(nt, Xs, ws, start, end, left, lo, hi, bn2, NS, NW, C, cn, labels, bufs, st_node, st_off,
                         st_cnt, tnode, tcnt, tcand, dS, dW, dgrown, chg)
-        for t in range(nt):
-            changed += chg[t]
-            for j in range(k):
-                W[j] += dW[t, j]
-                grown[j] = grown[j] or dgrown[t, j]
-                for c in range(d):
-                    S[j, c] += dS[t, j, c]
+        changed += _merge_threads(nt, dS, dW, dgrown, chg, S, W, grown)
     return changed
 
 
