@@ -41,7 +41,8 @@ def test_side_by_side_starts_match_one_after_the_other(histogram):
     X, w = histogram
     bits = kmeans._CORESET_BITS[3]
     together = kmeans._starts_side_by_side(X, w, K64, bits, "split", 0)
-    apart = one_after_the_other(X, w, K64)
+    with _backend.one_thread():  # the same thread count: the same additions, to the bit
+        apart = one_after_the_other(X, w, K64)
     for a, b in zip(together, apart):
         np.testing.assert_array_equal(a[0], b[0])  # centres
         np.testing.assert_array_equal(a[1], b[1])  # labels
@@ -56,7 +57,8 @@ def test_kmeans_fit_takes_the_side_by_side_path_with_the_same_result(histogram, 
     C1, lab1 = kmeans.kmeans_fit(X, w, K64)
     assert taken == [1]
     monkeypatch.setattr(_backend, "threads_apart", lambda: False)
-    C2, lab2 = kmeans.kmeans_fit(X, w, K64)
+    with _backend.one_thread():
+        C2, lab2 = kmeans.kmeans_fit(X, w, K64)
     assert taken == [1]
     np.testing.assert_array_equal(C1, C2)
     np.testing.assert_array_equal(lab1, lab2)
@@ -106,6 +108,21 @@ def test_one_thread_runs_alone_without_the_lock_and_restores_both():
         raise KeyError("restored on errors too")
     assert numba.get_num_threads() == before
     assert _backend._parallel_lock() is _backend._PARALLEL
+
+
+def test_a_forked_child_makes_its_own_helper(histogram):
+    import multiprocessing
+
+    X, w = histogram
+    kmeans.kmeans_fit(X, w, K64)  # the parent's helper exists
+    assert kmeans._helper is not None
+    ctx = multiprocessing.get_context("fork")
+    with ctx.Pool(1) as pool:
+        assert pool.apply(_helper_after_fork) is None
+
+
+def _helper_after_fork():
+    return kmeans._helper
 
 
 def test_threads_apart_is_false_without_numba(monkeypatch):

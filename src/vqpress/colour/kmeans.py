@@ -38,6 +38,7 @@ threads right when they start (measured: the exact stage ran 1.5-2x slower).
 
 from __future__ import annotations
 
+import os
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 
@@ -174,13 +175,25 @@ def _coarse_start(X, w, k, bits, fine, init, random_state):
     return _coreset_start(coarse, [coarse, fine], k, init, random_state)
 
 
-_helper: ThreadPoolExecutor | None = None
+_helper: ThreadPoolExecutor | None = None  # the thread of the second start, made when first needed
 _helper_made = threading.Lock()
+
+
+def _forget_helper() -> None:
+    """In a forked child the helper's thread does not exist: make a new one when needed."""
+    global _helper, _helper_made
+    _helper = None
+    _helper_made = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_forget_helper)
 
 
 def _starts_side_by_side(X, w, k, bits, init, random_state):
     """Both starts at once, the coarse one on a helper thread, each running the kernels on
-    one thread; the same results as one after the other. The fine coreset, which the
+    one thread: the same computations, and results, as both starts on one thread one after
+    the other. (With two threads, only the order of floating-point additions in the
+    coreset's cluster sums differs, as for any thread count.) The fine coreset, which the
     coarse start needs for its second stage, is built first on this thread."""
     global _helper
     with _helper_made:
@@ -234,15 +247,13 @@ def kmeans_fit(X: np.ndarray, w: np.ndarray, k: int, *, random_state: int | None
     m, d = X.shape
     if m > max(_EXACT_MAX, 16 * k) and d in _CORESET_BITS:
         bits = _CORESET_BITS[d]
-        if k > _TWO_STARTS_MAX_K:
-            fine = refined_coreset(X, w, bits, k)
-            starts = [_coreset_start(fine, [fine], k, init, random_state)]
-        elif k >= _backend.TREE_MIN_K and _backend.threads_apart():
+        if _backend.TREE_MIN_K <= k <= _TWO_STARTS_MAX_K and _backend.threads_apart():
             starts = _starts_side_by_side(X, w, k, bits, init, random_state)
         else:
             fine = refined_coreset(X, w, bits, k)
-            starts = [_coreset_start(fine, [fine], k, init, random_state),
-                      _coarse_start(X, w, k, bits, fine, init, random_state)]
+            starts = [_coreset_start(fine, [fine], k, init, random_state)]
+            if k <= _TWO_STARTS_MAX_K:
+                starts.append(_coarse_start(X, w, k, bits, fine, init, random_state))
         C, guess, _ = min((s for s in starts if s is not None), key=lambda s: s[2])
     else:
         C, guess = _initial(X, w, k, init, random_state)
