@@ -28,8 +28,10 @@ the exact nearest centres (lowest index on ties), as in the bounded kernel; both
 the same steps, including the long steps of steadily moving centres
 (:func:`vqpress.colour._numba_step.lloyd_step`).
 
-The walk runs on several threads: the top of the tree is walked first, and the subtrees
-below it are dealt out to the threads, each adding into its own sums.
+The walk runs on several threads: the calling thread cuts the root into a few top
+subtrees, the threads walk those down to subtrees of about 1/16 of a thread's share (the
+tasks, listed in the order a single walk would meet them), and the tasks are dealt out to
+the threads, each adding into its own sums. The tree itself is built on the threads too.
 
 References
 ----------
