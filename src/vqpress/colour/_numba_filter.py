@@ -328,44 +328,29 @@ def _walk(root, ncand, stop, Xs, ws, start, end, left, lo, hi, bn2, NS, NW, C, c
 
 
 @numba.njit(cache=True, nogil=True, parallel=True)
-def _tasks_parallel(nth, Xs, ws, start, end, left, lo, hi, bn2, NS, NW, C, cn, labels, bufs, st_node, st_off,
-                    st_cnt, tnode, tcnt, tcand, dS, dW, dgrown, chg):
-    """Walk the task list on ``nth`` threads (task i on thread i % nth), each thread adding
-    into its own sums ``dS[t], dW[t]`` and flags ``dgrown[t]``."""
-    ntask = tcnt[-1]
-    for t in numba.prange(nth):
-        dS[t] = 0.0
-        dW[t] = 0.0
-        dgrown[t] = False
-        ch = 0
-        for i in range(t, ntask, nth):
-            for q in range(tcnt[i]):
-                bufs[t, q] = tcand[i, q]
-            ch += _walk(tnode[i], tcnt[i], 0, Xs, ws, start, end, left, lo, hi, bn2, NS, NW, C, cn, labels, dS[t],
-                        dW[t], dgrown[t], bufs[t], st_node[t], st_off[t], st_cnt[t], tnode, tcnt, tcand)
-        chg[t] = ch
-
-
-@numba.njit(cache=True, nogil=True, parallel=True)
-def _tops_parallel(nth, ntop, topnode, topcnt, topcand, stop, Xs, ws, start, end, left, lo, hi, bn2, NS, NW, C, cn,
-                   labels, bufs, st_node, st_off, st_cnt, tnode, tcnt2, tcand, dS, dW, dgrown, chg):
-    """Walk the top of the tree on ``nth`` threads: top task i (on thread i % nth) is walked
-    down to nodes of at most ``stop`` points, which it lists as tasks in its own segment of
-    the task list (rows ``i * seg`` on of ``tnode, tcand``, counts in ``tcnt2[i]``). Each
-    thread adds into its own sums ``dS[t], dW[t]`` and flags ``dgrown[t]``."""
+def _walk_parallel(nth, n, node, cnt, cand, stop, Xs, ws, start, end, left, lo, hi, bn2, NS, NW, C, cn, labels, bufs,
+                   st_node, st_off, st_cnt, tnode, tcnt2, tcand, dS, dW, dgrown, chg):
+    """Walk the subtrees ``node[:n]``, with their candidates (``cnt[i]`` of them in
+    ``cand[i]``), on ``nth`` threads: subtree i on thread i % nth, each thread adding into
+    its own sums ``dS[t], dW[t]`` and flags ``dgrown[t]``. With ``stop > 0`` (the top of
+    the tree), subtree i lists its nodes of at most ``stop`` points as tasks in its own
+    segment of the task list (rows ``i * seg`` on of ``tnode, tcand``, counts in
+    ``tcnt2[i]``) instead of walking them; with ``stop == 0`` (the tasks) it lists none."""
     seg = tnode.shape[0] // tcnt2.shape[0]
     for t in numba.prange(nth):
         dS[t] = 0.0
         dW[t] = 0.0
         dgrown[t] = False
         ch = 0
-        for i in range(t, ntop, nth):
-            for q in range(topcnt[i]):
-                bufs[t, q] = topcand[i, q]
-            tcnt2[i, -1] = 0
-            ch += _walk(topnode[i], topcnt[i], stop, Xs, ws, start, end, left, lo, hi, bn2, NS, NW, C, cn, labels,
-                        dS[t], dW[t], dgrown[t], bufs[t], st_node[t], st_off[t], st_cnt[t], tnode[i * seg:(i + 1) * seg],
-                        tcnt2[i], tcand[i * seg:(i + 1) * seg])
+        for i in range(t, n, nth):
+            for q in range(cnt[i]):
+                bufs[t, q] = cand[i, q]
+            r = i if stop > 0 else 0  # (nothing is listed when stop is 0)
+            if stop > 0:
+                tcnt2[r, -1] = 0
+            ch += _walk(node[i], cnt[i], stop, Xs, ws, start, end, left, lo, hi, bn2, NS, NW, C, cn, labels, dS[t],
+                        dW[t], dgrown[t], bufs[t], st_node[t], st_off[t], st_cnt[t], tnode[r * seg:(r + 1) * seg],
+                        tcnt2[r], tcand[r * seg:(r + 1) * seg])
         chg[t] = ch
 
 
@@ -448,7 +433,7 @@ def _filter_pass(Xs, ws, start, end, left, lo, hi, bn2, NS, NW, C, labels, S, W,
                     st_node[0], st_off[0], st_cnt[0], topnode, topcnt, topcand)
     ntop = topcnt[-1]
     if ntop > 0:
-        _tops_parallel(nt, ntop, topnode, topcnt, topcand, stop, Xs, ws, start, end, left, lo, hi, bn2, NS, NW, C,
+        _walk_parallel(nt, ntop, topnode, topcnt, topcand, stop, Xs, ws, start, end, left, lo, hi, bn2, NS, NW, C,
                        cn, labels, bufs, st_node, st_off, st_cnt, tnode, tcnt2, tcand, dS, dW, dgrown, chg)
         changed += _merge_threads(nt, dS, dW, dgrown, chg, S, W, grown)
         # the top tasks' segments, one after the other (rows only move towards the front)
@@ -465,8 +450,8 @@ def _filter_pass(Xs, ws, start, end, left, lo, hi, bn2, NS, NW, C, labels, S, W,
                 n += 1
         tcnt[-1] = n
     if tcnt[-1] > 0:
-        _tasks_parallel(nt, Xs, ws, start, end, left, lo, hi, bn2, NS, NW, C, cn, labels, bufs, st_node, st_off,
-                        st_cnt, tnode, tcnt, tcand, dS, dW, dgrown, chg)
+        _walk_parallel(nt, tcnt[-1], tnode, tcnt, tcand, 0, Xs, ws, start, end, left, lo, hi, bn2, NS, NW, C, cn,
+                       labels, bufs, st_node, st_off, st_cnt, tnode, tcnt2, tcand, dS, dW, dgrown, chg)
         changed += _merge_threads(nt, dS, dW, dgrown, chg, S, W, grown)
     return changed
 
