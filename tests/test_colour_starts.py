@@ -1,7 +1,8 @@
-"""The two k-means starts run side by side, each on one thread
-(``vqpress.colour.kmeans._starts_side_by_side``): the same answer as one after the other,
-errors passed on without leaving the helper waiting, and the one-thread switch of the
-back end (``vqpress.colour._backend.one_thread``)."""
+"""Work of a k-means fit run beside other work, each on one thread: the two starts side by
+side (``vqpress.colour.kmeans._starts_side_by_side``) and a large palette's start beside
+the building of the exact stage's tree (``_start_beside_the_tree``). The same answers as
+one after the other, errors passed on without leaving the helper waiting, and the
+one-thread switch of the back end (``vqpress.colour._backend.one_thread``)."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ K = _backend.kernels()
 pytestmark = pytest.mark.skipif(K is None or not _backend.threads_apart(),
                                 reason="needs numba with a threading layer that allows it")
 K64 = _backend.TREE_MIN_K  # the smallest palette that runs the two starts side by side
+K_LARGE = kmeans._TWO_STARTS_MAX_K + 1  # one start, beside the building of the tree
 
 
 @pytest.fixture(scope="module")
@@ -64,27 +66,51 @@ def test_kmeans_fit_takes_the_side_by_side_path_with_the_same_result(histogram, 
     np.testing.assert_array_equal(lab1, lab2)
 
 
-@pytest.mark.parametrize("where", ["refined_coreset", "grid_coreset"])
-def test_an_error_on_either_side_is_raised_and_nothing_is_left_waiting(histogram, monkeypatch, where):
+def test_start_beside_the_tree_matches_one_after_the_other(histogram):
+    X, w = histogram
+    bits = kmeans._CORESET_BITS[3]
+    (start,), tree = kmeans._start_beside_the_tree(X, w, K_LARGE, bits, "split", 0)
+    with _backend.one_thread():  # as there: the coreset and split on one thread, then all
+        fine = kmeans.refined_coreset(X, w, bits, K_LARGE)
+        first = kmeans._initial(fine.points, fine.weights, K_LARGE, "split", 0)
+    want = kmeans._coreset_start(fine, [fine], K_LARGE, "split", 0, start=first)
+    for a, b in zip(start, want):
+        np.testing.assert_array_equal(a, b)
+    for a, b in zip(tree, _backend.point_tree(X, w)):  # the tree of X and w, whatever thread built it
+        np.testing.assert_array_equal(a, b)
+    # and the fit with it is the fit without it
+    C1, lab1 = kmeans.kmeans_fit(X, w, K_LARGE)
+    C2 = start[0].copy()
+    lab2 = np.ascontiguousarray(start[1], dtype=np.int64)
+    kmeans.lloyd_fixed_point(X, w, C2, lab2, kmeans._BETA)
+    np.testing.assert_array_equal(C1, C2)
+    np.testing.assert_array_equal(lab1, lab2)
+
+
+@pytest.mark.parametrize("k, module, where", [(K64, kmeans, "refined_coreset"), (K64, kmeans, "grid_coreset"),
+                                               (K_LARGE, kmeans, "refined_coreset"),
+                                               (K_LARGE, _backend, "point_tree")])
+def test_an_error_on_either_thread_is_raised_and_nothing_is_left_waiting(histogram, monkeypatch, k, module, where):
     X, w = histogram
 
     def broken(*args, **kwargs):
         raise RuntimeError(f"{where} failed")
 
-    monkeypatch.setattr(kmeans, where, broken)
+    monkeypatch.setattr(module, where, broken)
     with pytest.raises(RuntimeError, match=f"{where} failed"):
-        kmeans.kmeans_fit(X, w, K64)
+        kmeans.kmeans_fit(X, w, k)
     monkeypatch.undo()
     # the helper thread is free again: the next fit runs to the end
-    C, lab = kmeans.kmeans_fit(X, w, K64)
-    assert C.shape == (K64, 3) and lab.shape == (X.shape[0],)
+    C, lab = kmeans.kmeans_fit(X, w, k)
+    assert C.shape == (k, 3) and lab.shape == (X.shape[0],)
 
 
 def test_side_by_side_fits_from_several_threads_at_once(histogram):
     X, w = histogram
-    serial = [kmeans.kmeans_fit(X[s:], w[s:], K64)[0] for s in range(3)]
-    with ThreadPoolExecutor(3) as pool:
-        threaded = list(pool.map(lambda s: kmeans.kmeans_fit(X[s:], w[s:], K64)[0], range(3)))
+    cases = [(s, k) for s in range(2) for k in (K64, K_LARGE)]
+    serial = [kmeans.kmeans_fit(X[s:], w[s:], k)[0] for s, k in cases]
+    with ThreadPoolExecutor(4) as pool:
+        threaded = list(pool.map(lambda c: kmeans.kmeans_fit(X[c[0]:], w[c[0]:], c[1])[0], cases))
     for a, b in zip(serial, threaded):
         np.testing.assert_array_equal(a, b)
 
@@ -125,6 +151,7 @@ def _helper_after_fork():
     return kmeans._helper
 
 
-def test_threads_apart_is_false_without_numba(monkeypatch):
+def test_threads_apart_and_point_tree_without_numba(monkeypatch):
     monkeypatch.setenv("VQPRESS_NO_NUMBA", "1")
     assert _backend.threads_apart() is False
+    assert _backend.point_tree(np.zeros((3, 3)), np.ones(3)) is None

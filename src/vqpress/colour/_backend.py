@@ -34,7 +34,7 @@ _CHUNK = 8192
 _kernels: ModuleType | None | bool = False  # False: not tried yet
 _HERE = os.path.dirname(os.path.abspath(__file__))
 _KERNEL_MODULES = ("_numba_kernels", "_numba_bounds", "_numba_filter", "_numba_layout", "_numba_lloyd",
-                   "_numba_order", "_numba_step")
+                   "_numba_order", "_numba_step", "_numba_tree")
 
 #: The Lloyd kernel runs on numba's threads; numba's fallback threading layer
 #: ("workqueue") aborts the process if two Python threads launch parallel kernels at once.
@@ -128,7 +128,7 @@ def warm_up() -> None:
     labels = np.zeros(X.shape[0], dtype=np.int64)
     state = K.fresh_state(C, 4.0)
     with _PARALLEL:
-        K.filter_lloyd(X, w, C, labels, 3, 4.0, numba.get_num_threads(), X.shape[0], *state)
+        K.filter_lloyd_on(K.build_tree(X, w), C, labels, 3, 4.0, numba.get_num_threads(), X.shape[0], *state)
         K.lloyd_resume(X, w, C, labels, 3, 4.0, numba.get_num_threads(), *state)
 
 
@@ -287,14 +287,26 @@ def weighted_means(X: np.ndarray, w: np.ndarray, labels: np.ndarray, k: int) -> 
         return sums / ws[:, None], ws
 
 
+def point_tree(X: np.ndarray, w: np.ndarray):
+    """The tree of the points that :func:`lloyd` walks from ``TREE_MIN_K`` centres on, built
+    ahead (for instance on another thread, while something else runs), or ``None`` without
+    numba. Pass it to :func:`lloyd` with the same ``X`` and ``w``."""
+    K = kernels()
+    if K is None:
+        return None
+    with _parallel_lock():
+        return K.build_tree(X, w)
+
+
 def lloyd(X: np.ndarray, w: np.ndarray, C: np.ndarray, labels: np.ndarray, max_iter: int = LLOYD_MAX_ITER,
-          beta: float = 1.0):
+          beta: float = 1.0, tree=None):
     """Weighted Lloyd iterations until an exact fixed point; see ``_numba_lloyd.lloyd``.
 
     Updates ``C`` and ``labels`` in place; returns ``(n_iter, status, empty_index)``.
     ``beta > 1`` lengthens the steps of steadily moving centres (compiled path only; numpy
     runs plain Lloyd). The compiled path runs the tree kernel (``_numba_filter``) while the
-    centres move far, the bounded kernel (``_numba_lloyd``) after: see ``TREE_MIN_K``.
+    centres move far, the bounded kernel (``_numba_lloyd``) after: see ``TREE_MIN_K``;
+    ``tree`` is that kernel's tree of the points if already built (:func:`point_tree`).
     """
     K = kernels()
     if K is not None:
@@ -309,7 +321,9 @@ def lloyd(X: np.ndarray, w: np.ndarray, C: np.ndarray, labels: np.ndarray, max_i
                 # the tree kernel first: to the end on few points per centre, otherwise
                 # until few labels change, then the bounded kernel takes the same steps on
                 min_changed = 0 if m < TREE_PER_CENTRE * k else m // HANDOVER
-                done, status, j = K.filter_lloyd(X, w, C, labels, max_iter, float(beta), nth, min_changed, *state)
+                if tree is None:
+                    tree = K.build_tree(X, w)
+                done, status, j = K.filter_lloyd_on(tree, C, labels, max_iter, float(beta), nth, min_changed, *state)
                 if status != 3:
                     return done, status, j
             it, status, j = K.lloyd_resume(X, w, C, labels, max_iter - done, float(beta), nth, *state)

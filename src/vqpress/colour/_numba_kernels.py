@@ -447,6 +447,7 @@ def _pool_rows(X, w, bin_of, nz):
     return S, W, bin_of
 
 
-from ._numba_filter import filter_lloyd  # noqa: E402,F401  (re-exported: one module of kernels)
+from ._numba_filter import filter_lloyd, filter_lloyd_on  # noqa: E402,F401  (re-exported: one module of kernels)
 from ._numba_lloyd import lloyd, lloyd_resume  # noqa: E402,F401
 from ._numba_step import fresh_state  # noqa: E402,F401
+from ._numba_tree import build_tree  # noqa: E402,F401

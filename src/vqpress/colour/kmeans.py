@@ -24,6 +24,8 @@ scikit-learn's ``KMeans`` on one or two of them, the better of the two on none. 
 on one thread: the tree kernel on a coreset of a few thousand points gains less from a
 second thread than two starts of about the same length do (with fewer centres the bounded
 kernel uses two threads well and the first start is the longer one: measured, no gain).
+With one start (more than ``_TWO_STARTS_MAX_K`` centres), the helper thread builds the
+exact stage's tree of the points meanwhile, beside the mostly serial coreset and split.
 
 The Lloyd iterations are compiled with numba when available: exact, with steps that
 lengthen for centres moving steadily in one direction (``_BETA``), on a tree of the points
@@ -107,7 +109,8 @@ def _reseed(X, w, C, labels, j):
     labels[p] = j
 
 
-def lloyd_fixed_point(X: np.ndarray, w: np.ndarray, C: np.ndarray, labels: np.ndarray, beta: float = 1.0) -> int:
+def lloyd_fixed_point(X: np.ndarray, w: np.ndarray, C: np.ndarray, labels: np.ndarray, beta: float = 1.0,
+                      tree=None) -> int:
     """Weighted Lloyd iterations until an exact fixed point, re-seeding empty clusters.
 
     Parameters
@@ -120,6 +123,10 @@ def lloyd_fixed_point(X: np.ndarray, w: np.ndarray, C: np.ndarray, labels: np.nd
         Starting centres, updated in place; ``k <= m`` and the rows of X distinct.
     labels : ndarray, shape (m,), int64
         A guess of each point's nearest centre, updated in place to the final assignment.
+    beta : float
+        Longest step of a steadily moving centre, in plain Lloyd steps.
+    tree : optional
+        The compiled kernels' tree of X and w, if already built (``_backend.point_tree``).
 
     Returns
     -------
@@ -128,7 +135,7 @@ def lloyd_fixed_point(X: np.ndarray, w: np.ndarray, C: np.ndarray, labels: np.nd
     """
     total = 0
     for _ in range(C.shape[0] + 10):
-        it, status, j = _backend.lloyd(X, w, C, labels, _backend.LLOYD_MAX_ITER, beta)
+        it, status, j = _backend.lloyd(X, w, C, labels, _backend.LLOYD_MAX_ITER, beta, tree)
         total += int(it)
         if status != 1:
             return total
@@ -148,13 +155,14 @@ def _initial(X, w, k, init, random_state):
     return np.ascontiguousarray(C), np.ascontiguousarray(labels, dtype=np.int64)
 
 
-def _coreset_start(cs_init, stages, k, init, random_state):
+def _coreset_start(cs_init, stages, k, init, random_state, start=None):
     """Start on ``cs_init``, then Lloyd fixed points on each coreset of ``stages`` in turn
-    (a stage may be a ``Future`` of its coreset, waited for when it is reached).
+    (a stage may be a ``Future`` of its coreset, waited for when it is reached). ``start``:
+    the centres and labels of that start, if already found.
 
     Returns the centres, the labels of the last stage's points, and its squared error.
     """
-    C, lab = _initial(cs_init.points, cs_init.weights, k, init, random_state)
+    C, lab = _initial(cs_init.points, cs_init.weights, k, init, random_state) if start is None else start
     guess = lab[cs_init.bin_of]
     for cs in stages:
         if isinstance(cs, Future):
@@ -189,23 +197,29 @@ def _forget_helper() -> None:
 os.register_at_fork(after_in_child=_forget_helper)
 
 
+def _helper_thread() -> ThreadPoolExecutor:
+    """The helper thread, made on first use."""
+    global _helper
+    with _helper_made:
+        if _helper is None:
+            _helper = ThreadPoolExecutor(1, thread_name_prefix="vqpress-start")
+        return _helper
+
+
 def _starts_side_by_side(X, w, k, bits, init, random_state):
     """Both starts at once, the coarse one on a helper thread, each running the kernels on
     one thread: the same computations, and results, as both starts on one thread one after
     the other. (With two threads, only the order of floating-point additions in the
     coreset's cluster sums differs, as for any thread count.) The fine coreset, which the
     coarse start needs for its second stage, is built first on this thread."""
-    global _helper
-    with _helper_made:
-        if _helper is None:
-            _helper = ThreadPoolExecutor(1, thread_name_prefix="vqpress-start")
+    helper = _helper_thread()
     fine = Future()
 
     def coarse_side():
         with _backend.one_thread():
             return _coarse_start(X, w, k, bits, fine, init, random_state)
 
-    second = _helper.submit(coarse_side)
+    second = helper.submit(coarse_side)
     try:
         with _backend.one_thread():
             fine.set_result(refined_coreset(X, w, bits, k))
@@ -216,6 +230,27 @@ def _starts_side_by_side(X, w, k, bits, init, random_state):
         second.exception()  # wait for the helper before passing the error on
         raise
     return [first, second.result()]
+
+
+def _start_beside_the_tree(X, w, k, bits, init, random_state):
+    """The one start of a large palette, while the helper thread builds the exact stage's
+    tree of the points: the coreset and the split on this thread alone, beside it (both
+    are mostly serial), then the coreset's Lloyd iterations on all threads. Returns the
+    start, as a list of one, and the tree."""
+    helper = _helper_thread()
+
+    def build():
+        with _backend.one_thread():
+            return _backend.point_tree(X, w)
+
+    tree = helper.submit(build)
+    try:
+        with _backend.one_thread():
+            fine = refined_coreset(X, w, bits, k)
+            first = _initial(fine.points, fine.weights, k, init, random_state)
+    finally:
+        built = tree.result()  # also when the start failed: nothing is left running
+    return [_coreset_start(fine, [fine], k, init, random_state, start=first)], built
 
 
 def kmeans_fit(X: np.ndarray, w: np.ndarray, k: int, *, random_state: int | None = 0, init: str = "split"):
@@ -245,10 +280,13 @@ def kmeans_fit(X: np.ndarray, w: np.ndarray, k: int, *, random_state: int | None
     X = np.ascontiguousarray(X, dtype=np.float64)
     w = np.ascontiguousarray(w, dtype=np.float64)
     m, d = X.shape
+    tree = None
     if m > max(_EXACT_MAX, 16 * k) and d in _CORESET_BITS:
         bits = _CORESET_BITS[d]
         if _backend.TREE_MIN_K <= k <= _TWO_STARTS_MAX_K and _backend.threads_apart():
             starts = _starts_side_by_side(X, w, k, bits, init, random_state)
+        elif k > _TWO_STARTS_MAX_K and k >= _backend.TREE_MIN_K and _backend.threads_apart():
+            starts, tree = _start_beside_the_tree(X, w, k, bits, init, random_state)
         else:
             fine = refined_coreset(X, w, bits, k)
             starts = [_coreset_start(fine, [fine], k, init, random_state)]
@@ -258,5 +296,5 @@ def kmeans_fit(X: np.ndarray, w: np.ndarray, k: int, *, random_state: int | None
     else:
         C, guess = _initial(X, w, k, init, random_state)
     labels = np.ascontiguousarray(guess, dtype=np.int64)
-    lloyd_fixed_point(X, w, C, labels, _BETA)
+    lloyd_fixed_point(X, w, C, labels, _BETA, tree)
     return C, labels
