@@ -183,7 +183,7 @@ def _coarse_start(X, w, k, bits, fine, init, random_state):
     return _coreset_start(coarse, [coarse, fine], k, init, random_state)
 
 
-_helper: ThreadPoolExecutor | None = None  # the thread of the second start, made when first needed
+_helper: ThreadPoolExecutor | None = None  # runs the second start or builds the tree; made when needed
 _helper_made = threading.Lock()
 
 
