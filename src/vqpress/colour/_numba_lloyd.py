@@ -110,9 +110,9 @@ def _pass(clo, chi, q0, q1, cand, perm, X, w, C, labels, order, sdist, slack, CD
     to q1 - 1: clear each point from its summary, or measure it again (``cand``: scratch
     space for as many points). ``labels, QF, QN`` are in the order of the ranges, ``X, w``
     and ``PD`` in the caller's: point i is their row ``perm[i]``. Label changes are added
-    to the cluster sums given (``S, W, Q2, nmem``: this thread's share) and flagged in ``grown``; ``rad`` receives the
-    joiners' distances to their centre's starting point. Returns the number of label
-    changes.
+    to the cluster sums given (``S, W, Q2, nmem``: this thread's share) and flagged in
+    ``grown``; ``rad`` receives the joiners' distances to their centre's starting point.
+    Returns the number of label changes.
     """
     n = _TRACK + 1
     bi = np.empty(n, dtype=np.int64)
