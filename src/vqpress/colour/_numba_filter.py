@@ -30,7 +30,8 @@ the same steps, including the long steps of steadily moving centres
 The walk runs on several threads: the calling thread cuts the root into a few top
 subtrees, the threads walk those down to subtrees of about 1/16 of a thread's share (the
 tasks, listed in the order a single walk would meet them), and the tasks are dealt out to
-the threads, each adding into its own sums. 
+the threads, each adding into its own sums.
+
 References
 ----------
 .. [1] T. Kanungo, D. M. Mount, N. S. Netanyahu, C. D. Piatko, R. Silverman and A. Y. Wu,
