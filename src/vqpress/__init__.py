@@ -35,6 +35,9 @@ _EXPORTS = {
     "imwrite": "imageio",
     "pack_bits": "bitpack",
     "unpack_bits": "bitpack",
+    "get_num_threads": "threads",
+    "set_num_threads": "threads",
+    "thread_limit": "threads",
     "datasets": None,
     "metrics": None,
 }
@@ -50,6 +53,7 @@ if TYPE_CHECKING:  # pragma: no cover  # for type checkers and IDEs only
     from .container import from_bytes, load, save  # noqa: F401
     from .errors import FormatError, VQError  # noqa: F401
     from .imageio import imread, imwrite  # noqa: F401
+    from .threads import get_num_threads, set_num_threads, thread_limit  # noqa: F401
 
 
 def __getattr__(name: str):
