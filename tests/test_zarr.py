@@ -1,0 +1,130 @@
+"""The vqpress.vq codec: zarr v3 (with and without sharding), zarr v2 and numcodecs."""
+
+import json
+import warnings
+
+import numpy as np
+import pytest
+
+zarr = pytest.importorskip("zarr")
+numcodecs = pytest.importorskip("numcodecs")
+
+import vqpress  # noqa: E402
+from vqpress.zarr import CODEC_ID, VQCodec, VQFilter, codebook_from_config, codebook_to_config  # noqa: E402
+
+
+def gray16():
+    face = vqpress.datasets.face(gray=True).astype(np.uint16)
+    return face * 257 + (np.arange(face.size, dtype=np.uint16).reshape(face.shape) % 251)
+
+
+def reconstruction(cb, data):
+    return cb.decode(cb.encode(data))
+
+
+def create(store, data, codec, chunks, **kw):
+    z = zarr.create_array(store, shape=data.shape, dtype=data.dtype, chunks=chunks, filters=[codec],
+                          compressors=zarr.codecs.ZstdCodec(level=1), config={"write_empty_chunks": True}, **kw)
+    z[...] = data
+    return z
+
+
+@pytest.mark.parametrize("shards", [None, (256, 512)])
+@pytest.mark.parametrize("kind", ["uint8", "uint16", "int8", "float32"])
+def test_zarr_v3_round_trip(tmp_path, kind, shards, face_gray):
+    data = {"uint8": face_gray, "uint16": gray16(), "int8": (face_gray.astype(np.int16) - 128).astype(np.int8),
+            "float32": face_gray.astype(np.float32) / 255}[kind]
+    cb = vqpress.fit(data, 16)
+    create(tmp_path / "a.zarr", data, VQCodec(cb), (128, 128), shards=shards)
+    back = zarr.open_array(tmp_path / "a.zarr")  # a new reader: the codec comes from the entry point
+    np.testing.assert_array_equal(back[...], reconstruction(cb, data))
+    np.testing.assert_array_equal(back[100:300, 5:777], reconstruction(cb, data)[100:300, 5:777])
+    assert back.dtype == data.dtype
+
+
+@pytest.mark.parametrize("shards", [None, (256, 256, 3)])
+def test_zarr_v3_colour_round_trip(tmp_path, face_rgb, shards):
+    cb = vqpress.fit(face_rgb, 16)
+    create(tmp_path / "c.zarr", face_rgb, VQCodec(cb), (128, 128, 3), shards=shards)
+    back = zarr.open_array(tmp_path / "c.zarr")
+    np.testing.assert_array_equal(back[...], reconstruction(cb, face_rgb))
+
+
+def test_colour_codec_needs_every_channel_in_one_chunk(tmp_path, face_rgb):
+    cb = vqpress.fit(face_rgb[:64, :64], 4)
+    with pytest.raises(vqpress.VQError, match="one chunk"):
+        create(tmp_path / "c.zarr", face_rgb[:64, :64], VQCodec(cb), (32, 32, 1))
+    with pytest.raises(vqpress.VQError, match="shape"):
+        VQFilter(cb).encode(np.zeros((4, 4), np.uint8))
+
+
+def test_metadata_holds_the_codebook_to_the_bit(tmp_path):
+    data = np.random.default_rng(0).standard_normal((64, 64))
+    cb = vqpress.fit(data, 7)
+    create(tmp_path / "f.zarr", data, VQCodec(cb), (32, 32))
+    meta = json.loads((tmp_path / "f.zarr" / "zarr.json").read_text())
+    (entry,) = [c for c in meta["codecs"] if c["name"] == CODEC_ID]
+    again = codebook_from_config(entry["configuration"])
+    assert again == cb and again.bits == 3
+    np.testing.assert_array_equal(again.edges, cb.edges)
+    assert VQCodec(cb) == VQCodec(**codebook_to_config(cb)) and hash(VQCodec(cb)) == hash(VQCodec(again))
+
+
+def test_constant_chunks_read_back_as_their_level(tmp_path):
+    data = np.zeros((64, 64), dtype=np.uint8)
+    data[32:, 32:] = 200  # three chunks all 0 (the fill value): written all the same
+    cb = vqpress.fit(np.array([0, 3, 200, 255], dtype=np.uint8), 2)
+    create(tmp_path / "z.zarr", data, VQCodec(cb), (32, 32))
+    np.testing.assert_array_equal(zarr.open_array(tmp_path / "z.zarr")[...], reconstruction(cb, data))
+
+
+def test_numcodecs_twin(face_gray):
+    cb = vqpress.fit(face_gray, 8)
+    codec = numcodecs.get_codec(VQFilter(cb).get_config())  # found through the entry point
+    assert isinstance(codec, VQFilter) and codec.codebook == cb
+    encoded = codec.encode(face_gray)
+    assert encoded.dtype == np.uint8
+    out = np.empty_like(face_gray)
+    codec.decode(encoded.tobytes(), out=out)
+    np.testing.assert_array_equal(out, reconstruction(cb, face_gray))
+    assert "VQFilter" in repr(codec) and "VQCodec" in repr(VQCodec(cb))
+
+
+def test_zarr_v2_through_numcodecs(tmp_path, face_rgb):
+    cb = vqpress.fit(face_rgb, 8, "mediancut")
+    z = zarr.create_array(tmp_path / "v2.zarr", shape=face_rgb.shape, dtype=face_rgb.dtype, chunks=(200, 300, 3),
+                          filters=[VQFilter(cb)], zarr_format=2, config={"write_empty_chunks": True})
+    z[...] = face_rgb
+    np.testing.assert_array_equal(zarr.open_array(tmp_path / "v2.zarr")[...], reconstruction(cb, face_rgb))
+
+
+def test_damaged_codes_raise(face_gray):
+    cb = vqpress.fit(face_gray, 5)
+    with pytest.raises(vqpress.VQError, match="out of range"):
+        VQFilter(cb).decode(np.array([0, 1, 7], dtype=np.uint8).tobytes())
+
+
+@pytest.mark.parametrize(
+    "change,match",
+    [
+        ({"bits": 4}, "bits"),
+        ({"dtype": "not-a-dtype"}, "dtype"),
+        ({"dtype": "bool"}, "integer or floating"),
+        ({"centers": "abc"}, "lists of numbers"),
+        ({"edges": [0.0, 1.0]}, "edges"),
+        ({"extra": 1}, "keys"),
+    ],
+)
+def test_bad_configurations(change, match):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        config = codebook_to_config(vqpress.fit(np.arange(10, dtype=np.uint8), 3))
+    config.update(change)
+    with pytest.raises(vqpress.VQError, match=match):
+        codebook_from_config(config)
+    with pytest.raises(vqpress.VQError, match="keys"):
+        codebook_from_config([1, 2])
+    with pytest.raises(vqpress.VQError, match="not both"):
+        VQFilter(vqpress.fit(np.arange(10, dtype=np.uint8), 3), dtype="uint8")
+    with pytest.raises(vqpress.VQError, match="Codebook"):
+        VQCodec("levels")
