@@ -34,9 +34,11 @@ ctypedef fused integer_t:
 cdef enum:
     # Elements per chunk handed to a thread.
     CHUNK = 1 << 18
-    # Sub-histograms per thread for 8-bit and for 16-bit patterns.
+    # Sub-histograms per thread for 8-bit and for 16-bit patterns (measured: four tables of
+    # 256 counters beat one on images; for 16-bit data one table of 65,536 beats two, whose
+    # cache misses cost more than the stalls they avoid).
     SUBS_8 = 4
-    SUBS_16 = 2
+    SUBS_16 = 1
     # A thread's 32-bit counters are emptied into its 64-bit totals before they could wrap.
     FLUSH_AT = 1 << 31
 
@@ -76,13 +78,8 @@ cdef void _count_chunk(void *ctx, Py_ssize_t chunk, int worker) noexcept nogil:
     i = start
     if c.wide:
         d16 = <const uint16_t *>c.data
-        while i + 2 <= stop:
+        for i in range(start, stop):
             h[d16[i]] += 1
-            h[65536 + d16[i + 1]] += 1
-            i += 2
-        while i < stop:
-            h[d16[i]] += 1
-            i += 1
     else:
         d8 = <const uint8_t *>c.data
         while i + 4 <= stop:
