@@ -10,7 +10,15 @@ zarr = pytest.importorskip("zarr")
 numcodecs = pytest.importorskip("numcodecs")
 
 import vqpress  # noqa: E402
-from vqpress.zarr import CODEC_ID, VQCodec, VQFilter, codebook_from_config, codebook_to_config  # noqa: E402
+from vqpress.zarr import (  # noqa: E402
+    CODEC_ID,
+    PACKED_CODEC_ID,
+    VQCodec,
+    VQFilter,
+    VQPackedCodec,
+    codebook_from_config,
+    codebook_to_config,
+)
 
 
 def gray16():
@@ -23,37 +31,45 @@ def reconstruction(cb, data):
 
 
 def create(store, data, codec, chunks, **kw):
-    z = zarr.create_array(store, shape=data.shape, dtype=data.dtype, chunks=chunks, filters=[codec],
+    """An array written through ``codec``: a filter (VQCodec), or the serializer (VQPackedCodec)."""
+    where = {"serializer": codec} if isinstance(codec, VQPackedCodec) else {"filters": [codec]}
+    z = zarr.create_array(store, shape=data.shape, dtype=data.dtype, chunks=chunks, **where,
                           compressors=zarr.codecs.ZstdCodec(level=1), config={"write_empty_chunks": True}, **kw)
     z[...] = data
     return z
 
 
+CODECS = {"vq": lambda cb: VQCodec(cb), "vq_packed": lambda cb: VQPackedCodec(cb)}
+
+
+@pytest.mark.parametrize("codec", list(CODECS))
 @pytest.mark.parametrize("shards", [None, (256, 512)])
 @pytest.mark.parametrize("kind", ["uint8", "uint16", "int8", "float32"])
-def test_zarr_v3_round_trip(tmp_path, kind, shards, face_gray):
+def test_zarr_v3_round_trip(tmp_path, kind, shards, codec, face_gray):
     data = {"uint8": face_gray, "uint16": gray16(), "int8": (face_gray.astype(np.int16) - 128).astype(np.int8),
             "float32": face_gray.astype(np.float32) / 255}[kind]
     cb = vqpress.fit(data, 16)
-    create(tmp_path / "a.zarr", data, VQCodec(cb), (128, 128), shards=shards)
+    create(tmp_path / "a.zarr", data, CODECS[codec](cb), (128, 128), shards=shards)
     back = zarr.open_array(tmp_path / "a.zarr")  # a new reader: the codec comes from the entry point
     np.testing.assert_array_equal(back[...], reconstruction(cb, data))
     np.testing.assert_array_equal(back[100:300, 5:777], reconstruction(cb, data)[100:300, 5:777])
     assert back.dtype == data.dtype
 
 
+@pytest.mark.parametrize("codec", list(CODECS))
 @pytest.mark.parametrize("shards", [None, (256, 256, 3)])
-def test_zarr_v3_colour_round_trip(tmp_path, face_rgb, shards):
-    cb = vqpress.fit(face_rgb, 16)
-    create(tmp_path / "c.zarr", face_rgb, VQCodec(cb), (128, 128, 3), shards=shards)
+def test_zarr_v3_colour_round_trip(tmp_path, face_rgb, shards, codec):
+    cb = vqpress.fit(face_rgb, 16, "mediancut")
+    create(tmp_path / "c.zarr", face_rgb, CODECS[codec](cb), (128, 128, 3), shards=shards)
     back = zarr.open_array(tmp_path / "c.zarr")
     np.testing.assert_array_equal(back[...], reconstruction(cb, face_rgb))
 
 
-def test_colour_codec_needs_every_channel_in_one_chunk(tmp_path, face_rgb):
+@pytest.mark.parametrize("codec", list(CODECS))
+def test_colour_codec_needs_every_channel_in_one_chunk(tmp_path, face_rgb, codec):
     cb = vqpress.fit(face_rgb[:64, :64], 4)
     with pytest.raises(vqpress.VQError, match="one chunk"):
-        create(tmp_path / "c.zarr", face_rgb[:64, :64], VQCodec(cb), (32, 32, 1))
+        create(tmp_path / "c.zarr", face_rgb[:64, :64], CODECS[codec](cb), (32, 32, 1))
     with pytest.raises(vqpress.VQError, match="shape"):
         VQFilter(cb).encode(np.zeros((4, 4), np.uint8))
 
@@ -128,3 +144,31 @@ def test_bad_configurations(change, match):
         VQFilter(vqpress.fit(np.arange(10, dtype=np.uint8), 3), dtype="uint8")
     with pytest.raises(vqpress.VQError, match="Codebook"):
         VQCodec("levels")
+
+
+@pytest.mark.parametrize("n_colors", [2, 3, 5, 9, 17, 200, 257, 5000])
+def test_packed_codec_every_code_width(tmp_path, n_colors):
+    data = gray16()[:300, :300]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        cb = vqpress.fit(data, n_colors, "uniform")
+    create(tmp_path / "p.zarr", data, VQPackedCodec(cb), (64, 100))  # edge chunks of odd sizes
+    z = zarr.open_array(tmp_path / "p.zarr")
+    assert z.metadata.codecs[0].to_dict()["name"] == PACKED_CODEC_ID
+    np.testing.assert_array_equal(z[...], reconstruction(cb, data))
+    stored = sum(f.stat().st_size for f in (tmp_path / "p.zarr").rglob("c/*/*"))
+    assert stored <= 1.05 * data.size * cb.bits / 8 + 1000  # packed (then zstd), never whole bytes
+
+
+def test_packed_codec_rejects_damaged_chunks(tmp_path, face_gray):
+    cb = vqpress.fit(face_gray, 5)  # 3 bits: codes 5..7 do not exist
+    z = zarr.create_array(tmp_path / "d.zarr", shape=(8, 8), dtype=np.uint8, chunks=(8, 8),
+                          serializer=VQPackedCodec(cb), compressors=None, config={"write_empty_chunks": True})
+    z[...] = face_gray[:8, :8]
+    chunk = tmp_path / "d.zarr" / "c" / "0" / "0"
+    chunk.write_bytes(b"\xff" * len(chunk.read_bytes()))
+    with pytest.raises(vqpress.VQError, match="out of range"):
+        zarr.open_array(tmp_path / "d.zarr")[...]
+    chunk.write_bytes(b"\x00")
+    with pytest.raises(vqpress.VQError, match="bytes hold fewer"):
+        zarr.open_array(tmp_path / "d.zarr")[...]

@@ -11,10 +11,14 @@
 - :func:`pack_table`: :func:`apply_table` and fixed-width bit packing in one pass: codes of
   ``bits`` bits, most significant bit first, eight codes to ``bits`` bytes (the layout of
   :func:`vqpress.pack_bits`), written straight into the ``bytes`` it returns.
+- :func:`unpack_table`: the inverse: packed codes to their table entries (the levels) in
+  one pass, reporting the largest code seen so the caller can reject damaged data.
 
 Each runs on the shared thread pool in chunks (a multiple of eight elements, so packing
 chunks own whole bytes).
 """
+
+import numpy as np
 
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize
 from libc.stdint cimport int32_t, int64_t, uint8_t, uint16_t, uint32_t, uint64_t
@@ -48,7 +52,8 @@ cdef enum:
     LINEAR_MAX = 16       # up to this many inner edges a value's code is counted, not searched
 
 cdef struct Job:
-    int pack              # 1: pack the entries into `bits` bits each, 0: write them out
+    int pack              # 1: pack the entries into `bits` bits each, 0: write them out,
+                          # -1: unpack codes of `bits` bits and write their entries
     int data_bytes        # width of a pattern: 1 or 2
     int entry_bytes       # width of a table entry: 1, 2, 4 or 8 (packing: 2)
     const void *data
@@ -56,6 +61,7 @@ cdef struct Job:
     void *out             # entries, or packed bytes
     Py_ssize_t n
     int bits
+    int *top              # unpacking: the largest code of each chunk (OUT)
 
 
 # -- table look-up -----------------------------------------------------------------------
@@ -110,6 +116,37 @@ cdef inline void _pack_run(const pattern_t *data, const code_t *table, int bits,
             out[(i // 8) * bits + k] = tail[k]
 
 
+cdef inline void _unpack_run(const uint8_t *packed, int bits, const entry_t *table, entry_t *out,
+                             Py_ssize_t start, Py_ssize_t stop, int *top) noexcept nogil:
+    """Entries of codes ``start .. stop - 1`` (``start`` a multiple of 8) read from their
+    bytes; ``top[0]`` becomes the largest code read."""
+    cdef uint8_t group[24]
+    cdef Py_ssize_t i = start, k, have
+    cdef uint64_t acc
+    cdef unsigned int code, mask = (1u << bits) - 1, most = 0
+    cdef int t, offset
+    while i < stop:
+        have = min(<Py_ssize_t>8, stop - i)
+        for k in range(24):
+            group[k] = 0
+        for k in range(((have * bits) + 7) // 8):
+            group[k] = packed[(i // 8) * bits + k]
+        for t in range(have):
+            offset = t * bits  # the code's first bit in the group; read the 3 bytes around it
+            acc = (<uint64_t>group[offset >> 3] << 16) | (<uint64_t>group[(offset >> 3) + 1] << 8) \
+                | group[(offset >> 3) + 2]
+            code = <unsigned int>(acc >> (24 - (offset & 7) - bits)) & mask
+            most = max(most, code)
+            out[i + t] = table[code]
+        i += 8
+    top[0] = <int>most
+
+
+cdef inline void _unpack_chunk(Job *job, const entry_t *table, Py_ssize_t chunk, Py_ssize_t start,
+                               Py_ssize_t stop) noexcept nogil:
+    _unpack_run(<const uint8_t *>job.data, job.bits, table, <entry_t *>job.out, start, stop, &job.top[chunk])
+
+
 cdef inline void _table_chunk(Job *job, const pattern_t *data, Py_ssize_t start, Py_ssize_t stop) noexcept nogil:
     if job.entry_bytes == 1:
         _table_run(data, <const uint8_t *>job.table, <uint8_t *>job.out, start, stop)
@@ -124,7 +161,16 @@ cdef inline void _table_chunk(Job *job, const pattern_t *data, Py_ssize_t start,
 cdef void _chunk(void *ctx, Py_ssize_t chunk, int worker) noexcept nogil:
     cdef Job *job = <Job *>ctx
     cdef Py_ssize_t start = chunk * CHUNK, stop = min(start + CHUNK, job.n)
-    if job.pack and job.data_bytes == 1:
+    if job.pack < 0:
+        if job.entry_bytes == 1:
+            _unpack_chunk(job, <const uint8_t *>job.table, chunk, start, stop)
+        elif job.entry_bytes == 2:
+            _unpack_chunk(job, <const uint16_t *>job.table, chunk, start, stop)
+        elif job.entry_bytes == 4:
+            _unpack_chunk(job, <const uint32_t *>job.table, chunk, start, stop)
+        else:
+            _unpack_chunk(job, <const uint64_t *>job.table, chunk, start, stop)
+    elif job.pack and job.data_bytes == 1:
         _pack_run(<const uint8_t *>job.data, <const uint16_t *>job.table, job.bits, <uint8_t *>job.out,
                   start, stop)
     elif job.pack:
@@ -200,6 +246,44 @@ def pack_table(const pattern_t[::1] data, const uint16_t[::1] table, int bits):
     with nogil:
         _run(&job)
     return out
+
+
+def unpack_table(const uint8_t[::1] packed, int bits, const entry_t[::1] table, entry_t[::1] out):
+    """``out[i] = table[code i]`` for the codes packed in ``bits`` bits each.
+
+    Parameters
+    ----------
+    packed : (m,) uint8, IN
+        At least ``ceil(len(out) * bits / 8)`` bytes in the layout of :func:`pack_table`.
+    bits : int
+        1..16.
+    table : (2**bits,) uint8, uint16, uint32 or uint64, IN
+        The entry of every code.
+    out : (n,) same dtype as ``table``, OUT
+
+    Returns
+    -------
+    int
+        The largest code read (for the caller to check against the codes it allows).
+    """
+    cdef Job job
+    cdef Py_ssize_t n_chunks, c
+    cdef int most = 0
+    job.n = out.shape[0]
+    if not 1 <= bits <= 16 or table.shape[0] != (1 << bits) or packed.shape[0] < (job.n * bits + 7) // 8:
+        raise ValueError("unpack_table: inconsistent sizes")
+    if job.n == 0:
+        return 0
+    n_chunks = (job.n + CHUNK - 1) // CHUNK
+    tops = np.zeros(n_chunks, dtype=np.intc)
+    cdef int[::1] top = tops
+    job.pack, job.bits, job.entry_bytes, job.top = -1, bits, sizeof(entry_t), &top[0]
+    job.data, job.table, job.out = &packed[0], &table[0], &out[0]
+    with nogil:
+        _run(&job)
+        for c in range(n_chunks):
+            most = max(most, top[c])
+    return most
 
 
 # -- search of the edges -------------------------------------------------------------------

@@ -279,9 +279,10 @@ def to_zarr(
 ) -> Codebook:
     """Quantize a dask array into a zarr array that reads back as the reconstruction.
 
-    Fits the codebook (unless one is given), then writes ``x`` through the ``vqpress.vq``
-    codec (:mod:`vqpress.zarr`): each chunk is stored as its codes, compressed, and any
-    zarr reader with vqpress installed gets ``codebook.decode(codebook.encode(chunk))`` back.
+    Fits the codebook (unless one is given), then writes ``x`` through vqpress's zarr codec
+    (:mod:`vqpress.zarr`): each chunk is stored as its codes packed in ``codebook.bits``
+    bits each (the ``vqpress.vq_packed`` serializer), compressed, and any zarr reader with
+    vqpress installed gets ``codebook.decode(codebook.encode(chunk))`` back.
 
     Parameters
     ----------
@@ -301,7 +302,8 @@ def to_zarr(
     compressors : "auto" or zarr compressors
         ``"auto"``: zstd (level 1) on the codes.
     zarr_format : {3, 2}
-        3 stores with :class:`vqpress.zarr.VQCodec`; 2 with :class:`vqpress.zarr.VQFilter`.
+        3 stores with :class:`vqpress.zarr.VQPackedCodec`; 2 with :class:`vqpress.zarr.VQFilter`
+        (codes in whole bytes).
     overwrite : bool, default False
         Replace an existing array at ``store``; otherwise an existing one is an error.
 
@@ -322,7 +324,7 @@ def to_zarr(
     dask, da = _dask()
     import zarr
 
-    from .zarr import VQCodec, VQFilter
+    from .zarr import VQFilter, VQPackedCodec
 
     x = _as_dask_array(x)
     if codebook is None:
@@ -339,14 +341,15 @@ def to_zarr(
         chunks = chunks[:-1] + (x.shape[-1],)
     if isinstance(compressors, str) and compressors == "auto":
         compressors = zarr.codecs.ZstdCodec(level=1) if zarr_format == 3 else _numcodecs_zstd()
-    codec = VQCodec(codebook) if zarr_format == 3 else VQFilter(codebook)
+    # zarr v3: the packed codes are the serializer's output; v2: the codes go through a filter.
+    where = {"serializer": VQPackedCodec(codebook)} if zarr_format == 3 else {"filters": [VQFilter(codebook)]}
     array = zarr.create_array(
         store,
         shape=x.shape,
         dtype=x.dtype,
         chunks=chunks,
         shards=shards,
-        filters=[codec],
+        **where,
         compressors=compressors,
         zarr_format=zarr_format,
         overwrite=overwrite,

@@ -18,7 +18,13 @@ compressor (zstd packs 3-bit codes in a byte to about 3 bits)::
 - :class:`VQCodec`: a zarr v3 array-to-array codec named ``"vqpress.vq"``, registered
   through the ``zarr.codecs`` entry point, so any zarr reader with vqpress installed opens
   the array. It also works as an inner codec of zarr's sharding codec.
-- :class:`VQFilter`: the same codec for numcodecs (``codec_id`` ``"vqpress.vq"``,
+- :class:`VQPackedCodec`: a zarr v3 array-to-bytes codec (a serializer) named
+  ``"vqpress.vq_packed"``: the same look-up, and the codes packed in ``bits`` bits each in
+  the same pass (``zarr.create_array(..., serializer=VQPackedCodec(cb), compressors=...)``).
+  Smaller and faster than codes in whole bytes: the compressor gets ``bits / 8`` of the
+  bytes (zstd runs several times faster on packed 4-bit codes). Reading unpacks and looks
+  the levels up in one pass.
+- :class:`VQFilter`: the array-to-array codec for numcodecs (``codec_id`` ``"vqpress.vq"``,
   registered through the ``numcodecs.codecs`` entry point), for zarr v2 arrays and anyone
   using numcodecs directly.
 
@@ -42,14 +48,17 @@ import numpy as np
 from numcodecs.abc import Codec
 from numcodecs.compat import ensure_ndarray, ndarray_copy
 
-from ._decode_table import decode_levels
+from ._decode_table import decode_levels, decode_packed
 from .codebook import Codebook
 from .errors import VQError
 
-__all__ = ["CODEC_ID", "VQCodec", "VQFilter", "codebook_from_config", "codebook_to_config"]
+__all__ = ["CODEC_ID", "PACKED_CODEC_ID", "VQCodec", "VQPackedCodec", "VQFilter", "codebook_from_config",
+           "codebook_to_config"]
 
-#: The name of both codecs in zarr metadata and in numcodecs' registry.
+#: The name of the array-to-array codec in zarr metadata and in numcodecs' registry.
 CODEC_ID = "vqpress.vq"
+#: The name of the array-to-bytes codec (packed codes) in zarr metadata.
+PACKED_CODEC_ID = "vqpress.vq_packed"
 
 _KEYS = {"dtype", "strategy", "bits", "centers", "edges"}
 
@@ -160,17 +169,57 @@ class VQFilter(Codec):
         return f"VQFilter({self.codebook!r})"
 
 
-def _zarr_codec_class():
-    """Define :class:`VQCodec` (on first use: importing zarr is not cheap)."""
+def _zarr_codec_classes():
+    """Define :class:`VQCodec` and :class:`VQPackedCodec` (on first use: importing zarr is
+    not cheap)."""
     import asyncio
     from dataclasses import dataclass, replace
 
-    from zarr.abc.codec import ArrayArrayCodec
+    from zarr.abc.codec import ArrayArrayCodec, ArrayBytesCodec
     from zarr.core.common import parse_named_configuration
     from zarr.dtype import parse_dtype
 
-    @dataclass(frozen=True)
-    class VQCodec(ArrayArrayCodec):
+    class _Configured:
+        """What both codecs share: the codebook as configuration, validation of shapes."""
+
+        is_fixed_size = True
+        name = CODEC_ID
+
+        def __init__(self, codebook: Codebook | None = None, **config) -> None:
+            cb = _as_codebook(codebook, config)
+            object.__setattr__(self, "configuration", json.dumps(codebook_to_config(cb), sort_keys=True))
+            object.__setattr__(self, "codebook", cb)
+
+        @classmethod
+        def from_dict(cls, data):
+            _, config = parse_named_configuration(data, cls.name)
+            return cls(**(config or {}))
+
+        def to_dict(self) -> dict:
+            return {"name": self.name, "configuration": json.loads(self.configuration)}
+
+        def validate(self, *, shape, dtype, chunk_grid) -> None:
+            channels = self.codebook.channels
+            if not channels:
+                return
+            chunk_shape = getattr(chunk_grid, "chunk_shape", None)
+            if not shape or shape[-1] != channels or (chunk_shape is not None and chunk_shape[-1] != channels):
+                raise VQError(f"a {channels}-channel {self.name} codec needs arrays of shape (..., {channels}) "
+                              f"with all {channels} channels in one chunk; got shape {shape}, chunks {chunk_shape}")
+
+        # zarr runs the async methods on its event-loop thread: the work goes to its pool of
+        # threads (as zarr's own compressors do), so chunks are coded side by side.
+        async def _encode_single(self, chunk, chunk_spec):
+            return await asyncio.to_thread(self._encode_sync, chunk, chunk_spec)
+
+        async def _decode_single(self, chunk, chunk_spec):
+            return await asyncio.to_thread(self._decode_sync, chunk, chunk_spec)
+
+        def __repr__(self) -> str:
+            return f"{type(self).__name__}({self.codebook!r})"
+
+    @dataclass(frozen=True, repr=False)
+    class VQCodec(_Configured, ArrayArrayCodec):
         """zarr v3 array-to-array codec ``"vqpress.vq"``: values to codes, codes to levels.
 
         Parameters
@@ -192,30 +241,8 @@ def _zarr_codec_class():
         array([ 7, 23, 39, 55], dtype=uint8)
         """
 
-        is_fixed_size = True
         configuration: str  # the codebook's JSON: what equality and hashing look at
-
-        def __init__(self, codebook: Codebook | None = None, **config) -> None:
-            cb = _as_codebook(codebook, config)
-            object.__setattr__(self, "configuration", json.dumps(codebook_to_config(cb), sort_keys=True))
-            object.__setattr__(self, "codebook", cb)
-
-        @classmethod
-        def from_dict(cls, data):
-            _, config = parse_named_configuration(data, CODEC_ID)
-            return cls(**(config or {}))
-
-        def to_dict(self) -> dict:
-            return {"name": CODEC_ID, "configuration": json.loads(self.configuration)}
-
-        def validate(self, *, shape, dtype, chunk_grid) -> None:
-            channels = self.codebook.channels
-            if not channels:
-                return
-            chunk_shape = getattr(chunk_grid, "chunk_shape", None)
-            if not shape or shape[-1] != channels or (chunk_shape is not None and chunk_shape[-1] != channels):
-                raise VQError(f"a {channels}-channel vqpress.vq codec needs arrays of shape (..., {channels}) "
-                              f"with all {channels} channels in one chunk; got shape {shape}, chunks {chunk_shape}")
+        __init__ = _Configured.__init__
 
         def resolve_metadata(self, chunk_spec):
             shape = chunk_spec.shape[:-1] if self.codebook.channels else chunk_spec.shape
@@ -238,28 +265,63 @@ def _zarr_codec_class():
             levels = decode_levels(self.codebook, chunk_array.as_numpy_array(), chunk_spec.dtype.to_native_dtype())
             return chunk_spec.prototype.nd_buffer.from_numpy_array(levels)
 
-        # zarr runs the async methods on its event-loop thread: the work goes to its pool of
-        # threads (as zarr's own compressors do), so chunks are coded side by side.
-        async def _encode_single(self, chunk_array, chunk_spec):
-            return await asyncio.to_thread(self._encode_sync, chunk_array, chunk_spec)
-
-        async def _decode_single(self, chunk_array, chunk_spec):
-            return await asyncio.to_thread(self._decode_sync, chunk_array, chunk_spec)
-
         def compute_encoded_size(self, input_byte_length: int, chunk_spec) -> int:
             values = input_byte_length // chunk_spec.dtype.to_native_dtype().itemsize
             return values // max(1, self.codebook.channels) * self.codebook.code_dtype.itemsize
 
-        def __repr__(self) -> str:
-            return f"VQCodec({self.codebook!r})"
+    @dataclass(frozen=True, repr=False)
+    class VQPackedCodec(_Configured, ArrayBytesCodec):
+        """zarr v3 array-to-bytes codec ``"vqpress.vq_packed"``: values to codes packed in
+        ``codebook.bits`` bits each (eight codes to ``bits`` bytes, most significant bit
+        first), and back to levels.
 
-    VQCodec.__module__ = __name__
-    return VQCodec
+        Parameters
+        ----------
+        codebook : Codebook, optional
+            As in :class:`VQCodec`.
+
+        Examples
+        --------
+        >>> import numpy as np, zarr, vqpress
+        >>> from vqpress.zarr import VQPackedCodec
+        >>> data = np.arange(64, dtype=np.uint8).reshape(8, 8)
+        >>> z = zarr.create_array(zarr.storage.MemoryStore(), shape=data.shape, dtype=data.dtype,
+        ...                       chunks=(4, 4), serializer=VQPackedCodec(vqpress.fit(data, 4)),
+        ...                       compressors=None, config={"write_empty_chunks": True})
+        >>> z[...] = data
+        >>> np.unique(z[...])
+        array([ 7, 23, 39, 55], dtype=uint8)
+        """
+
+        configuration: str
+        name = PACKED_CODEC_ID
+        __init__ = _Configured.__init__
+
+        def _encode_sync(self, chunk_array, chunk_spec):
+            arr = chunk_array.as_numpy_array()
+            channels = self.codebook.channels
+            if channels and (arr.ndim < 1 or arr.shape[-1] != channels):
+                _encode(self.codebook, arr)  # raises: the shape does not fit the codebook
+            return chunk_spec.prototype.buffer.from_bytes(self.codebook.encode_packed(arr))
+
+        def _decode_sync(self, chunk_bytes, chunk_spec):
+            shape = chunk_spec.shape
+            count = int(np.prod(shape[:-1] if self.codebook.channels else shape, dtype=np.int64))
+            levels = decode_packed(self.codebook, chunk_bytes.as_numpy_array(), count,
+                                   chunk_spec.dtype.to_native_dtype())
+            return chunk_spec.prototype.nd_buffer.from_numpy_array(levels.reshape(shape))
+
+        def compute_encoded_size(self, input_byte_length: int, chunk_spec) -> int:
+            values = input_byte_length // chunk_spec.dtype.to_native_dtype().itemsize
+            return (values // max(1, self.codebook.channels) * self.codebook.bits + 7) // 8
+
+    for cls in (VQCodec, VQPackedCodec):
+        cls.__module__ = __name__
+    return VQCodec, VQPackedCodec
 
 
 def __getattr__(name: str):
-    if name == "VQCodec":
-        cls = _zarr_codec_class()
-        globals()["VQCodec"] = cls
-        return cls
+    if name in ("VQCodec", "VQPackedCodec"):
+        globals()["VQCodec"], globals()["VQPackedCodec"] = _zarr_codec_classes()
+        return globals()[name]
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
