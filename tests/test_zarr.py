@@ -172,3 +172,18 @@ def test_packed_codec_rejects_damaged_chunks(tmp_path, face_gray):
     chunk.write_bytes(b"\x00")
     with pytest.raises(vqpress.VQError, match="bytes hold fewer"):
         zarr.open_array(tmp_path / "d.zarr")[...]
+
+
+def test_a_reader_needs_no_import_of_vqpress(tmp_path, face_gray):
+    import subprocess
+    import sys
+
+    cb = vqpress.fit(face_gray, 4)
+    create(tmp_path / "r.zarr", face_gray, VQPackedCodec(cb), (256, 256))
+    code = ("import sys, zarr; z = zarr.open_array(sys.argv[1]); "
+            "print(int(z[...].astype('int64').sum()), 'vqpress' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code, str(tmp_path / "r.zarr")], capture_output=True, text=True,
+                         timeout=120)
+    assert out.returncode == 0, out.stderr
+    total, _ = out.stdout.split()
+    assert int(total) == int(reconstruction(cb, face_gray).astype(np.int64).sum())
