@@ -121,3 +121,18 @@ def test_encode_reads_the_data_in_place():
     # the codes, the 65,536-entry table and its set-up: less than one copy of the data (a
     # widened index would be 16 MB)
     assert codes.nbytes == data.size and peak < data.nbytes
+
+
+def test_remembered_colours_encode_as_the_nearest_centre(face_rgb):
+    cb = vqpress.fit(face_rgb, 16)
+    expected = cb.encode(face_rgb)
+    colours = np.unique(face_rgb[:300].reshape(-1, 3), axis=0)  # a part of the colours only
+    cb.remember_colours(colours)
+    np.testing.assert_array_equal(cb.encode(face_rgb), expected)  # unknown colours searched
+    np.testing.assert_array_equal(cb.encode(face_rgb[::2, ::3]), expected[::2, ::3])
+    floats = face_rgb[:10, :10].astype(np.float32)
+    np.testing.assert_array_equal(cb.encode(floats), expected[:10, :10])  # other dtypes: the search
+    with pytest.raises(vqpress.VQError, match="uint8"):
+        cb.remember_colours(colours.astype(np.uint16))
+    with pytest.raises(vqpress.VQError, match="3-channel"):
+        vqpress.fit(face_rgb[:, :, 0], 4).remember_colours(colours)

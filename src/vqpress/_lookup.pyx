@@ -13,6 +13,8 @@
   :func:`vqpress.pack_bits`), written straight into the ``bytes`` it returns.
 - :func:`unpack_table`: the inverse: packed codes to their table entries (the levels) in
   one pass, reporting the largest code seen so the caller can reject damaged data.
+- :func:`apply_colour_table`: the code of each RGB uint8 pixel from a table of 2**24 entries
+  indexed by the colour's 24-bit key, counting the pixels whose entry is missing.
 
 Each runs on the shared thread pool in chunks (a multiple of eight elements, so packing
 chunks own whole bytes).
@@ -284,6 +286,74 @@ def unpack_table(const uint8_t[::1] packed, int bits, const entry_t[::1] table, 
         for c in range(n_chunks):
             most = max(most, top[c])
     return most
+
+
+# -- colour table ---------------------------------------------------------------------------
+
+cdef enum:
+    MISSING = 0xFFFF  # a colour table's entry for a colour it does not know
+
+
+cdef struct ColourJob:
+    const uint8_t *pixels
+    const uint16_t *table
+    void *out
+    int wide            # codes are uint16 (else uint8)
+    Py_ssize_t n
+    Py_ssize_t *missing # per chunk (OUT)
+
+
+cdef void _colour_chunk(void *ctx, Py_ssize_t chunk, int worker) noexcept nogil:
+    cdef ColourJob *job = <ColourJob *>ctx
+    cdef Py_ssize_t start = chunk * CHUNK, stop = min(start + CHUNK, job.n), i, missing = 0
+    cdef const uint8_t *p
+    cdef uint16_t code
+    for i in range(start, stop):
+        p = job.pixels + 3 * i
+        code = job.table[(<uint32_t>p[0] << 16) | (<uint32_t>p[1] << 8) | p[2]]
+        missing += code == MISSING
+        if job.wide:
+            (<uint16_t *>job.out)[i] = code
+        else:
+            (<uint8_t *>job.out)[i] = <uint8_t>code
+    job.missing[chunk] = missing
+
+
+def apply_colour_table(const uint8_t[:, ::1] pixels, const uint16_t[::1] table, code_t[::1] out):
+    """``out[i] = table[key(pixels[i])]``, the key of a colour ``(r << 16) | (g << 8) | b``.
+
+    Parameters
+    ----------
+    pixels : (n, 3) uint8, IN
+    table : (2**24,) uint16, IN
+        The code of every colour, or 0xFFFF for a colour the table does not know.
+    out : (n,) uint8 or uint16, OUT
+        Codes; where the entry is missing, its low bits (the caller encodes those pixels).
+
+    Returns
+    -------
+    int
+        How many pixels had no entry.
+    """
+    cdef ColourJob job
+    cdef Py_ssize_t n_chunks, c, missing = 0
+    job.n = pixels.shape[0]
+    if pixels.shape[1] != 3 or table.shape[0] != (1 << 24) or out.shape[0] != job.n:
+        raise ValueError("apply_colour_table: inconsistent sizes")
+    if job.n == 0:
+        return 0
+    n_chunks = (job.n + CHUNK - 1) // CHUNK
+    counts = np.zeros(n_chunks, dtype=np.intp)
+    cdef Py_ssize_t[::1] per_chunk = counts
+    job.pixels, job.table, job.out, job.missing = &pixels[0, 0], &table[0], &out[0], &per_chunk[0]
+    job.wide = 0
+    if code_t is uint16_t:
+        job.wide = 1
+    with nogil:
+        parallel_for(_colour_chunk, &job, n_chunks, planned_workers(n_chunks))
+        for c in range(n_chunks):
+            missing += per_chunk[c]
+    return missing
 
 
 # -- search of the edges -------------------------------------------------------------------

@@ -15,6 +15,8 @@ from .errors import VQError
 
 __all__ = ["Codebook", "code_dtype"]
 
+# A colour table's entry for a colour it does not hold.
+_MISSING = 0xFFFF
 # Dtypes the compiled edge search reads as they are (8/16-bit ones go through PATTERNS).
 _SEARCH_DTYPES = tuple(np.dtype(k) for k in ("f4", "f8", "i4", "i8", "u4", "u8"))
 
@@ -225,6 +227,31 @@ class Codebook:
             self._lut_cache[key] = table
         return table
 
+    def remember_colours(self, colours) -> None:
+        """Keep the codes of these RGB uint8 colours in a table, for faster encoding.
+
+        After this, :meth:`encode` looks the code of every uint8 RGB pixel up in a table of
+        all 2**24 colours (32 MB, kept with the codebook) instead of searching the nearest
+        centre; colours the table does not hold are still searched, so the codes are the
+        same either way. Worth it for images much larger than their number of distinct
+        colours: give it the colours of the histogram the codebook was fitted on
+        (:func:`vqpress.dask.fit` does).
+
+        Parameters
+        ----------
+        colours : array_like of uint8, shape (m, 3)
+            Distinct colours (a colour histogram's).
+        """
+        colours = np.asarray(colours)
+        if self.channels != 3 or colours.dtype != np.uint8 or colours.ndim != 2 or colours.shape[1] != 3:
+            raise VQError("remember_colours takes (m, 3) uint8 colours, for a 3-channel codebook")
+        from .colour import nearest_centre
+
+        table = np.full(1 << 24, _MISSING, dtype=np.uint16)
+        keys = (colours[:, 0].astype(np.uint32) << 16) | (colours[:, 1].astype(np.uint32) << 8) | colours[:, 2]
+        table[keys] = nearest_centre(colours, self.centers)
+        self._lut_cache["colours"] = table
+
     def _encode_vector(self, arr: np.ndarray) -> np.ndarray:
         if arr.shape[-1] != self.channels:
             raise VQError(
@@ -234,7 +261,18 @@ class Codebook:
         from .colour import nearest_centre
 
         flat = arr.reshape(-1, self.channels)
-        return nearest_centre(flat, self.centers).reshape(arr.shape[:-1])
+        table = self._lut_cache.get("colours")
+        if table is None or arr.dtype != np.uint8:
+            return nearest_centre(flat, self.centers).reshape(arr.shape[:-1])
+        from ._lookup import apply_colour_table
+
+        flat = np.ascontiguousarray(flat)
+        codes = np.empty(flat.shape[0], dtype=self.code_dtype)
+        if apply_colour_table(flat, table, codes):  # colours the table does not hold: search them
+            keys = (flat[:, 0].astype(np.uint32) << 16) | (flat[:, 1].astype(np.uint32) << 8) | flat[:, 2]
+            unknown = np.flatnonzero(table[keys] == _MISSING)
+            codes[unknown] = nearest_centre(flat[unknown], self.centers)
+        return codes.reshape(arr.shape[:-1])
 
     # -- decode ----------------------------------------------------------------------
     def decode(self, codes, dtype=None) -> np.ndarray:

@@ -170,7 +170,9 @@ def fit(x, n_colors: int = 8, strategy: str | None = None, *, random_state: int 
     -------
     Codebook
         Edges and centres (scalar) or palette (colour) identical to
-        ``vqpress.fit(x.compute(), n_colors, strategy)``.
+        ``vqpress.fit(x.compute(), n_colors, strategy)``. An RGB uint8 codebook remembers
+        the codes of the image's colours (:meth:`vqpress.Codebook.remember_colours`, when the
+        image has at least eight pixels a colour), so encoding ``x`` is a table look-up.
 
     Examples
     --------
@@ -189,7 +191,10 @@ def fit(x, n_colors: int = 8, strategy: str | None = None, *, random_state: int 
         centers = fit_colours(colours, counts, n_colors, strategy, random_state)
         if len(centers) < n_colors:
             warn(f"image has only {len(colours)} distinct colours; using {len(centers)} colours instead of {n_colors}")
-        return Codebook(centers, None, strategy=strategy, dtype=x.dtype)
+        codebook = Codebook(centers, None, strategy=strategy, dtype=x.dtype)
+        if x.dtype == np.uint8 and x.shape[-1] == 3 and len(colours) * 8 < x.shape[0] * x.shape[1]:
+            codebook.remember_colours(colours)  # encoding x is then one table look-up a pixel
+        return codebook
     strategy = check_choice("optimal" if strategy is None else strategy, tuple(SCALAR_STRATEGIES), name="strategy")
     n_colors = check_n_colors(n_colors)
     hist: ScalarHistogram = histogram(x)
