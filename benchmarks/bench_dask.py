@@ -188,6 +188,23 @@ def colour_case(side: int, workdir: Path) -> dict:
     }
 
 
+def on_cluster(case) -> dict:
+    """Run ``case()`` on a fresh LocalCluster of two single-threaded worker processes; add
+    the largest peak resident set of a worker (``worker_peak_mb``)."""
+    from dask.distributed import Client, LocalCluster
+
+    def worker_peak():
+        import resource
+
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
+            Client(cluster) as client:
+        row = case()
+        row["worker_peak_mb"] = max(client.run(worker_peak).values())
+    return row
+
+
 def exactness(side: int) -> list[str]:
     """dask.fit == vqpress.fit for every gray strategy, codes equal; colour palette equal."""
     import dask.array as da
@@ -240,20 +257,8 @@ def main(argv=None) -> int:
         workdir = Path(tmp)
         rows.append(("threads", gray_case(gray_side, workdir), colour_case(colour_side, workdir)))
         if args.distributed:
-            from dask.distributed import Client, LocalCluster
-
-            with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
-                    Client(cluster) as client:
-                gray = gray_case(gray_side, workdir)
-                colour = colour_case(colour_side, workdir)
-
-                def worker_peak():
-                    import resource
-
-                    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-                peaks = client.run(worker_peak)
-            gray["worker_peak_mb"] = max(peaks.values())
+            gray = on_cluster(lambda: gray_case(gray_side, workdir))
+            colour = on_cluster(lambda: colour_case(colour_side, workdir))
             rows.append(("distributed, 2 workers", gray, colour))
             same = gray["codebook"] == rows[0][1]["codebook"] and colour["codebook"] == rows[0][2]["codebook"]
             print(f"Distributed codebooks identical to the threaded ones: {'yes' if same else 'NO'}.")
@@ -263,10 +268,11 @@ def main(argv=None) -> int:
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for name, g, c in rows:
         peak = f"{g['peak_mb']:.0f}" + (f" (worker max {g['worker_peak_mb']:.0f})" if "worker_peak_mb" in g else "")
+        cpeak = f"{c['peak_mb']:.0f}" + (f" (worker max {c['worker_peak_mb']:.0f})" if "worker_peak_mb" in c else "")
         print(f"| {name} | {g['produce_mps']:.0f} | {g['hist_mps']:.0f} ({g['hist_ratio']:.2f}) | "
               f"{g['fit_to_zarr_s']:.2f} ({g['fit_to_zarr_mps']:.0f}) | {peak} | {g['read_mps']:.0f} | "
               f"{g['stored_mb']:.0f} | {c['fit_s'] + c['encode_s']:.2f} ({c['fit_encode_mps']:.0f}) | "
-              f"{c['peak_mb']:.0f} |")
+              f"{cpeak} |")
     print()
     print(f"Gray: {rows[0][1]['case']}. Colour: {rows[0][2]['case']}.")
     if not args.quick:
