@@ -1,39 +1,21 @@
-"""A drop-in for scikit-learn's ``KBinsDiscretizer`` that fits on exact histograms.
-
-``from vqpress.sklearn import KBinsDiscretizer`` in place of
-``from sklearn.preprocessing import KBinsDiscretizer`` keeps every parameter, default, fitted
-attribute, method and output, and adds ``strategy="optimal"`` (globally optimal 1-D k-means,
-reconstructed by its bin means) and integer output dtypes (``dtype=np.uint8`` returns
-``uint8`` ordinal codes). :class:`ColorQuantizer` is a colour palette estimator on pixel
-lists, in place of ``sklearn.cluster.KMeans`` for colour quantization.
-
-scikit-learn is an optional dependency of vqpress: install it with
-``pip install vqpress[sklearn]``.
-"""
+"""``KBinsDiscretizer``: scikit-learn's, fitted on exact histograms, plus "optimal" and int dtypes."""
 
 from __future__ import annotations
 
 import warnings
 
 import numpy as np
+from sklearn.base import _fit_context
+from sklearn.preprocessing import KBinsDiscretizer as _SKKBinsDiscretizer
+from sklearn.preprocessing._encoders import OneHotEncoder
+from sklearn.utils import resample
+from sklearn.utils._param_validation import Options, StrOptions
+from sklearn.utils.validation import _check_sample_weight, check_array, check_is_fitted, validate_data
 
-try:
-    from sklearn.base import _fit_context
-    from sklearn.preprocessing import KBinsDiscretizer as _SKKBinsDiscretizer
-    from sklearn.preprocessing._encoders import OneHotEncoder
-    from sklearn.utils import resample
-    from sklearn.utils._param_validation import Options, StrOptions
-    from sklearn.utils.validation import _check_sample_weight, check_array, check_is_fitted, validate_data
-except ImportError as exc:  # pragma: no cover - exercised only without scikit-learn
-    raise ImportError(
-        "vqpress.sklearn needs scikit-learn >= 1.9, an optional dependency of vqpress; "
-        f"install it with: pip install vqpress[sklearn] ({exc})"
-    ) from exc
-
-from .codebook import Codebook
-from .histogram import scalar_histogram
-from .strategies import kmeans_edges, optimal_edges
-from .strategies.percentile import percentile_from_histogram, weighted_percentile_from_histogram
+from ..codebook import Codebook
+from ..histogram import scalar_histogram
+from ..strategies import kmeans_edges, optimal_edges
+from ..strategies.percentile import percentile_from_histogram, weighted_percentile_from_histogram
 
 __all__ = ["KBinsDiscretizer"]
 
