@@ -45,19 +45,33 @@ def unit(colour: bool) -> str:
     return "colours" if colour else "levels"
 
 
+def level_items(values) -> list[str]:
+    """Gray levels as strings of 4 significant digits: ``["21.13", "54.53", ...]``."""
+    return [f"{v:.4g}" for v in np.asarray(values, dtype=np.float64)]
+
+
+def colour_items(colours, *, hex_colours: bool) -> list[str]:
+    """Colours as ``#rrggbb`` (``#rrggbbaa``; 8-bit data) or as ``(r, g, b)`` tuples."""
+    rows = np.asarray(colours, dtype=np.float64)
+    if hex_colours:
+        rows = np.clip(np.rint(rows), 0, 255).astype(int)
+        return ["#" + "".join(f"{v:02x}" for v in row) for row in rows]
+    return ["(" + ", ".join(f"{v:.4g}" for v in row) + ")" for row in rows]
+
+
+def join_within(items: list[str], width: int) -> str:
+    """As many of ``items`` as fit in ``width`` characters, then how many there are in all."""
+    out, used = [], 0
+    for k, item in enumerate(items):
+        tail = "" if k == len(items) - 1 else f" ... ({len(items)} in all)"
+        if used + len(item) + len(tail) > width and out:
+            return " ".join(out) + f" ... ({len(items)} in all)"
+        out.append(item)
+        used += len(item) + 1
+    return " ".join(out)
+
+
 def level_list(values, limit: int = 8) -> str:
     """Gray levels as ``21.13 54.53 ...`` (4 significant digits), at most ``limit`` of them."""
-    values = np.asarray(values, dtype=np.float64)
-    items = [f"{v:.4g}" for v in values[:limit]]
-    if values.size > limit:
-        items.append(f"... ({values.size} in all)")
-    return " ".join(items)
-
-
-def hex_palette(rgb, limit: int = 8) -> str:
-    """8-bit colours as ``#rrggbb`` (``#rrggbbaa`` with alpha), at most ``limit`` of them."""
-    rows = np.clip(np.rint(np.asarray(rgb, dtype=np.float64)), 0, 255).astype(int)
-    items = ["#" + "".join(f"{v:02x}" for v in row) for row in rows[:limit]]
-    if len(rows) > limit:
-        items.append(f"... ({len(rows)} in all)")
-    return " ".join(items)
+    items = level_items(values)
+    return " ".join(items[:limit] + ([f"... ({len(items)} in all)"] if len(items) > limit else []))
