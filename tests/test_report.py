@@ -193,7 +193,9 @@ def test_report_names_each_number_once(tmp_path, gray):
 
     levels = level_list(cb.centers)
     midpoints = ", ".join(f"{v:.3f}" for v in cb.bin_centers)
-    assert "bin midpoints (the midpoints of the edges, which scikit-learn calls bin centers" in text
+    import html
+
+    assert "bin midpoints (the midpoints of the edges, scikit-learn's bin centers)" in html.unescape(text)
     assert midpoints in text
     assert f"levels (bin means): {levels}" in text  # the paragraph
     assert "<th>levels (bin means)</th>" in text and f"<td>{levels}</td>" in text  # and the table

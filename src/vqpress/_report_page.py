@@ -191,8 +191,8 @@ def _page(img, name, n_colors, results, best, pngs, *, seed, levels, vqz_levels,
         extra = []
         if not colour:
             cb = r.compressed.codebook
-            extra.append(f"Its {MIDPOINTS_NAME} (the midpoints of the edges, which scikit-learn calls bin centers "
-                         f"and the seed printed): {', '.join(f'{v:.3f}' for v in cb.bin_centers[:16])}"
+            extra.append(f"Its {MIDPOINTS_NAME} (the midpoints of the edges, scikit-learn's bin centers): "
+                         f"{', '.join(f'{v:.3f}' for v in cb.bin_centers[:16])}"
                          f"{' ...' if cb.n_colors > 16 else ''}.")
             if seed and n_colors == 8 and r.strategy == "uniform":
                 extra.append(f"The seed printed {_SEED_UNIFORM}.")
