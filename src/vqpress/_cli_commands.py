@@ -55,6 +55,15 @@ def _fmt_shape(shape, channels=None) -> str:
     return image_size(shape, channels)
 
 
+def _unit_of(results) -> str:
+    """``colours`` or ``levels``: what the codes of these results stand for."""
+    import numpy as np
+
+    from ._text import unit
+
+    return unit(np.ndim(results[0].centers) == 2)
+
+
 #: Widest line of the tables and notes printed under them: an 80-column terminal.
 _WIDTH = 80
 
@@ -62,11 +71,9 @@ _WIDTH = 80
 def _results_table(ui, results, title=None, footnote=True) -> None:
     """The table of a report, one row per strategy, then the levels (or palette) of each,
     on lines of their own so that everything fits an 80-column terminal."""
-    import numpy as np
-
     from ._text import LEVELS_NAME, colour_items, join_within, level_items, unit
 
-    colour = np.ndim(results[0].centers) == 2
+    colour = _unit_of(results) == "colours"
     rows = [[
         r.strategy,
         str(r.n_colors),
@@ -165,7 +172,7 @@ def cmd_report(args, ui) -> int:
                     raise _in_file(path, exc) from exc
         files = stage.commit()
     for path, out in outputs:
-        _results_table(ui, out.results, title=f"{path}: {out.results[0].n_colors if out.results else args.n_colors} levels")
+        _results_table(ui, out.results, title=f"{path}: {args.n_colors} {_unit_of(out.results)}")
         ui.print(f"Report: {stage.final_path(out.html)}")
         ui.print()
     ui.print(f"{len(files)} files written in {out_dir}/")

@@ -34,12 +34,6 @@ def image_size(shape: Sequence[int], channels: int = 0) -> str:
     return "shape (" + ", ".join(str(s) for s in shape) + ("," if len(shape) == 1 else "") + ")"
 
 
-def n_pixels(shape: Sequence[int], channels: int = 0) -> int:
-    """Number of pixels (colour data: values / channels)."""
-    size = int(np.prod(shape, dtype=np.int64))
-    return size // channels if channels else size
-
-
 def unit(colour: bool) -> str:
     """What a code stands for: ``"colours"`` or ``"levels"``."""
     return "colours" if colour else "levels"
