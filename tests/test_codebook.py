@@ -136,3 +136,15 @@ def test_remembered_colours_encode_as_the_nearest_centre(face_rgb):
         cb.remember_colours(colours.astype(np.uint16))
     with pytest.raises(vqpress.VQError, match="3-channel"):
         vqpress.fit(face_rgb[:, :, 0], 4).remember_colours(colours)
+
+
+def test_more_than_2_to_the_29_pixels_without_a_copy():
+    # Pillow's frombuffer (the old uint8 histogram) failed from 2**29 - 1 pixels; a strided
+    # view of that size is now walked in slabs (this one is 4 kB of real memory).
+    from vqpress.histogram import scalar_histogram
+
+    big = np.broadcast_to(np.tile(np.array([3, 200], dtype=np.uint8), 2048), (2**17 + 1, 4096))
+    hist = scalar_histogram(big)
+    np.testing.assert_array_equal(hist.counts, [big.size // 2, big.size // 2])
+    c = vqpress.compress(big, 2)
+    assert c.payload[:4] == b"\x55\x55\x55\x55" and len(c.payload) == big.size // 8

@@ -32,19 +32,21 @@ def pattern_values(dtype: np.dtype) -> np.ndarray:
         return every.astype(np.float64)
 
 
-def flat_blocks(*arrays: np.ndarray, slab: int = SLAB) -> Iterator[tuple[np.ndarray, ...]]:
+def flat_blocks(*arrays: np.ndarray, slab: int = SLAB, rows_multiple: int = 1) -> Iterator[tuple[np.ndarray, ...]]:
     """Walk same-shape ``arrays`` together, in C order, as 1-D contiguous blocks.
 
     Yields one tuple of blocks (one per array) at a time; the blocks of each tuple cover the
     same elements. Blocks of an array given C-contiguous are views of it (so blocks of an
     output array can be written to); other arrays' blocks are copies, and must only be read.
+    Slabs hold a multiple of ``rows_multiple`` rows (all but the last; 8 makes every block
+    but the last a multiple of 8 elements).
     """
     first = arrays[0]
     if all(a.flags.c_contiguous for a in arrays) or first.ndim == 0:
         yield tuple(a.reshape(-1) for a in arrays)
         return
     row = max(1, first[0].size if first.ndim > 1 else 1)
-    step = max(1, slab // row)
+    step = max(rows_multiple, slab // row // rows_multiple * rows_multiple)
     for start in range(0, first.shape[0], step):
         yield tuple(
             a[start : start + step].reshape(-1) if a.flags.c_contiguous

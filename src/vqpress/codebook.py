@@ -205,9 +205,9 @@ class Codebook:
             return pack_table(codes.reshape(-1), table, self.bits)
         view = PATTERNS[arr.dtype]
         table = self._table(arr.dtype, np.dtype(np.uint16))
-        if arr.flags.c_contiguous:
-            return pack_table(arr.reshape(-1).view(view), table, self.bits)
-        return pack_table(np.ascontiguousarray(arr).reshape(-1).view(view), table, self.bits)
+        # Slabs of 8 rows at a time: each but the last packs to whole bytes.
+        parts = [pack_table(block.view(view), table, self.bits) for (block,) in flat_blocks(arr, rows_multiple=8)]
+        return parts[0] if len(parts) == 1 else b"".join(parts)
 
     def _encode_scalar(self, arr: np.ndarray) -> np.ndarray:
         """Codes of scalar data: a table look-up by bit pattern for 8/16-bit dtypes, a search
