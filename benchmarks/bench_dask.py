@@ -82,10 +82,10 @@ class PeakMemory:
 def _gray_tile(block_info=None):
     (r0, r1), (c0, c1) = block_info[None]["array-location"]
     rng = np.random.default_rng([r0, c0])
-    y = np.arange(r0, r1, dtype=np.uint32)[:, None]
-    x = np.arange(c0, c1, dtype=np.uint32)[None, :]
     tile = rng.integers(0, 4096, size=(r1 - r0, c1 - c0), dtype=np.uint16)  # sensor noise
-    tile += ((x * 3 + y * 2) % 60000).astype(np.uint16)  # the gradient, wrapping per tile
+    # The gradient 3x + 2y (wrapping at 65536), added in place: no temporary the size of the tile.
+    tile += (np.arange(c0, c1, dtype=np.uint32) * 3).astype(np.uint16)[None, :]
+    tile += (np.arange(r0, r1, dtype=np.uint32) * 2).astype(np.uint16)[:, None]
     return tile
 
 

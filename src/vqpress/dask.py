@@ -136,7 +136,9 @@ def histogram(x):
     ScalarHistogram
         For scalar data: equal to ``vqpress.histogram.scalar_histogram(x.compute())``
         (8/16-bit data is counted in place in each chunk, other integers counted over their
-        range, floats by their exact distinct values per chunk, merged).
+        range, floats by their exact distinct values per chunk, merged). Its size is that of
+        the data's distinct values, 16 bytes each: at most 65,536 for 16-bit data, but as
+        many as the pixels for float data whose every value differs.
     (colours, counts) : ndarray (m, C), ndarray (m,) of int64
         For colour data: the distinct colours in lexicographic order and their pixel counts,
         as :func:`vqpress.colour.colour_histogram` gives them for the whole image.
