@@ -203,6 +203,13 @@ def fit(x, n_colors: int = 8, strategy: str | None = None, *, random_state: int 
     return fit_histogram(hist, n_colors, strategy)
 
 
+def _shared(codebook: Codebook):
+    """The codebook as one node of the task graph, which every task reads (a cluster sends it
+    to each worker once, not with every task: it may hold a 32 MB colour table)."""
+    dask, _ = _dask()
+    return dask.delayed(codebook, pure=True, traverse=False)
+
+
 def _check_codebook(codebook, x) -> Codebook:
     if not isinstance(codebook, Codebook):
         raise VQError(f"codebook must be a vqpress.Codebook; got {type(codebook).__name__}")
@@ -237,10 +244,12 @@ def encode(x, codebook: Codebook):
     """
     x = _as_dask_array(x)
     codebook = _check_codebook(codebook, x)
+    shared = _shared(codebook)
     if codebook.channels:
         x = _whole_last_axis(x)
-        return x.map_blocks(_encode_block, codebook, dtype=codebook.code_dtype, drop_axis=x.ndim - 1)
-    return x.map_blocks(_encode_block, codebook, dtype=codebook.code_dtype)
+        return x.map_blocks(_encode_block, shared, drop_axis=x.ndim - 1,
+                            meta=np.empty((0,) * (x.ndim - 1), dtype=codebook.code_dtype))
+    return x.map_blocks(_encode_block, shared, meta=np.empty((0,) * x.ndim, dtype=codebook.code_dtype))
 
 
 def decode(codes, codebook: Codebook, dtype=None):
@@ -264,10 +273,12 @@ def decode(codes, codebook: Codebook, dtype=None):
     if not isinstance(codebook, Codebook):
         raise VQError(f"codebook must be a vqpress.Codebook; got {type(codebook).__name__}")
     out_dtype = codebook.levels(dtype).dtype
+    shared = _shared(codebook)
     if codebook.channels:
-        return codes.map_blocks(_decode_block, codebook, dtype, dtype=out_dtype, new_axis=codes.ndim,
-                                chunks=codes.chunks + ((codebook.channels,),))
-    return codes.map_blocks(_decode_block, codebook, dtype, dtype=out_dtype)
+        return codes.map_blocks(_decode_block, shared, dtype, new_axis=codes.ndim,
+                                chunks=codes.chunks + ((codebook.channels,),),
+                                meta=np.empty((0,) * (codes.ndim + 1), dtype=out_dtype))
+    return codes.map_blocks(_decode_block, shared, dtype, meta=np.empty((0,) * codes.ndim, dtype=out_dtype))
 
 
 def to_zarr(
