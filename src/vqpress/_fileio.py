@@ -167,15 +167,19 @@ class PendingFile:
     def __init__(self, folder) -> None:
         self.folder = Path(folder)
         clean_stale(self.folder)
-        while True:
-            self.tmp: Path | None = self.folder / temp_name()
-            try:
-                fd = os.open(self.tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0),
-                             0o666 & ~_umask())
-                break
-            except FileExistsError:
-                continue
-        self.fh = os.fdopen(fd, "wb")
+        self.fh = None
+        self.tmp: Path | None = None
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+        try:
+            while self.fh is None:
+                self.tmp = self.folder / temp_name()
+                try:
+                    self.fh = os.fdopen(os.open(self.tmp, flags, 0o666 & ~_umask()), "wb")
+                except FileExistsError:
+                    continue
+        except BaseException:  # Ctrl-C or SIGTERM right after the file was made: no leftover
+            self.discard()
+            raise
 
     @classmethod
     def adopt(cls, path) -> PendingFile:
@@ -222,7 +226,7 @@ class PendingFile:
         if self.tmp is not None:
             try:
                 os.unlink(self.tmp)
-            except OSError:
+            except OSError:  # not made yet, or gone
                 pass
             self.tmp = None
 
