@@ -14,6 +14,8 @@ from .errors import VQError
 
 __all__ = ["Codebook", "code_dtype"]
 
+#: Codes decoded at a time (bounds the intp indices numpy makes of them to 8 MiB).
+_DECODE_CHUNK = 1 << 20
 # Integer dtypes small enough that encoding goes through a table indexed by the value itself.
 _LUT_DTYPES = (np.dtype(np.uint8), np.dtype(np.int8), np.dtype(np.uint16), np.dtype(np.int16))
 
@@ -283,7 +285,13 @@ class Codebook:
                 bad = lo if lo < 0 else hi
                 raise VQError(f"code {bad} is out of range; this codebook has codes 0..{self.n_colors - 1}")
         table = self.levels(dtype)
-        return table.take(codes, axis=0)
+        out = np.empty(codes.shape + table.shape[1:], dtype=table.dtype)
+        flat_codes, flat_out = codes.reshape(-1), out.reshape((-1,) + table.shape[1:])
+        # a chunk at a time: take() turns its indices into intp, 8 bytes a code
+        for start in range(0, flat_codes.size, _DECODE_CHUNK):
+            stop = start + _DECODE_CHUNK
+            np.take(table, flat_codes[start:stop], axis=0, out=flat_out[start:stop])
+        return out
 
     def levels(self, dtype=None) -> np.ndarray:
         """The centers as they decode, in ``dtype`` (default: the fitted data's dtype)."""
