@@ -235,3 +235,19 @@ def test_sigterm_is_handled_like_sigint(tmp_path, sig, status):
     assert ("terminated" if sig == signal.SIGTERM else "interrupted") in err
     assert not out.exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in"]
+
+
+def test_usage_errors_and_tracebacks_escape_what_they_echo(capsys, files):
+    code, _, err = run(capsys, "compress", files.gray, "-s", "\x1b[2Jbad")
+    assert code == 2 and "\x1b" not in err and "\\x1b[2Jbad" in err
+    evil = files.dir / "bad\x1b[2J.png"
+    evil.write_text("not an image")
+    code, _, err = run(capsys, "--debug", "compress", evil)
+    assert code == 1 and "Traceback" in err and "\x1b" not in err
+
+
+def test_report_has_max_pixels_too(files):
+    """The refusal message points at --max-pixels: every command that reads images has it."""
+    for command in ("compress", "report"):
+        args = cli.build_parser().parse_args([command, str(files.gray), "--max-pixels", "5"])
+        assert args.max_pixels == 5

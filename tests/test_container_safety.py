@@ -395,3 +395,12 @@ def test_load_and_decompress_memory(tmp_path, face_gray, coding):
         out = load(path).decompress()
     assert out.nbytes == 4_000_000
     assert mem["peak"] < 2.5 * out.nbytes + 16e6, mem["peak"] / out.nbytes  # 16 MB: decode chunks
+
+
+def test_png_export_follows_the_pixel_rule_of_imread(tmp_path, monkeypatch):
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 1000)
+    c = vqpress.compress(np.arange(2500, dtype=np.uint8).reshape(50, 50), 4)
+    with pytest.raises(VQError, match="could not be read back.*max_pixels=2500"):
+        save(tmp_path / "x.png", c)
+    save(tmp_path / "x.png", c, max_pixels=2500)
+    np.testing.assert_array_equal(vqpress.imread(tmp_path / "x.png", max_pixels=2500), c.decompress())

@@ -273,3 +273,9 @@ def test_write_errors_are_clear(tmp_path):
     check_writable(tmp_path / "ok.webp", np.uint8, (4, 4, 4))
     with pytest.raises(vqpress.VQError, match="16-bit images can be written as .png or .tif"):
         check_writable(tmp_path / "a.gif", np.uint16, (4, 4))
+
+
+def test_big_endian_arrays_are_written(tmp_path):
+    """A big-endian uint16 array (as FITS files give) was refused by imwrite."""
+    data = (np.arange(30, dtype=np.uint16) * 2000).reshape(5, 6).astype(">u2")
+    np.testing.assert_array_equal(vqpress.imread(vqpress.imwrite(tmp_path / "be.png", data)), data)

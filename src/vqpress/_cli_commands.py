@@ -144,7 +144,7 @@ def cmd_report(args, ui) -> int:
         with ui.steps("report") as progress:
             for path in images:
                 try:
-                    image = imread(path)
+                    image = imread(path, max_pixels=getattr(args, "max_pixels", None))
                     outputs.append((path, report.build_report(
                         image, stage.path, name=path.stem, n_colors=args.n_colors, strategies=strategies,
                         overwrite=True, progress=lambda step, p=path: progress(f"{p.name}: {step}"),

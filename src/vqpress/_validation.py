@@ -116,11 +116,19 @@ def pixel_limits(max_pixels: int | None) -> tuple[float, float]:
     return (inf, inf) if limit is None else (limit, 2 * limit)
 
 
-def check_pixels(n_pixels: int, max_pixels: int | None, *, what: str, error: type[VQError] = VQError) -> None:
+def check_pixels(n_pixels: int, max_pixels: int | None, *, what: str, error: type[VQError] = VQError,
+                 writing: bool = False) -> None:
     """Refuse (``error``) or warn (Pillow's ``DecompressionBombWarning``, so that what
-    silences Pillow's silences this) about an image of ``n_pixels`` pixels (see
-    :func:`pixel_limits`)."""
+    silences Pillow's silences this) about reading an image of ``n_pixels`` pixels (see
+    :func:`pixel_limits`); ``writing``: refuse what the reader would refuse, never warn."""
     warn_above, refuse_above = pixel_limits(max_pixels)
+    if writing:  # a writer refuses what its reader would refuse, and never warns
+        if n_pixels > refuse_above:
+            limit = f"max_pixels={max_pixels:,}" if max_pixels is not None else (
+                f"twice Pillow's decompression-bomb limit (PIL.Image.MAX_IMAGE_PIXELS = {int(warn_above):,})")
+            raise error(f"{what} has {n_pixels:,} pixels, more than {limit}: it could not be read back with "
+                        f"that limit; pass max_pixels={n_pixels} to write it (and the same to read it)")
+        return
     if n_pixels > refuse_above:
         if max_pixels is None:
             raise error(

@@ -86,10 +86,7 @@ def _inside_int64_range(codebook: Codebook, arr: np.ndarray) -> Codebook:
     top = np.iinfo(arr.dtype).max
     lo, hi = _float_inside(arr.min(axis=axis), up=True), _float_inside(arr.max(axis=axis), up=False, top=top)
     centers = np.clip(codebook.centers, lo, hi)
-    edges = codebook.edges
-    if edges is not None:
-        edges = edges.copy()
-        edges[0], edges[-1] = max(edges[0], lo), min(edges[-1], hi)
+    edges = None if codebook.edges is None else np.clip(codebook.edges, lo, hi)  # still non-decreasing
     if np.array_equal(centers, codebook.centers) and (edges is None or np.array_equal(edges, codebook.edges)):
         return codebook
     return Codebook(centers, edges, strategy=codebook.strategy, dtype=codebook.dtype)

@@ -94,6 +94,17 @@ Example:
 }
 
 
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose usage errors echo the user's arguments (file names) with
+    their control characters escaped."""
+
+    def error(self, message):
+        from ._cli_ui import printable
+
+        self.print_usage(sys.stderr)
+        self.exit(2, f"{self.prog}: error: {printable(message)}\n")
+
+
 class _Formatter(argparse.RawDescriptionHelpFormatter):
     def __init__(self, prog):
         super().__init__(prog, max_help_position=30)
@@ -110,7 +121,7 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
                         help="show the full traceback of an error")
 
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="vqpress", description=_DESCRIPTION, epilog=_EPILOG, formatter_class=_Formatter, parents=[common]
     )
     parser.add_argument("--version", action="version", version=f"vqpress {__version__}")
@@ -144,6 +155,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-s", "--strategy", action="append", choices=(*STRATEGIES, "all"), metavar="STRATEGY",
                    help=f"strategy to include, repeatable: {', '.join(STRATEGIES)} or all (default all)")
     p.add_argument("-o", "--out", default="vqpress-report", metavar="DIR", help="output folder (default ./vqpress-report)")
+    max_pixels(p)
     force(p)
 
     p = command("compress", "compress images to .vqz files (or indexed PNGs)")
@@ -240,7 +252,9 @@ def main(argv=None) -> int:
         if debug:
             import traceback
 
-            traceback.print_exc()
+            from ._cli_ui import printable
+
+            print(printable(traceback.format_exc(), keep_newlines=True), end="", file=sys.stderr)
         print(f"vqpress: error: {_one_line(_message(exc, debug))}", file=sys.stderr)
         return 1
     finally:

@@ -297,7 +297,7 @@ def to_bytes(compressed: Compressed, coding: str = "auto", *, max_pixels: int | 
     candidates = [k for k in candidates if coding != "auto" or (
         _CODINGS[k].auto and (_CODINGS[k].max_pixels is None or n_pixels <= _CODINGS[k].max_pixels))]
     _check_fields(dtype_code, len(shape), cb.channels, candidates[0], cb.n_colors, shape, strategy, VQError)
-    check_pixels(n_pixels, max_pixels, what="this image", error=VQError)
+    check_pixels(n_pixels, max_pixels, what="this image", error=VQError, writing=True)
     _check_decodable(cb, VQError)
     best = None
     for number in candidates:
@@ -370,6 +370,9 @@ def save(path, compressed: Compressed, *, coding: str = "auto", overwrite: bool 
         from .png import to_png
 
         data = to_png(compressed)
+        # vqpress.imread refuses it as load refuses a .vqz file: the same rule
+        check_pixels(compressed.n_pixels, check_max_pixels(max_pixels), what="this image", error=VQError,
+                     writing=True)
     else:
         data = to_bytes(compressed, coding, max_pixels=max_pixels)
     return atomic_write_bytes(path, data, overwrite=overwrite)

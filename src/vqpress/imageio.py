@@ -228,6 +228,8 @@ def encode_image(image, path) -> bytes:
     Parameters and errors as :func:`imwrite`.
     """
     arr = np.asarray(image)
+    if arr.dtype.kind in "ui" and not arr.dtype.isnative:  # big-endian 16-bit (FITS, PGM): same values
+        arr = arr.astype(arr.dtype.newbyteorder("="))
     check_writable(path, arr.dtype, arr.shape)
     from PIL import Image
 
