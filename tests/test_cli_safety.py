@@ -251,3 +251,23 @@ def test_report_has_max_pixels_too(files):
     for command in ("compress", "report"):
         args = cli.build_parser().parse_args([command, str(files.gray), "--max-pixels", "5"])
         assert args.max_pixels == 5
+
+
+def test_interrupt_during_commit_takes_back_the_outputs(capsys, files, monkeypatch):
+    from vqpress import _fileio
+
+    out = files.dir / "out"
+    real = _fileio.PendingFile.link_to
+    calls = []
+
+    def interrupted(self, path):
+        calls.append(path)
+        if len(calls) == 2:
+            raise cli.Terminated()
+        return real(self, path)
+
+    monkeypatch.setattr(_fileio.PendingFile, "link_to", interrupted)
+    code, _, err = run(capsys, "compress", files.gray, files.rgba, "-o", out)
+    assert code == 143 and "terminated" in err
+    assert not out.exists()
+    assert not [p for p in files.dir.iterdir() if p.name.startswith(".")]

@@ -131,7 +131,10 @@ class Stage:
                     existed = False
                     pending.link_to(final)
                 done.append((final, existed))
-        except (OSError, VQError) as exc:
+        except BaseException as exc:  # Ctrl-C or SIGTERM too: take back what was named
+            if not isinstance(exc, (OSError, VQError)):
+                self._roll_back(done, created_dirs)
+                raise
             if isinstance(exc, FileExistsError):
                 reason = f"{current} appeared meanwhile; use --force to replace it"
             elif isinstance(exc, OSError):
