@@ -31,6 +31,22 @@ def one_error_line(err: str) -> str:
     return lines[0]
 
 
+def fail_on_second(monkeypatch, method: str, error: BaseException) -> None:
+    """Make the second call of ``PendingFile.<method>`` (naming an output) raise ``error``."""
+    from vqpress import _fileio
+
+    real = getattr(_fileio.PendingFile, method)
+    calls = []
+
+    def patched(self, path):
+        calls.append(path)
+        if len(calls) == 2:
+            raise error
+        return real(self, path)
+
+    monkeypatch.setattr(_fileio.PendingFile, method, patched)
+
+
 @pytest.fixture
 def files(tmp_path):
     y, x = np.mgrid[0:48, 0:64]
@@ -156,19 +172,8 @@ def test_folder_is_made_only_when_everything_worked(capsys, files):
 
 
 def test_failure_at_commit_leaves_no_output(capsys, files, monkeypatch):
-    from vqpress import _fileio
-
     out = files.dir / "out"
-    real = _fileio.PendingFile.link_to
-    calls = []
-
-    def second_fails(self, path):
-        calls.append(path)
-        if len(calls) == 2:
-            raise OSError(28, "No space left on device")
-        return real(self, path)
-
-    monkeypatch.setattr(_fileio.PendingFile, "link_to", second_fails)
+    fail_on_second(monkeypatch, "link_to", OSError(28, "No space left on device"))
     code, _, err = run(capsys, "compress", files.gray, files.rgba, "-o", out)
     line = one_error_line(err)
     assert code == 1 and "rgba.vqz" in line and "no output was written" in line
@@ -178,20 +183,9 @@ def test_failure_at_commit_leaves_no_output(capsys, files, monkeypatch):
 
 
 def test_failure_at_commit_with_force_says_what_was_replaced(capsys, files, monkeypatch):
-    from vqpress import _fileio
-
     for name in ("gray.vqz", "rgba.vqz"):
         (files.dir / name).write_bytes(b"old")
-    real = _fileio.PendingFile.replace
-    calls = []
-
-    def second_fails(self, path):
-        calls.append(path)
-        if len(calls) == 2:
-            raise OSError(5, "Input/output error")
-        return real(self, path)
-
-    monkeypatch.setattr(_fileio.PendingFile, "replace", second_fails)
+    fail_on_second(monkeypatch, "replace", OSError(5, "Input/output error"))
     code, _, err = run(capsys, "compress", files.gray, files.rgba, "--force")
     line = one_error_line(err)
     assert code == 1 and "gray.vqz had already replaced" in line and "rgba.vqz" in line
@@ -254,19 +248,8 @@ def test_report_has_max_pixels_too(files):
 
 
 def test_interrupt_during_commit_takes_back_the_outputs(capsys, files, monkeypatch):
-    from vqpress import _fileio
-
     out = files.dir / "out"
-    real = _fileio.PendingFile.link_to
-    calls = []
-
-    def interrupted(self, path):
-        calls.append(path)
-        if len(calls) == 2:
-            raise cli.Terminated()
-        return real(self, path)
-
-    monkeypatch.setattr(_fileio.PendingFile, "link_to", interrupted)
+    fail_on_second(monkeypatch, "link_to", cli.Terminated())
     code, _, err = run(capsys, "compress", files.gray, files.rgba, "-o", out)
     assert code == 143 and "terminated" in err
     assert not out.exists()
