@@ -361,7 +361,7 @@ def save(path, compressed: Compressed, *, coding: str = "auto", overwrite: bool 
     >>> c = vqpress.compress(vqpress.datasets.face(gray=True), n_colors=8)
     >>> path = os.path.join(tempfile.mkdtemp(), "face.vqz")
     >>> _ = vqpress.save(path, c)
-    >>> (vqpress.load(path).decompress() == c.decompress()).all()
+    >>> bool((vqpress.load(path).decompress() == c.decompress()).all())
     True
     """
     path = check_path(path)
