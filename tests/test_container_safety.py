@@ -404,3 +404,16 @@ def test_png_export_follows_the_pixel_rule_of_imread(tmp_path, monkeypatch):
         save(tmp_path / "x.png", c)
     save(tmp_path / "x.png", c, max_pixels=2500)
     np.testing.assert_array_equal(vqpress.imread(tmp_path / "x.png", max_pixels=2500), c.decompress())
+
+
+def test_compressed_pickles_and_copies(gray):
+    """A Pool.map over images returns Compressed objects: they pickle, loaded ones too."""
+    import copy
+    import pickle
+
+    for c in (gray, from_bytes(gray.to_bytes())):
+        for back in (pickle.loads(pickle.dumps(c)), copy.deepcopy(c), copy.copy(c)):
+            assert back.codebook == c.codebook and back.shape == c.shape
+            np.testing.assert_array_equal(back.decompress(), c.decompress())
+    with pytest.raises(AttributeError, match="immutable"):
+        gray.shape = (1, 1)

@@ -69,6 +69,9 @@ class Compressed:
         object.__setattr__(self, "_payload", payload)
         object.__setattr__(self, "_codes", _codes)
 
+    def __reduce__(self):  # pickle and copy: through __init__ (attributes cannot be set)
+        return _restore, (self.codebook, self.shape, self._payload, self._codes)
+
     def __setattr__(self, name, value):
         raise AttributeError(f"Compressed is immutable; cannot set {name!r}")
 
@@ -137,3 +140,7 @@ class Compressed:
             f"Compressed(shape={self.shape}, dtype={self.dtype}, n_colors={self.codebook.n_colors}, "
             f"strategy={self.codebook.strategy!r}, nbytes={self.nbytes}, ratio={self.ratio:.4f})"
         )
+
+
+def _restore(codebook, shape, payload, codes) -> Compressed:
+    return Compressed(codebook, shape, payload, _codes=codes)
