@@ -15,7 +15,7 @@ from craft import parse
 
 import vqpress
 from vqpress import FormatError
-from vqpress.container import from_bytes, to_bytes
+from vqpress.container import CODINGS, from_bytes, to_bytes
 
 CPU_LIMIT = 1.0  # seconds
 MEMORY_LIMIT = 256e6  # bytes
@@ -29,10 +29,12 @@ def _bases():
     deep = (face.astype(np.uint16) * 256 + rng.integers(0, 256, face.shape, dtype=np.uint16))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
+        gray, colour = vqpress.compress(face, 8), vqpress.compress(rgb, 16)
         return {
-            "gray context": to_bytes(vqpress.compress(face, 8), "context"),
-            "gray raw": to_bytes(vqpress.compress(face, 5), "raw"),
-            "rgb context": to_bytes(vqpress.compress(rgb, 16), "context"),
+            # every coding of the container's table, so that a new one is fuzzed too
+            **{f"gray {name}": to_bytes(gray, name) for name in CODINGS},
+            **{f"rgb {name}": to_bytes(colour, name) for name in CODINGS},
+            "gray 5 levels raw": to_bytes(vqpress.compress(face, 5), "raw"),
             "rgba raw": to_bytes(vqpress.compress(rgba, 6, "mediancut"), "raw"),
             "uint16 300 levels": to_bytes(vqpress.compress(deep, 300, "uniform"), "context"),
             "float32 1-d": to_bytes(vqpress.compress(rng.standard_normal(500).astype(np.float32), 5), "context"),
