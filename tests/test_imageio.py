@@ -279,3 +279,12 @@ def test_big_endian_arrays_are_written(tmp_path):
     """A big-endian uint16 array (as FITS files give) was refused by imwrite."""
     data = (np.arange(30, dtype=np.uint16) * 2000).reshape(5, 6).astype(">u2")
     np.testing.assert_array_equal(vqpress.imread(vqpress.imwrite(tmp_path / "be.png", data)), data)
+
+
+def test_an_explicit_max_pixels_alone_decides(tmp_path, monkeypatch):
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 1000)
+    Image.new("L", (40, 40)).save(tmp_path / "40.png")  # 1,600 pixels: above Pillow's limit
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no DecompressionBombWarning before the refusal
+        with pytest.raises(vqpress.VQError, match="1,600 pixels, more than max_pixels=500"):
+            vqpress.imread(tmp_path / "40.png", max_pixels=500)

@@ -90,9 +90,9 @@ def _open(fh, path, max_pixels):
     from PIL import Image
 
     pillow_limit = Image.MAX_IMAGE_PIXELS
-    if max_pixels is None or pillow_limit is None or max_pixels <= pillow_limit:
+    if max_pixels is None or pillow_limit is None:
         return _pillow(path, lambda: Image.open(fh))
-    # Pillow would warn or refuse below max_pixels: it has one global setting, so lift it
+    # Pillow would warn or refuse by its own limit: it has one global setting, so lift it
     # (under a lock, for the time Image.open reads the header) and check ourselves.
     with _BOMB_LOCK:
         Image.MAX_IMAGE_PIXELS = None
