@@ -291,11 +291,15 @@ def _show_warnings(ui, src, caught) -> None:
     """The library's notes to the user (and Pillow's decompression-bomb warning), one line
     each; deprecations and the like are for developers."""
     for w in caught:
+        text = str(w.message)
+        if str(src) not in text:
+            text = f"{src}: {text}"
         if _is_bomb_warning(w.category):
-            ui.warn(_one_line(f"{src}: {w.message} (--max-pixels N allows up to N pixels without this warning)")
-                    if "max_pixels" not in str(w.message) else _one_line(f"{src}: {w.message}"))
+            if "max-pixels" not in text:  # Pillow's own words
+                text += " (--max-pixels N allows up to N pixels without this warning)"
+            ui.warn(_one_line(text))
         elif issubclass(w.category, UserWarning):
-            ui.warn(_one_line(f"{src}: {w.message}"))
+            ui.warn(_one_line(text))
 
 
 def _is_bomb_warning(category) -> bool:
