@@ -206,10 +206,8 @@ def test_stale_temporaries_are_cleaned_by_the_next_run(capsys, files, monkeypatc
     assert not stale.exists()
 
 
-@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
-@pytest.mark.parametrize("sig, status", [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
-def test_sigterm_is_handled_like_sigint(tmp_path, sig, status):
-    """kill during a folder compress left hidden temporaries and an empty output folder."""
+def _slow_folder_compress(tmp_path):
+    """A folder compress that takes its time over each image, started, and its output folder."""
     src = tmp_path / "in"
     src.mkdir()
     for k in range(6):
@@ -223,6 +221,27 @@ def test_sigterm_is_handled_like_sigint(tmp_path, sig, status):
     deadline = time.time() + 60
     while not [p for p in tmp_path.iterdir() if p.name.startswith(".vqpress-tmp-")] and time.time() < deadline:
         time.sleep(0.02)  # until the first output is pending
+    return proc, src, out
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+def test_kill_9_leaves_temporaries_that_the_next_run_removes(tmp_path):
+    proc, src, out = _slow_folder_compress(tmp_path)
+    proc.kill()
+    proc.communicate(timeout=60)
+    left = [p for p in tmp_path.iterdir() if p.name.startswith(".vqpress-tmp-")]
+    assert left and not out.exists()  # no output folder, only temporaries with a dead owner
+    done = subprocess.run([sys.executable, "-m", "vqpress", "compress", str(src), "-o", str(out)],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in", "out"]
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+@pytest.mark.parametrize("sig, status", [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
+def test_sigterm_is_handled_like_sigint(tmp_path, sig, status):
+    """kill during a folder compress left hidden temporaries and an empty output folder."""
+    proc, src, out = _slow_folder_compress(tmp_path)
     proc.send_signal(sig)
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == status, err
