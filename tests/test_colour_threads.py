@@ -18,14 +18,6 @@ from vqpress.colour.kmeans import kmeans_fit
 from colour_reference import photo_like
 
 
-@pytest.fixture
-def two_threads():
-    before = vqpress.get_num_threads()
-    vqpress.set_num_threads(2)
-    yield
-    vqpress.set_num_threads(before)
-
-
 def _histogram(seed, shape=(200, 200)):
     colours, counts = colour_histogram(photo_like(seed, shape).reshape(-1, 3))
     return colours.astype(np.float64), counts.astype(np.float64)

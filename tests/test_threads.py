@@ -15,14 +15,6 @@ from vqpress.errors import VQError
 SPIN = 200_000  # busy-work per chunk: long enough (about 0.5 ms) for a helper to join
 
 
-@pytest.fixture
-def two_threads():
-    before = vqpress.get_num_threads()
-    vqpress.set_num_threads(2)
-    yield
-    vqpress.set_num_threads(before)
-
-
 def test_every_chunk_runs_once_on_a_planned_worker(two_threads):
     planned, worker_of = pool._probe(500, 2_000)
     assert planned == 2

@@ -5,6 +5,7 @@
 #   to the bit; the build turns off fused multiply-adds (-ffp-contract=off) for the same reason.
 # - radix_sort: a stable LSD radix sort of unsigned keys (32- or 64-bit), optionally with the
 #   permutation; it skips the digits that every key shares.
+# - box_of: the bounding box of a set of points.
 # - down_f32: a float32 no larger than a double (margins stored in single precision must
 #   never grow).
 # - EPS: the relative safety margin of every bound and pruning test (rounding is ~1e-16).
@@ -32,6 +33,20 @@ cdef inline double sqdist(const double *x, const double *c, Py_ssize_t d) noexce
         t = x[j] - c[j]
         s += t * t
     return s
+
+
+cdef inline void box_of(const double *X, Py_ssize_t m, Py_ssize_t d, double *lo, double *hi) noexcept nogil:
+    """The bounding box of the m points X (m, d), m >= 1: OUT ``lo``, ``hi`` (d,)."""
+    cdef Py_ssize_t i, c
+    for c in range(d):
+        lo[c] = X[c]
+        hi[c] = X[c]
+    for i in range(1, m):
+        for c in range(d):
+            if X[i * d + c] < lo[c]:
+                lo[c] = X[i * d + c]
+            if X[i * d + c] > hi[c]:
+                hi[c] = X[i * d + c]
 
 
 cdef inline float down_f32(double v) noexcept nogil:

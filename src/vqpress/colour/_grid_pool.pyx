@@ -11,7 +11,7 @@ import numpy as np
 from libc.stdint cimport int64_t, uint64_t
 from libc.stdlib cimport free, malloc
 
-from vqpress.colour._common cimport bits_of, radix_sort
+from vqpress.colour._common cimport bits_of, box_of, radix_sort
 
 cdef enum:
     _DENSE_MAX = 1 << 24  # grids up to this many bins are indexed directly; larger ones sorted
@@ -21,18 +21,14 @@ cdef void _cells(const double[:, ::1] X, int64_t cells, int64_t[:, ::1] idx) noe
     """The cell of every point along every axis (OUT ``idx`` (m, d)), in a grid of ``cells``
     per axis over the points' bounding box."""
     cdef Py_ssize_t m = X.shape[0], d = X.shape[1], i, c
-    cdef double a, b, scale
+    cdef double lo[8]
+    cdef double hi[8]
+    cdef double scale
+    box_of(&X[0, 0], m, d, lo, hi)
     for c in range(d):
-        a = X[0, c]
-        b = X[0, c]
+        scale = cells / (hi[c] - lo[c]) if hi[c] > lo[c] else <double>cells
         for i in range(m):
-            if X[i, c] < a:
-                a = X[i, c]
-            if X[i, c] > b:
-                b = X[i, c]
-        scale = cells / (b - a) if b > a else <double>cells
-        for i in range(m):
-            idx[i, c] = min(<int64_t>((X[i, c] - a) * scale), cells - 1)
+            idx[i, c] = min(<int64_t>((X[i, c] - lo[c]) * scale), cells - 1)
 
 
 cdef _means(const double[:, ::1] X, const double[::1] w, int64_t[::1] bin_of, Py_ssize_t nz):

@@ -48,7 +48,7 @@ from libc.stdint cimport int64_t, uint32_t
 from libc.string cimport memset
 
 from vqpress._threadpool cimport parallel_for, planned_workers
-from vqpress.colour._common cimport EPS, down_f32, sqdist
+from vqpress.colour._common cimport EPS, box_of, down_f32, sqdist
 from vqpress.colour._lloyd_step cimport ClusterSums, LloydStep, add_sums
 from vqpress.colour._margin_layout cimport heads
 from vqpress.colour._nearest cimport centre_order
@@ -71,6 +71,7 @@ cdef enum:
     SLOT = 2             # passes per time slot
     _AHEAD = 8           # points whose memory is requested ahead of their turn
     _PAR_TABLES = 128    # from this many centres on, the k x k tables are built on the pool
+    _PAR_SLOTS = 4096    # and from this many (centre, slot) pairs
     _CHUNK = 1024        # points per task of a pass, about
     _MAX_CHUNKS = 64
     _FIRST = 2048        # points per task of the first pass
@@ -504,7 +505,7 @@ cdef class BoundedLloyd:
     def __init__(self, const double[:, ::1] X, const double[::1] w, const double[:, ::1] C, const int64_t[::1] labels,
                  Py_ssize_t max_iter):
         cdef Py_ssize_t m = X.shape[0], d = X.shape[1], k = C.shape[0], i, a, q, c, nslots
-        cdef double span = 0.0, lo, hi, lim
+        cdef double span = 0.0, lim
         cdef _State *s = &self.s
         self.X_arr = np.asarray(X)
         self.w_arr = np.asarray(w)
@@ -559,13 +560,11 @@ cdef class BoundedLloyd:
         ZR_arr = np.empty((nslots, k))
         TH_arr = np.empty((nslots, k))
         G_arr = np.empty(nslots)
+        box_arr = np.empty((2, d))
+        cdef double[:, ::1] box = box_arr
+        box_of(&X[0, 0], m, d, &box[0, 0], &box[1, 0])
         for c in range(d):
-            lo = X[0, c]
-            hi = X[0, c]
-            for i in range(m):
-                lo = min(lo, X[i, c])
-                hi = max(hi, X[i, c])
-            span += (hi - lo) ** 2
+            span += (box[1, c] - box[0, c]) ** 2
         # per point, one cache line: U, rest bound, the runner-ups' bounds and their ids (as
         # floats: exact), all stated at the time slot QN[i, 0]; and the quick-check summary
         PD_arr = np.empty((m, 8))
@@ -683,7 +682,8 @@ cdef class BoundedLloyd:
         s.C = &C[0, 0]
         s.delta = &delta[0]
         with nogil:
-            _tables(s, self.par, self.nw)
+            # the tables grow with the slots: on the pool once they are large
+            _tables(s, self.par or k * s.nslot >= _PAR_SLOTS, self.nw)
             for a in range(k):  # rad[a] + D[0, a] bounds the distance from a to its farthest member
                 s.farsafe[a] = s.far[a] > 2.0 * (self.rad[a] + s.D[a]) * (1.0 + EPS) + s.tol
             mo = 0.0

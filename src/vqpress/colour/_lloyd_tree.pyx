@@ -41,7 +41,7 @@ from libc.stdlib cimport free, malloc
 from libc.string cimport memset
 
 from vqpress._threadpool cimport parallel_for, planned_workers
-from vqpress.colour._common cimport EPS, radix_sort, sqdist
+from vqpress.colour._common cimport EPS, box_of, radix_sort, sqdist
 from vqpress.colour._lloyd_step cimport ClusterSums, LloydStep
 
 cdef enum:
@@ -49,6 +49,7 @@ cdef enum:
     _GRID = 256     # levels per axis of the grid that orders the points
     TASKS = 32      # the top walk stops at nodes of at most 1/TASKS of the points
     _BLOCK = 8192   # points per task while building the tree
+    _LEAVES = 512   # leaves per task while building the tree
 
 
 # -- the tree -------------------------------------------------------------------------------
@@ -84,6 +85,41 @@ cdef void _morton_task(void *ctx, Py_ssize_t chunk, int worker) noexcept nogil:
                 q = <int>v
             code |= b.spread[q] << (d - 1 - c)
         b.codes[i] = code
+
+
+cdef struct _Leaves:
+    const int64_t *leaves
+    Py_ssize_t nleaf, d
+    const int64_t *start
+    const int64_t *end
+    const double *Xs
+    const double *ws
+    double *lo
+    double *hi
+    double *NS
+    double *NW
+
+
+cdef void _leaf_task(void *ctx, Py_ssize_t chunk, int worker) noexcept nogil:
+    """Bounding boxes and weighted sums of a block of leaves."""
+    cdef _Leaves *L = <_Leaves *>ctx
+    cdef Py_ssize_t a, c, q, d = L.d
+    cdef int64_t nd
+    cdef double v
+    for a in range(chunk * _LEAVES, min((chunk + 1) * <Py_ssize_t>_LEAVES, L.nleaf)):
+        nd = L.leaves[a]
+        L.NW[nd] = 0.0
+        for c in range(d):
+            L.lo[nd * d + c] = INFINITY
+            L.hi[nd * d + c] = -INFINITY
+            L.NS[nd * d + c] = 0.0
+        for q in range(L.start[nd], L.end[nd]):
+            L.NW[nd] += L.ws[q]
+            for c in range(d):
+                v = L.Xs[q * d + c]
+                L.NS[nd * d + c] += L.ws[q] * v
+                L.lo[nd * d + c] = min(L.lo[nd * d + c], v)
+                L.hi[nd * d + c] = max(L.hi[nd * d + c], v)
 
 
 cdef void _gather_task(void *ctx, Py_ssize_t chunk, int worker) noexcept nogil:
@@ -146,14 +182,11 @@ cdef class PointTree:
             for b in range(8):
                 if (v >> b) & 1:
                     spread[v] |= (<uint64_t>1) << (b * d)
+        hi_arr = np.empty(d)
+        cdef double[::1] hi0 = hi_arr
+        box_of(&X[0, 0], m, d, &lo0[0], &hi0[0])
         for c in range(d):
-            a = X[0, c]
-            z = X[0, c]
-            for i in range(m):
-                a = min(a, X[i, c])
-                z = max(z, X[i, c])
-            lo0[c] = a
-            sc[c] = _GRID / (z - a) if z > a else 0.0
+            sc[c] = _GRID / (hi0[c] - lo0[c]) if hi0[c] > lo0[c] else 0.0
         bd.X = &X[0, 0]
         bd.w = &w[0]
         bd.m = m
@@ -259,21 +292,20 @@ cdef class PointTree:
         self.NS = self.NS_arr
         self.NW = self.NW_arr
         self.bn2 = self.bn2_arr
+        cdef _Leaves L
+        L.leaves = &leaves[0]
+        L.nleaf = nleaf
+        L.d = d
+        L.start = &start[0]
+        L.end = &end[0]
+        L.Xs = &self.Xs[0, 0]
+        L.ws = &self.ws[0]
+        L.lo = &self.lo[0, 0]
+        L.hi = &self.hi[0, 0]
+        L.NS = &self.NS[0, 0]
+        L.NW = &self.NW[0]
         with nogil:
-            for a in range(nleaf):
-                nd = leaves[a]
-                self.NW[nd] = 0.0
-                for c in range(d):
-                    self.lo[nd, c] = INFINITY
-                    self.hi[nd, c] = -INFINITY
-                    self.NS[nd, c] = 0.0
-                for q in range(start[nd], end[nd]):
-                    self.NW[nd] += self.ws[q]
-                    for c in range(d):
-                        v = self.Xs[q, c]
-                        self.NS[nd, c] += self.ws[q] * v
-                        self.lo[nd, c] = min(self.lo[nd, c], v)
-                        self.hi[nd, c] = max(self.hi[nd, c], v)
+            parallel_for(_leaf_task, &L, (nleaf + _LEAVES - 1) // _LEAVES, 0)
             for nd in range(nn - 1, -1, -1):
                 l = left[nd]
                 if l >= 0:
