@@ -422,3 +422,15 @@ def test_iterate_needs_a_kernel_that_made_its_first_pass():
     labels = np.empty(X.shape[0], dtype=np.int64)
     walker.labels_out(labels)
     check_lloyd_result(X, w, C, labels, r[1])
+
+
+def test_bounded_kernel_on_many_points_far_from_convergence():
+    # most points are read again in the first passes: chunks of m / 64 points each
+    rng = np.random.default_rng(8)
+    X = np.unique(rng.integers(0, 256, (150_000, 3)), axis=0).astype(float)
+    w = np.ones(X.shape[0])
+    C = np.ascontiguousarray(X[rng.choice(X.shape[0], 20, replace=False)])
+    labels = np.zeros(X.shape[0], dtype=np.int64)
+    it, status, _ = run_kernel("bounded", X, w, C, labels, 3, 4.0)
+    assert (it, status) == (3, Status.MAX_ITER)
+    np.testing.assert_array_equal(labels, brute_nearest(X, C))

@@ -122,6 +122,7 @@ cdef struct _State:
     const int64_t *tq
     const int64_t *toff
     int64_t *cand
+    Py_ssize_t cand_size
     int64_t *mv_i
     uint32_t *mv_a
     int64_t *mv_n
@@ -385,7 +386,7 @@ cdef void _pass_task(void *ctx, Py_ssize_t chunk, int worker) noexcept nogil:
     again; record the label changes (the point's layout position) from ``mv_i[toff]``."""
     cdef _State *s = <_State *>ctx
     cdef Py_ssize_t k = s.k, d = s.d, q, nc = 0, j, cnt, nmv = 0
-    cdef int64_t *cand = s.cand + worker * s.m
+    cdef int64_t *cand = s.cand + worker * s.cand_size
     cdef int64_t *mv = s.mv_i + s.toff[chunk]
     cdef uint32_t *mva = s.mv_a + s.toff[chunk]
     cdef int64_t bi[TRACK + 1]
@@ -628,7 +629,9 @@ cdef class BoundedLloyd:
         self.tq = np.empty(_MAX_CHUNKS + 2, dtype=np.int64)
         self.toff = np.empty(_MAX_CHUNKS + 2, dtype=np.int64)
         self.mv_n = np.zeros(_MAX_CHUNKS + 1, dtype=np.int64)
-        cand_arr = np.empty(self.nw * m, dtype=np.int64)
+        # a chunk has at most max(2 _CHUNK, m / _MAX_CHUNKS + 1) points (see heads)
+        s.cand_size = max(2 * <Py_ssize_t>_CHUNK, m // _MAX_CHUNKS + 1)
+        cand_arr = np.empty(self.nw * s.cand_size, dtype=np.int64)
         mv_arr = np.empty(m, dtype=np.int64)
         mva_arr = np.empty(m, dtype=np.uint32)
         cdef uint32_t[::1] mvav = mva_arr

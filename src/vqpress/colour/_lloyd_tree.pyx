@@ -50,6 +50,7 @@ cdef enum:
     TASKS = 32      # the top walk stops at nodes of at most 1/TASKS of the points
     _BLOCK = 8192   # points per task while building the tree
     _LEAVES = 512   # leaves per task while building the tree
+    _MAX_WORKERS = 16  # most threads of a walk (each holds candidate lists of k per tree level)
 
 
 # -- the tree -------------------------------------------------------------------------------
@@ -538,7 +539,7 @@ cdef class TreeLloyd:
         self._Q = Q
         stop = max(m // TASKS, <Py_ssize_t>LEAF)
         cap = 4 * (m // stop + 1)
-        nw = max(1, planned_workers(cap))
+        nw = max(1, planned_workers(min(cap, <Py_ssize_t>_MAX_WORKERS)))
         self.nworkers = nw
         arrays = dict(
             buf=np.empty(nw * depth2 * k, dtype=np.int64),
