@@ -434,3 +434,12 @@ def test_bounded_kernel_on_many_points_far_from_convergence():
     it, status, _ = run_kernel("bounded", X, w, C, labels, 3, 4.0)
     assert (it, status) == (3, Status.MAX_ITER)
     np.testing.assert_array_equal(labels, brute_nearest(X, C))
+
+
+@pytest.mark.parametrize("make", [lambda X, w: PointTree(X, w), lambda X, w: grid_coreset(X, w, 1),
+                                  lambda X, w: refined_coreset(X, w, 1, 4)])
+def test_tree_and_pooling_refuse_too_many_coordinates_or_no_points(make):
+    with pytest.raises(ValueError, match="1 to 8 coordinates"):
+        make(np.zeros((5, 9)), np.ones(5))
+    with pytest.raises(ValueError, match="at least one point"):
+        make(np.zeros((0, 3)), np.ones(0))

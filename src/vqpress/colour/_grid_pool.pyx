@@ -31,6 +31,11 @@ cdef void _cells(const double[:, ::1] X, int64_t cells, int64_t[:, ::1] idx) noe
             idx[i, c] = min(<int64_t>((X[i, c] - lo[c]) * scale), cells - 1)
 
 
+cdef _check(Py_ssize_t m, Py_ssize_t d):
+    if not 1 <= d <= 8 or m < 1:
+        raise ValueError(f"grid pooling takes 1 to 8 coordinates and at least one point; got shape {(m, d)}")
+
+
 cdef _means(const double[:, ::1] X, const double[::1] w, int64_t[::1] bin_of, Py_ssize_t nz):
     """The coreset of the bins ``bin_of`` (m,) IN, all of 0..nz-1 occupied: the weighted
     mean and the weight of every bin, summed in point order."""
@@ -110,6 +115,7 @@ def grid_pool(const double[:, ::1] X, const double[::1] w, int64_t cells):
         Row of ``points`` each point was pooled into.
     """
     cdef Py_ssize_t m = X.shape[0], d = X.shape[1], i, c
+    _check(m, d)
     idx_arr = np.empty((m, d), dtype=np.int64)
     key_arr = np.zeros(m, dtype=np.int64)
     bin_arr = np.empty(m, dtype=np.int64)
@@ -153,6 +159,7 @@ def refined_pool(const double[:, ::1] X, const double[::1] w, int64_t cells, int
     cdef int64_t fine = 2 * cells, nb = cells ** d, f, sub, o, nocc = 0, nlight = 0, nheavy = 0, ns = 1 << d
     cdef double t, total = 0.0, v
     cdef int status = 0
+    _check(m, d)
     idx_arr = np.empty((m, d), dtype=np.int64)
     base_arr = np.zeros(m, dtype=np.int64)
     rank_arr = np.full(nb, -1, dtype=np.int64)

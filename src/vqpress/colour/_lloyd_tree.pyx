@@ -141,7 +141,7 @@ cdef class PointTree:
     Parameters
     ----------
     X : (m, d) float64, IN
-        Points, m >= 1.
+        Points, m >= 1, d <= 8.
     w : (m,) float64, IN
         Positive weights.
 
@@ -164,7 +164,8 @@ cdef class PointTree:
         cdef Py_ssize_t m = X.shape[0], d = X.shape[1], c, i, v, b
         cdef int nb = 8 * d, status
         cdef _Build bd
-        cdef double a, z
+        if not 1 <= d <= 8 or m < 1:
+            raise ValueError(f"the tree takes 1 to 8 coordinates and at least one point; got shape {(m, d)}")
         self.m = m
         self.d = d
         spread_arr = np.zeros(_GRID, dtype=np.uint64)
@@ -390,6 +391,7 @@ cdef Py_ssize_t _walk(_Walk *wk, int worker, int64_t root, Py_ssize_t ncand, bin
     cdef double *row
     cdef int64_t nd, zs, z, b
     cdef double best, s, tt, mx, mag, df, t1, t2, bd, v, wq
+    cdef double mid[8]
     cdef bint keep
     st_node[0] = root
     st_off[0] = 0
@@ -405,12 +407,14 @@ cdef Py_ssize_t _walk(_Walk *wk, int worker, int64_t root, Py_ssize_t ncand, bin
         # the candidate nearest to the box's middle ...
         zs = buf[zo]
         if zc > 1:
+            for c in range(d):
+                mid[c] = 0.5 * (lo[c] + hi[c])
             best = INFINITY
             for q in range(zo, zo + zc):
                 z = buf[q]
                 s = 0.0
                 for c in range(d):
-                    tt = 0.5 * (lo[c] + hi[c]) - C[z * d + c]
+                    tt = mid[c] - C[z * d + c]
                     s += tt * tt
                 if s < best:
                     best = s
