@@ -32,14 +32,13 @@ def _fmt_centers(centers, limit: int = 16, digits: int = 6, hex_colours: bool = 
     ``hex_colours`` (8-bit data) as the decoded ``#rrggbb`` (``#rrggbbaa``) palette."""
     import numpy as np
 
+    from ._text import colour_items
+
     centers = np.asarray(centers)
     if centers.ndim == 1:
         items = [f"{v:.{digits}g}" for v in centers]
-    elif hex_colours:
-        levels = np.clip(np.rint(centers), 0, 255).astype(int)
-        items = ["#" + "".join(f"{v:02x}" for v in row) for row in levels]
     else:
-        items = ["(" + ", ".join(f"{v:.4g}" for v in row) + ")" for row in centers]
+        items = colour_items(centers, hex_colours=hex_colours)
     if len(items) > limit and limit < 8:  # short: the first few, then how many more
         items = items[:limit] + [f"+{len(items) - limit}"]
     elif len(items) > limit:
@@ -47,38 +46,59 @@ def _fmt_centers(centers, limit: int = 16, digits: int = 6, hex_colours: bool = 
     return " ".join(items)
 
 
-def _fmt_shape(shape) -> str:
-    return " x ".join(str(s) for s in shape)
+def _fmt_shape(shape, channels=None) -> str:
+    """``1024 x 768 pixels`` for an image (width x height), ``shape (a, b, c)`` for other arrays."""
+    from ._text import image_size
+
+    if channels is None:
+        channels = shape[-1] if len(shape) == 3 and shape[-1] in (3, 4) else 0
+    return image_size(shape, channels)
+
+
+def _unit_of(results) -> str:
+    """``colours`` or ``levels``: what the codes of these results stand for."""
+    import numpy as np
+
+    from ._text import unit
+
+    return unit(np.ndim(results[0].centers) == 2)
+
+
+#: Widest line of the tables and notes printed under them: an 80-column terminal.
+_WIDTH = 80
 
 
 def _results_table(ui, results, title=None, footnote=True) -> None:
-    """The table of a report: one row per strategy."""
-    import numpy as np
+    """The table of a report, one row per strategy, then the levels (or palette) of each,
+    on lines of their own so that everything fits an 80-column terminal."""
+    from ._text import LEVELS_NAME, colour_items, join_within, level_items, unit
 
-    rows = []
+    colour = _unit_of(results) == "colours"
+    rows = [[
+        r.strategy,
+        str(r.n_colors),
+        f"{r.mse:.2f}",
+        "inf" if r.psnr == float("inf") else f"{r.psnr:.2f}",
+        f"{r.packed_bytes:,}",
+        f"{r.vqz_bytes:,}",
+        f"{r.ratio:.4f}",
+        f"{1000 * r.seconds:.0f}",
+    ] for r in results]
+    numbers = [unit(colour), "MSE", "PSNR", "packed B", ".vqz B", "ratio", "ms"]
+    ui.table(["strategy", *numbers], rows, title=title, right=set(numbers))
+    hex_colours = colour and all(str(getattr(r.compressed, "dtype", "")) == "uint8" for r in results)
+    ui.print(("palette, " + ("#rrggbb" if hex_colours else "(r, g, b)") + ":") if colour else f"{LEVELS_NAME}:")
+    name_width = max(len(r.strategy) for r in results)
     for r in results:
-        colour = np.ndim(r.centers) == 2
-        hex_colours = colour and str(getattr(r.compressed, "dtype", "")) == "uint8"
-        rows.append([
-            r.strategy,
-            str(r.n_colors),
-            _fmt_centers(r.centers, limit=3 if colour else 8, digits=4, hex_colours=hex_colours),
-            f"{r.mse:.2f}",
-            "inf" if r.psnr == float("inf") else f"{r.psnr:.2f}",
-            f"{r.packed_bytes:,}",
-            f"{r.vqz_bytes:,}",
-            f"{r.ratio:.4f}",
-            f"{r.seconds:.2f}s",
-        ])
-    ui.table(["strategy", "n", "centers", "MSE", "PSNR", "packed", ".vqz", "ratio", "time"], rows,
-             title=title, right={"n", "MSE", "PSNR", "packed", ".vqz", "ratio", "time"},
-             min_widths={"centers": 20})
+        items = colour_items(r.centers, hex_colours=hex_colours) if colour else level_items(r.centers)
+        head = f"  {r.strategy.ljust(name_width)}  "
+        ui.print(head + join_within(items, _WIDTH - len(head)))
     if footnote:
         ui.print(_FOOTNOTE)
 
 
-_FOOTNOTE = ("(PSNR in dB; packed: bytes of the bit-packed codes; .vqz: bytes of the file; "
-             "ratio: .vqz / original bytes)")
+_FOOTNOTE = ("PSNR in dB; packed B: bytes of the bit-packed codes; .vqz B: bytes of the file;\n"
+             "ratio: .vqz / original bytes; ms: time of compress, after a warm-up run")
 
 
 def _written(ui, html, files, out_dir) -> None:
@@ -108,7 +128,7 @@ def cmd_demo(args, ui) -> int:
         ui.print()
         _results_table(ui, colour, title=f"vqpress demo: colour face, {colour[0].strategy}, "
                                           f"{', '.join(str(r.n_colors) for r in colour)} colours", footnote=False)
-        ui.print(_FOOTNOTE[:-1] + "; colour time: CPU time, as it runs beside the figures)")
+        ui.print(_FOOTNOTE + "\n(colour: CPU time, as it runs beside the figures)")
     _written(ui, stage.final_path(out.html), files, stage.out_dir)
     return 0
 
@@ -152,7 +172,7 @@ def cmd_report(args, ui) -> int:
                     raise _in_file(path, exc) from exc
         files = stage.commit()
     for path, out in outputs:
-        _results_table(ui, out.results, title=f"{path}: {out.results[0].n_colors if out.results else args.n_colors} levels")
+        _results_table(ui, out.results, title=f"{path}: {args.n_colors} {_unit_of(out.results)}")
         ui.print(f"Report: {stage.final_path(out.html)}")
         ui.print()
     ui.print(f"{len(files)} files written in {out_dir}/")
@@ -413,7 +433,7 @@ def _info_record(name) -> dict:
         "shape": list(c.shape),
         "dtype": str(c.dtype),
         "kind": ({0: "gray", 3: "RGB", 4: "RGBA"}[cb.channels] if image_like else f"{len(c.shape)}-d array"),
-        "channels": cb.channels,
+        "channels": cb.channels or 1,
         "n_colors": cb.n_colors,
         "strategy": cb.strategy,
         "centers": cb.centers.tolist(),
@@ -432,7 +452,9 @@ def _info_record(name) -> dict:
 
 
 def _print_info(ui, r) -> None:
-    if r["channels"]:
+    from ._text import LEVELS_NAME
+
+    if r["channels"] > 1:
         names = {3: "RGB", 4: "RGBA"}.get(r["channels"], f"{r['channels']} channels")
         hex_colours = r["dtype"] == "uint8"
         codebook = [
@@ -443,12 +465,12 @@ def _print_info(ui, r) -> None:
         ]
     else:
         codebook = [
-            ("colours", f"{r['n_colors']} levels ({r['code_bits']} bits per code)"),
+            ("codebook", f"{r['n_colors']} levels ({r['code_bits']} bits per code)"),
             ("strategy", r["strategy"]),
-            ("codebook", _fmt_centers(r["centers"], limit=32)),
+            (LEVELS_NAME, _fmt_centers(r["centers"], limit=32)),
         ]
     ui.fields([
-        ("shape", f"{_fmt_shape(r['shape'])} ({r['kind']})"),
+        ("shape", f"{_fmt_shape(r['shape'], r['channels'] if r['channels'] > 1 else 0)} ({r['kind']})"),
         ("dtype", r["dtype"]),
         *codebook,
         ("coding", f"{r['coding']}: payload {r['payload_bytes']:,} bytes "

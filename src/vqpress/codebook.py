@@ -145,6 +145,19 @@ class Codebook:
 
 
     # -- encode ----------------------------------------------------------------------
+    def _check_ditherable(self, arr: np.ndarray) -> None:
+        """What dithering takes, said in the words the user typed (``dither=True``, ``--dither``)."""
+        asked = "dithering (dither=True, --dither on the command line)"
+        if arr.dtype != np.uint8:
+            raise VQError(f"{asked} needs a uint8 image; got dtype {arr.dtype} (Pillow's dithering is 8-bit): "
+                          "convert the image to uint8, or leave dithering off")
+        if self.channels == 4 or (arr.ndim == 3 and arr.shape[-1] == 4):
+            raise VQError(f"{asked} works on gray and RGB images, not RGBA (Pillow's dithering has no alpha): "
+                          "drop or composite the alpha channel, or leave dithering off")
+        if arr.ndim != 2 + (self.channels > 0) or (self.channels and arr.shape[-1] != self.channels):
+            want = "an (H, W, 3) RGB" if self.channels else "an (H, W) gray"
+            raise VQError(f"{asked} needs {want} image shaped like the fitted one; got shape {arr.shape}")
+
     def encode(self, data, *, dither: bool = False) -> np.ndarray:
         """Code of every value (scalar data) or pixel (colour data).
 
@@ -167,8 +180,7 @@ class Codebook:
         if dither:
             from .colour import dither_image
 
-            if arr.ndim != 2 + (self.channels > 0) or (self.channels and arr.shape[-1] != self.channels):
-                raise VQError(f"dithering needs an image shaped like the fitted one; got shape {arr.shape}")
+            self._check_ditherable(arr)
             return dither_image(arr, self.centers)
         if self.channels:
             return self._encode_vector(arr)
