@@ -14,7 +14,8 @@ import vqpress
 from vqpress.colour import _nearest
 from vqpress.colour._colour_keys import key_histogram
 from vqpress.colour._lloyd_step import ClusterSums, LloydStep, weighted_sse
-from vqpress.colour._lloyd_tree import PointTree, TreeLloyd
+from vqpress.colour._lloyd_tree import TreeLloyd
+from vqpress.colour._point_tree import PointTree
 from vqpress.colour._variance_split import variance_split
 from vqpress.colour.coreset import grid_coreset, refined_coreset
 from vqpress.colour.lloyd import (TREE_MIN_K, Status, bounded_iterations, iterate, lloyd, point_tree,

@@ -26,7 +26,8 @@ import numpy as np
 
 from ._lloyd_bounded import BoundedLloyd
 from ._lloyd_step import LloydStep
-from ._lloyd_tree import PointTree, TreeLloyd
+from ._lloyd_tree import TreeLloyd
+from ._point_tree import PointTree
 
 __all__ = ["Status", "lloyd", "iterate", "tree_iterations", "bounded_iterations", "point_tree", "LLOYD_MAX_ITER",
            "TREE_MIN_K"]
