@@ -7,6 +7,7 @@ failures raise (``main`` turns them into one line on stderr).
 
 from __future__ import annotations
 
+import math
 import sys
 
 from .cli import _message, _one_line
@@ -163,7 +164,7 @@ def cmd_report(args, ui) -> int:
         with ui.steps("report") as progress:
             for path in images:
                 try:
-                    image = imread(path)
+                    image = imread(path, max_pixels=getattr(args, "max_pixels", None))
                     outputs.append((path, report.build_report(
                         image, stage.path, name=path.stem, n_colors=args.n_colors, strategies=strategies,
                         overwrite=True, progress=lambda step, p=path: progress(f"{p.name}: {step}"),
@@ -227,8 +228,6 @@ def cmd_compress(args, ui) -> int:
 
     rows = []
     with Stage(args.force) as stage:
-        if folder_mode and out is not None:
-            stage.make_dir(out)
         if folder_mode:
             with ui.files(len(inputs)) as advance:
                 for src, dst in zip(inputs, targets):
@@ -264,35 +263,53 @@ def _compress_one(src, dst, stage, args, ui) -> dict:
 
     from . import api, container
     from ._cli_files import peek_header
-    from ._fileio import atomic_write_bytes
     from .errors import VQError
     from .imageio import imread
 
-    tmp = stage.temp_for(dst)
+    max_pixels = getattr(args, "max_pixels", None)
     try:
         with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always", UserWarning)
-            image = imread(src)
+            warnings.simplefilter("always")
+            image = imread(src, max_pixels=max_pixels)
             c = api.compress(image, n_colors=args.n_colors, strategy=args.strategy,
                              dither=getattr(args, "dither", False))
             if dst.suffix.lower() == ".png":
-                container.save(tmp, c, overwrite=True)
-                coding = "png"
+                from .png import to_png
+
+                data, coding = to_png(c), "png"
             else:
-                data = c.to_bytes(args.coding)
+                data = container.to_bytes(c, args.coding, max_pixels=max_pixels)
                 coding = peek_header(data)["coding"]
-                atomic_write_bytes(tmp, data, overwrite=True)
     except VQError as exc:
         raise _in_file(src, exc) from exc
-    for w in caught:
-        if issubclass(w.category, UserWarning):  # the library's notes to the user, not deprecations
-            ui.warn(_one_line(f"{src}: {w.message}"))
-    size = tmp.stat().st_size
+    _show_warnings(ui, src, caught)
+    size = stage.add(dst, lambda fh: fh.write(data))
     return {
         "src": src, "dst": dst, "shape": _fmt_shape(c.shape), "dtype": str(c.dtype),
         "colours": c.codebook.n_colors, "unit": "colours" if c.codebook.channels else "levels", "strategy": c.codebook.strategy, "in": c.original_nbytes,
         "out": size, "ratio": size / c.original_nbytes, "bpp": 8 * size / c.n_pixels, "coding": coding,
     }
+
+
+def _show_warnings(ui, src, caught) -> None:
+    """The library's notes to the user (and Pillow's decompression-bomb warning), one line
+    each; deprecations and the like are for developers."""
+    for w in caught:
+        text = str(w.message)
+        if str(src) not in text:
+            text = f"{src}: {text}"
+        if _is_bomb_warning(w.category):
+            if "max-pixels" not in text:  # Pillow's own words
+                text += " (--max-pixels N allows up to N pixels without this warning)"
+            ui.warn(_one_line(text))
+        elif issubclass(w.category, UserWarning):
+            ui.warn(_one_line(text))
+
+
+def _is_bomb_warning(category) -> bool:
+    from PIL import Image
+
+    return issubclass(category, Image.DecompressionBombWarning)
 
 
 # --------------------------------------------------------------------------- decompress
@@ -324,12 +341,13 @@ def cmd_decompress(args, ui) -> int:
     folder_mode = len(inputs) > 1 or _names_folder(args.out)
     if folder_mode and out is not None and out.exists() and not out.is_dir():
         raise CLIError(f"{out} is a file; with several inputs -o names a folder")
-    targets = []
+    targets, heads = [], []
     for path in inputs:
         try:
             head = peek_header(read_head(path))
         except VQError as exc:
             raise _in_file(path, exc) from exc
+        heads.append(head)
         suffix = _default_suffix(head["dtype"], head["shape"])
         if folder_mode:
             targets.append((out if out is not None else path.parent) / f"{path.stem}{suffix}")
@@ -338,16 +356,15 @@ def cmd_decompress(args, ui) -> int:
     check_targets(targets, args.force, sources=inputs)
     if not folder_mode:
         _check_parent(targets[0])
-        _check_image_suffix(targets[0])
+    for src, dst, head in zip(inputs, targets, heads):
+        _check_image_target(src, dst, head)
 
     with Stage(args.force) as stage:
-        if folder_mode and out is not None:
-            stage.make_dir(out)
         done = []
         with ui.files(len(inputs), title="decompressing") as advance:
             for src, dst in zip(inputs, targets):
                 advance.start(src.name)
-                nbytes = _decompress_one(src, dst, stage)
+                nbytes = _decompress_one(src, dst, stage, args, ui)
                 done.append((src, dst, nbytes))
                 advance(src.name, src.stat().st_size, nbytes)
         stage.commit()
@@ -356,34 +373,43 @@ def cmd_decompress(args, ui) -> int:
     return 0
 
 
-def _check_image_suffix(target) -> None:
-    """An output name whose extension picks no format fails before any work (not with the
-    name of a temporary file)."""
-    from PIL import Image
-
+def _check_image_target(src, target, head) -> None:
+    """An output whose format cannot hold the image (an RGBA image as .jpg, 16-bit as .bmp,
+    an extension that names no format) fails before any work, naming the user's file."""
     from ._cli_files import CLIError
-
-    suffix = target.suffix.lower()
-    if suffix != ".npy" and suffix not in Image.registered_extensions():
-        what = f"extension {target.suffix!r}" if suffix else "no extension"
-        raise CLIError(f"{target} has {what}: use .png, .tif, .npy, ... (or end -o with / for a folder)")
-
-
-def _decompress_one(src, dst, stage) -> int:
-    from . import container
-    from ._fileio import atomic_write
     from .errors import VQError
-    from .imageio import imwrite
+    from .imageio import check_writable
 
-    tmp = stage.temp_for(dst)
+    if target.suffix.lower() == ".npy":
+        return
     try:
-        image = container.load(src).decompress()
+        check_writable(target, head["dtype"], head["shape"])
+    except VQError as exc:
+        msg = str(exc)
+        if not target.suffix:
+            msg += " (or end -o with / for a folder)"
+        raise CLIError(f"{src}: {msg}" if str(src) not in msg else msg) from None
+
+
+def _decompress_one(src, dst, stage, args, ui) -> int:
+    import warnings
+
+    from . import container
+    from .errors import VQError
+    from .imageio import encode_image
+
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            image = container.load(src, max_pixels=getattr(args, "max_pixels", None)).decompress()
+        _show_warnings(ui, src, caught)
         if dst.suffix.lower() == ".npy":
             import numpy as np
 
-            atomic_write(tmp, lambda fh: np.save(fh, image, allow_pickle=False), overwrite=True)
+            stage.add(dst, lambda fh: np.save(fh, image, allow_pickle=False))
         else:
-            imwrite(tmp, image, overwrite=True)
+            data = encode_image(image, dst)
+            stage.add(dst, lambda fh: fh.write(data))
     except VQError as exc:
         raise _in_file(src, exc) from exc
     return image.nbytes
@@ -417,26 +443,29 @@ def cmd_info(args, ui) -> int:
 
 
 def _info_record(name) -> dict:
+    """What ``info`` shows of a file: its header and codebook, checksums verified; the
+    payload is never decoded (a file claiming a huge image costs one read of the file)."""
     from . import container
-    from ._cli_files import CLIError, existing_inputs, peek_header
+    from ._cli_files import CLIError, existing_inputs
+    from .bitpack import packed_size
     from .errors import VQError
 
     (path,) = existing_inputs([name])
     if path.is_dir():
         raise CLIError(f"{path} is a folder; info takes .vqz files")
-    data = path.read_bytes()
     try:
-        c = container.from_bytes(data)
-        head = peek_header(data)
+        head, cb = container.inspect(path)
     except VQError as exc:
         raise _in_file(path, exc) from exc
-    cb = c.codebook
-    image_like = len(c.shape) == 2 or (cb.channels and len(c.shape) == 3)
+    shape = head.shape
+    image_like = len(shape) == 2 or (cb.channels and len(shape) == 3)
+    file_bytes = head.file_size
+    original = math.prod(shape) * head.dtype.itemsize
     return {
         "file": str(path),
-        "shape": list(c.shape),
-        "dtype": str(c.dtype),
-        "kind": ({0: "gray", 3: "RGB", 4: "RGBA"}[cb.channels] if image_like else f"{len(c.shape)}-d array"),
+        "shape": list(shape),
+        "dtype": str(head.dtype),
+        "kind": ({0: "gray", 3: "RGB", 4: "RGBA"}[cb.channels] if image_like else f"{len(shape)}-d array"),
         "channels": cb.channels or 1,
         "n_colors": cb.n_colors,
         "strategy": cb.strategy,
@@ -444,14 +473,14 @@ def _info_record(name) -> dict:
         # the colours (levels) as they decode, in the image's dtype
         "palette": cb.levels().tolist(),
         "code_bits": cb.bits,
-        "coding": head["coding"],
-        "payload_bytes": head["payload_bytes"],
-        "raw_payload_bytes": len(c.payload),
-        "file_bytes": len(data),
-        "original_bytes": c.original_nbytes,
-        "ratio": len(data) / c.original_nbytes,
-        "bits_per_pixel": 8 * len(data) / c.n_pixels,
-        "format_version": head["version"],
+        "coding": head.coding,
+        "payload_bytes": head.payload_len,
+        "raw_payload_bytes": packed_size(head.n_pixels, cb.bits),
+        "file_bytes": file_bytes,
+        "original_bytes": original,
+        "ratio": file_bytes / original,
+        "bits_per_pixel": 8 * file_bytes / head.n_pixels,
+        "format_version": head.version,
     }
 
 
