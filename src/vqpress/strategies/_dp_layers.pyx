@@ -18,9 +18,9 @@ to the bit):
   below are then handed to the pool whole, each walked depth first on one thread.
 
 Every row keeps the first (smallest) split of least cost. The candidates of a row are
-evaluated in vectorised blocks (``_dp_scan.h``); the dense scan keeps two running minima
-over interleaved splits and merges them to the first overall minimum, the same split one
-running minimum gives.
+evaluated in vectorised blocks (``_dp_scan.h``), each block's least value found by a second
+vectorised loop and located at its first occurrence only when it beats the best so far: the
+same split one running minimum over the candidates in order gives.
 """
 
 import numpy as np
@@ -34,6 +34,10 @@ from vqpress._threadpool cimport parallel_for, planned_workers
 cdef extern from "_dp_scan.h" nogil:
     double vq_dp_scan(const double *base, const double *w, const double *s, Py_ssize_t mid,
                       Py_ssize_t lo, Py_ssize_t hi, Py_ssize_t *arg)
+    void vq_dense_costs(const double *w, const double *s, const double *q, Py_ssize_t i, Py_ssize_t n1,
+                        double *out)
+    void vq_dense_update(const double *costs_i, double prev_i, int64_t i, Py_ssize_t lo, Py_ssize_t hi,
+                         double *cost, int64_t *best)
 
 cdef enum:
     # Candidates per piece when one row is scanned by several threads.
@@ -258,29 +262,30 @@ def dense_table(const double[:, ::1] prefix):
     Returns
     -------
     table : (n + 1, n + 1) float64
-        ``table[j, i]`` for ``i < j``: the weighted squared error of values ``i..j-1`` around
-        their mean, ``(Q[j] - Q[i]) - (S[j] - S[i])**2 / (W[j] - W[i])``. Entries ``i >= j``
+        ``table[i, j]`` for ``i < j``: the weighted squared error of values ``i..j-1`` around
+        their mean, ``(Q[j] - Q[i]) - (S[j] - S[i])**2 / (W[j] - W[i])``. Entries ``j <= i``
         are not written (the layers never read them).
     """
-    cdef Py_ssize_t n1 = prefix.shape[1], i, j
+    cdef Py_ssize_t n1 = prefix.shape[1], i
     table_arr = np.empty((n1, n1))
     cdef double[:, ::1] table = table_arr
     cdef const double *w = &prefix[0, 0]
     cdef const double *s = &prefix[1, 0]
     cdef const double *q = &prefix[2, 0]
-    cdef double ds
     with nogil:
-        for j in range(n1):
-            for i in range(j):
-                ds = s[j] - s[i]
-                table[j, i] = (q[j] - q[i]) - ds * ds / (w[j] - w[i])
+        for i in range(n1):
+            vq_dense_costs(w, s, q, i, n1, &table[i, 0])
     return table_arr
 
 
 def dense_layer(const double[:, ::1] table, const double[::1] prev, Py_ssize_t m, Py_ssize_t j_lo,
                 Py_ssize_t j_hi):
     """One layer by a full scan of every split: row ``j`` takes the first least
-    ``table[j, i] + prev[i]`` over ``i`` in ``[m - 1, j - 1]``.
+    ``table[i, j] + prev[i]`` over ``i`` in ``[m - 1, j - 1]``.
+
+    The splits are offered in increasing order to every row they may end (a loop over the
+    rows, vectorised); a row takes a split only when strictly better, so it keeps the first
+    split of its least value, as a scan of its splits in order would.
 
     Parameters
     ----------
@@ -294,39 +299,16 @@ def dense_layer(const double[:, ::1] table, const double[::1] prev, Py_ssize_t m
     cost, best
         As in :func:`divide_and_conquer_layer`; ``cost[j]`` is the sum that won.
     """
-    cdef Py_ssize_t n1 = table.shape[0], i, j, i0, i1
+    cdef Py_ssize_t n1 = table.shape[0], i
     if table.shape[1] != n1 or prev.shape[0] != n1 or not (2 <= m <= j_lo <= j_hi < n1):
         raise ValueError("dense_layer: inconsistent sizes")
     cost_arr = np.full(n1, np.inf)
     best_arr = np.zeros(n1, dtype=np.int64)
     cdef double[::1] cost = cost_arr
     cdef int64_t[::1] best = best_arr
-    cdef const double *row
-    cdef double v, v0, v1
     with nogil:
-        for j in range(j_lo, j_hi + 1):
-            row = &table[j, 0]
-            # Two interleaved running minima (even and odd splits), merged to the first least.
-            v0 = v1 = INFINITY
-            i0 = i1 = m - 1
-            i = m - 1
-            while i + 1 < j:
-                v = row[i] + prev[i]
-                if v < v0:
-                    v0 = v
-                    i0 = i
-                v = row[i + 1] + prev[i + 1]
-                if v < v1:
-                    v1 = v
-                    i1 = i + 1
-                i += 2
-            if i < j:
-                v = row[i] + prev[i]
-                if v < v0:
-                    v0 = v
-                    i0 = i
-            if v1 < v0 or (v1 == v0 and i1 < i0):
-                v0, i0 = v1, i1
-            cost[j] = v0
-            best[j] = i0
+        for i in range(j_lo, j_hi + 1):
+            best[i] = m - 1
+        for i in range(m - 1, j_hi):
+            vq_dense_update(&table[i, 0], prev[i], i, max(i + 1, j_lo), j_hi, &cost[0], &best[0])
     return cost_arr, best_arr

@@ -1,5 +1,6 @@
-/* The inner scan of the divide-and-conquer DP layer (see _dp_layers.pyx).
+/* The inner loops of the DP layers (see _dp_layers.pyx).
  *
+ * vq_dp_scan: the divide-and-conquer layer's scan of one row.
  * For one row `mid`, the first least value of
  *     base[i] - (s_mid - s[i])^2 / (w_mid - w[i])        for i in [lo, hi]
  * The division dominates, so candidates are evaluated in blocks by a loop the compiler
@@ -15,8 +16,11 @@
 
 #include <math.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #define VQ_DP_BLOCK 256
+/* Rows with fewer candidates than this are scanned directly (no block set-up). */
+#define VQ_DP_SHORT 32
 
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
 #  define VQ_DP_CLONES __attribute__((target_clones("avx2", "default")))
@@ -55,6 +59,18 @@ static double vq_dp_scan(const double *base, const double *w, const double *s, P
     double best = INFINITY, least;
     Py_ssize_t best_i = lo, start, len, i;
     const double w_mid = w[mid], s_mid = s[mid];
+    if (hi - lo < VQ_DP_SHORT) {  /* most rows, deep in the recursion: one running minimum */
+        for (i = lo; i <= hi; i++) {
+            double ds = s_mid - s[i];
+            double v = base[i] - ds * ds / (w_mid - w[i]);
+            if (v < best) {
+                best = v;
+                best_i = i;
+            }
+        }
+        *arg = best_i;
+        return best;
+    }
     for (start = lo; start <= hi; start += VQ_DP_BLOCK) {
         len = hi - start + 1 < VQ_DP_BLOCK ? hi - start + 1 : VQ_DP_BLOCK;
         least = vq_dp_block(base + start, w + start, s + start, w_mid, s_mid, len, buf);
@@ -67,6 +83,38 @@ static double vq_dp_scan(const double *base, const double *w, const double *s, P
     }
     *arg = best_i;
     return best;
+}
+
+/* The dense layer's loops, by splits rather than by rows, so the inner loop runs over the
+ * rows j (contiguous, vectorised, no search for a minimum's index):
+ * vq_dense_costs: the costs of the segments starting at i,
+ *     out[j] = (q[j] - q[i]) - (s[j] - s[i])^2 / (w[j] - w[i])     for j > i;
+ * vq_dense_update: split i offered to rows lo..hi, each keeping the first least
+ *     costs[i, j] + prev[i]: taken when strictly less, and the splits come in increasing
+ *     order, so each row ends with the first split of its least value. */
+VQ_DP_CLONES
+static void vq_dense_costs(const double *restrict w, const double *restrict s, const double *restrict q,
+                           Py_ssize_t i, Py_ssize_t n1, double *restrict out)
+{
+    Py_ssize_t j;
+    const double wi = w[i], si = s[i], qi = q[i];
+    for (j = i + 1; j < n1; j++) {
+        double ds = s[j] - si;
+        out[j] = (q[j] - qi) - ds * ds / (w[j] - wi);
+    }
+}
+
+VQ_DP_CLONES
+static void vq_dense_update(const double *restrict costs_i, double prev_i, int64_t i, Py_ssize_t lo,
+                            Py_ssize_t hi, double *restrict cost, int64_t *restrict best)
+{
+    Py_ssize_t j;
+    for (j = lo; j <= hi; j++) {
+        double v = costs_i[j] + prev_i;
+        int better = v < cost[j];
+        cost[j] = better ? v : cost[j];
+        best[j] = better ? i : best[j];
+    }
 }
 
 #endif

@@ -109,7 +109,11 @@ def _partition(values: np.ndarray, counts: np.ndarray, n_clusters: int, layers) 
     np.cumsum(counts * x, out=prefix[1, 1:])
     np.cumsum(counts * x * x, out=prefix[2, 1:])
     solve_layer = layers(prefix)
-    cost = _segment_cost(prefix, np.zeros(n + 1, dtype=np.int64), np.arange(n + 1))
+    # One cluster of the first j values: (Q[j] - Q[0]) - (S[j] - S[0])**2 / (W[j] - W[0]), with
+    # W[0] = S[0] = Q[0] = 0 (subtracting them changes no bit).
+    w_all, s_all, q_all = prefix
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cost = q_all - s_all * s_all / w_all
     cost[0] = np.inf  # zero values in one cluster is not a cluster
     splits = []  # splits[m][j]: best start of the last cluster covering values [0, j)
     for m in range(2, k + 1):
@@ -122,14 +126,3 @@ def _partition(values: np.ndarray, counts: np.ndarray, n_clusters: int, layers) 
     for m in range(k, 1, -1):
         starts[m - 1] = splits[m - 2][starts[m]]
     return starts
-
-
-def _segment_cost(prefix: np.ndarray, i: np.ndarray, j: np.ndarray) -> np.ndarray:
-    """Weighted squared error of values ``i..j-1`` around their mean (``inf`` where empty)."""
-    w_all, s_all, q_all = prefix
-    w = w_all[j] - w_all[i]
-    s = s_all[j] - s_all[i]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        out = (q_all[j] - q_all[i]) - s * s / w
-    out[~(w > 0)] = np.inf
-    return out
