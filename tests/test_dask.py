@@ -80,6 +80,18 @@ def test_colour_histogram_and_few_colours():
     assert cb.n_colors == 4
 
 
+@pytest.mark.parametrize("dtype, channels", [(np.uint8, 4), (np.uint16, 3), (np.float32, 3)])
+def test_colour_histogram_of_every_colour_dtype(dtype, channels):
+    # uint8 and uint16 chunks merge as packed keys (32- and 64-bit), floats as colour rows
+    rng = np.random.default_rng(3)
+    img = rng.integers(0, 5, (23, 31, channels)).astype(dtype) * dtype(3)
+    colours, counts = vqd.histogram(da.from_array(img, chunks=(6, 9, channels)))
+    ref_colours, ref_counts = vqpress.colour.colour_histogram(img.reshape(-1, channels))
+    assert colours.dtype == img.dtype and counts.dtype == np.int64
+    np.testing.assert_array_equal(colours, ref_colours)
+    np.testing.assert_array_equal(counts, ref_counts)
+
+
 def test_decode_inverts_encode():
     data = gray16()
     x = da.from_array(data, chunks=100)
