@@ -32,11 +32,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validation import check_choice, check_n_colors, warn
+from ._flat import PATTERNS
+from ._validation import check_choice, check_data, check_n_colors, warn
 from .api import COLOUR_STRATEGIES, fit_histogram
 from .codebook import Codebook
 from .errors import VQError
-from .histogram import ScalarHistogram, merge_histograms, scalar_histogram
+from .histogram import ScalarHistogram, merge_histograms, pattern_counts, pattern_counts_histogram, scalar_histogram
 from .strategies import SCALAR_STRATEGIES
 from .threads import thread_limit
 
@@ -84,6 +85,8 @@ def _block_histogram(block: np.ndarray, colour: bool):
     ``(colours, counts)`` for colour dtypes that do not pack."""
     with thread_limit(1):
         if not colour:
+            if block.dtype in PATTERNS:  # dense counts: merged by adding, no sort
+                return pattern_counts(check_data(block))
             return scalar_histogram(block)
         from .colour.histogram import check_pixels, colour_histogram, packed_histogram
 
@@ -94,6 +97,11 @@ def _block_histogram(block: np.ndarray, colour: bool):
 
 def _merge(colour: bool, *parts):
     if not colour:
+        if isinstance(parts[0], np.ndarray):  # pattern counts
+            total = parts[0].copy()
+            for p in parts[1:]:
+                total += p
+            return total
         return merge_histograms(*parts)
     from .colour import colour_histogram
     from .colour.histogram import merge_packed
@@ -163,6 +171,8 @@ def histogram(x):
     if colour:
         x = _whole_last_axis(x)
     hist = _histogram_tree(x, colour).compute()
+    if isinstance(hist, np.ndarray):
+        return pattern_counts_histogram(hist, x.dtype)
     if colour and hist[0].ndim == 1:
         from .colour.histogram import unpack_keys
 
