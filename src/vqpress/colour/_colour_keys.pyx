@@ -7,7 +7,9 @@ runs gives the histogram. numpy's comparison sort of the same keys is several ti
 
 The digits of every key are counted in the pass that reads the keys (or, for uint8 pixels,
 packs them: :func:`pixel_key_histogram`), so each digit costs one scattering pass and
-nothing else; a digit that every key shares costs nothing. Histograms of parts of an image
+nothing else; a digit that every key shares costs nothing. Keys of at most 24 bits (RGB)
+are sorted most significant digit first: one scatter of their low 12 bits into buckets of
+the high 12, each bucket then counted in a cached table of 4,096 counters. Histograms of parts of an image
 (sorted keys with counts) merge in one linear pass (:func:`merge_key_counts`).
 """
 
@@ -15,7 +17,6 @@ import numpy as np
 
 from vqpress.colour._common cimport ukey, bits_of
 from libc.stdint cimport int64_t, uint8_t, uint16_t, uint32_t, uint64_t
-from libc.stdlib cimport calloc, free, malloc
 from libc.string cimport memset
 
 cdef extern from *:
@@ -34,6 +35,15 @@ cdef enum:
     BUCKETS = 1 << DIGIT_BITS
     MAX_DIGITS = 6      # 64-bit keys
     WORDS = BUCKETS >> 6  # 64-bit words of a bitmap of one digit's values
+
+
+cdef void *_scratch(list keep, Py_ssize_t nbytes) except NULL:
+    """A scratch buffer of ``nbytes`` held by ``keep`` (numpy memory: large buffers get huge
+    pages where the system offers them, so filling one costs few page faults)."""
+    buf = np.empty(max(nbytes, 1), dtype=np.uint8)
+    keep.append(buf)
+    cdef uint8_t[::1] view = buf
+    return &view[0]
 
 
 cdef ukey *_sort_counted(ukey *src, ukey *dst, Py_ssize_t n, int64_t *cnt, int digits) noexcept nogil:
@@ -117,47 +127,36 @@ def key_histogram(const ukey[::1] keys):
     digits = (bits_of(top) + DIGIT_BITS - 1) // DIGIT_BITS
     if ukey is uint32_t and digits <= 2:
         return _key_histogram24(&keys[0], n)
-    cdef ukey *a = <ukey *>malloc(n * sizeof(ukey))
-    cdef ukey *b = <ukey *>malloc(n * sizeof(ukey))
-    cdef int64_t *cnt = <int64_t *>calloc(MAX_DIGITS * BUCKETS, sizeof(int64_t))
+    cdef list keep = []
+    cdef ukey *a = <ukey *>_scratch(keep, n * sizeof(ukey))
+    cdef ukey *b = <ukey *>_scratch(keep, n * sizeof(ukey))
+    cdef int64_t *cnt = <int64_t *>_scratch(keep, MAX_DIGITS * BUCKETS * sizeof(int64_t))
     cdef ukey *srt
-    try:
-        if a == NULL or b == NULL or cnt == NULL:
-            raise MemoryError()
-        with nogil:
-            for i in range(n):  # copy and count every digit in one pass
-                k = keys[i]
-                a[i] = k
-                for d in range(digits):
-                    cnt[d * BUCKETS + ((k >> (d * DIGIT_BITS)) & (BUCKETS - 1))] += 1
-            srt = _sort_counted(a, b, n, cnt, digits)
-        return _runs(srt, n, dtype)
-    finally:
-        free(a)
-        free(b)
-        free(cnt)
+    with nogil:
+        memset(cnt, 0, MAX_DIGITS * BUCKETS * sizeof(int64_t))
+        for i in range(n):  # copy and count every digit in one pass
+            k = keys[i]
+            a[i] = k
+            for d in range(digits):
+                cnt[d * BUCKETS + ((k >> (d * DIGIT_BITS)) & (BUCKETS - 1))] += 1
+        srt = _sort_counted(a, b, n, cnt, digits)
+    return _runs(srt, n, dtype)
 
 
 cdef _key_histogram24(const uint32_t *keys, Py_ssize_t n):
     """:func:`key_histogram` of ``n >= 1`` keys below 2**24 (by :func:`_histogram24`)."""
     cdef Py_ssize_t i, m
-    cdef int64_t *cnt = <int64_t *>calloc(2 * BUCKETS, sizeof(int64_t))
-    cdef uint16_t *low = <uint16_t *>malloc(n * sizeof(uint16_t))
-    cdef uint32_t *uniq = <uint32_t *>malloc(n * sizeof(uint32_t))
-    cdef int64_t *counts = <int64_t *>malloc(n * sizeof(int64_t))
-    try:
-        if cnt == NULL or low == NULL or uniq == NULL or counts == NULL:
-            raise MemoryError()
-        with nogil:
-            for i in range(n):
-                cnt[keys[i] >> DIGIT_BITS] += 1
-            m = _histogram24(keys, n, low, cnt, uniq, counts)
-        return _copied(uniq, counts, m)
-    finally:
-        free(cnt)
-        free(low)
-        free(uniq)
-        free(counts)
+    cdef list keep = []
+    cdef int64_t *cnt = <int64_t *>_scratch(keep, 2 * BUCKETS * sizeof(int64_t))
+    cdef uint16_t *low = <uint16_t *>_scratch(keep, n * sizeof(uint16_t))
+    cdef uint32_t *uniq = <uint32_t *>_scratch(keep, n * sizeof(uint32_t))
+    cdef int64_t *counts = <int64_t *>_scratch(keep, n * sizeof(int64_t))  # m <= n of them written
+    with nogil:
+        memset(cnt, 0, 2 * BUCKETS * sizeof(int64_t))
+        for i in range(n):
+            cnt[keys[i] >> DIGIT_BITS] += 1
+        m = _histogram24(keys, n, low, cnt, uniq, counts)
+    return _copied(uniq, counts, m)
 
 
 cdef _copied(const uint32_t *uniq, const int64_t *counts, Py_ssize_t m):
@@ -170,42 +169,38 @@ cdef _copied(const uint32_t *uniq, const int64_t *counts, Py_ssize_t m):
     return uniq_arr, counts_arr
 
 
-cdef Py_ssize_t _histogram24(const uint32_t *keys, Py_ssize_t n, uint16_t *low, int64_t *hi_cnt,
-                             uint32_t *out_keys, int64_t *out_counts) noexcept nogil:
-    """The histogram of ``n`` keys of at most 24 bits by one scattering pass: the keys' low
-    12 bits are moved to their bucket of the high 12 bits (most significant digit first),
-    and each bucket's low digits are then counted in a table of 4,096 counters, which stays
-    in the cache, and read back in order through a bitmap of the digits present.
-
-    ``hi_cnt`` (2 x BUCKETS, IN): the first half how many keys have each high digit, the
-    second zeros (scratch); both overwritten. ``low`` (n): scratch. OUT: ``out_keys``,
-    ``out_counts`` (room for n; ``out_keys`` may be ``keys``): the distinct keys ascending
-    and their counts. Returns how many distinct keys there are.
-    """
-    cdef Py_ssize_t i, p = 0, run, begin, m = 0
-    cdef int h, w, t, l
-    cdef int64_t *tally = hi_cnt + BUCKETS
-    cdef uint64_t present[WORDS]
-    cdef uint64_t word
-    cdef uint32_t k
-    for h in range(BUCKETS):  # each bucket's start
+cdef inline void _bucket_starts(int64_t *hi_cnt) noexcept nogil:
+    """How many keys have each high digit (BUCKETS, IN) -> where each bucket starts (OUT)."""
+    cdef int64_t p = 0, run
+    cdef int h
+    for h in range(BUCKETS):
         run = hi_cnt[h]
         hi_cnt[h] = p
         p += run
-    for i in range(n):
-        k = keys[i]
-        low[hi_cnt[k >> DIGIT_BITS]] = k & (BUCKETS - 1)
-        hi_cnt[k >> DIGIT_BITS] += 1
+
+
+cdef Py_ssize_t _count_buckets(const uint16_t *low, const int64_t *ends, int64_t *tally,
+                               uint32_t *out_keys, int64_t *out_counts) noexcept nogil:
+    """The distinct keys and their counts, ascending, from the low digits scattered into
+    their buckets of the high digit (bucket h holds ``low[ends[h - 1] : ends[h]]``).
+
+    Each bucket's low digits are counted in ``tally`` (BUCKETS zeros, IN/OUT: left zero), a
+    table that stays in the cache, and read back in order through a bitmap of the digits
+    present. OUT: ``out_keys``, ``out_counts``. Returns how many there are.
+    """
+    cdef Py_ssize_t i, begin = 0, m = 0
+    cdef int h, w, t, l
+    cdef uint64_t present[WORDS]
+    cdef uint64_t word
     memset(present, 0, sizeof(present))
-    begin = 0
-    for h in range(BUCKETS):  # hi_cnt[h] is now the end of bucket h
-        for i in range(begin, hi_cnt[h]):
+    for h in range(BUCKETS):
+        if ends[h] == begin:
+            continue
+        for i in range(begin, ends[h]):
             l = low[i]
             tally[l] += 1
             present[l >> 6] |= (<uint64_t>1) << (l & 63)
-        if hi_cnt[h] == begin:
-            continue
-        begin = hi_cnt[h]
+        begin = ends[h]
         for w in range(WORDS):
             word = present[w]
             while word:
@@ -220,9 +215,32 @@ cdef Py_ssize_t _histogram24(const uint32_t *keys, Py_ssize_t n, uint16_t *low, 
     return m
 
 
+cdef Py_ssize_t _histogram24(const uint32_t *keys, Py_ssize_t n, uint16_t *low, int64_t *hi_cnt,
+                             uint32_t *out_keys, int64_t *out_counts) noexcept nogil:
+    """The histogram of ``n`` keys of at most 24 bits by one scattering pass: the keys' low
+    12 bits are moved to their bucket of the high 12 bits (most significant digit first),
+    then counted bucket by bucket (:func:`_count_buckets`).
+
+    ``hi_cnt`` (2 x BUCKETS, IN): the first half how many keys have each high digit, the
+    second zeros (scratch); both overwritten. ``low`` (n): scratch. OUT: ``out_keys``,
+    ``out_counts`` (room for n): the distinct keys ascending and their counts. Returns how
+    many distinct keys there are.
+    """
+    cdef Py_ssize_t i
+    cdef uint32_t k
+    _bucket_starts(hi_cnt)
+    for i in range(n):
+        k = keys[i]
+        low[hi_cnt[k >> DIGIT_BITS]] = k & (BUCKETS - 1)
+        hi_cnt[k >> DIGIT_BITS] += 1
+    return _count_buckets(low, hi_cnt, hi_cnt + BUCKETS, out_keys, out_counts)
+
+
 def pixel_key_histogram(const uint8_t[:, ::1] pixels):
     """The colour histogram of uint8 pixels as packed keys: ``key_histogram(pack_keys(pixels))``
-    with the packing and the digit counts in one pass.
+    with each key packed where it is used (up to three channels, keys of at most 24 bits:
+    one pass counts the high digits, a second scatters the low ones; four channels: one
+    pass packs the keys and counts all their digits, then the radix sort).
 
     Parameters
     ----------
@@ -243,53 +261,57 @@ def pixel_key_histogram(const uint8_t[:, ::1] pixels):
     if n == 0:
         return np.zeros(0, dtype=np.uint32), np.zeros(0, dtype=np.int64)
     digits = (8 * C + DIGIT_BITS - 1) // DIGIT_BITS
-    cdef uint32_t *a = <uint32_t *>malloc(n * sizeof(uint32_t))
-    cdef int64_t *cnt = <int64_t *>calloc(MAX_DIGITS * BUCKETS, sizeof(int64_t))
-    cdef void *b = NULL
-    cdef int64_t *counts = NULL
+    cdef list keep = []
+    cdef int64_t *cnt = <int64_t *>_scratch(keep, MAX_DIGITS * BUCKETS * sizeof(int64_t))
+    cdef uint32_t *a
+    cdef void *b
+    cdef uint16_t *low
+    cdef uint32_t *uniq
+    cdef int64_t *counts
     cdef uint32_t *srt
-    try:
-        if a == NULL or cnt == NULL:
-            raise MemoryError()
-        p = &pixels[0, 0]
-        if C <= 3:  # keys of at most 24 bits: counted by their high digit, one scatter
-            b = malloc(n * sizeof(uint16_t))
-            counts = <int64_t *>malloc(n * sizeof(int64_t))
-            if b == NULL or counts == NULL:
-                raise MemoryError()
-            with nogil:
-                if C == 3:
-                    for i in range(n):
-                        k = (<uint32_t>p[3 * i] << 16) | (<uint32_t>p[3 * i + 1] << 8) | p[3 * i + 2]
-                        a[i] = k
-                        cnt[k >> DIGIT_BITS] += 1
-                else:
-                    for i in range(n):
-                        k = 0
-                        for c in range(C):
-                            k = (k << 8) | p[C * i + c]
-                        a[i] = k
-                        cnt[k >> DIGIT_BITS] += 1
-                m = _histogram24(a, n, <uint16_t *>b, cnt, a, counts)
-            return _copied(a, counts, m)
-        b = malloc(n * sizeof(uint32_t))
-        if b == NULL:
-            raise MemoryError()
+    memset(cnt, 0, MAX_DIGITS * BUCKETS * sizeof(int64_t))
+    p = &pixels[0, 0]
+    if C <= 3:  # keys of at most 24 bits: counted by their high digit, one scatter
+        # (the pixels are read twice rather than their keys stored: less memory to fill)
+        low = <uint16_t *>_scratch(keep, n * sizeof(uint16_t))
+        uniq = <uint32_t *>_scratch(keep, n * sizeof(uint32_t))   # m <= n of them written
+        counts = <int64_t *>_scratch(keep, n * sizeof(int64_t))
         with nogil:
-            for i in range(n):
-                k = 0
-                for c in range(C):
-                    k = (k << 8) | p[C * i + c]
-                a[i] = k
-                for d in range(digits):
-                    cnt[d * BUCKETS + ((k >> (d * DIGIT_BITS)) & (BUCKETS - 1))] += 1
-            srt = _sort_counted(a, <uint32_t *>b, n, cnt, digits)
-        return _runs(srt, n, np.uint32)
-    finally:
-        free(a)
-        free(b)
-        free(cnt)
-        free(counts)
+            if C == 3:
+                for i in range(n):
+                    cnt[((<uint32_t>p[3 * i] << 16) | (<uint32_t>p[3 * i + 1] << 8)) >> DIGIT_BITS] += 1
+                _bucket_starts(cnt)
+                for i in range(n):
+                    k = (<uint32_t>p[3 * i] << 16) | (<uint32_t>p[3 * i + 1] << 8) | p[3 * i + 2]
+                    low[cnt[k >> DIGIT_BITS]] = k & (BUCKETS - 1)
+                    cnt[k >> DIGIT_BITS] += 1
+            else:
+                for i in range(n):
+                    k = 0
+                    for c in range(C):
+                        k = (k << 8) | p[C * i + c]
+                    cnt[k >> DIGIT_BITS] += 1
+                _bucket_starts(cnt)
+                for i in range(n):
+                    k = 0
+                    for c in range(C):
+                        k = (k << 8) | p[C * i + c]
+                    low[cnt[k >> DIGIT_BITS]] = k & (BUCKETS - 1)
+                    cnt[k >> DIGIT_BITS] += 1
+            m = _count_buckets(low, cnt, cnt + BUCKETS, uniq, counts)
+        return _copied(uniq, counts, m)
+    a = <uint32_t *>_scratch(keep, n * sizeof(uint32_t))
+    b = _scratch(keep, n * sizeof(uint32_t))
+    with nogil:
+        for i in range(n):
+            k = 0
+            for c in range(C):
+                k = (k << 8) | p[C * i + c]
+            a[i] = k
+            for d in range(digits):
+                cnt[d * BUCKETS + ((k >> (d * DIGIT_BITS)) & (BUCKETS - 1))] += 1
+        srt = _sort_counted(a, <uint32_t *>b, n, cnt, digits)
+    return _runs(srt, n, np.uint32)
 
 
 def merge_key_counts(const ukey[::1] keys_a, const int64_t[::1] counts_a,
