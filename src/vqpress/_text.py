@@ -34,9 +34,13 @@ def image_size(shape: Sequence[int], channels: int = 0) -> str:
     return "shape (" + ", ".join(str(s) for s in shape) + ("," if len(shape) == 1 else "") + ")"
 
 
-def unit(colour: bool) -> str:
-    """What a code stands for: ``"colours"`` or ``"levels"``."""
-    return "colours" if colour else "levels"
+def display_colours(colours):
+    """Rows of ``colours`` (..., C) as the RGB (RGBA) that shows them: a gray + alpha
+    colour as gray, gray, gray and alpha; RGB and RGBA as they are."""
+    colours = np.asarray(colours)
+    if colours.shape[-1] == 2:
+        return colours[..., [0, 0, 0, 1]]
+    return colours
 
 
 def level_items(values) -> list[str]:
