@@ -119,7 +119,7 @@ def test_help_imports_nothing_heavy():
 
 
 def test_choices_match_the_library():
-    from vqpress.api import COLOUR_STRATEGIES
+    from vqpress.colour import STRATEGIES as COLOUR_STRATEGIES
     from vqpress.container import CODINGS
     from vqpress.strategies import SCALAR_STRATEGIES
 

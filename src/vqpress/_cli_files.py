@@ -25,6 +25,12 @@ class CLIError(VQError):
     """A failure the command reports as one line (exit status 1)."""
 
 
+def in_file(path, exc) -> CLIError:
+    """``exc``'s message prefixed with ``path`` unless it names the file already."""
+    msg = str(exc)
+    return CLIError(msg if str(path) in msg else f"{path}: {msg}")
+
+
 def existing_inputs(paths) -> list[Path]:
     """The input paths, each checked to exist (file or folder)."""
     out = []
@@ -42,6 +48,82 @@ def images_in(folder: Path) -> list[Path]:
     if not files:
         raise CLIError(f"no image files ({', '.join(IMAGE_SUFFIXES)}) in folder {folder}")
     return files
+
+
+def vqz_in(folder: Path) -> list[Path]:
+    """The ``.vqz`` files directly inside ``folder`` (not recursive, as ``compress`` writes
+    them), sorted by name."""
+    files = sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() == ".vqz")
+    if not files:
+        raise CLIError(f"no .vqz files in folder {folder}")
+    return files
+
+
+def expand(paths, listing) -> list[Path]:
+    """The files of ``paths``: a file as it is, a folder as ``listing(folder)``."""
+    out = []
+    for path in paths:
+        out.extend(listing(path) if path.is_dir() else [path])
+    return out
+
+
+def is_vqz(path: Path) -> bool:
+    """Whether the file starts like a ``.vqz`` file (its magic bytes)."""
+    from ._fileio import open_regular
+    from .container import MAGIC
+
+    try:
+        with open_regular(path) as fh:
+            return fh.read(len(MAGIC)) == MAGIC
+    except VQError:
+        return False  # reading it fails later, with its own message
+
+
+#: The name of standard input and output on the command line.
+STDIO = "-"
+
+
+def check_parent(target: Path) -> None:
+    """The folder of a single output must exist (``-o new/x.vqz`` is no way to make one)."""
+    if not target.parent.is_dir():
+        raise CLIError(f"folder {target.parent} does not exist (for {target})")
+
+
+def names_folder(out) -> bool:
+    """Whether ``-o out`` names a folder: an existing one, or any path ending in a slash."""
+    if out is None or out == STDIO:
+        return False
+    return Path(out).is_dir() or out.endswith(("/", os.sep))
+
+
+def read_stdin(what: str) -> bytes:
+    """Everything on standard input (``what`` names its expected content in the error when
+    standard input is a terminal)."""
+    import sys
+
+    if sys.stdin is None or sys.stdin.isatty():
+        raise CLIError(f"- reads {what} from standard input, which is a terminal; pipe or redirect it "
+                       "(vqpress ... - < file)")
+    return sys.stdin.buffer.read()
+
+
+def write_stdout(data: bytes, what: str) -> None:
+    """``data`` on standard output, unless that is a terminal (binary data would garble it)."""
+    import sys
+
+    check_stdout(what)
+    sys.stdout.flush()
+    sys.stdout.buffer.write(data)
+    sys.stdout.buffer.flush()
+
+
+def check_stdout(what: str) -> None:
+    """Refuse early (before any work) to write binary data to a terminal."""
+    import sys
+
+    if sys.stdout.isatty():
+        raise CLIError(f"-o - writes {what} to standard output, which is a terminal; redirect it (> file) "
+                       "or give -o FILE")
 
 
 def check_targets(targets, force: bool, sources=None) -> None:

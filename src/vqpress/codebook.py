@@ -189,8 +189,8 @@ class Codebook:
             raise VQError(f"{asked} needs a uint8 image; got dtype {arr.dtype} (Pillow's dithering is 8-bit): "
                           "convert the image to uint8, or leave dithering off")
         if self.channels in (2, 4) or (self.channels and arr.shape[-1] in (2, 4)):
-            raise VQError(f"{asked} works on gray and RGB images, not with alpha (Pillow's dithering has no "
-                          "alpha): drop or composite the alpha channel, or leave dithering off")
+            raise VQError(f"{asked} works on gray and RGB images, not on RGBA or gray + alpha (Pillow's dithering "
+                          "has no alpha): drop or composite the alpha channel, or leave dithering off")
         if arr.ndim != 2 + (self.channels > 0) or (self.channels and arr.shape[-1] != self.channels):
             want = "an (H, W, 3) RGB" if self.channels else "an (H, W) gray"
             raise VQError(f"{asked} needs {want} image shaped like the fitted one; got shape {arr.shape}")
