@@ -104,19 +104,55 @@ def _written(ui, html, files, out_dir) -> None:
 # --------------------------------------------------------------------------- demo / report
 
 
+#: The demo's list of the files it wrote in its folder: a rerun replaces those (and removes
+#: those it no longer writes), and touches nothing else.
+DEMO_MANIFEST = ".vqpress-demo.json"
+
+
+def _demo_owned(out_dir) -> set:
+    """The files of ``out_dir`` that an earlier ``vqpress demo`` wrote there, by its
+    manifest: plain names of the demo's own kinds of file (``face*.html|png|vqz``) that
+    are still regular files. A missing or damaged manifest owns nothing."""
+    import json
+    import re
+    from pathlib import Path
+
+    manifest = Path(out_dir) / DEMO_MANIFEST
+    if not manifest.is_file() or manifest.is_symlink():
+        return set()
+    try:
+        with open(manifest, "rb") as fh:
+            names = json.loads(fh.read(1 << 16).decode("utf-8"))["files"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return set()
+    pattern = re.compile(r"face(-[a-z]+)*(-\d+)?\.(html|png|vqz)")
+    owned = {Path(out_dir) / name for name in names if isinstance(name, str) and pattern.fullmatch(name)}
+    return {p for p in owned if p.is_file() and not p.is_symlink()} | {manifest}
+
+
 def cmd_demo(args, ui) -> int:
+    import json
+    import os
     from pathlib import Path
 
     from . import report
     from ._cli_files import CLIError, StageDir
 
+    owned = _demo_owned(args.out)
     html = Path(args.out) / "face.html"  # fail fast on the file whose name is known; all are checked before moving
-    if html.exists() and not args.force:
-        raise CLIError(f"{html} exists; use --force to replace it")
-    with StageDir(args.out, args.force) as stage:
+    if html.exists() and not args.force and html not in owned:
+        raise CLIError(f"{html} exists (not written by vqpress demo); use --force to replace it")
+    with StageDir(args.out, args.force, replaceable=owned) as stage:
         with ui.steps("demo") as progress:
             out = report.demo(stage.path, n_colors=args.n_colors, overwrite=True, progress=progress)
-        files = stage.commit()
+        names = sorted(p.name for p in stage.path.iterdir())
+        (stage.path / DEMO_MANIFEST).write_text(json.dumps({"files": names}, indent=1) + "\n")
+        files = [f for f in stage.commit() if f.name != DEMO_MANIFEST]
+    for stale in owned - set(files) - {Path(args.out) / DEMO_MANIFEST}:  # the last run's, not this one's
+        try:
+            os.unlink(stale)
+        except OSError:
+            pass
     colour = getattr(out, "colour_results", None)
     _results_table(ui, out.results, title=f"vqpress demo: gray face, {args.n_colors} levels", footnote=not colour)
     if colour:

@@ -197,7 +197,7 @@ def _compress_one(job: Job, codebook, args, ui) -> tuple[dict, bytes]:
     from ._cli_files import in_file
     from .errors import VQError
 
-    target = job.dst if job.dst is not None else Path(DEFAULT_EXT)
+    target = job.dst if job.dst is not None else Path("stdout" + DEFAULT_EXT)
     max_pixels = getattr(args, "max_pixels", None)
     try:
         with warnings.catch_warnings(record=True) as caught:

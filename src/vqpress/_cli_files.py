@@ -126,8 +126,9 @@ def check_stdout(what: str) -> None:
                        "or give -o FILE")
 
 
-def check_targets(targets, force: bool, sources=None) -> None:
-    """Refuse duplicate outputs, and existing ones unless ``force``; nothing is written here."""
+def check_targets(targets, force: bool, sources=None, replaceable=frozenset()) -> None:
+    """Refuse duplicate outputs, and existing ones unless ``force`` (or they are in
+    ``replaceable``: files the command itself wrote before); nothing is written here."""
     seen: dict[Path, int] = {}
     for k, target in enumerate(targets):
         key = Path(os.path.abspath(target))
@@ -140,7 +141,7 @@ def check_targets(targets, force: bool, sources=None) -> None:
             raise CLIError(f"{target} is a folder; give a file name")
     if force:
         return
-    existing = [str(t) for t in targets if Path(t).exists()]
+    existing = [str(t) for t in targets if Path(t).exists() and Path(t) not in replaceable]
     if len(existing) == 1:
         raise CLIError(f"{existing[0]} exists; use --force to replace it")
     if existing:
@@ -164,8 +165,10 @@ class Stage:
     Use as a context manager: leaving it by an exception drops every pending file.
     """
 
-    def __init__(self, force: bool) -> None:
+    def __init__(self, force: bool, replaceable=frozenset()) -> None:
         self.force = force
+        #: outputs that may replace an existing file without ``force`` (the command's own)
+        self.replaceable = frozenset(Path(p) for p in replaceable)
         self.pending: list = []  # (PendingFile, final path)
 
     def add(self, final, write) -> int:
@@ -195,7 +198,7 @@ class Stage:
         """
         from ._fileio import write_error
 
-        check_targets([f for _, f in self.pending], self.force)
+        check_targets([f for _, f in self.pending], self.force, replaceable=self.replaceable)
         created_dirs: list[Path] = []
         done: list[tuple[Path, bool]] = []  # (path, replaced an existing file)
         current = None
@@ -206,7 +209,7 @@ class Stage:
                 for folder in reversed(missing):
                     folder.mkdir()
                     created_dirs.append(folder)
-                if self.force:
+                if self.force or (final in self.replaceable and os.path.lexists(final)):
                     existed = os.path.lexists(final)
                     pending.replace(final)
                 else:
@@ -273,10 +276,10 @@ class StageDir(Stage):
     ``out_dir`` itself is only made if the command succeeds.
     """
 
-    def __init__(self, out_dir, force: bool) -> None:
+    def __init__(self, out_dir, force: bool, replaceable=frozenset()) -> None:
         from ._fileio import clean_stale, temp_name
 
-        super().__init__(force)
+        super().__init__(force, replaceable)
         self.out_dir = Path(out_dir)
         if self.out_dir.exists() and not self.out_dir.is_dir():
             raise CLIError(f"{self.out_dir} is a file; -o needs a folder")

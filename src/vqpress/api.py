@@ -328,10 +328,11 @@ def _codebook_for(codebook, arr: np.ndarray, kind: Kind) -> Codebook:
                       f"c.codebook); got {type(codebook).__name__}")
     channels = arr.shape[-1] if kind.vector else 0
     if codebook.channels != channels:
-        mine = f"{kind_of(codebook.channels).unit} of {channel_name(codebook.channels)} data"
-        data = channel_name(channels) + (" pixels" if channels else " (scalar) data")
-        hint = "" if channels else "; pass channel_axis= if the data holds pixels"
-        raise VQError(f"the codebook holds {mine}; the data is {data} (shape {arr.shape}){hint}")
+        def words(c):
+            return f"{channel_name(c)} {kind_of(c).unit}" if c else "gray levels (scalar data)"
+
+        raise VQError(f"the codebook holds {words(codebook.channels)}; the data needs {words(channels)} "
+                      f"(shape {arr.shape})")
     if codebook.dtype != arr.dtype:
         codebook = Codebook(codebook.centers, codebook.edges, strategy=codebook.strategy, dtype=arr.dtype)
     return codebook

@@ -58,7 +58,11 @@ _EXAMPLES = {
 Example:
   vqpress demo                  # ./vqpress-demo/: HTML report, reconstructions, .vqz files,
                                 # gray (-n levels) and colour (16, 64, 256 colours)
-  vqpress demo -o /tmp/d -n 4 --force""",
+  vqpress demo -o /tmp/d -n 4
+
+The demo owns its output folder: run it again and it replaces what it wrote there before
+(a list of its files, .vqpress-demo.json, says which), and touches no other file; another
+file in its way (a face.html of your own) needs --force.""",
     "report": """\
 Example:
   vqpress report photo.png scan.tif -n 16 -o reports/
@@ -73,7 +77,7 @@ Example:
   vqpress compress photo.png --psnr 40 -o small.webp   # the fewest colours for 40 dB
   vqpress compress photo.png --max-bytes 50000   # the most colours within 50 kB
   vqpress compress scans/ -o packed/ --coding context
-  vqpress compress *.png --ext -q.png --skip-if-larger   # a-q.png beside a.png, ...
+  vqpress compress *.png --ext=-q.png --skip-if-larger   # a-q.png beside a.png, ...
   vqpress compress day*.png --codebook ref.vqz   # one palette for many images
   cat photo.png | vqpress compress - > photo.vqz
 
@@ -187,7 +191,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="output file (one input; - for standard output) or folder (several inputs)")
     p.add_argument("--ext", metavar="EXT",
                    help="output names: each input's name with EXT for its extension (default .vqz), "
-                        "e.g. --ext .png or --ext -small.png; beside the input, or in the -o folder")
+                        "e.g. --ext .png or --ext=-small.png; beside the input, or in the -o folder")
     target = p.add_mutually_exclusive_group()
     target.add_argument("--psnr", type=_positive_float, metavar="DB",
                         help="the fewest levels or colours (up to -n) whose PSNR reaches DB decibels")
