@@ -106,7 +106,7 @@ def _written(ui, html, files, out_dir) -> None:
 
 #: The demo's list of the files it wrote in its folder: a rerun replaces those (and removes
 #: those it no longer writes), and touches nothing else.
-DEMO_MANIFEST = ".vqpress-demo.json"
+DEMO_MANIFEST = ".demo-files.json"
 
 
 def _demo_owned(out_dir) -> set:

@@ -61,7 +61,7 @@ Example:
   vqpress demo -o /tmp/d -n 4
 
 The demo owns its output folder: run it again and it replaces what it wrote there before
-(a list of its files, .vqpress-demo.json, says which), and touches no other file; another
+(a list of its files, .demo-files.json, says which), and touches no other file; another
 file in its way (a face.html of your own) needs --force.""",
     "report": """\
 Example:
