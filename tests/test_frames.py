@@ -116,3 +116,18 @@ def test_older_readers_get_version_one_zero_where_it_holds_the_data(face_gray, f
     assert read_header(vqpress.compress(face_rgb[::8, ::8], 4).to_bytes()).version == "1.0"
     frames = np.stack([face_gray[::8, ::8]] * 2)  # gray frames: scalar data, as 1.0 holds it
     assert read_header(vqpress.compress(frames, 4).to_bytes()).version == "1.0"
+
+
+def test_report_on_a_gray_alpha_image(tmp_path):
+    pytest.importorskip("matplotlib")
+    from vqpress import report
+
+    rng = np.random.default_rng(7)
+    la = np.stack([rng.integers(0, 256, (24, 32)), np.where(rng.random((24, 32)) < 0.5, 0, 255)],
+                  axis=-1).astype(np.uint8)
+    out = report.build_report(la, tmp_path, name="la", n_colors=4, rd_levels=(2, 4), rd_vqz_levels=(4,))
+    assert [r.strategy for r in out.results] == ["kmeans", "mediancut"]
+    assert all(r.compressed.codebook.channels == 2 for r in out.results)
+    page = out.html.read_text()
+    assert "gray + alpha" in page and "colours" in page
+    np.testing.assert_array_equal(vqpress.imread(tmp_path / "la-kmeans-4.png"), out.results[0].compressed.decompress())

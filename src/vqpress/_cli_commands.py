@@ -82,7 +82,8 @@ def _results_table(ui, results, title=None, footnote=True) -> None:
     ui.table(["strategy", *numbers], rows, title=title, right=set(numbers))
     hex_colours = kind.channels != (2,) and colour and all(
         str(getattr(r.compressed, "dtype", "")) == "uint8" for r in results)
-    ui.print(("palette, " + ("#rrggbb" if hex_colours else "(r, g, b)") + ":") if colour else f"{LEVELS_NAME}:")
+    tuples = "(gray, alpha)" if kind.channels == (2,) else "(r, g, b)"
+    ui.print(("palette, " + ("#rrggbb" if hex_colours else tuples) + ":") if colour else f"{LEVELS_NAME}:")
     name_width = max(len(r.strategy) for r in results)
     for r in results:
         items = colour_items(r.centers, hex_colours=hex_colours) if colour else level_items(r.centers)

@@ -100,11 +100,14 @@ def strategy_colour(name: str, index: int = 0) -> str:
 
 # ----------------------------------------------------------------------------- data helpers
 def _image(image, name: str = "image") -> np.ndarray:
+    from .kinds import image_kind
+
     arr = check_data(image, name=name)
-    if arr.ndim == 2 or (arr.ndim == 3 and arr.shape[-1] in (2, 3, 4)):
-        return arr
-    raise VQError(f"{name} must be a gray (H, W), gray + alpha (H, W, 2) or colour (H, W, 3|4) image; "
-                  f"got shape {arr.shape}")
+    try:
+        image_kind(arr)
+    except VQError as exc:
+        raise VQError(f"{name}: {exc}") from None
+    return arr
 
 
 def _display_range(image: np.ndarray) -> tuple[float, float]:

@@ -39,7 +39,7 @@ from .bitpack import packed_size, unpack_bits
 from .codebook import Codebook
 from .compressed import Compressed
 from .errors import FormatError, VQError
-from .kinds import CHANNELS, MAX_COLORS, STRATEGY_NAMES, channel_name
+from .kinds import CHANNELS, COLOUR, MAX_COLORS, STRATEGY_NAMES, channel_name
 
 __all__ = ["to_bytes", "from_bytes", "read_header", "inspect", "Header", "save", "load", "CODINGS", "MAGIC",
            "HEADER_MAX"]
@@ -327,7 +327,7 @@ def to_bytes(compressed: Compressed, coding: str = "auto", *, max_pixels: int | 
 
 def _version_of(channels: int, shape: tuple) -> tuple[int, int]:
     """The oldest format version that holds data of ``channels`` channels and ``shape``."""
-    if channels == 0 or (channels in (3, 4) and len(shape) == 3):
+    if channels == 0 or (channels in COLOUR.channels and len(shape) == 3):
         return 1, 0
     return MAJOR, 1
 
