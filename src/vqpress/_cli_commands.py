@@ -215,8 +215,20 @@ def cmd_report(args, ui) -> int:
 
 
 def cmd_compress(args, ui) -> int:
+    from ._cli_big import compress_streaming, wants_streaming
     from ._cli_compress import cmd_compress as compress
 
+    if wants_streaming(args):  # a .zarr input or output, or --chunks: images larger than memory
+        from ._cli_files import STDIO, CLIError
+
+        used = [option for option, given in [
+            ("--psnr", args.psnr is not None), ("--max-bytes", args.max_bytes is not None),
+            ("--codebook", args.codebook is not None), ("--ext", args.ext is not None),
+            ("--skip-if-larger", args.skip_if_larger), ("-", STDIO in args.images or args.out == STDIO)] if given]
+        if used:
+            raise CLIError(f"{', '.join(used)} need the whole image in memory; they do not combine with zarr or "
+                           "--chunks")
+        return compress_streaming(args, ui)
     return compress(args, ui)
 
 

@@ -80,6 +80,7 @@ Example:
   vqpress compress *.png --ext=-q.png --skip-if-larger   # a-q.png beside a.png, ...
   vqpress compress day*.png --codebook ref.vqz   # one palette for many images
   cat photo.png | vqpress compress - > photo.vqz
+  vqpress compress mosaic.ome.tif -o mosaic.zarr    # larger than memory, streamed
 
 One input: -o is the output file; its extension picks the format: .vqz, .png (indexed
 where a palette holds it), .gif, .webp (lossless), .tif, .jxl (lossless, needs
@@ -208,6 +209,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--coding", choices=CODINGS, default="auto",
                    help="payload coding of .vqz files: raw bit packing, context-modelled entropy "
                         "coding, or auto: the smaller (default)")
+    p.add_argument("--chunks", metavar="N[,N]",
+                   help="stream the image in chunks of this size (default 4096; implied by a .zarr "
+                        "input or output): images larger than memory, TIFF/OME-TIFF or zarr, on dask")
     max_pixels(p)
     force(p)
 

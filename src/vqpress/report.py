@@ -313,10 +313,8 @@ def _colour_work(img, levels, strategy, pool) -> list:
     ``result.vqz_bytes`` and ``result.ratio`` are filled in by :func:`_colour_collect`.
     """
     from .api import compress
-    from .colour._backend import warm_up
     from .metrics import mse, psnr
 
-    warm_up()  # the first run after installing compiles the kernels: not part of the timings
     out = {}
     for n in sorted(levels, reverse=True):  # the largest first: its slow .vqz encode starts early
         start = time.thread_time()
@@ -350,7 +348,7 @@ def _build_in(img, out_dir, name, n_colors, names, overwrite, step, rd_levels, r
     from .kinds import image_kind
 
     colour_job = None
-    if colour is not None:  # in a thread beside the rest: numba's kernels run without the GIL
+    if colour is not None:  # in a thread beside the rest: the compiled kernels run without the GIL
         c_img, c_levels, c_strategy = colour
         colour_job = pool.submit(_colour_work, c_img, c_levels, c_strategy, pool)
     results = []
