@@ -32,12 +32,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validation import check_choice, check_n_colors, warn
-from .api import COLOUR_STRATEGIES, fit_histogram
+from ._validation import warn
+from .api import fit_histogram
 from .codebook import Codebook
 from .errors import VQError
 from .histogram import ScalarHistogram, merge_histograms, scalar_histogram
-from .strategies import SCALAR_STRATEGIES
 from .threads import thread_limit
 
 __all__ = ["histogram", "fit", "encode", "decode", "to_zarr"]
@@ -186,10 +185,13 @@ def fit(x, n_colors: int = 8, strategy: str | None = None, *, random_state: int 
     >>> vqd.fit(da.from_array(face, chunks=256), 8) == vqpress.fit(face, 8)
     True
     """
+    from .kinds import resolve
+
     x = _as_dask_array(x)
-    if _is_colour(x):
-        strategy = check_choice("kmeans" if strategy is None else strategy, COLOUR_STRATEGIES, name="strategy")
-        n_colors = check_n_colors(n_colors, high=256)
+    kind = resolve(x)[1]
+    strategy = kind.check_strategy(strategy)
+    n_colors = kind.check_n_colors(n_colors)
+    if kind.vector:
         from .colour import fit_colours
 
         colours, counts = histogram(x)
@@ -200,8 +202,6 @@ def fit(x, n_colors: int = 8, strategy: str | None = None, *, random_state: int 
         if x.dtype == np.uint8 and x.shape[-1] == 3 and len(colours) * 8 < x.shape[0] * x.shape[1]:
             codebook.remember_colours(colours)  # encoding x is then one table look-up a pixel
         return codebook
-    strategy = check_choice("optimal" if strategy is None else strategy, tuple(SCALAR_STRATEGIES), name="strategy")
-    n_colors = check_n_colors(n_colors)
     hist: ScalarHistogram = histogram(x)
     return fit_histogram(hist, n_colors, strategy)
 
