@@ -94,14 +94,20 @@ def _check_options(args) -> None:
 
         if not args.ext or any(sep in args.ext for sep in "/\\") or args.ext in (".", ".."):
             raise CLIError(f"--ext {args.ext!r} must be the end of a file name, such as .png or -small.png")
-        _format_of(Path("x" + args.ext), format_for)
+        probe = "x" + args.ext
+        _format_of(Path(probe), format_for, named=f"--ext {args.ext}")
 
 
-def _format_of(path: Path, format_for):
+def _format_of(path: Path, format_for, named: str | None = None):
+    """The format of an output file (:func:`vqpress.formats.format_for`), or a CLIError;
+    ``named`` stands for the file in the message."""
+    from .errors import VQError
+
     try:
         return format_for(path)
-    except Exception as exc:
-        raise CLIError(str(exc)) from None
+    except VQError as exc:
+        msg = str(exc)
+        raise CLIError(msg.replace(str(path), named, 1) if named else msg) from None
 
 
 def _plan(args) -> tuple[list[Job], bool]:
