@@ -131,6 +131,16 @@ def format_for(path) -> Format:
     VQError
         A lossy format's extension, or one that names no format vqpress writes; the
         message lists those it writes.
+
+    Examples
+    --------
+    >>> from vqpress.formats import format_for
+    >>> format_for("photo.WEBP").name
+    'WebP'
+    >>> format_for("photo.jpg")
+    Traceback (most recent call last):
+    ...
+    vqpress.errors.VQError: photo.jpg: JPEG is lossy, it would change the quantized image; use .vqz, .png, .gif, .webp, .tif, .tiff, .jxl
     """
     suffix = Path(path).suffix.lower()
     fmt = _BY_SUFFIX.get(suffix)

@@ -187,6 +187,18 @@ def resolve(arr, channel_axis=AUTO):
     ------
     VQError
         An axis out of range, or one whose length is no kind's channel count.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from vqpress.kinds import resolve
+    >>> resolve(np.zeros((4, 6, 3)))[1].name               # an (H, W, 3) image
+    'colour'
+    >>> arr, kind = resolve(np.zeros((3, 4, 6)), channel_axis=0)
+    >>> arr.shape, kind.name, kind.default_strategy
+    ((4, 6, 3), 'colour', 'kmeans')
+    >>> resolve(np.zeros((10, 3)), channel_axis=None)[1].name    # ten rows of three numbers
+    'scalar'
     """
     from ._validation import check_int, warn
     from .errors import VQError
