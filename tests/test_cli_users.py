@@ -249,3 +249,21 @@ def test_demo_reruns_and_owns_only_its_files(tmp_path, monkeypatch):
     code, _, err = vq("demo", "-o", other, "-q", cwd=tmp_path)
     assert code == 1 and "face.html exists (not written by vqpress demo); use --force" in error_line(err)
     assert listing(other) == {"face.html"}
+
+
+@pytest.mark.parametrize("args,match", [
+    (["rgb.png", "--psnr", "30", "--dither"], "--psnr chooses the levels by their error without dithering"),
+    (["rgb.png", "--codebook", "ref.vqz", "-n", "4"], "-n and -s cannot be used with it"),
+    (["rgb.png", "--ext", ".png", "-o", "x.png"], "with one input and -o, -o names the output"),
+    (["rgb.png", "--ext=/x.png"], "must be the end of a file name"),
+    (["-", "--ext", ".png"], "standard input has no name"),
+    (["rgb.png", "-o", "big.zarr", "--psnr", "30"], "--psnr need the whole image in memory"),
+    (["rgb.png", "--psnr", "30", "--max-bytes", "100"], "not allowed with argument"),
+    (["rgb.png", "--psnr", "-3"], "expected a positive number"),
+])
+def test_option_errors(photos, args, match):
+    folder, _, _ = photos
+    before = listing(folder)
+    code, _, err = vq("compress", *args, cwd=folder)
+    assert code in (1, 2) and match in err, err
+    assert listing(folder) == before
