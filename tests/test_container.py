@@ -223,15 +223,27 @@ def test_png_export_decodes_exactly(tmp_path, face_gray, n_colors, bits):
     np.testing.assert_array_equal(vqpress.imread(path), c.decompress())  # a gray palette reads back gray
 
 
-def test_png_export_refuses_what_a_palette_cannot_hold(tmp_path):
+def test_png_export_refuses_what_a_png_cannot_hold(tmp_path):
+    from vqpress.png import to_png
+
     deep = np.arange(64 * 64, dtype=np.uint16).reshape(64, 64)
     with pytest.raises(vqpress.VQError, match="8-bit levels.*save as .vqz"):
-        vqpress.save(tmp_path / "a.png", vqpress.compress(deep, 8))
-    with pytest.raises(vqpress.VQError, match="at most 256 colours"):
+        to_png(vqpress.compress(deep, 8))
+    with pytest.raises(vqpress.VQError, match="uint8/uint16.*float32"):
         vqpress.save(tmp_path / "b.png", vqpress.compress(deep.astype(np.float32), 300))
-    with pytest.raises(vqpress.VQError, match="2-D image"):
+    with pytest.raises(vqpress.VQError, match="holds an image"):
         vqpress.save(tmp_path / "c.png", vqpress.compress(np.arange(100, dtype=np.uint8), 4))
     assert list(tmp_path.iterdir()) == []
+
+
+def test_png_of_what_a_palette_cannot_hold_is_a_plain_png(tmp_path):
+    """16-bit gray, or more than 256 levels: not an indexed PNG, a plain one, as exact."""
+    deep = np.arange(64 * 64, dtype=np.uint16).reshape(64, 64)
+    for name, c in [("deep.png", vqpress.compress(deep, 8)), ("many.png", vqpress.compress(deep, 300))]:
+        vqpress.save(tmp_path / name, c)
+        back = vqpress.imread(tmp_path / name)
+        assert back.dtype == np.uint16
+        np.testing.assert_array_equal(back, c.decompress())
 
 
 def test_read_header_without_the_body(small_compressed):

@@ -34,19 +34,23 @@ from pathlib import Path
 import numpy as np
 
 from ._fileio import atomic_write_bytes, open_regular
-from ._validation import STRATEGY_NAMES, check_bool, check_choice, check_max_pixels, check_path, check_pixels
+from ._validation import check_bool, check_choice, check_max_pixels, check_path, check_pixels
 from .bitpack import packed_size, unpack_bits
 from .codebook import Codebook
 from .compressed import Compressed
 from .errors import FormatError, VQError
+from .kinds import CHANNELS, COLOUR, MAX_COLORS, STRATEGY_NAMES, channel_name
 
 __all__ = ["to_bytes", "from_bytes", "read_header", "inspect", "Header", "save", "load", "CODINGS", "MAGIC",
            "HEADER_MAX"]
 
 MAGIC = b"\x89VQZ\r\n\x1a\n"
-MAJOR, MINOR = 1, 0
+#: The newest format version this module writes. A file is written with the oldest
+#: version that holds it (:func:`_version_of`): 1.0 for gray data and (H, W, 3|4) colour
+#: images, 1.1 for gray + alpha and for colour data of other shapes (pixel lists, frames),
+#: which a 1.0 reader refuses by their channels or shape rather than misreading them.
+MAJOR, MINOR = 1, 1
 MAX_NDIM = 8
-MAX_COLORS = 65536
 MAX_STRATEGY_LEN = 32
 
 # major, minor, dtype, ndim, channels, coding, strategy length, reserved, n_colors,
@@ -193,12 +197,14 @@ def _check_fields(dtype_code, ndim, channels, coding, n_colors, shape, strategy:
         raise error(f"unknown dtype code {dtype_code} (allowed 0..{len(_DTYPES) - 1})")
     if coding not in _CODINGS:
         raise error(f"unknown payload coding {coding} (allowed {', '.join(map(str, _CODINGS))})")
-    if channels not in (0, 3, 4):
-        raise error(f"channels {channels} (allowed 0 for scalar data, 3 or 4 for colour)")
+    if channels not in CHANNELS:
+        allowed = ", ".join(f"{c} ({channel_name(c)})" for c in CHANNELS)
+        raise error(f"channels {channels} (allowed {allowed}; 0 is scalar data)")
     if not 1 <= n_colors <= MAX_COLORS:
         raise error(f"n_colors {n_colors} is outside 1..{MAX_COLORS}")
-    if min(shape) < 1 or (channels and (ndim != 3 or shape[-1] != channels)):
-        raise error(f"shape {shape} is not allowed for {channels} channels (colour data is (H, W, channels))")
+    if min(shape) < 1 or (channels and (ndim < 2 or shape[-1] != channels)):
+        raise error(f"shape {shape} is not allowed for {channels} channels (colour data is (..., channels), "
+                    "at least 2 dimensions)")
     if strategy.decode("latin-1") not in STRATEGY_NAMES:
         raise error(f"unknown strategy name {strategy!r} (known: {', '.join(STRATEGY_NAMES)})")
     limit = _CODINGS[coding].max_pixels
@@ -305,7 +311,8 @@ def to_bytes(compressed: Compressed, coding: str = "auto", *, max_pixels: int | 
         if best is None or len(payload) < len(best[1]):
             best = number, payload
     number, payload = best
-    head = _HEAD.pack(MAJOR, MINOR, dtype_code, len(shape), cb.channels, number, len(strategy), 0,
+    major, minor = _version_of(cb.channels, shape)
+    head = _HEAD.pack(major, minor, dtype_code, len(shape), cb.channels, number, len(strategy), 0,
                       cb.n_colors, len(payload))
     header = MAGIC + head + struct.pack(f"<{len(shape)}Q", *shape) + strategy
     body = [cb.centers.astype("<f8").tobytes()]
@@ -316,6 +323,13 @@ def to_bytes(compressed: Compressed, coding: str = "auto", *, max_pixels: int | 
     for part in body:
         body_crc = zlib.crc32(part, body_crc)
     return b"".join((header, _CRC.pack(zlib.crc32(header)), *body, _CRC.pack(body_crc)))
+
+
+def _version_of(channels: int, shape: tuple) -> tuple[int, int]:
+    """The oldest format version that holds data of ``channels`` channels and ``shape``."""
+    if channels == 0 or (channels in COLOUR.channels and len(shape) == 3):
+        return 1, 0
+    return MAJOR, 1
 
 
 def _check_decodable(codebook: Codebook, error) -> None:
@@ -330,20 +344,24 @@ def _check_decodable(codebook: Codebook, error) -> None:
 
 def save(path, compressed: Compressed, *, coding: str = "auto", overwrite: bool = False,
          max_pixels: int | None = None) -> Path:
-    """Save a compressed image: ``.vqz`` (any data) or ``.png`` (indexed PNG, up to 256 levels).
+    """Save a compressed image in the format its extension names (:mod:`vqpress.formats`).
 
     Parameters
     ----------
     path : str or path-like
-        Target file; its extension chooses the format (``.png`` exports a palette PNG that any
-        viewer opens, see :func:`vqpress.png.to_png`; anything else writes ``.vqz``).
+        Target file. ``.vqz`` (any data); or, exactly as ``compressed.decompress()``,
+        ``.png`` (an indexed PNG any viewer opens, see :func:`vqpress.png.to_png`, where a
+        palette can hold it), ``.gif`` (up to 256 colours), ``.webp`` (lossless), ``.tif``
+        or ``.jxl`` (lossless JPEG XL, with ``imagecodecs``). Lossy formats (``.jpg``, ...)
+        and unknown extensions are refused.
     compressed : Compressed
     coding : {"auto", "raw", "context"}
         Payload coding of a ``.vqz`` file (see :func:`to_bytes`).
     overwrite : bool, default False
         Replace an existing file. The write is atomic either way.
     max_pixels : int, optional
-        Allow an image larger than :func:`load` accepts by default (see :func:`to_bytes`).
+        Allow an image larger than :func:`load` (and :func:`vqpress.imread`) accept by
+        default (see :func:`to_bytes`).
 
     Returns
     -------
@@ -352,8 +370,10 @@ def save(path, compressed: Compressed, *, coding: str = "auto", overwrite: bool 
     Raises
     ------
     VQError
-        A file that :func:`load` would refuse, an existing file without ``overwrite``, or a
-        folder that cannot be written (read-only, full): the message names ``path``.
+        A lossy or unknown extension, a format that cannot hold the image, a file that
+        :func:`load` would refuse, an existing file without ``overwrite``, or a folder that
+        cannot be written (read-only, full): the message names ``path``. Nothing is
+        written then.
 
     Examples
     --------
@@ -363,18 +383,15 @@ def save(path, compressed: Compressed, *, coding: str = "auto", overwrite: bool 
     >>> _ = vqpress.save(path, c)
     >>> bool((vqpress.load(path).decompress() == c.decompress()).all())
     True
+    >>> _ = vqpress.save(path.replace(".vqz", ".webp"), c)      # lossless WebP
+    >>> bool((vqpress.imread(path.replace(".vqz", ".webp")) == c.decompress()).all())
+    True
     """
+    from .formats import encode
+
     path = check_path(path)
     check_bool(overwrite, name="overwrite")
-    if path.suffix.lower() == ".png":
-        from .png import to_png
-
-        data = to_png(compressed)
-        # vqpress.imread refuses it as load refuses a .vqz file: the same rule
-        check_pixels(compressed.n_pixels, check_max_pixels(max_pixels), what="this image", error=VQError,
-                     writing=True)
-    else:
-        data = to_bytes(compressed, coding, max_pixels=max_pixels)
+    data = encode(compressed, path, coding=coding, max_pixels=max_pixels)
     return atomic_write_bytes(path, data, overwrite=overwrite)
 
 
