@@ -58,8 +58,8 @@ def fit(data, n_colors: int = 8, strategy: str | None = None, *, channel_axis=AU
     >>> import vqpress
     >>> face = vqpress.datasets.face(gray=True)
     >>> cb = vqpress.fit(face, n_colors=8, strategy="uniform")
-    >>> cb.bin_centers
-    array([ 15.625,  46.875,  78.125, 109.375, 140.625, 171.875, 203.125, 234.375])
+    >>> cb.bin_centers.tolist()
+    [15.625, 46.875, 78.125, 109.375, 140.625, 171.875, 203.125, 234.375]
     >>> pixels = vqpress.datasets.face().reshape(-1, 3)        # (786432, 3): a pixel list
     >>> vqpress.fit(pixels, 16, channel_axis=-1).centers.shape
     (16, 3)
