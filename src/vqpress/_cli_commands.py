@@ -255,7 +255,7 @@ def _compress_one(src, dst, stage, args, ui) -> dict:
                 container.save(tmp, c, overwrite=True)
                 coding = "png"
             else:
-                data = c.to_bytes(args.coding)
+                data = c.to_bytes(args.coding, effort=getattr(args, "effort", None))
                 coding = peek_header(data)["coding"]
                 atomic_write_bytes(tmp, data, overwrite=True)
     except VQError as exc:

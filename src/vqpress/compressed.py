@@ -88,11 +88,11 @@ class Compressed:
         """The reconstructed image, in the original dtype (or ``dtype``)."""
         return self.codebook.decode(self.codes(), dtype=dtype)
 
-    def to_bytes(self, coding: str = "auto") -> bytes:
+    def to_bytes(self, coding: str = "auto", *, effort: int | None = None) -> bytes:
         """This image as a ``.vqz`` byte string (see :func:`vqpress.container.to_bytes`)."""
         from .container import to_bytes
 
-        return to_bytes(self, coding)
+        return to_bytes(self, coding, effort=effort)
 
     def __repr__(self) -> str:
         return (

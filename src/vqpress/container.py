@@ -8,7 +8,8 @@ Layout (all integers little-endian; the full specification is ``docs/FORMAT.md``
     header CRC   u32       CRC-32 of magic and header
     codebook     float64   centers (n_colors * max(channels, 1)), then edges (n_colors + 1,
                            scalar data only)
-    payload      bytes     the codes, raw (fixed-width bit packing) or context-coded
+    payload      bytes     the codes: raw (fixed-width bit packing), context-coded, or cm-coded
+                           (context mixing, vqpress.coding.cm)
     body CRC     u32       CRC-32 of codebook and payload
 
 Every field is checked against fixed limits and against the number of bytes actually
@@ -36,9 +37,13 @@ from .errors import FormatError, VQError
 __all__ = ["to_bytes", "from_bytes", "read_header", "Header", "save", "load", "CODINGS", "MAGIC", "MAX_PIXELS", "HEADER_MAX"]
 
 MAGIC = b"\x89VQZ\r\n\x1a\n"
-MAJOR, MINOR = 1, 0
+MAJOR, MINOR = 2, 0
 #: Payload codings, by their number in the header.
-CODINGS = {"raw": 0, "context": 1}
+CODINGS = {"raw": 0, "context": 1, "cm": 2}
+#: The format version a file is written with is the oldest that holds its coding: a reader
+#: of 1.x refuses a cm-coded file by its version rather than misreading its coding byte.
+_CODING_VERSION = {"raw": (1, 0), "context": (1, 0), "cm": (2, 0)}
+_READABLE_MAJORS = (1, 2)
 #: Largest image a reader accepts by default (as Pillow's decompression-bomb guard, a
 #: context-coded payload can be tiny for a huge image). ``load(..., max_pixels=)`` raises it.
 MAX_PIXELS = 1 << 28
@@ -65,15 +70,45 @@ def _code_map_shape(shape: tuple, channels: int) -> tuple[int, int]:
     return math.prod(pixel_shape[:-1]), pixel_shape[-1]
 
 
-def to_bytes(compressed: Compressed, coding: str = "auto") -> bytes:
+def _coded_payload(compressed: Compressed, coding: str, effort: int | None) -> tuple[bytes, str]:
+    """The payload in ``coding`` ("auto": the smallest that applies) and the coding used."""
+    from .coding import cm
+
+    cb = compressed.codebook
+    cm_fits = 2 <= cb.n_colors <= cm.MAX_SYMBOLS
+    if coding == "cm" and not cm_fits:
+        raise VQError(f"coding 'cm' codes 2..{cm.MAX_SYMBOLS} colours; this image has {cb.n_colors} "
+                      "(use 'context' or 'raw')")
+    if coding == "raw":
+        return compressed.payload, "raw"
+    codes = compressed.codes().reshape(_code_map_shape(compressed.shape, cb.channels))
+    # Gray levels are sorted by value, which the ordered models exploit; a colour palette
+    # has no such order.
+    if coding == "cm" or coding == "auto" and cm_fits:
+        coded, chosen = cm.encode(codes, cb.n_colors, ordered=cb.channels == 0,
+                                  effort=cm.DEFAULT_EFFORT if effort is None else effort), "cm"
+    else:
+        from .entropy import encode_code_map
+
+        coded, chosen = encode_code_map(codes, cb.n_colors, ordered=cb.channels == 0), "context"
+    if coding == "auto" and len(coded) >= len(compressed.payload):
+        return compressed.payload, "raw"
+    return coded, chosen
+
+
+def to_bytes(compressed: Compressed, coding: str = "auto", *, effort: int | None = None) -> bytes:
     """Serialise a :class:`~vqpress.Compressed` as a ``.vqz`` byte string.
 
     Parameters
     ----------
     compressed : Compressed
-    coding : {"auto", "raw", "context"}
-        Payload coding: fixed-width bit packing, context-modelled entropy coding, or
-        whichever of the two is smaller (default).
+    coding : {"auto", "raw", "context", "cm"}
+        Payload coding: fixed-width bit packing; the context-modelled entropy coding of
+        format 1.0; context mixing (``cm``, 2..256 colours, format 2.0); or ``auto``
+        (default): ``cm`` when it applies, else ``context``, unless raw packing is smaller.
+    effort : int, optional
+        ``cm`` only: 0 (fastest) .. 9 (smallest), default
+        :data:`vqpress.coding.cm.DEFAULT_EFFORT`.
 
     Returns
     -------
@@ -82,21 +117,16 @@ def to_bytes(compressed: Compressed, coding: str = "auto") -> bytes:
     if not isinstance(compressed, Compressed):
         raise VQError(f"to_bytes takes a vqpress.Compressed; got {type(compressed).__name__}")
     coding = check_choice(coding, ("auto", *CODINGS), name="coding")
-    cb = compressed.codebook
-    payload = compressed.payload
-    chosen = "raw"
-    if coding != "raw":
-        from .entropy import encode_code_map
+    if effort is not None:
+        from .coding.cm import check_effort
 
-        codes = compressed.codes().reshape(_code_map_shape(compressed.shape, cb.channels))
-        # Gray levels are sorted by value, which the residual model exploits; a colour
-        # palette has no such order.
-        coded = encode_code_map(codes, cb.n_colors, ordered=cb.channels == 0)
-        if coding == "context" or len(coded) < len(payload):
-            payload, chosen = coded, "context"
+        effort = check_effort(effort)
+    cb = compressed.codebook
+    payload, chosen = _coded_payload(compressed, coding, effort)
+    major, minor = _CODING_VERSION[chosen]
     strategy = cb.strategy.encode("ascii")
     head = _HEAD.pack(
-        MAJOR, MINOR, _DTYPE_CODE[cb.dtype], len(compressed.shape), cb.channels,
+        major, minor, _DTYPE_CODE[cb.dtype], len(compressed.shape), cb.channels,
         CODINGS[chosen], len(strategy), 0, cb.n_colors, len(payload),
     )
     header = MAGIC + head + struct.pack(f"<{len(compressed.shape)}Q", *compressed.shape) + strategy
@@ -160,10 +190,10 @@ def read_header(data, *, max_pixels: int = MAX_PIXELS) -> Header:
     major, minor, dtype_code, ndim, channels, coding, slen, reserved, n_colors, payload_len = (
         _HEAD.unpack_from(view, len(MAGIC))
     )
-    if major != MAJOR:
+    if major not in _READABLE_MAJORS:
         raise FormatError(
             f".vqz format version {major}.{minor} is not supported by this vqpress "
-            f"(reads {MAJOR}.x); upgrade vqpress to read it"
+            f"(reads {', '.join(f'{v}.x' for v in _READABLE_MAJORS)}); upgrade vqpress to read it"
         )
     if not 1 <= ndim <= MAX_NDIM or slen > MAX_STRATEGY_LEN:
         raise FormatError(f"corrupt header: ndim {ndim} (allowed 1..{MAX_NDIM}) or strategy length {slen}")
@@ -176,6 +206,8 @@ def read_header(data, *, max_pixels: int = MAX_PIXELS) -> Header:
     # The header is intact from here on; check its values against limits and sizes.
     if dtype_code >= len(_DTYPES) or coding not in CODINGS.values() or reserved:
         raise FormatError(f"unknown dtype code {dtype_code} or payload coding {coding}")
+    if coding == CODINGS["cm"] and major < _CODING_VERSION["cm"][0]:
+        raise FormatError(f"payload coding {coding} (cm) needs format version 2.0; the header says {major}.{minor}")
     if channels not in (0, 3, 4) or not 1 <= n_colors <= MAX_COLORS:
         raise FormatError(f"bad channels {channels} (allowed 0, 3, 4) or n_colors {n_colors} (allowed 1..{MAX_COLORS})")
     shape = struct.unpack_from(f"<{ndim}Q", header, len(MAGIC) + _HEAD.size)
@@ -240,6 +272,11 @@ def from_bytes(data, *, max_pixels: int = MAX_PIXELS) -> Compressed:
         codes = unpack_bits(payload, codebook.bits, n_pixels)
         if n_pixels and int(codes.max()) >= n_colors:
             raise FormatError(f"payload holds code {int(codes.max())}; the codebook has {n_colors} colours")
+    elif head.coding == "cm":
+        from .coding.cm import decode
+
+        codes = decode(payload, _code_map_shape(shape, channels), n_colors).ravel()
+        payload = pack_bits(codes, codebook.bits)
     else:
         from .entropy import decode_code_map
 
@@ -250,7 +287,8 @@ def from_bytes(data, *, max_pixels: int = MAX_PIXELS) -> Compressed:
     return Compressed(codebook, shape, payload, _codes=codes.reshape(pixel_shape))
 
 
-def save(path, compressed: Compressed, *, coding: str = "auto", overwrite: bool = False) -> Path:
+def save(path, compressed: Compressed, *, coding: str = "auto", effort: int | None = None,
+         overwrite: bool = False) -> Path:
     """Save a compressed image: ``.vqz`` (any data) or ``.png`` (indexed PNG, up to 256 levels).
 
     Parameters
@@ -259,8 +297,10 @@ def save(path, compressed: Compressed, *, coding: str = "auto", overwrite: bool 
         Target file; its extension chooses the format (``.png`` exports a palette PNG that any
         viewer opens, see :func:`vqpress.png.to_png`; anything else writes ``.vqz``).
     compressed : Compressed
-    coding : {"auto", "raw", "context"}
+    coding : {"auto", "raw", "context", "cm"}
         Payload coding of a ``.vqz`` file (see :func:`to_bytes`).
+    effort : int, optional
+        0 (fastest) .. 9 (smallest) for the ``cm`` coding (see :func:`to_bytes`).
     overwrite : bool, default False
         Replace an existing file. The write is atomic either way.
 
@@ -282,7 +322,7 @@ def save(path, compressed: Compressed, *, coding: str = "auto", overwrite: bool 
 
         data = to_png(compressed)
     else:
-        data = to_bytes(compressed, coding)
+        data = to_bytes(compressed, coding, effort=effort)
     return atomic_write_bytes(path, data, overwrite=overwrite)
 
 

@@ -10,7 +10,7 @@ docs/FORMAT.md ("Payload coding cm") specifies the payload byte by byte.
 Payload layout (little-endian)::
 
     magic "CM", version (u8, 1), model (u8: 0 ordered, 1 palette)
-    table_bits (u8), reserved (u8, 0), n_symbols (u16), strip_rows (u32)
+    table_bits (u8), level (u8: 0 lean, 1 full), n_symbols (u16), strip_rows (u32)
     order: n_symbols bytes, a permutation (coding symbol i stands for code order[i])
     S = ceil(H / strip_rows) stream lengths (u32), then the S streams
 
@@ -27,7 +27,7 @@ import numpy as np
 
 from vqpress.errors import FormatError, VQError
 
-__all__ = ["encode", "decode", "MAX_SYMBOLS", "EFFORTS", "DEFAULT_EFFORT"]
+__all__ = ["encode", "decode", "describe", "check_effort", "MAX_SYMBOLS", "EFFORTS", "DEFAULT_EFFORT"]
 
 #: Largest alphabet the coding handles (larger maps use the older codings).
 MAX_SYMBOLS = 256
@@ -53,17 +53,25 @@ def _kernel():
     return _cm
 
 
-def _check_effort(effort) -> int:
+def check_effort(effort) -> int:
+    """Return ``effort`` as an int after checking it is an integer in 0..9."""
     if isinstance(effort, (bool, np.bool_)) or not isinstance(effort, (int, np.integer)) or effort not in EFFORTS:
         raise VQError(f"effort must be an integer in 0..9; got {effort!r}")
     return int(effort)
 
 
-def _table_bits(effort: int, n_pixels: int) -> int:
-    """Bucket-table size: larger tables keep more contexts apart, smaller ones stay in cache."""
-    bits = 12 if effort <= 5 else (14 if effort <= 7 else 16)
-    # a small map cannot fill a large table; the decoder allocates what the header says
-    need = max(_MIN_TABLE_BITS, math.ceil(math.log2(max(n_pixels, 2))) - 2)
+#: Per effort: (level, table_bits, try both models when both apply).
+_EFFORT_SETTINGS = {
+    0: (0, 10, False), 1: (0, 11, False), 2: (0, 12, False),
+    3: (1, 11, False), 4: (1, 12, False), 5: (1, 12, False),
+    6: (1, 14, False), 7: (1, 14, True), 8: (1, 16, True), 9: (1, 16, True),
+}
+
+
+def _table_bits(bits: int, strip_pixels: int) -> int:
+    """Bucket-table size, no larger than a strip can fill (the tables are allocated and
+    cleared per strip)."""
+    need = max(_MIN_TABLE_BITS, math.ceil(math.log2(max(strip_pixels, 2))) - 2)
     return int(min(bits, need, _MAX_TABLE_BITS))
 
 
@@ -72,14 +80,11 @@ def strip_rows_for(height: int, width: int, strip_pixels: int = _STRIP_PIXELS) -
     return max(1, min(height, -(-strip_pixels // max(width, 1))))
 
 
-def _models_to_try(n: int, ordered: bool | None, effort: int) -> list[int]:
+def _models_to_try(n: int, ordered: bool | None, both: bool) -> list[int]:
     if n > _MAX_ORDERED_SYMBOLS:
         return [_PALETTE]
-    if ordered is None:
-        return [_ORDERED, _PALETTE] if effort >= 7 else [_PALETTE]
-    if ordered:
-        return [_ORDERED] if effort < 7 else [_ORDERED, _PALETTE]
-    return [_ORDERED, _PALETTE] if effort >= 7 else [_PALETTE]
+    first = _ORDERED if ordered or n <= 16 else _PALETTE
+    return [first, _PALETTE + _ORDERED - first] if both else [first]
 
 
 def encode(codes: np.ndarray, n_symbols: int, *, ordered: bool | None = None, effort: int = DEFAULT_EFFORT,
@@ -98,8 +103,9 @@ def encode(codes: np.ndarray, n_symbols: int, *, ordered: bool | None = None, ef
         ``None``: a palette; its symbols are reordered so that colours that meet get nearby
         numbers (:func:`vqpress.coding.symbol_order.spectral_order`).
     effort : int, default 5
-        0 (fastest) .. 9 (smallest): larger context tables, and from 7 on both models are
-        tried and the smaller kept.
+        0 (fastest) .. 9 (smallest): 0-2 use the lean model (fewer counters per question),
+        higher efforts larger context tables, and from 7 on both models are tried (when the
+        ordered one applies) and the smaller kept.
     strip_rows : int, optional
         Rows per independently coded strip (default: strips of about 2^18 pixels). Strips
         are coded in parallel; each starts its model afresh, which costs some size.
@@ -117,7 +123,7 @@ def encode(codes: np.ndarray, n_symbols: int, *, ordered: bool | None = None, ef
     >>> np.array_equal(cm.decode(data, codes.shape, 8), codes)
     True
     """
-    effort = _check_effort(effort)
+    effort = check_effort(effort)
     if not isinstance(codes, np.ndarray) or codes.ndim != 2 or codes.dtype.kind != "u":
         raise VQError(f"codes must be a 2-D unsigned integer array; got {getattr(codes, 'shape', type(codes))}")
     if isinstance(n_symbols, (bool, np.bool_)) or not isinstance(n_symbols, (int, np.integer)) \
@@ -142,11 +148,12 @@ def encode(codes: np.ndarray, n_symbols: int, *, ordered: bool | None = None, ef
     rank = np.empty(n, dtype=np.uint8)
     rank[order] = np.arange(n)
     sym = np.ascontiguousarray(rank[codes])
-    bits = _table_bits(effort, h * w)
+    level, bits, both = _EFFORT_SETTINGS[effort]
+    bits = _table_bits(bits, rows * w)
     best = None
-    for model in _models_to_try(n, ordered, effort):
-        streams = _kernel().encode_strips(sym, n, model, bits, rows)
-        head = _HEAD.pack(_MAGIC, _VERSION, model, bits, 0, n, rows)
+    for model in _models_to_try(n, ordered, both):
+        streams = _kernel().encode_strips(sym, n, model, level, bits, rows)
+        head = _HEAD.pack(_MAGIC, _VERSION, model, bits, level, n, rows)
         lengths = struct.pack(f"<{len(streams)}I", *(len(s) for s in streams))
         data = b"".join([head, order.astype(np.uint8).tobytes(), lengths, *streams])
         if best is None or len(data) < len(best):
@@ -156,9 +163,9 @@ def encode(codes: np.ndarray, n_symbols: int, *, ordered: bool | None = None, ef
 
 def describe(data) -> dict:
     """The payload's header fields (model, table_bits, n_symbols, strip_rows), unchecked."""
-    magic, version, model, bits, _, n, rows = _HEAD.unpack_from(bytes(data[: _HEAD.size]))
-    return {"version": version, "model": _MODEL_NAMES.get(model, model), "table_bits": bits,
-            "n_symbols": n, "strip_rows": rows}
+    magic, version, model, bits, level, n, rows = _HEAD.unpack_from(bytes(data[: _HEAD.size]))
+    return {"version": version, "model": _MODEL_NAMES.get(model, model), "level": level,
+            "table_bits": bits, "n_symbols": n, "strip_rows": rows}
 
 
 def decode(data, shape: tuple[int, int], n_symbols: int) -> np.ndarray:
@@ -192,11 +199,11 @@ def decode(data, shape: tuple[int, int], n_symbols: int) -> np.ndarray:
     n = int(n_symbols)
     if len(view) < _HEAD.size:
         raise FormatError(f"cm payload of {len(view)} bytes is shorter than its {_HEAD.size}-byte header")
-    magic, version, model, bits, reserved, n_head, rows = _HEAD.unpack_from(view)
+    magic, version, model, bits, level, n_head, rows = _HEAD.unpack_from(view)
     if magic != _MAGIC or version != _VERSION:
         raise FormatError(f"not a cm payload of version {_VERSION} (magic {bytes(magic)!r}, version {version})")
-    if model not in _MODEL_NAMES or reserved != 0:
-        raise FormatError(f"cm payload names model {model} (allowed 0, 1) or has reserved byte {reserved}")
+    if model not in _MODEL_NAMES or level not in (0, 1):
+        raise FormatError(f"cm payload names model {model} (allowed 0, 1) or level {level} (allowed 0, 1)")
     if not _MIN_TABLE_BITS <= bits <= _MAX_TABLE_BITS:
         raise FormatError(f"cm table_bits {bits} is outside {_MIN_TABLE_BITS}..{_MAX_TABLE_BITS}")
     if n_head != n or not 2 <= n <= MAX_SYMBOLS:
@@ -219,7 +226,8 @@ def decode(data, shape: tuple[int, int], n_symbols: int) -> np.ndarray:
         raise FormatError("a cm stream is shorter than the 4 bytes every stream ends with")
     offsets = (start + np.concatenate([[0], np.cumsum(sizes)[:-1]])).astype(np.intp)
     out = np.empty((h, w), dtype=np.uint8)
-    bad = _kernel().decode_strips(np.frombuffer(view, dtype=np.uint8), offsets, sizes, out, n, model, bits, rows)
+    bad = _kernel().decode_strips(np.frombuffer(view, dtype=np.uint8), offsets, sizes, out, n, model, level,
+                                  bits, rows)
     if bad:
         raise FormatError(f"cm stream of strip {bad[0]} does not decode to its strip exactly "
                           "(it runs out, or bytes are left)")
