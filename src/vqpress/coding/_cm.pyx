@@ -89,6 +89,37 @@ cdef void _init_tables() noexcept nogil:
 _init_tables()
 
 
+def _binary_coder_round_trip(const int32_t[::1] probs not None, const uint8_t[::1] bits not None):
+    """Test hook for the arithmetic coder alone: code ``bits[i]`` with probability
+    ``probs[i] / 4096`` of a 1 (1..4095), decode the stream with the same probabilities.
+
+    Returns (stream, decoded bits, whether the decoder used the stream exactly).
+    """
+    cdef BinaryCoder c
+    cdef Py_ssize_t i, k = bits.shape[0]
+    if probs.shape[0] != k:
+        raise ValueError("probs and bits differ in length")
+    for i in range(k):
+        if not 1 <= probs[i] <= 4095:
+            raise ValueError(f"probability {probs[i]} at {i} is outside 1..4095")
+    coder_start_encoder(&c, <uint8_t *>malloc(64), 64)
+    for i in range(k):
+        code_bit(&c, probs[i], bits[i] != 0)
+    coder_finish_encoder(&c)
+    if c.failed:
+        free(c.buf)
+        raise MemoryError()
+    stream = (<char *>c.buf)[:c.pos]
+    free(c.buf)
+    out = np.empty(k, dtype=np.uint8)
+    cdef uint8_t[::1] o = out
+    cdef const uint8_t[::1] data = stream
+    coder_start_decoder(&c, &data[0], data.shape[0])
+    for i in range(k):
+        o[i] = code_bit(&c, probs[i], 0)
+    return stream, out, not c.failed and c.pos == c.size
+
+
 def squash_table():
     """The squash table (entry ``d + 2047`` for ``-2047 <= d <= 2047``), for tests and docs."""
     return np.array([_SQUASH[i] for i in range(4095)], dtype=np.int32)

@@ -44,6 +44,8 @@ _MAX_ORDERED_SYMBOLS = 32
 _MIN_TABLE_BITS, _MAX_TABLE_BITS = 8, 16
 #: Strips hold about this many pixels (fewer strips cost less size; more run in parallel).
 _STRIP_PIXELS = 1 << 18
+#: ... and at least this many (or the whole map): each strip sets up a fresh model.
+MIN_STRIP_PIXELS = 1 << 16
 
 
 def _kernel():
@@ -75,9 +77,14 @@ def _table_bits(bits: int, strip_pixels: int) -> int:
     return int(min(bits, need, _MAX_TABLE_BITS))
 
 
+def _min_strip_rows(height: int, width: int) -> int:
+    """Fewest rows a strip may have: MIN_STRIP_PIXELS pixels, or the whole map."""
+    return min(height, -(-MIN_STRIP_PIXELS // width))
+
+
 def strip_rows_for(height: int, width: int, strip_pixels: int = _STRIP_PIXELS) -> int:
-    """Rows per strip so that strips hold about ``strip_pixels`` pixels."""
-    return max(1, min(height, -(-strip_pixels // max(width, 1))))
+    """Rows per strip so that strips hold about ``strip_pixels`` pixels (within the limits)."""
+    return max(_min_strip_rows(height, width), min(height, -(-strip_pixels // width)))
 
 
 def _models_to_try(n: int, ordered: bool | None, both: bool) -> list[int]:
@@ -107,8 +114,9 @@ def encode(codes: np.ndarray, n_symbols: int, *, ordered: bool | None = None, ef
         higher efforts larger context tables, and from 7 on both models are tried (when the
         ordered one applies) and the smaller kept.
     strip_rows : int, optional
-        Rows per independently coded strip (default: strips of about 2^18 pixels). Strips
-        are coded in parallel; each starts its model afresh, which costs some size.
+        Rows per independently coded strip (default: strips of about 2^18 pixels; never
+        fewer than :data:`MIN_STRIP_PIXELS` pixels, unless the map is smaller). Strips are
+        coded in parallel; each starts its model afresh, which costs some size.
 
     Returns
     -------
@@ -135,10 +143,14 @@ def encode(codes: np.ndarray, n_symbols: int, *, ordered: bool | None = None, ef
         raise VQError(f"codes must hold at least one pixel; got shape {codes.shape}")
     if int(codes.max()) >= n:
         raise VQError(f"codes hold the value {int(codes.max())}; allowed are 0..{n - 1}")
-    rows = strip_rows_for(h, w) if strip_rows is None else int(strip_rows)
-    if not 1 <= rows:
+    if strip_rows is None:
+        rows = strip_rows_for(h, w)
+    elif isinstance(strip_rows, (bool, np.bool_)) or not isinstance(strip_rows, (int, np.integer)) \
+            or strip_rows < 1:
         raise VQError(f"strip_rows must be a positive integer; got {strip_rows!r}")
-    rows = min(rows, h)
+    else:
+        # strips below MIN_STRIP_PIXELS would spend more on their models than on their pixels
+        rows = max(_min_strip_rows(h, w), min(int(strip_rows), h))
     if ordered:
         order = np.arange(n)
     else:
@@ -210,8 +222,12 @@ def decode(data, shape: tuple[int, int], n_symbols: int) -> np.ndarray:
         raise FormatError(f"cm payload codes {n_head} symbols; the codebook has {n} (allowed 2..{MAX_SYMBOLS})")
     if model == _ORDERED and n > _MAX_ORDERED_SYMBOLS:
         raise FormatError(f"the ordered model codes at most {_MAX_ORDERED_SYMBOLS} symbols; the payload has {n}")
-    if h < 1 or w < 1 or not 1 <= rows <= h:
-        raise FormatError(f"cm strip_rows {rows} does not fit a map of {h} rows (allowed 1..{h})")
+    if h < 1 or w < 1 or not _min_strip_rows(h, w) <= rows <= h:
+        raise FormatError(f"cm strip_rows {rows} does not fit a map of {h} x {w} "
+                          f"(allowed {_min_strip_rows(h, w)}..{h})")
+    if bits > _table_bits(_MAX_TABLE_BITS, rows * w):
+        raise FormatError(f"cm table_bits {bits} is larger than a strip of {rows * w} pixels can fill "
+                          f"(at most {_table_bits(_MAX_TABLE_BITS, rows * w)})")
     n_strips = -(-h // rows)
     start = _HEAD.size + n + 4 * n_strips
     if len(view) < start:
