@@ -200,9 +200,11 @@ ctypedef struct Model:
     int32_t *weights            # N_SLOTS x 64 weight sets of N_INPUTS
     int32_t *extra_weights      # N_SLOTS x 64 weight sets of N_INPUTS + N_EXTRA
     uint16_t *apm               # level 1: APM_CONTEXTS x 33
-    uint32_t *tree              # palette: 5 planes of (n - 1) x 256 counters
+    int tree_row                # palette: tree nodes are numbered 1 .. tree_row - 1
+    uint32_t *tree              # palette: planes of tree_row counters per value of W, N, NE,
+                                # NW (n values each) and of the sides (256 values)
     uint32_t *pairs             # palette, level 1: 2^PAIR_BITS counters
-    int32_t *tree_weights       # palette: (n - 1) weight sets of tree_inputs
+    int32_t *tree_weights       # palette: tree_row weight sets of tree_inputs
     # the current pixel
     uint32_t *bucket[N_INPUTS]
     int apm_context
@@ -237,11 +239,14 @@ cdef int _model_alloc(Model *m, int n, int kind, int level, int table_bits) noex
         for i in range(N_SLOTS * 64 * (N_INPUTS + N_EXTRA)):
             m.extra_weights[i] = W_INIT_EXTRA
     if kind == PALETTE:
-        m.tree = <uint32_t *>calloc(<Py_ssize_t>5 * (n - 1) * 256, sizeof(uint32_t))
-        m.tree_weights = <int32_t *>malloc(<Py_ssize_t>(n - 1) * m.tree_inputs * sizeof(int32_t))
+        m.tree_row = 1
+        while m.tree_row < n:
+            m.tree_row *= 2
+        m.tree = <uint32_t *>calloc(<Py_ssize_t>(4 * n + 256) * m.tree_row, sizeof(uint32_t))
+        m.tree_weights = <int32_t *>malloc(<Py_ssize_t>m.tree_row * m.tree_inputs * sizeof(int32_t))
         if m.tree == NULL or m.tree_weights == NULL:
             return -1
-        for i in range((n - 1) * m.tree_inputs):
+        for i in range(m.tree_row * m.tree_inputs):
             m.tree_weights[i] = W_INIT_TREE
         if level:
             m.pairs = <uint32_t *>calloc(<Py_ssize_t>1 << PAIR_BITS, sizeof(uint32_t))
@@ -318,25 +323,28 @@ cdef inline int _side(int v, int lo, int mid, int hi) noexcept nogil:
     return (v >= lo) + (v >= mid) + (v >= hi)
 
 
-cdef inline int _ask_tree(BinaryCoder *c, Model *m, int lo, int hi, const int *nb, int bit) noexcept nogil:
-    """Code the bit of the tree node splitting lo..hi-1 at mid = (lo + hi) // 2: whether the
-    symbol is >= mid. Its counters, by node: W, N, the sides of W, N, NE, NW (below lo, left,
-    right, from hi), NE, NW; level 1 adds hashed (W, N) and (W, NE) pairs."""
+cdef inline int _ask_tree(BinaryCoder *c, Model *m, int node, int lo, int hi, const int *nb,
+                          int bit) noexcept nogil:
+    """Code the bit of tree node ``node`` (1 the root, 2k and 2k + 1 the children of k), which
+    splits lo..hi-1 at mid = (lo + hi) // 2: whether the symbol is >= mid. Its counters, by
+    node and: W, N, NE, NW, the sides of W, N, NE, NW (below lo, left, right, from hi);
+    level 1 adds the hashed (W, N) and (W, NE) pairs."""
     cdef int st[TREE_INPUTS]
     cdef uint32_t *cnt[TREE_INPUTS]
-    cdef int mid = (lo + hi) >> 1, node = mid - 1, k = m.tree_inputs, i, p
+    cdef int mid = (lo + hi) >> 1, k = m.tree_inputs, i, p, r = m.tree_row
     cdef int W = nb[0], N = nb[1], NE = nb[2], NW = nb[3]
-    cdef Py_ssize_t plane = <Py_ssize_t>(m.n - 1) * 256
-    cdef uint32_t *row = m.tree + node * 256
+    cdef Py_ssize_t plane = <Py_ssize_t>m.n * r
     cdef int32_t *w = m.tree_weights + node * k
     cdef int sides = (_side(W, lo, mid, hi) << 6 | _side(N, lo, mid, hi) << 4
                       | _side(NE, lo, mid, hi) << 2 | _side(NW, lo, mid, hi))
-    cnt[0] = row + W
-    cnt[1] = row + plane + N
-    cnt[2] = row + 2 * plane + sides
+    # counters of one neighbour value lie together, node by node: the top levels of a
+    # walk share cache lines
+    cnt[0] = m.tree + W * r + node
+    cnt[1] = m.tree + plane + N * r + node
+    cnt[2] = m.tree + 4 * plane + sides * r + node
     if m.level:
-        cnt[3] = row + 3 * plane + NE
-        cnt[4] = row + 4 * plane + NW
+        cnt[3] = m.tree + 2 * plane + NE * r + node
+        cnt[4] = m.tree + 3 * plane + NW * r + node
         cnt[5] = m.pairs + _hash(<uint32_t>W << 16 | <uint32_t>N << 8 | <uint32_t>node, PAIR_BITS)
         cnt[6] = m.pairs + _hash((<uint32_t>W << 16 | <uint32_t>NE << 8 | <uint32_t>node) * 0x2C1B3C6Du
                                  + 0x165667B1u, PAIR_BITS)
@@ -353,7 +361,7 @@ cdef inline int _ask_tree(BinaryCoder *c, Model *m, int lo, int hi, const int *n
 cdef inline int _code_tree(BinaryCoder *c, Model *m, int x, const int *nb) noexcept nogil:
     """Code symbol x (!= W) down the tree over 0..n-1; return it. A child that is W alone
     is never taken: its sibling is implied and no bit is coded."""
-    cdef int lo = 0, hi = m.n, mid, bit, W = nb[0]
+    cdef int lo = 0, hi = m.n, mid, bit, node = 1, W = nb[0]
     while hi - lo > 1:
         mid = (lo + hi) >> 1
         if mid - lo == 1 and lo == W:
@@ -361,7 +369,8 @@ cdef inline int _code_tree(BinaryCoder *c, Model *m, int x, const int *nb) noexc
         elif hi - mid == 1 and mid == W:
             bit = 0
         else:
-            bit = _ask_tree(c, m, lo, hi, nb, x >= mid)
+            bit = _ask_tree(c, m, node, lo, hi, nb, x >= mid)
+        node = 2 * node + bit
         if bit:
             lo = mid
         else:
