@@ -15,8 +15,8 @@ Per pixel the coder asks binary questions until the symbol is known:
 
 Each answer's probability is mixed (logistic mixing, one weight set per question and small
 context) from adaptive counters picked by the pixel's causal neighbourhood; level 1 adds
-counters for the ordered model's later questions and the tree, and a final adaptive
-probability map (APM).
+counters for the ordered model's later questions and the tree, a second weight set chosen
+by another context (the two mixes are averaged), and a final adaptive probability map.
 """
 
 from libc.stdint cimport int16_t, int32_t, int64_t, uint8_t, uint16_t, uint32_t
@@ -162,6 +162,11 @@ cdef inline int _mix(const int32_t *w, const int *st, int k) noexcept nogil:
     return _SQUASH[dot + 2047]
 
 
+cdef inline int _average(int p, int q) noexcept nogil:
+    """The probability halfway between p and q in the stretched domain."""
+    return _SQUASH[((_STRETCH[p] + _STRETCH[q]) >> 1) + 2047]
+
+
 cdef inline void _learn(int32_t *w, const int *st, int k, int p, int bit) noexcept nogil:
     cdef int err = ((bit << 12) - p) * LEARNING_RATE
     cdef int64_t v
@@ -197,17 +202,20 @@ ctypedef struct Model:
     int tree_inputs
     uint32_t *tables            # N_INPUTS tables of 2^table_bits buckets of N_SLOTS counters
     uint32_t *extra             # level 1, ordered: N_EXTRA tables of 2^(table_bits + 1) counters
-    int32_t *weights            # N_SLOTS x 64 weight sets of N_INPUTS
-    int32_t *extra_weights      # N_SLOTS x 64 weight sets of N_INPUTS + N_EXTRA
+    int32_t *weights            # N_SLOTS x 64 weight sets of N_INPUTS, by question and matches,
+                                # then (level 1) N_SLOTS x 64 more, by question and mix2
+    int32_t *extra_weights      # the same, of N_INPUTS + N_EXTRA
     uint16_t *apm               # level 1: APM_CONTEXTS x 33
     int tree_row                # palette: tree nodes are numbered 1 .. tree_row - 1
     uint32_t *tree              # palette: planes of tree_row counters per value of W, N, NE,
                                 # NW (n values each) and of the sides (256 values)
     uint32_t *pairs             # palette, level 1: 2^PAIR_BITS counters
-    int32_t *tree_weights       # palette: tree_row weight sets of tree_inputs
+    int32_t *tree_weights       # palette: tree_row weight sets of tree_inputs, by node, then
+                                # (level 1) 256 more, by sides
     # the current pixel
     uint32_t *bucket[N_INPUTS]
     int apm_context
+    int mix2                    # level 1: the second weight set's context, 0..63
 
 
 cdef int _model_alloc(Model *m, int n, int kind, int level, int table_bits) noexcept nogil:
@@ -219,10 +227,10 @@ cdef int _model_alloc(Model *m, int n, int kind, int level, int table_bits) noex
     m.table_bits = table_bits
     m.tree_inputs = TREE_INPUTS if level else TREE_INPUTS_LEAN
     m.tables = <uint32_t *>calloc((<Py_ssize_t>N_INPUTS << table_bits) * N_SLOTS, sizeof(uint32_t))
-    m.weights = <int32_t *>malloc(N_SLOTS * 64 * N_INPUTS * sizeof(int32_t))
+    m.weights = <int32_t *>malloc(2 * N_SLOTS * 64 * N_INPUTS * sizeof(int32_t))
     if m.tables == NULL or m.weights == NULL:
         return -1
-    for i in range(N_SLOTS * 64 * N_INPUTS):
+    for i in range(2 * N_SLOTS * 64 * N_INPUTS):
         m.weights[i] = W_INIT
     if level:
         m.apm = <uint16_t *>malloc(APM_CONTEXTS * 33 * sizeof(uint16_t))
@@ -233,20 +241,20 @@ cdef int _model_alloc(Model *m, int n, int kind, int level, int table_bits) noex
                 m.apm[i * 33 + j] = _APM_START[j]
     if level and kind == ORDERED:
         m.extra = <uint32_t *>calloc(<Py_ssize_t>N_EXTRA << (table_bits + 1), sizeof(uint32_t))
-        m.extra_weights = <int32_t *>malloc(N_SLOTS * 64 * (N_INPUTS + N_EXTRA) * sizeof(int32_t))
+        m.extra_weights = <int32_t *>malloc(2 * N_SLOTS * 64 * (N_INPUTS + N_EXTRA) * sizeof(int32_t))
         if m.extra == NULL or m.extra_weights == NULL:
             return -1
-        for i in range(N_SLOTS * 64 * (N_INPUTS + N_EXTRA)):
+        for i in range(2 * N_SLOTS * 64 * (N_INPUTS + N_EXTRA)):
             m.extra_weights[i] = W_INIT_EXTRA
     if kind == PALETTE:
         m.tree_row = 1
         while m.tree_row < n:
             m.tree_row *= 2
         m.tree = <uint32_t *>calloc(<Py_ssize_t>(4 * n + 256) * m.tree_row, sizeof(uint32_t))
-        m.tree_weights = <int32_t *>malloc(<Py_ssize_t>m.tree_row * m.tree_inputs * sizeof(int32_t))
+        m.tree_weights = <int32_t *>malloc(<Py_ssize_t>(m.tree_row + 256) * m.tree_inputs * sizeof(int32_t))
         if m.tree == NULL or m.tree_weights == NULL:
             return -1
-        for i in range(m.tree_row * m.tree_inputs):
+        for i in range((m.tree_row + 256) * m.tree_inputs):
             m.tree_weights[i] = W_INIT_TREE
         if level:
             m.pairs = <uint32_t *>calloc(<Py_ssize_t>1 << PAIR_BITS, sizeof(uint32_t))
@@ -271,19 +279,22 @@ cdef void _model_free(Model *m) noexcept nogil:
 cdef inline int _ask(BinaryCoder *c, Model *m, int slot, int mix_set, int bit) noexcept nogil:
     """Code the answer to question ``slot`` about the current pixel from its buckets."""
     cdef int st[N_INPUTS]
-    cdef int i, p, q, index = 0
+    cdef int i, p, p2 = 0, q, index = 0
     cdef int32_t *w = m.weights + (slot * 64 + mix_set) * N_INPUTS
+    cdef int32_t *w2 = m.weights + ((N_SLOTS + slot) * 64 + m.mix2) * N_INPUTS
     cdef uint16_t *apm = NULL
     for i in range(N_INPUTS):
         st[i] = _STRETCH[_p12(m.bucket[i][slot])]
     p = _mix(w, st, N_INPUTS)
     q = p
     if m.level:
+        p2 = _mix(w2, st, N_INPUTS)
         apm = m.apm + (m.apm_context * N_SLOTS + slot) * 33
-        q = _refine(apm, p, &index)
+        q = _refine(apm, _average(p, p2), &index)
     bit = code_bit(c, q, bit)
     if m.level:
         _refine_learn(apm, index, bit)
+        _learn(w2, st, N_INPUTS, p2, bit)
     _learn(w, st, N_INPUTS, p, bit)
     for i in range(N_INPUTS):
         _update(m.bucket[i] + slot, bit)
@@ -296,8 +307,9 @@ cdef inline int _ask_more(BinaryCoder *c, Model *m, int slot, int mix_set, const
     ``keys`` giving their places in the extra tables."""
     cdef int st[N_INPUTS + N_EXTRA]
     cdef uint32_t *cnt[N_INPUTS + N_EXTRA]
-    cdef int i, p, q, index = 0
+    cdef int i, p, p2, q, index = 0
     cdef int32_t *w = m.extra_weights + (slot * 64 + mix_set) * (N_INPUTS + N_EXTRA)
+    cdef int32_t *w2 = m.extra_weights + ((N_SLOTS + slot) * 64 + m.mix2) * (N_INPUTS + N_EXTRA)
     cdef uint16_t *apm = m.apm + (m.apm_context * N_SLOTS + slot) * 33
     for i in range(N_INPUTS):
         cnt[i] = m.bucket[i] + slot
@@ -306,10 +318,12 @@ cdef inline int _ask_more(BinaryCoder *c, Model *m, int slot, int mix_set, const
     for i in range(N_INPUTS + N_EXTRA):
         st[i] = _STRETCH[_p12(cnt[i][0])]
     p = _mix(w, st, N_INPUTS + N_EXTRA)
-    q = _refine(apm, p, &index)
+    p2 = _mix(w2, st, N_INPUTS + N_EXTRA)
+    q = _refine(apm, _average(p, p2), &index)
     bit = code_bit(c, q, bit)
     _refine_learn(apm, index, bit)
     _learn(w, st, N_INPUTS + N_EXTRA, p, bit)
+    _learn(w2, st, N_INPUTS + N_EXTRA, p2, bit)
     for i in range(N_INPUTS + N_EXTRA):
         _update(cnt[i], bit)
     return bit
@@ -331,7 +345,7 @@ cdef inline int _ask_tree(BinaryCoder *c, Model *m, int node, int lo, int hi, co
     level 1 adds the hashed (W, N) and (W, NE) pairs."""
     cdef int st[TREE_INPUTS]
     cdef uint32_t *cnt[TREE_INPUTS]
-    cdef int mid = (lo + hi) >> 1, k = m.tree_inputs, i, p, r = m.tree_row
+    cdef int mid = (lo + hi) >> 1, k = m.tree_inputs, i, p, p2 = 0, r = m.tree_row
     cdef int W = nb[0], N = nb[1], NE = nb[2], NW = nb[3]
     cdef Py_ssize_t plane = <Py_ssize_t>m.n * r
     cdef int32_t *w = m.tree_weights + node * k
@@ -351,7 +365,12 @@ cdef inline int _ask_tree(BinaryCoder *c, Model *m, int node, int lo, int hi, co
     for i in range(k):
         st[i] = _STRETCH[_p12(cnt[i][0])]
     p = _mix(w, st, k)
-    bit = code_bit(c, p, bit)
+    if m.level:
+        p2 = _mix(m.tree_weights + (r + sides) * k, st, k)
+        bit = code_bit(c, _average(p, p2), bit)
+        _learn(m.tree_weights + (r + sides) * k, st, k, p2, bit)
+    else:
+        bit = code_bit(c, p, bit)
     _learn(w, st, k, p, bit)
     for i in range(k):
         _update(cnt[i], bit)
@@ -445,6 +464,7 @@ cdef int _code_strip(BinaryCoder *c, Model *m, uint8_t *sym, int h, int w, uint8
                                + _clip(WW - W, 2)) * 5 + _clip(NN - W, 2)) * 5 + _clip(NNE - W, 2) + 7812)
             m.bucket[3] = m.tables + ((<Py_ssize_t>3 << bits) + _hash(key, bits)) * N_SLOTS
             m.apm_context = eW & 1023
+            m.mix2 = (W & 31) * 2 + (N == NE)
 
             if _ask(c, m, 0, eW & 63, x == W):
                 x = W

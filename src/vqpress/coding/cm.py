@@ -33,7 +33,7 @@ __all__ = ["encode", "decode", "describe", "check_effort", "MAX_SYMBOLS", "EFFOR
 MAX_SYMBOLS = 256
 #: Effort levels: 0 (fastest) .. 9 (smallest).
 EFFORTS = range(10)
-DEFAULT_EFFORT = 5
+DEFAULT_EFFORT = 7
 
 _MAGIC = b"CM"
 _VERSION = 1
@@ -41,7 +41,7 @@ _HEAD = struct.Struct("<2sBBBBHI")
 _ORDERED, _PALETTE = 0, 1
 _MODEL_NAMES = {_ORDERED: "ordered", _PALETTE: "palette"}
 _MAX_ORDERED_SYMBOLS = 32
-_MIN_TABLE_BITS, _MAX_TABLE_BITS = 8, 16
+_MIN_TABLE_BITS, _MAX_TABLE_BITS = 8, 18
 #: Strips hold about this many pixels (fewer strips cost less size; more run in parallel).
 _STRIP_PIXELS = 1 << 18
 #: ... and at least this many (or the whole map): each strip sets up a fresh model.
@@ -62,11 +62,12 @@ def check_effort(effort) -> int:
     return int(effort)
 
 
-#: Per effort: (level, table_bits, try both models when both apply).
+#: Per effort: (level, table_bits, try both models when both apply, pixels per strip).
 _EFFORT_SETTINGS = {
-    0: (0, 10, False), 1: (0, 11, False), 2: (0, 12, False),
-    3: (1, 11, False), 4: (1, 12, False), 5: (1, 12, False),
-    6: (1, 14, False), 7: (1, 14, True), 8: (1, 16, True), 9: (1, 16, True),
+    0: (0, 10, False, 1 << 18), 1: (0, 11, False, 1 << 18), 2: (0, 12, False, 1 << 18),
+    3: (1, 12, False, 1 << 20), 4: (1, 13, False, 1 << 20), 5: (1, 14, False, 1 << 20),
+    6: (1, 15, False, 1 << 20), 7: (1, 16, False, 1 << 20), 8: (1, 16, True, 1 << 20),
+    9: (1, 18, True, 1 << 20),
 }
 
 
@@ -109,12 +110,15 @@ def encode(codes: np.ndarray, n_symbols: int, *, ordered: bool | None = None, ef
         ordered model and the identity symbol order are then tried first. ``False`` or
         ``None``: a palette; its symbols are reordered so that colours that meet get nearby
         numbers (:func:`vqpress.coding.symbol_order.spectral_order`).
-    effort : int, default 5
-        0 (fastest) .. 9 (smallest): 0-2 use the lean model (fewer counters per question),
-        higher efforts larger context tables, and from 7 on both models are tried (when the
-        ordered one applies) and the smaller kept.
+    effort : int, default 7
+        0 (fastest) .. 9 (smallest): 0-2 use the lean model (fewer counters per question)
+        and strips of 2^18 pixels; 3-9 the full model with ever larger context tables
+        (2^12 .. 2^18 buckets) and strips of 2^20 pixels; from 8 on both models are tried
+        (when the ordered one applies) and the smaller kept. A palette's symbol order is
+        refined from effort 3 on.
     strip_rows : int, optional
-        Rows per independently coded strip (default: strips of about 2^18 pixels; never
+        Rows per independently coded strip (default: strips of about 2^18 pixels, 2^20
+        from effort 8 on; never
         fewer than :data:`MIN_STRIP_PIXELS` pixels, unless the map is smaller). Strips are
         coded in parallel; each starts its model afresh, which costs some size.
 
@@ -143,8 +147,9 @@ def encode(codes: np.ndarray, n_symbols: int, *, ordered: bool | None = None, ef
         raise VQError(f"codes must hold at least one pixel; got shape {codes.shape}")
     if int(codes.max()) >= n:
         raise VQError(f"codes hold the value {int(codes.max())}; allowed are 0..{n - 1}")
+    level, bits, both, strip_pixels = _EFFORT_SETTINGS[effort]
     if strip_rows is None:
-        rows = strip_rows_for(h, w)
+        rows = strip_rows_for(h, w, strip_pixels)
     elif isinstance(strip_rows, (bool, np.bool_)) or not isinstance(strip_rows, (int, np.integer)) \
             or strip_rows < 1:
         raise VQError(f"strip_rows must be a positive integer; got {strip_rows!r}")
@@ -154,13 +159,15 @@ def encode(codes: np.ndarray, n_symbols: int, *, ordered: bool | None = None, ef
     if ordered:
         order = np.arange(n)
     else:
-        from vqpress.coding.symbol_order import spectral_order
+        from vqpress.coding.symbol_order import adjacency, refine_order, spectral_order
 
-        order = spectral_order(codes, n)
+        adj = adjacency(codes, n)
+        order = spectral_order(codes, n, adj)
+        if effort >= 3:
+            order = refine_order(order, adj)
     rank = np.empty(n, dtype=np.uint8)
     rank[order] = np.arange(n)
     sym = np.ascontiguousarray(rank[codes])
-    level, bits, both = _EFFORT_SETTINGS[effort]
     bits = _table_bits(bits, rows * w)
     best = None
     for model in _models_to_try(n, ordered, both):
