@@ -368,3 +368,17 @@ def test_cli_efforts_match_the_coding():
     from vqpress import cli
 
     assert cli.EFFORTS == tuple(cm.EFFORTS) and cli.DEFAULT_EFFORT == cm.DEFAULT_EFFORT
+
+
+# -- the specification ----------------------------------------------------------------------
+
+@pytest.mark.parametrize("n,ordered,effort", [(2, True, 0), (8, True, 5), (8, True, 1), (13, False, 4),
+                                              (5, False, 0), (40, False, 7), (256, False, 2)])
+def test_format_md_describes_the_coding_exactly(n, ordered, effort):
+    """tests/cm_reference.py decodes from the letter of docs/FORMAT.md, sharing no code."""
+    from cm_reference import decode as reference_decode
+
+    codes = blobs(9, 23, n, seed=n + effort, noise=0.2)
+    data = cm.encode(codes, n, ordered=ordered, effort=effort)
+    assert cm.describe(data)["model"] == ("ordered" if ordered or n <= 16 else "palette")
+    np.testing.assert_array_equal(np.array(reference_decode(data, codes.shape, n)), codes)
