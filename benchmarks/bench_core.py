@@ -58,7 +58,7 @@ def main(argv=None) -> int:
     print()
     print("### Speed: fit + encode, gray (medians; MSE of the float reconstruction)")
     print()
-    print(bench.format_table(bench.run_benchmarks(quick=args.quick, progress=progress)))
+    print(bench.format_table(bench.run_benchmarks(quick=args.quick, progress=progress, extended=False)))
     print()
     print("### Size: .vqz against palette PNG and lossless WebP (gray face, optimal levels)")
     print()

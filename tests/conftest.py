@@ -23,3 +23,12 @@ def face_rgb() -> np.ndarray:
     img = vqpress.datasets.face()
     img.flags.writeable = False
     return img
+
+
+@pytest.fixture
+def two_threads():
+    """Let the compiled kernels use two threads inside the test."""
+    before = vqpress.get_num_threads()
+    vqpress.set_num_threads(2)
+    yield
+    vqpress.set_num_threads(before)

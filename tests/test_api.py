@@ -284,3 +284,71 @@ def test_encode_packed_of_a_non_contiguous_image(face_gray):
     cb = vqpress.fit(face_gray, 8)
     view = face_gray[::3, 1::2]
     assert cb.encode_packed(view) == vqpress.pack_bits(cb.encode(view), 3)
+
+
+# -- argument types: a VQError naming the argument, never a TypeError from deep inside ----------
+
+_WRONG = [None, "8", 2.5, [3], {"a": 1}, b"x", object(), True, np.array([1, 2]), -1, 10**30]
+
+
+def _calls(tmp):
+    import os
+
+    img = np.arange(32 * 32, dtype=np.uint8).reshape(32, 32)
+    c = vqpress.compress(img, 4)
+    cb = c.codebook
+    path = os.path.join(tmp, "ok.vqz")
+    vqpress.save(path, c)
+    vqpress.imwrite(os.path.join(tmp, "ok.png"), img)
+    return {
+        "n_colors": lambda v: vqpress.compress(img, v),
+        "strategy": lambda v: vqpress.compress(img, 4, v),
+        "dither": lambda v: vqpress.compress(img, 4, dither=v),
+        "random_state": lambda v: vqpress.fit(img, 4, random_state=v),
+        "hist": lambda v: vqpress.fit_histogram(v, 4),
+        "path": lambda v: vqpress.save(v, c),
+        "to_bytes takes": lambda v: vqpress.save(os.path.join(tmp, "x.vqz"), v),
+        "coding": lambda v: vqpress.save(os.path.join(tmp, "y.vqz"), c, coding=v),
+        "overwrite": lambda v: vqpress.save(os.path.join(tmp, "z.vqz"), c, overwrite=v),
+        "max_pixels": lambda v: vqpress.load(path, max_pixels=v),
+        "from_bytes takes": lambda v: vqpress.from_bytes(v),
+        "centers": lambda v: vqpress.Codebook(v, [0, 1, 2], strategy="uniform", dtype=np.uint8),
+        "codebook": lambda v: vqpress.Compressed(v, (2, 2), b"\0"),
+        "data_range": lambda v: vqpress.metrics.psnr(img, img, data_range=v),
+    }
+
+
+@pytest.mark.parametrize("argument", ["n_colors", "strategy", "dither", "random_state", "hist", "path",
+                                      "to_bytes takes", "coding", "overwrite", "max_pixels", "from_bytes takes",
+                                      "centers", "codebook", "data_range"])
+def test_wrong_argument_types_raise_vqerror_naming_the_argument(tmp_path, argument, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # "8" is a fine file name
+    call = _calls(str(tmp_path))[argument]
+    for value in _WRONG:
+        try:
+            call(value)
+        except vqpress.FormatError:  # the right type (a buffer), not a .vqz stream
+            assert isinstance(value, (bytes, np.ndarray))
+        except vqpress.VQError as exc:
+            if argument == "path" and isinstance(value, str):
+                continue  # a valid name; the error is about the file
+            names = ("centers", "edges") if argument == "centers" else (argument.split()[0],)
+            assert any(name in str(exc) for name in names), (argument, value, exc)
+        except Exception as exc:  # noqa: BLE001
+            pytest.fail(f"{argument}={value!r} raised {type(exc).__name__}: {exc}")
+
+
+def test_codebook_argument_types():
+    with pytest.raises(vqpress.VQError, match="strategy must be a str"):
+        vqpress.Codebook([1.0], [0, 2], strategy=None, dtype=np.uint8)
+    with pytest.raises(vqpress.VQError, match="dtype must be a numpy dtype"):
+        vqpress.Codebook([1.0], [0, 2], strategy="uniform", dtype="no such dtype")
+    with pytest.raises(vqpress.VQError, match="dtype must be an integer or floating"):
+        vqpress.Codebook([1.0], [0, 2], strategy="uniform", dtype=np.complex64)
+    with pytest.raises(vqpress.VQError, match="edges must be an array of numbers"):
+        vqpress.Codebook([1.0], {"a": 1}, strategy="uniform", dtype=np.uint8)
+    cb = vqpress.fit(np.arange(10, dtype=np.uint8), 2)
+    with pytest.raises(vqpress.VQError, match="dither must be True or False"):
+        cb.encode(np.arange(10, dtype=np.uint8), dither="yes")
+    with pytest.raises(vqpress.VQError, match="data has dtype <U3"):
+        vqpress.compress("abc", 4)

@@ -9,39 +9,9 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from vqpress.colour import colour_histogram, dither_image, fit_colours, nearest_centre
-from vqpress.colour import _backend
 from vqpress.errors import VQError
 
-
-def brute_nearest(points, centers):
-    """Reference: float64 squared distance summed channel by channel, first minimum."""
-    X = np.asarray(points, dtype=np.float64)
-    C = np.asarray(centers, dtype=np.float64)
-    d = np.zeros((X.shape[0], C.shape[0]))
-    for c in range(X.shape[1]):
-        d += (X[:, c, None] - C[None, :, c]) ** 2
-    return np.argmin(d, axis=1)
-
-
-def photo_like(seed=0, shape=(96, 128), channels=3):
-    """Smooth random colour field plus noise: many distinct colours, like a photograph."""
-    rng = np.random.default_rng(seed)
-    h, w = shape
-    yy, xx = np.mgrid[0:h, 0:w] / max(h, w)
-    chans = []
-    for c in range(channels):
-        a, b, p = rng.uniform(1, 6, 3)
-        chans.append(127 + 100 * np.sin(a * xx + p) * np.cos(b * yy) + rng.normal(0, 12, (h, w)))
-    return np.clip(np.stack(chans, -1), 0, 255).astype(np.uint8)
-
-
-@pytest.fixture(params=["numba", "numpy"])
-def backend(request, monkeypatch):
-    if request.param == "numpy":
-        monkeypatch.setenv("VQPRESS_NO_NUMBA", "1")
-    elif _backend.kernels() is None:
-        pytest.skip("numba not installed")
-    return request.param
+from colour_reference import brute_nearest, photo_like
 
 
 def assert_fixed_point(colours, counts, centers):
@@ -103,7 +73,7 @@ def test_nearest_float_any_channels(pts, data):
     np.testing.assert_array_equal(nearest_centre(pts, cen), brute_nearest(pts, cen))
 
 
-def test_nearest_backends_agree_and_large_input(backend):
+def test_nearest_matches_brute_force_on_large_input():
     img = photo_like(3, (300, 300)).reshape(-1, 3)  # > 65536 pixels: de-duplicated path
     cen = np.random.default_rng(0).uniform(0, 255, (200, 3))
     cen[7] = cen[3]  # duplicate centre: index 7 must never win
@@ -122,7 +92,7 @@ def test_nearest_code_dtype():
 # ---------------------------------------------------------------- fitting
 
 @pytest.mark.parametrize("k", [2, 16, 64])
-def test_kmeans_is_exact_lloyd_fixed_point(k, backend):
+def test_kmeans_is_exact_lloyd_fixed_point(k):
     colours, counts = colour_histogram(photo_like(k).reshape(-1, 3))
     centers = fit_colours(colours, counts, k)
     assert centers.shape == (k, 3) and centers.dtype == np.float64
@@ -137,7 +107,7 @@ def test_kmeans_fixed_point_with_coreset():
     assert_fixed_point(colours, counts, centers)
 
 
-def test_kmeans_fixed_point_with_one_start(backend):
+def test_kmeans_fixed_point_with_one_start():
     # more centres than get two starts, and many distinct colours: refined coreset, exact
     from vqpress.colour import kmeans
 
@@ -146,19 +116,6 @@ def test_kmeans_fixed_point_with_one_start(backend):
     assert colours.shape[0] > max(kmeans._EXACT_MAX, 16 * k)
     centers = fit_colours(colours, counts, k)
     assert_fixed_point(colours, counts, centers)
-
-
-def test_stable_argsort_matches_numpy():
-    K = _backend.kernels()
-    if K is None:
-        pytest.skip("numba not installed")
-    rng = np.random.default_rng(3)
-    for n in (0, 1, 2, 5, 64, 257, 3000):
-        signed = np.round(rng.normal(0, 1e3, n), 1)
-        zeros = np.where(rng.random(n) < 0.5, 0.0, -0.0)  # equal values of both signs
-        for a in (rng.random(n), rng.integers(0, 4, n).astype(float), signed, zeros, np.where(rng.random(n) < 0.3, 1e300, -np.inf)):
-            padded = np.concatenate([a, rng.random(3)])  # only the first n entries are sorted
-            np.testing.assert_array_equal(K._argsort_stable(padded, n), np.argsort(a, kind="stable"))
 
 
 def test_deterministic():
@@ -270,7 +227,7 @@ def test_error_message_names_value():
         colour_histogram(np.zeros((5, 2)))
 
 
-def test_encode_after_fit_is_exact(backend):
+def test_encode_after_fit_is_exact():
     px = photo_like(9, (300, 300)).reshape(-1, 3)  # > 65536 pixels: de-duplicated path
     colours, counts = colour_histogram(px)
     centers = fit_colours(colours, counts, 20)
@@ -281,7 +238,7 @@ def test_encode_after_fit_is_exact(backend):
 
 @pytest.mark.parametrize("strategy", ["kmeans", "mediancut"])
 @pytest.mark.parametrize("kind", ["uint8", "rgba", "uint16", "float32", "few"])
-def test_compress_codes_equal_encode(kind, strategy, backend):
+def test_compress_codes_equal_encode(kind, strategy):
     """compress() takes its codes from the fit's own assignment: identical to encode()."""
     import vqpress
 

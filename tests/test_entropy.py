@@ -374,3 +374,47 @@ def test_ordered_hint_picks_one_model_and_round_trips():
         sizes.append(len(data))
     assert len(both) == min(sizes)
     assert encode_code_map(codes, 16, ordered=True)[0] != encode_code_map(codes, 16, ordered=False)[0]
+
+
+# ----------------------------------------------------------------------------- exact use
+
+
+@pytest.mark.parametrize("case", range(6))
+@pytest.mark.parametrize("change", [-2, -1, 1, 2])
+def test_words_removed_or_added_with_the_count_fixed(case, change):
+    """The decoder used to pad a short stream with zero words (a map came back with a few
+    pixels wrong) and to ignore spare words: now both are refused."""
+    codes, n = _sample_streams()[case]
+    data = encode_code_map(codes, n)
+    model, nwords = struct.unpack_from("<BI", data)
+    head_len = 5 + (4 + struct.unpack_from("<I", data, 5)[0] if model in (2, 3) else 0)
+    words = np.frombuffer(data[head_len:], "<u4")
+    words = words[:change] if change < 0 else np.concatenate([words, np.full(change, 0x12345678, np.uint32)])
+    bad = data[:1] + struct.pack("<I", words.size) + data[5:head_len] + words.astype("<u4").tobytes()
+    with pytest.raises(FormatError, match="runs out|not used exactly|damaged"):
+        decode_code_map(bad, codes.shape, n)
+
+
+def test_a_stream_that_runs_out_is_refused_early(monkeypatch):
+    """A stream of no words claiming a 2000 x 2000 map stops within its first batches."""
+    import vqpress.entropy as entropy
+
+    batches = []
+    real = entropy._ExactDecoder.decode
+
+    def counting(self, model, probs):
+        batches.append(1)
+        return real(self, model, probs)
+
+    monkeypatch.setattr(entropy._ExactDecoder, "decode", counting)
+    with pytest.raises(FormatError, match="runs out"):
+        decode_code_map(struct.pack("<BI", 1, 0), (2000, 2000), 8)
+    assert len(batches) < 20  # of about 2,200 (waves x tiles)
+
+
+def test_same_map_other_shape_is_refused():
+    codes = np.random.default_rng(9).integers(0, 5, size=(40, 60)).astype(np.uint8)
+    data = encode_code_map(codes, 5)
+    for shape in [(60, 40), (1, 2400), (40, 59), (2, 2)]:
+        with pytest.raises(FormatError):
+            decode_code_map(data, shape, 5)

@@ -31,9 +31,14 @@ def test_wide_integer_ranges_fall_back_to_sorting():
 
 
 def test_uint64_near_the_top():
+    """float64 cannot tell 2**64 - 2 from 2**64 - 1: one value of the histogram (whose values
+    are strictly increasing), their counts added."""
     top = np.iinfo(np.uint64).max
     h = scalar_histogram(np.array([top, top - 1, top], dtype=np.uint64))
-    np.testing.assert_array_equal(h.counts, [1, 2])
+    np.testing.assert_array_equal(h.values, [2.0**64])
+    np.testing.assert_array_equal(h.counts, [3])
+    dense = scalar_histogram(np.arange(2**62, 2**62 + 3000, dtype=np.int64))
+    assert (np.diff(dense.values) > 0).all() and dense.total == 3000
 
 
 def test_sample_weight():
@@ -72,3 +77,12 @@ def test_mean_and_counts(face_gray):
     h = scalar_histogram(face_gray)
     assert h.mean() == pytest.approx(face_gray.mean())
     assert h.n_distinct == np.unique(face_gray).size
+
+
+def test_argument_types():
+    with pytest.raises(vqpress.VQError, match="merge_histograms takes ScalarHistograms"):
+        merge_histograms(scalar_histogram(np.arange(3)), [1, 2])
+    with pytest.raises(vqpress.VQError, match="sample_weight must be an array of numbers"):
+        scalar_histogram(np.arange(3), sample_weight={"a": 1})
+    with pytest.raises(vqpress.VQError, match="gray must be True or False"):
+        vqpress.datasets.face(gray="yes")

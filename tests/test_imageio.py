@@ -87,3 +87,204 @@ def test_written_files_get_the_usual_permissions(tmp_path):
     finally:
         os.umask(umask)
     assert (path.stat().st_mode & 0o777) == 0o644
+
+
+# -- hostile and unusual image files (issue: data safety) --------------------------------------
+
+import io  # noqa: E402
+import struct  # noqa: E402
+import warnings  # noqa: E402
+import zlib  # noqa: E402
+
+from PIL import ImageOps  # noqa: E402
+
+_ADAM7 = ((0, 0, 8, 8), (4, 0, 8, 8), (0, 4, 4, 8), (2, 0, 4, 4), (0, 2, 2, 4), (1, 0, 2, 2), (0, 1, 1, 2))
+
+
+def _chunk(kind: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
+def _filtered(kind: int, row: np.ndarray, prev: np.ndarray, bpp: int) -> bytes:
+    """PNG filter ``kind`` applied to one row of bytes (the encoder's side, vectorised)."""
+    pad = np.zeros(bpp, np.int64)
+    left, upleft = np.concatenate([pad, row[:-bpp]]), np.concatenate([pad, prev[:-bpp]])
+    if kind == 0:
+        pred = 0
+    elif kind == 1:
+        pred = left
+    elif kind == 2:
+        pred = prev
+    elif kind == 3:
+        pred = (left + prev) // 2
+    else:
+        p = left + prev - upleft
+        pa, pb, pc = np.abs(p - left), np.abs(p - prev), np.abs(p - upleft)
+        pred = np.where((pa <= pb) & (pa <= pc), left, np.where(pb <= pc, prev, upleft))
+    return bytes([kind]) + ((row - pred) % 256).astype(np.uint8).tobytes()
+
+
+def png16(arr: np.ndarray, *, interlace: bool = False, filters=(0, 1, 2, 3, 4), extra: bytes = b"") -> bytes:
+    """A 16-bit PNG of ``arr`` (H, W, 2|3|4), rows filtered by each filter in turn."""
+    h, w, c = arr.shape
+    raw = bytearray()
+    k = 0
+    for x0, y0, dx, dy in (_ADAM7 if interlace else ((0, 0, 1, 1),)):
+        sub = arr[y0::dy, x0::dx]
+        if sub.size == 0:
+            continue
+        rows = np.ascontiguousarray(sub.astype(">u2")).view(np.uint8).reshape(sub.shape[0], -1).astype(np.int64)
+        prev = np.zeros(rows.shape[1], np.int64)
+        for row in rows:
+            raw += _filtered(filters[k % len(filters)], row, prev, 2 * c)
+            prev, k = row, k + 1
+    colour = {2: 4, 3: 2, 4: 6}[c]
+    ihdr = struct.pack(">IIBBBBB", w, h, 16, colour, 0, 0, int(interlace))
+    data = zlib.compress(bytes(raw))
+    idats = b"".join(_chunk(b"IDAT", data[i : i + 100]) for i in range(0, len(data), 100))  # several IDATs
+    return b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", ihdr) + extra + idats + _chunk(b"IEND", b"")
+
+
+@pytest.mark.parametrize("channels", [2, 3, 4])
+@pytest.mark.parametrize("interlace", [False, True])
+def test_sixteen_bit_colour_png_keeps_sixteen_bits(tmp_path, channels, interlace):
+    """A 48-bit RGB PNG was silently read as 8-bit RGB (the low byte of every sample lost)."""
+    rng = np.random.default_rng(channels)
+    arr = rng.integers(0, 65536, size=(13, 21, channels), dtype=np.uint16)
+    arr[5:9] = arr[5:9] // 1000 * 1000  # smoother rows, where Paeth and Average matter
+    path = tmp_path / "deep.png"
+    path.write_bytes(png16(arr, interlace=interlace))
+    out = vqpress.imread(path)
+    assert out.dtype == np.uint16
+    expected = arr[..., [0, 0, 0, 1]] if channels == 2 else arr  # gray + alpha is read as RGBA
+    np.testing.assert_array_equal(out, expected)
+    if channels == 3:  # Pillow agrees on the high bytes
+        with Image.open(path) as im:
+            np.testing.assert_array_equal(np.asarray(im.convert("RGB")), arr >> 8)
+
+
+def test_damaged_sixteen_bit_png(tmp_path):
+    arr = np.arange(4 * 5 * 3, dtype=np.uint16).reshape(4, 5, 3) * 1000
+    good = png16(arr)
+    bad_filter = png16(arr, filters=(0, 0, 7))
+    short = good.replace(b"IEND", b"IENX")
+    for name, blob in [("filter", bad_filter), ("end", short)]:
+        path = tmp_path / f"{name}.png"
+        path.write_bytes(blob)
+        with pytest.raises(vqpress.VQError, match="not an image vqpress can read"):
+            vqpress.imread(path)
+
+
+def test_sixteen_bit_pnm(tmp_path):
+    """A 16-bit PGM was read as int32; a 16-bit PPM lost its low bytes."""
+    rng = np.random.default_rng(3)
+    gray = rng.integers(0, 65536, size=(5, 7), dtype=np.uint16)
+    rgb = rng.integers(0, 65536, size=(5, 7, 3), dtype=np.uint16)
+    cases = {
+        "g.pgm": (b"P5 7 5 65535\n" + gray.astype(">u2").tobytes(), gray),
+        "c.ppm": (b"P6 7 5 65535\n" + rgb.astype(">u2").tobytes(), rgb),
+        "low.pgm": (b"P5 7 5 1000\n" + (gray % 1001).astype(">u2").tobytes(), gray % 1001),  # as stored
+        "plain.ppm": (b"P3 7 5 65535\n# a comment\n" + " ".join(map(str, rgb.ravel())).encode(), rgb),
+        "plain.pgm": (b"P2 7 5 65535\n" + " ".join(map(str, gray.ravel())).encode(), gray),
+    }
+    for name, (blob, expected) in cases.items():
+        (tmp_path / name).write_bytes(blob)
+        out = vqpress.imread(tmp_path / name)
+        assert out.dtype == np.uint16, name
+        np.testing.assert_array_equal(out, expected)
+    (tmp_path / "cut.ppm").write_bytes(cases["c.ppm"][0][:-7])
+    with pytest.raises(vqpress.VQError, match="not an image vqpress can read"):
+        vqpress.imread(tmp_path / "cut.ppm")
+
+
+def test_sixteen_bit_rgb_tiff(tmp_path):
+    tifffile = pytest.importorskip("tifffile")
+    rgb = np.random.default_rng(4).integers(0, 65536, size=(6, 9, 3), dtype=np.uint16)
+    tifffile.imwrite(tmp_path / "raw.tif", rgb, rowsperstrip=2)
+    np.testing.assert_array_equal(vqpress.imread(tmp_path / "raw.tif"), rgb)
+    for orientation in range(1, 9):  # oriented as Pillow orients the 8-bit version
+        tifffile.imwrite(tmp_path / "o.tif", rgb, extratags=[(274, 3, 1, orientation, True)])
+        tifffile.imwrite(tmp_path / "o8.tif", (rgb >> 8).astype(np.uint8), extratags=[(274, 3, 1, orientation, True)])
+        np.testing.assert_array_equal(vqpress.imread(tmp_path / "o.tif") >> 8, vqpress.imread(tmp_path / "o8.tif"))
+    tifffile.imwrite(tmp_path / "zip.tif", rgb, compression="zlib")
+    with pytest.raises(vqpress.VQError, match="low 8 bits"):  # refused rather than cut to 8 bits
+        vqpress.imread(tmp_path / "zip.tif")
+
+
+@pytest.mark.parametrize("orientation", range(1, 9))
+def test_exif_orientation_is_applied(tmp_path, orientation):
+    rgb = np.random.default_rng(orientation).integers(0, 256, size=(6, 10, 3), dtype=np.uint8)
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    path = tmp_path / "o.png"
+    Image.fromarray(rgb).save(path, exif=exif)
+    with Image.open(path) as im:
+        expected = np.asarray(ImageOps.exif_transpose(im))
+    np.testing.assert_array_equal(vqpress.imread(path), expected)
+
+
+def test_orientation_six_jpeg_is_read_as_every_viewer_shows_it(tmp_path):
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    Image.new("RGB", (100, 60), (200, 100, 50)).save(tmp_path / "o.jpg", exif=exif)  # stored 100 wide
+    assert vqpress.imread(tmp_path / "o.jpg").shape == (100, 60, 3)  # shown turned: 60 wide
+
+
+def test_decompression_bomb_policy(tmp_path, monkeypatch):
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 1000)
+    for n in (30, 40, 50):
+        Image.new("L", (n, n), 7).save(tmp_path / f"{n}.png")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert vqpress.imread(tmp_path / "30.png").shape == (30, 30)
+        assert vqpress.imread(tmp_path / "50.png", max_pixels=2500).shape == (50, 50)  # told so: silent
+    with pytest.warns(Image.DecompressionBombWarning):  # surfaced, not swallowed
+        vqpress.imread(tmp_path / "40.png")
+    with pytest.raises(vqpress.VQError, match=r"2,500 pixels.*--max-pixels 2500"):
+        vqpress.imread(tmp_path / "50.png")
+    with pytest.raises(vqpress.VQError, match=r"900 pixels, more than max_pixels=100"):
+        vqpress.imread(tmp_path / "30.png", max_pixels=100)
+    assert Image.MAX_IMAGE_PIXELS == 1000  # lifted only while the header was read
+
+
+@pytest.mark.parametrize("kind", [b"zTXt", b"iCCP", b"iTXt"])
+def test_oversized_metadata_chunk_is_a_vqerror(tmp_path, kind):
+    body = zlib.compress(b"a" * 3_000_000)  # inflates past PngImagePlugin.MAX_TEXT_CHUNK
+    data = {b"zTXt": b"key\x00\x00", b"iCCP": b"icc\x00\x00", b"iTXt": b"key\x00\x01\x00\x00\x00"}[kind] + body
+    gray = Image.new("L", (3, 2))
+    buf = io.BytesIO()
+    gray.save(buf, format="PNG")
+    png = buf.getvalue()
+    pos = png.index(b"IDAT") - 4
+    (tmp_path / "m.png").write_bytes(png[:pos] + _chunk(kind, data) + png[pos:])
+    with pytest.raises(vqpress.VQError, match="metadata chunk .* larger than Pillow's safety limit"):
+        vqpress.imread(tmp_path / "m.png")
+
+
+def test_write_errors_are_clear(tmp_path):
+    rgba = np.zeros((4, 4, 4), np.uint8)
+    with pytest.raises(vqpress.VQError, match="JPEG format cannot hold RGBA"):
+        vqpress.imwrite(tmp_path / "a.jpg", rgba)
+    with pytest.raises(vqpress.VQError, match="has no extension"):
+        vqpress.imwrite(tmp_path / "noext", rgba)
+    assert list(tmp_path.iterdir()) == []
+    from vqpress.imageio import check_writable
+
+    check_writable(tmp_path / "ok.webp", np.uint8, (4, 4, 4))
+    with pytest.raises(vqpress.VQError, match="16-bit images can be written as .png or .tif"):
+        check_writable(tmp_path / "a.gif", np.uint16, (4, 4))
+
+
+def test_big_endian_arrays_are_written(tmp_path):
+    """A big-endian uint16 array (as FITS files give) was refused by imwrite."""
+    data = (np.arange(30, dtype=np.uint16) * 2000).reshape(5, 6).astype(">u2")
+    np.testing.assert_array_equal(vqpress.imread(vqpress.imwrite(tmp_path / "be.png", data)), data)
+
+
+def test_an_explicit_max_pixels_alone_decides(tmp_path, monkeypatch):
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 1000)
+    Image.new("L", (40, 40)).save(tmp_path / "40.png")  # 1,600 pixels: above Pillow's limit
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no DecompressionBombWarning before the refusal
+        with pytest.raises(vqpress.VQError, match="1,600 pixels, more than max_pixels=500"):
+            vqpress.imread(tmp_path / "40.png", max_pixels=500)

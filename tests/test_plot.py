@@ -95,7 +95,8 @@ def test_levels_colour(colour):
     fig = plot.plot_levels(colour, cb)
     assert len(fig.axes) == 2
     hist_ax, pal_ax = fig.axes
-    assert hist_ax.get_xlabel() == "pixel value"
+    assert hist_ax.get_xlabel() == "channel value"  # colour words in colour figures
+    assert "6 colours" in fig.get_suptitle()
     assert pal_ax.get_ylabel() == "share of pixels (%)"
     bars = pal_ax.patches
     assert len(bars) == 6
@@ -111,7 +112,7 @@ def test_strategies_accepts_codebooks_compressed_and_results(gray):
     assert len(fig.axes) == 6
     titles = [ax.get_title() for ax in fig.axes[:3]]
     for name, t in zip(["uniform", "kmeans", "optimal"], titles):
-        assert t.startswith(f"{name} (4)") and "MSE" in t and "PSNR" in t
+        assert t.startswith(f"{name}, 4 levels") and "MSE" in t and "PSNR" in t
     hist_axes = fig.axes[3:]
     assert all(ax.get_xlabel().startswith("code") for ax in hist_axes)
     assert hist_axes[0].get_ylabel() == "share of pixels (%)"
@@ -125,8 +126,10 @@ def test_strategies_colour_numbers_of_colours(colour):
     items = [vqpress.compress(colour, n) for n in (4, 16, 128)]
     fig = plot.plot_strategies(colour, items)
     assert len(fig.axes) == 6
-    assert [ax.get_title().split("\n")[0] for ax in fig.axes[:3]] == ["kmeans (4)", "kmeans (16)", "kmeans (128)"]
+    assert [ax.get_title().split("\n")[0] for ax in fig.axes[:3]] == [
+        "kmeans, 4 colours", "kmeans, 16 colours", "kmeans, 128 colours"]
     hist_axes = fig.axes[3:]
+    assert all(ax.get_xlabel() == "palette index" for ax in hist_axes)
     assert [len(ax.patches) for ax in hist_axes[:2]] == [4, 16]
     assert len({ax.get_ylim() for ax in hist_axes}) == 3  # not one scale: 128 bars would be flat
     for ax, c in zip(hist_axes[:2], items):
@@ -158,6 +161,31 @@ def test_rate_distortion(gray):
     renders(fig)
 
 
+def test_rate_distortion_keeps_lossless_points(gray):
+    """256 levels of a uint8 image are lossless (infinite PSNR): drawn on a line of their own."""
+    levels = (2, 8, 256)
+    pts = plot.rate_distortion(gray, ["optimal", "uniform"], levels=levels, vqz_levels=(8, 256))
+    assert any(p["psnr"] == float("inf") for p in pts)
+    fig = plot.plot_rate_distortion(gray, points=pts)
+    ax = fig.axes[0]
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert labels[-1] == "lossless"
+    top = ax.get_yticks()[-1]
+    curves = [line for line in ax.get_lines() if line.get_linestyle() != ":"]
+    assert len(curves) == 4
+    # every point is drawn (packed: 3 per strategy, .vqz: 2), the lossless ones on the lossless line
+    assert sorted(len(line.get_xdata()) for line in curves) == [2, 2, 3, 3]
+    for line in curves:
+        assert line.get_ydata()[-1] == pytest.approx(top)
+    lossless_line = [line for line in ax.get_lines() if line.get_linestyle() == ":"]
+    assert len(lossless_line) == 1
+    assert ax.get_ylim()[1] > top
+    finite = [p["psnr"] for p in pts if p["psnr"] != float("inf")]
+    assert top > max(finite)
+    assert all(float(t) < top for t in labels[:-1])
+    renders(fig)
+
+
 def test_rate_distortion_points_are_real(gray):
     pts = plot.rate_distortion(gray, ["kmeans"], levels=(2, 4), vqz_levels=(4,))
     by = {p["levels"]: p for p in pts}
@@ -182,10 +210,21 @@ def test_difference(gray):
     renders(fig)
 
 
-def test_difference_colour_and_shape_mismatch(colour):
+def test_difference_colour_shows_error_magnitude(colour):
     rec = vqpress.compress(colour, 4, "mediancut").decompress()
     fig = plot.plot_difference(colour, rec)
-    assert "mean over channels" in fig.axes[1].get_ylabel()
+    ax, cbar = fig.axes
+    assert "Colour error" in ax.get_title() and "distance over the 3 channels" in cbar.get_ylabel()
+    (im,) = ax.get_images()
+    # the Euclidean distance of each pixel's colours: errors of opposite signs do not cancel
+    distance = np.sqrt(((colour.astype(float) - rec) ** 2).sum(axis=-1))
+    np.testing.assert_allclose(im.get_array(), distance)
+    assert im.get_clim() == (0.0, distance.max())
+    renders(fig)
+
+
+def test_difference_shape_mismatch(colour):
+    rec = vqpress.compress(colour, 4, "mediancut").decompress()
     with pytest.raises(VQError, match="same shape"):
         plot.plot_difference(colour, rec[1:])
 

@@ -174,6 +174,50 @@ def test_build_report_colour(tmp_path):
     text = out.html.read_text(encoding="utf-8")
     check_html(text)
     assert 'class="sw"' in text  # palette swatches in the table
+    # colour words: colours, palette, pixels (48 x 48 = 2,304, not the 6,912 channel values)
+    assert "vqpress report: c, 4 colours" in text and "48 x 48 pixels, RGB colour" in text
+    assert "<th>palette</th>" in text and "K-means palette" in text and "Median-cut palette" in text
+    assert "2,304 pixels" in text and "6,912 pixels" not in text and "6,912 bytes" in text
+    assert "Colour error (" in text and "Euclidean distance" in text
+    for gray_word in ("levels", "KBinsDiscretizer", "Lloyd's k-means on the exact histogram, started from",
+                      "Bin midpoints", "bin means"):
+        assert gray_word not in text, gray_word
+
+
+def test_report_names_each_number_once(tmp_path, gray):
+    """Bin midpoints (scikit-learn's bin centers) and levels (bin means) are told apart."""
+    out = report.build_report(gray, tmp_path, name="g", n_colors=4, strategies=["kmeans"], **FAST)
+    text = out.html.read_text(encoding="utf-8")
+    cb = out.results[0].compressed.codebook
+    from vqpress._text import level_list
+
+    levels = level_list(cb.centers)
+    midpoints = ", ".join(f"{v:.3f}" for v in cb.bin_centers)
+    import html
+
+    assert "bin midpoints (the midpoints of the edges, scikit-learn's bin centers)" in html.unescape(text)
+    assert midpoints in text
+    assert f"levels (bin means): {levels}" in text  # the paragraph
+    assert "<th>levels (bin means)</th>" in text and f"<td>{levels}</td>" in text  # and the table
+    assert "64 x 64 pixels, gray" in text and "4,096 pixels at 2 bits" in text
+
+
+def test_evaluate_times_exclude_warm_up(gray, monkeypatch):
+    """The first call of a strategy pays for imports, compiled kernels and threads: not timed."""
+    import vqpress.api
+
+    real, calls = vqpress.api.compress, []
+
+    def slow_first(*args, **kwargs):
+        calls.append(args[2])
+        if len(calls) == 1:
+            time.sleep(0.5)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(vqpress.api, "compress", slow_first)
+    (r,) = report.evaluate(gray, 4, ["optimal"])
+    assert calls == ["optimal", "optimal"]
+    assert r.seconds < 0.5
 
 
 # ----------------------------------------------------------------------------- demo

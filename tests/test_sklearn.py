@@ -235,6 +235,113 @@ def test_optimal_equals_brute_force(seed):
         assert _sse(values[:, None], est) == pytest.approx(_brute_force_sse(values, n_bins), rel=1e-12, abs=1e-9)
 
 
+def test_optimal_inverse_transform_returns_bin_means(face):
+    mse = {}
+    for strategy in ("uniform", "quantile", "kmeans", "optimal"):
+        est = KBinsDiscretizer(8, encode="ordinal", strategy=strategy, subsample=None).fit(face)
+        codes = est.transform(face)
+        restored = est.inverse_transform(codes)
+        mse[strategy] = float(np.mean((restored - face) ** 2))
+        means = [face[codes[:, 0] == b, 0].mean() for b in range(8)]
+        np.testing.assert_allclose(est.bin_means_[0], means, rtol=1e-12)
+        if strategy != "optimal":  # scikit-learn's strategies keep its midpoints
+            edges = est.bin_edges_[0]
+            np.testing.assert_array_equal(restored[:, 0], ((edges[1:] + edges[:-1]) * 0.5)[codes[:, 0].astype(int)])
+    assert round(mse["optimal"], 2) == 63.32  # the least squared error of any 8 levels
+    assert round(mse["kmeans"], 2) == 73.80  # scikit-learn's own figure for its kmeans
+    assert mse["optimal"] == min(mse.values())
+
+
+@pytest.mark.parametrize("encode", ["ordinal", "onehot", "onehot-dense"])
+@pytest.mark.parametrize("dtype", [None, np.float32, np.uint8])
+def test_optimal_inverse_transform_every_encoding(encode, dtype):
+    X = _data()
+    sw = np.random.default_rng(4).integers(0, 3, X.shape[0]).astype(float)
+    est = KBinsDiscretizer([3, 4, 5], encode=encode, strategy="optimal", dtype=dtype).fit(X, sample_weight=sw)
+    codes = KBinsDiscretizer([3, 4, 5], encode="ordinal", strategy="optimal").fit(X, sample_weight=sw).transform(X)
+    restored = est.inverse_transform(est.transform(X))
+    uniform = KBinsDiscretizer([3, 4, 5], encode=encode, strategy="uniform", dtype=dtype).fit(X)
+    assert restored.dtype == uniform.inverse_transform(uniform.transform(X)).dtype  # scikit-learn's dtype
+    for j in range(3):
+        c = codes[:, j].astype(int)
+        for b in np.unique(c[sw > 0]):  # the weighted mean of the bin's samples
+            inside = (c == b) & (sw > 0)
+            want = np.average(X[inside, j], weights=sw[inside])
+            assert est.bin_means_[j][b] == pytest.approx(want, rel=1e-12, abs=1e-12)
+        np.testing.assert_allclose(restored[:, j], est.bin_means_[j][c], rtol=1e-6)
+    narrow = KBinsDiscretizer(3, encode=encode, strategy="optimal", dtype=dtype).fit(X[:, :2]).transform(X[:, :2])
+    with pytest.raises(ValueError, match="Incorrect number of features|Expected 12 columns"):  # as scikit-learn
+        est.inverse_transform(narrow)
+
+
+def test_bin_means_of_empty_bins_and_constant_features():
+    X = np.c_[[0.0, 0.0, 1.0, 10.0], [7.0, 7.0, 7.0, 7.0]]
+    with pytest.warns(UserWarning, match="Feature 1 is constant"):
+        est = KBinsDiscretizer(4, encode="ordinal", strategy="uniform").fit(X)
+    np.testing.assert_array_equal(est.bin_means_[0], [1 / 3, 3.75, 6.25, 10.0])  # empty: midpoints
+    np.testing.assert_array_equal(est.bin_means_[1], [7.0])
+    with pytest.warns(UserWarning, match="Feature 1 is constant"):
+        opt = KBinsDiscretizer(2, encode="ordinal", strategy="optimal").fit(X)
+    np.testing.assert_array_equal(opt.inverse_transform(opt.transform(X))[:, 1], 7.0)
+
+
+# -- scikit-learn's own tests, retargeted at the drop-in ------------------------------------
+
+_RETARGET = """
+
+# --- retargeted by vqpress's tests/test_sklearn.py -------------------------------------------
+from vqpress.sklearn import KBinsDiscretizer  # noqa: E402,F811
+
+
+def test_vqpress_retargeted():
+    import vqpress.sklearn
+
+    assert KBinsDiscretizer is vqpress.sklearn.KBinsDiscretizer
+"""
+
+_SKIP_RANDOM_SUBSAMPLE = """
+import pytest
+
+
+def pytest_collection_modifyitems(items):
+    # Tests of random subsampling compare against a random draw; the drop-in resamples
+    # exactly as scikit-learn does (tests/test_sklearn.py::test_subsample_as_sklearn).
+    for item in items:
+        if "subsample" in item.name and "global_random_seed" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.skip(reason="random subsample"))
+"""
+
+
+def test_sklearn_discretization_suite_passes_on_the_drop_in(tmp_path):
+    """scikit-learn's own test_discretization.py, with KBinsDiscretizer retargeted at vqpress's."""
+    import xml.etree.ElementTree as ET
+    from pathlib import Path
+
+    source = Path(sklearn.__file__).parent / "preprocessing" / "tests" / "test_discretization.py"
+    if not source.is_file():
+        pytest.skip(f"scikit-learn {sklearn.__version__} is installed without its tests")
+    (tmp_path / "test_sk_discretization.py").write_text(source.read_text() + _RETARGET)
+    (tmp_path / "conftest.py").write_text(_SKIP_RANDOM_SUBSAMPLE)
+    (tmp_path / "pytest.ini").write_text("[pytest]\n")
+    report = tmp_path / "report.xml"
+    # sklearn.conftest gives the suite scikit-learn's own fixtures.
+    cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "sklearn.conftest",
+           f"--junitxml={report}", str(tmp_path)]  # fmt: skip
+    run = subprocess.run(cmd, cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert report.is_file(), run.stdout + run.stderr
+    cases = ET.parse(report).getroot().iter("testcase")
+    outcome = {}
+    for case in cases:
+        kinds = {child.tag for child in case} & {"failure", "error", "skipped"}
+        outcome[case.get("name")] = kinds.pop() if kinds else "passed"
+    failed = sorted(name for name, kind in outcome.items() if kind in ("failure", "error"))
+    skipped = sorted(name for name, kind in outcome.items() if kind == "skipped")
+    assert not failed, run.stdout[-3000:]
+    assert outcome["test_vqpress_retargeted"] == "passed"
+    assert all(name.startswith("test_kbinsdiscretizer_subsample[") for name in skipped), skipped
+    assert sum(kind == "passed" for kind in outcome.values()) >= 50, outcome
+
+
 # -- integer dtype ------------------------------------------------------------------------
 
 

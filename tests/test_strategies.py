@@ -155,3 +155,30 @@ def test_compiled_layer_matches_numpy(monkeypatch):
 def test_no_numba_environment_variable_forces_numpy(monkeypatch):
     monkeypatch.setenv("VQPRESS_NO_NUMBA", "1")
     assert optimal_module._compiled() is None
+
+
+def test_kmeans_ties_and_empty_clusters_by_sklearn_rules():
+    from vqpress.strategies import kmeans_edges
+
+    # -1 is halfway between the start centres -1.5 and -0.5: the upper one takes it by
+    # default (the encoder's rule), the lower one as in scikit-learn's KMeans.
+    hist = scalar_histogram(np.array([-2.0, -1, 0, 1]))
+    np.testing.assert_array_equal(kmeans_edges(hist, 3), [-2, -1.5, -0.25, 1])
+    np.testing.assert_array_equal(kmeans_edges(hist, 3, ties="lower"), [-2, -0.75, 0.5, 1])
+    # Clusters that empty are dropped, or relocated to the farthest values (farthest
+    # first, the higher of two equally far), as scikit-learn does.
+    hist = scalar_histogram(np.array([0, 0.5, 2, 3, 9, 10]))
+    with pytest.warns(UserWarning, match="2 of 5 clusters are empty"):
+        np.testing.assert_array_equal(kmeans_edges(hist, 5, ties="lower"), [0, 1.375, 6, 10])
+    relocated = [0, 1.125, 2.5, 6, 9.5, 10]
+    np.testing.assert_array_equal(kmeans_edges(hist, 5, ties="lower", empty="relocate"), relocated)
+    np.testing.assert_array_equal(kmeans_edges(hist, 3, ties="lower", empty="relocate"), [0, 1.375, 6, 10])
+    # A weight below one sample's moves whole.
+    light = scalar_histogram(np.array([0, 0.5, 2, 3, 9, 10]), np.full(6, 0.3))
+    np.testing.assert_allclose(kmeans_edges(light, 5, ties="lower", empty="relocate"), relocated)
+    # More clusters than distinct values: nothing to relocate to.
+    with pytest.warns(UserWarning, match="2 of 4 clusters are empty"):
+        assert kmeans_edges(scalar_histogram(np.array([0.0, 0, 1, 1])), 4, empty="relocate").size == 3
+    for bad in (dict(ties="nearest"), dict(empty="drop")):
+        with pytest.raises(vqpress.VQError, match=next(iter(bad))):
+            kmeans_edges(hist, 3, **bad)

@@ -15,14 +15,6 @@ from vqpress.errors import VQError
 SPIN = 200_000  # busy-work per chunk: long enough (about 0.5 ms) for a helper to join
 
 
-@pytest.fixture
-def two_threads():
-    before = vqpress.get_num_threads()
-    vqpress.set_num_threads(2)
-    yield
-    vqpress.set_num_threads(before)
-
-
 def test_every_chunk_runs_once_on_a_planned_worker(two_threads):
     planned, worker_of = pool._probe(500, 2_000)
     assert planned == 2
@@ -140,3 +132,26 @@ def test_environment_variable_sets_the_default(value, expected):
         assert n == cores and warned == 1
     else:
         assert n == int(expected) and warned == 0
+
+
+def test_back_to_back_jobs_each_run_every_chunk_once(two_threads):
+    # a helper that watches for the next job (instead of blocking at once) joins it at any
+    # moment: every chunk still runs exactly once, on a planned worker
+    for spin in (0, 50, 5_000):
+        for _ in range(200):
+            planned, worker_of = pool._probe(7, spin)
+            # every chunk written (the probe starts them at -1) by a planned worker
+            assert len(worker_of) == 7 and min(worker_of) >= 0 and max(worker_of) < planned
+
+
+def test_an_idle_pool_blocks_instead_of_spinning(two_threads):
+    # after a job the helpers watch for the next one for a short while (0.1 ms), then
+    # block: a second of idleness costs (almost) no CPU time
+    import time
+
+    pool._probe(64, SPIN)
+    assert pool.pool_threads() >= 1
+    time.sleep(0.05)
+    before = time.process_time()
+    time.sleep(1.0)
+    assert time.process_time() - before < 0.2

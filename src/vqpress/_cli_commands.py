@@ -7,6 +7,7 @@ failures raise (``main`` turns them into one line on stderr).
 
 from __future__ import annotations
 
+import math
 import sys
 
 from .cli import _message, _one_line
@@ -32,14 +33,13 @@ def _fmt_centers(centers, limit: int = 16, digits: int = 6, hex_colours: bool = 
     ``hex_colours`` (8-bit data) as the decoded ``#rrggbb`` (``#rrggbbaa``) palette."""
     import numpy as np
 
+    from ._text import colour_items
+
     centers = np.asarray(centers)
     if centers.ndim == 1:
         items = [f"{v:.{digits}g}" for v in centers]
-    elif hex_colours:
-        levels = np.clip(np.rint(centers), 0, 255).astype(int)
-        items = ["#" + "".join(f"{v:02x}" for v in row) for row in levels]
     else:
-        items = ["(" + ", ".join(f"{v:.4g}" for v in row) + ")" for row in centers]
+        items = colour_items(centers, hex_colours=hex_colours)
     if len(items) > limit and limit < 8:  # short: the first few, then how many more
         items = items[:limit] + [f"+{len(items) - limit}"]
     elif len(items) > limit:
@@ -47,38 +47,59 @@ def _fmt_centers(centers, limit: int = 16, digits: int = 6, hex_colours: bool = 
     return " ".join(items)
 
 
-def _fmt_shape(shape) -> str:
-    return " x ".join(str(s) for s in shape)
+def _fmt_shape(shape, channels=None) -> str:
+    """``1024 x 768 pixels`` for an image (width x height), ``shape (a, b, c)`` for other arrays."""
+    from ._text import image_size
+
+    if channels is None:
+        channels = shape[-1] if len(shape) == 3 and shape[-1] in (3, 4) else 0
+    return image_size(shape, channels)
+
+
+def _unit_of(results) -> str:
+    """``colours`` or ``levels``: what the codes of these results stand for."""
+    import numpy as np
+
+    from ._text import unit
+
+    return unit(np.ndim(results[0].centers) == 2)
+
+
+#: Widest line of the tables and notes printed under them: an 80-column terminal.
+_WIDTH = 80
 
 
 def _results_table(ui, results, title=None, footnote=True) -> None:
-    """The table of a report: one row per strategy."""
-    import numpy as np
+    """The table of a report, one row per strategy, then the levels (or palette) of each,
+    on lines of their own so that everything fits an 80-column terminal."""
+    from ._text import LEVELS_NAME, colour_items, join_within, level_items, unit
 
-    rows = []
+    colour = _unit_of(results) == "colours"
+    rows = [[
+        r.strategy,
+        str(r.n_colors),
+        f"{r.mse:.2f}",
+        "inf" if r.psnr == float("inf") else f"{r.psnr:.2f}",
+        f"{r.packed_bytes:,}",
+        f"{r.vqz_bytes:,}",
+        f"{r.ratio:.4f}",
+        f"{1000 * r.seconds:.0f}",
+    ] for r in results]
+    numbers = [unit(colour), "MSE", "PSNR", "packed B", ".vqz B", "ratio", "ms"]
+    ui.table(["strategy", *numbers], rows, title=title, right=set(numbers))
+    hex_colours = colour and all(str(getattr(r.compressed, "dtype", "")) == "uint8" for r in results)
+    ui.print(("palette, " + ("#rrggbb" if hex_colours else "(r, g, b)") + ":") if colour else f"{LEVELS_NAME}:")
+    name_width = max(len(r.strategy) for r in results)
     for r in results:
-        colour = np.ndim(r.centers) == 2
-        hex_colours = colour and str(getattr(r.compressed, "dtype", "")) == "uint8"
-        rows.append([
-            r.strategy,
-            str(r.n_colors),
-            _fmt_centers(r.centers, limit=3 if colour else 8, digits=4, hex_colours=hex_colours),
-            f"{r.mse:.2f}",
-            "inf" if r.psnr == float("inf") else f"{r.psnr:.2f}",
-            f"{r.packed_bytes:,}",
-            f"{r.vqz_bytes:,}",
-            f"{r.ratio:.4f}",
-            f"{r.seconds:.2f}s",
-        ])
-    ui.table(["strategy", "n", "centers", "MSE", "PSNR", "packed", ".vqz", "ratio", "time"], rows,
-             title=title, right={"n", "MSE", "PSNR", "packed", ".vqz", "ratio", "time"},
-             min_widths={"centers": 20})
+        items = colour_items(r.centers, hex_colours=hex_colours) if colour else level_items(r.centers)
+        head = f"  {r.strategy.ljust(name_width)}  "
+        ui.print(head + join_within(items, _WIDTH - len(head)))
     if footnote:
         ui.print(_FOOTNOTE)
 
 
-_FOOTNOTE = ("(PSNR in dB; packed: bytes of the bit-packed codes; .vqz: bytes of the file; "
-             "ratio: .vqz / original bytes)")
+_FOOTNOTE = ("PSNR in dB; packed B: bytes of the bit-packed codes; .vqz B: bytes of the file;\n"
+             "ratio: .vqz / original bytes; ms: time of compress, after a warm-up run")
 
 
 def _written(ui, html, files, out_dir) -> None:
@@ -108,7 +129,7 @@ def cmd_demo(args, ui) -> int:
         ui.print()
         _results_table(ui, colour, title=f"vqpress demo: colour face, {colour[0].strategy}, "
                                           f"{', '.join(str(r.n_colors) for r in colour)} colours", footnote=False)
-        ui.print(_FOOTNOTE[:-1] + "; colour time: CPU time, as it runs beside the figures)")
+        ui.print(_FOOTNOTE + "\n(colour: CPU time, as it runs beside the figures)")
     _written(ui, stage.final_path(out.html), files, stage.out_dir)
     return 0
 
@@ -143,7 +164,7 @@ def cmd_report(args, ui) -> int:
         with ui.steps("report") as progress:
             for path in images:
                 try:
-                    image = imread(path)
+                    image = imread(path, max_pixels=getattr(args, "max_pixels", None))
                     outputs.append((path, report.build_report(
                         image, stage.path, name=path.stem, n_colors=args.n_colors, strategies=strategies,
                         overwrite=True, progress=lambda step, p=path: progress(f"{p.name}: {step}"),
@@ -152,7 +173,7 @@ def cmd_report(args, ui) -> int:
                     raise _in_file(path, exc) from exc
         files = stage.commit()
     for path, out in outputs:
-        _results_table(ui, out.results, title=f"{path}: {out.results[0].n_colors if out.results else args.n_colors} levels")
+        _results_table(ui, out.results, title=f"{path}: {args.n_colors} {_unit_of(out.results)}")
         ui.print(f"Report: {stage.final_path(out.html)}")
         ui.print()
     ui.print(f"{len(files)} files written in {out_dir}/")
@@ -203,8 +224,6 @@ def cmd_compress(args, ui) -> int:
 
     rows = []
     with Stage(args.force) as stage:
-        if folder_mode and out is not None:
-            stage.make_dir(out)
         if folder_mode:
             with ui.files(len(inputs)) as advance:
                 for src, dst in zip(inputs, targets):
@@ -240,35 +259,54 @@ def _compress_one(src, dst, stage, args, ui) -> dict:
 
     from . import api, container
     from ._cli_files import peek_header
-    from ._fileio import atomic_write_bytes
     from .errors import VQError
     from .imageio import imread
 
-    tmp = stage.temp_for(dst)
+    max_pixels = getattr(args, "max_pixels", None)
     try:
         with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always", UserWarning)
-            image = imread(src)
+            warnings.simplefilter("always")
+            image = imread(src, max_pixels=max_pixels)
             c = api.compress(image, n_colors=args.n_colors, strategy=args.strategy,
                              dither=getattr(args, "dither", False))
             if dst.suffix.lower() == ".png":
-                container.save(tmp, c, overwrite=True)
-                coding = "png"
+                from .png import to_png
+
+                data, coding = to_png(c), "png"
             else:
-                data = c.to_bytes(args.coding, effort=getattr(args, "effort", None))
+                data = container.to_bytes(c, args.coding, effort=getattr(args, "effort", None),
+                                          max_pixels=max_pixels)
                 coding = peek_header(data)["coding"]
-                atomic_write_bytes(tmp, data, overwrite=True)
     except VQError as exc:
         raise _in_file(src, exc) from exc
-    for w in caught:
-        if issubclass(w.category, UserWarning):  # the library's notes to the user, not deprecations
-            ui.warn(_one_line(f"{src}: {w.message}"))
-    size = tmp.stat().st_size
+    _show_warnings(ui, src, caught)
+    size = stage.add(dst, lambda fh: fh.write(data))
     return {
         "src": src, "dst": dst, "shape": _fmt_shape(c.shape), "dtype": str(c.dtype),
         "colours": c.codebook.n_colors, "unit": "colours" if c.codebook.channels else "levels", "strategy": c.codebook.strategy, "in": c.original_nbytes,
         "out": size, "ratio": size / c.original_nbytes, "bpp": 8 * size / c.n_pixels, "coding": coding,
     }
+
+
+def _show_warnings(ui, src, caught) -> None:
+    """The library's notes to the user (and Pillow's decompression-bomb warning), one line
+    each; deprecations and the like are for developers."""
+    for w in caught:
+        text = str(w.message)
+        if str(src) not in text:
+            text = f"{src}: {text}"
+        if _is_bomb_warning(w.category):
+            if "max-pixels" not in text:  # Pillow's own words
+                text += " (--max-pixels N allows up to N pixels without this warning)"
+            ui.warn(_one_line(text))
+        elif issubclass(w.category, UserWarning):
+            ui.warn(_one_line(text))
+
+
+def _is_bomb_warning(category) -> bool:
+    from PIL import Image
+
+    return issubclass(category, Image.DecompressionBombWarning)
 
 
 # --------------------------------------------------------------------------- decompress
@@ -300,12 +338,13 @@ def cmd_decompress(args, ui) -> int:
     folder_mode = len(inputs) > 1 or _names_folder(args.out)
     if folder_mode and out is not None and out.exists() and not out.is_dir():
         raise CLIError(f"{out} is a file; with several inputs -o names a folder")
-    targets = []
+    targets, heads = [], []
     for path in inputs:
         try:
             head = peek_header(read_head(path))
         except VQError as exc:
             raise _in_file(path, exc) from exc
+        heads.append(head)
         suffix = _default_suffix(head["dtype"], head["shape"])
         if folder_mode:
             targets.append((out if out is not None else path.parent) / f"{path.stem}{suffix}")
@@ -314,16 +353,15 @@ def cmd_decompress(args, ui) -> int:
     check_targets(targets, args.force, sources=inputs)
     if not folder_mode:
         _check_parent(targets[0])
-        _check_image_suffix(targets[0])
+    for src, dst, head in zip(inputs, targets, heads):
+        _check_image_target(src, dst, head)
 
     with Stage(args.force) as stage:
-        if folder_mode and out is not None:
-            stage.make_dir(out)
         done = []
         with ui.files(len(inputs), title="decompressing") as advance:
             for src, dst in zip(inputs, targets):
                 advance.start(src.name)
-                nbytes = _decompress_one(src, dst, stage)
+                nbytes = _decompress_one(src, dst, stage, args, ui)
                 done.append((src, dst, nbytes))
                 advance(src.name, src.stat().st_size, nbytes)
         stage.commit()
@@ -332,34 +370,43 @@ def cmd_decompress(args, ui) -> int:
     return 0
 
 
-def _check_image_suffix(target) -> None:
-    """An output name whose extension picks no format fails before any work (not with the
-    name of a temporary file)."""
-    from PIL import Image
-
+def _check_image_target(src, target, head) -> None:
+    """An output whose format cannot hold the image (an RGBA image as .jpg, 16-bit as .bmp,
+    an extension that names no format) fails before any work, naming the user's file."""
     from ._cli_files import CLIError
-
-    suffix = target.suffix.lower()
-    if suffix != ".npy" and suffix not in Image.registered_extensions():
-        what = f"extension {target.suffix!r}" if suffix else "no extension"
-        raise CLIError(f"{target} has {what}: use .png, .tif, .npy, ... (or end -o with / for a folder)")
-
-
-def _decompress_one(src, dst, stage) -> int:
-    from . import container
-    from ._fileio import atomic_write
     from .errors import VQError
-    from .imageio import imwrite
+    from .imageio import check_writable
 
-    tmp = stage.temp_for(dst)
+    if target.suffix.lower() == ".npy":
+        return
     try:
-        image = container.load(src).decompress()
+        check_writable(target, head["dtype"], head["shape"])
+    except VQError as exc:
+        msg = str(exc)
+        if not target.suffix:
+            msg += " (or end -o with / for a folder)"
+        raise CLIError(f"{src}: {msg}" if str(src) not in msg else msg) from None
+
+
+def _decompress_one(src, dst, stage, args, ui) -> int:
+    import warnings
+
+    from . import container
+    from .errors import VQError
+    from .imageio import encode_image
+
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            image = container.load(src, max_pixels=getattr(args, "max_pixels", None)).decompress()
+        _show_warnings(ui, src, caught)
         if dst.suffix.lower() == ".npy":
             import numpy as np
 
-            atomic_write(tmp, lambda fh: np.save(fh, image, allow_pickle=False), overwrite=True)
+            stage.add(dst, lambda fh: np.save(fh, image, allow_pickle=False))
         else:
-            imwrite(tmp, image, overwrite=True)
+            data = encode_image(image, dst)
+            stage.add(dst, lambda fh: fh.write(data))
     except VQError as exc:
         raise _in_file(src, exc) from exc
     return image.nbytes
@@ -393,46 +440,51 @@ def cmd_info(args, ui) -> int:
 
 
 def _info_record(name) -> dict:
+    """What ``info`` shows of a file: its header and codebook, checksums verified; the
+    payload is never decoded (a file claiming a huge image costs one read of the file)."""
     from . import container
-    from ._cli_files import CLIError, existing_inputs, peek_header
+    from ._cli_files import CLIError, existing_inputs
+    from .bitpack import packed_size
     from .errors import VQError
 
     (path,) = existing_inputs([name])
     if path.is_dir():
         raise CLIError(f"{path} is a folder; info takes .vqz files")
-    data = path.read_bytes()
     try:
-        c = container.from_bytes(data)
-        head = peek_header(data)
+        head, cb = container.inspect(path)
     except VQError as exc:
         raise _in_file(path, exc) from exc
-    cb = c.codebook
-    image_like = len(c.shape) == 2 or (cb.channels and len(c.shape) == 3)
+    shape = head.shape
+    image_like = len(shape) == 2 or (cb.channels and len(shape) == 3)
+    file_bytes = head.file_size
+    original = math.prod(shape) * head.dtype.itemsize
     return {
         "file": str(path),
-        "shape": list(c.shape),
-        "dtype": str(c.dtype),
-        "kind": ({0: "gray", 3: "RGB", 4: "RGBA"}[cb.channels] if image_like else f"{len(c.shape)}-d array"),
-        "channels": cb.channels,
+        "shape": list(shape),
+        "dtype": str(head.dtype),
+        "kind": ({0: "gray", 3: "RGB", 4: "RGBA"}[cb.channels] if image_like else f"{len(shape)}-d array"),
+        "channels": cb.channels or 1,
         "n_colors": cb.n_colors,
         "strategy": cb.strategy,
         "centers": cb.centers.tolist(),
         # the colours (levels) as they decode, in the image's dtype
         "palette": cb.levels().tolist(),
         "code_bits": cb.bits,
-        "coding": head["coding"],
-        "payload_bytes": head["payload_bytes"],
-        "raw_payload_bytes": len(c.payload),
-        "file_bytes": len(data),
-        "original_bytes": c.original_nbytes,
-        "ratio": len(data) / c.original_nbytes,
-        "bits_per_pixel": 8 * len(data) / c.n_pixels,
-        "format_version": head["version"],
+        "coding": head.coding,
+        "payload_bytes": head.payload_len,
+        "raw_payload_bytes": packed_size(head.n_pixels, cb.bits),
+        "file_bytes": file_bytes,
+        "original_bytes": original,
+        "ratio": file_bytes / original,
+        "bits_per_pixel": 8 * file_bytes / head.n_pixels,
+        "format_version": head.version,
     }
 
 
 def _print_info(ui, r) -> None:
-    if r["channels"]:
+    from ._text import LEVELS_NAME
+
+    if r["channels"] > 1:
         names = {3: "RGB", 4: "RGBA"}.get(r["channels"], f"{r['channels']} channels")
         hex_colours = r["dtype"] == "uint8"
         codebook = [
@@ -443,12 +495,12 @@ def _print_info(ui, r) -> None:
         ]
     else:
         codebook = [
-            ("colours", f"{r['n_colors']} levels ({r['code_bits']} bits per code)"),
+            ("codebook", f"{r['n_colors']} levels ({r['code_bits']} bits per code)"),
             ("strategy", r["strategy"]),
-            ("codebook", _fmt_centers(r["centers"], limit=32)),
+            (LEVELS_NAME, _fmt_centers(r["centers"], limit=32)),
         ]
     ui.fields([
-        ("shape", f"{_fmt_shape(r['shape'])} ({r['kind']})"),
+        ("shape", f"{_fmt_shape(r['shape'], r['channels'] if r['channels'] > 1 else 0)} ({r['kind']})"),
         ("dtype", r["dtype"]),
         *codebook,
         ("coding", f"{r['coding']}: payload {r['payload_bytes']:,} bytes "

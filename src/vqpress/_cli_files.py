@@ -5,16 +5,14 @@ The command line promises two things about files:
 * an existing file is never replaced without ``--force``, and every output is checked
   before anything is written (:func:`check_targets`);
 * a command that fails leaves no output behind, not even some of several files: outputs are
-  written (atomically, by the library's functions) under hidden temporary names and renamed
-  into place only once every one of them was written (:class:`Stage`, :class:`StageDir`).
+  written under short temporary names and given their names only once every one of them
+  was written (:class:`Stage`, :class:`StageDir`); the folders they need are made then too.
 """
 
 from __future__ import annotations
 
-import itertools
 import os
 import shutil
-import tempfile
 from pathlib import Path
 
 from .errors import VQError
@@ -67,73 +65,114 @@ def check_targets(targets, force: bool, sources=None) -> None:
         raise CLIError(f"{existing[0]} and {len(existing) - 1} more output(s) exist; use --force to replace them")
 
 
-def _move(tmp: Path, final: Path, force: bool) -> None:
-    from ._fileio import move_into_place
-
-    try:
-        move_into_place(tmp, final, overwrite=force, hint="use --force to replace it")
-    except CLIError:
-        raise
-    except VQError as exc:
-        raise CLIError(str(exc)) from None
+def _existing_ancestor(folder: Path) -> Path:
+    for parent in [folder, *folder.parents]:
+        if parent.is_dir():
+            return parent
+    return Path(".")  # pragma: no cover - a relative path's last parent is "."
 
 
 class Stage:
-    """Write several files under temporary names; :meth:`commit` renames them all into place.
+    """Write several files unseen; :meth:`commit` gives them all their names, or none.
 
-    Use as a context manager: leaving it by an exception removes every temporary file (and
-    folders it created that are still empty).
+    Each file is written under a temporary name (:func:`vqpress._fileio.temp_name`) in the
+    nearest existing folder of its target, and the folders an output needs are only made
+    at :meth:`commit`, so a run that fails or is killed leaves no output and no empty
+    folder (a killed one leaves temporaries that the next run into that folder removes).
+    Use as a context manager: leaving it by an exception drops every pending file.
     """
-
-    _counter = itertools.count()
 
     def __init__(self, force: bool) -> None:
         self.force = force
-        self.pending: list[tuple[Path, Path]] = []
-        self.created_dirs: list[Path] = []
+        self.pending: list = []  # (PendingFile, final path)
 
-    def make_dir(self, folder: Path) -> None:
-        """Create ``folder`` (and parents) now; removed again on failure if still empty."""
-        missing = []
-        for parent in [folder, *folder.parents]:
-            if parent.exists():
-                break
-            missing.append(parent)
-        if missing:
-            folder.mkdir(parents=True, exist_ok=True)
-            self.created_dirs.extend(missing)  # deepest first
+    def add(self, final, write) -> int:
+        """Write the future ``final`` through ``write(fh)``; returns its size in bytes."""
+        from ._fileio import PendingFile, write_error
 
-    def temp_for(self, final: Path) -> Path:
-        """A hidden temporary name beside ``final``, with its extension (which picks the format)."""
         final = Path(final)
-        tmp = final.with_name(f".{final.stem}.{os.getpid()}-{next(self._counter)}.vqpress-tmp{final.suffix}")
-        self.pending.append((tmp, final))
-        return tmp
+        pending = None
+        try:
+            pending = PendingFile(_existing_ancestor(final.parent))
+            self.pending.append((pending, final))  # from here on, abort() drops it
+            write(pending.fh)
+            return pending.fh.tell()
+        except BaseException as exc:
+            if pending is not None:
+                pending.discard()
+            if isinstance(exc, OSError):
+                raise CLIError(str(write_error(final, exc))) from None
+            raise
 
     def commit(self) -> list[Path]:
-        """Check again that no target appeared, then rename every file into place."""
-        check_targets([f for _, f in self.pending], self.force)
-        done = []
-        for tmp, final in self.pending:
-            _move(tmp, final, self.force)
-            done.append(final)
-        self.pending = []
-        self.created_dirs = []
-        return done
+        """Check again that no target appeared, make the folders, then name every file.
 
-    def abort(self) -> None:
-        for tmp, _ in self.pending:
-            try:
-                tmp.unlink()
-            except FileNotFoundError:
-                pass
+        If naming one fails, the outputs named before it are removed again (nothing was
+        written), except files that replaced existing ones (``--force``), which cannot be
+        brought back: the error then lists them.
+        """
+        from ._fileio import write_error
+
+        check_targets([f for _, f in self.pending], self.force)
+        created_dirs: list[Path] = []
+        done: list[tuple[Path, bool]] = []  # (path, replaced an existing file)
+        current = None
+        try:
+            for pending, final in self.pending:
+                current = final
+                missing = [p for p in [final.parent, *final.parent.parents] if not p.exists()]
+                for folder in reversed(missing):
+                    folder.mkdir()
+                    created_dirs.append(folder)
+                if self.force:
+                    existed = os.path.lexists(final)
+                    pending.replace(final)
+                else:
+                    existed = False
+                    pending.link_to(final)
+                done.append((final, existed))
+        except BaseException as exc:  # Ctrl-C or SIGTERM too: take back what was named
+            if not isinstance(exc, (OSError, VQError)):
+                self._roll_back(done, created_dirs)
+                raise
+            if isinstance(exc, FileExistsError):
+                reason = f"{current} appeared meanwhile; use --force to replace it"
+            elif isinstance(exc, OSError):
+                reason = str(write_error(current, exc))
+            else:
+                reason = str(exc)
+            kept = self._roll_back(done, created_dirs)
+            if not kept:
+                raise CLIError(f"{reason}; no output was written") from None
+            listed = ", ".join(map(str, kept))
+            raise CLIError(f"{reason}; {listed} had already replaced the existing file(s) (--force) "
+                           "and cannot be restored; no other output was written") from None
         self.pending = []
-        for folder in self.created_dirs:
+        return [final for final, _ in done]
+
+    def _roll_back(self, done, created_dirs) -> list[Path]:
+        """Undo a failed commit as far as possible; returns the outputs that stay."""
+        kept = []
+        for final, replaced in done:
+            if replaced:
+                kept.append(final)
+                continue
+            try:
+                final.unlink()
+            except OSError:
+                kept.append(final)
+        self.abort()
+        for folder in reversed(created_dirs):
             try:
                 folder.rmdir()
             except OSError:
                 pass
-        self.created_dirs = []
+        return kept
+
+    def abort(self) -> None:
+        for pending, _ in self.pending:
+            pending.discard()
+        self.pending = []
 
     def __enter__(self):
         return self
@@ -145,35 +184,47 @@ class Stage:
 
 
 class StageDir(Stage):
-    """A hidden temporary folder inside ``out_dir`` that a library call fills; :meth:`commit`
-    moves its files (keeping their relative paths) into ``out_dir``."""
+    """A temporary folder that a library call fills; :meth:`commit` moves its files
+    (keeping their relative paths) into ``out_dir``, all or none, as :class:`Stage` does.
+
+    The folder is made beside ``out_dir`` (in its nearest existing folder), so that
+    ``out_dir`` itself is only made if the command succeeds.
+    """
 
     def __init__(self, out_dir, force: bool) -> None:
+        from ._fileio import clean_stale, temp_name
+
         super().__init__(force)
         self.out_dir = Path(out_dir)
         if self.out_dir.exists() and not self.out_dir.is_dir():
             raise CLIError(f"{self.out_dir} is a file; -o needs a folder")
-        self.make_dir(self.out_dir)
-        self.path = Path(tempfile.mkdtemp(prefix=f".vqpress-{os.getpid()}-", dir=self.out_dir))
+        base = _existing_ancestor(self.out_dir)
+        clean_stale(base)
+        self.path = base / temp_name()
+        try:
+            self.path.mkdir()
+        except OSError as exc:
+            from ._fileio import write_error
+
+            raise CLIError(str(write_error(self.out_dir, exc))) from None
 
     def final_path(self, path) -> Path:
         """Where a file written inside the staging folder ends up."""
         return self.out_dir / Path(path).relative_to(self.path)
 
     def commit(self) -> list[Path]:
+        from ._fileio import PendingFile
+
         staged = sorted(p for p in self.path.rglob("*") if p.is_file())
-        self.pending = [(p, self.final_path(p)) for p in staged]
-        for _, final in self.pending:
-            if not final.parent.is_dir():
-                self.make_dir(final.parent)
-        done = super().commit()
-        shutil.rmtree(self.path, ignore_errors=True)
-        return done
+        self.pending = [(PendingFile.adopt(p), self.final_path(p)) for p in staged]
+        try:
+            return super().commit()
+        finally:
+            shutil.rmtree(self.path, ignore_errors=True)
 
     def abort(self) -> None:
-        self.pending = []
-        shutil.rmtree(self.path, ignore_errors=True)
         super().abort()
+        shutil.rmtree(self.path, ignore_errors=True)
 
 
 def peek_header(data: bytes) -> dict:
@@ -200,8 +251,9 @@ def peek_header(data: bytes) -> dict:
 
 
 def read_head(path: Path) -> bytes:
-    """The first bytes of a file: enough for :func:`peek_header`."""
+    """The first bytes of a regular file: enough for :func:`peek_header`."""
+    from ._fileio import open_regular
     from .container import HEADER_MAX
 
-    with open(path, "rb") as fh:
+    with open_regular(path) as fh:
         return fh.read(HEADER_MAX)

@@ -21,6 +21,22 @@ def _load_rich():
     return True
 
 
+def printable(text: str, *, keep_newlines: bool = False) -> str:
+    """``text`` with every non-printable character escaped (``\\x1b``, ``\\u202e``, ...), so
+    that a file name or a file's contents cannot send control sequences to the terminal."""
+    text = str(text)
+    if text.isprintable():
+        return text
+    out = []
+    for ch in text:
+        if ch.isprintable() or (keep_newlines and ch == "\n"):
+            out.append(ch)
+        else:
+            code = ord(ch)
+            out.append(f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}")
+    return "".join(out)
+
+
 def human_bytes(n: float) -> str:
     """``1234567`` -> ``"1.2 MB"`` (decimal units, as file managers show)."""
     n = float(n)
@@ -72,6 +88,7 @@ class UI:
         """A line of plain text on stdout (no rich markup is interpreted)."""
         if self.quiet:
             return
+        text = printable(text, keep_newlines=True)
         if self.rich:
             self.out.print(text, markup=False, highlight=False, soft_wrap=True)
         else:
@@ -81,7 +98,7 @@ class UI:
         """A one-line warning on stderr."""
         if self.quiet:
             return
-        print(f"vqpress: warning: {text}", file=sys.stderr)
+        print(f"vqpress: warning: {printable(text)}", file=sys.stderr)
 
     # -- tables
     def table(self, columns, rows, *, title: str | None = None, right=(), min_widths=None) -> None:
@@ -93,19 +110,23 @@ class UI:
         min_widths = min_widths or {}
         if self.quiet:
             return
+        title = None if title is None else printable(title)
+        rows = [[printable(cell) for cell in row] for row in rows]
         if self.rich:
             from rich import box
             from rich.table import Table
+            from rich.text import Text
 
-            table = Table(title=title, box=box.SIMPLE_HEAD, title_justify="left", pad_edge=False, show_edge=False,
-                          collapse_padding=True)
+            # Text, not str: a cell (a file name) is shown as it is, never read as markup
+            table = Table(title=None if title is None else Text(title), box=box.SIMPLE_HEAD, title_justify="left",
+                          pad_edge=False, show_edge=False, collapse_padding=True)
             for col in columns:
                 if col in right:  # numbers: never broken across lines
                     table.add_column(col, justify="right", no_wrap=True)
                 else:
                     table.add_column(col, overflow="fold", min_width=min_widths.get(col))
             for row in rows:
-                table.add_row(*(str(cell) for cell in row))
+                table.add_row(*(Text(cell) for cell in row))
             self.out.print(table)
             return
         cells = [list(columns)] + [[str(c) for c in row] for row in rows]
@@ -125,6 +146,8 @@ class UI:
         """A title line, then indented ``name  value`` lines (plain text, pipe-friendly)."""
         if self.quiet:
             return
+        title = None if title is None else printable(title)
+        pairs = [(printable(k), printable(v)) for k, v in pairs]
         width = max((len(k) for k, _ in pairs), default=0)
         lines = ([title] if title else []) + [f"  {key.ljust(width)}  {value}" for key, value in pairs]
         if self.rich and self.out.is_terminal:
@@ -172,7 +195,7 @@ class UI:
         start = time.perf_counter()
 
         def callback(step: str) -> None:
-            print(f"{title} [{time.perf_counter() - start:5.1f} s] {step}", file=sys.stderr, flush=True)
+            print(f"{title} [{time.perf_counter() - start:5.1f} s] {printable(step)}", file=sys.stderr, flush=True)
 
         yield callback
 
@@ -224,7 +247,7 @@ class UI:
             totals["in"] += bytes_in
             totals["out"] += bytes_out
             done[0] += 1
-            print(f"{title} [{done[0]}/{total}] {name}: {summary()}", file=sys.stderr, flush=True)
+            print(f"{title} [{done[0]}/{total}] {printable(name)}: {summary()}", file=sys.stderr, flush=True)
 
         advance.start = lambda name: None
         yield advance
@@ -233,4 +256,4 @@ class UI:
 def _escape(text: str) -> str:
     from rich.markup import escape
 
-    return escape(text)
+    return escape(printable(text))

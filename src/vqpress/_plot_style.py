@@ -57,6 +57,8 @@ def _mpl():
 def _figure(width: float, height: float):
     _, Figure = _mpl()
     fig = Figure(figsize=(width, height), layout="constrained", dpi=100)
+    # a margin around the axes and titles, so that none touches the edge of the picture
+    fig.get_layout_engine().set(w_pad=0.12, h_pad=0.12)
     fig.set_facecolor("white")
     return fig
 
@@ -127,6 +129,13 @@ def _histogram(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         hi = lo + 1
     counts, edges = np.histogram(values, bins=256, range=(lo, hi))
     return counts.astype(np.float64), edges
+
+
+def _histogram_words(image: np.ndarray) -> tuple[str, str, str]:
+    """Title, x label and y label of the histogram of an image's values."""
+    if image.ndim == 2:
+        return "Distribution of the pixel values", "pixel value", "count of pixels"
+    return "Distribution of each channel's values", "channel value", "count of pixels"
 
 
 def _draw_histograms(ax, image: np.ndarray, *, fill: bool = True) -> None:

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from . import _html as H
+from ._text import LEVELS_NAME, MIDPOINTS_NAME, image_size, level_list, unit
 
 if TYPE_CHECKING:  # pragma: no cover
     from .report import StrategyResult
@@ -25,6 +26,7 @@ def _colour_stem(name: str, strategy: str, n: int) -> str:
 
 
 def _fmt_centers(r: StrategyResult, limit: int = 16) -> str:
+    """The levels as the terminal prints them, or the palette as swatches."""
     c = r.centers
     if c.ndim == 2:
         rgb = np.clip(np.rint(c[:limit, :3]), 0, 255) if r.compressed.dtype == np.uint8 else None
@@ -32,8 +34,7 @@ def _fmt_centers(r: StrategyResult, limit: int = 16) -> str:
         if rgb is None:
             return H.escape(f"{len(c)} colours")
         return H.swatches(rgb) + H.escape(more)
-    text = ", ".join(f"{v:.1f}" for v in c[:limit])
-    return H.escape(text + (f", ... ({len(c)} levels)" if len(c) > limit else ""))
+    return H.escape(level_list(c, limit))
 
 
 def _results_table(results, best, original_nbytes: int) -> str:
@@ -45,24 +46,30 @@ def _results_table(results, best, original_nbytes: int) -> str:
             f"{r.vqz_bytes:,}", f"{r.ratio:.3f} ({original_nbytes / r.vqz_bytes:.1f}x smaller)",
             f"{1000 * r.seconds:.0f}",
         ])
+    colour = results[0].centers.ndim == 2
     return H.table(
-        ["strategy", "levels (centers)", "MSE", "PSNR (dB)", "packed bytes", ".vqz bytes",
+        ["strategy", "palette" if colour else LEVELS_NAME, "MSE", "PSNR (dB)", "packed bytes", ".vqz bytes",
          "ratio (.vqz / original)", "time (ms)"],
         rows, numeric={2, 3, 4, 5, 6, 7}, raw={1},
     )
 
 
-def _footprint_table(img, results) -> str:
+def _footprint_table(img, results, *, seed: bool = False) -> str:
     pixels = results[0].compressed.n_pixels
     bits = results[0].compressed.codebook.bits
+    if img.ndim == 2:
+        float_row = f"scikit-learn's KBinsDiscretizer output (float64{', the seed' if seed else ''})"
+    else:
+        float_row = "float64 pixel list, as scikit-learn's KMeans colour example holds it"
     rows = [
-        ["scikit-learn's KBinsDiscretizer output (float64, the seed)", f"{img.size * 8:,}", f"{img.size * 8 / img.nbytes:.2f}"],
+        [float_row, f"{img.size * 8:,}", f"{img.size * 8 / img.nbytes:.2f}"],
         [f"original ({img.dtype})", f"{img.nbytes:,}", "1.00"],
         [f"codes packed in {bits} bits ({pixels:,} pixels)", f"{results[0].packed_bytes:,}",
          f"{results[0].packed_bytes / img.nbytes:.3f}"],
     ]
+    book = "palette" if img.ndim == 3 else "levels"
     for r in results:
-        rows.append([f".vqz file, {r.strategy} (entropy coded, with header and codebook)", f"{r.vqz_bytes:,}",
+        rows.append([f".vqz file, {r.strategy} (entropy coded, with header and {book})", f"{r.vqz_bytes:,}",
                      f"{r.ratio:.3f}"])
     return H.table(["representation", "bytes", "ratio to original"], rows, numeric={1, 2})
 
@@ -106,7 +113,7 @@ def _colour_section(img, name, results, pngs) -> str:
     strategy = results[0].strategy
     counts = ", ".join(str(r.n_colors) for r in results)
     bits = ", ".join(f"{r.compressed.codebook.bits}" for r in results)
-    intro = (f"The same face in colour: {img.shape[1]} x {img.shape[0]} pixels, {img.shape[-1]} channels, "
+    intro = (f"The same face in colour: {image_size(img.shape, img.shape[-1])}, {_kind(img)}, "
              f"{img.dtype}: {img.nbytes:,} bytes. A palette of {counts} colours is fitted with the default colour "
              f"strategy ({strategy}: weighted k-means on the exact histogram of the image's distinct colours), "
              "and every pixel is coded by its exactly nearest palette colour.")
@@ -127,21 +134,41 @@ def _colour_section(img, name, results, pngs) -> str:
     return H.section(f"Colour: {counts} colours ({strategy})", *parts)
 
 
+def _kind(img) -> str:
+    return {2: "gray", 3: "RGB colour", 4: "RGBA colour"}[img.shape[-1] if img.ndim == 3 else 2]
+
+
+#: What each strategy does, in the words of a colour report.
+_COLOUR_STORY = {
+    "kmeans": ("K-means palette", "Weighted k-means on the exact histogram of the image's distinct colours, "
+               "ending at an exact Lloyd fixed point: every palette colour is the mean of the pixels nearest to "
+               "it, and every pixel is coded by its exactly nearest palette colour."),
+    "mediancut": ("Median-cut palette", "Boxes of the colour space split greedily where the split lowers the "
+                  "squared error most, one palette colour (the mean) per box: fast, slightly less accurate "
+                  "than k-means."),
+}
+
+
 def _page(img, name, n_colors, results, best, pngs, *, seed, levels, vqz_levels, write_png, colour_img=None,
           colour_results=()) -> str:
     from . import __version__
 
     by = {r.strategy: r for r in results}
     colour = img.ndim == 3
-    kind = f"colour ({img.shape[-1]} channels)" if colour else "gray"
+    words = unit(colour)
     P, fig = H.p, H.figure
     parts = []
-    intro = (f"The image is {img.shape[1]} x {img.shape[0]} pixels, {kind}, {img.dtype}: {img.nbytes:,} bytes. "
-             "Quantization replaces every pixel by one of a few levels and stores only the level's index.")
+    n_pixels = results[0].compressed.n_pixels
+    intro = (f"The image is {image_size(img.shape, img.shape[-1] if colour else 0)}, {_kind(img)}, {img.dtype}: "
+             f"{img.nbytes:,} bytes. " + (
+                 "Quantization replaces every pixel by one of a few colours (the palette) and stores only the "
+                 "colour's index." if colour else
+                 "Quantization replaces every pixel by one of a few levels and stores only the level's index."))
     if seed:
         intro = ("The raccoon face of SciPy, as in scikit-learn's \"Vector Quantization Example\". " + intro)
     parts.append(H.section("The image and its histogram", P(intro),
-                           fig(pngs["hist"], "the image and the histogram of its pixel values")))
+                           fig(pngs["hist"], "the image and the histograms of its channels" if colour else
+                               "the image and the histogram of its pixel values")))
 
     story = {
         "uniform": ("Uniform levels", "Equal-width bins over the range of the data, as "
@@ -157,20 +184,23 @@ def _page(img, name, n_colors, results, best, pngs, *, seed, levels, vqz_levels,
         "mediancut": ("Median-cut palette", "Boxes of the colour space split at their median, one colour each."),
     }
     order = ["uniform", "kmeans", "quantile", "optimal", "mediancut"]  # the seed's order
+    if colour:
+        story = _COLOUR_STORY
     for r in sorted(results, key=lambda r: order.index(r.strategy) if r.strategy in order else len(order)):
         title, text = story.get(r.strategy, (r.strategy, ""))
         extra = []
         if not colour:
             cb = r.compressed.codebook
-            extra.append(f"Bin centers (midpoints of the edges, scikit-learn's convention): "
+            extra.append(f"Its {MIDPOINTS_NAME} (the midpoints of the edges, scikit-learn's bin centers): "
                          f"{', '.join(f'{v:.3f}' for v in cb.bin_centers[:16])}"
                          f"{' ...' if cb.n_colors > 16 else ''}.")
             if seed and n_colors == 8 and r.strategy == "uniform":
                 extra.append(f"The seed printed {_SEED_UNIFORM}.")
             if seed and n_colors == 8 and r.strategy == "kmeans":
-                extra.append(f"The seed printed {_SEED_KMEANS}.")
-            extra.append("vqpress reconstructs every bin with the mean of its pixels (the lines in the figure), "
-                         "not the midpoint, which lowers the error for free.")
+                extra.append(f"The seed printed {_SEED_KMEANS} (on a random subsample).")
+            extra.append(f"vqpress reconstructs every bin with the mean of its pixels instead, its "
+                         f"{LEVELS_NAME}: {level_list(cb.centers, 16)} (the lines in the figure, the table's "
+                         "column), which lowers the error for free.")
         if r.strategy == "uniform":
             extra.append(_share_sentence(r))
         if r.strategy == "optimal" and "kmeans" in by:
@@ -178,38 +208,45 @@ def _page(img, name, n_colors, results, best, pngs, *, seed, levels, vqz_levels,
             extra.append(f"MSE {r.mse:.2f} against k-means' {k.mse:.2f} "
                          f"({100 * (k.mse - r.mse) / k.mse:.1f}% lower).")
         extra.append(f"MSE {r.mse:.2f}, PSNR {r.psnr:.2f} dB.")
-        parts.append(H.section(title, P(text + " " + " ".join(extra)),
-                               fig(pngs["levels-" + r.strategy], f"histogram with the {r.strategy} levels")))
+        caption = (f"channel histograms and the {r.strategy} palette" if colour else
+                   f"histogram with the {r.strategy} levels")
+        parts.append(H.section(title, P(text + " " + " ".join(extra)), fig(pngs["levels-" + r.strategy], caption)))
 
     parts.append(H.section(
         "Strategies side by side",
-        P(f"The quantized images at {n_colors} levels and the share of pixels of each code; best: "
-          f"{best.strategy} (PSNR {best.psnr:.2f} dB)."),
+        P(f"The quantized images at {n_colors} {words} and the share of pixels of each "
+          f"{'palette colour' if colour else 'code'}; best: {best.strategy} (PSNR {best.psnr:.2f} dB)."),
         fig(pngs["strategies"], "quantized images and code histograms of every strategy"),
         _results_table(results, best, img.nbytes),
-        P("Time: vqpress.compress (fit, encode, bit-pack), on this machine."),
+        P("Time: vqpress.compress (fit, encode, bit-pack) on this machine, after one untimed warm-up run."),
     ))
     first = results[0]
-    foot = (f"{img.size:,} pixels at {first.compressed.codebook.bits} bits each take {first.packed_bytes:,} bytes "
+    foot = (f"{n_pixels:,} pixels at {first.compressed.codebook.bits} bits each take {first.packed_bytes:,} bytes "
             f"once packed; the .vqz file codes them with a context model and needs {best.vqz_bytes:,} bytes "
             f"({best.strategy}).")
     if seed:
         foot = ("The seed's \"compressed\" image took 6,291,456 bytes: KBinsDiscretizer returns float64, 8x "
                 "the uint8 original, and numpy has no 3-bit type, so the promised saving never showed. " + foot)
-    parts.append(H.section("Memory footprint", P(foot), _footprint_table(img, results)))
+    parts.append(H.section("Memory footprint", P(foot), _footprint_table(img, results, seed=seed)))
     parts.append(H.section(
         "Rate-distortion",
-        P(f"PSNR against bits per pixel, at {', '.join(map(str, levels))} levels. Dashed: fixed-width packing, "
+        P(f"PSNR against bits per pixel, at {', '.join(map(str, levels))} {words}. Dashed: fixed-width packing, "
           f"ceil(log2 n) bits per pixel. Solid: the real .vqz file (entropy coded; computed at "
-          f"{', '.join(map(str, vqz_levels))} levels)."),
+          f"{', '.join(map(str, vqz_levels))} {words}). Lossless results (no error at all, an infinite PSNR) "
+          "sit on the dotted line marked lossless."),
         fig(pngs["rd"], "rate-distortion curves of every strategy"),
     ))
-    parts.append(H.section(
-        f"Difference image ({best.strategy})",
-        P("Original minus reconstruction of the best strategy: red where the reconstruction is too dark, blue "
-          "where it is too bright. The error concentrates where the levels are far apart."),
-        fig(pngs["diff"], "difference between the image and its reconstruction"),
-    ))
+    if colour:
+        diff_title, diff_text = f"Colour error ({best.strategy})", (
+            "How far each pixel's colour is from the original under the best strategy: the Euclidean distance "
+            "over the channels, dark where the palette has a close colour, bright where it has none.")
+    else:
+        diff_title, diff_text = f"Difference image ({best.strategy})", (
+            "Original minus reconstruction of the best strategy: red where the reconstruction is too dark, blue "
+            "where it is too bright. The error concentrates where the levels are far apart.")
+    parts.append(H.section(diff_title, P(diff_text),
+                           fig(pngs["diff"], "error of each pixel" if colour else
+                               "difference between the image and its reconstruction")))
     if colour_results:
         parts.append(_colour_section(colour_img, name, colour_results, pngs))
     files = [f"{name}-{r.strategy}-{n_colors}.vqz" for r in results]
@@ -221,6 +258,6 @@ def _page(img, name, n_colors, results, best, pngs, *, seed, levels, vqz_levels,
         stem = _colour_stem(name, r.strategy, r.n_colors)
         files += [f"{stem}.png", f"{stem}.vqz"]
     parts.append(H.section("Files", P("Written beside this page: " + ", ".join(files) + ".")))
-    title = f"vqpress report: {name}, {n_colors} levels"
+    title = f"vqpress report: {name}, {n_colors} {words}"
     lead = "How well each quantization strategy keeps this image, and how small it gets."
     return H.page(title, lead, "".join(parts), f"Made by vqpress {__version__}.")

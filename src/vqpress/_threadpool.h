@@ -8,7 +8,10 @@
  * - Only one call uses the pool at a time. A call made while the pool is busy (from another
  *   Python thread, or from inside a task) runs all of its chunks on its own thread: no
  *   waiting, no oversubscription, no deadlock.
- * - Waiting threads block on a condition variable; nothing spins.
+ * - A pool thread that finished a job spins for a short while (VQ_SPIN_NS, 0.1 ms) watching
+ *   for the next one before it blocks on a condition variable, and so does the caller
+ *   waiting for the last helper: kernels that post jobs back to back (one pass after
+ *   another) start without a wake-up's delay, and an idle pool costs nothing.
  * - fork: the child starts with no pool threads (they do not exist there) and makes new ones
  *   on its first parallel call (POSIX pthread_atfork handlers keep the pool's lock
  *   consistent across the fork).
@@ -42,6 +45,16 @@ typedef HANDLE vq_thread;
 #  define vq_cond_broadcast(c) WakeAllConditionVariable(c)
 static LONG64 vq_fetch_add(volatile LONG64 *p) { return InterlockedIncrement64(p) - 1; }
 typedef LONG64 vq_counter;
+#  define vq_load(p) (*(volatile const long long *)(p))
+#  define vq_store(p, v) (*(volatile long long *)(p) = (v))
+#  define vq_pause() YieldProcessor()
+static long long vq_now_ns(void) {
+    static LARGE_INTEGER freq;
+    LARGE_INTEGER t;
+    if (freq.QuadPart == 0) QueryPerformanceFrequency(&freq);
+    QueryPerformanceCounter(&t);
+    return (long long)((double)t.QuadPart * 1e9 / (double)freq.QuadPart);
+}
 #else
 #  include <pthread.h>
 #  include <signal.h>
@@ -60,7 +73,51 @@ typedef pthread_t vq_thread;
 #  define vq_cond_broadcast(c) pthread_cond_broadcast(c)
 typedef long long vq_counter;
 static long long vq_fetch_add(volatile long long *p) { return __atomic_fetch_add(p, 1, __ATOMIC_RELAXED); }
+#  include <time.h>
+#  define vq_load(p) __atomic_load_n((p), __ATOMIC_ACQUIRE)
+#  define vq_store(p, v) __atomic_store_n((p), (v), __ATOMIC_RELEASE)
+#  if defined(__x86_64__) || defined(__i386__)
+#    define vq_pause() __builtin_ia32_pause()
+#  elif defined(__aarch64__) || defined(__arm__)
+#    define vq_pause() __asm__ __volatile__("yield")
+#  else
+#    define vq_pause() ((void)0)
+#  endif
+static long long vq_now_ns(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
 #endif
+
+/* How long a waiting thread watches for the next job (or the last helper) before it blocks. */
+#define VQ_SPIN_NS 100000LL
+
+/* Spin until *p != seen or VQ_SPIN_NS pass; returns whether it changed. */
+static int vq_spin_while_equal(const long long *p, long long seen) {
+    long long start = vq_now_ns();
+    int i;
+    for (;;) {
+        for (i = 0; i < 64; i++) {
+            if (vq_load(p) != seen) return 1;
+            vq_pause();
+        }
+        if (vq_now_ns() - start > VQ_SPIN_NS) return vq_load(p) != seen;
+    }
+}
+
+/* Spin until *p is 0 or VQ_SPIN_NS pass. */
+static void vq_spin_while_positive(const long long *p) {
+    long long start = vq_now_ns();
+    int i;
+    for (;;) {
+        for (i = 0; i < 64; i++) {
+            if (vq_load(p) <= 0) return;
+            vq_pause();
+        }
+        if (vq_now_ns() - start > VQ_SPIN_NS) return;
+    }
+}
 
 typedef struct {
     vq_mutex mu;          /* guards every field below but `next` */
@@ -76,7 +133,7 @@ typedef struct {
     volatile vq_counter next;
     int open_slots;       /* helpers that may still join */
     int joined;           /* helpers that joined (their worker ids are 1..joined) */
-    int running;          /* helpers inside the job */
+    long long running;    /* helpers inside the job */
     int closed;           /* the caller finished its share: late helpers stay out */
 } vq_pool;
 
@@ -131,11 +188,16 @@ static void *vq_worker_main(void *arg)
     /* started for a job that is open now: join it */
     seen = p->closed ? p->generation : p->generation - 1;
     for (;;) {
+        if (p->generation == seen) {
+            vq_mutex_unlock(&p->mu);
+            vq_spin_while_equal(&p->generation, seen);
+            vq_mutex_lock(&p->mu);
+        }
         while (p->generation == seen) vq_cond_wait(&p->work, &p->mu);
         seen = p->generation;
         if (p->closed || p->open_slots <= 0) continue;
         p->open_slots--;
-        p->running++;
+        vq_store(&p->running, p->running + 1);
         {
             int worker = ++p->joined;
             vq_task_fn fn = p->fn;
@@ -145,7 +207,8 @@ static void *vq_worker_main(void *arg)
             vq_run_chunks(fn, ctx, n, &p->next, worker);
             vq_mutex_lock(&p->mu);
         }
-        if (--p->running == 0) vq_cond_broadcast(&p->done);
+        vq_store(&p->running, p->running - 1);
+        if (p->running == 0) vq_cond_broadcast(&p->done);
     }
 #if defined(_WIN32)
     return 0;
@@ -224,7 +287,7 @@ static void vq_parallel_for(vq_task_fn fn, void *ctx, Py_ssize_t n_chunks, int m
     p->joined = 0;
     p->running = 0;
     p->closed = 0;
-    p->generation++;
+    vq_store(&p->generation, p->generation + 1);
     vq_cond_broadcast(&p->work);
     vq_mutex_unlock(&p->mu);
 
@@ -232,6 +295,11 @@ static void vq_parallel_for(vq_task_fn fn, void *ctx, Py_ssize_t n_chunks, int m
 
     vq_mutex_lock(&p->mu);
     p->closed = 1;
+    if (p->running > 0) {  /* the helpers are finishing their last chunks: watch, then wait */
+        vq_mutex_unlock(&p->mu);
+        vq_spin_while_positive(&p->running);
+        vq_mutex_lock(&p->mu);
+    }
     while (p->running > 0) vq_cond_wait(&p->done, &p->mu);
     vq_mutex_unlock(&p->mu);
     vq_mutex_unlock(&p->dispatch);

@@ -10,6 +10,9 @@ from .errors import VQError
 
 #: Number of levels a codebook may have.
 MIN_COLORS, MAX_COLORS = 2, 65536
+#: Names of the strategies, scalar and colour: what a codebook's ``strategy`` (and a
+#: ``.vqz`` file's strategy field) may hold. A test keeps it in sync with the registries.
+STRATEGY_NAMES = ("optimal", "kmeans", "quantile", "uniform", "mediancut")
 
 
 def check_data(data, *, name: str = "data") -> np.ndarray:
@@ -34,25 +37,129 @@ def check_data(data, *, name: str = "data") -> np.ndarray:
         raise VQError(f"{name} is a 0-d scalar; allowed are arrays with at least 1 dimension")
     if arr.size == 0:
         raise VQError(f"{name} is empty (shape {arr.shape}); it needs at least one value")
+    if kind == "f" and arr.dtype.itemsize > 8:
+        raise VQError(
+            f"{name} has dtype {arr.dtype}; allowed floating dtypes are float16, float32 and float64 "
+            "(the levels are float64: convert with .astype(np.float64))"
+        )
+    if not arr.dtype.isnative:  # big-endian data: the kernels and the file format want native order
+        arr = arr.astype(arr.dtype.newbyteorder("="))
     if kind == "f" and not np.isfinite(arr).all():
         bad = "NaN" if np.isnan(arr).any() else "inf"
         raise VQError(f"{name} contains {bad}; only finite values can be quantized")
     return arr
 
 
+def check_int(value, *, name: str, low: int, high: int | None = None) -> int:
+    """Return ``value`` as an ``int`` after checking it is an integer (not a bool) in ``[low, high]``."""
+    allowed = f"in {low}..{high}" if high is not None else f">= {low}"
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
+        raise VQError(f"{name} must be an integer {allowed}; got {_short_repr(value)} ({type(value).__name__})")
+    if value < low or (high is not None and value > high):
+        raise VQError(f"{name} must be an integer {allowed}; got {value}")
+    return int(value)
+
+
 def check_n_colors(n_colors, *, low: int = MIN_COLORS, high: int = MAX_COLORS) -> int:
     """Return ``n_colors`` as an ``int`` after checking it is an integer in ``[low, high]``."""
-    if isinstance(n_colors, (bool, np.bool_)) or not isinstance(n_colors, numbers.Integral):
-        raise VQError(f"n_colors must be an integer in {low}..{high}; got {n_colors!r}")
-    if not low <= n_colors <= high:
-        raise VQError(f"n_colors must be an integer in {low}..{high}; got {n_colors}")
-    return int(n_colors)
+    return check_int(n_colors, name="n_colors", low=low, high=high)
+
+
+def check_bool(value, *, name: str) -> bool:
+    """Return ``value`` if it is a bool (Python's or numpy's), else raise a :class:`VQError`."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise VQError(f"{name} must be True or False; got {_short_repr(value)} ({type(value).__name__})")
+    return bool(value)
+
+
+def check_random_state(random_state, *, name: str = "random_state"):
+    """``None``, a non-negative integer seed or a :class:`numpy.random.Generator`."""
+    if random_state is None or isinstance(random_state, np.random.Generator):
+        return random_state
+    return check_int(random_state, name=name, low=0)
+
+
+def check_path(path, *, name: str = "path"):
+    """Return ``path`` as a :class:`pathlib.Path` if it is a str or path-like, else raise."""
+    import os
+    from pathlib import Path
+
+    if not isinstance(path, (str, os.PathLike)):
+        raise VQError(f"{name} must be a file name (str or path-like); got {_short_repr(path)} ({type(path).__name__})")
+    path = Path(path)
+    if "\0" in str(path):
+        raise VQError(f"{name} contains a NUL character; no file can have that name")
+    return path
+
+
+def check_max_pixels(max_pixels) -> int | None:
+    """``None`` (Pillow's decompression-bomb policy) or a positive integer."""
+    if max_pixels is None:
+        return None
+    return check_int(max_pixels, name="max_pixels", low=1)
+
+
+def pixel_limits(max_pixels: int | None) -> tuple[float, float]:
+    """``(warn_above, refuse_above)``: the pixel counts above which reading an image warns
+    and fails.
+
+    ``max_pixels=None`` follows Pillow's decompression-bomb policy, read at call time:
+    warn above ``PIL.Image.MAX_IMAGE_PIXELS``, refuse above twice it (no limit when it is
+    ``None``). An integer refuses above itself and never warns.
+    """
+    inf = float("inf")
+    if max_pixels is not None:
+        return inf, max_pixels
+    from PIL import Image
+
+    limit = Image.MAX_IMAGE_PIXELS
+    return (inf, inf) if limit is None else (limit, 2 * limit)
+
+
+def check_pixels(n_pixels: int, max_pixels: int | None, *, what: str, error: type[VQError] = VQError,
+                 writing: bool = False) -> None:
+    """Refuse (``error``) or warn (Pillow's ``DecompressionBombWarning``, so that what
+    silences Pillow's silences this) about reading an image of ``n_pixels`` pixels (see
+    :func:`pixel_limits`); ``writing``: refuse what the reader would refuse, never warn."""
+    warn_above, refuse_above = pixel_limits(max_pixels)
+    if writing:  # a writer refuses what its reader would refuse, and never warns
+        if n_pixels > refuse_above:
+            limit = f"max_pixels={max_pixels:,}" if max_pixels is not None else (
+                f"twice Pillow's decompression-bomb limit (PIL.Image.MAX_IMAGE_PIXELS = {int(warn_above):,})")
+            raise error(f"{what} has {n_pixels:,} pixels, more than {limit}: it could not be read back with "
+                        f"that limit; pass max_pixels={n_pixels} to write it (and the same to read it)")
+        return
+    if n_pixels > refuse_above:
+        if max_pixels is None:
+            raise error(
+                f"{what} has {n_pixels:,} pixels, more than twice Pillow's decompression-bomb limit "
+                f"(PIL.Image.MAX_IMAGE_PIXELS = {int(warn_above):,}); if you trust it, pass "
+                f"max_pixels={n_pixels} (--max-pixels {n_pixels} on the command line)"
+            )
+        raise error(
+            f"{what} has {n_pixels:,} pixels, more than max_pixels={max_pixels:,}; if you trust it, "
+            f"pass max_pixels={n_pixels} (--max-pixels {n_pixels} on the command line)"
+        )
+    if n_pixels > warn_above:
+        from PIL import Image
+
+        warn(
+            f"{what} has {n_pixels:,} pixels, more than Pillow's decompression-bomb limit "
+            f"(PIL.Image.MAX_IMAGE_PIXELS = {int(warn_above):,}); reading it anyway (pass "
+            f"max_pixels={n_pixels}, --max-pixels {n_pixels} on the command line, to allow it silently)",
+            Image.DecompressionBombWarning,
+        )
+
+
+def _short_repr(value, limit: int = 60) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def check_choice(value, allowed, *, name: str) -> str:
     """Return ``value`` if it is one of ``allowed``, else raise a :class:`VQError`."""
     if not isinstance(value, str) or value not in allowed:
-        raise VQError(f"{name} must be one of {', '.join(map(repr, allowed))}; got {value!r}")
+        raise VQError(f"{name} must be one of {', '.join(map(repr, allowed))}; got {_short_repr(value)}")
     return value
 
 

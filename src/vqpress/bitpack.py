@@ -137,18 +137,29 @@ def unpack_bits(data, bits: int, count: int) -> np.ndarray:
     if bits == 8:
         return buf[:count].copy()
     groups = -(-count // 8)
-    if need == groups * bits:
-        raw = buf[:need].reshape(groups, bits)
-    else:
-        raw = np.zeros((groups, bits), dtype=np.uint8)
-        raw.ravel()[:need] = buf[:need]
+    whole = need // bits  # groups whose bytes are all in buf; the last may be partial
     out = np.empty((groups, 8), dtype=out_dtype)
+    for start in range(0, whole, _UNPACK_GROUPS):  # blocks: the uint32 temporaries stay small
+        stop = min(whole, start + _UNPACK_GROUPS)
+        _unpack_groups(buf[start * bits : stop * bits].reshape(-1, bits), bits, out[start:stop])
+    if whole < groups:
+        raw = np.zeros((1, bits), dtype=np.uint8)
+        raw.ravel()[: need - whole * bits] = buf[whole * bits : need]
+        _unpack_groups(raw, bits, out[whole:])
+    return out.ravel()[:count]
+
+
+#: Groups of 8 codes unpacked at a time.
+_UNPACK_GROUPS = 1 << 16
+
+
+def _unpack_groups(raw: np.ndarray, bits: int, out: np.ndarray) -> None:
+    """The 8 codes of each group of ``bits`` bytes (``raw``, (g, bits)) into ``out`` (g, 8)."""
     mask = (1 << bits) - 1
     for t in range(8):
         first, last = bits * t, bits * t + bits
         q0, q1 = first // 8, (last - 1) // 8  # the bytes code t touches
-        acc = np.zeros(groups, dtype=np.uint32)
+        acc = np.zeros(raw.shape[0], dtype=np.uint32)
         for q in range(q0, q1 + 1):
             acc |= raw[:, q].astype(np.uint32) << (8 * (q1 - q))
         out[:, t] = (acc >> (8 * q1 + 8 - last)) & mask
-    return out.ravel()[:count]

@@ -11,7 +11,9 @@
     vqpress bench
 
 Exit status: 0 on success, 1 on a failure (one line on stderr, ``--debug`` for the
-traceback), 2 on a usage error. No command replaces an existing file without ``--force``;
+traceback), 2 on a usage error, 130 when interrupted (Ctrl-C), 143 when terminated
+(SIGTERM); an interrupted or terminated command cleans up like a failed one. Text from
+files and file names is printed with its control characters escaped. No command replaces an existing file without ``--force``;
 every output is checked before anything is written, and a command that fails leaves no
 output behind.
 
@@ -95,6 +97,17 @@ Example:
 }
 
 
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose usage errors echo the user's arguments (file names) with
+    their control characters escaped."""
+
+    def error(self, message):
+        from ._cli_ui import printable
+
+        self.print_usage(sys.stderr)
+        self.exit(2, f"{self.prog}: error: {printable(message)}\n")
+
+
 class _Formatter(argparse.RawDescriptionHelpFormatter):
     def __init__(self, prog):
         super().__init__(prog, max_help_position=30)
@@ -111,7 +124,7 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
                         help="show the full traceback of an error")
 
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="vqpress", description=_DESCRIPTION, epilog=_EPILOG, formatter_class=_Formatter, parents=[common]
     )
     parser.add_argument("--version", action="version", version=f"vqpress {__version__}")
@@ -129,6 +142,11 @@ def build_parser() -> argparse.ArgumentParser:
     def force(p):
         p.add_argument("-f", "--force", action="store_true", help="replace existing output files")
 
+    def max_pixels(p):
+        p.add_argument("--max-pixels", type=_positive_int, metavar="N",
+                       help="read images of up to N pixels (default: warn above Pillow's decompression-bomb "
+                            "limit PIL.Image.MAX_IMAGE_PIXELS, refuse above twice it)")
+
     p = command("demo", "build the HTML report on the built-in raccoon face")
     p.add_argument("-o", "--out", default="vqpress-demo", metavar="DIR", help="output folder (default ./vqpress-demo)")
     n_colors(p)
@@ -140,6 +158,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-s", "--strategy", action="append", choices=(*STRATEGIES, "all"), metavar="STRATEGY",
                    help=f"strategy to include, repeatable: {', '.join(STRATEGIES)} or all (default all)")
     p.add_argument("-o", "--out", default="vqpress-report", metavar="DIR", help="output folder (default ./vqpress-report)")
+    max_pixels(p)
     force(p)
 
     p = command("compress", "compress images to .vqz files (or indexed PNGs)")
@@ -157,11 +176,13 @@ def build_parser() -> argparse.ArgumentParser:
                         "else context, unless raw is smaller (default)")
     p.add_argument("--effort", type=int, choices=EFFORTS, default=DEFAULT_EFFORT, metavar="0..9",
                    help=f"cm coding: 0 fastest .. 9 smallest (default {DEFAULT_EFFORT})")
+    max_pixels(p)
     force(p)
 
     p = command("decompress", "restore images from .vqz files")
     p.add_argument("files", nargs="+", metavar="FILE", help=".vqz files")
     p.add_argument("-o", "--out", metavar="OUT", help="output file (one input) or folder (several inputs)")
+    max_pixels(p)
     force(p)
 
     p = command("info", "describe .vqz files (shape, codebook, sizes, coding)")
@@ -176,7 +197,25 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text.replace("_", "").replace(",", ""))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive whole number, got {text!r}")
+    return value
+
+
 # --------------------------------------------------------------------------- main
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised like Ctrl-C so that every pending output is cleaned up."""
+
+
+def _on_sigterm(signum, frame):
+    raise Terminated()
 
 
 def main(argv=None) -> int:
@@ -194,12 +233,16 @@ def main(argv=None) -> int:
     from ._cli_ui import UI
 
     ui = UI(quiet=quiet)
+    previous = _handle_sigterm()
     try:
         with warnings.catch_warnings():
             warnings.showwarning = lambda message, *a, **k: ui.warn(_one_line(str(message)))
             from . import _cli_commands
 
             return int(getattr(_cli_commands, f"cmd_{args.command}")(args, ui) or 0)
+    except Terminated:
+        print("vqpress: terminated", file=sys.stderr)
+        return 143
     except KeyboardInterrupt:
         print("vqpress: interrupted", file=sys.stderr)
         return 130
@@ -215,9 +258,27 @@ def main(argv=None) -> int:
         if debug:
             import traceback
 
-            traceback.print_exc()
+            from ._cli_ui import printable
+
+            print(printable(traceback.format_exc(), keep_newlines=True), end="", file=sys.stderr)
         print(f"vqpress: error: {_one_line(_message(exc, debug))}", file=sys.stderr)
         return 1
+    finally:
+        if previous is not None:
+            import signal
+
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _handle_sigterm():
+    """Make SIGTERM end the command like Ctrl-C (outputs cleaned up, exit status 143);
+    returns the handler to restore (None when not in the main thread)."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    return signal.signal(signal.SIGTERM, _on_sigterm)
 
 
 def _message(exc: BaseException, debug: bool) -> str:
@@ -237,7 +298,11 @@ def _message(exc: BaseException, debug: bool) -> str:
 
 
 def _one_line(text: str) -> str:
-    return " ".join(text.split())
+    """``text`` on one line, with only printable characters (see :func:`vqpress._cli_ui.printable`)."""
+    from ._cli_ui import printable
+
+    return printable(" ".join(str(text).split()))
+
 
 
 if __name__ == "__main__":  # pragma: no cover

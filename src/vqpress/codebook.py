@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validation import check_data
+from ._validation import check_bool, check_data
 from .errors import VQError
 
 __all__ = ["Codebook", "code_dtype"]
 
+#: Codes decoded at a time (bounds the intp indices numpy makes of them to 8 MiB).
+_DECODE_CHUNK = 1 << 20
 # Integer dtypes small enough that encoding goes through a table indexed by the value itself.
 _LUT_DTYPES = (np.dtype(np.uint8), np.dtype(np.int8), np.dtype(np.uint16), np.dtype(np.int16))
 
@@ -24,13 +26,31 @@ def code_dtype(n_colors: int) -> np.dtype:
 
 
 def _cast_levels(levels: np.ndarray, dtype: np.dtype) -> np.ndarray:
-    """Levels in ``dtype``: rounded and clipped to the range of integer dtypes."""
-    dtype = np.dtype(dtype)
+    """Levels (float64) in ``dtype``, always inside the dtype's range.
+
+    Integer dtypes: rounded to the nearest integer and saturated at the dtype's ends. The
+    comparison is exact, against the powers of two just outside the range (float64 cannot
+    hold ``2**63 - 1``: clipping at ``float(iinfo.max)`` would still wrap to ``-2**63``).
+    Floating dtypes: rounded to the dtype, saturated at its largest finite values.
+    """
+    try:
+        dtype = np.dtype(dtype)
+    except TypeError:
+        raise VQError(f"dtype must be a numpy dtype; got {dtype!r}") from None
     if dtype.kind in "ui":
         info = np.iinfo(dtype)
-        return np.clip(np.rint(levels), info.min, info.max).astype(dtype)
+        below, above = float(info.min), float(info.max) + 1.0  # exact: both are 0 or +-2**k
+        rounded = np.rint(levels)
+        inside = np.where((rounded >= below) & (rounded < above), rounded, 0.0)
+        out = inside.astype(dtype)
+        out[rounded < below] = info.min
+        out[rounded >= above] = info.max
+        return out
     if dtype.kind == "f":
-        return levels.astype(dtype)
+        if dtype.itemsize > 8:  # float128 holds every float64
+            return levels.astype(dtype)
+        info = np.finfo(dtype)
+        return np.clip(levels, float(info.min), float(info.max)).astype(dtype)
     raise VQError(f"dtype must be an integer or floating dtype; got {dtype}")
 
 
@@ -75,7 +95,7 @@ class Codebook:
     """
 
     def __init__(self, centers, edges=None, *, strategy: str, dtype) -> None:
-        centers = np.array(centers, dtype=np.float64)
+        centers = _floats(centers, "centers")
         if centers.ndim not in (1, 2) or centers.shape[0] < 1:
             raise VQError(f"centers must have shape (n,) or (n, channels); got {centers.shape}")
         if not np.isfinite(centers).all():
@@ -83,10 +103,10 @@ class Codebook:
         if centers.ndim == 1:
             if edges is None:
                 raise VQError("scalar codebooks need edges")
-            edges = np.array(edges, dtype=np.float64)
+            edges = _floats(edges, "edges")
             if edges.shape != (centers.size + 1,) or not np.isfinite(edges).all():
                 raise VQError(f"edges must be {centers.size + 1} finite values; got shape {edges.shape}")
-            if (np.diff(edges) < 0).any():
+            if (edges[1:] < edges[:-1]).any():  # not np.diff: it overflows near +-1.7e308
                 raise VQError("edges must be non-decreasing")
             edges.flags.writeable = False
         elif edges is not None:
@@ -94,8 +114,17 @@ class Codebook:
         centers.flags.writeable = False
         self.centers = centers
         self.edges = edges
-        self.strategy = str(strategy)
-        self.dtype = np.dtype(dtype)
+        if not isinstance(strategy, str):
+            raise VQError(f"strategy must be a str (a strategy's name); got {type(strategy).__name__}")
+        self.strategy = strategy
+        try:
+            self.dtype = np.dtype(dtype)
+        except TypeError:
+            raise VQError(f"dtype must be a numpy dtype (np.uint8, 'float32', ...); got {dtype!r}") from None
+        if self.dtype.kind not in "uif":
+            raise VQError(f"dtype must be an integer or floating dtype; got {self.dtype}")
+        if not self.dtype.isnative:  # decode to native byte order (what a .vqz file reads back)
+            self.dtype = self.dtype.newbyteorder("=")
         self._lut_cache: dict = {}
 
     # -- description -----------------------------------------------------------------
@@ -115,7 +144,7 @@ class Codebook:
     def bin_centers(self) -> np.ndarray:
         if self.edges is None:
             raise VQError("bin_centers exist for scalar codebooks only")
-        return (self.edges[1:] + self.edges[:-1]) * 0.5
+        return self.edges[1:] * 0.5 + self.edges[:-1] * 0.5  # no overflow near +-1.7e308
 
     @property
     def code_dtype(self) -> np.dtype:
@@ -145,6 +174,19 @@ class Codebook:
 
 
     # -- encode ----------------------------------------------------------------------
+    def _check_ditherable(self, arr: np.ndarray) -> None:
+        """What dithering takes, said in the words the user typed (``dither=True``, ``--dither``)."""
+        asked = "dithering (dither=True, --dither on the command line)"
+        if arr.dtype != np.uint8:
+            raise VQError(f"{asked} needs a uint8 image; got dtype {arr.dtype} (Pillow's dithering is 8-bit): "
+                          "convert the image to uint8, or leave dithering off")
+        if self.channels == 4 or (arr.ndim == 3 and arr.shape[-1] == 4):
+            raise VQError(f"{asked} works on gray and RGB images, not RGBA (Pillow's dithering has no alpha): "
+                          "drop or composite the alpha channel, or leave dithering off")
+        if arr.ndim != 2 + (self.channels > 0) or (self.channels and arr.shape[-1] != self.channels):
+            want = "an (H, W, 3) RGB" if self.channels else "an (H, W) gray"
+            raise VQError(f"{asked} needs {want} image shaped like the fitted one; got shape {arr.shape}")
+
     def encode(self, data, *, dither: bool = False) -> np.ndarray:
         """Code of every value (scalar data) or pixel (colour data).
 
@@ -164,11 +206,10 @@ class Codebook:
             Shape ``data.shape`` for scalar codebooks, ``data.shape[:-1]`` for colour ones.
         """
         arr = check_data(data)
-        if dither:
+        if check_bool(dither, name="dither"):
             from .colour import dither_image
 
-            if arr.ndim != 2 + (self.channels > 0) or (self.channels and arr.shape[-1] != self.channels):
-                raise VQError(f"dithering needs an image shaped like the fitted one; got shape {arr.shape}")
+            self._check_ditherable(arr)
             return dither_image(arr, self.centers)
         if self.channels:
             return self._encode_vector(arr)
@@ -256,7 +297,13 @@ class Codebook:
                 bad = lo if lo < 0 else hi
                 raise VQError(f"code {bad} is out of range; this codebook has codes 0..{self.n_colors - 1}")
         table = self.levels(dtype)
-        return table.take(codes, axis=0)
+        out = np.empty(codes.shape + table.shape[1:], dtype=table.dtype)
+        flat_codes, flat_out = codes.reshape(-1), out.reshape((-1,) + table.shape[1:])
+        # a chunk at a time: take() turns its indices into intp, 8 bytes a code
+        for start in range(0, flat_codes.size, _DECODE_CHUNK):
+            stop = start + _DECODE_CHUNK
+            np.take(table, flat_codes[start:stop], axis=0, out=flat_out[start:stop])
+        return out
 
     def levels(self, dtype=None) -> np.ndarray:
         """The centers as they decode, in ``dtype`` (default: the fitted data's dtype)."""
@@ -267,6 +314,14 @@ class Codebook:
     def nbytes(self) -> int:
         """Bytes the codebook takes in a ``.vqz`` file: float64 centers and edges."""
         return self.centers.nbytes + (0 if self.edges is None else self.edges.nbytes)
+
+
+def _floats(values, name: str) -> np.ndarray:
+    """``values`` as a new float64 array, or a VQError naming ``name``."""
+    try:
+        return np.array(values, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise VQError(f"{name} must be an array of numbers; got {type(values).__name__}") from None
 
 
 def _lut_index(arr: np.ndarray) -> np.ndarray:

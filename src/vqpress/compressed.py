@@ -3,48 +3,91 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
 
 import numpy as np
 
-from .bitpack import unpack_bits
+from .bitpack import pack_bits, packed_size, unpack_bits
 from .codebook import Codebook
 from .errors import VQError
 
 __all__ = ["Compressed"]
 
 
-@dataclass(frozen=True, eq=False)
 class Compressed:
     """A quantized image: its codebook and its codes packed ``codebook.bits`` bits each.
+
+    Parameters
+    ----------
+    codebook : Codebook
+    shape : tuple of int
+        Shape of the original data: any shape for scalar data, ``(H, W, channels)`` for
+        colour data.
+    payload : bytes
+        The codes, bit-packed (see :func:`vqpress.pack_bits`). It may be left out when the
+        codes are at hand (``_codes``, as :func:`vqpress.from_bytes` does): it is then
+        packed on first use.
 
     Attributes
     ----------
     codebook : Codebook
     shape : tuple of int
-        Shape of the original data.
     payload : bytes
-        The codes, bit-packed (see :func:`vqpress.pack_bits`).
     """
 
-    codebook: Codebook
-    shape: tuple
-    payload: bytes = field(repr=False)
-    # The unpacked codes when they are at hand already (compress, from_bytes): saves an unpack.
-    _codes: np.ndarray | None = field(default=None, repr=False)
+    __slots__ = ("codebook", "shape", "_payload", "_codes")
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "shape", tuple(int(s) for s in self.shape))
-        if self._codes is not None:
-            codes = self._codes.view()
-            codes.flags.writeable = False
-            object.__setattr__(self, "_codes", codes)
-        expected = -(-self.n_pixels * self.codebook.bits // 8)
-        if len(self.payload) != expected:
-            raise VQError(
-                f"payload holds {len(self.payload)} bytes; {self.n_pixels} codes of "
-                f"{self.codebook.bits} bits need {expected}"
-            )
+    def __init__(self, codebook: Codebook, shape, payload: bytes | None = None, *, _codes=None) -> None:
+        if not isinstance(codebook, Codebook):
+            raise VQError(f"codebook must be a vqpress.Codebook; got {type(codebook).__name__}")
+        try:
+            shape = tuple(int(s) for s in shape)
+        except (TypeError, ValueError):
+            raise VQError(f"shape must be a tuple of integers; got {shape!r}") from None
+        if not shape or min(shape) < 1:
+            raise VQError(f"shape must hold at least one dimension, each at least 1; got {shape}")
+        if codebook.channels and (len(shape) < 2 or shape[-1] != codebook.channels):
+            raise VQError(f"shape {shape} does not end with the codebook's {codebook.channels} channels")
+        object.__setattr__(self, "codebook", codebook)
+        object.__setattr__(self, "shape", shape)
+        if payload is None and _codes is None:
+            raise VQError("Compressed needs the payload (bit-packed codes)")
+        if payload is not None:
+            if not isinstance(payload, (bytes, bytearray, memoryview)):
+                raise VQError(f"payload must be bytes; got {type(payload).__name__}")
+            payload = bytes(payload)
+            expected = packed_size(self.n_pixels, codebook.bits)
+            if len(payload) != expected:
+                raise VQError(
+                    f"payload holds {len(payload)} bytes; {self.n_pixels} codes of "
+                    f"{codebook.bits} bits need {expected}"
+                )
+        if _codes is not None:
+            _codes = np.asarray(_codes).view()
+            if _codes.shape != self._pixel_shape or _codes.dtype.kind != "u":
+                raise VQError(f"codes of shape {self._pixel_shape} expected; got {_codes.shape} {_codes.dtype}")
+            _codes.flags.writeable = False
+        object.__setattr__(self, "_payload", payload)
+        object.__setattr__(self, "_codes", _codes)
+
+    def __reduce__(self):  # pickle and copy: through __init__ (attributes cannot be set)
+        return _restore, (self.codebook, self.shape, self._payload, self._codes)
+
+    def __setattr__(self, name, value):
+        raise AttributeError(f"Compressed is immutable; cannot set {name!r}")
+
+    def __delattr__(self, name):
+        raise AttributeError(f"Compressed is immutable; cannot delete {name!r}")
+
+    @property
+    def _pixel_shape(self) -> tuple:
+        return self.shape[:-1] if self.codebook.channels else self.shape
+
+    @property
+    def payload(self) -> bytes:
+        """The codes, bit-packed ``codebook.bits`` bits each (:func:`vqpress.pack_bits`)."""
+        if self._payload is None:
+            object.__setattr__(self, "_payload", pack_bits(self._codes, self.codebook.bits))
+        return self._payload
 
     @property
     def dtype(self) -> np.dtype:
@@ -54,13 +97,12 @@ class Compressed:
     @property
     def n_pixels(self) -> int:
         """Number of codes: every value (scalar data) or every pixel (colour data)."""
-        shape = self.shape[:-1] if self.codebook.channels else self.shape
-        return math.prod(shape)
+        return math.prod(self._pixel_shape)
 
     @property
     def nbytes(self) -> int:
         """Bytes of the packed codes plus the codebook (float64 centers and edges)."""
-        return len(self.payload) + self.codebook.nbytes
+        return packed_size(self.n_pixels, self.codebook.bits) + self.codebook.nbytes
 
     @property
     def original_nbytes(self) -> int:
@@ -81,21 +123,25 @@ class Compressed:
         """The codes, unpacked, in the image's shape (without the channel axis for colour)."""
         if self._codes is not None:
             return self._codes
-        shape = self.shape[:-1] if self.codebook.channels else self.shape
-        return unpack_bits(self.payload, self.codebook.bits, self.n_pixels).reshape(shape)
+        return unpack_bits(self._payload, self.codebook.bits, self.n_pixels).reshape(self._pixel_shape)
 
     def decompress(self, dtype=None) -> np.ndarray:
         """The reconstructed image, in the original dtype (or ``dtype``)."""
         return self.codebook.decode(self.codes(), dtype=dtype)
 
-    def to_bytes(self, coding: str = "auto", *, effort: int | None = None) -> bytes:
+    def to_bytes(self, coding: str = "auto", *, effort: int | None = None,
+                 max_pixels: int | None = None) -> bytes:
         """This image as a ``.vqz`` byte string (see :func:`vqpress.container.to_bytes`)."""
         from .container import to_bytes
 
-        return to_bytes(self, coding, effort=effort)
+        return to_bytes(self, coding, effort=effort, max_pixels=max_pixels)
 
     def __repr__(self) -> str:
         return (
             f"Compressed(shape={self.shape}, dtype={self.dtype}, n_colors={self.codebook.n_colors}, "
             f"strategy={self.codebook.strategy!r}, nbytes={self.nbytes}, ratio={self.ratio:.4f})"
         )
+
+
+def _restore(codebook, shape, payload, codes) -> Compressed:
+    return Compressed(codebook, shape, payload, _codes=codes)

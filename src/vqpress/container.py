@@ -3,50 +3,53 @@
 Layout (all integers little-endian; the full specification is ``docs/FORMAT.md``)::
 
     magic        8 bytes   b"\\x89VQZ\\r\\n\\x1a\\n"
-    header      36 + 8*ndim + len(strategy) bytes, see _HEAD below, then
+    header      20 + 8*ndim + len(strategy) bytes, see _HEAD below, then
                   shape (u64 each), strategy name (ASCII)
     header CRC   u32       CRC-32 of magic and header
     codebook     float64   centers (n_colors * max(channels, 1)), then edges (n_colors + 1,
                            scalar data only)
-    payload      bytes     the codes: raw (fixed-width bit packing), context-coded, or cm-coded
-                           (context mixing, vqpress.coding.cm)
+    payload      bytes     the codes, in one of the codings of _CODINGS
     body CRC     u32       CRC-32 of codebook and payload
 
-Every field is checked against fixed limits and against the number of bytes actually
-present before anything is allocated, and the file must end exactly after the body CRC, so
-truncation, extension and any altered byte raise :class:`vqpress.FormatError`.
+A reader trusts nothing it has not checked, in this order: the header's fields against
+fixed limits and its CRC (:func:`read_header`); the image's size against ``max_pixels``
+and the file's length against the one the header implies, before the body is read or
+anything allocated; the body CRC; the codebook (finite, and finite in the image's dtype);
+then the payload, which the coding's decoder must use exactly, to the last byte, and whose
+codes must be below ``n_colors``. So truncation, extension and any altered byte raise
+:class:`vqpress.FormatError`, and a hostile file costs at most what its header honestly
+allows. The writer runs the same header checks, so it never writes what the reader refuses.
 """
 
 from __future__ import annotations
 
 import math
+import os
 import struct
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from ._fileio import atomic_write_bytes
-from ._validation import check_choice
-from .bitpack import pack_bits, packed_size, unpack_bits
+from ._fileio import atomic_write_bytes, open_regular
+from ._validation import STRATEGY_NAMES, check_bool, check_choice, check_max_pixels, check_path, check_pixels
+from .bitpack import packed_size, unpack_bits
 from .codebook import Codebook
 from .compressed import Compressed
 from .errors import FormatError, VQError
 
-__all__ = ["to_bytes", "from_bytes", "read_header", "Header", "save", "load", "CODINGS", "MAGIC", "MAX_PIXELS", "HEADER_MAX"]
+__all__ = ["to_bytes", "from_bytes", "read_header", "inspect", "Header", "save", "load", "CODINGS", "MAGIC",
+           "HEADER_MAX"]
 
 MAGIC = b"\x89VQZ\r\n\x1a\n"
+#: The newest format version this vqpress writes. A file is written with the oldest version
+#: that holds its payload coding (see _Coding.version), so that older readers read it
+#: whenever they can, and refuse it by its version when they cannot.
 MAJOR, MINOR = 2, 0
-#: Payload codings, by their number in the header.
-CODINGS = {"raw": 0, "context": 1, "cm": 2}
-#: The format version a file is written with is the oldest that holds its coding: a reader
-#: of 1.x refuses a cm-coded file by its version rather than misreading its coding byte.
-_CODING_VERSION = {"raw": (1, 0), "context": (1, 0), "cm": (2, 0)}
+#: Major versions this vqpress reads.
 _READABLE_MAJORS = (1, 2)
-#: Largest image a reader accepts by default (as Pillow's decompression-bomb guard, a
-#: context-coded payload can be tiny for a huge image). ``load(..., max_pixels=)`` raises it.
-MAX_PIXELS = 1 << 28
 MAX_NDIM = 8
 MAX_COLORS = 65536
 MAX_STRATEGY_LEN = 32
@@ -55,86 +58,8 @@ MAX_STRATEGY_LEN = 32
 # payload length, then shape follows.
 _HEAD = struct.Struct("<BBBBBBBBIQ")
 _CRC = struct.Struct("<I")
-_DTYPES = [
-    np.dtype(t)
-    for t in ("u1", "u2", "u4", "u8", "i1", "i2", "i4", "i8", "f2", "f4", "f8")
-]
+_DTYPES = [np.dtype(t) for t in ("u1", "u2", "u4", "u8", "i1", "i2", "i4", "i8", "f2", "f4", "f8")]
 _DTYPE_CODE = {d: i for i, d in enumerate(_DTYPES)}
-
-
-def _code_map_shape(shape: tuple, channels: int) -> tuple[int, int]:
-    """2-D view of the code map for the context coder: rows x last image axis."""
-    pixel_shape = shape[:-1] if channels else shape
-    if len(pixel_shape) == 1:
-        return 1, pixel_shape[0]
-    return math.prod(pixel_shape[:-1]), pixel_shape[-1]
-
-
-def _coded_payload(compressed: Compressed, coding: str, effort: int | None) -> tuple[bytes, str]:
-    """The payload in ``coding`` ("auto": the smallest that applies) and the coding used."""
-    from .coding import cm
-
-    cb = compressed.codebook
-    cm_fits = 2 <= cb.n_colors <= cm.MAX_SYMBOLS
-    if coding == "cm" and not cm_fits:
-        raise VQError(f"coding 'cm' codes 2..{cm.MAX_SYMBOLS} colours; this image has {cb.n_colors} "
-                      "(use 'context' or 'raw')")
-    if coding == "raw":
-        return compressed.payload, "raw"
-    codes = compressed.codes().reshape(_code_map_shape(compressed.shape, cb.channels))
-    # Gray levels are sorted by value, which the ordered models exploit; a colour palette
-    # has no such order.
-    if coding == "cm" or coding == "auto" and cm_fits:
-        coded, chosen = cm.encode(codes, cb.n_colors, ordered=cb.channels == 0,
-                                  effort=cm.DEFAULT_EFFORT if effort is None else effort), "cm"
-    else:
-        from .entropy import encode_code_map
-
-        coded, chosen = encode_code_map(codes, cb.n_colors, ordered=cb.channels == 0), "context"
-    if coding == "auto" and len(coded) >= len(compressed.payload):
-        return compressed.payload, "raw"
-    return coded, chosen
-
-
-def to_bytes(compressed: Compressed, coding: str = "auto", *, effort: int | None = None) -> bytes:
-    """Serialise a :class:`~vqpress.Compressed` as a ``.vqz`` byte string.
-
-    Parameters
-    ----------
-    compressed : Compressed
-    coding : {"auto", "raw", "context", "cm"}
-        Payload coding: fixed-width bit packing; the context-modelled entropy coding of
-        format 1.0; context mixing (``cm``, 2..256 colours, format 2.0); or ``auto``
-        (default): ``cm`` when it applies, else ``context``, unless raw packing is smaller.
-    effort : int, optional
-        ``cm`` only: 0 (fastest) .. 9 (smallest), default
-        :data:`vqpress.coding.cm.DEFAULT_EFFORT`.
-
-    Returns
-    -------
-    bytes
-    """
-    if not isinstance(compressed, Compressed):
-        raise VQError(f"to_bytes takes a vqpress.Compressed; got {type(compressed).__name__}")
-    coding = check_choice(coding, ("auto", *CODINGS), name="coding")
-    if effort is not None:
-        from .coding.cm import check_effort
-
-        effort = check_effort(effort)
-    cb = compressed.codebook
-    payload, chosen = _coded_payload(compressed, coding, effort)
-    major, minor = _CODING_VERSION[chosen]
-    strategy = cb.strategy.encode("ascii")
-    head = _HEAD.pack(
-        major, minor, _DTYPE_CODE[cb.dtype], len(compressed.shape), cb.channels,
-        CODINGS[chosen], len(strategy), 0, cb.n_colors, len(payload),
-    )
-    header = MAGIC + head + struct.pack(f"<{len(compressed.shape)}Q", *compressed.shape) + strategy
-    body = cb.centers.astype("<f8").tobytes()
-    if cb.edges is not None:
-        body += cb.edges.astype("<f8").tobytes()
-    body += payload
-    return b"".join((header, _CRC.pack(zlib.crc32(header)), body, _CRC.pack(zlib.crc32(body))))
 
 
 @dataclass(frozen=True)
@@ -155,13 +80,142 @@ class Header:
     @property
     def n_pixels(self) -> int:
         """Number of codes: every element (scalar data) or every pixel (colour data)."""
-        return math.prod(self.shape[:-1] if self.channels else self.shape)
+        return math.prod(self.pixel_shape)
+
+    @property
+    def pixel_shape(self) -> tuple:
+        """Shape of the code map: ``shape`` without the channel axis of colour data."""
+        return self.shape[:-1] if self.channels else self.shape
+
+    @property
+    def map_shape(self) -> tuple[int, int]:
+        """2-D view of the code map for 2-D codings: rows = product of all pixel axes but
+        the last, columns = the last pixel axis (a 1-D array is one row)."""
+        pixel_shape = self.pixel_shape
+        if len(pixel_shape) == 1:
+            return 1, pixel_shape[0]
+        return math.prod(pixel_shape[:-1]), pixel_shape[-1]
+
+    @property
+    def bits(self) -> int:
+        """Bits of one code in fixed-width packing."""
+        return max(1, (self.n_colors - 1).bit_length())
+
+    @property
+    def codebook_len(self) -> int:
+        """Bytes of the codebook: float64 centers, and edges for scalar data."""
+        n_floats = self.n_colors * max(self.channels, 1) + (0 if self.channels else self.n_colors + 1)
+        return 8 * n_floats
 
     @property
     def file_size(self) -> int:
         """Length of the whole stream this header announces."""
-        n_floats = self.n_colors * max(self.channels, 1) + (0 if self.channels else self.n_colors + 1)
-        return self.size + 8 * n_floats + self.payload_len + _CRC.size
+        return self.size + self.codebook_len + self.payload_len + _CRC.size
+
+
+# ------------------------------------------------------------------------------ codings
+
+
+@dataclass(frozen=True)
+class _Coding:
+    """A payload coding: the codes of an image to the payload and back.
+
+    ``encode(compressed, effort)`` returns the payload (``effort``, 0..9 or None for the
+    default, matters only to codings that trade time for size). ``decode(payload, header)``
+    returns ``header.n_pixels`` unsigned integer codes (any shape) and must raise
+    :class:`FormatError` unless ``payload`` is, to the last byte, a payload this coding
+    writes; the container checks the codes' count and range and everything around the
+    payload (pixel limit, lengths, CRCs).
+    """
+
+    name: str
+    encode: Callable[[Compressed, int | None], bytes]
+    decode: Callable[[memoryview, Header], np.ndarray]
+    #: Most pixels the coding can hold (None: any number).
+    max_pixels: int | None = None
+    #: Tried by ``coding="auto"``, which keeps the smallest payload.
+    auto: bool = True
+    #: The format version of files with this coding (the oldest that knows it).
+    version: tuple[int, int] = (1, 0)
+    #: Whether the coding can hold an image of this codebook (None: any).
+    fits: Callable[[Codebook], bool] | None = None
+    #: ``auto`` skips this coding when the one named here fits (it is smaller and faster).
+    superseded_by: str | None = None
+
+
+def _encode_raw(compressed: Compressed, effort: int | None) -> bytes:
+    return compressed.payload
+
+
+def _decode_raw(payload: memoryview, head: Header) -> np.ndarray:
+    n, bits = head.n_pixels, head.bits
+    if len(payload) != packed_size(n, bits):
+        raise FormatError(f"raw payload of {len(payload)} bytes does not fit {n} codes of {bits} bits")
+    spare = 8 * len(payload) - n * bits
+    if spare and payload[-1] & ((1 << spare) - 1):
+        raise FormatError(f"raw payload's last byte has non-zero padding bits (its last {spare} bits)")
+    return unpack_bits(payload, bits, n)
+
+
+def _encode_context(compressed: Compressed, effort: int | None) -> bytes:
+    from .entropy import encode_code_map
+
+    cb = compressed.codebook
+    head_shape = _map_shape(compressed.shape, cb.channels)
+    # Gray levels are sorted by value, which the residual model exploits; a colour palette
+    # has no such order.
+    return encode_code_map(compressed.codes().reshape(head_shape), cb.n_colors, ordered=cb.channels == 0)
+
+
+def _decode_context(payload: memoryview, head: Header) -> np.ndarray:
+    from .entropy import decode_code_map
+
+    return decode_code_map(payload, head.map_shape, head.n_colors)
+
+
+def _map_shape(shape: tuple, channels: int) -> tuple[int, int]:
+    pixel_shape = shape[:-1] if channels else shape
+    if len(pixel_shape) == 1:
+        return 1, pixel_shape[0]
+    return math.prod(pixel_shape[:-1]), pixel_shape[-1]
+
+
+def _cm_fits(codebook: Codebook) -> bool:
+    from .coding import cm
+
+    return 2 <= codebook.n_colors <= cm.MAX_SYMBOLS
+
+
+def _encode_cm(compressed: Compressed, effort: int | None) -> bytes:
+    from .coding import cm
+
+    cb = compressed.codebook
+    if not _cm_fits(cb):
+        raise VQError(f"coding 'cm' codes 2..{cm.MAX_SYMBOLS} colours; this image has {cb.n_colors} "
+                      "(use 'context' or 'raw')")
+    codes = compressed.codes().reshape(_map_shape(compressed.shape, cb.channels))
+    # gray levels are sorted by value, which the ordered model exploits; a palette is not
+    return cm.encode(codes, cb.n_colors, ordered=cb.channels == 0,
+                     effort=cm.DEFAULT_EFFORT if effort is None else effort)
+
+
+def _decode_cm(payload: memoryview, head: Header) -> np.ndarray:
+    from .coding import cm
+
+    return cm.decode(payload, head.map_shape, head.n_colors)
+
+
+#: Payload codings by their number in the header. A new coding is one entry here.
+_CODINGS = {
+    0: _Coding("raw", _encode_raw, _decode_raw),
+    1: _Coding("context", _encode_context, _decode_context, max_pixels=1 << 30, superseded_by="cm"),
+    2: _Coding("cm", _encode_cm, _decode_cm, version=(2, 0), fits=_cm_fits),
+}
+#: Payload coding numbers, by name.
+CODINGS = {coding.name: number for number, coding in _CODINGS.items()}
+
+
+# ------------------------------------------------------------------------------ header
 
 
 #: Longest possible header (8 dimensions, longest strategy name, CRC): reading this many
@@ -169,12 +223,36 @@ class Header:
 HEADER_MAX = len(MAGIC) + _HEAD.size + 8 * MAX_NDIM + MAX_STRATEGY_LEN + _CRC.size
 
 
-def read_header(data, *, max_pixels: int = MAX_PIXELS) -> Header:
-    """Read and check the header at the start of a ``.vqz`` stream, without decoding the rest.
+def _check_fields(dtype_code, ndim, channels, coding, n_colors, shape, strategy: bytes, error) -> None:
+    """The header's values against the limits of docs/FORMAT.md (raising ``error``): shared
+    by the reader and the writer, so that nothing is written that cannot be read."""
+    if not 1 <= ndim <= MAX_NDIM:
+        raise error(f"ndim {ndim} is outside 1..{MAX_NDIM}")
+    if dtype_code not in range(len(_DTYPES)):
+        raise error(f"unknown dtype code {dtype_code} (allowed 0..{len(_DTYPES) - 1})")
+    if coding not in _CODINGS:
+        raise error(f"unknown payload coding {coding} (allowed {', '.join(map(str, _CODINGS))})")
+    if channels not in (0, 3, 4):
+        raise error(f"channels {channels} (allowed 0 for scalar data, 3 or 4 for colour)")
+    if not 1 <= n_colors <= MAX_COLORS:
+        raise error(f"n_colors {n_colors} is outside 1..{MAX_COLORS}")
+    if min(shape) < 1 or (channels and (ndim != 3 or shape[-1] != channels)):
+        raise error(f"shape {shape} is not allowed for {channels} channels (colour data is (H, W, channels))")
+    if strategy.decode("latin-1") not in STRATEGY_NAMES:
+        raise error(f"unknown strategy name {strategy!r} (known: {', '.join(STRATEGY_NAMES)})")
+    limit = _CODINGS[coding].max_pixels
+    n_pixels = math.prod(shape[:-1] if channels else shape)
+    if limit is not None and n_pixels > limit:
+        raise error(f"the {_CODINGS[coding].name} coding holds at most {limit} pixels; this image has {n_pixels}")
+
+
+def read_header(data) -> Header:
+    """Read and check the header at the start of a ``.vqz`` stream, without the rest.
 
     ``data`` may be the whole stream or just its first :data:`HEADER_MAX` bytes. Every
-    field is checked against its limits and the header CRC; the body is checked by
-    :func:`from_bytes`.
+    field is checked against its limits (docs/FORMAT.md) and the header CRC. Reading a
+    header allocates nothing it announces; :func:`from_bytes` and :func:`load` apply the
+    pixel limit and check the body.
 
     Raises
     ------
@@ -204,91 +282,111 @@ def read_header(data, *, max_pixels: int = MAX_PIXELS) -> Header:
     if _CRC.unpack_from(view, header_len)[0] != zlib.crc32(header):
         raise FormatError("header checksum mismatch: the .vqz header is damaged")
     # The header is intact from here on; check its values against limits and sizes.
-    if dtype_code >= len(_DTYPES) or coding not in CODINGS.values() or reserved:
-        raise FormatError(f"unknown dtype code {dtype_code} or payload coding {coding}")
-    if coding == CODINGS["cm"] and major < _CODING_VERSION["cm"][0]:
-        raise FormatError(f"payload coding {coding} (cm) needs format version 2.0; the header says {major}.{minor}")
-    if channels not in (0, 3, 4) or not 1 <= n_colors <= MAX_COLORS:
-        raise FormatError(f"bad channels {channels} (allowed 0, 3, 4) or n_colors {n_colors} (allowed 1..{MAX_COLORS})")
+    if reserved:
+        raise FormatError(f"reserved header byte is {reserved}, not 0")
     shape = struct.unpack_from(f"<{ndim}Q", header, len(MAGIC) + _HEAD.size)
-    if min(shape) < 1 or (channels and (ndim != 3 or shape[-1] != channels)):
-        raise FormatError(f"bad shape {shape} for {channels} channels")
-    n_pixels = math.prod(shape[:-1] if channels else shape)
-    if n_pixels > max_pixels:
-        raise FormatError(f"image of {n_pixels} pixels exceeds max_pixels={max_pixels}")
-    try:
-        strategy = header[header_len - slen :].decode("ascii")
-    except UnicodeDecodeError:
-        raise FormatError("strategy name is not ASCII") from None
-    coding_name = {v: k for k, v in CODINGS.items()}[coding]
+    strategy = header[header_len - slen :]
+    _check_fields(dtype_code, ndim, channels, coding, n_colors, shape, strategy, FormatError)
+    if (major, minor) < _CODINGS[coding].version:
+        need = ".".join(map(str, _CODINGS[coding].version))
+        raise FormatError(f"payload coding {coding} ({_CODINGS[coding].name}) needs format version {need}; "
+                          f"the header says {major}.{minor}")
     return Header(
         f"{major}.{minor}", _DTYPES[dtype_code], tuple(int(d) for d in shape), channels, n_colors,
-        coding_name, strategy, payload_len, header_len + _CRC.size,
+        _CODINGS[coding].name, strategy.decode("ascii"), payload_len, header_len + _CRC.size,
     )
 
 
-def from_bytes(data, *, max_pixels: int = MAX_PIXELS) -> Compressed:
-    """Read a ``.vqz`` byte string back into a :class:`~vqpress.Compressed`.
+# ------------------------------------------------------------------------------ write
+
+
+def to_bytes(compressed: Compressed, coding: str = "auto", *, effort: int | None = None,
+             max_pixels: int | None = None) -> bytes:
+    """Serialise a :class:`~vqpress.Compressed` as a ``.vqz`` byte string.
 
     Parameters
     ----------
-    data : bytes-like
-    max_pixels : int
-        Refuse images with more pixels than this (a guard against decompression bombs).
+    compressed : Compressed
+    coding : {"auto", "raw", "context", "cm"}
+        Payload coding: fixed-width bit packing; the context-modelled entropy coding of
+        format 1.0; context mixing (2..256 colours, format 2.0); or ``auto`` (default): the
+        smallest of raw packing and ``cm`` (``context`` where ``cm`` does not apply).
+    effort : int, optional
+        ``cm`` only: 0 (fastest) .. 9 (smallest); default
+        :data:`vqpress.coding.cm.DEFAULT_EFFORT`.
+    max_pixels : int, optional
+        Write an image of up to this many pixels. By default an image that
+        :func:`from_bytes` refuses by default (more than twice Pillow's
+        ``Image.MAX_IMAGE_PIXELS``) is refused here too; the reader then needs the same
+        ``max_pixels``.
+
+    Returns
+    -------
+    bytes
 
     Raises
     ------
-    FormatError
-        ``data`` is not an intact ``.vqz`` stream this version can read.
+    VQError
+        What the reader would refuse: more pixels than ``max_pixels``, a shape, dtype,
+        strategy name or codebook the format cannot hold.
     """
-    try:
-        view = memoryview(data).cast("B")
-    except TypeError:
-        raise VQError(f"from_bytes takes bytes; got {type(data).__name__}") from None
-    head = read_header(view, max_pixels=max_pixels)
-    shape, channels, n_colors, n_pixels = head.shape, head.channels, head.n_colors, head.n_pixels
-    payload_len = head.payload_len
-    n_centers = n_colors * max(channels, 1)
-    n_edges = 0 if channels else n_colors + 1
-    start = head.size
-    expected = head.file_size
-    if len(view) != expected:
-        raise FormatError(f".vqz stream is {len(view)} bytes; its header says {expected} (truncated or extended)")
-    body = view[start : expected - _CRC.size]
-    if _CRC.unpack_from(view, expected - _CRC.size)[0] != zlib.crc32(body):
-        raise FormatError("body checksum mismatch: the codebook or payload is damaged")
+    if not isinstance(compressed, Compressed):
+        raise VQError(f"to_bytes takes a vqpress.Compressed; got {type(compressed).__name__}")
+    coding = check_choice(coding, ("auto", *CODINGS), name="coding")
+    max_pixels = check_max_pixels(max_pixels)
+    if effort is not None:
+        from .coding.cm import check_effort
 
-    floats = np.frombuffer(body, dtype="<f8", count=n_centers + n_edges).astype(np.float64)
-    centers = floats[:n_centers].reshape((n_colors, channels) if channels else (n_colors,))
-    edges = None if channels else floats[n_centers:]
-    try:
-        codebook = Codebook(centers, edges, strategy=head.strategy, dtype=head.dtype)
-    except VQError as exc:
-        raise FormatError(f"invalid codebook: {exc}") from None
-    payload = bytes(body[8 * (n_centers + n_edges) :])
-    if head.coding == "raw":
-        if payload_len != packed_size(n_pixels, codebook.bits):
-            raise FormatError(f"raw payload of {payload_len} bytes does not fit {n_pixels} codes of {codebook.bits} bits")
-        codes = unpack_bits(payload, codebook.bits, n_pixels)
-        if n_pixels and int(codes.max()) >= n_colors:
-            raise FormatError(f"payload holds code {int(codes.max())}; the codebook has {n_colors} colours")
-    elif head.coding == "cm":
-        from .coding.cm import decode
+        effort = check_effort(effort)
+    cb = compressed.codebook
+    shape = compressed.shape
+    dtype_code = _DTYPE_CODE.get(cb.dtype.newbyteorder("<") if cb.dtype.byteorder != "|" else cb.dtype)
+    if dtype_code is None:
+        raise VQError(f"a .vqz file cannot hold dtype {cb.dtype}; allowed are {', '.join(map(str, _DTYPES))}")
+    strategy = cb.strategy.encode("ascii", "backslashreplace")
+    candidates = list(_CODINGS) if coding == "auto" else [CODINGS[coding]]
+    n_pixels = compressed.n_pixels
+    def fits(k):
+        return _CODINGS[k].fits is None or _CODINGS[k].fits(cb)
 
-        codes = decode(payload, _code_map_shape(shape, channels), n_colors).ravel()
-        payload = pack_bits(codes, codebook.bits)
-    else:
-        from .entropy import decode_code_map
+    candidates = [k for k in candidates if coding != "auto" or (
+        _CODINGS[k].auto and (_CODINGS[k].max_pixels is None or n_pixels <= _CODINGS[k].max_pixels)
+        and fits(k) and not (_CODINGS[k].superseded_by and fits(CODINGS[_CODINGS[k].superseded_by])))]
+    _check_fields(dtype_code, len(shape), cb.channels, candidates[0], cb.n_colors, shape, strategy, VQError)
+    check_pixels(n_pixels, max_pixels, what="this image", error=VQError, writing=True)
+    _check_decodable(cb, VQError)
+    best = None
+    for number in candidates:
+        payload = _CODINGS[number].encode(compressed, effort)
+        if best is None or len(payload) < len(best[1]):
+            best = number, payload
+    number, payload = best
+    major, minor = _CODINGS[number].version
+    head = _HEAD.pack(major, minor, dtype_code, len(shape), cb.channels, number, len(strategy), 0,
+                      cb.n_colors, len(payload))
+    header = MAGIC + head + struct.pack(f"<{len(shape)}Q", *shape) + strategy
+    body = [cb.centers.astype("<f8").tobytes()]
+    if cb.edges is not None:
+        body.append(cb.edges.astype("<f8").tobytes())
+    body.append(payload)
+    body_crc = 0
+    for part in body:
+        body_crc = zlib.crc32(part, body_crc)
+    return b"".join((header, _CRC.pack(zlib.crc32(header)), *body, _CRC.pack(body_crc)))
 
-        map_shape = _code_map_shape(shape, channels)
-        codes = decode_code_map(payload, map_shape, n_colors).ravel()
-        payload = pack_bits(codes, codebook.bits)
-    pixel_shape = shape[:-1] if channels else shape
-    return Compressed(codebook, shape, payload, _codes=codes.reshape(pixel_shape))
+
+def _check_decodable(codebook: Codebook, error) -> None:
+    """The levels must be finite in the image's dtype (a float16 centre of 1e10 is not)."""
+    if codebook.dtype.kind == "f":
+        with np.errstate(over="ignore"):
+            levels = codebook.centers.astype(codebook.dtype)
+        if not np.isfinite(levels).all():
+            bad = codebook.centers[~np.isfinite(levels)].flat[0]
+            raise error(f"center {bad!r} is not finite in the image's dtype {codebook.dtype}")
 
 
 def save(path, compressed: Compressed, *, coding: str = "auto", effort: int | None = None,
-         overwrite: bool = False) -> Path:
+         overwrite: bool = False, max_pixels: int | None = None) -> Path:
     """Save a compressed image: ``.vqz`` (any data) or ``.png`` (indexed PNG, up to 256 levels).
 
     Parameters
@@ -300,13 +398,21 @@ def save(path, compressed: Compressed, *, coding: str = "auto", effort: int | No
     coding : {"auto", "raw", "context", "cm"}
         Payload coding of a ``.vqz`` file (see :func:`to_bytes`).
     effort : int, optional
-        0 (fastest) .. 9 (smallest) for the ``cm`` coding (see :func:`to_bytes`).
+        0 (fastest) .. 9 (smallest), for the ``cm`` coding (see :func:`to_bytes`).
     overwrite : bool, default False
         Replace an existing file. The write is atomic either way.
+    max_pixels : int, optional
+        Allow an image larger than :func:`load` accepts by default (see :func:`to_bytes`).
 
     Returns
     -------
     pathlib.Path
+
+    Raises
+    ------
+    VQError
+        A file that :func:`load` would refuse, an existing file without ``overwrite``, or a
+        folder that cannot be written (read-only, full): the message names ``path``.
 
     Examples
     --------
@@ -314,29 +420,172 @@ def save(path, compressed: Compressed, *, coding: str = "auto", effort: int | No
     >>> c = vqpress.compress(vqpress.datasets.face(gray=True), n_colors=8)
     >>> path = os.path.join(tempfile.mkdtemp(), "face.vqz")
     >>> _ = vqpress.save(path, c)
-    >>> (vqpress.load(path).decompress() == c.decompress()).all()
+    >>> bool((vqpress.load(path).decompress() == c.decompress()).all())
     True
     """
-    if Path(path).suffix.lower() == ".png":
+    path = check_path(path)
+    check_bool(overwrite, name="overwrite")
+    if path.suffix.lower() == ".png":
         from .png import to_png
 
         data = to_png(compressed)
+        # vqpress.imread refuses it as load refuses a .vqz file: the same rule
+        check_pixels(compressed.n_pixels, check_max_pixels(max_pixels), what="this image", error=VQError,
+                     writing=True)
     else:
-        data = to_bytes(compressed, coding, effort=effort)
+        data = to_bytes(compressed, coding, effort=effort, max_pixels=max_pixels)
     return atomic_write_bytes(path, data, overwrite=overwrite)
 
 
-def load(path, *, max_pixels: int = MAX_PIXELS) -> Compressed:
+# ------------------------------------------------------------------------------ read
+
+
+def from_bytes(data, *, max_pixels: int | None = None) -> Compressed:
+    """Read a ``.vqz`` byte string back into a :class:`~vqpress.Compressed`.
+
+    Parameters
+    ----------
+    data : bytes-like
+    max_pixels : int, optional
+        Refuse images of more pixels than this (a guard against decompression bombs: a
+        context-coded payload can be tiny for a huge image). By default Pillow's policy:
+        warn above ``PIL.Image.MAX_IMAGE_PIXELS``, refuse above twice it.
+
+    Raises
+    ------
+    FormatError
+        ``data`` is not an intact ``.vqz`` stream this version can read.
+    """
+    try:
+        view = memoryview(data).cast("B")
+    except TypeError:
+        raise VQError(f"from_bytes takes bytes; got {type(data).__name__}") from None
+    max_pixels = check_max_pixels(max_pixels)
+    head = read_header(view)
+    check_pixels(head.n_pixels, max_pixels, what="this .vqz image", error=FormatError)
+    if len(view) != head.file_size:
+        raise FormatError(f".vqz stream is {len(view)} bytes; its header says {head.file_size} (truncated or extended)")
+    return _decode_body(view, head)
+
+
+def load(path, *, max_pixels: int | None = None) -> Compressed:
     """Load a ``.vqz`` file.
+
+    Only the header is read before the checks: the image's size against ``max_pixels``
+    and the file's length against the header's, so a hostile file is refused before it
+    costs memory or time. Then the file is read whole and checked as by :func:`from_bytes`.
+
+    Parameters
+    ----------
+    path : str or path-like
+        A regular file (not a pipe or a device).
+    max_pixels : int, optional
+        As in :func:`from_bytes`.
 
     Raises
     ------
     VQError
-        The file does not exist.
+        The file does not exist, is not a regular file or cannot be read.
     FormatError
-        The file is not an intact ``.vqz`` file (see :func:`from_bytes`).
+        The file is not an intact ``.vqz`` file (see :func:`from_bytes`); the message
+        names it.
     """
-    path = Path(path)
-    if not path.is_file():
-        raise VQError(f"no such file: {path}")
-    return from_bytes(path.read_bytes(), max_pixels=max_pixels)
+    path = check_path(path)
+    max_pixels = check_max_pixels(max_pixels)
+    with open_regular(path) as fh:
+        size = os.fstat(fh.fileno()).st_size
+        start = fh.read(HEADER_MAX)
+        try:
+            head = read_header(start)
+            check_pixels(head.n_pixels, max_pixels, what=str(path), error=FormatError)
+            if size != head.file_size:
+                raise FormatError(f"the file is {size} bytes; its header says {head.file_size} (truncated or extended)")
+        except FormatError as exc:
+            raise _naming(exc, path) from None
+        buf = bytearray(head.file_size)
+        buf[: len(start)] = start
+        got = len(start) + (fh.readinto(memoryview(buf)[len(start) :]) or 0)
+        if got != head.file_size:
+            raise FormatError(f"{path}: the file shrank while being read ({got} of {head.file_size} bytes)")
+    try:
+        return _decode_body(memoryview(buf), head)
+    except FormatError as exc:
+        raise _naming(exc, path) from None
+
+
+def inspect(path) -> tuple[Header, Codebook]:
+    """The header and codebook of a ``.vqz`` file, its length and both checksums verified,
+    without decoding the payload: it costs one read of the file, whatever image the
+    header announces (no pixel limit applies).
+
+    Raises
+    ------
+    VQError, FormatError
+        As :func:`load`.
+    """
+    path = check_path(path)
+    with open_regular(path) as fh:
+        size = os.fstat(fh.fileno()).st_size
+        try:
+            head = read_header(fh.read(HEADER_MAX))
+            if size != head.file_size:
+                raise FormatError(f"the file is {size} bytes; its header says {head.file_size} (truncated or extended)")
+            fh.seek(head.size)
+            codebook_bytes = fh.read(head.codebook_len)
+            crc = zlib.crc32(codebook_bytes)
+            left = head.payload_len
+            while left:
+                chunk = fh.read(min(left, 1 << 20))
+                if not chunk:
+                    raise FormatError("the file shrank while being read")
+                crc = zlib.crc32(chunk, crc)
+                left -= len(chunk)
+            stored = fh.read(_CRC.size)
+            if len(codebook_bytes) != head.codebook_len or len(stored) != _CRC.size:
+                raise FormatError("the file shrank while being read")
+            if _CRC.unpack(stored)[0] != crc:
+                raise _body_crc_error()
+            return head, _codebook(codebook_bytes, head)
+        except FormatError as exc:
+            raise _naming(exc, path) from None
+
+
+def _body_crc_error() -> FormatError:
+    return FormatError("body checksum mismatch: the codebook or payload is damaged")
+
+
+def _codebook(data, head: Header) -> Codebook:
+    """The codebook stored in ``data`` (``head.codebook_len`` bytes), checked."""
+    channels, n_colors = head.channels, head.n_colors
+    n_centers = n_colors * max(channels, 1)
+    floats = np.frombuffer(data, dtype="<f8", count=head.codebook_len // 8).astype(np.float64)
+    centers = floats[:n_centers].reshape((n_colors, channels) if channels else (n_colors,))
+    edges = None if channels else floats[n_centers:]
+    try:
+        codebook = Codebook(centers, edges, strategy=head.strategy, dtype=head.dtype)
+    except VQError as exc:
+        raise FormatError(f"invalid codebook: {exc}") from None
+    _check_decodable(codebook, FormatError)
+    return codebook
+
+
+def _naming(exc: FormatError, path) -> FormatError:
+    msg = str(exc)
+    return FormatError(msg if str(path) in msg else f"{path}: {msg}")
+
+
+def _decode_body(view: memoryview, head: Header) -> Compressed:
+    """Check and decode the body of a stream whose header and length are checked."""
+    expected = head.file_size
+    body = view[head.size : expected - _CRC.size]
+    if _CRC.unpack_from(view, expected - _CRC.size)[0] != zlib.crc32(body):
+        raise _body_crc_error()
+    codebook = _codebook(body[: head.codebook_len], head)
+    n_colors = head.n_colors
+    payload = body[head.codebook_len :]
+    codes = _CODINGS[CODINGS[head.coding]].decode(payload, head)
+    if codes.size != head.n_pixels or codes.dtype.kind != "u":
+        raise FormatError(f"the {head.coding} payload decodes to {codes.size} codes; the header says {head.n_pixels}")
+    if codes.size and int(codes.max()) >= n_colors:
+        raise FormatError(f"payload holds code {int(codes.max())}; the codebook has {n_colors} colours")
+    return Compressed(codebook, head.shape, _codes=codes.reshape(head.pixel_shape))

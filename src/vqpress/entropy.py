@@ -37,9 +37,15 @@ Large alphabets (``n_symbols > 256``)
 Stream layout (little endian)
     ``model id (u8) | payload words n (u32) | [models 2, 3: table bytes m (u32) | m bytes of
     deflated u32 counts] | n payload words (u32)``; model ids: 0 empty map, 1 residual,
-    2 order-0 codes, 3 order-0 left residuals, 4 pair.  Its length is checked exactly, so
-    truncation is always detected; a stream damaged inside may decode to a wrong map of the
-    right shape, which the container's checksum catches.
+    2 order-0 codes, 3 order-0 left residuals, 4 pair.
+
+Exact use
+    The decoder accepts only the stream the encoder writes for the map it decodes: its
+    length is checked against ``n``, and the words are re-encoded as they are decoded
+    (:class:`_ExactDecoder`), so a stream that runs out (constriction would silently pad
+    it with zeros) or has words to spare is refused, the former as soon as it runs out.
+    A stream damaged inside may still decode to another map of the right shape, which the
+    container's checksum catches.
 """
 
 from __future__ import annotations
@@ -58,6 +64,7 @@ _MAX_SYMBOLS = 65536
 _MAX_CONTEXT_SYMBOLS = 256
 _MAX_PIXELS = 1 << 30
 _MAX_BATCH = 1 << 22  # floats in one batch's probability table (32 MiB)
+_CHUNK = 1 << 20  # symbols decoded at a time by the order-0 models
 _TILE_H, _TILE_W = 64, 128
 # initial count of every (context, residual): small, so that sharp contexts are learnt fast,
 # with a head start for the residuals 0 and +-1 that dominate smooth maps
@@ -114,7 +121,8 @@ class _Layout:
     """Tiles, coding order and causal neighbours, shared by encoder and decoder.
 
     The map is padded (edge replicated) to whole ``th x tw`` tiles and held pixel-major: row
-    ``q`` of a (th * tw + 1, T) buffer is in-tile pixel ``q`` (raster order) of all T tiles,
+    ``q`` of a (th * tw + 1, T) uint8 buffer (the context models code at most 256 symbols)
+    is in-tile pixel ``q`` (raster order) of all T tiles,
     and the last row is always 0 (the neighbour of each tile's first pixel), so a wave reads
     and writes whole contiguous rows.  ``order`` is the in-tile coding
     order, sorted by wave; wave ``i`` codes in-tile pixels ``order[bounds[i]:bounds[i + 1]]``
@@ -145,10 +153,10 @@ class _Layout:
         self.bounds = np.concatenate([[0], np.cumsum(np.bincount(wave))])
 
     def pad(self, codes: np.ndarray) -> np.ndarray:
-        """Pixel-major int16 buffer (th * tw + 1, T) of ``codes`` (H, W), edge-padded."""
+        """Pixel-major uint8 buffer (th * tw + 1, T) of ``codes`` (H, W), edge-padded."""
         h, w = codes.shape
         (th, tw), (ntr, ntc) = self.tile, self.grid
-        img = np.pad(codes.astype(np.int16), ((0, ntr * th - h), (0, ntc * tw - w)), mode="edge")
+        img = np.pad(codes.astype(np.uint8), ((0, ntr * th - h), (0, ntc * tw - w)), mode="edge")
         buf = self.empty()
         tiles = img.reshape(ntr, th, ntc, tw).transpose(1, 3, 0, 2)
         buf[:-1].reshape(th, tw, ntr, ntc)[...] = tiles
@@ -157,13 +165,22 @@ class _Layout:
     def empty(self) -> np.ndarray:
         """A zeroed buffer, laid out as by :meth:`pad`."""
         (th, tw), (ntr, ntc) = self.tile, self.grid
-        return np.zeros((th * tw + 1, ntr * ntc), dtype=np.int16)
+        return np.zeros((th * tw + 1, ntr * ntc), dtype=np.uint8)
 
     def crop(self, buf: np.ndarray, h: int, w: int) -> np.ndarray:
-        """The (H, W) map held in a buffer laid out as by :meth:`pad`."""
+        """The (H, W) map held in a buffer laid out as by :meth:`pad`.
+
+        Copied one row of tiles at a time, so that the only full-size allocation is the
+        result's (the decoder's peak memory is the buffer and the map, 2 bytes a pixel).
+        """
         (th, tw), (ntr, ntc) = self.tile, self.grid
         tiles = buf[:-1].reshape(th, tw, ntr, ntc)
-        return tiles.transpose(2, 0, 3, 1).reshape(ntr * th, ntc * tw)[:h, :w]
+        out = np.empty((h, w), dtype=np.uint8)
+        for i in range(ntr):
+            rows = out[i * th : min(h, (i + 1) * th)]
+            band = tiles[: len(rows), :, i, :].transpose(0, 2, 1).reshape(len(rows), ntc * tw)
+            rows[...] = band[:, :w]
+        return out
 
 
 class _Context:
@@ -183,11 +200,11 @@ class _Context:
                      for w, c in zip(weights[1:], _CLIPS)]
 
     def __call__(self, g: np.ndarray, edge: np.ndarray) -> np.ndarray:
-        """Context ids (int32, shape (p, T)) from int16 neighbour values ``g`` (6, p, T) in
+        """Context ids (int32, shape (p, T)) from uint8 neighbour values ``g`` (6, p, T) in
         the order L, U, UL, LL, UR, UU, plus tile-edge offsets ``edge`` (p, 1)."""
         d = np.empty((5,) + g.shape[1:], dtype=np.int16)
-        np.subtract(g[1:4], g[0], out=d[:3])
-        np.subtract(g[4:6], g[1], out=d[3:])
+        np.subtract(g[1:4], g[0], out=d[:3], dtype=np.int16)
+        np.subtract(g[4:6], g[1], out=d[3:], dtype=np.int16)
         ctx = np.take(self.luts[0], d[0])
         for lut, dj in zip(self.luts[1:], d[1:]):
             ctx += np.take(lut, dj)
@@ -244,7 +261,7 @@ def _encode_context(codes: np.ndarray, n: int) -> np.ndarray:
     enc = c.stream.queue.RangeEncoder()
 
     def step(rows, cols, left, ctx, probs):
-        r = np.take(mod, buf[rows, cols] - left + n)
+        r = np.take(mod, buf[rows, cols].astype(np.int16) - left + n)
         enc.encode(r.ravel(), family, probs)
         return r
 
@@ -252,13 +269,48 @@ def _encode_context(codes: np.ndarray, n: int) -> np.ndarray:
     return enc.get_compressed()
 
 
+class _ExactDecoder:
+    """A range decoder that proves its stream is used exactly, no more and no less.
+
+    constriction's decoder reads zero words past the end of its data rather than fail,
+    and does not tell how many words it read. So every batch is re-encoded, with the same
+    probabilities, as it is decoded: a stream is exact if and only if the re-encoding is
+    the stream itself, word for word. A stream that runs out is refused as soon as the
+    re-encoding outgrows it (a tiny stream claiming a huge map costs little); one with
+    words to spare, or any other stream vqpress would not have written, at :meth:`finish`.
+    """
+
+    def __init__(self, words: np.ndarray) -> None:
+        c = _constriction()
+        self.words = words
+        self.dec = c.stream.queue.RangeDecoder(words)
+        self.enc = c.stream.queue.RangeEncoder()
+
+    def decode(self, model, probs_or_count) -> np.ndarray:
+        """``count`` symbols under a fixed model, or one per row of ``probs`` under a family."""
+        x = self.dec.decode(model, probs_or_count)
+        if isinstance(probs_or_count, np.ndarray):
+            self.enc.encode(x, model, probs_or_count)
+        else:
+            self.enc.encode(x, model)
+        # the final stream is at least the words written so far plus one sealing word
+        if self.enc.num_words() > self.words.size + 1:
+            raise FormatError(f"entropy payload of {self.words.size} words runs out before the map is decoded")
+        return x
+
+    def finish(self) -> None:
+        if not np.array_equal(self.enc.get_compressed(), self.words):
+            raise FormatError(
+                f"entropy payload of {self.words.size} words is not used exactly by the map it codes "
+                "(truncated, extended or altered)")
+
+
 def _decode_context(words: np.ndarray, h: int, w: int, n: int) -> np.ndarray:
     lay = _Layout(h, w)
     buf = lay.empty()
     mod = np.concatenate([np.arange(n), np.arange(n)]).astype(np.int16)
-    c = _constriction()
-    family = c.stream.model.Categorical(perfect=False)
-    dec = c.stream.queue.RangeDecoder(words)
+    family = _constriction().stream.model.Categorical(perfect=False)
+    dec = _ExactDecoder(words)
 
     def step(rows, cols, left, ctx, probs):
         r = dec.decode(family, probs).reshape(ctx.shape)
@@ -266,6 +318,7 @@ def _decode_context(words: np.ndarray, h: int, w: int, n: int) -> np.ndarray:
         return r
 
     _code_context(lay, buf, n, step)
+    dec.finish()
     return lay.crop(buf, h, w)
 
 
@@ -326,9 +379,8 @@ def _encode_pair(codes: np.ndarray, n: int) -> np.ndarray:
 def _decode_pair(words: np.ndarray, h: int, w: int, n: int) -> np.ndarray:
     lay = _Layout(h, w)
     buf = lay.empty()
-    c = _constriction()
-    family = c.stream.model.Categorical(perfect=False)
-    dec = c.stream.queue.RangeDecoder(words)
+    family = _constriction().stream.model.Categorical(perfect=False)
+    dec = _ExactDecoder(words)
 
     def step(rows, cols, probs):
         x = dec.decode(family, probs).reshape(len(rows), -1)
@@ -336,6 +388,7 @@ def _decode_pair(words: np.ndarray, h: int, w: int, n: int) -> np.ndarray:
         return x
 
     _code_pair(lay, buf, n, step)
+    dec.finish()
     return lay.crop(buf, h, w)
 
 
@@ -349,11 +402,17 @@ def _left_residuals(codes: np.ndarray, n: int) -> np.ndarray:
     return r % n
 
 
-def _integrate(r: np.ndarray, n: int) -> np.ndarray:
-    """Inverse of :func:`_left_residuals`, vectorised with cumulative sums."""
-    r = r.astype(np.int64)
-    r[:, 0] = np.cumsum(r[:, 0]) % n
-    return np.cumsum(r, axis=1) % n
+def _integrate(r: np.ndarray, n: int) -> None:
+    """Inverse of :func:`_left_residuals`, in place on ``r`` (H, W) (uint16), by cumulative
+    sums over blocks of rows (their int64 temporaries stay small)."""
+    h, w = r.shape
+    block = max(1, _CHUNK // max(w, 1))
+    carry = 0  # the decoded first code of the row above the block
+    for r0 in range(0, h, block):
+        part = r[r0 : r0 + block].astype(np.int64)
+        part[:, 0] = (np.cumsum(part[:, 0]) + carry) % n
+        carry = int(part[-1, 0])
+        r[r0 : r0 + block] = np.cumsum(part, axis=1) % n
 
 
 def _encode_static(sym: np.ndarray, n: int, model_id: int) -> bytes:
@@ -369,7 +428,7 @@ def _encode_static(sym: np.ndarray, n: int, model_id: int) -> bytes:
     return head + table + words.astype("<u4").tobytes()
 
 
-def _decode_static(data: bytes, h: int, w: int, n: int) -> np.ndarray:
+def _decode_static(data: memoryview, h: int, w: int, n: int) -> np.ndarray:
     c = _constriction()
     model_id, nwords = _HEAD.unpack_from(data)
     offset = _HEAD.size
@@ -396,8 +455,15 @@ def _decode_static(data: bytes, h: int, w: int, n: int) -> np.ndarray:
             f"entropy payload has {len(data) - offset} bytes, header says {4 * nwords}")
     words = np.frombuffer(data, dtype="<u4", offset=offset).astype(np.uint32)
     model = c.stream.model.Categorical(hist.astype(np.float64), perfect=False)
-    sym = c.stream.queue.RangeDecoder(words).decode(model, h * w).reshape(h, w)
-    return sym if model_id == _ORDER0 else _integrate(sym, n)
+    dec = _ExactDecoder(words)
+    out = np.empty(h * w, dtype=np.uint16)
+    for start in range(0, h * w, _CHUNK):  # int32 symbols a chunk at a time, not the whole map
+        out[start : start + _CHUNK] = dec.decode(model, min(_CHUNK, h * w - start))
+    dec.finish()
+    out = out.reshape(h, w)
+    if model_id == _LEFT:
+        _integrate(out, n)
+    return out
 
 
 # ----------------------------------------------------------------------------- public API
@@ -480,15 +546,17 @@ def decode_code_map(data: bytes, shape: tuple[int, int], n_symbols: int) -> np.n
     VQError
         If ``shape`` or ``n_symbols`` is invalid.
     FormatError
-        If ``data`` is truncated, has trailing bytes or is otherwise not a valid stream.  A
-        stream damaged in the middle may also decode to a wrong map of the right shape:
-        detecting that is the container's checksum's job.
+        If ``data`` is not exactly the stream :func:`encode_code_map` writes for the map
+        it decodes to: truncated, extended, or altered so that the decoder would run out
+        of words or leave some unread. (An alteration that yields another valid stream of
+        the right shape decodes to another map: detecting that is the container's
+        checksum's job.)
     """
     n = _check_n_symbols(n_symbols)
     h, w = _check_shape(shape)
     if not isinstance(data, (bytes, bytearray, memoryview)):
         raise VQError(f"data must be bytes, got {type(data).__name__}")
-    data = bytes(data)
+    data = memoryview(data).cast("B")  # no copy of a payload inside a whole file
     dtype = np.uint8 if n <= 256 else np.uint16
     if len(data) < _HEAD.size:
         raise FormatError(f"entropy stream of {len(data)} bytes is shorter than its header")
@@ -521,4 +589,4 @@ def decode_code_map(data: bytes, shape: tuple[int, int], n_symbols: int) -> np.n
         raise
     except BaseException as exc:  # constriction: assorted errors, or a Rust panic
         raise FormatError(f"damaged entropy payload: {exc!r}") from None
-    return out.astype(dtype)
+    return out.astype(dtype, copy=False)

@@ -90,7 +90,10 @@ def scalar_histogram(data, sample_weight=None) -> ScalarHistogram:
     flat = arr.ravel()
     weights = None
     if sample_weight is not None:
-        weights = np.asarray(sample_weight, dtype=np.float64)
+        try:
+            weights = np.asarray(sample_weight, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise VQError(f"sample_weight must be an array of numbers; got {type(sample_weight).__name__}") from None
         if weights.shape != arr.shape and weights.size != flat.size:
             raise VQError(f"sample_weight has shape {weights.shape}; it must match data's shape {arr.shape}")
         weights = weights.ravel()
@@ -118,14 +121,24 @@ def scalar_histogram(data, sample_weight=None) -> ScalarHistogram:
         counts = np.bincount(index, weights=weights, minlength=span or 0)
         present = np.flatnonzero(counts)
         values = present.astype(np.float64) + float(lo)  # lo may exceed int64 (uint64 data)
-        return ScalarHistogram(values, counts[present].astype(np.float64), arr.dtype)
+        return _distinct(values, counts[present].astype(np.float64), arr.dtype)
     if weights is None:
         values, counts = np.unique(flat, return_counts=True)
-        return ScalarHistogram(values.astype(np.float64), counts.astype(np.float64), arr.dtype)
+        return _distinct(values.astype(np.float64), counts.astype(np.float64), arr.dtype)
     values, inverse = np.unique(flat, return_inverse=True)
     counts = np.bincount(inverse.ravel(), weights=weights, minlength=values.size)
     keep = counts > 0
-    return ScalarHistogram(values[keep].astype(np.float64), counts[keep], arr.dtype)
+    return _distinct(values[keep].astype(np.float64), counts[keep], arr.dtype)
+
+
+def _distinct(values: np.ndarray, counts: np.ndarray, dtype) -> ScalarHistogram:
+    """The histogram of sorted ``values``, merging those that met in float64: 64-bit
+    integers above 2**53 that float64 cannot tell apart (their counts add up)."""
+    if np.dtype(dtype).itemsize == 8 and np.dtype(dtype).kind in "ui" and values.size > 1 \
+            and not (values[1:] > values[:-1]).all():
+        values, inverse = np.unique(values, return_inverse=True)
+        counts = np.bincount(inverse.ravel(), weights=counts, minlength=values.size)
+    return ScalarHistogram(values, counts, dtype)
 
 
 def _uint8_counts(flat: np.ndarray) -> np.ndarray:
@@ -153,6 +166,9 @@ def merge_histograms(*histograms: ScalarHistogram) -> ScalarHistogram:
     """
     if not histograms:
         raise VQError("merge_histograms needs at least one histogram")
+    for h in histograms:
+        if not isinstance(h, ScalarHistogram):
+            raise VQError(f"merge_histograms takes ScalarHistograms; got {type(h).__name__}")
     values = np.concatenate([h.values for h in histograms])
     counts = np.concatenate([h.counts for h in histograms])
     merged, inverse = np.unique(values, return_inverse=True)

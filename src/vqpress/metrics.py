@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
 
 from ._validation import check_data
@@ -61,6 +63,9 @@ def psnr(a, b, data_range: float | None = None) -> float:
             data_range = float(info.max) - float(info.min)
         else:
             data_range = float(a.max()) - float(a.min())
+    if isinstance(data_range, (bool, np.bool_)) or not isinstance(data_range, numbers.Real):
+        raise VQError(f"data_range must be a positive number or None; got {type(data_range).__name__}")
+    data_range = float(data_range)
     if not np.isfinite(data_range) or data_range <= 0:
         raise VQError(f"data_range must be positive; got {data_range} (give data_range= for constant float images)")
     err = mse(a, b)

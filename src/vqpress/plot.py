@@ -20,6 +20,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from ._text import image_size, unit
 from .errors import VQError
 
 __all__ = [
@@ -60,6 +61,7 @@ from ._plot_style import (  # noqa: F401  (PALETTE and friends are part of this 
     _display_range,
     _as_display_rgb,
     _histogram,
+    _histogram_words,
     _draw_histograms,
     _distortion,
     _fmt_psnr,
@@ -73,7 +75,7 @@ def plot_image_histogram(image, title: str | None = None):
     """The image beside the histogram of its pixel values (the seed's first figure).
 
     Gray ``uint8`` images get one bin per value (256 bins); other dtypes 256 equal bins;
-    colour images one histogram per channel.
+    colour images one histogram per channel (of the channel's values).
 
     Parameters
     ----------
@@ -90,10 +92,11 @@ def plot_image_histogram(image, title: str | None = None):
     img = _image(image)
     fig = _figure(11, 4.2)
     ax_img, ax_hist = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.05, 1]})
-    kind = "gray" if img.ndim == 2 else f"{img.shape[-1]} channels"
-    _show_image(ax_img, img, f"Rendering of the image ({img.shape[1]} x {img.shape[0]}, {kind}, {img.dtype})")
+    channels = 0 if img.ndim == 2 else img.shape[-1]
+    kind = {0: "gray", 3: "RGB", 4: "RGBA"}[channels]
+    _show_image(ax_img, img, f"Rendering of the image ({image_size(img.shape, channels)}, {kind}, {img.dtype})")
     _draw_histograms(ax_hist, img)
-    _style(ax_hist, "Distribution of the pixel values", "pixel value", "count of pixels")
+    _style(ax_hist, *_histogram_words(img))
     if title:
         fig.suptitle(title, fontsize=_TITLE_SIZE + 2)
     return fig
@@ -123,16 +126,16 @@ def plot_levels(image, codebook, title: str | None = None):
     img = _image(image)
     codes = codebook.encode(img)
     err, snr = _distortion(img, codebook.decode(codes))
-    kind = "colours" if codebook.channels else "levels"
     default = (
-        f"{codebook.strategy}: {codebook.n_colors} {kind}, MSE {err:.2f}, PSNR {_fmt_psnr(snr)} dB"
+        f"{codebook.strategy}: {codebook.n_colors} {unit(bool(codebook.channels))}, MSE {err:.2f}, "
+        f"PSNR {_fmt_psnr(snr)} dB"
     )
     colour = strategy_colour(codebook.strategy)
     if codebook.channels:
         fig = _figure(11, 4.2)
         ax_hist, ax_pal = fig.subplots(1, 2)
         _draw_histograms(ax_hist, img)
-        _style(ax_hist, "Distribution of the pixel values", "pixel value", "count of pixels")
+        _style(ax_hist, *_histogram_words(img))
         _draw_palette(ax_pal, codebook, codes)
         fig.suptitle(title or default, fontsize=_TITLE_SIZE + 1)
         return fig
@@ -247,7 +250,8 @@ def plot_strategies(image, codebooks_or_results, title: str | None = None):
     for j, item in enumerate(items):
         cb, codes, rec = _as_compressed(item, img)
         err, snr = _distortion(img, rec)
-        _show_image(axes[0, j], rec, f"{cb.strategy} ({cb.n_colors})\nMSE {err:.1f}, PSNR {_fmt_psnr(snr)} dB")
+        words = unit(bool(cb.channels))
+        _show_image(axes[0, j], rec, f"{cb.strategy}, {cb.n_colors} {words}\nMSE {err:.1f}, PSNR {_fmt_psnr(snr)} dB")
         axes[0, j].title.set_color("black")
         for spine in axes[0, j].spines.values():
             spine.set_edgecolor(strategy_colour(cb.strategy, j))
@@ -263,7 +267,8 @@ def plot_strategies(image, codebooks_or_results, title: str | None = None):
                 ax.bar(x, share, width=0.85, color=rgb, edgecolor="#333333", linewidth=0.4)
         else:
             ax.bar(x, share, width=0.85, color=strategy_colour(cb.strategy, j), linewidth=0)
-        _style(ax, None, "code (darkest level = 0)" if not cb.channels else "code", "share of pixels (%)" if j == 0 else None)
+        _style(ax, None, "palette index" if cb.channels else "code (darkest level = 0)",
+               "share of pixels (%)" if j == 0 else None)
         ax.set_xlim(-0.6, cb.n_colors - 0.4)
         if cb.n_colors <= 16:
             ax.set_xticks(x)
@@ -368,7 +373,8 @@ def plot_rate_distortion(image, strategies: Sequence[str] | None = None, levels=
     Dashed: the fixed-width packed codes, ``ceil(log2 n)`` bits per pixel. Solid: the real
     ``.vqz`` file, ``8 * len(compressed.to_bytes()) / pixels`` (entropy coded, codebook and
     header included). Entropy coding is the slow part; ``vqz_levels`` limits it to fewer
-    numbers of levels.
+    numbers of levels. Lossless points (infinite PSNR, for instance 256 levels of a
+    ``uint8`` image) are drawn on a dotted line marked "lossless" above the others.
 
     Parameters
     ----------
@@ -393,25 +399,36 @@ def plot_rate_distortion(image, strategies: Sequence[str] | None = None, levels=
     names = list(dict.fromkeys(p["strategy"] for p in points))
     from matplotlib.lines import Line2D
 
+    finite = [p["psnr"] for p in points if math.isfinite(p["psnr"])]
+    lossless = None  # the height of the lossless line, if any point is lossless
+    if len(finite) < len(points):
+        lo, hi = (min(finite), max(finite)) if finite else (0.0, 0.0)
+        lossless = hi + max(3.0, 0.08 * (hi - lo))
+        ax.axhline(lossless, color="#888888", linestyle=":", linewidth=1.0, zorder=0)
+
+    def height(p):
+        return p["psnr"] if math.isfinite(p["psnr"]) else lossless
+
     for j, name in enumerate(names):
-        mine = [p for p in points if p["strategy"] == name and math.isfinite(p["psnr"])]
+        mine = [p for p in points if p["strategy"] == name]
         colour = strategy_colour(name, j)
-        packed = sorted((p["packed_bpp"], p["psnr"]) for p in mine)
+        packed = sorted((p["packed_bpp"], height(p)) for p in mine)
         ax.plot(*zip(*packed), linestyle="--", marker="o", markersize=4, markerfacecolor="white",
                 color=colour, linewidth=1.2, alpha=0.9)
-        vqz = sorted((p["vqz_bpp"], p["psnr"]) for p in mine if p["vqz_bpp"] is not None)
+        vqz = sorted((p["vqz_bpp"], height(p)) for p in mine if p["vqz_bpp"] is not None)
         if vqz:
             ax.plot(*zip(*vqz), linestyle="-", marker="o", markersize=4.5, color=colour, linewidth=1.8)
     # annotate the numbers of levels once, on the reference strategy's curves
     ref = "optimal" if "optimal" in names else names[0]
     for p in points:
-        if p["strategy"] == ref and math.isfinite(p["psnr"]):
+        if p["strategy"] == ref:
             spots = [(p["packed_bpp"], (-4, 5))]
             if p["vqz_bpp"] is not None:
                 spots.append((p["vqz_bpp"], (-5, 5)))
             for x, offset in spots:
-                ax.annotate(str(p["levels"]), (x, p["psnr"]), textcoords="offset points", xytext=offset,
+                ax.annotate(str(p["levels"]), (x, height(p)), textcoords="offset points", xytext=offset,
                             ha="right", fontsize=_SMALL - 0.5, color="#333333")
+
     handles = [Line2D([], [], color=strategy_colour(s, j), linewidth=2, label=s) for j, s in enumerate(names)]
     handles += [
         Line2D([], [], color="#444444", linestyle="-", marker="o", markersize=4, label=".vqz file (entropy coded)"),
@@ -419,16 +436,28 @@ def plot_rate_distortion(image, strategies: Sequence[str] | None = None, levels=
                label="packed, ceil(log2 n) bits"),
     ]
     ax.legend(handles=handles, fontsize=_SMALL, loc="lower right", framealpha=0.95)
-    _style(ax, title or "Rate-distortion: quality against size (labels: number of levels requested)",
+    colour_image = img.ndim == 3
+    _style(ax, title or f"Rate-distortion (point labels: number of {unit(colour_image)} asked for)",
            "bits per pixel", "PSNR (dB)")
     ax.set_xlim(left=0)
+    if lossless is not None:  # the lossless line gets a tick of its own, the numbers stay below it
+        bottom, _ = ax.get_ylim()
+        auto = ax.get_yticks()
+        step = float(np.diff(auto).min()) if auto.size > 1 else 1.0
+        ticks = [t for t in auto if bottom <= t < lossless - 0.6 * step]
+        ax.set_yticks(ticks + [lossless], [f"{t:g}" for t in ticks] + ["lossless"])
+        ax.set_ylim(bottom, lossless + max(2.0, 0.04 * (lossless - bottom)))
     return fig
 
 
 def plot_difference(image, reconstruction, title: str | None = None):
-    """The difference image ``original - reconstruction`` on a diverging scale centred on 0.
+    """Where the reconstruction is off: the signed difference of a gray image, the size of
+    the colour error of a colour image.
 
-    Colour images show the difference averaged over the channels.
+    Gray images show ``original - reconstruction`` on a diverging scale centred on 0. Colour
+    images show, for each pixel, the Euclidean distance between its original and
+    reconstructed colour (over all channels, in channel units) on a scale from 0: a signed
+    mean over the channels would let a too-red, too-blue pixel cancel out.
 
     Parameters
     ----------
@@ -440,7 +469,7 @@ def plot_difference(image, reconstruction, title: str | None = None):
     Returns
     -------
     matplotlib.figure.Figure
-        Two axes: the difference image and its colour bar.
+        Two axes: the difference (or error) image and its colour bar.
     """
     img = _image(image)
     rec = _image(reconstruction, name="reconstruction")
@@ -448,21 +477,26 @@ def plot_difference(image, reconstruction, title: str | None = None):
         raise VQError(f"image and reconstruction must have the same shape; got {img.shape} and {rec.shape}")
     err, snr = _distortion(img, rec)
     diff = img.astype(np.float64) - rec.astype(np.float64)
-    unit = "pixel value difference"
     if diff.ndim == 3:
-        diff = diff.mean(axis=-1)
-        unit += " (mean over channels)"
-    bound = float(np.abs(diff).max()) or 1.0
+        shown = np.sqrt(np.square(diff).sum(axis=-1))
+        scale = {"cmap": "magma", "vmin": 0.0, "vmax": float(shown.max()) or 1.0}
+        label = f"colour error: distance over the {img.shape[-1]} channels"
+        default = f"Colour error of each pixel: MSE {err:.2f}, PSNR {_fmt_psnr(snr)} dB"
+    else:
+        shown = diff
+        bound = float(np.abs(diff).max()) or 1.0
+        scale = {"cmap": "RdBu_r", "vmin": -bound, "vmax": bound}
+        label = "pixel value difference"
+        default = f"Original minus reconstruction: MSE {err:.2f}, PSNR {_fmt_psnr(snr)} dB"
     aspect = img.shape[0] / img.shape[1]
     fig = _figure(7.4, 6.2 * aspect + 0.9)
     ax = fig.add_subplot()
-    im = ax.imshow(diff, cmap="RdBu_r", vmin=-bound, vmax=bound, interpolation="antialiased")
+    im = ax.imshow(shown, interpolation="antialiased", **scale)
     ax.set_xticks([])
     ax.set_yticks([])
-    ax.set_title(title or f"Original minus reconstruction: MSE {err:.2f}, PSNR {_fmt_psnr(snr)} dB",
-                 fontsize=_TITLE_SIZE)
+    ax.set_title(title or default, fontsize=_TITLE_SIZE)
     cbar = fig.colorbar(im, ax=ax, shrink=0.9, pad=0.02)
-    cbar.set_label(unit, fontsize=_LABEL_SIZE)
+    cbar.set_label(label, fontsize=_LABEL_SIZE)
     cbar.ax.tick_params(labelsize=_TICK_SIZE)
     return fig
 

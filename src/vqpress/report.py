@@ -53,9 +53,10 @@ class StrategyResult:
     packed_bytes: int  #: ``len(compressed.payload)``: fixed-width bit packing
     vqz_bytes: int  #: ``len(compressed.to_bytes())``: the ``.vqz`` file, entropy coded
     ratio: float  #: ``vqz_bytes / image.nbytes``
-    #: time of :func:`vqpress.compress` (fit, encode, pack); in the demo's colour section the
-    #: CPU time of the thread that ran it (it runs beside the figures, so wall time would
-    #: count the figures too)
+    #: time of :func:`vqpress.compress` (fit, encode, pack), after one untimed warm-up run (so
+    #: that imports, compiled kernels and threads starting up are not counted); in the demo's
+    #: colour section the CPU time of the thread that ran it (it runs beside the figures, so
+    #: wall time would count the figures too)
     seconds: float
     compressed: object = field(repr=False)  #: the :class:`vqpress.Compressed`
     _vqz: bytes | None = field(default=None, repr=False, compare=False)
@@ -104,8 +105,10 @@ def evaluate(image, n_colors: int = 8, strategies: Sequence[str] | None = None) 
     Returns
     -------
     list of StrategyResult
-        In the order of ``strategies``.
+        In the order of ``strategies``; ``seconds`` is timed after one untimed warm-up run.
     """
+    import warnings
+
     from .api import compress
     from .metrics import mse, psnr
 
@@ -114,6 +117,9 @@ def evaluate(image, n_colors: int = 8, strategies: Sequence[str] | None = None) 
     n_colors = check_n_colors(n_colors)
     results = []
     for name in names:
+        with warnings.catch_warnings():  # the timed run below warns, if there is anything to say
+            warnings.simplefilter("ignore")
+            compress(img, n_colors, name)
         start = time.perf_counter()
         c = compress(img, n_colors, name)
         seconds = time.perf_counter() - start
@@ -304,10 +310,8 @@ def _colour_work(img, levels, strategy, pool) -> list:
     ``result.vqz_bytes`` and ``result.ratio`` are filled in by :func:`_colour_collect`.
     """
     from .api import compress
-    from .colour._backend import warm_up
     from .metrics import mse, psnr
 
-    warm_up()  # the first run after installing compiles the kernels: not part of the timings
     out = {}
     for n in sorted(levels, reverse=True):  # the largest first: its slow .vqz encode starts early
         start = time.thread_time()
@@ -341,7 +345,7 @@ def _build_in(img, out_dir, name, n_colors, names, overwrite, step, rd_levels, r
     from .api import is_colour
 
     colour_job = None
-    if colour is not None:  # in a thread beside the rest: numba's kernels run without the GIL
+    if colour is not None:  # in a thread beside the rest: the compiled kernels run without the GIL
         c_img, c_levels, c_strategy = colour
         colour_job = pool.submit(_colour_work, c_img, c_levels, c_strategy, pool)
     results = []

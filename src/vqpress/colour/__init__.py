@@ -7,7 +7,8 @@ Fit on the histogram of distinct colours, encode by exact nearest-centre search:
     codes = nearest_centre(image.reshape(-1, 3), centers)         # (H*W,) uint8
     dithered = dither_image(image, centers)                       # (H, W) uint8
 
-numba (optional) compiles the hot loops; it is imported on first use, not with vqpress.
+The hot loops are compiled kernels (Cython, built with the package; see docs/kernels.md),
+loaded on first use, not with ``import vqpress``.
 """
 
 from .dither import dither_image

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._backend import axis_cells, grid_cells, kernels
+from ._grid_pool import grid_pool, refined_pool
 
 __all__ = ["Coreset", "grid_coreset", "refined_coreset"]
 
@@ -54,22 +54,9 @@ def grid_coreset(X: np.ndarray, w: np.ndarray, bits: int) -> Coreset:
     -------
     Coreset
     """
-    m, d = X.shape
-    cells = 1 << bits
-    K = kernels()
-    nbins = cells**d
-    if K is not None and nbins <= (1 << 24):
-        points, W, bin_of = K.grid_pool(np.ascontiguousarray(X, dtype=np.float64),
-                                        np.ascontiguousarray(w, dtype=np.float64), cells)
-        return Coreset(points=points, weights=W, bin_of=bin_of)
-    key = grid_cells(X, cells)[0]
-    if nbins > (1 << 24):
-        return _pool(X, w, key)
-    W = np.bincount(key, weights=w, minlength=nbins)  # dense: no sort needed
-    nz = np.flatnonzero(W)
-    rank = np.zeros(nbins, dtype=np.int64)
-    rank[nz] = np.arange(nz.size)
-    return _means(X, w, rank[key], W[nz])
+    points, W, bin_of = grid_pool(np.ascontiguousarray(X, dtype=np.float64),
+                                  np.ascontiguousarray(w, dtype=np.float64), 1 << bits)
+    return Coreset(points=points, weights=W, bin_of=bin_of)
 
 
 def refined_coreset(X: np.ndarray, w: np.ndarray, bits: int, k: int) -> Coreset:
@@ -87,6 +74,7 @@ def refined_coreset(X: np.ndarray, w: np.ndarray, bits: int, k: int) -> Coreset:
         Distinct colours and their weights, as in :func:`grid_coreset`.
     bits : int
         Bins per channel of the coarse grid, ``2**bits``; the fine one has ``2**(bits + 1)``.
+        ``bits * C`` is at most 24 (the coarse grid is indexed by a table).
     k : int
         Palette size the coreset is for.
 
@@ -95,37 +83,8 @@ def refined_coreset(X: np.ndarray, w: np.ndarray, bits: int, k: int) -> Coreset:
     Coreset
         Coarse bins first (row-major), then the sub-bins of the split ones.
     """
-    m, d = X.shape
-    cells = 1 << bits
-    K = kernels()
-    if K is not None and (2 * cells) ** d <= (1 << 24):
-        points, W, bin_of = K.refined_pool(np.ascontiguousarray(X, dtype=np.float64),
-                                           np.ascontiguousarray(w, dtype=np.float64), cells, k)
-        return Coreset(points=points, weights=W, bin_of=bin_of)
-    fine, _, _ = axis_cells(X, 2 * cells)
-    base = np.zeros(m, dtype=np.int64)
-    fkey = np.zeros(m, dtype=np.int64)
-    for c in range(d):
-        base = base * cells + fine[:, c] // 2
-        fkey = fkey * (2 * cells) + fine[:, c]
-    nb = cells**d
-    W = np.bincount(base, weights=w, minlength=nb)
-    Q = np.bincount(base, weights=w * np.einsum("ij,ij->i", X, X), minlength=nb)
-    S2 = sum(np.bincount(base, weights=w * X[:, c], minlength=nb) ** 2 for c in range(d))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        sse = np.where(W > 0, np.maximum(Q - S2 / np.where(W > 0, W, 1.0), 0.0), 0.0)
-    heavy = sse > sse.sum() / k
-    return _pool(X, w, np.where(heavy[base], nb + fkey, base))
-
-
-def _pool(X: np.ndarray, w: np.ndarray, key: np.ndarray) -> Coreset:
-    """One bin per distinct key, in key order (the numpy path of the coresets)."""
-    uniq, bin_of = np.unique(key, return_inverse=True)
-    bin_of = bin_of.reshape(-1)
-    return _means(X, w, bin_of, np.bincount(bin_of, weights=w, minlength=uniq.size))
-
-
-def _means(X: np.ndarray, w: np.ndarray, bin_of: np.ndarray, W: np.ndarray) -> Coreset:
-    """The coreset of the bins ``bin_of`` with total weights ``W`` (all positive)."""
-    sums = np.stack([np.bincount(bin_of, weights=w * X[:, c], minlength=W.size) for c in range(X.shape[1])], axis=1)
-    return Coreset(points=np.ascontiguousarray(sums / W[:, None]), weights=W, bin_of=bin_of)
+    if bits * X.shape[1] > 24:
+        raise ValueError(f"bits * channels must be at most 24; got {bits} * {X.shape[1]}")
+    points, W, bin_of = refined_pool(np.ascontiguousarray(X, dtype=np.float64),
+                                     np.ascontiguousarray(w, dtype=np.float64), 1 << bits, k)
+    return Coreset(points=points, weights=W, bin_of=bin_of)

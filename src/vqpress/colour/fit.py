@@ -6,10 +6,10 @@ import numpy as np
 
 from .._validation import check_choice, check_n_colors
 from ..errors import VQError
-from . import _backend
 from .histogram import check_pixels
 from .kmeans import kmeans_fit
 from .mediancut import variance_cut_fit
+from .nearest import assign_labels
 
 __all__ = ["fit_colours", "STRATEGIES"]
 
@@ -86,7 +86,7 @@ def _fit_with_labels(colours, counts, n_colors: int, strategy: str = "kmeans", r
         centers, labels = X.copy(), np.arange(X.shape[0], dtype=np.int64)
     elif strategy == "mediancut":
         centers = variance_cut_fit(X, w, k)
-        labels = _backend.assign(X, centers)[0] if centers.shape[0] > 1 else np.zeros(X.shape[0], np.int64)
+        labels = assign_labels(X, centers)[0] if centers.shape[0] > 1 else np.zeros(X.shape[0], np.int64)
     else:
         centers, labels = kmeans_fit(X, w, k, random_state=random_state)
     return centers, (labels if inv is None else labels[inv])

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import _backend
+from ._variance_split import variance_split
 from .coreset import grid_coreset
 from .kmeans import box_means
 
@@ -49,5 +49,5 @@ def variance_cut_fit(X: np.ndarray, w: np.ndarray, k: int) -> np.ndarray:
         cs = grid_coreset(X, w, 5)
         if cs.points.shape[0] >= 4 * k:
             X, w = cs.points, cs.weights
-    labels, nbox = _backend.variance_split(X, w, k)
+    labels, nbox = variance_split(X, w, k)
     return box_means(X, w, labels, nbox)

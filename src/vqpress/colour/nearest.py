@@ -6,10 +6,10 @@ import numpy as np
 
 from .._validation import check_data
 from ..errors import VQError
-from . import _backend
+from ._nearest import assign
 from .histogram import check_pixels, key_counts, pack_keys, unpack_keys
 
-__all__ = ["nearest_centre", "code_dtype"]
+__all__ = ["nearest_centre", "code_dtype", "assign_labels", "grid_guess"]
 
 #: Above this many pixels, uint8/uint16 points are de-duplicated before the search.
 _DEDUP_MIN = 1 << 16
@@ -52,10 +52,10 @@ def nearest_centre(points, centers, *, guess=None) -> np.ndarray:
     -----
     Large uint8/uint16 inputs are first reduced to their distinct colours (one sort), the
     search runs on those, and the result is mapped back to every pixel. The search itself is
-    Orchard's exact nearest-neighbour search [1]_: starting from a guessed centre g at
-    distance d, only centres within ``2 d`` of g can be nearer, so with a good guess (the
-    nearest centre of the point's cell in a coarse grid) a few distances per point suffice.
-    Without numba, a chunked brute force in numpy gives the same codes, more slowly.
+    Orchard's exact nearest-neighbour search [1]_ (compiled, on the thread pool): starting
+    from a guessed centre g at distance d, only centres within ``2 d`` of g can be nearer,
+    so with a good guess (the nearest centre of the point's cell in a coarse grid) a few
+    distances per point suffice.
 
     References
     ----------
@@ -82,11 +82,49 @@ def nearest_centre(points, centers, *, guess=None) -> np.ndarray:
     if keys is not None:
         u = key_counts(keys)[0]  # sorted distinct keys
         X = unpack_keys(u, px.shape[1], px.dtype).astype(np.float64)
-        labels = _backend.assign(X, C)[0].astype(out_dtype)
+        labels = assign_labels(X, C)[0].astype(out_dtype)
         if px.dtype == np.uint8 and px.shape[1] <= 3:
             lut = np.empty(1 << (8 * px.shape[1]), dtype=out_dtype)
             lut[u] = labels
             return lut[keys]
         return labels[np.searchsorted(u, keys)]
     X = np.ascontiguousarray(px, dtype=np.float64)
-    return _backend.assign(X, C, guess)[0].astype(out_dtype)
+    return assign_labels(X, C, guess)[0].astype(out_dtype)
+
+
+def assign_labels(X: np.ndarray, C: np.ndarray, guess: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Exact nearest centre (lowest index on ties) and squared distance of every row of X.
+
+    ``X`` (n, d) and ``C`` (k, d) are float64 and C-contiguous, k >= 1; ``guess`` (optional,
+    (n,) int64 in 0..k-1) is a likely nearest centre per row: it only changes the speed,
+    never the answer. Returns ``(labels, dist2)``, (n,) int64 and float64.
+    """
+    n = X.shape[0]
+    if guess is None:
+        guess = grid_guess(X, C)
+    labels = np.empty(n, dtype=np.int64)
+    dist2 = np.empty(n)
+    assign(X, C, np.ascontiguousarray(guess, dtype=np.int64), labels, dist2)
+    return labels, dist2
+
+
+def grid_guess(X: np.ndarray, C: np.ndarray) -> np.ndarray:
+    """A good starting guess for the exact search: the centre nearest to the middle of the
+    point's cell in a coarse grid over the points' bounding box (at most 4096 cells)."""
+    n, d = X.shape
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+    cells = {1: 256, 2: 64, 3: 16}.get(d, 8)
+    lo = X.min(axis=0)
+    span = X.max(axis=0) - lo
+    span[span == 0] = 1.0
+    idx = np.minimum((X - lo) * (cells / span), cells - 1).astype(np.int64)
+    key = idx[:, 0]
+    for c in range(1, d):
+        key = key * cells + idx[:, c]
+    grid = np.indices((cells,) * d).reshape(d, -1).T
+    mids = np.ascontiguousarray(lo + (grid + 0.5) * (span / cells))
+    best = np.empty(mids.shape[0], dtype=np.int64)
+    # exact search from centre 0 for the cell middles: cheap, O(cells * few)
+    assign(mids, C, np.zeros(mids.shape[0], dtype=np.int64), best, np.empty(mids.shape[0]))
+    return best[key]

@@ -35,6 +35,9 @@ def face(gray: bool = False) -> np.ndarray:
     """
     from PIL import Image
 
+    from .._validation import check_bool
+
+    gray = check_bool(gray, name="gray")
     with resources.files(__package__).joinpath("face.png").open("rb") as fh:
         rgb = np.asarray(Image.open(fh).convert("RGB"))
     if not gray:

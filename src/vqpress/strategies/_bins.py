@@ -11,18 +11,19 @@ import numpy as np
 from ..histogram import ScalarHistogram
 
 
-def bin_starts(values: np.ndarray, edges: np.ndarray) -> np.ndarray:
+def bin_starts(values: np.ndarray, edges: np.ndarray, *, ties: str = "upper") -> np.ndarray:
     """Index in ``values`` where each bin starts, plus ``len(values)`` at the end.
 
     A value equal to an inner edge belongs to the upper bin (the rule of
-    :meth:`vqpress.Codebook.encode` and of scikit-learn's ``KBinsDiscretizer``).
+    :meth:`vqpress.Codebook.encode` and of scikit-learn's ``KBinsDiscretizer``), or with
+    ``ties="lower"`` to the lower bin.
 
     Returns
     -------
     ndarray of int64, shape (len(edges),)
         ``starts[b]:starts[b + 1]`` are the values of bin ``b``.
     """
-    inner = np.searchsorted(values, edges[1:-1], side="left")
+    inner = np.searchsorted(values, edges[1:-1], side="left" if ties == "upper" else "right")
     return np.concatenate(([0], inner, [values.size])).astype(np.int64)
 
 

@@ -1,37 +1,21 @@
-"""A drop-in for scikit-learn's ``KBinsDiscretizer`` that fits on exact histograms.
-
-``from vqpress.sklearn import KBinsDiscretizer`` in place of
-``from sklearn.preprocessing import KBinsDiscretizer`` keeps every parameter, default, fitted
-attribute, method and output, and adds ``strategy="optimal"`` (globally optimal 1-D k-means)
-and integer output dtypes (``dtype=np.uint8`` returns ``uint8`` ordinal codes).
-
-scikit-learn is an optional dependency of vqpress: install it with
-``pip install vqpress[sklearn]``.
-"""
+"""``KBinsDiscretizer``: scikit-learn's, fitted on exact histograms, plus "optimal" and int dtypes."""
 
 from __future__ import annotations
 
 import warnings
 
 import numpy as np
+from sklearn.base import _fit_context
+from sklearn.preprocessing import KBinsDiscretizer as _SKKBinsDiscretizer
+from sklearn.preprocessing._encoders import OneHotEncoder
+from sklearn.utils import resample
+from sklearn.utils._param_validation import Options, StrOptions
+from sklearn.utils.validation import _check_sample_weight, check_array, check_is_fitted, validate_data
 
-try:
-    from sklearn.base import _fit_context
-    from sklearn.preprocessing import KBinsDiscretizer as _SKKBinsDiscretizer
-    from sklearn.preprocessing._encoders import OneHotEncoder
-    from sklearn.utils import resample
-    from sklearn.utils._param_validation import Options, StrOptions
-    from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
-except ImportError as exc:  # pragma: no cover - exercised only without scikit-learn
-    raise ImportError(
-        "vqpress.sklearn needs scikit-learn >= 1.9, an optional dependency of vqpress; "
-        f"install it with: pip install vqpress[sklearn] ({exc})"
-    ) from exc
-
-from .codebook import Codebook
-from .histogram import scalar_histogram
-from .strategies import kmeans_edges, optimal_edges
-from .strategies.percentile import percentile_from_histogram, weighted_percentile_from_histogram
+from ..codebook import Codebook
+from ..histogram import scalar_histogram
+from ..strategies import kmeans_edges, optimal_edges
+from ..strategies.percentile import percentile_from_histogram, weighted_percentile_from_histogram
 
 __all__ = ["KBinsDiscretizer"]
 
@@ -49,10 +33,12 @@ class KBinsDiscretizer(_SKKBinsDiscretizer):
 
     A drop-in for :class:`sklearn.preprocessing.KBinsDiscretizer` (same parameters, defaults,
     attributes, methods, warnings and errors, and for ``"uniform"`` and ``"quantile"`` the
-    same outputs), with two additions:
+    same outputs), with three additions:
 
     - ``strategy="optimal"``: the bins of least within-bin squared error, globally
-      (exact 1-D k-means by dynamic programming, :func:`vqpress.strategies.optimal_edges`).
+      (exact 1-D k-means by dynamic programming, :func:`vqpress.strategies.optimal_edges`);
+      ``inverse_transform`` returns each bin's mean, the least squared error there is.
+    - ``bin_means_``: the mean of the fitted samples in each bin.
     - integer ``dtype`` (for example ``np.uint8``): ``transform`` returns integer ordinal
       codes (or integer one-hot arrays) instead of floats.
 
@@ -81,12 +67,15 @@ class KBinsDiscretizer(_SKKBinsDiscretizer):
           histogram's order statistics with NumPy's own interpolation).
         - 'kmeans': values in each bin have the same nearest center of a 1-D k-means
           clustering started from scikit-learn's uniform centers. vqpress runs Lloyd's
-          algorithm on the histogram until no assignment changes (an exact fixed point),
-          where scikit-learn's ``KMeans`` stops at a tolerance, so edges may differ
-          slightly; a cluster that empties is dropped (scikit-learn relocates it), and the
-          collapsed-bin warning below is raised.
+          algorithm on the histogram with scikit-learn's rules (a value halfway between two
+          centers joins the lower one, an empty cluster is relocated to the farthest
+          sample) until no assignment changes (an exact fixed point), where
+          scikit-learn's ``KMeans`` stops at a tolerance, so edges may differ slightly on
+          large data; a cluster still empty at the end is dropped with the collapsed-bin
+          warning below.
         - 'optimal': the bins that minimise the within-bin sum of squared errors over all
-          possible binnings (never worse than 'kmeans'). vqpress only.
+          possible binnings (never worse than 'kmeans'); ``inverse_transform`` returns
+          the bins' means. vqpress only.
 
     quantile_method : {"inverted_cdf", "averaged_inverted_cdf", "closest_observation", \
 "interpolated_inverted_cdf", "hazen", "weibull", "linear", "median_unbiased", \
@@ -118,6 +107,13 @@ default=None
     n_bins_ : ndarray of shape (n_features,), dtype=np.int64
         Number of bins per feature. Bins whose width are too small (i.e., <= 1e-8) are
         removed with a warning.
+
+    bin_means_ : ndarray of ndarray of shape (n_features,)
+        The (weighted) mean of the fitted samples in each bin, float64 arrays of shape
+        ``(n_bins_[i],)``; a bin no sample of non-zero weight falls in (possible with
+        ``"uniform"``) has its midpoint, as :class:`vqpress.Codebook` levels do.
+        ``inverse_transform`` returns these for ``strategy="optimal"`` (scikit-learn's
+        strategies return the bins' midpoints). vqpress only.
 
     n_features_in_ : int
         Number of features seen during :term:`fit`.
@@ -169,6 +165,14 @@ default=None
     >>> codes = est.fit_transform(face.reshape(-1, 1))
     >>> codes.dtype, codes.max()
     (dtype('uint8'), np.uint8(7))
+
+    With ``"optimal"``, ``inverse_transform`` gives each pixel its bin's mean:
+
+    >>> restored = est.inverse_transform(codes)
+    >>> bool(np.all(restored[codes[:, 0] == 0] == est.bin_means_[0][0]))
+    True
+    >>> float(np.mean((restored - face.reshape(-1, 1)) ** 2)).__round__(2)
+    63.32
     """
 
     _parameter_constraints: dict = {
@@ -287,6 +291,7 @@ default=None
 
         self.bin_edges_ = bin_edges
         self.n_bins_ = n_bins
+        self.bin_means_ = self._bin_means(X, sample_weight)
 
         if "onehot" in self.encode:
             self._encoder = OneHotEncoder(
@@ -315,7 +320,8 @@ default=None
             # Empty or surplus clusters are reported below as scikit-learn's collapsed bins.
             warnings.filterwarnings("ignore", message="kmeans: .* clusters are empty", category=UserWarning)
             if self.strategy == "kmeans":
-                edges = kmeans_edges(hist, n_bins)
+                # scikit-learn's Lloyd step: ties to the lower centre, empty clusters relocated.
+                edges = kmeans_edges(hist, n_bins, ties="lower", empty="relocate")
             else:
                 edges = optimal_edges(hist, n_bins)
         edges = np.array(edges, dtype=np.float64)
@@ -323,6 +329,37 @@ default=None
         return edges
 
     # -- transform ---------------------------------------------------------------------
+    def inverse_transform(self, X):
+        """Transform discretized data back to the original feature space.
+
+        Each code becomes its bin's representative value: for ``strategy="optimal"`` the
+        bin's mean (``bin_means_``), the value of least squared error for the bins, which
+        makes ``"optimal"`` the best reconstruction; for scikit-learn's strategies the
+        bin's midpoint, as scikit-learn returns.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Transformed data in the binned space.
+
+        Returns
+        -------
+        X_original : ndarray, dtype={np.float32, np.float64}
+            Data in the original feature space.
+        """
+        if self.strategy != "optimal":
+            return super().inverse_transform(X)
+        check_is_fitted(self)
+        if "onehot" in self.encode:
+            X = self._encoder.inverse_transform(X)
+        Xinv = check_array(X, copy=True, dtype=(np.float64, np.float32))
+        n_features = self.n_bins_.shape[0]
+        if Xinv.shape[1] != n_features:
+            raise ValueError(f"Incorrect number of features. Expecting {n_features}, received {Xinv.shape[1]}.")
+        for jj in range(n_features):
+            Xinv[:, jj] = self.bin_means_[jj][Xinv[:, jj].astype(np.int64)]
+        return Xinv
+
     def transform(self, X):
         """Discretize the data.
 
@@ -346,11 +383,7 @@ default=None
             # scikit-learn's conversion (float64/float32, or ``dtype``) before comparing with
             # the edges; integer input is kept as it is (its codes are the same) so that
             # small integer types are encoded by table look-up.
-            X = validate_data(self, X, dtype="numeric", reset=False)
-            if self.dtype is not None:
-                X = X.astype(self.dtype, copy=False)
-            elif X.dtype.kind == "f" and X.dtype not in (np.float64, np.float32):
-                X = X.astype(np.float64)
+            X = self._comparable(validate_data(self, X, dtype="numeric", reset=False))
             out_dtype = np.dtype(self.dtype) if self.dtype is not None else (
                 X.dtype if X.dtype in (np.float64, np.float32) else np.dtype(np.float64)
             )
@@ -363,6 +396,37 @@ default=None
             return self._encoder.transform(Xt)
         finally:
             self._encoder.dtype = dtype_init
+
+    def _comparable(self, X: np.ndarray) -> np.ndarray:
+        """``X`` as ``transform`` compares it with the edges.
+
+        scikit-learn's conversion (float64/float32, or ``dtype``); integer input is kept as
+        it is (its codes are the same) so that small integer types are encoded by table
+        look-up.
+        """
+        if self.dtype in _INTEGER_DTYPES:
+            return X
+        if self.dtype is not None:
+            return X.astype(self.dtype, copy=False)
+        if X.dtype.kind == "f" and X.dtype not in (np.float64, np.float32):
+            return X.astype(np.float64)
+        return X
+
+    def _bin_means(self, X: np.ndarray, sample_weight) -> np.ndarray:
+        """Weighted mean of the samples ``transform`` puts in each bin (its midpoint if none)."""
+        codes = self._codes(self._comparable(X), np.dtype(np.intp))
+        means = np.empty(X.shape[1], dtype=object)
+        for jj in range(X.shape[1]):
+            n_bins = int(self.n_bins_[jj])
+            column = X[:, jj].astype(np.float64)
+            weighted = column if sample_weight is None else column * sample_weight
+            weight = np.bincount(codes[:, jj], weights=sample_weight, minlength=n_bins)
+            total = np.bincount(codes[:, jj], weights=weighted, minlength=n_bins)
+            edges = self.bin_edges_[jj]
+            with np.errstate(invalid="ignore"):  # a constant feature's edges are -inf, inf
+                midpoints = (edges[1:] + edges[:-1]) * 0.5
+            means[jj] = np.divide(total, weight, out=midpoints.astype(np.float64), where=weight > 0)
+        return means
 
     def _codes(self, X: np.ndarray, dtype: np.dtype) -> np.ndarray:
         """Ordinal codes of every column in ``dtype``, by vqpress's codebook encoder."""

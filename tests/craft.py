@@ -1,0 +1,105 @@
+"""Build ``.vqz`` streams field by field from the layout of docs/FORMAT.md, CRCs recomputed.
+
+The reader's checks behind the CRCs are only exercised by files whose checksums are right,
+so the tests craft them here from the specification (not with vqpress's own writer):
+:func:`parse` splits a valid stream into its fields, :meth:`Fields.build` joins (possibly
+altered) fields back into a stream with both CRCs recomputed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import struct
+import zlib
+
+import numpy as np
+
+MAGIC = b"\x89VQZ\r\n\x1a\n"
+#: dtype codes of docs/FORMAT.md.
+DTYPES = ["u1", "u2", "u4", "u8", "i1", "i2", "i4", "i8", "f2", "f4", "f8"]
+#: Payload coding numbers of docs/FORMAT.md.
+RAW, CONTEXT = 0, 1
+_FIXED = struct.Struct("<BBBBBBBBIQ")  # major .. payload_len, after the magic
+
+
+@dataclasses.dataclass
+class Fields:
+    """Every field of a ``.vqz`` stream. ``None`` lengths are computed from the content."""
+
+    shape: tuple
+    centers: np.ndarray
+    edges: np.ndarray | None
+    payload: bytes
+    dtype: int = 0
+    channels: int = 0
+    coding: int = RAW
+    n_colors: int | None = None
+    strategy: bytes = b"optimal"
+    major: int = 1
+    minor: int = 0
+    reserved: int = 0
+    ndim: int | None = None
+    slen: int | None = None
+    payload_len: int | None = None
+
+    def header(self) -> bytes:
+        """Magic and header fields, without the header CRC."""
+        n_colors = len(self.centers) if self.n_colors is None else self.n_colors
+        ndim = len(self.shape) if self.ndim is None else self.ndim
+        slen = len(self.strategy) if self.slen is None else self.slen
+        payload_len = len(self.payload) if self.payload_len is None else self.payload_len
+        fixed = _FIXED.pack(self.major, self.minor, self.dtype, ndim, self.channels, self.coding, slen,
+                            self.reserved, n_colors, payload_len)
+        return MAGIC + fixed + struct.pack(f"<{len(self.shape)}Q", *self.shape) + self.strategy
+
+    def build(self) -> bytes:
+        """The stream, with both CRCs computed over the fields as they are."""
+        header = self.header()
+        body = np.asarray(self.centers, dtype="<f8").tobytes()
+        if self.edges is not None:
+            body += np.asarray(self.edges, dtype="<f8").tobytes()
+        body += self.payload
+        return header + _crc(header) + body + _crc(body)
+
+    def replace(self, **changes) -> Fields:
+        return dataclasses.replace(self, **changes)
+
+
+def _crc(data: bytes) -> bytes:
+    return struct.pack("<I", zlib.crc32(data))
+
+
+def parse(blob: bytes) -> Fields:
+    """The fields of a valid stream (read by the layout, trusting it)."""
+    major, minor, dtype, ndim, channels, coding, slen, reserved, n_colors, payload_len = _FIXED.unpack_from(blob, 8)
+    shape = struct.unpack_from(f"<{ndim}Q", blob, 8 + _FIXED.size)
+    pos = 8 + _FIXED.size + 8 * ndim
+    strategy = blob[pos : pos + slen]
+    pos += slen + 4
+    n_centers = n_colors * max(channels, 1)
+    centers = np.frombuffer(blob, "<f8", n_centers, pos).copy()
+    centers = centers.reshape(n_colors, channels) if channels else centers
+    pos += 8 * n_centers
+    edges = None
+    if not channels:
+        edges = np.frombuffer(blob, "<f8", n_colors + 1, pos).copy()
+        pos += 8 * (n_colors + 1)
+    payload = blob[pos : pos + payload_len]
+    return Fields(shape=tuple(shape), centers=centers, edges=edges, payload=payload, dtype=dtype,
+                  channels=channels, coding=coding, strategy=strategy, major=major, minor=minor,
+                  reserved=reserved)
+
+
+def context_payload(model: int, words, table: bytes | None = None, n_words: int | None = None) -> bytes:
+    """A context-coded payload: model id, word count, [table length, table], words."""
+    words = np.asarray(words, dtype="<u4")
+    head = struct.pack("<BI", model, len(words) if n_words is None else n_words)
+    if table is not None:
+        head += struct.pack("<I", len(table)) + table
+    return head + words.tobytes()
+
+
+def context_words(payload: bytes) -> tuple[int, np.ndarray]:
+    """Model id and words of a context payload of model 1 or 4."""
+    model, _ = struct.unpack_from("<BI", payload)
+    return model, np.frombuffer(payload, "<u4", offset=5).copy()

@@ -1,0 +1,88 @@
+"""The tables the command line prints: they fit an 80-column terminal and name their numbers."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pytest
+
+import vqpress
+from vqpress import _cli_commands as commands
+from vqpress._cli_ui import UI
+from vqpress.report import evaluate
+
+rich = pytest.importorskip("rich")
+
+
+def _terminal_ui(width: int = 80) -> tuple[UI, io.StringIO]:
+    """A UI drawing with rich on a terminal of ``width`` columns."""
+    from rich.console import Console
+
+    buf = io.StringIO()
+    ui = UI(use_rich=True)
+    ui._out = Console(file=buf, width=width, force_terminal=True, color_system=None, highlight=False)
+    return ui, buf
+
+
+@pytest.fixture(scope="module")
+def cases():
+    gray = vqpress.datasets.face(gray=True)[::4, ::4].copy()
+    rgb = vqpress.datasets.face()[::4, ::4].copy()
+    rgba = np.concatenate([rgb, np.full(rgb.shape[:2] + (1,), 200, np.uint8)], axis=-1)
+    with pytest.warns(UserWarning):  # collapsed quantile bins at 256 levels
+        many = evaluate(gray, 256)
+    return {
+        "gray": evaluate(gray, 8),
+        "gray-256": many,
+        "gray-uint16": evaluate(gray.astype(np.uint16) * 257, 16, ["optimal"]),
+        "rgb-256": evaluate(rgb, 256),
+        "rgba": evaluate(rgba, 16),
+        "float-rgb": evaluate(rgb.astype(np.float32) / 255, 8, ["mediancut"]),
+    }
+
+
+@pytest.mark.parametrize("case", ["gray", "gray-256", "gray-uint16", "rgb-256", "rgba", "float-rgb"])
+@pytest.mark.parametrize("use_rich", [True, False])
+def test_results_table_fits_80_columns(cases, case, use_rich, capsys):
+    results = cases[case]
+    if use_rich:
+        ui, buf = _terminal_ui()
+        commands._results_table(ui, results, title=f"{case}: a title as the demo prints it")
+        text = buf.getvalue()
+    else:
+        commands._results_table(UI(use_rich=False), results, title=f"{case}: a title")
+        text = capsys.readouterr().out
+    lines = text.splitlines()
+    assert max(len(line) for line in lines) <= 80, "\n" + text
+    assert "…" not in text  # nothing cropped
+    for r in results:  # every number is there in full
+        for number in (f"{r.mse:.2f}", f"{r.packed_bytes:,}", f"{r.vqz_bytes:,}", f"{r.ratio:.4f}"):
+            assert number in text, number
+    colour = results[0].centers.ndim == 2
+    header = next(line for line in lines if line.startswith("strategy"))
+    assert ("colours" in header) == colour and ("levels" in header) != colour
+    assert ("palette" in text) == colour and ("levels (bin means):" in text) != colour
+
+
+def test_results_table_levels_are_the_bin_means(cases, capsys):
+    commands._results_table(UI(use_rich=False), cases["gray"])
+    out = capsys.readouterr().out
+    below = out.split("levels (bin means):\n", 1)[1].splitlines()
+    for r, line in zip(cases["gray"], below):
+        assert line.split() == [r.strategy] + [f"{v:.4g}" for v in r.centers]
+
+
+def test_long_palettes_say_how_many(cases, capsys):
+    commands._results_table(UI(use_rich=False), cases["rgb-256"])
+    out = capsys.readouterr().out
+    assert "... (256 in all)" in out and "#rrggbb" in out
+    commands._results_table(UI(use_rich=False), cases["float-rgb"])
+    assert "(r, g, b)" in capsys.readouterr().out
+
+
+def test_shapes_read_width_by_height():
+    assert commands._fmt_shape((768, 1024)) == "1024 x 768 pixels"
+    assert commands._fmt_shape((768, 1024, 3)) == "1024 x 768 pixels"
+    assert commands._fmt_shape((4, 768, 1024), 0) == "shape (4, 768, 1024)"
+    assert commands._fmt_shape((10,)) == "shape (10,)"
