@@ -574,6 +574,23 @@ cdef void _run(Job *job, Py_ssize_t n_strips) noexcept nogil:
     parallel_for(_strip_task, job, n_strips, planned_workers(n_strips))
 
 
+cdef void _setup(Job *job, uint8_t *sym, Py_ssize_t height, Py_ssize_t width, Py_ssize_t strip_rows, int n,
+                 int kind, int level, int table_bits, bint decoding) noexcept:
+    """The fields both directions share; the caller sets the streams and status."""
+    job.sym = sym
+    job.height = height
+    job.width = width
+    job.strip_rows = strip_rows
+    job.n = n
+    job.kind = kind
+    job.level = level
+    job.table_bits = table_bits
+    job.decoding = decoding
+    job.out = NULL
+    job.payload = NULL
+    job.offset = NULL
+
+
 def encode_strips(const uint8_t[:, ::1] sym not None, int n, int kind, int level, int table_bits,
                   Py_ssize_t strip_rows):
     """Code an (H, W) map of symbols (each < n) strip by strip; return the strips' streams.
@@ -582,17 +599,7 @@ def encode_strips(const uint8_t[:, ::1] sym not None, int n, int kind, int level
     """
     cdef Job job
     cdef Py_ssize_t n_strips = (sym.shape[0] + strip_rows - 1) // strip_rows, i
-    job.sym = <uint8_t *>&sym[0, 0]
-    job.height = sym.shape[0]
-    job.width = sym.shape[1]
-    job.strip_rows = strip_rows
-    job.n = n
-    job.kind = kind
-    job.level = level
-    job.table_bits = table_bits
-    job.decoding = False
-    job.payload = NULL
-    job.offset = NULL
+    _setup(&job, <uint8_t *>&sym[0, 0], sym.shape[0], sym.shape[1], strip_rows, n, kind, level, table_bits, False)
     job.out = <uint8_t **>calloc(n_strips, sizeof(uint8_t *))
     job.size = <Py_ssize_t *>calloc(n_strips, sizeof(Py_ssize_t))
     job.status = <int *>calloc(n_strips, sizeof(int))
@@ -625,19 +632,10 @@ def decode_strips(const uint8_t[::1] payload not None, const Py_ssize_t[::1] off
     """
     cdef Job job
     cdef Py_ssize_t n_strips = offsets.shape[0], i
-    job.sym = &out[0, 0]
-    job.height = out.shape[0]
-    job.width = out.shape[1]
-    job.strip_rows = strip_rows
-    job.n = n
-    job.kind = kind
-    job.level = level
-    job.table_bits = table_bits
-    job.decoding = True
+    _setup(&job, &out[0, 0], out.shape[0], out.shape[1], strip_rows, n, kind, level, table_bits, True)
     job.payload = &payload[0]
     job.offset = &offsets[0]
     job.size = <Py_ssize_t *>&sizes[0]
-    job.out = NULL
     job.status = <int *>calloc(n_strips, sizeof(int))
     if job.status == NULL:
         raise MemoryError()
