@@ -13,12 +13,13 @@ quantized picture losslessly:
 * lossless WebP, method 6 (libwebp through ``imagecodecs``);
 * palette PNG, optimized (Pillow, ``optimize=True``, 1/2/4/8 bits per index).
 
-Sizes are bytes; times are medians over ``--runs`` runs in this one process, wall clock, on
-ONE thread for every codec (``vqpress.set_num_threads(1)``, ``numthreads=1``); MPix/s of
+Sizes are bytes; times are medians over ``--runs`` runs in this one process, of CPU time
+(``time.process_time``: another job on a shared machine slows it less than the wall clock),
+on ONE thread for every codec (``vqpress.thread_limit(1)``, ``numthreads=1``); MPix/s of
 .vqz are those of its payload coder alone (``vqpress.coding.cm.encode`` / ``decode``: the
 issue's speed targets), its file times include the container. The summary adds the size
 cost of coding the picture in strips of 2^18 pixels (the default makes strips of 2^20) and
-the coder's speed with them on all threads.
+the coder's speed with them on all threads (wall clock).
 
     python benchmarks/bench_entropy.py [--runs 3] [--quick] [--old] [--efforts 0,5,9]
 
@@ -73,12 +74,14 @@ def cases(quick: bool = False):
         yield name, vqpress.compress(gray_of(img) if gray else img, k)
 
 
-def timed(fn, runs: int):
+def timed(fn, runs: int, clock=time.process_time):
+    """(result, median seconds): CPU time by default, which another job on the machine
+    slows down less than the wall clock; pass ``time.perf_counter`` for work on threads."""
     times = []
     for _ in range(runs):
-        t0 = time.perf_counter()
+        t0 = clock()
         out = fn()
-        times.append(time.perf_counter() - t0)
+        times.append(clock() - t0)
     return out, float(np.median(times))
 
 
@@ -185,8 +188,8 @@ def main() -> None:
         rows_18 = cm.strip_rows_for(*flat.shape, 1 << 18)
         whole = len(cm.encode(flat, n, ordered=ordered, effort=default, strip_rows=flat.shape[0]))
         payload, t_e = timed(lambda: cm.encode(flat, n, ordered=ordered, effort=default, strip_rows=rows_18),
-                             args.runs)
-        _, t_d = timed(lambda: cm.decode(payload, flat.shape, n), args.runs)
+                             args.runs, time.perf_counter)
+        _, t_d = timed(lambda: cm.decode(payload, flat.shape, n), args.runs, time.perf_counter)
         threaded = (len(payload), mpx / t_e, mpx / t_d, -(-flat.shape[0] // rows_18))
         summary.append((name, d, rows, threaded, whole))
 
