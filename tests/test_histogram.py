@@ -79,6 +79,67 @@ def test_mean_and_counts(face_gray):
     assert h.n_distinct == np.unique(face_gray).size
 
 
+@given(
+    hnp.arrays(
+        dtype=st.sampled_from([np.float16, np.uint64, np.int8, np.int16]),
+        shape=hnp.array_shapes(min_dims=1, max_dims=3, max_side=10),
+        elements={"allow_nan": False, "allow_infinity": False},
+    ),
+    st.booleans(),
+)
+def test_histogram_is_exact_on_every_layout(data, transpose):
+    view = data.T if transpose else data[..., ::-1]
+    h = scalar_histogram(view)
+    values, counts = np.unique(view, return_counts=True)
+    np.testing.assert_array_equal(h.values, values.astype(np.float64))
+    np.testing.assert_array_equal(h.counts, counts)
+
+
+def test_float16_negative_and_positive_zero_are_one_value():
+    h = scalar_histogram(np.array([-0.0, 0.0, 0.0, 1.0, -2.0], dtype=np.float16))
+    np.testing.assert_array_equal(h.values, [-2.0, 0.0, 1.0])
+    np.testing.assert_array_equal(h.counts, [1, 3, 1])
+    assert not np.signbit(h.values[1])
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.int8, np.uint16, np.int16, np.int32, np.uint64])
+def test_counting_over_many_chunks_and_strides(dtype):
+    # Over a million elements (several of the kernel's chunks, on the pool), in place and strided.
+    rng = np.random.default_rng(2)
+    info = np.iinfo(dtype)
+    lo, hi = (info.min, info.max) if info.bits <= 16 else (1000, 70_000)
+    data = rng.integers(lo, hi, size=(1100, 1003), endpoint=True, dtype=dtype)
+    data[:, :500] = data[:, :1]  # long runs of one value (the sub-histograms)
+    for view in (data, data[::2, ::3]):
+        h = scalar_histogram(view)
+        values, counts = np.unique(view, return_counts=True)
+        np.testing.assert_array_equal(h.values, values.astype(np.float64))
+        np.testing.assert_array_equal(h.counts, counts)
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.int16, np.int32, np.float64])
+def test_weighted_counts_equal_bincount_to_the_bit(dtype):
+    rng = np.random.default_rng(3)
+    data = rng.integers(-100 if np.dtype(dtype).kind != "u" else 0, 200, size=(400, 300)).astype(dtype)
+    weights = rng.random((400, 300)) ** 3
+    h = scalar_histogram(data[:, ::2], sample_weight=weights[:, ::2])
+    values, inverse = np.unique(data[:, ::2], return_inverse=True)
+    sums = np.bincount(inverse.ravel(), weights=weights[:, ::2].ravel())
+    np.testing.assert_array_equal(h.values, values.astype(np.float64))
+    np.testing.assert_array_equal(h.counts, sums)
+
+
+def test_histogram_of_8_and_16_bit_data_makes_no_copy():
+    import tracemalloc
+
+    data = np.random.default_rng(0).integers(0, 65536, size=4_000_000, dtype=np.uint16)
+    tracemalloc.start()
+    scalar_histogram(data)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert peak < 3_000_000  # the 65,536 bins and their values, not the 8 MB of data
+
+
 def test_argument_types():
     with pytest.raises(vqpress.VQError, match="merge_histograms takes ScalarHistograms"):
         merge_histograms(scalar_histogram(np.arange(3)), [1, 2])

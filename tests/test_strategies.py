@@ -1,5 +1,7 @@
 import itertools
+import json
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -10,6 +12,8 @@ import vqpress
 from vqpress.histogram import scalar_histogram
 from vqpress.strategies import optimal as optimal_module
 from vqpress.strategies import optimal_partition
+
+import scalar_reference
 
 
 def within_bin_sse(values, counts, starts):
@@ -139,22 +143,71 @@ def test_large_float_data_optimal_matches_weighted_histogram():
     assert sse_of(data, cb) == pytest.approx(within_bin_sse(hist.values, hist.counts, starts), rel=1e-9)
 
 
-def test_compiled_layer_matches_numpy(monkeypatch):
-    pytest.importorskip("numba")
-    rng = np.random.default_rng(7)
-    values = np.unique(rng.standard_normal(3000))
-    counts = rng.integers(1, 9, size=values.size).astype(np.float64)
-    monkeypatch.setattr(optimal_module, "DENSE_MAX", 0)
-    monkeypatch.setattr(optimal_module, "COMPILED_MIN", 10**9)
-    reference = optimal_partition(values, counts, 9)
-    monkeypatch.setattr(optimal_module, "COMPILED_MIN", 0)
-    assert optimal_module._compiled() is not None
-    np.testing.assert_array_equal(optimal_partition(values, counts, 9), reference)
+def _golden_data(name):
+    if name == "face":
+        return vqpress.datasets.face(gray=True)
+    if name == "face16":  # a 16-bit image with thousands of distinct values (the D&C layers)
+        face = vqpress.datasets.face(gray=True).astype(np.uint16)
+        return face * 257 + (np.arange(face.size, dtype=np.uint16).reshape(face.shape) * 40503 >> 8)
+    return np.random.default_rng(5).standard_normal(30_000)
 
 
-def test_no_numba_environment_variable_forces_numpy(monkeypatch):
-    monkeypatch.setenv("VQPRESS_NO_NUMBA", "1")
-    assert optimal_module._compiled() is None
+def test_gray_codebooks_are_those_of_version_0_1_0():
+    # Edges and centres written by vqpress 0.1.0 (numpy and numba DP): the compiled layers
+    # must reproduce every one of them to the bit.
+    golden = json.loads((Path(__file__).parent / "data" / "gray-codebooks-0.1.0.json").read_text())
+    data = {}
+    for case in golden["cases"]:
+        arr = data.setdefault(case["data"], _golden_data(case["data"]))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            cb = vqpress.fit(arr, case["n_colors"], case["strategy"])
+        np.testing.assert_array_equal(cb.edges, case["edges"], err_msg=str(case["data"]))
+        np.testing.assert_array_equal(cb.centers, case["centers"])
+
+
+def _reference_partition(values, counts, k, dense):
+    layers = scalar_reference.dense_layers if dense else scalar_reference.divide_and_conquer_layers
+    return optimal_module._partition(values, counts, k, layers)
+
+
+@given(case=st.integers(2, 300).flatmap(
+    lambda n: st.tuples(
+        st.lists(st.integers(-50, 400), min_size=n, max_size=n, unique=True),
+        st.lists(st.integers(1, 5), min_size=n, max_size=n),
+        st.integers(2, 40),
+    )
+))
+def test_compiled_layers_match_the_reference_to_the_bit(case):
+    # Small integer histograms with small counts: many exact ties between splits.
+    values, counts, k = case
+    values = np.sort(np.array(values, dtype=np.float64))
+    counts = np.array(counts, dtype=np.float64)
+    compiled_dc = optimal_module._partition(values, counts, k, lambda prefix: optimal_module.divide_and_conquer_layer)
+    np.testing.assert_array_equal(optimal_partition(values, counts, k), _reference_partition(values, counts, k, True))
+    np.testing.assert_array_equal(compiled_dc, _reference_partition(values, counts, k, False))
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+@pytest.mark.parametrize("n,k,ties", [(700, 5, False), (5000, 16, True), (40_000, 3, False), (40_000, 9, True)])
+def test_compiled_divide_and_conquer_matches_the_reference(n, k, ties, threads):
+    # 5000 and 40000 values: the parallel walk (breadth-first top, rows cut into pieces).
+    rng = np.random.default_rng(n + k)
+    values = np.arange(n, dtype=np.float64) if ties else np.unique(rng.normal(size=n) * 100)
+    counts = (rng.integers(1, 3, size=values.size) if ties else rng.integers(1, 50, size=values.size)).astype(np.float64)
+    with vqpress.thread_limit(threads):
+        got = optimal_partition(values, counts, k)
+    np.testing.assert_array_equal(got, _reference_partition(values, counts, k, False))
+
+
+def test_compiled_layers_reject_inconsistent_sizes():
+    prefix = np.zeros((3, 11))
+    with pytest.raises(ValueError, match="inconsistent"):
+        optimal_module.divide_and_conquer_layer(prefix, np.zeros(10), 2, 2, 10)
+    with pytest.raises(ValueError, match="inconsistent"):
+        optimal_module.divide_and_conquer_layer(prefix, np.zeros(11), 2, 5, 11)
+    with pytest.raises(ValueError, match="inconsistent"):
+        optimal_module.dense_layer(np.zeros((11, 11)), np.zeros(11), 1, 2, 10)
 
 
 def test_kmeans_ties_and_empty_clusters_by_sklearn_rules():

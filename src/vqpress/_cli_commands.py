@@ -204,7 +204,11 @@ def _check_parent(target) -> None:
 def cmd_compress(args, ui) -> int:
     from pathlib import Path
 
+    from ._cli_big import compress_streaming, wants_streaming
     from ._cli_files import CLIError, Stage, check_targets, existing_inputs, images_in
+
+    if wants_streaming(args):
+        return compress_streaming(args, ui)
 
     given = existing_inputs(args.images)
     out = Path(args.out) if args.out else None

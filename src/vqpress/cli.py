@@ -69,6 +69,7 @@ Example:
   vqpress compress photo.png -n 4 -o small.png   # indexed PNG any viewer opens
   vqpress compress photo.png -n 16 --dither      # dithered: smoother gradients
   vqpress compress scans/ -o packed/ --coding context
+  vqpress compress mosaic.ome.tif -o mosaic.zarr    # larger than memory, streamed
 
 One input: -o is the output file (.vqz, or .png for an indexed PNG). Several inputs or a
 folder (its image files, not recursive): -o is a folder (default: beside each input) and
@@ -176,6 +177,9 @@ def build_parser() -> argparse.ArgumentParser:
                         "else context, unless raw is smaller (default)")
     p.add_argument("--effort", type=int, choices=EFFORTS, default=DEFAULT_EFFORT, metavar="0..9",
                    help=f"cm coding: 0 fastest .. 9 smallest (default {DEFAULT_EFFORT})")
+    p.add_argument("--chunks", metavar="N[,N]",
+                   help="stream the image in chunks of this size (default 4096; implied by a .zarr "
+                        "input or output): images larger than memory, TIFF/OME-TIFF or zarr, on dask")
     max_pixels(p)
     force(p)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._flat import PATTERNS, flat_blocks, pattern_values
 from ._validation import check_bool, check_data
 from .errors import VQError
 
@@ -16,8 +17,10 @@ __all__ = ["Codebook", "code_dtype"]
 
 #: Codes decoded at a time (bounds the intp indices numpy makes of them to 8 MiB).
 _DECODE_CHUNK = 1 << 20
-# Integer dtypes small enough that encoding goes through a table indexed by the value itself.
-_LUT_DTYPES = (np.dtype(np.uint8), np.dtype(np.int8), np.dtype(np.uint16), np.dtype(np.int16))
+# A colour table's entry for a colour it does not hold.
+_MISSING = 0xFFFF
+# Dtypes the compiled edge search reads as they are (8/16-bit ones go through PATTERNS).
+_SEARCH_DTYPES = tuple(np.dtype(k) for k in ("f4", "f8", "i4", "i8", "u4", "u8"))
 
 
 def code_dtype(n_colors: int) -> np.dtype:
@@ -213,52 +216,82 @@ class Codebook:
             return dither_image(arr, self.centers)
         if self.channels:
             return self._encode_vector(arr)
-        if arr.dtype in _LUT_DTYPES:
-            return self._lut(arr.dtype).take(_lut_index(arr))
-        inner = self.edges[1:-1]
-        codes = np.searchsorted(inner, arr.ravel(), side="right").reshape(arr.shape)
-        return codes.astype(self.code_dtype, copy=False)
+        return self._encode_scalar(arr)
 
     def encode_packed(self, data) -> bytes:
         """``pack_bits(self.encode(data), self.bits)``, without the codes in between.
 
-        uint8 scalar data with up to 16 levels takes a shortcut: a 65,536-entry table maps
-        each pair of neighbouring bytes straight to their two codes joined (``2 * bits``
-        bits, the first code high, which is exactly how the pair is packed), so encoding
-        and packing touch half as many elements.
+        8- and 16-bit scalar data (``uint8``, ``int8``, ``uint16``, ``int16``, ``float16``)
+        is looked up and packed in one compiled pass that writes the packed bytes directly;
+        other data is encoded, then packed.
         """
         arr = check_data(data)
-        from .bitpack import _pack_checked
+        from ._lookup import pack_table
 
-        if self.channels or arr.dtype != np.uint8 or self.bits > 4:
-            return _pack_checked(self.encode(arr).ravel(), self.bits)
-        flat = np.ascontiguousarray(arr).reshape(-1)
-        head, tail = flat[: flat.size & ~1], flat[flat.size & ~1 :]
-        pairs = self._pair_lut().take(head.view("<u2"))
-        if tail.size:  # an odd count: the last code alone, packed as a pair with a zero code
-            pairs = np.append(pairs, self._lut(arr.dtype)[tail[0]] << self.bits)
-        packed = _pack_checked(pairs, 2 * self.bits)
-        return packed[: (flat.size * self.bits + 7) // 8]
+        if self.channels or arr.dtype not in PATTERNS:
+            codes = self.encode(arr)
+            table = np.arange(1 << (8 * codes.dtype.itemsize), dtype=np.uint16)  # codes as they are
+            return pack_table(codes.reshape(-1), table, self.bits)
+        view = PATTERNS[arr.dtype]
+        table = self._table(arr.dtype, np.dtype(np.uint16))
+        # Slabs of 8 rows at a time: each but the last packs to whole bytes.
+        parts = [pack_table(block.view(view), table, self.bits) for (block,) in flat_blocks(arr, rows_multiple=8)]
+        return parts[0] if len(parts) == 1 else b"".join(parts)
 
-    def _pair_lut(self) -> np.ndarray:
-        """Joined codes of every pair of bytes ``(first, second)``, indexed by the pair read
-        as a little-endian uint16 (``first + 256 * second``)."""
-        pair = self._lut_cache.get("pairs")
-        if pair is None:
-            lut = self._lut(np.dtype(np.uint8))
-            pair = ((lut[None, :] << self.bits) | lut[:, None]).astype(np.uint8).ravel()
-            self._lut_cache["pairs"] = pair
-        return pair
+    def _encode_scalar(self, arr: np.ndarray) -> np.ndarray:
+        """Codes of scalar data: a table look-up by bit pattern for 8/16-bit dtypes, a search
+        of the edges otherwise; compiled, in place (no widened copy of the data)."""
+        from ._lookup import apply_table, search_codes
 
-    def _lut(self, dtype: np.dtype) -> np.ndarray:
-        """Code of every value of a small integer dtype (cached): ``lut[value - min]``."""
-        lut = self._lut_cache.get(dtype)
-        if lut is None:
-            info = np.iinfo(dtype)
-            every = np.arange(info.min, info.max + 1, dtype=np.float64)
-            lut = np.searchsorted(self.edges[1:-1], every, side="right").astype(self.code_dtype)
-            self._lut_cache[dtype] = lut
-        return lut
+        out = np.empty(arr.shape, dtype=self.code_dtype)
+        if arr.dtype in PATTERNS:
+            view = PATTERNS[arr.dtype]
+            table = self._table(arr.dtype, self.code_dtype)
+            for src, dst in flat_blocks(arr, out):
+                apply_table(src.view(view), table, dst)
+            return out
+        inner = np.ascontiguousarray(self.edges[1:-1])
+        for src, dst in flat_blocks(arr, out):
+            if arr.dtype in _SEARCH_DTYPES:
+                search_codes(src, inner, dst)
+            else:  # byte-swapped, long double, ...: numpy's search, block by block
+                dst[...] = np.searchsorted(inner, src, side="right")
+        return out
+
+    def _table(self, dtype: np.dtype, code_dtype: np.dtype) -> np.ndarray:
+        """Code of every bit pattern of an 8- or 16-bit dtype (cached), in ``code_dtype``."""
+        key = (np.dtype(dtype), np.dtype(code_dtype))
+        table = self._lut_cache.get(key)
+        if table is None:
+            every = pattern_values(dtype)  # nan patterns (float16) take the last code; never read
+            table = np.searchsorted(self.edges[1:-1], every, side="right").astype(code_dtype)
+            self._lut_cache[key] = table
+        return table
+
+    def remember_colours(self, colours) -> None:
+        """Keep the codes of these RGB uint8 colours in a table, for faster encoding.
+
+        After this, :meth:`encode` looks the code of every uint8 RGB pixel up in a table of
+        all 2**24 colours (32 MB, kept with the codebook) instead of searching the nearest
+        centre; colours the table does not hold are still searched, so the codes are the
+        same either way. Worth it for images much larger than their number of distinct
+        colours: give it the colours of the histogram the codebook was fitted on
+        (:func:`vqpress.dask.fit` does).
+
+        Parameters
+        ----------
+        colours : array_like of uint8, shape (m, 3)
+            Distinct colours (a colour histogram's).
+        """
+        colours = np.asarray(colours)
+        if self.channels != 3 or colours.dtype != np.uint8 or colours.ndim != 2 or colours.shape[1] != 3:
+            raise VQError("remember_colours takes (m, 3) uint8 colours, for a 3-channel codebook")
+        from .colour import nearest_centre
+
+        table = np.full(1 << 24, _MISSING, dtype=np.uint16)
+        keys = (colours[:, 0].astype(np.uint32) << 16) | (colours[:, 1].astype(np.uint32) << 8) | colours[:, 2]
+        table[keys] = nearest_centre(colours, self.centers)
+        self._lut_cache["colours"] = table
 
     def _encode_vector(self, arr: np.ndarray) -> np.ndarray:
         if arr.shape[-1] != self.channels:
@@ -269,7 +302,18 @@ class Codebook:
         from .colour import nearest_centre
 
         flat = arr.reshape(-1, self.channels)
-        return nearest_centre(flat, self.centers).reshape(arr.shape[:-1])
+        table = self._lut_cache.get("colours")
+        if table is None or arr.dtype != np.uint8:
+            return nearest_centre(flat, self.centers).reshape(arr.shape[:-1])
+        from ._lookup import apply_colour_table
+
+        flat = np.ascontiguousarray(flat)
+        codes = np.empty(flat.shape[0], dtype=self.code_dtype)
+        if apply_colour_table(flat, table, codes):  # colours the table does not hold: search them
+            keys = (flat[:, 0].astype(np.uint32) << 16) | (flat[:, 1].astype(np.uint32) << 8) | flat[:, 2]
+            unknown = np.flatnonzero(table[keys] == _MISSING)
+            codes[unknown] = nearest_centre(flat[unknown], self.centers)
+        return codes.reshape(arr.shape[:-1])
 
     # -- decode ----------------------------------------------------------------------
     def decode(self, codes, dtype=None) -> np.ndarray:
@@ -322,10 +366,3 @@ def _floats(values, name: str) -> np.ndarray:
         return np.array(values, dtype=np.float64)
     except (TypeError, ValueError):
         raise VQError(f"{name} must be an array of numbers; got {type(values).__name__}") from None
-
-
-def _lut_index(arr: np.ndarray) -> np.ndarray:
-    """Index into a per-dtype look-up table: the value itself, shifted for signed types."""
-    if arr.dtype.kind == "u":
-        return arr
-    return arr.astype(np.int32) - np.iinfo(arr.dtype).min

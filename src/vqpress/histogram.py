@@ -15,14 +15,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ._flat import PATTERNS, flat_blocks, pattern_values
 from ._validation import check_data
 from .errors import VQError
 
 __all__ = ["ScalarHistogram", "scalar_histogram", "merge_histograms"]
 
-# Integer data whose value range is at most this wide is counted with bincount; wider ranges
-# (int32 and up with far-apart values) fall back to sorting.
-_BINCOUNT_MAX_RANGE = 1 << 20
+# Integer data whose value range is at most this wide is counted; wider ranges (int32 and up
+# with far-apart values) fall back to sorting.
+_COUNTING_MAX_RANGE = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -75,9 +76,11 @@ def scalar_histogram(data, sample_weight=None) -> ScalarHistogram:
 
     Notes
     -----
-    ``uint8``/``int8``/``uint16``/``int16`` data and other integer data spanning at most
-    2**20 values are counted in ``O(N)`` with :func:`numpy.bincount`; floating data and wide
-    integer ranges are sorted (``O(N log N)``, and a temporary copy of the data).
+    8- and 16-bit data (``uint8``, ``int8``, ``uint16``, ``int16``, ``float16``) and other
+    integer data spanning at most 2**20 values are counted in one ``O(N)`` pass over the
+    data in place (compiled, on the shared thread pool for 8/16-bit data; no copy of the
+    data). Floating data and wide integer ranges are sorted (``O(N log N)``, with a
+    temporary copy of the data in its own dtype).
 
     Examples
     --------
@@ -87,14 +90,13 @@ def scalar_histogram(data, sample_weight=None) -> ScalarHistogram:
     (array([1., 3.]), array([1., 3.]))
     """
     arr = check_data(data)
-    flat = arr.ravel()
     weights = None
     if sample_weight is not None:
         try:
             weights = np.asarray(sample_weight, dtype=np.float64)
         except (TypeError, ValueError):
             raise VQError(f"sample_weight must be an array of numbers; got {type(sample_weight).__name__}") from None
-        if weights.shape != arr.shape and weights.size != flat.size:
+        if weights.shape != arr.shape and weights.size != arr.size:
             raise VQError(f"sample_weight has shape {weights.shape}; it must match data's shape {arr.shape}")
         weights = weights.ravel()
         if not np.isfinite(weights).all() or (weights < 0).any():
@@ -102,26 +104,13 @@ def scalar_histogram(data, sample_weight=None) -> ScalarHistogram:
         if weights.sum() <= 0:
             raise VQError("sample_weight sums to zero; at least one sample needs positive weight")
 
-    if arr.dtype == np.uint8 and weights is None and flat.size < 2**31:
-        counts = _uint8_counts(flat)
-        present = np.flatnonzero(counts)
-        return ScalarHistogram(present.astype(np.float64), counts[present].astype(np.float64), arr.dtype)
-    if arr.dtype in (np.uint8, np.uint16):
-        lo, span = 0, None  # small dtype: no need to look at min and max first
-    elif arr.dtype.kind in "ui":
-        lo = int(flat.min())
-        span = int(flat.max()) - lo + 1
-    if arr.dtype.kind in "ui" and (span is None or span <= _BINCOUNT_MAX_RANGE):
-        if lo == 0:
-            index = flat
-        elif arr.dtype.itemsize <= 2:  # small signed types: widen first, or the shift overflows
-            index = flat.astype(np.int64) - lo
-        else:  # values - lo fits in [0, span), so the subtraction is safe in the native type
-            index = (flat - arr.dtype.type(lo)).astype(np.intp)
-        counts = np.bincount(index, weights=weights, minlength=span or 0)
-        present = np.flatnonzero(counts)
-        values = present.astype(np.float64) + float(lo)  # lo may exceed int64 (uint64 data)
-        return _distinct(values, counts[present].astype(np.float64), arr.dtype)
+    if weights is None and arr.dtype in PATTERNS:
+        return _pattern_histogram(arr)
+    if arr.dtype.kind in "ui":
+        lo, hi = int(arr.min()), int(arr.max())
+        if hi - lo < _COUNTING_MAX_RANGE:
+            return _range_histogram(arr, lo, hi - lo + 1, weights)
+    flat = arr.ravel()
     if weights is None:
         values, counts = np.unique(flat, return_counts=True)
         return _distinct(values.astype(np.float64), counts.astype(np.float64), arr.dtype)
@@ -141,14 +130,41 @@ def _distinct(values: np.ndarray, counts: np.ndarray, dtype) -> ScalarHistogram:
     return ScalarHistogram(values, counts, dtype)
 
 
-def _uint8_counts(flat: np.ndarray) -> np.ndarray:
-    """Counts of the 256 byte values, by Pillow's C histogram (3x numpy's bincount, which
-    first widens every byte to a 64-bit index)."""
-    from PIL import Image
+def _pattern_histogram(arr: np.ndarray) -> ScalarHistogram:
+    from ._counting import count_patterns
 
-    flat = np.ascontiguousarray(flat)
-    image = Image.frombuffer("L", (flat.size, 1), flat, "raw", "L", 0, 1)
-    return np.asarray(image.histogram(), dtype=np.int64)
+    view = PATTERNS[arr.dtype]
+    counts = np.zeros(1 << (8 * view.itemsize), dtype=np.int64)
+    for (block,) in flat_blocks(arr):
+        count_patterns(block.view(view), counts)
+    present = np.flatnonzero(counts)
+    values = pattern_values(arr.dtype)[present]
+    counts = counts[present].astype(np.float64)
+    if arr.dtype.kind != "u":  # signed and float patterns are not in value order
+        order = np.argsort(values, kind="stable")
+        values, counts = values[order], counts[order]
+        if arr.dtype.kind == "f" and values.size > 1:  # -0.0 and 0.0 are one value
+            same = np.flatnonzero(values[1:] == values[:-1])
+            if same.size:  # keep the first of the pair, 0.0 (pattern 0 sorts first)
+                counts[same] += counts[same + 1]
+                values, counts = np.delete(values, same + 1), np.delete(counts, same + 1)
+    return ScalarHistogram(values, counts, arr.dtype)
+
+
+def _range_histogram(arr: np.ndarray, lo: int, span: int, weights) -> ScalarHistogram:
+    from ._counting import count_range, weigh_range
+
+    if weights is None:
+        counts = np.zeros(span, dtype=np.int64)
+        for (block,) in flat_blocks(arr):
+            count_range(block, block.dtype.type(lo), counts)
+    else:
+        counts = np.zeros(span)
+        for block, w in flat_blocks(arr, weights.reshape(arr.shape)):
+            weigh_range(block, block.dtype.type(lo), w, counts)
+    present = np.flatnonzero(counts)
+    values = present.astype(np.float64) + float(lo)  # lo may exceed int64 (uint64 data)
+    return _distinct(values, counts[present].astype(np.float64), arr.dtype)
 
 
 def merge_histograms(*histograms: ScalarHistogram) -> ScalarHistogram:

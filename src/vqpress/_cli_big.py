@@ -1,0 +1,175 @@
+"""``vqpress compress`` for images larger than memory: streamed through dask, stored in zarr.
+
+Taken when the input or the output is a zarr array (``*.zarr``) or ``--chunks`` is given.
+A TIFF/OME-TIFF is read tile by tile through tifffile's zarr view (``aszarr=True``), a zarr
+array chunk by chunk, anything else whole; the codebook is fitted on the exact histogram of
+every chunk (:mod:`vqpress.dask`) and the image is written through the ``vqpress.vq`` codec,
+so it never has to fit in memory. A ``.vqz`` or image output holds the codes in memory (one
+byte a pixel, or two), never the image.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from ._cli_files import CLIError
+
+#: Chunk side used when neither the input nor ``--chunks`` says otherwise.
+DEFAULT_CHUNK = 4096
+_TIFF = (".tif", ".tiff", ".btf", ".tf8", ".tf2")
+
+
+def _is_zarr(path) -> bool:
+    """A ``*.zarr`` name, or a folder holding zarr metadata (an array inside a group)."""
+    path = Path(path)
+    return path.name.lower().endswith(".zarr") or (
+        path.is_dir() and any((path / name).is_file() for name in ("zarr.json", ".zarray", ".zgroup")))
+
+
+def wants_streaming(args) -> bool:
+    """Whether ``compress`` takes this path: a ``.zarr`` input or output, or ``--chunks``."""
+    return (getattr(args, "chunks", None) is not None or (args.out is not None and _is_zarr(args.out))
+            or any(_is_zarr(p) for p in args.images))
+
+
+def parse_chunks(text: str | None, ndim: int, colour: bool) -> tuple[int, ...]:
+    """``"4096"`` or ``"4096,2048"`` -> a chunk shape for an array of ``ndim`` axes (the
+    colour axis whole)."""
+    spatial = ndim - 1 if colour else ndim
+    if text is None:
+        sides = [DEFAULT_CHUNK] * spatial
+    else:
+        try:
+            sides = [int(s) for s in text.split(",")]
+        except ValueError:
+            sides = []
+        if len(sides) == 1:
+            sides = sides * spatial
+        if len(sides) != spatial or min(sides) < 1:
+            raise CLIError(f"--chunks must be one positive integer or {spatial} of them separated by commas; "
+                           f"got {text!r}")
+    return tuple(sides) + ((-1,) if colour else ())
+
+
+def open_lazy(path: Path):
+    """A dask array reading ``path``: a zarr array, a TIFF tile by tile, or another image whole."""
+    import dask.array as da
+    import zarr
+
+    if _is_zarr(path):
+        try:
+            node = zarr.open(path, mode="r")
+        except Exception as exc:
+            raise CLIError(f"{path}: not a zarr array ({exc})") from None
+        if not isinstance(node, zarr.Array):
+            names = ", ".join(str(path / name) for name in sorted(node.array_keys())) or "it has none"
+            raise CLIError(f"{path} is a zarr group; give one of its arrays: {names}")
+        return da.from_zarr(node)
+    if path.suffix.lower() in _TIFF:
+        import tifffile
+
+        node = zarr.open(tifffile.imread(path, aszarr=True), mode="r")
+        if not isinstance(node, zarr.Array):  # a pyramid: its full-resolution level
+            node = node[sorted(node.array_keys())[0]]
+        return da.from_zarr(node)
+    from .imageio import imread
+
+    return da.from_array(imread(path))
+
+
+def _progress(report, what: str):
+    """A dask callback that reports finished tasks to the CLI's progress line (every 0.2 s)."""
+    from dask.callbacks import Callback
+
+    class Reporter(Callback):
+        def _start_state(self, dsk, state):
+            self.total = sum(len(state[k]) for k in ("ready", "waiting", "running", "finished"))
+            self.last = 0.0
+
+        def _posttask(self, key, result, dsk, state, worker_id):
+            now = time.monotonic()
+            if now - self.last > 0.2:
+                self.last = now
+                report(f"{what}: {len(state['finished'])}/{self.total} tasks")
+
+    return Reporter()
+
+
+def compress_streaming(args, ui) -> int:
+    """``vqpress compress`` of one large image; see the module docstring."""
+    import warnings
+
+    from . import dask as vqd
+    from .api import is_colour
+    from .errors import VQError
+
+    if len(args.images) != 1:
+        raise CLIError("a zarr output or --chunks takes one input image")
+    if getattr(args, "dither", False):
+        raise CLIError("--dither needs the whole image in memory; it does not combine with zarr or --chunks")
+    src = Path(args.images[0])
+    if not src.exists():
+        raise CLIError(f"{src}: no such file or folder")
+    dst = Path(args.out) if args.out else src.with_name(src.name.split(".")[0] + ".zarr")
+    if dst.resolve() == src.resolve():
+        raise CLIError(f"{dst} is the input; choose another output")
+    if dst.exists() and not args.force:
+        raise CLIError(f"{dst} exists; use --force to replace it")
+    x = open_lazy(src)
+    colour = is_colour(x)
+    x = x.rechunk(parse_chunks(getattr(args, "chunks", None), x.ndim, colour))
+    started = time.perf_counter()
+    try:
+        with warnings.catch_warnings(record=True) as caught, ui.steps("compressing") as progress:
+            warnings.simplefilter("always", UserWarning)
+            with _progress(progress, "histogram"):
+                codebook = vqd.fit(x, args.n_colors, args.strategy)
+            with _progress(progress, "writing"):
+                size = _write(x, codebook, dst, args)
+    except VQError as exc:
+        raise CLIError(f"{src}: {exc}") from exc
+    for w in caught:
+        if issubclass(w.category, UserWarning):
+            ui.warn(f"{src}: {w.message}")
+    seconds = time.perf_counter() - started
+    pixels = x.size // (x.shape[-1] if colour else 1)
+    ui.print(f"{src} -> {dst}: {'x'.join(map(str, x.shape))} {x.dtype}, {codebook.n_colors} {codebook.strategy} "
+             f"{'colours' if colour else 'levels'}, {x.nbytes:,} -> {size:,} bytes (ratio {size / x.nbytes:.4f}, "
+             f"{8 * size / pixels:.3f} bits/pixel), {pixels / 1e6 / seconds:.1f} MPix/s")
+    return 0
+
+
+def _write(x, codebook, dst: Path, args) -> int:
+    """Write the quantized image; return the bytes written."""
+    from . import dask as vqd
+
+    if _is_zarr(dst):
+        import shutil
+
+        # Written beside the target and moved into place when complete: an interrupted run
+        # leaves the old array (or none), never half of one.
+        tmp = dst.with_name(f".{dst.name}.partial")
+        old = dst.with_name(f".{dst.name}.old")
+        for leftover in (tmp, old):
+            shutil.rmtree(leftover, ignore_errors=True)
+        try:
+            vqd.to_zarr(x, tmp, codebook=codebook, chunks=tuple(c[0] for c in x.chunks))
+            if dst.exists():
+                dst.rename(old)
+            tmp.rename(dst)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+            shutil.rmtree(old, ignore_errors=True)
+        return sum(f.stat().st_size for f in dst.rglob("*") if f.is_file())
+    from . import container
+    from .bitpack import pack_bits
+    from .compressed import Compressed
+
+    codes = vqd.encode(x, codebook).compute()
+    c = Compressed(codebook, x.shape, pack_bits(codes, codebook.bits), _codes=codes)
+    if dst.suffix.lower() == ".png":
+        container.save(dst, c, overwrite=args.force)
+    else:
+        container.save(dst, c, coding=args.coding, overwrite=args.force)
+    return dst.stat().st_size

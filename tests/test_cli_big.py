@@ -1,0 +1,105 @@
+"""``vqpress compress`` on the streaming path: TIFF/OME-TIFF and zarr in, zarr or .vqz out."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+tifffile = pytest.importorskip("tifffile")
+zarr = pytest.importorskip("zarr")
+pytest.importorskip("dask.array")
+
+import vqpress  # noqa: E402
+from vqpress import cli  # noqa: E402
+
+
+def run(capsys, *args):
+    code = cli.main([str(a) for a in args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture
+def gray_tif(tmp_path):
+    img = ((np.arange(300 * 500, dtype=np.uint32).reshape(300, 500) * 2654435761) >> 20).astype(np.uint16)
+    path = tmp_path / "mosaic.ome.tif"
+    tifffile.imwrite(path, img, tile=(128, 128), ome=True)
+    return path, img
+
+
+def test_tiff_to_zarr_streams_and_reads_back_the_reconstruction(tmp_path, gray_tif, capsys):
+    src, img = gray_tif
+    code, out, err = run(capsys, "compress", src, "-o", tmp_path / "m.zarr", "-n", "16", "--chunks", "100,200")
+    assert code == 0, err
+    assert "mosaic.ome.tif -> " in out and "16 optimal levels" in out
+    z = zarr.open_array(tmp_path / "m.zarr")
+    cb = vqpress.fit(img, 16)
+    assert z.chunks == (100, 200)
+    np.testing.assert_array_equal(z[...], cb.decode(cb.encode(img)))
+    assert not list(tmp_path.glob(".*"))  # no partial or old copies left
+
+
+def test_default_output_beside_the_input_and_no_silent_overwrite(tmp_path, gray_tif, capsys):
+    src, img = gray_tif
+    code, _, err = run(capsys, "compress", src, "--chunks", "128", "-q")
+    assert code == 0, err
+    target = tmp_path / "mosaic.zarr"
+    assert target.is_dir()
+    code, _, err = run(capsys, "compress", src, "--chunks", "128", "-n", "4")
+    assert code == 1 and "exists; use --force" in err
+    assert zarr.open_array(target).metadata.codecs[0].codebook.n_colors == 8  # untouched
+    code, _, err = run(capsys, "compress", src, "--chunks", "128", "-n", "4", "--force", "-q")
+    assert code == 0, err
+    assert zarr.open_array(target).metadata.codecs[0].codebook.n_colors == 4
+
+
+def test_zarr_in_vqz_out(tmp_path, capsys):
+    img = np.random.default_rng(0).integers(0, 1000, (200, 300)).astype(np.int32)
+    zarr.create_array(tmp_path / "in.zarr", data=img, chunks=(64, 64))
+    code, _, err = run(capsys, "compress", tmp_path / "in.zarr", "-o", tmp_path / "out.vqz", "-n", "8", "-q")
+    assert code == 0, err
+    cb = vqpress.fit(img, 8)
+    np.testing.assert_array_equal(vqpress.load(tmp_path / "out.vqz").decompress(), cb.decode(cb.encode(img)))
+
+
+def test_colour_tiff(tmp_path, face_rgb, capsys):
+    rgb = np.ascontiguousarray(face_rgb[:200, :300])
+    tifffile.imwrite(tmp_path / "c.tif", rgb, photometric="rgb", tile=(64, 64))
+    code, _, err = run(capsys, "compress", tmp_path / "c.tif", "-o", tmp_path / "c.zarr", "-n", "8",
+                       "-s", "mediancut", "-q")
+    assert code == 0, err
+    cb = vqpress.fit(rgb, 8, "mediancut")
+    np.testing.assert_array_equal(zarr.open_array(tmp_path / "c.zarr")[...], cb.decode(cb.encode(rgb)))
+
+
+@pytest.mark.parametrize(
+    "extra,match",
+    [
+        (["--dither"], "--dither"),
+        (["--chunks", "0"], "--chunks"),
+        (["--chunks", "1,2,3"], "--chunks"),
+        (["--chunks", "a"], "--chunks"),
+    ],
+)
+def test_errors(tmp_path, gray_tif, capsys, extra, match):
+    src, _ = gray_tif
+    code, _, err = run(capsys, "compress", src, "-o", tmp_path / "e.zarr", *extra)
+    assert code == 1 and match in err
+
+
+def test_more_errors(tmp_path, gray_tif, capsys):
+    src, _ = gray_tif
+    code, _, err = run(capsys, "compress", src, src, "-o", tmp_path / "x.zarr")
+    assert code == 1 and "one input" in err
+    zarr.create_group(tmp_path / "g.zarr").create_array("0", shape=(4, 4), dtype="uint8")
+    code, _, err = run(capsys, "compress", tmp_path / "g.zarr", "-o", tmp_path / "y.zarr")
+    assert code == 1 and "zarr group" in err and "g.zarr/0" in err
+    code, _, err = run(capsys, "compress", tmp_path / "g.zarr" / "0", "-o", tmp_path / "y.zarr", "-n", "2", "-q")
+    assert code == 0, err  # an array inside a group
+    code, _, err = run(capsys, "compress", tmp_path / "none.zarr", "-o", tmp_path / "z.zarr")
+    assert code == 1 and "no such file" in err
+    (tmp_path / "bad.zarr").mkdir()
+    code, _, err = run(capsys, "compress", tmp_path / "bad.zarr", "-o", tmp_path / "w.zarr")
+    assert code == 1 and "not a zarr array" in err
+    code, _, err = run(capsys, "compress", tmp_path / "bad.zarr", "-o", tmp_path / "bad.zarr")
+    assert code == 1 and "is the input" in err
