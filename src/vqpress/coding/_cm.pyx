@@ -595,7 +595,9 @@ def encode_strips(const uint8_t[:, ::1] sym not None, int n, int kind, int level
                   Py_ssize_t strip_rows):
     """Code an (H, W) map of symbols (each < n) strip by strip; return the strips' streams.
 
-    The arguments are trusted: vqpress.coding.cm checks them.
+    ``sym`` (H, W) IN; ``n``, ``kind`` (MODEL_ORDERED or MODEL_PALETTE), ``level`` (0, 1),
+    ``table_bits``, ``strip_rows`` IN: the header's fields. Returns a list of ``bytes``, one
+    per strip. The arguments are trusted: vqpress.coding.cm checks them.
     """
     cdef Job job
     cdef Py_ssize_t n_strips = (sym.shape[0] + strip_rows - 1) // strip_rows, i
@@ -626,9 +628,11 @@ def decode_strips(const uint8_t[::1] payload not None, const Py_ssize_t[::1] off
                   int level, int table_bits, Py_ssize_t strip_rows):
     """Decode strip streams (``payload[offsets[i]:offsets[i] + sizes[i]]``) into ``out``.
 
-    Returns the strips whose stream was not used exactly (it ran out, or bytes were left);
-    raises MemoryError if a model did not fit in memory. The arguments are trusted
-    (vqpress.coding.cm checks them), the streams' contents are not.
+    ``payload``, ``offsets``, ``sizes`` (one per strip) IN; ``out`` (H, W) OUT; the header's
+    fields IN as for :func:`encode_strips`. Returns the strips whose stream was not used
+    exactly (it ran out, or bytes were left); raises MemoryError if a model did not fit in
+    memory. The arguments are trusted (vqpress.coding.cm checks them), the streams'
+    contents are not.
     """
     cdef Job job
     cdef Py_ssize_t n_strips = offsets.shape[0], i
