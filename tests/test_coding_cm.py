@@ -382,3 +382,25 @@ def test_format_md_describes_the_coding_exactly(n, ordered, effort):
     data = cm.encode(codes, n, ordered=ordered, effort=effort)
     assert cm.describe(data)["model"] == ("ordered" if ordered or n <= 16 else "palette")
     np.testing.assert_array_equal(np.array(reference_decode(data, codes.shape, n)), codes)
+
+
+@given(h=st.integers(1, 24), w=st.integers(1, 24), k=st.integers(2, 40), colour=st.booleans(),
+       seed=st.integers(0, 2**16), coding=st.sampled_from(["auto", "raw", "context", "cm"]),
+       effort=st.sampled_from([None, 0, 4, 9]))
+@settings(max_examples=60)
+def test_every_coding_round_trips_in_the_container(h, w, k, colour, seed, coding, effort):
+    rng = np.random.default_rng(seed)
+    shape = (h, w, 3) if colour else (h, w)
+    data = (rng.integers(0, 4, shape) * 60 + rng.integers(0, 10, shape)).astype(np.uint8)
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # fewer distinct values than k
+        c = vqpress.compress(data, k)
+    if coding == "cm" and c.codebook.n_colors < 2:
+        return
+    blob = to_bytes(c, coding, effort=effort)
+    back = from_bytes(blob)
+    assert read_header(blob).coding == coding or coding == "auto"
+    np.testing.assert_array_equal(back.codes(), c.codes())
+    np.testing.assert_array_equal(back.decompress(), c.decompress())
