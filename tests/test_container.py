@@ -66,9 +66,10 @@ class _no_warning:
 
 def test_auto_picks_the_smaller_coding(face_gray):
     c = vqpress.compress(face_gray, 8)
-    sizes = {coding: len(to_bytes(c, coding)) for coding in ("raw", "context", "auto")}
-    assert sizes["auto"] == min(sizes["raw"], sizes["context"])
+    sizes = {coding: len(to_bytes(c, coding)) for coding in ("raw", "context", "cm", "auto")}
+    assert sizes["auto"] == min(sizes["raw"], sizes["cm"])  # cm applies (2..256 colours)
     assert sizes["context"] < sizes["raw"] / 3  # neighbouring pixels mostly share a level
+    assert sizes["cm"] < sizes["context"]
 
 
 def test_save_and_load(tmp_path, small_compressed):
@@ -107,17 +108,18 @@ def test_write_is_atomic(tmp_path, small_compressed, monkeypatch):
 
 
 def test_layout_starts_with_magic_and_version(small_compressed):
-    blob = small_compressed.to_bytes()
+    blob = small_compressed.to_bytes()  # auto: the cm coding, which needs format 2.0
     assert blob.startswith(MAGIC)
-    assert blob[8:10] == b"\x01\x00"
+    assert blob[8:10] == b"\x02\x00"
+    assert small_compressed.to_bytes("context")[8:10] == b"\x01\x00"  # readable by 1.x readers
 
 
 def test_newer_major_version_is_refused_clearly(small_compressed):
     blob = bytearray(small_compressed.to_bytes())
-    blob[8] = 2
+    blob[8] = 3
     header_len = 8 + 20 + 8 * 2 + len(b"optimal")
     blob[header_len : header_len + 4] = struct.pack("<I", zlib.crc32(bytes(blob[:header_len])))
-    with pytest.raises(vqpress.FormatError, match="version 2.0 is not supported"):
+    with pytest.raises(vqpress.FormatError, match="version 3.0 is not supported"):
         from_bytes(bytes(blob))
 
 

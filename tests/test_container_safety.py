@@ -334,8 +334,8 @@ def test_header_fields_out_of_range(gray):
 
 
 def test_header_of_a_future_major_version(gray):
-    blob = parse(gray.to_bytes()).replace(major=2).build()
-    with pytest.raises(FormatError, match="version 2.0 is not supported"):
+    blob = parse(gray.to_bytes()).replace(major=3).build()
+    with pytest.raises(FormatError, match="version 3.0 is not supported"):
         from_bytes(blob)
 
 

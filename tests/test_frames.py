@@ -112,10 +112,19 @@ def test_a_gray_palette_with_transparency_is_gray_alpha(tmp_path):
 
 
 def test_older_readers_get_version_one_zero_where_it_holds_the_data(face_gray, face_rgb):
-    assert read_header(vqpress.compress(face_gray[::8, ::8], 4).to_bytes()).version == "1.0"
-    assert read_header(vqpress.compress(face_rgb[::8, ::8], 4).to_bytes()).version == "1.0"
+    def version(data, coding):
+        return read_header(vqpress.compress(data, 4).to_bytes(coding)).version
+
+    assert version(face_gray[::8, ::8], "context") == "1.0"
+    assert version(face_rgb[::8, ::8], "context") == "1.0"
     frames = np.stack([face_gray[::8, ::8]] * 2)  # gray frames: scalar data, as 1.0 holds it
-    assert read_header(vqpress.compress(frames, 4).to_bytes()).version == "1.0"
+    assert version(frames, "raw") == "1.0"
+    pixels = face_rgb[::8, ::8].reshape(-1, 3)
+    # a pixel list: 1.1 holds it
+    assert read_header(vqpress.compress(pixels, 4, channel_axis=-1).to_bytes("raw")).version == "1.1"
+    # the cm coding needs 2.0, which holds everything 1.1 holds
+    assert version(face_gray[::8, ::8], "cm") == "2.0"
+    assert read_header(vqpress.compress(pixels, 4, channel_axis=-1).to_bytes("cm")).version == "2.0"
 
 
 def test_report_on_a_gray_alpha_image(tmp_path):

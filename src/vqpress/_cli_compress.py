@@ -225,7 +225,7 @@ def _compress_one(job: Job, codebook, args, ui) -> tuple[dict, bytes]:
                 c = api.compress(image, 8 if args.n_colors is None else args.n_colors, args.strategy,
                                  channel_axis=axis, dither=args.dither)
             if args.max_bytes is None:
-                data = formats.encode(c, target, coding=args.coding, max_pixels=max_pixels)
+                data = formats.encode(c, target, coding=args.coding, effort=args.effort, max_pixels=max_pixels)
             psnr = metrics.psnr(image, c.decompress().reshape(image.shape))
     except VQError as exc:
         raise in_file(job.src_name, exc) from exc
@@ -259,7 +259,8 @@ def _within_bytes(image, axis, target, args):
             with warnings.catch_warnings():  # many candidates: only the answer's size matters
                 warnings.simplefilter("ignore")
                 c = api.compress(image, n, args.strategy, channel_axis=axis, dither=args.dither)
-            tried[n] = c, formats.encode(c, target, coding=args.coding, max_pixels=getattr(args, "max_pixels", None))
+            tried[n] = c, formats.encode(c, target, coding=args.coding, effort=args.effort,
+                                            max_pixels=getattr(args, "max_pixels", None))
         return tried[n]
 
     best = largest_within(lambda n: len(output(n)[1]) <= args.max_bytes, kind.min_colors, high)

@@ -316,7 +316,7 @@ def peek_header(data: bytes) -> dict:
     """The header fields of a ``.vqz`` byte string (checked, CRC included), as a dict.
 
     Returns ``version``, ``dtype`` (numpy dtype), ``shape`` (tuple), ``channels``,
-    ``n_colors``, ``coding`` (``"raw"`` or ``"context"``), ``payload_bytes`` and ``strategy``.
+    ``n_colors``, ``coding`` (``"raw"``, ``"context"`` or ``"cm"``), ``payload_bytes`` and ``strategy``.
     Raises :class:`FormatError` when the header is damaged; :func:`vqpress.from_bytes` checks
     the rest.
     """

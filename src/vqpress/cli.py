@@ -35,7 +35,10 @@ __all__ = ["main", "build_parser"]
 #: Strategy names of :func:`vqpress.fit`, of every kind of data.
 STRATEGIES = STRATEGY_NAMES
 #: Payload codings of :func:`vqpress.save` (a test keeps them in sync with the container).
-CODINGS = ("auto", "raw", "context")
+CODINGS = ("auto", "raw", "context", "cm")
+#: Efforts of the cm coding: 0 fastest .. 9 smallest (a test keeps them in sync with it).
+EFFORTS = tuple(range(10))
+DEFAULT_EFFORT = 7
 
 _DESCRIPTION = """\
 vqpress: image compression by quantization. Every pixel is replaced by one of a few gray
@@ -207,8 +210,11 @@ def build_parser() -> argparse.ArgumentParser:
                    help="Floyd-Steinberg dithering (8-bit gray or RGB images): a higher MSE, the look of "
                         "more levels")
     p.add_argument("--coding", choices=CODINGS, default="auto",
-                   help="payload coding of .vqz files: raw bit packing, context-modelled entropy "
-                        "coding, or auto: the smaller (default)")
+                   help="payload coding of .vqz files: raw bit packing, context (the entropy coding of "
+                        "format 1.0), cm (context mixing, 2..256 colours), or auto: cm where it applies, "
+                        "else context, unless raw is smaller (default)")
+    p.add_argument("--effort", type=int, choices=EFFORTS, default=DEFAULT_EFFORT, metavar="0..9",
+                   help=f"cm coding: 0 fastest .. 9 smallest (default {DEFAULT_EFFORT})")
     p.add_argument("--chunks", metavar="N[,N]",
                    help="stream the image in chunks of this size (default 4096; implied by a .zarr "
                         "input or output): images larger than memory, TIFF/OME-TIFF or zarr, on dask")

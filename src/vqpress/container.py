@@ -45,11 +45,14 @@ __all__ = ["to_bytes", "from_bytes", "read_header", "inspect", "Header", "save",
            "HEADER_MAX"]
 
 MAGIC = b"\x89VQZ\r\n\x1a\n"
-#: The newest format version this module writes. A file is written with the oldest
-#: version that holds it (:func:`_version_of`): 1.0 for gray data and (H, W, 3|4) colour
-#: images, 1.1 for gray + alpha and for colour data of other shapes (pixel lists, frames),
-#: which a 1.0 reader refuses by their channels or shape rather than misreading them.
-MAJOR, MINOR = 1, 1
+#: The newest format version this vqpress writes. A file is written with the oldest version
+#: that holds it (:func:`_version_of`): the version its payload coding needs (1.0 for raw and
+#: context, 2.0 for cm; see _Coding.version), and at least 1.1 for gray + alpha and for colour
+#: data of shapes other than (H, W, 3|4) (pixel lists, frames), which a 1.0 reader refuses by
+#: their channels or shape rather than misreading them. 2.0 holds everything 1.1 holds.
+MAJOR, MINOR = 2, 0
+#: Major versions this vqpress reads.
+_READABLE_MAJORS = (1, 2)
 MAX_NDIM = 8
 MAX_STRATEGY_LEN = 32
 
@@ -119,22 +122,30 @@ class Header:
 class _Coding:
     """A payload coding: the codes of an image to the payload and back.
 
-    ``decode(payload, header)`` returns ``header.n_pixels`` unsigned integer codes (any
-    shape) and must raise :class:`FormatError` unless ``payload`` is, to the last byte, a
-    payload this coding writes; the container checks the codes' count and range and
-    everything around the payload (pixel limit, lengths, CRCs).
+    ``encode(compressed, effort)`` returns the payload (``effort``, 0..9 or None for the
+    default, matters only to codings that trade time for size). ``decode(payload, header)``
+    returns ``header.n_pixels`` unsigned integer codes (any shape) and must raise
+    :class:`FormatError` unless ``payload`` is, to the last byte, a payload this coding
+    writes; the container checks the codes' count and range and everything around the
+    payload (pixel limit, lengths, CRCs).
     """
 
     name: str
-    encode: Callable[[Compressed], bytes]
+    encode: Callable[[Compressed, int | None], bytes]
     decode: Callable[[memoryview, Header], np.ndarray]
     #: Most pixels the coding can hold (None: any number).
     max_pixels: int | None = None
     #: Tried by ``coding="auto"``, which keeps the smallest payload.
     auto: bool = True
+    #: The format version of files with this coding (the oldest that knows it).
+    version: tuple[int, int] = (1, 0)
+    #: Whether the coding can hold an image of this codebook (None: any).
+    fits: Callable[[Codebook], bool] | None = None
+    #: ``auto`` skips this coding when the one named here fits (it is smaller and faster).
+    superseded_by: str | None = None
 
 
-def _encode_raw(compressed: Compressed) -> bytes:
+def _encode_raw(compressed: Compressed, effort: int | None) -> bytes:
     return compressed.payload
 
 
@@ -148,7 +159,7 @@ def _decode_raw(payload: memoryview, head: Header) -> np.ndarray:
     return unpack_bits(payload, bits, n)
 
 
-def _encode_context(compressed: Compressed) -> bytes:
+def _encode_context(compressed: Compressed, effort: int | None) -> bytes:
     from .entropy import encode_code_map
 
     cb = compressed.codebook
@@ -171,10 +182,36 @@ def _map_shape(shape: tuple, channels: int) -> tuple[int, int]:
     return math.prod(pixel_shape[:-1]), pixel_shape[-1]
 
 
+def _cm_fits(codebook: Codebook) -> bool:
+    from .coding import cm
+
+    return 2 <= codebook.n_colors <= cm.MAX_SYMBOLS
+
+
+def _encode_cm(compressed: Compressed, effort: int | None) -> bytes:
+    from .coding import cm
+
+    cb = compressed.codebook
+    if not _cm_fits(cb):
+        raise VQError(f"coding 'cm' codes 2..{cm.MAX_SYMBOLS} colours; this image has {cb.n_colors} "
+                      "(use 'context' or 'raw')")
+    codes = compressed.codes().reshape(_map_shape(compressed.shape, cb.channels))
+    # gray levels are sorted by value, which the ordered model exploits; a palette is not
+    return cm.encode(codes, cb.n_colors, ordered=cb.channels == 0,
+                     effort=cm.DEFAULT_EFFORT if effort is None else effort)
+
+
+def _decode_cm(payload: memoryview, head: Header) -> np.ndarray:
+    from .coding import cm
+
+    return cm.decode(payload, head.map_shape, head.n_colors)
+
+
 #: Payload codings by their number in the header. A new coding is one entry here.
 _CODINGS = {
     0: _Coding("raw", _encode_raw, _decode_raw),
-    1: _Coding("context", _encode_context, _decode_context, max_pixels=1 << 30),
+    1: _Coding("context", _encode_context, _decode_context, max_pixels=1 << 30, superseded_by="cm"),
+    2: _Coding("cm", _encode_cm, _decode_cm, version=(2, 0), fits=_cm_fits),
 }
 #: Payload coding numbers, by name.
 CODINGS = {coding.name: number for number, coding in _CODINGS.items()}
@@ -235,10 +272,10 @@ def read_header(data) -> Header:
     major, minor, dtype_code, ndim, channels, coding, slen, reserved, n_colors, payload_len = (
         _HEAD.unpack_from(view, len(MAGIC))
     )
-    if major != MAJOR:
+    if major not in _READABLE_MAJORS:
         raise FormatError(
             f".vqz format version {major}.{minor} is not supported by this vqpress "
-            f"(reads {MAJOR}.x); upgrade vqpress to read it"
+            f"(reads {', '.join(f'{v}.x' for v in _READABLE_MAJORS)}); upgrade vqpress to read it"
         )
     if not 1 <= ndim <= MAX_NDIM or slen > MAX_STRATEGY_LEN:
         raise FormatError(f"corrupt header: ndim {ndim} (allowed 1..{MAX_NDIM}) or strategy length {slen}")
@@ -254,6 +291,10 @@ def read_header(data) -> Header:
     shape = struct.unpack_from(f"<{ndim}Q", header, len(MAGIC) + _HEAD.size)
     strategy = header[header_len - slen :]
     _check_fields(dtype_code, ndim, channels, coding, n_colors, shape, strategy, FormatError)
+    if (major, minor) < _CODINGS[coding].version:
+        need = ".".join(map(str, _CODINGS[coding].version))
+        raise FormatError(f"payload coding {coding} ({_CODINGS[coding].name}) needs format version {need}; "
+                          f"the header says {major}.{minor}")
     return Header(
         f"{major}.{minor}", _DTYPES[dtype_code], tuple(int(d) for d in shape), channels, n_colors,
         _CODINGS[coding].name, strategy.decode("ascii"), payload_len, header_len + _CRC.size,
@@ -263,15 +304,20 @@ def read_header(data) -> Header:
 # ------------------------------------------------------------------------------ write
 
 
-def to_bytes(compressed: Compressed, coding: str = "auto", *, max_pixels: int | None = None) -> bytes:
+def to_bytes(compressed: Compressed, coding: str = "auto", *, effort: int | None = None,
+             max_pixels: int | None = None) -> bytes:
     """Serialise a :class:`~vqpress.Compressed` as a ``.vqz`` byte string.
 
     Parameters
     ----------
     compressed : Compressed
-    coding : {"auto", "raw", "context"}
-        Payload coding: fixed-width bit packing, context-modelled entropy coding, or
-        whichever is smallest (default).
+    coding : {"auto", "raw", "context", "cm"}
+        Payload coding: fixed-width bit packing; the context-modelled entropy coding of
+        format 1.0; context mixing (2..256 colours, format 2.0); or ``auto`` (default): the
+        smallest of raw packing and ``cm`` (``context`` where ``cm`` does not apply).
+    effort : int, optional
+        ``cm`` only: 0 (fastest) .. 9 (smallest); default
+        :data:`vqpress.coding.cm.DEFAULT_EFFORT`.
     max_pixels : int, optional
         Write an image of up to this many pixels. By default an image that
         :func:`from_bytes` refuses by default (more than twice Pillow's
@@ -292,6 +338,10 @@ def to_bytes(compressed: Compressed, coding: str = "auto", *, max_pixels: int | 
         raise VQError(f"to_bytes takes a vqpress.Compressed; got {type(compressed).__name__}")
     coding = check_choice(coding, ("auto", *CODINGS), name="coding")
     max_pixels = check_max_pixels(max_pixels)
+    if effort is not None:
+        from .coding.cm import check_effort
+
+        effort = check_effort(effort)
     cb = compressed.codebook
     shape = compressed.shape
     dtype_code = _DTYPE_CODE.get(cb.dtype.newbyteorder("<") if cb.dtype.byteorder != "|" else cb.dtype)
@@ -300,18 +350,22 @@ def to_bytes(compressed: Compressed, coding: str = "auto", *, max_pixels: int | 
     strategy = cb.strategy.encode("ascii", "backslashreplace")
     candidates = list(_CODINGS) if coding == "auto" else [CODINGS[coding]]
     n_pixels = compressed.n_pixels
+    def fits(k):
+        return _CODINGS[k].fits is None or _CODINGS[k].fits(cb)
+
     candidates = [k for k in candidates if coding != "auto" or (
-        _CODINGS[k].auto and (_CODINGS[k].max_pixels is None or n_pixels <= _CODINGS[k].max_pixels))]
+        _CODINGS[k].auto and (_CODINGS[k].max_pixels is None or n_pixels <= _CODINGS[k].max_pixels)
+        and fits(k) and not (_CODINGS[k].superseded_by and fits(CODINGS[_CODINGS[k].superseded_by])))]
     _check_fields(dtype_code, len(shape), cb.channels, candidates[0], cb.n_colors, shape, strategy, VQError)
     check_pixels(n_pixels, max_pixels, what="this image", error=VQError, writing=True)
     _check_decodable(cb, VQError)
     best = None
     for number in candidates:
-        payload = _CODINGS[number].encode(compressed)
+        payload = _CODINGS[number].encode(compressed, effort)
         if best is None or len(payload) < len(best[1]):
             best = number, payload
     number, payload = best
-    major, minor = _version_of(cb.channels, shape)
+    major, minor = _version_of(cb.channels, shape, _CODINGS[number].version)
     head = _HEAD.pack(major, minor, dtype_code, len(shape), cb.channels, number, len(strategy), 0,
                       cb.n_colors, len(payload))
     header = MAGIC + head + struct.pack(f"<{len(shape)}Q", *shape) + strategy
@@ -325,11 +379,12 @@ def to_bytes(compressed: Compressed, coding: str = "auto", *, max_pixels: int | 
     return b"".join((header, _CRC.pack(zlib.crc32(header)), *body, _CRC.pack(body_crc)))
 
 
-def _version_of(channels: int, shape: tuple) -> tuple[int, int]:
-    """The oldest format version that holds data of ``channels`` channels and ``shape``."""
+def _version_of(channels: int, shape: tuple, coding_version: tuple[int, int]) -> tuple[int, int]:
+    """The oldest format version that holds data of ``channels`` channels and ``shape`` in a
+    payload coding that needs ``coding_version``."""
     if channels == 0 or (channels in COLOUR.channels and len(shape) == 3):
-        return 1, 0
-    return MAJOR, 1
+        return coding_version
+    return max(coding_version, (1, 1))
 
 
 def _check_decodable(codebook: Codebook, error) -> None:
@@ -342,8 +397,8 @@ def _check_decodable(codebook: Codebook, error) -> None:
             raise error(f"center {bad!r} is not finite in the image's dtype {codebook.dtype}")
 
 
-def save(path, compressed: Compressed, *, coding: str = "auto", overwrite: bool = False,
-         max_pixels: int | None = None) -> Path:
+def save(path, compressed: Compressed, *, coding: str = "auto", effort: int | None = None,
+         overwrite: bool = False, max_pixels: int | None = None) -> Path:
     """Save a compressed image in the format its extension names (:mod:`vqpress.formats`).
 
     Parameters
@@ -355,8 +410,10 @@ def save(path, compressed: Compressed, *, coding: str = "auto", overwrite: bool 
         or ``.jxl`` (lossless JPEG XL, with ``imagecodecs``). Lossy formats (``.jpg``, ...)
         and unknown extensions are refused.
     compressed : Compressed
-    coding : {"auto", "raw", "context"}
+    coding : {"auto", "raw", "context", "cm"}
         Payload coding of a ``.vqz`` file (see :func:`to_bytes`).
+    effort : int, optional
+        0 (fastest) .. 9 (smallest), for the ``cm`` coding (see :func:`to_bytes`).
     overwrite : bool, default False
         Replace an existing file. The write is atomic either way.
     max_pixels : int, optional
@@ -391,7 +448,7 @@ def save(path, compressed: Compressed, *, coding: str = "auto", overwrite: bool 
 
     path = check_path(path)
     check_bool(overwrite, name="overwrite")
-    data = encode(compressed, path, coding=coding, max_pixels=max_pixels)
+    data = encode(compressed, path, coding=coding, effort=effort, max_pixels=max_pixels)
     return atomic_write_bytes(path, data, overwrite=overwrite)
 
 

@@ -40,15 +40,15 @@ class Format:
 
     name: str
     suffixes: tuple
-    #: ``encode(compressed, path, coding, max_pixels) -> bytes``, a VQError if it cannot
-    #: hold the image exactly
+    #: ``encode(compressed, path, max_pixels, vqz) -> bytes``, a VQError if it cannot
+    #: hold the image exactly; ``vqz`` holds the .vqz options (coding, effort)
     encode: Callable
 
 
-def _vqz(c: Compressed, path, coding: str, max_pixels) -> bytes:
+def _vqz(c: Compressed, path, max_pixels, vqz: dict) -> bytes:
     from .container import to_bytes
 
-    return to_bytes(c, coding, max_pixels=max_pixels)
+    return to_bytes(c, vqz["coding"], effort=vqz["effort"], max_pixels=max_pixels)
 
 
 def _pixel_stack(c: Compressed, path, name: str):
@@ -72,17 +72,17 @@ def _checked_pixels(c: Compressed, max_pixels) -> None:
     check_pixels(c.n_pixels, check_max_pixels(max_pixels), what="this image", error=VQError, writing=True)
 
 
-def _png(c: Compressed, path, coding: str, max_pixels) -> bytes:
+def _png(c: Compressed, path, max_pixels, vqz: dict) -> bytes:
     from .png import fits_palette, to_png
 
     _pixel_stack(c, path, "PNG")
     _checked_pixels(c, max_pixels)
     if fits_palette(c):
         return to_png(c)
-    return _image(c, path, coding, max_pixels)
+    return _image(c, path, max_pixels, vqz)
 
 
-def _gif(c: Compressed, path, coding: str, max_pixels) -> bytes:
+def _gif(c: Compressed, path, max_pixels, vqz: dict) -> bytes:
     import numpy as np
 
     from .imageio import gif_bytes
@@ -99,7 +99,7 @@ def _gif(c: Compressed, path, coding: str, max_pixels) -> bytes:
     return gif_bytes(codes.astype(np.uint8), levels if levels.ndim == 2 else levels[:, None], path)
 
 
-def _image(c: Compressed, path, coding: str, max_pixels) -> bytes:
+def _image(c: Compressed, path, max_pixels, vqz: dict) -> bytes:
     """The decompressed image in a lossless image format (:func:`vqpress.imageio.encode_image`)."""
     from .imageio import encode_image
 
@@ -153,9 +153,10 @@ def format_for(path) -> Format:
     raise VQError(f"{path}: {what}; a compressed image is saved as {allowed}")
 
 
-def encode(compressed: Compressed, path, *, coding: str = "auto", max_pixels: int | None = None) -> bytes:
+def encode(compressed: Compressed, path, *, coding: str = "auto", effort: int | None = None,
+           max_pixels: int | None = None) -> bytes:
     """``compressed`` as the bytes of the file ``path`` names (by its extension; nothing is
-    written). ``coding`` and ``max_pixels`` are those of :func:`vqpress.container.to_bytes`
+    written). ``coding``, ``effort`` and ``max_pixels`` are those of :func:`vqpress.container.to_bytes`
     (``max_pixels`` also bounds image files, which :func:`vqpress.imread` refuses past it).
 
     Raises
@@ -166,4 +167,4 @@ def encode(compressed: Compressed, path, *, coding: str = "auto", max_pixels: in
     """
     if not isinstance(compressed, Compressed):
         raise VQError(f"compressed must be a vqpress.Compressed; got {type(compressed).__name__}")
-    return format_for(path).encode(compressed, path, coding, max_pixels)
+    return format_for(path).encode(compressed, path, max_pixels, {"coding": coding, "effort": effort})
