@@ -1,173 +1,221 @@
-"""Measure vqpress.entropy on the raccoon face against lossless WebP and palette PNG.
+"""The .vqz payload codings against the best standard lossless codecs, on the same pictures.
 
-Gray face quantized with globally optimal (min-MSE) levels at 4, 8, 16 levels, and the
-colour face quantized by Pillow's median cut to 16, 64, 256 colours.  Prints sizes, bits per
-pixel beside the empirical entropies, and encode/decode times (medians over ``--runs``).
+Every case is a quantized picture: the raccoon face in gray with 4, 8, 16 optimal levels and
+in colour with 16, 64, 256 k-means colours, and four photographs bundled with scikit-image
+(astronaut, coffee, chelsea, rocket) in gray with 8 levels and in colour with 16, 64, 256
+colours, all quantized by ``vqpress.compress`` (its defaults). Each codec stores that same
+quantized picture losslessly:
 
-    python benchmarks/bench_entropy.py [--runs 7] [--quick]
+* ``.vqz`` with the cm coding at each effort 0..9 (``Compressed.to_bytes("cm", effort=e)``,
+  the whole file: header, codebook, payload, checksums), and with the context coding of
+  format 1.0 (``--old``);
+* JPEG XL lossless at efforts 1, 7 and 9 (libjxl through ``imagecodecs``);
+* lossless WebP, method 6 (libwebp through ``imagecodecs``);
+* palette PNG, optimized (Pillow, ``optimize=True``, 1/2/4/8 bits per index).
+
+Sizes are bytes; times are medians over ``--runs`` runs in this one process, of CPU time
+(``time.process_time``: another job on a shared machine slows it less than the wall clock),
+on ONE thread for every codec (``vqpress.thread_limit(1)``, ``numthreads=1``); MPix/s of
+.vqz are those of its payload coder alone (``vqpress.coding.cm.encode`` / ``decode``: the
+issue's speed targets), its file times include the container. The summary adds the size
+cost of coding the picture in strips of 2^18 pixels (the default makes strips of 2^20) and
+the coder's speed with them on all threads (wall clock).
+
+    python benchmarks/bench_entropy.py [--runs 3] [--quick] [--old] [--efforts 0,5,9]
+
+Needs the ``bench`` extra (``pip install -e ".[bench]"``: imagecodecs, scikit-image).
 """
 
 from __future__ import annotations
 
 import argparse
-import bz2
 import io
+import os
 import pathlib
+import platform
 import sys
 import time
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # numpy's BLAS threads spin beside the timings
 
 import numpy as np
 from PIL import Image
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "src"))
-from vqpress.entropy import decode_code_map, encode_code_map  # noqa: E402
+import vqpress  # noqa: E402
+from vqpress.coding import cm  # noqa: E402
 
-FACE = pathlib.Path(__file__).resolve().parents[2] / "shared" / "data" / "face.dat"
+#: Photographs bundled with scikit-image (no download), besides the raccoon face.
+PHOTOS = ("astronaut", "coffee", "chelsea", "rocket")
+#: Size targets of issue 16 (ratio to JPEG XL e9) and speed targets (MPix/s, one thread).
+GEOMEAN_TARGET, CASE_TARGET = 0.85, 0.95
+ENCODE_TARGET, DECODE_TARGET = 20.0, 30.0
 
 
-def face_rgb() -> np.ndarray:
-    return np.frombuffer(bz2.decompress(FACE.read_bytes()), np.uint8).reshape(768, 1024, 3)
-
-
-def face_gray() -> np.ndarray:
-    f = face_rgb().astype(np.float64)
+def gray_of(rgb: np.ndarray) -> np.ndarray:
+    """SciPy's face(gray=True) formula, applied to any RGB picture."""
+    f = rgb.astype(np.float64)
     return (0.21 * f[..., 0] + 0.71 * f[..., 1] + 0.07 * f[..., 2]).astype(np.uint8)
 
 
-def optimal_codes(img: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """Globally min-MSE k levels of a uint8 image: dynamic programming on its histogram."""
-    h = np.bincount(img.ravel(), minlength=256).astype(np.float64)
-    v = np.arange(256.0)
-    c0, c1, c2 = (np.concatenate([[0.0], np.cumsum(h * v**p)]) for p in (0, 1, 2))
-    idx = np.arange(257)
+def cases(quick: bool = False):
+    """(name, quantized Compressed) for every case of the issue."""
+    face = vqpress.datasets.face()
+    out = [(f"face gray {k}", face, k, True) for k in (4, 8, 16)]
+    out += [(f"face rgb {k}", face, k, False) for k in (16, 64, 256)]
+    if not quick:
+        import skimage.data
 
-    def cost(i, j):  # SSE of bins i..j-1 around their mean
-        w, s = c0[j] - c0[i], c1[j] - c1[i]
-        return c2[j] - c2[i] - np.where(w > 0, s * s / np.maximum(w, 1e-300), 0.0)
-
-    best = np.full((k + 1, 257), np.inf)
-    best[0, 0] = 0.0
-    back = np.zeros((k + 1, 257), dtype=int)
-    for m in range(1, k + 1):
-        for j in range(1, 257):
-            cand = best[m - 1, :j] + cost(idx[:j], j)
-            back[m, j] = int(np.argmin(cand))
-            best[m, j] = cand[back[m, j]]
-    starts, j = [], 256
-    for m in range(k, 0, -1):
-        j = back[m, j]
-        starts.append(j)
-    starts = np.array(sorted(starts))
-    lut = np.searchsorted(starts, np.arange(256), side="right") - 1
-    ends = np.append(starts[1:], 256)
-    centers = (c1[ends] - c1[starts]) / np.maximum(c0[ends] - c0[starts], 1)
-    return lut[img].astype(np.uint8), centers
+        for name in PHOTOS:
+            img = getattr(skimage.data, name)()
+            out.append((f"{name} gray 8", img, 8, True))
+            out += [(f"{name} rgb {k}", img, k, False) for k in (16, 64, 256)]
+    for name, img, k, gray in out:
+        yield name, vqpress.compress(gray_of(img) if gray else img, k)
 
 
-def cond_entropy(codes: np.ndarray, n: int, offsets) -> float:
-    """Empirical H(x | neighbours at offsets) in bits/pixel, outside-map neighbours = n."""
-    h, w = codes.shape
-    pad = np.full((h + 2, w + 4), n, dtype=np.int64)
-    pad[2:, 2:-2] = codes
-    ctx = np.zeros(codes.size, dtype=np.int64)
-    for dr, dc in offsets:
-        ctx = ctx * (n + 1) + pad[2 + dr : 2 + dr + h, 2 + dc : 2 + dc + w].ravel()
-
-    def ent(x):
-        _, cnt = np.unique(x, return_counts=True)
-        p = cnt / cnt.sum()
-        return float(-(p * np.log2(p)).sum())
-
-    x = codes.ravel().astype(np.int64)
-    return ent(ctx * n + x) - ent(ctx) if offsets else ent(x)
-
-
-def timed(fn, runs):
-    wall, cpu = [], []
+def timed(fn, runs: int, clock=time.process_time):
+    """(result, median seconds): CPU time by default, which another job on the machine
+    slows down less than the wall clock; pass ``time.perf_counter`` for work on threads."""
+    times = []
     for _ in range(runs):
-        t0, c0 = time.perf_counter(), time.process_time()
+        t0 = clock()
         out = fn()
-        wall.append(time.perf_counter() - t0)
-        cpu.append(time.process_time() - c0)
-    return out, float(np.median(wall)), float(np.median(cpu))
+        times.append(clock() - t0)
+    return out, float(np.median(times))
 
 
-def references(codes: np.ndarray, palette: np.ndarray, runs: int):
-    """Lossless WebP and optimised palette PNG of the quantized picture: sizes and times."""
-    picture = Image.fromarray(palette[codes])
-    pim = Image.fromarray(codes.astype(np.uint8), mode="P")
-    n = len(palette)
-    pim.putpalette(np.broadcast_to(palette.reshape(n, -1), (n, 3)).ravel().tolist())
-    bits = 1 if n <= 2 else 2 if n <= 4 else 4 if n <= 16 else 8
+def peers(picture: np.ndarray, codes: np.ndarray, palette: np.ndarray, runs: int) -> dict:
+    """Size, encode and decode seconds of the standard codecs on the quantized picture."""
+    import imagecodecs
+
     out = {}
-    formats = [("webp", picture, dict(format="WEBP", lossless=True, method=6, quality=100)),
-               ("png", pim, dict(format="PNG", optimize=True, bits=bits))]
-    for name, img, kw in formats:
-        def save(img=img, kw=kw):
-            buf = io.BytesIO()
-            img.save(buf, **kw)
-            return buf.getvalue()
+    for effort in (1, 7, 9):
+        data, t_enc = timed(lambda e=effort: imagecodecs.jpegxl_encode(picture, lossless=True, effort=e,
+                                                                         numthreads=1),
+                            1 if effort == 9 else runs)
+        back, t_dec = timed(lambda d=data: imagecodecs.jpegxl_decode(d, numthreads=1), runs)
+        assert np.array_equal(back, picture)
+        out[f"JPEG XL e{effort}"] = (len(data), t_enc, t_dec)
+    rgb = picture if picture.ndim == 3 else np.repeat(picture[..., None], 3, axis=2)  # WebP has no gray
+    data, t_enc = timed(lambda: imagecodecs.webp_encode(rgb, lossless=True, level=100, method=6,
+                                                         numthreads=1), 1)
+    back, t_dec = timed(lambda: imagecodecs.webp_decode(data), runs)
+    assert np.array_equal(back if picture.ndim == 3 else back[..., 0], picture)
+    out["WebP lossless m6"] = (len(data), t_enc, t_dec)
 
-        data, t_enc, _ = timed(save, max(1, runs // 3))
-        _, t_dec, _ = timed(lambda data=data: np.asarray(Image.open(io.BytesIO(data))), runs)
-        out[name] = (len(data), t_enc, t_dec)
+    n = len(palette)
+    pim = Image.fromarray(codes.astype(np.uint8), mode="P")
+    pim.putpalette(np.broadcast_to(palette.reshape(n, -1), (n, 3)).astype(np.uint8).ravel().tolist())
+    bits = 1 if n <= 2 else 2 if n <= 4 else 4 if n <= 16 else 8
+
+    def png():
+        buf = io.BytesIO()
+        pim.save(buf, format="PNG", optimize=True, bits=bits)
+        return buf.getvalue()
+
+    data, t_enc = timed(png, 1)
+    back, t_dec = timed(lambda: np.asarray(Image.open(io.BytesIO(data))), runs)
+    assert np.array_equal(back, codes)
+    out["PNG palette"] = (len(data), t_enc, t_dec)
     return out
 
 
-def measure(codes, n, palette, runs):
-    data, t_enc, c_enc = timed(lambda: encode_code_map(codes, n), runs)
-    out, t_dec, c_dec = timed(lambda: decode_code_map(data, codes.shape, n), runs)
-    assert np.array_equal(out, codes)
-    return len(data), t_enc, t_dec, c_enc, c_dec, references(codes, palette, runs)
+def vqz(c, effort: int, runs: int, coding: str = "cm") -> tuple:
+    """File size and times, and the payload coder's MPix/s (cm only)."""
+    data, t_enc = timed(lambda: c.to_bytes(coding, effort=effort), runs)
+    back, t_dec = timed(lambda: vqpress.from_bytes(data).codes(), runs)
+    assert np.array_equal(back, c.codes())
+    mpx = enc_mpx = dec_mpx = None
+    if coding == "cm":
+        codes = c.codes().reshape(-1, c.codes().shape[-1])
+        n, ordered = c.codebook.n_colors, c.codebook.channels == 0
+        payload, t_e = timed(lambda: cm.encode(codes, n, ordered=ordered, effort=effort), runs)
+        _, t_d = timed(lambda: cm.decode(payload, codes.shape, n), runs)
+        mpx = codes.size / 1e6
+        enc_mpx, dec_mpx = mpx / t_e, mpx / t_d
+    return len(data), t_enc, t_dec, enc_mpx, dec_mpx
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--runs", type=int, default=7)
-    ap.add_argument("--quick", action="store_true", help="3 runs, skip colour")
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--quick", action="store_true", help="the face only, efforts 0, 5, 9")
+    ap.add_argument("--efforts", default=None, help="comma-separated efforts (default 0..9)")
+    ap.add_argument("--old", action="store_true", help="also the context coding of format 1.0")
     args = ap.parse_args()
-    runs = 3 if args.quick else args.runs
-    gray = face_gray()
-    mp = gray.size / 1e6
-    encode_code_map(np.zeros((8, 8), np.uint8), 4)  # import constriction outside the timings
+    efforts = ([int(e) for e in args.efforts.split(",")] if args.efforts
+               else [0, 5, 9] if args.quick else list(cm.EFFORTS))
+    default = cm.DEFAULT_EFFORT
+    if default not in efforts:
+        efforts.append(default)
+    import imagecodecs
 
-    print(f"gray face {gray.shape}, {gray.size} px; times are medians of {runs} runs (wall / cpu)")
-    print("| levels | ours B | bpp | H0 | H(x|L,U) | H(x|L,U,UL,UR) | PNG B | WebP B | ours/min |"
-          " enc MP/s | dec MP/s | PNG enc/dec ms | WebP enc/dec ms |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    print(f"{time.strftime('%Y-%m-%d %H:%M')}, {platform.processor() or platform.machine()}, "
+          f"{os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}; Python {platform.python_version()}, "
+          f"numpy {np.__version__}, vqpress {vqpress.__version__}, imagecodecs {imagecodecs.__version__} "
+          f"(libjxl, libwebp), Pillow {Image.__version__}; medians of {args.runs} runs, one thread\n")
+
+    summary = []
+    for name, c in cases(args.quick):
+        codes = c.codes()
+        picture = c.decompress()
+        palette = c.codebook.levels()
+        rows = {}
+        with vqpress.thread_limit(1):
+            for e in efforts:
+                rows[f".vqz cm e{e}"] = vqz(c, e, args.runs)
+            if args.old:
+                rows[".vqz context (1.0)"] = vqz(c, 0, max(1, args.runs // 2), coding="context")
+        for key, (size, t_enc, t_dec) in peers(picture, codes, palette, args.runs).items():
+            rows[key] = (size, t_enc, t_dec, None, None)
+        jxl9 = rows["JPEG XL e9"][0]
+        mpx = codes.size / 1e6
+        print(f"### {name} ({codes.shape[0]} x {codes.shape[1]}, {c.codebook.n_colors} "
+              f"{'levels' if c.codebook.channels == 0 else 'colours'})\n")
+        print("| codec | bytes | / JXL e9 | encode ms | decode ms | coder enc MPix/s | coder dec MPix/s |")
+        print("|---|---:|---:|---:|---:|---:|---:|")
+        for key, (size, t_enc, t_dec, e_mpx, d_mpx) in rows.items():
+            speeds = (f"{e_mpx:.1f} | {d_mpx:.1f}" if e_mpx else
+                      f"({mpx / t_enc:.1f}) | ({mpx / t_dec:.1f})")
+            print(f"| {key} | {size:,} | {size / jxl9:.3f} | {t_enc * 1e3:.0f} | {t_dec * 1e3:.0f} | {speeds} |")
+        print()
+        d = rows[f".vqz cm e{default}"]
+        # strips: the size cost of coding in strips of 2^18 pixels, and the speed on all
+        # threads with them (at the default, pictures of up to 2^20 pixels are one strip)
+        flat = codes.reshape(-1, codes.shape[-1])
+        n, ordered = c.codebook.n_colors, c.codebook.channels == 0
+        rows_18 = cm.strip_rows_for(*flat.shape, 1 << 18)
+        whole = len(cm.encode(flat, n, ordered=ordered, effort=default, strip_rows=flat.shape[0]))
+        payload, t_e = timed(lambda: cm.encode(flat, n, ordered=ordered, effort=default, strip_rows=rows_18),
+                             args.runs, time.perf_counter)
+        _, t_d = timed(lambda: cm.decode(payload, flat.shape, n), args.runs, time.perf_counter)
+        threaded = (len(payload), mpx / t_e, mpx / t_d, -(-flat.shape[0] // rows_18))
+        summary.append((name, d, rows, threaded, whole))
+
+    print(f"## Summary: .vqz cm at the default effort {default} against the targets\n")
+    print("| case | .vqz | JXL e1 | JXL e7 | JXL e9 | WebP | PNG | .vqz / e9 | coder enc MPix/s "
+          "| coder dec MPix/s | 2^18-pixel strips: size cost, all threads enc / dec MPix/s |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     ratios = []
-    for k in (4, 8, 16):
-        codes, centers = optimal_codes(gray, k)
-        size, te, td, ce, cd, ref = measure(codes, k, np.rint(centers).astype(np.uint8), runs)
-        hs = [cond_entropy(codes, k, o) for o in
-              ([], [(0, -1), (-1, 0)], [(0, -1), (-1, 0), (-1, -1), (-1, 1)])]
-        best = min(ref["png"][0], ref["webp"][0])
-        ratios.append(size / best)
-        print(f"| {k} | {size} | {8 * size / gray.size:.3f}"
-              f" | {hs[0]:.3f} | {hs[1]:.3f} | {hs[2]:.3f}"
-              f" | {ref['png'][0]} | {ref['webp'][0]} | {size / best:.3f}"
-              f" | {mp / te:.1f} ({mp / ce:.1f} cpu) | {mp / td:.1f} ({mp / cd:.1f} cpu)"
-              f" | {ref['png'][1] * 1e3:.0f} / {ref['png'][2] * 1e3:.0f}"
-              f" | {ref['webp'][1] * 1e3:.0f} / {ref['webp'][2] * 1e3:.0f} |")
-    print(f"geometric mean ours / min(PNG, WebP): {np.prod(ratios) ** (1 / 3):.3f}")
-    if args.quick:
-        return
-
-    rgb = face_rgb()
-    print("\ncolour face, Pillow median cut, no dither")
-    print("| colours | ours B | bpp | H0 | PNG B | WebP B | ours/min | enc ms | dec ms |")
-    print("|---|---|---|---|---|---|---|---|---|")
-    for k in (16, 64, 256):
-        q = Image.fromarray(rgb).quantize(
-            k, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
-        codes = np.asarray(q)
-        n = int(codes.max()) + 1
-        palette = np.array(q.getpalette()[: 3 * n], dtype=np.uint8).reshape(n, 3)
-        size, te, td, _, _, ref = measure(codes, n, palette, max(1, runs // 2))
-        best = min(ref["png"][0], ref["webp"][0])
-        print(f"| {k} | {size} | {8 * size / codes.size:.3f} | {cond_entropy(codes, n, []):.3f}"
-              f" | {ref['png'][0]} | {ref['webp'][0]} | {size / best:.3f}"
-              f" | {te * 1e3:.0f} | {td * 1e3:.0f} |")
+    for name, d, rows, threaded, whole in summary:
+        jxl9 = rows["JPEG XL e9"][0]
+        ratios.append(d[0] / jxl9)
+        ok = "" if d[0] / jxl9 <= CASE_TARGET else " ✗"
+        print(f"| {name} | {d[0]:,} | {rows['JPEG XL e1'][0]:,} | {rows['JPEG XL e7'][0]:,} | {jxl9:,} "
+              f"| {rows['WebP lossless m6'][0]:,} | {rows['PNG palette'][0]:,} | {d[0] / jxl9:.3f}{ok} "
+              f"| {d[3]:.1f}{'' if d[3] >= ENCODE_TARGET else ' ✗'} | {d[4]:.1f}{'' if d[4] >= DECODE_TARGET else ' ✗'} "
+              f"| {threaded[3]} strips: {threaded[0] / whole - 1:+.1%}, {threaded[1]:.1f} / {threaded[2]:.1f} |")
+    geo = float(np.exp(np.mean(np.log(ratios))))
+    print(f"\nGeometric mean .vqz / JPEG XL e9: {geo:.3f} (target <= {GEOMEAN_TARGET}); largest "
+          f"{max(ratios):.3f} (target <= {CASE_TARGET} on every case). Speed targets: coder encode >= "
+          f"{ENCODE_TARGET:.0f}, decode >= {DECODE_TARGET:.0f} MPix/s on one thread.")
+    for e in efforts:
+        r = [rows[f".vqz cm e{e}"][0] / rows["JPEG XL e9"][0] for _, _, rows, *_ in summary]
+        enc = min(rows[f".vqz cm e{e}"][3] for _, _, rows, *_ in summary)
+        dec = min(rows[f".vqz cm e{e}"][4] for _, _, rows, *_ in summary)
+        print(f"- effort {e}: geomean {np.exp(np.mean(np.log(r))):.3f}, largest {max(r):.3f}, "
+              f"slowest coder encode {enc:.1f} / decode {dec:.1f} MPix/s")
 
 
 if __name__ == "__main__":

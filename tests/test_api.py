@@ -194,7 +194,7 @@ def test_bad_n_colors(face_gray, n):
 
 
 def test_bad_strategy(face_gray):
-    with pytest.raises(vqpress.VQError, match="strategy must be one of 'uniform', 'quantile', 'kmeans', 'optimal'; got 'median'"):
+    with pytest.raises(vqpress.VQError, match="strategy must be one of 'uniform', 'quantile', 'kmeans', 'optimal' for scalar data; got 'median'"):
         vqpress.fit(face_gray, 8, "median")
 
 
@@ -307,7 +307,7 @@ def _calls(tmp):
         "random_state": lambda v: vqpress.fit(img, 4, random_state=v),
         "hist": lambda v: vqpress.fit_histogram(v, 4),
         "path": lambda v: vqpress.save(v, c),
-        "to_bytes takes": lambda v: vqpress.save(os.path.join(tmp, "x.vqz"), v),
+        "compressed": lambda v: vqpress.save(os.path.join(tmp, "x.vqz"), v),
         "coding": lambda v: vqpress.save(os.path.join(tmp, "y.vqz"), c, coding=v),
         "overwrite": lambda v: vqpress.save(os.path.join(tmp, "z.vqz"), c, overwrite=v),
         "max_pixels": lambda v: vqpress.load(path, max_pixels=v),
@@ -319,7 +319,7 @@ def _calls(tmp):
 
 
 @pytest.mark.parametrize("argument", ["n_colors", "strategy", "dither", "random_state", "hist", "path",
-                                      "to_bytes takes", "coding", "overwrite", "max_pixels", "from_bytes takes",
+                                      "compressed", "coding", "overwrite", "max_pixels", "from_bytes takes",
                                       "centers", "codebook", "data_range"])
 def test_wrong_argument_types_raise_vqerror_naming_the_argument(tmp_path, argument, monkeypatch):
     monkeypatch.chdir(tmp_path)  # "8" is a fine file name

@@ -82,7 +82,8 @@ def test_long_palettes_say_how_many(cases, capsys):
 
 
 def test_shapes_read_width_by_height():
-    assert commands._fmt_shape((768, 1024)) == "1024 x 768 pixels"
-    assert commands._fmt_shape((768, 1024, 3)) == "1024 x 768 pixels"
+    assert commands._fmt_shape((768, 1024), 0) == "1024 x 768 pixels"
+    assert commands._fmt_shape((768, 1024, 3), 3) == "1024 x 768 pixels"
     assert commands._fmt_shape((4, 768, 1024), 0) == "shape (4, 768, 1024)"
-    assert commands._fmt_shape((10,)) == "shape (10,)"
+    assert commands._fmt_shape((4, 768, 1024), 0, frames=True) == "4 frames of 1024 x 768 pixels"
+    assert commands._fmt_shape((10,), 0) == "shape (10,)"

@@ -66,9 +66,10 @@ class _no_warning:
 
 def test_auto_picks_the_smaller_coding(face_gray):
     c = vqpress.compress(face_gray, 8)
-    sizes = {coding: len(to_bytes(c, coding)) for coding in ("raw", "context", "auto")}
-    assert sizes["auto"] == min(sizes["raw"], sizes["context"])
+    sizes = {coding: len(to_bytes(c, coding)) for coding in ("raw", "context", "cm", "auto")}
+    assert sizes["auto"] == min(sizes["raw"], sizes["cm"])  # cm applies (2..256 colours)
     assert sizes["context"] < sizes["raw"] / 3  # neighbouring pixels mostly share a level
+    assert sizes["cm"] < sizes["context"]
 
 
 def test_save_and_load(tmp_path, small_compressed):
@@ -107,17 +108,18 @@ def test_write_is_atomic(tmp_path, small_compressed, monkeypatch):
 
 
 def test_layout_starts_with_magic_and_version(small_compressed):
-    blob = small_compressed.to_bytes()
+    blob = small_compressed.to_bytes()  # auto: the cm coding, which needs format 2.0
     assert blob.startswith(MAGIC)
-    assert blob[8:10] == b"\x01\x00"
+    assert blob[8:10] == b"\x02\x00"
+    assert small_compressed.to_bytes("context")[8:10] == b"\x01\x00"  # readable by 1.x readers
 
 
 def test_newer_major_version_is_refused_clearly(small_compressed):
     blob = bytearray(small_compressed.to_bytes())
-    blob[8] = 2
+    blob[8] = 3
     header_len = 8 + 20 + 8 * 2 + len(b"optimal")
     blob[header_len : header_len + 4] = struct.pack("<I", zlib.crc32(bytes(blob[:header_len])))
-    with pytest.raises(vqpress.FormatError, match="version 2.0 is not supported"):
+    with pytest.raises(vqpress.FormatError, match="version 3.0 is not supported"):
         from_bytes(bytes(blob))
 
 
@@ -223,15 +225,27 @@ def test_png_export_decodes_exactly(tmp_path, face_gray, n_colors, bits):
     np.testing.assert_array_equal(vqpress.imread(path), c.decompress())  # a gray palette reads back gray
 
 
-def test_png_export_refuses_what_a_palette_cannot_hold(tmp_path):
+def test_png_export_refuses_what_a_png_cannot_hold(tmp_path):
+    from vqpress.png import to_png
+
     deep = np.arange(64 * 64, dtype=np.uint16).reshape(64, 64)
     with pytest.raises(vqpress.VQError, match="8-bit levels.*save as .vqz"):
-        vqpress.save(tmp_path / "a.png", vqpress.compress(deep, 8))
-    with pytest.raises(vqpress.VQError, match="at most 256 colours"):
+        to_png(vqpress.compress(deep, 8))
+    with pytest.raises(vqpress.VQError, match="uint8/uint16.*float32"):
         vqpress.save(tmp_path / "b.png", vqpress.compress(deep.astype(np.float32), 300))
-    with pytest.raises(vqpress.VQError, match="2-D image"):
+    with pytest.raises(vqpress.VQError, match="holds an image"):
         vqpress.save(tmp_path / "c.png", vqpress.compress(np.arange(100, dtype=np.uint8), 4))
     assert list(tmp_path.iterdir()) == []
+
+
+def test_png_of_what_a_palette_cannot_hold_is_a_plain_png(tmp_path):
+    """16-bit gray, or more than 256 levels: not an indexed PNG, a plain one, as exact."""
+    deep = np.arange(64 * 64, dtype=np.uint16).reshape(64, 64)
+    for name, c in [("deep.png", vqpress.compress(deep, 8)), ("many.png", vqpress.compress(deep, 300))]:
+        vqpress.save(tmp_path / name, c)
+        back = vqpress.imread(tmp_path / name)
+        assert back.dtype == np.uint16
+        np.testing.assert_array_equal(back, c.decompress())
 
 
 def test_read_header_without_the_body(small_compressed):

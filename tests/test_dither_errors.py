@@ -16,7 +16,7 @@ INTERNAL = ("dither_image", "nearest_centre", "centres")
         (np.linspace(0, 1, 64).reshape(8, 8), "needs a uint8 image; got dtype float64"),
         ((np.arange(64, dtype=np.uint16) * 999).reshape(8, 8), "needs a uint8 image; got dtype uint16"),
         (np.arange(64, dtype=np.uint8), "needs an (H, W) gray image shaped like the fitted one; got shape (64,)"),
-        (np.zeros((8, 8, 4), np.uint8) + np.arange(8, dtype=np.uint8)[:, None, None] * 30, "not RGBA"),
+        (np.zeros((8, 8, 4), np.uint8) + np.arange(8, dtype=np.uint8)[:, None, None] * 30, "not on RGBA"),
     ],
     ids=["float", "uint16", "1-d", "rgba"],
 )

@@ -167,7 +167,7 @@ def test_build_report_colour(tmp_path):
         pytest.skip(f"colour fit not available: {exc}")
     img = vqpress.datasets.face()[300:348, 400:448].copy()
     out = report.build_report(img, tmp_path, name="c", n_colors=4, rd_levels=(2, 4), rd_vqz_levels=(4,))
-    assert [r.strategy for r in out.results] == list(vqpress.api.COLOUR_STRATEGIES)
+    assert [r.strategy for r in out.results] == list(vqpress.kinds.COLOUR.strategies)
     for r in out.results:
         assert r.centers.shape == (r.n_colors, 3)
         np.testing.assert_array_equal(vqpress.imread(tmp_path / f"c-{r.strategy}-4.png"), r.compressed.decompress())

@@ -39,13 +39,14 @@ _EXPORTS = {
     "set_num_threads": "threads",
     "thread_limit": "threads",
     "datasets": None,
+    "kinds": None,
     "metrics": None,
 }
 
 __all__ = sorted([*_EXPORTS, "__version__"])
 
 if TYPE_CHECKING:  # pragma: no cover  # for type checkers and IDEs only
-    from . import datasets, metrics  # noqa: F401
+    from . import datasets, kinds, metrics  # noqa: F401
     from .api import compress, fit, fit_histogram  # noqa: F401
     from .bitpack import pack_bits, unpack_bits  # noqa: F401
     from .codebook import Codebook  # noqa: F401

@@ -101,8 +101,8 @@ def compress_streaming(args, ui) -> int:
     import warnings
 
     from . import dask as vqd
-    from .api import is_colour
     from .errors import VQError
+    from .kinds import resolve
 
     if len(args.images) != 1:
         raise CLIError("a zarr output or --chunks takes one input image")
@@ -117,14 +117,14 @@ def compress_streaming(args, ui) -> int:
     if dst.exists() and not args.force:
         raise CLIError(f"{dst} exists; use --force to replace it")
     x = open_lazy(src)
-    colour = is_colour(x)
+    colour = resolve(x)[1].vector
     x = x.rechunk(parse_chunks(getattr(args, "chunks", None), x.ndim, colour))
     started = time.perf_counter()
     try:
         with warnings.catch_warnings(record=True) as caught, ui.steps("compressing") as progress:
             warnings.simplefilter("always", UserWarning)
             with _progress(progress, "histogram"):
-                codebook = vqd.fit(x, args.n_colors, args.strategy)
+                codebook = vqd.fit(x, 8 if args.n_colors is None else args.n_colors, args.strategy)
             with _progress(progress, "writing"):
                 size = _write(x, codebook, dst, args)
     except VQError as exc:

@@ -10,15 +10,8 @@ from __future__ import annotations
 import math
 import sys
 
+from ._cli_files import in_file
 from .cli import _message, _one_line
-
-
-def _in_file(path, exc):
-    """``exc``'s message prefixed with ``path`` unless it names the file already."""
-    from ._cli_files import CLIError
-
-    msg = str(exc)
-    return CLIError(msg if str(path) in msg else f"{path}: {msg}")
 
 
 # --------------------------------------------------------------------------- formatting
@@ -47,22 +40,21 @@ def _fmt_centers(centers, limit: int = 16, digits: int = 6, hex_colours: bool = 
     return " ".join(items)
 
 
-def _fmt_shape(shape, channels=None) -> str:
+def _fmt_shape(shape, channels, *, frames: bool = False) -> str:
     """``1024 x 768 pixels`` for an image (width x height), ``shape (a, b, c)`` for other arrays."""
     from ._text import image_size
 
-    if channels is None:
-        channels = shape[-1] if len(shape) == 3 and shape[-1] in (3, 4) else 0
-    return image_size(shape, channels)
+    return image_size(shape, channels, frames=frames)
 
 
-def _unit_of(results) -> str:
-    """``colours`` or ``levels``: what the codes of these results stand for."""
+def _kind_of(results):
+    """The kind of data of these results (:mod:`vqpress.kinds`), by their centers."""
     import numpy as np
 
-    from ._text import unit
+    from .kinds import kind_of
 
-    return unit(np.ndim(results[0].centers) == 2)
+    centers = np.asarray(results[0].centers)
+    return kind_of(centers.shape[1] if centers.ndim == 2 else 0)
 
 
 #: Widest line of the tables and notes printed under them: an 80-column terminal.
@@ -72,9 +64,10 @@ _WIDTH = 80
 def _results_table(ui, results, title=None, footnote=True) -> None:
     """The table of a report, one row per strategy, then the levels (or palette) of each,
     on lines of their own so that everything fits an 80-column terminal."""
-    from ._text import LEVELS_NAME, colour_items, join_within, level_items, unit
+    from ._text import LEVELS_NAME, colour_items, join_within, level_items
 
-    colour = _unit_of(results) == "colours"
+    kind = _kind_of(results)
+    colour = kind.vector
     rows = [[
         r.strategy,
         str(r.n_colors),
@@ -85,10 +78,12 @@ def _results_table(ui, results, title=None, footnote=True) -> None:
         f"{r.ratio:.4f}",
         f"{1000 * r.seconds:.0f}",
     ] for r in results]
-    numbers = [unit(colour), "MSE", "PSNR", "packed B", ".vqz B", "ratio", "ms"]
+    numbers = [kind.unit, "MSE", "PSNR", "packed B", ".vqz B", "ratio", "ms"]
     ui.table(["strategy", *numbers], rows, title=title, right=set(numbers))
-    hex_colours = colour and all(str(getattr(r.compressed, "dtype", "")) == "uint8" for r in results)
-    ui.print(("palette, " + ("#rrggbb" if hex_colours else "(r, g, b)") + ":") if colour else f"{LEVELS_NAME}:")
+    hex_colours = kind.channels != (2,) and colour and all(
+        str(getattr(r.compressed, "dtype", "")) == "uint8" for r in results)
+    tuples = "(gray, alpha)" if kind.channels == (2,) else "(r, g, b)"
+    ui.print(("palette, " + ("#rrggbb" if hex_colours else tuples) + ":") if colour else f"{LEVELS_NAME}:")
     name_width = max(len(r.strategy) for r in results)
     for r in results:
         items = colour_items(r.centers, hex_colours=hex_colours) if colour else level_items(r.centers)
@@ -110,19 +105,55 @@ def _written(ui, html, files, out_dir) -> None:
 # --------------------------------------------------------------------------- demo / report
 
 
+#: The demo's list of the files it wrote in its folder: a rerun replaces those (and removes
+#: those it no longer writes), and touches nothing else.
+DEMO_MANIFEST = ".demo-files.json"
+
+
+def _demo_owned(out_dir) -> set:
+    """The files of ``out_dir`` that an earlier ``vqpress demo`` wrote there, by its
+    manifest: plain names of the demo's own kinds of file (``face*.html|png|vqz``) that
+    are still regular files. A missing or damaged manifest owns nothing."""
+    import json
+    import re
+    from pathlib import Path
+
+    manifest = Path(out_dir) / DEMO_MANIFEST
+    if not manifest.is_file() or manifest.is_symlink():
+        return set()
+    try:
+        with open(manifest, "rb") as fh:
+            names = json.loads(fh.read(1 << 16).decode("utf-8"))["files"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return set()
+    pattern = re.compile(r"face(-[a-z]+)*(-\d+)?\.(html|png|vqz)")
+    owned = {Path(out_dir) / name for name in names if isinstance(name, str) and pattern.fullmatch(name)}
+    return {p for p in owned if p.is_file() and not p.is_symlink()} | {manifest}
+
+
 def cmd_demo(args, ui) -> int:
+    import json
+    import os
     from pathlib import Path
 
     from . import report
     from ._cli_files import CLIError, StageDir
 
+    owned = _demo_owned(args.out)
     html = Path(args.out) / "face.html"  # fail fast on the file whose name is known; all are checked before moving
-    if html.exists() and not args.force:
-        raise CLIError(f"{html} exists; use --force to replace it")
-    with StageDir(args.out, args.force) as stage:
+    if html.exists() and not args.force and html not in owned:
+        raise CLIError(f"{html} exists (not written by vqpress demo); use --force to replace it")
+    with StageDir(args.out, args.force, replaceable=owned) as stage:
         with ui.steps("demo") as progress:
             out = report.demo(stage.path, n_colors=args.n_colors, overwrite=True, progress=progress)
-        files = stage.commit()
+        names = sorted(p.name for p in stage.path.iterdir())
+        (stage.path / DEMO_MANIFEST).write_text(json.dumps({"files": names}, indent=1) + "\n")
+        files = [f for f in stage.commit() if f.name != DEMO_MANIFEST]
+    for stale in owned - set(files) - {Path(args.out) / DEMO_MANIFEST}:  # the last run's, not this one's
+        try:
+            os.unlink(stale)
+        except OSError:
+            pass
     colour = getattr(out, "colour_results", None)
     _results_table(ui, out.results, title=f"vqpress demo: gray face, {args.n_colors} levels", footnote=not colour)
     if colour:
@@ -170,10 +201,10 @@ def cmd_report(args, ui) -> int:
                         overwrite=True, progress=lambda step, p=path: progress(f"{p.name}: {step}"),
                     )))
                 except VQError as exc:
-                    raise _in_file(path, exc) from exc
+                    raise in_file(path, exc) from exc
         files = stage.commit()
     for path, out in outputs:
-        _results_table(ui, out.results, title=f"{path}: {args.n_colors} {_unit_of(out.results)}")
+        _results_table(ui, out.results, title=f"{path}: {args.n_colors} {_kind_of(out.results).unit}")
         ui.print(f"Report: {stage.final_path(out.html)}")
         ui.print()
     ui.print(f"{len(files)} files written in {out_dir}/")
@@ -183,251 +214,60 @@ def cmd_report(args, ui) -> int:
 # --------------------------------------------------------------------------- compress
 
 
-def _names_folder(out) -> bool:
-    """Whether ``-o`` names a folder: an existing one, or any path ending in a slash."""
-    import os
-    from pathlib import Path
-
-    if out is None:
-        return False
-    return Path(out).is_dir() or out.endswith(("/", os.sep))
-
-
-def _check_parent(target) -> None:
-    from ._cli_files import CLIError
-
-    folder = target.parent
-    if not folder.is_dir():
-        raise CLIError(f"folder {folder} does not exist (for {target})")
-
-
 def cmd_compress(args, ui) -> int:
-    from pathlib import Path
-
     from ._cli_big import compress_streaming, wants_streaming
-    from ._cli_files import CLIError, Stage, check_targets, existing_inputs, images_in
+    from ._cli_compress import cmd_compress as compress
 
-    if wants_streaming(args):
+    if wants_streaming(args):  # a .zarr input or output, or --chunks: images larger than memory
+        from ._cli_files import STDIO, CLIError
+
+        used = [option for option, given in [
+            ("--psnr", args.psnr is not None), ("--max-bytes", args.max_bytes is not None),
+            ("--codebook", args.codebook is not None), ("--ext", args.ext is not None),
+            ("--skip-if-larger", args.skip_if_larger), ("-", STDIO in args.images or args.out == STDIO)] if given]
+        if used:
+            raise CLIError(f"{', '.join(used)} need the whole image in memory; they do not combine with zarr or "
+                           "--chunks")
         return compress_streaming(args, ui)
-
-    given = existing_inputs(args.images)
-    out = Path(args.out) if args.out else None
-    folder_mode = len(given) > 1 or given[0].is_dir() or _names_folder(args.out)
-    inputs = []
-    for path in given:
-        inputs.extend(images_in(path) if path.is_dir() else [path])
-    if folder_mode:
-        if out is not None and out.exists() and not out.is_dir():
-            raise CLIError(f"{out} is a file; with several inputs -o names a folder")
-        targets = [(out if out is not None else p.parent) / f"{p.stem}.vqz" for p in inputs]
-    else:
-        targets = [out if out is not None else inputs[0].with_suffix(".vqz")]
-    check_targets(targets, args.force, sources=inputs)
-    if not folder_mode:
-        _check_parent(targets[0])
-
-    rows = []
-    with Stage(args.force) as stage:
-        if folder_mode:
-            with ui.files(len(inputs)) as advance:
-                for src, dst in zip(inputs, targets):
-                    advance.start(src.name)
-                    rows.append(_compress_one(src, dst, stage, args, ui))
-                    advance(src.name, rows[-1]["in"], rows[-1]["out"])
-        else:
-            with ui.steps("compressing") as progress:
-                progress(str(inputs[0]))
-                rows.append(_compress_one(inputs[0], targets[0], stage, args, ui))
-        stage.commit()
-
-    if not folder_mode:
-        r = rows[0]
-        ui.print(f"{r['src']} -> {r['dst']}: {r['shape']} {r['dtype']}, {r['colours']} {r['strategy']} {r['unit']}, "
-                 f"{r['in']:,} -> {r['out']:,} bytes (ratio {r['ratio']:.4f}, {r['bpp']:.3f} bits/pixel, "
-                 f"{r['coding']} coding)")
-        return 0
-    ui.table(
-        ["input", "output", "colours", "raw B", "out B", "ratio", "bits/px", "coding"],
-        [[str(r["src"]), str(r["dst"]), str(r["colours"]), f"{r['in']:,}", f"{r['out']:,}",
-          f"{r['ratio']:.4f}", f"{r['bpp']:.3f}", r["coding"]] for r in rows],
-        right={"colours", "raw B", "out B", "ratio", "bits/px"},
-    )
-    total_in = sum(r["in"] for r in rows)
-    total_out = sum(r["out"] for r in rows)
-    ui.print(f"{len(rows)} file{'s' if len(rows) != 1 else ''}: {total_in:,} -> {total_out:,} bytes (ratio {total_out / total_in:.4f})")
-    return 0
-
-
-def _compress_one(src, dst, stage, args, ui) -> dict:
-    import warnings
-
-    from . import api, container
-    from ._cli_files import peek_header
-    from .errors import VQError
-    from .imageio import imread
-
-    max_pixels = getattr(args, "max_pixels", None)
-    try:
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            image = imread(src, max_pixels=max_pixels)
-            c = api.compress(image, n_colors=args.n_colors, strategy=args.strategy,
-                             dither=getattr(args, "dither", False))
-            if dst.suffix.lower() == ".png":
-                from .png import to_png
-
-                data, coding = to_png(c), "png"
-            else:
-                data = container.to_bytes(c, args.coding, max_pixels=max_pixels)
-                coding = peek_header(data)["coding"]
-    except VQError as exc:
-        raise _in_file(src, exc) from exc
-    _show_warnings(ui, src, caught)
-    size = stage.add(dst, lambda fh: fh.write(data))
-    return {
-        "src": src, "dst": dst, "shape": _fmt_shape(c.shape), "dtype": str(c.dtype),
-        "colours": c.codebook.n_colors, "unit": "colours" if c.codebook.channels else "levels", "strategy": c.codebook.strategy, "in": c.original_nbytes,
-        "out": size, "ratio": size / c.original_nbytes, "bpp": 8 * size / c.n_pixels, "coding": coding,
-    }
-
-
-def _show_warnings(ui, src, caught) -> None:
-    """The library's notes to the user (and Pillow's decompression-bomb warning), one line
-    each; deprecations and the like are for developers."""
-    for w in caught:
-        text = str(w.message)
-        if str(src) not in text:
-            text = f"{src}: {text}"
-        if _is_bomb_warning(w.category):
-            if "max-pixels" not in text:  # Pillow's own words
-                text += " (--max-pixels N allows up to N pixels without this warning)"
-            ui.warn(_one_line(text))
-        elif issubclass(w.category, UserWarning):
-            ui.warn(_one_line(text))
-
-
-def _is_bomb_warning(category) -> bool:
-    from PIL import Image
-
-    return issubclass(category, Image.DecompressionBombWarning)
+    return compress(args, ui)
 
 
 # --------------------------------------------------------------------------- decompress
 
 
-def _default_suffix(dtype, shape) -> str:
-    """.png for 8-bit gray/RGB/RGBA, .tif for 16-bit gray, .npy for anything else."""
-    import numpy as np
-
-    dtype = np.dtype(dtype)
-    if dtype == np.uint8 and (len(shape) == 2 or (len(shape) == 3 and shape[-1] in (3, 4))):
-        return ".png"
-    if dtype == np.uint16 and len(shape) == 2:
-        return ".tif"
-    return ".npy"
-
-
 def cmd_decompress(args, ui) -> int:
-    from pathlib import Path
+    from ._cli_decompress import cmd_decompress as decompress
 
-    from ._cli_files import CLIError, Stage, check_targets, existing_inputs, peek_header, read_head
-    from .errors import VQError
-
-    inputs = existing_inputs(args.files)
-    for path in inputs:
-        if path.is_dir():
-            raise CLIError(f"{path} is a folder; decompress takes .vqz files")
-    out = Path(args.out) if args.out else None
-    folder_mode = len(inputs) > 1 or _names_folder(args.out)
-    if folder_mode and out is not None and out.exists() and not out.is_dir():
-        raise CLIError(f"{out} is a file; with several inputs -o names a folder")
-    targets, heads = [], []
-    for path in inputs:
-        try:
-            head = peek_header(read_head(path))
-        except VQError as exc:
-            raise _in_file(path, exc) from exc
-        heads.append(head)
-        suffix = _default_suffix(head["dtype"], head["shape"])
-        if folder_mode:
-            targets.append((out if out is not None else path.parent) / f"{path.stem}{suffix}")
-        else:
-            targets.append(out if out is not None else path.with_suffix(suffix))
-    check_targets(targets, args.force, sources=inputs)
-    if not folder_mode:
-        _check_parent(targets[0])
-    for src, dst, head in zip(inputs, targets, heads):
-        _check_image_target(src, dst, head)
-
-    with Stage(args.force) as stage:
-        done = []
-        with ui.files(len(inputs), title="decompressing") as advance:
-            for src, dst in zip(inputs, targets):
-                advance.start(src.name)
-                nbytes = _decompress_one(src, dst, stage, args, ui)
-                done.append((src, dst, nbytes))
-                advance(src.name, src.stat().st_size, nbytes)
-        stage.commit()
-    for src, dst, nbytes in done:
-        ui.print(f"{src} -> {dst}")
-    return 0
-
-
-def _check_image_target(src, target, head) -> None:
-    """An output whose format cannot hold the image (an RGBA image as .jpg, 16-bit as .bmp,
-    an extension that names no format) fails before any work, naming the user's file."""
-    from ._cli_files import CLIError
-    from .errors import VQError
-    from .imageio import check_writable
-
-    if target.suffix.lower() == ".npy":
-        return
-    try:
-        check_writable(target, head["dtype"], head["shape"])
-    except VQError as exc:
-        msg = str(exc)
-        if not target.suffix:
-            msg += " (or end -o with / for a folder)"
-        raise CLIError(f"{src}: {msg}" if str(src) not in msg else msg) from None
-
-
-def _decompress_one(src, dst, stage, args, ui) -> int:
-    import warnings
-
-    from . import container
-    from .errors import VQError
-    from .imageio import encode_image
-
-    try:
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            image = container.load(src, max_pixels=getattr(args, "max_pixels", None)).decompress()
-        _show_warnings(ui, src, caught)
-        if dst.suffix.lower() == ".npy":
-            import numpy as np
-
-            stage.add(dst, lambda fh: np.save(fh, image, allow_pickle=False))
-        else:
-            data = encode_image(image, dst)
-            stage.add(dst, lambda fh: fh.write(data))
-    except VQError as exc:
-        raise _in_file(src, exc) from exc
-    return image.nbytes
+    return decompress(args, ui)
 
 
 # --------------------------------------------------------------------------- info / bench
 
 
 def cmd_info(args, ui) -> int:
-    """Describe each file; a bad file is reported (one line) and the others still described."""
+    """Describe each file (the ``.vqz`` files of a folder); a bad file is reported (one
+    line) and the others still described."""
     import json
 
-    records, failed = [], False
-    for k, name in enumerate(args.files):
+    from ._cli_files import existing_inputs, vqz_in
+
+    names = []  # (file name, or a failure to report in its place)
+    for name in args.files:
         try:
+            (path,) = existing_inputs([name])
+            names.extend(vqz_in(path) if path.is_dir() else [path])
+        except Exception as exc:  # noqa: BLE001 - reported in its turn
+            names.append(exc)
+    single = len(names) == 1 and len(args.files) == 1 and not isinstance(names[0], Exception) and \
+        not names[0].is_dir() and str(names[0]) == str(args.files[0])
+    records, failed = [], False
+    for name in names:
+        try:
+            if isinstance(name, Exception):
+                raise name
             record = _info_record(name)
         except Exception as exc:  # noqa: BLE001 - reported like main() does, then go on
-            if len(args.files) == 1:
+            if len(names) == 1 and len(args.files) == 1:
                 raise
             print(f"vqpress: error: {_one_line(_message(exc, False))}", file=sys.stderr)
             failed = True
@@ -438,34 +278,34 @@ def cmd_info(args, ui) -> int:
                 ui.print()
             _print_info(ui, record)
     if args.json and not ui.quiet:
-        print(json.dumps(records[0] if len(args.files) == 1 else records, indent=2))
+        print(json.dumps(records[0] if single else records, indent=2))
     return 1 if failed else 0
 
 
-def _info_record(name) -> dict:
+def _info_record(path) -> dict:
     """What ``info`` shows of a file: its header and codebook, checksums verified; the
     payload is never decoded (a file claiming a huge image costs one read of the file)."""
     from . import container
-    from ._cli_files import CLIError, existing_inputs
     from .bitpack import packed_size
     from .errors import VQError
+    from .kinds import channel_name
 
-    (path,) = existing_inputs([name])
-    if path.is_dir():
-        raise CLIError(f"{path} is a folder; info takes .vqz files")
     try:
         head, cb = container.inspect(path)
     except VQError as exc:
-        raise _in_file(path, exc) from exc
+        raise in_file(path, exc) from exc
     shape = head.shape
-    image_like = len(shape) == 2 or (cb.channels and len(shape) == 3)
+    pixel_dims = len(head.pixel_shape)
+    what = channel_name(cb.channels)
+    kind = {2: what, 3: f"frames, {what}"}.get(pixel_dims, f"list of {what} pixels" if cb.channels and
+                                              pixel_dims == 1 else f"{len(shape)}-d array")
     file_bytes = head.file_size
     original = math.prod(shape) * head.dtype.itemsize
     return {
         "file": str(path),
         "shape": list(shape),
         "dtype": str(head.dtype),
-        "kind": ({0: "gray", 3: "RGB", 4: "RGBA"}[cb.channels] if image_like else f"{len(shape)}-d array"),
+        "kind": kind,
         "channels": cb.channels or 1,
         "n_colors": cb.n_colors,
         "strategy": cb.strategy,
@@ -486,10 +326,11 @@ def _info_record(name) -> dict:
 
 def _print_info(ui, r) -> None:
     from ._text import LEVELS_NAME
+    from .kinds import channel_name
 
     if r["channels"] > 1:
-        names = {3: "RGB", 4: "RGBA"}.get(r["channels"], f"{r['channels']} channels")
-        hex_colours = r["dtype"] == "uint8"
+        names = channel_name(r["channels"])
+        hex_colours = r["dtype"] == "uint8" and r["channels"] > 2
         codebook = [
             ("colours", f"{r['n_colors']} {names} colours ({r['code_bits']} bits per code)"),
             ("strategy", r["strategy"]),
@@ -503,7 +344,8 @@ def _print_info(ui, r) -> None:
             (LEVELS_NAME, _fmt_centers(r["centers"], limit=32)),
         ]
     ui.fields([
-        ("shape", f"{_fmt_shape(r['shape'], r['channels'] if r['channels'] > 1 else 0)} ({r['kind']})"),
+        ("shape", f"{_fmt_shape(r['shape'], r['channels'] if r['channels'] > 1 else 0, frames='frames' in r['kind'])}"
+                  f" ({r['kind']})"),
         ("dtype", r["dtype"]),
         *codebook,
         ("coding", f"{r['coding']}: payload {r['payload_bytes']:,} bytes "

@@ -25,6 +25,12 @@ class CLIError(VQError):
     """A failure the command reports as one line (exit status 1)."""
 
 
+def in_file(path, exc) -> CLIError:
+    """``exc``'s message prefixed with ``path`` unless it names the file already."""
+    msg = str(exc)
+    return CLIError(msg if str(path) in msg else f"{path}: {msg}")
+
+
 def existing_inputs(paths) -> list[Path]:
     """The input paths, each checked to exist (file or folder)."""
     out = []
@@ -44,8 +50,85 @@ def images_in(folder: Path) -> list[Path]:
     return files
 
 
-def check_targets(targets, force: bool, sources=None) -> None:
-    """Refuse duplicate outputs, and existing ones unless ``force``; nothing is written here."""
+def vqz_in(folder: Path) -> list[Path]:
+    """The ``.vqz`` files directly inside ``folder`` (not recursive, as ``compress`` writes
+    them), sorted by name."""
+    files = sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() == ".vqz")
+    if not files:
+        raise CLIError(f"no .vqz files in folder {folder}")
+    return files
+
+
+def expand(paths, listing) -> list[Path]:
+    """The files of ``paths``: a file as it is, a folder as ``listing(folder)``."""
+    out = []
+    for path in paths:
+        out.extend(listing(path) if path.is_dir() else [path])
+    return out
+
+
+def is_vqz(path: Path) -> bool:
+    """Whether the file starts like a ``.vqz`` file (its magic bytes)."""
+    from ._fileio import open_regular
+    from .container import MAGIC
+
+    try:
+        with open_regular(path) as fh:
+            return fh.read(len(MAGIC)) == MAGIC
+    except VQError:
+        return False  # reading it fails later, with its own message
+
+
+#: The name of standard input and output on the command line.
+STDIO = "-"
+
+
+def check_parent(target: Path) -> None:
+    """The folder of a single output must exist (``-o new/x.vqz`` is no way to make one)."""
+    if not target.parent.is_dir():
+        raise CLIError(f"folder {target.parent} does not exist (for {target})")
+
+
+def names_folder(out) -> bool:
+    """Whether ``-o out`` names a folder: an existing one, or any path ending in a slash."""
+    if out is None or out == STDIO:
+        return False
+    return Path(out).is_dir() or out.endswith(("/", os.sep))
+
+
+def read_stdin(what: str) -> bytes:
+    """Everything on standard input (``what`` names its expected content in the error when
+    standard input is a terminal)."""
+    import sys
+
+    if sys.stdin is None or sys.stdin.isatty():
+        raise CLIError(f"- reads {what} from standard input, which is a terminal; pipe or redirect it "
+                       "(vqpress ... - < file)")
+    return sys.stdin.buffer.read()
+
+
+def write_stdout(data: bytes, what: str) -> None:
+    """``data`` on standard output, unless that is a terminal (binary data would garble it)."""
+    import sys
+
+    check_stdout(what)
+    sys.stdout.flush()
+    sys.stdout.buffer.write(data)
+    sys.stdout.buffer.flush()
+
+
+def check_stdout(what: str) -> None:
+    """Refuse early (before any work) to write binary data to a terminal."""
+    import sys
+
+    if sys.stdout.isatty():
+        raise CLIError(f"-o - writes {what} to standard output, which is a terminal; redirect it (> file) "
+                       "or give -o FILE")
+
+
+def check_targets(targets, force: bool, sources=None, replaceable=frozenset()) -> None:
+    """Refuse duplicate outputs, and existing ones unless ``force`` (or they are in
+    ``replaceable``: files the command itself wrote before); nothing is written here."""
     seen: dict[Path, int] = {}
     for k, target in enumerate(targets):
         key = Path(os.path.abspath(target))
@@ -58,7 +141,7 @@ def check_targets(targets, force: bool, sources=None) -> None:
             raise CLIError(f"{target} is a folder; give a file name")
     if force:
         return
-    existing = [str(t) for t in targets if Path(t).exists()]
+    existing = [str(t) for t in targets if Path(t).exists() and Path(t) not in replaceable]
     if len(existing) == 1:
         raise CLIError(f"{existing[0]} exists; use --force to replace it")
     if existing:
@@ -82,8 +165,10 @@ class Stage:
     Use as a context manager: leaving it by an exception drops every pending file.
     """
 
-    def __init__(self, force: bool) -> None:
+    def __init__(self, force: bool, replaceable=frozenset()) -> None:
         self.force = force
+        #: outputs that may replace an existing file without ``force`` (the command's own)
+        self.replaceable = frozenset(Path(p) for p in replaceable)
         self.pending: list = []  # (PendingFile, final path)
 
     def add(self, final, write) -> int:
@@ -113,7 +198,7 @@ class Stage:
         """
         from ._fileio import write_error
 
-        check_targets([f for _, f in self.pending], self.force)
+        check_targets([f for _, f in self.pending], self.force, replaceable=self.replaceable)
         created_dirs: list[Path] = []
         done: list[tuple[Path, bool]] = []  # (path, replaced an existing file)
         current = None
@@ -124,7 +209,7 @@ class Stage:
                 for folder in reversed(missing):
                     folder.mkdir()
                     created_dirs.append(folder)
-                if self.force:
+                if self.force or (final in self.replaceable and os.path.lexists(final)):
                     existed = os.path.lexists(final)
                     pending.replace(final)
                 else:
@@ -191,10 +276,10 @@ class StageDir(Stage):
     ``out_dir`` itself is only made if the command succeeds.
     """
 
-    def __init__(self, out_dir, force: bool) -> None:
+    def __init__(self, out_dir, force: bool, replaceable=frozenset()) -> None:
         from ._fileio import clean_stale, temp_name
 
-        super().__init__(force)
+        super().__init__(force, replaceable)
         self.out_dir = Path(out_dir)
         if self.out_dir.exists() and not self.out_dir.is_dir():
             raise CLIError(f"{self.out_dir} is a file; -o needs a folder")
@@ -231,7 +316,7 @@ def peek_header(data: bytes) -> dict:
     """The header fields of a ``.vqz`` byte string (checked, CRC included), as a dict.
 
     Returns ``version``, ``dtype`` (numpy dtype), ``shape`` (tuple), ``channels``,
-    ``n_colors``, ``coding`` (``"raw"`` or ``"context"``), ``payload_bytes`` and ``strategy``.
+    ``n_colors``, ``coding`` (``"raw"``, ``"context"`` or ``"cm"``), ``payload_bytes`` and ``strategy``.
     Raises :class:`FormatError` when the header is damaged; :func:`vqpress.from_bytes` checks
     the rest.
     """

@@ -63,6 +63,17 @@ class UI:
         self.rich = _load_rich() if use_rich is None else use_rich
         self._out = None
         self._err = None
+        self._results = None  # the stream of tables and summaries: stdout, unless it carries data
+
+    def results_to_stderr(self) -> None:
+        """Print tables and summaries on stderr from now on: stdout carries a command's data
+        (``-o -``)."""
+        self._results = sys.stderr
+        self._out = None
+
+    @property
+    def _file(self):
+        return self._results or sys.stdout
 
     # -- consoles, created on first use so that they see the current sys.stdout/stderr
     @property
@@ -70,9 +81,9 @@ class UI:
         if self._out is None:
             from rich.console import Console
 
-            self._out = Console(file=sys.stdout, highlight=False, soft_wrap=False)
+            self._out = Console(file=self._file, highlight=False, soft_wrap=False)
             if not self._out.is_terminal:  # a pipe or file: no need to fold tables into 80 columns
-                self._out = Console(file=sys.stdout, highlight=False, soft_wrap=False, width=160)
+                self._out = Console(file=self._file, highlight=False, soft_wrap=False, width=160)
         return self._out
 
     @property
@@ -92,13 +103,30 @@ class UI:
         if self.rich:
             self.out.print(text, markup=False, highlight=False, soft_wrap=True)
         else:
-            print(text, file=sys.stdout)
+            print(text, file=self._file)
 
     def warn(self, text: str) -> None:
         """A one-line warning on stderr."""
         if self.quiet:
             return
         print(f"vqpress: warning: {printable(text)}", file=sys.stderr)
+
+    def warnings(self, src, caught) -> None:
+        """The library's notes to the user about ``src`` (and Pillow's decompression-bomb
+        warning) from ``caught`` (``warnings.catch_warnings(record=True)``), one line each;
+        deprecations and the like are for developers."""
+        from PIL import Image
+
+        for w in caught:
+            text = str(w.message)
+            if str(src) not in text:
+                text = f"{src}: {text}"
+            if issubclass(w.category, Image.DecompressionBombWarning):
+                if "max-pixels" not in text:  # Pillow's own words
+                    text += " (--max-pixels N allows up to N pixels without this warning)"
+                self.warn(" ".join(text.split()))
+            elif issubclass(w.category, UserWarning):
+                self.warn(" ".join(text.split()))
 
     # -- tables
     def table(self, columns, rows, *, title: str | None = None, right=(), min_widths=None) -> None:
@@ -132,15 +160,15 @@ class UI:
         cells = [list(columns)] + [[str(c) for c in row] for row in rows]
         widths = [max(len(r[i]) for r in cells) for i in range(len(columns))]
         if title:
-            print(title)
+            print(title, file=self._file)
         for k, row in enumerate(cells):
             parts = [
                 cell.rjust(w) if col in right else cell.ljust(w)
                 for cell, w, col in zip(row, widths, columns)
             ]
-            print("  ".join(parts).rstrip())
+            print("  ".join(parts).rstrip(), file=self._file)
             if k == 0:
-                print("  ".join("-" * w for w in widths))
+                print("  ".join("-" * w for w in widths), file=self._file)
 
     def fields(self, pairs, *, title: str | None = None) -> None:
         """A title line, then indented ``name  value`` lines (plain text, pipe-friendly)."""
@@ -158,7 +186,7 @@ class UI:
             ]
             self.out.print("\n".join(text), highlight=False)
         else:
-            print("\n".join(lines), file=sys.stdout)
+            print("\n".join(lines), file=self._file)
 
     # -- progress
     def _live(self) -> bool:

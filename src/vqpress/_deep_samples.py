@@ -40,8 +40,8 @@ def needs_own_reader(im) -> bool:
 
 def read_deep(fh, im, path) -> np.ndarray:
     """The samples of ``im`` (opened from ``fh``, see :func:`needs_own_reader`) as uint16:
-    ``(H, W, 3|4)``, or ``(H, W)`` for gray; gray + alpha is returned as RGBA (as 8-bit gray
-    + alpha is). A PPM/PGM's samples are returned as stored (not rescaled to 0..65535)."""
+    ``(H, W, 2|3|4)`` (gray + alpha, RGB, RGBA), or ``(H, W)`` for gray. A PPM/PGM's
+    samples are returned as stored (not rescaled to 0..65535)."""
     if im.format == "PNG":
         return _read_png16(fh, im, path)
     if im.format == "PPM":
@@ -118,8 +118,6 @@ def _read_png16(fh, im, path) -> np.ndarray:
             raise _damaged(path, str(exc)) from None
         out[y0::dy, x0::dx] = rows.view(">u2").reshape(h, w, channels)
         pos += size
-    if channels == 2:  # gray + alpha -> RGBA, as 8-bit gray + alpha is read
-        out = out[..., [0, 0, 0, 1]]
     return out
 
 
@@ -169,6 +167,4 @@ def _read_raw_tiles(fh, im, path) -> np.ndarray:
             raise _damaged(path, "a strip is cut short")
         rows = np.lib.stride_tricks.as_strided(np.frombuffer(data, np.uint8), (y1 - y0, row), (stride, 1))
         out[y0:y1, x0:x1] = rows.copy().view(order).reshape(y1 - y0, x1 - x0, channels)
-    if channels == 2:
-        out = out[..., [0, 0, 0, 1]]
     return out[..., 0] if channels == 1 else out

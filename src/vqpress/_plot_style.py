@@ -9,6 +9,7 @@ import math
 
 import numpy as np
 
+from ._text import display_colours
 from ._validation import check_data
 from .errors import VQError
 
@@ -85,7 +86,7 @@ def _show_image(ax, image: np.ndarray, title: str | None = None) -> None:
         lo, hi = _display_range(image)
         ax.imshow(image, cmap="gray", vmin=lo, vmax=hi, interpolation="antialiased")
     else:
-        ax.imshow(_as_display_rgb(image), interpolation="antialiased")
+        ax.imshow(_as_display_rgb(display_colours(image)), interpolation="antialiased")
     ax.set_xticks([])
     ax.set_yticks([])
     if title is not None:
@@ -99,10 +100,14 @@ def strategy_colour(name: str, index: int = 0) -> str:
 
 # ----------------------------------------------------------------------------- data helpers
 def _image(image, name: str = "image") -> np.ndarray:
+    from .kinds import image_kind
+
     arr = check_data(image, name=name)
-    if arr.ndim == 2 or (arr.ndim == 3 and arr.shape[-1] in (3, 4)):
-        return arr
-    raise VQError(f"{name} must be a gray (H, W) or colour (H, W, 3|4) image; got shape {arr.shape}")
+    try:
+        image_kind(arr)
+    except VQError as exc:
+        raise VQError(f"{name}: {exc}") from None
+    return arr
 
 
 def _display_range(image: np.ndarray) -> tuple[float, float]:
@@ -144,9 +149,12 @@ def _draw_histograms(ax, image: np.ndarray, *, fill: bool = True) -> None:
         counts, edges = _histogram(image)
         ax.stairs(counts, edges, fill=fill, color=_HIST_COLOUR, alpha=0.85 if fill else 1)
     else:
-        for c in range(image.shape[-1]):
-            counts, edges = _histogram(image[..., c])
-            ax.stairs(counts, edges, color=_CHANNEL_COLOURS[c], linewidth=1.2, label=_CHANNEL_NAMES[c])
+        channels = [0, 3] if image.shape[-1] == 2 else range(image.shape[-1])  # gray + alpha: gray, alpha
+        for k, c in enumerate(channels):
+            counts, edges = _histogram(image[..., k])
+            colour, name = ("#444444", "gray") if image.shape[-1] == 2 and c == 0 else (_CHANNEL_COLOURS[c],
+                                                                                        _CHANNEL_NAMES[c])
+            ax.stairs(counts, edges, color=colour, linewidth=1.2, label=name)
         ax.legend(fontsize=_SMALL, frameon=False, loc="upper right")
     ax.set_xlim(edges[0], edges[-1])
     ax.set_ylim(bottom=0)

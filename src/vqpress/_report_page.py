@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from . import _html as H
-from ._text import LEVELS_NAME, MIDPOINTS_NAME, image_size, level_list, unit
+from ._text import LEVELS_NAME, MIDPOINTS_NAME, display_colours, image_size, level_list
+from .kinds import channel_name, image_kind
 
 if TYPE_CHECKING:  # pragma: no cover
     from .report import StrategyResult
@@ -29,7 +30,7 @@ def _fmt_centers(r: StrategyResult, limit: int = 16) -> str:
     """The levels as the terminal prints them, or the palette as swatches."""
     c = r.centers
     if c.ndim == 2:
-        rgb = np.clip(np.rint(c[:limit, :3]), 0, 255) if r.compressed.dtype == np.uint8 else None
+        rgb = np.clip(np.rint(display_colours(c[:limit])[:, :3]), 0, 255) if r.compressed.dtype == np.uint8 else None
         more = f" +{len(c) - limit}" if len(c) > limit else ""
         if rgb is None:
             return H.escape(f"{len(c)} colours")
@@ -87,7 +88,7 @@ def _palette_rgb(r: StrategyResult) -> np.ndarray | None:
     cb = r.compressed.codebook
     if cb.dtype != np.uint8:
         return None
-    rgb = cb.levels()[:, :3].astype(np.float64)
+    rgb = display_colours(cb.levels())[:, :3].astype(np.float64)
     return rgb[np.argsort(rgb @ np.array([0.2126, 0.7152, 0.0722]), kind="stable")]
 
 
@@ -135,7 +136,8 @@ def _colour_section(img, name, results, pngs) -> str:
 
 
 def _kind(img) -> str:
-    return {2: "gray", 3: "RGB colour", 4: "RGBA colour"}[img.shape[-1] if img.ndim == 3 else 2]
+    channels = img.shape[-1] if img.ndim == 3 else 0
+    return channel_name(channels) + (" colour" if channels > 2 else "")
 
 
 #: What each strategy does, in the words of a colour report.
@@ -155,7 +157,7 @@ def _page(img, name, n_colors, results, best, pngs, *, seed, levels, vqz_levels,
 
     by = {r.strategy: r for r in results}
     colour = img.ndim == 3
-    words = unit(colour)
+    words = image_kind(img).unit
     P, fig = H.p, H.figure
     parts = []
     n_pixels = results[0].compressed.n_pixels

@@ -24,19 +24,26 @@ def is_image_shape(shape: Sequence[int], channels: int) -> bool:
     return len(shape) == (3 if channels else 2)
 
 
-def image_size(shape: Sequence[int], channels: int = 0) -> str:
+def image_size(shape: Sequence[int], channels: int = 0, *, frames: bool = False) -> str:
     """``"1024 x 768 pixels"`` for an image (width x height); ``"shape (a, b, c)"`` otherwise.
 
-    ``channels`` is the number of colour channels (0 for gray data).
+    ``channels`` is the number of colour channels (0 for gray data). With ``frames``, the
+    first axis counts frames: ``"12 frames of 640 x 480 pixels"``.
     """
+    if frames and is_image_shape(shape[1:], channels):
+        return f"{shape[0]} frame{'s' if shape[0] != 1 else ''} of {shape[2]} x {shape[1]} pixels"
     if is_image_shape(shape, channels):
         return f"{shape[1]} x {shape[0]} pixels"
     return "shape (" + ", ".join(str(s) for s in shape) + ("," if len(shape) == 1 else "") + ")"
 
 
-def unit(colour: bool) -> str:
-    """What a code stands for: ``"colours"`` or ``"levels"``."""
-    return "colours" if colour else "levels"
+def display_colours(colours):
+    """Rows of ``colours`` (..., C) as the RGB (RGBA) that shows them: a gray + alpha
+    colour as gray, gray, gray and alpha; RGB and RGBA as they are."""
+    colours = np.asarray(colours)
+    if colours.shape[-1] == 2:
+        return colours[..., [0, 0, 0, 1]]
+    return colours
 
 
 def level_items(values) -> list[str]:

@@ -8,11 +8,10 @@ import numpy as np
 
 from .errors import VQError
 
-#: Number of levels a codebook may have.
-MIN_COLORS, MAX_COLORS = 2, 65536
-#: Names of the strategies, scalar and colour: what a codebook's ``strategy`` (and a
-#: ``.vqz`` file's strategy field) may hold. A test keeps it in sync with the registries.
-STRATEGY_NAMES = ("optimal", "kmeans", "quantile", "uniform", "mediancut")
+from .kinds import MAX_COLORS
+
+#: Fewest levels a fitted codebook may have.
+MIN_COLORS = 2
 
 
 def check_data(data, *, name: str = "data") -> np.ndarray:
@@ -50,9 +49,10 @@ def check_data(data, *, name: str = "data") -> np.ndarray:
     return arr
 
 
-def check_int(value, *, name: str, low: int, high: int | None = None) -> int:
-    """Return ``value`` as an ``int`` after checking it is an integer (not a bool) in ``[low, high]``."""
-    allowed = f"in {low}..{high}" if high is not None else f">= {low}"
+def check_int(value, *, name: str, low: int, high: int | None = None, context: str = "") -> int:
+    """Return ``value`` as an ``int`` after checking it is an integer (not a bool) in
+    ``[low, high]``; ``context`` follows the allowed range in the message."""
+    allowed = (f"in {low}..{high}" if high is not None else f">= {low}") + context
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
         raise VQError(f"{name} must be an integer {allowed}; got {_short_repr(value)} ({type(value).__name__})")
     if value < low or (high is not None and value > high):
@@ -156,10 +156,11 @@ def _short_repr(value, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-def check_choice(value, allowed, *, name: str) -> str:
-    """Return ``value`` if it is one of ``allowed``, else raise a :class:`VQError`."""
+def check_choice(value, allowed, *, name: str, context: str = "") -> str:
+    """Return ``value`` if it is one of ``allowed``, else raise a :class:`VQError`
+    (``context`` follows the allowed values in the message)."""
     if not isinstance(value, str) or value not in allowed:
-        raise VQError(f"{name} must be one of {', '.join(map(repr, allowed))}; got {_short_repr(value)}")
+        raise VQError(f"{name} must be one of {', '.join(map(repr, allowed))}{context}; got {_short_repr(value)}")
     return value
 
 

@@ -21,10 +21,11 @@ import numpy as np
 
 from . import datasets, metrics
 from .api import compress, fit
+from .kinds import SCALAR
 
 __all__ = ["run_benchmarks", "format_table", "median_time", "large_uint16_image"]
 
-STRATEGIES = ("uniform", "quantile", "kmeans", "optimal")
+STRATEGIES = SCALAR.strategies
 
 
 def median_time(func: Callable[[], object], repeat: int = 7, warmup: int = 1) -> tuple[float, object]:

@@ -6,8 +6,10 @@
     vqpress report photo.png -n 16        # the same report on your own images
     vqpress compress photo.png            # -> photo.vqz
     vqpress compress scans/ -o packed/    # every image of a folder, with a progress bar
+    vqpress compress photo.png --psnr 40 -o small.png   # the fewest colours reaching 40 dB
+    cat photo.png | vqpress compress - > photo.vqz      # a pipe
     vqpress decompress photo.vqz -o back.png
-    vqpress info photo.vqz
+    vqpress info packed/
     vqpress bench
 
 Exit status: 0 on success, 1 on a failure (one line on stderr, ``--debug`` for the
@@ -26,12 +28,17 @@ from __future__ import annotations
 import argparse
 import sys
 
+from .kinds import STRATEGY_NAMES  # the standard library only
+
 __all__ = ["main", "build_parser"]
 
-#: Strategy names of :func:`vqpress.fit`, scalar and colour (a test keeps them in sync).
-STRATEGIES = ("optimal", "kmeans", "quantile", "uniform", "mediancut")
+#: Strategy names of :func:`vqpress.fit`, of every kind of data.
+STRATEGIES = STRATEGY_NAMES
 #: Payload codings of :func:`vqpress.save` (a test keeps them in sync with the container).
-CODINGS = ("auto", "raw", "context")
+CODINGS = ("auto", "raw", "context", "cm")
+#: Efforts of the cm coding: 0 fastest .. 9 smallest (a test keeps them in sync with it).
+EFFORTS = tuple(range(10))
+DEFAULT_EFFORT = 7
 
 _DESCRIPTION = """\
 vqpress: image compression by quantization. Every pixel is replaced by one of a few gray
@@ -42,6 +49,7 @@ _EPILOG = """\
 Examples:
   vqpress demo                       report on the built-in raccoon face -> ./vqpress-demo/
   vqpress compress photo.png -n 16   16 levels/colours -> photo.vqz
+  vqpress compress photo.png --psnr 40 -o small.png
   vqpress decompress photo.vqz -o restored.png
   vqpress info photo.vqz
   vqpress COMMAND --help             options of one command
@@ -53,7 +61,11 @@ _EXAMPLES = {
 Example:
   vqpress demo                  # ./vqpress-demo/: HTML report, reconstructions, .vqz files,
                                 # gray (-n levels) and colour (16, 64, 256 colours)
-  vqpress demo -o /tmp/d -n 4 --force""",
+  vqpress demo -o /tmp/d -n 4
+
+The demo owns its output folder: run it again and it replaces what it wrote there before
+(a list of its files, .demo-files.json, says which), and touches no other file; another
+file in its way (a face.html of your own) needs --force.""",
     "report": """\
 Example:
   vqpress report photo.png scan.tif -n 16 -o reports/
@@ -65,26 +77,40 @@ Example:
   vqpress compress photo.png                 # -> photo.vqz beside it
   vqpress compress photo.png -n 4 -o small.png   # indexed PNG any viewer opens
   vqpress compress photo.png -n 16 --dither      # dithered: smoother gradients
+  vqpress compress photo.png --psnr 40 -o small.webp   # the fewest colours for 40 dB
+  vqpress compress photo.png --max-bytes 50000   # the most colours within 50 kB
   vqpress compress scans/ -o packed/ --coding context
+  vqpress compress *.png --ext=-q.png --skip-if-larger   # a-q.png beside a.png, ...
+  vqpress compress day*.png --codebook ref.vqz   # one palette for many images
+  cat photo.png | vqpress compress - > photo.vqz
   vqpress compress mosaic.ome.tif -o mosaic.zarr    # larger than memory, streamed
 
-One input: -o is the output file (.vqz, or .png for an indexed PNG). Several inputs or a
-folder (its image files, not recursive): -o is a folder (default: beside each input) and
-each input becomes <stem>.vqz. Gray, RGB and RGBA images (up to 256 colours); the default
-strategy is optimal for gray images and kmeans for colour ones (mediancut is the fast colour
-strategy). Nothing is written unless every input compresses.""",
+One input: -o is the output file; its extension picks the format: .vqz, .png (indexed
+where a palette holds it), .gif, .webp (lossless), .tif, .jxl (lossless, needs
+imagecodecs); lossy formats are refused. - reads standard input, -o - writes standard
+output (.vqz). Several inputs or a folder (its image files, not recursive): -o is a folder
+(default: beside each input) and each input becomes <stem>.vqz, or <stem>EXT with --ext.
+Gray, gray + alpha, RGB and RGBA images, animations and multi-page TIFFs (every frame, one
+codebook); the default strategy is optimal for gray images and kmeans for the others
+(mediancut is the fast colour strategy). Nothing is written unless every input
+compresses. The summary gives the PSNR and the size against the input file and against
+the raw pixels.""",
     "decompress": """\
 Example:
   vqpress decompress photo.vqz               # -> photo.png beside it
   vqpress decompress a.vqz b.vqz -o restored/
+  vqpress decompress packed/                 # every .vqz file of a folder
   vqpress decompress depth.vqz -o depth.npy
+  vqpress decompress - < photo.vqz > photo.png
 
-Default output format: .png for 8-bit gray, RGB and RGBA images, .tif for 16-bit gray, .npy
-(numpy) for anything else (float or other integer data, other shapes). An -o ending in
-.npy writes numpy for any data; another extension picks that image format.""",
+Default output format: .png for 8-bit gray, gray + alpha, RGB and RGBA images, .tif for
+16-bit gray and for frames (pages), .npy (numpy) for anything else (float or other integer
+data, other shapes). An -o ending in .npy writes numpy for any data; another extension
+picks that image format.""",
     "info": """\
 Example:
   vqpress info photo.vqz
+  vqpress info packed/                       # every .vqz file of a folder
   vqpress info --json photo.vqz | python -m json.tool
 
 Also checks the file: a damaged file fails with exit status 1.""",
@@ -134,8 +160,9 @@ def build_parser() -> argparse.ArgumentParser:
         p.set_defaults(command=name)
         return p
 
-    def n_colors(p, what="levels (gray) or colours (RGB)"):
-        p.add_argument("-n", "--n-colors", type=int, default=8, metavar="N", help=f"number of {what} (default 8)")
+    def n_colors(p, what="levels (gray) or colours (RGB)", default=8, more=""):
+        p.add_argument("-n", "--n-colors", type=int, default=default, metavar="N",
+                       help=f"number of {what} (default 8{more})")
 
     def force(p):
         p.add_argument("-f", "--force", action="store_true", help="replace existing output files")
@@ -159,18 +186,35 @@ def build_parser() -> argparse.ArgumentParser:
     max_pixels(p)
     force(p)
 
-    p = command("compress", "compress images to .vqz files (or indexed PNGs)")
-    p.add_argument("images", nargs="+", metavar="IMAGE", help="image files, or folders of them")
-    n_colors(p)
+    p = command("compress", "compress images to .vqz files (or PNG, GIF, WebP, TIFF, JPEG XL)")
+    p.add_argument("images", nargs="+", metavar="IMAGE", help="image files, folders of them, or - (standard input)")
+    n_colors(p, default=None, more="; with --psnr or --max-bytes the most to consider, default 256")
     p.add_argument("-s", "--strategy", choices=STRATEGIES, metavar="STRATEGY",
                    help=f"{', '.join(STRATEGIES)} (default: optimal for gray, kmeans for colour)")
-    p.add_argument("-o", "--out", metavar="OUT", help="output file (one input) or folder (several inputs)")
+    p.add_argument("-o", "--out", metavar="OUT",
+                   help="output file (one input; - for standard output) or folder (several inputs)")
+    p.add_argument("--ext", metavar="EXT",
+                   help="output names: each input's name with EXT for its extension (default .vqz), "
+                        "e.g. --ext .png or --ext=-small.png; beside the input, or in the -o folder")
+    target = p.add_mutually_exclusive_group()
+    target.add_argument("--psnr", type=_positive_float, metavar="DB",
+                        help="the fewest levels or colours (up to -n) whose PSNR reaches DB decibels")
+    target.add_argument("--max-bytes", type=_positive_int, metavar="N",
+                        help="the most levels or colours (up to -n) whose output takes at most N bytes")
+    target.add_argument("--codebook", metavar="REF.vqz",
+                        help="encode with the codebook of this .vqz file instead of fitting one (one palette "
+                             "for many images)")
+    p.add_argument("--skip-if-larger", action="store_true",
+                   help="write no output for an image whose output would be larger than its input file")
     p.add_argument("--dither", action="store_true",
                    help="Floyd-Steinberg dithering (8-bit gray or RGB images): a higher MSE, the look of "
                         "more levels")
     p.add_argument("--coding", choices=CODINGS, default="auto",
-                   help="payload coding of .vqz files: raw bit packing, context-modelled entropy "
-                        "coding, or auto: the smaller (default)")
+                   help="payload coding of .vqz files: raw bit packing, context (the entropy coding of "
+                        "format 1.0), cm (context mixing, 2..256 colours), or auto: cm where it applies, "
+                        "else context, unless raw is smaller (default)")
+    p.add_argument("--effort", type=int, choices=EFFORTS, default=DEFAULT_EFFORT, metavar="0..9",
+                   help=f"cm coding: 0 fastest .. 9 smallest (default {DEFAULT_EFFORT})")
     p.add_argument("--chunks", metavar="N[,N]",
                    help="stream the image in chunks of this size (default 4096; implied by a .zarr "
                         "input or output): images larger than memory, TIFF/OME-TIFF or zarr, on dask")
@@ -178,13 +222,14 @@ def build_parser() -> argparse.ArgumentParser:
     force(p)
 
     p = command("decompress", "restore images from .vqz files")
-    p.add_argument("files", nargs="+", metavar="FILE", help=".vqz files")
-    p.add_argument("-o", "--out", metavar="OUT", help="output file (one input) or folder (several inputs)")
+    p.add_argument("files", nargs="+", metavar="FILE", help=".vqz files, folders of them, or - (standard input)")
+    p.add_argument("-o", "--out", metavar="OUT",
+                   help="output file (one input; - for standard output) or folder (several inputs)")
     max_pixels(p)
     force(p)
 
     p = command("info", "describe .vqz files (shape, codebook, sizes, coding)")
-    p.add_argument("files", nargs="+", metavar="FILE", help=".vqz files")
+    p.add_argument("files", nargs="+", metavar="FILE", help=".vqz files, or folders of them")
     p.add_argument("--json", action="store_true", help="print JSON (an object, or a list for several files)")
 
     p = command("bench", "run the side-by-side benchmark and print a markdown table")
@@ -193,6 +238,18 @@ def build_parser() -> argparse.ArgumentParser:
     size.add_argument("--full", dest="full", action="store_true", help="the full benchmark (slow)")
     p.set_defaults(full=False)
     return parser
+
+
+def _positive_float(text: str) -> float:
+    import math
+
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}") from None
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
+    return value
 
 
 def _positive_int(text: str) -> int:

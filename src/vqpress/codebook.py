@@ -144,6 +144,14 @@ class Codebook:
         return 0 if self.centers.ndim == 1 else int(self.centers.shape[1])
 
     @property
+    def kind(self):
+        """The kind of data the codebook codes (:mod:`vqpress.kinds`): scalar, gray + alpha
+        or colour."""
+        from .kinds import kind_of
+
+        return kind_of(self.channels)
+
+    @property
     def bin_centers(self) -> np.ndarray:
         if self.edges is None:
             raise VQError("bin_centers exist for scalar codebooks only")
@@ -183,20 +191,23 @@ class Codebook:
         if arr.dtype != np.uint8:
             raise VQError(f"{asked} needs a uint8 image; got dtype {arr.dtype} (Pillow's dithering is 8-bit): "
                           "convert the image to uint8, or leave dithering off")
-        if self.channels == 4 or (arr.ndim == 3 and arr.shape[-1] == 4):
-            raise VQError(f"{asked} works on gray and RGB images, not RGBA (Pillow's dithering has no alpha): "
-                          "drop or composite the alpha channel, or leave dithering off")
+        if self.channels in (2, 4) or (self.channels and arr.shape[-1] in (2, 4)):
+            raise VQError(f"{asked} works on gray and RGB images, not on RGBA or gray + alpha (Pillow's dithering "
+                          "has no alpha): drop or composite the alpha channel, or leave dithering off")
         if arr.ndim != 2 + (self.channels > 0) or (self.channels and arr.shape[-1] != self.channels):
             want = "an (H, W, 3) RGB" if self.channels else "an (H, W) gray"
             raise VQError(f"{asked} needs {want} image shaped like the fitted one; got shape {arr.shape}")
 
-    def encode(self, data, *, dither: bool = False) -> np.ndarray:
+    def encode(self, data, *, channel_axis: int | None = None, dither: bool = False) -> np.ndarray:
         """Code of every value (scalar data) or pixel (colour data).
 
         Parameters
         ----------
         data : array_like
             Scalar data of any shape, or colour data of shape ``(..., channels)``.
+        channel_axis : int, optional
+            Colour codebooks: the axis of ``data`` that holds the channels, if not the last
+            (scikit-image's convention); the codes have the shape of the other axes.
         dither : bool, default False
             Floyd-Steinberg error diffusion instead of the nearest level, for ``(H, W)`` gray
             and ``(H, W, 3)`` RGB uint8 images with up to 256 levels (Pillow's C
@@ -208,7 +219,7 @@ class Codebook:
         ndarray of uint8 (up to 256 colours) or uint16
             Shape ``data.shape`` for scalar codebooks, ``data.shape[:-1]`` for colour ones.
         """
-        arr = check_data(data)
+        arr = _channels_last(check_data(data), channel_axis, self.channels)
         if check_bool(dither, name="dither"):
             from .colour import dither_image
 
@@ -358,6 +369,18 @@ class Codebook:
     def nbytes(self) -> int:
         """Bytes the codebook takes in a ``.vqz`` file: float64 centers and edges."""
         return self.centers.nbytes + (0 if self.edges is None else self.edges.nbytes)
+
+
+def _channels_last(arr: np.ndarray, channel_axis, channels: int) -> np.ndarray:
+    """``arr`` with its ``channel_axis`` moved last, for a codebook of ``channels`` channels."""
+    if channel_axis is None:
+        return arr
+    from .kinds import resolve
+
+    if not channels:
+        raise VQError(f"channel_axis={channel_axis!r} is for colour codebooks; this one holds levels of scalar "
+                      "data (leave channel_axis out)")
+    return resolve(arr, channel_axis)[0]
 
 
 def _floats(values, name: str) -> np.ndarray:

@@ -129,11 +129,12 @@ class Compressed:
         """The reconstructed image, in the original dtype (or ``dtype``)."""
         return self.codebook.decode(self.codes(), dtype=dtype)
 
-    def to_bytes(self, coding: str = "auto", *, max_pixels: int | None = None) -> bytes:
+    def to_bytes(self, coding: str = "auto", *, effort: int | None = None,
+                 max_pixels: int | None = None) -> bytes:
         """This image as a ``.vqz`` byte string (see :func:`vqpress.container.to_bytes`)."""
         from .container import to_bytes
 
-        return to_bytes(self, coding, max_pixels=max_pixels)
+        return to_bytes(self, coding, effort=effort, max_pixels=max_pixels)
 
     def __repr__(self) -> str:
         return (

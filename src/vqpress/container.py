@@ -34,19 +34,26 @@ from pathlib import Path
 import numpy as np
 
 from ._fileio import atomic_write_bytes, open_regular
-from ._validation import STRATEGY_NAMES, check_bool, check_choice, check_max_pixels, check_path, check_pixels
+from ._validation import check_bool, check_choice, check_max_pixels, check_path, check_pixels
 from .bitpack import packed_size, unpack_bits
 from .codebook import Codebook
 from .compressed import Compressed
 from .errors import FormatError, VQError
+from .kinds import CHANNELS, COLOUR, MAX_COLORS, STRATEGY_NAMES, channel_name
 
 __all__ = ["to_bytes", "from_bytes", "read_header", "inspect", "Header", "save", "load", "CODINGS", "MAGIC",
            "HEADER_MAX"]
 
 MAGIC = b"\x89VQZ\r\n\x1a\n"
-MAJOR, MINOR = 1, 0
+#: The newest format version this vqpress writes. A file is written with the oldest version
+#: that holds it (:func:`_version_of`): the version its payload coding needs (1.0 for raw and
+#: context, 2.0 for cm; see _Coding.version), and at least 1.1 for gray + alpha and for colour
+#: data of shapes other than (H, W, 3|4) (pixel lists, frames), which a 1.0 reader refuses by
+#: their channels or shape rather than misreading them. 2.0 holds everything 1.1 holds.
+MAJOR, MINOR = 2, 0
+#: Major versions this vqpress reads.
+_READABLE_MAJORS = (1, 2)
 MAX_NDIM = 8
-MAX_COLORS = 65536
 MAX_STRATEGY_LEN = 32
 
 # major, minor, dtype, ndim, channels, coding, strategy length, reserved, n_colors,
@@ -115,22 +122,30 @@ class Header:
 class _Coding:
     """A payload coding: the codes of an image to the payload and back.
 
-    ``decode(payload, header)`` returns ``header.n_pixels`` unsigned integer codes (any
-    shape) and must raise :class:`FormatError` unless ``payload`` is, to the last byte, a
-    payload this coding writes; the container checks the codes' count and range and
-    everything around the payload (pixel limit, lengths, CRCs).
+    ``encode(compressed, effort)`` returns the payload (``effort``, 0..9 or None for the
+    default, matters only to codings that trade time for size). ``decode(payload, header)``
+    returns ``header.n_pixels`` unsigned integer codes (any shape) and must raise
+    :class:`FormatError` unless ``payload`` is, to the last byte, a payload this coding
+    writes; the container checks the codes' count and range and everything around the
+    payload (pixel limit, lengths, CRCs).
     """
 
     name: str
-    encode: Callable[[Compressed], bytes]
+    encode: Callable[[Compressed, int | None], bytes]
     decode: Callable[[memoryview, Header], np.ndarray]
     #: Most pixels the coding can hold (None: any number).
     max_pixels: int | None = None
     #: Tried by ``coding="auto"``, which keeps the smallest payload.
     auto: bool = True
+    #: The format version of files with this coding (the oldest that knows it).
+    version: tuple[int, int] = (1, 0)
+    #: Whether the coding can hold an image of this codebook (None: any).
+    fits: Callable[[Codebook], bool] | None = None
+    #: ``auto`` skips this coding when the one named here fits (it is smaller and faster).
+    superseded_by: str | None = None
 
 
-def _encode_raw(compressed: Compressed) -> bytes:
+def _encode_raw(compressed: Compressed, effort: int | None) -> bytes:
     return compressed.payload
 
 
@@ -144,7 +159,7 @@ def _decode_raw(payload: memoryview, head: Header) -> np.ndarray:
     return unpack_bits(payload, bits, n)
 
 
-def _encode_context(compressed: Compressed) -> bytes:
+def _encode_context(compressed: Compressed, effort: int | None) -> bytes:
     from .entropy import encode_code_map
 
     cb = compressed.codebook
@@ -167,10 +182,36 @@ def _map_shape(shape: tuple, channels: int) -> tuple[int, int]:
     return math.prod(pixel_shape[:-1]), pixel_shape[-1]
 
 
+def _cm_fits(codebook: Codebook) -> bool:
+    from .coding import cm
+
+    return 2 <= codebook.n_colors <= cm.MAX_SYMBOLS
+
+
+def _encode_cm(compressed: Compressed, effort: int | None) -> bytes:
+    from .coding import cm
+
+    cb = compressed.codebook
+    if not _cm_fits(cb):
+        raise VQError(f"coding 'cm' codes 2..{cm.MAX_SYMBOLS} colours; this image has {cb.n_colors} "
+                      "(use 'context' or 'raw')")
+    codes = compressed.codes().reshape(_map_shape(compressed.shape, cb.channels))
+    # gray levels are sorted by value, which the ordered model exploits; a palette is not
+    return cm.encode(codes, cb.n_colors, ordered=cb.channels == 0,
+                     effort=cm.DEFAULT_EFFORT if effort is None else effort)
+
+
+def _decode_cm(payload: memoryview, head: Header) -> np.ndarray:
+    from .coding import cm
+
+    return cm.decode(payload, head.map_shape, head.n_colors)
+
+
 #: Payload codings by their number in the header. A new coding is one entry here.
 _CODINGS = {
     0: _Coding("raw", _encode_raw, _decode_raw),
-    1: _Coding("context", _encode_context, _decode_context, max_pixels=1 << 30),
+    1: _Coding("context", _encode_context, _decode_context, max_pixels=1 << 30, superseded_by="cm"),
+    2: _Coding("cm", _encode_cm, _decode_cm, version=(2, 0), fits=_cm_fits),
 }
 #: Payload coding numbers, by name.
 CODINGS = {coding.name: number for number, coding in _CODINGS.items()}
@@ -193,12 +234,14 @@ def _check_fields(dtype_code, ndim, channels, coding, n_colors, shape, strategy:
         raise error(f"unknown dtype code {dtype_code} (allowed 0..{len(_DTYPES) - 1})")
     if coding not in _CODINGS:
         raise error(f"unknown payload coding {coding} (allowed {', '.join(map(str, _CODINGS))})")
-    if channels not in (0, 3, 4):
-        raise error(f"channels {channels} (allowed 0 for scalar data, 3 or 4 for colour)")
+    if channels not in CHANNELS:
+        allowed = ", ".join(f"{c} ({channel_name(c)})" for c in CHANNELS)
+        raise error(f"channels {channels} (allowed {allowed}; 0 is scalar data)")
     if not 1 <= n_colors <= MAX_COLORS:
         raise error(f"n_colors {n_colors} is outside 1..{MAX_COLORS}")
-    if min(shape) < 1 or (channels and (ndim != 3 or shape[-1] != channels)):
-        raise error(f"shape {shape} is not allowed for {channels} channels (colour data is (H, W, channels))")
+    if min(shape) < 1 or (channels and (ndim < 2 or shape[-1] != channels)):
+        raise error(f"shape {shape} is not allowed for {channels} channels (colour data is (..., channels), "
+                    "at least 2 dimensions)")
     if strategy.decode("latin-1") not in STRATEGY_NAMES:
         raise error(f"unknown strategy name {strategy!r} (known: {', '.join(STRATEGY_NAMES)})")
     limit = _CODINGS[coding].max_pixels
@@ -229,10 +272,10 @@ def read_header(data) -> Header:
     major, minor, dtype_code, ndim, channels, coding, slen, reserved, n_colors, payload_len = (
         _HEAD.unpack_from(view, len(MAGIC))
     )
-    if major != MAJOR:
+    if major not in _READABLE_MAJORS:
         raise FormatError(
             f".vqz format version {major}.{minor} is not supported by this vqpress "
-            f"(reads {MAJOR}.x); upgrade vqpress to read it"
+            f"(reads {', '.join(f'{v}.x' for v in _READABLE_MAJORS)}); upgrade vqpress to read it"
         )
     if not 1 <= ndim <= MAX_NDIM or slen > MAX_STRATEGY_LEN:
         raise FormatError(f"corrupt header: ndim {ndim} (allowed 1..{MAX_NDIM}) or strategy length {slen}")
@@ -248,6 +291,10 @@ def read_header(data) -> Header:
     shape = struct.unpack_from(f"<{ndim}Q", header, len(MAGIC) + _HEAD.size)
     strategy = header[header_len - slen :]
     _check_fields(dtype_code, ndim, channels, coding, n_colors, shape, strategy, FormatError)
+    if (major, minor) < _CODINGS[coding].version:
+        need = ".".join(map(str, _CODINGS[coding].version))
+        raise FormatError(f"payload coding {coding} ({_CODINGS[coding].name}) needs format version {need}; "
+                          f"the header says {major}.{minor}")
     return Header(
         f"{major}.{minor}", _DTYPES[dtype_code], tuple(int(d) for d in shape), channels, n_colors,
         _CODINGS[coding].name, strategy.decode("ascii"), payload_len, header_len + _CRC.size,
@@ -257,15 +304,20 @@ def read_header(data) -> Header:
 # ------------------------------------------------------------------------------ write
 
 
-def to_bytes(compressed: Compressed, coding: str = "auto", *, max_pixels: int | None = None) -> bytes:
+def to_bytes(compressed: Compressed, coding: str = "auto", *, effort: int | None = None,
+             max_pixels: int | None = None) -> bytes:
     """Serialise a :class:`~vqpress.Compressed` as a ``.vqz`` byte string.
 
     Parameters
     ----------
     compressed : Compressed
-    coding : {"auto", "raw", "context"}
-        Payload coding: fixed-width bit packing, context-modelled entropy coding, or
-        whichever is smallest (default).
+    coding : {"auto", "raw", "context", "cm"}
+        Payload coding: fixed-width bit packing; the context-modelled entropy coding of
+        format 1.0; context mixing (2..256 colours, format 2.0); or ``auto`` (default): the
+        smallest of raw packing and ``cm`` (``context`` where ``cm`` does not apply).
+    effort : int, optional
+        ``cm`` only: 0 (fastest) .. 9 (smallest); default
+        :data:`vqpress.coding.cm.DEFAULT_EFFORT`.
     max_pixels : int, optional
         Write an image of up to this many pixels. By default an image that
         :func:`from_bytes` refuses by default (more than twice Pillow's
@@ -286,6 +338,10 @@ def to_bytes(compressed: Compressed, coding: str = "auto", *, max_pixels: int | 
         raise VQError(f"to_bytes takes a vqpress.Compressed; got {type(compressed).__name__}")
     coding = check_choice(coding, ("auto", *CODINGS), name="coding")
     max_pixels = check_max_pixels(max_pixels)
+    if effort is not None:
+        from .coding.cm import check_effort
+
+        effort = check_effort(effort)
     cb = compressed.codebook
     shape = compressed.shape
     dtype_code = _DTYPE_CODE.get(cb.dtype.newbyteorder("<") if cb.dtype.byteorder != "|" else cb.dtype)
@@ -294,18 +350,23 @@ def to_bytes(compressed: Compressed, coding: str = "auto", *, max_pixels: int | 
     strategy = cb.strategy.encode("ascii", "backslashreplace")
     candidates = list(_CODINGS) if coding == "auto" else [CODINGS[coding]]
     n_pixels = compressed.n_pixels
+    def fits(k):
+        return _CODINGS[k].fits is None or _CODINGS[k].fits(cb)
+
     candidates = [k for k in candidates if coding != "auto" or (
-        _CODINGS[k].auto and (_CODINGS[k].max_pixels is None or n_pixels <= _CODINGS[k].max_pixels))]
+        _CODINGS[k].auto and (_CODINGS[k].max_pixels is None or n_pixels <= _CODINGS[k].max_pixels)
+        and fits(k) and not (_CODINGS[k].superseded_by and fits(CODINGS[_CODINGS[k].superseded_by])))]
     _check_fields(dtype_code, len(shape), cb.channels, candidates[0], cb.n_colors, shape, strategy, VQError)
     check_pixels(n_pixels, max_pixels, what="this image", error=VQError, writing=True)
     _check_decodable(cb, VQError)
     best = None
     for number in candidates:
-        payload = _CODINGS[number].encode(compressed)
+        payload = _CODINGS[number].encode(compressed, effort)
         if best is None or len(payload) < len(best[1]):
             best = number, payload
     number, payload = best
-    head = _HEAD.pack(MAJOR, MINOR, dtype_code, len(shape), cb.channels, number, len(strategy), 0,
+    major, minor = _version_of(cb.channels, shape, _CODINGS[number].version)
+    head = _HEAD.pack(major, minor, dtype_code, len(shape), cb.channels, number, len(strategy), 0,
                       cb.n_colors, len(payload))
     header = MAGIC + head + struct.pack(f"<{len(shape)}Q", *shape) + strategy
     body = [cb.centers.astype("<f8").tobytes()]
@@ -318,6 +379,14 @@ def to_bytes(compressed: Compressed, coding: str = "auto", *, max_pixels: int | 
     return b"".join((header, _CRC.pack(zlib.crc32(header)), *body, _CRC.pack(body_crc)))
 
 
+def _version_of(channels: int, shape: tuple, coding_version: tuple[int, int]) -> tuple[int, int]:
+    """The oldest format version that holds data of ``channels`` channels and ``shape`` in a
+    payload coding that needs ``coding_version``."""
+    if channels == 0 or (channels in COLOUR.channels and len(shape) == 3):
+        return coding_version
+    return max(coding_version, (1, 1))
+
+
 def _check_decodable(codebook: Codebook, error) -> None:
     """The levels must be finite in the image's dtype (a float16 centre of 1e10 is not)."""
     if codebook.dtype.kind == "f":
@@ -328,22 +397,28 @@ def _check_decodable(codebook: Codebook, error) -> None:
             raise error(f"center {bad!r} is not finite in the image's dtype {codebook.dtype}")
 
 
-def save(path, compressed: Compressed, *, coding: str = "auto", overwrite: bool = False,
-         max_pixels: int | None = None) -> Path:
-    """Save a compressed image: ``.vqz`` (any data) or ``.png`` (indexed PNG, up to 256 levels).
+def save(path, compressed: Compressed, *, coding: str = "auto", effort: int | None = None,
+         overwrite: bool = False, max_pixels: int | None = None) -> Path:
+    """Save a compressed image in the format its extension names (:mod:`vqpress.formats`).
 
     Parameters
     ----------
     path : str or path-like
-        Target file; its extension chooses the format (``.png`` exports a palette PNG that any
-        viewer opens, see :func:`vqpress.png.to_png`; anything else writes ``.vqz``).
+        Target file. ``.vqz`` (any data); or, exactly as ``compressed.decompress()``,
+        ``.png`` (an indexed PNG any viewer opens, see :func:`vqpress.png.to_png`, where a
+        palette can hold it), ``.gif`` (up to 256 colours), ``.webp`` (lossless), ``.tif``
+        or ``.jxl`` (lossless JPEG XL, with ``imagecodecs``). Lossy formats (``.jpg``, ...)
+        and unknown extensions are refused.
     compressed : Compressed
-    coding : {"auto", "raw", "context"}
+    coding : {"auto", "raw", "context", "cm"}
         Payload coding of a ``.vqz`` file (see :func:`to_bytes`).
+    effort : int, optional
+        0 (fastest) .. 9 (smallest), for the ``cm`` coding (see :func:`to_bytes`).
     overwrite : bool, default False
         Replace an existing file. The write is atomic either way.
     max_pixels : int, optional
-        Allow an image larger than :func:`load` accepts by default (see :func:`to_bytes`).
+        Allow an image larger than :func:`load` (and :func:`vqpress.imread`) accept by
+        default (see :func:`to_bytes`).
 
     Returns
     -------
@@ -352,8 +427,10 @@ def save(path, compressed: Compressed, *, coding: str = "auto", overwrite: bool 
     Raises
     ------
     VQError
-        A file that :func:`load` would refuse, an existing file without ``overwrite``, or a
-        folder that cannot be written (read-only, full): the message names ``path``.
+        A lossy or unknown extension, a format that cannot hold the image, a file that
+        :func:`load` would refuse, an existing file without ``overwrite``, or a folder that
+        cannot be written (read-only, full): the message names ``path``. Nothing is
+        written then.
 
     Examples
     --------
@@ -363,18 +440,15 @@ def save(path, compressed: Compressed, *, coding: str = "auto", overwrite: bool 
     >>> _ = vqpress.save(path, c)
     >>> bool((vqpress.load(path).decompress() == c.decompress()).all())
     True
+    >>> _ = vqpress.save(path.replace(".vqz", ".webp"), c)      # lossless WebP
+    >>> bool((vqpress.imread(path.replace(".vqz", ".webp")) == c.decompress()).all())
+    True
     """
+    from .formats import encode
+
     path = check_path(path)
     check_bool(overwrite, name="overwrite")
-    if path.suffix.lower() == ".png":
-        from .png import to_png
-
-        data = to_png(compressed)
-        # vqpress.imread refuses it as load refuses a .vqz file: the same rule
-        check_pixels(compressed.n_pixels, check_max_pixels(max_pixels), what="this image", error=VQError,
-                     writing=True)
-    else:
-        data = to_bytes(compressed, coding, max_pixels=max_pixels)
+    data = encode(compressed, path, coding=coding, effort=effort, max_pixels=max_pixels)
     return atomic_write_bytes(path, data, overwrite=overwrite)
 
 

@@ -33,12 +33,11 @@ from __future__ import annotations
 import numpy as np
 
 from ._flat import PATTERNS
-from ._validation import check_choice, check_data, check_n_colors, warn
-from .api import COLOUR_STRATEGIES, fit_histogram
+from ._validation import check_data, warn
+from .api import fit_histogram
 from .codebook import Codebook
 from .errors import VQError
 from .histogram import ScalarHistogram, merge_histograms, pattern_counts, pattern_counts_histogram, scalar_histogram
-from .strategies import SCALAR_STRATEGIES
 from .threads import thread_limit
 
 __all__ = ["histogram", "fit", "encode", "decode", "to_zarr"]
@@ -68,8 +67,11 @@ def _as_dask_array(x):
 
 
 def _is_colour(x) -> bool:
-    """The rule of :func:`vqpress.api.is_colour`: shape ``(H, W, 3)`` or ``(H, W, 4)``."""
-    return x.ndim == 3 and x.shape[-1] in (3, 4)
+    """The rule of :func:`vqpress.fit` by default (``channel_axis="auto"``, see
+    :func:`vqpress.kinds.resolve`): shape ``(H, W, 3)`` or ``(H, W, 4)``."""
+    from .kinds import resolve
+
+    return resolve(x)[1].vector
 
 
 def _whole_last_axis(x):
@@ -206,10 +208,13 @@ def fit(x, n_colors: int = 8, strategy: str | None = None, *, random_state: int 
     >>> vqd.fit(da.from_array(face, chunks=256), 8) == vqpress.fit(face, 8)
     True
     """
+    from .kinds import resolve
+
     x = _as_dask_array(x)
-    if _is_colour(x):
-        strategy = check_choice("kmeans" if strategy is None else strategy, COLOUR_STRATEGIES, name="strategy")
-        n_colors = check_n_colors(n_colors, high=256)
+    kind = resolve(x)[1]
+    strategy = kind.check_strategy(strategy)
+    n_colors = kind.check_n_colors(n_colors)
+    if kind.vector:
         from .colour import fit_colours
 
         colours, counts = histogram(x)
@@ -220,8 +225,6 @@ def fit(x, n_colors: int = 8, strategy: str | None = None, *, random_state: int 
         if x.dtype == np.uint8 and x.shape[-1] == 3 and len(colours) * 8 < x.shape[0] * x.shape[1]:
             codebook.remember_colours(colours)  # encoding x is then one table look-up a pixel
         return codebook
-    strategy = check_choice("optimal" if strategy is None else strategy, tuple(SCALAR_STRATEGIES), name="strategy")
-    n_colors = check_n_colors(n_colors)
     hist: ScalarHistogram = histogram(x)
     return fit_histogram(hist, n_colors, strategy)
 

@@ -16,7 +16,7 @@ from .errors import VQError
 __all__ = ["imread", "imwrite"]
 
 # Pillow modes kept as they are (uint8, uint16, int32, float32 arrays).
-_MODES_KEPT = ("L", "RGB", "RGBA", "I;16", "I;16L", "I;16B", "I;16N", "I", "F")
+_MODES_KEPT = ("L", "LA", "RGB", "RGBA", "I;16", "I;16L", "I;16B", "I;16N", "I", "F")
 # EXIF orientation -> the array operation that shows the image upright (as
 # PIL.ImageOps.exif_transpose does: 2 mirrored, 3 upside down, 6 turned left, ...)
 _ORIENT = {
@@ -29,59 +29,145 @@ _ORIENT = {
     8: lambda a: np.rot90(a, 1),
 }
 _BOMB_LOCK = threading.Lock()
+#: Formats that have no gray mode (GIF, WebP) or whose decoder makes every frame RGBA
+#: (animated WebP): their pixels are read as gray when all are gray, without alpha when
+#: all are opaque.
+_LOOSE_MODES = ("GIF", "WEBP")
 
 
-def imread(path, *, max_pixels: int | None = None) -> np.ndarray:
+def imread(path, *, max_pixels: int | None = None, frames: bool = False) -> np.ndarray:
     """Read an image file into an array.
 
     Parameters
     ----------
     path : str or path-like
-        A file Pillow can open: PNG, JPEG, TIFF, BMP, WebP, GIF (first frame), PPM, ...
+        A file Pillow can open: PNG, JPEG, TIFF, BMP, WebP, GIF, PPM, ...
     max_pixels : int, optional
-        Refuse images of more pixels than this (a guard against decompression bombs). By
-        default Pillow's policy: warn above ``PIL.Image.MAX_IMAGE_PIXELS``
-        (``DecompressionBombWarning``), refuse above twice it.
+        Refuse images of more pixels (all frames together) than this (a guard against
+        decompression bombs). By default Pillow's policy: warn above
+        ``PIL.Image.MAX_IMAGE_PIXELS`` (``DecompressionBombWarning``), refuse above twice it.
+    frames : bool, default False
+        Read every frame of an animation (GIF, WebP, PNG) or page of a multi-page TIFF,
+        as an array of shape ``(frames, H, W[, C])`` (``frames`` is 1 for a still image).
+        Without it, a file of several frames is refused (naming them), never cut to its
+        first frame in silence.
 
     Returns
     -------
     ndarray
         Upright (the EXIF orientation applied, as every viewer shows it).
         ``(H, W)`` uint8 for 8-bit gray, ``(H, W)`` uint16 for 16-bit gray (PNG, TIFF,
-        PGM), ``(H, W, 3)`` or ``(H, W, 4)`` uint8 for RGB/RGBA and uint16 for 16-bit RGB/
-        RGBA (PNG, PPM, uncompressed TIFF: never reduced to 8 bits); gray + alpha as RGBA;
-        palette images are expanded to RGB (RGBA if they have transparency; gray
-        ``(H, W)`` if every entry used is gray), 1-bit images to uint8 0/255, 32-bit integer
-        and float gray (TIFF ``I``/``F``) to int32/float32. The samples of a PGM/PPM of more
-        than 8 bits are returned as stored.
+        PGM), ``(H, W, 2)`` for gray + alpha, ``(H, W, 3)`` or ``(H, W, 4)`` uint8 for
+        RGB/RGBA and uint16 for 16-bit RGB/RGBA (PNG, PPM, uncompressed TIFF: never reduced
+        to 8 bits); palette images are expanded to RGB (RGBA if they have transparency) or,
+        if every entry used is gray, to gray (gray + alpha), and so are GIF and WebP images
+        whose pixels are all gray (those formats have no gray mode); 1-bit images become
+        uint8 0/255, 32-bit integer and float gray (TIFF ``I``/``F``) int32/float32. The
+        samples of a PGM/PPM of more than 8 bits are returned as stored. Frames of
+        different modes are widened to a common one (gray to RGB, no alpha to opaque).
 
     Raises
     ------
     VQError
         The file does not exist, is not a regular file, is not an image Pillow can read,
-        has more pixels than allowed (the message says how to allow it), or holds 16-bit
+        has more pixels than allowed (the message says how to allow it), holds several
+        frames without ``frames=True`` (or frames of different sizes), or holds 16-bit
         samples that cannot be read exactly.
-    """
-    from ._deep_samples import needs_own_reader, read_deep
 
+    Examples
+    --------
+    >>> import vqpress, tempfile, os, numpy as np
+    >>> path = os.path.join(tempfile.mkdtemp(), "gray.png")
+    >>> _ = vqpress.imwrite(path, np.zeros((4, 6), np.uint8))
+    >>> vqpress.imread(path).shape, vqpress.imread(path, frames=True).shape
+    ((4, 6), (1, 4, 6))
+    """
     path = check_path(path)
     max_pixels = check_max_pixels(max_pixels)
+    check_bool(frames, name="frames")
     with open_regular(path) as fh:
-        im = _open(fh, path, max_pixels)
-        with im:
-            if max_pixels is not None:  # else Image.open applied Pillow's own policy
-                check_pixels(im.size[0] * im.size[1], max_pixels, what=str(path))
+        return _read(fh, path, max_pixels, frames)
+
+
+def read_image_bytes(data: bytes, name: str, *, max_pixels: int | None = None, frames: bool = False) -> np.ndarray:
+    """:func:`imread` of an image held in ``data`` (standard input, for one); ``name`` names
+    it in messages."""
+    return _read(io.BytesIO(data), name, check_max_pixels(max_pixels), frames)
+
+
+def _read(fh, path, max_pixels, frames: bool) -> np.ndarray:
+    from ._deep_samples import needs_own_reader, read_deep
+
+    im = _open(fh, path, max_pixels)
+    with im:
+        width, height = im.size
+        count = _pillow(path, lambda: getattr(im, "n_frames", 1))
+        if count > 1 and not frames:
+            what = "pages" if im.format == "TIFF" else "frames"
+            raise VQError(f"{path} holds {count} {what} ({im.format}); vqpress reads them all as one array "
+                          f"(frames, H, W[, C]) with imread(..., frames=True), and the command line "
+                          f"compresses them all with one codebook")
+        if max_pixels is not None or count > 1:  # else Image.open applied Pillow's own policy
+            check_pixels(count * width * height, max_pixels, what=str(path))
+        arrays, orientation = [], 1
+        for k in range(count):
+            if k:
+                _pillow(path, lambda k=k: im.seek(k))
+                if im.size != (width, height):
+                    raise VQError(f"{path}: frame {k + 1} is {im.size[0]} x {im.size[1]} pixels, frame 1 "
+                                  f"{width} x {height}; vqpress reads frames of one size")
             if needs_own_reader(im):
-                arr = read_deep(fh, im, path)
-                orientation = _orientation(im, loaded=False)
+                arrays.append(read_deep(fh, im, path))
+                orientation = orientation if k else _orientation(im, loaded=False)
             else:
-                arr = _pillow(path, lambda: _as_array(im))
-                orientation = _orientation(im, loaded=True)
+                arrays.append(_pillow(path, lambda: _as_array(im)))
+                orientation = orientation if k else _orientation(im, loaded=True)
+        loose_modes = im.format in _LOOSE_MODES
+    arr = _common_mode(arrays, path) if count > 1 else arrays[0]
+    if loose_modes and arr.ndim >= 3 and arr.shape[-1] in (3, 4):
+        arr = _tight_mode(arr)
     if orientation in _ORIENT:
-        arr = _ORIENT[orientation](arr)
+        arr = np.stack([_ORIENT[orientation](a) for a in arr]) if count > 1 else _ORIENT[orientation](arr)
     if arr.dtype.byteorder == ">":
         arr = arr.astype(arr.dtype.newbyteorder("="))
+    if frames and count == 1:
+        arr = arr[None]
     return np.array(arr)  # a fresh, writeable, C-ordered copy
+
+
+def _tight_mode(arr: np.ndarray) -> np.ndarray:
+    """RGB(A) pixels of a format whose decoder does not say gray or opaque (see
+    :data:`_LOOSE_MODES`) without the alpha channel when every pixel is opaque, and as
+    gray (+ alpha) when every pixel is gray."""
+    if arr.shape[-1] == 4 and arr.dtype == np.uint8 and (arr[..., 3] == 255).all():
+        arr = arr[..., :3]
+    if _is_gray(arr):
+        arr = arr[..., [0, 3]] if arr.shape[-1] == 4 else arr[..., 0]
+    return arr
+
+
+def _common_mode(arrays, path) -> np.ndarray:
+    """Frames stacked in one array: gray widened to colour and alpha added (opaque) where
+    some frames have what others lack (a GIF's later frames are often RGB(A))."""
+    dtypes = {a.dtype for a in arrays}
+    if len(dtypes) > 1:
+        raise VQError(f"{path}: its frames have different sample types ({', '.join(sorted(map(str, dtypes)))}); "
+                      "vqpress reads frames of one type")
+    channels = {a.shape[-1] if a.ndim == 3 else 1 for a in arrays}
+    colour = bool(channels & {3, 4})
+    alpha = bool(channels & {2, 4})
+    opaque = np.iinfo(arrays[0].dtype).max if arrays[0].dtype.kind in "ui" else 1.0
+    out = []
+    for a in arrays:
+        gray = a if a.ndim == 2 else a[..., 0] if a.shape[-1] <= 2 else None
+        a_alpha = a[..., -1] if a.ndim == 3 and a.shape[-1] in (2, 4) else np.full(a.shape[:2], opaque, a.dtype)
+        parts = [a[..., :3] if gray is None else np.repeat(gray[..., None], 3, axis=-1)] if colour else [
+            gray[..., None]]
+        if alpha:
+            parts.append(a_alpha[..., None])
+        b = np.concatenate(parts, axis=-1)
+        out.append(b[..., 0] if b.shape[-1] == 1 else b)
+    return np.stack(out)
 
 
 def _open(fh, path, max_pixels):
@@ -155,16 +241,19 @@ def _unreadable(path, exc) -> VQError:
 
 
 def _as_array(im) -> np.ndarray:
-    """Decode ``im`` and convert its mode to one of :data:`_MODES_KEPT`."""
+    """Decode ``im`` as an array: the modes of :data:`_MODES_KEPT` as they are, palette
+    images as RGB(A) or gray (+ alpha), other modes converted to RGB or gray."""
     im.load()
     mode = im.mode
     if mode in ("P", "PA"):
         im = im.convert("RGBA" if ("transparency" in im.info or mode == "PA") else "RGB")
-        if im.mode == "RGB" and _is_gray(np.asarray(im)):
-            im = im.convert("L")  # a gray palette (vqpress's own PNG export)
-    elif mode == "LA":
-        im = im.convert("RGBA")
-    elif mode in ("1", "CMYK", "YCbCr", "LAB", "HSV"):
+        arr = np.asarray(im)
+        if _is_gray(arr):  # a gray palette (vqpress's own PNG export): gray, or gray + alpha
+            return arr[..., [0, 3]] if im.mode == "RGBA" else arr[..., 0]
+        return arr
+    if mode == "La":  # premultiplied
+        return np.asarray(im.convert("LA"))
+    if mode in ("1", "CMYK", "YCbCr", "LAB", "HSV"):
         im = im.convert("L" if mode == "1" else "RGB")
     elif mode not in _MODES_KEPT:
         im = im.convert("RGB")
@@ -172,13 +261,22 @@ def _as_array(im) -> np.ndarray:
 
 
 def _is_gray(rgb: np.ndarray) -> bool:
+    """Whether every pixel of an RGB(A) array has equal red, green and blue."""
     return bool((rgb[..., 0] == rgb[..., 1]).all() and (rgb[..., 1] == rgb[..., 2]).all())
+
+
+#: Formats written by vqpress itself rather than Pillow: extension -> (name, module to install).
+_OWN_FORMATS = {".jxl": ("JPEG XL", "imagecodecs")}
+#: Options that make Pillow's writer of a format lossless (WebP is lossy by default).
+_LOSSLESS = {"WEBP": {"lossless": True, "exact": True, "quality": 100}}
 
 
 def _pil_format(path) -> str:
     from PIL import Image
 
     suffix = Path(path).suffix.lower()
+    if suffix in _OWN_FORMATS:
+        return _OWN_FORMATS[suffix][0]
     fmt = Image.registered_extensions().get(suffix)
     if fmt is None or fmt not in Image.SAVE:
         what = f"unknown image extension {Path(path).suffix!r} ({path})" if suffix else f"{path} has no extension"
@@ -191,54 +289,134 @@ def _pil_mode(dtype, shape, path) -> str:
     dtype = np.dtype(dtype)
     if dtype == np.uint8 and len(shape) == 2:
         return "L"
-    if dtype == np.uint8 and len(shape) == 3 and shape[-1] in (3, 4):
-        return "RGB" if shape[-1] == 3 else "RGBA"
+    if dtype == np.uint8 and len(shape) == 3 and shape[-1] in (2, 3, 4):
+        return {2: "LA", 3: "RGB", 4: "RGBA"}[shape[-1]]
     if dtype == np.uint16 and len(shape) == 2:
-        if Path(path).suffix.lower() not in (".png", ".tif", ".tiff"):
+        if Path(path).suffix.lower() not in (".png", ".tif", ".tiff", ".jxl"):
             raise VQError(f"16-bit images can be written as .png or .tif, not {Path(path).suffix!r} ({path})")
         return "I;16"
     raise VQError(
-        f"imwrite takes (H, W) uint8/uint16 or (H, W, 3|4) uint8 arrays; got shape {tuple(shape)} "
+        f"imwrite takes (H, W) uint8/uint16 or (H, W, 2|3|4) uint8 arrays; got shape {tuple(shape)} "
         f"dtype {dtype} (save it as .npy or .vqz instead)"
     )
 
 
-def check_writable(path, dtype, shape) -> None:
+def check_writable(path, dtype, shape, *, frames: bool = False) -> None:
     """Raise :class:`VQError` unless an image of ``dtype`` and ``shape`` can be written to
     ``path`` (its extension picks the format) without writing anything.
 
-    For example a ``.jpg`` cannot hold an RGBA image; the message says what can.
+    For example a ``.jpg`` cannot hold an RGBA image; the message says what can. With
+    ``frames``, ``shape[0]`` counts frames (or pages) of shape ``shape[1:]``.
     """
     from PIL import Image
 
     fmt = _pil_format(path)
-    mode = _pil_mode(dtype, shape, path)
+    if frames and len(shape) < 3:
+        raise VQError(f"frames of shape {tuple(shape)}: expected (frames, H, W[, C])")
+    mode = _pil_mode(dtype, shape[1:] if frames else shape, path)
+    if Path(path).suffix.lower() in _OWN_FORMATS:
+        name, module = _OWN_FORMATS[Path(path).suffix.lower()]
+        try:
+            __import__(module)
+        except ImportError:
+            raise VQError(f"{path}: writing {name} needs the {module} package (pip install {module})") from None
+        if frames and shape[0] > 1:
+            raise VQError(f"{path}: vqpress writes one image as {name}; these are {shape[0]} frames "
+                          "(use .gif, .webp, .tif or .vqz)")
+        return
+    Image.init()
+    if frames and shape[0] > 1 and fmt not in Image.SAVE_ALL:
+        raise VQError(f"{path}: the {fmt} format holds one image; these are {shape[0]} frames "
+                      "(use .gif, .webp, .png, .tif or .vqz)")
     probe = Image.new(mode, (1, 1))
     try:
-        probe.save(io.BytesIO(), format=fmt)
+        probe.save(io.BytesIO(), format=fmt, **_LOSSLESS.get(fmt, {}))
     except (OSError, ValueError, KeyError, TypeError) as exc:
-        what = {"L": "8-bit gray", "RGB": "RGB", "RGBA": "RGBA (with alpha)", "I;16": "16-bit gray"}[mode]
+        what = {"L": "8-bit gray", "LA": "gray + alpha", "RGB": "RGB", "RGBA": "RGBA (with alpha)",
+                "I;16": "16-bit gray"}[mode]
         raise VQError(f"{path}: the {fmt} format cannot hold {what} images ({exc}); "
                       "use .png or .tif (any of these), or .npy") from None
 
 
-def encode_image(image, path) -> bytes:
+def encode_image(image, path, *, frames: bool = False) -> bytes:
     """``image`` encoded in the format that ``path``'s extension names (nothing is written).
 
-    Parameters and errors as :func:`imwrite`.
+    WebP is written lossless, GIF with the image's own colours (at most 256, none partly
+    transparent: otherwise a :class:`VQError`), JPEG XL (``.jxl``, with ``imagecodecs``)
+    lossless. With ``frames``, ``image`` is ``(frames, H, W[, C])``: written as an
+    animation or as pages where the format can hold several (GIF, WebP, PNG, TIFF).
+    Other parameters and errors as :func:`imwrite`.
     """
     arr = np.asarray(image)
     if arr.dtype.kind in "ui" and not arr.dtype.isnative:  # big-endian 16-bit (FITS, PGM): same values
         arr = arr.astype(arr.dtype.newbyteorder("="))
-    check_writable(path, arr.dtype, arr.shape)
+    check_writable(path, arr.dtype, arr.shape, frames=frames)
+    stack = arr if frames else arr[None]
+    fmt = _pil_format(path)
+    if fmt == "JPEG XL":
+        import imagecodecs
+
+        return bytes(imagecodecs.jpegxl_encode(np.ascontiguousarray(stack[0]), lossless=True))
+    if fmt == "GIF":
+        colours = stack.reshape(-1, stack.shape[-1]) if stack.ndim == 4 else stack.reshape(-1, 1)
+        palette, codes = np.unique(colours, axis=0, return_inverse=True)
+        if palette.shape[0] > 256:
+            raise VQError(f"{path}: a GIF holds at most 256 colours; this image has {palette.shape[0]} "
+                          "(use .png or .webp, lossless for any number of colours)")
+        return gif_bytes(codes.reshape(stack.shape[:3]).astype(np.uint8), palette, path)
+    if fmt == "WEBP" and stack.shape[0] > 1 and stack.ndim == 4 and stack.shape[-1] in (2, 4):
+        hidden = (stack[..., -1] == 0) & (stack[..., :-1] != 0).any(axis=-1)
+        if hidden.any():  # libwebp's animation encoder has no "exact" mode
+            raise VQError(f"{path}: an animated WebP does not keep the colour of fully transparent pixels, "
+                          f"and {int(hidden.sum()):,} pixels have one (use .png, .tif or .vqz)")
     from PIL import Image
 
-    pil = Image.fromarray(np.ascontiguousarray(arr))
+    pils = [Image.fromarray(np.ascontiguousarray(a)) for a in stack]
+    options = dict(_LOSSLESS.get(fmt, {}))
+    if len(pils) > 1:
+        options.update(save_all=True, append_images=pils[1:])
     buf = io.BytesIO()
     try:
-        pil.save(buf, format=_pil_format(path))
+        pils[0].save(buf, format=fmt, **options)
     except (OSError, ValueError) as exc:
         raise VQError(f"cannot encode the image for {path}: {exc}") from None
+    return buf.getvalue()
+
+
+def gif_bytes(codes: np.ndarray, palette: np.ndarray, path) -> bytes:
+    """An exact GIF of palette images: ``codes`` (frames, H, W) uint8 indices into
+    ``palette`` (k, C) uint8, ``k <= 256``, C = 1 (gray), 2 (gray + alpha), 3 (RGB) or 4
+    (RGBA). A GIF has one fully transparent colour and no partial transparency, so a
+    palette with alpha may have at most one entry of alpha 0 and all others 255;
+    otherwise a :class:`VQError` names ``path``."""
+    from PIL import Image
+
+    palette = np.asarray(palette, dtype=np.uint8)
+    k, channels = palette.shape
+    transparency = None
+    if channels in (2, 4):
+        alpha = palette[:, -1]
+        clear = np.flatnonzero(alpha == 0)
+        if ((alpha != 0) & (alpha != 255)).any() or clear.size > 1:
+            raise VQError(f"{path}: a GIF has one fully transparent colour and no partial transparency; this "
+                          f"image has {int(((alpha != 0) & (alpha != 255)).sum())} partly transparent and "
+                          f"{clear.size} fully transparent colours (use .png or .webp)")
+        transparency = int(clear[0]) if clear.size else None
+        palette = palette[:, :-1]
+    rgb = np.repeat(palette, 3, axis=1) if palette.shape[1] == 1 else palette
+    frames = []
+    for frame in codes:
+        im = Image.frombytes("P", (frame.shape[1], frame.shape[0]), np.ascontiguousarray(frame).tobytes())
+        im.putpalette(rgb.tobytes(), rawmode="RGB")
+        frames.append(im)
+    options = {"optimize": False}
+    if transparency is not None:
+        options["transparency"] = transparency
+    if len(frames) > 1:
+        # each frame whole, shown over nothing: disposal 2 restores the background (transparent)
+        options.update(save_all=True, append_images=frames[1:], disposal=2, loop=0)
+    buf = io.BytesIO()
+    frames[0].save(buf, format="GIF", **options)
     return buf.getvalue()
 
 
@@ -250,7 +428,9 @@ def imwrite(path, image, *, overwrite: bool = False) -> Path:
     path : str or path-like
         Target file, e.g. ``"out.png"``. Written atomically (temporary file, then rename).
     image : ndarray
-        ``(H, W)`` uint8 or uint16 (16-bit needs PNG or TIFF), or ``(H, W, 3|4)`` uint8.
+        ``(H, W)`` uint8 or uint16 (16-bit needs PNG or TIFF), or ``(H, W, 2|3|4)`` uint8
+        (gray + alpha, RGB, RGBA). WebP is written lossless; ``.jxl`` (JPEG XL, lossless)
+        needs ``imagecodecs``.
     overwrite : bool, default False
         Replace an existing file; otherwise an existing file is an error.
 

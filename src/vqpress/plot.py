@@ -20,7 +20,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from ._text import image_size, unit
+from ._text import display_colours, image_size
+from .kinds import channel_name, image_kind
 from .errors import VQError
 
 __all__ = [
@@ -93,7 +94,7 @@ def plot_image_histogram(image, title: str | None = None):
     fig = _figure(11, 4.2)
     ax_img, ax_hist = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.05, 1]})
     channels = 0 if img.ndim == 2 else img.shape[-1]
-    kind = {0: "gray", 3: "RGB", 4: "RGBA"}[channels]
+    kind = channel_name(channels)
     _show_image(ax_img, img, f"Rendering of the image ({image_size(img.shape, channels)}, {kind}, {img.dtype})")
     _draw_histograms(ax_hist, img)
     _style(ax_hist, *_histogram_words(img))
@@ -127,7 +128,7 @@ def plot_levels(image, codebook, title: str | None = None):
     codes = codebook.encode(img)
     err, snr = _distortion(img, codebook.decode(codes))
     default = (
-        f"{codebook.strategy}: {codebook.n_colors} {unit(bool(codebook.channels))}, MSE {err:.2f}, "
+        f"{codebook.strategy}: {codebook.n_colors} {codebook.kind.unit}, MSE {err:.2f}, "
         f"PSNR {_fmt_psnr(snr)} dB"
     )
     colour = strategy_colour(codebook.strategy)
@@ -185,7 +186,7 @@ def _draw_palette(ax, codebook, codes) -> None:
     """Colour swatches, one per palette entry, as tall as their share of the pixels."""
     n = codebook.n_colors
     share = np.bincount(codes.ravel(), minlength=n) / codes.size * 100
-    colours = codebook.levels(np.float64)[:, :3]
+    colours = display_colours(codebook.levels(np.float64))[:, :3]
     lo, hi = _display_range(np.asarray(codebook.levels()))
     rgb = np.clip((colours - lo) / max(hi - lo, 1e-12), 0, 1)
     order = np.argsort(rgb @ np.array([0.2126, 0.7152, 0.0722]), kind="stable")  # dark to light
@@ -250,7 +251,7 @@ def plot_strategies(image, codebooks_or_results, title: str | None = None):
     for j, item in enumerate(items):
         cb, codes, rec = _as_compressed(item, img)
         err, snr = _distortion(img, rec)
-        words = unit(bool(cb.channels))
+        words = cb.kind.unit
         _show_image(axes[0, j], rec, f"{cb.strategy}, {cb.n_colors} {words}\nMSE {err:.1f}, PSNR {_fmt_psnr(snr)} dB")
         axes[0, j].title.set_color("black")
         for spine in axes[0, j].spines.values():
@@ -260,7 +261,7 @@ def plot_strategies(image, codebooks_or_results, title: str | None = None):
         ax = axes[1, j]
         x = np.arange(cb.n_colors)
         if cb.channels:
-            rgb = np.clip(cb.levels(np.float64)[:, :3] / _display_range(rec)[1], 0, 1)
+            rgb = np.clip(display_colours(cb.levels(np.float64))[:, :3] / _display_range(rec)[1], 0, 1)
             if cb.n_colors > 64:  # thin bars: no outlines (they would hide the colours), one artist
                 _colour_bars(ax, share, rgb)
             else:
@@ -331,6 +332,7 @@ def _rd_rows(image, strategies, levels, vqz_levels, known) -> tuple[list[dict], 
 
     img = _image(image)
     names = list(strategies) if strategies is not None else default_strategies(img)
+    axis = -1 if image_kind(img).vector else None
     vqz_levels = set(levels if vqz_levels is None else vqz_levels)
     known_sizes = {}
     for r in known or ():
@@ -340,7 +342,7 @@ def _rd_rows(image, strategies, levels, vqz_levels, known) -> tuple[list[dict], 
         for n in sorted(set(levels) | vqz_levels):
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", UserWarning)  # collapsed bins at many levels
-                c = compress(img, n, name)
+                c = compress(img, n, name, channel_axis=axis)
             err, snr = _distortion(img, c.decompress())
             row = {
                 "strategy": name, "levels": n, "n_colors": c.codebook.n_colors, "mse": err, "psnr": snr,
@@ -358,11 +360,7 @@ def _rd_rows(image, strategies, levels, vqz_levels, known) -> tuple[list[dict], 
 
 def default_strategies(image: np.ndarray) -> list[str]:
     """Every strategy for this kind of image: scalar ones for gray, colour ones for colour."""
-    from .api import COLOUR_STRATEGIES, is_colour
-
-    if is_colour(image):
-        return list(COLOUR_STRATEGIES)
-    return ["uniform", "quantile", "kmeans", "optimal"]
+    return list(image_kind(image).strategies)
 
 
 def plot_rate_distortion(image, strategies: Sequence[str] | None = None, levels=DEFAULT_LEVELS, *,
@@ -436,8 +434,7 @@ def plot_rate_distortion(image, strategies: Sequence[str] | None = None, levels=
                label="packed, ceil(log2 n) bits"),
     ]
     ax.legend(handles=handles, fontsize=_SMALL, loc="lower right", framealpha=0.95)
-    colour_image = img.ndim == 3
-    _style(ax, title or f"Rate-distortion (point labels: number of {unit(colour_image)} asked for)",
+    _style(ax, title or f"Rate-distortion (point labels: number of {image_kind(img).unit} asked for)",
            "bits per pixel", "PSNR (dB)")
     ax.set_xlim(left=0)
     if lossless is not None:  # the lossless line gets a tick of its own, the numbers stay below it

@@ -3,7 +3,7 @@
 The PNG holds the codes as palette indices at the smallest legal bit depth (1, 2, 4 or 8
 bits) and the decoded levels as the palette, so it decodes to exactly
 ``compressed.decompress()``. Only what a palette can carry is exported: up to 256 levels of
-uint8 gray, RGB or RGBA data in two dimensions.
+uint8 gray, gray + alpha, RGB or RGBA data in two dimensions.
 """
 
 from __future__ import annotations
@@ -15,7 +15,15 @@ import numpy as np
 from .compressed import Compressed
 from .errors import VQError
 
-__all__ = ["to_png"]
+__all__ = ["to_png", "fits_palette"]
+
+
+def fits_palette(compressed: Compressed) -> bool:
+    """Whether :func:`to_png` can write ``compressed``: one image (no frames) of uint8 data
+    with at most 256 levels or colours."""
+    cb = compressed.codebook
+    pixel_ndim = len(compressed.shape) - (1 if cb.channels else 0)
+    return cb.n_colors <= 256 and cb.dtype == np.uint8 and pixel_ndim == 2
 
 
 def to_png(compressed: Compressed) -> bytes:
@@ -24,15 +32,15 @@ def to_png(compressed: Compressed) -> bytes:
     Parameters
     ----------
     compressed : Compressed
-        A 2-D gray image or ``(H, W, 3|4)`` colour image of dtype uint8 with at most 256
-        levels.
+        A 2-D gray image, or an ``(H, W, 2|3|4)`` gray + alpha or colour image, of dtype
+        uint8 with at most 256 levels.
 
     Returns
     -------
     bytes
         PNG data: palette mode, bit depth ``1, 2, 4`` or ``8`` for up to ``2, 4, 16, 256``
-        levels; gray levels are written as R = G = B palette entries, RGBA palettes with a
-        ``tRNS`` chunk.
+        levels; gray levels are written as R = G = B palette entries, palettes with alpha
+        (RGBA, gray + alpha) with a ``tRNS`` chunk.
 
     Raises
     ------
@@ -56,6 +64,8 @@ def to_png(compressed: Compressed) -> bytes:
     levels = cb.levels()  # (k,) or (k, C) uint8, exactly what decompress() produces
     if cb.channels == 0:
         palette = np.repeat(levels[:, None], 3, axis=1)
+    elif cb.channels == 2:  # gray + alpha: gray palette entries with alpha (read back as gray + alpha)
+        palette = levels[:, [0, 0, 0, 1]]
     else:
         palette = levels
     codes = np.ascontiguousarray(compressed.codes(), dtype=np.uint8)

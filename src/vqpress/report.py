@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from ._fileio import atomic_write_bytes
-from ._validation import check_data, check_n_colors
+from ._validation import check_data
 from ._report_page import _colour_stem, _page
 from .errors import VQError
 
@@ -74,19 +74,19 @@ class ReportOutput:
 
 
 def _strategies(img: np.ndarray, strategies) -> list[str]:
-    from .api import COLOUR_STRATEGIES, is_colour
-    from .strategies import SCALAR_STRATEGIES
+    from .kinds import channel_name, image_kind
 
-    allowed = tuple(COLOUR_STRATEGIES) if is_colour(img) else tuple(SCALAR_STRATEGIES)
+    kind = image_kind(img)
+    allowed = kind.strategies
     if strategies is None:
-        return list(allowed) if is_colour(img) else ["uniform", "quantile", "kmeans", "optimal"]
+        return list(allowed)
     if isinstance(strategies, str):
         strategies = [strategies]
     names = list(dict.fromkeys(strategies))
     bad = [s for s in names if s not in allowed]
     if bad or not names:
-        kind = "colour" if is_colour(img) else "gray"
-        raise VQError(f"strategies for a {kind} image must be among {', '.join(allowed)}; got {strategies!r}")
+        what = channel_name(img.shape[-1] if kind.vector else 0)
+        raise VQError(f"strategies for a {what} image must be among {', '.join(allowed)}; got {strategies!r}")
     return names
 
 
@@ -96,11 +96,11 @@ def evaluate(image, n_colors: int = 8, strategies: Sequence[str] | None = None) 
     Parameters
     ----------
     image : array_like
-        Gray ``(H, W)`` or colour ``(H, W, 3|4)`` image.
+        Gray ``(H, W)``, gray + alpha ``(H, W, 2)`` or colour ``(H, W, 3|4)`` image.
     n_colors : int, default 8
     strategies : sequence of str, optional
-        Default: ``uniform, quantile, kmeans, optimal`` for gray images, every colour
-        strategy (``vqpress.api.COLOUR_STRATEGIES``) for colour images.
+        Default: every strategy of the image's kind (:mod:`vqpress.kinds`): ``uniform,
+        quantile, kmeans, optimal`` for gray images, ``kmeans, mediancut`` for colour ones.
 
     Returns
     -------
@@ -112,16 +112,19 @@ def evaluate(image, n_colors: int = 8, strategies: Sequence[str] | None = None) 
     from .api import compress
     from .metrics import mse, psnr
 
+    from .kinds import image_kind
+
     img = check_data(image, name="image")
     names = _strategies(img, strategies)
-    n_colors = check_n_colors(n_colors)
+    n_colors = image_kind(img).check_n_colors(n_colors)
+    axis = -1 if image_kind(img).vector else None
     results = []
     for name in names:
         with warnings.catch_warnings():  # the timed run below warns, if there is anything to say
             warnings.simplefilter("ignore")
-            compress(img, n_colors, name)
+            compress(img, n_colors, name, channel_axis=axis)
         start = time.perf_counter()
-        c = compress(img, n_colors, name)
+        c = compress(img, n_colors, name, channel_axis=axis)
         seconds = time.perf_counter() - start
         rec = c.decompress()
         vqz = c.to_bytes()
@@ -212,7 +215,9 @@ def demo(out_dir="vqpress-demo", *, n_colors: int = 8, overwrite: bool = False,
     """
     from .datasets import face
 
-    levels = [check_n_colors(n, high=256) for n in colour_levels]
+    from .kinds import COLOUR
+
+    levels = [COLOUR.check_n_colors(n) for n in colour_levels]
     levels = sorted(dict.fromkeys(levels))
     colour = (face(), tuple(levels), DEMO_COLOUR_STRATEGY) if levels else None
     return _build(face(gray=True), out_dir, name="face", n_colors=n_colors, strategies=None,
@@ -259,7 +264,7 @@ def _vqz_size(c) -> int:
 
 
 def _png_writable(img: np.ndarray) -> bool:
-    return (img.dtype == np.uint8 and (img.ndim == 2 or img.shape[-1] in (3, 4))) or (
+    return (img.dtype == np.uint8 and (img.ndim == 2 or img.shape[-1] in (2, 3, 4))) or (
         img.dtype == np.uint16 and img.ndim == 2
     )
 
@@ -267,14 +272,12 @@ def _png_writable(img: np.ndarray) -> bool:
 def _build(image, out_dir, *, name, n_colors, strategies, overwrite, progress, rd_levels, rd_vqz_levels,
            seed: bool, colour=None) -> ReportOutput:
     from . import plot
-    from .api import is_colour
+    from .kinds import image_kind
 
     plot._mpl()  # fail early, before any work, if matplotlib is missing
     step = progress or (lambda _s: None)
     img = check_data(image, name="image")
-    if not (img.ndim == 2 or is_colour(img)):
-        raise VQError(f"image must be gray (H, W) or colour (H, W, 3|4); got shape {img.shape}")
-    n_colors = check_n_colors(n_colors)
+    n_colors = image_kind(img).check_n_colors(n_colors)
     names = _strategies(img, strategies)
     out_dir = Path(out_dir)
     if out_dir.exists() and not out_dir.is_dir():
@@ -342,7 +345,7 @@ def _colour_collect(img, work) -> tuple[list, dict]:
 def _build_in(img, out_dir, name, n_colors, names, overwrite, step, rd_levels, rd_vqz_levels, seed, html_path,
               write_png, pool, colour=None) -> ReportOutput:
     from . import plot
-    from .api import is_colour
+    from .kinds import image_kind
 
     colour_job = None
     if colour is not None:  # in a thread beside the rest: the compiled kernels run without the GIL
@@ -352,7 +355,7 @@ def _build_in(img, out_dir, name, n_colors, names, overwrite, step, rd_levels, r
     for s in names:
         step(f"compress ({s}, {n_colors} levels)")
         results += evaluate(img, n_colors, [s])
-    colour = is_colour(img)
+    colour = image_kind(img).vector
     levels = tuple(rd_levels or (_RD_COLOUR_LEVELS if colour else _RD_LEVELS))
     vqz_levels = tuple(rd_vqz_levels or (_RD_COLOUR_LEVELS if colour else _RD_VQZ_LEVELS))
     levels = tuple(sorted(set(levels) | {n_colors}))

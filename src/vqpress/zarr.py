@@ -238,7 +238,7 @@ def _zarr_codec_classes():
         ...                       config={"write_empty_chunks": True})
         >>> z[...] = data
         >>> np.unique(z[...])
-        array([ 7, 23, 39, 55], dtype=uint8)
+        array([ 8, 24, 40, 56], dtype=uint8)
         """
 
         configuration: str  # the codebook's JSON: what equality and hashing look at
@@ -290,7 +290,7 @@ def _zarr_codec_classes():
         ...                       compressors=None, config={"write_empty_chunks": True})
         >>> z[...] = data
         >>> np.unique(z[...])
-        array([ 7, 23, 39, 55], dtype=uint8)
+        array([ 8, 24, 40, 56], dtype=uint8)
         """
 
         configuration: str

@@ -12,6 +12,7 @@ from sklearn.utils.validation import _check_sample_weight, check_array, check_is
 from .._validation import warn
 from ..colour import colour_histogram, fit_colours, nearest_centre
 from ..colour.fit import MAX_COLOURS
+from ..kinds import colour_points
 
 __all__ = ["ColorQuantizer"]
 
@@ -143,10 +144,7 @@ class ColorQuantizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterM
         """
         X = self._check_pixels(X, reset=True)
         channels = X.shape[1]
-        as_colours = X
-        if channels < 3:  # gray (+ alpha): zero channels change no distance
-            as_colours = np.zeros((X.shape[0], 3), dtype=X.dtype)
-            as_colours[:, :channels] = X
+        as_colours = colour_points(X)  # gray (+ alpha): zero channels change no distance
         if sample_weight is None:
             colours, counts = colour_histogram(as_colours)
         else:

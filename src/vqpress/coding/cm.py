@@ -1,0 +1,257 @@
+"""The "cm" payload coding of ``.vqz``: context mixing of adaptive binary models.
+
+A code map (one level or palette index per pixel, at most 256 symbols) is coded by asking,
+per pixel, binary questions whose answers are predicted by logistic mixing of adaptive
+counters selected by the pixel's causal neighbourhood, and coded by a binary arithmetic
+coder. The compiled kernel (``_cm.pyx``) holds the models; this module holds the payload's
+layout, its validation and the encoder's choices (model, symbol order, strips).
+docs/FORMAT.md ("Payload coding cm") specifies the payload byte by byte.
+
+Payload layout (little-endian)::
+
+    magic "CM", version (u8, 1), model (u8: 0 ordered, 1 palette)
+    table_bits (u8), level (u8: 0 lean, 1 full), n_symbols (u16), strip_rows (u32)
+    order: n_symbols bytes, a permutation (coding symbol i stands for code order[i])
+    S = ceil(H / strip_rows) stream lengths (u32), then the S streams
+
+Each stream codes one strip of ``strip_rows`` rows (the last one may be shorter) with a
+fresh model, so strips are coded and decoded in parallel.
+"""
+
+from __future__ import annotations
+
+import math
+import struct
+
+import numpy as np
+
+from vqpress.errors import FormatError, VQError
+
+__all__ = ["encode", "decode", "describe", "check_effort", "MAX_SYMBOLS", "EFFORTS", "DEFAULT_EFFORT"]
+
+#: Largest alphabet the coding handles (larger maps use the older codings).
+MAX_SYMBOLS = 256
+#: Effort levels: 0 (fastest) .. 9 (smallest).
+EFFORTS = range(10)
+DEFAULT_EFFORT = 7
+
+_MAGIC = b"CM"
+_VERSION = 1
+_HEAD = struct.Struct("<2sBBBBHI")
+_ORDERED, _PALETTE = 0, 1
+_MODEL_NAMES = {_ORDERED: "ordered", _PALETTE: "palette"}
+_MAX_ORDERED_SYMBOLS = 32
+_MIN_TABLE_BITS, _MAX_TABLE_BITS = 8, 18
+#: Strips hold about this many pixels (fewer strips cost less size; more run in parallel).
+_STRIP_PIXELS = 1 << 18
+#: ... and at least this many (or the whole map): each strip sets up a fresh model.
+MIN_STRIP_PIXELS = 1 << 16
+
+
+def _kernel():
+    # imported lazily: `import vqpress` stays free of compiled modules
+    from vqpress.coding import _cm
+
+    return _cm
+
+
+def check_effort(effort) -> int:
+    """Return ``effort`` as an int after checking it is an integer in 0..9."""
+    if isinstance(effort, (bool, np.bool_)) or not isinstance(effort, (int, np.integer)) or effort not in EFFORTS:
+        raise VQError(f"effort must be an integer in 0..9; got {effort!r}")
+    return int(effort)
+
+
+#: Per effort: (level, table_bits, try both models when both apply, pixels per strip).
+_EFFORT_SETTINGS = {
+    0: (0, 10, False, 1 << 18), 1: (0, 11, False, 1 << 18), 2: (0, 12, False, 1 << 18),
+    3: (1, 12, False, 1 << 20), 4: (1, 13, False, 1 << 20), 5: (1, 14, False, 1 << 20),
+    6: (1, 15, False, 1 << 20), 7: (1, 16, False, 1 << 20), 8: (1, 16, True, 1 << 20),
+    9: (1, 18, True, 1 << 20),
+}
+
+
+def _table_bits(bits: int, strip_pixels: int) -> int:
+    """Bucket-table size, no larger than a strip can fill (the tables are allocated and
+    cleared per strip)."""
+    need = max(_MIN_TABLE_BITS, math.ceil(math.log2(max(strip_pixels, 2))) - 2)
+    return int(min(bits, need, _MAX_TABLE_BITS))
+
+
+def _min_strip_rows(height: int, width: int) -> int:
+    """Fewest rows a strip may have: MIN_STRIP_PIXELS pixels, or the whole map."""
+    return min(height, -(-MIN_STRIP_PIXELS // width))
+
+
+def strip_rows_for(height: int, width: int, strip_pixels: int = _STRIP_PIXELS) -> int:
+    """Rows per strip so that strips hold about ``strip_pixels`` pixels (within the limits)."""
+    return max(_min_strip_rows(height, width), min(height, -(-strip_pixels // width)))
+
+
+def _models_to_try(n: int, ordered: bool | None, both: bool) -> list[int]:
+    if n > _MAX_ORDERED_SYMBOLS:
+        return [_PALETTE]
+    first = _ORDERED if ordered or n <= 16 else _PALETTE
+    return [first, _PALETTE + _ORDERED - first] if both else [first]
+
+
+def encode(codes: np.ndarray, n_symbols: int, *, ordered: bool | None = None, effort: int = DEFAULT_EFFORT,
+           strip_rows: int | None = None) -> bytes:
+    """Code a 2-D map of codes as a "cm" payload.
+
+    Parameters
+    ----------
+    codes : numpy.ndarray, shape (H, W), unsigned integer dtype
+        Level or palette index of every pixel, each ``< n_symbols``; ``H * W >= 1``.
+    n_symbols : int
+        Alphabet size, 2..256.
+    ordered : bool, optional
+        ``True`` if the codes' order means something (gray levels sorted by value): the
+        ordered model and the identity symbol order are then tried first. ``False`` or
+        ``None``: a palette; its symbols are reordered so that colours that meet get nearby
+        numbers (:func:`vqpress.coding.symbol_order.spectral_order`).
+    effort : int, default 7
+        0 (fastest) .. 9 (smallest): 0-2 use the lean model (fewer counters per question)
+        and strips of 2^18 pixels; 3-9 the full model with ever larger context tables
+        (2^12 .. 2^18 buckets) and strips of 2^20 pixels; from 8 on both models are tried
+        (when the ordered one applies) and the smaller kept. A palette's symbol order is
+        refined from effort 3 on.
+    strip_rows : int, optional
+        Rows per independently coded strip (default: strips of about 2^18 pixels, 2^20
+        from effort 8 on; never
+        fewer than :data:`MIN_STRIP_PIXELS` pixels, unless the map is smaller). Strips are
+        coded in parallel; each starts its model afresh, which costs some size.
+
+    Returns
+    -------
+    bytes
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from vqpress.coding import cm
+    >>> codes = (np.add.outer(np.arange(64), np.arange(96)) // 20).astype(np.uint8)
+    >>> data = cm.encode(codes, 8, ordered=True)
+    >>> np.array_equal(cm.decode(data, codes.shape, 8), codes)
+    True
+    """
+    effort = check_effort(effort)
+    if not isinstance(codes, np.ndarray) or codes.ndim != 2 or codes.dtype.kind != "u":
+        raise VQError(f"codes must be a 2-D unsigned integer array; got {getattr(codes, 'shape', type(codes))}")
+    if isinstance(n_symbols, (bool, np.bool_)) or not isinstance(n_symbols, (int, np.integer)) \
+            or not 2 <= n_symbols <= MAX_SYMBOLS:
+        raise VQError(f"n_symbols must be an integer in 2..{MAX_SYMBOLS}; got {n_symbols!r}")
+    n = int(n_symbols)
+    h, w = codes.shape
+    if h * w == 0:
+        raise VQError(f"codes must hold at least one pixel; got shape {codes.shape}")
+    if int(codes.max()) >= n:
+        raise VQError(f"codes hold the value {int(codes.max())}; allowed are 0..{n - 1}")
+    level, bits, both, strip_pixels = _EFFORT_SETTINGS[effort]
+    if strip_rows is None:
+        rows = strip_rows_for(h, w, strip_pixels)
+    elif isinstance(strip_rows, (bool, np.bool_)) or not isinstance(strip_rows, (int, np.integer)) \
+            or strip_rows < 1:
+        raise VQError(f"strip_rows must be a positive integer; got {strip_rows!r}")
+    else:
+        # strips below MIN_STRIP_PIXELS would spend more on their models than on their pixels
+        rows = max(_min_strip_rows(h, w), min(int(strip_rows), h))
+    if ordered:
+        order = np.arange(n)
+    else:
+        from vqpress.coding.symbol_order import adjacency, refine_order, spectral_order
+
+        adj = adjacency(codes, n)
+        order = spectral_order(codes, n, adj)
+        if effort >= 3:
+            order = refine_order(order, adj)
+    rank = np.empty(n, dtype=np.uint8)
+    rank[order] = np.arange(n)
+    sym = np.ascontiguousarray(rank[codes])
+    bits = _table_bits(bits, rows * w)
+    best = None
+    for model in _models_to_try(n, ordered, both):
+        streams = _kernel().encode_strips(sym, n, model, level, bits, rows)
+        head = _HEAD.pack(_MAGIC, _VERSION, model, bits, level, n, rows)
+        lengths = struct.pack(f"<{len(streams)}I", *(len(s) for s in streams))
+        data = b"".join([head, order.astype(np.uint8).tobytes(), lengths, *streams])
+        if best is None or len(data) < len(best):
+            best = data
+    return best
+
+
+def describe(data) -> dict:
+    """The payload's header fields (model, table_bits, n_symbols, strip_rows), unchecked."""
+    magic, version, model, bits, level, n, rows = _HEAD.unpack_from(bytes(data[: _HEAD.size]))
+    return {"version": version, "model": _MODEL_NAMES.get(model, model), "level": level,
+            "table_bits": bits, "n_symbols": n, "strip_rows": rows}
+
+
+def decode(data, shape: tuple[int, int], n_symbols: int) -> np.ndarray:
+    """Decode a "cm" payload into its (H, W) uint8 map of codes.
+
+    Parameters
+    ----------
+    data : bytes-like
+        The payload, exactly (no bytes before or after).
+    shape : tuple of int
+        ``(H, W)`` of the map, from the container.
+    n_symbols : int
+        Alphabet size, from the container.
+
+    Returns
+    -------
+    numpy.ndarray, shape (H, W), uint8
+
+    Raises
+    ------
+    FormatError
+        The payload is not a valid "cm" payload for this shape and alphabet: a header
+        field out of range or disagreeing with the container, a symbol order that is not a
+        permutation, stream lengths that do not add up to the payload, or a stream that its
+        strip does not use exactly (it runs out, or has bytes left). A payload damaged in
+        its streams may also decode to other codes of the right shape (in range): the
+        container's checksum catches that.
+    """
+    view = memoryview(data).cast("B")
+    h, w = (int(s) for s in shape)
+    n = int(n_symbols)
+    if len(view) < _HEAD.size:
+        raise FormatError(f"cm payload of {len(view)} bytes is shorter than its {_HEAD.size}-byte header")
+    magic, version, model, bits, level, n_head, rows = _HEAD.unpack_from(view)
+    if magic != _MAGIC or version != _VERSION:
+        raise FormatError(f"not a cm payload of version {_VERSION} (magic {bytes(magic)!r}, version {version})")
+    if model not in _MODEL_NAMES or level not in (0, 1):
+        raise FormatError(f"cm payload names model {model} (allowed 0, 1) or level {level} (allowed 0, 1)")
+    if not _MIN_TABLE_BITS <= bits <= _MAX_TABLE_BITS:
+        raise FormatError(f"cm table_bits {bits} is outside {_MIN_TABLE_BITS}..{_MAX_TABLE_BITS}")
+    if n_head != n or not 2 <= n <= MAX_SYMBOLS:
+        raise FormatError(f"cm payload codes {n_head} symbols; the codebook has {n} (allowed 2..{MAX_SYMBOLS})")
+    if model == _ORDERED and n > _MAX_ORDERED_SYMBOLS:
+        raise FormatError(f"the ordered model codes at most {_MAX_ORDERED_SYMBOLS} symbols; the payload has {n}")
+    if h < 1 or w < 1 or not _min_strip_rows(h, w) <= rows <= h:
+        raise FormatError(f"cm strip_rows {rows} does not fit a map of {h} x {w} "
+                          f"(allowed {_min_strip_rows(h, w)}..{h})")
+    if bits > _table_bits(_MAX_TABLE_BITS, rows * w):
+        raise FormatError(f"cm table_bits {bits} is larger than a strip of {rows * w} pixels can fill "
+                          f"(at most {_table_bits(_MAX_TABLE_BITS, rows * w)})")
+    n_strips = -(-h // rows)
+    start = _HEAD.size + n + 4 * n_strips
+    if len(view) < start:
+        raise FormatError(f"cm payload of {len(view)} bytes ends inside its header ({start} bytes)")
+    order = np.frombuffer(view, dtype=np.uint8, count=n, offset=_HEAD.size)
+    if np.bincount(order, minlength=n).max() != 1 or int(order.max()) >= n:
+        raise FormatError("cm symbol order is not a permutation of the codebook's codes")
+    sizes = np.frombuffer(view, dtype="<u4", count=n_strips, offset=_HEAD.size + n).astype(np.intp)
+    if int(sizes.sum()) != len(view) - start:
+        raise FormatError(f"cm streams add up to {int(sizes.sum())} bytes; the payload holds {len(view) - start}")
+    if int(sizes.min()) < 4:
+        raise FormatError("a cm stream is shorter than the 4 bytes every stream ends with")
+    offsets = (start + np.concatenate([[0], np.cumsum(sizes)[:-1]])).astype(np.intp)
+    out = np.empty((h, w), dtype=np.uint8)
+    bad = _kernel().decode_strips(np.frombuffer(view, dtype=np.uint8), offsets, sizes, out, n, model, level,
+                                  bits, rows)
+    if bad:
+        raise FormatError(f"cm stream of strip {bad[0]} does not decode to its strip exactly "
+                          "(it runs out, or bytes are left)")
+    return order.astype(np.uint8)[out]

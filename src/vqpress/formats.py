@@ -1,0 +1,170 @@
+"""The files a compressed image is saved as, chosen by the file's extension: one table.
+
+===================== ==================================================================
+extension             what is written
+===================== ==================================================================
+``.vqz``              the container (:mod:`vqpress.container`): any data
+``.png``              an indexed PNG (palette and codes, up to 256 uint8 levels or
+                      colours of one image); otherwise a plain 8-bit (16-bit gray) PNG
+                      of the decompressed image; frames as an animated PNG
+``.gif``              a GIF: up to 256 uint8 colours, at most one fully transparent and
+                      none partly transparent; frames as an animation
+``.webp``             lossless WebP of uint8 images; frames as an animation
+``.tif``, ``.tiff``   TIFF of uint8 images and 16-bit gray; frames as pages
+``.jxl``              lossless JPEG XL (needs ``imagecodecs``), uint8 or 16-bit
+===================== ==================================================================
+
+Every one of them decodes to exactly ``compressed.decompress()`` (gray stays gray where the
+format has a gray mode; vqpress's reader takes gray GIF and WebP pixels back as gray). A
+lossy format (JPEG, AVIF, HEIF, JPEG 2000) would change the quantized values: it is
+refused, and so is an extension that names no format, before anything is encoded. Data
+that is not one image or a stack of frames (``(H, W[, C])`` or ``(frames, H, W[, C])``)
+goes to ``.vqz`` only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from .compressed import Compressed
+from .errors import VQError
+
+__all__ = ["Format", "format_for", "encode", "FORMATS", "LOSSY"]
+
+
+@dataclass(frozen=True)
+class Format:
+    """One file format: its name, extensions and the encoder of a compressed image."""
+
+    name: str
+    suffixes: tuple
+    #: ``encode(compressed, path, max_pixels, vqz) -> bytes``, a VQError if it cannot
+    #: hold the image exactly; ``vqz`` holds the .vqz options (coding, effort)
+    encode: Callable
+
+
+def _vqz(c: Compressed, path, max_pixels, vqz: dict) -> bytes:
+    from .container import to_bytes
+
+    return to_bytes(c, vqz["coding"], effort=vqz["effort"], max_pixels=max_pixels)
+
+
+def _pixel_stack(c: Compressed, path, name: str):
+    """``(frames, H, W)`` codes of an image or a stack of frames, and whether it is a
+    stack; a VQError for other shapes."""
+    pixel_shape = c.codes().shape
+    if len(pixel_shape) == 2:
+        return c.codes()[None], False
+    if len(pixel_shape) == 3:
+        return c.codes(), True
+    channels = c.codebook.channels
+    shape = "(H, W, C) or (frames, H, W, C)" if channels else "(H, W) or (frames, H, W)"
+    raise VQError(f"{path}: a {name} file holds an image {shape}; this data has shape {c.shape} "
+                  "(save it as .vqz)")
+
+
+def _checked_pixels(c: Compressed, max_pixels) -> None:
+    """An image file is refused as :func:`vqpress.imread` would refuse it, as ``.vqz`` files are."""
+    from ._validation import check_max_pixels, check_pixels
+
+    check_pixels(c.n_pixels, check_max_pixels(max_pixels), what="this image", error=VQError, writing=True)
+
+
+def _png(c: Compressed, path, max_pixels, vqz: dict) -> bytes:
+    from .png import fits_palette, to_png
+
+    _pixel_stack(c, path, "PNG")
+    _checked_pixels(c, max_pixels)
+    if fits_palette(c):
+        return to_png(c)
+    return _image(c, path, max_pixels, vqz)
+
+
+def _gif(c: Compressed, path, max_pixels, vqz: dict) -> bytes:
+    import numpy as np
+
+    from .imageio import gif_bytes
+
+    codes, _ = _pixel_stack(c, path, "GIF")
+    _checked_pixels(c, max_pixels)
+    cb = c.codebook
+    if cb.dtype != np.uint8:
+        raise VQError(f"{path}: a GIF holds 8-bit colours; this image's dtype is {cb.dtype} (use .png, .tif or .vqz)")
+    if cb.n_colors > 256:
+        raise VQError(f"{path}: a GIF holds at most 256 colours; this image has {cb.n_colors} (use .png, .webp or "
+                      ".vqz)")
+    levels = cb.levels()
+    return gif_bytes(codes.astype(np.uint8), levels if levels.ndim == 2 else levels[:, None], path)
+
+
+def _image(c: Compressed, path, max_pixels, vqz: dict) -> bytes:
+    """The decompressed image in a lossless image format (:func:`vqpress.imageio.encode_image`)."""
+    from .imageio import encode_image
+
+    _, frames = _pixel_stack(c, path, Path(path).suffix.lstrip(".").upper())
+    _checked_pixels(c, max_pixels)
+    return encode_image(c.decompress(), path, frames=frames)
+
+
+#: The formats, in the order of the table above. A new format is one entry here.
+FORMATS = (
+    Format("vqz", (".vqz",), _vqz),
+    Format("PNG", (".png",), _png),
+    Format("GIF", (".gif",), _gif),
+    Format("WebP", (".webp",), _image),
+    Format("TIFF", (".tif", ".tiff"), _image),
+    Format("JPEG XL", (".jxl",), _image),
+)
+_BY_SUFFIX = {suffix: fmt for fmt in FORMATS for suffix in fmt.suffixes}
+#: Lossy formats, by extension: refused, as they would change the quantized values.
+LOSSY = {".jpg": "JPEG", ".jpeg": "JPEG", ".jpe": "JPEG", ".jfif": "JPEG", ".avif": "AVIF", ".heic": "HEIF",
+         ".heif": "HEIF", ".jp2": "JPEG 2000", ".j2k": "JPEG 2000", ".jpx": "JPEG 2000"}
+
+
+def format_for(path) -> Format:
+    """The format that ``path``'s extension names (case-insensitive).
+
+    Raises
+    ------
+    VQError
+        A lossy format's extension, or one that names no format vqpress writes; the
+        message lists those it writes.
+
+    Examples
+    --------
+    >>> from vqpress.formats import format_for
+    >>> format_for("photo.WEBP").name
+    'WebP'
+    >>> format_for("photo.jpg")
+    Traceback (most recent call last):
+    ...
+    vqpress.errors.VQError: photo.jpg: JPEG is lossy, it would change the quantized image; use .vqz, .png, .gif, .webp, .tif, .tiff, .jxl
+    """
+    suffix = Path(path).suffix.lower()
+    fmt = _BY_SUFFIX.get(suffix)
+    if fmt is not None:
+        return fmt
+    allowed = ", ".join(s for f in FORMATS for s in f.suffixes)
+    if suffix in LOSSY:
+        raise VQError(f"{path}: {LOSSY[suffix]} is lossy, it would change the quantized image; use {allowed}")
+    what = f"unknown extension {Path(path).suffix!r}" if suffix else "no extension"
+    raise VQError(f"{path}: {what}; a compressed image is saved as {allowed}")
+
+
+def encode(compressed: Compressed, path, *, coding: str = "auto", effort: int | None = None,
+           max_pixels: int | None = None) -> bytes:
+    """``compressed`` as the bytes of the file ``path`` names (by its extension; nothing is
+    written). ``coding``, ``effort`` and ``max_pixels`` are those of :func:`vqpress.container.to_bytes`
+    (``max_pixels`` also bounds image files, which :func:`vqpress.imread` refuses past it).
+
+    Raises
+    ------
+    VQError
+        See :func:`format_for`; or the format cannot hold this image exactly (the message
+        says which can).
+    """
+    if not isinstance(compressed, Compressed):
+        raise VQError(f"compressed must be a vqpress.Compressed; got {type(compressed).__name__}")
+    return format_for(path).encode(compressed, path, max_pixels, {"coding": coding, "effort": effort})

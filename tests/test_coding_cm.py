@@ -1,0 +1,406 @@
+"""The cm payload coding: its arithmetic coder, round trips, the payload's validation, and a
+fuzzer (every damaged payload is a FormatError or a decode of the right shape, fast)."""
+
+import resource
+import struct
+import time
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import vqpress
+from vqpress.coding import _cm, cm
+from vqpress.coding.symbol_order import adjacency, arrangement_cost, spectral_order
+from vqpress.container import from_bytes, read_header, to_bytes
+
+
+def blobs(h, w, n, seed=0, noise=0.05):
+    """A map of smooth regions with some noise: what quantized pictures look like."""
+    rng = np.random.default_rng(seed)
+    yy, xx = np.mgrid[:h, :w]
+    base = (np.sin(yy / 7.0 + rng.random()) + np.cos(xx / 5.0) + 2) / 4 * n
+    codes = np.clip(base.astype(int), 0, n - 1)
+    flip = rng.random((h, w)) < noise
+    codes[flip] = rng.integers(0, n, int(flip.sum()))
+    return codes.astype(np.uint8)
+
+
+# -- the binary arithmetic coder ------------------------------------------------------------
+
+def _ideal_bytes(probs, bits):
+    p = probs / 4096.0
+    return float(-np.log2(np.where(bits == 1, p, 1 - p)).sum()) / 8
+
+
+@pytest.mark.parametrize("case", ["random", "certain", "impossible", "extremes", "alternating", "half"])
+def test_binary_coder_round_trips_adversarial_sequences(case):
+    rng = np.random.default_rng(1)
+    k = 20000
+    if case == "random":
+        probs = rng.integers(1, 4096, k)
+        bits = rng.random(k) < probs / 4096
+    elif case == "certain":  # the likeliest outcome every time: almost no output
+        probs = np.full(k, 4095)
+        bits = np.ones(k)
+    elif case == "impossible":  # the unlikeliest outcome every time: 12 bits each
+        probs = np.full(k, 4095)
+        bits = np.zeros(k)
+    elif case == "extremes":  # extreme probabilities with outcomes against them, at random
+        probs = rng.choice([1, 2, 4094, 4095], k)
+        bits = rng.random(k) < 0.5
+    elif case == "alternating":
+        probs = np.where(np.arange(k) % 2, 1, 4095)
+        bits = np.arange(k) % 3 == 0
+    else:
+        probs = np.full(k, 2048)
+        bits = rng.random(k) < 0.5
+    probs = probs.astype(np.int32)
+    bits = bits.astype(np.uint8)
+    stream, out, exact = _cm._binary_coder_round_trip(probs, bits)
+    np.testing.assert_array_equal(out, bits)
+    assert exact
+    # within 0.1% (plus the 4 closing bytes and rounding) of the ideal code length
+    assert len(stream) <= _ideal_bytes(probs, bits) * 1.001 + 8
+
+
+def test_binary_coder_every_probability_and_both_outcomes():
+    probs = np.repeat(np.arange(1, 4096, dtype=np.int32), 2)
+    bits = np.tile(np.array([0, 1], dtype=np.uint8), 4095)
+    for order in (np.arange(len(probs)), np.random.default_rng(2).permutation(len(probs))):
+        stream, out, exact = _cm._binary_coder_round_trip(probs[order], bits[order])
+        np.testing.assert_array_equal(out, bits[order])
+        assert exact
+
+
+@given(st.lists(st.tuples(st.integers(1, 4095), st.booleans()), min_size=0, max_size=300))
+@settings(max_examples=150)
+def test_binary_coder_round_trips_any_sequence(pairs):
+    probs = np.array([p for p, _ in pairs], dtype=np.int32)
+    bits = np.array([b for _, b in pairs], dtype=np.uint8)
+    stream, out, exact = _cm._binary_coder_round_trip(probs, bits)
+    np.testing.assert_array_equal(out, bits)
+    assert exact and len(stream) >= 4
+
+
+def test_binary_coder_refuses_probabilities_out_of_range():
+    with pytest.raises(ValueError, match="outside 1..4095"):
+        _cm._binary_coder_round_trip(np.array([0], np.int32), np.array([1], np.uint8))
+
+
+def test_squash_and_stretch_tables():
+    sq, stt = _cm.squash_table(), _cm.stretch_table()
+    assert sq[0] == 1 and sq[2047] == 2048 and sq[-1] == 4095
+    assert (np.diff(sq) >= 0).all() and (np.diff(stt) >= 0).all()
+    d = np.arange(-2047, 2048)
+    # stretch is the smallest d whose squash reaches p
+    for p in (0, 1, 2, 100, 2048, 3000, 4094, 4095):
+        assert stt[p] == d[np.argmax(sq >= p)]
+
+
+# -- round trips ----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("n", [2, 3, 8, 16, 32, 33, 64, 255, 256])
+@pytest.mark.parametrize("ordered", [True, False])
+def test_round_trip_every_alphabet(n, ordered):
+    codes = blobs(37, 53, n, seed=n)
+    for effort in (0, 5, 9):
+        data = cm.encode(codes, n, ordered=ordered, effort=effort)
+        np.testing.assert_array_equal(cm.decode(data, codes.shape, n), codes)
+
+
+@pytest.mark.parametrize("shape", [(1, 1), (1, 70), (70, 1), (2, 2), (3, 300)])
+def test_round_trip_thin_maps(shape):
+    rng = np.random.default_rng(3)
+    for n in (2, 7, 200):
+        codes = rng.integers(0, n, shape).astype(np.uint8)
+        for ordered in (True, False):
+            data = cm.encode(codes, n, ordered=ordered)
+            np.testing.assert_array_equal(cm.decode(data, shape, n), codes)
+
+
+def test_round_trip_every_symbol_everywhere():
+    codes = np.arange(256 * 64, dtype=np.uint32).reshape(64, 256).astype(np.uint8)
+    for codes_ in (codes, codes.T.copy(), np.zeros((50, 50), np.uint8), np.full((50, 50), 255, np.uint8)):
+        data = cm.encode(codes_, 256)
+        np.testing.assert_array_equal(cm.decode(data, codes_.shape, 256), codes_)
+
+
+@given(h=st.integers(1, 40), w=st.integers(1, 40), n=st.integers(2, 256), seed=st.integers(0, 2**16),
+       noise=st.floats(0, 1), ordered=st.sampled_from([True, False, None]), effort=st.integers(0, 9))
+@settings(max_examples=60)
+def test_round_trip_property(h, w, n, seed, noise, ordered, effort):
+    codes = blobs(h, w, n, seed=seed, noise=noise)
+    data = cm.encode(codes, n, ordered=ordered, effort=effort)
+    back = cm.decode(data, (h, w), n)
+    assert back.dtype == np.uint8
+    np.testing.assert_array_equal(back, codes)
+
+
+def test_strips_decode_alike_on_any_number_of_threads():
+    codes = blobs(700, 400, 24, seed=5)
+    data = cm.encode(codes, 24, strip_rows=170)
+    assert cm.describe(data)["strip_rows"] == 170
+    with vqpress.thread_limit(1):
+        one = cm.decode(data, codes.shape, 24)
+        assert cm.encode(codes, 24, strip_rows=170) == data
+    np.testing.assert_array_equal(one, codes)
+    np.testing.assert_array_equal(cm.decode(data, codes.shape, 24), codes)
+
+
+def test_strips_hold_a_minimum_of_pixels():
+    codes = blobs(1000, 100, 8, seed=6)
+    data = cm.encode(codes, 8, strip_rows=1)
+    assert cm.describe(data)["strip_rows"] == -(-cm.MIN_STRIP_PIXELS // 100)
+    np.testing.assert_array_equal(cm.decode(data, codes.shape, 8), codes)
+
+
+def test_effort_trades_time_for_size(face_gray):
+    codes = vqpress.compress(face_gray[:256, :256], 8).codes()
+    sizes = [len(cm.encode(codes, 8, ordered=True, effort=e)) for e in (0, 5, 9)]
+    assert sizes[0] > sizes[1] >= sizes[2]
+
+
+def test_encode_checks_its_arguments():
+    codes = np.zeros((4, 4), np.uint8)
+    with pytest.raises(vqpress.VQError, match="effort must be an integer in 0..9"):
+        cm.encode(codes, 4, effort=10)
+    with pytest.raises(vqpress.VQError, match="effort must be an integer in 0..9"):
+        cm.encode(codes, 4, effort=True)
+    with pytest.raises(vqpress.VQError, match="n_symbols must be an integer in 2..256"):
+        cm.encode(codes, 257)
+    with pytest.raises(vqpress.VQError, match="n_symbols must be an integer in 2..256"):
+        cm.encode(codes, 1)
+    with pytest.raises(vqpress.VQError, match="hold the value 4; allowed are 0..3"):
+        cm.encode(codes + 4, 4)
+    with pytest.raises(vqpress.VQError, match="2-D unsigned integer array"):
+        cm.encode(codes.astype(np.int16), 4)
+    with pytest.raises(vqpress.VQError, match="2-D unsigned integer array"):
+        cm.encode(codes.ravel(), 4)
+    with pytest.raises(vqpress.VQError, match="at least one pixel"):
+        cm.encode(np.zeros((0, 3), np.uint8), 4)
+    with pytest.raises(vqpress.VQError, match="strip_rows must be a positive integer"):
+        cm.encode(codes, 4, strip_rows=0)
+
+
+# -- symbol order ---------------------------------------------------------------------------
+
+def test_spectral_order_finds_the_hidden_order():
+    codes = blobs(80, 90, 32, seed=7, noise=0.0)  # levels in order: neighbours differ by 1
+    shuffle = np.random.default_rng(8).permutation(32)
+    shuffled = shuffle[codes]
+    order = spectral_order(shuffled, 32)
+    assert sorted(order.tolist()) == list(range(32))
+    adj = adjacency(shuffled, 32)
+    assert (adj == adj.T).all() and (np.diag(adj) == 0).all()
+    assert arrangement_cost(order, adj) <= arrangement_cost(np.argsort(shuffle), adj) * 1.05
+    assert arrangement_cost(order, adj) < arrangement_cost(np.arange(32), adj) / 3
+
+
+def test_spectral_order_of_symbols_that_never_meet():
+    order = spectral_order(np.array([[3, 3], [3, 3]]), 5)
+    assert sorted(order.tolist()) == [0, 1, 2, 3, 4]
+
+
+# -- the payload's validation ---------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def payloads():
+    out = {}
+    for name, n, ordered in (("gray", 8, True), ("palette", 16, False), ("wide", 256, False)):
+        codes = blobs(48, 80, n, seed=n)
+        for effort in (0, 5):
+            out[name, effort] = (codes, n, cm.encode(codes, n, ordered=ordered, effort=effort))
+    return out
+
+
+def test_header_fields_are_checked(payloads):
+    codes, n, data = payloads["palette", 5]
+    h, w = codes.shape
+    head = bytearray(data)
+
+    def bad(mutate, match, shape=(h, w), n_=n):
+        blob = bytearray(head)
+        mutate(blob)
+        with pytest.raises(vqpress.FormatError, match=match):
+            cm.decode(bytes(blob), shape, n_)
+
+    bad(lambda b: b.__setitem__(0, ord("X")), "not a cm payload")
+    bad(lambda b: b.__setitem__(2, 2), "not a cm payload of version 1")
+    bad(lambda b: b.__setitem__(3, 2), "model 2")
+    bad(lambda b: b.__setitem__(5, 2), "level 2")
+    bad(lambda b: b.__setitem__(4, 7), "table_bits 7")
+    bad(lambda b: b.__setitem__(4, 17), "table_bits 17")
+    bad(lambda b: b.__setitem__(4, 16), "larger than a strip")
+    bad(lambda b: struct.pack_into("<H", b, 6, 15), "codes 15 symbols")
+    bad(lambda b: None, "codes 16 symbols; the codebook has 17", n_=17)
+    bad(lambda b: struct.pack_into("<I", b, 8, 0), "strip_rows 0")
+    bad(lambda b: struct.pack_into("<I", b, 8, h + 1), f"strip_rows {h + 1}")
+    bad(lambda b: b.__setitem__(12, b[13]), "not a permutation")
+    bad(lambda b: None, "ends inside its header", shape=(h * 2000, 2000))
+    codes8, n8, gray = payloads["gray", 5]
+    with pytest.raises(vqpress.FormatError, match="ordered model codes at most 32"):
+        blob = bytearray(payloads["wide", 5][2])
+        blob[3] = 0
+        cm.decode(bytes(blob), codes.shape, 256)
+    with pytest.raises(vqpress.FormatError, match="shorter than its"):
+        cm.decode(data[:10], codes.shape, n)
+
+
+def test_a_stream_must_be_used_exactly(payloads):
+    codes, n, data = payloads["gray", 5]
+    start = 12 + n + 4  # one strip: header, order, one stream length
+    (length,) = struct.unpack_from("<I", data, 12 + n)
+    assert start + length == len(data)
+    # one byte less, or one more (with the stream length fixed up), is refused
+    for delta in (-1, 1, 5):
+        blob = bytearray(data[:start] + data[start:] [: length + delta] + b"\x00" * max(0, delta))
+        struct.pack_into("<I", blob, 12 + n, length + delta)
+        with pytest.raises(vqpress.FormatError, match="does not decode to its strip exactly"):
+            cm.decode(bytes(blob), codes.shape, n)
+    # stream lengths must add up to the payload
+    with pytest.raises(vqpress.FormatError, match="add up to"):
+        cm.decode(data + b"\x00", codes.shape, n)
+    with pytest.raises(vqpress.FormatError, match="add up to"):
+        cm.decode(data[:-1], codes.shape, n)
+
+
+def _mutants(data, rng, count):
+    """Damaged copies of a payload: bit flips, bytes set, cuts, tails, header fields."""
+    for i in range(count):
+        blob = bytearray(data)
+        kind = i % 6
+        if kind == 0:
+            pos = rng.integers(len(blob))
+            blob[pos] ^= 1 << rng.integers(8)
+        elif kind == 1:
+            for _ in range(rng.integers(1, 8)):
+                blob[rng.integers(len(blob))] = rng.integers(256)
+        elif kind == 2:
+            blob = blob[: rng.integers(len(blob))]
+        elif kind == 3:
+            blob += bytes(rng.integers(0, 256, rng.integers(1, 64)).astype(np.uint8))
+        elif kind == 4:  # a header byte (magic, model, bits, level, n, strip_rows, order)
+            blob[rng.integers(min(len(blob), 40))] = rng.integers(256)
+        else:  # bytes of the stream with the lengths kept consistent: only exactness catches it
+            start = len(blob) - max(4, len(blob) // 3)
+            blob[start:] = bytes(rng.integers(0, 256, len(blob) - start).astype(np.uint8))
+        yield bytes(blob)
+
+
+def test_fuzz_damaged_payloads_fail_cleanly_and_fast(payloads):
+    rng = np.random.default_rng(9)
+    peak_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    outcomes = {"error": 0, "decoded": 0}
+    for (name, effort), (codes, n, data) in payloads.items():
+        for blob in _mutants(data, rng, 120):
+            t0 = time.perf_counter()
+            try:
+                back = cm.decode(blob, codes.shape, n)
+            except vqpress.FormatError:
+                outcomes["error"] += 1
+            else:
+                outcomes["decoded"] += 1
+                assert back.shape == codes.shape and back.dtype == np.uint8
+                assert int(back.max()) < n
+            assert time.perf_counter() - t0 < 1.0
+    peak_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    assert peak_after - peak_before < 256 * 1024  # kilobytes on Linux
+    assert outcomes["error"] > outcomes["decoded"] > 0
+
+
+# -- in the container -----------------------------------------------------------------------
+
+@pytest.mark.parametrize("kind", ["gray", "rgb", "rgba", "1d", "3d", "uint16", "float"])
+def test_container_round_trip_with_cm(face_gray, face_rgb, kind):
+    data = {
+        "gray": face_gray[:90, :120],
+        "rgb": face_rgb[:60, :80],
+        "rgba": np.dstack([face_rgb[:40, :50], np.full((40, 50), 255, np.uint8)]),
+        "1d": face_gray[100, :300],
+        "3d": face_gray[:40, :60].reshape(4, 10, 60),
+        "uint16": face_gray[:50, :50].astype(np.uint16) * 200,
+        "float": face_gray[:50, :70].astype(np.float32) / 255,
+    }[kind]
+    c = vqpress.compress(data, 16)
+    blob = to_bytes(c, "cm", effort=3)
+    head = read_header(blob)
+    assert head.coding == "cm" and head.version == "2.0"
+    back = from_bytes(blob)
+    np.testing.assert_array_equal(back.decompress(), c.decompress())
+    assert back.payload == c.payload
+    assert to_bytes(c) == to_bytes(c, "cm")  # auto picks cm
+
+
+def test_container_cm_needs_2_to_256_colours(face_gray):
+    deep = face_gray[:64, :64].astype(np.uint16) * 256 + np.arange(64, dtype=np.uint16)
+    c = vqpress.compress(deep, 300)
+    with pytest.raises(vqpress.VQError, match="coding 'cm' codes 2..256 colours; this image has 300"):
+        to_bytes(c, "cm")
+    assert read_header(to_bytes(c)).coding in ("context", "raw")  # auto falls back
+    with pytest.raises(vqpress.VQError, match="effort must be an integer in 0..9"):
+        to_bytes(vqpress.compress(face_gray[:8, :8], 4), "cm", effort=-1)
+
+
+def test_container_refuses_a_cm_payload_in_a_1_0_file(face_gray):
+    import zlib
+
+    c = vqpress.compress(face_gray[:32, :32], 8)
+    blob = bytearray(to_bytes(c, "cm"))
+    blob[8] = 1  # claim format 1.0
+    header_len = 8 + 20 + 8 * 2 + len(b"optimal")
+    blob[header_len: header_len + 4] = struct.pack("<I", zlib.crc32(bytes(blob[:header_len])))
+    with pytest.raises(vqpress.FormatError, match="needs format version 2.0"):
+        from_bytes(bytes(blob))
+
+
+def test_save_with_effort(tmp_path, face_gray):
+    c = vqpress.compress(face_gray[:100, :100], 8)
+    fast = vqpress.save(tmp_path / "fast.vqz", c, effort=0)
+    small = vqpress.save(tmp_path / "small.vqz", c, effort=9)
+    assert small.stat().st_size < fast.stat().st_size
+    for path in (fast, small):
+        np.testing.assert_array_equal(vqpress.load(path).decompress(), c.decompress())
+
+
+def test_cli_efforts_match_the_coding():
+    from vqpress import cli
+
+    assert cli.EFFORTS == tuple(cm.EFFORTS) and cli.DEFAULT_EFFORT == cm.DEFAULT_EFFORT
+
+
+# -- the specification ----------------------------------------------------------------------
+
+@pytest.mark.parametrize("n,ordered,effort", [(2, True, 0), (8, True, 5), (8, True, 1), (13, False, 4),
+                                              (5, False, 0), (40, False, 7), (256, False, 2)])
+def test_format_md_describes_the_coding_exactly(n, ordered, effort):
+    """tests/cm_reference.py decodes from the letter of docs/FORMAT.md, sharing no code."""
+    from cm_reference import decode as reference_decode
+
+    codes = blobs(9, 23, n, seed=n + effort, noise=0.2)
+    data = cm.encode(codes, n, ordered=ordered, effort=effort)
+    assert cm.describe(data)["model"] == ("ordered" if ordered or n <= 16 else "palette")
+    np.testing.assert_array_equal(np.array(reference_decode(data, codes.shape, n)), codes)
+
+
+@given(h=st.integers(1, 24), w=st.integers(1, 24), k=st.integers(2, 40), colour=st.booleans(),
+       seed=st.integers(0, 2**16), coding=st.sampled_from(["auto", "raw", "context", "cm"]),
+       effort=st.sampled_from([None, 0, 4, 9]))
+@settings(max_examples=60)
+def test_every_coding_round_trips_in_the_container(h, w, k, colour, seed, coding, effort):
+    rng = np.random.default_rng(seed)
+    shape = (h, w, 3) if colour else (h, w)
+    data = (rng.integers(0, 4, shape) * 60 + rng.integers(0, 10, shape)).astype(np.uint8)
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # fewer distinct values than k
+        c = vqpress.compress(data, k)
+    if coding == "cm" and c.codebook.n_colors < 2:
+        return
+    blob = to_bytes(c, coding, effort=effort)
+    back = from_bytes(blob)
+    assert read_header(blob).coding == coding or coding == "auto"
+    np.testing.assert_array_equal(back.codes(), c.codes())
+    np.testing.assert_array_equal(back.decompress(), c.decompress())

@@ -1,0 +1,30 @@
+"""Files written by earlier versions of vqpress still decode to the same pixels.
+
+Every ``tests/data/NAME.vqz`` is decoded and compared with ``tests/data/NAME.npy``, the
+decoded array saved by the vqpress that wrote it (see ``tests/data/README.md``).
+"""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from vqpress.container import from_bytes, read_header
+
+DATA = Path(__file__).parent / "data"
+FILES = sorted(p.stem for p in DATA.glob("*.vqz"))
+
+
+def test_every_coding_of_format_1_0_is_kept():
+    codings = {read_header((DATA / f"{name}.vqz").read_bytes()).coding for name in FILES}
+    assert {"raw", "context"} <= codings
+
+
+@pytest.mark.parametrize("name", FILES)
+def test_old_file_decodes_to_the_same_pixels(name):
+    blob = (DATA / f"{name}.vqz").read_bytes()
+    c = from_bytes(blob)
+    expected = np.load(DATA / f"{name}.npy")
+    back = c.decompress()
+    assert back.dtype == expected.dtype and back.shape == expected.shape
+    np.testing.assert_array_equal(back, expected)
