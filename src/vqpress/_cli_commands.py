@@ -94,7 +94,8 @@ def _results_table(ui, results, title=None, footnote=True) -> None:
 
 
 _FOOTNOTE = ("PSNR in dB; packed B: bytes of the bit-packed codes; .vqz B: bytes of the file;\n"
-             "ratio: .vqz / original bytes; ms: time of compress, after a warm-up run")
+             "ratio: .vqz / original bytes; ms: time of compress (median of 3-5 runs\n"
+             "after a warm-up run)")
 
 
 def _written(ui, html, files, out_dir) -> None:
@@ -160,7 +161,7 @@ def cmd_demo(args, ui) -> int:
         ui.print()
         _results_table(ui, colour, title=f"vqpress demo: colour face, {colour[0].strategy}, "
                                           f"{', '.join(str(r.n_colors) for r in colour)} colours", footnote=False)
-        ui.print(_FOOTNOTE + "\n(colour: CPU time, as it runs beside the figures)")
+        ui.print(_FOOTNOTE)
     _written(ui, stage.final_path(out.html), files, stage.out_dir)
     return 0
 

@@ -126,8 +126,8 @@ def _colour_section(img, name, results, pngs) -> str:
     parts.append(fig(pngs["colour-strategies"], "the colour face quantized to each number of colours, with the "
                                                 "palettes"))
     parts.append(_colour_table(results, img.nbytes))
-    parts.append(P("Time: CPU time of vqpress.compress (fit, encode, bit-pack) on this machine; it ran in a thread "
-                   "beside the figures. MSE and PSNR over all channel values."))
+    parts.append(P("Time: vqpress.compress (fit, encode, bit-pack) on this machine, the median of three to five runs "
+                   "after a warm-up run. MSE and PSNR over all channel values."))
     for r in results:
         rgb = _palette_rgb(r)
         if rgb is not None:
