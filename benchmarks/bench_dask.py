@@ -10,7 +10,8 @@ The images never exist in memory: every chunk is made by a dask task when it is 
 synthetic mosaic tile: a smooth gradient, different in every tile, plus sensor noise from a
 random generator seeded by the tile's position), so every pass over the image makes its
 chunks again. Rates are megapixels per second of wall time (producing the chunks and the
-histogram pass: medians of three interleaved runs); the peak memory is the largest
+histogram pass: medians of three interleaved runs), with the CPU time of the threaded runs
+beside them; the peak memory is the largest
 resident set of this process and all its children (worker processes) together, sampled
 every 20 ms. Prints markdown for BENCHMARKS.md (with the machine, versions and load).
 """
@@ -139,6 +140,14 @@ def timed(func):
     return time.perf_counter() - start, out
 
 
+def cpu_timed(func):
+    """Wall seconds, CPU seconds of this process (all its threads; not worker processes),
+    and the result."""
+    cpu, start = time.process_time(), time.perf_counter()
+    out = func()
+    return time.perf_counter() - start, time.process_time() - cpu, out
+
+
 # -- cases -----------------------------------------------------------------------------
 
 def gray_case(side: int, workdir: Path) -> dict:
@@ -150,12 +159,11 @@ def gray_case(side: int, workdir: Path) -> dict:
     mpix = x.size / 1e6
     # Producing and the histogram pass, interleaved three times (medians): a change in the
     # machine's load falls on both.
-    rounds = [(timed(lambda: produce(x))[0], timed(lambda: vqd.histogram(x))[0]) for _ in range(3)]
-    t_produce = float(np.median([r[0] for r in rounds]))
-    t_hist = float(np.median([r[1] for r in rounds]))
+    rounds = [cpu_timed(lambda: produce(x))[:2] + cpu_timed(lambda: vqd.histogram(x))[:2] for _ in range(3)]
+    t_produce, c_produce, t_hist, c_hist = (float(np.median([r[i] for r in rounds])) for i in range(4))
     store = workdir / "gray.zarr"
     with PeakMemory() as mem:
-        t_all, cb = timed(lambda: vqd.to_zarr(x, store, n_colors=16, overwrite=True))
+        t_all, c_all, cb = cpu_timed(lambda: vqd.to_zarr(x, store, n_colors=16, overwrite=True))
     t_read, _ = timed(lambda: produce(da.from_zarr(store)))
     stored = sum(f.stat().st_size for f in store.rglob("*") if f.is_file())
     return {
@@ -163,6 +171,7 @@ def gray_case(side: int, workdir: Path) -> dict:
         "produce_mps": mpix / t_produce,
         "hist_mps": mpix / t_hist,
         "hist_ratio": t_produce / t_hist,
+        "cpu_ns": (1e3 * c_produce / mpix, 1e3 * c_hist / mpix, 1e3 * c_all / mpix),
         "fit_to_zarr_s": t_all,
         "fit_to_zarr_mps": mpix / t_all,
         "peak_mb": mem.peak,
@@ -179,14 +188,15 @@ def colour_case(side: int, workdir: Path) -> dict:
     mpix = x.shape[0] * x.shape[1] / 1e6
     t_produce, _ = timed(lambda: produce(x))
     with PeakMemory() as mem:
-        t_fit, cb = timed(lambda: vqd.fit(x, 16))
-        t_enc, _ = timed(lambda: produce(vqd.encode(x, cb)))
+        t_fit, c_fit, cb = cpu_timed(lambda: vqd.fit(x, 16))
+        t_enc, c_enc, _ = cpu_timed(lambda: produce(vqd.encode(x, cb)))
     return {
         "case": f"colour RGB {side}x{side} ({mpix:.0f} MPix), 2048^2 chunks, 16 colours",
         "produce_mps": mpix / t_produce,
         "fit_s": t_fit,
         "encode_s": t_enc,
         "fit_encode_mps": mpix / (t_fit + t_enc),
+        "cpu_s": c_fit + c_enc,
         "peak_mb": mem.peak,
         "codebook": cb,
     }
@@ -277,6 +287,11 @@ def main(argv=None) -> int:
               f"{g['fit_to_zarr_s']:.2f} ({g['fit_to_zarr_mps']:.0f}) | {peak} | {g['read_mps']:.0f} | "
               f"{g['stored_mb']:.0f} | {c['fit_s'] + c['encode_s']:.2f} ({c['fit_encode_mps']:.0f}) | "
               f"{cpeak} |")
+    print()
+    g, c = rows[0][1], rows[0][2]
+    print(f"CPU time of this process on the threaded scheduler (steadier than wall time on a shared "
+          f"machine): gray produce {g['cpu_ns'][0]:.2f} ns a pixel, histogram pass {g['cpu_ns'][1]:.2f}, "
+          f"fit + to_zarr {g['cpu_ns'][2]:.2f}; colour fit + encode {c['cpu_s']:.2f} s.")
     print()
     print(f"Gray: {rows[0][1]['case']}. Colour: {rows[0][2]['case']}.")
     if not args.quick:

@@ -41,6 +41,52 @@ def test_histogram_exact(dtype, channels):
     assert colours.dtype == px.dtype and counts.sum() == px.shape[0]
 
 
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 10**6), n=st.integers(1, 2000), channels=st.sampled_from([3, 4]),
+       dtype=st.sampled_from([np.float16, np.float32, np.float64, np.int8, np.int32, np.int64, np.uint32]),
+       spread=st.sampled_from([1, 1000, 2**40]))
+def test_histogram_by_value_matches_unique_rows(seed, n, channels, dtype, spread):
+    # colours that do not pack by their bits are ranked channel by channel (rank keys)
+    rng = np.random.default_rng(seed)
+    info = np.finfo(dtype) if np.dtype(dtype).kind == "f" else np.iinfo(dtype)
+    scale = min(float(spread), float(info.max) / 8)
+    px = (rng.integers(-4, 5, (n, channels)) * scale).astype(dtype)
+    if np.dtype(dtype).kind == "f":
+        px[rng.random((n, channels)) < 0.3] += dtype(0.5)
+    if dtype == np.uint32:
+        px = (rng.integers(0, 5, (n, channels)) * min(spread, 2**30)).astype(dtype)
+    colours, counts = colour_histogram(px)
+    ref, ref_counts = np.unique(px, axis=0, return_counts=True)
+    np.testing.assert_array_equal(colours, ref)
+    np.testing.assert_array_equal(counts, ref_counts)
+    colours, counts, inv = colour_histogram(px, return_inverse=True)
+    np.testing.assert_array_equal(colours, ref)
+    np.testing.assert_array_equal(counts, ref_counts)
+    np.testing.assert_array_equal(colours[inv], px)
+
+
+def test_histogram_of_float_colours_that_all_differ():
+    # 4 x ~100,000 distinct values per channel: the key of the first three channels is
+    # replaced by its rank before the fourth joins it (the product passes 2**64)
+    rng = np.random.default_rng(5)
+    px = rng.random((100_000, 4))
+    px[::9] = px[4]
+    colours, counts, inv = colour_histogram(px, return_inverse=True)
+    ref, ref_counts = np.unique(px, axis=0, return_counts=True)
+    np.testing.assert_array_equal(colours, ref)
+    np.testing.assert_array_equal(counts, ref_counts)
+    np.testing.assert_array_equal(colours[inv], px)
+    np.testing.assert_array_equal(colour_histogram(px)[1], ref_counts)
+
+
+def test_histogram_negative_zero_is_zero():
+    px = np.array([[-0.0, 1.0, 0.0], [0.0, 1.0, -0.0], [0.0, -2.0, 0.0]])
+    colours, counts = colour_histogram(px)
+    np.testing.assert_array_equal(colours, [[0.0, -2.0, 0.0], [0.0, 1.0, 0.0]])
+    np.testing.assert_array_equal(counts, [1, 2])
+    assert not np.signbit(colours[colours == 0]).any()
+
+
 def test_histogram_uint16_full_range():
     px = np.array([[65535, 0, 1], [65535, 0, 1], [0, 65535, 65535]], dtype=np.uint16)
     colours, counts = colour_histogram(px)

@@ -12,12 +12,13 @@ from hypothesis import strategies as st
 
 import vqpress
 from vqpress.colour import _nearest
-from vqpress.colour._colour_keys import key_histogram
+from vqpress.colour._colour_keys import key_histogram, merge_key_counts, pixel_key_histogram
 from vqpress.colour._lloyd_step import ClusterSums, LloydStep, weighted_sse
 from vqpress.colour._lloyd_tree import TreeLloyd
 from vqpress.colour._point_tree import PointTree
 from vqpress.colour._variance_split import variance_split
 from vqpress.colour.coreset import grid_coreset, refined_coreset
+from vqpress.colour.histogram import merge_packed, pack_keys
 from vqpress.colour.lloyd import (TREE_MIN_K, Status, bounded_iterations, iterate, lloyd, point_tree,
                                   tree_iterations)
 from vqpress.colour.nearest import assign_labels
@@ -331,6 +332,58 @@ def test_key_histogram_edge_cases():
     u, c = key_histogram(np.zeros(7, np.uint64))  # one key: no pass moves anything
     np.testing.assert_array_equal(u, [0])
     np.testing.assert_array_equal(c, [7])
+
+
+@pytest.mark.parametrize("dtype, top", [(np.uint32, 1), (np.uint32, 1 << 12), (np.uint32, (1 << 24) - 1),
+                                        (np.uint32, 1 << 24)])
+def test_key_histogram_at_the_24_bit_boundary(dtype, top):
+    # keys below 2**24 take the one-scatter path, keys from 2**24 on the general one
+    rng = np.random.default_rng(2)
+    keys = rng.integers(0, top, 30_000, dtype=np.uint64, endpoint=True).astype(dtype)
+    keys[-1] = top
+    uniq, counts = key_histogram(keys)
+    ref_u, ref_c = key_histogram_reference(keys)
+    np.testing.assert_array_equal(uniq, ref_u)
+    np.testing.assert_array_equal(counts, ref_c)
+
+
+@given(seed=st.integers(0, 10**6), n=st.integers(0, 3000), channels=st.integers(1, 4), levels=st.sampled_from([2, 16, 256]))
+@settings(max_examples=40, deadline=None)
+def test_pixel_key_histogram_is_pack_then_unique(seed, n, channels, levels):
+    rng = np.random.default_rng(seed)
+    px = rng.integers(0, levels, (n, channels), dtype=np.uint16).astype(np.uint8)
+    if n > 10:
+        px[: n // 3] = px[n // 2]  # a run of one colour
+    uniq, counts = pixel_key_histogram(px)
+    ref_u, ref_c = key_histogram_reference(pack_keys(px)) if n else (np.zeros(0, np.uint32), np.zeros(0, np.int64))
+    assert uniq.dtype == np.uint32 and counts.dtype == np.int64
+    np.testing.assert_array_equal(uniq, ref_u)
+    np.testing.assert_array_equal(counts, ref_c)
+
+
+def test_pixel_key_histogram_refuses_five_channels():
+    with pytest.raises(ValueError, match="1 to 4 channels"):
+        pixel_key_histogram(np.zeros((3, 5), np.uint8))
+
+
+@given(seed=st.integers(0, 10**6), parts=st.integers(1, 9), wide=st.booleans())
+@settings(max_examples=30, deadline=None)
+def test_merged_key_counts_are_the_histogram_of_the_union(seed, parts, wide):
+    rng = np.random.default_rng(seed)
+    dtype = np.uint64 if wide else np.uint32
+    chunks = [rng.integers(0, 500, rng.integers(0, 400), dtype=np.uint64).astype(dtype) * 977 for _ in range(parts)]
+    hists = [key_histogram_reference(c) for c in chunks]
+    keys, counts = merge_packed(*[(u.astype(dtype), c.astype(np.int64)) for u, c in hists])
+    ref_u, ref_c = key_histogram_reference(np.concatenate(chunks))
+    assert keys.dtype == dtype
+    np.testing.assert_array_equal(keys, ref_u)
+    np.testing.assert_array_equal(counts, ref_c)
+
+
+def test_merge_key_counts_checks_lengths():
+    with pytest.raises(ValueError, match="differ in length"):
+        merge_key_counts(np.array([1], np.uint32), np.array([1, 2], np.int64), np.array([1], np.uint32),
+                         np.array([1], np.int64))
 
 
 @pytest.mark.parametrize("channels", [3, 4])

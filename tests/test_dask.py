@@ -80,6 +80,28 @@ def test_colour_histogram_and_few_colours():
     assert cb.n_colors == 4
 
 
+@pytest.mark.parametrize("dtype", [np.uint8, np.int8, np.int16, np.float16, ">u2", np.int32, np.float64])
+def test_scalar_histogram_of_every_dtype(dtype):
+    # 8/16-bit chunks send dense pattern counts up the tree (big-endian ones histograms)
+    rng = np.random.default_rng(6)
+    values = rng.normal(0, 40, (37, 53))
+    data = (np.abs(values) if np.dtype(dtype).kind == "u" else values).astype(dtype)
+    data[0, :3] = [-0.0, 0.0, 0.0] if np.dtype(dtype).kind == "f" else 0
+    assert_same_histogram(vqd.histogram(da.from_array(data, chunks=(10, 17))), scalar_histogram(data))
+
+
+@pytest.mark.parametrize("dtype, channels", [(np.uint8, 4), (np.uint16, 3), (np.float32, 3)])
+def test_colour_histogram_of_every_colour_dtype(dtype, channels):
+    # uint8 and uint16 chunks merge as packed keys (32- and 64-bit), floats as colour rows
+    rng = np.random.default_rng(3)
+    img = rng.integers(0, 5, (23, 31, channels)).astype(dtype) * dtype(3)
+    colours, counts = vqd.histogram(da.from_array(img, chunks=(6, 9, channels)))
+    ref_colours, ref_counts = vqpress.colour.colour_histogram(img.reshape(-1, channels))
+    assert colours.dtype == img.dtype and counts.dtype == np.int64
+    np.testing.assert_array_equal(colours, ref_colours)
+    np.testing.assert_array_equal(counts, ref_counts)
+
+
 def test_decode_inverts_encode():
     data = gray16()
     x = da.from_array(data, chunks=100)

@@ -17,8 +17,10 @@ from vqpress.histogram import merge_histograms, scalar_histogram
 )
 def test_histogram_is_exact(data):
     h = scalar_histogram(data)
-    values, counts = np.unique(data, return_counts=True)
-    np.testing.assert_array_equal(h.values, values.astype(np.float64))
+    # the histogram is over the values as float64: 64-bit integers that round to one float64
+    # are one value, and each value is the integer rounded once
+    values, counts = np.unique(data.astype(np.float64), return_counts=True)
+    np.testing.assert_array_equal(h.values, values)
     np.testing.assert_array_equal(h.counts, counts)
     assert h.dtype == data.dtype and h.total == data.size
 
@@ -147,3 +149,23 @@ def test_argument_types():
         scalar_histogram(np.arange(3), sample_weight={"a": 1})
     with pytest.raises(vqpress.VQError, match="gray must be True or False"):
         vqpress.datasets.face(gray="yes")
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.uint16])
+@pytest.mark.parametrize("threads", [1, 2])
+def test_pattern_counts_survive_flushes_of_the_32_bit_counters(dtype, threads):
+    # The 32-bit per-thread counters are emptied into 64-bit totals every 2**30 elements;
+    # with the threshold lowered to one element, every chunk (2**18 elements) flushes.
+    from vqpress._counting import _set_flush_at, count_patterns
+
+    rng = np.random.default_rng(4)
+    data = rng.integers(0, np.iinfo(dtype).max, 5 * (1 << 18) + 17, dtype=dtype, endpoint=True)
+    data[: 1 << 18] = 7  # one value for a whole chunk
+    previous = _set_flush_at(1)
+    try:
+        counts = np.zeros(1 << (8 * np.dtype(dtype).itemsize), dtype=np.int64)
+        with vqpress.thread_limit(threads):
+            count_patterns(data, counts)
+    finally:
+        _set_flush_at(previous)
+    np.testing.assert_array_equal(counts, np.bincount(data, minlength=counts.size))

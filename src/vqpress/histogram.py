@@ -131,24 +131,37 @@ def _distinct(values: np.ndarray, counts: np.ndarray, dtype) -> ScalarHistogram:
 
 
 def _pattern_histogram(arr: np.ndarray) -> ScalarHistogram:
+    return pattern_counts_histogram(pattern_counts(arr), arr.dtype)
+
+
+def pattern_counts(arr: np.ndarray) -> np.ndarray:
+    """How often each bit pattern occurs in 8- or 16-bit data (a dtype of ``PATTERNS``):
+    int64 counts, 256 or 65,536 of them, in pattern order. Counts of parts of the data add
+    up to those of the whole (:func:`pattern_counts_histogram` makes the histogram)."""
     from ._counting import count_patterns
 
     view = PATTERNS[arr.dtype]
     counts = np.zeros(1 << (8 * view.itemsize), dtype=np.int64)
     for (block,) in flat_blocks(arr):
         count_patterns(block.view(view), counts)
+    return counts
+
+
+def pattern_counts_histogram(counts: np.ndarray, dtype) -> ScalarHistogram:
+    """The histogram of data of ``dtype`` (8 or 16 bits) whose :func:`pattern_counts` are ``counts``."""
+    dtype = np.dtype(dtype)
     present = np.flatnonzero(counts)
-    values = pattern_values(arr.dtype)[present]
+    values = pattern_values(dtype)[present]
     counts = counts[present].astype(np.float64)
-    if arr.dtype.kind != "u":  # signed and float patterns are not in value order
+    if dtype.kind != "u":  # signed and float patterns are not in value order
         order = np.argsort(values, kind="stable")
         values, counts = values[order], counts[order]
-        if arr.dtype.kind == "f" and values.size > 1:  # -0.0 and 0.0 are one value
+        if dtype.kind == "f" and values.size > 1:  # -0.0 and 0.0 are one value
             same = np.flatnonzero(values[1:] == values[:-1])
             if same.size:  # keep the first of the pair, 0.0 (pattern 0 sorts first)
                 counts[same] += counts[same + 1]
                 values, counts = np.delete(values, same + 1), np.delete(counts, same + 1)
-    return ScalarHistogram(values, counts, arr.dtype)
+    return ScalarHistogram(values, counts, dtype)
 
 
 def _range_histogram(arr: np.ndarray, lo: int, span: int, weights) -> ScalarHistogram:
@@ -163,7 +176,9 @@ def _range_histogram(arr: np.ndarray, lo: int, span: int, weights) -> ScalarHist
         for block, w in flat_blocks(arr, weights.reshape(arr.shape)):
             weigh_range(block, block.dtype.type(lo), w, counts)
     present = np.flatnonzero(counts)
-    values = present.astype(np.float64) + float(lo)  # lo may exceed int64 (uint64 data)
+    # lo + b in the data's own dtype (no overflow: at most the largest value), then rounded
+    # once to float64, as the data's values are (adding in float64 would round twice)
+    values = (present.astype(arr.dtype) + arr.dtype.type(lo)).astype(np.float64)
     return _distinct(values, counts[present].astype(np.float64), arr.dtype)
 
 
