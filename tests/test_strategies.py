@@ -235,3 +235,20 @@ def test_kmeans_ties_and_empty_clusters_by_sklearn_rules():
     for bad in (dict(ties="nearest"), dict(empty="drop")):
         with pytest.raises(vqpress.VQError, match=next(iter(bad))):
             kmeans_edges(hist, 3, **bad)
+
+
+def test_levels_do_not_depend_on_blas_threads():
+    """Sums over many distinct values go through numpy's own summation, not BLAS, whose order
+    of additions (and so its last bits) depends on how many threads it uses."""
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    from vqpress.histogram import scalar_histogram
+
+    rng = np.random.default_rng(11)
+    values = rng.standard_normal(50_000) * 1e3
+    hist = scalar_histogram(values, sample_weight=rng.integers(1, 1000, values.size).astype(float))
+    results = []
+    for threads in (1, 2):
+        with threadpoolctl.threadpool_limits(threads, user_api="blas"):
+            results.append((hist.mean(), vqpress.fit_histogram(hist, 16, "optimal"),
+                            vqpress.fit_histogram(hist, 16, "kmeans")))
+    assert results[0] == results[1]

@@ -56,7 +56,8 @@ class ScalarHistogram:
 
     def mean(self) -> float:
         """Weighted mean of the data."""
-        return float(np.dot(self.values, self.counts) / self.total)
+        # np.sum, not np.dot: BLAS's order of additions depends on its thread count
+        return float(np.sum(self.values * self.counts) / self.total)
 
 
 def scalar_histogram(data, sample_weight=None) -> ScalarHistogram:

@@ -102,7 +102,9 @@ def _partition(values: np.ndarray, counts: np.ndarray, n_clusters: int, layers) 
     if k == n:
         return np.arange(n + 1, dtype=np.int64)
     # Shift to the mean so the running sums of squares stay small (less cancellation).
-    x = values - np.dot(values, counts) / counts.sum()
+    # np.sum (numpy's own pairwise sum), not np.dot: BLAS adds in an order that depends on
+    # its thread count, and the levels must not
+    x = values - np.sum(values * counts) / counts.sum()
     # prefix[0], [1], [2]: running weight, weighted sum and weighted sum of squares.
     prefix = np.zeros((3, n + 1))
     np.cumsum(counts, out=prefix[0, 1:])
