@@ -33,7 +33,7 @@ __all__ = ["encode", "decode", "describe", "check_effort", "MAX_SYMBOLS", "EFFOR
 MAX_SYMBOLS = 256
 #: Effort levels: 0 (fastest) .. 9 (smallest).
 EFFORTS = range(10)
-DEFAULT_EFFORT = 7
+DEFAULT_EFFORT = 2
 
 _MAGIC = b"CM"
 _VERSION = 1
@@ -63,12 +63,16 @@ def check_effort(effort) -> int:
 
 
 #: Per effort: (level, table_bits, try both models when both apply, pixels per strip).
+#: Level 2 (fast: small direct tables, 1-3 questions a pixel for gray) for 0-2, level 0
+#: (lean: hashed tables, 4 counters a question) for 3-4, level 1 (full: more counters, two
+#: mixes and an APM) for 5-9. Level 2 has no hashed tables: its table_bits is the minimum.
 _EFFORT_SETTINGS = {
-    0: (0, 10, False, 1 << 18), 1: (0, 11, False, 1 << 18), 2: (0, 12, False, 1 << 18),
-    3: (1, 12, False, 1 << 20), 4: (1, 13, False, 1 << 20), 5: (1, 14, False, 1 << 20),
-    6: (1, 15, False, 1 << 20), 7: (1, 16, False, 1 << 20), 8: (1, 16, True, 1 << 20),
-    9: (1, 18, True, 1 << 20),
+    0: (2, 8, False, 1 << 18), 1: (2, 8, False, 1 << 19), 2: (2, 8, False, 1 << 20),
+    3: (0, 12, False, 1 << 20), 4: (0, 13, False, 1 << 20),
+    5: (1, 14, False, 1 << 20), 6: (1, 15, False, 1 << 20), 7: (1, 16, False, 1 << 20),
+    8: (1, 16, True, 1 << 20), 9: (1, 18, True, 1 << 20),
 }
+_FAST = 2
 
 
 def _table_bits(bits: int, strip_pixels: int) -> int:
@@ -221,7 +225,7 @@ def decode(data, shape: tuple[int, int], n_symbols: int) -> np.ndarray:
     magic, version, model, bits, level, n_head, rows = _HEAD.unpack_from(view)
     if magic != _MAGIC or version != _VERSION:
         raise FormatError(f"not a cm payload of version {_VERSION} (magic {bytes(magic)!r}, version {version})")
-    if model not in _MODEL_NAMES or level not in (0, 1):
+    if model not in _MODEL_NAMES or level not in (0, 1, 2):
         raise FormatError(f"cm payload names model {model} (allowed 0, 1) or level {level} (allowed 0, 1)")
     if not _MIN_TABLE_BITS <= bits <= _MAX_TABLE_BITS:
         raise FormatError(f"cm table_bits {bits} is outside {_MIN_TABLE_BITS}..{_MAX_TABLE_BITS}")
