@@ -372,8 +372,10 @@ def test_cli_efforts_match_the_coding():
 
 # -- the specification ----------------------------------------------------------------------
 
-@pytest.mark.parametrize("n,ordered,effort", [(2, True, 0), (8, True, 5), (8, True, 1), (13, False, 4),
-                                              (5, False, 0), (40, False, 7), (256, False, 2)])
+@pytest.mark.parametrize("n,ordered,effort", [(2, True, 0), (8, True, 2), (32, True, 1), (13, False, 2),
+                                              (40, False, 1), (256, False, 2), (3, False, 0),
+                                              (8, True, 5), (13, False, 4), (40, False, 3), (5, False, 9),
+                                              (40, False, 7)])
 def test_format_md_describes_the_coding_exactly(n, ordered, effort):
     """tests/cm_reference.py decodes from the letter of docs/FORMAT.md, sharing no code."""
     from cm_reference import decode as reference_decode
