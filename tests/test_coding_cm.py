@@ -215,6 +215,15 @@ def payloads():
     return out
 
 
+def test_fast_level_names_the_smallest_tables(payloads):
+    codes, n, data = payloads["gray", 0]
+    assert cm.describe(data)["level"] == 2 and cm.describe(data)["table_bits"] == 8
+    blob = bytearray(data)
+    blob[4] = 9  # level 2 has no hashed tables: any other table size is refused
+    with pytest.raises(vqpress.FormatError, match="level 2 has no hashed tables: its table_bits must be 8; got 9"):
+        cm.decode(bytes(blob), codes.shape, n)
+
+
 def test_header_fields_are_checked(payloads):
     codes, n, data = payloads["palette", 5]
     h, w = codes.shape
@@ -229,7 +238,7 @@ def test_header_fields_are_checked(payloads):
     bad(lambda b: b.__setitem__(0, ord("X")), "not a cm payload")
     bad(lambda b: b.__setitem__(2, 2), "not a cm payload of version 1")
     bad(lambda b: b.__setitem__(3, 2), "model 2")
-    bad(lambda b: b.__setitem__(5, 2), "level 2")
+    bad(lambda b: b.__setitem__(5, 3), "level 3")
     bad(lambda b: b.__setitem__(4, 7), "table_bits 7")
     bad(lambda b: b.__setitem__(4, 17), "table_bits 17")
     bad(lambda b: b.__setitem__(4, 16), "larger than a strip")
@@ -356,7 +365,8 @@ def test_container_refuses_a_cm_payload_in_a_1_0_file(face_gray):
 
 
 def test_save_with_effort(tmp_path, face_gray):
-    c = vqpress.compress(face_gray[:100, :100], 8)
+    # big enough for the full model (effort 9) to learn its larger contexts
+    c = vqpress.compress(face_gray[:300, :300], 8)
     fast = vqpress.save(tmp_path / "fast.vqz", c, effort=0)
     small = vqpress.save(tmp_path / "small.vqz", c, effort=9)
     assert small.stat().st_size < fast.stat().st_size

@@ -169,10 +169,13 @@ def encode(codes: np.ndarray, n_symbols: int, *, ordered: bool | None = None, ef
         order = spectral_order(codes, n, adj)
         if effort >= 3:
             order = refine_order(order, adj)
-    rank = np.empty(n, dtype=np.uint8)
-    rank[order] = np.arange(n)
-    sym = np.ascontiguousarray(rank[codes])
-    bits = _table_bits(bits, rows * w)
+    if (order == np.arange(n)).all() and codes.dtype == np.uint8:
+        sym = np.ascontiguousarray(codes)  # no copy of a map in coding order already
+    else:
+        rank = np.empty(n, dtype=np.uint8)
+        rank[order] = np.arange(n)
+        sym = _relabel(codes, rank)
+    bits = _table_bits(bits, rows * w) if level != _FAST else _MIN_TABLE_BITS
     best = None
     for model in _models_to_try(n, ordered, both):
         streams = _kernel().encode_strips(sym, n, model, level, bits, rows)
@@ -225,8 +228,10 @@ def decode(data, shape: tuple[int, int], n_symbols: int) -> np.ndarray:
     magic, version, model, bits, level, n_head, rows = _HEAD.unpack_from(view)
     if magic != _MAGIC or version != _VERSION:
         raise FormatError(f"not a cm payload of version {_VERSION} (magic {bytes(magic)!r}, version {version})")
-    if model not in _MODEL_NAMES or level not in (0, 1, 2):
-        raise FormatError(f"cm payload names model {model} (allowed 0, 1) or level {level} (allowed 0, 1)")
+    if model not in _MODEL_NAMES or level not in (0, 1, _FAST):
+        raise FormatError(f"cm payload names model {model} (allowed 0, 1) or level {level} (allowed 0, 1, 2)")
+    if level == _FAST and bits != _MIN_TABLE_BITS:
+        raise FormatError(f"cm level 2 has no hashed tables: its table_bits must be {_MIN_TABLE_BITS}; got {bits}")
     if not _MIN_TABLE_BITS <= bits <= _MAX_TABLE_BITS:
         raise FormatError(f"cm table_bits {bits} is outside {_MIN_TABLE_BITS}..{_MAX_TABLE_BITS}")
     if n_head != n or not 2 <= n <= MAX_SYMBOLS:
@@ -258,4 +263,17 @@ def decode(data, shape: tuple[int, int], n_symbols: int) -> np.ndarray:
     if bad:
         raise FormatError(f"cm stream of strip {bad[0]} does not decode to its strip exactly "
                           "(it runs out, or bytes are left)")
-    return order.astype(np.uint8)[out]
+    if (order == np.arange(n)).all():
+        return out
+    return _relabel(out, order, out=out)
+
+
+def _relabel(codes: np.ndarray, table: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """``table[codes]`` as uint8, in blocks of rows: no temporary the size of the map
+    (``out`` may be ``codes`` itself)."""
+    table = table.astype(np.uint8)
+    out = np.empty(codes.shape, dtype=np.uint8) if out is None else out
+    step = max(1, (1 << 20) // max(codes.shape[1], 1))
+    for r in range(0, codes.shape[0], step):
+        out[r:r + step] = table[codes[r:r + step]]
+    return out
