@@ -210,7 +210,7 @@ def payloads():
     out = {}
     for name, n, ordered in (("gray", 8, True), ("palette", 16, False), ("wide", 256, False)):
         codes = blobs(48, 80, n, seed=n)
-        for effort in (0, 5):
+        for effort in (0, 3, 5):  # levels 2 (fast), 0 (lean), 1 (full)
             out[name, effort] = (codes, n, cm.encode(codes, n, ordered=ordered, effort=effort))
     return out
 
