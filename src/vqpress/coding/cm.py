@@ -10,7 +10,7 @@ docs/FORMAT.md ("Payload coding cm") specifies the payload byte by byte.
 Payload layout (little-endian)::
 
     magic "CM", version (u8, 1), model (u8: 0 ordered, 1 palette)
-    table_bits (u8), level (u8: 0 lean, 1 full), n_symbols (u16), strip_rows (u32)
+    table_bits (u8), level (u8: 0 lean, 1 full, 2 fast), n_symbols (u16), strip_rows (u32)
     order: n_symbols bytes, a permutation (coding symbol i stands for code order[i])
     S = ceil(H / strip_rows) stream lengths (u32), then the S streams
 
@@ -114,16 +114,17 @@ def encode(codes: np.ndarray, n_symbols: int, *, ordered: bool | None = None, ef
         ordered model and the identity symbol order are then tried first. ``False`` or
         ``None``: a palette; its symbols are reordered so that colours that meet get nearby
         numbers (:func:`vqpress.coding.symbol_order.spectral_order`).
-    effort : int, default 7
-        0 (fastest) .. 9 (smallest): 0-2 use the lean model (fewer counters per question)
-        and strips of 2^18 pixels; 3-9 the full model with ever larger context tables
-        (2^12 .. 2^18 buckets) and strips of 2^20 pixels; from 8 on both models are tried
-        (when the ordered one applies) and the smaller kept. A palette's symbol order is
-        refined from effort 3 on.
+    effort : int, default 2
+        0 (fastest) .. 9 (smallest): 0-2 use the fast model (level 2: small direct tables,
+        2-3 counters a question, x == W then the neighbours' values before a walk or tree),
+        with strips of 2^18, 2^19, 2^20 pixels; 3-4 the lean model (level 0: four hashed
+        tables of 2^12, 2^13 buckets); 5-9 the full model (level 1: more counters, two mixes
+        and an APM, 2^14 .. 2^18 buckets); at 8 and 9 both models are tried (when the
+        ordered one applies) and the smaller kept. A palette's symbol order is refined from
+        effort 3 on.
     strip_rows : int, optional
-        Rows per independently coded strip (default: strips of about 2^18 pixels, 2^20
-        from effort 8 on; never
-        fewer than :data:`MIN_STRIP_PIXELS` pixels, unless the map is smaller). Strips are
+        Rows per independently coded strip (default: strips of about 2^18 pixels at effort
+        0, 2^19 at 1, 2^20 from 2 on; never fewer than :data:`MIN_STRIP_PIXELS` pixels, unless the map is smaller). Strips are
         coded in parallel; each starts its model afresh, which costs some size.
 
     Returns
