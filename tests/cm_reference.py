@@ -291,7 +291,6 @@ def decode_strip_fast(stream, h, w, n, model):
         return (d > 0) - (d < 0)
 
     for r in range(h):
-        run = 0
         for c in range(w):
             W, WW = val(r, c - 1), val(r, c - 2)
             N, NW, NE, NEE = val(r - 1, c), val(r - 1, c - 1), val(r - 1, c + 1), val(r - 1, c + 2)
@@ -302,11 +301,9 @@ def decode_strip_fast(stream, h, w, n, model):
             def match(v):
                 return sum(int(f) << i for i, f in enumerate((N == v, NW == v, NE == v, WW == v, NN == v, NNE == v)))
 
-            if ask([("eq", eq), ("run", run * 8 + (eq & 7)), ("weq", W * 8 + (eq & 7))], ("Q0", eq & 63), None):
+            if ask([("eq", eq), ("weq", W * 8 + (eq & 7))], ("Q0", eq & 63), None):
                 x = W
-                run = min(run + 1, 15)
             elif model == 0:
-                run = 0
                 if W == 0:
                     up = 1
                 elif W == n - 1:
@@ -330,7 +327,6 @@ def decode_strip_fast(stream, h, w, n, model):
                     s += 1
                 x = v
             else:
-                run = 0
                 x = None
                 for k, v in enumerate((N, NE, NW)):
                     if v == W or (k > 0 and v == N) or (k == 2 and v == NE):

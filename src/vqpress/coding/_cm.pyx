@@ -527,13 +527,12 @@ cdef int _code_strip(BinaryCoder *c, Model *m, uint8_t *sym, int h, int w, uint8
 # ----------------------------------------------------------------------------- the fast model (level 2)
 
 # Level 2 asks fewer questions, of small directly indexed counter tables (cache-resident:
-# no hashing), each mixing 2 or 3 counters: x == W; a palette then asks x == N, NE, NW
-# (each distinct value once) before its tree; the ordered model walks from W as above.
+# no hashing), each mixing 2 counters (3 in the tree): x == W; a palette then asks x == N,
+# NE, NW (each distinct value once) before its tree; the ordered model walks from W as above.
 
 cdef enum:
     F_EQ = 0                    # 1024: x == W by the equality pattern eq
-    F_RUN = F_EQ + 1024         # 16 x 8: x == W by the run of W answers and eq & 7
-    F_WEQ = F_RUN + 128         # n x 8: x == W by W and eq & 7
+    F_WEQ = F_EQ + 1024         # n x 8: x == W by W and eq & 7
     F_CAND = F_WEQ + 256 * 8    # 3 x 64: x == candidate by which neighbour and its matches
     F_GRAD = F_CAND + 192       # 1125: x > W by the clipped differences to W
     F_WSGN = F_GRAD + 1125      # n x 9: x > W by W and the signs of N - W, NE - W
@@ -542,8 +541,8 @@ cdef enum:
     F_FIXED = F_STEPD + 1458    # the tables above; then n x n pairs (W, candidate), then
                                 # the tree: 3 x n x tree_row, by W, N, NE
     # weight sets
-    FW_EQ = 0                   # 64 sets of 3, by eq & 63
-    FW_CAND = FW_EQ + 64 * 3    # 24 sets of 2, by neighbour and match & 7
+    FW_EQ = 0                   # 64 sets of 2, by eq & 63
+    FW_CAND = FW_EQ + 64 * 2    # 24 sets of 2, by neighbour and match & 7
     FW_UP = FW_CAND + 24 * 2    # 64 sets of 2, by eq & 63
     FW_STEP = FW_UP + 64 * 2    # 48 sets of 2, by slot and match & 7
     FW_TREE = FW_STEP + 48 * 2  # tree_row sets of 3, by node
@@ -693,8 +692,7 @@ cdef inline int _fast_rows(BinaryCoder *c, Fast *f, uint8_t *sym, int h, int w, 
     cdef uint8_t *r0
     cdef uint8_t *r1
     cdef uint8_t *r2
-    cdef int r, col, eq, run
-    cdef uint32_t *q[3]
+    cdef int r, col, eq
     cdef int x, W, N, NW, NE, WW, NN, NNE, NEE
     cdef uint32_t *cnt = f.cnt
     cdef int32_t *wt = f.weights
@@ -704,7 +702,6 @@ cdef inline int _fast_rows(BinaryCoder *c, Fast *f, uint8_t *sym, int h, int w, 
         r1 = rows + ((r + 3) & 3) * wp + 3
         r2 = rows + ((r + 2) & 3) * wp + 3
         r0[-3] = r0[-2] = r0[-1] = r1[0] if r > 0 else 0
-        run = 0
         for col in range(w):
             W = r0[col - 1]
             WW = r0[col - 2]
@@ -717,15 +714,9 @@ cdef inline int _fast_rows(BinaryCoder *c, Fast *f, uint8_t *sym, int h, int w, 
             x = 0 if decoding else sym[r * w + col]
             eq = ((N == W) | (NW == W) << 1 | (NE == W) << 2 | (WW == W) << 3 | (NN == W) << 4
                   | (NNE == W) << 5 | (NEE == W) << 6 | (N == NE) << 7 | (N == NW) << 8 | (NN == N) << 9)
-            q[0] = cnt + F_EQ + eq
-            q[1] = cnt + F_RUN + run * 8 + (eq & 7)
-            q[2] = cnt + F_WEQ + W * 8 + (eq & 7)
-            if _ask_k(c, q, 3, wt + FW_EQ + (eq & 63) * 3, x == W):
+            if _ask2(c, cnt + F_EQ + eq, cnt + F_WEQ + W * 8 + (eq & 7), wt + FW_EQ + (eq & 63) * 2, x == W):
                 x = W
-                if run < 15:
-                    run += 1
             else:
-                run = 0
                 x = (_fast_walk(c, f, x, W, N, NW, NE, WW, NN, NNE, eq) if ordered
                      else _fast_palette(c, f, x, W, N, NW, NE, WW, NN, NNE))
             r0[col] = <uint8_t>x
