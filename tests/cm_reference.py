@@ -119,6 +119,21 @@ class APM:
         a[where[1]] += ((65535 if y else 0) - a[where[1]]) >> 7
 
 
+def neighbour_of(V, w):
+    """V(r, c) of FORMAT.md over the decoded symbols ``V[r, c]`` of a strip w wide."""
+
+    def val(r, c):
+        if r < 0:
+            return 0
+        if c < 0:
+            return val(r - 1, 0) if r >= 1 else 0
+        if c >= w:
+            return V[r, w - 1]
+        return V[r, c]
+
+    return val
+
+
 def decode_strip(stream, h, w, n, model, level, B):
     dec = Decoder(stream)
     buckets = Table(lambda: [Counter() for _ in range(8)])
@@ -129,15 +144,7 @@ def decode_strip(stream, h, w, n, model, level, B):
     tree_sets = Table(lambda: [24000] * (7 if level else 3))
     apm = APM()
     V = {}
-
-    def val(r, c):
-        if r < 0:
-            return 0
-        if c < 0:
-            return val(r - 1, 0) if r >= 1 else 0
-        if c >= w:
-            return V[r, w - 1]
-        return V[r, c]
+    val = neighbour_of(V, w)
 
     def ask(counters, q, m, key2, apm_ctx, sets_):
         p1, s = mix(sets_[q, m], counters)
@@ -267,15 +274,7 @@ def decode_strip_fast(stream, h, w, n, model):
     counters = Table(Counter)
     sets = {}
     V = {}
-
-    def val(r, c):
-        if r < 0:
-            return 0
-        if c < 0:
-            return val(r - 1, 0) if r >= 1 else 0
-        if c >= w:
-            return V[r, w - 1]
-        return V[r, c]
+    val = neighbour_of(V, w)
 
     def ask(keys, set_key, y):
         cs = [counters[k] for k in keys]
