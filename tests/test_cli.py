@@ -151,6 +151,15 @@ def test_compress_options_and_output_file(capsys, images):
     assert code == 0 and "raw" in out
 
 
+def test_compress_of_a_constant_image_says_one_level(capsys, tmp_path):
+    src = tmp_path / "flat.png"
+    Image.fromarray(np.full((3, 40), 7, np.uint8)).save(src)
+    code, out, err = run(capsys, "compress", src)
+    assert code == 0, err
+    assert "1 optimal level," in out and "levels" not in out
+    assert "constant" in err
+
+
 def test_compress_colour_defaults_to_kmeans(capsys, images):
     code, _, err = run(capsys, "compress", images.rgb, "-n", "4")
     assert code == 0, err
