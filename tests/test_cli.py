@@ -92,6 +92,14 @@ def test_help_of_every_command_has_an_example(capsys, command):
     assert f"vqpress {command}" in out
 
 
+@pytest.mark.parametrize("command", [None, *COMMANDS])
+def test_help_fits_an_80_column_terminal(capsys, monkeypatch, command):
+    monkeypatch.setenv("COLUMNS", "80")
+    code, out, _ = run(capsys, *([command] if command else []), "--help")
+    assert code == 0
+    assert max(map(len, out.splitlines())) <= 80
+
+
 @pytest.mark.parametrize(
     "args",
     [[], ["frobnicate"], ["compress"], ["compress", "x.png", "--bogus"], ["compress", "x.png", "-s", "best"],
