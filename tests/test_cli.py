@@ -92,6 +92,14 @@ def test_help_of_every_command_has_an_example(capsys, command):
     assert f"vqpress {command}" in out
 
 
+@pytest.mark.parametrize("command", [None, *COMMANDS])
+def test_help_fits_an_80_column_terminal(capsys, monkeypatch, command):
+    monkeypatch.setenv("COLUMNS", "80")
+    code, out, _ = run(capsys, *([command] if command else []), "--help")
+    assert code == 0
+    assert max(map(len, out.splitlines())) <= 80
+
+
 @pytest.mark.parametrize(
     "args",
     [[], ["frobnicate"], ["compress"], ["compress", "x.png", "--bogus"], ["compress", "x.png", "-s", "best"],
@@ -149,6 +157,15 @@ def test_compress_options_and_output_file(capsys, images):
     assert (c.codebook.n_colors, c.codebook.strategy) == (4, "uniform")
     code, out, _ = run(capsys, "info", images.dir / "g4.vqz")
     assert code == 0 and "raw" in out
+
+
+def test_compress_of_a_constant_image_says_one_level(capsys, tmp_path):
+    src = tmp_path / "flat.png"
+    Image.fromarray(np.full((3, 40), 7, np.uint8)).save(src)
+    code, out, err = run(capsys, "compress", src)
+    assert code == 0, err
+    assert "1 optimal level," in out and "levels" not in out
+    assert "constant" in err
 
 
 def test_compress_colour_defaults_to_kmeans(capsys, images):

@@ -87,3 +87,31 @@ def test_shapes_read_width_by_height():
     assert commands._fmt_shape((4, 768, 1024), 0) == "shape (4, 768, 1024)"
     assert commands._fmt_shape((4, 768, 1024), 0, frames=True) == "4 frames of 1024 x 768 pixels"
     assert commands._fmt_shape((10,), 0) == "shape (10,)"
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.mark.parametrize("use_rich", [True, False])
+def test_long_field_values_fold_on_a_terminal_and_stay_whole_in_a_pipe(monkeypatch, use_rich):
+    levels = " ".join(f"{30000 + 123.4 * k:.1f}" for k in range(32))
+    monkeypatch.setenv("COLUMNS", "80")
+    term = _Terminal()
+    monkeypatch.setattr("sys.stdout", term)
+    ui = UI(use_rich=use_rich)
+    if use_rich:
+        from rich.console import Console
+
+        ui._out = Console(file=term, width=80, force_terminal=True, color_system=None, highlight=False)
+    ui.fields([("levels (bin means)", levels), ("dtype", "uint16")], title="x.vqz")
+    lines = term.getvalue().splitlines()
+    assert max(map(len, lines)) <= 80
+    folded = lines[1:-1]
+    assert len(folded) > 1 and all(line.startswith(" " * 22) for line in folded[1:])
+    assert " ".join(" ".join(line.split()) for line in folded).endswith(levels)
+    pipe = io.StringIO()
+    monkeypatch.setattr("sys.stdout", pipe)
+    UI(use_rich=False).fields([("levels (bin means)", levels)])
+    assert pipe.getvalue() == f"  levels (bin means)  {levels}\n"

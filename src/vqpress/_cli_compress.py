@@ -235,7 +235,8 @@ def _compress_one(job: Job, codebook, args, ui) -> tuple[dict, bytes]:
     return {
         "src": job.src_name, "dst": job.dst_name, "shape": _shape_words(c.shape, cb.channels, frames),
         "dtype": str(c.dtype), "pixels": _pixel_words(cb.channels), "colours": cb.n_colors,
-        "unit": cb.kind.unit, "strategy": cb.strategy, "chosen": chosen, "psnr": psnr,
+        "unit": cb.kind.unit if cb.n_colors != 1 else cb.kind.unit_one,
+        "strategy": cb.strategy, "chosen": chosen, "psnr": psnr,
         "in": size_in, "raw": c.original_nbytes, "out": len(data), "n_pixels": c.n_pixels,
         "coding": _coding_name(data, target), "skipped": skipped,
     }, data

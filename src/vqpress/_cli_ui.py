@@ -177,6 +177,8 @@ class UI:
         title = None if title is None else printable(title)
         pairs = [(printable(k), printable(v)) for k, v in pairs]
         width = max((len(k) for k, _ in pairs), default=0)
+        if self._file.isatty():  # long values (levels, palettes) fold under themselves
+            pairs = [(k, self._fold(str(v), indent=width + 4)) for k, v in pairs]
         lines = ([title] if title else []) + [f"  {key.ljust(width)}  {value}" for key, value in pairs]
         if self.rich and self.out.is_terminal:
             from rich.markup import escape
@@ -187,6 +189,19 @@ class UI:
             self.out.print("\n".join(text), highlight=False)
         else:
             print("\n".join(lines), file=self._file)
+
+    @staticmethod
+    def _fold(value: str, indent: int) -> str:
+        """``value`` broken at spaces into lines that fit the terminal after ``indent``
+        columns, the lines after the first indented by as much."""
+        import shutil
+        import textwrap
+
+        room = max(20, shutil.get_terminal_size().columns - indent - 1)
+        if len(value) <= room:
+            return value
+        return ("\n" + " " * indent).join(textwrap.wrap(value, room, break_long_words=False,
+                                                          break_on_hyphens=False))
 
     # -- progress
     def _live(self) -> bool:

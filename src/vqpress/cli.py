@@ -47,7 +47,7 @@ it needs."""
 
 _EPILOG = """\
 Examples:
-  vqpress demo                       report on the built-in raccoon face -> ./vqpress-demo/
+  vqpress demo                       a report on the raccoon face
   vqpress compress photo.png -n 16   16 levels/colours -> photo.vqz
   vqpress compress photo.png --psnr 40 -o small.png
   vqpress decompress photo.vqz -o restored.png
@@ -59,8 +59,9 @@ Nothing is overwritten without --force. Exit status: 0 success, 1 failure, 2 usa
 _EXAMPLES = {
     "demo": """\
 Example:
-  vqpress demo                  # ./vqpress-demo/: HTML report, reconstructions, .vqz files,
-                                # gray (-n levels) and colour (16, 64, 256 colours)
+  vqpress demo               # ./vqpress-demo/: HTML report, reconstructions,
+                             # .vqz files, gray (-n levels) and colour (16, 64
+                             # and 256 colours)
   vqpress demo -o /tmp/d -n 4
 
 The demo owns its output folder: run it again and it replaces what it wrote there before
@@ -77,13 +78,13 @@ Example:
   vqpress compress photo.png                 # -> photo.vqz beside it
   vqpress compress photo.png -n 4 -o small.png   # indexed PNG any viewer opens
   vqpress compress photo.png -n 16 --dither      # dithered: smoother gradients
-  vqpress compress photo.png --psnr 40 -o small.webp   # the fewest colours for 40 dB
+  vqpress compress photo.png --psnr 40 -o s.webp # the fewest colours for 40 dB
   vqpress compress photo.png --max-bytes 50000   # the most colours within 50 kB
   vqpress compress scans/ -o packed/ --coding context
-  vqpress compress *.png --ext=-q.png --skip-if-larger   # a-q.png beside a.png, ...
+  vqpress compress *.png --ext=-q.png --skip-if-larger  # a-q.png beside a.png
   vqpress compress day*.png --codebook ref.vqz   # one palette for many images
   cat photo.png | vqpress compress - > photo.vqz
-  vqpress compress mosaic.ome.tif -o mosaic.zarr    # larger than memory, streamed
+  vqpress compress mosaic.ome.tif -o mosaic.zarr # larger than memory, streamed
 
 One input: -o is the output file; its extension picks the format: .vqz, .png (indexed
 where a palette holds it), .gif, .webp (lossless), .tif, .jxl (lossless, needs
@@ -133,8 +134,24 @@ class _Parser(argparse.ArgumentParser):
 
 
 class _Formatter(argparse.RawDescriptionHelpFormatter):
+    """Keeps the examples' lines (indented) as written and folds the prose paragraphs
+    around them to the terminal's width."""
+
     def __init__(self, prog):
         super().__init__(prog, max_help_position=30)
+
+    def _fill_text(self, text, width, indent):
+        import textwrap
+
+        out = []
+        for block in text.split("\n\n"):
+            lines = block.splitlines()
+            if any(line.startswith(" ") for line in lines[1:]) or (lines and lines[0].endswith(":")):
+                out.append("\n".join(indent + line for line in lines))
+            else:
+                out.append(textwrap.fill(" ".join(lines), max(width, 40), initial_indent=indent,
+                                         subsequent_indent=indent, break_on_hyphens=False))
+        return "\n\n".join(out)
 
 
 def build_parser() -> argparse.ArgumentParser:

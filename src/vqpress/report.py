@@ -359,8 +359,9 @@ def _build_in(img, out_dir, name, n_colors, names, overwrite, step, rd_levels, r
     # the timed compresses first, one after the other, so that nothing else of the demo's
     # runs beside them; the slow numeric work (entropy coding, PNGs) then runs beside the figures
     results = []
+    unit = image_kind(img).unit
     for s in names:
-        step(f"compress ({s}, {n_colors} levels)")
+        step(f"compress ({s}, {n_colors} {unit})")
         results += evaluate(img, n_colors, [s])
     colour_work = None
     if colour is not None:
