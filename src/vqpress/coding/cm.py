@@ -92,10 +92,12 @@ def strip_rows_for(height: int, width: int, strip_pixels: int = _STRIP_PIXELS) -
     return max(_min_strip_rows(height, width), min(height, -(-strip_pixels // width)))
 
 
-def _models_to_try(n: int, ordered: bool | None, both: bool) -> list[int]:
+def _models_to_try(n: int, ordered: bool | None, both: bool, level: int) -> list[int]:
     if n > _MAX_ORDERED_SYMBOLS:
         return [_PALETTE]
-    first = _ORDERED if ordered or n <= 16 else _PALETTE
+    # a palette of up to 16 colours walks best in its spectral order with levels 0 and 1;
+    # level 2's palette model (neighbours' values first) is faster and mostly smaller
+    first = _ORDERED if ordered or (n <= 16 and level != _FAST) else _PALETTE
     return [first, _PALETTE + _ORDERED - first] if both else [first]
 
 
@@ -113,7 +115,8 @@ def encode(codes: np.ndarray, n_symbols: int, *, ordered: bool | None = None, ef
         ``True`` if the codes' order means something (gray levels sorted by value): the
         ordered model and the identity symbol order are then tried first. ``False`` or
         ``None``: a palette; its symbols are reordered so that colours that meet get nearby
-        numbers (:func:`vqpress.coding.symbol_order.spectral_order`).
+        numbers (:func:`vqpress.coding.symbol_order.spectral_order`), and coded with the
+        palette model (with the ordered one up to 16 colours, except at efforts 0-2).
     effort : int, default 2
         0 (fastest) .. 9 (smallest): 0-2 use the fast model (level 2: small direct tables,
         2-3 counters a question, x == W then the neighbours' values before a walk or tree),
@@ -178,7 +181,7 @@ def encode(codes: np.ndarray, n_symbols: int, *, ordered: bool | None = None, ef
         sym = _relabel(codes, rank)
     bits = _table_bits(bits, rows * w) if level != _FAST else _MIN_TABLE_BITS
     best = None
-    for model in _models_to_try(n, ordered, both):
+    for model in _models_to_try(n, ordered, both, level):
         streams = _kernel().encode_strips(sym, n, model, level, bits, rows)
         head = _HEAD.pack(_MAGIC, _VERSION, model, bits, level, n, rows)
         lengths = struct.pack(f"<{len(streams)}I", *(len(s) for s in streams))
