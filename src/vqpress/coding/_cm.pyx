@@ -17,8 +17,8 @@ Each answer's probability is mixed (logistic mixing, one weight set per question
 context) from adaptive counters picked by the pixel's causal neighbourhood; level 1 adds
 counters for the ordered model's later questions and the tree, a second weight set chosen
 by another context (the two mixes are averaged), and a final adaptive probability map.
-Level 2 (the fast model) asks a palette's pixel x == N, NE, NW before the tree and mixes 2
-or 3 counters of small directly indexed tables per question (see its section below).
+Level 2, the fast model, lives in ``_cm_fast.pyx``; this module runs the strips of every
+level.
 """
 
 from libc.stdint cimport int16_t, int32_t, int64_t, uint8_t, uint16_t, uint32_t
@@ -27,12 +27,14 @@ from libc.stdlib cimport calloc, free, malloc
 from vqpress._threadpool cimport parallel_for, planned_workers
 from vqpress.coding._binary_coder cimport (
     BinaryCoder, code_bit, coder_finish_encoder, coder_start_decoder, coder_start_encoder)
+from vqpress.coding._cm_common cimport (
+    ORDERED, PALETTE, _average, _clip, _learn, _matches, _mix, _p12, _update, cm_squash, cm_stretch,
+    cm_tables_init)
+from vqpress.coding._cm_fast cimport Fast, fast_alloc, fast_free, fast_strip
 
 import numpy as np
 
 cdef enum:
-    ORDERED = 0
-    PALETTE = 1
     N_INPUTS = 4            # counters (one per bucket table) behind every question about a pixel
     N_EXTRA = 3             # level 1: counters added to the ordered model's later questions
     N_SLOTS = 8             # questions per bucket: 0 x == W, 1 x > W, 2..7 x == W +- s
@@ -40,12 +42,9 @@ cdef enum:
     TREE_INPUTS = 7
     PAIR_BITS = 18          # the tree's hashed (W, N) and (W, NE) counters
     APM_CONTEXTS = 1024 * N_SLOTS
-    LIMIT = 127             # counters adapt at rate 1 / (n + 1.5), n counting up to LIMIT
-    LEARNING_RATE = 10
     W_INIT = 20000          # initial mixer weights (65536 = 1.0)
     W_INIT_EXTRA = 11428
     W_INIT_TREE = 24000
-    W_MAX = 1 << 24         # weights stay within -W_MAX .. W_MAX
     LEVEL_FAST = 2
 
 MODEL_ORDERED = ORDERED
@@ -57,36 +56,15 @@ LEVELS = (0, 1, 2)
 
 # ----------------------------------------------------------------------------- fixed tables
 
-# squash(d) = 4096 / (1 + exp(-d / 256)), interpolated between its values at d = -2048,
-# -1920 .. 2048 (rounded, kept within 1..4095); stretch is its inverse.
-cdef int _SQUASH_POINTS[33]
-_SQUASH_POINTS[:] = [1, 2, 4, 6, 10, 17, 27, 45, 74, 120, 194, 311, 488, 747, 1102, 1546, 2048,
-                     2550, 2994, 3349, 3608, 3785, 3902, 3976, 4022, 4051, 4069, 4079, 4086, 4090,
-                     4092, 4094, 4095]
-cdef int _SQUASH[4095]       # _SQUASH[d + 2047] for -2047 <= d <= 2047
-cdef int16_t _STRETCH[4096]  # the smallest d with squash(d) >= p
-cdef uint32_t _RATE[LIMIT + 1]
 cdef uint16_t _APM_START[33]
 
 
 cdef void _init_tables() noexcept nogil:
-    cdef int d, p = 0, v, w, i
-    for d in range(-2047, 2048):
-        w = d & 127
-        i = (d >> 7) + 16
-        v = (_SQUASH_POINTS[i] * (128 - w) + _SQUASH_POINTS[i + 1] * w + 64) >> 7
-        _SQUASH[d + 2047] = v
-        while p <= v:
-            _STRETCH[p] = d
-            p += 1
-    while p < 4096:
-        _STRETCH[p] = 2047
-        p += 1
-    for d in range(LIMIT + 1):
-        _RATE[d] = 131072 // (2 * d + 3)
+    cdef int i, d
+    cm_tables_init()
     for i in range(33):
         d = (i - 16) * 128
-        _APM_START[i] = 16 * _SQUASH[min(max(d, -2047), 2047) + 2047]
+        _APM_START[i] = 16 * cm_squash[min(max(d, -2047), 2047) + 2047]
 
 
 _init_tables()
@@ -125,63 +103,19 @@ def _binary_coder_round_trip(const int32_t[::1] probs not None, const uint8_t[::
 
 def squash_table():
     """The squash table (entry ``d + 2047`` for ``-2047 <= d <= 2047``), for tests and docs."""
-    return np.array([_SQUASH[i] for i in range(4095)], dtype=np.int32)
+    return np.array([cm_squash[i] for i in range(4095)], dtype=np.int32)
 
 
 def stretch_table():
     """The stretch table (entry ``p`` for ``0 <= p <= 4095``), for tests and docs."""
-    return np.array([_STRETCH[i] for i in range(4096)], dtype=np.int32)
+    return np.array([cm_stretch[i] for i in range(4096)], dtype=np.int32)
 
 
-# ----------------------------------------------------------------------------- counters and mixing
-
-# A counter is a uint32: probability p of a 1 in its top 22 bits, count n in its low 10.
-# Tables are stored with p's top bit flipped, so that a zeroed table holds p = 1/2, n = 0.
-
-cdef inline int _p12(uint32_t t) noexcept nogil:
-    return <int>((t >> 20) ^ 0x800u)
-
-
-cdef inline void _update(uint32_t *counter, int bit) noexcept nogil:
-    cdef uint32_t t = counter[0]
-    cdef uint32_t n = t & 1023u
-    cdef int64_t p = (t >> 10) ^ 0x200000u
-    p += (((<int64_t>bit << 22) - p) * _RATE[n]) >> 16
-    if n < LIMIT:
-        n += 1
-    counter[0] = ((<uint32_t>p ^ 0x200000u) << 10) | n
-
-
-cdef inline int _mix(const int32_t *w, const int *st, int k) noexcept nogil:
-    cdef int64_t dot = 0
-    cdef int i
-    for i in range(k):
-        dot += <int64_t>w[i] * st[i]
-    dot >>= 16
-    if dot > 2047:
-        dot = 2047
-    elif dot < -2047:
-        dot = -2047
-    return _SQUASH[dot + 2047]
-
-
-cdef inline int _average(int p, int q) noexcept nogil:
-    """The probability halfway between p and q in the stretched domain."""
-    return _SQUASH[((_STRETCH[p] + _STRETCH[q]) >> 1) + 2047]
-
-
-cdef inline void _learn(int32_t *w, const int *st, int k, int p, int bit) noexcept nogil:
-    cdef int err = ((bit << 12) - p) * LEARNING_RATE
-    cdef int64_t v
-    cdef int i
-    for i in range(k):
-        v = w[i] + ((<int64_t>st[i] * err) >> 14)
-        w[i] = <int32_t>(W_MAX if v > W_MAX else (-W_MAX if v < -W_MAX else v))
-
+# ----------------------------------------------------------------------------- probability maps
 
 cdef inline int _refine(uint16_t *apm, int p, int *index) noexcept nogil:
     """Adaptive probability map: p refined by the 33 entries of one context (level 1)."""
-    cdef int s = _STRETCH[p] + 2047
+    cdef int s = cm_stretch[p] + 2047
     cdef int wt = s & 127
     cdef int j = s >> 7
     cdef int pa = (apm[j] * (128 - wt) + apm[j + 1] * wt) >> 11
@@ -287,7 +221,7 @@ cdef inline int _ask(BinaryCoder *c, Model *m, int slot, int mix_set, int bit) n
     cdef int32_t *w2 = m.weights + ((N_SLOTS + slot) * 64 + m.mix2) * N_INPUTS
     cdef uint16_t *apm = NULL
     for i in range(N_INPUTS):
-        st[i] = _STRETCH[_p12(m.bucket[i][slot])]
+        st[i] = cm_stretch[_p12(m.bucket[i][slot])]
     p = _mix(w, st, N_INPUTS)
     q = p
     if m.level:
@@ -319,7 +253,7 @@ cdef inline int _ask_more(BinaryCoder *c, Model *m, int slot, int mix_set, const
     for i in range(N_EXTRA):
         cnt[N_INPUTS + i] = m.extra + ((<Py_ssize_t>i << (m.table_bits + 1)) + keys[i])
     for i in range(N_INPUTS + N_EXTRA):
-        st[i] = _STRETCH[_p12(cnt[i][0])]
+        st[i] = cm_stretch[_p12(cnt[i][0])]
     p = _mix(w, st, N_INPUTS + N_EXTRA)
     p2 = _mix(w2, st, N_INPUTS + N_EXTRA)
     q = _refine(apm, _average(p, p2), &index)
@@ -366,7 +300,7 @@ cdef inline int _ask_tree(BinaryCoder *c, Model *m, int node, int lo, int hi, co
         cnt[6] = m.pairs + _hash((<uint32_t>W << 16 | <uint32_t>NE << 8 | <uint32_t>node) * 0x2C1B3C6Du
                                  + 0x165667B1u, PAIR_BITS)
     for i in range(k):
-        st[i] = _STRETCH[_p12(cnt[i][0])]
+        st[i] = cm_stretch[_p12(cnt[i][0])]
     p = _mix(w, st, k)
     if m.level:
         p2 = _mix(m.tree_weights + (r + sides) * k, st, k)
@@ -401,16 +335,6 @@ cdef inline int _code_tree(BinaryCoder *c, Model *m, int x, const int *nb) noexc
 
 
 # ----------------------------------------------------------------------------- one strip
-
-cdef inline int _clip(int d, int r) noexcept nogil:
-    return -r if d < -r else (r if d > r else d)
-
-
-cdef inline int _matches(int v, int N, int NW, int NE, int WW, int NN, int NNE) noexcept nogil:
-    """Which of six neighbours equal v (6 bits): picks a question's weight set."""
-    return ((N == v) | (NW == v) << 1 | (NE == v) << 2 | (WW == v) << 3 | (NN == v) << 4
-            | (NNE == v) << 5)
-
 
 cdef int _code_strip(BinaryCoder *c, Model *m, uint8_t *sym, int h, int w, uint8_t *rows) noexcept nogil:
     """Code (or decode into ``sym``) an h x w strip of symbols (row-major, w apart).
@@ -524,210 +448,6 @@ cdef int _code_strip(BinaryCoder *c, Model *m, uint8_t *sym, int h, int w, uint8
     return 0
 
 
-# ----------------------------------------------------------------------------- the fast model (level 2)
-
-# Level 2 asks fewer questions, of small directly indexed counter tables (cache-resident:
-# no hashing), each mixing 2 counters (3 in the tree): x == W; a palette then asks x == N,
-# NE, NW (each distinct value once) before its tree; the ordered model walks from W as above.
-
-cdef enum:
-    F_EQ = 0                    # 1024: x == W by the equality pattern eq
-    F_WEQ = F_EQ + 1024         # n x 8: x == W by W and eq & 7
-    F_CAND = F_WEQ + 256 * 8    # 3 x 64: x == candidate by which neighbour and its matches
-    F_GRAD = F_CAND + 192       # 1125: x > W by the clipped differences to W
-    F_WSGN = F_GRAD + 1125      # n x 9: x > W by W and the signs of N - W, NE - W
-    F_STEP = F_WSGN + 256 * 9   # 6 x 64: x == v by slot and match(v)
-    F_STEPD = F_STEP + 384      # 6 x 243: x == v by slot and D_1 of five neighbours to v
-    F_FIXED = F_STEPD + 1458    # the tables above; then n x n pairs (W, candidate), then
-                                # the tree: 3 x n x tree_row, by W, N, NE
-    # weight sets
-    FW_EQ = 0                   # 64 sets of 2, by eq & 63
-    FW_CAND = FW_EQ + 64 * 2    # 24 sets of 2, by neighbour and match & 7
-    FW_UP = FW_CAND + 24 * 2    # 64 sets of 2, by eq & 63
-    FW_STEP = FW_UP + 64 * 2    # 48 sets of 2, by slot and match & 7
-    FW_TREE = FW_STEP + 48 * 2  # tree_row sets of 3, by node
-    W_INIT_FAST = 24000
-
-
-ctypedef struct Fast:
-    int n
-    int kind
-    int tree_row
-    uint32_t *cnt               # counters: the F_ tables
-    uint32_t *pairs             # n x n, by (W, candidate)
-    uint32_t *tree              # 3 planes of n x tree_row, by W, N, NE and node
-    int32_t *weights
-
-
-cdef int _fast_alloc(Fast *f, int n, int kind) noexcept nogil:
-    cdef Py_ssize_t i, total
-    f.n = n
-    f.kind = kind
-    f.tree_row = 1
-    while f.tree_row < n:
-        f.tree_row *= 2
-    total = F_FIXED + <Py_ssize_t>n * n + 3 * <Py_ssize_t>n * f.tree_row
-    f.cnt = <uint32_t *>calloc(total, sizeof(uint32_t))
-    f.weights = <int32_t *>malloc((FW_TREE + 3 * f.tree_row) * sizeof(int32_t))
-    if f.cnt == NULL or f.weights == NULL:
-        return -1
-    f.pairs = f.cnt + F_FIXED
-    f.tree = f.pairs + <Py_ssize_t>n * n
-    for i in range(FW_TREE + 3 * f.tree_row):
-        f.weights[i] = W_INIT_FAST
-    return 0
-
-
-cdef inline int _ask_k(BinaryCoder *c, uint32_t **cnt, int k, int32_t *w, int bit) noexcept nogil:
-    """A question mixing k counters with weight set w (k a constant at every call)."""
-    cdef int st[4]
-    cdef int p, i
-    for i in range(k):
-        st[i] = _STRETCH[_p12(cnt[i][0])]
-    p = _mix(w, st, k)
-    bit = code_bit(c, p, bit)
-    _learn(w, st, k, p, bit)
-    for i in range(k):
-        _update(cnt[i], bit)
-    return bit
-
-
-cdef inline int _ask2(BinaryCoder *c, uint32_t *a, uint32_t *b, int32_t *w, int bit) noexcept nogil:
-    cdef uint32_t *cnt[2]
-    cnt[0] = a
-    cnt[1] = b
-    return _ask_k(c, cnt, 2, w, bit)
-
-
-cdef inline int _sgn(int d) noexcept nogil:
-    return (d > 0) - (d < 0)
-
-
-cdef inline int _d1(int v, int N, int NE, int NW, int NN, int WW) noexcept nogil:
-    return (((_clip(N - v, 1) * 3 + _clip(NE - v, 1)) * 3 + _clip(NW - v, 1)) * 3
-            + _clip(NN - v, 1)) * 3 + _clip(WW - v, 1) + 121
-
-
-cdef inline int _fast_walk(BinaryCoder *c, Fast *f, int x, int W, int N, int NW, int NE, int WW, int NN,
-                    int NNE, int eq) noexcept nogil:
-    """Ordered model, x != W: the direction, then steps away from W."""
-    cdef int n = f.n, up, s, v, slot, mt, g
-    cdef uint32_t *cnt = f.cnt
-    cdef int32_t *wt = f.weights
-    if W == 0:
-        up = 1
-    elif W == n - 1:
-        up = 0
-    else:
-        g = ((((_clip(N - W, 2) + 2) * 5 + _clip(NE - W, 2) + 2) * 5 + _clip(NW - W, 2) + 2) * 3
-             + _clip(NN - W, 1) + 1) * 3 + _clip(WW - W, 1) + 1
-        up = _ask2(c, cnt + F_GRAD + g, cnt + F_WSGN + W * 9 + (_sgn(N - W) + 1) * 3 + _sgn(NE - W) + 1,
-                   wt + FW_UP + (eq & 63) * 2, x > W)
-    s = 1
-    while True:
-        v = W + s if up else W - s
-        if v == 0 or v == n - 1:
-            return v  # the last symbol that way: implied
-        slot = 2 * (s - 1 if s < 3 else 2) + 1 - up
-        mt = _matches(v, N, NW, NE, WW, NN, NNE)
-        if _ask2(c, cnt + F_STEP + slot * 64 + mt, cnt + F_STEPD + slot * 243 + _d1(v, N, NE, NW, NN, WW),
-                 wt + FW_STEP + (slot * 8 + (mt & 7)) * 2, x == v):
-            return v
-        s += 1
-
-
-cdef inline int _fast_palette(BinaryCoder *c, Fast *f, int x, int W, int N, int NW, int NE, int WW, int NN,
-                       int NNE) noexcept nogil:
-    """Palette model, x != W: x == N, NE, NW (each new value once), then the tree."""
-    cdef int n = f.n, tr = f.tree_row, k, v, mt, lo, hi, mid, node, bit
-    cdef int cand[3]
-    cdef uint32_t *tq[3]
-    cdef uint32_t *cnt = f.cnt
-    cdef int32_t *wt = f.weights
-    cand[0] = N
-    cand[1] = NE
-    cand[2] = NW
-    for k in range(3):
-        v = cand[k]
-        if v == W or (k > 0 and v == N) or (k == 2 and v == NE):
-            continue
-        mt = _matches(v, N, NW, NE, WW, NN, NNE)
-        if _ask2(c, cnt + F_CAND + k * 64 + mt, f.pairs + W * n + v, wt + FW_CAND + (k * 8 + (mt & 7)) * 2,
-                 x == v):
-            return v
-    lo = 0
-    hi = n
-    node = 1
-    while hi - lo > 1:
-        mid = (lo + hi) >> 1
-        if mid - lo == 1 and lo == W:
-            bit = 1
-        elif hi - mid == 1 and mid == W:
-            bit = 0
-        else:
-            tq[0] = f.tree + W * tr + node
-            tq[1] = f.tree + (n + N) * tr + node
-            tq[2] = f.tree + (2 * n + NE) * tr + node
-            bit = _ask_k(c, tq, 3, wt + FW_TREE + node * 3, x >= mid)
-        node = 2 * node + bit
-        if bit:
-            lo = mid
-        else:
-            hi = mid
-    return lo
-
-
-cdef int _fast_strip(BinaryCoder *coder, Fast *f, uint8_t *sym, int h, int w, uint8_t *rows) noexcept nogil:
-    """Level 2: code (or decode into ``sym``) an h x w strip, as _code_strip."""
-    # the coder's state in a local whose address stays here: the compiler may keep it in
-    # registers (no counter write can alias it)
-    cdef BinaryCoder local = coder[0]
-    cdef int status = _fast_rows(&local, f, sym, h, w, rows)
-    coder[0] = local
-    return status
-
-
-cdef inline int _fast_rows(BinaryCoder *c, Fast *f, uint8_t *sym, int h, int w, uint8_t *rows) noexcept nogil:
-    cdef Py_ssize_t wp = w + 6
-    cdef uint8_t *r0
-    cdef uint8_t *r1
-    cdef uint8_t *r2
-    cdef int r, col, eq
-    cdef int x, W, N, NW, NE, WW, NN, NNE, NEE
-    cdef uint32_t *cnt = f.cnt
-    cdef int32_t *wt = f.weights
-    cdef bint decoding = c.decoding, ordered = f.kind == ORDERED
-    for r in range(h):
-        r0 = rows + (r & 3) * wp + 3
-        r1 = rows + ((r + 3) & 3) * wp + 3
-        r2 = rows + ((r + 2) & 3) * wp + 3
-        r0[-3] = r0[-2] = r0[-1] = r1[0] if r > 0 else 0
-        for col in range(w):
-            W = r0[col - 1]
-            WW = r0[col - 2]
-            N = r1[col]
-            NW = r1[col - 1]
-            NE = r1[col + 1]
-            NEE = r1[col + 2]
-            NN = r2[col]
-            NNE = r2[col + 1]
-            x = 0 if decoding else sym[r * w + col]
-            eq = ((N == W) | (NW == W) << 1 | (NE == W) << 2 | (WW == W) << 3 | (NN == W) << 4
-                  | (NNE == W) << 5 | (NEE == W) << 6 | (N == NE) << 7 | (N == NW) << 8 | (NN == N) << 9)
-            if _ask2(c, cnt + F_EQ + eq, cnt + F_WEQ + W * 8 + (eq & 7), wt + FW_EQ + (eq & 63) * 2, x == W):
-                x = W
-            else:
-                x = (_fast_walk(c, f, x, W, N, NW, NE, WW, NN, NNE, eq) if ordered
-                     else _fast_palette(c, f, x, W, N, NW, NE, WW, NN, NNE))
-            r0[col] = <uint8_t>x
-            if decoding:
-                sym[r * w + col] = <uint8_t>x
-        r0[w] = r0[w + 1] = r0[w + 2] = r0[w - 1]
-        if decoding and c.failed:
-            return -1
-    return 0
-
-
 # ----------------------------------------------------------------------------- strips in parallel
 
 ctypedef struct Job:
@@ -763,18 +483,18 @@ cdef void _strip_task(void *ctx, Py_ssize_t strip, int worker) noexcept nogil:
     m.apm = NULL
     f.cnt = NULL
     f.weights = NULL
-    if rows == NULL or (_fast_alloc(&f, job.n, job.kind) if fast
+    if rows == NULL or (fast_alloc(&f, job.n, job.kind) if fast
                         else _model_alloc(&m, job.n, job.kind, job.level, job.table_bits)) != 0:
         job.status[strip] = -1
     elif job.decoding:
         coder_start_decoder(&c, job.payload + job.offset[strip], job.size[strip])
-        if (_fast_strip(&c, &f, sym, h, w, rows) if fast else _code_strip(&c, &m, sym, h, w, rows)) != 0 \
+        if (fast_strip(&c, &f, sym, h, w, rows) if fast else _code_strip(&c, &m, sym, h, w, rows)) != 0 \
                 or c.failed or c.pos != c.size:
             job.status[strip] = -2
     else:
         coder_start_encoder(&c, <uint8_t *>malloc(4096), 4096)
         if fast:
-            _fast_strip(&c, &f, sym, h, w, rows)
+            fast_strip(&c, &f, sym, h, w, rows)
         else:
             _code_strip(&c, &m, sym, h, w, rows)
         coder_finish_encoder(&c)
@@ -784,8 +504,7 @@ cdef void _strip_task(void *ctx, Py_ssize_t strip, int worker) noexcept nogil:
             job.status[strip] = -1
     free(rows)
     _model_free(&m)
-    free(f.cnt)
-    free(f.weights)
+    fast_free(&f)
 
 
 cdef void _run(Job *job, Py_ssize_t n_strips) noexcept nogil:
