@@ -134,6 +134,23 @@ def neighbour_of(V, w):
     return val
 
 
+def tree_walk(n, W, node_bit):
+    """The palette tree of FORMAT.md: node_bit(k, lo, mid, hi) decodes node k's bit; a child
+    that is W alone is taken without one. Returns the symbol."""
+    lo, hi, k = 0, n, 1
+    while hi - lo > 1:
+        mid = (lo + hi) >> 1
+        if mid - lo == 1 and lo == W:
+            y = 1
+        elif hi - mid == 1 and mid == W:
+            y = 0
+        else:
+            y = node_bit(k, lo, mid, hi)
+        k = 2 * k + y
+        lo, hi = (mid, hi) if y else (lo, mid)
+    return lo
+
+
 def decode_strip(stream, h, w, n, model, level, B):
     dec = Decoder(stream)
     buckets = Table(lambda: [Counter() for _ in range(8)])
@@ -232,36 +249,29 @@ def decode_strip(stream, h, w, n, model, level, B):
                     s += 1
                 x = v
             else:
-                lo, hi, k = 0, n, 1
-                while hi - lo > 1:
-                    mid = (lo + hi) >> 1
-                    if mid - lo == 1 and lo == W:
-                        y = 1
-                    elif hi - mid == 1 and mid == W:
-                        y = 0
-                    else:
-                        def t(v):
-                            return (v >= lo) + (v >= mid) + (v >= hi)
+                def node_bit(k, lo, mid, hi):
+                    def t(v):
+                        return (v >= lo) + (v >= mid) + (v >= hi)
 
-                        sides = t(W) << 6 | t(N) << 4 | t(NE) << 2 | t(NW)
-                        cs = [tree["W", W, k], tree["N", N, k], tree["sides", sides, k]]
-                        if level:
-                            cs += [tree["NE", NE, k], tree["NW", NW, k],
-                                   tree["pair", hash_((W << 16 | N << 8 | k) & M32, 18)],
-                                   tree["pair", hash_(((W << 16 | NE << 8 | k) * 0x2C1B3C6D + 0x165667B1) & M32, 18)]]
-                        p1, s_ = mix(tree_sets["node", k], cs)
-                        if level:
-                            p2, _ = mix(tree_sets["sides", sides], cs)
-                            y = dec.bit(avg(p1, p2))
-                            learn(tree_sets["sides", sides], s_, p2, y)
-                        else:
-                            y = dec.bit(p1)
-                        learn(tree_sets["node", k], s_, p1, y)
-                        for cn in cs:
-                            cn.learn(y)
-                    k = 2 * k + y
-                    lo, hi = (mid, hi) if y else (lo, mid)
-                x = lo
+                    sides = t(W) << 6 | t(N) << 4 | t(NE) << 2 | t(NW)
+                    cs = [tree["W", W, k], tree["N", N, k], tree["sides", sides, k]]
+                    if level:
+                        cs += [tree["NE", NE, k], tree["NW", NW, k],
+                               tree["pair", hash_((W << 16 | N << 8 | k) & M32, 18)],
+                               tree["pair", hash_(((W << 16 | NE << 8 | k) * 0x2C1B3C6D + 0x165667B1) & M32, 18)]]
+                    p1, s_ = mix(tree_sets["node", k], cs)
+                    if level:
+                        p2, _ = mix(tree_sets["sides", sides], cs)
+                        y = dec.bit(avg(p1, p2))
+                        learn(tree_sets["sides", sides], s_, p2, y)
+                    else:
+                        y = dec.bit(p1)
+                    learn(tree_sets["node", k], s_, p1, y)
+                    for cn in cs:
+                        cn.learn(y)
+                    return y
+
+                x = tree_walk(n, W, node_bit)
             V[r, c] = x
     if dec.pos != len(stream):
         raise ValueError("bytes left in the stream")
@@ -335,18 +345,8 @@ def decode_strip_fast(stream, h, w, n, model):
                         x = v
                         break
                 if x is None:
-                    lo, hi, node = 0, n, 1
-                    while hi - lo > 1:
-                        mid = (lo + hi) >> 1
-                        if mid - lo == 1 and lo == W:
-                            y = 1
-                        elif hi - mid == 1 and mid == W:
-                            y = 0
-                        else:
-                            y = ask([("tW", W, node), ("tN", N, node), ("tNE", NE, node)], ("tree", node), None)
-                        node = 2 * node + y
-                        lo, hi = (mid, hi) if y else (lo, mid)
-                    x = lo
+                    x = tree_walk(n, W, lambda k, lo, mid, hi: ask([("tW", W, k), ("tN", N, k), ("tNE", NE, k)],
+                                                                  ("tree", k), None))
             V[r, c] = x
     if dec.pos != len(stream):
         raise ValueError("bytes left in the stream")
