@@ -198,6 +198,13 @@ def test_spectral_order_finds_the_hidden_order():
     assert arrangement_cost(order, adj) < arrangement_cost(np.arange(32), adj) / 3
 
 
+def test_adjacency_compiled_equals_numpy():
+    rng = np.random.default_rng(4)
+    for shape, n in (((1, 1), 2), ((1, 9), 3), ((9, 1), 3), ((37, 53), 256), ((20, 30), 7)):
+        codes = rng.integers(0, n, shape).astype(np.uint8)
+        np.testing.assert_array_equal(adjacency(codes, n), adjacency(codes.astype(np.int64), n))
+
+
 def test_spectral_order_of_symbols_that_never_meet():
     order = spectral_order(np.array([[3, 3], [3, 3]]), 5)
     assert sorted(order.tolist()) == [0, 1, 2, 3, 4]

@@ -101,6 +101,33 @@ def _binary_coder_round_trip(const int32_t[::1] probs not None, const uint8_t[::
     return stream, out, not c.failed and c.pos == c.size
 
 
+def pair_counts(const uint8_t[:, ::1] codes not None, int n):
+    """Counts of the symbol pairs that are 8-neighbours in ``codes`` (right, down,
+    down-right, down-left), as ``symbol_order.adjacency`` (before symmetrising): an (n, n)
+    int64 array, ``out[a, b]`` the pairs with ``a`` in the later pixel. Every code < n <= 256.
+    """
+    out = np.zeros((n, n), dtype=np.int64)
+    cdef int64_t[:, ::1] o = out
+    cdef Py_ssize_t h = codes.shape[0], w = codes.shape[1], r, c
+    cdef const uint8_t *row
+    cdef const uint8_t *up
+    with nogil:
+        for r in range(h):
+            row = &codes[r, 0]
+            for c in range(1, w):
+                o[row[c], row[c - 1]] += 1
+            if r == 0:
+                continue
+            up = &codes[r - 1, 0]
+            for c in range(w):
+                o[row[c], up[c]] += 1
+            for c in range(1, w):
+                o[row[c], up[c - 1]] += 1
+            for c in range(w - 1):
+                o[row[c], up[c + 1]] += 1
+    return out
+
+
 def squash_table():
     """The squash table (entry ``d + 2047`` for ``-2047 <= d <= 2047``), for tests and docs."""
     return np.array([cm_squash[i] for i in range(4095)], dtype=np.int32)
