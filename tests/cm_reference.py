@@ -119,6 +119,38 @@ class APM:
         a[where[1]] += ((65535 if y else 0) - a[where[1]]) >> 7
 
 
+def neighbour_of(V, w):
+    """V(r, c) of FORMAT.md over the decoded symbols ``V[r, c]`` of a strip w wide."""
+
+    def val(r, c):
+        if r < 0:
+            return 0
+        if c < 0:
+            return val(r - 1, 0) if r >= 1 else 0
+        if c >= w:
+            return V[r, w - 1]
+        return V[r, c]
+
+    return val
+
+
+def tree_walk(n, W, node_bit):
+    """The palette tree of FORMAT.md: node_bit(k, lo, mid, hi) decodes node k's bit; a child
+    that is W alone is taken without one. Returns the symbol."""
+    lo, hi, k = 0, n, 1
+    while hi - lo > 1:
+        mid = (lo + hi) >> 1
+        if mid - lo == 1 and lo == W:
+            y = 1
+        elif hi - mid == 1 and mid == W:
+            y = 0
+        else:
+            y = node_bit(k, lo, mid, hi)
+        k = 2 * k + y
+        lo, hi = (mid, hi) if y else (lo, mid)
+    return lo
+
+
 def decode_strip(stream, h, w, n, model, level, B):
     dec = Decoder(stream)
     buckets = Table(lambda: [Counter() for _ in range(8)])
@@ -129,15 +161,7 @@ def decode_strip(stream, h, w, n, model, level, B):
     tree_sets = Table(lambda: [24000] * (7 if level else 3))
     apm = APM()
     V = {}
-
-    def val(r, c):
-        if r < 0:
-            return 0
-        if c < 0:
-            return val(r - 1, 0) if r >= 1 else 0
-        if c >= w:
-            return V[r, w - 1]
-        return V[r, c]
+    val = neighbour_of(V, w)
 
     def ask(counters, q, m, key2, apm_ctx, sets_):
         p1, s = mix(sets_[q, m], counters)
@@ -225,36 +249,104 @@ def decode_strip(stream, h, w, n, model, level, B):
                     s += 1
                 x = v
             else:
-                lo, hi, k = 0, n, 1
-                while hi - lo > 1:
-                    mid = (lo + hi) >> 1
-                    if mid - lo == 1 and lo == W:
-                        y = 1
-                    elif hi - mid == 1 and mid == W:
-                        y = 0
-                    else:
-                        def t(v):
-                            return (v >= lo) + (v >= mid) + (v >= hi)
+                def node_bit(k, lo, mid, hi):
+                    def t(v):
+                        return (v >= lo) + (v >= mid) + (v >= hi)
 
-                        sides = t(W) << 6 | t(N) << 4 | t(NE) << 2 | t(NW)
-                        cs = [tree["W", W, k], tree["N", N, k], tree["sides", sides, k]]
-                        if level:
-                            cs += [tree["NE", NE, k], tree["NW", NW, k],
-                                   tree["pair", hash_((W << 16 | N << 8 | k) & M32, 18)],
-                                   tree["pair", hash_(((W << 16 | NE << 8 | k) * 0x2C1B3C6D + 0x165667B1) & M32, 18)]]
-                        p1, s_ = mix(tree_sets["node", k], cs)
-                        if level:
-                            p2, _ = mix(tree_sets["sides", sides], cs)
-                            y = dec.bit(avg(p1, p2))
-                            learn(tree_sets["sides", sides], s_, p2, y)
-                        else:
-                            y = dec.bit(p1)
-                        learn(tree_sets["node", k], s_, p1, y)
-                        for cn in cs:
-                            cn.learn(y)
-                    k = 2 * k + y
-                    lo, hi = (mid, hi) if y else (lo, mid)
-                x = lo
+                    sides = t(W) << 6 | t(N) << 4 | t(NE) << 2 | t(NW)
+                    cs = [tree["W", W, k], tree["N", N, k], tree["sides", sides, k]]
+                    if level:
+                        cs += [tree["NE", NE, k], tree["NW", NW, k],
+                               tree["pair", hash_((W << 16 | N << 8 | k) & M32, 18)],
+                               tree["pair", hash_(((W << 16 | NE << 8 | k) * 0x2C1B3C6D + 0x165667B1) & M32, 18)]]
+                    p1, s_ = mix(tree_sets["node", k], cs)
+                    if level:
+                        p2, _ = mix(tree_sets["sides", sides], cs)
+                        y = dec.bit(avg(p1, p2))
+                        learn(tree_sets["sides", sides], s_, p2, y)
+                    else:
+                        y = dec.bit(p1)
+                    learn(tree_sets["node", k], s_, p1, y)
+                    for cn in cs:
+                        cn.learn(y)
+                    return y
+
+                x = tree_walk(n, W, node_bit)
+            V[r, c] = x
+    if dec.pos != len(stream):
+        raise ValueError("bytes left in the stream")
+    return [[V[r, c] for c in range(w)] for r in range(h)]
+
+
+def decode_strip_fast(stream, h, w, n, model):
+    """Level 2 (FORMAT.md, "Level 2: the fast model")."""
+    dec = Decoder(stream)
+    counters = Table(Counter)
+    sets = {}
+    V = {}
+    val = neighbour_of(V, w)
+
+    def ask(keys, set_key, y):
+        cs = [counters[k] for k in keys]
+        ws = sets.setdefault(set_key, [24000] * len(cs))
+        p, s = mix(ws, cs)
+        y = dec.bit(p)
+        learn(ws, s, p, y)
+        for c in cs:
+            c.learn(y)
+        return y
+
+    def sgn(d):
+        return (d > 0) - (d < 0)
+
+    for r in range(h):
+        for c in range(w):
+            W, WW = val(r, c - 1), val(r, c - 2)
+            N, NW, NE, NEE = val(r - 1, c), val(r - 1, c - 1), val(r - 1, c + 1), val(r - 1, c + 2)
+            NN, NNE = val(r - 2, c), val(r - 2, c + 1)
+            flags = (N == W, NW == W, NE == W, WW == W, NN == W, NNE == W, NEE == W, N == NE, N == NW, NN == N)
+            eq = sum(int(f) << i for i, f in enumerate(flags))
+
+            def match(v):
+                return sum(int(f) << i for i, f in enumerate((N == v, NW == v, NE == v, WW == v, NN == v, NNE == v)))
+
+            if ask([("eq", eq), ("weq", W * 8 + (eq & 7))], ("Q0", eq & 63), None):
+                x = W
+            elif model == 0:
+                if W == 0:
+                    up = 1
+                elif W == n - 1:
+                    up = 0
+                else:
+                    g = ((((clip(N - W, 2) + 2) * 5 + clip(NE - W, 2) + 2) * 5 + clip(NW - W, 2) + 2) * 3
+                         + clip(NN - W, 1) + 1) * 3 + clip(WW - W, 1) + 1
+                    up = ask([("grad", g), ("wsgn", W * 9 + (sgn(N - W) + 1) * 3 + sgn(NE - W) + 1)],
+                             ("up", eq & 63), None)
+                s = 1
+                while True:
+                    v = W + s if up else W - s
+                    if v in (0, n - 1):
+                        break
+                    slot = 2 * min(s - 1, 2) + 1 - up
+                    m = match(v)
+                    d1 = (((clip(N - v, 1) * 3 + clip(NE - v, 1)) * 3 + clip(NW - v, 1)) * 3
+                          + clip(NN - v, 1)) * 3 + clip(WW - v, 1) + 121
+                    if ask([("step", slot * 64 + m), ("stepd", slot * 243 + d1)], ("step", slot * 8 + (m & 7)), None):
+                        break
+                    s += 1
+                x = v
+            else:
+                x = None
+                for k, v in enumerate((N, NE, NW)):
+                    if v == W or (k > 0 and v == N) or (k == 2 and v == NE):
+                        continue
+                    m = match(v)
+                    if ask([("cand", k * 64 + m), ("pair", W * n + v)], ("cand", k * 8 + (m & 7)), None):
+                        x = v
+                        break
+                if x is None:
+                    x = tree_walk(n, W, lambda k, lo, mid, hi: ask([("tW", W, k), ("tN", N, k), ("tNE", NE, k)],
+                                                                  ("tree", k), None))
             V[r, c] = x
     if dec.pos != len(stream):
         raise ValueError("bytes left in the stream")
@@ -274,6 +366,8 @@ def decode(payload: bytes, shape, n_colors):
     rows = []
     for s, length in enumerate(lengths):
         h = min(H, (s + 1) * R) - s * R
-        rows += decode_strip(payload[pos:pos + length], h, W_, n, model, level, B)
+        strip = payload[pos:pos + length]
+        rows += (decode_strip_fast(strip, h, W_, n, model) if level == 2
+                 else decode_strip(strip, h, W_, n, model, level, B))
         pos += length
     return [[order[v] for v in row] for row in rows]

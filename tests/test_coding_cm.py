@@ -198,6 +198,13 @@ def test_spectral_order_finds_the_hidden_order():
     assert arrangement_cost(order, adj) < arrangement_cost(np.arange(32), adj) / 3
 
 
+def test_adjacency_compiled_equals_numpy():
+    rng = np.random.default_rng(4)
+    for shape, n in (((1, 1), 2), ((1, 9), 3), ((9, 1), 3), ((37, 53), 256), ((20, 30), 7)):
+        codes = rng.integers(0, n, shape).astype(np.uint8)
+        np.testing.assert_array_equal(adjacency(codes, n), adjacency(codes.astype(np.int64), n))
+
+
 def test_spectral_order_of_symbols_that_never_meet():
     order = spectral_order(np.array([[3, 3], [3, 3]]), 5)
     assert sorted(order.tolist()) == [0, 1, 2, 3, 4]
@@ -210,9 +217,18 @@ def payloads():
     out = {}
     for name, n, ordered in (("gray", 8, True), ("palette", 16, False), ("wide", 256, False)):
         codes = blobs(48, 80, n, seed=n)
-        for effort in (0, 5):
+        for effort in (0, 3, 5):  # levels 2 (fast), 0 (lean), 1 (full)
             out[name, effort] = (codes, n, cm.encode(codes, n, ordered=ordered, effort=effort))
     return out
+
+
+def test_fast_level_names_the_smallest_tables(payloads):
+    codes, n, data = payloads["gray", 0]
+    assert cm.describe(data)["level"] == 2 and cm.describe(data)["table_bits"] == 8
+    blob = bytearray(data)
+    blob[4] = 9  # level 2 has no hashed tables: any other table size is refused
+    with pytest.raises(vqpress.FormatError, match="level 2 has no hashed tables: its table_bits must be 8; got 9"):
+        cm.decode(bytes(blob), codes.shape, n)
 
 
 def test_header_fields_are_checked(payloads):
@@ -229,7 +245,7 @@ def test_header_fields_are_checked(payloads):
     bad(lambda b: b.__setitem__(0, ord("X")), "not a cm payload")
     bad(lambda b: b.__setitem__(2, 2), "not a cm payload of version 1")
     bad(lambda b: b.__setitem__(3, 2), "model 2")
-    bad(lambda b: b.__setitem__(5, 2), "level 2")
+    bad(lambda b: b.__setitem__(5, 3), "level 3")
     bad(lambda b: b.__setitem__(4, 7), "table_bits 7")
     bad(lambda b: b.__setitem__(4, 17), "table_bits 17")
     bad(lambda b: b.__setitem__(4, 16), "larger than a strip")
@@ -267,10 +283,11 @@ def test_a_stream_must_be_used_exactly(payloads):
 
 
 def _mutants(data, rng, count):
-    """Damaged copies of a payload: bit flips, bytes set, cuts, tails, header fields."""
+    """Damaged copies of a payload: bit flips, bytes set, cuts, tails, header fields, and
+    the lowest bit of the last byte (slack of the coder's closing bytes: the same codes)."""
     for i in range(count):
         blob = bytearray(data)
-        kind = i % 6
+        kind = i % 7
         if kind == 0:
             pos = rng.integers(len(blob))
             blob[pos] ^= 1 << rng.integers(8)
@@ -283,9 +300,11 @@ def _mutants(data, rng, count):
             blob += bytes(rng.integers(0, 256, rng.integers(1, 64)).astype(np.uint8))
         elif kind == 4:  # a header byte (magic, model, bits, level, n, strip_rows, order)
             blob[rng.integers(min(len(blob), 40))] = rng.integers(256)
-        else:  # bytes of the stream with the lengths kept consistent: only exactness catches it
+        elif kind == 5:  # bytes of the stream with the lengths kept consistent: only exactness catches it
             start = len(blob) - max(4, len(blob) // 3)
             blob[start:] = bytes(rng.integers(0, 256, len(blob) - start).astype(np.uint8))
+        else:
+            blob[-1] ^= 1
         yield bytes(blob)
 
 
@@ -356,7 +375,8 @@ def test_container_refuses_a_cm_payload_in_a_1_0_file(face_gray):
 
 
 def test_save_with_effort(tmp_path, face_gray):
-    c = vqpress.compress(face_gray[:100, :100], 8)
+    # big enough for the full model (effort 9) to learn its larger contexts
+    c = vqpress.compress(face_gray[:300, :300], 8)
     fast = vqpress.save(tmp_path / "fast.vqz", c, effort=0)
     small = vqpress.save(tmp_path / "small.vqz", c, effort=9)
     assert small.stat().st_size < fast.stat().st_size
@@ -372,15 +392,17 @@ def test_cli_efforts_match_the_coding():
 
 # -- the specification ----------------------------------------------------------------------
 
-@pytest.mark.parametrize("n,ordered,effort", [(2, True, 0), (8, True, 5), (8, True, 1), (13, False, 4),
-                                              (5, False, 0), (40, False, 7), (256, False, 2)])
+@pytest.mark.parametrize("n,ordered,effort", [(2, True, 0), (8, True, 2), (32, True, 1), (13, False, 2),
+                                              (40, False, 1), (256, False, 2), (3, False, 0),
+                                              (8, True, 5), (13, False, 4), (40, False, 3), (5, False, 9),
+                                              (40, False, 7)])
 def test_format_md_describes_the_coding_exactly(n, ordered, effort):
     """tests/cm_reference.py decodes from the letter of docs/FORMAT.md, sharing no code."""
     from cm_reference import decode as reference_decode
 
     codes = blobs(9, 23, n, seed=n + effort, noise=0.2)
     data = cm.encode(codes, n, ordered=ordered, effort=effort)
-    assert cm.describe(data)["model"] == ("ordered" if ordered or n <= 16 else "palette")
+    assert cm.describe(data)["model"] == ("ordered" if ordered or (n <= 16 and effort > 2) else "palette")
     np.testing.assert_array_equal(np.array(reference_decode(data, codes.shape, n)), codes)
 
 

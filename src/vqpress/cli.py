@@ -38,7 +38,7 @@ STRATEGIES = STRATEGY_NAMES
 CODINGS = ("auto", "raw", "context", "cm")
 #: Efforts of the cm coding: 0 fastest .. 9 smallest (a test keeps them in sync with it).
 EFFORTS = tuple(range(10))
-DEFAULT_EFFORT = 7
+DEFAULT_EFFORT = 2
 
 _DESCRIPTION = """\
 vqpress: image compression by quantization. Every pixel is replaced by one of a few gray

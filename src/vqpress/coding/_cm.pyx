@@ -17,6 +17,8 @@ Each answer's probability is mixed (logistic mixing, one weight set per question
 context) from adaptive counters picked by the pixel's causal neighbourhood; level 1 adds
 counters for the ordered model's later questions and the tree, a second weight set chosen
 by another context (the two mixes are averaged), and a final adaptive probability map.
+Level 2, the fast model, lives in ``_cm_fast.pyx``; this module runs the strips of every
+level.
 """
 
 from libc.stdint cimport int16_t, int32_t, int64_t, uint8_t, uint16_t, uint32_t
@@ -25,12 +27,14 @@ from libc.stdlib cimport calloc, free, malloc
 from vqpress._threadpool cimport parallel_for, planned_workers
 from vqpress.coding._binary_coder cimport (
     BinaryCoder, code_bit, coder_finish_encoder, coder_start_decoder, coder_start_encoder)
+from vqpress.coding._cm_common cimport (
+    ORDERED, PALETTE, _average, _clip, _learn, _matches, _mix, _p12, _update, cm_squash, cm_stretch,
+    cm_tables_init)
+from vqpress.coding._cm_fast cimport Fast, fast_alloc, fast_free, fast_strip
 
 import numpy as np
 
 cdef enum:
-    ORDERED = 0
-    PALETTE = 1
     N_INPUTS = 4            # counters (one per bucket table) behind every question about a pixel
     N_EXTRA = 3             # level 1: counters added to the ordered model's later questions
     N_SLOTS = 8             # questions per bucket: 0 x == W, 1 x > W, 2..7 x == W +- s
@@ -38,52 +42,29 @@ cdef enum:
     TREE_INPUTS = 7
     PAIR_BITS = 18          # the tree's hashed (W, N) and (W, NE) counters
     APM_CONTEXTS = 1024 * N_SLOTS
-    LIMIT = 127             # counters adapt at rate 1 / (n + 1.5), n counting up to LIMIT
-    LEARNING_RATE = 10
     W_INIT = 20000          # initial mixer weights (65536 = 1.0)
     W_INIT_EXTRA = 11428
     W_INIT_TREE = 24000
-    W_MAX = 1 << 24         # weights stay within -W_MAX .. W_MAX
+    LEVEL_FAST = 2
 
 MODEL_ORDERED = ORDERED
 MODEL_PALETTE = PALETTE
 #: Largest alphabet of each model.
 MAX_SYMBOLS = {MODEL_ORDERED: 32, MODEL_PALETTE: 256}
-LEVELS = (0, 1)
+LEVELS = (0, 1, 2)
 
 
 # ----------------------------------------------------------------------------- fixed tables
 
-# squash(d) = 4096 / (1 + exp(-d / 256)), interpolated between its values at d = -2048,
-# -1920 .. 2048 (rounded, kept within 1..4095); stretch is its inverse.
-cdef int _SQUASH_POINTS[33]
-_SQUASH_POINTS[:] = [1, 2, 4, 6, 10, 17, 27, 45, 74, 120, 194, 311, 488, 747, 1102, 1546, 2048,
-                     2550, 2994, 3349, 3608, 3785, 3902, 3976, 4022, 4051, 4069, 4079, 4086, 4090,
-                     4092, 4094, 4095]
-cdef int _SQUASH[4095]       # _SQUASH[d + 2047] for -2047 <= d <= 2047
-cdef int16_t _STRETCH[4096]  # the smallest d with squash(d) >= p
-cdef uint32_t _RATE[LIMIT + 1]
 cdef uint16_t _APM_START[33]
 
 
 cdef void _init_tables() noexcept nogil:
-    cdef int d, p = 0, v, w, i
-    for d in range(-2047, 2048):
-        w = d & 127
-        i = (d >> 7) + 16
-        v = (_SQUASH_POINTS[i] * (128 - w) + _SQUASH_POINTS[i + 1] * w + 64) >> 7
-        _SQUASH[d + 2047] = v
-        while p <= v:
-            _STRETCH[p] = d
-            p += 1
-    while p < 4096:
-        _STRETCH[p] = 2047
-        p += 1
-    for d in range(LIMIT + 1):
-        _RATE[d] = 131072 // (2 * d + 3)
+    cdef int i, d
+    cm_tables_init()
     for i in range(33):
         d = (i - 16) * 128
-        _APM_START[i] = 16 * _SQUASH[min(max(d, -2047), 2047) + 2047]
+        _APM_START[i] = 16 * cm_squash[min(max(d, -2047), 2047) + 2047]
 
 
 _init_tables()
@@ -120,65 +101,48 @@ def _binary_coder_round_trip(const int32_t[::1] probs not None, const uint8_t[::
     return stream, out, not c.failed and c.pos == c.size
 
 
+def pair_counts(const uint8_t[:, ::1] codes not None, int n):
+    """Counts of the symbol pairs that are 8-neighbours in ``codes`` (right, down,
+    down-right, down-left), as ``symbol_order.adjacency`` (before symmetrising): an (n, n)
+    int64 array, ``out[a, b]`` the pairs with ``a`` in the later pixel. Every code < n <= 256.
+    """
+    out = np.zeros((n, n), dtype=np.int64)
+    cdef int64_t[:, ::1] o = out
+    cdef Py_ssize_t h = codes.shape[0], w = codes.shape[1], r, c
+    cdef const uint8_t *row
+    cdef const uint8_t *up
+    with nogil:
+        for r in range(h):
+            row = &codes[r, 0]
+            for c in range(1, w):
+                o[row[c], row[c - 1]] += 1
+            if r == 0:
+                continue
+            up = &codes[r - 1, 0]
+            for c in range(w):
+                o[row[c], up[c]] += 1
+            for c in range(1, w):
+                o[row[c], up[c - 1]] += 1
+            for c in range(w - 1):
+                o[row[c], up[c + 1]] += 1
+    return out
+
+
 def squash_table():
     """The squash table (entry ``d + 2047`` for ``-2047 <= d <= 2047``), for tests and docs."""
-    return np.array([_SQUASH[i] for i in range(4095)], dtype=np.int32)
+    return np.array([cm_squash[i] for i in range(4095)], dtype=np.int32)
 
 
 def stretch_table():
     """The stretch table (entry ``p`` for ``0 <= p <= 4095``), for tests and docs."""
-    return np.array([_STRETCH[i] for i in range(4096)], dtype=np.int32)
+    return np.array([cm_stretch[i] for i in range(4096)], dtype=np.int32)
 
 
-# ----------------------------------------------------------------------------- counters and mixing
-
-# A counter is a uint32: probability p of a 1 in its top 22 bits, count n in its low 10.
-# Tables are stored with p's top bit flipped, so that a zeroed table holds p = 1/2, n = 0.
-
-cdef inline int _p12(uint32_t t) noexcept nogil:
-    return <int>((t >> 20) ^ 0x800u)
-
-
-cdef inline void _update(uint32_t *counter, int bit) noexcept nogil:
-    cdef uint32_t t = counter[0]
-    cdef uint32_t n = t & 1023u
-    cdef int64_t p = (t >> 10) ^ 0x200000u
-    p += (((<int64_t>bit << 22) - p) * _RATE[n]) >> 16
-    if n < LIMIT:
-        n += 1
-    counter[0] = ((<uint32_t>p ^ 0x200000u) << 10) | n
-
-
-cdef inline int _mix(const int32_t *w, const int *st, int k) noexcept nogil:
-    cdef int64_t dot = 0
-    cdef int i
-    for i in range(k):
-        dot += <int64_t>w[i] * st[i]
-    dot >>= 16
-    if dot > 2047:
-        dot = 2047
-    elif dot < -2047:
-        dot = -2047
-    return _SQUASH[dot + 2047]
-
-
-cdef inline int _average(int p, int q) noexcept nogil:
-    """The probability halfway between p and q in the stretched domain."""
-    return _SQUASH[((_STRETCH[p] + _STRETCH[q]) >> 1) + 2047]
-
-
-cdef inline void _learn(int32_t *w, const int *st, int k, int p, int bit) noexcept nogil:
-    cdef int err = ((bit << 12) - p) * LEARNING_RATE
-    cdef int64_t v
-    cdef int i
-    for i in range(k):
-        v = w[i] + ((<int64_t>st[i] * err) >> 14)
-        w[i] = <int32_t>(W_MAX if v > W_MAX else (-W_MAX if v < -W_MAX else v))
-
+# ----------------------------------------------------------------------------- probability maps
 
 cdef inline int _refine(uint16_t *apm, int p, int *index) noexcept nogil:
     """Adaptive probability map: p refined by the 33 entries of one context (level 1)."""
-    cdef int s = _STRETCH[p] + 2047
+    cdef int s = cm_stretch[p] + 2047
     cdef int wt = s & 127
     cdef int j = s >> 7
     cdef int pa = (apm[j] * (128 - wt) + apm[j + 1] * wt) >> 11
@@ -284,7 +248,7 @@ cdef inline int _ask(BinaryCoder *c, Model *m, int slot, int mix_set, int bit) n
     cdef int32_t *w2 = m.weights + ((N_SLOTS + slot) * 64 + m.mix2) * N_INPUTS
     cdef uint16_t *apm = NULL
     for i in range(N_INPUTS):
-        st[i] = _STRETCH[_p12(m.bucket[i][slot])]
+        st[i] = cm_stretch[_p12(m.bucket[i][slot])]
     p = _mix(w, st, N_INPUTS)
     q = p
     if m.level:
@@ -316,7 +280,7 @@ cdef inline int _ask_more(BinaryCoder *c, Model *m, int slot, int mix_set, const
     for i in range(N_EXTRA):
         cnt[N_INPUTS + i] = m.extra + ((<Py_ssize_t>i << (m.table_bits + 1)) + keys[i])
     for i in range(N_INPUTS + N_EXTRA):
-        st[i] = _STRETCH[_p12(cnt[i][0])]
+        st[i] = cm_stretch[_p12(cnt[i][0])]
     p = _mix(w, st, N_INPUTS + N_EXTRA)
     p2 = _mix(w2, st, N_INPUTS + N_EXTRA)
     q = _refine(apm, _average(p, p2), &index)
@@ -363,7 +327,7 @@ cdef inline int _ask_tree(BinaryCoder *c, Model *m, int node, int lo, int hi, co
         cnt[6] = m.pairs + _hash((<uint32_t>W << 16 | <uint32_t>NE << 8 | <uint32_t>node) * 0x2C1B3C6Du
                                  + 0x165667B1u, PAIR_BITS)
     for i in range(k):
-        st[i] = _STRETCH[_p12(cnt[i][0])]
+        st[i] = cm_stretch[_p12(cnt[i][0])]
     p = _mix(w, st, k)
     if m.level:
         p2 = _mix(m.tree_weights + (r + sides) * k, st, k)
@@ -398,16 +362,6 @@ cdef inline int _code_tree(BinaryCoder *c, Model *m, int x, const int *nb) noexc
 
 
 # ----------------------------------------------------------------------------- one strip
-
-cdef inline int _clip(int d, int r) noexcept nogil:
-    return -r if d < -r else (r if d > r else d)
-
-
-cdef inline int _matches(int v, int N, int NW, int NE, int WW, int NN, int NNE) noexcept nogil:
-    """Which of six neighbours equal v (6 bits): picks a question's weight set."""
-    return ((N == v) | (NW == v) << 1 | (NE == v) << 2 | (WW == v) << 3 | (NN == v) << 4
-            | (NNE == v) << 5)
-
 
 cdef int _code_strip(BinaryCoder *c, Model *m, uint8_t *sym, int h, int w, uint8_t *rows) noexcept nogil:
     """Code (or decode into ``sym``) an h x w strip of symbols (row-major, w apart).
@@ -543,24 +497,33 @@ ctypedef struct Job:
 cdef void _strip_task(void *ctx, Py_ssize_t strip, int worker) noexcept nogil:
     cdef Job *job = <Job *>ctx
     cdef Model m
+    cdef Fast f
     cdef BinaryCoder c
     cdef Py_ssize_t first = strip * job.strip_rows
     cdef int h = <int>min(job.strip_rows, job.height - first)
     cdef int w = <int>job.width
     cdef uint8_t *rows = <uint8_t *>calloc(4 * (w + 6), 1)
     cdef uint8_t *sym = job.sym + first * w
+    cdef bint fast = job.level == LEVEL_FAST
     m.tables = m.extra = m.tree = m.pairs = NULL
     m.weights = m.extra_weights = m.tree_weights = NULL
     m.apm = NULL
-    if rows == NULL or _model_alloc(&m, job.n, job.kind, job.level, job.table_bits) != 0:
+    f.cnt = NULL
+    f.weights = NULL
+    if rows == NULL or (fast_alloc(&f, job.n, job.kind) if fast
+                        else _model_alloc(&m, job.n, job.kind, job.level, job.table_bits)) != 0:
         job.status[strip] = -1
     elif job.decoding:
         coder_start_decoder(&c, job.payload + job.offset[strip], job.size[strip])
-        if _code_strip(&c, &m, sym, h, w, rows) != 0 or c.failed or c.pos != c.size:
+        if (fast_strip(&c, &f, sym, h, w, rows) if fast else _code_strip(&c, &m, sym, h, w, rows)) != 0 \
+                or c.failed or c.pos != c.size:
             job.status[strip] = -2
     else:
         coder_start_encoder(&c, <uint8_t *>malloc(4096), 4096)
-        _code_strip(&c, &m, sym, h, w, rows)
+        if fast:
+            fast_strip(&c, &f, sym, h, w, rows)
+        else:
+            _code_strip(&c, &m, sym, h, w, rows)
         coder_finish_encoder(&c)
         job.out[strip] = c.buf
         job.size[strip] = c.pos
@@ -568,6 +531,7 @@ cdef void _strip_task(void *ctx, Py_ssize_t strip, int worker) noexcept nogil:
             job.status[strip] = -1
     free(rows)
     _model_free(&m)
+    fast_free(&f)
 
 
 cdef void _run(Job *job, Py_ssize_t n_strips) noexcept nogil:

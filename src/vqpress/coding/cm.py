@@ -10,7 +10,7 @@ docs/FORMAT.md ("Payload coding cm") specifies the payload byte by byte.
 Payload layout (little-endian)::
 
     magic "CM", version (u8, 1), model (u8: 0 ordered, 1 palette)
-    table_bits (u8), level (u8: 0 lean, 1 full), n_symbols (u16), strip_rows (u32)
+    table_bits (u8), level (u8: 0 lean, 1 full, 2 fast), n_symbols (u16), strip_rows (u32)
     order: n_symbols bytes, a permutation (coding symbol i stands for code order[i])
     S = ceil(H / strip_rows) stream lengths (u32), then the S streams
 
@@ -33,7 +33,7 @@ __all__ = ["encode", "decode", "describe", "check_effort", "MAX_SYMBOLS", "EFFOR
 MAX_SYMBOLS = 256
 #: Effort levels: 0 (fastest) .. 9 (smallest).
 EFFORTS = range(10)
-DEFAULT_EFFORT = 7
+DEFAULT_EFFORT = 2
 
 _MAGIC = b"CM"
 _VERSION = 1
@@ -63,12 +63,16 @@ def check_effort(effort) -> int:
 
 
 #: Per effort: (level, table_bits, try both models when both apply, pixels per strip).
+#: Level 2 (fast: small direct tables, 1-3 questions a pixel for gray) for 0-2, level 0
+#: (lean: hashed tables, 4 counters a question) for 3-4, level 1 (full: more counters, two
+#: mixes and an APM) for 5-9. Level 2 has no hashed tables: its table_bits is the minimum.
 _EFFORT_SETTINGS = {
-    0: (0, 10, False, 1 << 18), 1: (0, 11, False, 1 << 18), 2: (0, 12, False, 1 << 18),
-    3: (1, 12, False, 1 << 20), 4: (1, 13, False, 1 << 20), 5: (1, 14, False, 1 << 20),
-    6: (1, 15, False, 1 << 20), 7: (1, 16, False, 1 << 20), 8: (1, 16, True, 1 << 20),
-    9: (1, 18, True, 1 << 20),
+    0: (2, 8, False, 1 << 18), 1: (2, 8, False, 1 << 19), 2: (2, 8, False, 1 << 20),
+    3: (0, 12, False, 1 << 20), 4: (0, 13, False, 1 << 20),
+    5: (1, 14, False, 1 << 20), 6: (1, 15, False, 1 << 20), 7: (1, 16, False, 1 << 20),
+    8: (1, 16, True, 1 << 20), 9: (1, 18, True, 1 << 20),
 }
+_FAST = 2
 
 
 def _table_bits(bits: int, strip_pixels: int) -> int:
@@ -88,10 +92,12 @@ def strip_rows_for(height: int, width: int, strip_pixels: int = _STRIP_PIXELS) -
     return max(_min_strip_rows(height, width), min(height, -(-strip_pixels // width)))
 
 
-def _models_to_try(n: int, ordered: bool | None, both: bool) -> list[int]:
+def _models_to_try(n: int, ordered: bool | None, both: bool, level: int) -> list[int]:
     if n > _MAX_ORDERED_SYMBOLS:
         return [_PALETTE]
-    first = _ORDERED if ordered or n <= 16 else _PALETTE
+    # a palette of up to 16 colours walks best in its spectral order with levels 0 and 1;
+    # level 2's palette model (neighbours' values first) is faster and mostly smaller
+    first = _ORDERED if ordered or (n <= 16 and level != _FAST) else _PALETTE
     return [first, _PALETTE + _ORDERED - first] if both else [first]
 
 
@@ -109,17 +115,19 @@ def encode(codes: np.ndarray, n_symbols: int, *, ordered: bool | None = None, ef
         ``True`` if the codes' order means something (gray levels sorted by value): the
         ordered model and the identity symbol order are then tried first. ``False`` or
         ``None``: a palette; its symbols are reordered so that colours that meet get nearby
-        numbers (:func:`vqpress.coding.symbol_order.spectral_order`).
-    effort : int, default 7
-        0 (fastest) .. 9 (smallest): 0-2 use the lean model (fewer counters per question)
-        and strips of 2^18 pixels; 3-9 the full model with ever larger context tables
-        (2^12 .. 2^18 buckets) and strips of 2^20 pixels; from 8 on both models are tried
-        (when the ordered one applies) and the smaller kept. A palette's symbol order is
-        refined from effort 3 on.
+        numbers (:func:`vqpress.coding.symbol_order.spectral_order`), and coded with the
+        palette model (with the ordered one up to 16 colours, except at efforts 0-2).
+    effort : int, default 2
+        0 (fastest) .. 9 (smallest): 0-2 use the fast model (level 2: small direct tables,
+        2-3 counters a question, x == W then the neighbours' values before a walk or tree),
+        with strips of 2^18, 2^19, 2^20 pixels; 3-4 the lean model (level 0: four hashed
+        tables of 2^12, 2^13 buckets); 5-9 the full model (level 1: more counters, two mixes
+        and an APM, 2^14 .. 2^18 buckets); at 8 and 9 both models are tried (when the
+        ordered one applies) and the smaller kept. A palette's symbol order is refined from
+        effort 3 on.
     strip_rows : int, optional
-        Rows per independently coded strip (default: strips of about 2^18 pixels, 2^20
-        from effort 8 on; never
-        fewer than :data:`MIN_STRIP_PIXELS` pixels, unless the map is smaller). Strips are
+        Rows per independently coded strip (default: strips of about 2^18 pixels at effort
+        0, 2^19 at 1, 2^20 from 2 on; never fewer than :data:`MIN_STRIP_PIXELS` pixels, unless the map is smaller). Strips are
         coded in parallel; each starts its model afresh, which costs some size.
 
     Returns
@@ -165,12 +173,15 @@ def encode(codes: np.ndarray, n_symbols: int, *, ordered: bool | None = None, ef
         order = spectral_order(codes, n, adj)
         if effort >= 3:
             order = refine_order(order, adj)
-    rank = np.empty(n, dtype=np.uint8)
-    rank[order] = np.arange(n)
-    sym = np.ascontiguousarray(rank[codes])
-    bits = _table_bits(bits, rows * w)
+    if (order == np.arange(n)).all() and codes.dtype == np.uint8:
+        sym = np.ascontiguousarray(codes)  # no copy of a map in coding order already
+    else:
+        rank = np.empty(n, dtype=np.uint8)
+        rank[order] = np.arange(n)
+        sym = _relabel(codes, rank)
+    bits = _table_bits(bits, rows * w) if level != _FAST else _MIN_TABLE_BITS
     best = None
-    for model in _models_to_try(n, ordered, both):
+    for model in _models_to_try(n, ordered, both, level):
         streams = _kernel().encode_strips(sym, n, model, level, bits, rows)
         head = _HEAD.pack(_MAGIC, _VERSION, model, bits, level, n, rows)
         lengths = struct.pack(f"<{len(streams)}I", *(len(s) for s in streams))
@@ -221,8 +232,10 @@ def decode(data, shape: tuple[int, int], n_symbols: int) -> np.ndarray:
     magic, version, model, bits, level, n_head, rows = _HEAD.unpack_from(view)
     if magic != _MAGIC or version != _VERSION:
         raise FormatError(f"not a cm payload of version {_VERSION} (magic {bytes(magic)!r}, version {version})")
-    if model not in _MODEL_NAMES or level not in (0, 1):
-        raise FormatError(f"cm payload names model {model} (allowed 0, 1) or level {level} (allowed 0, 1)")
+    if model not in _MODEL_NAMES or level not in (0, 1, _FAST):
+        raise FormatError(f"cm payload names model {model} (allowed 0, 1) or level {level} (allowed 0, 1, 2)")
+    if level == _FAST and bits != _MIN_TABLE_BITS:
+        raise FormatError(f"cm level 2 has no hashed tables: its table_bits must be {_MIN_TABLE_BITS}; got {bits}")
     if not _MIN_TABLE_BITS <= bits <= _MAX_TABLE_BITS:
         raise FormatError(f"cm table_bits {bits} is outside {_MIN_TABLE_BITS}..{_MAX_TABLE_BITS}")
     if n_head != n or not 2 <= n <= MAX_SYMBOLS:
@@ -254,4 +267,17 @@ def decode(data, shape: tuple[int, int], n_symbols: int) -> np.ndarray:
     if bad:
         raise FormatError(f"cm stream of strip {bad[0]} does not decode to its strip exactly "
                           "(it runs out, or bytes are left)")
-    return order.astype(np.uint8)[out]
+    if (order == np.arange(n)).all():
+        return out
+    return _relabel(out, order, out=out)
+
+
+def _relabel(codes: np.ndarray, table: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """``table[codes]`` as uint8, in blocks of rows: no temporary the size of the map
+    (``out`` may be ``codes`` itself)."""
+    table = table.astype(np.uint8)
+    out = np.empty(codes.shape, dtype=np.uint8) if out is None else out
+    step = max(1, (1 << 20) // max(codes.shape[1], 1))
+    for r in range(0, codes.shape[0], step):
+        out[r:r + step] = table[codes[r:r + step]]
+    return out

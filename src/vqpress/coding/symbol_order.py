@@ -40,10 +40,16 @@ def adjacency(codes: np.ndarray, n: int) -> np.ndarray:
         ``A[a, b]``: the number of neighbour pairs (right, down, down-right, down-left) that
         hold ``a`` and ``b``; the diagonal (equal neighbours) is zero.
     """
-    c = codes.astype(np.int64)
-    a = np.zeros(n * n, dtype=np.int64)
-    for u, v in ((c[:, 1:], c[:, :-1]), (c[1:, :], c[:-1, :]), (c[1:, 1:], c[:-1, :-1]), (c[1:, :-1], c[:-1, 1:])):
-        a += np.bincount((u * n + v).ravel(), minlength=n * n)
+    if codes.dtype == np.uint8 and codes.ndim == 2:
+        from vqpress.coding import _cm  # compiled: one pass, no temporaries
+
+        a = _cm.pair_counts(np.ascontiguousarray(codes), n)
+    else:
+        c = codes.astype(np.int64)
+        a = np.zeros(n * n, dtype=np.int64)
+        for u, v in ((c[:, 1:], c[:, :-1]), (c[1:, :], c[:-1, :]), (c[1:, 1:], c[:-1, :-1]),
+                     (c[1:, :-1], c[:-1, 1:])):
+            a += np.bincount((u * n + v).ravel(), minlength=n * n)
     m = a.reshape(n, n).astype(np.float64)
     m += m.T
     np.fill_diagonal(m, 0.0)

@@ -1,0 +1,100 @@
+# What every model of the cm coding shares (docs/FORMAT.md, "Counters, mixing, probability
+# maps"): the fixed tables, adaptive counters, logistic mixing, and two neighbourhood
+# helpers. Inline, so each kernel module compiles its own copy; the tables are static C
+# arrays, one copy per module, filled by cm_tables_init() when the module is imported.
+
+from libc.stdint cimport int16_t, int32_t, int64_t, uint32_t
+
+cdef extern from *:
+    """
+    /* squash(d) = 4096 / (1 + exp(-d / 256)), interpolated between its values at
+       d = -2048, -1920 .. 2048 (rounded, kept within 1..4095); stretch is its inverse. */
+    static const int cm_squash_points[33] = {
+        1, 2, 4, 6, 10, 17, 27, 45, 74, 120, 194, 311, 488, 747, 1102, 1546, 2048,
+        2550, 2994, 3349, 3608, 3785, 3902, 3976, 4022, 4051, 4069, 4079, 4086, 4090,
+        4092, 4094, 4095};
+    static int cm_squash[4095];      /* cm_squash[d + 2047] for -2047 <= d <= 2047 */
+    static int16_t cm_stretch[4096]; /* the smallest d with squash(d) >= p */
+    static uint32_t cm_rate[128];    /* a counter's rate after n updates: 2^17 / (2n + 3) */
+
+    static void cm_tables_init(void) {
+        int d, p = 0, v, w, i;
+        for (d = -2047; d <= 2047; d++) {
+            w = d & 127;
+            i = (d >> 7) + 16;
+            v = (cm_squash_points[i] * (128 - w) + cm_squash_points[i + 1] * w + 64) >> 7;
+            cm_squash[d + 2047] = v;
+            while (p <= v)
+                cm_stretch[p++] = (int16_t)d;
+        }
+        while (p < 4096)
+            cm_stretch[p++] = 2047;
+        for (d = 0; d < 128; d++)
+            cm_rate[d] = 131072u / (uint32_t)(2 * d + 3);
+    }
+    """
+    const int cm_squash[4095]
+    const int16_t cm_stretch[4096]
+    const uint32_t cm_rate[128]
+    void cm_tables_init() noexcept nogil
+
+cdef enum:
+    ORDERED = 0
+    PALETTE = 1
+    LIMIT = 127             # counters adapt at rate 1 / (n + 1.5), n counting up to LIMIT
+    LEARNING_RATE = 10
+    W_MAX = 1 << 24         # weights stay within -W_MAX .. W_MAX
+
+
+# A counter is a uint32: probability p of a 1 in its top 22 bits, count n in its low 10.
+# Tables are stored with p's top bit flipped, so that a zeroed table holds p = 1/2, n = 0.
+
+cdef inline int _p12(uint32_t t) noexcept nogil:
+    return <int>((t >> 20) ^ 0x800u)
+
+
+cdef inline void _update(uint32_t *counter, int bit) noexcept nogil:
+    cdef uint32_t t = counter[0]
+    cdef uint32_t n = t & 1023u
+    cdef int64_t p = (t >> 10) ^ 0x200000u
+    p += (((<int64_t>bit << 22) - p) * cm_rate[n]) >> 16
+    if n < LIMIT:
+        n += 1
+    counter[0] = ((<uint32_t>p ^ 0x200000u) << 10) | n
+
+
+cdef inline int _mix(const int32_t *w, const int *st, int k) noexcept nogil:
+    cdef int64_t dot = 0
+    cdef int i
+    for i in range(k):
+        dot += <int64_t>w[i] * st[i]
+    dot >>= 16
+    if dot > 2047:
+        dot = 2047
+    elif dot < -2047:
+        dot = -2047
+    return cm_squash[dot + 2047]
+
+
+cdef inline int _average(int p, int q) noexcept nogil:
+    """The probability halfway between p and q in the stretched domain."""
+    return cm_squash[((cm_stretch[p] + cm_stretch[q]) >> 1) + 2047]
+
+
+cdef inline void _learn(int32_t *w, const int *st, int k, int p, int bit) noexcept nogil:
+    cdef int err = ((bit << 12) - p) * LEARNING_RATE
+    cdef int64_t v
+    cdef int i
+    for i in range(k):
+        v = w[i] + ((<int64_t>st[i] * err) >> 14)
+        w[i] = <int32_t>(W_MAX if v > W_MAX else (-W_MAX if v < -W_MAX else v))
+
+
+cdef inline int _clip(int d, int r) noexcept nogil:
+    return -r if d < -r else (r if d > r else d)
+
+
+cdef inline int _matches(int v, int N, int NW, int NE, int WW, int NN, int NNE) noexcept nogil:
+    """Which of six neighbours equal v (6 bits): picks a question's weight set."""
+    return ((N == v) | (NW == v) << 1 | (NE == v) << 2 | (WW == v) << 3 | (NN == v) << 4
+            | (NNE == v) << 5)
