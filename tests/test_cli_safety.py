@@ -213,7 +213,10 @@ def _slow_folder_compress(tmp_path):
     for k in range(6):
         Image.fromarray(np.full((40, 50), 10 * k, np.uint8) + np.arange(50, dtype=np.uint8)).save(src / f"{k}.png")
     out = tmp_path / "out"
-    slow = ("import time, vqpress.api as a; f = a.compress; "
+    # SIGINT as in a terminal: a child of a background job inherits it ignored (then Python
+    # never raises KeyboardInterrupt), as when the suite itself runs in the background
+    slow = ("import signal; signal.signal(signal.SIGINT, signal.default_int_handler); "
+            "import time, vqpress.api as a; f = a.compress; "
             "a.compress = lambda *x, **k: (time.sleep(0.4), f(*x, **k))[1]; "
             "from vqpress.cli import main; raise SystemExit(main())")
     proc = subprocess.Popen([sys.executable, "-c", slow, "compress", str(src), "-o", str(out)],
