@@ -176,9 +176,9 @@ cdef inline int _fast_palette(Direction *way, BinaryCoder *c, Fast *f, int x, in
     node = 1
     while hi - lo > 1:
         mid = (lo + hi) >> 1
-        if node >= 4 and n > 32:
-            # the counters of both children and four grandchildren share a cache line or two:
-            # fetch them while this node's bit is coded (the tree is too big for the L2 cache)
+        if n > 32 and 4 <= node < (tr >> 2):
+            # the counters of the four grandchildren (if any) share a cache line or two: fetch
+            # them while this node's bit is coded (the tree is too big for the L2 cache)
             cm_prefetch(f.tree + W * tr + 4 * node)
             cm_prefetch(f.tree + (n + N) * tr + 4 * node)
             cm_prefetch(f.tree + (2 * n + NE) * tr + 4 * node)
