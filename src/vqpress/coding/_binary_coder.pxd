@@ -80,23 +80,45 @@ cdef inline void _put_byte(BinaryCoder *c, uint32_t b) noexcept nogil:
     c.pos += 1
 
 
-cdef inline int code_bit(BinaryCoder *c, int p, int bit) noexcept nogil:
-    """Code one bit that is 1 with probability p / 4096 (1 <= p <= 4095); return the bit."""
+cdef inline uint32_t _split(BinaryCoder *c, int p) noexcept nogil:
     cdef uint32_t r = c.x2 - c.x1
-    cdef uint32_t xmid = c.x1 + (r >> 12) * <uint32_t>p + (((r & 0xfffu) * <uint32_t>p) >> 12)
-    if c.decoding:
-        bit = c.x <= xmid
+    return c.x1 + (r >> 12) * <uint32_t>p + (((r & 0xfffu) * <uint32_t>p) >> 12)
+
+
+cdef inline void encode_bit(BinaryCoder *c, int p, int bit) noexcept nogil:
+    """Encode one bit that is 1 with probability p / 4096 (1 <= p <= 4095)."""
+    cdef uint32_t xmid = _split(c, p)
     if bit:
         c.x2 = xmid
     else:
         c.x1 = xmid + 1
     while ((c.x1 ^ c.x2) & 0xff000000u) == 0:
-        if c.decoding:
-            c.x = (c.x << 8) | _next_byte(c)
-        else:
-            _put_byte(c, c.x2 >> 24)
+        _put_byte(c, c.x2 >> 24)
         c.x1 <<= 8
         c.x2 = (c.x2 << 8) | 255u
+
+
+cdef inline int decode_bit(BinaryCoder *c, int p) noexcept nogil:
+    """Decode one bit that is 1 with probability p / 4096 (1 <= p <= 4095)."""
+    cdef uint32_t xmid = _split(c, p)
+    cdef int bit = c.x <= xmid
+    if bit:
+        c.x2 = xmid
+    else:
+        c.x1 = xmid + 1
+    while ((c.x1 ^ c.x2) & 0xff000000u) == 0:
+        c.x = (c.x << 8) | _next_byte(c)
+        c.x1 <<= 8
+        c.x2 = (c.x2 << 8) | 255u
+    return bit
+
+
+cdef inline int code_bit(BinaryCoder *c, int p, int bit) noexcept nogil:
+    """Code one bit that is 1 with probability p / 4096 (1 <= p <= 4095); return the bit.
+    (A kernel that knows its direction at compile time calls encode_bit or decode_bit.)"""
+    if c.decoding:
+        return decode_bit(c, p)
+    encode_bit(c, p, bit)
     return bit
 
 

@@ -13,7 +13,8 @@ cdef extern from *:
         1, 2, 4, 6, 10, 17, 27, 45, 74, 120, 194, 311, 488, 747, 1102, 1546, 2048,
         2550, 2994, 3349, 3608, 3785, 3902, 3976, 4022, 4051, 4069, 4079, 4086, 4090,
         4092, 4094, 4095};
-    static int cm_squash[4095];      /* cm_squash[d + 2047] for -2047 <= d <= 2047 */
+    static int16_t cm_squash[4095];  /* cm_squash[d + 2047] for -2047 <= d <= 2047 (16 bits:
+                                        with cm_stretch, 16 KB of the L1 cache) */
     static int16_t cm_stretch[4096]; /* the smallest d with squash(d) >= p */
     static uint32_t cm_rate[128];    /* a counter's rate after n updates: 2^17 / (2n + 3) */
 
@@ -23,7 +24,7 @@ cdef extern from *:
             w = d & 127;
             i = (d >> 7) + 16;
             v = (cm_squash_points[i] * (128 - w) + cm_squash_points[i + 1] * w + 64) >> 7;
-            cm_squash[d + 2047] = v;
+            cm_squash[d + 2047] = (int16_t)v;
             while (p <= v)
                 cm_stretch[p++] = (int16_t)d;
         }
@@ -33,7 +34,7 @@ cdef extern from *:
             cm_rate[d] = 131072u / (uint32_t)(2 * d + 3);
     }
     """
-    const int cm_squash[4095]
+    const int16_t cm_squash[4095]
     const int16_t cm_stretch[4096]
     const uint32_t cm_rate[128]
     void cm_tables_init() noexcept nogil
@@ -53,14 +54,18 @@ cdef inline int _p12(uint32_t t) noexcept nogil:
     return <int>((t >> 20) ^ 0x800u)
 
 
-cdef inline void _update(uint32_t *counter, int bit) noexcept nogil:
-    cdef uint32_t t = counter[0]
+cdef inline uint32_t _updated(uint32_t t, int bit) noexcept nogil:
+    """Counter t after seeing bit."""
     cdef uint32_t n = t & 1023u
     cdef int64_t p = (t >> 10) ^ 0x200000u
     p += (((<int64_t>bit << 22) - p) * cm_rate[n]) >> 16
     if n < LIMIT:
         n += 1
-    counter[0] = ((<uint32_t>p ^ 0x200000u) << 10) | n
+    return ((<uint32_t>p ^ 0x200000u) << 10) | n
+
+
+cdef inline void _update(uint32_t *counter, int bit) noexcept nogil:
+    counter[0] = _updated(counter[0], bit)
 
 
 cdef inline int _mix(const int32_t *w, const int *st, int k) noexcept nogil:

@@ -12,11 +12,32 @@ runs the strips and calls :c:func:`fast_strip` for each.
 from libc.stdint cimport int32_t, uint8_t, uint32_t
 from libc.stdlib cimport calloc, free, malloc
 
-from vqpress.coding._binary_coder cimport BinaryCoder, code_bit
+from vqpress.coding._binary_coder cimport BinaryCoder, decode_bit, encode_bit
 from vqpress.coding._cm_common cimport (
-    ORDERED, _clip, _learn, _matches, _mix, _p12, _update, cm_stretch, cm_tables_init)
+    ORDERED, _clip, _learn, _matches, _mix, _p12, _updated, cm_stretch, cm_tables_init)
 
 cm_tables_init()
+
+cdef extern from *:
+    """
+    #if defined(__GNUC__) || defined(__clang__)
+    #define cm_prefetch(p) __builtin_prefetch(p)
+    #else
+    #define cm_prefetch(p) ((void)(p))
+    #endif
+    """
+    void cm_prefetch(const void *p) noexcept nogil
+
+
+# The kernel is compiled twice, once per direction (a fused type): each copy knows at compile
+# time whether it encodes or decodes, so no question tests it (they are called with NULL).
+ctypedef struct Encoding:
+    char unused
+ctypedef struct Decoding:
+    char unused
+ctypedef fused Direction:
+    Encoding
+    Decoding
 
 
 cdef enum:
@@ -68,25 +89,30 @@ cdef void fast_free(Fast *f) noexcept nogil:
     f.weights = NULL
 
 
-cdef inline int _ask_k(BinaryCoder *c, uint32_t **cnt, int k, int32_t *w, int bit) noexcept nogil:
+cdef inline int _ask_k(Direction *way, BinaryCoder *c, uint32_t **cnt, int k, int32_t *w, int bit) noexcept nogil:
     """A question mixing k counters with weight set w (k a constant at every call)."""
     cdef int st[4]
+    cdef uint32_t t[4]          # the counters, read once (they never alias each other)
     cdef int p, i
     for i in range(k):
-        st[i] = cm_stretch[_p12(cnt[i][0])]
+        t[i] = cnt[i][0]
+        st[i] = cm_stretch[_p12(t[i])]
     p = _mix(w, st, k)
-    bit = code_bit(c, p, bit)
+    if Direction is Decoding:
+        bit = decode_bit(c, p)
+    else:
+        encode_bit(c, p, bit)
     _learn(w, st, k, p, bit)
     for i in range(k):
-        _update(cnt[i], bit)
+        cnt[i][0] = _updated(t[i], bit)
     return bit
 
 
-cdef inline int _ask2(BinaryCoder *c, uint32_t *a, uint32_t *b, int32_t *w, int bit) noexcept nogil:
+cdef inline int _ask2(Direction *way, BinaryCoder *c, uint32_t *a, uint32_t *b, int32_t *w, int bit) noexcept nogil:
     cdef uint32_t *cnt[2]
     cnt[0] = a
     cnt[1] = b
-    return _ask_k(c, cnt, 2, w, bit)
+    return _ask_k(way, c, cnt, 2, w, bit)
 
 
 cdef inline int _sgn(int d) noexcept nogil:
@@ -98,7 +124,7 @@ cdef inline int _d1(int v, int N, int NE, int NW, int NN, int WW) noexcept nogil
             + _clip(NN - v, 1)) * 3 + _clip(WW - v, 1) + 121
 
 
-cdef inline int _fast_walk(BinaryCoder *c, Fast *f, int x, int W, int N, int NW, int NE, int WW, int NN,
+cdef inline int _fast_walk(Direction *way, BinaryCoder *c, Fast *f, int x, int W, int N, int NW, int NE, int WW, int NN,
                     int NNE, int eq) noexcept nogil:
     """Ordered model, x != W: the direction, then steps away from W."""
     cdef int n = f.n, up, s, v, slot, mt, g
@@ -111,7 +137,7 @@ cdef inline int _fast_walk(BinaryCoder *c, Fast *f, int x, int W, int N, int NW,
     else:
         g = ((((_clip(N - W, 2) + 2) * 5 + _clip(NE - W, 2) + 2) * 5 + _clip(NW - W, 2) + 2) * 3
              + _clip(NN - W, 1) + 1) * 3 + _clip(WW - W, 1) + 1
-        up = _ask2(c, cnt + F_GRAD + g, cnt + F_WSGN + W * 9 + (_sgn(N - W) + 1) * 3 + _sgn(NE - W) + 1,
+        up = _ask2(way, c, cnt + F_GRAD + g, cnt + F_WSGN + W * 9 + (_sgn(N - W) + 1) * 3 + _sgn(NE - W) + 1,
                    wt + FW_UP + (eq & 63) * 2, x > W)
     s = 1
     while True:
@@ -120,13 +146,13 @@ cdef inline int _fast_walk(BinaryCoder *c, Fast *f, int x, int W, int N, int NW,
             return v  # the last symbol that way: implied
         slot = 2 * (s - 1 if s < 3 else 2) + 1 - up
         mt = _matches(v, N, NW, NE, WW, NN, NNE)
-        if _ask2(c, cnt + F_STEP + slot * 64 + mt, cnt + F_STEPD + slot * 243 + _d1(v, N, NE, NW, NN, WW),
+        if _ask2(way, c, cnt + F_STEP + slot * 64 + mt, cnt + F_STEPD + slot * 243 + _d1(v, N, NE, NW, NN, WW),
                  wt + FW_STEP + (slot * 8 + (mt & 7)) * 2, x == v):
             return v
         s += 1
 
 
-cdef inline int _fast_palette(BinaryCoder *c, Fast *f, int x, int W, int N, int NW, int NE, int WW, int NN,
+cdef inline int _fast_palette(Direction *way, BinaryCoder *c, Fast *f, int x, int W, int N, int NW, int NE, int WW, int NN,
                        int NNE) noexcept nogil:
     """Palette model, x != W: x == N, NE, NW (each new value once), then the tree."""
     cdef int n = f.n, tr = f.tree_row, k, v, mt, lo, hi, mid, node, bit
@@ -142,7 +168,7 @@ cdef inline int _fast_palette(BinaryCoder *c, Fast *f, int x, int W, int N, int 
         if v == W or (k > 0 and v == N) or (k == 2 and v == NE):
             continue
         mt = _matches(v, N, NW, NE, WW, NN, NNE)
-        if _ask2(c, cnt + F_CAND + k * 64 + mt, f.pairs + W * n + v, wt + FW_CAND + (k * 8 + (mt & 7)) * 2,
+        if _ask2(way, c, cnt + F_CAND + k * 64 + mt, f.pairs + W * n + v, wt + FW_CAND + (k * 8 + (mt & 7)) * 2,
                  x == v):
             return v
     lo = 0
@@ -150,6 +176,12 @@ cdef inline int _fast_palette(BinaryCoder *c, Fast *f, int x, int W, int N, int 
     node = 1
     while hi - lo > 1:
         mid = (lo + hi) >> 1
+        if n > 32 and 4 <= node < (tr >> 2):
+            # the counters of the four grandchildren (if any) share a cache line or two: fetch
+            # them while this node's bit is coded (the tree is too big for the L2 cache)
+            cm_prefetch(f.tree + W * tr + 4 * node)
+            cm_prefetch(f.tree + (n + N) * tr + 4 * node)
+            cm_prefetch(f.tree + (2 * n + NE) * tr + 4 * node)
         if mid - lo == 1 and lo == W:
             bit = 1
         elif hi - mid == 1 and mid == W:
@@ -158,7 +190,7 @@ cdef inline int _fast_palette(BinaryCoder *c, Fast *f, int x, int W, int N, int 
             tq[0] = f.tree + W * tr + node
             tq[1] = f.tree + (n + N) * tr + node
             tq[2] = f.tree + (2 * n + NE) * tr + node
-            bit = _ask_k(c, tq, 3, wt + FW_TREE + node * 3, x >= mid)
+            bit = _ask_k(way, c, tq, 3, wt + FW_TREE + node * 3, x >= mid)
         node = 2 * node + bit
         if bit:
             lo = mid
@@ -173,15 +205,21 @@ cdef int fast_strip(BinaryCoder *coder, Fast *f, uint8_t *sym, int h, int w, uin
     ``rows`` is scratch for 4 rows of w + 6 symbols, zeroed. Returns 0, or -1 if the decoder
     ran past the end of its stream (checked once per row, so garbage stops early).
     """
-    # the coder's state copied to this stack frame for the strip (with the question helpers
-    # inlined into _fast_rows, measured 10-20% faster than working through the caller's)
+    # the coder's state and the model's pointers copied to this stack frame for the strip: the
+    # compiler keeps them in registers, where through the caller's pointers every byte or
+    # counter stored would make it load them again (the coder measured 10-20% faster so)
     cdef BinaryCoder local = coder[0]
-    cdef int status = _fast_rows(&local, f, sym, h, w, rows)
+    cdef Fast model = f[0]
+    cdef int status
+    if local.decoding:
+        status = _fast_rows(<Decoding *>NULL, &local, &model, sym, h, w, rows)
+    else:
+        status = _fast_rows(<Encoding *>NULL, &local, &model, sym, h, w, rows)
     coder[0] = local
     return status
 
 
-cdef inline int _fast_rows(BinaryCoder *c, Fast *f, uint8_t *sym, int h, int w, uint8_t *rows) noexcept nogil:
+cdef inline int _fast_rows(Direction *way, BinaryCoder *c, Fast *f, uint8_t *sym, int h, int w, uint8_t *rows) noexcept nogil:
     cdef Py_ssize_t wp = w + 6
     cdef uint8_t *r0
     cdef uint8_t *r1
@@ -190,7 +228,8 @@ cdef inline int _fast_rows(BinaryCoder *c, Fast *f, uint8_t *sym, int h, int w, 
     cdef int x, W, N, NW, NE, WW, NN, NNE, NEE
     cdef uint32_t *cnt = f.cnt
     cdef int32_t *wt = f.weights
-    cdef bint decoding = c.decoding, ordered = f.kind == ORDERED
+    cdef bint decoding = Direction is Decoding, ordered = f.kind == ORDERED
+    cdef bint fetch = not ordered and f.n > 32  # (smaller palettes' tables stay in the L1 cache)
     for r in range(h):
         r0 = rows + (r & 3) * wp + 3
         r1 = rows + ((r + 3) & 3) * wp + 3
@@ -206,13 +245,21 @@ cdef inline int _fast_rows(BinaryCoder *c, Fast *f, uint8_t *sym, int h, int w, 
             NN = r2[col]
             NNE = r2[col + 1]
             x = 0 if decoding else sym[r * w + col]
+            if fetch:
+                # what the palette model reads if x != W: the top of the tree, the pairs
+                cm_prefetch(f.tree + W * f.tree_row)
+                cm_prefetch(f.tree + (f.n + N) * f.tree_row)
+                cm_prefetch(f.tree + (2 * f.n + NE) * f.tree_row)
+                cm_prefetch(f.pairs + W * f.n + N)
+                cm_prefetch(f.pairs + W * f.n + NE)
+                cm_prefetch(f.pairs + W * f.n + NW)
             eq = ((N == W) | (NW == W) << 1 | (NE == W) << 2 | (WW == W) << 3 | (NN == W) << 4
                   | (NNE == W) << 5 | (NEE == W) << 6 | (N == NE) << 7 | (N == NW) << 8 | (NN == N) << 9)
-            if _ask2(c, cnt + F_EQ + eq, cnt + F_WEQ + W * 8 + (eq & 7), wt + FW_EQ + (eq & 63) * 2, x == W):
+            if _ask2(way, c, cnt + F_EQ + eq, cnt + F_WEQ + W * 8 + (eq & 7), wt + FW_EQ + (eq & 63) * 2, x == W):
                 x = W
             else:
-                x = (_fast_walk(c, f, x, W, N, NW, NE, WW, NN, NNE, eq) if ordered
-                     else _fast_palette(c, f, x, W, N, NW, NE, WW, NN, NNE))
+                x = (_fast_walk(way, c, f, x, W, N, NW, NE, WW, NN, NNE, eq) if ordered
+                     else _fast_palette(way, c, f, x, W, N, NW, NE, WW, NN, NNE))
             r0[col] = <uint8_t>x
             if decoding:
                 sym[r * w + col] = <uint8_t>x
