@@ -31,6 +31,7 @@ from vqpress.coding._cm_common cimport (
     ORDERED, PALETTE, _average, _clip, _learn, _matches, _mix, _p12, _update, cm_squash, cm_stretch,
     cm_tables_init)
 from vqpress.coding._cm_fast cimport Fast, fast_alloc, fast_free, fast_strip
+from vqpress.coding._cm_palette3 cimport palette3_decode, palette3_encode
 
 import numpy as np
 
@@ -46,12 +47,13 @@ cdef enum:
     W_INIT_EXTRA = 11428
     W_INIT_TREE = 24000
     LEVEL_FAST = 2
+    LEVEL_PALETTE3 = 3
 
 MODEL_ORDERED = ORDERED
 MODEL_PALETTE = PALETTE
 #: Largest alphabet of each model.
 MAX_SYMBOLS = {MODEL_ORDERED: 32, MODEL_PALETTE: 256}
-LEVELS = (0, 1, 2)
+LEVELS = (0, 1, 2, 3)
 
 
 # ----------------------------------------------------------------------------- fixed tables
@@ -505,6 +507,13 @@ cdef void _strip_task(void *ctx, Py_ssize_t strip, int worker) noexcept nogil:
     cdef uint8_t *rows = <uint8_t *>calloc(4 * (w + 6), 1)
     cdef uint8_t *sym = job.sym + first * w
     cdef bint fast = job.level == LEVEL_FAST
+    if job.level == LEVEL_PALETTE3:  # its own coder and model (_cm_palette3.pyx)
+        free(rows)
+        if job.decoding:
+            job.status[strip] = palette3_decode(job.payload + job.offset[strip], job.size[strip], sym, h, w, job.n)
+        else:
+            job.status[strip] = palette3_encode(sym, h, w, job.n, &job.out[strip], &job.size[strip])
+        return
     m.tables = m.extra = m.tree = m.pairs = NULL
     m.weights = m.extra_weights = m.tree_weights = NULL
     m.apm = NULL

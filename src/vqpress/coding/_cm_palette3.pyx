@@ -1,0 +1,351 @@
+"""Level 3 of the "cm" payload coding: the palette model with symbol tables (docs/FORMAT.md,
+"Level 3: the palette model with symbol tables").
+
+Per pixel it asks ``x == W`` (two counters averaged, no mixing) and then level 2's mixed
+questions ``x == N, NE, NW`` (each new value once); a pixel that none of them predicts
+(8% of the face at 16 colours, 37% at 256) is one symbol of an adaptive table of up to 16
+symbols (up to 16 colours) or two (its high and its low 4 bits), out of which the values
+already refused (W, N, NE, NW) are taken, instead of level 2's walk down a binary tree (up
+to 8 mixed questions of tables too big for the cache). The steps are coded by a range coder
+(``_range_coder.pxd``), whose range never gets small, so a table's symbols split it safely.
+``_cm.pyx`` runs the strips and calls :c:func:`palette3_encode` / :c:func:`palette3_decode`.
+"""
+
+from libc.stdint cimport int32_t, uint8_t, uint16_t, uint32_t
+from libc.stdlib cimport calloc, free, malloc
+
+from vqpress.coding._cm_common cimport _learn, _matches, _mix, _p12, _updated, cm_stretch, cm_tables_init
+from vqpress.coding._range_coder cimport (
+    CDF_BITS, RangeCoder, rc_decode_bit, rc_decode_symbol, rc_encode_bit, rc_encode_symbol,
+    rc_finish_encoder, rc_start_decoder, rc_start_encoder)
+
+cm_tables_init()
+
+cdef extern from *:
+    """
+    /* 16 lanes of 16 bits, written so that compilers vectorize them (SSE2, NEON). */
+    static inline void p3_learn(uint16_t *t, int s, int k, int rate) {
+        int i;
+        for (i = 0; i < 16; i++) {
+            int16_t v = (int16_t)t[i];
+            int16_t target = i > s ? (int16_t)k : (int16_t)0;
+            t[i] = (uint16_t)(int16_t)(v + (int16_t)((int16_t)(target - v) >> rate));
+        }
+    }
+    static inline void p3_average(uint16_t *t, const uint16_t *a, const uint16_t *b, const uint16_t *d) {
+        int i;
+        for (i = 0; i < 16; i++)
+            t[i] = (uint16_t)((a[i] + (uint16_t)((uint16_t)(b[i] + d[i]) >> 1)) >> 1);
+    }
+    /* The coded cumulative frequencies of table t (its symbol i spans t[i] + i .. t[i+1] + i + 1,
+       capped at 2^15) without the symbols in mask: cum[0..15], and their total. */
+    static inline int p3_cum(uint16_t *cum, const uint16_t *t, unsigned mask) {
+        uint32_t cc = 0, next, acc = 0;
+        int i;
+        for (i = 0; i < 16; i++) {
+            next = i == 15 ? 32768u : (uint32_t)t[i + 1] + (uint32_t)(i + 1);
+            next = next < 32768u ? next : 32768u;
+            cum[i] = (uint16_t)acc;
+            acc += (next - cc) & (((mask >> i) & 1u) - 1u);
+            cc = next;
+        }
+        return (int)acc;
+    }
+    """
+    void p3_learn(uint16_t *t, int s, int k, int rate) noexcept nogil
+    int p3_cum(uint16_t *cum, const uint16_t *t, unsigned mask) noexcept nogil
+    void p3_average(uint16_t *t, const uint16_t *a, const uint16_t *b, const uint16_t *d) noexcept nogil
+
+
+# The kernel is compiled twice, once per direction (a fused type), as level 2's.
+ctypedef struct Encoding:
+    char unused
+ctypedef struct Decoding:
+    char unused
+ctypedef fused Direction:
+    Encoding
+    Decoding
+
+
+cdef enum:
+    LANES = 16                  # u16 per symbol table: cumulative counts of symbols 0..15
+    NIBBLE = 16
+    COUNT_MAX = 32              # a table's updates are counted up to this
+    W_INIT3 = 24000
+    # binary counters
+    P_EQ = 0                    # 1024: x == W by eq
+    P_WEQ = 1024                # n x 8: x == W by W and eq & 7
+    P_CAND = P_WEQ + 256 * 8    # 3 x 64: x == candidate by which neighbour and match
+    P_PAIRS = P_CAND + 192      # then n x n: x == candidate by (W, candidate)
+    # weight sets (of 2)
+    PW_CAND = 0                 # 24, by neighbour and match & 7
+    PW_END = PW_CAND + 24 * 2
+
+
+# A table's update moves each cumulative count 1 / 2^RATE[count] of the way to its target.
+cdef int _RATE[COUNT_MAX + 1]
+_r = [1, 1, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3] + [4] * 20 + [5]
+for _i in range(COUNT_MAX + 1):
+    _RATE[_i] = _r[_i]
+del _r, _i
+
+
+ctypedef struct Pal3:
+    int n
+    int hi_m                    # symbols of the first (or only) table of x: n, or ceil(n / 16)
+    uint32_t *cnt               # binary counters (P_ tables)
+    int32_t *weights            # PW_ sets
+    uint16_t *tables            # symbol tables, LANES u16 each:
+    uint8_t *counts             # ... and their counts
+    int n_tables
+    int t_w                     # n <= 16: by (W, N); else the high bits by W, by N, by NE
+    int t_n
+    int t_ne
+    int t_lw                    # the low bits by (high bits, W), by (high bits, N), (high bits, NE)
+    int t_ln
+    int t_lne
+
+
+cdef void _table_init(uint16_t *t, int m) noexcept nogil:
+    cdef int i, k = (1 << CDF_BITS) - m
+    for i in range(LANES):
+        t[i] = <uint16_t>(i * k // m if i < m else k)
+
+
+cdef inline void _table_learn(uint16_t *t, uint8_t *count, int m, int s) noexcept nogil:
+    """After symbol s: the cumulative counts of symbols 1..s move towards 0, the others
+    (from s + 1 on, the unused ones past m included: they stay at 2^15 - m) towards 2^15 - m."""
+    cdef int rate = _RATE[count[0]]
+    if count[0] < COUNT_MAX:
+        count[0] += 1
+    p3_learn(t, s, (1 << CDF_BITS) - m, rate)
+
+
+cdef inline int _lo_m(int n, int hi) noexcept nogil:
+    return n - NIBBLE * hi if n - NIBBLE * hi < NIBBLE else NIBBLE
+
+
+cdef int _alloc(Pal3 *f, int n) noexcept nogil:
+    cdef Py_ssize_t i, n_cnt = P_PAIRS + <Py_ssize_t>n * n
+    cdef int j
+    f.n = n
+    f.hi_m = n if n <= NIBBLE else (n + NIBBLE - 1) // NIBBLE
+    if n <= NIBBLE:
+        f.t_w = 0
+        f.n_tables = n * NIBBLE
+    else:
+        f.t_w = 0
+        f.t_n = n
+        f.t_ne = 2 * n
+        f.t_lw = 3 * n
+        f.t_ln = f.t_lw + f.hi_m * n
+        f.t_lne = f.t_ln + f.hi_m * n
+        f.n_tables = f.t_lne + f.hi_m * n
+    f.cnt = <uint32_t *>calloc(n_cnt, sizeof(uint32_t))
+    f.weights = <int32_t *>malloc(PW_END * sizeof(int32_t))
+    f.tables = <uint16_t *>malloc(<Py_ssize_t>f.n_tables * LANES * sizeof(uint16_t))
+    f.counts = <uint8_t *>calloc(f.n_tables, 1)
+    if f.cnt == NULL or f.weights == NULL or f.tables == NULL or f.counts == NULL:
+        return -1
+    for i in range(PW_END):
+        f.weights[i] = W_INIT3
+    if n <= NIBBLE:
+        for j in range(f.n_tables):
+            _table_init(f.tables + j * LANES, n)
+    else:
+        for j in range(f.t_lw):
+            _table_init(f.tables + j * LANES, f.hi_m)
+        for j in range(f.t_lw, f.n_tables):
+            _table_init(f.tables + j * LANES, _lo_m(n, ((j - f.t_lw) % (f.hi_m * n)) // n))
+    return 0
+
+
+cdef void _free(Pal3 *f) noexcept nogil:
+    free(f.cnt)
+    free(f.weights)
+    free(f.tables)
+    free(f.counts)
+    f.cnt = NULL
+    f.weights = NULL
+    f.tables = NULL
+    f.counts = NULL
+
+
+cdef inline int _ask2(Direction *way, RangeCoder *c, uint32_t *a, uint32_t *b, int32_t *w, int bit) noexcept nogil:
+    """A binary question mixing two counters with weight set w (level 2's)."""
+    cdef int st[2]
+    cdef uint32_t ta = a[0], tb = b[0]
+    cdef int p
+    st[0] = cm_stretch[_p12(ta)]
+    st[1] = cm_stretch[_p12(tb)]
+    p = _mix(w, st, 2)
+    if Direction is Decoding:
+        bit = rc_decode_bit(c, p)
+    else:
+        rc_encode_bit(c, p, bit)
+    _learn(w, st, 2, p, bit)
+    a[0] = _updated(ta, bit)
+    b[0] = _updated(tb, bit)
+    return bit
+
+
+cdef inline int _ask_avg(Direction *way, RangeCoder *c, uint32_t *a, uint32_t *b, int bit) noexcept nogil:
+    """A binary question of two counters, their probabilities averaged (x == W: mixing
+    them took 10-15% of the time for 0.5% of the size)."""
+    cdef uint32_t ta = a[0], tb = b[0]
+    cdef int p = (_p12(ta) + _p12(tb)) >> 1
+    p = 1 if p < 1 else (4095 if p > 4095 else p)
+    if Direction is Decoding:
+        bit = rc_decode_bit(c, p)
+    else:
+        rc_encode_bit(c, p, bit)
+    a[0] = _updated(ta, bit)
+    b[0] = _updated(tb, bit)
+    return bit
+
+
+cdef inline int _symbol1(Direction *way, RangeCoder *c, Pal3 *f, int ta, int m, unsigned mask, int s) noexcept nogil:
+    cdef uint16_t *a = f.tables + ta * LANES
+    cdef uint16_t cum[LANES]
+    cdef int total = p3_cum(cum, a, mask)
+    if total == 0:  # every symbol refused: only after a damaged stream's symbol (see _symbol3)
+        total = p3_cum(cum, a, 0)
+    if Direction is Decoding:
+        s = rc_decode_symbol(c, cum, total, m)
+    else:
+        rc_encode_symbol(c, cum, total, m, s)
+    _table_learn(a, f.counts + ta, m, s)
+    return s
+
+
+cdef inline int _symbol3(Direction *way, RangeCoder *c, Pal3 *f, int ta, int tb, int tc, int m, unsigned mask,
+                         int s) noexcept nogil:
+    """A symbol of the average of three tables, weighted 2:1:1, without the symbols in mask."""
+    cdef uint16_t t[LANES]
+    cdef uint16_t *a = f.tables + ta * LANES
+    cdef uint16_t *b = f.tables + tb * LANES
+    cdef uint16_t *d = f.tables + tc * LANES
+    cdef int i
+    cdef uint16_t cum[LANES]
+    cdef int total
+    p3_average(t, a, b, d)
+    total = p3_cum(cum, t, mask)
+    if total == 0:
+        # every symbol of the group refused: a group a damaged stream chose, never x's
+        total = p3_cum(cum, t, 0)
+    if Direction is Decoding:
+        s = rc_decode_symbol(c, cum, total, m)
+    else:
+        rc_encode_symbol(c, cum, total, m, s)
+    _table_learn(a, f.counts + ta, m, s)
+    _table_learn(b, f.counts + tb, m, s)
+    _table_learn(d, f.counts + tc, m, s)
+    return s
+
+
+cdef inline int _code_pixel(Direction *way, RangeCoder *c, Pal3 *f, int x, int W, int N, int NW, int NE, int WW,
+                            int NN, int NNE, int NEE) noexcept nogil:
+    cdef int n = f.n, eq, k, v, mt, hi, lo
+    cdef unsigned mask
+    cdef uint32_t *cnt = f.cnt
+    cdef int32_t *wt = f.weights
+    cdef int cand[3]
+    eq = ((N == W) | (NW == W) << 1 | (NE == W) << 2 | (WW == W) << 3 | (NN == W) << 4
+          | (NNE == W) << 5 | (NEE == W) << 6 | (N == NE) << 7 | (N == NW) << 8 | (NN == N) << 9)
+    if _ask_avg(way, c, cnt + P_EQ + eq, cnt + P_WEQ + W * 8 + (eq & 7), x == W):
+        return W
+    cand[0] = N
+    cand[1] = NE
+    cand[2] = NW
+    for k in range(3):
+        v = cand[k]
+        if v == W or (k > 0 and v == N) or (k == 2 and v == NE):
+            continue
+        mt = _matches(v, N, NW, NE, WW, NN, NNE)
+        if _ask2(way, c, cnt + P_CAND + k * 64 + mt, cnt + P_PAIRS + W * n + v, wt + PW_CAND + (k * 8 + (mt & 7)) * 2,
+                 x == v):
+            return v
+    # none of them: x is none of W, N, NE, NW (the symbols "refused")
+    if n <= NIBBLE:
+        return _symbol1(way, c, f, W * NIBBLE + N, n, (1u << W) | (1u << N) | (1u << NE) | (1u << NW), x)
+    hi = _symbol3(way, c, f, f.t_w + W, f.t_n + N, f.t_ne + NE, f.hi_m, 0, x >> 4)
+    mask = (((W >> 4) == hi) << (W & 15) | ((N >> 4) == hi) << (N & 15) | ((NE >> 4) == hi) << (NE & 15)
+            | ((NW >> 4) == hi) << (NW & 15))
+    k = f.t_lw + hi * n
+    lo = _symbol3(way, c, f, k + W, k + (f.t_ln - f.t_lw) + N, k + (f.t_lne - f.t_lw) + NE, _lo_m(n, hi), mask,
+                  x & 15)
+    return hi * NIBBLE + lo
+
+
+cdef int _rows(Direction *way, RangeCoder *c, Pal3 *f, uint8_t *sym, int h, int w, uint8_t *rows) noexcept nogil:
+    cdef Py_ssize_t wp = w + 6
+    cdef uint8_t *r0
+    cdef uint8_t *r1
+    cdef uint8_t *r2
+    cdef int r, col, x
+    for r in range(h):
+        r0 = rows + (r & 3) * wp + 3
+        r1 = rows + ((r + 3) & 3) * wp + 3
+        r2 = rows + ((r + 2) & 3) * wp + 3
+        r0[-3] = r0[-2] = r0[-1] = r1[0] if r > 0 else 0
+        for col in range(w):
+            x = 0 if Direction is Decoding else sym[r * w + col]
+            x = _code_pixel(way, c, f, x, r0[col - 1], r1[col], r1[col - 1], r1[col + 1], r0[col - 2], r2[col],
+                            r2[col + 1], r1[col + 2])
+            r0[col] = <uint8_t>x
+            if Direction is Decoding:
+                sym[r * w + col] = <uint8_t>x
+        r0[w] = r0[w + 1] = r0[w + 2] = r0[w - 1]
+        if Direction is Decoding:
+            if c.failed:
+                return -1
+    return 0
+
+
+cdef int palette3_encode(const uint8_t *sym, int h, int w, int n, uint8_t **out, Py_ssize_t *size) noexcept nogil:
+    """Code an h x w strip of symbols (each < n); ``out[0]`` gets the malloc'd stream and
+    ``size[0]`` its length. Returns 0, or -1 if out of memory (``out[0]`` is then NULL)."""
+    cdef Pal3 f
+    cdef RangeCoder c
+    cdef uint8_t *rows = <uint8_t *>calloc(4 * (w + 6), 1)
+    cdef int status = -1
+    f.cnt = NULL
+    f.weights = NULL
+    f.tables = NULL
+    f.counts = NULL
+    out[0] = NULL
+    size[0] = 0
+    if rows != NULL and _alloc(&f, n) == 0:
+        rc_start_encoder(&c, <uint8_t *>malloc(4096), 4096)
+        _rows(<Encoding *>NULL, &c, &f, <uint8_t *>sym, h, w, rows)
+        rc_finish_encoder(&c)
+        if c.failed:
+            free(c.buf)
+        else:
+            out[0] = c.buf
+            size[0] = c.pos
+            status = 0
+    _free(&f)
+    free(rows)
+    return status
+
+
+cdef int palette3_decode(const uint8_t *stream, Py_ssize_t size, uint8_t *sym, int h, int w, int n) noexcept nogil:
+    """Decode a strip's stream into ``sym`` (h x w). Returns 0, -1 if out of memory, -2 if
+    the stream is not used exactly (it runs out, or bytes are left)."""
+    cdef Pal3 f
+    cdef RangeCoder c
+    cdef uint8_t *rows = <uint8_t *>calloc(4 * (w + 6), 1)
+    cdef int status = -1
+    f.cnt = NULL
+    f.weights = NULL
+    f.tables = NULL
+    f.counts = NULL
+    if rows != NULL and _alloc(&f, n) == 0:
+        rc_start_decoder(&c, stream, size)
+        status = 0
+        if _rows(<Decoding *>NULL, &c, &f, sym, h, w, rows) != 0 or c.failed or c.pos != c.size:
+            status = -2
+    _free(&f)
+    free(rows)
+    return status
