@@ -349,3 +349,44 @@ cdef int palette3_decode(const uint8_t *stream, Py_ssize_t size, uint8_t *sym, i
     _free(&f)
     free(rows)
     return status
+
+
+def _range_coder_round_trip(const int32_t[:, ::1] ops not None):
+    """Test hook for the range coder alone. Each row of ``ops`` (k, 19) is a bit
+    ``(0, p, bit, ...)`` (probability p / 4096 of a 1) or a symbol ``(1, m, s, cum[0..15],
+    total)``; code them all, then decode the stream with the same parameters.
+
+    Returns (stream, the decoded bits and symbols, whether the decoder used the stream
+    exactly). The parameters are trusted (the tests make them valid).
+    """
+    cdef RangeCoder c
+    cdef Py_ssize_t i, k = ops.shape[0]
+    cdef uint16_t cum[LANES]
+    cdef int j
+    if ops.shape[1] != 3 + LANES + 1:
+        raise ValueError(f"ops must have {3 + LANES + 1} columns")
+    rc_start_encoder(&c, <uint8_t *>malloc(64), 64)
+    for i in range(k):
+        if ops[i, 0] == 0:
+            rc_encode_bit(&c, ops[i, 1], ops[i, 2])
+        else:
+            for j in range(LANES):
+                cum[j] = <uint16_t>ops[i, 3 + j]
+            rc_encode_symbol(&c, cum, ops[i, 3 + LANES], ops[i, 1], ops[i, 2])
+    rc_finish_encoder(&c)
+    if c.failed:
+        free(c.buf)
+        raise MemoryError()
+    stream = (<char *>c.buf)[:c.pos]
+    free(c.buf)
+    out = []
+    cdef const uint8_t[::1] data = stream
+    rc_start_decoder(&c, &data[0], data.shape[0])
+    for i in range(k):
+        if ops[i, 0] == 0:
+            out.append(rc_decode_bit(&c, ops[i, 1]))
+        else:
+            for j in range(LANES):
+                cum[j] = <uint16_t>ops[i, 3 + j]
+            out.append(rc_decode_symbol(&c, cum, ops[i, 3 + LANES], ops[i, 1]))
+    return stream, out, not c.failed and c.pos == c.size
