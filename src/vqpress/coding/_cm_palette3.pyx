@@ -23,33 +23,108 @@ cm_tables_init()
 
 cdef extern from *:
     """
-    /* 16 lanes of 16 bits, written so that compilers vectorize them (SSE2, NEON). */
+    /* The 16-lane steps of a symbol table, in 16-bit lanes: SSE2 on x86-64 (the compilers
+       kept the plain loops scalar inside the big kernel), plain C elsewhere or with
+       -DP3_NO_SIMD; both compute the same values. */
+    #if !defined(P3_NO_SIMD) && (defined(__SSE2__) || defined(_M_X64) || (defined(_M_IX86_FP) && _M_IX86_FP >= 2))
+    #include <emmintrin.h>
+    #define P3_SSE2 1
+    #endif
+
+    /* After symbol s: t[i] += ((k if i > s else 0) - t[i]) >> rate, every i in 0..15. */
     static inline void p3_learn(uint16_t *t, int s, int k, int rate) {
+    #ifdef P3_SSE2
+        const __m128i lo_idx = _mm_setr_epi16(0, 1, 2, 3, 4, 5, 6, 7);
+        const __m128i hi_idx = _mm_setr_epi16(8, 9, 10, 11, 12, 13, 14, 15);
+        __m128i sv = _mm_set1_epi16((short)s), kv = _mm_set1_epi16((short)k);
+        __m128i sh = _mm_cvtsi32_si128(rate);
+        __m128i a = _mm_loadu_si128((const __m128i *)t), b = _mm_loadu_si128((const __m128i *)(t + 8));
+        __m128i ta = _mm_and_si128(_mm_cmpgt_epi16(lo_idx, sv), kv);
+        __m128i tb = _mm_and_si128(_mm_cmpgt_epi16(hi_idx, sv), kv);
+        a = _mm_add_epi16(a, _mm_sra_epi16(_mm_sub_epi16(ta, a), sh));
+        b = _mm_add_epi16(b, _mm_sra_epi16(_mm_sub_epi16(tb, b), sh));
+        _mm_storeu_si128((__m128i *)t, a);
+        _mm_storeu_si128((__m128i *)(t + 8), b);
+    #else
         int i;
         for (i = 0; i < 16; i++) {
-            int16_t v = (int16_t)t[i];
-            int16_t target = i > s ? (int16_t)k : (int16_t)0;
-            t[i] = (uint16_t)(int16_t)(v + (int16_t)((int16_t)(target - v) >> rate));
+            int v = (int16_t)t[i];
+            int target = i > s ? k : 0;
+            t[i] = (uint16_t)(v + ((target - v) >> rate));
         }
+    #endif
     }
+
+    /* t[i] = (a[i] + ((b[i] + d[i]) >> 1)) >> 1 (floor averages: x + y fits in 17 bits). */
     static inline void p3_average(uint16_t *t, const uint16_t *a, const uint16_t *b, const uint16_t *d) {
+    #ifdef P3_SSE2
+        int h;
+        for (h = 0; h < 16; h += 8) {
+            __m128i x = _mm_loadu_si128((const __m128i *)(a + h));
+            __m128i y = _mm_loadu_si128((const __m128i *)(b + h));
+            __m128i z = _mm_loadu_si128((const __m128i *)(d + h));
+            __m128i m = _mm_add_epi16(_mm_and_si128(y, z), _mm_srli_epi16(_mm_xor_si128(y, z), 1));
+            _mm_storeu_si128((__m128i *)(t + h),
+                             _mm_add_epi16(_mm_and_si128(x, m), _mm_srli_epi16(_mm_xor_si128(x, m), 1)));
+        }
+    #else
         int i;
         for (i = 0; i < 16; i++)
-            t[i] = (uint16_t)((a[i] + (uint16_t)((uint16_t)(b[i] + d[i]) >> 1)) >> 1);
+            t[i] = (uint16_t)((a[i] + ((b[i] + d[i]) >> 1)) >> 1);
+    #endif
     }
-    /* The coded cumulative frequencies of table t (its symbol i spans t[i] + i .. t[i+1] + i + 1,
-       capped at 2^15) without the symbols in mask: cum[0..15], and their total. */
+
+    /* The coded cumulative frequencies of table t without the symbols in mask: cum[0..15]
+       and their total (returned). Symbol i of t spans c(i) .. c(i + 1), c(i) = min(t[i] + i,
+       2^15), c(16) = 2^15; a refused symbol's frequency is taken off every symbol after it
+       (at most 4 are refused). */
     static inline int p3_cum(uint16_t *cum, const uint16_t *t, unsigned mask) {
-        uint32_t cc = 0, next, acc = 0;
+        uint32_t total = 32768u, f, c0, c1;
+        int j;
+    #ifdef P3_SSE2
+        const __m128i lo_idx = _mm_setr_epi16(0, 1, 2, 3, 4, 5, 6, 7);
+        const __m128i hi_idx = _mm_setr_epi16(8, 9, 10, 11, 12, 13, 14, 15);
+        const __m128i top = _mm_set1_epi16((short)0x8000);
+        __m128i a = _mm_add_epi16(_mm_loadu_si128((const __m128i *)t), lo_idx);
+        __m128i b = _mm_add_epi16(_mm_loadu_si128((const __m128i *)(t + 8)), hi_idx);
+        a = _mm_sub_epi16(a, _mm_subs_epu16(a, top));   /* min(x, 2^15), unsigned */
+        b = _mm_sub_epi16(b, _mm_subs_epu16(b, top));
+    #else
         int i;
         for (i = 0; i < 16; i++) {
-            next = i == 15 ? 32768u : (uint32_t)t[i + 1] + (uint32_t)(i + 1);
-            next = next < 32768u ? next : 32768u;
-            cum[i] = (uint16_t)acc;
-            acc += (next - cc) & (((mask >> i) & 1u) - 1u);
-            cc = next;
+            uint32_t v = (uint32_t)t[i] + (uint32_t)i;
+            cum[i] = (uint16_t)(v < 32768u ? v : 32768u);
         }
-        return (int)acc;
+    #endif
+        while (mask) {
+    #if defined(__GNUC__) || defined(__clang__)
+            j = __builtin_ctz(mask);
+    #else
+            for (j = 0; !((mask >> j) & 1u); j++) {}
+    #endif
+            mask &= mask - 1u;
+            c0 = (uint32_t)t[j] + (uint32_t)j;
+            c0 = c0 < 32768u ? c0 : 32768u;
+            c1 = j == 15 ? 32768u : (uint32_t)t[j + 1] + (uint32_t)(j + 1);
+            c1 = c1 < 32768u ? c1 : 32768u;
+            f = c1 - c0;
+            total -= f;
+    #ifdef P3_SSE2
+            {
+                __m128i jv = _mm_set1_epi16((short)j), fv = _mm_set1_epi16((short)f);
+                a = _mm_sub_epi16(a, _mm_and_si128(_mm_cmpgt_epi16(lo_idx, jv), fv));
+                b = _mm_sub_epi16(b, _mm_and_si128(_mm_cmpgt_epi16(hi_idx, jv), fv));
+            }
+    #else
+            for (i = 0; i < 16; i++)
+                cum[i] = (uint16_t)(cum[i] - (i > j ? f : 0u));
+    #endif
+        }
+    #ifdef P3_SSE2
+        _mm_storeu_si128((__m128i *)cum, a);
+        _mm_storeu_si128((__m128i *)(cum + 8), b);
+    #endif
+        return (int)total;
     }
     """
     void p3_learn(uint16_t *t, int s, int k, int rate) noexcept nogil
