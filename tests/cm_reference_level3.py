@@ -7,26 +7,18 @@ It shares no code with vqpress.coding; it uses the counters, mixing and neighbou
 
 from __future__ import annotations
 
-from cm_reference import Counter, Table, learn, mix, neighbour_of
+from cm_reference import Counter, Decoder, Table, learn, mix, neighbour_of
 
 M32 = 0xFFFFFFFF
 RATE3 = [1, 1, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3] + [4] * 20 + [5]
 
 
-class RangeDecoder:
-    def __init__(self, stream):
-        self.s, self.pos = stream, 0
-        self.range = M32
-        self.code = 0
-        for _ in range(4):
-            self.code = (self.code << 8) | self.byte()
+class RangeDecoder(Decoder):
+    """The range coder's decoder; it reads its stream as the binary one does (``byte``)."""
 
-    def byte(self):
-        if self.pos >= len(self.s):
-            raise ValueError("read past the end of the stream")
-        b = self.s[self.pos]
-        self.pos += 1
-        return b
+    def __init__(self, stream):
+        super().__init__(stream)  # reads the first 4 bytes into x
+        self.range, self.code = M32, self.x
 
     def normalize(self):
         while self.range < 1 << 24:

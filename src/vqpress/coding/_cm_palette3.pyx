@@ -201,6 +201,7 @@ cdef inline int _lo_m(int n, int hi) noexcept nogil:
 
 
 cdef int _alloc(Pal3 *f, int n) noexcept nogil:
+    """A fresh model for n symbols. Returns 0, or -1 (free it with _free either way)."""
     cdef Py_ssize_t i, n_cnt = P_PAIRS + <Py_ssize_t>n * n
     cdef int j
     f.n = n
@@ -384,13 +385,9 @@ cdef int palette3_encode(const uint8_t *sym, int h, int w, int n, uint8_t **out,
     cdef RangeCoder c
     cdef uint8_t *rows = <uint8_t *>calloc(4 * (w + 6), 1)
     cdef int status = -1
-    f.cnt = NULL
-    f.weights = NULL
-    f.tables = NULL
-    f.counts = NULL
     out[0] = NULL
     size[0] = 0
-    if rows != NULL and _alloc(&f, n) == 0:
+    if _alloc(&f, n) == 0 and rows != NULL:
         rc_start_encoder(&c, <uint8_t *>malloc(4096), 4096)
         _rows(<Encoding *>NULL, &c, &f, <uint8_t *>sym, h, w, rows)
         rc_finish_encoder(&c)
@@ -412,11 +409,7 @@ cdef int palette3_decode(const uint8_t *stream, Py_ssize_t size, uint8_t *sym, i
     cdef RangeCoder c
     cdef uint8_t *rows = <uint8_t *>calloc(4 * (w + 6), 1)
     cdef int status = -1
-    f.cnt = NULL
-    f.weights = NULL
-    f.tables = NULL
-    f.counts = NULL
-    if rows != NULL and _alloc(&f, n) == 0:
+    if _alloc(&f, n) == 0 and rows != NULL:
         rc_start_decoder(&c, stream, size)
         status = 0
         if _rows(<Decoding *>NULL, &c, &f, sym, h, w, rows) != 0 or c.failed or c.pos != c.size:
