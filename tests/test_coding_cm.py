@@ -561,3 +561,19 @@ def test_every_coding_round_trips_in_the_container(h, w, k, colour, seed, coding
     assert read_header(blob).coding == coding or coding == "auto"
     np.testing.assert_array_equal(back.codes(), c.codes())
     np.testing.assert_array_equal(back.decompress(), c.decompress())
+
+
+def test_bench_palette_level3_times_both_levels():
+    """benchmarks/bench_palette_level3.py switches level 3 off for level 2's runs only."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    try:
+        import bench_palette_level3 as bench3
+    finally:
+        sys.path.pop(0)
+    codes = blobs(30, 40, 20, seed=2, noise=0.2)
+    sizes = [bench3.run(codes, 20, level3)[0] for level3 in (False, True)]
+    assert sizes == [len(at_level(cm.encode(codes, 20), codes, 2)), len(cm.encode(codes, 20))]
+    assert cm._PALETTE_TABLES_EFFORTS == frozenset({0, 1, 2})
