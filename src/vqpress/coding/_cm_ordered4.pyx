@@ -44,7 +44,7 @@ cdef enum:
     S_STEP = S_DIR + 128        # 48, by slot and match7(v) & 7
     S_TOTAL = S_STEP + 96
     W_INIT4 = 24000
-    GATE_P = 3900               # x == P asks its first counter alone from this p ...
+    GATE_P = 3600               # x == P asks its first counter alone from this p ...
     GATE_N = 16                 # ... and this many updates on
 
 
