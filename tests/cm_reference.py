@@ -367,7 +367,13 @@ def decode(payload: bytes, shape, n_colors):
     for s, length in enumerate(lengths):
         h = min(H, (s + 1) * R) - s * R
         strip = payload[pos:pos + length]
-        rows += (decode_strip_fast(strip, h, W_, n, model) if level == 2
-                 else decode_strip(strip, h, W_, n, model, level, B))
+        if level == 4:
+            from cm_reference_level4 import decode_strip_predicted
+
+            assert model == 0 and B == 8
+            rows += decode_strip_predicted(strip, h, W_, n)
+        else:
+            rows += (decode_strip_fast(strip, h, W_, n, model) if level == 2
+                     else decode_strip(strip, h, W_, n, model, level, B))
         pos += length
     return [[order[v] for v in row] for row in rows]
