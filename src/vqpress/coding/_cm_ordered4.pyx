@@ -124,7 +124,7 @@ cdef int ordered4_strip(BinaryCoder *coder, int n, uint8_t *sym, int h, int w, u
     return status
 
 
-cdef inline int _walk(Direction *way, BinaryCoder *c, int n, uint32_t *cnt, int32_t *wt, int x, int P, int dd,
+cdef int _walk(Direction *way, BinaryCoder *c, int n, uint32_t *cnt, int32_t *wt, int x, int P, int dd,
                       int eq, int W, int N, int NW, int NE, int WW, int NN, int NNE) noexcept nogil:
     """x != P: the direction (x > P?), then x == P +- 1, P +- 2 ... away from P."""
     cdef int up, s, v, slot, mt, d, act
