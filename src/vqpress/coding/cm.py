@@ -76,8 +76,11 @@ _EFFORT_SETTINGS = {
 _FAST = 2
 #: Level 4, the ordered model around the MED prediction (``_cm_ordered4.pyx``): gray only.
 _PREDICTED = 4
-#: Efforts whose gray maps (``ordered=True``) use level 4 instead of their level above.
-_PREDICTED_EFFORTS = frozenset()
+#: Efforts whose gray maps (``ordered=True``) use level 4 instead of their level above:
+#: as fast as level 2 (decoding about as fast, encoding 5-10% slower) and 0.1-3.5% smaller
+#: on the gray cases of benchmarks/bench_entropy.py; twice as fast as level 0, which is
+#: 0-1.5% smaller on most of them.
+_PREDICTED_EFFORTS = frozenset({3})
 _LEVELS = (0, 1, _FAST, _PREDICTED)
 _NO_TABLES = (_FAST, _PREDICTED)    # levels without hashed tables: table_bits is the minimum
 
@@ -127,8 +130,10 @@ def encode(codes: np.ndarray, n_symbols: int, *, ordered: bool | None = None, ef
     effort : int, default 2
         0 (fastest) .. 9 (smallest): 0-2 use the fast model (level 2: small direct tables,
         2-3 counters a question, x == W then the neighbours' values before a walk or tree),
-        with strips of 2^18, 2^19, 2^20 pixels; 3-4 the lean model (level 0: four hashed
-        tables of 2^12, 2^13 buckets); 5-9 the full model (level 1: more counters, two mixes
+        with strips of 2^18, 2^19, 2^20 pixels; 3 codes gray levels (``ordered=True``) with
+        the predicted ordered model (level 4: as fast as level 2, x == MED(W, N, NW) first,
+        then a walk away from it) and palettes as 4 does; 3-4 the lean model (level 0: four
+        hashed tables of 2^12, 2^13 buckets); 5-9 the full model (level 1: more counters, two mixes
         and an APM, 2^14 .. 2^18 buckets); at 8 and 9 both models are tried (when the
         ordered one applies) and the smaller kept. A palette's symbol order is refined from
         effort 3 on.
