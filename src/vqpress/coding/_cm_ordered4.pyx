@@ -48,9 +48,16 @@ cdef enum:
     GATE_N = 16                 # ... and this many updates on
 
 
-cdef inline int _ask_eq(Direction *way, BinaryCoder *c, uint32_t *a, uint32_t *b, int32_t *w, int bit) noexcept nogil:
-    """The question x == P: counter a alone when it is sure (p >= GATE_P / 4096 after
-    GATE_N updates: flat areas, most pixels), else mixed with counter b."""
+cdef inline int _shape(int P, int W, int N, int NE, int NW) noexcept nogil:
+    """dd: the clipped differences of W, N, NE, NW to P, 0 .. 624."""
+    return (((_clip(W - P, 2) + 2) * 5 + _clip(N - P, 2) + 2) * 5 + _clip(NE - P, 2) + 2) * 5 + _clip(NW - P, 2) + 2
+
+
+cdef inline int _ask_eq(Direction *way, BinaryCoder *c, uint32_t *cnt, int32_t *wt, int n, int P, int eq, int W,
+                        int N, int NE, int NW, int bit) noexcept nogil:
+    """The question x == P: its first counter alone when that is sure (p >= GATE_P / 4096
+    after GATE_N updates: flat areas, most pixels), else mixed with the shape's counter."""
+    cdef uint32_t *a = cnt + T_EQ + eq
     cdef uint32_t ta = a[0]
     cdef int p = _p12(ta)
     if p >= GATE_P and <int>(ta & 1023u) >= GATE_N:
@@ -60,7 +67,8 @@ cdef inline int _ask_eq(Direction *way, BinaryCoder *c, uint32_t *a, uint32_t *b
             encode_bit(c, p, bit)
         a[0] = _updated(ta, bit)
         return bit
-    return _ask2(way, c, a, b, w, bit)
+    return _ask2(way, c, a, cnt + T_DSGN + 72 * n + _shape(P, W, N, NE, NW) * n + P, wt + S_EQ + (eq & 63) * 2,
+                 bit)
 
 
 cdef inline int _ask2(Direction *way, BinaryCoder *c, uint32_t *a, uint32_t *b, int32_t *w, int bit) noexcept nogil:
@@ -159,8 +167,7 @@ cdef inline int _rows(Direction *way, BinaryCoder *c, int n, uint32_t *cnt, int3
     cdef uint8_t *r0
     cdef uint8_t *r1
     cdef uint8_t *r2
-    cdef uint32_t *shape = cnt + T_DSGN + 72 * n
-    cdef int r, col, eq, P, dd, lo, hi
+    cdef int r, col, eq, P, lo, hi
     cdef int x, W, N, NW, NE, WW, NN, NNE, NEE, NWW, NNW
     cdef bint decoding = Direction is Decoding
     for r in range(h):
@@ -187,11 +194,10 @@ cdef inline int _rows(Direction *way, BinaryCoder *c, int n, uint32_t *cnt, int3
             eq = ((W == P) | (N == P) << 1 | (NW == P) << 2 | (NE == P) << 3 | (WW == P) << 4
                   | (NN == P) << 5 | (NNE == P) << 6 | (NEE == P) << 7 | (N == NE) << 8 | (W == NW) << 9
                   | (W == N) << 10 | (NWW == P) << 11 | (NNW == P) << 12)
-            dd = (((_clip(W - P, 2) + 2) * 5 + _clip(N - P, 2) + 2) * 5 + _clip(NE - P, 2) + 2) * 5 + _clip(NW - P, 2) + 2
-            if _ask_eq(way, c, cnt + T_EQ + eq, shape + dd * n + P, wt + S_EQ + (eq & 63) * 2, x == P):
+            if _ask_eq(way, c, cnt, wt, n, P, eq, W, N, NE, NW, x == P):
                 x = P
             else:
-                x = _walk(way, c, n, cnt, wt, x, P, dd, eq, W, N, NW, NE, WW, NN, NNE)
+                x = _walk(way, c, n, cnt, wt, x, P, _shape(P, W, N, NE, NW), eq, W, N, NW, NE, WW, NN, NNE)
             r0[col] = <uint8_t>x
             if decoding:
                 sym[r * w + col] = <uint8_t>x
