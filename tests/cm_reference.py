@@ -278,6 +278,18 @@ def decode_strip(stream, h, w, n, model, level, B):
     return [[V[r, c] for c in range(w)] for r in range(h)]
 
 
+def mixed_question(dec, cs, sets, set_key):
+    """A question of levels 2 and 4: the counters ``cs`` mixed with the weight set
+    ``sets[set_key]`` (made at 24000 on first use), decoded; all of them learn the bit."""
+    ws = sets.setdefault(set_key, [24000] * len(cs))
+    p, s = mix(ws, cs)
+    y = dec.bit(p)
+    learn(ws, s, p, y)
+    for c in cs:
+        c.learn(y)
+    return y
+
+
 def decode_strip_fast(stream, h, w, n, model):
     """Level 2 (FORMAT.md, "Level 2: the fast model")."""
     dec = Decoder(stream)
@@ -287,14 +299,7 @@ def decode_strip_fast(stream, h, w, n, model):
     val = neighbour_of(V, w)
 
     def ask(keys, set_key, y):
-        cs = [counters[k] for k in keys]
-        ws = sets.setdefault(set_key, [24000] * len(cs))
-        p, s = mix(ws, cs)
-        y = dec.bit(p)
-        learn(ws, s, p, y)
-        for c in cs:
-            c.learn(y)
-        return y
+        return mixed_question(dec, [counters[k] for k in keys], sets, set_key)
 
     def sgn(d):
         return (d > 0) - (d < 0)

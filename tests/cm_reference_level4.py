@@ -4,7 +4,7 @@ decoded in plain Python from the specification alone, with the primitives of
 
 from __future__ import annotations
 
-from cm_reference import Counter, Decoder, Table, clip, learn, mix, neighbour_of
+from cm_reference import Counter, Decoder, Table, clip, mixed_question, neighbour_of
 
 
 def activity(a):
@@ -23,15 +23,8 @@ def decode_strip_predicted(stream, h, w, n):
     V = {}
     val = neighbour_of(V, w)
 
-    def ask(keys, set_key, y=None):
-        cs = [counters[k] for k in keys]
-        ws = sets.setdefault(set_key, [24000, 24000])
-        p, s = mix(ws, cs)
-        y = dec.bit(p)
-        learn(ws, s, p, y)
-        for c in cs:
-            c.learn(y)
-        return y
+    def ask(keys, set_key):
+        return mixed_question(dec, [counters[k] for k in keys], sets, set_key)
 
     def ask_eq(eq, dd, P):
         a = counters[("PEQ", eq)]
