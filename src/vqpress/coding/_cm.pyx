@@ -17,8 +17,8 @@ Each answer's probability is mixed (logistic mixing, one weight set per question
 context) from adaptive counters picked by the pixel's causal neighbourhood; level 1 adds
 counters for the ordered model's later questions and the tree, a second weight set chosen
 by another context (the two mixes are averaged), and a final adaptive probability map.
-Level 2, the fast model, lives in ``_cm_fast.pyx``; this module runs the strips of every
-level.
+Level 2, the fast model, lives in ``_cm_fast.pyx``, level 4 (gray levels around the MED
+prediction) in ``_cm_ordered4.pyx``; this module runs the strips of every level.
 """
 
 from libc.stdint cimport int16_t, int32_t, int64_t, uint8_t, uint16_t, uint32_t
