@@ -47,12 +47,12 @@ def decode_strip_predicted(stream, h, w, n):
             if ask_eq(eq, dd, P):
                 x = P
             else:
+                act = activity(abs(W - NW) + abs(N - NW) + abs(NE - N) + abs(W - WW) + abs(N - NN))
                 if P == 0:
                     up = 1
                 elif P == n - 1:
                     up = 0
                 else:
-                    act = activity(abs(W - NW) + abs(N - NW) + abs(NE - N) + abs(W - WW) + abs(N - NN))
                     up = ask([("PDIR", dd * 9 + (clip(NN - P, 1) + 1) * 3 + clip(WW - P, 1) + 1),
                               ("PSIDE", ((P * 3 + clip(NE - P, 1) + 1) * 3 + clip(NN - P, 1) + 1) * 8 + act)],
                              ("PUP", eq & 63))
@@ -65,7 +65,7 @@ def decode_strip_predicted(stream, h, w, n):
                     m7 = bits(W == v, N == v, NW == v, NE == v, WW == v, NN == v, NNE == v)
                     d = ((((clip(W - v, 1) * 3 + clip(N - v, 1)) * 3 + clip(NE - v, 1)) * 3 + clip(NW - v, 1)) * 3
                          + clip(NN - v, 1)) * 3 + clip(WW - v, 1) + 364
-                    if ask([("PSTEP", slot * 128 + m7), ("PSTEPD", slot * 729 + d)], ("PSTEPW", slot * 8 + (m7 & 7))):
+                    if ask([("PSTEP", (slot * 128 + m7) * 8 + act), ("PSTEPD", slot * 729 + d)], ("PSTEPW", slot * 8 + (m7 & 7))):
                         break
                     s += 1
                 x = v

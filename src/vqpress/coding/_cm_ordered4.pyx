@@ -35,8 +35,8 @@ cdef enum:
     # counter tables (offsets; the last one's size depends on n)
     T_EQ = 0                    # 2^13: x == P by eq13
     T_DIR = T_EQ + 8192         # 5625: x > P by the shape dd and NN, WW against P
-    T_STEP = T_DIR + 5625       # 6 x 128: x == v by slot and match7(v)
-    T_STEPD = T_STEP + 768      # 6 x 729: x == v by slot and D_1 of six neighbours to v
+    T_STEP = T_DIR + 5625       # 6 x 128 x 8: x == v by slot, match7(v) and activity
+    T_STEPD = T_STEP + 6144     # 6 x 729: x == v by slot and D_1 of six neighbours to v
     T_DSGN = T_STEPD + 4374     # n x 72: x > P by P, NE and NN against P, activity
     # (then n x 625: x == P by the shape dd and P)
     # weight sets of 2
@@ -136,13 +136,13 @@ cdef int ordered4_strip(BinaryCoder *coder, int n, uint8_t *sym, int h, int w, u
 cdef int _walk(Direction *way, BinaryCoder *c, int n, uint32_t *cnt, int32_t *wt, int x, int P, int dd,
                       int eq, int W, int N, int NW, int NE, int WW, int NN, int NNE) noexcept nogil:
     """x != P: the direction (x > P?), then x == P +- 1, P +- 2 ... away from P."""
-    cdef int up, s, v, slot, mt, d, act
+    cdef int up, s, v, slot, mt, d
+    cdef int act = cm4_activity[abs(W - NW) + abs(N - NW) + abs(NE - N) + abs(W - WW) + abs(N - NN)]
     if P == 0:
         up = 1
     elif P == n - 1:
         up = 0
     else:
-        act = cm4_activity[abs(W - NW) + abs(N - NW) + abs(NE - N) + abs(W - WW) + abs(N - NN)]
         up = _ask2(way, c, cnt + T_DIR + dd * 9 + (_clip(NN - P, 1) + 1) * 3 + _clip(WW - P, 1) + 1,
                    cnt + T_DSGN + ((P * 3 + _clip(NE - P, 1) + 1) * 3 + _clip(NN - P, 1) + 1) * 8 + act,
                    wt + S_DIR + (eq & 63) * 2, x > P)
@@ -156,7 +156,7 @@ cdef int _walk(Direction *way, BinaryCoder *c, int n, uint32_t *cnt, int32_t *wt
               | (NN == v) << 5 | (NNE == v) << 6)
         d = ((((_clip(W - v, 1) * 3 + _clip(N - v, 1)) * 3 + _clip(NE - v, 1)) * 3 + _clip(NW - v, 1)) * 3
              + _clip(NN - v, 1)) * 3 + _clip(WW - v, 1) + 364
-        if _ask2(way, c, cnt + T_STEP + slot * 128 + mt, cnt + T_STEPD + slot * 729 + d,
+        if _ask2(way, c, cnt + T_STEP + (slot * 128 + mt) * 8 + act, cnt + T_STEPD + slot * 729 + d,
                  wt + S_STEP + (slot * 8 + (mt & 7)) * 2, x == v):
             return v
         s += 1
