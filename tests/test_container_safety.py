@@ -20,7 +20,8 @@ from PIL import Image
 
 import vqpress
 from vqpress import FormatError, VQError
-from vqpress.container import CODINGS, from_bytes, inspect, load, read_header, save, to_bytes
+from vqpress.container import CODINGS, from_bytes, inspect, load, read_header, to_bytes
+from vqpress.formats import save
 
 
 @pytest.fixture(scope="module")

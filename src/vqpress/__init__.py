@@ -30,7 +30,7 @@ _EXPORTS = {
     "fit_histogram": "api",
     "from_bytes": "container",
     "load": "container",
-    "save": "container",
+    "save": "formats",
     "imread": "imageio",
     "imwrite": "imageio",
     "pack_bits": "bitpack",
@@ -51,8 +51,9 @@ if TYPE_CHECKING:  # pragma: no cover  # for type checkers and IDEs only
     from .bitpack import pack_bits, unpack_bits  # noqa: F401
     from .codebook import Codebook  # noqa: F401
     from .compressed import Compressed  # noqa: F401
-    from .container import from_bytes, load, save  # noqa: F401
+    from .container import from_bytes, load  # noqa: F401
     from .errors import FormatError, VQError  # noqa: F401
+    from .formats import save  # noqa: F401
     from .imageio import imread, imwrite  # noqa: F401
     from .threads import get_num_threads, set_num_threads, thread_limit  # noqa: F401
 

@@ -162,14 +162,14 @@ def _write(x, codebook, dst: Path, args) -> int:
             shutil.rmtree(tmp, ignore_errors=True)
             shutil.rmtree(old, ignore_errors=True)
         return sum(f.stat().st_size for f in dst.rglob("*") if f.is_file())
-    from . import container
+    from . import formats
     from .bitpack import pack_bits
     from .compressed import Compressed
 
     codes = vqd.encode(x, codebook).compute()
     c = Compressed(codebook, x.shape, pack_bits(codes, codebook.bits), _codes=codes)
     if dst.suffix.lower() == ".png":
-        container.save(dst, c, overwrite=args.force)
+        formats.save(dst, c, overwrite=args.force)
     else:
-        container.save(dst, c, coding=args.coding, overwrite=args.force)
+        formats.save(dst, c, coding=args.coding, overwrite=args.force)
     return dst.stat().st_size

@@ -11,7 +11,7 @@ import math
 import sys
 
 from ._cli_files import in_file
-from .cli import _message, _one_line
+from ._cli_ui import error_message, one_line
 
 
 # --------------------------------------------------------------------------- formatting
@@ -270,7 +270,7 @@ def cmd_info(args, ui) -> int:
         except Exception as exc:  # noqa: BLE001 - reported like main() does, then go on
             if len(names) == 1 and len(args.files) == 1:
                 raise
-            print(f"vqpress: error: {_one_line(_message(exc, False))}", file=sys.stderr)
+            print(f"vqpress: error: {one_line(error_message(exc, False))}", file=sys.stderr)
             failed = True
             continue
         records.append(record)

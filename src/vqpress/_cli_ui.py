@@ -37,6 +37,29 @@ def printable(text: str, *, keep_newlines: bool = False) -> str:
     return "".join(out)
 
 
+def one_line(text: str) -> str:
+    """``text`` on one line, with only printable characters (see :func:`printable`)."""
+    return printable(" ".join(str(text).split()))
+
+
+def error_message(exc: BaseException, debug: bool) -> str:
+    """What the CLI prints for a failure: a :class:`~vqpress.VQError`'s own words, an install
+    hint for a missing optional module, the system's words for an OSError, or "a bug"."""
+    from .errors import VQError
+
+    if isinstance(exc, VQError):
+        return str(exc)
+    if isinstance(exc, ImportError):
+        extra = {"matplotlib": "plot", "rich": "cli", "sklearn": "sklearn"}.get((exc.name or "").split(".")[0])
+        return f"{exc}; install it (pip install 'vqpress[{extra}]')" if extra else f"{exc} (an incomplete install?)"
+    if isinstance(exc, OSError) and exc.strerror:
+        return f"{exc.strerror}: {exc.filename}" if exc.filename else exc.strerror
+    if isinstance(exc, MemoryError):
+        return "out of memory"
+    hint = "" if debug else "; run with --debug for the traceback"
+    return f"unexpected {type(exc).__name__}: {exc} (a bug in vqpress, please report it{hint})"
+
+
 def human_bytes(n: float) -> str:
     """``1234567`` -> ``"1.2 MB"`` (decimal units, as file managers show)."""
     n = float(n)

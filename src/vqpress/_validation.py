@@ -8,7 +8,6 @@ import numpy as np
 
 from .errors import VQError
 
-from .kinds import MAX_COLORS
 
 #: Fewest levels a fitted codebook may have.
 MIN_COLORS = 2
@@ -60,8 +59,9 @@ def check_int(value, *, name: str, low: int, high: int | None = None, context: s
     return int(value)
 
 
-def check_n_colors(n_colors, *, low: int = MIN_COLORS, high: int = MAX_COLORS) -> int:
-    """Return ``n_colors`` as an ``int`` after checking it is an integer in ``[low, high]``."""
+def check_n_colors(n_colors, *, high: int, low: int = MIN_COLORS) -> int:
+    """Return ``n_colors`` as an ``int`` after checking it is an integer in ``[low, high]``
+    (``high``: the largest count the caller's kind of data allows, ``vqpress.kinds``)."""
     return check_int(n_colors, name="n_colors", low=low, high=high)
 
 

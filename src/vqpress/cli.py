@@ -302,13 +302,13 @@ def main(argv=None) -> int:
 
     import warnings
 
-    from ._cli_ui import UI
+    from ._cli_ui import UI, error_message, one_line
 
     ui = UI(quiet=quiet)
     previous = _handle_sigterm()
     try:
         with warnings.catch_warnings():
-            warnings.showwarning = lambda message, *a, **k: ui.warn(_one_line(str(message)))
+            warnings.showwarning = lambda message, *a, **k: ui.warn(one_line(str(message)))
             from . import _cli_commands
 
             return int(getattr(_cli_commands, f"cmd_{args.command}")(args, ui) or 0)
@@ -333,7 +333,7 @@ def main(argv=None) -> int:
             from ._cli_ui import printable
 
             print(printable(traceback.format_exc(), keep_newlines=True), end="", file=sys.stderr)
-        print(f"vqpress: error: {_one_line(_message(exc, debug))}", file=sys.stderr)
+        print(f"vqpress: error: {one_line(error_message(exc, debug))}", file=sys.stderr)
         return 1
     finally:
         if previous is not None:
@@ -351,30 +351,6 @@ def _handle_sigterm():
     if threading.current_thread() is not threading.main_thread():
         return None
     return signal.signal(signal.SIGTERM, _on_sigterm)
-
-
-def _message(exc: BaseException, debug: bool) -> str:
-    from .errors import VQError
-
-    if isinstance(exc, VQError):
-        return str(exc)
-    if isinstance(exc, ImportError):
-        extra = {"matplotlib": "plot", "rich": "cli", "sklearn": "sklearn"}.get((exc.name or "").split(".")[0])
-        return f"{exc}; install it (pip install 'vqpress[{extra}]')" if extra else f"{exc} (an incomplete install?)"
-    if isinstance(exc, OSError) and exc.strerror:
-        return f"{exc.strerror}: {exc.filename}" if exc.filename else exc.strerror
-    if isinstance(exc, MemoryError):
-        return "out of memory"
-    hint = "" if debug else "; run with --debug for the traceback"
-    return f"unexpected {type(exc).__name__}: {exc} (a bug in vqpress, please report it{hint})"
-
-
-def _one_line(text: str) -> str:
-    """``text`` on one line, with only printable characters (see :func:`vqpress._cli_ui.printable`)."""
-    from ._cli_ui import printable
-
-    return printable(" ".join(str(text).split()))
-
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -33,8 +33,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ._fileio import atomic_write_bytes, open_regular
-from ._validation import check_bool, check_choice, check_max_pixels, check_path, check_pixels
+from ._fileio import open_regular
+from ._validation import check_choice, check_max_pixels, check_path, check_pixels
 from .bitpack import packed_size, unpack_bits
 from .codebook import Codebook
 from .compressed import Compressed
@@ -395,61 +395,6 @@ def _check_decodable(codebook: Codebook, error) -> None:
         if not np.isfinite(levels).all():
             bad = codebook.centers[~np.isfinite(levels)].flat[0]
             raise error(f"center {bad!r} is not finite in the image's dtype {codebook.dtype}")
-
-
-def save(path, compressed: Compressed, *, coding: str = "auto", effort: int | None = None,
-         overwrite: bool = False, max_pixels: int | None = None) -> Path:
-    """Save a compressed image in the format its extension names (:mod:`vqpress.formats`).
-
-    Parameters
-    ----------
-    path : str or path-like
-        Target file. ``.vqz`` (any data); or, exactly as ``compressed.decompress()``,
-        ``.png`` (an indexed PNG any viewer opens, see :func:`vqpress.png.to_png`, where a
-        palette can hold it), ``.gif`` (up to 256 colours), ``.webp`` (lossless), ``.tif``
-        or ``.jxl`` (lossless JPEG XL, with ``imagecodecs``). Lossy formats (``.jpg``, ...)
-        and unknown extensions are refused.
-    compressed : Compressed
-    coding : {"auto", "raw", "context", "cm"}
-        Payload coding of a ``.vqz`` file (see :func:`to_bytes`).
-    effort : int, optional
-        0 (fastest) .. 9 (smallest), for the ``cm`` coding (see :func:`to_bytes`).
-    overwrite : bool, default False
-        Replace an existing file. The write is atomic either way.
-    max_pixels : int, optional
-        Allow an image larger than :func:`load` (and :func:`vqpress.imread`) accept by
-        default (see :func:`to_bytes`).
-
-    Returns
-    -------
-    pathlib.Path
-
-    Raises
-    ------
-    VQError
-        A lossy or unknown extension, a format that cannot hold the image, a file that
-        :func:`load` would refuse, an existing file without ``overwrite``, or a folder that
-        cannot be written (read-only, full): the message names ``path``. Nothing is
-        written then.
-
-    Examples
-    --------
-    >>> import vqpress, tempfile, os
-    >>> c = vqpress.compress(vqpress.datasets.face(gray=True), n_colors=8)
-    >>> path = os.path.join(tempfile.mkdtemp(), "face.vqz")
-    >>> _ = vqpress.save(path, c)
-    >>> bool((vqpress.load(path).decompress() == c.decompress()).all())
-    True
-    >>> _ = vqpress.save(path.replace(".vqz", ".webp"), c)      # lossless WebP
-    >>> bool((vqpress.imread(path.replace(".vqz", ".webp")) == c.decompress()).all())
-    True
-    """
-    from .formats import encode
-
-    path = check_path(path)
-    check_bool(overwrite, name="overwrite")
-    data = encode(compressed, path, coding=coding, effort=effort, max_pixels=max_pixels)
-    return atomic_write_bytes(path, data, overwrite=overwrite)
 
 
 # ------------------------------------------------------------------------------ read
