@@ -39,9 +39,9 @@ class Counter:
     def __init__(self):
         self.p, self.n = 1 << 21, 0
 
-    def learn(self, y):
+    def learn(self, y, limit=127):
         self.p += ((y << 22) - self.p) * RATE[self.n] >> 16
-        self.n = min(self.n + 1, 127)
+        self.n = min(self.n + 1, limit)
 
 
 class Table(dict):
@@ -278,15 +278,16 @@ def decode_strip(stream, h, w, n, model, level, B):
     return [[V[r, c] for c in range(w)] for r in range(h)]
 
 
-def mixed_question(dec, cs, sets, set_key):
+def mixed_question(dec, cs, sets, set_key, limits=None):
     """A question of levels 2 and 4: the counters ``cs`` mixed with the weight set
-    ``sets[set_key]`` (made at 24000 on first use), decoded; all of them learn the bit."""
+    ``sets[set_key]`` (made at 24000 on first use), decoded; all of them learn the bit
+    (counter i counting up to ``limits[i]``, 127 by default)."""
     ws = sets.setdefault(set_key, [24000] * len(cs))
     p, s = mix(ws, cs)
     y = dec.bit(p)
     learn(ws, s, p, y)
-    for c in cs:
-        c.learn(y)
+    for c, limit in zip(cs, limits or [127] * len(cs)):
+        c.learn(y, limit)
     return y
 
 

@@ -24,7 +24,8 @@ def decode_strip_predicted(stream, h, w, n):
     val = neighbour_of(V, w)
 
     def ask(keys, set_key):
-        return mixed_question(dec, [counters[k] for k in keys], sets, set_key)
+        # the second counter (PSHAPE, PSIDE, PSTEPD) counts to 20 only
+        return mixed_question(dec, [counters[k] for k in keys], sets, set_key, limits=(127, 20))
 
     def ask_eq(eq, dd, P):
         a = counters[("PEQ", eq)]

@@ -16,7 +16,7 @@ from libc.stdint cimport int32_t, uint8_t, uint32_t
 from libc.stdlib cimport calloc, free, malloc
 
 from vqpress.coding._binary_coder cimport BinaryCoder, decode_bit, encode_bit
-from vqpress.coding._cm_common cimport _clip, _learn, _mix, _p12, _updated, cm_stretch, cm_tables_init
+from vqpress.coding._cm_common cimport _clip, _learn, _mix, _p12, _updated, _updated_to, cm_stretch, cm_tables_init
 
 cm_tables_init()
 
@@ -47,6 +47,7 @@ cdef enum:
     W_INIT4 = 24000
     GATE_P = 3600               # x == P asks its first counter alone from this p ...
     GATE_N = 16                 # ... and this many updates on
+    LIMIT_SECOND = 20           # the count of every question's second counter stops here
 
 
 cdef inline int _shape(int P, int W, int N, int NE, int NW) noexcept nogil:
@@ -73,7 +74,8 @@ cdef inline int _ask_eq(Direction *way, BinaryCoder *c, uint32_t *cnt, int32_t *
 
 
 cdef inline int _ask2(Direction *way, BinaryCoder *c, uint32_t *a, uint32_t *b, int32_t *w, int bit) noexcept nogil:
-    """A question mixing counters a and b with weight set w."""
+    """A question mixing counters a and b with weight set w; b is of a table whose counters
+    keep adapting fast (their count stops at LIMIT_SECOND)."""
     cdef int st[2]
     cdef uint32_t ta = a[0], tb = b[0]
     cdef int p
@@ -86,7 +88,7 @@ cdef inline int _ask2(Direction *way, BinaryCoder *c, uint32_t *a, uint32_t *b, 
         encode_bit(c, p, bit)
     _learn(w, st, 2, p, bit)
     a[0] = _updated(ta, bit)
-    b[0] = _updated(tb, bit)
+    b[0] = _updated_to(tb, bit, LIMIT_SECOND)
     return bit
 
 
