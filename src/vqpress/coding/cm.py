@@ -77,9 +77,9 @@ _FAST = 2
 #: Level 4, the ordered model around the MED prediction (``_cm_ordered4.pyx``): gray only.
 _PREDICTED = 4
 #: Efforts whose gray maps (``ordered=True``) use level 4 instead of their level above:
-#: as fast as level 2 (decoding about as fast, encoding 5-10% slower) and 0.1-3.5% smaller
-#: on the gray cases of benchmarks/bench_entropy.py; twice as fast as level 0, which is
-#: 0-1.5% smaller on most of them.
+#: about as fast as level 2 (decoding 1.00-1.05x, encoding 0.92-0.98x) and 1-4.4% smaller
+#: on the gray cases of benchmarks/bench_entropy.py (BENCHMARKS.md, round 3); twice as fast
+#: as level 0, which is 0-1.5% smaller on most of them.
 _PREDICTED_EFFORTS = frozenset({3})
 _LEVELS = (0, 1, _FAST, _PREDICTED)
 _NO_TABLES = (_FAST, _PREDICTED)    # levels without hashed tables: table_bits is the minimum
