@@ -39,9 +39,9 @@ class Counter:
     def __init__(self):
         self.p, self.n = 1 << 21, 0
 
-    def learn(self, y):
+    def learn(self, y, limit=127):
         self.p += ((y << 22) - self.p) * RATE[self.n] >> 16
-        self.n = min(self.n + 1, 127)
+        self.n = min(self.n + 1, limit)
 
 
 class Table(dict):
@@ -278,6 +278,19 @@ def decode_strip(stream, h, w, n, model, level, B):
     return [[V[r, c] for c in range(w)] for r in range(h)]
 
 
+def mixed_question(dec, cs, sets, set_key, limits=None):
+    """A question of levels 2 and 4: the counters ``cs`` mixed with the weight set
+    ``sets[set_key]`` (made at 24000 on first use), decoded; all of them learn the bit
+    (counter i counting up to ``limits[i]``, 127 by default)."""
+    ws = sets.setdefault(set_key, [24000] * len(cs))
+    p, s = mix(ws, cs)
+    y = dec.bit(p)
+    learn(ws, s, p, y)
+    for c, limit in zip(cs, limits or [127] * len(cs)):
+        c.learn(y, limit)
+    return y
+
+
 def decode_strip_fast(stream, h, w, n, model):
     """Level 2 (FORMAT.md, "Level 2: the fast model")."""
     dec = Decoder(stream)
@@ -287,14 +300,7 @@ def decode_strip_fast(stream, h, w, n, model):
     val = neighbour_of(V, w)
 
     def ask(keys, set_key, y):
-        cs = [counters[k] for k in keys]
-        ws = sets.setdefault(set_key, [24000] * len(cs))
-        p, s = mix(ws, cs)
-        y = dec.bit(p)
-        learn(ws, s, p, y)
-        for c in cs:
-            c.learn(y)
-        return y
+        return mixed_question(dec, [counters[k] for k in keys], sets, set_key)
 
     def sgn(d):
         return (d > 0) - (d < 0)
@@ -371,6 +377,11 @@ def decode(payload: bytes, shape, n_colors):
             from cm_reference_level3 import decode_strip_level3
 
             rows += decode_strip_level3(strip, h, W_, n)
+        elif level == 4:
+            from cm_reference_level4 import decode_strip_predicted
+
+            assert model == 0 and B == 8
+            rows += decode_strip_predicted(strip, h, W_, n)
         else:
             rows += (decode_strip_fast(strip, h, W_, n, model) if level == 2
                      else decode_strip(strip, h, W_, n, model, level, B))

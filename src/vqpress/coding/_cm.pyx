@@ -17,8 +17,8 @@ Each answer's probability is mixed (logistic mixing, one weight set per question
 context) from adaptive counters picked by the pixel's causal neighbourhood; level 1 adds
 counters for the ordered model's later questions and the tree, a second weight set chosen
 by another context (the two mixes are averaged), and a final adaptive probability map.
-Level 2, the fast model, lives in ``_cm_fast.pyx``; this module runs the strips of every
-level.
+Level 2, the fast model, lives in ``_cm_fast.pyx``, level 4 (gray levels around the MED
+prediction) in ``_cm_ordered4.pyx``; this module runs the strips of every level.
 """
 
 from libc.stdint cimport int16_t, int32_t, int64_t, uint8_t, uint16_t, uint32_t
@@ -32,6 +32,7 @@ from vqpress.coding._cm_common cimport (
     cm_tables_init)
 from vqpress.coding._cm_fast cimport Fast, fast_alloc, fast_free, fast_strip
 from vqpress.coding._cm_palette3 cimport palette3_decode, palette3_encode
+from vqpress.coding._cm_ordered4 cimport ordered4_strip
 
 import numpy as np
 
@@ -48,12 +49,13 @@ cdef enum:
     W_INIT_TREE = 24000
     LEVEL_FAST = 2
     LEVEL_PALETTE3 = 3
+    LEVEL_ORDERED4 = 4
 
 MODEL_ORDERED = ORDERED
 MODEL_PALETTE = PALETTE
 #: Largest alphabet of each model.
 MAX_SYMBOLS = {MODEL_ORDERED: 32, MODEL_PALETTE: 256}
-LEVELS = (0, 1, 2, 3)
+LEVELS = (0, 1, 2, 3, 4)
 
 
 # ----------------------------------------------------------------------------- fixed tables
@@ -507,6 +509,7 @@ cdef void _strip_task(void *ctx, Py_ssize_t strip, int worker) noexcept nogil:
     cdef uint8_t *rows = <uint8_t *>calloc(4 * (w + 6), 1)
     cdef uint8_t *sym = job.sym + first * w
     cdef bint fast = job.level == LEVEL_FAST
+    cdef int k
     if job.level == LEVEL_PALETTE3:  # its own coder and model (_cm_palette3.pyx)
         free(rows)
         if job.decoding:
@@ -519,7 +522,23 @@ cdef void _strip_task(void *ctx, Py_ssize_t strip, int worker) noexcept nogil:
     m.apm = NULL
     f.cnt = NULL
     f.weights = NULL
-    if rows == NULL or (fast_alloc(&f, job.n, job.kind) if fast
+    if job.level == LEVEL_ORDERED4:  # (allocates its model itself)
+        fast = False
+        if rows == NULL:
+            job.status[strip] = -1
+        elif job.decoding:
+            coder_start_decoder(&c, job.payload + job.offset[strip], job.size[strip])
+            k = ordered4_strip(&c, job.n, sym, h, w, rows)
+            job.status[strip] = -1 if k == -3 else (-2 if k != 0 or c.failed or c.pos != c.size else 0)
+        else:
+            coder_start_encoder(&c, <uint8_t *>malloc(4096), 4096)
+            k = ordered4_strip(&c, job.n, sym, h, w, rows)
+            coder_finish_encoder(&c)
+            job.out[strip] = c.buf
+            job.size[strip] = c.pos
+            if c.failed or k != 0:
+                job.status[strip] = -1
+    elif rows == NULL or (fast_alloc(&f, job.n, job.kind) if fast
                         else _model_alloc(&m, job.n, job.kind, job.level, job.table_bits)) != 0:
         job.status[strip] = -1
     elif job.decoding:

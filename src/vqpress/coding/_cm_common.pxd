@@ -56,10 +56,16 @@ cdef inline int _p12(uint32_t t) noexcept nogil:
 
 cdef inline uint32_t _updated(uint32_t t, int bit) noexcept nogil:
     """Counter t after seeing bit."""
+    return _updated_to(t, bit, LIMIT)
+
+
+cdef inline uint32_t _updated_to(uint32_t t, int bit, uint32_t limit) noexcept nogil:
+    """Counter t after seeing bit, its count n stopping at limit (<= LIMIT): it keeps
+    adapting at rate 1 / (limit + 1.5), faster than at LIMIT."""
     cdef uint32_t n = t & 1023u
     cdef int64_t p = (t >> 10) ^ 0x200000u
     p += (((<int64_t>bit << 22) - p) * cm_rate[n]) >> 16
-    if n < LIMIT:
+    if n < limit:
         n += 1
     return ((<uint32_t>p ^ 0x200000u) << 10) | n
 

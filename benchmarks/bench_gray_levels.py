@@ -1,0 +1,112 @@
+"""The cm coding's levels for gray pictures side by side: level 2 (effort 2, the default) and
+level 4 (effort 3 on gray, the ordered model around the MED prediction), against JPEG XL e9.
+
+The gray cases of ``bench_entropy.py`` (the raccoon face at 4, 8, 16 optimal levels and four
+photographs at 8). Sizes are whole ``.vqz`` files (exact); speeds are those of the payload coder
+alone (``vqpress.coding.cm.encode`` / ``decode``), CPU time on ONE thread, the two levels
+interleaved run by run in this one process, medians of ``--runs`` runs, and their ratio. The
+last column codes level 4 in strips of 2^18 pixels: its size cost against one strip, and the
+coder's speed with them on all threads (wall clock).
+
+    python benchmarks/bench_gray_levels.py [--runs 7] [--quick]
+
+Needs the ``bench`` extra (imagecodecs, scikit-image).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import pathlib
+import platform
+import sys
+import time
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+import numpy as np
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "src"))
+import vqpress  # noqa: E402
+from bench_entropy import PHOTOS, gray_of  # noqa: E402
+from vqpress.coding import cm  # noqa: E402
+
+#: (label, effort) of the compared codings; cm.describe names the level each one wrote.
+CODINGS = (("level 2 (effort 2)", 2), ("level 4 (effort 3)", 3))
+
+
+def gray_cases(quick: bool):
+    face = vqpress.datasets.face()
+    out = [(f"face gray {k}", face, k) for k in (4, 8, 16)]
+    if not quick:
+        import skimage.data
+
+        out += [(f"{name} gray 8", getattr(skimage.data, name)(), 8) for name in PHOTOS]
+    for name, img, k in out:
+        yield name, vqpress.compress(gray_of(img), k)
+
+
+def _wall(fn) -> float:
+    t0 = time.perf_counter()
+    fn()
+    return time.perf_counter() - t0
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--runs", type=int, default=7)
+    ap.add_argument("--quick", action="store_true", help="the face only")
+    args = ap.parse_args()
+    import imagecodecs
+
+    print(f"{time.strftime('%Y-%m-%d %H:%M')}, {platform.processor() or platform.machine()}, "
+          f"{os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}; Python {platform.python_version()}, "
+          f"numpy {np.__version__}, vqpress {vqpress.__version__}, imagecodecs {imagecodecs.__version__}; "
+          f"medians of {args.runs} interleaved runs, CPU time, one thread\n")
+    print("| case | JXL e9 bytes | " + " | ".join(f"{label}: bytes, / e9" for label, _ in CODINGS)
+          + " | L4 / L2 size | coder enc MPix/s L2 -> L4 (ratio) | coder dec MPix/s L2 -> L4 (ratio) "
+          "| L4 in 2^18-pixel strips: size cost, all threads enc / dec MPix/s |")
+    print("|---|---:|" + "---:|" * len(CODINGS) + "---:|---:|---:|---:|")
+    ratios = {"size": [], "enc": [], "dec": []}
+    for name, c in gray_cases(args.quick):
+        jxl = len(imagecodecs.jpegxl_encode(c.decompress(), lossless=True, effort=9, numthreads=1))
+        codes = c.codes().reshape(-1, c.codes().shape[-1])
+        n = c.codebook.n_colors
+        files = [len(c.to_bytes("cm", effort=e)) for _, e in CODINGS]
+        payloads = [cm.encode(codes, n, ordered=True, effort=e) for _, e in CODINGS]
+        assert [cm.describe(p)["level"] for p in payloads] == [2, 4]
+        enc = [[] for _ in CODINGS]
+        dec = [[] for _ in CODINGS]
+        with vqpress.thread_limit(1):
+            for _ in range(args.runs):
+                for i, (_, e) in enumerate(CODINGS):
+                    t0 = time.process_time()
+                    cm.encode(codes, n, ordered=True, effort=e)
+                    enc[i].append(time.process_time() - t0)
+                    t0 = time.process_time()
+                    back = cm.decode(payloads[i], codes.shape, n)
+                    dec[i].append(time.process_time() - t0)
+                    assert np.array_equal(back, codes)
+        mpx = codes.size / 1e6
+        e2, e4 = (mpx / np.median(t) for t in enc)
+        d2, d4 = (mpx / np.median(t) for t in dec)
+        ratios["size"].append(files[1] / files[0])
+        ratios["enc"].append(e4 / e2)
+        ratios["dec"].append(d4 / d2)
+        rows = cm.strip_rows_for(*codes.shape, 1 << 18)
+        whole = len(cm.encode(codes, n, ordered=True, effort=3, strip_rows=codes.shape[0]))
+        strips = cm.encode(codes, n, ordered=True, effort=3, strip_rows=rows)
+        t_e = np.median([_wall(lambda: cm.encode(codes, n, ordered=True, effort=3, strip_rows=rows))
+                         for _ in range(args.runs)])
+        t_d = np.median([_wall(lambda: cm.decode(strips, codes.shape, n)) for _ in range(args.runs)])
+        sizes = " | ".join(f"{f:,}, {f / jxl:.3f}" for f in files)
+        print(f"| {name} | {jxl:,} | {sizes} | {files[1] / files[0]:.3f} | {e2:.1f} -> {e4:.1f} ({e4 / e2:.2f}x) "
+              f"| {d2:.1f} -> {d4:.1f} ({d4 / d2:.2f}x) | {-(-codes.shape[0] // rows)} strips: "
+              f"{len(strips) / whole - 1:+.1%}, {mpx / t_e:.1f} / {mpx / t_d:.1f} |", flush=True)
+    g = {k: float(np.exp(np.mean(np.log(v)))) for k, v in ratios.items()}
+    print(f"\ngeomean L4 / L2: size {g['size']:.3f}, encode speed {g['enc']:.2f}x, decode speed {g['dec']:.2f}x")
+
+
+if __name__ == "__main__":
+    main()
