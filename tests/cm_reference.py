@@ -373,7 +373,11 @@ def decode(payload: bytes, shape, n_colors):
     for s, length in enumerate(lengths):
         h = min(H, (s + 1) * R) - s * R
         strip = payload[pos:pos + length]
-        if level == 4:
+        if level == 3:  # FORMAT.md "Level 3": tests/cm_reference_level3.py
+            from cm_reference_level3 import decode_strip_level3
+
+            rows += decode_strip_level3(strip, h, W_, n)
+        elif level == 4:
             from cm_reference_level4 import decode_strip_predicted
 
             assert model == 0 and B == 8

@@ -27,6 +27,20 @@ def blobs(h, w, n, seed=0, noise=0.05):
     return codes.astype(np.uint8)
 
 
+def at_level(data, codes, level):
+    """The payload ``data`` (of ``codes``) with its streams coded again at ``level``: the
+    same header, symbol order and strips."""
+    info = cm.describe(data)
+    n, rows = info["n_symbols"], info["strip_rows"]
+    rank = np.empty(n, np.uint8)
+    rank[np.frombuffer(data, np.uint8, n, 12)] = np.arange(n)
+    model = {"ordered": _cm.MODEL_ORDERED, "palette": _cm.MODEL_PALETTE}[info["model"]]
+    streams = _cm.encode_strips(np.ascontiguousarray(rank[codes]), n, model, level, info["table_bits"], rows)
+    head = bytearray(data[:12 + n])
+    head[5] = level
+    return bytes(head) + struct.pack(f"<{len(streams)}I", *map(len, streams)) + b"".join(streams)
+
+
 # -- the binary arithmetic coder ------------------------------------------------------------
 
 def _ideal_bytes(probs, bits):
@@ -89,6 +103,60 @@ def test_binary_coder_refuses_probabilities_out_of_range():
         _cm._binary_coder_round_trip(np.array([0], np.int32), np.array([1], np.uint8))
 
 
+# -- the range coder of level 3 -------------------------------------------------------------
+
+def _range_ops(rng, k, kinds=("bit", "symbol"), extreme=False):
+    """Random bits and symbols for _range_coder_round_trip: tables of 1..16 symbols, some of
+    frequency 0 (never coded), totals up to 2^15."""
+    ops = np.zeros((k, 20), np.int32)
+    for i in range(k):
+        if rng.choice(kinds) == "bit":
+            p = int(rng.choice([1, 2, 4094, 4095])) if extreme else int(rng.integers(1, 4096))
+            ops[i, :3] = 0, p, rng.random() < p / 4096
+        else:
+            m = int(rng.integers(1, 17))
+            f = rng.integers(1, 2000, m) if not extreme else rng.choice([1, 1, 30000], m)
+            f[rng.random(m) < 0.3] = 0
+            f[rng.integers(m)] = max(1, int(f.max()))
+            f = np.maximum(f * (1 << 15) // max(int(f.sum()), 1 << 15), 0)
+            f[f.argmax()] += 0 if f.sum() else 1
+            cum = np.concatenate([[0], np.cumsum(f)])
+            s = int(rng.choice(np.flatnonzero(f)))
+            ops[i, :3] = 1, m, s
+            ops[i, 3:19] = np.concatenate([cum[:m], np.full(16 - m, cum[m])])
+            ops[i, 19] = cum[m]
+    return ops
+
+
+@pytest.mark.parametrize("case", ["bits", "symbols", "mixed", "extreme"])
+def test_range_coder_round_trips(case):
+    from vqpress.coding import _cm_palette3
+
+    rng = np.random.default_rng(11)
+    kinds = {"bits": ("bit",), "symbols": ("symbol",)}.get(case, ("bit", "symbol"))
+    ops = _range_ops(rng, 20000, kinds, extreme=case == "extreme")
+    stream, out, exact = _cm_palette3._range_coder_round_trip(ops)
+    np.testing.assert_array_equal(out, ops[:, 2])
+    assert exact and len(stream) >= 4
+    # within 0.1% (plus the closing bytes) of the ideal code length
+    p = np.where(ops[:, 0] == 0, np.where(ops[:, 2] == 1, ops[:, 1], 4096 - ops[:, 1]) / 4096,
+                 (ops[np.arange(len(ops)), 4 + np.minimum(ops[:, 2], 14)] * (ops[:, 2] < ops[:, 1] - 1)
+                  + ops[:, 19] * (ops[:, 2] >= ops[:, 1] - 1) - ops[np.arange(len(ops)), 3 + ops[:, 2]])
+                 / np.maximum(ops[:, 19], 1))
+    assert len(stream) <= -np.log2(p).sum() / 8 * 1.001 + 8
+
+
+@given(st.integers(0, 2**16), st.integers(0, 300))
+@settings(max_examples=100)
+def test_range_coder_round_trips_any_sequence(seed, k):
+    from vqpress.coding import _cm_palette3
+
+    ops = _range_ops(np.random.default_rng(seed), k, extreme=seed % 2 == 1)
+    stream, out, exact = _cm_palette3._range_coder_round_trip(ops)
+    np.testing.assert_array_equal(out, ops[:, 2])
+    assert exact
+
+
 def test_squash_and_stretch_tables():
     sq, stt = _cm.squash_table(), _cm.stretch_table()
     assert sq[0] == 1 and sq[2047] == 2048 and sq[-1] == 4095
@@ -147,6 +215,18 @@ def test_strips_decode_alike_on_any_number_of_threads():
         assert cm.encode(codes, 24, strip_rows=170) == data
     np.testing.assert_array_equal(one, codes)
     np.testing.assert_array_equal(cm.decode(data, codes.shape, 24), codes)
+
+
+@pytest.mark.parametrize("n", [5, 24, 200])
+def test_level_3_strips_decode_alike_on_any_number_of_threads(n):
+    codes = blobs(600, 330, n, seed=n, noise=0.2)
+    data = cm.encode(codes, n, effort=0, strip_rows=200)
+    assert cm.describe(data)["level"] == 3 and cm.describe(data)["strip_rows"] == 200
+    with vqpress.thread_limit(1):
+        one = cm.decode(data, codes.shape, n)
+        assert cm.encode(codes, n, effort=0, strip_rows=200) == data
+    np.testing.assert_array_equal(one, codes)
+    np.testing.assert_array_equal(cm.decode(data, codes.shape, n), codes)
 
 
 def test_strips_hold_a_minimum_of_pixels():
@@ -217,8 +297,11 @@ def payloads():
     out = {}
     for name, n, ordered in (("gray", 8, True), ("palette", 16, False), ("wide", 256, False)):
         codes = blobs(48, 80, n, seed=n)
-        for effort in (0, 3, 5):  # levels 2 (fast), 0 (lean), 1 (full)
+        for effort in (0, 3, 5):  # levels 2 (fast; palettes 3), 0 (lean), 1 (full)
             out[name, effort] = (codes, n, cm.encode(codes, n, ordered=ordered, effort=effort))
+    for name in ("palette", "wide"):  # level 2's palette model: no effort writes it any more
+        codes, n, data = out[name, 0]
+        out[name, "level 2"] = (codes, n, at_level(data, codes, 2))
     return out
 
 
@@ -229,6 +312,40 @@ def test_fast_level_names_the_smallest_tables(payloads):
     blob[4] = 9  # level 2 has no hashed tables: any other table size is refused
     with pytest.raises(vqpress.FormatError, match="level 2 has no hashed tables: its table_bits must be 8; got 9"):
         cm.decode(bytes(blob), codes.shape, n)
+
+
+def test_palettes_are_coded_at_level_3_by_efforts_0_to_2(payloads):
+    for effort in (0, 1, 2):
+        data = cm.encode(blobs(20, 30, 16, seed=1), 16, effort=effort)
+        assert cm.describe(data)["level"] == 3 and cm.describe(data)["model"] == "palette"
+        gray = cm.encode(blobs(20, 30, 8, seed=1), 8, ordered=True, effort=effort)
+        assert cm.describe(gray)["level"] == 2 and cm.describe(gray)["model"] == "ordered"
+    assert cm.describe(cm.encode(blobs(20, 30, 16, seed=1), 16, effort=3))["level"] == 0
+
+
+@pytest.mark.parametrize("name", ["palette", "wide"])
+def test_level_2_palettes_still_decode(payloads, name):
+    codes, n, data = payloads[name, "level 2"]
+    assert cm.describe(data)["level"] == 2
+    np.testing.assert_array_equal(cm.decode(data, codes.shape, n), codes)
+
+
+def test_level_3_header_is_checked(payloads):
+    codes, n, data = payloads["palette", 0]
+    assert cm.describe(data)["level"] == 3 and cm.describe(data)["table_bits"] == 8
+    blob = bytearray(data)
+    blob[4] = 9
+    with pytest.raises(vqpress.FormatError, match="level 3 has no hashed tables: its table_bits must be 8; got 9"):
+        cm.decode(bytes(blob), codes.shape, n)
+    blob = bytearray(data)
+    blob[3] = 0  # the ordered model has no level 3
+    with pytest.raises(vqpress.FormatError, match="level 3 codes the palette model only"):
+        cm.decode(bytes(blob), codes.shape, n)
+    gray_codes, gray_n, gray = payloads["gray", 0]
+    blob = bytearray(gray)
+    blob[5] = 3
+    with pytest.raises(vqpress.FormatError, match="level 3 codes the palette model only"):
+        cm.decode(bytes(blob), gray_codes.shape, gray_n)
 
 
 def test_header_fields_are_checked(payloads):
@@ -245,7 +362,7 @@ def test_header_fields_are_checked(payloads):
     bad(lambda b: b.__setitem__(0, ord("X")), "not a cm payload")
     bad(lambda b: b.__setitem__(2, 2), "not a cm payload of version 1")
     bad(lambda b: b.__setitem__(3, 2), "model 2")
-    bad(lambda b: b.__setitem__(5, 3), "level 3")
+    bad(lambda b: b.__setitem__(5, 9), "level 9")
     bad(lambda b: b.__setitem__(4, 7), "table_bits 7")
     bad(lambda b: b.__setitem__(4, 17), "table_bits 17")
     bad(lambda b: b.__setitem__(4, 16), "larger than a strip")
@@ -400,14 +517,32 @@ def test_cli_efforts_match_the_coding():
 @pytest.mark.parametrize("n,ordered,effort", [(2, True, 0), (8, True, 2), (32, True, 1), (13, False, 2),
                                               (40, False, 1), (256, False, 2), (3, False, 0),
                                               (8, True, 5), (13, False, 4), (40, False, 3), (5, False, 9),
-                                              (40, False, 7)])
-def test_format_md_describes_the_coding_exactly(n, ordered, effort):
-    """tests/cm_reference.py decodes from the letter of docs/FORMAT.md, sharing no code."""
+                                              (40, False, 7), (16, False, 0), (17, False, 1), (255, False, 2)])
+@pytest.mark.parametrize("level2", [False, True])
+def test_format_md_describes_the_coding_exactly(n, ordered, effort, level2):
+    """tests/cm_reference.py (and cm_reference_level3.py) decode from the letter of
+    docs/FORMAT.md, sharing no code; ``level2``: palettes of efforts 0-2 recoded at level 2."""
     from cm_reference import decode as reference_decode
 
     codes = blobs(9, 23, n, seed=n + effort, noise=0.2)
     data = cm.encode(codes, n, ordered=ordered, effort=effort)
     assert cm.describe(data)["model"] == ("ordered" if ordered or (n <= 16 and effort > 2) else "palette")
+    if level2:
+        if cm.describe(data)["level"] != 3:
+            return
+        data = at_level(data, codes, 2)
+    np.testing.assert_array_equal(np.array(reference_decode(data, codes.shape, n)), codes)
+
+
+@given(h=st.integers(1, 12), w=st.integers(1, 12), n=st.integers(2, 256), seed=st.integers(0, 2**16),
+       noise=st.floats(0, 1))
+@settings(max_examples=40, deadline=None)
+def test_format_md_describes_level_3_on_any_map(h, w, n, seed, noise):
+    from cm_reference import decode as reference_decode
+
+    codes = blobs(h, w, n, seed=seed, noise=noise)
+    data = cm.encode(codes, n, effort=2)
+    assert cm.describe(data)["level"] == 3
     np.testing.assert_array_equal(np.array(reference_decode(data, codes.shape, n)), codes)
 
 
@@ -431,3 +566,19 @@ def test_every_coding_round_trips_in_the_container(h, w, k, colour, seed, coding
     assert read_header(blob).coding == coding or coding == "auto"
     np.testing.assert_array_equal(back.codes(), c.codes())
     np.testing.assert_array_equal(back.decompress(), c.decompress())
+
+
+def test_bench_palette_level3_times_both_levels():
+    """benchmarks/bench_palette_level3.py switches level 3 off for level 2's runs only."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    try:
+        import bench_palette_level3 as bench3
+    finally:
+        sys.path.pop(0)
+    codes = blobs(30, 40, 20, seed=2, noise=0.2)
+    sizes = [bench3.run(codes, 20, level3)[0] for level3 in (False, True)]
+    assert sizes == [len(at_level(cm.encode(codes, 20), codes, 2)), len(cm.encode(codes, 20))]
+    assert cm._PALETTE_TABLES_EFFORTS == frozenset({0, 1, 2})

@@ -20,6 +20,20 @@ def test_every_coding_of_format_1_0_is_kept():
     assert {"raw", "context"} <= codings
 
 
+def test_every_level_of_the_cm_coding_is_kept():
+    from vqpress.coding import cm
+
+    kept = set()
+    for name in FILES:
+        blob = (DATA / f"{name}.vqz").read_bytes()
+        head = read_header(blob)
+        if head.coding == "cm":
+            # the payload sits just before the file's closing 4-byte checksum
+            info = cm.describe(blob[len(blob) - 4 - head.payload_len: len(blob) - 4])
+            kept.add((info["model"], info["level"]))
+    assert {(model, level) for model in ("ordered", "palette") for level in (0, 1, 2)} <= kept
+
+
 @pytest.mark.parametrize("name", FILES)
 def test_old_file_decodes_to_the_same_pixels(name):
     blob = (DATA / f"{name}.vqz").read_bytes()

@@ -31,6 +31,7 @@ from vqpress.coding._cm_common cimport (
     ORDERED, PALETTE, _average, _clip, _learn, _matches, _mix, _p12, _update, cm_squash, cm_stretch,
     cm_tables_init)
 from vqpress.coding._cm_fast cimport Fast, fast_alloc, fast_free, fast_strip
+from vqpress.coding._cm_palette3 cimport palette3_decode, palette3_encode
 from vqpress.coding._cm_ordered4 cimport ordered4_strip
 
 import numpy as np
@@ -47,13 +48,14 @@ cdef enum:
     W_INIT_EXTRA = 11428
     W_INIT_TREE = 24000
     LEVEL_FAST = 2
+    LEVEL_PALETTE3 = 3
     LEVEL_ORDERED4 = 4
 
 MODEL_ORDERED = ORDERED
 MODEL_PALETTE = PALETTE
 #: Largest alphabet of each model.
 MAX_SYMBOLS = {MODEL_ORDERED: 32, MODEL_PALETTE: 256}
-LEVELS = (0, 1, 2, 4)
+LEVELS = (0, 1, 2, 3, 4)
 
 
 # ----------------------------------------------------------------------------- fixed tables
@@ -508,6 +510,13 @@ cdef void _strip_task(void *ctx, Py_ssize_t strip, int worker) noexcept nogil:
     cdef uint8_t *sym = job.sym + first * w
     cdef bint fast = job.level == LEVEL_FAST
     cdef int k
+    if job.level == LEVEL_PALETTE3:  # its own coder and model (_cm_palette3.pyx)
+        free(rows)
+        if job.decoding:
+            job.status[strip] = palette3_decode(job.payload + job.offset[strip], job.size[strip], sym, h, w, job.n)
+        else:
+            job.status[strip] = palette3_encode(sym, h, w, job.n, &job.out[strip], &job.size[strip])
+        return
     m.tables = m.extra = m.tree = m.pairs = NULL
     m.weights = m.extra_weights = m.tree_weights = NULL
     m.apm = NULL

@@ -10,8 +10,8 @@ docs/FORMAT.md ("Payload coding cm") specifies the payload byte by byte.
 Payload layout (little-endian)::
 
     magic "CM", version (u8, 1), model (u8: 0 ordered, 1 palette)
-    table_bits (u8), level (u8: 0 lean, 1 full, 2 fast, 4 predicted ordered), n_symbols (u16),
-    strip_rows (u32)
+    table_bits (u8), level (u8: 0 lean, 1 full, 2 fast, 3 palette tables, 4 predicted ordered),
+    n_symbols (u16), strip_rows (u32)
     order: n_symbols bytes, a permutation (coding symbol i stands for code order[i])
     S = ceil(H / strip_rows) stream lengths (u32), then the S streams
 
@@ -74,6 +74,12 @@ _EFFORT_SETTINGS = {
     8: (1, 16, True, 1 << 20), 9: (1, 18, True, 1 << 20),
 }
 _FAST = 2
+#: Level 3: the palette model with symbol tables (``_cm_palette3.pyx``): the palette model's
+#: level at these efforts (their gray maps keep level 2): 1.4x faster encoding and 1.7x
+#: decoding than level 2 on the palette cases of benchmarks/bench_entropy.py, the same size
+#: on their geometric mean (0.976-1.019 case by case; BENCHMARKS.md, round 3).
+_PALETTE_TABLES = 3
+_PALETTE_TABLES_EFFORTS = frozenset({0, 1, 2})
 #: Level 4, the ordered model around the MED prediction (``_cm_ordered4.pyx``): gray only.
 _PREDICTED = 4
 #: Efforts whose gray maps (``ordered=True``) use level 4 instead of their level above:
@@ -81,8 +87,8 @@ _PREDICTED = 4
 #: on the gray cases of benchmarks/bench_entropy.py (BENCHMARKS.md, round 3); twice as fast
 #: as level 0, which is 0-1.5% smaller on most of them.
 _PREDICTED_EFFORTS = frozenset({3})
-_LEVELS = (0, 1, _FAST, _PREDICTED)
-_NO_TABLES = (_FAST, _PREDICTED)    # levels without hashed tables: table_bits is the minimum
+_LEVELS = (0, 1, _FAST, _PALETTE_TABLES, _PREDICTED)
+_NO_TABLES = (_FAST, _PALETTE_TABLES, _PREDICTED)  # no hashed tables: table_bits is the minimum
 
 
 def _table_bits(bits: int, strip_pixels: int) -> int:
@@ -129,11 +135,13 @@ def encode(codes: np.ndarray, n_symbols: int, *, ordered: bool | None = None, ef
         palette model (with the ordered one up to 16 colours, except at efforts 0-2).
     effort : int, default 2
         0 (fastest) .. 9 (smallest): 0-2 use the fast model (level 2: small direct tables,
-        2-3 counters a question, x == W then the neighbours' values before a walk or tree),
-        with strips of 2^18, 2^19, 2^20 pixels; 3 codes gray levels (``ordered=True``) with
-        the predicted ordered model (level 4: as fast as level 2, x == MED(W, N, NW) first,
-        then a walk away from it) and palettes as 4 does; 3-4 the lean model (level 0: four
-        hashed tables of 2^12, 2^13 buckets); 5-9 the full model (level 1: more counters, two mixes
+        2-3 counters a question, x == W then the neighbours' values before a walk or tree;
+        palettes at level 3, whose pixels that no neighbour predicts are symbols of adaptive
+        tables instead of a tree's questions), with strips of 2^18, 2^19, 2^20 pixels; 3 codes
+        gray levels (``ordered=True``) with the predicted ordered model (level 4: as fast as
+        level 2, x == MED(W, N, NW) first, then a walk away from it) and palettes as 4 does;
+        3-4 the lean model (level 0: four hashed tables of 2^12, 2^13 buckets); 5-9 the full
+        model (level 1: more counters, two mixes
         and an APM, 2^14 .. 2^18 buckets); at 8 and 9 both models are tried (when the
         ordered one applies) and the smaller kept. A palette's symbol order is refined from
         effort 3 on.
@@ -196,8 +204,9 @@ def encode(codes: np.ndarray, n_symbols: int, *, ordered: bool | None = None, ef
     bits = _table_bits(bits, rows * w) if level not in _NO_TABLES else _MIN_TABLE_BITS
     best = None
     for model in _models_to_try(n, ordered, both, level):
-        streams = _kernel().encode_strips(sym, n, model, level, bits, rows)
-        head = _HEAD.pack(_MAGIC, _VERSION, model, bits, level, n, rows)
+        level_ = _PALETTE_TABLES if model == _PALETTE and effort in _PALETTE_TABLES_EFFORTS else level
+        streams = _kernel().encode_strips(sym, n, model, level_, bits, rows)
+        head = _HEAD.pack(_MAGIC, _VERSION, model, bits, level_, n, rows)
         lengths = struct.pack(f"<{len(streams)}I", *(len(s) for s in streams))
         data = b"".join([head, order.astype(np.uint8).tobytes(), lengths, *streams])
         if best is None or len(data) < len(best):
@@ -247,10 +256,13 @@ def decode(data, shape: tuple[int, int], n_symbols: int) -> np.ndarray:
     if magic != _MAGIC or version != _VERSION:
         raise FormatError(f"not a cm payload of version {_VERSION} (magic {bytes(magic)!r}, version {version})")
     if model not in _MODEL_NAMES or level not in _LEVELS:
-        raise FormatError(f"cm payload names model {model} (allowed 0, 1) or level {level} (allowed 0, 1, 2, 4)")
+        raise FormatError(f"cm payload names model {model} (allowed 0, 1) or level {level} "
+                          "(allowed 0, 1, 2, 3, 4)")
     if level in _NO_TABLES and bits != _MIN_TABLE_BITS:
         raise FormatError(f"cm level {level} has no hashed tables: its table_bits must be {_MIN_TABLE_BITS}; "
                           f"got {bits}")
+    if level == _PALETTE_TABLES and model != _PALETTE:
+        raise FormatError(f"cm level 3 codes the palette model only; the payload names model {model}")
     if level == _PREDICTED and model != _ORDERED:
         raise FormatError(f"cm level 4 codes the ordered model only (model 0); the payload names model {model}")
     if not _MIN_TABLE_BITS <= bits <= _MAX_TABLE_BITS:

@@ -1,0 +1,8 @@
+# Level 3 of the cm coding, the palette model in few steps (``_cm_palette3.pyx``): what
+# ``_cm.pyx`` calls.
+
+from libc.stdint cimport uint8_t
+
+
+cdef int palette3_encode(const uint8_t *sym, int h, int w, int n, uint8_t **out, Py_ssize_t *size) noexcept nogil
+cdef int palette3_decode(const uint8_t *stream, Py_ssize_t size, uint8_t *sym, int h, int w, int n) noexcept nogil

@@ -1,0 +1,460 @@
+"""Level 3 of the "cm" payload coding: the palette model with symbol tables (docs/FORMAT.md,
+"Level 3: the palette model with symbol tables").
+
+Per pixel it asks ``x == W`` (two counters averaged, no mixing) and then level 2's mixed
+questions ``x == N, NE, NW`` (each new value once); a pixel that none of them predicts
+(8% of the face at 16 colours, 37% at 256) is one symbol of an adaptive table of up to 16
+symbols (up to 16 colours) or two (its high and its low 4 bits), out of which the values
+already refused (W, N, NE, NW) are taken, instead of level 2's walk down a binary tree (up
+to 8 mixed questions of tables too big for the cache). The steps are coded by a range coder
+(``_range_coder.pxd``), whose range never gets small, so a table's symbols split it safely.
+``_cm.pyx`` runs the strips and calls :c:func:`palette3_encode` / :c:func:`palette3_decode`.
+"""
+
+from libc.stdint cimport int32_t, uint8_t, uint16_t, uint32_t
+from libc.stdlib cimport calloc, free, malloc
+
+from vqpress.coding._cm_common cimport _learn, _matches, _mix, _p12, _updated, cm_stretch, cm_tables_init
+from vqpress.coding._range_coder cimport (
+    CDF_BITS, RangeCoder, rc_decode_bit, rc_decode_symbol, rc_encode_bit, rc_encode_symbol,
+    rc_finish_encoder, rc_start_decoder, rc_start_encoder)
+
+cm_tables_init()
+
+cdef extern from *:
+    """
+    /* The 16-lane steps of a symbol table, in 16-bit lanes: SSE2 on x86-64 (the compilers
+       kept the plain loops scalar inside the big kernel), plain C elsewhere or with
+       -DP3_NO_SIMD; both compute the same values. */
+    #if !defined(P3_NO_SIMD) && (defined(__SSE2__) || defined(_M_X64) || (defined(_M_IX86_FP) && _M_IX86_FP >= 2))
+    #include <emmintrin.h>
+    #define P3_SSE2 1
+    #endif
+
+    /* After symbol s: t[i] += ((k if i > s else 0) - t[i]) >> rate, every i in 0..15. */
+    static inline void p3_learn(uint16_t *t, int s, int k, int rate) {
+    #ifdef P3_SSE2
+        const __m128i lo_idx = _mm_setr_epi16(0, 1, 2, 3, 4, 5, 6, 7);
+        const __m128i hi_idx = _mm_setr_epi16(8, 9, 10, 11, 12, 13, 14, 15);
+        __m128i sv = _mm_set1_epi16((short)s), kv = _mm_set1_epi16((short)k);
+        __m128i sh = _mm_cvtsi32_si128(rate);
+        __m128i a = _mm_loadu_si128((const __m128i *)t), b = _mm_loadu_si128((const __m128i *)(t + 8));
+        __m128i ta = _mm_and_si128(_mm_cmpgt_epi16(lo_idx, sv), kv);
+        __m128i tb = _mm_and_si128(_mm_cmpgt_epi16(hi_idx, sv), kv);
+        a = _mm_add_epi16(a, _mm_sra_epi16(_mm_sub_epi16(ta, a), sh));
+        b = _mm_add_epi16(b, _mm_sra_epi16(_mm_sub_epi16(tb, b), sh));
+        _mm_storeu_si128((__m128i *)t, a);
+        _mm_storeu_si128((__m128i *)(t + 8), b);
+    #else
+        int i;
+        for (i = 0; i < 16; i++) {
+            int v = (int16_t)t[i];
+            int target = i > s ? k : 0;
+            t[i] = (uint16_t)(v + ((target - v) >> rate));
+        }
+    #endif
+    }
+
+    /* t[i] = (a[i] + ((b[i] + d[i]) >> 1)) >> 1 (floor averages: x + y fits in 17 bits). */
+    static inline void p3_average(uint16_t *t, const uint16_t *a, const uint16_t *b, const uint16_t *d) {
+    #ifdef P3_SSE2
+        int h;
+        for (h = 0; h < 16; h += 8) {
+            __m128i x = _mm_loadu_si128((const __m128i *)(a + h));
+            __m128i y = _mm_loadu_si128((const __m128i *)(b + h));
+            __m128i z = _mm_loadu_si128((const __m128i *)(d + h));
+            __m128i m = _mm_add_epi16(_mm_and_si128(y, z), _mm_srli_epi16(_mm_xor_si128(y, z), 1));
+            _mm_storeu_si128((__m128i *)(t + h),
+                             _mm_add_epi16(_mm_and_si128(x, m), _mm_srli_epi16(_mm_xor_si128(x, m), 1)));
+        }
+    #else
+        int i;
+        for (i = 0; i < 16; i++)
+            t[i] = (uint16_t)((a[i] + ((b[i] + d[i]) >> 1)) >> 1);
+    #endif
+    }
+
+    /* The coded cumulative frequencies of table t without the symbols in mask: cum[0..15]
+       and their total (returned). Symbol i of t spans c(i) .. c(i + 1), c(i) = min(t[i] + i,
+       2^15), c(16) = 2^15; a refused symbol's frequency is taken off every symbol after it
+       (at most 4 are refused). */
+    static inline int p3_cum(uint16_t *cum, const uint16_t *t, unsigned mask) {
+        uint32_t total = 32768u, f, c0, c1;
+        int j;
+    #ifdef P3_SSE2
+        const __m128i lo_idx = _mm_setr_epi16(0, 1, 2, 3, 4, 5, 6, 7);
+        const __m128i hi_idx = _mm_setr_epi16(8, 9, 10, 11, 12, 13, 14, 15);
+        const __m128i top = _mm_set1_epi16((short)0x8000);
+        __m128i a = _mm_add_epi16(_mm_loadu_si128((const __m128i *)t), lo_idx);
+        __m128i b = _mm_add_epi16(_mm_loadu_si128((const __m128i *)(t + 8)), hi_idx);
+        a = _mm_sub_epi16(a, _mm_subs_epu16(a, top));   /* min(x, 2^15), unsigned */
+        b = _mm_sub_epi16(b, _mm_subs_epu16(b, top));
+    #else
+        int i;
+        for (i = 0; i < 16; i++) {
+            uint32_t v = (uint32_t)t[i] + (uint32_t)i;
+            cum[i] = (uint16_t)(v < 32768u ? v : 32768u);
+        }
+    #endif
+        while (mask) {
+    #if defined(__GNUC__) || defined(__clang__)
+            j = __builtin_ctz(mask);
+    #else
+            for (j = 0; !((mask >> j) & 1u); j++) {}
+    #endif
+            mask &= mask - 1u;
+            c0 = (uint32_t)t[j] + (uint32_t)j;
+            c0 = c0 < 32768u ? c0 : 32768u;
+            c1 = j == 15 ? 32768u : (uint32_t)t[j + 1] + (uint32_t)(j + 1);
+            c1 = c1 < 32768u ? c1 : 32768u;
+            f = c1 - c0;
+            total -= f;
+    #ifdef P3_SSE2
+            {
+                __m128i jv = _mm_set1_epi16((short)j), fv = _mm_set1_epi16((short)f);
+                a = _mm_sub_epi16(a, _mm_and_si128(_mm_cmpgt_epi16(lo_idx, jv), fv));
+                b = _mm_sub_epi16(b, _mm_and_si128(_mm_cmpgt_epi16(hi_idx, jv), fv));
+            }
+    #else
+            for (i = 0; i < 16; i++)
+                cum[i] = (uint16_t)(cum[i] - (i > j ? f : 0u));
+    #endif
+        }
+    #ifdef P3_SSE2
+        _mm_storeu_si128((__m128i *)cum, a);
+        _mm_storeu_si128((__m128i *)(cum + 8), b);
+    #endif
+        return (int)total;
+    }
+    """
+    void p3_learn(uint16_t *t, int s, int k, int rate) noexcept nogil
+    int p3_cum(uint16_t *cum, const uint16_t *t, unsigned mask) noexcept nogil
+    void p3_average(uint16_t *t, const uint16_t *a, const uint16_t *b, const uint16_t *d) noexcept nogil
+
+
+# The kernel is compiled twice, once per direction (a fused type), as level 2's.
+ctypedef struct Encoding:
+    char unused
+ctypedef struct Decoding:
+    char unused
+ctypedef fused Direction:
+    Encoding
+    Decoding
+
+
+cdef enum:
+    LANES = 16                  # u16 per symbol table: cumulative counts of symbols 0..15
+    NIBBLE = 16
+    COUNT_MAX = 32              # a table's updates are counted up to this
+    W_INIT3 = 24000
+    # binary counters
+    P_EQ = 0                    # 1024: x == W by eq
+    P_WEQ = 1024                # n x 8: x == W by W and eq & 7
+    P_CAND = P_WEQ + 256 * 8    # 3 x 64: x == candidate by which neighbour and match
+    P_PAIRS = P_CAND + 192      # then n x n: x == candidate by (W, candidate)
+    # weight sets (of 2)
+    PW_CAND = 0                 # 24, by neighbour and match & 7
+    PW_END = PW_CAND + 24 * 2
+
+
+# A table's update moves each cumulative count 1 / 2^RATE[count] of the way to its target.
+cdef int _RATE[COUNT_MAX + 1]
+_r = [1, 1, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3] + [4] * 20 + [5]
+for _i in range(COUNT_MAX + 1):
+    _RATE[_i] = _r[_i]
+del _r, _i
+
+
+ctypedef struct Pal3:
+    int n
+    int hi_m                    # symbols of the first (or only) table of x: n, or ceil(n / 16)
+    uint32_t *cnt               # binary counters (P_ tables)
+    int32_t *weights            # PW_ sets
+    uint16_t *tables            # symbol tables, LANES u16 each:
+    uint8_t *counts             # ... and their counts
+    int n_tables
+    int t_w                     # n <= 16: by (W, N); else the high bits by W, by N, by NE
+    int t_n
+    int t_ne
+    int t_lw                    # the low bits by (high bits, W), by (high bits, N), (high bits, NE)
+    int t_ln
+    int t_lne
+
+
+cdef void _table_init(uint16_t *t, int m) noexcept nogil:
+    cdef int i, k = (1 << CDF_BITS) - m
+    for i in range(LANES):
+        t[i] = <uint16_t>(i * k // m if i < m else k)
+
+
+cdef inline void _table_learn(uint16_t *t, uint8_t *count, int m, int s) noexcept nogil:
+    """After symbol s: the cumulative counts of symbols 1..s move towards 0, the others
+    (from s + 1 on, the unused ones past m included: they stay at 2^15 - m) towards 2^15 - m."""
+    cdef int rate = _RATE[count[0]]
+    if count[0] < COUNT_MAX:
+        count[0] += 1
+    p3_learn(t, s, (1 << CDF_BITS) - m, rate)
+
+
+cdef inline int _lo_m(int n, int hi) noexcept nogil:
+    return n - NIBBLE * hi if n - NIBBLE * hi < NIBBLE else NIBBLE
+
+
+cdef int _alloc(Pal3 *f, int n) noexcept nogil:
+    """A fresh model for n symbols. Returns 0, or -1 (free it with _free either way)."""
+    cdef Py_ssize_t i, n_cnt = P_PAIRS + <Py_ssize_t>n * n
+    cdef int j
+    f.n = n
+    f.hi_m = n if n <= NIBBLE else (n + NIBBLE - 1) // NIBBLE
+    if n <= NIBBLE:
+        f.t_w = 0
+        f.n_tables = n * NIBBLE
+    else:
+        f.t_w = 0
+        f.t_n = n
+        f.t_ne = 2 * n
+        f.t_lw = 3 * n
+        f.t_ln = f.t_lw + f.hi_m * n
+        f.t_lne = f.t_ln + f.hi_m * n
+        f.n_tables = f.t_lne + f.hi_m * n
+    f.cnt = <uint32_t *>calloc(n_cnt, sizeof(uint32_t))
+    f.weights = <int32_t *>malloc(PW_END * sizeof(int32_t))
+    f.tables = <uint16_t *>malloc(<Py_ssize_t>f.n_tables * LANES * sizeof(uint16_t))
+    f.counts = <uint8_t *>calloc(f.n_tables, 1)
+    if f.cnt == NULL or f.weights == NULL or f.tables == NULL or f.counts == NULL:
+        return -1
+    for i in range(PW_END):
+        f.weights[i] = W_INIT3
+    if n <= NIBBLE:
+        for j in range(f.n_tables):
+            _table_init(f.tables + j * LANES, n)
+    else:
+        for j in range(f.t_lw):
+            _table_init(f.tables + j * LANES, f.hi_m)
+        for j in range(f.t_lw, f.n_tables):
+            _table_init(f.tables + j * LANES, _lo_m(n, ((j - f.t_lw) % (f.hi_m * n)) // n))
+    return 0
+
+
+cdef void _free(Pal3 *f) noexcept nogil:
+    free(f.cnt)
+    free(f.weights)
+    free(f.tables)
+    free(f.counts)
+    f.cnt = NULL
+    f.weights = NULL
+    f.tables = NULL
+    f.counts = NULL
+
+
+cdef inline int _ask2(Direction *way, RangeCoder *c, uint32_t *a, uint32_t *b, int32_t *w, int bit) noexcept nogil:
+    """A binary question mixing two counters with weight set w (level 2's)."""
+    cdef int st[2]
+    cdef uint32_t ta = a[0], tb = b[0]
+    cdef int p
+    st[0] = cm_stretch[_p12(ta)]
+    st[1] = cm_stretch[_p12(tb)]
+    p = _mix(w, st, 2)
+    if Direction is Decoding:
+        bit = rc_decode_bit(c, p)
+    else:
+        rc_encode_bit(c, p, bit)
+    _learn(w, st, 2, p, bit)
+    a[0] = _updated(ta, bit)
+    b[0] = _updated(tb, bit)
+    return bit
+
+
+cdef inline int _ask_avg(Direction *way, RangeCoder *c, uint32_t *a, uint32_t *b, int bit) noexcept nogil:
+    """A binary question of two counters, their probabilities averaged (x == W: mixing
+    them took 10-15% of the time for 0.5% of the size)."""
+    cdef uint32_t ta = a[0], tb = b[0]
+    cdef int p = (_p12(ta) + _p12(tb)) >> 1
+    p = 1 if p < 1 else (4095 if p > 4095 else p)
+    if Direction is Decoding:
+        bit = rc_decode_bit(c, p)
+    else:
+        rc_encode_bit(c, p, bit)
+    a[0] = _updated(ta, bit)
+    b[0] = _updated(tb, bit)
+    return bit
+
+
+cdef inline int _symbol1(Direction *way, RangeCoder *c, Pal3 *f, int ta, int m, unsigned mask, int s) noexcept nogil:
+    cdef uint16_t *a = f.tables + ta * LANES
+    cdef uint16_t cum[LANES]
+    cdef int total = p3_cum(cum, a, mask)
+    if total == 0:  # every symbol refused: only after a damaged stream's symbol (see _symbol3)
+        total = p3_cum(cum, a, 0)
+    if Direction is Decoding:
+        s = rc_decode_symbol(c, cum, total, m)
+    else:
+        rc_encode_symbol(c, cum, total, m, s)
+    _table_learn(a, f.counts + ta, m, s)
+    return s
+
+
+cdef inline int _symbol3(Direction *way, RangeCoder *c, Pal3 *f, int ta, int tb, int tc, int m, unsigned mask,
+                         int s) noexcept nogil:
+    """A symbol of the average of three tables, weighted 2:1:1, without the symbols in mask."""
+    cdef uint16_t t[LANES]
+    cdef uint16_t *a = f.tables + ta * LANES
+    cdef uint16_t *b = f.tables + tb * LANES
+    cdef uint16_t *d = f.tables + tc * LANES
+    cdef int i
+    cdef uint16_t cum[LANES]
+    cdef int total
+    p3_average(t, a, b, d)
+    total = p3_cum(cum, t, mask)
+    if total == 0:
+        # every symbol of the group refused: a group a damaged stream chose, never x's
+        total = p3_cum(cum, t, 0)
+    if Direction is Decoding:
+        s = rc_decode_symbol(c, cum, total, m)
+    else:
+        rc_encode_symbol(c, cum, total, m, s)
+    _table_learn(a, f.counts + ta, m, s)
+    _table_learn(b, f.counts + tb, m, s)
+    _table_learn(d, f.counts + tc, m, s)
+    return s
+
+
+cdef inline int _code_pixel(Direction *way, RangeCoder *c, Pal3 *f, int x, int W, int N, int NW, int NE, int WW,
+                            int NN, int NNE, int NEE) noexcept nogil:
+    cdef int n = f.n, eq, k, v, mt, hi, lo
+    cdef unsigned mask
+    cdef uint32_t *cnt = f.cnt
+    cdef int32_t *wt = f.weights
+    cdef int cand[3]
+    eq = ((N == W) | (NW == W) << 1 | (NE == W) << 2 | (WW == W) << 3 | (NN == W) << 4
+          | (NNE == W) << 5 | (NEE == W) << 6 | (N == NE) << 7 | (N == NW) << 8 | (NN == N) << 9)
+    if _ask_avg(way, c, cnt + P_EQ + eq, cnt + P_WEQ + W * 8 + (eq & 7), x == W):
+        return W
+    cand[0] = N
+    cand[1] = NE
+    cand[2] = NW
+    for k in range(3):
+        v = cand[k]
+        if v == W or (k > 0 and v == N) or (k == 2 and v == NE):
+            continue
+        mt = _matches(v, N, NW, NE, WW, NN, NNE)
+        if _ask2(way, c, cnt + P_CAND + k * 64 + mt, cnt + P_PAIRS + W * n + v, wt + PW_CAND + (k * 8 + (mt & 7)) * 2,
+                 x == v):
+            return v
+    # none of them: x is none of W, N, NE, NW (the symbols "refused")
+    if n <= NIBBLE:
+        return _symbol1(way, c, f, W * NIBBLE + N, n, (1u << W) | (1u << N) | (1u << NE) | (1u << NW), x)
+    hi = _symbol3(way, c, f, f.t_w + W, f.t_n + N, f.t_ne + NE, f.hi_m, 0, x >> 4)
+    mask = (((W >> 4) == hi) << (W & 15) | ((N >> 4) == hi) << (N & 15) | ((NE >> 4) == hi) << (NE & 15)
+            | ((NW >> 4) == hi) << (NW & 15))
+    k = f.t_lw + hi * n
+    lo = _symbol3(way, c, f, k + W, k + (f.t_ln - f.t_lw) + N, k + (f.t_lne - f.t_lw) + NE, _lo_m(n, hi), mask,
+                  x & 15)
+    return hi * NIBBLE + lo
+
+
+cdef int _rows(Direction *way, RangeCoder *c, Pal3 *f, uint8_t *sym, int h, int w, uint8_t *rows) noexcept nogil:
+    cdef Py_ssize_t wp = w + 6
+    cdef uint8_t *r0
+    cdef uint8_t *r1
+    cdef uint8_t *r2
+    cdef int r, col, x
+    for r in range(h):
+        r0 = rows + (r & 3) * wp + 3
+        r1 = rows + ((r + 3) & 3) * wp + 3
+        r2 = rows + ((r + 2) & 3) * wp + 3
+        r0[-3] = r0[-2] = r0[-1] = r1[0] if r > 0 else 0
+        for col in range(w):
+            x = 0 if Direction is Decoding else sym[r * w + col]
+            x = _code_pixel(way, c, f, x, r0[col - 1], r1[col], r1[col - 1], r1[col + 1], r0[col - 2], r2[col],
+                            r2[col + 1], r1[col + 2])
+            r0[col] = <uint8_t>x
+            if Direction is Decoding:
+                sym[r * w + col] = <uint8_t>x
+        r0[w] = r0[w + 1] = r0[w + 2] = r0[w - 1]
+        if Direction is Decoding:
+            if c.failed:
+                return -1
+    return 0
+
+
+cdef int palette3_encode(const uint8_t *sym, int h, int w, int n, uint8_t **out, Py_ssize_t *size) noexcept nogil:
+    """Code an h x w strip of symbols (each < n); ``out[0]`` gets the malloc'd stream and
+    ``size[0]`` its length. Returns 0, or -1 if out of memory (``out[0]`` is then NULL)."""
+    cdef Pal3 f
+    cdef RangeCoder c
+    cdef uint8_t *rows = <uint8_t *>calloc(4 * (w + 6), 1)
+    cdef int status = -1
+    out[0] = NULL
+    size[0] = 0
+    if _alloc(&f, n) == 0 and rows != NULL:
+        rc_start_encoder(&c, <uint8_t *>malloc(4096), 4096)
+        _rows(<Encoding *>NULL, &c, &f, <uint8_t *>sym, h, w, rows)
+        rc_finish_encoder(&c)
+        if c.failed:
+            free(c.buf)
+        else:
+            out[0] = c.buf
+            size[0] = c.pos
+            status = 0
+    _free(&f)
+    free(rows)
+    return status
+
+
+cdef int palette3_decode(const uint8_t *stream, Py_ssize_t size, uint8_t *sym, int h, int w, int n) noexcept nogil:
+    """Decode a strip's stream into ``sym`` (h x w). Returns 0, -1 if out of memory, -2 if
+    the stream is not used exactly (it runs out, or bytes are left)."""
+    cdef Pal3 f
+    cdef RangeCoder c
+    cdef uint8_t *rows = <uint8_t *>calloc(4 * (w + 6), 1)
+    cdef int status = -1
+    if _alloc(&f, n) == 0 and rows != NULL:
+        rc_start_decoder(&c, stream, size)
+        status = 0
+        if _rows(<Decoding *>NULL, &c, &f, sym, h, w, rows) != 0 or c.failed or c.pos != c.size:
+            status = -2
+    _free(&f)
+    free(rows)
+    return status
+
+
+def _range_coder_round_trip(const int32_t[:, ::1] ops not None):
+    """Test hook for the range coder alone. Each row of ``ops`` (k, 19) is a bit
+    ``(0, p, bit, ...)`` (probability p / 4096 of a 1) or a symbol ``(1, m, s, cum[0..15],
+    total)``; code them all, then decode the stream with the same parameters.
+
+    Returns (stream, the decoded bits and symbols, whether the decoder used the stream
+    exactly). The parameters are trusted (the tests make them valid).
+    """
+    cdef RangeCoder c
+    cdef Py_ssize_t i, k = ops.shape[0]
+    cdef uint16_t cum[LANES]
+    cdef int j
+    if ops.shape[1] != 3 + LANES + 1:
+        raise ValueError(f"ops must have {3 + LANES + 1} columns")
+    rc_start_encoder(&c, <uint8_t *>malloc(64), 64)
+    for i in range(k):
+        if ops[i, 0] == 0:
+            rc_encode_bit(&c, ops[i, 1], ops[i, 2])
+        else:
+            for j in range(LANES):
+                cum[j] = <uint16_t>ops[i, 3 + j]
+            rc_encode_symbol(&c, cum, ops[i, 3 + LANES], ops[i, 1], ops[i, 2])
+    rc_finish_encoder(&c)
+    if c.failed:
+        free(c.buf)
+        raise MemoryError()
+    stream = (<char *>c.buf)[:c.pos]
+    free(c.buf)
+    out = []
+    cdef const uint8_t[::1] data = stream
+    rc_start_decoder(&c, &data[0], data.shape[0])
+    for i in range(k):
+        if ops[i, 0] == 0:
+            out.append(rc_decode_bit(&c, ops[i, 1]))
+        else:
+            for j in range(LANES):
+                cum[j] = <uint16_t>ops[i, 3 + j]
+            out.append(rc_decode_symbol(&c, cum, ops[i, 3 + LANES], ops[i, 1]))
+    return stream, out, not c.failed and c.pos == c.size

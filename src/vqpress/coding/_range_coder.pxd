@@ -1,0 +1,186 @@
+# A range coder with carries (32-bit range, 33-bit low, byte output), for binary decisions
+# with 12-bit probabilities and for symbols of adaptive cumulative tables of total 2^15
+# (docs/FORMAT.md, "Level 3"). Unlike _binary_coder.pxd, whose range can shrink to a few
+# units, its range stays at 2^24 or more between symbols: a symbol of frequency f >= 1 out of
+# 2^15 always keeps a range of (range >> 15) * f >= 512, so multi-symbol splits are safe.
+#
+# The encoder keeps `low` (the interval's start) in 64 bits; a carry out of bit 32 is added
+# to the last byte not yet written (`cache`) and to the 0xff bytes after it (`pending`).
+# The first byte of such a coder is always 0 (nothing ever carries into it): it is not
+# written. The encoder ends with four more shifts; a stream of k shifts is k + 4 bytes long,
+# which is exactly the number of bytes its decoder reads (4 at the start, one a shift).
+
+from libc.stdint cimport uint8_t, uint16_t, uint32_t, uint64_t
+from libc.stdlib cimport realloc
+
+cdef extern from *:
+    """
+    /* The largest s in 0..15 with code >= r * cum[s] (cum[0] = 0, non-decreasing): a
+       branch-free binary search. */
+    static inline int rc_find(const uint16_t *cum, uint32_t code, uint32_t r) {
+        int s = 0, j, step;
+        for (step = 8; step; step >>= 1) {
+            j = s + step;
+            s = code >= r * (uint32_t)cum[j] ? j : s;
+        }
+        return s;
+    }
+    """
+    int rc_find(const uint16_t *cum, uint32_t code, uint32_t r) noexcept nogil
+
+
+ctypedef struct RangeCoder:
+    uint64_t low        # encoder: start of the interval (33 bits: bit 32 is a carry)
+    uint32_t range
+    uint32_t code       # decoder: the stream's value minus low
+    uint32_t cache      # encoder: the last byte not yet written; 256 before the first
+    Py_ssize_t pending  # encoder: 0xff bytes waiting after the cache
+    uint8_t *buf        # encoder: output (grown with realloc); decoder: the stream
+    Py_ssize_t pos      # bytes written (encoder) or read (decoder), reads past the end included
+    Py_ssize_t size     # encoder: capacity of buf; decoder: length of the stream
+    bint failed         # encoder: out of memory; decoder: read past the end of its stream
+
+
+cdef enum:
+    RC_TOP = 1 << 24
+    CDF_BITS = 15       # cumulative tables add up to 2^15
+    PROB_BITS = 12      # binary decisions: probability of a 1 in 1..4095 of 4096
+
+
+cdef inline void rc_start_encoder(RangeCoder *c, uint8_t *buf, Py_ssize_t capacity) noexcept nogil:
+    c.low = 0
+    c.range = 0xffffffffu
+    c.code = 0
+    c.cache = 256
+    c.pending = 0
+    c.buf = buf
+    c.pos = 0
+    c.size = capacity
+    c.failed = buf == NULL
+
+
+cdef inline uint32_t _rc_next_byte(RangeCoder *c) noexcept nogil:
+    cdef uint32_t b = 0
+    if c.pos < c.size:
+        b = c.buf[c.pos]
+    else:
+        c.failed = True
+    c.pos += 1
+    return b
+
+
+cdef inline void rc_start_decoder(RangeCoder *c, const uint8_t *stream, Py_ssize_t size) noexcept nogil:
+    cdef int i
+    c.low = 0
+    c.range = 0xffffffffu
+    c.code = 0
+    c.cache = 0
+    c.pending = 0
+    c.buf = <uint8_t *>stream
+    c.pos = 0
+    c.size = size
+    c.failed = False
+    for i in range(4):
+        c.code = (c.code << 8) | _rc_next_byte(c)
+
+
+cdef inline void _rc_put(RangeCoder *c, uint32_t b) noexcept nogil:
+    cdef uint8_t *grown
+    if c.pos >= c.size:
+        grown = <uint8_t *>realloc(c.buf, 2 * c.size + 64)
+        if grown == NULL:
+            c.failed = True
+            c.pos = 0  # keep writing over the start: the stream is thrown away
+        else:
+            c.buf = grown
+            c.size = 2 * c.size + 64
+    c.buf[c.pos] = <uint8_t>b
+    c.pos += 1
+
+
+cdef inline void _rc_shift_low(RangeCoder *c) noexcept nogil:
+    cdef uint32_t carry
+    if c.low < 0xff000000u or c.low >= 0x100000000u:
+        carry = <uint32_t>(c.low >> 32)
+        if c.cache < 256:
+            _rc_put(c, c.cache + carry)
+        while c.pending:
+            _rc_put(c, 0xffu + carry)
+            c.pending -= 1
+        c.cache = <uint32_t>(c.low >> 24) & 0xffu
+    else:
+        c.pending += 1
+    c.low = (c.low & 0xffffffu) << 8
+
+
+cdef inline void rc_encode_bit(RangeCoder *c, int p, int bit) noexcept nogil:
+    """Encode a bit that is 1 with probability p / 4096 (1 <= p <= 4095)."""
+    cdef uint32_t bound = (c.range >> PROB_BITS) * <uint32_t>p
+    if bit:
+        c.range = bound
+    else:
+        c.low += bound
+        c.range -= bound
+    while c.range < RC_TOP:
+        c.range <<= 8
+        _rc_shift_low(c)
+
+
+cdef inline int rc_decode_bit(RangeCoder *c, int p) noexcept nogil:
+    cdef uint32_t bound = (c.range >> PROB_BITS) * <uint32_t>p
+    cdef int bit = c.code < bound
+    if bit:
+        c.range = bound
+    else:
+        c.code -= bound
+        c.range -= bound
+    while c.range < RC_TOP:
+        c.range <<= 8
+        c.code = (c.code << 8) | _rc_next_byte(c)
+    return bit
+
+
+cdef inline void rc_encode_symbol(RangeCoder *c, const uint16_t *cum, int total, int m, int s) noexcept nogil:
+    """Encode symbol s (0 <= s < m <= 16) of cumulative frequencies cum[0..15] (cum[0] = 0,
+    non-decreasing, at most total <= 2^15, equal to total from m on) out of total: symbol
+    i spans r * cum[i] .. r * cum[i + 1], r = range // total, the last one up to the range's
+    end. Symbol s must have a frequency."""
+    cdef uint32_t r = c.range >> CDF_BITS if total == 1 << CDF_BITS else c.range // <uint32_t>total
+    cdef uint32_t lo = r * cum[s]
+    c.low += lo
+    if s < m - 1:
+        c.range = r * cum[s + 1] - lo
+    else:
+        c.range -= lo
+    while c.range < RC_TOP:
+        c.range <<= 8
+        _rc_shift_low(c)
+
+
+cdef inline int rc_decode_symbol(RangeCoder *c, const uint16_t *cum, int total, int m) noexcept nogil:
+    """Decode a symbol coded as by rc_encode_symbol: the largest s < m with
+    r * cum[s] <= code (of symbols of equal cum, the last: those of no frequency are never
+    decoded but as the last symbol, from a damaged stream)."""
+    cdef uint32_t r = c.range >> CDF_BITS if total == 1 << CDF_BITS else c.range // <uint32_t>total
+    cdef uint32_t code = c.code, lo
+    cdef int s = rc_find(cum, code, r)
+    if s > m - 1:
+        s = m - 1
+    lo = r * cum[s]
+    c.code = code - lo
+    if s < m - 1:
+        c.range = r * cum[s + 1] - lo
+    else:
+        c.range -= lo
+        if c.range == 0:  # only from a damaged stream (its code past the range): no endless loop
+            c.range = 1
+    while c.range < RC_TOP:
+        c.range <<= 8
+        c.code = (c.code << 8) | _rc_next_byte(c)
+    return s
+
+
+cdef inline void rc_finish_encoder(RangeCoder *c) noexcept nogil:
+    cdef int i
+    for i in range(5):
+        _rc_shift_low(c)

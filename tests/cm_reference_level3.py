@@ -1,0 +1,144 @@
+"""A decoder of level 3 of the cm payload ("Level 3: the palette model with symbol tables"
+in docs/FORMAT.md), written from the specification alone in plain Python.
+
+It shares no code with vqpress.coding; it uses the counters, mixing and neighbourhood of
+``cm_reference`` (levels 0-2, also written from FORMAT.md). Slow: small maps only.
+"""
+
+from __future__ import annotations
+
+from cm_reference import Counter, Decoder, Table, learn, mix, neighbour_of
+
+M32 = 0xFFFFFFFF
+RATE3 = [1, 1, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3] + [4] * 20 + [5]
+
+
+class RangeDecoder(Decoder):
+    """The range coder's decoder; it reads its stream as the binary one does (``byte``)."""
+
+    def __init__(self, stream):
+        super().__init__(stream)  # reads the first 4 bytes into x
+        self.range, self.code = M32, self.x
+
+    def normalize(self):
+        while self.range < 1 << 24:
+            self.range = (self.range << 8) & M32
+            self.code = ((self.code << 8) | self.byte()) & M32
+
+    def bit(self, p):
+        bound = (self.range >> 12) * p
+        if self.code < bound:
+            self.range = bound
+            y = 1
+        else:
+            self.code -= bound
+            self.range -= bound
+            y = 0
+        self.normalize()
+        return y
+
+    def symbol(self, cum, m):
+        """cum[0..m], cum[m] = T."""
+        r = self.range // cum[m]
+        s = max(i for i in range(m) if r * cum[i] <= self.code)
+        self.code -= r * cum[s]
+        if s < m - 1:
+            self.range = r * (cum[s + 1] - cum[s])
+        else:
+            self.range = self.range - r * cum[s] or 1
+        self.normalize()
+        return s
+
+
+class SymbolTable:
+    def __init__(self, m):
+        self.m, self.K, self.u = m, (1 << 15) - m, 0
+        self.t = [i * self.K // m if i < m else self.K for i in range(16)]
+
+    def learn(self, s):
+        rate = RATE3[self.u]
+        self.u = min(self.u + 1, 32)
+        for i in range(16):
+            self.t[i] += ((self.K if i > s else 0) - self.t[i]) >> rate
+
+
+def symbol_of(dec, tables, refused=()):
+    """Decode a symbol of one table or of the average of three (FORMAT.md), without the
+    symbols ``refused``; every table learns it."""
+    m = tables[0].m
+    if len(tables) == 1:
+        t = tables[0].t
+    else:
+        a, b, d = (tb.t for tb in tables)
+        t = [(a[i] + ((b[i] + d[i]) >> 1)) >> 1 for i in range(16)]
+    c = [min(t[i] + i, 1 << 15) for i in range(16)] + [1 << 15]
+    f = [c[i + 1] - c[i] for i in range(16)]
+    kept = [0 if i in refused else f[i] for i in range(m)]
+    if sum(kept) == 0:
+        kept = f[:m]
+    cum = [sum(kept[:i]) for i in range(m + 1)]
+    s = dec.symbol(cum, m)
+    for tb in tables:
+        tb.learn(s)
+    return s
+
+
+def decode_strip_level3(stream, h, w, n):
+    dec = RangeDecoder(stream)
+    counters = Table(Counter)
+    sets = {}
+    tables = {}
+    V = {}
+    val = neighbour_of(V, w)
+
+    def table(key, m):
+        if key not in tables:
+            tables[key] = SymbolTable(m)
+        return tables[key]
+
+    for r in range(h):
+        for c in range(w):
+            W, WW = val(r, c - 1), val(r, c - 2)
+            N, NW, NE, NEE = val(r - 1, c), val(r - 1, c - 1), val(r - 1, c + 1), val(r - 1, c + 2)
+            NN, NNE = val(r - 2, c), val(r - 2, c + 1)
+            flags = (N == W, NW == W, NE == W, WW == W, NN == W, NNE == W, NEE == W, N == NE, N == NW, NN == N)
+            eq = sum(int(f) << i for i, f in enumerate(flags))
+            a, b = counters["eq", eq], counters["weq", W * 8 + (eq & 7)]
+            p = min(4095, max(1, ((a.p >> 10) + (b.p >> 10)) >> 1))
+            y = dec.bit(p)
+            a.learn(y)
+            b.learn(y)
+            if y:
+                V[r, c] = W
+                continue
+            x = None
+            for k, v in enumerate((N, NE, NW)):
+                if v == W or (k > 0 and v == N) or (k == 2 and v == NE):
+                    continue
+                m = sum(int(f) << i for i, f in enumerate((N == v, NW == v, NE == v, WW == v, NN == v, NNE == v)))
+                cs = [counters["cand", k * 64 + m], counters["pair", W * n + v]]
+                ws = sets.setdefault(("cand", k * 8 + (m & 7)), [24000, 24000])
+                pm, st = mix(ws, cs)
+                y = dec.bit(pm)
+                learn(ws, st, pm, y)
+                for cn in cs:
+                    cn.learn(y)
+                if y:
+                    x = v
+                    break
+            if x is None:
+                refused = {W, N, NE, NW}
+                if n <= 16:
+                    x = symbol_of(dec, [table(("X", W * 16 + N), n)], refused)
+                else:
+                    hm = -(-n // 16)
+                    hi = symbol_of(dec, [table(("HW", W), hm), table(("HN", N), hm), table(("HNE", NE), hm)])
+                    lm = min(16, n - 16 * hi)
+                    lo = symbol_of(dec, [table(("LW", hi * n + W), lm), table(("LN", hi * n + N), lm),
+                                         table(("LNE", hi * n + NE), lm)],
+                                   {v & 15 for v in refused if v >> 4 == hi})
+                    x = 16 * hi + lo
+            V[r, c] = x
+    if dec.pos != len(stream):
+        raise ValueError("bytes left in the stream")
+    return [[V[r, c] for c in range(w)] for r in range(h)]
