@@ -314,13 +314,15 @@ def test_fast_level_names_the_smallest_tables(payloads):
         cm.decode(bytes(blob), codes.shape, n)
 
 
-def test_palettes_are_coded_at_level_3_by_efforts_0_to_2(payloads):
-    for effort in (0, 1, 2):
-        data = cm.encode(blobs(20, 30, 16, seed=1), 16, effort=effort)
-        assert cm.describe(data)["level"] == 3 and cm.describe(data)["model"] == "palette"
-        gray = cm.encode(blobs(20, 30, 8, seed=1), 8, ordered=True, effort=effort)
-        assert cm.describe(gray)["level"] == 2 and cm.describe(gray)["model"] == "ordered"
-    assert cm.describe(cm.encode(blobs(20, 30, 16, seed=1), 16, effort=3))["level"] == 0
+def test_levels_written_at_each_effort():
+    """Palettes at level 3 for efforts 0-2; gray at level 2 (effort 0) and level 4 (1, 2);
+    both at level 0 for 3-4 and level 1 from 5 on."""
+    palette, gray = blobs(20, 30, 40, seed=1), blobs(20, 30, 8, seed=1)  # 40 colours: palette model only
+    for effort, palette_level, gray_level in [(0, 3, 2), (1, 3, 4), (2, 3, 4), (3, 0, 0), (4, 0, 0), (5, 1, 1)]:
+        data = cm.encode(palette, 40, effort=effort)
+        assert (cm.describe(data)["level"], cm.describe(data)["model"]) == (palette_level, "palette")
+        data = cm.encode(gray, 8, ordered=True, effort=effort)
+        assert (cm.describe(data)["level"], cm.describe(data)["model"]) == (gray_level, "ordered")
 
 
 @pytest.mark.parametrize("name", ["palette", "wide"])

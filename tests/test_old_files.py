@@ -31,7 +31,8 @@ def test_every_level_of_the_cm_coding_is_kept():
             # the payload sits just before the file's closing 4-byte checksum
             info = cm.describe(blob[len(blob) - 4 - head.payload_len: len(blob) - 4])
             kept.add((info["model"], info["level"]))
-    assert {(model, level) for model in ("ordered", "palette") for level in (0, 1, 2)} <= kept
+    levels = {(model, level) for model in ("ordered", "palette") for level in (0, 1, 2)}
+    assert levels | {("palette", 3), ("ordered", 4)} <= kept
 
 
 @pytest.mark.parametrize("name", FILES)

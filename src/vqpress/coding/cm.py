@@ -84,9 +84,9 @@ _PALETTE_TABLES_EFFORTS = frozenset({0, 1, 2})
 _PREDICTED = 4
 #: Efforts whose gray maps (``ordered=True``) use level 4 instead of their level above:
 #: about as fast as level 2 (decoding 1.00-1.05x, encoding 0.92-0.98x) and 1-4.4% smaller
-#: on the gray cases of benchmarks/bench_entropy.py (BENCHMARKS.md, round 3); twice as fast
-#: as level 0, which is 0-1.5% smaller on most of them.
-_PREDICTED_EFFORTS = frozenset({3})
+#: on the gray cases of benchmarks/bench_entropy.py (BENCHMARKS.md, round 3). Effort 0
+#: keeps level 2 (the fastest encoder); effort 3 level 0 (0-1.5% smaller, half as fast).
+_PREDICTED_EFFORTS = frozenset({1, 2})
 _LEVELS = (0, 1, _FAST, _PALETTE_TABLES, _PREDICTED)
 _NO_TABLES = (_FAST, _PALETTE_TABLES, _PREDICTED)  # no hashed tables: table_bits is the minimum
 
@@ -137,14 +137,13 @@ def encode(codes: np.ndarray, n_symbols: int, *, ordered: bool | None = None, ef
         0 (fastest) .. 9 (smallest): 0-2 use the fast model (level 2: small direct tables,
         2-3 counters a question, x == W then the neighbours' values before a walk or tree;
         palettes at level 3, whose pixels that no neighbour predicts are symbols of adaptive
-        tables instead of a tree's questions), with strips of 2^18, 2^19, 2^20 pixels; 3 codes
-        gray levels (``ordered=True``) with the predicted ordered model (level 4: as fast as
-        level 2, x == MED(W, N, NW) first, then a walk away from it) and palettes as 4 does;
-        3-4 the lean model (level 0: four hashed tables of 2^12, 2^13 buckets); 5-9 the full
-        model (level 1: more counters, two mixes
-        and an APM, 2^14 .. 2^18 buckets); at 8 and 9 both models are tried (when the
-        ordered one applies) and the smaller kept. A palette's symbol order is refined from
-        effort 3 on.
+        tables instead of a tree's questions), with strips of 2^18, 2^19, 2^20 pixels; at 1
+        and 2 gray levels (``ordered=True``) use the predicted ordered model instead (level
+        4: as fast as level 2, x == MED(W, N, NW) first, then a walk away from it); 3-4 the
+        lean model (level 0: four hashed tables of 2^12, 2^13 buckets); 5-9 the full model
+        (level 1: more counters, two mixes and an APM, 2^14 .. 2^18 buckets); at 8 and 9
+        both models are tried (when the ordered one applies) and the smaller kept. A
+        palette's symbol order is refined from effort 3 on.
     strip_rows : int, optional
         Rows per independently coded strip (default: strips of about 2^18 pixels at effort
         0, 2^19 at 1, 2^20 from 2 on; never fewer than :data:`MIN_STRIP_PIXELS` pixels, unless the map is smaller). Strips are
