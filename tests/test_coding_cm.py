@@ -281,7 +281,7 @@ def test_spectral_order_finds_the_hidden_order():
 
 def test_adjacency_compiled_equals_numpy():
     rng = np.random.default_rng(4)
-    for shape, n in (((1, 1), 2), ((1, 9), 3), ((9, 1), 3), ((37, 53), 256), ((20, 30), 7)):
+    for shape, n in (((1, 1), 2), ((1, 9), 3), ((9, 1), 3), ((2, 2), 5), ((6, 2), 4), ((37, 53), 256), ((20, 30), 7)):
         codes = rng.integers(0, n, shape).astype(np.uint8)
         np.testing.assert_array_equal(adjacency(codes, n), adjacency(codes.astype(np.int64), n))
 
