@@ -141,7 +141,8 @@ def pair_counts(const uint8_t[:, ::1] codes not None, int n):
                 t[row[w - 2]] += 1
                 t[up[w - 1]] += 1
                 t[up[w - 2]] += 1
-    return out[0] + out[1]
+    out[0] += out[1]
+    return out[0]
 
 
 def squash_table():
