@@ -4,15 +4,11 @@ decoded in plain Python from the specification alone, with the primitives of
 
 from __future__ import annotations
 
-from cm_reference import Counter, Decoder, Table, clip, mixed_question, neighbour_of
+from cm_reference import Counter, Decoder, Table, bits, clip, mixed_question, neighbour_of
 
 
 def activity(a):
     return a if a <= 3 else 4 if a <= 5 else 5 if a <= 8 else 6 if a <= 12 else 7
-
-
-def bits(*flags):
-    return sum(int(f) << i for i, f in enumerate(flags))
 
 
 def decode_strip_predicted(stream, h, w, n):
