@@ -14,7 +14,9 @@ to 8 mixed questions of tables too big for the cache). The steps are coded by a 
 from libc.stdint cimport int32_t, uint8_t, uint16_t, uint32_t
 from libc.stdlib cimport calloc, free, malloc
 
-from vqpress.coding._cm_common cimport _learn, _matches, _mix, _p12, _updated, cm_stretch, cm_tables_init
+from vqpress.coding._cm_common cimport (
+    LIMIT, Mix2, _matches, _p12, _updated, cm_tables_init, mix2_learn, mix2_predict, ring_row, ring_row_end,
+    ring_row_start)
 from vqpress.coding._range_coder cimport (
     CDF_BITS, RangeCoder, rc_decode_bit, rc_decode_symbol, rc_encode_bit, rc_encode_symbol,
     rc_finish_encoder, rc_start_decoder, rc_start_encoder)
@@ -249,19 +251,13 @@ cdef void _free(Pal3 *f) noexcept nogil:
 
 cdef inline int _ask2(Direction *way, RangeCoder *c, uint32_t *a, uint32_t *b, int32_t *w, int bit) noexcept nogil:
     """A binary question mixing two counters with weight set w (level 2's)."""
-    cdef int st[2]
-    cdef uint32_t ta = a[0], tb = b[0]
-    cdef int p
-    st[0] = cm_stretch[_p12(ta)]
-    st[1] = cm_stretch[_p12(tb)]
-    p = _mix(w, st, 2)
+    cdef Mix2 q
+    cdef int p = mix2_predict(&q, a, b, w)
     if Direction is Decoding:
         bit = rc_decode_bit(c, p)
     else:
         rc_encode_bit(c, p, bit)
-    _learn(w, st, 2, p, bit)
-    a[0] = _updated(ta, bit)
-    b[0] = _updated(tb, bit)
+    mix2_learn(&q, bit, LIMIT)
     return bit
 
 
@@ -360,10 +356,10 @@ cdef int _rows(Direction *way, RangeCoder *c, Pal3 *f, uint8_t *sym, int h, int 
     cdef uint8_t *r2
     cdef int r, col, x
     for r in range(h):
-        r0 = rows + (r & 3) * wp + 3
-        r1 = rows + ((r + 3) & 3) * wp + 3
-        r2 = rows + ((r + 2) & 3) * wp + 3
-        r0[-3] = r0[-2] = r0[-1] = r1[0] if r > 0 else 0
+        r0 = ring_row(rows, wp, r)
+        r1 = ring_row(rows, wp, r + 3)
+        r2 = ring_row(rows, wp, r + 2)
+        ring_row_start(r0, r1, r)
         for col in range(w):
             x = 0 if Direction is Decoding else sym[r * w + col]
             x = _code_pixel(way, c, f, x, r0[col - 1], r1[col], r1[col - 1], r1[col + 1], r0[col - 2], r2[col],
@@ -371,7 +367,7 @@ cdef int _rows(Direction *way, RangeCoder *c, Pal3 *f, uint8_t *sym, int h, int 
             r0[col] = <uint8_t>x
             if Direction is Decoding:
                 sym[r * w + col] = <uint8_t>x
-        r0[w] = r0[w + 1] = r0[w + 2] = r0[w - 1]
+        ring_row_end(r0, w)
         if Direction is Decoding:
             if c.failed:
                 return -1
