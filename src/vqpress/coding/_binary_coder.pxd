@@ -107,6 +107,15 @@ cdef inline int code_bit(BinaryCoder *c, int p, int bit) noexcept nogil:
     return bit
 
 
+cdef inline int code_bit_as(BinaryCoder *c, bint decoding, int p, int bit) noexcept nogil:
+    """code_bit for a kernel that knows its direction at compile time: ``decoding`` is a
+    constant at every call (``Direction is Decoding``), so the test goes at compile time."""
+    if decoding:
+        return decode_bit(c, p)
+    encode_bit(c, p, bit)
+    return bit
+
+
 cdef inline void coder_finish_encoder(BinaryCoder *c) noexcept nogil:
     cdef int i
     for i in range(4):

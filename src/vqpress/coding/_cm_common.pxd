@@ -39,6 +39,18 @@ cdef extern from *:
     const uint32_t cm_rate[128]
     void cm_tables_init() noexcept nogil
 
+# Levels 2-4 compile their kernel once per direction: functions of a Direction * argument
+# (always NULL) are made twice, each copy knowing at compile time whether it encodes or
+# decodes (``Direction is Decoding`` is a constant in it), so no question tests it.
+ctypedef struct Encoding:
+    char unused
+ctypedef struct Decoding:
+    char unused
+ctypedef fused Direction:
+    Encoding
+    Decoding
+
+
 cdef enum:
     ORDERED = 0
     PALETTE = 1

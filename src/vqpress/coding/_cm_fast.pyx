@@ -12,9 +12,9 @@ runs the strips and calls :c:func:`fast_strip` for each.
 from libc.stdint cimport int32_t, uint8_t, uint32_t
 from libc.stdlib cimport calloc, free, malloc
 
-from vqpress.coding._binary_coder cimport BinaryCoder, decode_bit, encode_bit
+from vqpress.coding._binary_coder cimport BinaryCoder, code_bit_as
 from vqpress.coding._cm_common cimport (
-    LIMIT, ORDERED, Mix2, _clip, _learn, _matches, _mix, _p12, _updated, cm_stretch, cm_tables_init, mix2_learn,
+    LIMIT, ORDERED, Decoding, Direction, Encoding, Mix2, _clip, _learn, _matches, _mix, _p12, _updated, cm_stretch, cm_tables_init, mix2_learn,
     mix2_predict, ring_row, ring_row_end, ring_row_start)
 
 cm_tables_init()
@@ -28,17 +28,6 @@ cdef extern from *:
     #endif
     """
     void cm_prefetch(const void *p) noexcept nogil
-
-
-# The kernel is compiled twice, once per direction (a fused type): each copy knows at compile
-# time whether it encodes or decodes, so no question tests it (they are called with NULL).
-ctypedef struct Encoding:
-    char unused
-ctypedef struct Decoding:
-    char unused
-ctypedef fused Direction:
-    Encoding
-    Decoding
 
 
 cdef enum:
@@ -100,10 +89,7 @@ cdef inline int _ask_k(Direction *way, BinaryCoder *c, uint32_t **cnt, int k, in
         t[i] = cnt[i][0]
         st[i] = cm_stretch[_p12(t[i])]
     p = _mix(w, st, k)
-    if Direction is Decoding:
-        bit = decode_bit(c, p)
-    else:
-        encode_bit(c, p, bit)
+    bit = code_bit_as(c, Direction is Decoding, p, bit)
     _learn(w, st, k, p, bit)
     for i in range(k):
         cnt[i][0] = _updated(t[i], bit)
@@ -114,10 +100,7 @@ cdef inline int _ask2(Direction *way, BinaryCoder *c, uint32_t *a, uint32_t *b, 
     """A question mixing counters a and b with weight set w."""
     cdef Mix2 q
     cdef int p = mix2_predict(&q, a, b, w)
-    if Direction is Decoding:
-        bit = decode_bit(c, p)
-    else:
-        encode_bit(c, p, bit)
+    bit = code_bit_as(c, Direction is Decoding, p, bit)
     mix2_learn(&q, bit, LIMIT)
     return bit
 

@@ -15,21 +15,12 @@ as level 2 does. ``_cm.pyx`` runs the strips and calls :c:func:`ordered4_strip` 
 from libc.stdint cimport int32_t, uint8_t, uint32_t
 from libc.stdlib cimport calloc, free, malloc
 
-from vqpress.coding._binary_coder cimport BinaryCoder, decode_bit, encode_bit
+from vqpress.coding._binary_coder cimport BinaryCoder, code_bit_as
 from vqpress.coding._cm_common cimport (
-    Mix2, _clip, _p12, _updated, cm_tables_init, mix2_learn, mix2_predict, ring_row, ring_row_end, ring_row_start)
+    Decoding, Direction, Encoding, Mix2, _clip, _p12, _updated, cm_tables_init, mix2_learn, mix2_predict, ring_row,
+    ring_row_end, ring_row_start)
 
 cm_tables_init()
-
-
-# The kernel is compiled once per direction (a fused type), as level 2's is.
-ctypedef struct Encoding:
-    char unused
-ctypedef struct Decoding:
-    char unused
-ctypedef fused Direction:
-    Encoding
-    Decoding
 
 
 cdef enum:
@@ -64,10 +55,7 @@ cdef inline int _ask_eq(Direction *way, BinaryCoder *c, uint32_t *cnt, int32_t *
     cdef uint32_t ta = a[0]
     cdef int p = _p12(ta)
     if p >= GATE_P and <int>(ta & 1023u) >= GATE_N:
-        if Direction is Decoding:
-            bit = decode_bit(c, p)
-        else:
-            encode_bit(c, p, bit)
+        bit = code_bit_as(c, Direction is Decoding, p, bit)
         a[0] = _updated(ta, bit)
         return bit
     return _ask2(way, c, a, cnt + T_DSGN + 72 * n + _shape(P, W, N, NE, NW) * n + P, wt + S_EQ + (eq & 63) * 2,
@@ -79,10 +67,7 @@ cdef inline int _ask2(Direction *way, BinaryCoder *c, uint32_t *a, uint32_t *b, 
     keep adapting fast (their count stops at LIMIT_SECOND)."""
     cdef Mix2 q
     cdef int p = mix2_predict(&q, a, b, w)
-    if Direction is Decoding:
-        bit = decode_bit(c, p)
-    else:
-        encode_bit(c, p, bit)
+    bit = code_bit_as(c, Direction is Decoding, p, bit)
     mix2_learn(&q, bit, LIMIT_SECOND)
     return bit
 

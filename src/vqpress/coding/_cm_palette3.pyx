@@ -15,10 +15,10 @@ from libc.stdint cimport int32_t, uint8_t, uint16_t, uint32_t
 from libc.stdlib cimport calloc, free, malloc
 
 from vqpress.coding._cm_common cimport (
-    LIMIT, Mix2, _matches, _p12, _updated, cm_tables_init, mix2_learn, mix2_predict, ring_row, ring_row_end,
-    ring_row_start)
+    LIMIT, Decoding, Direction, Encoding, Mix2, _matches, _p12, _updated, cm_tables_init, mix2_learn, mix2_predict,
+    ring_row, ring_row_end, ring_row_start)
 from vqpress.coding._range_coder cimport (
-    CDF_BITS, RangeCoder, rc_decode_bit, rc_decode_symbol, rc_encode_bit, rc_encode_symbol,
+    CDF_BITS, RangeCoder, rc_code_bit, rc_decode_bit, rc_decode_symbol, rc_encode_bit, rc_encode_symbol,
     rc_finish_encoder, rc_start_decoder, rc_start_encoder)
 
 cm_tables_init()
@@ -134,16 +134,6 @@ cdef extern from *:
     void p3_average(uint16_t *t, const uint16_t *a, const uint16_t *b, const uint16_t *d) noexcept nogil
 
 
-# The kernel is compiled twice, once per direction (a fused type), as level 2's.
-ctypedef struct Encoding:
-    char unused
-ctypedef struct Decoding:
-    char unused
-ctypedef fused Direction:
-    Encoding
-    Decoding
-
-
 cdef enum:
     LANES = 16                  # u16 per symbol table: cumulative counts of symbols 0..15
     NIBBLE = 16
@@ -253,10 +243,7 @@ cdef inline int _ask2(Direction *way, RangeCoder *c, uint32_t *a, uint32_t *b, i
     """A binary question mixing two counters with weight set w (level 2's)."""
     cdef Mix2 q
     cdef int p = mix2_predict(&q, a, b, w)
-    if Direction is Decoding:
-        bit = rc_decode_bit(c, p)
-    else:
-        rc_encode_bit(c, p, bit)
+    bit = rc_code_bit(c, Direction is Decoding, p, bit)
     mix2_learn(&q, bit, LIMIT)
     return bit
 
@@ -267,10 +254,7 @@ cdef inline int _ask_avg(Direction *way, RangeCoder *c, uint32_t *a, uint32_t *b
     cdef uint32_t ta = a[0], tb = b[0]
     cdef int p = (_p12(ta) + _p12(tb)) >> 1
     p = 1 if p < 1 else (4095 if p > 4095 else p)
-    if Direction is Decoding:
-        bit = rc_decode_bit(c, p)
-    else:
-        rc_encode_bit(c, p, bit)
+    bit = rc_code_bit(c, Direction is Decoding, p, bit)
     a[0] = _updated(ta, bit)
     b[0] = _updated(tb, bit)
     return bit

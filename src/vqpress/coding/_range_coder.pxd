@@ -125,6 +125,15 @@ cdef inline int rc_decode_bit(RangeCoder *c, int p) noexcept nogil:
     return bit
 
 
+cdef inline int rc_code_bit(RangeCoder *c, bint decoding, int p, int bit) noexcept nogil:
+    """Encode bit, or decode one (returned either way); ``decoding`` a constant at every
+    call (``Direction is Decoding``), as _binary_coder.pxd's code_bit_as."""
+    if decoding:
+        return rc_decode_bit(c, p)
+    rc_encode_bit(c, p, bit)
+    return bit
+
+
 cdef inline void rc_encode_symbol(RangeCoder *c, const uint16_t *cum, int total, int m, int s) noexcept nogil:
     """Encode symbol s (0 <= s < m <= 16) of cumulative frequencies cum[0..15] (cum[0] = 0,
     non-decreasing, at most total <= 2^15, equal to total from m on) out of total: symbol
