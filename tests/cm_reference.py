@@ -161,6 +161,14 @@ def candidate_questions(ask, n, W, N, NE, NW, WW, NN, NNE):
     return None
 
 
+def strip_symbols(dec, V, h, w):
+    """The (h, w) decoded symbols ``V[r, c]`` of a strip as a list of rows, after checking
+    that the decoder used its stream exactly."""
+    if dec.pos != len(dec.s):
+        raise ValueError("bytes left in the stream")
+    return [[V[r, c] for c in range(w)] for r in range(h)]
+
+
 def tree_walk(n, W, node_bit):
     """The palette tree of FORMAT.md: node_bit(k, lo, mid, hi) decodes node k's bit; a child
     that is W alone is taken without one. Returns the symbol."""
@@ -297,9 +305,7 @@ def decode_strip(stream, h, w, n, model, level, B):
 
                 x = tree_walk(n, W, node_bit)
             V[r, c] = x
-    if dec.pos != len(stream):
-        raise ValueError("bytes left in the stream")
-    return [[V[r, c] for c in range(w)] for r in range(h)]
+    return strip_symbols(dec, V, h, w)
 
 
 def mixed_question(dec, cs, sets, set_key, limits=None):
@@ -363,9 +369,7 @@ def decode_strip_fast(stream, h, w, n, model):
                     x = tree_walk(n, W, lambda k, lo, mid, hi: ask([("tW", W, k), ("tN", N, k), ("tNE", NE, k)],
                                                                   ("tree", k)))
             V[r, c] = x
-    if dec.pos != len(stream):
-        raise ValueError("bytes left in the stream")
-    return [[V[r, c] for c in range(w)] for r in range(h)]
+    return strip_symbols(dec, V, h, w)
 
 
 def decode(payload: bytes, shape, n_colors):

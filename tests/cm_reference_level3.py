@@ -7,7 +7,8 @@ It shares no code with vqpress.coding; it uses the counters, mixing and neighbou
 
 from __future__ import annotations
 
-from cm_reference import Counter, Decoder, Table, candidate_questions, fast_neighbours, mixed_question, neighbour_of
+from cm_reference import (
+    Counter, Decoder, Table, candidate_questions, fast_neighbours, mixed_question, neighbour_of, strip_symbols)
 
 M32 = 0xFFFFFFFF
 RATE3 = [1, 1, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3] + [4] * 20 + [5]
@@ -124,6 +125,4 @@ def decode_strip_level3(stream, h, w, n):
                                    {v & 15 for v in refused if v >> 4 == hi})
                     x = 16 * hi + lo
             V[r, c] = x
-    if dec.pos != len(stream):
-        raise ValueError("bytes left in the stream")
-    return [[V[r, c] for c in range(w)] for r in range(h)]
+    return strip_symbols(dec, V, h, w)

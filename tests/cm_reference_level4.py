@@ -4,7 +4,7 @@ decoded in plain Python from the specification alone, with the primitives of
 
 from __future__ import annotations
 
-from cm_reference import Counter, Decoder, Table, bits, clip, mixed_question, neighbour_of
+from cm_reference import Counter, Decoder, Table, bits, clip, mixed_question, neighbour_of, strip_symbols
 
 
 def activity(a):
@@ -67,6 +67,4 @@ def decode_strip_predicted(stream, h, w, n):
                     s += 1
                 x = v
             V[r, c] = x
-    if dec.pos != len(stream):
-        raise ValueError("bytes left in the stream")
-    return [[V[r, c] for c in range(w)] for r in range(h)]
+    return strip_symbols(dec, V, h, w)
