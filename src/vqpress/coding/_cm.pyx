@@ -348,6 +348,9 @@ cdef inline int _ask_tree(BinaryCoder *c, Model *m, int node, int lo, int hi, co
 cdef inline int _code_tree(BinaryCoder *c, Model *m, int x, const int *nb) noexcept nogil:
     """Code symbol x (!= W) down the tree over 0..n-1; return it. A child that is W alone
     is never taken: its sibling is implied and no bit is coded."""
+    # level 2's walk (_cm_fast.pyx, _fast_palette) is a deliberate copy of this one: a walk
+    # shared through a function pointer for the node's question is not inlined, and the
+    # call costs too much in this loop (up to 8 questions a pixel)
     cdef int lo = 0, hi = m.n, mid, bit, node = 1, W = nb[0]
     while hi - lo > 1:
         mid = (lo + hi) >> 1
@@ -391,6 +394,7 @@ cdef int _code_strip(BinaryCoder *c, Model *m, uint8_t *sym, int h, int w, uint8
         r3 = ring_row(rows, wp, r + 1)
         ring_row_start(r0, r1, r)
         for col in range(w):
+            # each level reads the neighbours its model uses (this one the most: r3 for NNN)
             W = r0[col - 1]
             WW = r0[col - 2]
             N = r1[col]

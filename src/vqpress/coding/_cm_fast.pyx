@@ -161,6 +161,7 @@ cdef inline int _fast_palette(Direction *way, BinaryCoder *c, Fast *f, int x, in
         if _ask2(way, c, cnt + F_CAND + k * 64 + mt, f.pairs + W * n + v, wt + FW_CAND + (k * 8 + (mt & 7)) * 2,
                  x == v):
             return v
+    # the tree walk of levels 0 and 1 (_cm.pyx, _code_tree), copied on purpose: see there
     lo = 0
     hi = n
     node = 1
