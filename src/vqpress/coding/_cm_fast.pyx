@@ -145,6 +145,8 @@ cdef inline int _fast_walk(Direction *way, BinaryCoder *c, Fast *f, int x, int W
 cdef inline int _fast_palette(Direction *way, BinaryCoder *c, Fast *f, int x, int W, int N, int NW, int NE, int WW, int NN,
                        int NNE) noexcept nogil:
     """Palette model, x != W: x == N, NE, NW (each new value once), then the tree."""
+    # level 3 (_cm_palette3.pyx, _code_pixel) asks the same candidates with the same counters
+    # through its range coder, inside a pixel function tuned on its own: the loop stays in both
     cdef int n = f.n, tr = f.tree_row, k, v, mt, lo, hi, mid, node, bit
     cdef int cand[3]
     cdef uint32_t *tq[3]
