@@ -302,7 +302,7 @@ def _info_record(path) -> dict:
                                               pixel_dims == 1 else f"{len(shape)}-d array")
     file_bytes = head.file_size
     original = math.prod(shape) * head.dtype.itemsize
-    return {
+    record = {
         "file": str(path),
         "shape": list(shape),
         "dtype": str(head.dtype),
@@ -323,6 +323,22 @@ def _info_record(path) -> dict:
         "bits_per_pixel": 8 * file_bytes / head.n_pixels,
         "format_version": head.version,
     }
+    if head.coding == "cm" and head.payload_len >= 12:  # (load refuses shorter cm payloads)
+        record["cm"] = _cm_fields(path, head)
+    return record
+
+
+def _cm_fields(path, head) -> dict:
+    """Model, level and strips of a cm payload, from its first bytes (the file's checksums
+    were verified by ``container.inspect``)."""
+    from .coding import cm
+
+    with open(path, "rb") as fh:
+        fh.seek(head.size + head.codebook_len)
+        info = cm.describe(fh.read(12))
+    rows = head.map_shape[0]
+    return {"model": info["model"], "level": info["level"], "level_name": info["level_name"],
+            "strips": -(-rows // max(info["strip_rows"], 1))}
 
 
 def _print_info(ui, r) -> None:
@@ -351,6 +367,8 @@ def _print_info(ui, r) -> None:
         *codebook,
         ("coding", f"{r['coding']}: payload {r['payload_bytes']:,} bytes "
                    f"(raw bit packing: {r['raw_payload_bytes']:,})"),
+        *([("cm model", f"{c['model']}, level {c['level']} ({c['level_name']}), {c['strips']} "
+                        f"{'strip' if c['strips'] == 1 else 'strips'}")] if (c := r.get("cm")) else []),
         ("file size", f"{r['file_bytes']:,} bytes"),
         ("original size", f"{r['original_bytes']:,} bytes"),
         ("ratio", f"{r['ratio']:.4f} (file / original)"),

@@ -213,11 +213,17 @@ def encode(codes: np.ndarray, n_symbols: int, *, ordered: bool | None = None, ef
     return best
 
 
+#: What each level is called in docs/FORMAT.md.
+LEVEL_NAMES = {0: "lean", 1: "full", _FAST: "fast", _PALETTE_TABLES: "symbol tables", _PREDICTED: "predicted"}
+
+
 def describe(data) -> dict:
-    """The payload's header fields (model, table_bits, n_symbols, strip_rows), unchecked."""
+    """The payload's header fields (model, level and its name, table_bits, n_symbols,
+    strip_rows), unchecked: ``data`` needs only the payload's first 12 bytes."""
     magic, version, model, bits, level, n, rows = _HEAD.unpack_from(bytes(data[: _HEAD.size]))
     return {"version": version, "model": _MODEL_NAMES.get(model, model), "level": level,
-            "table_bits": bits, "n_symbols": n, "strip_rows": rows}
+            "level_name": LEVEL_NAMES.get(level, "unknown"), "table_bits": bits, "n_symbols": n,
+            "strip_rows": rows}
 
 
 def decode(data, shape: tuple[int, int], n_symbols: int) -> np.ndarray:
