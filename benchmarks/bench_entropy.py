@@ -58,8 +58,9 @@ def gray_of(rgb: np.ndarray) -> np.ndarray:
     return (0.21 * f[..., 0] + 0.71 * f[..., 1] + 0.07 * f[..., 2]).astype(np.uint8)
 
 
-def cases(quick: bool = False):
-    """(name, quantized Compressed) for every case of the issue."""
+def cases(quick: bool = False, kinds=("gray", "rgb")):
+    """(name, quantized Compressed) for every case of the issue (of ``kinds``: its gray
+    cases, its colour cases or both), quantized as they come."""
     face = vqpress.datasets.face()
     out = [(f"face gray {k}", face, k, True) for k in (4, 8, 16)]
     out += [(f"face rgb {k}", face, k, False) for k in (16, 64, 256)]
@@ -71,7 +72,16 @@ def cases(quick: bool = False):
             out.append((f"{name} gray 8", img, 8, True))
             out += [(f"{name} rgb {k}", img, k, False) for k in (16, 64, 256)]
     for name, img, k, gray in out:
-        yield name, vqpress.compress(gray_of(img) if gray else img, k)
+        if ("gray" if gray else "rgb") in kinds:
+            yield name, vqpress.compress(gray_of(img) if gray else img, k)
+
+
+def machine_line(runs: int, versions: str = "", method: str = "one thread") -> str:
+    """The line that opens a table: date, machine, load, versions (``versions`` adds the
+    peers'), medians of ``runs`` runs by ``method``."""
+    return (f"{time.strftime('%Y-%m-%d %H:%M')}, {platform.processor() or platform.machine()}, "
+            f"{os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}; Python {platform.python_version()}, "
+            f"numpy {np.__version__}, vqpress {vqpress.__version__}{versions}; medians of {runs} {method}\n")
 
 
 def timed(fn, runs: int, clock=time.process_time):
@@ -151,10 +161,8 @@ def main() -> None:
         efforts.append(default)
     import imagecodecs
 
-    print(f"{time.strftime('%Y-%m-%d %H:%M')}, {platform.processor() or platform.machine()}, "
-          f"{os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}; Python {platform.python_version()}, "
-          f"numpy {np.__version__}, vqpress {vqpress.__version__}, imagecodecs {imagecodecs.__version__} "
-          f"(libjxl, libwebp), Pillow {Image.__version__}; medians of {args.runs} runs, one thread\n")
+    print(machine_line(args.runs, f", imagecodecs {imagecodecs.__version__} (libjxl, libwebp), "
+                                  f"Pillow {Image.__version__}", "runs, one thread"))
 
     summary = []
     for name, c in cases(args.quick):

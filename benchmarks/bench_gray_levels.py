@@ -19,7 +19,6 @@ import argparse
 import contextlib
 import os
 import pathlib
-import platform
 import sys
 import time
 
@@ -30,7 +29,7 @@ import numpy as np
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "src"))
 import vqpress  # noqa: E402
-from bench_entropy import PHOTOS, gray_of  # noqa: E402
+from bench_entropy import cases, machine_line  # noqa: E402
 from vqpress.coding import cm  # noqa: E402
 
 #: (label, efforts whose gray maps use level 4) of the compared codings, both at effort 2;
@@ -50,17 +49,6 @@ def coded_as(predicted_efforts):
         cm._PREDICTED_EFFORTS = saved
 
 
-def gray_cases(quick: bool):
-    face = vqpress.datasets.face()
-    out = [(f"face gray {k}", face, k) for k in (4, 8, 16)]
-    if not quick:
-        import skimage.data
-
-        out += [(f"{name} gray 8", getattr(skimage.data, name)(), 8) for name in PHOTOS]
-    for name, img, k in out:
-        yield name, vqpress.compress(gray_of(img), k)
-
-
 def _wall(fn) -> float:
     t0 = time.perf_counter()
     fn()
@@ -74,16 +62,13 @@ def main() -> None:
     args = ap.parse_args()
     import imagecodecs
 
-    print(f"{time.strftime('%Y-%m-%d %H:%M')}, {platform.processor() or platform.machine()}, "
-          f"{os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}; Python {platform.python_version()}, "
-          f"numpy {np.__version__}, vqpress {vqpress.__version__}, imagecodecs {imagecodecs.__version__}; "
-          f"medians of {args.runs} interleaved runs, CPU time, one thread\n")
+    print(machine_line(args.runs, f", imagecodecs {imagecodecs.__version__}", "interleaved runs, CPU time, one thread"))
     print("| case | JXL e9 bytes | " + " | ".join(f"{label}: bytes, / e9" for label, _ in CODINGS)
           + " | L4 / L2 size | coder enc MPix/s L2 -> L4 (ratio) | coder dec MPix/s L2 -> L4 (ratio) "
           "| L4 in 2^18-pixel strips: size cost, all threads enc / dec MPix/s |")
     print("|---|---:|" + "---:|" * len(CODINGS) + "---:|---:|---:|---:|")
     ratios = {"size": [], "enc": [], "dec": []}
-    for name, c in gray_cases(args.quick):
+    for name, c in cases(args.quick, kinds=("gray",)):
         jxl = len(imagecodecs.jpegxl_encode(c.decompress(), lossless=True, effort=9, numthreads=1))
         codes = c.codes().reshape(-1, c.codes().shape[-1])
         n = c.codebook.n_colors

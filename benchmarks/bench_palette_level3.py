@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import os
 import pathlib
-import platform
 import sys
 import time
 
@@ -28,21 +27,14 @@ import numpy as np
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "src"))
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 import vqpress  # noqa: E402
-from bench_entropy import ENCODE_TARGET, DECODE_TARGET, PHOTOS  # noqa: E402
+from bench_entropy import DECODE_TARGET, ENCODE_TARGET, cases, machine_line  # noqa: E402
 from vqpress.coding import cm  # noqa: E402
 
 
 def palette_cases(quick: bool = False):
     """(name, codes, n) of every palette case."""
-    images = {"face": vqpress.datasets.face()}
-    if not quick:
-        import skimage.data
-
-        images.update({name: getattr(skimage.data, name)() for name in PHOTOS})
-    for name, img in images.items():
-        for k in (16, 64, 256):
-            c = vqpress.compress(img, k)
-            yield f"{name} rgb {k}", c.codes().reshape(-1, c.codes().shape[-1]), c.codebook.n_colors
+    for name, c in cases(quick, kinds=("rgb",)):
+        yield name, c.codes().reshape(-1, c.codes().shape[-1]), c.codebook.n_colors
 
 
 def run(codes: np.ndarray, n: int, level3: bool) -> tuple[int, float, float]:
@@ -68,10 +60,7 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--quick", action="store_true", help="the face only")
     args = ap.parse_args()
-    print(f"{time.strftime('%Y-%m-%d %H:%M')}, {platform.processor() or platform.machine()}, "
-          f"{os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}; Python {platform.python_version()}, "
-          f"numpy {np.__version__}, vqpress {vqpress.__version__}; effort {cm.DEFAULT_EFFORT}, "
-          f"medians of {args.runs} interleaved runs, CPU time, one thread\n")
+    print(machine_line(args.runs, f"; effort {cm.DEFAULT_EFFORT}", "interleaved runs, CPU time, one thread"))
     print("| case | level 2 bytes | level 3 bytes | L3 / L2 | L2 enc / dec MPix/s | L3 enc / dec MPix/s "
           "| speed-up enc / dec |")
     print("|---|---:|---:|---:|---:|---:|---:|")

@@ -134,6 +134,41 @@ def neighbour_of(V, w):
     return val
 
 
+def bits(*flags):
+    """The flags as the bits of an integer, the first one lowest."""
+    return sum(int(f) << i for i, f in enumerate(flags))
+
+
+def fast_neighbours(val, r, c):
+    """Levels 2 and 3: W, WW, N, NW, NE, NEE, NN, NNE of pixel (r, c) and their equality
+    pattern eq (FORMAT.md, "Level 2: the fast model")."""
+    W, WW = val(r, c - 1), val(r, c - 2)
+    N, NW, NE, NEE = val(r - 1, c), val(r - 1, c - 1), val(r - 1, c + 1), val(r - 1, c + 2)
+    NN, NNE = val(r - 2, c), val(r - 2, c + 1)
+    eq = bits(N == W, NW == W, NE == W, WW == W, NN == W, NNE == W, NEE == W, N == NE, N == NW, NN == N)
+    return W, WW, N, NW, NE, NEE, NN, NNE, eq
+
+
+def candidate_questions(ask, n, W, N, NE, NW, WW, NN, NNE):
+    """Levels 2 and 3, palette model, x != W: x == N, NE, NW (each new value once), each
+    ``ask(counter keys, weight set key)``. Returns x, or None if it is none of them."""
+    for k, v in enumerate((N, NE, NW)):
+        if v == W or (k > 0 and v == N) or (k == 2 and v == NE):
+            continue
+        m = bits(N == v, NW == v, NE == v, WW == v, NN == v, NNE == v)
+        if ask([("cand", k * 64 + m), ("pair", W * n + v)], ("cand", k * 8 + (m & 7))):
+            return v
+    return None
+
+
+def strip_symbols(dec, V, h, w):
+    """The (h, w) decoded symbols ``V[r, c]`` of a strip as a list of rows, after checking
+    that the decoder used its stream exactly."""
+    if dec.pos != len(dec.s):
+        raise ValueError("bytes left in the stream")
+    return [[V[r, c] for c in range(w)] for r in range(h)]
+
+
 def tree_walk(n, W, node_bit):
     """The palette tree of FORMAT.md: node_bit(k, lo, mid, hi) decodes node k's bit; a child
     that is W alone is taken without one. Returns the symbol."""
@@ -184,9 +219,6 @@ def decode_strip(stream, h, w, n, model, level, B):
             N, NW, NE, NWW = val(r - 1, c), val(r - 1, c - 1), val(r - 1, c + 1), val(r - 1, c - 2)
             NEE, NEEE = val(r - 1, c + 2), val(r - 1, c + 3)
             NN, NNW, NNE, NNN = val(r - 2, c), val(r - 2, c - 1), val(r - 2, c + 1), val(r - 3, c)
-
-            def bits(*flags):
-                return sum(int(f) << i for i, f in enumerate(flags))
 
             eW = bits(N == W, NW == W, NE == W, WW == W, NN == W, NNE == W, NWW == W, NNW == W, NEE == W,
                       NEEE == W, NNN == W)
@@ -273,13 +305,11 @@ def decode_strip(stream, h, w, n, model, level, B):
 
                 x = tree_walk(n, W, node_bit)
             V[r, c] = x
-    if dec.pos != len(stream):
-        raise ValueError("bytes left in the stream")
-    return [[V[r, c] for c in range(w)] for r in range(h)]
+    return strip_symbols(dec, V, h, w)
 
 
 def mixed_question(dec, cs, sets, set_key, limits=None):
-    """A question of levels 2 and 4: the counters ``cs`` mixed with the weight set
+    """A question of levels 2, 3 and 4: the counters ``cs`` mixed with the weight set
     ``sets[set_key]`` (made at 24000 on first use), decoded; all of them learn the bit
     (counter i counting up to ``limits[i]``, 127 by default)."""
     ws = sets.setdefault(set_key, [24000] * len(cs))
@@ -299,7 +329,7 @@ def decode_strip_fast(stream, h, w, n, model):
     V = {}
     val = neighbour_of(V, w)
 
-    def ask(keys, set_key, y):
+    def ask(keys, set_key):
         return mixed_question(dec, [counters[k] for k in keys], sets, set_key)
 
     def sgn(d):
@@ -307,16 +337,8 @@ def decode_strip_fast(stream, h, w, n, model):
 
     for r in range(h):
         for c in range(w):
-            W, WW = val(r, c - 1), val(r, c - 2)
-            N, NW, NE, NEE = val(r - 1, c), val(r - 1, c - 1), val(r - 1, c + 1), val(r - 1, c + 2)
-            NN, NNE = val(r - 2, c), val(r - 2, c + 1)
-            flags = (N == W, NW == W, NE == W, WW == W, NN == W, NNE == W, NEE == W, N == NE, N == NW, NN == N)
-            eq = sum(int(f) << i for i, f in enumerate(flags))
-
-            def match(v):
-                return sum(int(f) << i for i, f in enumerate((N == v, NW == v, NE == v, WW == v, NN == v, NNE == v)))
-
-            if ask([("eq", eq), ("weq", W * 8 + (eq & 7))], ("Q0", eq & 63), None):
+            W, WW, N, NW, NE, NEE, NN, NNE, eq = fast_neighbours(val, r, c)
+            if ask([("eq", eq), ("weq", W * 8 + (eq & 7))], ("Q0", eq & 63)):
                 x = W
             elif model == 0:
                 if W == 0:
@@ -327,36 +349,27 @@ def decode_strip_fast(stream, h, w, n, model):
                     g = ((((clip(N - W, 2) + 2) * 5 + clip(NE - W, 2) + 2) * 5 + clip(NW - W, 2) + 2) * 3
                          + clip(NN - W, 1) + 1) * 3 + clip(WW - W, 1) + 1
                     up = ask([("grad", g), ("wsgn", W * 9 + (sgn(N - W) + 1) * 3 + sgn(NE - W) + 1)],
-                             ("up", eq & 63), None)
+                             ("up", eq & 63))
                 s = 1
                 while True:
                     v = W + s if up else W - s
                     if v in (0, n - 1):
                         break
                     slot = 2 * min(s - 1, 2) + 1 - up
-                    m = match(v)
+                    m = bits(N == v, NW == v, NE == v, WW == v, NN == v, NNE == v)
                     d1 = (((clip(N - v, 1) * 3 + clip(NE - v, 1)) * 3 + clip(NW - v, 1)) * 3
                           + clip(NN - v, 1)) * 3 + clip(WW - v, 1) + 121
-                    if ask([("step", slot * 64 + m), ("stepd", slot * 243 + d1)], ("step", slot * 8 + (m & 7)), None):
+                    if ask([("step", slot * 64 + m), ("stepd", slot * 243 + d1)], ("step", slot * 8 + (m & 7))):
                         break
                     s += 1
                 x = v
             else:
-                x = None
-                for k, v in enumerate((N, NE, NW)):
-                    if v == W or (k > 0 and v == N) or (k == 2 and v == NE):
-                        continue
-                    m = match(v)
-                    if ask([("cand", k * 64 + m), ("pair", W * n + v)], ("cand", k * 8 + (m & 7)), None):
-                        x = v
-                        break
+                x = candidate_questions(ask, n, W, N, NE, NW, WW, NN, NNE)
                 if x is None:
                     x = tree_walk(n, W, lambda k, lo, mid, hi: ask([("tW", W, k), ("tN", N, k), ("tNE", NE, k)],
-                                                                  ("tree", k), None))
+                                                                  ("tree", k)))
             V[r, c] = x
-    if dec.pos != len(stream):
-        raise ValueError("bytes left in the stream")
-    return [[V[r, c] for c in range(w)] for r in range(h)]
+    return strip_symbols(dec, V, h, w)
 
 
 def decode(payload: bytes, shape, n_colors):

@@ -7,7 +7,8 @@ It shares no code with vqpress.coding; it uses the counters, mixing and neighbou
 
 from __future__ import annotations
 
-from cm_reference import Counter, Decoder, Table, learn, mix, neighbour_of
+from cm_reference import (
+    Counter, Decoder, Table, candidate_questions, fast_neighbours, mixed_question, neighbour_of, strip_symbols)
 
 M32 = 0xFFFFFFFF
 RATE3 = [1, 1, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3] + [4] * 20 + [5]
@@ -91,6 +92,9 @@ def decode_strip_level3(stream, h, w, n):
     V = {}
     val = neighbour_of(V, w)
 
+    def ask(keys, set_key):
+        return mixed_question(dec, [counters[k] for k in keys], sets, set_key)
+
     def table(key, m):
         if key not in tables:
             tables[key] = SymbolTable(m)
@@ -98,11 +102,7 @@ def decode_strip_level3(stream, h, w, n):
 
     for r in range(h):
         for c in range(w):
-            W, WW = val(r, c - 1), val(r, c - 2)
-            N, NW, NE, NEE = val(r - 1, c), val(r - 1, c - 1), val(r - 1, c + 1), val(r - 1, c + 2)
-            NN, NNE = val(r - 2, c), val(r - 2, c + 1)
-            flags = (N == W, NW == W, NE == W, WW == W, NN == W, NNE == W, NEE == W, N == NE, N == NW, NN == N)
-            eq = sum(int(f) << i for i, f in enumerate(flags))
+            W, WW, N, NW, NE, NEE, NN, NNE, eq = fast_neighbours(val, r, c)
             a, b = counters["eq", eq], counters["weq", W * 8 + (eq & 7)]
             p = min(4095, max(1, ((a.p >> 10) + (b.p >> 10)) >> 1))
             y = dec.bit(p)
@@ -111,21 +111,7 @@ def decode_strip_level3(stream, h, w, n):
             if y:
                 V[r, c] = W
                 continue
-            x = None
-            for k, v in enumerate((N, NE, NW)):
-                if v == W or (k > 0 and v == N) or (k == 2 and v == NE):
-                    continue
-                m = sum(int(f) << i for i, f in enumerate((N == v, NW == v, NE == v, WW == v, NN == v, NNE == v)))
-                cs = [counters["cand", k * 64 + m], counters["pair", W * n + v]]
-                ws = sets.setdefault(("cand", k * 8 + (m & 7)), [24000, 24000])
-                pm, st = mix(ws, cs)
-                y = dec.bit(pm)
-                learn(ws, st, pm, y)
-                for cn in cs:
-                    cn.learn(y)
-                if y:
-                    x = v
-                    break
+            x = candidate_questions(ask, n, W, N, NE, NW, WW, NN, NNE)
             if x is None:
                 refused = {W, N, NE, NW}
                 if n <= 16:
@@ -139,6 +125,4 @@ def decode_strip_level3(stream, h, w, n):
                                    {v & 15 for v in refused if v >> 4 == hi})
                     x = 16 * hi + lo
             V[r, c] = x
-    if dec.pos != len(stream):
-        raise ValueError("bytes left in the stream")
-    return [[V[r, c] for c in range(w)] for r in range(h)]
+    return strip_symbols(dec, V, h, w)

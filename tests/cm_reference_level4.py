@@ -4,15 +4,11 @@ decoded in plain Python from the specification alone, with the primitives of
 
 from __future__ import annotations
 
-from cm_reference import Counter, Decoder, Table, clip, mixed_question, neighbour_of
+from cm_reference import Counter, Decoder, Table, bits, clip, mixed_question, neighbour_of, strip_symbols
 
 
 def activity(a):
     return a if a <= 3 else 4 if a <= 5 else 5 if a <= 8 else 6 if a <= 12 else 7
-
-
-def bits(*flags):
-    return sum(int(f) << i for i, f in enumerate(flags))
 
 
 def decode_strip_predicted(stream, h, w, n):
@@ -71,6 +67,4 @@ def decode_strip_predicted(stream, h, w, n):
                     s += 1
                 x = v
             V[r, c] = x
-    if dec.pos != len(stream):
-        raise ValueError("bytes left in the stream")
-    return [[V[r, c] for c in range(w)] for r in range(h)]
+    return strip_symbols(dec, V, h, w)

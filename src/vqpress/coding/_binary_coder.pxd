@@ -17,7 +17,8 @@
 # decoding (c.decoding set), it returns the decoded bit and ignores the argument.
 
 from libc.stdint cimport uint8_t, uint32_t
-from libc.stdlib cimport realloc
+
+from vqpress.coding._byte_stream cimport stream_read, stream_write
 
 
 ctypedef struct BinaryCoder:
@@ -43,13 +44,7 @@ cdef inline void coder_start_encoder(BinaryCoder *c, uint8_t *buf, Py_ssize_t ca
 
 
 cdef inline uint32_t _next_byte(BinaryCoder *c) noexcept nogil:
-    cdef uint32_t b = 0
-    if c.pos < c.size:
-        b = c.buf[c.pos]
-    else:
-        c.failed = True
-    c.pos += 1
-    return b
+    return stream_read(c.buf, &c.pos, c.size, &c.failed)
 
 
 cdef inline void coder_start_decoder(BinaryCoder *c, const uint8_t *stream, Py_ssize_t size) noexcept nogil:
@@ -67,17 +62,7 @@ cdef inline void coder_start_decoder(BinaryCoder *c, const uint8_t *stream, Py_s
 
 
 cdef inline void _put_byte(BinaryCoder *c, uint32_t b) noexcept nogil:
-    cdef uint8_t *grown
-    if c.pos >= c.size:
-        grown = <uint8_t *>realloc(c.buf, 2 * c.size + 64)
-        if grown == NULL:
-            c.failed = True
-            c.pos = 0  # keep writing over the start: the stream is thrown away
-        else:
-            c.buf = grown
-            c.size = 2 * c.size + 64
-    c.buf[c.pos] = <uint8_t>b
-    c.pos += 1
+    stream_write(&c.buf, &c.pos, &c.size, &c.failed, b)
 
 
 cdef inline uint32_t _split(BinaryCoder *c, int p) noexcept nogil:
@@ -117,6 +102,15 @@ cdef inline int code_bit(BinaryCoder *c, int p, int bit) noexcept nogil:
     """Code one bit that is 1 with probability p / 4096 (1 <= p <= 4095); return the bit.
     (A kernel that knows its direction at compile time calls encode_bit or decode_bit.)"""
     if c.decoding:
+        return decode_bit(c, p)
+    encode_bit(c, p, bit)
+    return bit
+
+
+cdef inline int code_bit_as(BinaryCoder *c, bint decoding, int p, int bit) noexcept nogil:
+    """code_bit for a kernel that knows its direction at compile time: ``decoding`` is a
+    constant at every call (``Direction is Decoding``), so the test goes at compile time."""
+    if decoding:
         return decode_bit(c, p)
     encode_bit(c, p, bit)
     return bit

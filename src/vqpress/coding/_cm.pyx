@@ -29,7 +29,7 @@ from vqpress.coding._binary_coder cimport (
     BinaryCoder, code_bit, coder_finish_encoder, coder_start_decoder, coder_start_encoder)
 from vqpress.coding._cm_common cimport (
     ORDERED, PALETTE, _average, _clip, _learn, _matches, _mix, _p12, _update, cm_squash, cm_stretch,
-    cm_tables_init)
+    cm_tables_init, ring_row, ring_row_end, ring_row_start)
 from vqpress.coding._cm_fast cimport Fast, fast_alloc, fast_free, fast_strip
 from vqpress.coding._cm_palette3 cimport palette3_decode, palette3_encode
 from vqpress.coding._cm_ordered4 cimport ordered4_strip
@@ -361,6 +361,9 @@ cdef inline int _ask_tree(BinaryCoder *c, Model *m, int node, int lo, int hi, co
 cdef inline int _code_tree(BinaryCoder *c, Model *m, int x, const int *nb) noexcept nogil:
     """Code symbol x (!= W) down the tree over 0..n-1; return it. A child that is W alone
     is never taken: its sibling is implied and no bit is coded."""
+    # level 2's walk (_cm_fast.pyx, _fast_palette) is a deliberate copy of this one: a walk
+    # shared through a function pointer for the node's question is not inlined, and the
+    # call costs too much in this loop (up to 8 questions a pixel)
     cdef int lo = 0, hi = m.n, mid, bit, node = 1, W = nb[0]
     while hi - lo > 1:
         mid = (lo + hi) >> 1
@@ -398,12 +401,13 @@ cdef int _code_strip(BinaryCoder *c, Model *m, uint8_t *sym, int h, int w, uint8
     cdef int nb[4]
     cdef bint decoding = c.decoding
     for r in range(h):
-        r0 = rows + (r & 3) * wp + 3
-        r1 = rows + ((r + 3) & 3) * wp + 3
-        r2 = rows + ((r + 2) & 3) * wp + 3
-        r3 = rows + ((r + 1) & 3) * wp + 3
-        r0[-3] = r0[-2] = r0[-1] = r1[0] if r > 0 else 0
+        r0 = ring_row(rows, wp, r)
+        r1 = ring_row(rows, wp, r + 3)
+        r2 = ring_row(rows, wp, r + 2)
+        r3 = ring_row(rows, wp, r + 1)
+        ring_row_start(r0, r1, r)
         for col in range(w):
+            # each level reads the neighbours its model uses (this one the most: r3 for NNN)
             W = r0[col - 1]
             WW = r0[col - 2]
             N = r1[col]
@@ -486,7 +490,7 @@ cdef int _code_strip(BinaryCoder *c, Model *m, uint8_t *sym, int h, int w, uint8
             r0[col] = <uint8_t>x
             if decoding:
                 sym[r * w + col] = <uint8_t>x
-        r0[w] = r0[w + 1] = r0[w + 2] = r0[w - 1]
+        ring_row_end(r0, w)
         if decoding and c.failed:
             return -1
     return 0

@@ -1,9 +1,9 @@
 # What every model of the cm coding shares (docs/FORMAT.md, "Counters, mixing, probability
-# maps"): the fixed tables, adaptive counters, logistic mixing, and two neighbourhood
-# helpers. Inline, so each kernel module compiles its own copy; the tables are static C
+# maps"): the fixed tables, adaptive counters, logistic mixing, the mixed question of two
+# counters, the ring of rows the neighbours are read from, and two neighbourhood helpers. Inline, so each kernel module compiles its own copy; the tables are static C
 # arrays, one copy per module, filled by cm_tables_init() when the module is imported.
 
-from libc.stdint cimport int16_t, int32_t, int64_t, uint32_t
+from libc.stdint cimport int16_t, int32_t, int64_t, uint8_t, uint32_t
 
 cdef extern from *:
     """
@@ -38,6 +38,18 @@ cdef extern from *:
     const int16_t cm_stretch[4096]
     const uint32_t cm_rate[128]
     void cm_tables_init() noexcept nogil
+
+# Levels 2-4 compile their kernel once per direction: functions of a Direction * argument
+# (always NULL) are made twice, each copy knowing at compile time whether it encodes or
+# decodes (``Direction is Decoding`` is a constant in it), so no question tests it.
+ctypedef struct Encoding:
+    char unused
+ctypedef struct Decoding:
+    char unused
+ctypedef fused Direction:
+    Encoding
+    Decoding
+
 
 cdef enum:
     ORDERED = 0
@@ -109,3 +121,60 @@ cdef inline int _matches(int v, int N, int NW, int NE, int WW, int NN, int NNE) 
     """Which of six neighbours equal v (6 bits): picks a question's weight set."""
     return ((N == v) | (NW == v) << 1 | (NE == v) << 2 | (WW == v) << 3 | (NN == v) << 4
             | (NNE == v) << 5)
+
+
+# The question of levels 2, 3 and 4 that mixes two counters with one weight set, in two
+# halves around the coder (which differs: binary or range coder, encoding or decoding):
+#
+#     p = mix2_predict(&q, a, b, w)
+#     bit = <code bit with p>
+#     mix2_learn(&q, bit, limit_b)
+#
+# The counters are read once (a and b never alias); a counts up to LIMIT, b up to limit_b.
+ctypedef struct Mix2:
+    uint32_t *a
+    uint32_t *b
+    int32_t *w
+    uint32_t ta
+    uint32_t tb
+    int st[2]
+    int p
+
+
+cdef inline int mix2_predict(Mix2 *q, uint32_t *a, uint32_t *b, int32_t *w) noexcept nogil:
+    """The probability (of 4096) that the answer is 1, from counters a and b mixed by w."""
+    q.a = a
+    q.b = b
+    q.w = w
+    q.ta = a[0]
+    q.tb = b[0]
+    q.st[0] = cm_stretch[_p12(q.ta)]
+    q.st[1] = cm_stretch[_p12(q.tb)]
+    q.p = _mix(w, q.st, 2)
+    return q.p
+
+
+cdef inline void mix2_learn(Mix2 *q, int bit, uint32_t limit_b) noexcept nogil:
+    """After the answer bit: the weights and both counters learn it."""
+    _learn(q.w, q.st, 2, q.p, bit)
+    q.a[0] = _updated(q.ta, bit)
+    q.b[0] = _updated_to(q.tb, bit, limit_b)
+
+
+# Every kernel reads the neighbours from a ring of 4 rows of w + 6 symbols (3 of padding
+# each side): row r at ring_row(rows, w + 6, r), rows r - 1, r - 2, r - 3 at r + 3, r + 2,
+# r + 1. The padding gives the neighbours outside the map of docs/FORMAT.md: left of a row,
+# the first symbol of the row above (0 on the first row); right of it, its last symbol.
+
+cdef inline uint8_t *ring_row(uint8_t *rows, Py_ssize_t wp, int r) noexcept nogil:
+    return rows + (r & 3) * wp + 3
+
+
+cdef inline void ring_row_start(uint8_t *r0, const uint8_t *r1, int r) noexcept nogil:
+    """Before row r (r0) is coded: its left padding, from the row above (r1)."""
+    r0[-3] = r0[-2] = r0[-1] = r1[0] if r > 0 else 0
+
+
+cdef inline void ring_row_end(uint8_t *r0, int w) noexcept nogil:
+    """After row r0 (w symbols) is coded: its right padding."""
+    r0[w] = r0[w + 1] = r0[w + 2] = r0[w - 1]

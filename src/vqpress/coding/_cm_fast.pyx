@@ -12,9 +12,10 @@ runs the strips and calls :c:func:`fast_strip` for each.
 from libc.stdint cimport int32_t, uint8_t, uint32_t
 from libc.stdlib cimport calloc, free, malloc
 
-from vqpress.coding._binary_coder cimport BinaryCoder, decode_bit, encode_bit
+from vqpress.coding._binary_coder cimport BinaryCoder, code_bit_as
 from vqpress.coding._cm_common cimport (
-    ORDERED, _clip, _learn, _matches, _mix, _p12, _updated, cm_stretch, cm_tables_init)
+    LIMIT, ORDERED, Decoding, Direction, Encoding, Mix2, _clip, _learn, _matches, _mix, _p12, _updated, cm_stretch, cm_tables_init, mix2_learn,
+    mix2_predict, ring_row, ring_row_end, ring_row_start)
 
 cm_tables_init()
 
@@ -27,17 +28,6 @@ cdef extern from *:
     #endif
     """
     void cm_prefetch(const void *p) noexcept nogil
-
-
-# The kernel is compiled twice, once per direction (a fused type): each copy knows at compile
-# time whether it encodes or decodes, so no question tests it (they are called with NULL).
-ctypedef struct Encoding:
-    char unused
-ctypedef struct Decoding:
-    char unused
-ctypedef fused Direction:
-    Encoding
-    Decoding
 
 
 cdef enum:
@@ -90,7 +80,8 @@ cdef void fast_free(Fast *f) noexcept nogil:
 
 
 cdef inline int _ask_k(Direction *way, BinaryCoder *c, uint32_t **cnt, int k, int32_t *w, int bit) noexcept nogil:
-    """A question mixing k counters with weight set w (k a constant at every call)."""
+    """A question mixing k counters with weight set w (k a constant at every call: the
+    tree's 3; questions of 2 counters are _ask2's)."""
     cdef int st[4]
     cdef uint32_t t[4]          # the counters, read once (they never alias each other)
     cdef int p, i
@@ -98,10 +89,7 @@ cdef inline int _ask_k(Direction *way, BinaryCoder *c, uint32_t **cnt, int k, in
         t[i] = cnt[i][0]
         st[i] = cm_stretch[_p12(t[i])]
     p = _mix(w, st, k)
-    if Direction is Decoding:
-        bit = decode_bit(c, p)
-    else:
-        encode_bit(c, p, bit)
+    bit = code_bit_as(c, Direction is Decoding, p, bit)
     _learn(w, st, k, p, bit)
     for i in range(k):
         cnt[i][0] = _updated(t[i], bit)
@@ -109,10 +97,12 @@ cdef inline int _ask_k(Direction *way, BinaryCoder *c, uint32_t **cnt, int k, in
 
 
 cdef inline int _ask2(Direction *way, BinaryCoder *c, uint32_t *a, uint32_t *b, int32_t *w, int bit) noexcept nogil:
-    cdef uint32_t *cnt[2]
-    cnt[0] = a
-    cnt[1] = b
-    return _ask_k(way, c, cnt, 2, w, bit)
+    """A question mixing counters a and b with weight set w."""
+    cdef Mix2 q
+    cdef int p = mix2_predict(&q, a, b, w)
+    bit = code_bit_as(c, Direction is Decoding, p, bit)
+    mix2_learn(&q, bit, LIMIT)
+    return bit
 
 
 cdef inline int _sgn(int d) noexcept nogil:
@@ -155,6 +145,8 @@ cdef inline int _fast_walk(Direction *way, BinaryCoder *c, Fast *f, int x, int W
 cdef inline int _fast_palette(Direction *way, BinaryCoder *c, Fast *f, int x, int W, int N, int NW, int NE, int WW, int NN,
                        int NNE) noexcept nogil:
     """Palette model, x != W: x == N, NE, NW (each new value once), then the tree."""
+    # level 3 (_cm_palette3.pyx, _code_pixel) asks the same candidates with the same counters
+    # through its range coder, inside a pixel function tuned on its own: the loop stays in both
     cdef int n = f.n, tr = f.tree_row, k, v, mt, lo, hi, mid, node, bit
     cdef int cand[3]
     cdef uint32_t *tq[3]
@@ -171,6 +163,7 @@ cdef inline int _fast_palette(Direction *way, BinaryCoder *c, Fast *f, int x, in
         if _ask2(way, c, cnt + F_CAND + k * 64 + mt, f.pairs + W * n + v, wt + FW_CAND + (k * 8 + (mt & 7)) * 2,
                  x == v):
             return v
+    # the tree walk of levels 0 and 1 (_cm.pyx, _code_tree), copied on purpose: see there
     lo = 0
     hi = n
     node = 1
@@ -231,10 +224,10 @@ cdef inline int _fast_rows(Direction *way, BinaryCoder *c, Fast *f, uint8_t *sym
     cdef bint decoding = Direction is Decoding, ordered = f.kind == ORDERED
     cdef bint fetch = not ordered and f.n > 32  # (smaller palettes' tables stay in the L1 cache)
     for r in range(h):
-        r0 = rows + (r & 3) * wp + 3
-        r1 = rows + ((r + 3) & 3) * wp + 3
-        r2 = rows + ((r + 2) & 3) * wp + 3
-        r0[-3] = r0[-2] = r0[-1] = r1[0] if r > 0 else 0
+        r0 = ring_row(rows, wp, r)
+        r1 = ring_row(rows, wp, r + 3)
+        r2 = ring_row(rows, wp, r + 2)
+        ring_row_start(r0, r1, r)
         for col in range(w):
             W = r0[col - 1]
             WW = r0[col - 2]
@@ -263,7 +256,7 @@ cdef inline int _fast_rows(Direction *way, BinaryCoder *c, Fast *f, uint8_t *sym
             r0[col] = <uint8_t>x
             if decoding:
                 sym[r * w + col] = <uint8_t>x
-        r0[w] = r0[w + 1] = r0[w + 2] = r0[w - 1]
+        ring_row_end(r0, w)
         if decoding and c.failed:
             return -1
     return 0

@@ -15,20 +15,12 @@ as level 2 does. ``_cm.pyx`` runs the strips and calls :c:func:`ordered4_strip` 
 from libc.stdint cimport int32_t, uint8_t, uint32_t
 from libc.stdlib cimport calloc, free, malloc
 
-from vqpress.coding._binary_coder cimport BinaryCoder, decode_bit, encode_bit
-from vqpress.coding._cm_common cimport _clip, _learn, _mix, _p12, _updated, _updated_to, cm_stretch, cm_tables_init
+from vqpress.coding._binary_coder cimport BinaryCoder, code_bit_as
+from vqpress.coding._cm_common cimport (
+    Decoding, Direction, Encoding, Mix2, _clip, _p12, _updated, cm_tables_init, mix2_learn, mix2_predict, ring_row,
+    ring_row_end, ring_row_start)
 
 cm_tables_init()
-
-
-# The kernel is compiled once per direction (a fused type), as level 2's is.
-ctypedef struct Encoding:
-    char unused
-ctypedef struct Decoding:
-    char unused
-ctypedef fused Direction:
-    Encoding
-    Decoding
 
 
 cdef enum:
@@ -63,10 +55,7 @@ cdef inline int _ask_eq(Direction *way, BinaryCoder *c, uint32_t *cnt, int32_t *
     cdef uint32_t ta = a[0]
     cdef int p = _p12(ta)
     if p >= GATE_P and <int>(ta & 1023u) >= GATE_N:
-        if Direction is Decoding:
-            bit = decode_bit(c, p)
-        else:
-            encode_bit(c, p, bit)
+        bit = code_bit_as(c, Direction is Decoding, p, bit)
         a[0] = _updated(ta, bit)
         return bit
     return _ask2(way, c, a, cnt + T_DSGN + 72 * n + _shape(P, W, N, NE, NW) * n + P, wt + S_EQ + (eq & 63) * 2,
@@ -76,19 +65,10 @@ cdef inline int _ask_eq(Direction *way, BinaryCoder *c, uint32_t *cnt, int32_t *
 cdef inline int _ask2(Direction *way, BinaryCoder *c, uint32_t *a, uint32_t *b, int32_t *w, int bit) noexcept nogil:
     """A question mixing counters a and b with weight set w; b is of a table whose counters
     keep adapting fast (their count stops at LIMIT_SECOND)."""
-    cdef int st[2]
-    cdef uint32_t ta = a[0], tb = b[0]
-    cdef int p
-    st[0] = cm_stretch[_p12(ta)]
-    st[1] = cm_stretch[_p12(tb)]
-    p = _mix(w, st, 2)
-    if Direction is Decoding:
-        bit = decode_bit(c, p)
-    else:
-        encode_bit(c, p, bit)
-    _learn(w, st, 2, p, bit)
-    a[0] = _updated(ta, bit)
-    b[0] = _updated_to(tb, bit, LIMIT_SECOND)
+    cdef Mix2 q
+    cdef int p = mix2_predict(&q, a, b, w)
+    bit = code_bit_as(c, Direction is Decoding, p, bit)
+    mix2_learn(&q, bit, LIMIT_SECOND)
     return bit
 
 
@@ -174,10 +154,10 @@ cdef inline int _rows(Direction *way, BinaryCoder *c, int n, uint32_t *cnt, int3
     cdef int x, W, N, NW, NE, WW, NN, NNE, NEE, NWW, NNW
     cdef bint decoding = Direction is Decoding
     for r in range(h):
-        r0 = rows + (r & 3) * wp + 3
-        r1 = rows + ((r + 3) & 3) * wp + 3
-        r2 = rows + ((r + 2) & 3) * wp + 3
-        r0[-3] = r0[-2] = r0[-1] = r1[0] if r > 0 else 0
+        r0 = ring_row(rows, wp, r)
+        r1 = ring_row(rows, wp, r + 3)
+        r2 = ring_row(rows, wp, r + 2)
+        ring_row_start(r0, r1, r)
         for col in range(w):
             W = r0[col - 1]
             WW = r0[col - 2]
@@ -204,7 +184,7 @@ cdef inline int _rows(Direction *way, BinaryCoder *c, int n, uint32_t *cnt, int3
             r0[col] = <uint8_t>x
             if decoding:
                 sym[r * w + col] = <uint8_t>x
-        r0[w] = r0[w + 1] = r0[w + 2] = r0[w - 1]
+        ring_row_end(r0, w)
         if decoding and c.failed:
             return -1
     return 0

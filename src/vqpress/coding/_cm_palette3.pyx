@@ -15,9 +15,11 @@ from libc.stdint cimport int32_t, uint8_t, uint16_t, uint32_t
 from libc.stdlib cimport calloc, free, malloc
 from libc.string cimport memcpy
 
-from vqpress.coding._cm_common cimport _learn, _matches, _mix, _p12, _updated, cm_stretch, cm_tables_init
+from vqpress.coding._cm_common cimport (
+    LIMIT, Decoding, Direction, Encoding, Mix2, _matches, _p12, _updated, cm_tables_init, mix2_learn, mix2_predict,
+    ring_row, ring_row_end, ring_row_start)
 from vqpress.coding._range_coder cimport (
-    CDF_BITS, RangeCoder, rc_decode_bit, rc_decode_symbol, rc_encode_bit, rc_encode_symbol,
+    CDF_BITS, RangeCoder, rc_code_bit, rc_decode_bit, rc_decode_symbol, rc_encode_bit, rc_encode_symbol,
     rc_finish_encoder, rc_start_decoder, rc_start_encoder)
 
 cm_tables_init()
@@ -131,16 +133,6 @@ cdef extern from *:
     void p3_learn(uint16_t *t, int s, int k, int rate) noexcept nogil
     int p3_cum(uint16_t *cum, const uint16_t *t, unsigned mask) noexcept nogil
     void p3_average(uint16_t *t, const uint16_t *a, const uint16_t *b, const uint16_t *d) noexcept nogil
-
-
-# The kernel is compiled twice, once per direction (a fused type), as level 2's.
-ctypedef struct Encoding:
-    char unused
-ctypedef struct Decoding:
-    char unused
-ctypedef fused Direction:
-    Encoding
-    Decoding
 
 
 cdef enum:
@@ -262,19 +254,10 @@ cdef void _free(Pal3 *f) noexcept nogil:
 
 cdef inline int _ask2(Direction *way, RangeCoder *c, uint32_t *a, uint32_t *b, int32_t *w, int bit) noexcept nogil:
     """A binary question mixing two counters with weight set w (level 2's)."""
-    cdef int st[2]
-    cdef uint32_t ta = a[0], tb = b[0]
-    cdef int p
-    st[0] = cm_stretch[_p12(ta)]
-    st[1] = cm_stretch[_p12(tb)]
-    p = _mix(w, st, 2)
-    if Direction is Decoding:
-        bit = rc_decode_bit(c, p)
-    else:
-        rc_encode_bit(c, p, bit)
-    _learn(w, st, 2, p, bit)
-    a[0] = _updated(ta, bit)
-    b[0] = _updated(tb, bit)
+    cdef Mix2 q
+    cdef int p = mix2_predict(&q, a, b, w)
+    bit = rc_code_bit(c, Direction is Decoding, p, bit)
+    mix2_learn(&q, bit, LIMIT)
     return bit
 
 
@@ -284,10 +267,7 @@ cdef inline int _ask_avg(Direction *way, RangeCoder *c, uint32_t *a, uint32_t *b
     cdef uint32_t ta = a[0], tb = b[0]
     cdef int p = (_p12(ta) + _p12(tb)) >> 1
     p = 1 if p < 1 else (4095 if p > 4095 else p)
-    if Direction is Decoding:
-        bit = rc_decode_bit(c, p)
-    else:
-        rc_encode_bit(c, p, bit)
+    bit = rc_code_bit(c, Direction is Decoding, p, bit)
     a[0] = _updated(ta, bit)
     b[0] = _updated(tb, bit)
     return bit
@@ -373,10 +353,10 @@ cdef int _rows(Direction *way, RangeCoder *c, Pal3 *f, uint8_t *sym, int h, int 
     cdef uint8_t *r2
     cdef int r, col, x
     for r in range(h):
-        r0 = rows + (r & 3) * wp + 3
-        r1 = rows + ((r + 3) & 3) * wp + 3
-        r2 = rows + ((r + 2) & 3) * wp + 3
-        r0[-3] = r0[-2] = r0[-1] = r1[0] if r > 0 else 0
+        r0 = ring_row(rows, wp, r)
+        r1 = ring_row(rows, wp, r + 3)
+        r2 = ring_row(rows, wp, r + 2)
+        ring_row_start(r0, r1, r)
         for col in range(w):
             x = 0 if Direction is Decoding else sym[r * w + col]
             x = _code_pixel(way, c, f, x, r0[col - 1], r1[col], r1[col - 1], r1[col + 1], r0[col - 2], r2[col],
@@ -384,7 +364,7 @@ cdef int _rows(Direction *way, RangeCoder *c, Pal3 *f, uint8_t *sym, int h, int 
             r0[col] = <uint8_t>x
             if Direction is Decoding:
                 sym[r * w + col] = <uint8_t>x
-        r0[w] = r0[w + 1] = r0[w + 2] = r0[w - 1]
+        ring_row_end(r0, w)
         if Direction is Decoding:
             if c.failed:
                 return -1

@@ -11,7 +11,8 @@
 # which is exactly the number of bytes its decoder reads (4 at the start, one a shift).
 
 from libc.stdint cimport uint8_t, uint16_t, uint32_t, uint64_t
-from libc.stdlib cimport realloc
+
+from vqpress.coding._byte_stream cimport stream_read, stream_write
 
 cdef extern from *:
     """
@@ -76,13 +77,7 @@ cdef inline void rc_start_encoder(RangeCoder *c, uint8_t *buf, Py_ssize_t capaci
 
 
 cdef inline uint32_t _rc_next_byte(RangeCoder *c) noexcept nogil:
-    cdef uint32_t b = 0
-    if c.pos < c.size:
-        b = c.buf[c.pos]
-    else:
-        c.failed = True
-    c.pos += 1
-    return b
+    return stream_read(c.buf, &c.pos, c.size, &c.failed)
 
 
 cdef inline void rc_start_decoder(RangeCoder *c, const uint8_t *stream, Py_ssize_t size) noexcept nogil:
@@ -101,17 +96,7 @@ cdef inline void rc_start_decoder(RangeCoder *c, const uint8_t *stream, Py_ssize
 
 
 cdef inline void _rc_put(RangeCoder *c, uint32_t b) noexcept nogil:
-    cdef uint8_t *grown
-    if c.pos >= c.size:
-        grown = <uint8_t *>realloc(c.buf, 2 * c.size + 64)
-        if grown == NULL:
-            c.failed = True
-            c.pos = 0  # keep writing over the start: the stream is thrown away
-        else:
-            c.buf = grown
-            c.size = 2 * c.size + 64
-    c.buf[c.pos] = <uint8_t>b
-    c.pos += 1
+    stream_write(&c.buf, &c.pos, &c.size, &c.failed, b)
 
 
 cdef inline void _rc_shift_low(RangeCoder *c) noexcept nogil:
@@ -153,6 +138,15 @@ cdef inline int rc_decode_bit(RangeCoder *c, int p) noexcept nogil:
     while c.range < RC_TOP:
         c.range <<= 8
         c.code = (c.code << 8) | _rc_next_byte(c)
+    return bit
+
+
+cdef inline int rc_code_bit(RangeCoder *c, bint decoding, int p, int bit) noexcept nogil:
+    """Encode bit, or decode one (returned either way); ``decoding`` a constant at every
+    call (``Direction is Decoding``), as _binary_coder.pxd's code_bit_as."""
+    if decoding:
+        return rc_decode_bit(c, p)
+    rc_encode_bit(c, p, bit)
     return bit
 
 
