@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 import vqpress
 from vqpress.coding import _cm, cm
+from vqpress.coding import symbol_order
 from vqpress.coding.symbol_order import adjacency, arrangement_cost, spectral_order
 from vqpress.container import from_bytes, read_header, to_bytes
 
@@ -280,9 +281,31 @@ def test_spectral_order_finds_the_hidden_order():
 
 def test_adjacency_compiled_equals_numpy():
     rng = np.random.default_rng(4)
-    for shape, n in (((1, 1), 2), ((1, 9), 3), ((9, 1), 3), ((37, 53), 256), ((20, 30), 7)):
+    for shape, n in (((1, 1), 2), ((1, 9), 3), ((9, 1), 3), ((2, 2), 5), ((6, 2), 4), ((37, 53), 256), ((20, 30), 7)):
         codes = rng.integers(0, n, shape).astype(np.uint8)
         np.testing.assert_array_equal(adjacency(codes, n), adjacency(codes.astype(np.int64), n))
+
+
+@pytest.mark.parametrize("n, seed", [(128, 1), (200, 2), (256, 3)])
+def test_spectral_order_by_lanczos_equals_the_full_decomposition(monkeypatch, n, seed):
+    codes = np.random.default_rng(seed).permutation(n)[blobs(120, 150, n, seed=seed, noise=0.1)]
+    adj = adjacency(codes, n)
+    fast = spectral_order(codes, n, adj)
+    monkeypatch.setattr(symbol_order, "_LANCZOS_MIN", 10**6)  # always the full decomposition
+    np.testing.assert_array_equal(fast, spectral_order(codes, n, adj))
+
+
+def test_spectral_order_falls_back_when_lanczos_does_not_converge(monkeypatch):
+    codes = np.random.default_rng(5).permutation(160)[blobs(60, 70, 160, seed=5, noise=0.1)]
+    adj = adjacency(codes, 160)
+    monkeypatch.setattr(symbol_order, "_LANCZOS_MIN", 10**6)
+    full = spectral_order(codes, 160, adj)
+    monkeypatch.setattr(symbol_order, "_LANCZOS_MIN", 2)
+    monkeypatch.setattr(symbol_order, "_LANCZOS_MAX_STEPS", 3)  # too few: no convergence
+    linked = np.flatnonzero(adj.sum(axis=1) > 0)
+    walk = adj[np.ix_(linked, linked)]
+    assert symbol_order._second_vector(walk, np.ones(len(linked))) is None
+    np.testing.assert_array_equal(spectral_order(codes, 160, adj), full)
 
 
 def test_spectral_order_of_symbols_that_never_meet():

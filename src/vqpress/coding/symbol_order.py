@@ -9,7 +9,9 @@ nodes of a graph whose edge weights count how often two symbols are neighbours
 (left-right, up-down and diagonal), and the order is that of the graph's Fiedler vector
 (the eigenvector of the second-smallest eigenvalue of its normalised Laplacian), the
 classic spectral relaxation of the minimum linear arrangement problem: it places heavily
-connected symbols close together. A few sweeps of swaps of neighbouring positions then
+connected symbols close together. Only that one vector is needed: from 128 symbols on, a few
+dozen Lanczos iterations find it several times faster than a full eigendecomposition (the
+same order on the benchmarks' photographs). A few sweeps of swaps of neighbouring positions then
 lower the arrangement's cost further (the spectral order is a continuous optimum rounded to
 positions).
 
@@ -95,14 +97,65 @@ def spectral_order(codes: np.ndarray, n: int, adj: np.ndarray | None = None) -> 
     sub = adj[np.ix_(linked, linked)]
     d = deg[linked]
     inv_sqrt = 1.0 / np.sqrt(d)
-    lap = np.eye(len(linked)) - inv_sqrt[:, None] * sub * inv_sqrt[None, :]
-    _, vecs = np.linalg.eigh(lap)
-    fiedler = vecs[:, 1] * inv_sqrt
+    walk = inv_sqrt[:, None] * sub * inv_sqrt[None, :]  # D^-1/2 A D^-1/2 = I - Laplacian
+    vec = _second_vector(walk, np.sqrt(d)) if len(linked) >= _LANCZOS_MIN else None
+    if vec is None:
+        _, vecs = np.linalg.eigh(np.eye(len(linked)) - walk)
+        vec = vecs[:, 1]
+    fiedler = vec * inv_sqrt
     # the eigenvector's sign is arbitrary: make the most frequent-degree end come first
     if fiedler[np.argmax(d)] > 0:
         fiedler = -fiedler
     ranked = linked[np.argsort(fiedler, kind="stable")]
     return np.concatenate([ranked, np.flatnonzero(deg == 0)])
+
+
+#: From this many linked symbols on, the Fiedler vector comes from Lanczos iterations (about
+#: 50 products of the matrix with a vector: 1.5-2.5 ms at 256 symbols) instead of the full
+#: eigendecomposition (5-8 ms at 256 symbols, 0.3 ms at 64, where it is the faster one).
+_LANCZOS_MIN = 128
+#: Lanczos stops when its vector's residual ``|M y - theta y|`` is below this: its order
+#: then equals that of the full decomposition on the photographs of the benchmarks (the
+#: vector's entries agree to 1e-8).
+_LANCZOS_TOL = 1e-9
+_LANCZOS_MAX_STEPS = 120
+
+
+def _second_vector(walk: np.ndarray, top: np.ndarray) -> np.ndarray | None:
+    """The eigenvector of the second-largest eigenvalue of the symmetric ``walk``, whose
+    largest eigenvector is ``top`` (unnormalised), by Lanczos iterations with full
+    reorthogonalisation in the space orthogonal to ``top``; None if they do not converge
+    within ``_LANCZOS_MAX_STEPS`` steps (the caller then decomposes ``walk`` fully).
+
+    The start vector is fixed (the iterations are deterministic), with no special relation
+    to the matrix, so that it has a part along every eigenvector but in contrived cases.
+    """
+    n = len(top)
+    steps = min(n - 1, _LANCZOS_MAX_STEPS)
+    basis = np.empty((steps + 2, n))  # row 0: top; rows 1..: the Lanczos vectors
+    basis[0] = top / np.linalg.norm(top)
+    q = np.cos(np.arange(n) * 2.399963229728653 + 0.5)  # golden-angle steps
+    q -= basis[0] * (basis[0] @ q)
+    basis[1] = q / np.linalg.norm(q)
+    alpha = np.empty(steps)
+    beta = np.empty(steps)
+    for j in range(steps):
+        done = basis[: j + 2]
+        z = walk @ basis[j + 1]
+        alpha[j] = basis[j + 1] @ z
+        z -= done.T @ (done @ z)  # against top and every earlier vector, twice (the
+        z -= done.T @ (done @ z)  # usual remedy for the rounding errors of one pass)
+        beta[j] = np.linalg.norm(z)
+        k = j + 1
+        if (k >= 24 and k % 8 == 0) or k == steps or beta[j] < 1e-12:  # (a test costs 5 steps)
+            tri = np.diag(alpha[:k]) + np.diag(beta[: k - 1], 1) + np.diag(beta[: k - 1], -1)
+            _, s = np.linalg.eigh(tri)
+            if abs(beta[j] * s[-1, -1]) < _LANCZOS_TOL:  # the residual of the Ritz vector
+                return basis[1: k + 1].T @ s[:, -1]
+            if beta[j] < 1e-12:
+                return None
+        basis[j + 2] = z / beta[j]
+    return None
 
 
 def refine_order(order: np.ndarray, adj: np.ndarray, sweeps: int = 10) -> np.ndarray:
