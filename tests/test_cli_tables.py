@@ -115,3 +115,25 @@ def test_long_field_values_fold_on_a_terminal_and_stay_whole_in_a_pipe(monkeypat
     monkeypatch.setattr("sys.stdout", pipe)
     UI(use_rich=False).fields([("levels (bin means)", levels)])
     assert pipe.getvalue() == f"  levels (bin means)  {levels}\n"
+
+
+@pytest.mark.parametrize("use_rich", [True, False])
+def test_file_lists_fold_on_a_terminal_and_stay_whole_in_a_pipe(monkeypatch, use_rich):
+    names = [f"face-colour-kmeans-{k}.{ext}" for k in (16, 64, 256) for ext in ("png", "vqz")]
+    monkeypatch.setenv("COLUMNS", "80")
+    term = _Terminal()
+    monkeypatch.setattr("sys.stdout", term)
+    ui = UI(use_rich=use_rich)
+    if use_rich:
+        from rich.console import Console
+
+        ui._out = Console(file=term, width=80, force_terminal=True, color_system=None, highlight=False)
+    ui.listing("6 files written in vqpress-demo/:", names)
+    lines = term.getvalue().splitlines()
+    assert lines[0] == "6 files written in vqpress-demo/:" and len(lines) > 2
+    assert max(map(len, lines)) <= 80 and all(line.startswith("  ") for line in lines[1:])
+    assert " ".join(line.strip() for line in lines[1:]) == ", ".join(names)
+    pipe = io.StringIO()
+    monkeypatch.setattr("sys.stdout", pipe)
+    UI(use_rich=False).listing("6 files written in vqpress-demo/:", names)
+    assert pipe.getvalue() == "6 files written in vqpress-demo/: " + ", ".join(names) + "\n"

@@ -100,7 +100,7 @@ _FOOTNOTE = ("PSNR in dB; packed B: bytes of the bit-packed codes; .vqz B: bytes
 
 def _written(ui, html, files, out_dir) -> None:
     ui.print(f"Report: {html}")
-    ui.print(f"{len(files)} files written in {out_dir}/: " + ", ".join(str(f.name) for f in files))
+    ui.listing(f"{len(files)} files written in {out_dir}/:", (f.name for f in files))
 
 
 # --------------------------------------------------------------------------- demo / report

@@ -213,6 +213,16 @@ class UI:
         else:
             print("\n".join(lines), file=self._file)
 
+    def listing(self, heading: str, items) -> None:
+        """``heading`` then ``items`` joined by commas: folded under the heading on a terminal,
+        on one line in a pipe (so scripts can read it whole)."""
+        text = ", ".join(str(item) for item in items)
+        if self._file.isatty():
+            self.print(heading)
+            self.print("  " + self._fold(printable(text), indent=2))
+        else:
+            self.print(f"{heading} {text}")
+
     @staticmethod
     def _fold(value: str, indent: int) -> str:
         """``value`` broken at spaces into lines that fit the terminal after ``indent``
