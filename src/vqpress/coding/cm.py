@@ -213,8 +213,8 @@ def encode(codes: np.ndarray, n_symbols: int, *, ordered: bool | None = None, ef
     return best
 
 
-#: What each level is called in docs/FORMAT.md.
-LEVEL_NAMES = {0: "lean", 1: "full", _FAST: "fast", _PALETTE_TABLES: "symbol tables", _PREDICTED: "predicted"}
+#: What each level is called in docs/FORMAT.md (the payload header's table).
+LEVEL_NAMES = {0: "lean", 1: "full", _FAST: "fast", _PALETTE_TABLES: "palette tables", _PREDICTED: "predicted ordered"}
 
 
 def describe(data) -> dict:
