@@ -94,9 +94,9 @@ class _Terminal(io.StringIO):
         return True
 
 
-@pytest.mark.parametrize("use_rich", [True, False])
-def test_long_field_values_fold_on_a_terminal_and_stay_whole_in_a_pipe(monkeypatch, use_rich):
-    levels = " ".join(f"{30000 + 123.4 * k:.1f}" for k in range(32))
+def _ui_on_terminal(monkeypatch, use_rich: bool) -> tuple[UI, _Terminal]:
+    """A UI whose stdout is an 80-column terminal (with rich or without); what it printed
+    is ``term.getvalue()``."""
     monkeypatch.setenv("COLUMNS", "80")
     term = _Terminal()
     monkeypatch.setattr("sys.stdout", term)
@@ -105,6 +105,13 @@ def test_long_field_values_fold_on_a_terminal_and_stay_whole_in_a_pipe(monkeypat
         from rich.console import Console
 
         ui._out = Console(file=term, width=80, force_terminal=True, color_system=None, highlight=False)
+    return ui, term
+
+
+@pytest.mark.parametrize("use_rich", [True, False])
+def test_long_field_values_fold_on_a_terminal_and_stay_whole_in_a_pipe(monkeypatch, use_rich):
+    levels = " ".join(f"{30000 + 123.4 * k:.1f}" for k in range(32))
+    ui, term = _ui_on_terminal(monkeypatch, use_rich)
     ui.fields([("levels (bin means)", levels), ("dtype", "uint16")], title="x.vqz")
     lines = term.getvalue().splitlines()
     assert max(map(len, lines)) <= 80
@@ -120,14 +127,7 @@ def test_long_field_values_fold_on_a_terminal_and_stay_whole_in_a_pipe(monkeypat
 @pytest.mark.parametrize("use_rich", [True, False])
 def test_file_lists_fold_on_a_terminal_and_stay_whole_in_a_pipe(monkeypatch, use_rich):
     names = [f"face-colour-kmeans-{k}.{ext}" for k in (16, 64, 256) for ext in ("png", "vqz")]
-    monkeypatch.setenv("COLUMNS", "80")
-    term = _Terminal()
-    monkeypatch.setattr("sys.stdout", term)
-    ui = UI(use_rich=use_rich)
-    if use_rich:
-        from rich.console import Console
-
-        ui._out = Console(file=term, width=80, force_terminal=True, color_system=None, highlight=False)
+    ui, term = _ui_on_terminal(monkeypatch, use_rich)
     ui.listing("6 files written in vqpress-demo/:", names)
     lines = term.getvalue().splitlines()
     assert lines[0] == "6 files written in vqpress-demo/:" and len(lines) > 2
