@@ -21,6 +21,7 @@ import os
 import pathlib
 import sys
 import time
+from unittest import mock
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
@@ -32,21 +33,18 @@ import vqpress  # noqa: E402
 from bench_entropy import cases, machine_line  # noqa: E402
 from vqpress.coding import cm  # noqa: E402
 
-#: (label, efforts whose gray maps use level 4) of the compared codings, both at effort 2;
+#: (label, level of the ordered model) of the compared codings, both at effort 2;
 #: cm.describe names the level each one wrote.
-CODINGS = (("level 2", frozenset()), ("level 4", frozenset({2})))
+CODINGS = (("level 2", 2), ("level 4", 4))
 EFFORT = 2
 
 
 @contextlib.contextmanager
-def coded_as(predicted_efforts):
-    """cm.encode with ``cm._PREDICTED_EFFORTS`` set to ``predicted_efforts``."""
-    saved = cm._PREDICTED_EFFORTS
-    cm._PREDICTED_EFFORTS = predicted_efforts
-    try:
+def coded_as(level):
+    """cm.encode with the ordered model at ``level`` at effort EFFORT."""
+    _, palette, bits, both, strip = cm._EFFORT_SETTINGS[EFFORT]
+    with mock.patch.dict(cm._EFFORT_SETTINGS, {EFFORT: (level, palette, bits, both, strip)}):
         yield
-    finally:
-        cm._PREDICTED_EFFORTS = saved
 
 
 def _wall(fn) -> float:

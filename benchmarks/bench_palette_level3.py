@@ -3,7 +3,7 @@ model), on every palette case of ``bench_entropy.py``: the raccoon face and four
 photographs at 16, 64 and 256 colours, at the default effort.
 
 Both levels run in this one process, interleaved run by run (level 2 by switching level 3
-off for the run: ``cm._PALETTE_TABLES_EFFORTS``), on ONE thread; times are medians of CPU
+off for the run: the default effort's palette level in ``cm._EFFORT_SETTINGS``), on ONE thread; times are medians of CPU
 time (``time.process_time``) of the payload coder alone (``cm.encode`` / ``cm.decode``, as
 ``bench_entropy.py`` times it), sizes are the payloads' bytes (exact).
 
@@ -19,6 +19,7 @@ import os
 import pathlib
 import sys
 import time
+from unittest import mock
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
@@ -39,14 +40,12 @@ def palette_cases(quick: bool = False):
 
 def run(codes: np.ndarray, n: int, level3: bool) -> tuple[int, float, float]:
     """Payload bytes, encode and decode CPU seconds at the default effort."""
-    saved = cm._PALETTE_TABLES_EFFORTS
-    cm._PALETTE_TABLES_EFFORTS = saved if level3 else frozenset()
-    try:
+    ordered, _, bits, both, strip = cm._EFFORT_SETTINGS[cm.DEFAULT_EFFORT]
+    settings = {cm.DEFAULT_EFFORT: (ordered, 3 if level3 else 2, bits, both, strip)}
+    with mock.patch.dict(cm._EFFORT_SETTINGS, settings):
         t0 = time.process_time()
         data = cm.encode(codes, n, ordered=False)
         t_enc = time.process_time() - t0
-    finally:
-        cm._PALETTE_TABLES_EFFORTS = saved
     assert cm.describe(data)["level"] == (3 if level3 else 2)
     t0 = time.process_time()
     back = cm.decode(data, codes.shape, n)

@@ -606,4 +606,4 @@ def test_bench_palette_level3_times_both_levels():
     codes = blobs(30, 40, 20, seed=2, noise=0.2)
     sizes = [bench3.run(codes, 20, level3)[0] for level3 in (False, True)]
     assert sizes == [len(at_level(cm.encode(codes, 20), codes, 2)), len(cm.encode(codes, 20))]
-    assert cm._PALETTE_TABLES_EFFORTS == frozenset({0, 1, 2})
+    assert cm._EFFORT_SETTINGS[cm.DEFAULT_EFFORT][1] == 3  # restored after the level-2 run

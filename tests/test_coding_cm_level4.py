@@ -19,7 +19,9 @@ from test_coding_cm import blobs, fuzz_payloads
 @contextlib.contextmanager
 def level4():
     """cm.encode codes gray maps (ordered=True) at level 4 at every effort."""
-    with mock.patch.object(cm, "_PREDICTED_EFFORTS", frozenset(cm.EFFORTS)):
+    settings = {e: (cm._PREDICTED, palette, bits, False, strip)
+                for e, (_, palette, bits, _, strip) in cm._EFFORT_SETTINGS.items()}
+    with mock.patch.dict(cm._EFFORT_SETTINGS, settings):
         yield
 
 

@@ -63,30 +63,31 @@ def check_effort(effort) -> int:
     return int(effort)
 
 
-#: Per effort: (level, table_bits, try both models when both apply, pixels per strip).
-#: Level 2 (fast: small direct tables, 1-3 questions a pixel for gray) for 0-2, level 0
-#: (lean: hashed tables, 4 counters a question) for 3-4, level 1 (full: more counters, two
-#: mixes and an APM) for 5-9. Level 2 has no hashed tables: its table_bits is the minimum.
-_EFFORT_SETTINGS = {
-    0: (2, 8, False, 1 << 18), 1: (2, 8, False, 1 << 19), 2: (2, 8, False, 1 << 20),
-    3: (0, 12, False, 1 << 20), 4: (0, 13, False, 1 << 20),
-    5: (1, 14, False, 1 << 20), 6: (1, 15, False, 1 << 20), 7: (1, 16, False, 1 << 20),
-    8: (1, 16, True, 1 << 20), 9: (1, 18, True, 1 << 20),
-}
 _FAST = 2
-#: Level 3: the palette model with symbol tables (``_cm_palette3.pyx``): the palette model's
-#: level at these efforts (their gray maps keep level 2): 1.4x faster encoding and 1.7x
-#: decoding than level 2 on the palette cases of benchmarks/bench_entropy.py, the same size
-#: on their geometric mean (0.976-1.019 case by case; BENCHMARKS.md, round 3).
+#: Level 3: the palette model with symbol tables (``_cm_palette3.pyx``): 1.4x faster
+#: encoding and 1.7x decoding than level 2 on the palette cases of
+#: benchmarks/bench_entropy.py, the same size on their geometric mean (0.976-1.019 case by
+#: case; BENCHMARKS.md, round 3).
 _PALETTE_TABLES = 3
-_PALETTE_TABLES_EFFORTS = frozenset({0, 1, 2})
-#: Level 4, the ordered model around the MED prediction (``_cm_ordered4.pyx``): gray only.
+#: Level 4, the ordered model around the MED prediction (``_cm_ordered4.pyx``): about as
+#: fast as level 2 (decoding 1.00-1.05x, encoding 0.92-0.98x) and 1-4.4% smaller on the gray
+#: cases of benchmarks/bench_entropy.py (BENCHMARKS.md, round 3).
 _PREDICTED = 4
-#: Efforts whose gray maps (``ordered=True``) use level 4 instead of their level above:
-#: about as fast as level 2 (decoding 1.00-1.05x, encoding 0.92-0.98x) and 1-4.4% smaller
-#: on the gray cases of benchmarks/bench_entropy.py (BENCHMARKS.md, round 3). Effort 0
-#: keeps level 2 (the fastest encoder); effort 3 level 0 (0-1.5% smaller, half as fast).
-_PREDICTED_EFFORTS = frozenset({1, 2})
+
+#: Per effort: (level of the ordered model, level of the palette model, table_bits, try
+#: both models when both apply, pixels per strip). Efforts 0-2 use the models without
+#: hashed tables (table_bits is then the minimum): palettes at level 3, gray at level 4
+#: from effort 1 (effort 0 keeps level 2, the fastest encoder); 3-4 level 0 (lean: hashed
+#: tables, 4 counters a question; 0-1.5% smaller than level 4 on gray, half as fast); 5-9
+#: level 1 (full: more counters, two mixes and an APM).
+_EFFORT_SETTINGS = {
+    0: (_FAST, _PALETTE_TABLES, 8, False, 1 << 18),
+    1: (_PREDICTED, _PALETTE_TABLES, 8, False, 1 << 19),
+    2: (_PREDICTED, _PALETTE_TABLES, 8, False, 1 << 20),
+    3: (0, 0, 12, False, 1 << 20), 4: (0, 0, 13, False, 1 << 20),
+    5: (1, 1, 14, False, 1 << 20), 6: (1, 1, 15, False, 1 << 20), 7: (1, 1, 16, False, 1 << 20),
+    8: (1, 1, 16, True, 1 << 20), 9: (1, 1, 18, True, 1 << 20),
+}
 _LEVELS = (0, 1, _FAST, _PALETTE_TABLES, _PREDICTED)
 _NO_TABLES = (_FAST, _PALETTE_TABLES, _PREDICTED)  # no hashed tables: table_bits is the minimum
 
@@ -108,12 +109,12 @@ def strip_rows_for(height: int, width: int, strip_pixels: int = _STRIP_PIXELS) -
     return max(_min_strip_rows(height, width), min(height, -(-strip_pixels // width)))
 
 
-def _models_to_try(n: int, ordered: bool | None, both: bool, level: int) -> list[int]:
+def _models_to_try(n: int, ordered: bool | None, both: bool, palette_level: int) -> list[int]:
     if n > _MAX_ORDERED_SYMBOLS:
         return [_PALETTE]
     # a palette of up to 16 colours walks best in its spectral order with levels 0 and 1;
-    # level 2's palette model (neighbours' values first) is faster and mostly smaller
-    first = _ORDERED if ordered or (n <= 16 and level != _FAST) else _PALETTE
+    # the fast palette models (neighbours' values first) are faster and mostly smaller
+    first = _ORDERED if ordered or (n <= 16 and palette_level in (0, 1)) else _PALETTE
     return [first, _PALETTE + _ORDERED - first] if both else [first]
 
 
@@ -174,7 +175,7 @@ def encode(codes: np.ndarray, n_symbols: int, *, ordered: bool | None = None, ef
         raise VQError(f"codes must hold at least one pixel; got shape {codes.shape}")
     if int(codes.max()) >= n:
         raise VQError(f"codes hold the value {int(codes.max())}; allowed are 0..{n - 1}")
-    level, bits, both, strip_pixels = _EFFORT_SETTINGS[effort]
+    ordered_level, palette_level, bits, both, strip_pixels = _EFFORT_SETTINGS[effort]
     if strip_rows is None:
         rows = strip_rows_for(h, w, strip_pixels)
     elif isinstance(strip_rows, (bool, np.bool_)) or not isinstance(strip_rows, (int, np.integer)) \
@@ -198,14 +199,12 @@ def encode(codes: np.ndarray, n_symbols: int, *, ordered: bool | None = None, ef
         rank = np.empty(n, dtype=np.uint8)
         rank[order] = np.arange(n)
         sym = _relabel(codes, rank)
-    if ordered and effort in _PREDICTED_EFFORTS:
-        level, both = _PREDICTED, False
-    bits = _table_bits(bits, rows * w) if level not in _NO_TABLES else _MIN_TABLE_BITS
     best = None
-    for model in _models_to_try(n, ordered, both, level):
-        level_ = _PALETTE_TABLES if model == _PALETTE and effort in _PALETTE_TABLES_EFFORTS else level
-        streams = _kernel().encode_strips(sym, n, model, level_, bits, rows)
-        head = _HEAD.pack(_MAGIC, _VERSION, model, bits, level_, n, rows)
+    for model in _models_to_try(n, ordered, both, palette_level):
+        level = ordered_level if model == _ORDERED else palette_level
+        bits_ = _table_bits(bits, rows * w) if level not in _NO_TABLES else _MIN_TABLE_BITS
+        streams = _kernel().encode_strips(sym, n, model, level, bits_, rows)
+        head = _HEAD.pack(_MAGIC, _VERSION, model, bits_, level, n, rows)
         lengths = struct.pack(f"<{len(streams)}I", *(len(s) for s in streams))
         data = b"".join([head, order.astype(np.uint8).tobytes(), lengths, *streams])
         if best is None or len(data) < len(best):
