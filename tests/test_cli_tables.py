@@ -137,3 +137,24 @@ def test_file_lists_fold_on_a_terminal_and_stay_whole_in_a_pipe(monkeypatch, use
     monkeypatch.setattr("sys.stdout", pipe)
     UI(use_rich=False).listing("6 files written in vqpress-demo/:", names)
     assert pipe.getvalue() == "6 files written in vqpress-demo/: " + ", ".join(names) + "\n"
+
+
+@pytest.mark.parametrize("use_rich", [True, False])
+def test_compress_summary_folds_on_a_terminal_and_stays_whole_in_a_pipe(monkeypatch, use_rich):
+    from vqpress._cli_compress import _print_one
+
+    record = {"src": "hubble_deep_field.png", "dst": "hubble_deep_field.vqz", "shape": "1000 x 872 pixels",
+              "dtype": "uint8", "pixels": "RGB", "colours": 256, "strategy": "kmeans", "unit": "colours",
+              "chosen": "", "psnr": 41.56, "skipped": False, "out": 632176, "in": 1661398, "raw": 2616000,
+              "n_pixels": 872000, "coding": "cm coding"}
+    ui, term = _ui_on_terminal(monkeypatch, use_rich)
+    _print_one(ui, record)
+    lines = term.getvalue().splitlines()
+    assert max(map(len, lines)) <= 80 and len(lines) > 3
+    assert lines[0].startswith("hubble_deep_field.png -> ") and lines[1].startswith("  ")
+    assert any(line.startswith("  632,176 bytes: ratio 0.3805") for line in lines)
+    pipe = io.StringIO()
+    monkeypatch.setattr("sys.stdout", pipe)
+    _print_one(UI(use_rich=False), record)
+    assert pipe.getvalue().splitlines()[1] == ("  632,176 bytes: ratio 0.3805 to the input file (1,661,398 bytes), "
+                                               "0.2417 to the raw pixels (2,616,000 bytes)")

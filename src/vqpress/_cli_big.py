@@ -134,9 +134,9 @@ def compress_streaming(args, ui) -> int:
             ui.warn(f"{src}: {w.message}")
     seconds = time.perf_counter() - started
     pixels = x.size // (x.shape[-1] if colour else 1)
-    ui.print(f"{src} -> {dst}: {'x'.join(map(str, x.shape))} {x.dtype}, {codebook.n_colors} {codebook.strategy} "
-             f"{'colours' if colour else 'levels'}, {x.nbytes:,} -> {size:,} bytes (ratio {size / x.nbytes:.4f}, "
-             f"{8 * size / pixels:.3f} bits/pixel), {pixels / 1e6 / seconds:.1f} MPix/s")
+    ui.wrapped(f"{src} -> {dst}: {'x'.join(map(str, x.shape))} {x.dtype}, {codebook.n_colors} {codebook.strategy} "
+               f"{'colours' if colour else 'levels'}, {x.nbytes:,} -> {size:,} bytes (ratio {size / x.nbytes:.4f}, "
+               f"{8 * size / pixels:.3f} bits/pixel), {pixels / 1e6 / seconds:.1f} MPix/s")
     return 0
 
 

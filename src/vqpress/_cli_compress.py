@@ -300,15 +300,15 @@ def _fmt_psnr(psnr: float) -> str:
 
 
 def _print_one(ui, r) -> None:
-    ui.print(f"{r['src']} -> {r['dst']}: {r['shape']}, {r['dtype']} {r['pixels']}; {r['colours']} "
-             f"{r['strategy']} {r['unit']}{r['chosen']}, {_fmt_psnr(r['psnr'])}")
+    ui.wrapped(f"{r['src']} -> {r['dst']}: {r['shape']}, {r['dtype']} {r['pixels']}; {r['colours']} "
+               f"{r['strategy']} {r['unit']}{r['chosen']}, {_fmt_psnr(r['psnr'])}")
     if r["skipped"]:
-        ui.print(f"  skipped (--skip-if-larger): the output would take {r['out']:,} bytes, the input file "
-                 f"{r['in']:,}; nothing written")
+        ui.wrapped(f"  skipped (--skip-if-larger): the output would take {r['out']:,} bytes, the input file "
+                   f"{r['in']:,}; nothing written")
         return
-    ui.print(f"  {r['out']:,} bytes: ratio {r['out'] / r['in']:.4f} to the input file ({r['in']:,} bytes), "
-             f"{r['out'] / r['raw']:.4f} to the raw pixels ({r['raw']:,} bytes)")
-    ui.print(f"  {8 * r['out'] / r['n_pixels']:.3f} bits/pixel, {r['coding']}")
+    ui.wrapped(f"  {r['out']:,} bytes: ratio {r['out'] / r['in']:.4f} to the input file ({r['in']:,} bytes), "
+               f"{r['out'] / r['raw']:.4f} to the raw pixels ({r['raw']:,} bytes)")
+    ui.wrapped(f"  {8 * r['out'] / r['n_pixels']:.3f} bits/pixel, {r['coding']}")
 
 
 def _print_table(ui, rows) -> None:
@@ -330,5 +330,5 @@ def _print_table(ui, rows) -> None:
                  f"bytes), {total_out / total_raw:.4f} to the raw pixels")
     if skipped:
         line += f"; {skipped} skipped (--skip-if-larger)"
-    ui.print(line)
-    ui.print("n: levels or colours; PSNR in dB; /file, /raw: output bytes over input file, raw pixel bytes")
+    ui.wrapped(line)
+    ui.wrapped("n: levels or colours; PSNR in dB; /file, /raw: output bytes over input file, raw pixel bytes")

@@ -213,13 +213,28 @@ class UI:
         else:
             print("\n".join(lines), file=self._file)
 
+    def wrapped(self, text: str, *, hang: int = 2) -> None:
+        """One logical line of prose: on a terminal folded at spaces to its width, the lines
+        after the first indented ``hang`` columns more than it; whole in a pipe (so scripts
+        can read it as one line)."""
+        if self._file.isatty():
+            import shutil
+            import textwrap
+
+            lead = len(text) - len(text.lstrip(" "))
+            width = max(40, shutil.get_terminal_size().columns - 1)
+            text = "\n".join(textwrap.wrap(printable(text.strip()), width, initial_indent=" " * lead,
+                                           subsequent_indent=" " * (lead + hang), break_long_words=False,
+                                           break_on_hyphens=False))
+        self.print(text)
+
     def listing(self, heading: str, items) -> None:
         """``heading`` then ``items`` joined by commas: folded under the heading on a terminal,
         on one line in a pipe (so scripts can read it whole)."""
         text = ", ".join(str(item) for item in items)
         if self._file.isatty():
             self.print(heading)
-            self.print("  " + self._fold(printable(text), indent=2))
+            self.wrapped("  " + text, hang=0)
         else:
             self.print(f"{heading} {text}")
 
