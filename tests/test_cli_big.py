@@ -32,6 +32,7 @@ def test_tiff_to_zarr_streams_and_reads_back_the_reconstruction(tmp_path, gray_t
     code, out, err = run(capsys, "compress", src, "-o", tmp_path / "m.zarr", "-n", "16", "--chunks", "100,200")
     assert code == 0, err
     assert "mosaic.ome.tif -> " in out and "16 optimal levels" in out
+    assert "500 x 300 pixels, uint16" in out  # width x height, as the in-memory path says it
     z = zarr.open_array(tmp_path / "m.zarr")
     cb = vqpress.fit(img, 16)
     assert z.chunks == (100, 200)
@@ -65,9 +66,10 @@ def test_zarr_in_vqz_out(tmp_path, capsys):
 def test_colour_tiff(tmp_path, face_rgb, capsys):
     rgb = np.ascontiguousarray(face_rgb[:200, :300])
     tifffile.imwrite(tmp_path / "c.tif", rgb, photometric="rgb", tile=(64, 64))
-    code, _, err = run(capsys, "compress", tmp_path / "c.tif", "-o", tmp_path / "c.zarr", "-n", "8",
-                       "-s", "mediancut", "-q")
+    code, out, err = run(capsys, "compress", tmp_path / "c.tif", "-o", tmp_path / "c.zarr", "-n", "8",
+                         "-s", "mediancut")
     assert code == 0, err
+    assert "300 x 200 pixels, uint8" in out and "8 mediancut colours" in out
     cb = vqpress.fit(rgb, 8, "mediancut")
     np.testing.assert_array_equal(zarr.open_array(tmp_path / "c.zarr")[...], cb.decode(cb.encode(rgb)))
 

@@ -101,6 +101,7 @@ def compress_streaming(args, ui) -> int:
     import warnings
 
     from . import dask as vqd
+    from ._text import image_size
     from .errors import VQError
     from .kinds import resolve
 
@@ -134,7 +135,8 @@ def compress_streaming(args, ui) -> int:
             ui.warn(f"{src}: {w.message}")
     seconds = time.perf_counter() - started
     pixels = x.size // (x.shape[-1] if colour else 1)
-    ui.wrapped(f"{src} -> {dst}: {'x'.join(map(str, x.shape))} {x.dtype}, {codebook.n_colors} {codebook.strategy} "
+    size_words = image_size(x.shape, x.shape[-1] if colour else 0)  # width x height, as everywhere
+    ui.wrapped(f"{src} -> {dst}: {size_words}, {x.dtype}, {codebook.n_colors} {codebook.strategy} "
                f"{'colours' if colour else 'levels'}, {x.nbytes:,} -> {size:,} bytes (ratio {size / x.nbytes:.4f}, "
                f"{8 * size / pixels:.3f} bits/pixel), {pixels / 1e6 / seconds:.1f} MPix/s")
     return 0
