@@ -33,6 +33,7 @@ from vqpress.coding._cm_common cimport (
 from vqpress.coding._cm_fast cimport Fast, fast_alloc, fast_free, fast_strip
 from vqpress.coding._cm_palette3 cimport palette3_decode, palette3_encode
 from vqpress.coding._cm_ordered4 cimport ordered4_strip
+from vqpress.coding._cm_ordered5 cimport ordered5_decode, ordered5_encode
 
 import numpy as np
 
@@ -50,12 +51,13 @@ cdef enum:
     LEVEL_FAST = 2
     LEVEL_PALETTE3 = 3
     LEVEL_ORDERED4 = 4
+    LEVEL_ORDERED5 = 5
 
 MODEL_ORDERED = ORDERED
 MODEL_PALETTE = PALETTE
 #: Largest alphabet of each model.
 MAX_SYMBOLS = {MODEL_ORDERED: 32, MODEL_PALETTE: 256}
-LEVELS = (0, 1, 2, 3, 4)
+LEVELS = (0, 1, 2, 3, 4, 5)
 
 
 # ----------------------------------------------------------------------------- fixed tables
@@ -533,6 +535,13 @@ cdef void _strip_task(void *ctx, Py_ssize_t strip, int worker) noexcept nogil:
             job.status[strip] = palette3_decode(job.payload + job.offset[strip], job.size[strip], sym, h, w, job.n)
         else:
             job.status[strip] = palette3_encode(sym, h, w, job.n, &job.out[strip], &job.size[strip])
+        return
+    if job.level == LEVEL_ORDERED5:  # its own coder and model (_cm_ordered5.pyx)
+        free(rows)
+        if job.decoding:
+            job.status[strip] = ordered5_decode(job.payload + job.offset[strip], job.size[strip], sym, h, w, job.n)
+        else:
+            job.status[strip] = ordered5_encode(sym, h, w, job.n, &job.out[strip], &job.size[strip])
         return
     m.tables = m.extra = m.tree = m.pairs = NULL
     m.weights = m.extra_weights = m.tree_weights = NULL

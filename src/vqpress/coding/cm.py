@@ -73,6 +73,7 @@ _PALETTE_TABLES = 3
 #: fast as level 2 (decoding 1.00-1.05x, encoding 0.92-0.98x) and 1-4.4% smaller on the gray
 #: cases of benchmarks/bench_entropy.py (BENCHMARKS.md, round 3).
 _PREDICTED = 4
+_PREDICTED_TABLES = 5
 
 #: Per effort: (level of the ordered model, level of the palette model, table_bits, try
 #: both models when both apply, pixels per strip). Efforts 0-2 use the models without
@@ -88,8 +89,8 @@ _EFFORT_SETTINGS = {
     5: (1, 1, 14, False, 1 << 20), 6: (1, 1, 15, False, 1 << 20), 7: (1, 1, 16, False, 1 << 20),
     8: (1, 1, 16, True, 1 << 20), 9: (1, 1, 18, True, 1 << 20),
 }
-_LEVELS = (0, 1, _FAST, _PALETTE_TABLES, _PREDICTED)
-_NO_TABLES = (_FAST, _PALETTE_TABLES, _PREDICTED)  # no hashed tables: table_bits is the minimum
+_LEVELS = (0, 1, _FAST, _PALETTE_TABLES, _PREDICTED, _PREDICTED_TABLES)
+_NO_TABLES = (_FAST, _PALETTE_TABLES, _PREDICTED, _PREDICTED_TABLES)  # no hashed tables: table_bits is the minimum
 
 
 def _table_bits(bits: int, strip_pixels: int) -> int:
