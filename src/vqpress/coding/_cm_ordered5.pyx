@@ -88,8 +88,10 @@ cdef void _table_fill(uint16_t *t, Py_ssize_t count) noexcept nogil:
     cdef int i
     if count <= 0:
         return
+    cdef int acc = 0
     for i in range(LANES):
-        t[i] = <uint16_t>((i if i <= MID else i - 1) * TABLE_K // (LANES - 1))
+        t[i] = <uint16_t>(acc * TABLE_K // 51)
+        acc += 16 if abs(i - MID) == 1 else (4 if abs(i - MID) == 2 else (0 if i == MID else 1))
     while done < count:
         step = done if done < count - done else count - done
         memcpy(t + done * LANES, t, step * LANES * sizeof(uint16_t))
@@ -196,6 +198,11 @@ cdef inline int _pixel(Direction *way, RangeCoder *c, Ord5 *f, int x, int P, int
     s = 0 if s < 0 else (LANES - 1 if s > LANES - 1 else s)
     s = _symbol(way, c, f, T_SHAPE + dd * n + P, T_DIR + dd * 9 + (_clip(NN - P, 1) + 1) * 3 + _clip(WW - P, 1) + 1,
                 T_ACT + d6 * 8 + act, lo, hi, s)
+    # a lane past the levels (only from a damaged stream): the nearest level
+    if s < MID - P:
+        s = MID - P
+    elif s > MID + n - 1 - P:
+        s = MID + n - 1 - P
     if s == 0 and P > MID:  # lane 0 is x - P <= -8: x in 0 .. P - 8
         return P - MID - _far(way, c, f, T_FAR, P - MID, P - MID - x)
     if s == LANES - 1 and P + LANES - 1 - MID < n - 1:  # lane 15 is x - P >= 7: x in P + 7 .. n - 1
