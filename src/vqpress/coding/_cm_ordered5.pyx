@@ -218,7 +218,7 @@ cdef int _rows(Direction *way, RangeCoder *c, Ord5 *f, uint8_t *sym, int h, int 
     cdef uint8_t *r2
     cdef uint8_t *e0
     cdef uint8_t *e1
-    cdef int r, col, x, P, W, N, NW, lo, hi, e
+    cdef int r, col, x, P, W, WW, N, NW, lo, hi, e, eW
     for r in range(h):
         r0 = ring_row(rows, wp, r)
         r1 = ring_row(rows, wp, r + 3)
@@ -226,20 +226,26 @@ cdef int _rows(Direction *way, RangeCoder *c, Ord5 *f, uint8_t *sym, int h, int 
         e0 = ring_row(f.err, wp, r)
         e1 = ring_row(f.err, wp, r + 3)
         ring_row_start(r0, r1, r)
+        # W, WW and W's error carried in registers: the next pixel's prediction waits on x
+        W = r0[-1]
+        WW = r0[-2]
+        eW = 0
         for col in range(w):
             x = 0 if Direction is Decoding else sym[r * w + col]
-            W = r0[col - 1]
             N = r1[col]
             NW = r1[col - 1]
             # MED: min(W, N) if NW >= max(W, N), max(W, N) if NW <= min(W, N), else W + N - NW
             lo = W if W < N else N
             hi = W + N - lo
             P = W + N - (lo if NW < lo else (hi if NW > hi else NW))
-            x = _pixel(way, c, f, x, P, W, N, NW, r1[col + 1], r0[col - 2], r2[col], r2[col + 1], r1[col + 2],
-                       r1[col - 2], r2[col - 1], cm5_error[e0[col - 1] + e1[col - 1] + e1[col] + e1[col + 1]])
+            x = _pixel(way, c, f, x, P, W, N, NW, r1[col + 1], WW, r2[col], r2[col + 1], r1[col + 2],
+                       r1[col - 2], r2[col - 1], cm5_error[eW + e1[col - 1] + e1[col] + e1[col + 1]])
             r0[col] = <uint8_t>x
             e = x - P if x > P else P - x
-            e0[col] = <uint8_t>(e if e < 15 else 15)
+            eW = e if e < 15 else 15
+            e0[col] = <uint8_t>eW
+            WW = W
+            W = x
             if Direction is Decoding:
                 sym[r * w + col] = <uint8_t>x
         ring_row_end(r0, w)
