@@ -52,6 +52,7 @@ cdef enum:
     LANES = 16                  # symbols of a table: residuals x - P = -8 .. 7 in lanes 0 .. 15
     MID = 8                     # the lane of x - P = 0
     TABLE_K = 32768 - LANES     # a table's counts go from 0 to this
+    PRIOR_TOTAL = 51            # the lane weights of a fresh table add up to this
     COUNT_MAX = 64              # a table's updates are counted up to this
     MAX_LEVELS = 16
     LIMIT_FAST = 20             # the count of the faster x == P counters stops here
@@ -64,6 +65,13 @@ cdef enum:
     T_ACT = 5625                # 729 x 8: by d6 and the activity
     T_FAR = T_ACT + 5832        # 2: how far beyond -8 / +7, below and above
     T_SHAPE = T_FAR + 2         # then 625 x n: by dd and P
+
+
+# A fresh table's lane weights (x - P = -8 .. 7): 16 for +-1, 4 for +-2, 0 for 0, 1 elsewhere.
+cdef int _PRIOR_WEIGHT[LANES]
+for _i, _v in enumerate([1, 1, 1, 1, 1, 1, 4, 16, 0, 16, 4, 1, 1, 1, 1, 1]):
+    _PRIOR_WEIGHT[_i] = _v
+del _v
 
 
 # A table's update moves each count 1 / 2^RATE[count] of the way to its target.
@@ -83,15 +91,15 @@ ctypedef struct Ord5:
 
 
 cdef void _table_fill(uint16_t *t, Py_ssize_t count) noexcept nogil:
-    """count fresh tables: every lane but MID (x == P is asked before) equally likely."""
+    """count fresh tables, all alike: residuals +-1 likely, +-2 less, the others rare, 0
+    never (x == P is asked before): lane weights PRIOR_WEIGHT out of PRIOR_TOTAL."""
     cdef Py_ssize_t done = 1, step
-    cdef int i
+    cdef int i, acc = 0
     if count <= 0:
         return
-    cdef int acc = 0
     for i in range(LANES):
-        t[i] = <uint16_t>(acc * TABLE_K // 51)
-        acc += 16 if abs(i - MID) == 1 else (4 if abs(i - MID) == 2 else (0 if i == MID else 1))
+        t[i] = <uint16_t>(acc * TABLE_K // PRIOR_TOTAL)
+        acc += _PRIOR_WEIGHT[i]
     while done < count:
         step = done if done < count - done else count - done
         memcpy(t + done * LANES, t, step * LANES * sizeof(uint16_t))
@@ -139,9 +147,7 @@ cdef inline int _symbol(Direction *way, RangeCoder *c, Ord5 *f, Py_ssize_t ta, P
     st_average3(t, f.tables + ta * LANES, f.tables + tb * LANES, f.tables + tc * LANES)
     total = st_span(cum, t, lo, hi)
     if Direction is Decoding:
-        s = rc_decode_symbol(c, cum, total, hi + 1)
-        if s < lo:  # lanes below lo have no frequency: never decoded (defensive)
-            s = lo
+        s = rc_decode_symbol(c, cum, total, hi + 1)  # lo .. hi: cum[lo] = 0
     else:
         rc_encode_symbol(c, cum, total, hi + 1, s)
     _learn(f, ta, s)
@@ -188,7 +194,8 @@ cdef inline int _pixel(Direction *way, RangeCoder *c, Ord5 *f, int x, int P, int
     d[0] = _updated_to(td, bit, LIMIT_FAST)
     if bit:
         return P
-    # the residual x - P, in lane x - P + MID of the lanes lo .. hi that stay in 0 .. n - 1
+    # the residual x - P, in lane x - P + MID (lanes 0 and 15: -8 or less, 7 or more) of the
+    # lanes lo .. hi that stay within the levels
     act = cm5_activity[abs(W - NW) + abs(N - NW) + abs(NE - N) + abs(W - WW) + abs(N - NN)]
     d6 = ((((((_clip(W - P, 1) + 1) * 3 + _clip(N - P, 1) + 1) * 3 + _clip(NE - P, 1) + 1) * 3
             + _clip(NW - P, 1) + 1) * 3 + _clip(NN - P, 1) + 1) * 3 + _clip(WW - P, 1) + 1)
@@ -198,11 +205,6 @@ cdef inline int _pixel(Direction *way, RangeCoder *c, Ord5 *f, int x, int P, int
     s = 0 if s < 0 else (LANES - 1 if s > LANES - 1 else s)
     s = _symbol(way, c, f, T_SHAPE + dd * n + P, T_DIR + dd * 9 + (_clip(NN - P, 1) + 1) * 3 + _clip(WW - P, 1) + 1,
                 T_ACT + d6 * 8 + act, lo, hi, s)
-    # a lane past the levels (only from a damaged stream): the nearest level
-    if s < MID - P:
-        s = MID - P
-    elif s > MID + n - 1 - P:
-        s = MID + n - 1 - P
     if s == 0 and P > MID:  # lane 0 is x - P <= -8: x in 0 .. P - 8
         return P - MID - _far(way, c, f, T_FAR, P - MID, P - MID - x)
     if s == LANES - 1 and P + LANES - 1 - MID < n - 1:  # lane 15 is x - P >= 7: x in P + 7 .. n - 1
