@@ -28,20 +28,15 @@ cm_tables_init()
 
 cdef extern from *:
     """
-    /* the activity class of a sum of five absolute differences (at most 5 x 15), as level 4:
-       0, 1, 2, 3, 4-5, 6-8, 9-12, 13 and more -> 0 .. 7; and the error class of a sum of four
-       |x - P| (each at most 15): 0, 1, 2, 3-4, 5-6, 7-9, 10-14, 15 and more -> 0 .. 7 */
-    static unsigned char cm5_activity[80];
+    /* the error class of a sum of four |x - P| (each at most 15): 0, 1, 2, 3-4, 5-6, 7-9,
+       10-14, 15 and more -> 0 .. 7 (a table: no branch to mispredict) */
     static unsigned char cm5_error[64];
     static void cm5_tables_init(void) {
         int a;
-        for (a = 0; a < 80; a++)
-            cm5_activity[a] = a < 4 ? a : a < 6 ? 4 : a < 9 ? 5 : a < 13 ? 6 : 7;
         for (a = 0; a < 64; a++)
             cm5_error[a] = a < 3 ? a : a < 5 ? 3 : a < 7 ? 4 : a < 10 ? 5 : a < 15 ? 6 : 7;
     }
     """
-    const unsigned char cm5_activity[80]
     const unsigned char cm5_error[64]
     void cm5_tables_init() noexcept nogil
 
@@ -57,13 +52,13 @@ cdef enum:
     MAX_LEVELS = 16
     LIMIT_FAST = 20             # the count of the faster x == P counters stops here
     # binary counters of x == P
-    C_EQ = 0                    # 8192: by eq13
-    C_ERR = 8192                # 256 x 8: by eq13 & 255 and the error class
+    C_EQ = 0                    # 8192 x 3: by eq13 and where P is (0, n - 1, between)
+    C_ERR = 8192 * 3            # 256 x 8: by eq13 & 255 and the error class
     C_SHAPE = C_ERR + 2048      # then 625 x n: by the shape dd and P
     # symbol tables (the first one's size depends on n)
     T_DIR = 0                   # 625 x 9: by dd, NN and WW against P
-    T_ACT = 5625                # 729 x 8: by d6 and the activity
-    T_FAR = T_ACT + 5832        # 2: how far beyond -8 / +7, below and above
+    T_ERR = 5625                # 729 x 8: by d6 and the error class
+    T_FAR = T_ERR + 5832        # 2: how far beyond -8 / +7, below and above
     T_SHAPE = T_FAR + 2         # then 625 x n: by dd and P
 
 
@@ -170,7 +165,7 @@ cdef inline int _far(Direction *way, RangeCoder *c, Ord5 *f, Py_ssize_t ti, int 
 
 cdef inline int _pixel(Direction *way, RangeCoder *c, Ord5 *f, int x, int P, int W, int N, int NW, int NE, int WW,
                        int NN, int NNE, int NEE, int NWW, int NNW, int en) noexcept nogil:
-    cdef int n = f.n, eq, dd, d6, act, lo, hi, s, bit, p
+    cdef int n = f.n, eq, dd, d6, lo, hi, s, bit, p
     cdef uint32_t *a
     cdef uint32_t *b
     cdef uint32_t *d
@@ -180,7 +175,7 @@ cdef inline int _pixel(Direction *way, RangeCoder *c, Ord5 *f, int x, int P, int
           | (W == N) << 10 | (NWW == P) << 11 | (NNW == P) << 12)
     dd = (((_clip(W - P, 2) + 2) * 5 + _clip(N - P, 2) + 2) * 5 + _clip(NE - P, 2) + 2) * 5 + _clip(NW - P, 2) + 2
     # x == P: three counters' probabilities averaged (2:1:1), no mixing
-    a = f.cnt + C_EQ + eq
+    a = f.cnt + C_EQ + eq * 3 + (0 if P == 0 else (1 if P == n - 1 else 2))
     b = f.cnt + C_SHAPE + dd * n + P
     d = f.cnt + C_ERR + (eq & 255) * 8 + en
     ta = a[0]
@@ -196,7 +191,6 @@ cdef inline int _pixel(Direction *way, RangeCoder *c, Ord5 *f, int x, int P, int
         return P
     # the residual x - P, in lane x - P + MID (lanes 0 and 15: -8 or less, 7 or more) of the
     # lanes lo .. hi that stay within the levels
-    act = cm5_activity[abs(W - NW) + abs(N - NW) + abs(NE - N) + abs(W - WW) + abs(N - NN)]
     d6 = ((((((_clip(W - P, 1) + 1) * 3 + _clip(N - P, 1) + 1) * 3 + _clip(NE - P, 1) + 1) * 3
             + _clip(NW - P, 1) + 1) * 3 + _clip(NN - P, 1) + 1) * 3 + _clip(WW - P, 1) + 1)
     lo = MID - P if P < MID else 0
@@ -204,7 +198,7 @@ cdef inline int _pixel(Direction *way, RangeCoder *c, Ord5 *f, int x, int P, int
     s = x - P + MID
     s = 0 if s < 0 else (LANES - 1 if s > LANES - 1 else s)
     s = _symbol(way, c, f, T_SHAPE + dd * n + P, T_DIR + dd * 9 + (_clip(NN - P, 1) + 1) * 3 + _clip(WW - P, 1) + 1,
-                T_ACT + d6 * 8 + act, lo, hi, s)
+                T_ERR + d6 * 8 + en, lo, hi, s)
     if s == 0 and P > MID:  # lane 0 is x - P <= -8: x in 0 .. P - 8
         return P - MID - _far(way, c, f, T_FAR, P - MID, P - MID - x)
     if s == LANES - 1 and P + LANES - 1 - MID < n - 1:  # lane 15 is x - P >= 7: x in P + 7 .. n - 1
