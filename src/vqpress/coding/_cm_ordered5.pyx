@@ -181,7 +181,7 @@ cdef inline int _pixel(Direction *way, RangeCoder *c, Ord5 *f, int x, int P, int
     ta = a[0]
     tb = b[0]
     td = d[0]
-    p = (2 * _p12(ta) + _p12(tb) + _p12(td)) >> 2
+    p = (3 * _p12(ta) + 2 * _p12(tb) + 2 * _p12(td)) // 7
     p = 1 if p < 1 else (4095 if p > 4095 else p)
     bit = rc_code_bit(c, Direction is Decoding, p, x == P)
     a[0] = _updated(ta, bit)
@@ -197,7 +197,7 @@ cdef inline int _pixel(Direction *way, RangeCoder *c, Ord5 *f, int x, int P, int
     hi = MID + n - 1 - P if n - 1 - P < LANES - 1 - MID else LANES - 1
     s = x - P + MID
     s = 0 if s < 0 else (LANES - 1 if s > LANES - 1 else s)
-    s = _symbol(way, c, f, T_SHAPE + dd * n + P, T_DIR + dd * 9 + (_clip(NN - P, 1) + 1) * 3 + _clip(WW - P, 1) + 1,
+    s = _symbol(way, c, f, T_DIR + dd * 9 + (_clip(NN - P, 1) + 1) * 3 + _clip(WW - P, 1) + 1, T_SHAPE + dd * n + P,
                 T_ERR + d6 * 8 + en, lo, hi, s)
     if s == 0 and P > MID:  # lane 0 is x - P <= -8: x in 0 .. P - 8
         return P - MID - _far(way, c, f, T_FAR, P - MID, P - MID - x)
