@@ -174,7 +174,7 @@ cdef inline int _pixel(Direction *way, RangeCoder *c, Ord5 *f, int x, int P, int
           | (NN == P) << 5 | (NNE == P) << 6 | (NEE == P) << 7 | (N == NE) << 8 | (W == NW) << 9
           | (W == N) << 10 | (NWW == P) << 11 | (NNW == P) << 12)
     dd = (((_clip(W - P, 2) + 2) * 5 + _clip(N - P, 2) + 2) * 5 + _clip(NE - P, 2) + 2) * 5 + _clip(NW - P, 2) + 2
-    # x == P: three counters' probabilities averaged (2:1:1), no mixing
+    # x == P: three counters' probabilities averaged (3:2:2), no mixing
     a = f.cnt + C_EQ + eq * 3 + (0 if P == 0 else (1 if P == n - 1 else 2))
     b = f.cnt + C_SHAPE + dd * n + P
     d = f.cnt + C_ERR + (eq & 255) * 8 + en
