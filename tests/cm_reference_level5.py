@@ -1,12 +1,13 @@
 """Level 5 of the cm payload (docs/FORMAT.md, "Level 5: the predicted ordered model with
 symbol tables"), decoded in plain Python from the specification alone, with the primitives
-of ``cm_reference`` (counters, the neighbourhood) and ``cm_reference_level3`` (the range
-decoder)."""
+of ``cm_reference`` (counters, the neighbourhood), ``cm_reference_level3`` (the range
+decoder) and ``cm_reference_level4`` (the prediction and its contexts)."""
 
 from __future__ import annotations
 
-from cm_reference import Counter, Table, bits, clip, neighbour_of, strip_symbols
+from cm_reference import Counter, Table, clip, neighbour_of, strip_symbols
 from cm_reference_level3 import RangeDecoder
+from cm_reference_level4 import predicted_neighbours
 
 K = (1 << 15) - 16
 WEIGHTS = [1, 1, 1, 1, 1, 1, 4, 16, 0, 16, 4, 1, 1, 1, 1, 1]
@@ -58,17 +59,11 @@ def decode_strip_level5(stream, h, w, n):
 
     for r in range(h):
         for c in range(w):
-            W, WW = val(r, c - 1), val(r, c - 2)
-            N, NW, NE, NEE, NWW = val(r - 1, c), val(r - 1, c - 1), val(r - 1, c + 1), val(r - 1, c + 2), \
-                val(r - 1, c - 2)
-            NN, NNE, NNW = val(r - 2, c), val(r - 2, c + 1), val(r - 2, c - 1)
-            P = sorted((W, N, W + N - NW))[1]
-            eq = bits(W == P, N == P, NW == P, NE == P, WW == P, NN == P, NNE == P, NEE == P, N == NE, W == NW,
-                      W == N, NWW == P, NNW == P)
-            dd = (((clip(W - P, 2) + 2) * 5 + clip(N - P, 2) + 2) * 5 + clip(NE - P, 2) + 2) * 5 + clip(NW - P, 2) + 2
+            W, WW, N, NW, NE, NN, NNE, P, eq, dd = predicted_neighbours(val, r, c)
             en = error_class(err(r, c - 1) + err(r - 1, c - 1) + err(r - 1, c) + err(r - 1, c + 1))
             bnd = 0 if P == 0 else 1 if P == n - 1 else 2
-            a, b, d = counters["QEQ", eq * 3 + bnd], counters["QSHAPE", dd * n + P], counters["QERR", (eq & 255) * 8 + en]
+            a, b = counters["QEQ", eq * 3 + bnd], counters["QSHAPE", dd * n + P]
+            d = counters["QERR", (eq & 255) * 8 + en]
             p = min(4095, max(1, (3 * (a.p >> 10) + 2 * (b.p >> 10) + 2 * (d.p >> 10)) // 7))
             y = dec.bit(p)
             a.learn(y)
