@@ -20,8 +20,8 @@ from vqpress.coding._cm_common cimport (
     Decoding, Direction, Encoding, _clip, _p12, _updated, _updated_to, cm_tables_init, ring_row, ring_row_end,
     ring_row_start)
 from vqpress.coding._range_coder cimport (
-    CDF_BITS, RC_TOP, RangeCoder, _rc_next_byte, rc_code_bit, rc_decode_symbol, rc_encode_symbol, rc_find,
-    rc_finish_encoder, rc_start_decoder, rc_start_encoder)
+    RangeCoder, rc_code_bit, rc_decode_symbol, rc_encode_symbol, rc_find, rc_finish_encoder, rc_start_decoder,
+    rc_start_encoder, rc_symbol_unit, rc_take_symbol)
 from vqpress.coding._symbol_tables cimport st_average3, st_learn, st_span
 
 cm_tables_init()
@@ -155,24 +155,14 @@ cdef inline int _symbol(Direction *way, RangeCoder *c, Ord5 *f, Py_ssize_t ta, P
 cdef inline int _decode_lane(RangeCoder *c, const uint16_t *cum, int total, int m, int guess) noexcept nogil:
     """rc_decode_symbol, trying lane ``guess`` before searching: the same lane (the largest
     s < m with r * cum[s] <= code), without the division of the search when it is guess."""
-    cdef uint32_t r = c.range >> CDF_BITS if total == 1 << CDF_BITS else c.range // <uint32_t>total
-    cdef uint32_t code = c.code, lo
+    cdef uint32_t r = rc_symbol_unit(c, total)
+    cdef uint32_t code = c.code
     cdef int s = guess
     if not (guess < m and r * cum[guess] <= code and (guess == m - 1 or code < r * cum[guess + 1])):
         s = rc_find(cum, code, r)
         if s > m - 1:
             s = m - 1
-    lo = r * cum[s]
-    c.code = code - lo
-    if s < m - 1:
-        c.range = r * cum[s + 1] - lo
-    else:
-        c.range -= lo
-        if c.range == 0:  # only from a damaged stream (its code past the range): no endless loop
-            c.range = 1
-    while c.range < RC_TOP:
-        c.range <<= 8
-        c.code = (c.code << 8) | _rc_next_byte(c)
+    rc_take_symbol(c, cum, m, r, s)
     return s
 
 
