@@ -76,9 +76,10 @@ _PALETTE_TABLES = 3
 _PREDICTED = 4
 #: Level 5, gray levels (up to 16) as ``x == P`` then one residual symbol of averaged
 #: adaptive tables (``_cm_ordered5.pyx``, range coder): on the gray cases of
-#: benchmarks/bench_entropy.py the same size as level 4 (0.998x on their geometric mean,
-#: 0.990-1.006x case by case), decoding 1.2-1.3x and encoding 1.2x as fast on the face at 8
-#: and 16 levels (BENCHMARKS.md, round 5). More than 16 levels stay at level 4.
+#: benchmarks/bench_entropy.py 0.994x level 4's size (0.989-0.998x, smaller on each),
+#: decoding 1.07-1.3x as fast (face at 8 and 16 levels: 1.17-1.44x), encoding 1.09x in the
+#: geometric mean (0.86-1.5x; the flattest maps about as fast) (BENCHMARKS.md, round 5).
+#: More than 16 levels stay at level 4.
 _PREDICTED_TABLES = 5
 _MAX_TABLE_LEVELS = 16
 
