@@ -1,14 +1,15 @@
-"""The cm coding's levels for gray pictures side by side at the default effort: level 2 and
-level 4 (the ordered model around the MED prediction, the default's for gray), against JPEG XL e9.
+"""The cm coding's levels for gray pictures side by side at the default effort: two levels of
+the ordered model (default: level 4, the walk around the MED prediction, and level 5, its
+residual as one symbol of averaged tables, the default's for gray), against JPEG XL e9.
 
 The gray cases of ``bench_entropy.py`` (the raccoon face at 4, 8, 16 optimal levels and four
 photographs at 8). Sizes are whole ``.vqz`` files (exact); speeds are those of the payload coder
 alone (``vqpress.coding.cm.encode`` / ``decode``), CPU time on ONE thread, the two levels
 interleaved run by run in this one process, medians of ``--runs`` runs, and their ratio. The
-last column codes level 4 in strips of 2^18 pixels: its size cost against one strip, and the
-coder's speed with them on all threads (wall clock).
+last column codes the second level in strips of 2^18 pixels: its size cost against one strip,
+and the coder's speed with them on all threads (wall clock).
 
-    python benchmarks/bench_gray_levels.py [--runs 7] [--quick]
+    python benchmarks/bench_gray_levels.py [--runs 7] [--quick] [--levels 4,5]
 
 Needs the ``bench`` extra (imagecodecs, scikit-image).
 """
@@ -33,9 +34,6 @@ import vqpress  # noqa: E402
 from bench_entropy import cases, machine_line  # noqa: E402
 from vqpress.coding import cm  # noqa: E402
 
-#: (label, level of the ordered model) of the compared codings, both at effort 2;
-#: cm.describe names the level each one wrote.
-CODINGS = (("level 2", 2), ("level 4", 4))
 EFFORT = 2
 
 
@@ -57,30 +55,36 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=7)
     ap.add_argument("--quick", action="store_true", help="the face only")
+    ap.add_argument("--levels", default="4,5", help="the two levels of the ordered model compared (2, 4, 5)")
     args = ap.parse_args()
+    first, second = (int(v) for v in args.levels.split(","))
+    # (label, level of the ordered model) of the compared codings, both at effort 2;
+    # cm.describe names the level each one wrote
+    codings = ((f"level {first}", first), (f"level {second}", second))
+    a, b = f"L{first}", f"L{second}"
     import imagecodecs
 
     print(machine_line(args.runs, f", imagecodecs {imagecodecs.__version__}", "interleaved runs, CPU time, one thread"))
-    print("| case | JXL e9 bytes | " + " | ".join(f"{label}: bytes, / e9" for label, _ in CODINGS)
-          + " | L4 / L2 size | coder enc MPix/s L2 -> L4 (ratio) | coder dec MPix/s L2 -> L4 (ratio) "
-          "| L4 in 2^18-pixel strips: size cost, all threads enc / dec MPix/s |")
-    print("|---|---:|" + "---:|" * len(CODINGS) + "---:|---:|---:|---:|")
+    print("| case | JXL e9 bytes | " + " | ".join(f"{label}: bytes, / e9" for label, _ in codings)
+          + f" | {b} / {a} size | coder enc MPix/s {a} -> {b} (ratio) | coder dec MPix/s {a} -> {b} (ratio) "
+          f"| {b} in 2^18-pixel strips: size cost, all threads enc / dec MPix/s |")
+    print("|---|---:|" + "---:|" * len(codings) + "---:|---:|---:|---:|")
     ratios = {"size": [], "enc": [], "dec": []}
     for name, c in cases(args.quick, kinds=("gray",)):
         jxl = len(imagecodecs.jpegxl_encode(c.decompress(), lossless=True, effort=9, numthreads=1))
         codes = c.codes().reshape(-1, c.codes().shape[-1])
         n = c.codebook.n_colors
         files, payloads = [], []
-        for _, e in CODINGS:
+        for _, e in codings:
             with coded_as(e):
                 files.append(len(c.to_bytes("cm", effort=EFFORT)))
                 payloads.append(cm.encode(codes, n, ordered=True, effort=EFFORT))
-        assert [cm.describe(p)["level"] for p in payloads] == [2, 4]
-        enc = [[] for _ in CODINGS]
-        dec = [[] for _ in CODINGS]
+        assert [cm.describe(p)["level"] for p in payloads] == [first, second]
+        enc = [[] for _ in codings]
+        dec = [[] for _ in codings]
         with vqpress.thread_limit(1):
             for _ in range(args.runs):
-                for i, (_, e) in enumerate(CODINGS):
+                for i, (_, e) in enumerate(codings):
                     with coded_as(e):
                         t0 = time.process_time()
                         cm.encode(codes, n, ordered=True, effort=EFFORT)
@@ -96,17 +100,18 @@ def main() -> None:
         ratios["enc"].append(e4 / e2)
         ratios["dec"].append(d4 / d2)
         rows = cm.strip_rows_for(*codes.shape, 1 << 18)
-        whole = len(cm.encode(codes, n, ordered=True, effort=EFFORT, strip_rows=codes.shape[0]))
-        strips = cm.encode(codes, n, ordered=True, effort=EFFORT, strip_rows=rows)
-        t_e = np.median([_wall(lambda: cm.encode(codes, n, ordered=True, effort=EFFORT, strip_rows=rows))
-                         for _ in range(args.runs)])
+        with coded_as(second):
+            whole = len(cm.encode(codes, n, ordered=True, effort=EFFORT, strip_rows=codes.shape[0]))
+            strips = cm.encode(codes, n, ordered=True, effort=EFFORT, strip_rows=rows)
+            t_e = np.median([_wall(lambda: cm.encode(codes, n, ordered=True, effort=EFFORT, strip_rows=rows))
+                             for _ in range(args.runs)])
         t_d = np.median([_wall(lambda: cm.decode(strips, codes.shape, n)) for _ in range(args.runs)])
         sizes = " | ".join(f"{f:,}, {f / jxl:.3f}" for f in files)
         print(f"| {name} | {jxl:,} | {sizes} | {files[1] / files[0]:.3f} | {e2:.1f} -> {e4:.1f} ({e4 / e2:.2f}x) "
               f"| {d2:.1f} -> {d4:.1f} ({d4 / d2:.2f}x) | {-(-codes.shape[0] // rows)} strips: "
               f"{len(strips) / whole - 1:+.1%}, {mpx / t_e:.1f} / {mpx / t_d:.1f} |", flush=True)
     g = {k: float(np.exp(np.mean(np.log(v)))) for k, v in ratios.items()}
-    print(f"\ngeomean L4 / L2: size {g['size']:.3f}, encode speed {g['enc']:.2f}x, decode speed {g['dec']:.2f}x")
+    print(f"\ngeomean {b} / {a}: size {g['size']:.3f}, encode speed {g['enc']:.2f}x, decode speed {g['dec']:.2f}x")
 
 
 if __name__ == "__main__":

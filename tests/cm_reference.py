@@ -395,6 +395,11 @@ def decode(payload: bytes, shape, n_colors):
 
             assert model == 0 and B == 8
             rows += decode_strip_predicted(strip, h, W_, n)
+        elif level == 5:
+            from cm_reference_level5 import decode_strip_level5
+
+            assert model == 0 and B == 8 and n <= 16
+            rows += decode_strip_level5(strip, h, W_, n)
         else:
             rows += (decode_strip_fast(strip, h, W_, n, model) if level == 2
                      else decode_strip(strip, h, W_, n, model, level, B))

@@ -11,6 +11,18 @@ def activity(a):
     return a if a <= 3 else 4 if a <= 5 else 5 if a <= 8 else 6 if a <= 12 else 7
 
 
+def predicted_neighbours(val, r, c):
+    """W, WW, N, NW, NE, NN, NNE, the prediction P, eq and dd of the pixel at (r, c) (levels 4, 5)."""
+    W, WW = val(r, c - 1), val(r, c - 2)
+    N, NW, NE, NEE, NWW = val(r - 1, c), val(r - 1, c - 1), val(r - 1, c + 1), val(r - 1, c + 2), val(r - 1, c - 2)
+    NN, NNE, NNW = val(r - 2, c), val(r - 2, c + 1), val(r - 2, c - 1)
+    P = sorted((W, N, W + N - NW))[1]
+    eq = bits(W == P, N == P, NW == P, NE == P, WW == P, NN == P, NNE == P, NEE == P, N == NE, W == NW,
+              W == N, NWW == P, NNW == P)
+    dd = (((clip(W - P, 2) + 2) * 5 + clip(N - P, 2) + 2) * 5 + clip(NE - P, 2) + 2) * 5 + clip(NW - P, 2) + 2
+    return W, WW, N, NW, NE, NN, NNE, P, eq, dd
+
+
 def decode_strip_predicted(stream, h, w, n):
     """The (h, w) symbols (a list of rows) of one level-4 strip."""
     dec = Decoder(stream)
@@ -33,14 +45,7 @@ def decode_strip_predicted(stream, h, w, n):
 
     for r in range(h):
         for c in range(w):
-            W, WW = val(r, c - 1), val(r, c - 2)
-            N, NW, NE, NEE, NWW = val(r - 1, c), val(r - 1, c - 1), val(r - 1, c + 1), val(r - 1, c + 2), \
-                val(r - 1, c - 2)
-            NN, NNE, NNW = val(r - 2, c), val(r - 2, c + 1), val(r - 2, c - 1)
-            P = sorted((W, N, W + N - NW))[1]
-            eq = bits(W == P, N == P, NW == P, NE == P, WW == P, NN == P, NNE == P, NEE == P, N == NE, W == NW,
-                      W == N, NWW == P, NNW == P)
-            dd = (((clip(W - P, 2) + 2) * 5 + clip(N - P, 2) + 2) * 5 + clip(NE - P, 2) + 2) * 5 + clip(NW - P, 2) + 2
+            W, WW, N, NW, NE, NN, NNE, P, eq, dd = predicted_neighbours(val, r, c)
             if ask_eq(eq, dd, P):
                 x = P
             else:

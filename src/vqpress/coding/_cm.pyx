@@ -17,8 +17,10 @@ Each answer's probability is mixed (logistic mixing, one weight set per question
 context) from adaptive counters picked by the pixel's causal neighbourhood; level 1 adds
 counters for the ordered model's later questions and the tree, a second weight set chosen
 by another context (the two mixes are averaged), and a final adaptive probability map.
-Level 2, the fast model, lives in ``_cm_fast.pyx``, level 4 (gray levels around the MED
-prediction) in ``_cm_ordered4.pyx``; this module runs the strips of every level.
+Level 2, the fast model, lives in ``_cm_fast.pyx``, level 3 (palettes with symbol tables) in
+``_cm_palette3.pyx``, level 4 (gray levels around the MED prediction) in
+``_cm_ordered4.pyx``, level 5 (the same prediction, the residual as one symbol of averaged
+tables) in ``_cm_ordered5.pyx``; this module runs the strips of every level.
 """
 
 from libc.stdint cimport int16_t, int32_t, int64_t, uint8_t, uint16_t, uint32_t
@@ -33,6 +35,7 @@ from vqpress.coding._cm_common cimport (
 from vqpress.coding._cm_fast cimport Fast, fast_alloc, fast_free, fast_strip
 from vqpress.coding._cm_palette3 cimport palette3_decode, palette3_encode
 from vqpress.coding._cm_ordered4 cimport ordered4_strip
+from vqpress.coding._cm_ordered5 cimport ordered5_decode, ordered5_encode
 
 import numpy as np
 
@@ -50,12 +53,13 @@ cdef enum:
     LEVEL_FAST = 2
     LEVEL_PALETTE3 = 3
     LEVEL_ORDERED4 = 4
+    LEVEL_ORDERED5 = 5
 
 MODEL_ORDERED = ORDERED
 MODEL_PALETTE = PALETTE
 #: Largest alphabet of each model.
 MAX_SYMBOLS = {MODEL_ORDERED: 32, MODEL_PALETTE: 256}
-LEVELS = (0, 1, 2, 3, 4)
+LEVELS = (0, 1, 2, 3, 4, 5)
 
 
 # ----------------------------------------------------------------------------- fixed tables
@@ -498,6 +502,12 @@ cdef int _code_strip(BinaryCoder *c, Model *m, uint8_t *sym, int h, int w, uint8
 
 # ----------------------------------------------------------------------------- strips in parallel
 
+# the strip coders of the levels on the range coder (3 and 5): a strip's symbols to a malloc'd
+# stream, and back
+ctypedef int (*RangeEncode)(const uint8_t *, int, int, int, uint8_t **, Py_ssize_t *) noexcept nogil
+ctypedef int (*RangeDecode)(const uint8_t *, Py_ssize_t, uint8_t *, int, int, int) noexcept nogil
+
+
 ctypedef struct Job:
     uint8_t *sym                # the whole map (H x W, row-major)
     Py_ssize_t height
@@ -527,12 +537,15 @@ cdef void _strip_task(void *ctx, Py_ssize_t strip, int worker) noexcept nogil:
     cdef uint8_t *sym = job.sym + first * w
     cdef bint fast = job.level == LEVEL_FAST
     cdef int k
-    if job.level == LEVEL_PALETTE3:  # its own coder and model (_cm_palette3.pyx)
+    cdef RangeEncode range_encode = palette3_encode if job.level == LEVEL_PALETTE3 else ordered5_encode
+    cdef RangeDecode range_decode = palette3_decode if job.level == LEVEL_PALETTE3 else ordered5_decode
+    if job.level == LEVEL_PALETTE3 or job.level == LEVEL_ORDERED5:
+        # their own range coder and model (_cm_palette3.pyx, _cm_ordered5.pyx)
         free(rows)
         if job.decoding:
-            job.status[strip] = palette3_decode(job.payload + job.offset[strip], job.size[strip], sym, h, w, job.n)
+            job.status[strip] = range_decode(job.payload + job.offset[strip], job.size[strip], sym, h, w, job.n)
         else:
-            job.status[strip] = palette3_encode(sym, h, w, job.n, &job.out[strip], &job.size[strip])
+            job.status[strip] = range_encode(sym, h, w, job.n, &job.out[strip], &job.size[strip])
         return
     m.tables = m.extra = m.tree = m.pairs = NULL
     m.weights = m.extra_weights = m.tree_weights = NULL
@@ -604,7 +617,7 @@ def encode_strips(const uint8_t[:, ::1] sym not None, int n, int kind, int level
                   Py_ssize_t strip_rows):
     """Code an (H, W) map of symbols (each < n) strip by strip; return the strips' streams.
 
-    ``sym`` (H, W) IN; ``n``, ``kind`` (MODEL_ORDERED or MODEL_PALETTE), ``level`` (0, 1),
+    ``sym`` (H, W) IN; ``n``, ``kind`` (MODEL_ORDERED or MODEL_PALETTE), ``level`` (0..5),
     ``table_bits``, ``strip_rows`` IN: the header's fields. Returns a list of ``bytes``, one
     per strip. The arguments are trusted: vqpress.coding.cm checks them.
     """

@@ -167,17 +167,27 @@ cdef inline void rc_encode_symbol(RangeCoder *c, const uint16_t *cum, int total,
         _rc_shift_low(c)
 
 
+cdef inline uint32_t rc_symbol_unit(RangeCoder *c, int total) noexcept nogil:
+    """r, the range of one unit of cumulative frequency out of total."""
+    return c.range >> CDF_BITS if total == 1 << CDF_BITS else c.range // <uint32_t>total
+
+
 cdef inline int rc_decode_symbol(RangeCoder *c, const uint16_t *cum, int total, int m) noexcept nogil:
     """Decode a symbol coded as by rc_encode_symbol: the largest s < m with
     r * cum[s] <= code (of symbols of equal cum, the last: those of no frequency are never
     decoded but as the last symbol, from a damaged stream)."""
-    cdef uint32_t r = c.range >> CDF_BITS if total == 1 << CDF_BITS else c.range // <uint32_t>total
-    cdef uint32_t code = c.code, lo
-    cdef int s = rc_find(cum, code, r)
+    cdef uint32_t r = rc_symbol_unit(c, total)
+    cdef int s = rc_find(cum, c.code, r)
     if s > m - 1:
         s = m - 1
-    lo = r * cum[s]
-    c.code = code - lo
+    rc_take_symbol(c, cum, m, r, s)
+    return s
+
+
+cdef inline void rc_take_symbol(RangeCoder *c, const uint16_t *cum, int m, uint32_t r, int s) noexcept nogil:
+    """After the decoder found symbol s (of m, unit r): its interval becomes the range."""
+    cdef uint32_t lo = r * cum[s]
+    c.code -= lo
     if s < m - 1:
         c.range = r * cum[s + 1] - lo
     else:
@@ -187,7 +197,6 @@ cdef inline int rc_decode_symbol(RangeCoder *c, const uint16_t *cum, int total, 
     while c.range < RC_TOP:
         c.range <<= 8
         c.code = (c.code << 8) | _rc_next_byte(c)
-    return s
 
 
 cdef inline void rc_finish_encoder(RangeCoder *c) noexcept nogil:

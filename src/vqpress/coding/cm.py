@@ -10,7 +10,8 @@ docs/FORMAT.md ("Payload coding cm") specifies the payload byte by byte.
 Payload layout (little-endian)::
 
     magic "CM", version (u8, 1), model (u8: 0 ordered, 1 palette)
-    table_bits (u8), level (u8: 0 lean, 1 full, 2 fast, 3 palette tables, 4 predicted ordered),
+    table_bits (u8), level (u8: 0 lean, 1 full, 2 fast, 3 palette tables, 4 predicted ordered,
+    5 predicted ordered tables),
     n_symbols (u16), strip_rows (u32)
     order: n_symbols bytes, a permutation (coding symbol i stands for code order[i])
     S = ceil(H / strip_rows) stream lengths (u32), then the S streams
@@ -73,23 +74,31 @@ _PALETTE_TABLES = 3
 #: fast as level 2 (decoding 1.00-1.05x, encoding 0.92-0.98x) and 1-4.4% smaller on the gray
 #: cases of benchmarks/bench_entropy.py (BENCHMARKS.md, round 3).
 _PREDICTED = 4
+#: Level 5, gray levels (up to 16) as ``x == P`` then one residual symbol of averaged
+#: adaptive tables (``_cm_ordered5.pyx``, range coder): on the gray cases of
+#: benchmarks/bench_entropy.py 0.994x level 4's size (0.989-0.998x, smaller on each),
+#: decoding 1.07-1.3x as fast (face at 8 and 16 levels: 1.17-1.44x), encoding 1.09x in the
+#: geometric mean (0.86-1.5x; the flattest maps about as fast) (BENCHMARKS.md, round 5).
+#: More than 16 levels stay at level 4.
+_PREDICTED_TABLES = 5
+_MAX_TABLE_LEVELS = 16
 
 #: Per effort: (level of the ordered model, level of the palette model, table_bits, try
 #: both models when both apply, pixels per strip). Efforts 0-2 use the models without
-#: hashed tables (table_bits is then the minimum): palettes at level 3, gray at level 4
-#: from effort 1 (effort 0 keeps level 2, the fastest encoder); 3-4 level 0 (lean: hashed
+#: hashed tables (table_bits is then the minimum): palettes at level 3, gray at level 5
+#: from effort 1 (level 4 above 16 levels; effort 0 keeps level 2); 3-4 level 0 (lean: hashed
 #: tables, 4 counters a question; 0-1.5% smaller than level 4 on gray, half as fast); 5-9
 #: level 1 (full: more counters, two mixes and an APM).
 _EFFORT_SETTINGS = {
     0: (_FAST, _PALETTE_TABLES, 8, False, 1 << 18),
-    1: (_PREDICTED, _PALETTE_TABLES, 8, False, 1 << 19),
-    2: (_PREDICTED, _PALETTE_TABLES, 8, False, 1 << 20),
+    1: (_PREDICTED_TABLES, _PALETTE_TABLES, 8, False, 1 << 19),
+    2: (_PREDICTED_TABLES, _PALETTE_TABLES, 8, False, 1 << 20),
     3: (0, 0, 12, False, 1 << 20), 4: (0, 0, 13, False, 1 << 20),
     5: (1, 1, 14, False, 1 << 20), 6: (1, 1, 15, False, 1 << 20), 7: (1, 1, 16, False, 1 << 20),
     8: (1, 1, 16, True, 1 << 20), 9: (1, 1, 18, True, 1 << 20),
 }
-_LEVELS = (0, 1, _FAST, _PALETTE_TABLES, _PREDICTED)
-_NO_TABLES = (_FAST, _PALETTE_TABLES, _PREDICTED)  # no hashed tables: table_bits is the minimum
+_LEVELS = (0, 1, _FAST, _PALETTE_TABLES, _PREDICTED, _PREDICTED_TABLES)
+_NO_TABLES = (_FAST, _PALETTE_TABLES, _PREDICTED, _PREDICTED_TABLES)  # no hashed tables: table_bits is the minimum
 
 
 def _table_bits(bits: int, strip_pixels: int) -> int:
@@ -139,8 +148,9 @@ def encode(codes: np.ndarray, n_symbols: int, *, ordered: bool | None = None, ef
         2-3 counters a question, x == W then the neighbours' values before a walk or tree;
         palettes at level 3, whose pixels that no neighbour predicts are symbols of adaptive
         tables instead of a tree's questions), with strips of 2^18, 2^19, 2^20 pixels; at 1
-        and 2 gray levels (``ordered=True``) use the predicted ordered model instead (level
-        4: as fast as level 2, x == MED(W, N, NW) first, then a walk away from it); 3-4 the
+        and 2 gray levels (``ordered=True``) use the predicted ordered model instead: x ==
+        MED(W, N, NW) first, then (level 5, up to 16 levels) the residual as one symbol of
+        adaptive tables, or (level 4, 17-32 levels) a walk away from it; 3-4 the
         lean model (level 0: four hashed tables of 2^12, 2^13 buckets); 5-9 the full model
         (level 1: more counters, two mixes and an APM, 2^14 .. 2^18 buckets); at 8 and 9
         both models are tried (when the ordered one applies) and the smaller kept. A
@@ -202,6 +212,8 @@ def encode(codes: np.ndarray, n_symbols: int, *, ordered: bool | None = None, ef
     best = None
     for model in _models_to_try(n, ordered, both, palette_level):
         level = ordered_level if model == _ORDERED else palette_level
+        if level == _PREDICTED_TABLES and n > _MAX_TABLE_LEVELS:
+            level = _PREDICTED  # level 5's tables hold 16 levels
         bits_ = _table_bits(bits, rows * w) if level not in _NO_TABLES else _MIN_TABLE_BITS
         streams = _kernel().encode_strips(sym, n, model, level, bits_, rows)
         head = _HEAD.pack(_MAGIC, _VERSION, model, bits_, level, n, rows)
@@ -213,7 +225,8 @@ def encode(codes: np.ndarray, n_symbols: int, *, ordered: bool | None = None, ef
 
 
 #: What each level is called in docs/FORMAT.md (the payload header's table).
-LEVEL_NAMES = {0: "lean", 1: "full", _FAST: "fast", _PALETTE_TABLES: "palette tables", _PREDICTED: "predicted ordered"}
+LEVEL_NAMES = {0: "lean", 1: "full", _FAST: "fast", _PALETTE_TABLES: "palette tables", _PREDICTED: "predicted ordered",
+               _PREDICTED_TABLES: "predicted ordered tables"}
 
 
 def describe(data) -> dict:
@@ -261,20 +274,22 @@ def decode(data, shape: tuple[int, int], n_symbols: int) -> np.ndarray:
         raise FormatError(f"not a cm payload of version {_VERSION} (magic {bytes(magic)!r}, version {version})")
     if model not in _MODEL_NAMES or level not in _LEVELS:
         raise FormatError(f"cm payload names model {model} (allowed 0, 1) or level {level} "
-                          "(allowed 0, 1, 2, 3, 4)")
+                          "(allowed 0, 1, 2, 3, 4, 5)")
     if level in _NO_TABLES and bits != _MIN_TABLE_BITS:
         raise FormatError(f"cm level {level} has no hashed tables: its table_bits must be {_MIN_TABLE_BITS}; "
                           f"got {bits}")
     if level == _PALETTE_TABLES and model != _PALETTE:
         raise FormatError(f"cm level 3 codes the palette model only; the payload names model {model}")
-    if level == _PREDICTED and model != _ORDERED:
-        raise FormatError(f"cm level 4 codes the ordered model only (model 0); the payload names model {model}")
+    if level in (_PREDICTED, _PREDICTED_TABLES) and model != _ORDERED:
+        raise FormatError(f"cm level {level} codes the ordered model only (model 0); the payload names model {model}")
     if not _MIN_TABLE_BITS <= bits <= _MAX_TABLE_BITS:
         raise FormatError(f"cm table_bits {bits} is outside {_MIN_TABLE_BITS}..{_MAX_TABLE_BITS}")
     if n_head != n or not 2 <= n <= MAX_SYMBOLS:
         raise FormatError(f"cm payload codes {n_head} symbols; the codebook has {n} (allowed 2..{MAX_SYMBOLS})")
     if model == _ORDERED and n > _MAX_ORDERED_SYMBOLS:
         raise FormatError(f"the ordered model codes at most {_MAX_ORDERED_SYMBOLS} symbols; the payload has {n}")
+    if level == _PREDICTED_TABLES and n > _MAX_TABLE_LEVELS:
+        raise FormatError(f"cm level 5 codes at most {_MAX_TABLE_LEVELS} levels; the payload has {n}")
     if h < 1 or w < 1 or not _min_strip_rows(h, w) <= rows <= h:
         raise FormatError(f"cm strip_rows {rows} does not fit a map of {h} x {w} "
                           f"(allowed {_min_strip_rows(h, w)}..{h})")

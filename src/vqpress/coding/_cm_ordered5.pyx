@@ -1,0 +1,307 @@
+"""Level 5 of the "cm" payload coding: gray levels as one symbol around a predicted value
+(docs/FORMAT.md, "Level 5: the predicted ordered model with symbol tables").
+
+Like level 4 it predicts the pixel by the median edge detector, ``P = MED(W, N, NW)``, and
+asks ``x == P`` first (65-87% of the face's pixels are P). But it asks it without mixing
+(three counters' probabilities averaged; one of them knows the recent prediction errors
+around the pixel, as CALIC and LOCO-I measure a neighbourhood's activity), and a pixel that
+is not P is one symbol, its residual ``x - P``, of the average of three adaptive 16-symbol
+tables picked by the shape of the neighbourhood around P, instead of level 4's walk of
+mixed binary questions (a direction, then a step at a time). Both are coded by level 3's
+range coder (``_range_coder.pxd``), the tables handled 16 lanes at a time
+(``_symbol_tables.pxd``). Up to 16 levels; ``_cm.pyx`` runs the strips.
+"""
+
+from libc.stdint cimport int32_t, uint8_t, uint16_t, uint32_t
+from libc.stdlib cimport calloc, free, malloc
+from libc.string cimport memcpy
+
+from vqpress.coding._cm_common cimport (
+    Decoding, Direction, Encoding, _clip, _p12, _updated, _updated_to, cm_tables_init, ring_row, ring_row_end,
+    ring_row_start)
+from vqpress.coding._range_coder cimport (
+    RangeCoder, rc_code_bit, rc_decode_symbol, rc_encode_symbol, rc_find, rc_finish_encoder, rc_start_decoder,
+    rc_start_encoder, rc_symbol_unit, rc_take_symbol)
+from vqpress.coding._symbol_tables cimport st_average3, st_learn, st_span
+
+cm_tables_init()
+
+cdef extern from *:
+    """
+    /* the error class of a sum of four |x - P| (each at most 15): 0, 1, 2, 3-4, 5-6, 7-9,
+       10-14, 15 and more -> 0 .. 7 (a table: no branch to mispredict) */
+    static unsigned char cm5_error[64];
+    static void cm5_tables_init(void) {
+        int a;
+        for (a = 0; a < 64; a++)
+            cm5_error[a] = a < 3 ? a : a < 5 ? 3 : a < 7 ? 4 : a < 10 ? 5 : a < 15 ? 6 : 7;
+    }
+    """
+    const unsigned char cm5_error[64]
+    void cm5_tables_init() noexcept nogil
+
+cm5_tables_init()
+
+
+cdef enum:
+    LANES = 16                  # symbols of a table: residuals x - P = -8 .. 7 in lanes 0 .. 15
+    MID = 8                     # the lane of x - P = 0
+    TABLE_K = 32768 - LANES     # a table's counts go from 0 to this
+    PRIOR_TOTAL = 51            # the lane weights of a fresh table add up to this
+    COUNT_MAX = 64              # a table's updates are counted up to this
+    MAX_LEVELS = 16
+    LIMIT_FAST = 20             # the count of the faster x == P counters stops here
+    # binary counters of x == P
+    C_EQ = 0                    # 8192 x 3: by eq13 and where P is (0, n - 1, between)
+    C_ERR = 8192 * 3            # 256 x 8: by eq13 & 255 and the error class
+    C_SHAPE = C_ERR + 2048      # then 625 x n: by the shape dd and P
+    # symbol tables (the first one's size depends on n)
+    T_DIR = 0                   # 625 x 9: by dd, NN and WW against P
+    T_ERR = 5625                # 729 x 8: by d6 and the error class
+    T_FAR = T_ERR + 5832        # 2: how far beyond -8 / +7, below and above
+    T_SHAPE = T_FAR + 2         # then 625 x n: by dd and P
+
+
+# A fresh table's lane weights (x - P = -8 .. 7): 16 for +-1, 4 for +-2, 0 for 0, 1 elsewhere.
+cdef int _PRIOR_WEIGHT[LANES]
+for _i, _v in enumerate([1, 1, 1, 1, 1, 1, 4, 16, 0, 16, 4, 1, 1, 1, 1, 1]):
+    _PRIOR_WEIGHT[_i] = _v
+del _v
+
+
+# A table's update moves each count 1 / 2^RATE[count] of the way to its target.
+cdef int _RATE[COUNT_MAX + 1]
+_r = [1, 1, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3] + [4] * 20 + [5] * 32 + [6]
+for _i in range(COUNT_MAX + 1):
+    _RATE[_i] = _r[_i]
+del _r, _i
+
+
+ctypedef struct Ord5:
+    int n
+    uint32_t *cnt               # binary counters (C_)
+    uint16_t *tables            # symbol tables (T_), LANES u16 each ...
+    uint8_t *counts             # ... and their update counts
+    uint8_t *err                # ring of 4 rows of w + 6: |x - P| clipped to 15 (0 outside the map)
+
+
+cdef void _table_fill(uint16_t *t, Py_ssize_t count) noexcept nogil:
+    """count fresh tables, all alike: residuals +-1 likely, +-2 less, the others rare, 0
+    never (x == P is asked before): lane weights PRIOR_WEIGHT out of PRIOR_TOTAL."""
+    cdef Py_ssize_t done = 1, step
+    cdef int i, acc = 0
+    if count <= 0:
+        return
+    for i in range(LANES):
+        t[i] = <uint16_t>(acc * TABLE_K // PRIOR_TOTAL)
+        acc += _PRIOR_WEIGHT[i]
+    while done < count:
+        step = done if done < count - done else count - done
+        memcpy(t + done * LANES, t, step * LANES * sizeof(uint16_t))
+        done += step
+
+
+cdef int _alloc(Ord5 *f, int n, int w) noexcept nogil:
+    """A fresh model for n <= 16 levels. Returns 0, or -1 (free it with _free either way)."""
+    cdef Py_ssize_t n_tables = T_SHAPE + 625 * n
+    f.n = n
+    f.cnt = <uint32_t *>calloc(C_SHAPE + 625 * n, sizeof(uint32_t))
+    f.tables = <uint16_t *>malloc(n_tables * LANES * sizeof(uint16_t))
+    f.counts = <uint8_t *>calloc(n_tables, 1)
+    f.err = <uint8_t *>calloc(4 * (w + 6), 1)
+    if f.cnt == NULL or f.tables == NULL or f.counts == NULL or f.err == NULL:
+        return -1
+    _table_fill(f.tables, n_tables)
+    return 0
+
+
+cdef void _free(Ord5 *f) noexcept nogil:
+    free(f.cnt)
+    free(f.tables)
+    free(f.counts)
+    free(f.err)
+    f.cnt = NULL
+    f.tables = NULL
+    f.counts = NULL
+    f.err = NULL
+
+
+cdef inline void _learn(Ord5 *f, Py_ssize_t ti, int s) noexcept nogil:
+    cdef int u = f.counts[ti]
+    if u < COUNT_MAX:
+        f.counts[ti] = <uint8_t>(u + 1)
+    st_learn(f.tables + ti * LANES, s, TABLE_K, _RATE[u])
+
+
+cdef inline int _symbol(Direction *way, RangeCoder *c, Ord5 *f, Py_ssize_t ta, Py_ssize_t tb, Py_ssize_t tc,
+                        int lo, int hi, int s) noexcept nogil:
+    """Lane s (lo <= s <= hi) of the average of tables ta, tb, tc (weighted 2:1:1)."""
+    cdef uint16_t t[LANES]
+    cdef uint16_t cum[LANES]
+    cdef int total
+    st_average3(t, f.tables + ta * LANES, f.tables + tb * LANES, f.tables + tc * LANES)
+    total = st_span(cum, t, lo, hi)
+    if Direction is Decoding:
+        # lo .. hi: cum[lo] = 0; x - P = +-1 first (no division when it is one of them)
+        s = _decode_lane(c, cum, total, hi + 1, MID - 1 if t[MID] - t[MID - 1] > t[MID + 2] - t[MID + 1] else MID + 1)
+    else:
+        rc_encode_symbol(c, cum, total, hi + 1, s)
+    _learn(f, ta, s)
+    _learn(f, tb, s)
+    _learn(f, tc, s)
+    return s
+
+
+cdef inline int _decode_lane(RangeCoder *c, const uint16_t *cum, int total, int m, int guess) noexcept nogil:
+    """rc_decode_symbol, trying lane ``guess`` before searching: the same lane (the largest
+    s < m with r * cum[s] <= code), without the division of the search when it is guess."""
+    cdef uint32_t r = rc_symbol_unit(c, total)
+    cdef uint32_t code = c.code
+    cdef int s = guess
+    if not (guess < m and r * cum[guess] <= code and (guess == m - 1 or code < r * cum[guess + 1])):
+        s = rc_find(cum, code, r)
+        if s > m - 1:
+            s = m - 1
+    rc_take_symbol(c, cum, m, r, s)
+    return s
+
+
+cdef inline int _far(Direction *way, RangeCoder *c, Ord5 *f, Py_ssize_t ti, int hi, int s) noexcept nogil:
+    """s in 0 .. hi (hi <= 7) of the one table ti."""
+    cdef uint16_t cum[LANES]
+    cdef int total = st_span(cum, f.tables + ti * LANES, 0, hi)
+    if Direction is Decoding:
+        s = rc_decode_symbol(c, cum, total, hi + 1)
+    else:
+        rc_encode_symbol(c, cum, total, hi + 1, s)
+    _learn(f, ti, s)
+    return s
+
+
+cdef inline int _pixel(Direction *way, RangeCoder *c, Ord5 *f, int x, int P, int W, int N, int NW, int NE, int WW,
+                       int NN, int NNE, int NEE, int NWW, int NNW, int en) noexcept nogil:
+    cdef int n = f.n, eq, dd, d6, lo, hi, s, bit, p
+    cdef uint32_t *a
+    cdef uint32_t *b
+    cdef uint32_t *d
+    cdef uint32_t ta, tb, td
+    eq = ((W == P) | (N == P) << 1 | (NW == P) << 2 | (NE == P) << 3 | (WW == P) << 4
+          | (NN == P) << 5 | (NNE == P) << 6 | (NEE == P) << 7 | (N == NE) << 8 | (W == NW) << 9
+          | (W == N) << 10 | (NWW == P) << 11 | (NNW == P) << 12)
+    dd = (((_clip(W - P, 2) + 2) * 5 + _clip(N - P, 2) + 2) * 5 + _clip(NE - P, 2) + 2) * 5 + _clip(NW - P, 2) + 2
+    # x == P: three counters' probabilities averaged (3:2:2), no mixing
+    a = f.cnt + C_EQ + eq * 3 + (0 if P == 0 else (1 if P == n - 1 else 2))
+    b = f.cnt + C_SHAPE + dd * n + P
+    d = f.cnt + C_ERR + (eq & 255) * 8 + en
+    ta = a[0]
+    tb = b[0]
+    td = d[0]
+    p = (3 * _p12(ta) + 2 * _p12(tb) + 2 * _p12(td)) // 7
+    p = 1 if p < 1 else (4095 if p > 4095 else p)
+    bit = rc_code_bit(c, Direction is Decoding, p, x == P)
+    a[0] = _updated(ta, bit)
+    b[0] = _updated_to(tb, bit, LIMIT_FAST)
+    d[0] = _updated_to(td, bit, LIMIT_FAST)
+    if bit:
+        return P
+    # the residual x - P, in lane x - P + MID (lanes 0 and 15: -8 or less, 7 or more) of the
+    # lanes lo .. hi that stay within the levels
+    d6 = ((((((_clip(W - P, 1) + 1) * 3 + _clip(N - P, 1) + 1) * 3 + _clip(NE - P, 1) + 1) * 3
+            + _clip(NW - P, 1) + 1) * 3 + _clip(NN - P, 1) + 1) * 3 + _clip(WW - P, 1) + 1)
+    lo = MID - P if P < MID else 0
+    hi = MID + n - 1 - P if n - 1 - P < LANES - 1 - MID else LANES - 1
+    s = x - P + MID
+    s = 0 if s < 0 else (LANES - 1 if s > LANES - 1 else s)
+    s = _symbol(way, c, f, T_DIR + dd * 9 + (_clip(NN - P, 1) + 1) * 3 + _clip(WW - P, 1) + 1, T_SHAPE + dd * n + P,
+                T_ERR + d6 * 8 + en, lo, hi, s)
+    if s == 0 and P > MID:  # lane 0 is x - P <= -8: x in 0 .. P - 8
+        return P - MID - _far(way, c, f, T_FAR, P - MID, P - MID - x)
+    if s == LANES - 1 and P + LANES - 1 - MID < n - 1:  # lane 15 is x - P >= 7: x in P + 7 .. n - 1
+        return P + LANES - 1 - MID + _far(way, c, f, T_FAR + 1, n - 1 - (P + LANES - 1 - MID),
+                                          x - (P + LANES - 1 - MID))
+    return P + s - MID
+
+
+cdef int _rows(Direction *way, RangeCoder *c, Ord5 *f, uint8_t *sym, int h, int w, uint8_t *rows) noexcept nogil:
+    cdef Py_ssize_t wp = w + 6
+    cdef uint8_t *r0
+    cdef uint8_t *r1
+    cdef uint8_t *r2
+    cdef uint8_t *e0
+    cdef uint8_t *e1
+    cdef int r, col, x, P, W, WW, N, NW, lo, hi, e, eW
+    for r in range(h):
+        r0 = ring_row(rows, wp, r)
+        r1 = ring_row(rows, wp, r + 3)
+        r2 = ring_row(rows, wp, r + 2)
+        e0 = ring_row(f.err, wp, r)
+        e1 = ring_row(f.err, wp, r + 3)
+        ring_row_start(r0, r1, r)
+        # W, WW and W's error carried in registers: the next pixel's prediction waits on x
+        W = r0[-1]
+        WW = r0[-2]
+        eW = 0
+        for col in range(w):
+            x = 0 if Direction is Decoding else sym[r * w + col]
+            N = r1[col]
+            NW = r1[col - 1]
+            # MED: min(W, N) if NW >= max(W, N), max(W, N) if NW <= min(W, N), else W + N - NW
+            lo = W if W < N else N
+            hi = W + N - lo
+            P = W + N - (lo if NW < lo else (hi if NW > hi else NW))
+            x = _pixel(way, c, f, x, P, W, N, NW, r1[col + 1], WW, r2[col], r2[col + 1], r1[col + 2],
+                       r1[col - 2], r2[col - 1], cm5_error[eW + e1[col - 1] + e1[col] + e1[col + 1]])
+            r0[col] = <uint8_t>x
+            e = x - P if x > P else P - x
+            eW = e if e < 15 else 15
+            e0[col] = <uint8_t>eW
+            WW = W
+            W = x
+            if Direction is Decoding:
+                sym[r * w + col] = <uint8_t>x
+        ring_row_end(r0, w)
+        if Direction is Decoding:
+            if c.failed:
+                return -1
+    return 0
+
+
+cdef int ordered5_encode(const uint8_t *sym, int h, int w, int n, uint8_t **out, Py_ssize_t *size) noexcept nogil:
+    """Code an h x w strip of n <= 16 levels; ``out[0]`` gets the malloc'd stream and
+    ``size[0]`` its length. Returns 0, or -1 if out of memory (``out[0]`` is then NULL)."""
+    cdef Ord5 f
+    cdef RangeCoder c
+    cdef uint8_t *rows = <uint8_t *>calloc(4 * (w + 6), 1)
+    cdef int status = -1
+    out[0] = NULL
+    size[0] = 0
+    if _alloc(&f, n, w) == 0 and rows != NULL:
+        rc_start_encoder(&c, <uint8_t *>malloc(4096), 4096)
+        _rows(<Encoding *>NULL, &c, &f, <uint8_t *>sym, h, w, rows)
+        rc_finish_encoder(&c)
+        if c.failed:
+            free(c.buf)
+        else:
+            out[0] = c.buf
+            size[0] = c.pos
+            status = 0
+    _free(&f)
+    free(rows)
+    return status
+
+
+cdef int ordered5_decode(const uint8_t *stream, Py_ssize_t size, uint8_t *sym, int h, int w, int n) noexcept nogil:
+    """Decode a strip's stream into ``sym`` (h x w). Returns 0, -1 if out of memory, -2 if
+    the stream is not used exactly (it runs out, or bytes are left)."""
+    cdef Ord5 f
+    cdef RangeCoder c
+    cdef uint8_t *rows = <uint8_t *>calloc(4 * (w + 6), 1)
+    cdef int status = -1
+    if _alloc(&f, n, w) == 0 and rows != NULL:
+        rc_start_decoder(&c, stream, size)
+        status = 0
+        if _rows(<Decoding *>NULL, &c, &f, sym, h, w, rows) != 0 or c.failed or c.pos != c.size:
+            status = -2
+    _free(&f)
+    free(rows)
+    return status

@@ -1,0 +1,104 @@
+# Adaptive symbol tables of 16 lanes (u16 cumulative counts, docs/FORMAT.md "Level 5"):
+# averaging, learning and the cumulative frequencies of a span of lanes, SSE2 on x86-64 and
+# plain C elsewhere (or with -DST_NO_SIMD), both computing the same values.
+
+from libc.stdint cimport uint16_t
+
+cdef extern from *:
+    """
+    #if !defined(ST_NO_SIMD) && (defined(__SSE2__) || defined(_M_X64) || (defined(_M_IX86_FP) && _M_IX86_FP >= 2))
+    #include <emmintrin.h>
+    #define ST_SSE2 1
+    #endif
+
+    /* After symbol s: t[i] += ((k if i > s else 0) - t[i]) >> rate, every i in 0..15. */
+    static inline void st_learn(uint16_t *t, int s, int k, int rate) {
+    #ifdef ST_SSE2
+        const __m128i lo_idx = _mm_setr_epi16(0, 1, 2, 3, 4, 5, 6, 7);
+        const __m128i hi_idx = _mm_setr_epi16(8, 9, 10, 11, 12, 13, 14, 15);
+        __m128i sv = _mm_set1_epi16((short)s), kv = _mm_set1_epi16((short)k);
+        __m128i sh = _mm_cvtsi32_si128(rate);
+        __m128i a = _mm_loadu_si128((const __m128i *)t), b = _mm_loadu_si128((const __m128i *)(t + 8));
+        __m128i ta = _mm_and_si128(_mm_cmpgt_epi16(lo_idx, sv), kv);
+        __m128i tb = _mm_and_si128(_mm_cmpgt_epi16(hi_idx, sv), kv);
+        a = _mm_add_epi16(a, _mm_sra_epi16(_mm_sub_epi16(ta, a), sh));
+        b = _mm_add_epi16(b, _mm_sra_epi16(_mm_sub_epi16(tb, b), sh));
+        _mm_storeu_si128((__m128i *)t, a);
+        _mm_storeu_si128((__m128i *)(t + 8), b);
+    #else
+        int i;
+        for (i = 0; i < 16; i++) {
+            int v = (int16_t)t[i];
+            int target = i > s ? k : 0;
+            t[i] = (uint16_t)(v + ((target - v) >> rate));
+        }
+    #endif
+    }
+
+    /* t[i] = (a[i] + b[i]) >> 1 */
+    static inline void st_average2(uint16_t *t, const uint16_t *a, const uint16_t *b) {
+    #ifdef ST_SSE2
+        int h;
+        for (h = 0; h < 16; h += 8) {
+            __m128i x = _mm_loadu_si128((const __m128i *)(a + h));
+            __m128i y = _mm_loadu_si128((const __m128i *)(b + h));
+            _mm_storeu_si128((__m128i *)(t + h),
+                             _mm_add_epi16(_mm_and_si128(x, y), _mm_srli_epi16(_mm_xor_si128(x, y), 1)));
+        }
+    #else
+        int i;
+        for (i = 0; i < 16; i++)
+            t[i] = (uint16_t)((a[i] + b[i]) >> 1);
+    #endif
+    }
+
+    /* t[i] = (a[i] + ((b[i] + d[i]) >> 1)) >> 1 */
+    static inline void st_average3(uint16_t *t, const uint16_t *a, const uint16_t *b, const uint16_t *d) {
+    #ifdef ST_SSE2
+        int h;
+        for (h = 0; h < 16; h += 8) {
+            __m128i x = _mm_loadu_si128((const __m128i *)(a + h));
+            __m128i y = _mm_loadu_si128((const __m128i *)(b + h));
+            __m128i z = _mm_loadu_si128((const __m128i *)(d + h));
+            __m128i m = _mm_add_epi16(_mm_and_si128(y, z), _mm_srli_epi16(_mm_xor_si128(y, z), 1));
+            _mm_storeu_si128((__m128i *)(t + h),
+                             _mm_add_epi16(_mm_and_si128(x, m), _mm_srli_epi16(_mm_xor_si128(x, m), 1)));
+        }
+    #else
+        int i;
+        for (i = 0; i < 16; i++)
+            t[i] = (uint16_t)((a[i] + ((b[i] + d[i]) >> 1)) >> 1);
+    #endif
+    }
+
+    /* The cumulative frequencies of a 16-symbol table t restricted to the symbols lo..hi:
+       symbol i of t spans c(i) .. c(i + 1), c(i) = t[i] + i, c(16) = 2^15 (t non-decreasing,
+       at most 2^15 - 16); cum[i] = min(max(c(i) - c(lo), 0), T) with T = c(hi + 1) - c(lo)
+       (returned), so the symbols below lo and above hi have no frequency. */
+    static inline int st_span(uint16_t *cum, const uint16_t *t, int lo, int hi) {
+        int base = t[lo] + lo;
+        int total = (hi == 15 ? 32768 : t[hi + 1] + hi + 1) - base;
+    #ifdef ST_SSE2
+        const __m128i lo_idx = _mm_setr_epi16(0, 1, 2, 3, 4, 5, 6, 7);
+        const __m128i hi_idx = _mm_setr_epi16(8, 9, 10, 11, 12, 13, 14, 15);
+        __m128i bv = _mm_set1_epi16((short)base), tv = _mm_set1_epi16((short)total);
+        __m128i a = _mm_subs_epu16(_mm_add_epi16(_mm_loadu_si128((const __m128i *)t), lo_idx), bv);
+        __m128i b = _mm_subs_epu16(_mm_add_epi16(_mm_loadu_si128((const __m128i *)(t + 8)), hi_idx), bv);
+        a = _mm_sub_epi16(a, _mm_subs_epu16(a, tv));
+        b = _mm_sub_epi16(b, _mm_subs_epu16(b, tv));
+        _mm_storeu_si128((__m128i *)cum, a);
+        _mm_storeu_si128((__m128i *)(cum + 8), b);
+    #else
+        int i;
+        for (i = 0; i < 16; i++) {
+            int v = t[i] + i - base;
+            cum[i] = (uint16_t)(v < 0 ? 0 : (v > total ? total : v));
+        }
+    #endif
+        return total;
+    }
+    """
+    void st_learn(uint16_t *t, int s, int k, int rate) noexcept nogil
+    void st_average2(uint16_t *t, const uint16_t *a, const uint16_t *b) noexcept nogil
+    void st_average3(uint16_t *t, const uint16_t *a, const uint16_t *b, const uint16_t *d) noexcept nogil
+    int st_span(uint16_t *cum, const uint16_t *t, int lo, int hi) noexcept nogil

@@ -1,0 +1,88 @@
+"""Level 5 of the cm payload (docs/FORMAT.md, "Level 5: the predicted ordered model with
+symbol tables"), decoded in plain Python from the specification alone, with the primitives
+of ``cm_reference`` (counters, the neighbourhood), ``cm_reference_level3`` (the range
+decoder) and ``cm_reference_level4`` (the prediction and its contexts)."""
+
+from __future__ import annotations
+
+from cm_reference import Counter, Table, clip, neighbour_of, strip_symbols
+from cm_reference_level3 import RangeDecoder
+from cm_reference_level4 import predicted_neighbours
+
+K = (1 << 15) - 16
+WEIGHTS = [1, 1, 1, 1, 1, 1, 4, 16, 0, 16, 4, 1, 1, 1, 1, 1]
+RATE5 = [1, 1, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3] + [4] * 20 + [5] * 32 + [6]
+
+
+def error_class(e):
+    return e if e <= 2 else 3 if e <= 4 else 4 if e <= 6 else 5 if e <= 9 else 6 if e <= 14 else 7
+
+
+class LaneTable:
+    def __init__(self):
+        self.u = 0
+        self.t = [K * sum(WEIGHTS[:i]) // 51 for i in range(16)]
+
+    def learn(self, s):
+        rate = RATE5[self.u]
+        self.u = min(self.u + 1, 64)
+        for i in range(16):
+            self.t[i] += ((K if i > s else 0) - self.t[i]) >> rate
+
+
+def lane_of(dec, tables, lo, hi):
+    """A lane within lo..hi of one table or of the average of three; every table learns it."""
+    if len(tables) == 1:
+        t = tables[0].t
+    else:
+        a, b, d = (tb.t for tb in tables)
+        t = [(a[i] + ((b[i] + d[i]) >> 1)) >> 1 for i in range(16)]
+    c = [t[i] + i for i in range(16)] + [1 << 15]
+    total = c[hi + 1] - c[lo]
+    cum = [min(max(c[i] - c[lo], 0), total) for i in range(hi + 1)] + [total]
+    s = dec.symbol(cum, hi + 1)
+    for tb in tables:
+        tb.learn(s)
+    return s
+
+
+def decode_strip_level5(stream, h, w, n):
+    """The (h, w) symbols (a list of rows) of one level-5 strip."""
+    dec = RangeDecoder(stream)
+    counters = Table(Counter)
+    tables = Table(LaneTable)
+    V, E = {}, {}
+    val = neighbour_of(V, w)
+
+    def err(r, c):
+        return E.get((r, c), 0)  # 0 outside the strip's pixels
+
+    for r in range(h):
+        for c in range(w):
+            W, WW, N, NW, NE, NN, NNE, P, eq, dd = predicted_neighbours(val, r, c)
+            en = error_class(err(r, c - 1) + err(r - 1, c - 1) + err(r - 1, c) + err(r - 1, c + 1))
+            bnd = 0 if P == 0 else 1 if P == n - 1 else 2
+            a, b = counters["QEQ", eq * 3 + bnd], counters["QSHAPE", dd * n + P]
+            d = counters["QERR", (eq & 255) * 8 + en]
+            p = min(4095, max(1, (3 * (a.p >> 10) + 2 * (b.p >> 10) + 2 * (d.p >> 10)) // 7))
+            y = dec.bit(p)
+            a.learn(y)
+            b.learn(y, 20)
+            d.learn(y, 20)
+            if y:
+                x = P
+            else:
+                d6 = (((((clip(W - P, 1) + 1) * 3 + clip(N - P, 1) + 1) * 3 + clip(NE - P, 1) + 1) * 3
+                       + clip(NW - P, 1) + 1) * 3 + clip(NN - P, 1) + 1) * 3 + clip(WW - P, 1) + 1
+                lo, hi = max(0, 8 - P), min(15, 8 + n - 1 - P)
+                s = lane_of(dec, [tables["RDIR", dd * 9 + (clip(NN - P, 1) + 1) * 3 + clip(WW - P, 1) + 1],
+                                  tables["RSHAPE", dd * n + P], tables["RERR", d6 * 8 + en]], lo, hi)
+                if s == 0 and P > 8:
+                    x = P - 8 - lane_of(dec, [tables["FAR", 0]], 0, P - 8)
+                elif s == 15 and P + 7 < n - 1:
+                    x = P + 7 + lane_of(dec, [tables["FAR", 1]], 0, n - 8 - P)
+                else:
+                    x = P + s - 8
+            V[r, c] = x
+            E[r, c] = min(abs(x - P), 15)
+    return strip_symbols(dec, V, h, w)

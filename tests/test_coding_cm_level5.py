@@ -1,0 +1,181 @@
+"""Level 5 of the cm coding (gray levels as x == MED, then one residual symbol of averaged
+adaptive tables): round trips, the reference decoder of docs/FORMAT.md, strips, the
+efforts that use it, the reader's checks and a fuzzer."""
+
+import contextlib
+from unittest import mock
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import vqpress
+from vqpress.coding import cm
+
+from cm_reference import decode as reference_decode
+from test_coding_cm import blobs, fuzz_payloads
+from test_coding_cm_level4 import encode4, gradient
+
+
+@contextlib.contextmanager
+def level5():
+    """cm.encode codes gray maps (ordered=True) at level 5 at every effort (level 4 above 16
+    levels, as at efforts 1 and 2)."""
+    settings = {e: (cm._PREDICTED_TABLES, palette, bits, False, strip)
+                for e, (_, palette, bits, _, strip) in cm._EFFORT_SETTINGS.items()}
+    with mock.patch.dict(cm._EFFORT_SETTINGS, settings):
+        yield
+
+
+def encode5(codes, n, **kw):
+    with level5():
+        data = cm.encode(codes, n, ordered=True, **kw)
+    head = cm.describe(data)
+    assert (head["level"], head["model"], head["table_bits"]) == (5, "ordered", 8)
+    return data
+
+
+def jumps(h, w, n, seed):
+    """Levels far from every prediction: residuals of -8 or less and 7 or more (the two far
+    lanes) as well as everything between."""
+    rng = np.random.default_rng(seed)
+    codes = rng.integers(0, n, (h, w))
+    codes[::3] = np.where(np.arange(w) % 2, n - 1, 0)
+    return codes.astype(np.uint8)
+
+
+@pytest.mark.parametrize("n", [2, 3, 5, 8, 9, 15, 16])
+def test_round_trip_every_level_count(n):
+    for codes in (blobs(37, 53, n, seed=n), blobs(30, 41, n, seed=n, noise=1.0), gradient(40, 50, n),
+                  jumps(30, 40, n, seed=n), np.zeros((20, 20), np.uint8), np.full((20, 20), n - 1, np.uint8)):
+        data = encode5(codes, n)
+        np.testing.assert_array_equal(cm.decode(data, codes.shape, n), codes)
+
+
+@pytest.mark.parametrize("shape", [(1, 1), (1, 70), (70, 1), (2, 2), (3, 300)])
+def test_round_trip_thin_maps(shape):
+    rng = np.random.default_rng(3)
+    for n in (2, 7, 16):
+        codes = rng.integers(0, n, shape).astype(np.uint8)
+        np.testing.assert_array_equal(cm.decode(encode5(codes, n), shape, n), codes)
+
+
+@given(h=st.integers(1, 40), w=st.integers(1, 40), n=st.integers(2, 16), seed=st.integers(0, 2**16),
+       noise=st.floats(0, 1), effort=st.integers(0, 9))
+@settings(max_examples=60)
+def test_round_trip_property(h, w, n, seed, noise, effort):
+    codes = blobs(h, w, n, seed=seed, noise=noise)
+    back = cm.decode(encode5(codes, n, effort=effort), (h, w), n)
+    assert back.dtype == np.uint8
+    np.testing.assert_array_equal(back, codes)
+
+
+@pytest.mark.parametrize("n,noise,seed", [(2, 0.2, 1), (3, 0.5, 2), (8, 0.2, 3), (8, 0.0, 4), (12, 0.05, 5),
+                                          (16, 0.3, 6), (16, 1.0, 7)])
+def test_format_md_describes_level_5_exactly(n, noise, seed):
+    """tests/cm_reference_level5.py decodes from the letter of docs/FORMAT.md."""
+    for codes in (blobs(9, 23, n, seed=seed, noise=noise), gradient(8, 21, n), jumps(7, 19, n, seed)):
+        data = encode5(codes, n)
+        np.testing.assert_array_equal(np.array(reference_decode(data, codes.shape, n)), codes)
+
+
+def test_format_md_describes_tables_that_learned_long():
+    """A larger noisy map: tables past their last rate change (64 updates), every error class."""
+    codes = blobs(40, 60, 16, seed=11, noise=0.15)
+    data = encode5(codes, 16)
+    np.testing.assert_array_equal(np.array(reference_decode(data, codes.shape, 16)), codes)
+
+
+def test_strips_decode_alike_on_any_number_of_threads():
+    codes = blobs(700, 400, 16, seed=5)
+    data = encode5(codes, 16, strip_rows=170)
+    assert cm.describe(data)["strip_rows"] == 170
+    with vqpress.thread_limit(1):
+        one = cm.decode(data, codes.shape, 16)
+        assert encode5(codes, 16, strip_rows=170) == data
+    np.testing.assert_array_equal(one, codes)
+    np.testing.assert_array_equal(cm.decode(data, codes.shape, 16), codes)
+
+
+def test_efforts_1_and_2_use_level_5_up_to_16_levels():
+    for n, level in ((2, 5), (16, 5), (17, 4), (32, 4)):
+        codes = blobs(30, 40, n, seed=n)
+        for effort in (1, 2):
+            assert cm.describe(cm.encode(codes, n, ordered=True, effort=effort))["level"] == level
+        assert cm.describe(cm.encode(codes, n, ordered=True, effort=0))["level"] == 2
+    with level5():  # more than 16 levels: level 4 whatever the effort asks
+        assert cm.describe(cm.encode(blobs(30, 40, 20), 20, ordered=True))["level"] == 4
+
+
+def test_level_5_is_as_small_as_level_4_on_the_face(face_gray):
+    """Within 1% on each crop of the face (on this small crop its tables learn less than
+    on the whole face), smaller on their sum."""
+    sizes = []
+    for k in (4, 8, 16):
+        codes = vqpress.compress(face_gray[:256, :384], k).codes()
+        sizes.append((len(encode5(codes, k)), len(encode4(codes, k))))
+        assert sizes[-1][0] < 1.01 * sizes[-1][1]
+    assert sum(s5 for s5, _ in sizes) < sum(s4 for _, s4 in sizes)
+
+
+def test_palettes_keep_their_level():
+    codes = blobs(30, 40, 8, seed=2)
+    with level5():
+        for ordered in (False, None):
+            assert cm.describe(cm.encode(codes, 8, ordered=ordered))["level"] != 5
+
+
+def test_the_reader_checks_level_5_header_fields():
+    codes = blobs(48, 80, 8, seed=8)
+    data = encode5(codes, 8)
+
+    def bad(blob, match, n=8, shape=codes.shape):
+        with pytest.raises(vqpress.FormatError, match=match):
+            cm.decode(bytes(blob), shape, n)
+
+    blob = bytearray(data)
+    blob[4] = 9
+    bad(blob, "level 5 has no hashed tables: its table_bits must be 8; got 9")
+    blob = bytearray(data)
+    blob[3] = 1
+    bad(blob, "level 5 codes the ordered model only")
+    wide = blobs(48, 80, 20, seed=1)
+    blob = bytearray(cm.encode(wide, 20, ordered=True))
+    assert blob[5] == 4
+    blob[5] = 5
+    bad(blob, "level 5 codes at most 16 levels; the payload has 20", n=20)
+    blob[5] = 6
+    bad(blob, r"level 6 \(allowed 0, 1, 2, 3, 4, 5\)", n=20)
+
+
+def test_describe_names_level_5():
+    info = cm.describe(encode5(blobs(20, 30, 8), 8))
+    assert (info["level"], info["level_name"]) == (5, "predicted ordered tables")
+
+
+def test_fuzz_damaged_level_5_payloads_fail_cleanly_and_fast():
+    cases = []
+    for n, seed in ((2, 1), (8, 2), (16, 3)):
+        codes = blobs(48, 80, n, seed=seed)
+        cases.append((codes, n, encode5(codes, n)))
+    codes = jumps(48, 80, 16, seed=4)
+    cases.append((codes, 16, encode5(codes, 16)))
+    fuzz_payloads(cases, np.random.default_rng(23))
+
+
+@pytest.mark.parametrize("n", [3, 16])
+def test_fuzz_streams_of_noise_decode_in_range(n):
+    """Any bytes at all as a level-5 stream: a FormatError or codes in range, never more."""
+    rng = np.random.default_rng(5)
+    codes = blobs(40, 50, n, seed=4)
+    data = encode5(codes, n)
+    head = 12 + n + 4
+    for size in (4, 5, 64, 700, 5000, 20000):
+        blob = bytearray(data[:head]) + bytes(rng.integers(0, 256, size).astype(np.uint8))
+        blob[12 + n: head] = size.to_bytes(4, "little")
+        try:
+            back = cm.decode(bytes(blob), codes.shape, n)
+        except vqpress.FormatError:
+            continue
+        assert int(back.max()) < n
