@@ -59,19 +59,29 @@ class SymbolTable:
     def learn(self, s):
         rate = RATE3[self.u]
         self.u = min(self.u + 1, 32)
-        for i in range(16):
-            self.t[i] += ((self.K if i > s else 0) - self.t[i]) >> rate
+        learn_lanes(self.t, s, self.K, rate)
+
+
+def learn_lanes(t, s, k, rate):
+    """A table's 16 cumulative counts after symbol s: those of symbols up to s move towards
+    0, the others towards k, by 1 / 2^rate of the way."""
+    for i in range(16):
+        t[i] += ((k if i > s else 0) - t[i]) >> rate
+
+
+def averaged(tables):
+    """The counts of one table, or of the average of three: (a + ((b + d) >> 1)) >> 1."""
+    if len(tables) == 1:
+        return tables[0].t
+    a, b, d = (tb.t for tb in tables)
+    return [(a[i] + ((b[i] + d[i]) >> 1)) >> 1 for i in range(16)]
 
 
 def symbol_of(dec, tables, refused=()):
     """Decode a symbol of one table or of the average of three (FORMAT.md), without the
     symbols ``refused``; every table learns it."""
     m = tables[0].m
-    if len(tables) == 1:
-        t = tables[0].t
-    else:
-        a, b, d = (tb.t for tb in tables)
-        t = [(a[i] + ((b[i] + d[i]) >> 1)) >> 1 for i in range(16)]
+    t = averaged(tables)
     c = [min(t[i] + i, 1 << 15) for i in range(16)] + [1 << 15]
     f = [c[i + 1] - c[i] for i in range(16)]
     kept = [0 if i in refused else f[i] for i in range(m)]

@@ -1,12 +1,13 @@
 """Level 5 of the cm payload (docs/FORMAT.md, "Level 5: the predicted ordered model with
 symbol tables"), decoded in plain Python from the specification alone, with the primitives
 of ``cm_reference`` (counters, the neighbourhood), ``cm_reference_level3`` (the range
-decoder) and ``cm_reference_level4`` (the prediction and its contexts)."""
+decoder, the learning and averaging of symbol tables) and ``cm_reference_level4`` (the
+prediction and its contexts)."""
 
 from __future__ import annotations
 
 from cm_reference import Counter, Table, clip, neighbour_of, strip_symbols
-from cm_reference_level3 import RangeDecoder
+from cm_reference_level3 import RangeDecoder, averaged, learn_lanes
 from cm_reference_level4 import predicted_neighbours
 
 K = (1 << 15) - 16
@@ -26,17 +27,12 @@ class LaneTable:
     def learn(self, s):
         rate = RATE5[self.u]
         self.u = min(self.u + 1, 64)
-        for i in range(16):
-            self.t[i] += ((K if i > s else 0) - self.t[i]) >> rate
+        learn_lanes(self.t, s, K, rate)
 
 
 def lane_of(dec, tables, lo, hi):
     """A lane within lo..hi of one table or of the average of three; every table learns it."""
-    if len(tables) == 1:
-        t = tables[0].t
-    else:
-        a, b, d = (tb.t for tb in tables)
-        t = [(a[i] + ((b[i] + d[i]) >> 1)) >> 1 for i in range(16)]
+    t = averaged(tables)
     c = [t[i] + i for i in range(16)] + [1 << 15]
     total = c[hi + 1] - c[lo]
     cum = [min(max(c[i] - c[lo], 0), total) for i in range(hi + 1)] + [total]

@@ -1,9 +1,11 @@
 """The cm payload coding: its arithmetic coder, round trips, the payload's validation, and a
 fuzzer (every damaged payload is a FormatError or a decode of the right shape, fast)."""
 
+import contextlib
 import resource
 import struct
 import time
+from unittest import mock
 
 import numpy as np
 import pytest
@@ -41,6 +43,35 @@ def at_level(data, codes, level):
     head[5] = level
     return bytes(head) + struct.pack(f"<{len(streams)}I", *map(len, streams)) + b"".join(streams)
 
+
+
+@contextlib.contextmanager
+def ordered_at(level):
+    """cm.encode codes gray maps (ordered=True) at the ordered model's ``level`` at every
+    effort (level 5 still leaves maps of more than 16 levels to level 4)."""
+    settings = {e: (level, palette, bits, False, strip)
+                for e, (_, palette, bits, _, strip) in cm._EFFORT_SETTINGS.items()}
+    with mock.patch.dict(cm._EFFORT_SETTINGS, settings):
+        yield
+
+
+def encode_ordered_at(level, codes, n, **kw):
+    """``cm.encode(codes, n, ordered=True, **kw)`` at ``level`` (one without hashed tables)."""
+    with ordered_at(level):
+        data = cm.encode(codes, n, ordered=True, **kw)
+    head = cm.describe(data)
+    assert (head["level"], head["model"], head["table_bits"]) == (level, "ordered", 8)
+    return data
+
+
+THIN_SHAPES = [(1, 1), (1, 70), (70, 1), (2, 2), (3, 300)]
+
+
+def thin_maps(shape, ns):
+    """(codes, n): a random map of ``shape`` for each symbol count of ``ns``."""
+    rng = np.random.default_rng(3)
+    for n in ns:
+        yield rng.integers(0, n, shape).astype(np.uint8), n
 
 # -- the binary arithmetic coder ------------------------------------------------------------
 
@@ -179,11 +210,9 @@ def test_round_trip_every_alphabet(n, ordered):
         np.testing.assert_array_equal(cm.decode(data, codes.shape, n), codes)
 
 
-@pytest.mark.parametrize("shape", [(1, 1), (1, 70), (70, 1), (2, 2), (3, 300)])
+@pytest.mark.parametrize("shape", THIN_SHAPES)
 def test_round_trip_thin_maps(shape):
-    rng = np.random.default_rng(3)
-    for n in (2, 7, 200):
-        codes = rng.integers(0, n, shape).astype(np.uint8)
+    for codes, n in thin_maps(shape, (2, 7, 200)):
         for ordered in (True, False):
             data = cm.encode(codes, n, ordered=ordered)
             np.testing.assert_array_equal(cm.decode(data, shape, n), codes)

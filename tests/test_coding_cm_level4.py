@@ -1,9 +1,6 @@
 """Level 4 of the cm coding (the ordered model around the MED prediction): round trips,
 the reference decoder of docs/FORMAT.md, strips, the reader's checks and a fuzzer."""
 
-import contextlib
-from unittest import mock
-
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -13,24 +10,11 @@ import vqpress
 from vqpress.coding import cm
 
 from cm_reference import decode as reference_decode
-from test_coding_cm import blobs, fuzz_payloads
-
-
-@contextlib.contextmanager
-def level4():
-    """cm.encode codes gray maps (ordered=True) at level 4 at every effort."""
-    settings = {e: (cm._PREDICTED, palette, bits, False, strip)
-                for e, (_, palette, bits, _, strip) in cm._EFFORT_SETTINGS.items()}
-    with mock.patch.dict(cm._EFFORT_SETTINGS, settings):
-        yield
+from test_coding_cm import THIN_SHAPES, blobs, encode_ordered_at, fuzz_payloads, ordered_at, thin_maps
 
 
 def encode4(codes, n, **kw):
-    with level4():
-        data = cm.encode(codes, n, ordered=True, **kw)
-    head = cm.describe(data)
-    assert (head["level"], head["model"], head["table_bits"]) == (4, "ordered", 8)
-    return data
+    return encode_ordered_at(cm._PREDICTED, codes, n, **kw)
 
 
 def gradient(h, w, n):
@@ -49,11 +33,9 @@ def test_round_trip_every_ordered_alphabet(n):
         np.testing.assert_array_equal(cm.decode(data, codes.shape, n), codes)
 
 
-@pytest.mark.parametrize("shape", [(1, 1), (1, 70), (70, 1), (2, 2), (3, 300)])
+@pytest.mark.parametrize("shape", THIN_SHAPES)
 def test_round_trip_thin_maps(shape):
-    rng = np.random.default_rng(3)
-    for n in (2, 7, 32):
-        codes = rng.integers(0, n, shape).astype(np.uint8)
+    for codes, n in thin_maps(shape, (2, 7, 32)):
         np.testing.assert_array_equal(cm.decode(encode4(codes, n), shape, n), codes)
 
 
@@ -105,7 +87,7 @@ def test_level_4_is_smaller_than_level_2_on_the_face(face_gray):
 
 def test_palettes_keep_their_level():
     codes = blobs(30, 40, 8, seed=2)
-    with level4():
+    with ordered_at(cm._PREDICTED):
         for ordered in (False, None):
             assert cm.describe(cm.encode(codes, 8, ordered=ordered))["level"] != 4
 

@@ -2,9 +2,6 @@
 adaptive tables): round trips, the reference decoder of docs/FORMAT.md, strips, the
 efforts that use it, the reader's checks and a fuzzer."""
 
-import contextlib
-from unittest import mock
-
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -14,26 +11,12 @@ import vqpress
 from vqpress.coding import cm
 
 from cm_reference import decode as reference_decode
-from test_coding_cm import blobs, fuzz_payloads
+from test_coding_cm import THIN_SHAPES, blobs, encode_ordered_at, fuzz_payloads, ordered_at, thin_maps
 from test_coding_cm_level4 import encode4, gradient
 
 
-@contextlib.contextmanager
-def level5():
-    """cm.encode codes gray maps (ordered=True) at level 5 at every effort (level 4 above 16
-    levels, as at efforts 1 and 2)."""
-    settings = {e: (cm._PREDICTED_TABLES, palette, bits, False, strip)
-                for e, (_, palette, bits, _, strip) in cm._EFFORT_SETTINGS.items()}
-    with mock.patch.dict(cm._EFFORT_SETTINGS, settings):
-        yield
-
-
 def encode5(codes, n, **kw):
-    with level5():
-        data = cm.encode(codes, n, ordered=True, **kw)
-    head = cm.describe(data)
-    assert (head["level"], head["model"], head["table_bits"]) == (5, "ordered", 8)
-    return data
+    return encode_ordered_at(cm._PREDICTED_TABLES, codes, n, **kw)
 
 
 def jumps(h, w, n, seed):
@@ -53,11 +36,9 @@ def test_round_trip_every_level_count(n):
         np.testing.assert_array_equal(cm.decode(data, codes.shape, n), codes)
 
 
-@pytest.mark.parametrize("shape", [(1, 1), (1, 70), (70, 1), (2, 2), (3, 300)])
+@pytest.mark.parametrize("shape", THIN_SHAPES)
 def test_round_trip_thin_maps(shape):
-    rng = np.random.default_rng(3)
-    for n in (2, 7, 16):
-        codes = rng.integers(0, n, shape).astype(np.uint8)
+    for codes, n in thin_maps(shape, (2, 7, 16)):
         np.testing.assert_array_equal(cm.decode(encode5(codes, n), shape, n), codes)
 
 
@@ -104,7 +85,7 @@ def test_efforts_1_and_2_use_level_5_up_to_16_levels():
         for effort in (1, 2):
             assert cm.describe(cm.encode(codes, n, ordered=True, effort=effort))["level"] == level
         assert cm.describe(cm.encode(codes, n, ordered=True, effort=0))["level"] == 2
-    with level5():  # more than 16 levels: level 4 whatever the effort asks
+    with ordered_at(cm._PREDICTED_TABLES):  # more than 16 levels: level 4 whatever the effort asks
         assert cm.describe(cm.encode(blobs(30, 40, 20), 20, ordered=True))["level"] == 4
 
 
@@ -121,7 +102,7 @@ def test_level_5_is_as_small_as_level_4_on_the_face(face_gray):
 
 def test_palettes_keep_their_level():
     codes = blobs(30, 40, 8, seed=2)
-    with level5():
+    with ordered_at(cm._PREDICTED_TABLES):
         for ordered in (False, None):
             assert cm.describe(cm.encode(codes, 8, ordered=ordered))["level"] != 5
 

@@ -23,6 +23,7 @@ from vqpress.coding._range_coder cimport (
     RangeCoder, rc_code_bit, rc_decode_symbol, rc_encode_span, rc_encode_symbol, rc_find, rc_finish_encoder,
     rc_start_decoder, rc_start_encoder, rc_symbol_unit, rc_take_symbol)
 from vqpress.coding._symbol_tables cimport st_average3, st_learn, st_span
+from vqpress.coding._range_coder cimport rc_decode_strip, rc_encode_strip  # the stream around a strip
 
 cm_tables_init()
 
@@ -287,42 +288,21 @@ cdef int _rows(Direction *way, RangeCoder *c, Ord5 *f, uint8_t *sym, int h, int 
     return 0
 
 
-cdef int ordered5_encode(const uint8_t *sym, int h, int w, int n, uint8_t **out, Py_ssize_t *size) noexcept nogil:
-    """Code an h x w strip of n <= 16 levels; ``out[0]`` gets the malloc'd stream and
-    ``size[0]`` its length. Returns 0, or -1 if out of memory (``out[0]`` is then NULL)."""
+cdef inline int _strip(RangeCoder *c, bint decoding, uint8_t *sym, int h, int w, int n, uint8_t *rows) noexcept nogil:
+    """Level 5's RangeStrip (``_range_coder.pxd``): a fresh model, then the rows. Inline: each
+    of its two callers gets its own copy of the kernel, ``decoding`` a constant."""
     cdef Ord5 f
-    cdef RangeCoder c
-    cdef uint8_t *rows = <uint8_t *>calloc(4 * (w + 6), 1)
     cdef int status = -1
-    out[0] = NULL
-    size[0] = 0
-    if _alloc(&f, n, w) == 0 and rows != NULL:
-        rc_start_encoder(&c, <uint8_t *>malloc(4096), 4096)
-        _rows(<Encoding *>NULL, &c, &f, <uint8_t *>sym, h, w, rows)
-        rc_finish_encoder(&c)
-        if c.failed:
-            free(c.buf)
-        else:
-            out[0] = c.buf
-            size[0] = c.pos
-            status = 0
+    if _alloc(&f, n, w) == 0:
+        status = -2 if (_rows(<Decoding *>NULL, c, &f, sym, h, w, rows) if decoding
+                        else _rows(<Encoding *>NULL, c, &f, sym, h, w, rows)) != 0 else 0
     _free(&f)
-    free(rows)
     return status
+
+
+cdef int ordered5_encode(const uint8_t *sym, int h, int w, int n, uint8_t **out, Py_ssize_t *size) noexcept nogil:
+    return rc_encode_strip(_strip, sym, h, w, n, out, size)
 
 
 cdef int ordered5_decode(const uint8_t *stream, Py_ssize_t size, uint8_t *sym, int h, int w, int n) noexcept nogil:
-    """Decode a strip's stream into ``sym`` (h x w). Returns 0, -1 if out of memory, -2 if
-    the stream is not used exactly (it runs out, or bytes are left)."""
-    cdef Ord5 f
-    cdef RangeCoder c
-    cdef uint8_t *rows = <uint8_t *>calloc(4 * (w + 6), 1)
-    cdef int status = -1
-    if _alloc(&f, n, w) == 0 and rows != NULL:
-        rc_start_decoder(&c, stream, size)
-        status = 0
-        if _rows(<Decoding *>NULL, &c, &f, sym, h, w, rows) != 0 or c.failed or c.pos != c.size:
-            status = -2
-    _free(&f)
-    free(rows)
-    return status
+    return rc_decode_strip(_strip, stream, size, sym, h, w, n)

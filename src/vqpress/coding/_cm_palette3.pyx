@@ -19,120 +19,11 @@ from vqpress.coding._cm_common cimport (
     LIMIT, Decoding, Direction, Encoding, Mix2, _matches, _p12, _updated, cm_tables_init, mix2_learn, mix2_predict,
     ring_row, ring_row_end, ring_row_start)
 from vqpress.coding._range_coder cimport (
-    CDF_BITS, RangeCoder, rc_code_bit, rc_decode_bit, rc_decode_symbol, rc_encode_bit, rc_encode_symbol,
-    rc_finish_encoder, rc_start_decoder, rc_start_encoder)
+    CDF_BITS, RangeCoder, rc_code_bit, rc_decode_bit, rc_decode_strip, rc_decode_symbol, rc_encode_bit,
+    rc_encode_strip, rc_encode_symbol, rc_finish_encoder, rc_start_decoder, rc_start_encoder)
+from vqpress.coding._symbol_tables cimport st_average3, st_cum_without, st_learn
 
 cm_tables_init()
-
-cdef extern from *:
-    """
-    /* The 16-lane steps of a symbol table, in 16-bit lanes: SSE2 on x86-64 (the compilers
-       kept the plain loops scalar inside the big kernel), plain C elsewhere or with
-       -DP3_NO_SIMD; both compute the same values. */
-    #if !defined(P3_NO_SIMD) && (defined(__SSE2__) || defined(_M_X64) || (defined(_M_IX86_FP) && _M_IX86_FP >= 2))
-    #include <emmintrin.h>
-    #define P3_SSE2 1
-    #endif
-
-    /* After symbol s: t[i] += ((k if i > s else 0) - t[i]) >> rate, every i in 0..15. */
-    static inline void p3_learn(uint16_t *t, int s, int k, int rate) {
-    #ifdef P3_SSE2
-        const __m128i lo_idx = _mm_setr_epi16(0, 1, 2, 3, 4, 5, 6, 7);
-        const __m128i hi_idx = _mm_setr_epi16(8, 9, 10, 11, 12, 13, 14, 15);
-        __m128i sv = _mm_set1_epi16((short)s), kv = _mm_set1_epi16((short)k);
-        __m128i sh = _mm_cvtsi32_si128(rate);
-        __m128i a = _mm_loadu_si128((const __m128i *)t), b = _mm_loadu_si128((const __m128i *)(t + 8));
-        __m128i ta = _mm_and_si128(_mm_cmpgt_epi16(lo_idx, sv), kv);
-        __m128i tb = _mm_and_si128(_mm_cmpgt_epi16(hi_idx, sv), kv);
-        a = _mm_add_epi16(a, _mm_sra_epi16(_mm_sub_epi16(ta, a), sh));
-        b = _mm_add_epi16(b, _mm_sra_epi16(_mm_sub_epi16(tb, b), sh));
-        _mm_storeu_si128((__m128i *)t, a);
-        _mm_storeu_si128((__m128i *)(t + 8), b);
-    #else
-        int i;
-        for (i = 0; i < 16; i++) {
-            int v = (int16_t)t[i];
-            int target = i > s ? k : 0;
-            t[i] = (uint16_t)(v + ((target - v) >> rate));
-        }
-    #endif
-    }
-
-    /* t[i] = (a[i] + ((b[i] + d[i]) >> 1)) >> 1 (floor averages: x + y fits in 17 bits). */
-    static inline void p3_average(uint16_t *t, const uint16_t *a, const uint16_t *b, const uint16_t *d) {
-    #ifdef P3_SSE2
-        int h;
-        for (h = 0; h < 16; h += 8) {
-            __m128i x = _mm_loadu_si128((const __m128i *)(a + h));
-            __m128i y = _mm_loadu_si128((const __m128i *)(b + h));
-            __m128i z = _mm_loadu_si128((const __m128i *)(d + h));
-            __m128i m = _mm_add_epi16(_mm_and_si128(y, z), _mm_srli_epi16(_mm_xor_si128(y, z), 1));
-            _mm_storeu_si128((__m128i *)(t + h),
-                             _mm_add_epi16(_mm_and_si128(x, m), _mm_srli_epi16(_mm_xor_si128(x, m), 1)));
-        }
-    #else
-        int i;
-        for (i = 0; i < 16; i++)
-            t[i] = (uint16_t)((a[i] + ((b[i] + d[i]) >> 1)) >> 1);
-    #endif
-    }
-
-    /* The coded cumulative frequencies of table t without the symbols in mask: cum[0..15]
-       and their total (returned). Symbol i of t spans c(i) .. c(i + 1), c(i) = min(t[i] + i,
-       2^15), c(16) = 2^15; a refused symbol's frequency is taken off every symbol after it
-       (at most 4 are refused). */
-    static inline int p3_cum(uint16_t *cum, const uint16_t *t, unsigned mask) {
-        uint32_t total = 32768u, f, c0, c1;
-        int j;
-    #ifdef P3_SSE2
-        const __m128i lo_idx = _mm_setr_epi16(0, 1, 2, 3, 4, 5, 6, 7);
-        const __m128i hi_idx = _mm_setr_epi16(8, 9, 10, 11, 12, 13, 14, 15);
-        const __m128i top = _mm_set1_epi16((short)0x8000);
-        __m128i a = _mm_add_epi16(_mm_loadu_si128((const __m128i *)t), lo_idx);
-        __m128i b = _mm_add_epi16(_mm_loadu_si128((const __m128i *)(t + 8)), hi_idx);
-        a = _mm_sub_epi16(a, _mm_subs_epu16(a, top));   /* min(x, 2^15), unsigned */
-        b = _mm_sub_epi16(b, _mm_subs_epu16(b, top));
-    #else
-        int i;
-        for (i = 0; i < 16; i++) {
-            uint32_t v = (uint32_t)t[i] + (uint32_t)i;
-            cum[i] = (uint16_t)(v < 32768u ? v : 32768u);
-        }
-    #endif
-        while (mask) {
-    #if defined(__GNUC__) || defined(__clang__)
-            j = __builtin_ctz(mask);
-    #else
-            for (j = 0; !((mask >> j) & 1u); j++) {}
-    #endif
-            mask &= mask - 1u;
-            c0 = (uint32_t)t[j] + (uint32_t)j;
-            c0 = c0 < 32768u ? c0 : 32768u;
-            c1 = j == 15 ? 32768u : (uint32_t)t[j + 1] + (uint32_t)(j + 1);
-            c1 = c1 < 32768u ? c1 : 32768u;
-            f = c1 - c0;
-            total -= f;
-    #ifdef P3_SSE2
-            {
-                __m128i jv = _mm_set1_epi16((short)j), fv = _mm_set1_epi16((short)f);
-                a = _mm_sub_epi16(a, _mm_and_si128(_mm_cmpgt_epi16(lo_idx, jv), fv));
-                b = _mm_sub_epi16(b, _mm_and_si128(_mm_cmpgt_epi16(hi_idx, jv), fv));
-            }
-    #else
-            for (i = 0; i < 16; i++)
-                cum[i] = (uint16_t)(cum[i] - (i > j ? f : 0u));
-    #endif
-        }
-    #ifdef P3_SSE2
-        _mm_storeu_si128((__m128i *)cum, a);
-        _mm_storeu_si128((__m128i *)(cum + 8), b);
-    #endif
-        return (int)total;
-    }
-    """
-    void p3_learn(uint16_t *t, int s, int k, int rate) noexcept nogil
-    int p3_cum(uint16_t *cum, const uint16_t *t, unsigned mask) noexcept nogil
-    void p3_average(uint16_t *t, const uint16_t *a, const uint16_t *b, const uint16_t *d) noexcept nogil
 
 
 cdef enum:
@@ -186,7 +77,7 @@ cdef inline void _table_learn(uint16_t *t, uint8_t *count, int m, int s) noexcep
     cdef int rate = _RATE[count[0]]
     if count[0] < COUNT_MAX:
         count[0] += 1
-    p3_learn(t, s, (1 << CDF_BITS) - m, rate)
+    st_learn(t, s, (1 << CDF_BITS) - m, rate)
 
 
 cdef inline int _lo_m(int n, int hi) noexcept nogil:
@@ -276,9 +167,9 @@ cdef inline int _ask_avg(Direction *way, RangeCoder *c, uint32_t *a, uint32_t *b
 cdef inline int _symbol1(Direction *way, RangeCoder *c, Pal3 *f, int ta, int m, unsigned mask, int s) noexcept nogil:
     cdef uint16_t *a = f.tables + ta * LANES
     cdef uint16_t cum[LANES]
-    cdef int total = p3_cum(cum, a, mask)
+    cdef int total = st_cum_without(cum, a, mask)
     if total == 0:  # every symbol refused: only after a damaged stream's symbol (see _symbol3)
-        total = p3_cum(cum, a, 0)
+        total = st_cum_without(cum, a, 0)
     if Direction is Decoding:
         s = rc_decode_symbol(c, cum, total, m)
     else:
@@ -297,11 +188,11 @@ cdef inline int _symbol3(Direction *way, RangeCoder *c, Pal3 *f, int ta, int tb,
     cdef int i
     cdef uint16_t cum[LANES]
     cdef int total
-    p3_average(t, a, b, d)
-    total = p3_cum(cum, t, mask)
+    st_average3(t, a, b, d)
+    total = st_cum_without(cum, t, mask)
     if total == 0:
         # every symbol of the group refused: a group a damaged stream chose, never x's
-        total = p3_cum(cum, t, 0)
+        total = st_cum_without(cum, t, 0)
     if Direction is Decoding:
         s = rc_decode_symbol(c, cum, total, m)
     else:
@@ -371,45 +262,24 @@ cdef int _rows(Direction *way, RangeCoder *c, Pal3 *f, uint8_t *sym, int h, int 
     return 0
 
 
-cdef int palette3_encode(const uint8_t *sym, int h, int w, int n, uint8_t **out, Py_ssize_t *size) noexcept nogil:
-    """Code an h x w strip of symbols (each < n); ``out[0]`` gets the malloc'd stream and
-    ``size[0]`` its length. Returns 0, or -1 if out of memory (``out[0]`` is then NULL)."""
+cdef inline int _strip(RangeCoder *c, bint decoding, uint8_t *sym, int h, int w, int n, uint8_t *rows) noexcept nogil:
+    """Level 3's RangeStrip (``_range_coder.pxd``): a fresh model, then the rows. Inline: each
+    of its two callers gets its own copy of the kernel, ``decoding`` a constant."""
     cdef Pal3 f
-    cdef RangeCoder c
-    cdef uint8_t *rows = <uint8_t *>calloc(4 * (w + 6), 1)
     cdef int status = -1
-    out[0] = NULL
-    size[0] = 0
-    if _alloc(&f, n) == 0 and rows != NULL:
-        rc_start_encoder(&c, <uint8_t *>malloc(4096), 4096)
-        _rows(<Encoding *>NULL, &c, &f, <uint8_t *>sym, h, w, rows)
-        rc_finish_encoder(&c)
-        if c.failed:
-            free(c.buf)
-        else:
-            out[0] = c.buf
-            size[0] = c.pos
-            status = 0
+    if _alloc(&f, n) == 0:
+        status = -2 if (_rows(<Decoding *>NULL, c, &f, sym, h, w, rows) if decoding
+                        else _rows(<Encoding *>NULL, c, &f, sym, h, w, rows)) != 0 else 0
     _free(&f)
-    free(rows)
     return status
+
+
+cdef int palette3_encode(const uint8_t *sym, int h, int w, int n, uint8_t **out, Py_ssize_t *size) noexcept nogil:
+    return rc_encode_strip(_strip, sym, h, w, n, out, size)
 
 
 cdef int palette3_decode(const uint8_t *stream, Py_ssize_t size, uint8_t *sym, int h, int w, int n) noexcept nogil:
-    """Decode a strip's stream into ``sym`` (h x w). Returns 0, -1 if out of memory, -2 if
-    the stream is not used exactly (it runs out, or bytes are left)."""
-    cdef Pal3 f
-    cdef RangeCoder c
-    cdef uint8_t *rows = <uint8_t *>calloc(4 * (w + 6), 1)
-    cdef int status = -1
-    if _alloc(&f, n) == 0 and rows != NULL:
-        rc_start_decoder(&c, stream, size)
-        status = 0
-        if _rows(<Decoding *>NULL, &c, &f, sym, h, w, rows) != 0 or c.failed or c.pos != c.size:
-            status = -2
-    _free(&f)
-    free(rows)
-    return status
+    return rc_decode_strip(_strip, stream, size, sym, h, w, n)
 
 
 def _range_coder_round_trip(const int32_t[:, ::1] ops not None):

@@ -11,6 +11,7 @@
 # which is exactly the number of bytes its decoder reads (4 at the start, one a shift).
 
 from libc.stdint cimport uint8_t, uint16_t, uint32_t, uint64_t
+from libc.stdlib cimport calloc, free, malloc
 
 from vqpress.coding._byte_stream cimport stream_read, stream_write
 
@@ -217,3 +218,51 @@ cdef inline void rc_finish_encoder(RangeCoder *c) noexcept nogil:
     cdef int i
     for i in range(5):
         _rc_shift_low(c)
+
+
+# A level's strip on this coder (levels 3 and 5): with a fresh model, code the h x w strip
+# ``sym`` of symbols < n (or decode into it); ``rows`` is scratch for 4 rows of w + 6 symbols,
+# zeroed. Returns 0, -1 if the model did not fit in memory, -2 if the decoder ran past the
+# end of its stream.
+ctypedef int (*RangeStrip)(RangeCoder *c, bint decoding, uint8_t *sym, int h, int w, int n,
+                           uint8_t *rows) noexcept nogil
+
+
+cdef inline int rc_encode_strip(RangeStrip strip, const uint8_t *sym, int h, int w, int n, uint8_t **out,
+                                Py_ssize_t *size) noexcept nogil:
+    """Code an h x w strip of symbols (each < n) by ``strip``; ``out[0]`` gets the malloc'd
+    stream and ``size[0]`` its length. Returns 0, or -1 if out of memory (``out[0]`` is then
+    NULL)."""
+    cdef RangeCoder c
+    cdef uint8_t *rows = <uint8_t *>calloc(4 * (w + 6), 1)
+    cdef int status = -1
+    out[0] = NULL
+    size[0] = 0
+    if rows != NULL:
+        rc_start_encoder(&c, <uint8_t *>malloc(4096), 4096)
+        if strip(&c, False, <uint8_t *>sym, h, w, n, rows) == 0:
+            rc_finish_encoder(&c)
+            if not c.failed:
+                out[0] = c.buf
+                size[0] = c.pos
+                status = 0
+        if status != 0:
+            free(c.buf)
+    free(rows)
+    return status
+
+
+cdef inline int rc_decode_strip(RangeStrip strip, const uint8_t *stream, Py_ssize_t size, uint8_t *sym, int h,
+                                int w, int n) noexcept nogil:
+    """Decode a strip's stream into ``sym`` (h x w) by ``strip``. Returns 0, -1 if out of
+    memory, -2 if the stream is not used exactly (it runs out, or bytes are left)."""
+    cdef RangeCoder c
+    cdef uint8_t *rows = <uint8_t *>calloc(4 * (w + 6), 1)
+    cdef int status = -1
+    if rows != NULL:
+        rc_start_decoder(&c, stream, size)
+        status = strip(&c, True, sym, h, w, n, rows)
+        if status == 0 and (c.failed or c.pos != c.size):
+            status = -2
+    free(rows)
+    return status

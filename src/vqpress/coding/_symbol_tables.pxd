@@ -1,6 +1,8 @@
-# Adaptive symbol tables of 16 lanes (u16 cumulative counts, docs/FORMAT.md "Level 5"):
-# averaging, learning and the cumulative frequencies of a span of lanes, SSE2 on x86-64 and
-# plain C elsewhere (or with -DST_NO_SIMD), both computing the same values.
+# Adaptive symbol tables of 16 lanes (u16 cumulative counts, docs/FORMAT.md "Level 3" and
+# "Level 5"): learning, averaging, and the cumulative frequencies of a span of lanes (level 5)
+# or of a table without some refused symbols (level 3). SSE2 on x86-64 (the compilers kept
+# the plain loops scalar inside the big kernels), plain C elsewhere (or with -DST_NO_SIMD),
+# both computing the same values.
 
 from libc.stdint cimport uint16_t
 
@@ -97,8 +99,62 @@ cdef extern from *:
     #endif
         return total;
     }
+
+    /* The coded cumulative frequencies of table t without the symbols in mask: cum[0..15]
+       and their total (returned). Symbol i of t spans c(i) .. c(i + 1), c(i) = min(t[i] + i,
+       2^15), c(16) = 2^15; a refused symbol's frequency is taken off every symbol after it
+       (at most 4 are refused). */
+    static inline int st_cum_without(uint16_t *cum, const uint16_t *t, unsigned mask) {
+        uint32_t total = 32768u, f, c0, c1;
+        int j;
+    #ifdef ST_SSE2
+        const __m128i lo_idx = _mm_setr_epi16(0, 1, 2, 3, 4, 5, 6, 7);
+        const __m128i hi_idx = _mm_setr_epi16(8, 9, 10, 11, 12, 13, 14, 15);
+        const __m128i top = _mm_set1_epi16((short)0x8000);
+        __m128i a = _mm_add_epi16(_mm_loadu_si128((const __m128i *)t), lo_idx);
+        __m128i b = _mm_add_epi16(_mm_loadu_si128((const __m128i *)(t + 8)), hi_idx);
+        a = _mm_sub_epi16(a, _mm_subs_epu16(a, top));   /* min(x, 2^15), unsigned */
+        b = _mm_sub_epi16(b, _mm_subs_epu16(b, top));
+    #else
+        int i;
+        for (i = 0; i < 16; i++) {
+            uint32_t v = (uint32_t)t[i] + (uint32_t)i;
+            cum[i] = (uint16_t)(v < 32768u ? v : 32768u);
+        }
+    #endif
+        while (mask) {
+    #if defined(__GNUC__) || defined(__clang__)
+            j = __builtin_ctz(mask);
+    #else
+            for (j = 0; !((mask >> j) & 1u); j++) {}
+    #endif
+            mask &= mask - 1u;
+            c0 = (uint32_t)t[j] + (uint32_t)j;
+            c0 = c0 < 32768u ? c0 : 32768u;
+            c1 = j == 15 ? 32768u : (uint32_t)t[j + 1] + (uint32_t)(j + 1);
+            c1 = c1 < 32768u ? c1 : 32768u;
+            f = c1 - c0;
+            total -= f;
+    #ifdef ST_SSE2
+            {
+                __m128i jv = _mm_set1_epi16((short)j), fv = _mm_set1_epi16((short)f);
+                a = _mm_sub_epi16(a, _mm_and_si128(_mm_cmpgt_epi16(lo_idx, jv), fv));
+                b = _mm_sub_epi16(b, _mm_and_si128(_mm_cmpgt_epi16(hi_idx, jv), fv));
+            }
+    #else
+            for (i = 0; i < 16; i++)
+                cum[i] = (uint16_t)(cum[i] - (i > j ? f : 0u));
+    #endif
+        }
+    #ifdef ST_SSE2
+        _mm_storeu_si128((__m128i *)cum, a);
+        _mm_storeu_si128((__m128i *)(cum + 8), b);
+    #endif
+        return (int)total;
+    }
     """
     void st_learn(uint16_t *t, int s, int k, int rate) noexcept nogil
     void st_average2(uint16_t *t, const uint16_t *a, const uint16_t *b) noexcept nogil
     void st_average3(uint16_t *t, const uint16_t *a, const uint16_t *b, const uint16_t *d) noexcept nogil
     int st_span(uint16_t *cum, const uint16_t *t, int lo, int hi) noexcept nogil
+    int st_cum_without(uint16_t *cum, const uint16_t *t, unsigned mask) noexcept nogil
