@@ -20,8 +20,8 @@ from vqpress.coding._cm_common cimport (
     Decoding, Direction, Encoding, _clip, _p12, _updated, _updated_to, cm_tables_init, ring_row, ring_row_end,
     ring_row_start)
 from vqpress.coding._range_coder cimport (
-    RangeCoder, rc_code_bit, rc_decode_symbol, rc_encode_symbol, rc_find, rc_finish_encoder, rc_start_decoder,
-    rc_start_encoder, rc_symbol_unit, rc_take_symbol)
+    RangeCoder, rc_code_bit, rc_decode_symbol, rc_encode_span, rc_encode_symbol, rc_find, rc_finish_encoder,
+    rc_start_decoder, rc_start_encoder, rc_symbol_unit, rc_take_symbol)
 from vqpress.coding._symbol_tables cimport st_average3, st_learn, st_span
 from vqpress.coding._range_coder cimport rc_decode_strip, rc_encode_strip  # the stream around a strip
 
@@ -134,19 +134,40 @@ cdef inline void _learn(Ord5 *f, Py_ssize_t ti, int s) noexcept nogil:
     st_learn(f.tables + ti * LANES, s, TABLE_K, _RATE[u])
 
 
+cdef inline int _mean3(const uint16_t *a, const uint16_t *b, const uint16_t *d, int i) noexcept nogil:
+    """Lane i of the average of tables a, b, d (st_average3's, one lane)."""
+    return (a[i] + ((b[i] + d[i]) >> 1)) >> 1
+
+
+cdef inline uint32_t _cum3(const uint16_t *a, const uint16_t *b, const uint16_t *d, int i, int base,
+                           int total) noexcept nogil:
+    """cum[i] of st_span (base = c(lo), total = T) of the average of a, b, d, one lane."""
+    cdef int v = _mean3(a, b, d, i) + i - base
+    return <uint32_t>(0 if v < 0 else (total if v > total else v))
+
+
 cdef inline int _symbol(Direction *way, RangeCoder *c, Ord5 *f, Py_ssize_t ta, Py_ssize_t tb, Py_ssize_t tc,
                         int lo, int hi, int s) noexcept nogil:
-    """Lane s (lo <= s <= hi) of the average of tables ta, tb, tc (weighted 2:1:1)."""
+    """Lane s (lo <= s <= hi) of the average of tables ta, tb, tc (weighted 2:1:1).
+
+    The encoder needs only four lanes of the average (c(lo), c(hi + 1), c(s), c(s + 1)): it
+    computes them one by one; the decoder, which searches, the whole average and span."""
+    cdef const uint16_t *pa = f.tables + ta * LANES
+    cdef const uint16_t *pb = f.tables + tb * LANES
+    cdef const uint16_t *pd = f.tables + tc * LANES
     cdef uint16_t t[LANES]
     cdef uint16_t cum[LANES]
-    cdef int total
-    st_average3(t, f.tables + ta * LANES, f.tables + tb * LANES, f.tables + tc * LANES)
-    total = st_span(cum, t, lo, hi)
+    cdef int base, total
     if Direction is Decoding:
+        st_average3(t, pa, pb, pd)
+        total = st_span(cum, t, lo, hi)
         # lo .. hi: cum[lo] = 0; x - P = +-1 first (no division when it is one of them)
         s = _decode_lane(c, cum, total, hi + 1, MID - 1 if t[MID] - t[MID - 1] > t[MID + 2] - t[MID + 1] else MID + 1)
     else:
-        rc_encode_symbol(c, cum, total, hi + 1, s)
+        base = _mean3(pa, pb, pd, lo) + lo
+        total = (1 << 15 if hi == LANES - 1 else _mean3(pa, pb, pd, hi + 1) + hi + 1) - base
+        rc_encode_span(c, rc_symbol_unit(c, total), _cum3(pa, pb, pd, s, base, total),
+                       _cum3(pa, pb, pd, s + 1, base, total) if s < hi else 0, s == hi)
     _learn(f, ta, s)
     _learn(f, tb, s)
     _learn(f, tc, s)

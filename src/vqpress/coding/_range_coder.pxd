@@ -200,6 +200,20 @@ cdef inline void rc_take_symbol(RangeCoder *c, const uint16_t *cum, int m, uint3
         c.code = (c.code << 8) | _rc_next_byte(c)
 
 
+cdef inline void rc_encode_span(RangeCoder *c, uint32_t r, uint32_t cum_s, uint32_t cum_next, bint last) noexcept nogil:
+    """rc_encode_symbol of a symbol s given by the unit r (rc_symbol_unit) and its cum[s] and
+    cum[s + 1] alone (``last``: s = m - 1, its interval up to the range's end; cum_next unused)."""
+    cdef uint32_t lo = r * cum_s
+    c.low += lo
+    if last:
+        c.range -= lo
+    else:
+        c.range = r * cum_next - lo
+    while c.range < RC_TOP:
+        c.range <<= 8
+        _rc_shift_low(c)
+
+
 cdef inline void rc_finish_encoder(RangeCoder *c) noexcept nogil:
     cdef int i
     for i in range(5):
