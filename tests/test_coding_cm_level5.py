@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import vqpress
-from vqpress.coding import cm
+from vqpress.coding import cm, symbol_order
 
 from cm_reference import decode as reference_decode
 from test_coding_cm import THIN_SHAPES, blobs, encode_ordered_at, fuzz_payloads, ordered_at, thin_maps
@@ -160,3 +160,48 @@ def test_fuzz_streams_of_noise_decode_in_range(n):
         except vqpress.FormatError:
             continue
         assert int(back.max()) < n
+
+
+# -- small palettes that are colour ramps -----------------------------------------------------
+
+def ramp_palette(h, w, n, seed):
+    """Smooth regions of a palette whose labels are shuffled: a colour ramp in disguise (its
+    spectral order puts the colours that meet next to each other)."""
+    rng = np.random.default_rng(seed)
+    return rng.permutation(n).astype(np.uint8)[blobs(h, w, n, seed=seed, noise=0.0)]
+
+
+def test_mean_step_of_a_ramp_and_of_noise():
+    codes = ramp_palette(40, 60, 12, seed=1)
+    adj = symbol_order.adjacency(codes, 12)
+    order = symbol_order.spectral_order(codes, 12, adj)
+    assert symbol_order.mean_step(order, adj) <= 0.385 * np.log2(12)
+    noise = np.random.default_rng(2).integers(0, 12, (40, 60)).astype(np.uint8)
+    adj = symbol_order.adjacency(noise, 12)
+    assert symbol_order.mean_step(symbol_order.spectral_order(noise, 12, adj), adj) > 0.385 * np.log2(12)
+    assert symbol_order.mean_step(np.arange(3), np.zeros((3, 3))) == 0.0
+
+
+@pytest.mark.parametrize("n", [8, 12, 16])
+def test_small_colour_ramps_are_coded_at_level_5_at_efforts_1_and_2(n):
+    codes = ramp_palette(40, 60, n, seed=n)
+    for effort, level in ((0, 3), (1, 5), (2, 5), (3, 0)):
+        for ordered in (False, None):
+            data = cm.encode(codes, n, ordered=ordered, effort=effort)
+            assert cm.describe(data)["level"] == level
+            np.testing.assert_array_equal(cm.decode(data, codes.shape, n), codes)
+    data = cm.encode(codes[:12, :30], n, effort=2)
+    assert cm.describe(data)["level"] == 5
+    np.testing.assert_array_equal(np.array(reference_decode(data, (12, 30), n)), codes[:12, :30])
+
+
+def test_palettes_that_are_no_ramp_keep_level_3():
+    rng = np.random.default_rng(7)
+    noise = rng.integers(0, 16, (40, 60)).astype(np.uint8)
+    one_colour = np.full((20, 30), 5, np.uint8)  # no two different neighbours: no steps
+    wide_ramp = ramp_palette(40, 60, 20, seed=3)  # more than 16 colours: level 5 has 16 lanes
+    few = ramp_palette(40, 60, 3, seed=3)  # a mean step is at least 1: below 7 colours no ramp
+    for codes, n in ((noise, 16), (one_colour, 8), (wide_ramp, 20), (few, 3)):
+        data = cm.encode(codes, n, effort=2)
+        assert cm.describe(data)["level"] == 3
+        np.testing.assert_array_equal(cm.decode(data, codes.shape, n), codes)

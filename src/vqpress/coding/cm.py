@@ -82,6 +82,15 @@ _PREDICTED = 4
 #: More than 16 levels stay at level 4.
 _PREDICTED_TABLES = 5
 _MAX_TABLE_LEVELS = 16
+#: Palettes of up to 16 colours that are a colour ramp (the symbols of unequal neighbours
+#: lie on average at most _RAMP_STEP x log2(n) places apart in their spectral order,
+#: :func:`~vqpress.coding.symbol_order.mean_step`) are coded like gray levels where gray
+#: uses level 5 (efforts 1 and 2): the ordered model at level 5 in the refined order,
+#: instead of level 3. On the 16-colour cases of benchmarks/bench_entropy.py it picks the
+#: face (0.356 x log2(n): 0.931x level 3's size) and none of the photographs (0.50-0.66;
+#: level 5 would be 1.00-1.08x), as branch pick4 found for level 4 on 187 maps (threshold
+#: 0.385; BENCHMARKS.md, round 5).
+_RAMP_STEP = 0.385
 
 #: Per effort: (level of the ordered model, level of the palette model, table_bits, try
 #: both models when both apply, pixels per strip). Efforts 0-2 use the models without
@@ -142,7 +151,11 @@ def encode(codes: np.ndarray, n_symbols: int, *, ordered: bool | None = None, ef
         ordered model and the identity symbol order are then tried first. ``False`` or
         ``None``: a palette; its symbols are reordered so that colours that meet get nearby
         numbers (:func:`vqpress.coding.symbol_order.spectral_order`), and coded with the
-        palette model (with the ordered one up to 16 colours, except at efforts 0-2).
+        palette model (with the ordered one up to 16 colours, except at efforts 0-2); at
+        efforts 1 and 2 a palette of up to 16 colours that is a colour ramp (the symbols of
+        unequal neighbours are on average at most 0.385 x log2(n) places apart in that
+        order, :func:`vqpress.coding.symbol_order.mean_step`) is coded with the ordered
+        model at level 5 instead, in the refined order.
     effort : int, default 2
         0 (fastest) .. 9 (smallest): 0-2 use the fast model (level 2: small direct tables,
         2-3 counters a question, x == W then the neighbours' values before a walk or tree;
@@ -194,14 +207,18 @@ def encode(codes: np.ndarray, n_symbols: int, *, ordered: bool | None = None, ef
     else:
         # strips below MIN_STRIP_PIXELS would spend more on their models than on their pixels
         rows = max(_min_strip_rows(h, w), min(int(strip_rows), h))
+    ramp = False
     if ordered:
         order = np.arange(n)
     else:
-        from vqpress.coding.symbol_order import adjacency, refine_order, spectral_order
+        from vqpress.coding.symbol_order import adjacency, mean_step, refine_order, spectral_order
 
         adj = adjacency(codes, n)
         order = spectral_order(codes, n, adj)
-        if effort >= 3:
+        # (a map with no two different neighbours has no steps: it is no ramp)
+        ramp = ordered_level == _PREDICTED_TABLES and n <= _MAX_TABLE_LEVELS \
+            and 0 < mean_step(order, adj) <= _RAMP_STEP * math.log2(n)
+        if effort >= 3 or ramp:
             order = refine_order(order, adj)
     if (order == np.arange(n)).all() and codes.dtype == np.uint8:
         sym = np.ascontiguousarray(codes)  # no copy of a map in coding order already
@@ -210,7 +227,7 @@ def encode(codes: np.ndarray, n_symbols: int, *, ordered: bool | None = None, ef
         rank[order] = np.arange(n)
         sym = _relabel(codes, rank)
     best = None
-    for model in _models_to_try(n, ordered, both, palette_level):
+    for model in _models_to_try(n, ordered or ramp, both, palette_level):
         level = ordered_level if model == _ORDERED else palette_level
         if level == _PREDICTED_TABLES and n > _MAX_TABLE_LEVELS:
             level = _PREDICTED  # level 5's tables hold 16 levels

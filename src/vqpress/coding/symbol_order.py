@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["adjacency", "spectral_order", "refine_order", "arrangement_cost"]
+__all__ = ["adjacency", "spectral_order", "refine_order", "arrangement_cost", "mean_step"]
 
 
 def adjacency(codes: np.ndarray, n: int) -> np.ndarray:
@@ -63,6 +63,36 @@ def arrangement_cost(order: np.ndarray, adj: np.ndarray) -> float:
     pos = np.empty(len(order), dtype=np.int64)
     pos[order] = np.arange(len(order))
     return float((adj * np.abs(pos[:, None] - pos[None, :])).sum() / 2)
+
+
+def mean_step(order: np.ndarray, adj: np.ndarray) -> float:
+    """Mean distance, in positions of ``order``, between the symbols of unequal neighbours.
+
+    Parameters
+    ----------
+    order : numpy.ndarray, shape (n,)
+        A permutation of the symbols.
+    adj : numpy.ndarray, shape (n, n)
+        Symmetric neighbour counts (:func:`adjacency`, zero diagonal).
+
+    Returns
+    -------
+    float
+        ``arrangement_cost(order, adj)`` per unequal neighbour pair: 1.0 when every symbol
+        meets only the symbols next to it in ``order`` (a ramp); 0.0 if no two different
+        symbols meet.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> codes = np.array([[0, 1, 2, 1, 0]])
+    >>> mean_step(np.arange(3), adjacency(codes, 3))
+    1.0
+    >>> mean_step(np.array([1, 0, 2]), adjacency(codes, 3))
+    1.5
+    """
+    pairs = adj.sum() / 2
+    return arrangement_cost(order, adj) / float(pairs) if pairs > 0 else 0.0
 
 
 def spectral_order(codes: np.ndarray, n: int, adj: np.ndarray | None = None) -> np.ndarray:
