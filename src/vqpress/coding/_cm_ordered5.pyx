@@ -20,10 +20,9 @@ from vqpress.coding._cm_common cimport (
     Decoding, Direction, Encoding, _clip, _p12, _updated, _updated_to, cm_tables_init, ring_row, ring_row_end,
     ring_row_start)
 from vqpress.coding._range_coder cimport (
-    RangeCoder, rc_code_bit, rc_decode_symbol, rc_encode_span, rc_encode_symbol, rc_find, rc_finish_encoder,
-    rc_start_decoder, rc_start_encoder, rc_symbol_unit, rc_take_symbol)
+    RangeCoder, rc_code_bit, rc_decode_strip, rc_decode_symbol, rc_encode_span, rc_encode_strip, rc_encode_symbol,
+    rc_find, rc_symbol_unit, rc_take_symbol)
 from vqpress.coding._symbol_tables cimport st_average3, st_learn, st_span
-from vqpress.coding._range_coder cimport rc_decode_strip, rc_encode_strip  # the stream around a strip
 
 cm_tables_init()
 
