@@ -164,16 +164,23 @@ cdef inline int _ask_avg(Direction *way, RangeCoder *c, uint32_t *a, uint32_t *b
     return bit
 
 
+cdef inline int _code_without(Direction *way, RangeCoder *c, const uint16_t *t, int m, unsigned mask,
+                              int s) noexcept nogil:
+    """Code symbol s of the m-symbol table t without the symbols in mask (with them, if mask
+    refuses every one: a group only a damaged stream chooses, never x's)."""
+    cdef uint16_t cum[LANES]
+    cdef int total = st_cum_without(cum, t, mask)
+    if total == 0:
+        total = st_cum_without(cum, t, 0)
+    if Direction is Decoding:
+        return rc_decode_symbol(c, cum, total, m)
+    rc_encode_symbol(c, cum, total, m, s)
+    return s
+
+
 cdef inline int _symbol1(Direction *way, RangeCoder *c, Pal3 *f, int ta, int m, unsigned mask, int s) noexcept nogil:
     cdef uint16_t *a = f.tables + ta * LANES
-    cdef uint16_t cum[LANES]
-    cdef int total = st_cum_without(cum, a, mask)
-    if total == 0:  # every symbol refused: only after a damaged stream's symbol (see _symbol3)
-        total = st_cum_without(cum, a, 0)
-    if Direction is Decoding:
-        s = rc_decode_symbol(c, cum, total, m)
-    else:
-        rc_encode_symbol(c, cum, total, m, s)
+    s = _code_without(way, c, a, m, mask, s)
     _table_learn(a, f.counts + ta, m, s)
     return s
 
@@ -185,18 +192,8 @@ cdef inline int _symbol3(Direction *way, RangeCoder *c, Pal3 *f, int ta, int tb,
     cdef uint16_t *a = f.tables + ta * LANES
     cdef uint16_t *b = f.tables + tb * LANES
     cdef uint16_t *d = f.tables + tc * LANES
-    cdef int i
-    cdef uint16_t cum[LANES]
-    cdef int total
     st_average3(t, a, b, d)
-    total = st_cum_without(cum, t, mask)
-    if total == 0:
-        # every symbol of the group refused: a group a damaged stream chose, never x's
-        total = st_cum_without(cum, t, 0)
-    if Direction is Decoding:
-        s = rc_decode_symbol(c, cum, total, m)
-    else:
-        rc_encode_symbol(c, cum, total, m, s)
+    s = _code_without(way, c, t, m, mask, s)
     _table_learn(a, f.counts + ta, m, s)
     _table_learn(b, f.counts + tb, m, s)
     _table_learn(d, f.counts + tc, m, s)
