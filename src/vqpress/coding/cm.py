@@ -291,7 +291,7 @@ def decode(data, shape: tuple[int, int], n_symbols: int) -> np.ndarray:
         raise FormatError(f"not a cm payload of version {_VERSION} (magic {bytes(magic)!r}, version {version})")
     if model not in _MODEL_NAMES or level not in _LEVELS:
         raise FormatError(f"cm payload names model {model} (allowed 0, 1) or level {level} "
-                          "(allowed 0, 1, 2, 3, 4, 5)")
+                          f"(allowed {', '.join(map(str, _LEVELS))})")
     if level in _NO_TABLES and bits != _MIN_TABLE_BITS:
         raise FormatError(f"cm level {level} has no hashed tables: its table_bits must be {_MIN_TABLE_BITS}; "
                           f"got {bits}")
