@@ -36,6 +36,7 @@ from vqpress.coding._cm_fast cimport Fast, fast_alloc, fast_free, fast_strip
 from vqpress.coding._cm_palette3 cimport palette3_decode, palette3_encode
 from vqpress.coding._cm_ordered4 cimport ordered4_strip
 from vqpress.coding._cm_ordered5 cimport ordered5_decode, ordered5_encode
+from vqpress.coding._cm_palette6 cimport palette6_decode, palette6_encode
 
 import numpy as np
 
@@ -54,6 +55,7 @@ cdef enum:
     LEVEL_PALETTE3 = 3
     LEVEL_ORDERED4 = 4
     LEVEL_ORDERED5 = 5
+    LEVEL_PALETTE6 = 6
 
 MODEL_ORDERED = ORDERED
 MODEL_PALETTE = PALETTE
@@ -537,10 +539,12 @@ cdef void _strip_task(void *ctx, Py_ssize_t strip, int worker) noexcept nogil:
     cdef uint8_t *sym = job.sym + first * w
     cdef bint fast = job.level == LEVEL_FAST
     cdef int k
-    cdef RangeEncode range_encode = palette3_encode if job.level == LEVEL_PALETTE3 else ordered5_encode
-    cdef RangeDecode range_decode = palette3_decode if job.level == LEVEL_PALETTE3 else ordered5_decode
-    if job.level == LEVEL_PALETTE3 or job.level == LEVEL_ORDERED5:
-        # their own range coder and model (_cm_palette3.pyx, _cm_ordered5.pyx)
+    cdef RangeEncode range_encode = (palette3_encode if job.level == LEVEL_PALETTE3 else
+                                     (palette6_encode if job.level == LEVEL_PALETTE6 else ordered5_encode))
+    cdef RangeDecode range_decode = (palette3_decode if job.level == LEVEL_PALETTE3 else
+                                     (palette6_decode if job.level == LEVEL_PALETTE6 else ordered5_decode))
+    if job.level == LEVEL_PALETTE3 or job.level == LEVEL_ORDERED5 or job.level == LEVEL_PALETTE6:
+        # their own range coder and model (_cm_palette3.pyx, _cm_ordered5.pyx, _cm_palette6.pyx)
         free(rows)
         if job.decoding:
             job.status[strip] = range_decode(job.payload + job.offset[strip], job.size[strip], sym, h, w, job.n)

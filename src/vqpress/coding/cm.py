@@ -82,6 +82,8 @@ _PREDICTED = 4
 #: More than 16 levels stay at level 4.
 _PREDICTED_TABLES = 5
 _MAX_TABLE_LEVELS = 16
+#: Level 6, the palette model of one neighbour symbol (``_cm_palette6.pyx``).
+_PALETTE_SYMBOL = 6
 #: Palettes of up to 16 colours that are a colour ramp (the symbols of unequal neighbours
 #: lie on average at most _RAMP_STEP x log2(n) places apart in their spectral order,
 #: :func:`~vqpress.coding.symbol_order.mean_step`) are coded like gray levels where gray
@@ -106,8 +108,8 @@ _EFFORT_SETTINGS = {
     5: (1, 1, 14, False, 1 << 20), 6: (1, 1, 15, False, 1 << 20), 7: (1, 1, 16, False, 1 << 20),
     8: (1, 1, 16, True, 1 << 20), 9: (1, 1, 18, True, 1 << 20),
 }
-_LEVELS = (0, 1, _FAST, _PALETTE_TABLES, _PREDICTED, _PREDICTED_TABLES)
-_NO_TABLES = (_FAST, _PALETTE_TABLES, _PREDICTED, _PREDICTED_TABLES)  # no hashed tables: table_bits is the minimum
+_LEVELS = (0, 1, _FAST, _PALETTE_TABLES, _PREDICTED, _PREDICTED_TABLES, _PALETTE_SYMBOL)
+_NO_TABLES = (_FAST, _PALETTE_TABLES, _PREDICTED, _PREDICTED_TABLES, _PALETTE_SYMBOL)  # no hashed tables: table_bits is the minimum
 
 
 def _table_bits(bits: int, strip_pixels: int) -> int:

@@ -1,0 +1,281 @@
+"""Level 6 of the "cm" payload coding: the palette model of one neighbour symbol
+(docs/FORMAT.md, "Level 6: the palette model of one neighbour symbol").
+
+Level 3 asks up to four binary questions a pixel (``x == W``, then N, NE, NW); level 6 asks
+one decision: which of the distinct colours among W, N, NE, NW (their labels in that order)
+x is, or none of them. Where all four are one colour the decision is binary (two counters'
+probabilities averaged); elsewhere it is one symbol of the average of three adaptive tables
+picked by the neighbours' equality pattern (which of W, N, NE, NW are equal: 15 patterns,
+which fix the number of symbols) with: farther equalities and what the W and N pixels were
+themselves (which label, or none); W's colour; the colours of W and N together (coarsened
+above 64 colours). A pixel none of them predicts is then one symbol (up to 16 colours) or two
+(high and low 4 bits) of averaged tables without the refused colours, as at level 3
+(``_symbol_tables.pxd``). Range coder (``_range_coder.pxd``); ``_cm.pyx`` runs the strips and
+calls :c:func:`palette6_encode` / :c:func:`palette6_decode`.
+"""
+
+from libc.stdint cimport uint8_t, uint16_t, uint32_t
+from libc.stdlib cimport calloc, free, malloc
+
+from vqpress.coding._cm_common cimport Decoding, Direction, Encoding, cm_tables_init, ring_row, ring_row_end, ring_row_start
+from vqpress.coding._range_coder cimport (
+    RangeCoder, rc_ask_avg2, rc_decode_strip, rc_encode_span, rc_encode_strip, rc_take_symbol)
+from vqpress.coding._symbol_tables cimport st_code_without, st_replicate, st_symbol3, st_table_init, st_table_learn
+
+cm_tables_init()
+
+
+cdef enum:
+    LANES = 16
+    NIBBLE = 16
+    PATTERNS = 15               # the equality patterns of (W, N, NE, NW)
+    NONE = 4                    # a pixel's kind: 0..3 the label of the neighbour it was, 4 none
+    KINDS = 5
+    NEAR = 16 * KINDS * KINDS   # far (16) x kind of W x kind of N
+    PAIR_COLOURS = 64           # the pair tables' colours: W >> q, N >> q below this many
+
+
+# The equality pattern of (W, N, NE, NW): their labels, W's 0 and each new colour the next
+# number (a restricted growth string); the 15 strings in lexicographic order are the
+# patterns 0 .. 14. _PATTERN[bits] for bits = [N==W] | [NE==W] << 1 | [NE==N] << 2 |
+# [NW==W] << 3 | [NW==N] << 4 | [NW==NE] << 5; _K[p] its distinct colours; _FIRST[p][j] the
+# first neighbour (0 W, 1 N, 2 NE, 3 NW) of label j; _LABEL[p][i] neighbour i's label.
+cdef uint8_t _PATTERN[64]
+cdef uint8_t _K[PATTERNS]
+cdef uint8_t _FIRST[PATTERNS][4]
+cdef uint8_t _LABEL[PATTERNS][4]
+
+
+def _pattern_strings():
+    """The 15 restricted growth strings of length 4, in lexicographic order."""
+    return [(0, a, b, c) for a in range(2) for b in range(a + 2) for c in range(max(a, b) + 2)]
+
+
+def _labels(bits):
+    """The labels of (W, N, NE, NW) whose equalities are ``bits`` (any consistent bits)."""
+    eq = [bool(bits >> i & 1) for i in range(6)]
+    lab = [0, 0 if eq[0] else 1]
+    lab.append(lab[0] if eq[1] else (lab[1] if eq[2] else max(lab) + 1))
+    lab.append(lab[0] if eq[3] else (lab[1] if eq[4] else (lab[2] if eq[5] else max(lab) + 1)))
+    return tuple(lab)
+
+
+_strings = _pattern_strings()
+for _p, _s in enumerate(_strings):
+    _K[_p] = max(_s) + 1
+    for _j in range(4):
+        _FIRST[_p][_j] = _s.index(_j) if _j in _s else 0
+        _LABEL[_p][_j] = _s[_j]
+for _b in range(64):
+    _PATTERN[_b] = _strings.index(_labels(_b))
+del _p, _s, _j, _b, _strings
+
+
+ctypedef struct Pal6:
+    int n
+    int hi_m                    # symbols of x's first (or only) table: n, or ceil(n / 16)
+    int q                       # the pair tables' colours are W >> q, N >> q ...
+    int nq                      # ... nq of each
+    uint32_t *cnt               # x == W where W, N, NE, NW are one colour: by near, by (W, far)
+    uint16_t *tables            # symbol tables, LANES u16 each ...
+    uint8_t *counts             # ... and their counts
+    uint8_t *kinds              # ring of 4 rows of w + 6: each pixel's kind (0 outside the map)
+    Py_ssize_t s_pair           # the neighbour symbol: 4 x nq x nq, by k - 1 and the pair
+    Py_ssize_t s_col            # ... PATTERNS x n, by p and W
+    Py_ssize_t s_near           # ... PATTERNS x NEAR, by p and near
+    Py_ssize_t x_w              # x: n <= 16: by (W, N); else the high bits by W, by N, by NE
+    Py_ssize_t x_n
+    Py_ssize_t x_ne
+    Py_ssize_t x_lw             # the low bits by (high bits, W), (high bits, N), (high bits, NE)
+    Py_ssize_t x_ln
+    Py_ssize_t x_lne
+    Py_ssize_t n_tables
+
+
+cdef inline int _lo_m(int n, int hi) noexcept nogil:
+    return n - NIBBLE * hi if n - NIBBLE * hi < NIBBLE else NIBBLE
+
+
+cdef int _alloc(Pal6 *f, int n, int w) noexcept nogil:
+    """A fresh model for n symbols. Returns 0, or -1 (free it with _free either way)."""
+    cdef int p, j
+    cdef Py_ssize_t t
+    f.n = n
+    f.hi_m = n if n <= NIBBLE else (n + NIBBLE - 1) // NIBBLE
+    f.q = 0 if n <= PAIR_COLOURS else (1 if n <= 2 * PAIR_COLOURS else 2)
+    f.nq = ((n - 1) >> f.q) + 1
+    f.s_pair = 0
+    f.s_col = f.s_pair + 4 * f.nq * f.nq
+    f.s_near = f.s_col + PATTERNS * n
+    f.x_w = f.s_near + PATTERNS * NEAR
+    if n <= NIBBLE:
+        f.n_tables = f.x_w + n * NIBBLE
+    else:
+        f.x_n = f.x_w + n
+        f.x_ne = f.x_n + n
+        f.x_lw = f.x_ne + n
+        f.x_ln = f.x_lw + f.hi_m * n
+        f.x_lne = f.x_ln + f.hi_m * n
+        f.n_tables = f.x_lne + f.hi_m * n
+    f.cnt = <uint32_t *>calloc(NEAR + 16 * n, sizeof(uint32_t))
+    f.tables = <uint16_t *>malloc(f.n_tables * LANES * sizeof(uint16_t))
+    f.counts = <uint8_t *>calloc(f.n_tables, 1)
+    f.kinds = <uint8_t *>calloc(4 * (w + 6), 1)
+    if f.cnt == NULL or f.tables == NULL or f.counts == NULL or f.kinds == NULL:
+        return -1
+    # fresh tables come in blocks alike: write a block, then copy it
+    for j in range(4):  # by k - 1: k + 1 symbols
+        st_table_init(f.tables + j * LANES, j + 2)
+    st_replicate(f.tables, 4, f.nq * f.nq)
+    for p in range(PATTERNS):
+        st_table_init(f.tables + (f.s_col + p) * LANES, _K[p] + 1)
+    st_replicate(f.tables + f.s_col * LANES, PATTERNS, n + NEAR)
+    t = f.x_w
+    if n <= NIBBLE:
+        st_table_init(f.tables + t * LANES, n)
+        st_replicate(f.tables + t * LANES, 1, n * NIBBLE)
+    else:
+        st_table_init(f.tables + t * LANES, f.hi_m)
+        st_replicate(f.tables + t * LANES, 1, 3 * n)
+        for j in range(3 * f.hi_m):  # the low-bit tables of (a neighbour, high bits hi): n each
+            t = f.x_lw + <Py_ssize_t>j * n
+            st_table_init(f.tables + t * LANES, _lo_m(n, j % f.hi_m))
+            st_replicate(f.tables + t * LANES, 1, n)
+    return 0
+
+
+cdef void _free(Pal6 *f) noexcept nogil:
+    free(f.cnt)
+    free(f.tables)
+    free(f.counts)
+    free(f.kinds)
+    f.cnt = NULL
+    f.tables = NULL
+    f.counts = NULL
+    f.kinds = NULL
+
+
+cdef inline uint32_t _c3(const uint16_t *a, const uint16_t *b, const uint16_t *d, int i) noexcept nogil:
+    """c(i) of the average of tables a, b, d (st_average3's lane i, plus i)."""
+    return <uint32_t>(((a[i] + ((b[i] + d[i]) >> 1)) >> 1) + i)
+
+
+cdef inline int _neighbour_symbol(Direction *way, RangeCoder *c, Pal6 *f, Py_ssize_t ta, Py_ssize_t tb,
+                                  Py_ssize_t tc, int m, int s) noexcept nogil:
+    """Symbol s of m (2..5) of the average of tables ta, tb, tc (weighted 2:1:1), of total
+    2^15: no division either way; the decoder counts the lanes 1 .. m - 1 at or below its
+    code (no branch)."""
+    cdef uint16_t *a = f.tables + ta * LANES
+    cdef uint16_t *b = f.tables + tb * LANES
+    cdef uint16_t *d = f.tables + tc * LANES
+    cdef uint16_t cum[LANES]
+    cdef uint32_t r = c.range >> 15, code = c.code
+    cdef int j
+    if Direction is Decoding:
+        cum[0] = 0
+        s = 0
+        for j in range(1, 5):
+            cum[j] = <uint16_t>_c3(a, b, d, j)
+            s += (r * cum[j] <= code) & (j < m)
+        rc_take_symbol(c, cum, m, r, s)
+    else:
+        rc_encode_span(c, r, _c3(a, b, d, s), _c3(a, b, d, s + 1) if s < m - 1 else 0, s == m - 1)
+    st_table_learn(a, f.counts + ta, m, s)
+    st_table_learn(b, f.counts + tb, m, s)
+    st_table_learn(d, f.counts + tc, m, s)
+    return s
+
+
+cdef inline int _code_pixel(Direction *way, RangeCoder *c, Pal6 *f, int x, int W, int N, int NW, int NE, int WW,
+                            int NN, int NNE, int NEE, int kw, int kn, uint8_t *kind) noexcept nogil:
+    cdef int n = f.n, p, k, s, hi, lo, far, near
+    cdef int nb[4]
+    cdef unsigned mask
+    cdef Py_ssize_t t
+    p = _PATTERN[(N == W) | (NE == W) << 1 | (NE == N) << 2 | (NW == W) << 3 | (NW == N) << 4 | (NW == NE) << 5]
+    k = _K[p]
+    far = (WW == W) | (NN == N) << 1 | (NNE == NE) << 2 | (NEE == NE) << 3
+    near = (far * KINDS + kw) * KINDS + kn
+    if Direction is Encoding:  # x's label, or k (none)
+        s = k
+        s = _LABEL[p][3] if x == NW else s
+        s = _LABEL[p][2] if x == NE else s
+        s = _LABEL[p][1] if x == N else s
+        s = 0 if x == W else s
+    if p == 0:  # all one colour: x == W?
+        s = rc_ask_avg2(c, Direction is Decoding, f.cnt + near, f.cnt + NEAR + W * 16 + far, s == 0) ^ 1
+    else:
+        s = _neighbour_symbol(way, c, f, f.s_near + near * PATTERNS + p, f.s_col + W * PATTERNS + p,
+                              f.s_pair + ((W >> f.q) * f.nq + (N >> f.q)) * 4 + k - 1, k + 1, s)
+    if s < k:
+        kind[0] = <uint8_t>s
+        nb[0] = W
+        nb[1] = N
+        nb[2] = NE
+        nb[3] = NW
+        return nb[_FIRST[p][s]]
+    kind[0] = NONE
+    # none of them: x is none of W, N, NE, NW (the symbols "refused")
+    if n <= NIBBLE:
+        t = f.x_w + W * NIBBLE + N
+        x = st_code_without(c, Direction is Decoding, f.tables + t * LANES, n,
+                            (1u << W) | (1u << N) | (1u << NE) | (1u << NW), x)
+        st_table_learn(f.tables + t * LANES, f.counts + t, n, x)
+        return x
+    hi = st_symbol3(c, Direction is Decoding, f.tables, f.counts, f.x_w + W, f.x_n + N, f.x_ne + NE, f.hi_m, 0,
+                    x >> 4)
+    mask = (((W >> 4) == hi) << (W & 15) | ((N >> 4) == hi) << (N & 15) | ((NE >> 4) == hi) << (NE & 15)
+            | ((NW >> 4) == hi) << (NW & 15))
+    t = hi * n
+    lo = st_symbol3(c, Direction is Decoding, f.tables, f.counts, f.x_lw + t + W, f.x_ln + t + N, f.x_lne + t + NE,
+                    _lo_m(n, hi), mask, x & 15)
+    return hi * NIBBLE + lo
+
+
+cdef int _rows(Direction *way, RangeCoder *c, Pal6 *f, uint8_t *sym, int h, int w, uint8_t *rows) noexcept nogil:
+    cdef Py_ssize_t wp = w + 6
+    cdef uint8_t *r0
+    cdef uint8_t *r1
+    cdef uint8_t *r2
+    cdef uint8_t *k0
+    cdef uint8_t *k1
+    cdef int r, col, x
+    for r in range(h):
+        r0 = ring_row(rows, wp, r)
+        r1 = ring_row(rows, wp, r + 3)
+        r2 = ring_row(rows, wp, r + 2)
+        k0 = ring_row(f.kinds, wp, r)
+        k1 = ring_row(f.kinds, wp, r + 3)
+        ring_row_start(r0, r1, r)
+        for col in range(w):
+            x = 0 if Direction is Decoding else sym[r * w + col]
+            x = _code_pixel(way, c, f, x, r0[col - 1], r1[col], r1[col - 1], r1[col + 1], r0[col - 2], r2[col],
+                            r2[col + 1], r1[col + 2], k0[col - 1], k1[col], k0 + col)
+            r0[col] = <uint8_t>x
+            if Direction is Decoding:
+                sym[r * w + col] = <uint8_t>x
+        ring_row_end(r0, w)
+        if Direction is Decoding:
+            if c.failed:
+                return -1
+    return 0
+
+
+cdef inline int _strip(RangeCoder *c, bint decoding, uint8_t *sym, int h, int w, int n, uint8_t *rows) noexcept nogil:
+    """Level 6's RangeStrip (``_range_coder.pxd``): a fresh model, then the rows. Inline: each
+    of its two callers gets its own copy of the kernel, ``decoding`` a constant."""
+    cdef Pal6 f
+    cdef int status = -1
+    if _alloc(&f, n, w) == 0:
+        status = -2 if (_rows(<Decoding *>NULL, c, &f, sym, h, w, rows) if decoding
+                        else _rows(<Encoding *>NULL, c, &f, sym, h, w, rows)) != 0 else 0
+    _free(&f)
+    return status
+
+
+cdef int palette6_encode(const uint8_t *sym, int h, int w, int n, uint8_t **out, Py_ssize_t *size) noexcept nogil:
+    return rc_encode_strip(_strip, sym, h, w, n, out, size)
+
+
+cdef int palette6_decode(const uint8_t *stream, Py_ssize_t size, uint8_t *sym, int h, int w, int n) noexcept nogil:
+    return rc_decode_strip(_strip, stream, size, sym, h, w, n)
