@@ -11,7 +11,7 @@ Payload layout (little-endian)::
 
     magic "CM", version (u8, 1), model (u8: 0 ordered, 1 palette)
     table_bits (u8), level (u8: 0 lean, 1 full, 2 fast, 3 palette tables, 4 predicted ordered,
-    5 predicted ordered tables),
+    5 predicted ordered tables, 6 palette neighbour symbol),
     n_symbols (u16), strip_rows (u32)
     order: n_symbols bytes, a permutation (coding symbol i stands for code order[i])
     S = ceil(H / strip_rows) stream lengths (u32), then the S streams
@@ -82,7 +82,11 @@ _PREDICTED = 4
 #: More than 16 levels stay at level 4.
 _PREDICTED_TABLES = 5
 _MAX_TABLE_LEVELS = 16
-#: Level 6, the palette model of one neighbour symbol (``_cm_palette6.pyx``).
+#: Level 6, the palette model of one neighbour symbol (``_cm_palette6.pyx``): which of the
+#: distinct colours among W, N, NE, NW a pixel is (or none) as one symbol of averaged tables
+#: instead of level 3's up to four binary questions. On the 64- and 256-colour cases of
+#: benchmarks/bench_entropy.py 0.998x level 3's size (0.982-1.006x), decoding about 1.1x as
+#: fast, encoding about as fast (BENCHMARKS.md, round 6): no effort uses it yet.
 _PALETTE_SYMBOL = 6
 #: Palettes of up to 16 colours that are a colour ramp (the symbols of unequal neighbours
 #: lie on average at most _RAMP_STEP x log2(n) places apart in their spectral order,
@@ -245,7 +249,7 @@ def encode(codes: np.ndarray, n_symbols: int, *, ordered: bool | None = None, ef
 
 #: What each level is called in docs/FORMAT.md (the payload header's table).
 LEVEL_NAMES = {0: "lean", 1: "full", _FAST: "fast", _PALETTE_TABLES: "palette tables", _PREDICTED: "predicted ordered",
-               _PREDICTED_TABLES: "predicted ordered tables"}
+               _PREDICTED_TABLES: "predicted ordered tables", _PALETTE_SYMBOL: "palette neighbour symbol"}
 
 
 def describe(data) -> dict:
@@ -297,8 +301,8 @@ def decode(data, shape: tuple[int, int], n_symbols: int) -> np.ndarray:
     if level in _NO_TABLES and bits != _MIN_TABLE_BITS:
         raise FormatError(f"cm level {level} has no hashed tables: its table_bits must be {_MIN_TABLE_BITS}; "
                           f"got {bits}")
-    if level == _PALETTE_TABLES and model != _PALETTE:
-        raise FormatError(f"cm level 3 codes the palette model only; the payload names model {model}")
+    if level in (_PALETTE_TABLES, _PALETTE_SYMBOL) and model != _PALETTE:
+        raise FormatError(f"cm level {level} codes the palette model only; the payload names model {model}")
     if level in (_PREDICTED, _PREDICTED_TABLES) and model != _ORDERED:
         raise FormatError(f"cm level {level} codes the ordered model only (model 0); the payload names model {model}")
     if not _MIN_TABLE_BITS <= bits <= _MAX_TABLE_BITS:
