@@ -86,14 +86,14 @@ cdef int _alloc(Pal3 *f, int n) noexcept nogil:
         f.weights[i] = W_INIT3
     # every table starts as one of at most three: write each once, then copy it
     if n <= NIBBLE:
-        st_table_init(f.tables, n)
-        st_replicate(f.tables, 1, f.n_tables)
+        st_table_init(f.tables, n, LANES)
+        st_replicate(f.tables, LANES, f.n_tables)
     else:
-        st_table_init(f.tables, f.hi_m)
-        st_replicate(f.tables, 1, f.t_lw)
+        st_table_init(f.tables, f.hi_m, LANES)
+        st_replicate(f.tables, LANES, f.t_lw)
         for j in range(3 * f.hi_m):  # the low-bit tables of (a neighbour, high bits hi): n each
-            st_table_init(f.tables + (f.t_lw + <Py_ssize_t>j * n) * LANES, _lo_m(n, j % f.hi_m))
-            st_replicate(f.tables + (f.t_lw + <Py_ssize_t>j * n) * LANES, 1, n)
+            st_table_init(f.tables + (f.t_lw + <Py_ssize_t>j * n) * LANES, _lo_m(n, j % f.hi_m), LANES)
+            st_replicate(f.tables + (f.t_lw + <Py_ssize_t>j * n) * LANES, LANES, n)
     return 0
 
 

@@ -20,13 +20,15 @@ from libc.stdlib cimport calloc, free, malloc
 from vqpress.coding._cm_common cimport Decoding, Direction, Encoding, cm_tables_init, ring_row, ring_row_end, ring_row_start
 from vqpress.coding._range_coder cimport (
     RangeCoder, rc_ask_avg2, rc_decode_strip, rc_encode_span, rc_encode_strip, rc_take_symbol)
-from vqpress.coding._symbol_tables cimport st_code_without, st_replicate, st_symbol3, st_table_init, st_table_learn
+from vqpress.coding._symbol_tables cimport (
+    st_code_without, st_replicate, st_symbol3, st_table_init, st_table_learn, st_table_learn8)
 
 cm_tables_init()
 
 
 cdef enum:
     LANES = 16
+    SMALL = 8                   # lanes of a neighbour-symbol table (k + 1 <= 5 symbols)
     NIBBLE = 16
     PATTERNS = 15               # the equality patterns of (W, N, NE, NW)
     NONE = 4                    # a pixel's kind: 0..3 the label of the neighbour it was, 4 none
@@ -77,12 +79,15 @@ ctypedef struct Pal6:
     int q                       # the pair tables' colours are W >> q, N >> q ...
     int nq                      # ... nq of each
     uint32_t *cnt               # x == W where W, N, NE, NW are one colour: by near, by (W, far)
-    uint16_t *tables            # symbol tables, LANES u16 each ...
+    uint16_t *small             # the neighbour symbol's tables, SMALL u16 each ...
+    uint8_t *small_counts       # ... and their counts
+    uint16_t *tables            # x's symbol tables, LANES u16 each ...
     uint8_t *counts             # ... and their counts
     uint8_t *kinds              # ring of 4 rows of w + 6: each pixel's kind (0 outside the map)
     Py_ssize_t s_pair           # the neighbour symbol: 4 x nq x nq, by k - 1 and the pair
     Py_ssize_t s_col            # ... PATTERNS x n, by p and W
     Py_ssize_t s_near           # ... PATTERNS x NEAR, by p and near
+    Py_ssize_t n_small
     Py_ssize_t x_w              # x: n <= 16: by (W, N); else the high bits by W, by N, by NE
     Py_ssize_t x_n
     Py_ssize_t x_ne
@@ -107,7 +112,8 @@ cdef int _alloc(Pal6 *f, int n, int w) noexcept nogil:
     f.s_pair = 0
     f.s_col = f.s_pair + 4 * f.nq * f.nq
     f.s_near = f.s_col + PATTERNS * n
-    f.x_w = f.s_near + PATTERNS * NEAR
+    f.n_small = f.s_near + PATTERNS * NEAR
+    f.x_w = 0
     if n <= NIBBLE:
         f.n_tables = f.x_w + n * NIBBLE
     else:
@@ -118,34 +124,40 @@ cdef int _alloc(Pal6 *f, int n, int w) noexcept nogil:
         f.x_lne = f.x_ln + f.hi_m * n
         f.n_tables = f.x_lne + f.hi_m * n
     f.cnt = <uint32_t *>calloc(NEAR + 16 * n, sizeof(uint32_t))
+    f.small = <uint16_t *>malloc(f.n_small * SMALL * sizeof(uint16_t))
+    f.small_counts = <uint8_t *>calloc(f.n_small, 1)
     f.tables = <uint16_t *>malloc(f.n_tables * LANES * sizeof(uint16_t))
     f.counts = <uint8_t *>calloc(f.n_tables, 1)
     f.kinds = <uint8_t *>calloc(4 * (w + 6), 1)
-    if f.cnt == NULL or f.tables == NULL or f.counts == NULL or f.kinds == NULL:
+    if f.cnt == NULL or f.small == NULL or f.small_counts == NULL or f.tables == NULL or f.counts == NULL \
+            or f.kinds == NULL:
         return -1
     # fresh tables come in blocks alike: write a block, then copy it
     for j in range(4):  # by k - 1: k + 1 symbols
-        st_table_init(f.tables + j * LANES, j + 2)
-    st_replicate(f.tables, 4, f.nq * f.nq)
+        st_table_init(f.small + j * SMALL, j + 2, SMALL)
+    st_replicate(f.small, 4 * SMALL, f.nq * f.nq)
     for p in range(PATTERNS):
-        st_table_init(f.tables + (f.s_col + p) * LANES, _K[p] + 1)
-    st_replicate(f.tables + f.s_col * LANES, PATTERNS, n + NEAR)
-    t = f.x_w
+        st_table_init(f.small + (f.s_col + p) * SMALL, _K[p] + 1, SMALL)
+    st_replicate(f.small + f.s_col * SMALL, PATTERNS * SMALL, n + NEAR)
     if n <= NIBBLE:
-        st_table_init(f.tables + t * LANES, n)
-        st_replicate(f.tables + t * LANES, 1, n * NIBBLE)
+        st_table_init(f.tables, n, LANES)
+        st_replicate(f.tables, LANES, n * NIBBLE)
     else:
-        st_table_init(f.tables + t * LANES, f.hi_m)
-        st_replicate(f.tables + t * LANES, 1, 3 * n)
+        st_table_init(f.tables, f.hi_m, LANES)
+        st_replicate(f.tables, LANES, 3 * n)
         for j in range(3 * f.hi_m):  # the low-bit tables of (a neighbour, high bits hi): n each
             t = f.x_lw + <Py_ssize_t>j * n
-            st_table_init(f.tables + t * LANES, _lo_m(n, j % f.hi_m))
-            st_replicate(f.tables + t * LANES, 1, n)
+            st_table_init(f.tables + t * LANES, _lo_m(n, j % f.hi_m), LANES)
+            st_replicate(f.tables + t * LANES, LANES, n)
     return 0
 
 
 cdef void _free(Pal6 *f) noexcept nogil:
     free(f.cnt)
+    free(f.small)
+    free(f.small_counts)
+    f.small = NULL
+    f.small_counts = NULL
     free(f.tables)
     free(f.counts)
     free(f.kinds)
@@ -165,9 +177,9 @@ cdef inline int _neighbour_symbol(Direction *way, RangeCoder *c, Pal6 *f, Py_ssi
     """Symbol s of m (2..5) of the average of tables ta, tb, tc (weighted 2:1:1), of total
     2^15: no division either way; the decoder counts the lanes 1 .. m - 1 at or below its
     code (no branch)."""
-    cdef uint16_t *a = f.tables + ta * LANES
-    cdef uint16_t *b = f.tables + tb * LANES
-    cdef uint16_t *d = f.tables + tc * LANES
+    cdef uint16_t *a = f.small + ta * SMALL
+    cdef uint16_t *b = f.small + tb * SMALL
+    cdef uint16_t *d = f.small + tc * SMALL
     cdef uint16_t cum[LANES]
     cdef uint32_t r = c.range >> 15, code = c.code
     cdef int j
@@ -180,14 +192,14 @@ cdef inline int _neighbour_symbol(Direction *way, RangeCoder *c, Pal6 *f, Py_ssi
         rc_take_symbol(c, cum, m, r, s)
     else:
         rc_encode_span(c, r, _c3(a, b, d, s), _c3(a, b, d, s + 1) if s < m - 1 else 0, s == m - 1)
-    st_table_learn(a, f.counts + ta, m, s)
-    st_table_learn(b, f.counts + tb, m, s)
-    st_table_learn(d, f.counts + tc, m, s)
+    st_table_learn8(a, f.small_counts + ta, m, s)
+    st_table_learn8(b, f.small_counts + tb, m, s)
+    st_table_learn8(d, f.small_counts + tc, m, s)
     return s
 
 
 cdef inline int _code_pixel(Direction *way, RangeCoder *c, Pal6 *f, int x, int W, int N, int NW, int NE, int WW,
-                            int NN, int NNE, int NEE, int kw, int kn, uint8_t *kind) noexcept nogil:
+                            int NN, int NNE, int NEE, int kw, int kn, int *kind) noexcept nogil:
     cdef int n = f.n, p, k, s, hi, lo, far, near
     cdef int nb[4]
     cdef unsigned mask
@@ -208,7 +220,7 @@ cdef inline int _code_pixel(Direction *way, RangeCoder *c, Pal6 *f, int x, int W
         s = _neighbour_symbol(way, c, f, f.s_near + near * PATTERNS + p, f.s_col + W * PATTERNS + p,
                               f.s_pair + ((W >> f.q) * f.nq + (N >> f.q)) * 4 + k - 1, k + 1, s)
     if s < k:
-        kind[0] = <uint8_t>s
+        kind[0] = s
         nb[0] = W
         nb[1] = N
         nb[2] = NE
@@ -239,7 +251,7 @@ cdef int _rows(Direction *way, RangeCoder *c, Pal6 *f, uint8_t *sym, int h, int 
     cdef uint8_t *r2
     cdef uint8_t *k0
     cdef uint8_t *k1
-    cdef int r, col, x
+    cdef int r, col, x, W, WW, kind, kw
     for r in range(h):
         r0 = ring_row(rows, wp, r)
         r1 = ring_row(rows, wp, r + 3)
@@ -247,11 +259,19 @@ cdef int _rows(Direction *way, RangeCoder *c, Pal6 *f, uint8_t *sym, int h, int 
         k0 = ring_row(f.kinds, wp, r)
         k1 = ring_row(f.kinds, wp, r + 3)
         ring_row_start(r0, r1, r)
+        # W, WW and W's kind carried in registers: the next pixel waits on x
+        W = r0[-1]
+        WW = r0[-2]
+        kw = 0
         for col in range(w):
             x = 0 if Direction is Decoding else sym[r * w + col]
-            x = _code_pixel(way, c, f, x, r0[col - 1], r1[col], r1[col - 1], r1[col + 1], r0[col - 2], r2[col],
-                            r2[col + 1], r1[col + 2], k0[col - 1], k1[col], k0 + col)
+            x = _code_pixel(way, c, f, x, W, r1[col], r1[col - 1], r1[col + 1], WW, r2[col], r2[col + 1], r1[col + 2],
+                            kw, k1[col], &kind)
             r0[col] = <uint8_t>x
+            k0[col] = <uint8_t>kind
+            kw = kind
+            WW = W
+            W = x
             if Direction is Decoding:
                 sym[r * w + col] = <uint8_t>x
         ring_row_end(r0, w)

@@ -41,6 +41,24 @@ cdef extern from *:
     #endif
     }
 
+    /* st_learn of a table of 8 lanes (symbols 0..7). */
+    static inline void st_learn8(uint16_t *t, int s, int k, int rate) {
+    #ifdef ST_SSE2
+        const __m128i lo_idx = _mm_setr_epi16(0, 1, 2, 3, 4, 5, 6, 7);
+        __m128i sh = _mm_cvtsi32_si128(rate);
+        __m128i a = _mm_loadu_si128((const __m128i *)t);
+        __m128i ta = _mm_and_si128(_mm_cmpgt_epi16(lo_idx, _mm_set1_epi16((short)s)), _mm_set1_epi16((short)k));
+        _mm_storeu_si128((__m128i *)t, _mm_add_epi16(a, _mm_sra_epi16(_mm_sub_epi16(ta, a), sh)));
+    #else
+        int i;
+        for (i = 0; i < 8; i++) {
+            int v = (int16_t)t[i];
+            int target = i > s ? k : 0;
+            t[i] = (uint16_t)(v + ((target - v) >> rate));
+        }
+    #endif
+    }
+
     /* A table's rate after u updates (levels 3 and 6): it moves 1 / 2^rate of the way. */
     static const unsigned char st_rate3[33] = {1, 1, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4,
                                                4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 5};
@@ -113,29 +131,44 @@ cdef extern from *:
        2^15), c(16) = 2^15; a refused symbol's frequency is taken off every symbol after it
        (at most 4 are refused). */
     static inline int st_cum_without(uint16_t *cum, const uint16_t *t, unsigned mask) {
-        uint32_t total = 32768u, f, c0, c1;
-        int j;
     #ifdef ST_SSE2
+        /* branch-free: the frequencies f(i) = c(i + 1) - c(i) of the kept lanes, then their
+           running sum (exclusive) across the 16 lanes; the same values as the loop below */
         const __m128i lo_idx = _mm_setr_epi16(0, 1, 2, 3, 4, 5, 6, 7);
         const __m128i hi_idx = _mm_setr_epi16(8, 9, 10, 11, 12, 13, 14, 15);
         const __m128i top = _mm_set1_epi16((short)0x8000);
+        const __m128i lo_bit = _mm_setr_epi16(1, 2, 4, 8, 16, 32, 64, 128);
+        const __m128i hi_bit = _mm_setr_epi16(256, 512, 1024, 2048, 4096, 8192, 16384, (short)0x8000);
+        const __m128i z = _mm_setzero_si128();
+        __m128i mv = _mm_set1_epi16((short)mask);
         __m128i a = _mm_add_epi16(_mm_loadu_si128((const __m128i *)t), lo_idx);
         __m128i b = _mm_add_epi16(_mm_loadu_si128((const __m128i *)(t + 8)), hi_idx);
-        a = _mm_sub_epi16(a, _mm_subs_epu16(a, top));   /* min(x, 2^15), unsigned */
+        __m128i an, bn, fa, fb, sa, sb;
+        a = _mm_sub_epi16(a, _mm_subs_epu16(a, top));   /* c(i) = min(t[i] + i, 2^15), unsigned */
         b = _mm_sub_epi16(b, _mm_subs_epu16(b, top));
+        an = _mm_or_si128(_mm_srli_si128(a, 2), _mm_slli_si128(b, 14));    /* c(i + 1) */
+        bn = _mm_or_si128(_mm_srli_si128(b, 2), _mm_slli_si128(top, 14));
+        fa = _mm_and_si128(_mm_sub_epi16(an, a), _mm_cmpeq_epi16(_mm_and_si128(mv, lo_bit), z));
+        fb = _mm_and_si128(_mm_sub_epi16(bn, b), _mm_cmpeq_epi16(_mm_and_si128(mv, hi_bit), z));
+        sa = _mm_add_epi16(fa, _mm_slli_si128(fa, 2));   /* inclusive running sums */
+        sb = _mm_add_epi16(fb, _mm_slli_si128(fb, 2));
+        sa = _mm_add_epi16(sa, _mm_slli_si128(sa, 4));
+        sb = _mm_add_epi16(sb, _mm_slli_si128(sb, 4));
+        sa = _mm_add_epi16(sa, _mm_slli_si128(sa, 8));
+        sb = _mm_add_epi16(sb, _mm_slli_si128(sb, 8));
+        sb = _mm_add_epi16(sb, _mm_shuffle_epi32(_mm_shufflehi_epi16(sa, 0xff), 0xff));   /* + lane 7 of sa */
+        _mm_storeu_si128((__m128i *)cum, _mm_sub_epi16(sa, fa));   /* exclusive */
+        _mm_storeu_si128((__m128i *)(cum + 8), _mm_sub_epi16(sb, fb));
+        return (int)(uint16_t)_mm_extract_epi16(sb, 7);
     #else
-        int i;
+        uint32_t total = 32768u, f, c0, c1;
+        int i, j;
         for (i = 0; i < 16; i++) {
             uint32_t v = (uint32_t)t[i] + (uint32_t)i;
             cum[i] = (uint16_t)(v < 32768u ? v : 32768u);
         }
-    #endif
         while (mask) {
-    #if defined(__GNUC__) || defined(__clang__)
-            j = __builtin_ctz(mask);
-    #else
             for (j = 0; !((mask >> j) & 1u); j++) {}
-    #endif
             mask &= mask - 1u;
             c0 = (uint32_t)t[j] + (uint32_t)j;
             c0 = c0 < 32768u ? c0 : 32768u;
@@ -143,48 +176,39 @@ cdef extern from *:
             c1 = c1 < 32768u ? c1 : 32768u;
             f = c1 - c0;
             total -= f;
-    #ifdef ST_SSE2
-            {
-                __m128i jv = _mm_set1_epi16((short)j), fv = _mm_set1_epi16((short)f);
-                a = _mm_sub_epi16(a, _mm_and_si128(_mm_cmpgt_epi16(lo_idx, jv), fv));
-                b = _mm_sub_epi16(b, _mm_and_si128(_mm_cmpgt_epi16(hi_idx, jv), fv));
-            }
-    #else
             for (i = 0; i < 16; i++)
                 cum[i] = (uint16_t)(cum[i] - (i > j ? f : 0u));
-    #endif
         }
-    #ifdef ST_SSE2
-        _mm_storeu_si128((__m128i *)cum, a);
-        _mm_storeu_si128((__m128i *)(cum + 8), b);
-    #endif
         return (int)total;
+    #endif
     }
     """
     const unsigned char st_rate3[33]
     void st_learn(uint16_t *t, int s, int k, int rate) noexcept nogil
+    void st_learn8(uint16_t *t, int s, int k, int rate) noexcept nogil
     void st_average2(uint16_t *t, const uint16_t *a, const uint16_t *b) noexcept nogil
     void st_average3(uint16_t *t, const uint16_t *a, const uint16_t *b, const uint16_t *d) noexcept nogil
     int st_span(uint16_t *cum, const uint16_t *t, int lo, int hi) noexcept nogil
     int st_cum_without(uint16_t *cum, const uint16_t *t, unsigned mask) noexcept nogil
 
 
-cdef inline void st_table_init(uint16_t *t, int m) noexcept nogil:
-    """A fresh table of m symbols (1 <= m <= 16), all equally likely: t[i] = i K / m for
-    i < m, K = 2^15 - m from m on (docs/FORMAT.md, "Symbol tables")."""
+cdef inline void st_table_init(uint16_t *t, int m, int lanes) noexcept nogil:
+    """A fresh table of m symbols (1 <= m <= lanes), all equally likely, in ``lanes`` (16, or 8
+    for tables of at most 8 symbols): t[i] = i K / m for i < m, K = 2^15 - m from m on
+    (docs/FORMAT.md, "Symbol tables")."""
     cdef int i, k = 32768 - m
-    for i in range(16):
+    for i in range(lanes):
         t[i] = <uint16_t>(i * k // m if i < m else k)
 
 
 cdef inline void st_replicate(uint16_t *t, Py_ssize_t block, Py_ssize_t count) noexcept nogil:
-    """The first ``block`` tables of t (made), copied over the next count - 1 blocks of as
-    many tables: count blocks alike (copies of doubling size: the divisions of a table's
-    making took 5% of coding a small picture of 256 colours)."""
+    """The first ``block`` u16 of t (tables made), copied over the next count - 1 blocks of
+    as many: count blocks alike (copies of doubling size: the divisions of a table's making
+    took 5% of coding a small picture of 256 colours)."""
     cdef Py_ssize_t done = 1, step
     while done < count:
         step = done if done < count - done else count - done
-        memcpy(t + done * block * 16, t, step * block * 16 * sizeof(uint16_t))
+        memcpy(t + done * block, t, step * block * sizeof(uint16_t))
         done += step
 
 
@@ -196,6 +220,14 @@ cdef inline void st_table_learn(uint16_t *t, uint8_t *count, int m, int s) noexc
     if u < 32:
         count[0] = <uint8_t>(u + 1)
     st_learn(t, s, 32768 - m, st_rate3[u])
+
+
+cdef inline void st_table_learn8(uint16_t *t, uint8_t *count, int m, int s) noexcept nogil:
+    """st_table_learn of a table of 8 lanes."""
+    cdef int u = count[0]
+    if u < 32:
+        count[0] = <uint8_t>(u + 1)
+    st_learn8(t, s, 32768 - m, st_rate3[u])
 
 
 cdef inline int st_code_without(RangeCoder *c, bint decoding, const uint16_t *t, int m, unsigned mask,
