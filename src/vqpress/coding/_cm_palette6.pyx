@@ -39,8 +39,8 @@ cdef enum:
 
 # The equality pattern of (W, N, NE, NW): their labels, W's 0 and each new colour the next
 # number (a restricted growth string); the 15 strings in lexicographic order are the
-# patterns 0 .. 14. _PATTERN[bits] for bits = [N==W] | [NE==W] << 1 | [NE==N] << 2 |
-# [NW==W] << 3 | [NW==N] << 4 | [NW==NE] << 5; _K[p] its distinct colours; _FIRST[p][j] the
+# patterns 0 .. 14. _PATTERN[bits] for bits = [N==W] | [NE==W] << 1 | [NW==W] << 2 |
+# [NE==N] << 3 | [NW==N] << 4 | [NW==NE] << 5; _K[p] its distinct colours; _FIRST[p][j] the
 # first neighbour (0 W, 1 N, 2 NE, 3 NW) of label j; _LABEL[p][i] neighbour i's label.
 cdef uint8_t _PATTERN[64]
 cdef uint8_t _K[PATTERNS]
@@ -55,10 +55,10 @@ def _pattern_strings():
 
 def _labels(bits):
     """The labels of (W, N, NE, NW) whose equalities are ``bits`` (any consistent bits)."""
-    eq = [bool(bits >> i & 1) for i in range(6)]
-    lab = [0, 0 if eq[0] else 1]
-    lab.append(lab[0] if eq[1] else (lab[1] if eq[2] else max(lab) + 1))
-    lab.append(lab[0] if eq[3] else (lab[1] if eq[4] else (lab[2] if eq[5] else max(lab) + 1)))
+    n_w, ne_w, nw_w, ne_n, nw_n, nw_ne = (bool(bits >> i & 1) for i in range(6))
+    lab = [0, 0 if n_w else 1]
+    lab.append(lab[0] if ne_w else (lab[1] if ne_n else max(lab) + 1))
+    lab.append(lab[0] if nw_w else (lab[1] if nw_n else (lab[2] if nw_ne else max(lab) + 1)))
     return tuple(lab)
 
 
@@ -128,7 +128,7 @@ cdef int _alloc(Pal6 *f, int n, int w) noexcept nogil:
     f.small_counts = <uint8_t *>calloc(f.n_small, 1)
     f.tables = <uint16_t *>malloc(f.n_tables * LANES * sizeof(uint16_t))
     f.counts = <uint8_t *>calloc(f.n_tables, 1)
-    f.kinds = <uint8_t *>calloc(4 * (w + 6), 1)
+    f.kinds = <uint8_t *>calloc(5 * (w + 6), 1)  # and a row of _above_bits
     if f.cnt == NULL or f.small == NULL or f.small_counts == NULL or f.tables == NULL or f.counts == NULL \
             or f.kinds == NULL:
         return -1
@@ -199,14 +199,17 @@ cdef inline int _neighbour_symbol(Direction *way, RangeCoder *c, Pal6 *f, Py_ssi
 
 
 cdef inline int _code_pixel(Direction *way, RangeCoder *c, Pal6 *f, int x, int W, int N, int NW, int NE, int WW,
-                            int NN, int NNE, int NEE, int kw, int kn, int *kind) noexcept nogil:
+                            int above, int kw, int kn, int *kind) noexcept nogil:
+    """Pixel x (encoding; decoding: returned) of neighbours W, N, NW, NE, WW; ``above`` the
+    equalities among the rows above (_above_bits), kw and kn the kinds of W and N; kind[0]
+    gets x's own."""
     cdef int n = f.n, p, k, s, hi, lo, far, near
     cdef int nb[4]
     cdef unsigned mask
     cdef Py_ssize_t t
-    p = _PATTERN[(N == W) | (NE == W) << 1 | (NE == N) << 2 | (NW == W) << 3 | (NW == N) << 4 | (NW == NE) << 5]
+    p = _PATTERN[(N == W) | (NE == W) << 1 | (NW == W) << 2 | (above & 7) << 3]
     k = _K[p]
-    far = (WW == W) | (NN == N) << 1 | (NNE == NE) << 2 | (NEE == NE) << 3
+    far = (WW == W) | (above >> 3) << 1
     near = (far * KINDS + kw) * KINDS + kn
     if Direction is Encoding:  # x's label, or k (none)
         s = k
@@ -244,6 +247,16 @@ cdef inline int _code_pixel(Direction *way, RangeCoder *c, Pal6 *f, int x, int W
     return hi * NIBBLE + lo
 
 
+cdef inline void _above_bits(uint8_t *above, const uint8_t *r1, const uint8_t *r2, int w) noexcept nogil:
+    """Per pixel of a row, the equalities among the rows above it (r1, r2): [NE==N], [NW==N],
+    [NW==NE], [NN==N], [NNE==NE], [NEE==NE], bits 0..5 (once a row: no pixel waits on them)."""
+    cdef int col
+    for col in range(w):
+        above[col] = <uint8_t>((r1[col + 1] == r1[col]) | (r1[col - 1] == r1[col]) << 1 | (r1[col - 1] == r1[col + 1]) << 2
+                               | (r2[col] == r1[col]) << 3 | (r2[col + 1] == r1[col + 1]) << 4
+                               | (r1[col + 2] == r1[col + 1]) << 5)
+
+
 cdef int _rows(Direction *way, RangeCoder *c, Pal6 *f, uint8_t *sym, int h, int w, uint8_t *rows) noexcept nogil:
     cdef Py_ssize_t wp = w + 6
     cdef uint8_t *r0
@@ -251,6 +264,7 @@ cdef int _rows(Direction *way, RangeCoder *c, Pal6 *f, uint8_t *sym, int h, int 
     cdef uint8_t *r2
     cdef uint8_t *k0
     cdef uint8_t *k1
+    cdef uint8_t *above = f.kinds + 4 * wp
     cdef int r, col, x, W, WW, kind, kw
     for r in range(h):
         r0 = ring_row(rows, wp, r)
@@ -259,14 +273,14 @@ cdef int _rows(Direction *way, RangeCoder *c, Pal6 *f, uint8_t *sym, int h, int 
         k0 = ring_row(f.kinds, wp, r)
         k1 = ring_row(f.kinds, wp, r + 3)
         ring_row_start(r0, r1, r)
+        _above_bits(above, r1, r2, w)
         # W, WW and W's kind carried in registers: the next pixel waits on x
         W = r0[-1]
         WW = r0[-2]
         kw = 0
         for col in range(w):
             x = 0 if Direction is Decoding else sym[r * w + col]
-            x = _code_pixel(way, c, f, x, W, r1[col], r1[col - 1], r1[col + 1], WW, r2[col], r2[col + 1], r1[col + 2],
-                            kw, k1[col], &kind)
+            x = _code_pixel(way, c, f, x, W, r1[col], r1[col - 1], r1[col + 1], WW, above[col], kw, k1[col], &kind)
             r0[col] = <uint8_t>x
             k0[col] = <uint8_t>kind
             kw = kind
