@@ -46,7 +46,7 @@ def decode_strip_level6(stream, h, w, n):
             string, distinct = labels([W, N, NE, NW])
             p, k = PATTERNS.index(string), len(distinct)
             far = (WW == W) | (NN == N) << 1 | (NNE == NE) << 2 | (NEE == NE) << 3
-            near = (far * 5 + kind.get((r, c - 1), 0)) * 5 + kind.get((r - 1, c), 0)
+            near = (((NW == WW) << 5 | (NN == W) << 4 | far) * 5 + kind.get((r, c - 1), 0)) * 5 + kind.get((r - 1, c), 0)
             if p == 0:
                 a, b = counters["Z", near], counters["ZW", W * 16 + far]
                 y = dec.bit(min(4095, max(1, ((a.p >> 10) + (b.p >> 10)) >> 1)))
@@ -54,8 +54,8 @@ def decode_strip_level6(stream, h, w, n):
                 b.learn(y)
                 s = 0 if y else 1
             else:
-                s = symbol_of(dec, [table(("SNEAR", near * 15 + p), k + 1), table(("SCOL", W * 15 + p), k + 1),
-                                    table(("SPAIR", ((W >> q) * nq + (N >> q)) * 4 + k - 1), k + 1)])
+                s = symbol_of(dec, [table(("SNEAR", near * 15 + p), k + 1), table(("SCOL", NE * 15 + p), k + 1),
+                                    table(("SPAIR", ((W >> q) * nq + (distinct[1] >> q)) * 4 + k - 1), k + 1)])
             if s < k:
                 V[r, c], kind[r, c] = distinct[s], s
             else:

@@ -33,7 +33,7 @@ cdef enum:
     PATTERNS = 15               # the equality patterns of (W, N, NE, NW)
     NONE = 4                    # a pixel's kind: 0..3 the label of the neighbour it was, 4 none
     KINDS = 5
-    NEAR = 16 * KINDS * KINDS   # far (16) x kind of W x kind of N
+    NEAR = 64 * KINDS * KINDS   # far, [NN==W], [NW==WW] (64) x kind of W x kind of N
     PAIR_COLOURS = 64           # the pair tables' colours: W >> q, N >> q below this many
 
 
@@ -78,14 +78,14 @@ ctypedef struct Pal6:
     int hi_m                    # symbols of x's first (or only) table: n, or ceil(n / 16)
     int q                       # the pair tables' colours are W >> q, N >> q ...
     int nq                      # ... nq of each
-    uint32_t *cnt               # x == W where W, N, NE, NW are one colour: by near, by (W, far)
+    uint32_t *cnt               # x == W where W, N, NE, NW are one colour: NEAR by near, 16 n by (W, far)
     uint16_t *small             # the neighbour symbol's tables, SMALL u16 each ...
     uint8_t *small_counts       # ... and their counts
     uint16_t *tables            # x's symbol tables, LANES u16 each ...
     uint8_t *counts             # ... and their counts
     uint8_t *kinds              # ring of 4 rows of w + 6: each pixel's kind (0 outside the map)
     Py_ssize_t s_pair           # the neighbour symbol: 4 x nq x nq, by k - 1 and the pair
-    Py_ssize_t s_col            # ... PATTERNS x n, by p and W
+    Py_ssize_t s_col            # ... PATTERNS x n, by p and NE
     Py_ssize_t s_near           # ... PATTERNS x NEAR, by p and near
     Py_ssize_t n_small
     Py_ssize_t x_w              # x: n <= 16: by (W, N); else the high bits by W, by N, by NE
@@ -199,18 +199,22 @@ cdef inline int _neighbour_symbol(Direction *way, RangeCoder *c, Pal6 *f, Py_ssi
 
 
 cdef inline int _code_pixel(Direction *way, RangeCoder *c, Pal6 *f, int x, int W, int N, int NW, int NE, int WW,
-                            int above, int kw, int kn, int *kind) noexcept nogil:
-    """Pixel x (encoding; decoding: returned) of neighbours W, N, NW, NE, WW; ``above`` the
-    equalities among the rows above (_above_bits), kw and kn the kinds of W and N; kind[0]
-    gets x's own."""
+                            int NN, int above, int kw, int kn, int *kind) noexcept nogil:
+    """Pixel x (encoding; decoding: returned) of neighbours W, N, NW, NE, WW, NN; ``above``
+    the equalities among the rows above (_above_bits), kw and kn the kinds of W and N;
+    kind[0] gets x's own."""
     cdef int n = f.n, p, k, s, hi, lo, far, near
     cdef int nb[4]
     cdef unsigned mask
     cdef Py_ssize_t t
+    nb[0] = W
+    nb[1] = N
+    nb[2] = NE
+    nb[3] = NW
     p = _PATTERN[(N == W) | (NE == W) << 1 | (NW == W) << 2 | (above & 7) << 3]
     k = _K[p]
     far = (WW == W) | (above >> 3) << 1
-    near = (far * KINDS + kw) * KINDS + kn
+    near = (((NW == WW) << 5 | (NN == W) << 4 | far) * KINDS + kw) * KINDS + kn
     if Direction is Encoding:  # x's label, or k (none)
         s = k
         s = _LABEL[p][3] if x == NW else s
@@ -219,15 +223,11 @@ cdef inline int _code_pixel(Direction *way, RangeCoder *c, Pal6 *f, int x, int W
         s = 0 if x == W else s
     if p == 0:  # all one colour: x == W?
         s = rc_ask_avg2(c, Direction is Decoding, f.cnt + near, f.cnt + NEAR + W * 16 + far, s == 0) ^ 1
-    else:
-        s = _neighbour_symbol(way, c, f, f.s_near + near * PATTERNS + p, f.s_col + W * PATTERNS + p,
-                              f.s_pair + ((W >> f.q) * f.nq + (N >> f.q)) * 4 + k - 1, k + 1, s)
+    else:  # the pair: W and the first neighbour of another colour
+        s = _neighbour_symbol(way, c, f, f.s_near + near * PATTERNS + p, f.s_col + NE * PATTERNS + p,
+                              f.s_pair + ((W >> f.q) * f.nq + (nb[_FIRST[p][1]] >> f.q)) * 4 + k - 1, k + 1, s)
     if s < k:
         kind[0] = s
-        nb[0] = W
-        nb[1] = N
-        nb[2] = NE
-        nb[3] = NW
         return nb[_FIRST[p][s]]
     kind[0] = NONE
     # none of them: x is none of W, N, NE, NW (the symbols "refused")
@@ -280,7 +280,7 @@ cdef int _rows(Direction *way, RangeCoder *c, Pal6 *f, uint8_t *sym, int h, int 
         kw = 0
         for col in range(w):
             x = 0 if Direction is Decoding else sym[r * w + col]
-            x = _code_pixel(way, c, f, x, W, r1[col], r1[col - 1], r1[col + 1], WW, above[col], kw, k1[col], &kind)
+            x = _code_pixel(way, c, f, x, W, r1[col], r1[col - 1], r1[col + 1], WW, r2[col], above[col], kw, k1[col], &kind)
             r0[col] = <uint8_t>x
             k0[col] = <uint8_t>kind
             kw = kind
