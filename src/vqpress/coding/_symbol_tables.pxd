@@ -131,44 +131,29 @@ cdef extern from *:
        2^15), c(16) = 2^15; a refused symbol's frequency is taken off every symbol after it
        (at most 4 are refused). */
     static inline int st_cum_without(uint16_t *cum, const uint16_t *t, unsigned mask) {
+        uint32_t total = 32768u, f, c0, c1;
+        int j;
     #ifdef ST_SSE2
-        /* branch-free: the frequencies f(i) = c(i + 1) - c(i) of the kept lanes, then their
-           running sum (exclusive) across the 16 lanes; the same values as the loop below */
         const __m128i lo_idx = _mm_setr_epi16(0, 1, 2, 3, 4, 5, 6, 7);
         const __m128i hi_idx = _mm_setr_epi16(8, 9, 10, 11, 12, 13, 14, 15);
         const __m128i top = _mm_set1_epi16((short)0x8000);
-        const __m128i lo_bit = _mm_setr_epi16(1, 2, 4, 8, 16, 32, 64, 128);
-        const __m128i hi_bit = _mm_setr_epi16(256, 512, 1024, 2048, 4096, 8192, 16384, (short)0x8000);
-        const __m128i z = _mm_setzero_si128();
-        __m128i mv = _mm_set1_epi16((short)mask);
         __m128i a = _mm_add_epi16(_mm_loadu_si128((const __m128i *)t), lo_idx);
         __m128i b = _mm_add_epi16(_mm_loadu_si128((const __m128i *)(t + 8)), hi_idx);
-        __m128i an, bn, fa, fb, sa, sb;
-        a = _mm_sub_epi16(a, _mm_subs_epu16(a, top));   /* c(i) = min(t[i] + i, 2^15), unsigned */
+        a = _mm_sub_epi16(a, _mm_subs_epu16(a, top));   /* min(x, 2^15), unsigned */
         b = _mm_sub_epi16(b, _mm_subs_epu16(b, top));
-        an = _mm_or_si128(_mm_srli_si128(a, 2), _mm_slli_si128(b, 14));    /* c(i + 1) */
-        bn = _mm_or_si128(_mm_srli_si128(b, 2), _mm_slli_si128(top, 14));
-        fa = _mm_and_si128(_mm_sub_epi16(an, a), _mm_cmpeq_epi16(_mm_and_si128(mv, lo_bit), z));
-        fb = _mm_and_si128(_mm_sub_epi16(bn, b), _mm_cmpeq_epi16(_mm_and_si128(mv, hi_bit), z));
-        sa = _mm_add_epi16(fa, _mm_slli_si128(fa, 2));   /* inclusive running sums */
-        sb = _mm_add_epi16(fb, _mm_slli_si128(fb, 2));
-        sa = _mm_add_epi16(sa, _mm_slli_si128(sa, 4));
-        sb = _mm_add_epi16(sb, _mm_slli_si128(sb, 4));
-        sa = _mm_add_epi16(sa, _mm_slli_si128(sa, 8));
-        sb = _mm_add_epi16(sb, _mm_slli_si128(sb, 8));
-        sb = _mm_add_epi16(sb, _mm_shuffle_epi32(_mm_shufflehi_epi16(sa, 0xff), 0xff));   /* + lane 7 of sa */
-        _mm_storeu_si128((__m128i *)cum, _mm_sub_epi16(sa, fa));   /* exclusive */
-        _mm_storeu_si128((__m128i *)(cum + 8), _mm_sub_epi16(sb, fb));
-        return (int)(uint16_t)_mm_extract_epi16(sb, 7);
     #else
-        uint32_t total = 32768u, f, c0, c1;
-        int i, j;
+        int i;
         for (i = 0; i < 16; i++) {
             uint32_t v = (uint32_t)t[i] + (uint32_t)i;
             cum[i] = (uint16_t)(v < 32768u ? v : 32768u);
         }
+    #endif
         while (mask) {
+    #if defined(__GNUC__) || defined(__clang__)
+            j = __builtin_ctz(mask);
+    #else
             for (j = 0; !((mask >> j) & 1u); j++) {}
+    #endif
             mask &= mask - 1u;
             c0 = (uint32_t)t[j] + (uint32_t)j;
             c0 = c0 < 32768u ? c0 : 32768u;
@@ -176,11 +161,22 @@ cdef extern from *:
             c1 = c1 < 32768u ? c1 : 32768u;
             f = c1 - c0;
             total -= f;
+    #ifdef ST_SSE2
+            {
+                __m128i jv = _mm_set1_epi16((short)j), fv = _mm_set1_epi16((short)f);
+                a = _mm_sub_epi16(a, _mm_and_si128(_mm_cmpgt_epi16(lo_idx, jv), fv));
+                b = _mm_sub_epi16(b, _mm_and_si128(_mm_cmpgt_epi16(hi_idx, jv), fv));
+            }
+    #else
             for (i = 0; i < 16; i++)
                 cum[i] = (uint16_t)(cum[i] - (i > j ? f : 0u));
-        }
-        return (int)total;
     #endif
+        }
+    #ifdef ST_SSE2
+        _mm_storeu_si128((__m128i *)cum, a);
+        _mm_storeu_si128((__m128i *)(cum + 8), b);
+    #endif
+        return (int)total;
     }
     """
     const unsigned char st_rate3[33]
