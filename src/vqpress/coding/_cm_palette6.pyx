@@ -10,7 +10,7 @@ which fix the number of symbols) with: farther equalities and what the W and N p
 themselves (which label, or none); W's colour; the colours of W and N together (coarsened
 above 64 colours). A pixel none of them predicts is then one symbol (up to 16 colours) or two
 (high and low 4 bits) of averaged tables without the refused colours, as at level 3
-(``_symbol_tables.pxd``). Range coder (``_range_coder.pxd``); ``_cm.pyx`` runs the strips and
+(``_unpredicted.pxd``). Range coder (``_range_coder.pxd``); ``_cm.pyx`` runs the strips and
 calls :c:func:`palette6_encode` / :c:func:`palette6_decode`.
 """
 
@@ -20,16 +20,14 @@ from libc.stdlib cimport calloc, free, malloc
 from vqpress.coding._cm_common cimport Decoding, Direction, Encoding, cm_tables_init, ring_row, ring_row_end, ring_row_start
 from vqpress.coding._range_coder cimport (
     RangeCoder, rc_ask_avg2, rc_decode_strip, rc_encode_span, rc_encode_strip, rc_take_symbol)
-from vqpress.coding._symbol_tables cimport (
-    st_code_without, st_replicate, st_symbol3, st_table_init, st_table_learn, st_table_learn8)
+from vqpress.coding._symbol_tables cimport st_replicate, st_table_init, st_table_learn8
+from vqpress.coding._unpredicted cimport Unpredicted, up_alloc, up_code, up_free
 
 cm_tables_init()
 
 
 cdef enum:
-    LANES = 16
     SMALL = 8                   # lanes of a neighbour-symbol table (k + 1 <= 5 symbols)
-    NIBBLE = 16
     PATTERNS = 15               # the equality patterns of (W, N, NE, NW)
     NONE = 4                    # a pixel's kind: 0..3 the label of the neighbour it was, 4 none
     KINDS = 5
@@ -75,62 +73,34 @@ del _p, _s, _j, _b, _strings
 
 ctypedef struct Pal6:
     int n
-    int hi_m                    # symbols of x's first (or only) table: n, or ceil(n / 16)
     int q                       # the pair tables' colours are W >> q, N >> q ...
     int nq                      # ... nq of each
     uint32_t *cnt               # x == W where W, N, NE, NW are one colour: NEAR by near, 16 n by (W, far)
     uint16_t *small             # the neighbour symbol's tables, SMALL u16 each ...
     uint8_t *small_counts       # ... and their counts
-    uint16_t *tables            # x's symbol tables, LANES u16 each ...
-    uint8_t *counts             # ... and their counts
     uint8_t *kinds              # ring of 4 rows of w + 6: each pixel's kind (0 outside the map)
     Py_ssize_t s_pair           # the neighbour symbol: 4 x nq x nq, by k - 1 and the pair
     Py_ssize_t s_col            # ... PATTERNS x n, by p and NE
     Py_ssize_t s_near           # ... PATTERNS x NEAR, by p and near
     Py_ssize_t n_small
-    Py_ssize_t x_w              # x: n <= 16: by (W, N); else the high bits by W, by N, by NE
-    Py_ssize_t x_n
-    Py_ssize_t x_ne
-    Py_ssize_t x_lw             # the low bits by (high bits, W), (high bits, N), (high bits, NE)
-    Py_ssize_t x_ln
-    Py_ssize_t x_lne
-    Py_ssize_t n_tables
-
-
-cdef inline int _lo_m(int n, int hi) noexcept nogil:
-    return n - NIBBLE * hi if n - NIBBLE * hi < NIBBLE else NIBBLE
+    Unpredicted x               # x when no neighbour predicts it (level 3's tables)
 
 
 cdef int _alloc(Pal6 *f, int n, int w) noexcept nogil:
     """A fresh model for n symbols. Returns 0, or -1 (free it with _free either way)."""
     cdef int p, j
-    cdef Py_ssize_t t
     f.n = n
-    f.hi_m = n if n <= NIBBLE else (n + NIBBLE - 1) // NIBBLE
     f.q = 0 if n <= PAIR_COLOURS else (1 if n <= 2 * PAIR_COLOURS else 2)
     f.nq = ((n - 1) >> f.q) + 1
     f.s_pair = 0
     f.s_col = f.s_pair + 4 * f.nq * f.nq
     f.s_near = f.s_col + PATTERNS * n
     f.n_small = f.s_near + PATTERNS * NEAR
-    f.x_w = 0
-    if n <= NIBBLE:
-        f.n_tables = f.x_w + n * NIBBLE
-    else:
-        f.x_n = f.x_w + n
-        f.x_ne = f.x_n + n
-        f.x_lw = f.x_ne + n
-        f.x_ln = f.x_lw + f.hi_m * n
-        f.x_lne = f.x_ln + f.hi_m * n
-        f.n_tables = f.x_lne + f.hi_m * n
     f.cnt = <uint32_t *>calloc(NEAR + 16 * n, sizeof(uint32_t))
     f.small = <uint16_t *>malloc(f.n_small * SMALL * sizeof(uint16_t))
     f.small_counts = <uint8_t *>calloc(f.n_small, 1)
-    f.tables = <uint16_t *>malloc(f.n_tables * LANES * sizeof(uint16_t))
-    f.counts = <uint8_t *>calloc(f.n_tables, 1)
     f.kinds = <uint8_t *>calloc(5 * (w + 6), 1)  # and a row of _above_bits
-    if f.cnt == NULL or f.small == NULL or f.small_counts == NULL or f.tables == NULL or f.counts == NULL \
-            or f.kinds == NULL:
+    if up_alloc(&f.x, n) != 0 or f.cnt == NULL or f.small == NULL or f.small_counts == NULL or f.kinds == NULL:
         return -1
     # fresh tables come in blocks alike: write a block, then copy it
     for j in range(4):  # by k - 1: k + 1 symbols
@@ -139,16 +109,6 @@ cdef int _alloc(Pal6 *f, int n, int w) noexcept nogil:
     for p in range(PATTERNS):
         st_table_init(f.small + (f.s_col + p) * SMALL, _K[p] + 1, SMALL)
     st_replicate(f.small + f.s_col * SMALL, PATTERNS * SMALL, n + NEAR)
-    if n <= NIBBLE:
-        st_table_init(f.tables, n, LANES)
-        st_replicate(f.tables, LANES, n * NIBBLE)
-    else:
-        st_table_init(f.tables, f.hi_m, LANES)
-        st_replicate(f.tables, LANES, 3 * n)
-        for j in range(3 * f.hi_m):  # the low-bit tables of (a neighbour, high bits hi): n each
-            t = f.x_lw + <Py_ssize_t>j * n
-            st_table_init(f.tables + t * LANES, _lo_m(n, j % f.hi_m), LANES)
-            st_replicate(f.tables + t * LANES, LANES, n)
     return 0
 
 
@@ -156,14 +116,11 @@ cdef void _free(Pal6 *f) noexcept nogil:
     free(f.cnt)
     free(f.small)
     free(f.small_counts)
+    free(f.kinds)
+    up_free(&f.x)
+    f.cnt = NULL
     f.small = NULL
     f.small_counts = NULL
-    free(f.tables)
-    free(f.counts)
-    free(f.kinds)
-    f.cnt = NULL
-    f.tables = NULL
-    f.counts = NULL
     f.kinds = NULL
 
 
@@ -180,7 +137,7 @@ cdef inline int _neighbour_symbol(Direction *way, RangeCoder *c, Pal6 *f, Py_ssi
     cdef uint16_t *a = f.small + ta * SMALL
     cdef uint16_t *b = f.small + tb * SMALL
     cdef uint16_t *d = f.small + tc * SMALL
-    cdef uint16_t cum[LANES]
+    cdef uint16_t cum[SMALL]
     cdef uint32_t r = c.range >> 15, code = c.code
     cdef int j
     if Direction is Decoding:
@@ -203,10 +160,8 @@ cdef inline int _code_pixel(Direction *way, RangeCoder *c, Pal6 *f, int x, int W
     """Pixel x (encoding; decoding: returned) of neighbours W, N, NW, NE, WW, NN; ``above``
     the equalities among the rows above (_above_bits), kw and kn the kinds of W and N;
     kind[0] gets x's own."""
-    cdef int n = f.n, p, k, s, hi, lo, far, near
+    cdef int p, k, s, far, near
     cdef int nb[4]
-    cdef unsigned mask
-    cdef Py_ssize_t t
     nb[0] = W
     nb[1] = N
     nb[2] = NE
@@ -231,20 +186,7 @@ cdef inline int _code_pixel(Direction *way, RangeCoder *c, Pal6 *f, int x, int W
         return nb[_FIRST[p][s]]
     kind[0] = NONE
     # none of them: x is none of W, N, NE, NW (the symbols "refused")
-    if n <= NIBBLE:
-        t = f.x_w + W * NIBBLE + N
-        x = st_code_without(c, Direction is Decoding, f.tables + t * LANES, n,
-                            (1u << W) | (1u << N) | (1u << NE) | (1u << NW), x)
-        st_table_learn(f.tables + t * LANES, f.counts + t, n, x)
-        return x
-    hi = st_symbol3(c, Direction is Decoding, f.tables, f.counts, f.x_w + W, f.x_n + N, f.x_ne + NE, f.hi_m, 0,
-                    x >> 4)
-    mask = (((W >> 4) == hi) << (W & 15) | ((N >> 4) == hi) << (N & 15) | ((NE >> 4) == hi) << (NE & 15)
-            | ((NW >> 4) == hi) << (NW & 15))
-    t = hi * n
-    lo = st_symbol3(c, Direction is Decoding, f.tables, f.counts, f.x_lw + t + W, f.x_ln + t + N, f.x_lne + t + NE,
-                    _lo_m(n, hi), mask, x & 15)
-    return hi * NIBBLE + lo
+    return up_code(c, Direction is Decoding, &f.x, x, W, N, NE, NW)
 
 
 cdef inline void _above_bits(uint8_t *above, const uint8_t *r1, const uint8_t *r2, int w) noexcept nogil:
