@@ -74,7 +74,7 @@ def decode_strip_level5(stream, h, w, n, params=LEVEL5):
             elif counter3 == 1:
                 near = [err(r, c - 1), err(r - 1, c - 1), err(r - 1, c), err(r - 1, c + 1), err(r - 1, c + 2),
                         err(r, c - 2)]
-                d = counters["QHITS", (eq & 255) * 64 + sum(1 << j for j, e in enumerate(near) if e == 0)]
+                d = counters["QHITS", sum(1 << j for j, e in enumerate(near) if e == 0) * 32 + (eq & 31)]
             else:
                 d = counters["QNN", (dd * 5 + clip(NN - P, 2) + 2) * 8 + en]
             p = min(4095, max(1, (3 * (a.p >> 10) + 2 * (b.p >> 10) + 2 * (d.p >> 10)) // 7))

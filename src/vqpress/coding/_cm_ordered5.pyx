@@ -61,7 +61,7 @@ cdef enum:
     C_SHAPE = 8192 * 3          # 625 x n: by the shape dd and P
     # the third x == P counter (its own array), by Ord5Params.counter3:
     C3_ERR = 0                  # 256 x 8: by eq13 & 255 and the error class (level 5)
-    C3_HITS = 1                 # 256 x 64: by eq13 & 255 and which of 6 neighbours were their P
+    C3_HITS = 1                 # 64 x 32: by which of 6 neighbours were their P and eq13 & 31
     C3_SHAPE_NN = 2             # 625 x 5 x 8: by dd, NN against P and the error class
     # symbol tables (the first one's size depends on n)
     T_DIR = 0                   # 625 x 9: by dd, NN and WW against P
@@ -87,7 +87,7 @@ del _i
 
 # The counters' sizes by counter3
 cdef Py_ssize_t _C3_SIZE[3]
-_C3_SIZE[:] = [2048, 16384, 25000]
+_C3_SIZE[:] = [2048, 2048, 25000]
 
 LEVEL5_PARAMS = (C3_ERR, 0, 20, 6, 0)
 
@@ -266,7 +266,7 @@ cdef inline int _pixel(Direction *way, RangeCoder *c, Ord5 *f, int x, int P, int
     if f.q.counter3 == C3_ERR:
         d = f.cnt3 + (eq & 255) * 8 + en
     elif f.q.counter3 == C3_HITS:
-        d = f.cnt3 + (eq & 255) * 64 + hits
+        d = f.cnt3 + hits * 32 + (eq & 31)
     else:
         d = f.cnt3 + (dd * 5 + _clip(NN - P, 2) + 2) * 8 + en
     ta = a[0]
@@ -305,7 +305,7 @@ cdef int _rows(Direction *way, RangeCoder *c, Ord5 *f, uint8_t *sym, int h, int 
     cdef uint8_t *r2
     cdef uint8_t *e0
     cdef uint8_t *e1
-    cdef int r, col, x, P, W, WW, N, NW, lo, hi, e, eW, eWW, hits = 0
+    cdef int r, col, x, P, W, WW, N, NW, lo, hi, e, eW, eWW, hits = 0, above
     cdef bint want_hits = f.q.counter3 == C3_HITS
     for r in range(h):
         r0 = ring_row(rows, wp, r)
@@ -318,6 +318,7 @@ cdef int _rows(Direction *way, RangeCoder *c, Ord5 *f, uint8_t *sym, int h, int 
         W = r0[-1]
         WW = r0[-2]
         eW = eWW = 0
+        above = (e1[-1] == 0) << 1 | (e1[0] == 0) << 2 | (e1[1] == 0) << 3
         for col in range(w):
             x = 0 if Direction is Decoding else sym[r * w + col]
             N = r1[col]
@@ -327,8 +328,8 @@ cdef int _rows(Direction *way, RangeCoder *c, Ord5 *f, uint8_t *sym, int h, int 
             hi = W + N - lo
             P = W + N - (lo if NW < lo else (hi if NW > hi else NW))
             if want_hits:  # which of W, NW, N, NE, NEE, WW were their own P (|x - P| = 0)
-                hits = ((eW == 0) | (e1[col - 1] == 0) << 1 | (e1[col] == 0) << 2 | (e1[col + 1] == 0) << 3
-                        | (e1[col + 2] == 0) << 4 | (eWW == 0) << 5)
+                above = above >> 1 | (e1[col + 2] == 0) << 3  # NW, N, NE, NEE in bits 0..3
+                hits = (eW == 0) | above << 1 | (eWW == 0) << 5
             x = _pixel(way, c, f, x, P, W, N, NW, r1[col + 1], WW, r2[col], r2[col + 1], r1[col + 2],
                        r1[col - 2], r2[col - 1], cm5_error[eW + e1[col - 1] + e1[col] + e1[col + 1]], hits)
             r0[col] = <uint8_t>x

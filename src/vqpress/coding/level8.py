@@ -13,9 +13,9 @@ from __future__ import annotations
 import numpy as np
 
 #: The parameters, in header order, with their allowed ranges (inclusive): the third
-#: ``x == P`` counter's context (0 level 5's: the equality pattern and the error class; 1 the
-#: equality pattern and which 6 neighbours were their own prediction; 2 the shape with NN and
-#: the error class), the residual table that weighs half (0 level 5's, 1 the one by the shape
+#: ``x == P`` counter's context (0 level 5's: the equality pattern and the error class; 1
+#: which 6 neighbours were their own prediction and part of the equality pattern; 2 the shape
+#: with NN and the error class), the residual table that weighs half (0 level 5's, 1 the one by the shape
 #: and P), the count limit of the second and third counters, the tables' largest rate shift,
 #: and whether a table's update counts twice in its rate schedule.
 PARAMETERS = ("counter3", "first_table", "limit", "rate_max", "rate_double")
@@ -23,18 +23,19 @@ RANGES = ((0, 2), (0, 1), (1, 127), (2, 7), (0, 1))
 #: Level 5's parameters (level 8 with them codes level 5's streams).
 LEVEL5 = (0, 0, 20, 6, 0)
 
-#: The settings the encoder tries (level 5's first), found on 19 gray maps (the benchmark's
-#: and six pictures it never used, BENCHMARKS.md "Round 6: level 8"): up to 8 levels, the
-#: other two counters' contexts too; above 8 levels only the settings that cost the decoder
-#: nothing (the third counter of level 5: counters 1 and 2 read 30-100 KB more of tables).
+#: The settings the encoder tries (level 5's first), picked greedily from a grid of 96 on 19
+#: gray maps (the benchmark's and six pictures it never used, BENCHMARKS.md "Round 6:
+#: level 8"): the third counter's other contexts (which cost the decoder 2-4% of its speed)
+#: and the table weights up to 8 levels, faster-learning settings above.
 CANDIDATES_FEW_LEVELS = (LEVEL5, (1, 1, 20, 6, 0), (2, 0, 20, 6, 0), (2, 1, 20, 6, 0))
-CANDIDATES_MANY_LEVELS = (LEVEL5, (0, 1, 12, 6, 1), (0, 1, 12, 6, 0), (0, 0, 20, 7, 1))
+CANDIDATES_MANY_LEVELS = (LEVEL5, (1, 0, 20, 6, 0), (0, 1, 12, 6, 1), (0, 0, 20, 7, 1))
 
 #: The sample: about 1/SAMPLE_FRACTION of the map's pixels (at least SAMPLE_MIN_PIXELS), in
-#: SAMPLE_BANDS bands of rows spread over its height.
-SAMPLE_FRACTION = 16
+#: SAMPLE_BANDS bands of rows spread over its height (1/16 in 4 bands chose as well, at
+#: twice the cost).
+SAMPLE_FRACTION = 32
 SAMPLE_MIN_PIXELS = 1 << 12
-SAMPLE_BANDS = 4
+SAMPLE_BANDS = 2
 #: A setting other than level 5's must make the sample this much smaller to be chosen (the
 #: sample's sizes differ by less between settings that code the map alike), and save more
 #: than its parameters' bytes on the whole map (level 5 has none).
