@@ -108,27 +108,32 @@ def test_palettes_keep_their_level():
             assert cm.describe(cm.encode(codes, 8, ordered=ordered))["level"] != 5
 
 
-def test_the_reader_checks_level_5_header_fields():
-    codes = blobs(48, 80, 8, seed=8)
-    data = encode5(codes, 8)
+def refuses(blob, match, shape, n):
+    with pytest.raises(vqpress.FormatError, match=match):
+        cm.decode(bytes(blob), shape, n)
 
-    def bad(blob, match, n=8, shape=codes.shape):
-        with pytest.raises(vqpress.FormatError, match=match):
-            cm.decode(bytes(blob), shape, n)
 
+def check_table_level_header(data, level, shape, n):
+    """The reader's checks that levels 5 and 8 share, on a payload of theirs (n <= 16)."""
     blob = bytearray(data)
     blob[4] = 9
-    bad(blob, "level 5 has no hashed tables: its table_bits must be 8; got 9")
+    refuses(blob, f"level {level} has no hashed tables: its table_bits must be 8; got 9", shape, n)
     blob = bytearray(data)
     blob[3] = 1
-    bad(blob, "level 5 codes the ordered model only")
+    refuses(blob, f"level {level} codes the ordered model only", shape, n)
     wide = blobs(48, 80, 20, seed=1)
     blob = bytearray(cm.encode(wide, 20, ordered=True))
     assert blob[5] == 4
-    blob[5] = 5
-    bad(blob, "level 5 codes at most 16 levels; the payload has 20", n=20)
+    blob[5] = level
+    refuses(blob, f"level {level} codes at most 16 levels; the payload has 20", wide.shape, 20)
+
+
+def test_the_reader_checks_level_5_header_fields():
+    codes = blobs(48, 80, 8, seed=8)
+    check_table_level_header(encode5(codes, 8), 5, codes.shape, 8)
+    blob = bytearray(encode5(codes, 8))
     blob[5] = 6
-    bad(blob, r"level 6 \(allowed 0, 1, 2, 3, 4, 5, 8\)", n=20)
+    refuses(blob, r"level 6 \(allowed 0, 1, 2, 3, 4, 5, 8\)", codes.shape, 8)
 
 
 def test_describe_names_level_5():

@@ -17,7 +17,7 @@ from vqpress.coding import cm, level8
 from cm_reference import decode as reference_decode
 from test_coding_cm import THIN_SHAPES, blobs, encode_ordered_at, fuzz_payloads, thin_maps
 from test_coding_cm_level4 import gradient
-from test_coding_cm_level5 import encode5, jumps
+from test_coding_cm_level5 import check_table_level_header, encode5, jumps, refuses
 
 # every value at the ends of each range, and the encoder's candidates
 EXTREMES = [(0, 0, 1, 2, 0), (1, 1, 127, 7, 1), (2, 0, 1, 7, 0), (2, 1, 127, 2, 1), (1, 0, 5, 7, 0),
@@ -175,28 +175,13 @@ def test_check_names_the_parameter_out_of_range():
 def test_the_reader_checks_level_8_header_fields():
     codes = blobs(48, 80, 8, seed=8)
     data = encode8(codes, 8, (1, 1, 20, 6, 0))
-
-    def bad(blob, match, n=8, shape=codes.shape):
-        with pytest.raises(vqpress.FormatError, match=match):
-            cm.decode(bytes(blob), shape, n)
-
+    check_table_level_header(data, 8, codes.shape, 8)
     for i, (name, (lo, hi)) in enumerate(zip(level8.PARAMETERS, level8.RANGES)):
         for v in {lo - 1, hi + 1, 255} - {-1}:
             blob = bytearray(data)
             blob[20 + i] = v
-            bad(blob, rf"cm level 8 parameter {name} {v} \(allowed {lo}..{hi}\)")
-    blob = bytearray(data)
-    blob[4] = 9
-    bad(blob, "level 8 has no hashed tables: its table_bits must be 8; got 9")
-    blob = bytearray(data)
-    blob[3] = 1
-    bad(blob, "level 8 codes the ordered model only")
-    bad(data[:12 + 8 + 3], "ends inside its header")
-    wide = blobs(48, 80, 20, seed=1)
-    blob = bytearray(cm.encode(wide, 20, ordered=True))
-    assert blob[5] == 4
-    blob[5] = 8
-    bad(blob, "level 8 codes at most 16 levels; the payload has 20", n=20)
+            refuses(blob, rf"cm level 8 parameter {name} {v} \(allowed {lo}..{hi}\)", codes.shape, 8)
+    refuses(data[:12 + 8 + 3], "ends inside its header", codes.shape, 8)
 
 
 def test_describe_and_info_name_level_8():
