@@ -14,10 +14,10 @@ import numpy as np
 
 #: The parameters, in header order, with their allowed ranges (inclusive): the third
 #: ``x == P`` counter's context (0 level 5's: the equality pattern and the error class; 1
-#: which 6 neighbours were their own prediction and part of the equality pattern; 2 the shape
-#: with NN and the error class), the residual table that weighs half (0 level 5's, 1 the one by the shape
-#: and P), the count limit of the second and third counters, the tables' largest rate shift,
-#: and whether a table's update counts twice in its rate schedule.
+#: which 6 neighbours were their own prediction and part of the equality pattern; 2 the
+#: shape with NN and the error class), the residual table that weighs half (0 level 5's, 1
+#: the one by the shape and P), the count limit of the second and third counters, the
+#: tables' largest rate shift, and whether a table's update counts twice in its rate schedule.
 PARAMETERS = ("counter3", "first_table", "limit", "rate_max", "rate_double")
 RANGES = ((0, 2), (0, 1), (1, 127), (2, 7), (0, 1))
 #: Level 5's parameters (level 8 with them codes level 5's streams).
