@@ -9,7 +9,10 @@ interleaved run by run in this one process, medians of ``--runs`` runs, and thei
 last column codes the second level in strips of 2^18 pixels: its size cost against one strip,
 and the coder's speed with them on all threads (wall clock).
 
-    python benchmarks/bench_gray_levels.py [--runs 7] [--quick] [--levels 4,5]
+    python benchmarks/bench_gray_levels.py [--runs 7] [--quick] [--levels 4,5] [--held-out DIR]
+
+``--held-out DIR`` adds every ``DIR/*.png`` (made gray by SciPy's face formula if in colour)
+at 8 and 16 optimal levels: pictures the coders were never tuned on.
 
 Needs the ``bench`` extra (imagecodecs, scikit-image).
 """
@@ -31,7 +34,7 @@ import numpy as np
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "src"))
 import vqpress  # noqa: E402
-from bench_entropy import cases, machine_line  # noqa: E402
+from bench_entropy import cases, gray_of, machine_line  # noqa: E402
 from vqpress.coding import cm  # noqa: E402
 
 EFFORT = 2
@@ -45,6 +48,19 @@ def coded_as(level):
         yield
 
 
+def held_out(folder):
+    """(name, quantized Compressed) of every PNG in ``folder`` at 8 and 16 gray levels."""
+    if not folder:
+        return
+    from PIL import Image
+
+    for path in sorted(pathlib.Path(folder).glob("*.png")):
+        img = np.asarray(Image.open(path))
+        gray = gray_of(img[..., :3]) if img.ndim == 3 else img
+        for k in (8, 16):
+            yield f"{path.stem} gray {k}", vqpress.compress(gray, k)
+
+
 def _wall(fn) -> float:
     t0 = time.perf_counter()
     fn()
@@ -55,7 +71,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=7)
     ap.add_argument("--quick", action="store_true", help="the face only")
-    ap.add_argument("--levels", default="4,5", help="the two levels of the ordered model compared (2, 4, 5)")
+    ap.add_argument("--levels", default="4,5", help="the two levels of the ordered model compared (2, 4, 5, 8)")
+    ap.add_argument("--held-out", metavar="DIR", help="also every DIR/*.png at 8 and 16 gray levels")
     args = ap.parse_args()
     first, second = (int(v) for v in args.levels.split(","))
     # (label, level of the ordered model) of the compared codings, both at effort 2;
@@ -70,7 +87,7 @@ def main() -> None:
           f"| {b} in 2^18-pixel strips: size cost, all threads enc / dec MPix/s |")
     print("|---|---:|" + "---:|" * len(codings) + "---:|---:|---:|---:|")
     ratios = {"size": [], "enc": [], "dec": []}
-    for name, c in cases(args.quick, kinds=("gray",)):
+    for name, c in [*cases(args.quick, kinds=("gray",)), *held_out(args.held_out)]:
         jxl = len(imagecodecs.jpegxl_encode(c.decompress(), lossless=True, effort=9, numthreads=1))
         codes = c.codes().reshape(-1, c.codes().shape[-1])
         n = c.codebook.n_colors
@@ -79,7 +96,14 @@ def main() -> None:
             with coded_as(e):
                 files.append(len(c.to_bytes("cm", effort=EFFORT)))
                 payloads.append(cm.encode(codes, n, ordered=True, effort=EFFORT))
-        assert [cm.describe(p)["level"] for p in payloads] == [first, second]
+        written = [cm.describe(p)["level"] for p in payloads]
+        # level 8 writes level 5 when it keeps level 5's parameters
+        assert [w if (w, e) != (5, 8) else 8 for w, (_, e) in zip(written, codings)] == [first, second]
+        if 8 in written:  # which parameters level 8 chose
+            at = 12 + n
+            name += f" (L8 {','.join(map(str, payloads[written.index(8)][at:at + 5]))})"
+        elif second == 8:
+            name += " (L8 wrote L5)"
         enc = [[] for _ in codings]
         dec = [[] for _ in codings]
         with vqpress.thread_limit(1):

@@ -378,9 +378,11 @@ def decode(payload: bytes, shape, n_colors):
     magic, version, model, B, level, n, R = struct.unpack_from("<2sBBBBHI", payload)
     assert magic == b"CM" and version == 1 and n == n_colors
     order = payload[12:12 + n]
+    k = 5 if level == 8 else 0  # level 8's parameters follow the order
+    params = tuple(payload[12 + n:12 + n + k])
     S = math.ceil(H / R)
-    lengths = struct.unpack_from(f"<{S}I", payload, 12 + n)
-    pos = 12 + n + 4 * S
+    lengths = struct.unpack_from(f"<{S}I", payload, 12 + n + k)
+    pos = 12 + n + k + 4 * S
     assert pos + sum(lengths) == len(payload)
     rows = []
     for s, length in enumerate(lengths):
@@ -395,11 +397,11 @@ def decode(payload: bytes, shape, n_colors):
 
             assert model == 0 and B == 8
             rows += decode_strip_predicted(strip, h, W_, n)
-        elif level == 5:
+        elif level in (5, 8):  # FORMAT.md "Level 5" and "Level 8"
             from cm_reference_level5 import decode_strip_level5
 
             assert model == 0 and B == 8 and n <= 16
-            rows += decode_strip_level5(strip, h, W_, n)
+            rows += decode_strip_level5(strip, h, W_, n, *([params] if level == 8 else []))
         elif level == 6:  # FORMAT.md "Level 6": tests/cm_reference_level6.py
             from cm_reference_level6 import decode_strip_level6
 

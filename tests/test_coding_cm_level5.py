@@ -79,11 +79,12 @@ def test_strips_decode_alike_on_any_number_of_threads():
     np.testing.assert_array_equal(cm.decode(data, codes.shape, 16), codes)
 
 
-def test_efforts_1_and_2_use_level_5_up_to_16_levels():
-    for n, level in ((2, 5), (16, 5), (17, 4), (32, 4)):
+def test_efforts_1_and_2_use_level_8_or_5_up_to_16_levels():
+    """Level 8, or level 5 when its parameters are level 5's (test_coding_cm_level8)."""
+    for n, levels in ((2, (5, 8)), (16, (5, 8)), (17, (4,)), (32, (4,))):
         codes = blobs(30, 40, n, seed=n)
         for effort in (1, 2):
-            assert cm.describe(cm.encode(codes, n, ordered=True, effort=effort))["level"] == level
+            assert cm.describe(cm.encode(codes, n, ordered=True, effort=effort))["level"] in levels
         assert cm.describe(cm.encode(codes, n, ordered=True, effort=0))["level"] == 2
     with ordered_at(cm._PREDICTED_TABLES):  # more than 16 levels: level 4 whatever the effort asks
         assert cm.describe(cm.encode(blobs(30, 40, 20), 20, ordered=True))["level"] == 4
@@ -107,28 +108,33 @@ def test_palettes_keep_their_level():
             assert cm.describe(cm.encode(codes, 8, ordered=ordered))["level"] != 5
 
 
-def test_the_reader_checks_level_5_header_fields():
-    codes = blobs(48, 80, 8, seed=8)
-    data = encode5(codes, 8)
+def refuses(blob, match, shape, n):
+    with pytest.raises(vqpress.FormatError, match=match):
+        cm.decode(bytes(blob), shape, n)
 
-    def bad(blob, match, n=8, shape=codes.shape):
-        with pytest.raises(vqpress.FormatError, match=match):
-            cm.decode(bytes(blob), shape, n)
 
+def check_table_level_header(data, level, shape, n):
+    """The reader's checks that levels 5 and 8 share, on a payload of theirs (n <= 16)."""
     blob = bytearray(data)
     blob[4] = 9
-    bad(blob, "level 5 has no hashed tables: its table_bits must be 8; got 9")
+    refuses(blob, f"level {level} has no hashed tables: its table_bits must be 8; got 9", shape, n)
     blob = bytearray(data)
     blob[3] = 1
-    bad(blob, "level 5 codes the ordered model only")
+    refuses(blob, f"level {level} codes the ordered model only", shape, n)
     wide = blobs(48, 80, 20, seed=1)
     blob = bytearray(cm.encode(wide, 20, ordered=True))
     assert blob[5] == 4
-    blob[5] = 5
-    bad(blob, "level 5 codes at most 16 levels; the payload has 20", n=20)
+    blob[5] = level
+    refuses(blob, f"level {level} codes at most 16 levels; the payload has 20", wide.shape, 20)
+
+
+def test_the_reader_checks_level_5_header_fields():
+    codes = blobs(48, 80, 8, seed=8)
+    check_table_level_header(encode5(codes, 8), 5, codes.shape, 8)
+    blob = bytearray(encode5(codes, 8))
     unknown = max(cm._LEVELS) + 1
     blob[5] = unknown
-    bad(blob, rf"level {unknown} \(allowed {', '.join(map(str, cm._LEVELS))}\)", n=20)
+    refuses(blob, rf"level {unknown} \(allowed {', '.join(map(str, cm._LEVELS))}\)", codes.shape, 8)
 
 
 def test_describe_names_level_5():
@@ -184,15 +190,15 @@ def test_mean_step_of_a_ramp_and_of_noise():
 
 
 @pytest.mark.parametrize("n", [8, 12, 16])
-def test_small_colour_ramps_are_coded_at_level_5_at_efforts_1_and_2(n):
+def test_small_colour_ramps_are_coded_at_level_5_or_8_at_efforts_1_and_2(n):
     codes = ramp_palette(40, 60, n, seed=n)
-    for effort, level in ((0, 3), (1, 5), (2, 5), (3, 0)):
+    for effort, levels in ((0, (3,)), (1, (5, 8)), (2, (5, 8)), (3, (0,))):
         for ordered in (False, None):
             data = cm.encode(codes, n, ordered=ordered, effort=effort)
-            assert cm.describe(data)["level"] == level
+            assert cm.describe(data)["level"] in levels
             np.testing.assert_array_equal(cm.decode(data, codes.shape, n), codes)
     data = cm.encode(codes[:12, :30], n, effort=2)
-    assert cm.describe(data)["level"] == 5
+    assert cm.describe(data)["level"] in (5, 8)
     np.testing.assert_array_equal(np.array(reference_decode(data, (12, 30), n)), codes[:12, :30])
 
 
@@ -200,7 +206,7 @@ def test_palettes_that_are_no_ramp_keep_level_3():
     rng = np.random.default_rng(7)
     noise = rng.integers(0, 16, (40, 60)).astype(np.uint8)
     one_colour = np.full((20, 30), 5, np.uint8)  # no two different neighbours: no steps
-    wide_ramp = ramp_palette(40, 60, 20, seed=3)  # more than 16 colours: level 5 has 16 lanes
+    wide_ramp = ramp_palette(40, 60, 20, seed=3)  # more than 16 colours: levels 5 and 8 have 16 lanes
     few = ramp_palette(40, 60, 3, seed=3)  # a mean step is at least 1: below 7 colours no ramp
     for codes, n in ((noise, 16), (one_colour, 8), (wide_ramp, 20), (few, 3)):
         data = cm.encode(codes, n, effort=2)

@@ -20,7 +20,8 @@ by another context (the two mixes are averaged), and a final adaptive probabilit
 Level 2, the fast model, lives in ``_cm_fast.pyx``, level 3 (palettes with symbol tables) in
 ``_cm_palette3.pyx``, level 4 (gray levels around the MED prediction) in
 ``_cm_ordered4.pyx``, level 5 (the same prediction, the residual as one symbol of averaged
-tables) in ``_cm_ordered5.pyx``; this module runs the strips of every level.
+tables, and level 8, the same with parameters chosen per map) in ``_cm_ordered5.pyx``; this
+module runs the strips of every level.
 """
 
 from libc.stdint cimport int16_t, int32_t, int64_t, uint8_t, uint16_t, uint32_t
@@ -35,7 +36,7 @@ from vqpress.coding._cm_common cimport (
 from vqpress.coding._cm_fast cimport Fast, fast_alloc, fast_free, fast_strip
 from vqpress.coding._cm_palette3 cimport palette3_decode, palette3_encode
 from vqpress.coding._cm_ordered4 cimport ordered4_strip
-from vqpress.coding._cm_ordered5 cimport ordered5_decode, ordered5_encode
+from vqpress.coding._cm_ordered5 cimport Ord5Params, ord5_params_ok, ordered5_decode, ordered5_encode
 from vqpress.coding._cm_palette6 cimport palette6_decode, palette6_encode
 
 import numpy as np
@@ -56,6 +57,7 @@ cdef enum:
     LEVEL_ORDERED4 = 4
     LEVEL_ORDERED5 = 5
     LEVEL_PALETTE6 = 6
+    LEVEL_ORDERED8 = 8
 
 MODEL_ORDERED = ORDERED
 MODEL_PALETTE = PALETTE
@@ -504,10 +506,6 @@ cdef int _code_strip(BinaryCoder *c, Model *m, uint8_t *sym, int h, int w, uint8
 
 # ----------------------------------------------------------------------------- strips in parallel
 
-# the strip coders of the levels on the range coder (3 and 5): a strip's symbols to a malloc'd
-# stream, and back
-ctypedef int (*RangeEncode)(const uint8_t *, int, int, int, uint8_t **, Py_ssize_t *) noexcept nogil
-ctypedef int (*RangeDecode)(const uint8_t *, Py_ssize_t, uint8_t *, int, int, int) noexcept nogil
 
 
 ctypedef struct Job:
@@ -525,6 +523,7 @@ ctypedef struct Job:
     const uint8_t *payload      # decoder: the payload ...
     const Py_ssize_t *offset    # ... and where each strip's stream starts in it
     int *status                 # per strip: 0 ok, -1 out of memory, -2 stream not used exactly
+    Ord5Params params           # levels 5 and 8: the model's parameters
 
 
 cdef void _strip_task(void *ctx, Py_ssize_t strip, int worker) noexcept nogil:
@@ -539,17 +538,23 @@ cdef void _strip_task(void *ctx, Py_ssize_t strip, int worker) noexcept nogil:
     cdef uint8_t *sym = job.sym + first * w
     cdef bint fast = job.level == LEVEL_FAST
     cdef int k
-    cdef RangeEncode range_encode = (palette3_encode if job.level == LEVEL_PALETTE3 else
-                                     (palette6_encode if job.level == LEVEL_PALETTE6 else ordered5_encode))
-    cdef RangeDecode range_decode = (palette3_decode if job.level == LEVEL_PALETTE3 else
-                                     (palette6_decode if job.level == LEVEL_PALETTE6 else ordered5_decode))
-    if job.level == LEVEL_PALETTE3 or job.level == LEVEL_ORDERED5 or job.level == LEVEL_PALETTE6:
+    if job.level == LEVEL_PALETTE3 or job.level == LEVEL_ORDERED5 or job.level == LEVEL_ORDERED8 \
+            or job.level == LEVEL_PALETTE6:
         # their own range coder and model (_cm_palette3.pyx, _cm_ordered5.pyx, _cm_palette6.pyx)
         free(rows)
-        if job.decoding:
-            job.status[strip] = range_decode(job.payload + job.offset[strip], job.size[strip], sym, h, w, job.n)
+        if job.level == LEVEL_PALETTE3 and job.decoding:
+            job.status[strip] = palette3_decode(job.payload + job.offset[strip], job.size[strip], sym, h, w, job.n)
+        elif job.level == LEVEL_PALETTE3:
+            job.status[strip] = palette3_encode(sym, h, w, job.n, &job.out[strip], &job.size[strip])
+        elif job.level == LEVEL_PALETTE6 and job.decoding:
+            job.status[strip] = palette6_decode(job.payload + job.offset[strip], job.size[strip], sym, h, w, job.n)
+        elif job.level == LEVEL_PALETTE6:
+            job.status[strip] = palette6_encode(sym, h, w, job.n, &job.out[strip], &job.size[strip])
+        elif job.decoding:
+            job.status[strip] = ordered5_decode(job.payload + job.offset[strip], job.size[strip], sym, h, w, job.n,
+                                                &job.params)
         else:
-            job.status[strip] = range_encode(sym, h, w, job.n, &job.out[strip], &job.size[strip])
+            job.status[strip] = ordered5_encode(sym, h, w, job.n, &job.params, &job.out[strip], &job.size[strip])
         return
     m.tables = m.extra = m.tree = m.pairs = NULL
     m.weights = m.extra_weights = m.tree_weights = NULL
@@ -601,8 +606,14 @@ cdef void _run(Job *job, Py_ssize_t n_strips) noexcept nogil:
 
 
 cdef void _setup(Job *job, uint8_t *sym, Py_ssize_t height, Py_ssize_t width, Py_ssize_t strip_rows, int n,
-                 int kind, int level, int table_bits, bint decoding) noexcept:
+                 int kind, int level, int table_bits, bint decoding, params) except *:
     """The fields both directions share; the caller sets the streams and status."""
+    from vqpress.coding._cm_ordered5 import LEVEL5_PARAMS
+
+    (job.params.counter3, job.params.first_table, job.params.limit, job.params.rate_max,
+     job.params.rate_double) = LEVEL5_PARAMS if params is None or level != LEVEL_ORDERED8 else params
+    if not ord5_params_ok(&job.params):
+        raise ValueError(f"level 8 parameters out of range: {params!r}")
     job.sym = sym
     job.height = height
     job.width = width
@@ -618,16 +629,18 @@ cdef void _setup(Job *job, uint8_t *sym, Py_ssize_t height, Py_ssize_t width, Py
 
 
 def encode_strips(const uint8_t[:, ::1] sym not None, int n, int kind, int level, int table_bits,
-                  Py_ssize_t strip_rows):
+                  Py_ssize_t strip_rows, params=None):
     """Code an (H, W) map of symbols (each < n) strip by strip; return the strips' streams.
 
-    ``sym`` (H, W) IN; ``n``, ``kind`` (MODEL_ORDERED or MODEL_PALETTE), ``level`` (0..5),
-    ``table_bits``, ``strip_rows`` IN: the header's fields. Returns a list of ``bytes``, one
-    per strip. The arguments are trusted: vqpress.coding.cm checks them.
+    ``sym`` (H, W) IN; ``n``, ``kind`` (MODEL_ORDERED or MODEL_PALETTE), ``level`` (0..5, 8),
+    ``table_bits``, ``strip_rows`` IN: the header's fields; ``params`` IN: level 8's five
+    parameters (a tuple). Returns a list of ``bytes``, one per strip. The arguments are
+    trusted: vqpress.coding.cm checks them.
     """
     cdef Job job
     cdef Py_ssize_t n_strips = (sym.shape[0] + strip_rows - 1) // strip_rows, i
-    _setup(&job, <uint8_t *>&sym[0, 0], sym.shape[0], sym.shape[1], strip_rows, n, kind, level, table_bits, False)
+    _setup(&job, <uint8_t *>&sym[0, 0], sym.shape[0], sym.shape[1], strip_rows, n, kind, level, table_bits, False,
+           params)
     job.out = <uint8_t **>calloc(n_strips, sizeof(uint8_t *))
     job.size = <Py_ssize_t *>calloc(n_strips, sizeof(Py_ssize_t))
     job.status = <int *>calloc(n_strips, sizeof(int))
@@ -651,7 +664,7 @@ def encode_strips(const uint8_t[:, ::1] sym not None, int n, int kind, int level
 
 def decode_strips(const uint8_t[::1] payload not None, const Py_ssize_t[::1] offsets not None,
                   const Py_ssize_t[::1] sizes not None, uint8_t[:, ::1] out not None, int n, int kind,
-                  int level, int table_bits, Py_ssize_t strip_rows):
+                  int level, int table_bits, Py_ssize_t strip_rows, params=None):
     """Decode strip streams (``payload[offsets[i]:offsets[i] + sizes[i]]``) into ``out``.
 
     ``payload``, ``offsets``, ``sizes`` (one per strip) IN; ``out`` (H, W) OUT; the header's
@@ -662,7 +675,7 @@ def decode_strips(const uint8_t[::1] payload not None, const Py_ssize_t[::1] off
     """
     cdef Job job
     cdef Py_ssize_t n_strips = offsets.shape[0], i
-    _setup(&job, &out[0, 0], out.shape[0], out.shape[1], strip_rows, n, kind, level, table_bits, True)
+    _setup(&job, &out[0, 0], out.shape[0], out.shape[1], strip_rows, n, kind, level, table_bits, True, params)
     job.payload = &payload[0]
     job.offset = &offsets[0]
     job.size = <Py_ssize_t *>&sizes[0]

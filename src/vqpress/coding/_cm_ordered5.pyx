@@ -10,6 +10,12 @@ tables picked by the shape of the neighbourhood around P, instead of level 4's w
 mixed binary questions (a direction, then a step at a time). Both are coded by level 3's
 range coder (``_range_coder.pxd``), the tables handled 16 lanes at a time
 (``_symbol_tables.pxd``). Up to 16 levels; ``_cm.pyx`` runs the strips.
+
+Level 8 (docs/FORMAT.md, "Level 8") is this model with five parameters the encoder picks per
+map and writes in the payload header (``Ord5Params``): the third ``x == P`` counter's context
+(level 5's, the pattern of which neighbours the prediction hit, or the shape with NN), which
+residual table weighs half, the faster counters' count limit, and the tables' adaptation
+schedule. Level 5 is level 8 with ``LEVEL5_PARAMS``.
 """
 
 from libc.stdint cimport int32_t, uint8_t, uint16_t, uint32_t
@@ -20,8 +26,8 @@ from vqpress.coding._cm_common cimport (
     Decoding, Direction, Encoding, _clip, _p12, _updated, _updated_to, cm_tables_init, ring_row, ring_row_end,
     ring_row_start)
 from vqpress.coding._range_coder cimport (
-    RangeCoder, rc_code_bit, rc_decode_strip, rc_decode_symbol, rc_encode_span, rc_encode_strip, rc_encode_symbol,
-    rc_find, rc_symbol_unit, rc_take_symbol)
+    RangeCoder, rc_code_bit, rc_decode_strip_arg, rc_decode_symbol, rc_encode_span, rc_encode_strip_arg,
+    rc_encode_symbol, rc_find, rc_symbol_unit, rc_take_symbol)
 from vqpress.coding._symbol_tables cimport st_average3, st_learn, st_span
 
 cm_tables_init()
@@ -48,13 +54,15 @@ cdef enum:
     MID = 8                     # the lane of x - P = 0
     TABLE_K = 32768 - LANES     # a table's counts go from 0 to this
     PRIOR_TOTAL = 51            # the lane weights of a fresh table add up to this
-    COUNT_MAX = 64              # a table's updates are counted up to this
+    MAX_COUNT = 128             # a table's updates are counted up to its count_max, at most this
     MAX_LEVELS = 16
-    LIMIT_FAST = 20             # the count of the faster x == P counters stops here
     # binary counters of x == P
     C_EQ = 0                    # 8192 x 3: by eq13 and where P is (0, n - 1, between)
-    C_ERR = 8192 * 3            # 256 x 8: by eq13 & 255 and the error class
-    C_SHAPE = C_ERR + 2048      # then 625 x n: by the shape dd and P
+    C_SHAPE = 8192 * 3          # 625 x n: by the shape dd and P
+    # the third x == P counter (its own array), by Ord5Params.counter3:
+    C3_ERR = 0                  # 256 x 8: by eq13 & 255 and the error class (level 5)
+    C3_HITS = 1                 # 64 x 32: by which of 6 neighbours were their P and eq13 & 31
+    C3_SHAPE_NN = 2             # 625 x 5 x 8: by dd, NN against P and the error class
     # symbol tables (the first one's size depends on n)
     T_DIR = 0                   # 625 x 9: by dd, NN and WW against P
     T_ERR = 5625                # 729 x 8: by d6 and the error class
@@ -69,20 +77,44 @@ for _i, _v in enumerate([1, 1, 1, 1, 1, 1, 4, 16, 0, 16, 4, 1, 1, 1, 1, 1]):
 del _v
 
 
-# A table's update moves each count 1 / 2^RATE[count] of the way to its target.
-cdef int _RATE[COUNT_MAX + 1]
-_r = [1, 1, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3] + [4] * 20 + [5] * 32 + [6]
-for _i in range(COUNT_MAX + 1):
-    _RATE[_i] = _r[_i]
-del _r, _i
+# A table's update moves each count 1 / 2^rate of the way to its target; the rate after v
+# updates (level 5's schedule) is _RATE_AT[v]: 1 from 0, 2 from 2, 3 from 5, 4 from 12, 5 from
+# 32, 6 from 64, 7 from 128 updates. Level 8 caps it at rate_max and may count each update twice.
+cdef int _RATE_AT[2 * MAX_COUNT + 1]
+for _i in range(2 * MAX_COUNT + 1):
+    _RATE_AT[_i] = sum(1 for _t in (0, 2, 5, 12, 32, 64, 128) if _i >= _t)
+del _i
+
+# The counters' sizes by counter3
+cdef Py_ssize_t _C3_SIZE[3]
+_C3_SIZE[:] = [2048, 2048, 25000]
+
+LEVEL5_PARAMS = (C3_ERR, 0, 20, 6, 0)
 
 
 ctypedef struct Ord5:
     int n
+    Ord5Params q
+    int count_max               # a table's updates are counted up to this ...
+    uint8_t rate[MAX_COUNT + 1] # ... and its rate after u of them is rate[u]
     uint32_t *cnt               # binary counters (C_)
+    uint32_t *cnt3              # the third x == P counter's (C3_)
     uint16_t *tables            # symbol tables (T_), LANES u16 each ...
     uint8_t *counts             # ... and their update counts
     uint8_t *err                # ring of 4 rows of w + 6: |x - P| clipped to 15 (0 outside the map)
+
+
+cdef bint ord5_params_ok(const Ord5Params *q) noexcept nogil:
+    """Whether q is within docs/FORMAT.md's ranges (cm.py checks the header's with it)."""
+    return (0 <= q.counter3 <= 2 and 0 <= q.first_table <= 1 and 1 <= q.limit <= 127 and 2 <= q.rate_max <= 7
+            and 0 <= q.rate_double <= 1)
+
+
+def params_ok(counter3, first_table, limit, rate_max, rate_double):
+    """Whether level 8's header parameters are in range."""
+    cdef Ord5Params q
+    q.counter3, q.first_table, q.limit, q.rate_max, q.rate_double = counter3, first_table, limit, rate_max, rate_double
+    return ord5_params_ok(&q)
 
 
 cdef void _table_fill(uint16_t *t, Py_ssize_t count) noexcept nogil:
@@ -101,15 +133,25 @@ cdef void _table_fill(uint16_t *t, Py_ssize_t count) noexcept nogil:
         done += step
 
 
-cdef int _alloc(Ord5 *f, int n, int w) noexcept nogil:
-    """A fresh model for n <= 16 levels. Returns 0, or -1 (free it with _free either way)."""
+cdef int _alloc(Ord5 *f, int n, int w, const Ord5Params *q) noexcept nogil:
+    """A fresh model for n <= 16 levels with parameters q (in range). Returns 0, or -1 (free
+    it with _free either way)."""
     cdef Py_ssize_t n_tables = T_SHAPE + 625 * n
+    cdef int u = 0
     f.n = n
+    f.q = q[0]
+    while True:
+        f.rate[u] = <uint8_t>min(_RATE_AT[u << q.rate_double], q.rate_max)
+        if f.rate[u] == q.rate_max:
+            break
+        u += 1
+    f.count_max = u
     f.cnt = <uint32_t *>calloc(C_SHAPE + 625 * n, sizeof(uint32_t))
+    f.cnt3 = <uint32_t *>calloc(_C3_SIZE[q.counter3], sizeof(uint32_t))
     f.tables = <uint16_t *>malloc(n_tables * LANES * sizeof(uint16_t))
     f.counts = <uint8_t *>calloc(n_tables, 1)
     f.err = <uint8_t *>calloc(4 * (w + 6), 1)
-    if f.cnt == NULL or f.tables == NULL or f.counts == NULL or f.err == NULL:
+    if f.cnt == NULL or f.cnt3 == NULL or f.tables == NULL or f.counts == NULL or f.err == NULL:
         return -1
     _table_fill(f.tables, n_tables)
     return 0
@@ -117,10 +159,12 @@ cdef int _alloc(Ord5 *f, int n, int w) noexcept nogil:
 
 cdef void _free(Ord5 *f) noexcept nogil:
     free(f.cnt)
+    free(f.cnt3)
     free(f.tables)
     free(f.counts)
     free(f.err)
     f.cnt = NULL
+    f.cnt3 = NULL
     f.tables = NULL
     f.counts = NULL
     f.err = NULL
@@ -128,9 +172,9 @@ cdef void _free(Ord5 *f) noexcept nogil:
 
 cdef inline void _learn(Ord5 *f, Py_ssize_t ti, int s) noexcept nogil:
     cdef int u = f.counts[ti]
-    if u < COUNT_MAX:
+    if u < f.count_max:
         f.counts[ti] = <uint8_t>(u + 1)
-    st_learn(f.tables + ti * LANES, s, TABLE_K, _RATE[u])
+    st_learn(f.tables + ti * LANES, s, TABLE_K, f.rate[u])
 
 
 cdef inline int _mean3(const uint16_t *a, const uint16_t *b, const uint16_t *d, int i) noexcept nogil:
@@ -147,16 +191,22 @@ cdef inline uint32_t _cum3(const uint16_t *a, const uint16_t *b, const uint16_t 
 
 cdef inline int _symbol(Direction *way, RangeCoder *c, Ord5 *f, Py_ssize_t ta, Py_ssize_t tb, Py_ssize_t tc,
                         int lo, int hi, int s) noexcept nogil:
-    """Lane s (lo <= s <= hi) of the average of tables ta, tb, tc (weighted 2:1:1).
+    """Lane s (lo <= s <= hi) of the average of tables ta, tb, tc (weighted 2:1:1; 1:2:1 with
+    first_table 1).
 
     The encoder needs only four lanes of the average (c(lo), c(hi + 1), c(s), c(s + 1)): it
     computes them one by one; the decoder, which searches, the whole average and span."""
     cdef const uint16_t *pa = f.tables + ta * LANES
     cdef const uint16_t *pb = f.tables + tb * LANES
     cdef const uint16_t *pd = f.tables + tc * LANES
+    cdef const uint16_t *swap
     cdef uint16_t t[LANES]
     cdef uint16_t cum[LANES]
     cdef int base, total
+    if f.q.first_table:
+        swap = pa
+        pa = pb
+        pb = swap
     if Direction is Decoding:
         st_average3(t, pa, pb, pd)
         total = st_span(cum, t, lo, hi)
@@ -200,7 +250,7 @@ cdef inline int _far(Direction *way, RangeCoder *c, Ord5 *f, Py_ssize_t ti, int 
 
 
 cdef inline int _pixel(Direction *way, RangeCoder *c, Ord5 *f, int x, int P, int W, int N, int NW, int NE, int WW,
-                       int NN, int NNE, int NEE, int NWW, int NNW, int en) noexcept nogil:
+                       int NN, int NNE, int NEE, int NWW, int NNW, int en, int hits) noexcept nogil:
     cdef int n = f.n, eq, dd, d6, lo, hi, s, bit, p
     cdef uint32_t *a
     cdef uint32_t *b
@@ -213,7 +263,12 @@ cdef inline int _pixel(Direction *way, RangeCoder *c, Ord5 *f, int x, int P, int
     # x == P: three counters' probabilities averaged (3:2:2), no mixing
     a = f.cnt + C_EQ + eq * 3 + (0 if P == 0 else (1 if P == n - 1 else 2))
     b = f.cnt + C_SHAPE + dd * n + P
-    d = f.cnt + C_ERR + (eq & 255) * 8 + en
+    if f.q.counter3 == C3_ERR:
+        d = f.cnt3 + (eq & 255) * 8 + en
+    elif f.q.counter3 == C3_HITS:
+        d = f.cnt3 + hits * 32 + (eq & 31)
+    else:
+        d = f.cnt3 + (dd * 5 + _clip(NN - P, 2) + 2) * 8 + en
     ta = a[0]
     tb = b[0]
     td = d[0]
@@ -221,8 +276,8 @@ cdef inline int _pixel(Direction *way, RangeCoder *c, Ord5 *f, int x, int P, int
     p = 1 if p < 1 else (4095 if p > 4095 else p)
     bit = rc_code_bit(c, Direction is Decoding, p, x == P)
     a[0] = _updated(ta, bit)
-    b[0] = _updated_to(tb, bit, LIMIT_FAST)
-    d[0] = _updated_to(td, bit, LIMIT_FAST)
+    b[0] = _updated_to(tb, bit, f.q.limit)
+    d[0] = _updated_to(td, bit, f.q.limit)
     if bit:
         return P
     # the residual x - P, in lane x - P + MID (lanes 0 and 15: -8 or less, 7 or more) of the
@@ -250,7 +305,8 @@ cdef int _rows(Direction *way, RangeCoder *c, Ord5 *f, uint8_t *sym, int h, int 
     cdef uint8_t *r2
     cdef uint8_t *e0
     cdef uint8_t *e1
-    cdef int r, col, x, P, W, WW, N, NW, lo, hi, e, eW
+    cdef int r, col, x, P, W, WW, N, NW, lo, hi, e, eW, eWW, hits = 0, above
+    cdef bint want_hits = f.q.counter3 == C3_HITS
     for r in range(h):
         r0 = ring_row(rows, wp, r)
         r1 = ring_row(rows, wp, r + 3)
@@ -261,7 +317,8 @@ cdef int _rows(Direction *way, RangeCoder *c, Ord5 *f, uint8_t *sym, int h, int 
         # W, WW and W's error carried in registers: the next pixel's prediction waits on x
         W = r0[-1]
         WW = r0[-2]
-        eW = 0
+        eW = eWW = 0
+        above = (e1[-1] == 0) << 1 | (e1[0] == 0) << 2 | (e1[1] == 0) << 3
         for col in range(w):
             x = 0 if Direction is Decoding else sym[r * w + col]
             N = r1[col]
@@ -270,10 +327,14 @@ cdef int _rows(Direction *way, RangeCoder *c, Ord5 *f, uint8_t *sym, int h, int 
             lo = W if W < N else N
             hi = W + N - lo
             P = W + N - (lo if NW < lo else (hi if NW > hi else NW))
+            if want_hits:  # which of W, NW, N, NE, NEE, WW were their own P (|x - P| = 0)
+                above = above >> 1 | (e1[col + 2] == 0) << 3  # NW, N, NE, NEE in bits 0..3
+                hits = (eW == 0) | above << 1 | (eWW == 0) << 5
             x = _pixel(way, c, f, x, P, W, N, NW, r1[col + 1], WW, r2[col], r2[col + 1], r1[col + 2],
-                       r1[col - 2], r2[col - 1], cm5_error[eW + e1[col - 1] + e1[col] + e1[col + 1]])
+                       r1[col - 2], r2[col - 1], cm5_error[eW + e1[col - 1] + e1[col] + e1[col + 1]], hits)
             r0[col] = <uint8_t>x
             e = x - P if x > P else P - x
+            eWW = eW
             eW = e if e < 15 else 15
             e0[col] = <uint8_t>eW
             WW = W
@@ -287,21 +348,25 @@ cdef int _rows(Direction *way, RangeCoder *c, Ord5 *f, uint8_t *sym, int h, int 
     return 0
 
 
-cdef inline int _strip(RangeCoder *c, bint decoding, uint8_t *sym, int h, int w, int n, uint8_t *rows) noexcept nogil:
-    """Level 5's RangeStrip (``_range_coder.pxd``): a fresh model, then the rows. Inline: each
-    of its two callers gets its own copy of the kernel, ``decoding`` a constant."""
+cdef inline int _strip(RangeCoder *c, bint decoding, uint8_t *sym, int h, int w, int n, uint8_t *rows,
+                       const void *params) noexcept nogil:
+    """Levels 5 and 8's RangeStripArg (``_range_coder.pxd``, ``params`` an Ord5Params): a fresh
+    model, then the rows. Inline: each of its two callers gets its own copy of the kernel,
+    ``decoding`` a constant."""
     cdef Ord5 f
     cdef int status = -1
-    if _alloc(&f, n, w) == 0:
+    if _alloc(&f, n, w, <const Ord5Params *>params) == 0:
         status = -2 if (_rows(<Decoding *>NULL, c, &f, sym, h, w, rows) if decoding
                         else _rows(<Encoding *>NULL, c, &f, sym, h, w, rows)) != 0 else 0
     _free(&f)
     return status
 
 
-cdef int ordered5_encode(const uint8_t *sym, int h, int w, int n, uint8_t **out, Py_ssize_t *size) noexcept nogil:
-    return rc_encode_strip(_strip, sym, h, w, n, out, size)
+cdef int ordered5_encode(const uint8_t *sym, int h, int w, int n, const Ord5Params *params, uint8_t **out,
+                         Py_ssize_t *size) noexcept nogil:
+    return rc_encode_strip_arg(_strip, params, sym, h, w, n, out, size)
 
 
-cdef int ordered5_decode(const uint8_t *stream, Py_ssize_t size, uint8_t *sym, int h, int w, int n) noexcept nogil:
-    return rc_decode_strip(_strip, stream, size, sym, h, w, n)
+cdef int ordered5_decode(const uint8_t *stream, Py_ssize_t size, uint8_t *sym, int h, int w, int n,
+                         const Ord5Params *params) noexcept nogil:
+    return rc_decode_strip_arg(_strip, params, stream, size, sym, h, w, n)

@@ -234,19 +234,28 @@ cdef inline void rc_finish_encoder(RangeCoder *c) noexcept nogil:
         _rc_shift_low(c)
 
 
-# A level's strip on this coder (levels 3 and 5): with a fresh model, code the h x w strip
+# A level's strip on this coder (levels 3, 5 and 8): with a fresh model, code the h x w strip
 # ``sym`` of symbols < n (or decode into it); ``rows`` is scratch for 4 rows of w + 6 symbols,
 # zeroed. Returns 0, -1 if the model did not fit in memory, -2 if the decoder ran past the
-# end of its stream.
+# end of its stream. A RangeStripArg also gets the level's own ``arg`` (level 8: its header
+# parameters), passed through.
 ctypedef int (*RangeStrip)(RangeCoder *c, bint decoding, uint8_t *sym, int h, int w, int n,
                            uint8_t *rows) noexcept nogil
+ctypedef int (*RangeStripArg)(RangeCoder *c, bint decoding, uint8_t *sym, int h, int w, int n,
+                              uint8_t *rows, const void *arg) noexcept nogil
 
 
-cdef inline int rc_encode_strip(RangeStrip strip, const uint8_t *sym, int h, int w, int n, uint8_t **out,
-                                Py_ssize_t *size) noexcept nogil:
-    """Code an h x w strip of symbols (each < n) by ``strip``; ``out[0]`` gets the malloc'd
-    stream and ``size[0]`` its length. Returns 0, or -1 if out of memory (``out[0]`` is then
-    NULL)."""
+cdef inline int _rc_plain_strip(RangeCoder *c, bint decoding, uint8_t *sym, int h, int w, int n, uint8_t *rows,
+                                const void *arg) noexcept nogil:
+    """A RangeStrip run as a RangeStripArg: ``arg`` points to it."""
+    return (<const RangeStrip *>arg)[0](c, decoding, sym, h, w, n, rows)
+
+
+cdef inline int rc_encode_strip_arg(RangeStripArg strip, const void *arg, const uint8_t *sym, int h, int w, int n,
+                                    uint8_t **out, Py_ssize_t *size) noexcept nogil:
+    """Code an h x w strip of symbols (each < n) by ``strip`` (given ``arg``); ``out[0]`` gets
+    the malloc'd stream and ``size[0]`` its length. Returns 0, or -1 if out of memory
+    (``out[0]`` is then NULL)."""
     cdef RangeCoder c
     cdef uint8_t *rows = <uint8_t *>calloc(4 * (w + 6), 1)
     cdef int status = -1
@@ -254,7 +263,7 @@ cdef inline int rc_encode_strip(RangeStrip strip, const uint8_t *sym, int h, int
     size[0] = 0
     if rows != NULL:
         rc_start_encoder(&c, <uint8_t *>malloc(4096), 4096)
-        if strip(&c, False, <uint8_t *>sym, h, w, n, rows) == 0:
+        if strip(&c, False, <uint8_t *>sym, h, w, n, rows, arg) == 0:
             rc_finish_encoder(&c)
             if not c.failed:
                 out[0] = c.buf
@@ -266,17 +275,29 @@ cdef inline int rc_encode_strip(RangeStrip strip, const uint8_t *sym, int h, int
     return status
 
 
-cdef inline int rc_decode_strip(RangeStrip strip, const uint8_t *stream, Py_ssize_t size, uint8_t *sym, int h,
-                                int w, int n) noexcept nogil:
-    """Decode a strip's stream into ``sym`` (h x w) by ``strip``. Returns 0, -1 if out of
-    memory, -2 if the stream is not used exactly (it runs out, or bytes are left)."""
+cdef inline int rc_decode_strip_arg(RangeStripArg strip, const void *arg, const uint8_t *stream, Py_ssize_t size,
+                                    uint8_t *sym, int h, int w, int n) noexcept nogil:
+    """Decode a strip's stream into ``sym`` (h x w) by ``strip`` (given ``arg``). Returns 0, -1
+    if out of memory, -2 if the stream is not used exactly (it runs out, or bytes are left)."""
     cdef RangeCoder c
     cdef uint8_t *rows = <uint8_t *>calloc(4 * (w + 6), 1)
     cdef int status = -1
     if rows != NULL:
         rc_start_decoder(&c, stream, size)
-        status = strip(&c, True, sym, h, w, n, rows)
+        status = strip(&c, True, sym, h, w, n, rows, arg)
         if status == 0 and (c.failed or c.pos != c.size):
             status = -2
     free(rows)
     return status
+
+
+cdef inline int rc_encode_strip(RangeStrip strip, const uint8_t *sym, int h, int w, int n, uint8_t **out,
+                                Py_ssize_t *size) noexcept nogil:
+    """rc_encode_strip_arg of a strip without an argument."""
+    return rc_encode_strip_arg(_rc_plain_strip, &strip, sym, h, w, n, out, size)
+
+
+cdef inline int rc_decode_strip(RangeStrip strip, const uint8_t *stream, Py_ssize_t size, uint8_t *sym, int h,
+                                int w, int n) noexcept nogil:
+    """rc_decode_strip_arg of a strip without an argument."""
+    return rc_decode_strip_arg(_rc_plain_strip, &strip, stream, size, sym, h, w, n)

@@ -11,9 +11,10 @@ Payload layout (little-endian)::
 
     magic "CM", version (u8, 1), model (u8: 0 ordered, 1 palette)
     table_bits (u8), level (u8: 0 lean, 1 full, 2 fast, 3 palette tables, 4 predicted ordered,
-    5 predicted ordered tables, 6 palette neighbour symbol),
+    5 predicted ordered tables, 6 palette neighbour symbol, 8 tuned predicted ordered tables),
     n_symbols (u16), strip_rows (u32)
     order: n_symbols bytes, a permutation (coding symbol i stands for code order[i])
+    level 8 only: its model's 5 parameters (u8 each, :mod:`vqpress.coding.level8`)
     S = ceil(H / strip_rows) stream lengths (u32), then the S streams
 
 Each stream codes one strip of ``strip_rows`` rows (the last one may be shorter) with a
@@ -27,6 +28,7 @@ import struct
 
 import numpy as np
 
+from vqpress.coding import level8
 from vqpress.errors import FormatError, VQError
 
 __all__ = ["encode", "decode", "describe", "check_effort", "MAX_SYMBOLS", "EFFORTS", "DEFAULT_EFFORT"]
@@ -88,10 +90,15 @@ _MAX_TABLE_LEVELS = 16
 #: benchmarks/bench_entropy.py 0.998x level 3's size (0.982-1.006x), decoding about 1.1x as
 #: fast, encoding about as fast (BENCHMARKS.md, round 6): no effort uses it yet.
 _PALETTE_SYMBOL = 6
+#: Level 8, level 5's model with five parameters the encoder picks per map (by coding a
+#: sample of its rows with a few candidate settings, :mod:`vqpress.coding.level8`) and
+#: writes in the header (BENCHMARKS.md, round 6). When it picks level 5's, it writes level 5.
+_TUNED_TABLES = 8
+_TABLE_LEVELS = (_PREDICTED_TABLES, _TUNED_TABLES)  # levels of up to 16 levels, on symbol tables
 #: Palettes of up to 16 colours that are a colour ramp (the symbols of unequal neighbours
 #: lie on average at most _RAMP_STEP x log2(n) places apart in their spectral order,
 #: :func:`~vqpress.coding.symbol_order.mean_step`) are coded like gray levels where gray
-#: uses level 5 (efforts 1 and 2): the ordered model at level 5 in the refined order,
+#: uses level 5 or 8 (efforts 1 and 2): the ordered model at that level in the refined order,
 #: instead of level 3. On the 16-colour cases of benchmarks/bench_entropy.py it picks the
 #: face (0.356 x log2(n): 0.931x level 3's size) and none of the photographs (0.50-0.66;
 #: level 5 would be 1.00-1.08x), as branch pick4 found for level 4 on 187 maps (threshold
@@ -100,20 +107,21 @@ _RAMP_STEP = 0.385
 
 #: Per effort: (level of the ordered model, level of the palette model, table_bits, try
 #: both models when both apply, pixels per strip). Efforts 0-2 use the models without
-#: hashed tables (table_bits is then the minimum): palettes at level 3, gray at level 5
+#: hashed tables (table_bits is then the minimum): palettes at level 3, gray at level 8
 #: from effort 1 (level 4 above 16 levels; effort 0 keeps level 2); 3-4 level 0 (lean: hashed
 #: tables, 4 counters a question; 0-1.5% smaller than level 4 on gray, half as fast); 5-9
 #: level 1 (full: more counters, two mixes and an APM).
 _EFFORT_SETTINGS = {
     0: (_FAST, _PALETTE_TABLES, 8, False, 1 << 18),
-    1: (_PREDICTED_TABLES, _PALETTE_TABLES, 8, False, 1 << 19),
-    2: (_PREDICTED_TABLES, _PALETTE_TABLES, 8, False, 1 << 20),
+    1: (_TUNED_TABLES, _PALETTE_TABLES, 8, False, 1 << 19),
+    2: (_TUNED_TABLES, _PALETTE_TABLES, 8, False, 1 << 20),
     3: (0, 0, 12, False, 1 << 20), 4: (0, 0, 13, False, 1 << 20),
     5: (1, 1, 14, False, 1 << 20), 6: (1, 1, 15, False, 1 << 20), 7: (1, 1, 16, False, 1 << 20),
     8: (1, 1, 16, True, 1 << 20), 9: (1, 1, 18, True, 1 << 20),
 }
-_LEVELS = (0, 1, _FAST, _PALETTE_TABLES, _PREDICTED, _PREDICTED_TABLES, _PALETTE_SYMBOL)
-_NO_TABLES = (_FAST, _PALETTE_TABLES, _PREDICTED, _PREDICTED_TABLES, _PALETTE_SYMBOL)  # no hashed tables: table_bits is the minimum
+_LEVELS = (0, 1, _FAST, _PALETTE_TABLES, _PREDICTED, _PREDICTED_TABLES, _PALETTE_SYMBOL, _TUNED_TABLES)
+# no hashed tables: table_bits is the minimum
+_NO_TABLES = (_FAST, _PALETTE_TABLES, _PREDICTED, _PREDICTED_TABLES, _PALETTE_SYMBOL, _TUNED_TABLES)
 
 
 def _table_bits(bits: int, strip_pixels: int) -> int:
@@ -161,15 +169,16 @@ def encode(codes: np.ndarray, n_symbols: int, *, ordered: bool | None = None, ef
         efforts 1 and 2 a palette of up to 16 colours that is a colour ramp (the symbols of
         unequal neighbours are on average at most 0.385 x log2(n) places apart in that
         order, :func:`vqpress.coding.symbol_order.mean_step`) is coded with the ordered
-        model at level 5 instead, in the refined order.
+        model at level 8 instead, in the refined order.
     effort : int, default 2
         0 (fastest) .. 9 (smallest): 0-2 use the fast model (level 2: small direct tables,
         2-3 counters a question, x == W then the neighbours' values before a walk or tree;
         palettes at level 3, whose pixels that no neighbour predicts are symbols of adaptive
         tables instead of a tree's questions), with strips of 2^18, 2^19, 2^20 pixels; at 1
         and 2 gray levels (``ordered=True``) use the predicted ordered model instead: x ==
-        MED(W, N, NW) first, then (level 5, up to 16 levels) the residual as one symbol of
-        adaptive tables, or (level 4, 17-32 levels) a walk away from it; 3-4 the
+        MED(W, N, NW) first, then (level 8, up to 16 levels) the residual as one symbol of
+        adaptive tables, the model's parameters chosen on a sample of the map's rows, or
+        (level 4, 17-32 levels) a walk away from it; 3-4 the
         lean model (level 0: four hashed tables of 2^12, 2^13 buckets); 5-9 the full model
         (level 1: more counters, two mixes and an APM, 2^14 .. 2^18 buckets); at 8 and 9
         both models are tried (when the ordered one applies) and the smaller kept. A
@@ -222,7 +231,7 @@ def encode(codes: np.ndarray, n_symbols: int, *, ordered: bool | None = None, ef
         adj = adjacency(codes, n)
         order = spectral_order(codes, n, adj)
         # (a map with no two different neighbours has no steps: it is no ramp)
-        ramp = ordered_level == _PREDICTED_TABLES and n <= _MAX_TABLE_LEVELS \
+        ramp = ordered_level in _TABLE_LEVELS and n <= _MAX_TABLE_LEVELS \
             and 0 < mean_step(order, adj) <= _RAMP_STEP * math.log2(n)
         if effort >= 3 or ramp:
             order = refine_order(order, adj)
@@ -235,21 +244,35 @@ def encode(codes: np.ndarray, n_symbols: int, *, ordered: bool | None = None, ef
     best = None
     for model in _models_to_try(n, ordered or ramp, both, palette_level):
         level = ordered_level if model == _ORDERED else palette_level
-        if level == _PREDICTED_TABLES and n > _MAX_TABLE_LEVELS:
+        if level in _TABLE_LEVELS and n > _MAX_TABLE_LEVELS:
             level = _PREDICTED  # level 5's tables hold 16 levels
         bits_ = _table_bits(bits, rows * w) if level not in _NO_TABLES else _MIN_TABLE_BITS
-        streams = _kernel().encode_strips(sym, n, model, level, bits_, rows)
+        params = _tuned_params(sym, n) if level == _TUNED_TABLES else None
+        if params == level8.LEVEL5:
+            level, params = _PREDICTED_TABLES, None  # the same streams, without the parameters' bytes
+        streams = _kernel().encode_strips(sym, n, model, level, bits_, rows, params)
         head = _HEAD.pack(_MAGIC, _VERSION, model, bits_, level, n, rows)
         lengths = struct.pack(f"<{len(streams)}I", *(len(s) for s in streams))
-        data = b"".join([head, order.astype(np.uint8).tobytes(), lengths, *streams])
+        data = b"".join([head, order.astype(np.uint8).tobytes(), bytes(params or ()), lengths, *streams])
         if best is None or len(data) < len(best):
             best = data
     return best
 
 
+def _tuned_params(sym: np.ndarray, n: int) -> tuple[int, ...]:
+    """Level 8's parameters for a map (:func:`vqpress.coding.level8.choose`): the candidates
+    are tried on a sample of its rows, coded as one strip."""
+    def sample_size(sample, params):
+        return len(_kernel().encode_strips(sample, n, _ORDERED, _TUNED_TABLES, _MIN_TABLE_BITS, sample.shape[0],
+                                           params)[0])
+
+    return level8.choose(sym, n, sample_size)
+
+
 #: What each level is called in docs/FORMAT.md (the payload header's table).
 LEVEL_NAMES = {0: "lean", 1: "full", _FAST: "fast", _PALETTE_TABLES: "palette tables", _PREDICTED: "predicted ordered",
-               _PREDICTED_TABLES: "predicted ordered tables", _PALETTE_SYMBOL: "palette neighbour symbol"}
+               _PREDICTED_TABLES: "predicted ordered tables", _PALETTE_SYMBOL: "palette neighbour symbol",
+               _TUNED_TABLES: "tuned predicted ordered tables"}
 
 
 def describe(data) -> dict:
@@ -303,7 +326,7 @@ def decode(data, shape: tuple[int, int], n_symbols: int) -> np.ndarray:
                           f"got {bits}")
     if level in (_PALETTE_TABLES, _PALETTE_SYMBOL) and model != _PALETTE:
         raise FormatError(f"cm level {level} codes the palette model only; the payload names model {model}")
-    if level in (_PREDICTED, _PREDICTED_TABLES) and model != _ORDERED:
+    if level in (_PREDICTED, *_TABLE_LEVELS) and model != _ORDERED:
         raise FormatError(f"cm level {level} codes the ordered model only (model 0); the payload names model {model}")
     if not _MIN_TABLE_BITS <= bits <= _MAX_TABLE_BITS:
         raise FormatError(f"cm table_bits {bits} is outside {_MIN_TABLE_BITS}..{_MAX_TABLE_BITS}")
@@ -311,8 +334,8 @@ def decode(data, shape: tuple[int, int], n_symbols: int) -> np.ndarray:
         raise FormatError(f"cm payload codes {n_head} symbols; the codebook has {n} (allowed 2..{MAX_SYMBOLS})")
     if model == _ORDERED and n > _MAX_ORDERED_SYMBOLS:
         raise FormatError(f"the ordered model codes at most {_MAX_ORDERED_SYMBOLS} symbols; the payload has {n}")
-    if level == _PREDICTED_TABLES and n > _MAX_TABLE_LEVELS:
-        raise FormatError(f"cm level 5 codes at most {_MAX_TABLE_LEVELS} levels; the payload has {n}")
+    if level in _TABLE_LEVELS and n > _MAX_TABLE_LEVELS:
+        raise FormatError(f"cm level {level} codes at most {_MAX_TABLE_LEVELS} levels; the payload has {n}")
     if h < 1 or w < 1 or not _min_strip_rows(h, w) <= rows <= h:
         raise FormatError(f"cm strip_rows {rows} does not fit a map of {h} x {w} "
                           f"(allowed {_min_strip_rows(h, w)}..{h})")
@@ -320,13 +343,20 @@ def decode(data, shape: tuple[int, int], n_symbols: int) -> np.ndarray:
         raise FormatError(f"cm table_bits {bits} is larger than a strip of {rows * w} pixels can fill "
                           f"(at most {_table_bits(_MAX_TABLE_BITS, rows * w)})")
     n_strips = -(-h // rows)
-    start = _HEAD.size + n + 4 * n_strips
+    n_params = len(level8.PARAMETERS) if level == _TUNED_TABLES else 0
+    start = _HEAD.size + n + n_params + 4 * n_strips
     if len(view) < start:
         raise FormatError(f"cm payload of {len(view)} bytes ends inside its header ({start} bytes)")
     order = np.frombuffer(view, dtype=np.uint8, count=n, offset=_HEAD.size)
     if np.bincount(order, minlength=n).max() != 1 or int(order.max()) >= n:
         raise FormatError("cm symbol order is not a permutation of the codebook's codes")
-    sizes = np.frombuffer(view, dtype="<u4", count=n_strips, offset=_HEAD.size + n).astype(np.intp)
+    params = None
+    if n_params:
+        params = tuple(bytes(view[_HEAD.size + n:_HEAD.size + n + n_params]))
+        wrong = level8.check(params)
+        if wrong is not None:
+            raise FormatError(f"cm level 8 parameter {wrong}")
+    sizes = np.frombuffer(view, dtype="<u4", count=n_strips, offset=_HEAD.size + n + n_params).astype(np.intp)
     if int(sizes.sum()) != len(view) - start:
         raise FormatError(f"cm streams add up to {int(sizes.sum())} bytes; the payload holds {len(view) - start}")
     if int(sizes.min()) < 4:
@@ -334,7 +364,7 @@ def decode(data, shape: tuple[int, int], n_symbols: int) -> np.ndarray:
     offsets = (start + np.concatenate([[0], np.cumsum(sizes)[:-1]])).astype(np.intp)
     out = np.empty((h, w), dtype=np.uint8)
     bad = _kernel().decode_strips(np.frombuffer(view, dtype=np.uint8), offsets, sizes, out, n, model, level,
-                                  bits, rows)
+                                  bits, rows, params)
     if bad:
         raise FormatError(f"cm stream of strip {bad[0]} does not decode to its strip exactly "
                           "(it runs out, or bytes are left)")

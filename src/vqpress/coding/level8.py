@@ -1,0 +1,79 @@
+"""Level 8 of the "cm" payload coding: level 5's model with parameters chosen per map.
+
+Level 5 (``_cm_ordered5.pyx``) asks ``x == P`` of three averaged counters, then codes the
+residual as one symbol of three averaged tables; its model has fixed parameters. Level 8 is
+the same kernel with five parameters written in the payload header (docs/FORMAT.md, "Level
+8"), which the encoder picks per map: it codes a sample of the map's rows with each of a
+few candidate settings and keeps the smallest. This module holds the parameters' ranges,
+the candidates and that choice; ``cm.py`` writes and checks the header.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+#: The parameters, in header order, with their allowed ranges (inclusive): the third
+#: ``x == P`` counter's context (0 level 5's: the equality pattern and the error class; 1
+#: which 6 neighbours were their own prediction and part of the equality pattern; 2 the
+#: shape with NN and the error class), the residual table that weighs half (0 level 5's, 1
+#: the one by the shape and P), the count limit of the second and third counters, the
+#: tables' largest rate shift, and whether a table's update counts twice in its rate schedule.
+PARAMETERS = ("counter3", "first_table", "limit", "rate_max", "rate_double")
+RANGES = ((0, 2), (0, 1), (1, 127), (2, 7), (0, 1))
+#: Level 5's parameters (level 8 with them codes level 5's streams).
+LEVEL5 = (0, 0, 20, 6, 0)
+
+#: The settings the encoder tries (level 5's first), picked greedily from a grid of 96 on 19
+#: gray maps (the benchmark's and six pictures it never used, BENCHMARKS.md "Round 6:
+#: level 8"): the third counter's other contexts (which cost the decoder 2-4% of its speed)
+#: and the table weights up to 8 levels, faster-learning settings above.
+CANDIDATES_FEW_LEVELS = (LEVEL5, (1, 1, 20, 6, 0), (2, 0, 20, 6, 0), (2, 1, 20, 6, 0))
+CANDIDATES_MANY_LEVELS = (LEVEL5, (1, 0, 20, 6, 0), (0, 1, 12, 6, 1), (0, 0, 20, 7, 1))
+
+#: The sample: about 1/SAMPLE_FRACTION of the map's pixels (at least SAMPLE_MIN_PIXELS), in
+#: SAMPLE_BANDS bands of rows spread over its height (1/16 in 4 bands chose as well, at
+#: twice the cost).
+SAMPLE_FRACTION = 32
+SAMPLE_MIN_PIXELS = 1 << 12
+SAMPLE_BANDS = 2
+#: A setting other than level 5's must make the sample this much smaller to be chosen (the
+#: sample's sizes differ by less between settings that code the map alike), and save more
+#: than its parameters' bytes on the whole map (level 5 has none).
+MIN_GAIN = 0.002
+
+
+def check(params) -> str | None:
+    """None if ``params`` (a sequence of 5 ints) are all within RANGES, else what is wrong."""
+    for name, v, (lo, hi) in zip(PARAMETERS, params, RANGES):
+        if not lo <= v <= hi:
+            return f"{name} {v} (allowed {lo}..{hi})"
+    return None
+
+
+def sample_rows(sym: np.ndarray) -> np.ndarray:
+    """The rows the choice is made on: ``SAMPLE_BANDS`` bands of equal height spread over
+    the map, about 1/SAMPLE_FRACTION of its pixels (the whole map if it is small)."""
+    h, w = sym.shape
+    want = min(h * w, max(SAMPLE_MIN_PIXELS, h * w // SAMPLE_FRACTION))
+    rows = -(-want // (w * SAMPLE_BANDS))
+    if rows * SAMPLE_BANDS >= h:
+        return sym
+    starts = [round((h - rows) * (i + 0.5) / SAMPLE_BANDS) for i in range(SAMPLE_BANDS)]
+    return np.ascontiguousarray(np.concatenate([sym[a:a + rows] for a in starts]))
+
+
+def choose(sym: np.ndarray, n: int, code) -> tuple[int, ...]:
+    """The parameters for an (H, W) map of ``n`` levels: those of the candidates that code
+    its sample smallest; level 5's unless another one gains MIN_GAIN on the sample and more
+    than the parameters' bytes on the map (the sample's gain scaled by the map's size).
+
+    ``code(sample, params)`` returns the coded size (bytes) of a sample with those parameters.
+    """
+    sample = sample_rows(sym)
+    candidates = CANDIDATES_FEW_LEVELS if n <= 8 else CANDIDATES_MANY_LEVELS
+    sizes = [code(sample, p) for p in candidates]
+    best = int(np.argmin(sizes))
+    gain = sizes[0] - sizes[best]
+    if gain > MIN_GAIN * sizes[0] and gain * sym.size > len(PARAMETERS) * sample.size:
+        return candidates[best]
+    return LEVEL5
