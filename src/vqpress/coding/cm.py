@@ -86,9 +86,11 @@ _PREDICTED_TABLES = 5
 _MAX_TABLE_LEVELS = 16
 #: Level 6, the palette model of one neighbour symbol (``_cm_palette6.pyx``): which of the
 #: distinct colours among W, N, NE, NW a pixel is (or none) as one symbol of averaged tables
-#: instead of level 3's up to four binary questions. On the 64- and 256-colour cases of
-#: benchmarks/bench_entropy.py 0.998x level 3's size (0.982-1.006x), decoding about 1.1x as
-#: fast, encoding about as fast (BENCHMARKS.md, round 6): no effort uses it yet.
+#: instead of level 3's up to four binary questions. On the palette cases of
+#: benchmarks/bench_entropy.py 0.991x level 3's size (0.980-1.003x; the face at 64 and 256
+#: colours 1.002x and 1.003x); at 256 colours decoding 1.02-1.18x and encoding 1.01-1.24x as
+#: fast, at 64 about as fast (0.95-1.09x), at 16 slower (0.89-1.00x) (BENCHMARKS.md, round 6):
+#: no effort uses it yet (it misses the speed targets at 256 colours as level 3 does).
 _PALETTE_SYMBOL = 6
 #: Level 8, level 5's model with five parameters the encoder picks per map (by coding a
 #: sample of its rows with a few candidate settings, :mod:`vqpress.coding.level8`) and
