@@ -20,14 +20,14 @@ from libc.stdlib cimport calloc, free, malloc
 from vqpress.coding._cm_common cimport Decoding, Direction, Encoding, cm_tables_init, ring_row, ring_row_end, ring_row_start
 from vqpress.coding._range_coder cimport (
     RangeCoder, rc_ask_avg2, rc_decode_strip, rc_encode_span, rc_encode_strip, rc_take_symbol)
-from vqpress.coding._symbol_tables cimport st_replicate, st_table_init, st_table_learn8
+from vqpress.coding._symbol_tables cimport st_replicate, st_table_init, st_table_learn4
 from vqpress.coding._unpredicted cimport Unpredicted, up_alloc, up_code, up_free
 
 cm_tables_init()
 
 
 cdef enum:
-    SMALL = 8                   # lanes of a neighbour-symbol table (k + 1 <= 5 symbols)
+    SMALL = 4                   # u16 of a neighbour-symbol table (k + 1 <= 5 symbols): lanes 1..4
     PATTERNS = 15               # the equality patterns of (W, N, NE, NW)
     NONE = 4                    # a pixel's kind: 0..3 the label of the neighbour it was, 4 none
     KINDS = 5
@@ -76,7 +76,7 @@ ctypedef struct Pal6:
     int q                       # the pair tables' colours are W >> q, N >> q ...
     int nq                      # ... nq of each
     uint32_t *cnt               # x == W where W, N, NE, NW are one colour: NEAR by near, 16 n by (W, far)
-    uint16_t *small             # the neighbour symbol's tables, SMALL u16 each ...
+    uint16_t *small             # the neighbour symbol's tables, SMALL u16 each (lanes 1..4) ...
     uint8_t *small_counts       # ... and their counts
     uint8_t *kinds              # ring of 4 rows of w + 6: each pixel's kind (0 outside the map)
     Py_ssize_t s_pair           # the neighbour symbol: 4 x nq x nq, by k - 1 and the pair
@@ -104,10 +104,10 @@ cdef int _alloc(Pal6 *f, int n, int w) noexcept nogil:
         return -1
     # fresh tables come in blocks alike: write a block, then copy it
     for j in range(4):  # by k - 1: k + 1 symbols
-        st_table_init(f.small + j * SMALL, j + 2, SMALL)
+        st_table_init(f.small + j * SMALL, j + 2, 1, SMALL)
     st_replicate(f.small, 4 * SMALL, f.nq * f.nq)
     for p in range(PATTERNS):
-        st_table_init(f.small + (f.s_col + p) * SMALL, _K[p] + 1, SMALL)
+        st_table_init(f.small + (f.s_col + p) * SMALL, _K[p] + 1, 1, SMALL)
     st_replicate(f.small + f.s_col * SMALL, PATTERNS * SMALL, n + NEAR)
     return 0
 
@@ -125,8 +125,9 @@ cdef void _free(Pal6 *f) noexcept nogil:
 
 
 cdef inline uint32_t _c3(const uint16_t *a, const uint16_t *b, const uint16_t *d, int i) noexcept nogil:
-    """c(i) of the average of tables a, b, d (st_average3's lane i, plus i)."""
-    return <uint32_t>(((a[i] + ((b[i] + d[i]) >> 1)) >> 1) + i)
+    """c(i), 1 <= i <= 4, of the average of tables a, b, d kept as lanes 1..4 (st_average3's
+    lane i, plus i)."""
+    return <uint32_t>(((a[i - 1] + ((b[i - 1] + d[i - 1]) >> 1)) >> 1) + i)
 
 
 cdef inline int _neighbour_symbol(Direction *way, RangeCoder *c, Pal6 *f, Py_ssize_t ta, Py_ssize_t tb,
@@ -137,7 +138,7 @@ cdef inline int _neighbour_symbol(Direction *way, RangeCoder *c, Pal6 *f, Py_ssi
     cdef uint16_t *a = f.small + ta * SMALL
     cdef uint16_t *b = f.small + tb * SMALL
     cdef uint16_t *d = f.small + tc * SMALL
-    cdef uint16_t cum[SMALL]
+    cdef uint16_t cum[8]
     cdef uint32_t r = c.range >> 15, code = c.code
     cdef int j
     if Direction is Decoding:
@@ -148,10 +149,10 @@ cdef inline int _neighbour_symbol(Direction *way, RangeCoder *c, Pal6 *f, Py_ssi
             s += (r * cum[j] <= code) & (j < m)
         rc_take_symbol(c, cum, m, r, s)
     else:
-        rc_encode_span(c, r, _c3(a, b, d, s), _c3(a, b, d, s + 1) if s < m - 1 else 0, s == m - 1)
-    st_table_learn8(a, f.small_counts + ta, m, s)
-    st_table_learn8(b, f.small_counts + tb, m, s)
-    st_table_learn8(d, f.small_counts + tc, m, s)
+        rc_encode_span(c, r, _c3(a, b, d, s) if s > 0 else 0, _c3(a, b, d, s + 1) if s < m - 1 else 0, s == m - 1)
+    st_table_learn4(a, f.small_counts + ta, m, s)
+    st_table_learn4(b, f.small_counts + tb, m, s)
+    st_table_learn4(d, f.small_counts + tc, m, s)
     return s
 
 

@@ -41,20 +41,20 @@ cdef extern from *:
     #endif
     }
 
-    /* st_learn of a table of 8 lanes (symbols 0..7). */
-    static inline void st_learn8(uint16_t *t, int s, int k, int rate) {
+    /* st_learn of a table of at most 5 symbols kept as its lanes 1..4 (lane 0 is always 0):
+       t[i - 1] += ((k if i > s else 0) - t[i - 1]) >> rate, i in 1..4. */
+    static inline void st_learn4(uint16_t *t, int s, int k, int rate) {
     #ifdef ST_SSE2
-        const __m128i lo_idx = _mm_setr_epi16(0, 1, 2, 3, 4, 5, 6, 7);
-        __m128i sh = _mm_cvtsi32_si128(rate);
-        __m128i a = _mm_loadu_si128((const __m128i *)t);
-        __m128i ta = _mm_and_si128(_mm_cmpgt_epi16(lo_idx, _mm_set1_epi16((short)s)), _mm_set1_epi16((short)k));
-        _mm_storeu_si128((__m128i *)t, _mm_add_epi16(a, _mm_sra_epi16(_mm_sub_epi16(ta, a), sh)));
+        const __m128i idx = _mm_setr_epi16(1, 2, 3, 4, 0, 0, 0, 0);
+        __m128i a = _mm_loadl_epi64((const __m128i *)t);
+        __m128i ta = _mm_and_si128(_mm_cmpgt_epi16(idx, _mm_set1_epi16((short)s)), _mm_set1_epi16((short)k));
+        _mm_storel_epi64((__m128i *)t, _mm_add_epi16(a, _mm_sra_epi16(_mm_sub_epi16(ta, a), _mm_cvtsi32_si128(rate))));
     #else
         int i;
-        for (i = 0; i < 8; i++) {
-            int v = (int16_t)t[i];
+        for (i = 1; i <= 4; i++) {
+            int v = (int16_t)t[i - 1];
             int target = i > s ? k : 0;
-            t[i] = (uint16_t)(v + ((target - v) >> rate));
+            t[i - 1] = (uint16_t)(v + ((target - v) >> rate));
         }
     #endif
     }
@@ -181,20 +181,20 @@ cdef extern from *:
     """
     const unsigned char st_rate3[33]
     void st_learn(uint16_t *t, int s, int k, int rate) noexcept nogil
-    void st_learn8(uint16_t *t, int s, int k, int rate) noexcept nogil
+    void st_learn4(uint16_t *t, int s, int k, int rate) noexcept nogil
     void st_average2(uint16_t *t, const uint16_t *a, const uint16_t *b) noexcept nogil
     void st_average3(uint16_t *t, const uint16_t *a, const uint16_t *b, const uint16_t *d) noexcept nogil
     int st_span(uint16_t *cum, const uint16_t *t, int lo, int hi) noexcept nogil
     int st_cum_without(uint16_t *cum, const uint16_t *t, unsigned mask) noexcept nogil
 
 
-cdef inline void st_table_init(uint16_t *t, int m, int lanes) noexcept nogil:
-    """A fresh table of m symbols (1 <= m <= lanes), all equally likely, in ``lanes`` (16, or 8
-    for tables of at most 8 symbols): t[i] = i K / m for i < m, K = 2^15 - m from m on
-    (docs/FORMAT.md, "Symbol tables")."""
+cdef inline void st_table_init(uint16_t *t, int m, int first, int lanes) noexcept nogil:
+    """A fresh table of m symbols, all equally likely: t[i] = i K / m for i < m, K = 2^15 - m
+    from m on (docs/FORMAT.md, "Symbol tables"), lanes first .. first + lanes - 1 of it (0 and
+    16, or 1 and 4 for a table of at most 5 symbols, whose lane 0 is always 0)."""
     cdef int i, k = 32768 - m
-    for i in range(lanes):
-        t[i] = <uint16_t>(i * k // m if i < m else k)
+    for i in range(first, first + lanes):
+        t[i - first] = <uint16_t>(i * k // m if i < m else k)
 
 
 cdef inline void st_replicate(uint16_t *t, Py_ssize_t block, Py_ssize_t count) noexcept nogil:
@@ -218,12 +218,12 @@ cdef inline void st_table_learn(uint16_t *t, uint8_t *count, int m, int s) noexc
     st_learn(t, s, 32768 - m, st_rate3[u])
 
 
-cdef inline void st_table_learn8(uint16_t *t, uint8_t *count, int m, int s) noexcept nogil:
-    """st_table_learn of a table of 8 lanes."""
+cdef inline void st_table_learn4(uint16_t *t, uint8_t *count, int m, int s) noexcept nogil:
+    """st_table_learn of a table of m <= 5 symbols kept as its lanes 1..4 (st_learn4)."""
     cdef int u = count[0]
     if u < 32:
         count[0] = <uint8_t>(u + 1)
-    st_learn8(t, s, 32768 - m, st_rate3[u])
+    st_learn4(t, s, 32768 - m, st_rate3[u])
 
 
 cdef inline int st_code_without(RangeCoder *c, bint decoding, const uint16_t *t, int m, unsigned mask,

@@ -38,14 +38,14 @@ cdef inline int up_alloc(Unpredicted *u, int n) noexcept nogil:
         return -1
     # every table starts as one of at most three: write each once, then copy it
     if n <= 16:
-        st_table_init(u.tables, n, 16)
+        st_table_init(u.tables, n, 0, 16)
         st_replicate(u.tables, 16, u.n_tables)
     else:
-        st_table_init(u.tables, u.hi_m, 16)
+        st_table_init(u.tables, u.hi_m, 0, 16)
         st_replicate(u.tables, 16, 3 * n)
         for j in range(3 * u.hi_m):  # the low-bit tables of (a neighbour, high bits hi): n each
             t = 3 * n + <Py_ssize_t>j * n
-            st_table_init(u.tables + t * 16, up_lo_m(n, j % u.hi_m), 16)
+            st_table_init(u.tables + t * 16, up_lo_m(n, j % u.hi_m), 0, 16)
             st_replicate(u.tables + t * 16, 16, n)
     return 0
 
