@@ -88,8 +88,8 @@ _MAX_TABLE_LEVELS = 16
 #: distinct colours among W, N, NE, NW a pixel is (or none) as one symbol of averaged tables
 #: instead of level 3's up to four binary questions. On the palette cases of
 #: benchmarks/bench_entropy.py 0.991x level 3's size (0.980-1.003x; the face at 64 and 256
-#: colours 1.002x and 1.003x); at 256 colours decoding 1.02-1.18x and encoding 1.01-1.24x as
-#: fast, at 64 about as fast (0.95-1.09x), at 16 slower (0.89-1.00x) (BENCHMARKS.md, round 6):
+#: colours 1.002x and 1.003x); at 256 colours decoding 1.02-1.21x as fast, at 64 0.96-1.14x,
+#: at 16 0.89-1.06x; encoding about as fast (BENCHMARKS.md, round 6):
 #: no effort uses it yet (it misses the speed targets at 256 colours as level 3 does).
 _PALETTE_SYMBOL = 6
 #: Level 8, level 5's model with five parameters the encoder picks per map (by coding a
