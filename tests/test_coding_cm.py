@@ -367,11 +367,11 @@ def test_fast_level_names_the_smallest_tables(payloads):
 
 
 def test_levels_written_at_each_effort():
-    """Palettes at level 3 for efforts 0-2; gray at level 2 (effort 0) and level 5 (1, 2; up
-    to 16 levels, else level 4: test_coding_cm_level5); both at level 0 for 3-4 and level 1
-    from 5 on."""
+    """Palettes at level 3 for efforts 0-2 and level 7 for 3-4; gray at level 2 (effort 0),
+    level 5 (1, 2; up to 16 levels, else level 4: test_coding_cm_level5) and level 0 (3-4);
+    both at level 1 from 5 on."""
     palette, gray = blobs(20, 30, 40, seed=1), blobs(20, 30, 8, seed=1)  # 40 colours: palette model only
-    for effort, palette_level, gray_level in [(0, 3, 2), (1, 3, 5), (2, 3, 5), (3, 0, 0), (4, 0, 0), (5, 1, 1)]:
+    for effort, palette_level, gray_level in [(0, 3, 2), (1, 3, 5), (2, 3, 5), (3, 7, 0), (4, 7, 0), (5, 1, 1)]:
         data = cm.encode(palette, 40, effort=effort)
         assert (cm.describe(data)["level"], cm.describe(data)["model"]) == (palette_level, "palette")
         data = cm.encode(gray, 8, ordered=True, effort=effort)
@@ -581,7 +581,7 @@ def test_format_md_describes_the_coding_exactly(n, ordered, effort, level2):
 
     codes = blobs(9, 23, n, seed=n + effort, noise=0.2)
     data = cm.encode(codes, n, ordered=ordered, effort=effort)
-    assert cm.describe(data)["model"] == ("ordered" if ordered or (n <= 16 and effort > 2) else "palette")
+    assert cm.describe(data)["model"] == ("ordered" if ordered or (n <= 16 and effort > 4) else "palette")
     if level2:
         if cm.describe(data)["level"] != 3:
             return

@@ -34,6 +34,7 @@ from vqpress.coding._cm_common cimport (
     cm_tables_init, ring_row, ring_row_end, ring_row_start)
 from vqpress.coding._cm_fast cimport Fast, fast_alloc, fast_free, fast_strip
 from vqpress.coding._cm_palette3 cimport palette3_decode, palette3_encode
+from vqpress.coding._cm_palette7 cimport palette7_decode, palette7_encode
 from vqpress.coding._cm_ordered4 cimport ordered4_strip
 from vqpress.coding._cm_ordered5 cimport ordered5_decode, ordered5_encode
 
@@ -54,12 +55,13 @@ cdef enum:
     LEVEL_PALETTE3 = 3
     LEVEL_ORDERED4 = 4
     LEVEL_ORDERED5 = 5
+    LEVEL_PALETTE7 = 7
 
 MODEL_ORDERED = ORDERED
 MODEL_PALETTE = PALETTE
 #: Largest alphabet of each model.
 MAX_SYMBOLS = {MODEL_ORDERED: 32, MODEL_PALETTE: 256}
-LEVELS = (0, 1, 2, 3, 4, 5)
+LEVELS = (0, 1, 2, 3, 4, 5, 7)
 
 
 # ----------------------------------------------------------------------------- fixed tables
@@ -537,10 +539,12 @@ cdef void _strip_task(void *ctx, Py_ssize_t strip, int worker) noexcept nogil:
     cdef uint8_t *sym = job.sym + first * w
     cdef bint fast = job.level == LEVEL_FAST
     cdef int k
-    cdef RangeEncode range_encode = palette3_encode if job.level == LEVEL_PALETTE3 else ordered5_encode
-    cdef RangeDecode range_decode = palette3_decode if job.level == LEVEL_PALETTE3 else ordered5_decode
-    if job.level == LEVEL_PALETTE3 or job.level == LEVEL_ORDERED5:
-        # their own range coder and model (_cm_palette3.pyx, _cm_ordered5.pyx)
+    cdef RangeEncode range_encode = (palette3_encode if job.level == LEVEL_PALETTE3
+                                     else (palette7_encode if job.level == LEVEL_PALETTE7 else ordered5_encode))
+    cdef RangeDecode range_decode = (palette3_decode if job.level == LEVEL_PALETTE3
+                                     else (palette7_decode if job.level == LEVEL_PALETTE7 else ordered5_decode))
+    if job.level == LEVEL_PALETTE3 or job.level == LEVEL_ORDERED5 or job.level == LEVEL_PALETTE7:
+        # their own range coder and model (_cm_palette3.pyx, _cm_ordered5.pyx, _cm_palette7.pyx)
         free(rows)
         if job.decoding:
             job.status[strip] = range_decode(job.payload + job.offset[strip], job.size[strip], sym, h, w, job.n)
