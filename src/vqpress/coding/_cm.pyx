@@ -20,7 +20,8 @@ by another context (the two mixes are averaged), and a final adaptive probabilit
 Level 2, the fast model, lives in ``_cm_fast.pyx``, level 3 (palettes with symbol tables) in
 ``_cm_palette3.pyx``, level 4 (gray levels around the MED prediction) in
 ``_cm_ordered4.pyx``, level 5 (the same prediction, the residual as one symbol of averaged
-tables) in ``_cm_ordered5.pyx``; this module runs the strips of every level.
+tables) in ``_cm_ordered5.pyx``, level 7 (palettes with mixed symbol tables) in
+``_cm_palette7.pyx``; this module runs the strips of every level.
 """
 
 from libc.stdint cimport int16_t, int32_t, int64_t, uint8_t, uint16_t, uint32_t
@@ -621,7 +622,7 @@ def encode_strips(const uint8_t[:, ::1] sym not None, int n, int kind, int level
                   Py_ssize_t strip_rows):
     """Code an (H, W) map of symbols (each < n) strip by strip; return the strips' streams.
 
-    ``sym`` (H, W) IN; ``n``, ``kind`` (MODEL_ORDERED or MODEL_PALETTE), ``level`` (0..5),
+    ``sym`` (H, W) IN; ``n``, ``kind`` (MODEL_ORDERED or MODEL_PALETTE), ``level`` (0..5, 7),
     ``table_bits``, ``strip_rows`` IN: the header's fields. Returns a list of ``bytes``, one
     per strip. The arguments are trusted: vqpress.coding.cm checks them.
     """
