@@ -204,10 +204,8 @@ def test_the_reader_checks_level_7_header_fields():
     blob[3] = 0
     bad(blob, "level 7 codes the palette model only")
     blob = bytearray(data)
-    blob[5] = 6
-    bad(blob, r"level 6 \(allowed 0, 1, 2, 3, 4, 5, 7\)")
-    blob[5] = 8
-    bad(blob, r"level 8 \(allowed 0, 1, 2, 3, 4, 5, 7\)")
+    blob[5] = 200  # (a level no round has taken)
+    bad(blob, r"level 200 \(allowed 0, 1, 2, 3, 4, 5, (.*, )?7\b")
 
 
 def test_describe_names_level_7():

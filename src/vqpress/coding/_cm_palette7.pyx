@@ -83,6 +83,12 @@ cdef extern from *:
         return total;
     }
 
+    #if defined(__GNUC__) || defined(__clang__)
+    #define p7_prefetch(p) __builtin_prefetch(p)
+    #else
+    #define p7_prefetch(p) ((void)(p))
+    #endif
+
     #if !defined(ST_NO_SIMD) && (defined(__SSE2__) || defined(_M_X64) || (defined(_M_IX86_FP) && _M_IX86_FP >= 2))
     #include <emmintrin.h>
     #define P7_SSE2 1
@@ -172,6 +178,7 @@ cdef extern from *:
     #endif
     """
     int p7_log(unsigned f) noexcept nogil
+    void p7_prefetch(const void *p) noexcept nogil
     int p7_mix(const uint16_t **t, const int *w, int m, unsigned allowed, int16_t *lg, uint16_t *cum,
                int32_t *acc) noexcept nogil
     int p7_mix_scalar(const uint16_t **t, const int *w, int m, unsigned allowed, int16_t *lg, uint16_t *cum,
@@ -288,10 +295,16 @@ cdef inline int _code_pixel(Direction *way, RangeCoder *c, Pal7 *f, int x, int W
     cdef int n = f.n, eq, pat, hi, lo
     cdef uint32_t pair
     eq = pal_eq(W, N, NW, NE, WW, NN, NNE, NEE)
+    pair = ((<uint32_t>W << 8 | <uint32_t>N) * 0x9E3779B1u) >> (32 - PAIR_BITS)
+    # the tables of a pixel that is not W are far apart in memory (2.7 MB at 256 colours):
+    # fetch the first symbol's, and the second's of x's likeliest high bits, while x == W is coded
+    p7_prefetch(f.tables + (3 * n + pair) * LANES)
+    p7_prefetch(f.tables + (n + N) * LANES)
+    if n > NIBBLE:
+        p7_prefetch(f.tables + ((1 + (W >> 4)) * f.block + 3 * n + pair) * LANES)
     if pal_ask_avg(c, Direction is Decoding, f.cnt + P_EQ + eq, f.cnt + P_WEQ + W * 8 + (eq & 7), x == W):
         return W
     pat = (N == W) | (N == NE) << 1 | (N == NW) << 2 | (NW == W) << 3
-    pair = ((<uint32_t>W << 8 | <uint32_t>N) * 0x9E3779B1u) >> (32 - PAIR_BITS)
     if n <= NIBBLE:
         return _symbol(way, c, f, 0, W, N, NE, pair, f.weights + pat * K, n, 1u << W, x)
     hi = _symbol(way, c, f, 0, W, N, NE, pair, f.weights + pat * K, f.first_m, 0, x >> 4)
