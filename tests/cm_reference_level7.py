@@ -9,7 +9,7 @@ also written from FORMAT.md). Slow: small maps only.
 from __future__ import annotations
 
 from cm_reference import Counter, Table, fast_neighbours, neighbour_of, strip_symbols
-from cm_reference_level3 import RangeDecoder, SymbolTable
+from cm_reference_level3 import RangeDecoder, SymbolTable, equals_w
 
 PAIRS = 4096
 W_START = (32768, 16384, 16384, 16384)
@@ -71,12 +71,7 @@ def decode_strip_level7(stream, h, w, n):
     for r in range(h):
         for c in range(w):
             W, WW, N, NW, NE, NEE, NN, NNE, eq = fast_neighbours(val, r, c)
-            a, b = counters["eq", eq], counters["weq", W * 8 + (eq & 7)]
-            p = min(4095, max(1, ((a.p >> 10) + (b.p >> 10)) >> 1))
-            y = dec.bit(p)
-            a.learn(y)
-            b.learn(y)
-            if y:
+            if equals_w(dec, counters, W, eq):
                 V[r, c] = W
                 continue
             pat = (N == W) | (N == NE) << 1 | (N == NW) << 2 | (NW == W) << 3
