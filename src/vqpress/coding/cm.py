@@ -94,9 +94,10 @@ _RAMP_STEP = 0.385
 #: Level 7, the palette model of mixed symbol tables (``_cm_palette7.pyx``): x == W, then
 #: every other pixel as one or two symbols of four tables (by W, N, NE and the pair (W, N))
 #: mixed geometrically with learned weights. On the 64- and 256-colour cases of
-#: benchmarks/bench_entropy.py 0.94-0.97x level 3's size and 0.94-0.99x level 0's, about
-#: half as fast as level 3 and 2-3x as fast as level 0 (BENCHMARKS.md, round 6): the palette
-#: level of efforts 3 and 4 (colour ramps of up to 16 colours keep the ordered model there).
+#: benchmarks/bench_entropy.py 0.938-0.968x level 3's size and 0.922-0.971x level 0's, at
+#: 0.41-0.54x level 3's speed and 1.37-1.87x level 0's (BENCHMARKS.md, round 6): the palette
+#: level of efforts 3 and 4 (colour ramps of up to 16 colours keep the ordered model there),
+#: not of the default (too slow for it).
 _PALETTE_MIXED = 7
 
 #: Per effort: (level of the ordered model, level of the palette model, table_bits, try
