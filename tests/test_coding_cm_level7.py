@@ -247,3 +247,20 @@ def test_fuzz_streams_of_noise_decode_in_range(n):
         except vqpress.FormatError:
             continue
         assert int(back.max()) < n
+
+
+@pytest.mark.parametrize("name", ["face-crop-kmeans-16-cm-level3", "face-crop-kmeans-64-cm-level3",
+                                  "face-crop-kmeans-64-cm-level7"])
+def test_palette_kernels_write_the_frozen_streams_again(name):
+    """Levels 3 and 7 share _palette_common.pxd: given a frozen payload's header, symbol
+    order and strips, each kernel writes the frozen streams again, byte for byte."""
+    from pathlib import Path
+
+    from vqpress.container import read_header
+
+    blob = (Path(__file__).parent / "data" / f"{name}.vqz").read_bytes()
+    payload = blob[len(blob) - 4 - read_header(blob).payload_len: len(blob) - 4]
+    c = vqpress.load(Path(__file__).parent / "data" / f"{name}.vqz")
+    codes = c.codes().reshape(-1, c.codes().shape[-1])
+    level = cm.describe(payload)["level"]
+    assert at_level(payload, codes, level) == payload
