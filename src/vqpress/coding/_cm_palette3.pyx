@@ -13,23 +13,23 @@ to 8 mixed questions of tables too big for the cache). The steps are coded by a 
 
 from libc.stdint cimport int32_t, uint8_t, uint16_t, uint32_t
 from libc.stdlib cimport calloc, free, malloc
-from libc.string cimport memcpy
 
 from vqpress.coding._cm_common cimport (
-    LIMIT, Decoding, Direction, Encoding, Mix2, _matches, _p12, _updated, cm_tables_init, mix2_learn, mix2_predict,
-    ring_row, ring_row_end, ring_row_start)
+    LIMIT, Decoding, Direction, Encoding, Mix2, _matches, cm_tables_init, mix2_learn, mix2_predict, ring_row,
+    ring_row_end, ring_row_start)
+from vqpress.coding._palette_common cimport (
+    PAL_LANES, PAL_NIBBLE, pal_ask_avg, pal_eq, pal_lo_m, pal_table_fill, pal_table_learn)
 from vqpress.coding._range_coder cimport (
-    CDF_BITS, RangeCoder, rc_code_bit, rc_decode_bit, rc_decode_strip, rc_decode_symbol, rc_encode_bit,
-    rc_encode_strip, rc_encode_symbol, rc_finish_encoder, rc_start_decoder, rc_start_encoder)
-from vqpress.coding._symbol_tables cimport st_average3, st_cum_without, st_learn
+    RangeCoder, rc_code_bit, rc_decode_bit, rc_decode_strip, rc_decode_symbol, rc_encode_bit, rc_encode_strip,
+    rc_encode_symbol, rc_finish_encoder, rc_start_decoder, rc_start_encoder)
+from vqpress.coding._symbol_tables cimport st_average3, st_cum_without
 
 cm_tables_init()
 
 
 cdef enum:
-    LANES = 16                  # u16 per symbol table: cumulative counts of symbols 0..15
-    NIBBLE = 16
-    COUNT_MAX = 32              # a table's updates are counted up to this
+    LANES = PAL_LANES
+    NIBBLE = PAL_NIBBLE
     W_INIT3 = 24000
     # binary counters
     P_EQ = 0                    # 1024: x == W by eq
@@ -39,14 +39,6 @@ cdef enum:
     # weight sets (of 2)
     PW_CAND = 0                 # 24, by neighbour and match & 7
     PW_END = PW_CAND + 24 * 2
-
-
-# A table's update moves each cumulative count 1 / 2^RATE[count] of the way to its target.
-cdef int _RATE[COUNT_MAX + 1]
-_r = [1, 1, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3] + [4] * 20 + [5]
-for _i in range(COUNT_MAX + 1):
-    _RATE[_i] = _r[_i]
-del _r, _i
 
 
 ctypedef struct Pal3:
@@ -63,25 +55,6 @@ ctypedef struct Pal3:
     int t_lw                    # the low bits by (high bits, W), by (high bits, N), (high bits, NE)
     int t_ln
     int t_lne
-
-
-cdef void _table_init(uint16_t *t, int m) noexcept nogil:
-    cdef int i, k = (1 << CDF_BITS) - m
-    for i in range(LANES):
-        t[i] = <uint16_t>(i * k // m if i < m else k)
-
-
-cdef inline void _table_learn(uint16_t *t, uint8_t *count, int m, int s) noexcept nogil:
-    """After symbol s: the cumulative counts of symbols 1..s move towards 0, the others
-    (from s + 1 on, the unused ones past m included: they stay at 2^15 - m) towards 2^15 - m."""
-    cdef int rate = _RATE[count[0]]
-    if count[0] < COUNT_MAX:
-        count[0] += 1
-    st_learn(t, s, (1 << CDF_BITS) - m, rate)
-
-
-cdef inline int _lo_m(int n, int hi) noexcept nogil:
-    return n - NIBBLE * hi if n - NIBBLE * hi < NIBBLE else NIBBLE
 
 
 cdef int _alloc(Pal3 *f, int n) noexcept nogil:
@@ -109,27 +82,14 @@ cdef int _alloc(Pal3 *f, int n) noexcept nogil:
         return -1
     for i in range(PW_END):
         f.weights[i] = W_INIT3
-    # every table starts as one of at most three: write each once, then copy it (the
-    # divisions of _table_init took 5% of encoding a small picture of 256 colours)
+    # every table starts as one of at most three (pal_table_fill writes each once)
     if n <= NIBBLE:
-        _table_fill(f.tables, f.n_tables, n)
+        pal_table_fill(f.tables, f.n_tables, n)
     else:
-        _table_fill(f.tables, f.t_lw, f.hi_m)
+        pal_table_fill(f.tables, f.t_lw, f.hi_m)
         for j in range(3 * f.hi_m):  # the low-bit tables of (a neighbour, high bits hi): n each
-            _table_fill(f.tables + (f.t_lw + <Py_ssize_t>j * n) * LANES, n, _lo_m(n, j % f.hi_m))
+            pal_table_fill(f.tables + (f.t_lw + <Py_ssize_t>j * n) * LANES, n, pal_lo_m(n, j % f.hi_m))
     return 0
-
-
-cdef void _table_fill(uint16_t *t, Py_ssize_t count, int m) noexcept nogil:
-    """count consecutive fresh tables of m symbols."""
-    cdef Py_ssize_t done = 1, step
-    if count <= 0:
-        return
-    _table_init(t, m)
-    while done < count:
-        step = done if done < count - done else count - done
-        memcpy(t + done * LANES, t, step * LANES * sizeof(uint16_t))
-        done += step
 
 
 cdef void _free(Pal3 *f) noexcept nogil:
@@ -152,18 +112,6 @@ cdef inline int _ask2(Direction *way, RangeCoder *c, uint32_t *a, uint32_t *b, i
     return bit
 
 
-cdef inline int _ask_avg(Direction *way, RangeCoder *c, uint32_t *a, uint32_t *b, int bit) noexcept nogil:
-    """A binary question of two counters, their probabilities averaged (x == W: mixing
-    them took 10-15% of the time for 0.5% of the size)."""
-    cdef uint32_t ta = a[0], tb = b[0]
-    cdef int p = (_p12(ta) + _p12(tb)) >> 1
-    p = 1 if p < 1 else (4095 if p > 4095 else p)
-    bit = rc_code_bit(c, Direction is Decoding, p, bit)
-    a[0] = _updated(ta, bit)
-    b[0] = _updated(tb, bit)
-    return bit
-
-
 cdef inline int _code_without(Direction *way, RangeCoder *c, const uint16_t *t, int m, unsigned mask,
                               int s) noexcept nogil:
     """Code symbol s of the m-symbol table t without the symbols in mask (with them, if mask
@@ -181,7 +129,7 @@ cdef inline int _code_without(Direction *way, RangeCoder *c, const uint16_t *t, 
 cdef inline int _symbol1(Direction *way, RangeCoder *c, Pal3 *f, int ta, int m, unsigned mask, int s) noexcept nogil:
     cdef uint16_t *a = f.tables + ta * LANES
     s = _code_without(way, c, a, m, mask, s)
-    _table_learn(a, f.counts + ta, m, s)
+    pal_table_learn(a, f.counts + ta, m, s)
     return s
 
 
@@ -194,9 +142,9 @@ cdef inline int _symbol3(Direction *way, RangeCoder *c, Pal3 *f, int ta, int tb,
     cdef uint16_t *d = f.tables + tc * LANES
     st_average3(t, a, b, d)
     s = _code_without(way, c, t, m, mask, s)
-    _table_learn(a, f.counts + ta, m, s)
-    _table_learn(b, f.counts + tb, m, s)
-    _table_learn(d, f.counts + tc, m, s)
+    pal_table_learn(a, f.counts + ta, m, s)
+    pal_table_learn(b, f.counts + tb, m, s)
+    pal_table_learn(d, f.counts + tc, m, s)
     return s
 
 
@@ -207,9 +155,8 @@ cdef inline int _code_pixel(Direction *way, RangeCoder *c, Pal3 *f, int x, int W
     cdef uint32_t *cnt = f.cnt
     cdef int32_t *wt = f.weights
     cdef int cand[3]
-    eq = ((N == W) | (NW == W) << 1 | (NE == W) << 2 | (WW == W) << 3 | (NN == W) << 4
-          | (NNE == W) << 5 | (NEE == W) << 6 | (N == NE) << 7 | (N == NW) << 8 | (NN == N) << 9)
-    if _ask_avg(way, c, cnt + P_EQ + eq, cnt + P_WEQ + W * 8 + (eq & 7), x == W):
+    eq = pal_eq(W, N, NW, NE, WW, NN, NNE, NEE)
+    if pal_ask_avg(c, Direction is Decoding, cnt + P_EQ + eq, cnt + P_WEQ + W * 8 + (eq & 7), x == W):
         return W
     cand[0] = N
     cand[1] = NE
@@ -229,7 +176,7 @@ cdef inline int _code_pixel(Direction *way, RangeCoder *c, Pal3 *f, int x, int W
     mask = (((W >> 4) == hi) << (W & 15) | ((N >> 4) == hi) << (N & 15) | ((NE >> 4) == hi) << (NE & 15)
             | ((NW >> 4) == hi) << (NW & 15))
     k = f.t_lw + hi * n
-    lo = _symbol3(way, c, f, k + W, k + (f.t_ln - f.t_lw) + N, k + (f.t_lne - f.t_lw) + NE, _lo_m(n, hi), mask,
+    lo = _symbol3(way, c, f, k + W, k + (f.t_ln - f.t_lw) + N, k + (f.t_lne - f.t_lw) + NE, pal_lo_m(n, hi), mask,
                   x & 15)
     return hi * NIBBLE + lo
 
