@@ -407,6 +407,11 @@ def decode(payload: bytes, shape, n_colors):
 
             assert model == 1 and B == 8
             rows += decode_strip_level6(strip, h, W_, n)
+        elif level == 7:  # FORMAT.md "Level 7": tests/cm_reference_level7.py
+            from cm_reference_level7 import decode_strip_level7
+
+            assert model == 1 and B == 8
+            rows += decode_strip_level7(strip, h, W_, n)
         else:
             rows += (decode_strip_fast(strip, h, W_, n, model) if level == 2
                      else decode_strip(strip, h, W_, n, model, level, B))

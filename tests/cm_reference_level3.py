@@ -94,6 +94,16 @@ def symbol_of(dec, tables, refused=()):
     return s
 
 
+def equals_w(dec, counters, W, eq):
+    """Levels 3 and 7: the question x == W, two counters' probabilities averaged."""
+    a, b = counters["eq", eq], counters["weq", W * 8 + (eq & 7)]
+    p = min(4095, max(1, ((a.p >> 10) + (b.p >> 10)) >> 1))
+    y = dec.bit(p)
+    a.learn(y)
+    b.learn(y)
+    return y
+
+
 def decode_strip_level3(stream, h, w, n):
     dec = RangeDecoder(stream)
     counters = Table(Counter)
@@ -113,12 +123,7 @@ def decode_strip_level3(stream, h, w, n):
     for r in range(h):
         for c in range(w):
             W, WW, N, NW, NE, NEE, NN, NNE, eq = fast_neighbours(val, r, c)
-            a, b = counters["eq", eq], counters["weq", W * 8 + (eq & 7)]
-            p = min(4095, max(1, ((a.p >> 10) + (b.p >> 10)) >> 1))
-            y = dec.bit(p)
-            a.learn(y)
-            b.learn(y)
-            if y:
+            if equals_w(dec, counters, W, eq):
                 V[r, c] = W
                 continue
             x = candidate_questions(ask, n, W, N, NE, NW, WW, NN, NNE)

@@ -429,6 +429,10 @@ def test_info_names_the_cm_model_and_level(capsys, images):
     assert "ordered, level 5 (predicted ordered tables), 1 strip" in out
     code, out, _ = run(capsys, "info", "--json", images.dir / "c5.vqz")
     assert json.loads(out)["cm"] == {"model": "palette", "level": 1, "level_name": "full", "strips": 1}
+    run(capsys, "compress", images.rgb, "-n", "40", "--coding", "cm", "--effort", "3", "-o", images.dir / "c3.vqz")
+    code, out, err = run(capsys, "info", images.dir / "c3.vqz")
+    assert code == 0, err
+    assert "palette, level 7 (palette mixed tables), 1 strip" in out
     run(capsys, "compress", images.gray, "--coding", "raw", "-o", images.dir / "raw.vqz")
     code, out, _ = run(capsys, "info", "--json", images.dir / "raw.vqz")
     assert "cm" not in json.loads(out)

@@ -367,11 +367,11 @@ def test_fast_level_names_the_smallest_tables(payloads):
 
 
 def test_levels_written_at_each_effort():
-    """Palettes at level 3 for efforts 0-2; gray at level 2 (effort 0) and level 8 or 5 (1, 2;
-    up to 16 levels, else level 4: test_coding_cm_level5); both at level 0 for 3-4 and level 1
-    from 5 on."""
+    """Palettes at level 3 for efforts 0-2 and level 7 for 3-4; gray at level 2 (effort 0),
+    level 5 (1), level 8 or 5 (2; up to 16 levels, else level 4: test_coding_cm_level5) and
+    level 0 (3-4); both at level 1 from 5 on."""
     palette, gray = blobs(20, 30, 40, seed=1), blobs(20, 30, 8, seed=1)  # 40 colours: palette model only
-    for effort, palette_level, gray_level in [(0, 3, (2,)), (1, 3, (5, 8)), (2, 3, (5, 8)), (3, 0, (0,)), (4, 0, (0,)), (5, 1, (1,))]:
+    for effort, palette_level, gray_level in [(0, 3, (2,)), (1, 3, (5,)), (2, 3, (5, 8)), (3, 7, (0,)), (4, 7, (0,)), (5, 1, (1,))]:
         data = cm.encode(palette, 40, effort=effort)
         assert (cm.describe(data)["level"], cm.describe(data)["model"]) == (palette_level, "palette")
         data = cm.encode(gray, 8, ordered=True, effort=effort)
@@ -581,7 +581,7 @@ def test_format_md_describes_the_coding_exactly(n, ordered, effort, level2):
 
     codes = blobs(9, 23, n, seed=n + effort, noise=0.2)
     data = cm.encode(codes, n, ordered=ordered, effort=effort)
-    assert cm.describe(data)["model"] == ("ordered" if ordered or (n <= 16 and effort > 2) else "palette")
+    assert cm.describe(data)["model"] == ("ordered" if ordered or (n <= 16 and effort > 4) else "palette")
     if level2:
         if cm.describe(data)["level"] != 3:
             return
@@ -625,7 +625,7 @@ def test_every_coding_round_trips_in_the_container(h, w, k, colour, seed, coding
 
 
 def test_bench_palette_level3_times_both_levels():
-    """benchmarks/bench_palette_level3.py switches level 3 off for level 2's runs only."""
+    """benchmarks/bench_palette_level3.py sets the palette level for each run only."""
     import sys
     from pathlib import Path
 
@@ -635,6 +635,8 @@ def test_bench_palette_level3_times_both_levels():
     finally:
         sys.path.pop(0)
     codes = blobs(30, 40, 20, seed=2, noise=0.2)
-    sizes = [bench3.run(codes, 20, level3)[0] for level3 in (False, True)]
-    assert sizes == [len(at_level(cm.encode(codes, 20), codes, 2)), len(cm.encode(codes, 20))]
-    assert cm._EFFORT_SETTINGS[cm.DEFAULT_EFFORT][1] == 3  # restored after the level-2 run
+    sizes = [bench3.run(codes, 20, level)[0] for level in (2, 3, 7)]
+    data = cm.encode(codes, 20)
+    assert sizes == [len(at_level(data, codes, 2)), len(data), len(at_level(data, codes, 7))]
+    bench3.run(codes, 20, 0)  # level 0 with its hashed tables (run checks the level and the round trip)
+    assert cm._EFFORT_SETTINGS[cm.DEFAULT_EFFORT][1] == 3  # restored after the other levels' runs

@@ -20,8 +20,9 @@ by another context (the two mixes are averaged), and a final adaptive probabilit
 Level 2, the fast model, lives in ``_cm_fast.pyx``, level 3 (palettes with symbol tables) in
 ``_cm_palette3.pyx``, level 4 (gray levels around the MED prediction) in
 ``_cm_ordered4.pyx``, level 5 (the same prediction, the residual as one symbol of averaged
-tables, and level 8, the same with parameters chosen per map) in ``_cm_ordered5.pyx``; this
-module runs the strips of every level.
+tables, and level 8, the same with parameters chosen per map) in ``_cm_ordered5.pyx``, level 7
+(palettes with mixed symbol tables) in ``_cm_palette7.pyx``; this module runs the strips of
+every level.
 """
 
 from libc.stdint cimport int16_t, int32_t, int64_t, uint8_t, uint16_t, uint32_t
@@ -35,6 +36,7 @@ from vqpress.coding._cm_common cimport (
     cm_tables_init, ring_row, ring_row_end, ring_row_start)
 from vqpress.coding._cm_fast cimport Fast, fast_alloc, fast_free, fast_strip
 from vqpress.coding._cm_palette3 cimport palette3_decode, palette3_encode
+from vqpress.coding._cm_palette7 cimport palette7_decode, palette7_encode
 from vqpress.coding._cm_ordered4 cimport ordered4_strip
 from vqpress.coding._cm_ordered5 cimport Ord5Params, ord5_params_ok, ordered5_decode, ordered5_encode
 from vqpress.coding._cm_palette6 cimport palette6_decode, palette6_encode
@@ -58,12 +60,13 @@ cdef enum:
     LEVEL_ORDERED5 = 5
     LEVEL_PALETTE6 = 6
     LEVEL_ORDERED8 = 8
+    LEVEL_PALETTE7 = 7
 
 MODEL_ORDERED = ORDERED
 MODEL_PALETTE = PALETTE
 #: Largest alphabet of each model.
 MAX_SYMBOLS = {MODEL_ORDERED: 32, MODEL_PALETTE: 256}
-LEVELS = (0, 1, 2, 3, 4, 5)
+LEVELS = (0, 1, 2, 3, 4, 5, 7, 8)
 
 
 # ----------------------------------------------------------------------------- fixed tables
@@ -539,8 +542,9 @@ cdef void _strip_task(void *ctx, Py_ssize_t strip, int worker) noexcept nogil:
     cdef bint fast = job.level == LEVEL_FAST
     cdef int k
     if job.level == LEVEL_PALETTE3 or job.level == LEVEL_ORDERED5 or job.level == LEVEL_ORDERED8 \
-            or job.level == LEVEL_PALETTE6:
-        # their own range coder and model (_cm_palette3.pyx, _cm_ordered5.pyx, _cm_palette6.pyx)
+            or job.level == LEVEL_PALETTE6 or job.level == LEVEL_PALETTE7:
+        # their own range coder and model (_cm_palette3.pyx, _cm_ordered5.pyx, _cm_palette6.pyx,
+        # _cm_palette7.pyx)
         free(rows)
         if job.level == LEVEL_PALETTE3 and job.decoding:
             job.status[strip] = palette3_decode(job.payload + job.offset[strip], job.size[strip], sym, h, w, job.n)
@@ -550,6 +554,10 @@ cdef void _strip_task(void *ctx, Py_ssize_t strip, int worker) noexcept nogil:
             job.status[strip] = palette6_decode(job.payload + job.offset[strip], job.size[strip], sym, h, w, job.n)
         elif job.level == LEVEL_PALETTE6:
             job.status[strip] = palette6_encode(sym, h, w, job.n, &job.out[strip], &job.size[strip])
+        elif job.level == LEVEL_PALETTE7 and job.decoding:
+            job.status[strip] = palette7_decode(job.payload + job.offset[strip], job.size[strip], sym, h, w, job.n)
+        elif job.level == LEVEL_PALETTE7:
+            job.status[strip] = palette7_encode(sym, h, w, job.n, &job.out[strip], &job.size[strip])
         elif job.decoding:
             job.status[strip] = ordered5_decode(job.payload + job.offset[strip], job.size[strip], sym, h, w, job.n,
                                                 &job.params)
@@ -632,7 +640,7 @@ def encode_strips(const uint8_t[:, ::1] sym not None, int n, int kind, int level
                   Py_ssize_t strip_rows, params=None):
     """Code an (H, W) map of symbols (each < n) strip by strip; return the strips' streams.
 
-    ``sym`` (H, W) IN; ``n``, ``kind`` (MODEL_ORDERED or MODEL_PALETTE), ``level`` (0..5, 8),
+    ``sym`` (H, W) IN; ``n``, ``kind`` (MODEL_ORDERED or MODEL_PALETTE), ``level`` (0..5, 7, 8),
     ``table_bits``, ``strip_rows`` IN: the header's fields; ``params`` IN: level 8's five
     parameters (a tuple). Returns a list of ``bytes``, one per strip. The arguments are
     trusted: vqpress.coding.cm checks them.

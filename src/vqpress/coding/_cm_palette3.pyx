@@ -17,8 +17,9 @@ from libc.stdlib cimport calloc, free, malloc
 from vqpress.coding._cm_common cimport (
     LIMIT, Decoding, Direction, Encoding, Mix2, _matches, cm_tables_init, mix2_learn, mix2_predict,
     ring_row, ring_row_end, ring_row_start)
+from vqpress.coding._palette_common cimport PAL_LANES, pal_ask_avg, pal_eq
 from vqpress.coding._range_coder cimport (
-    CDF_BITS, RangeCoder, rc_ask_avg2, rc_code_bit, rc_decode_bit, rc_decode_strip, rc_decode_symbol, rc_encode_bit,
+    RangeCoder, rc_code_bit, rc_decode_bit, rc_decode_strip, rc_decode_symbol, rc_encode_bit,
     rc_encode_strip, rc_encode_symbol, rc_finish_encoder, rc_start_decoder, rc_start_encoder)
 from vqpress.coding._unpredicted cimport Unpredicted, up_alloc, up_code, up_free
 
@@ -26,7 +27,7 @@ cm_tables_init()
 
 
 cdef enum:
-    LANES = 16                  # u16 per symbol table: cumulative counts of symbols 0..15
+    LANES = PAL_LANES
     W_INIT3 = 24000
     # binary counters
     P_EQ = 0                    # 1024: x == W by eq
@@ -81,9 +82,8 @@ cdef inline int _code_pixel(Direction *way, RangeCoder *c, Pal3 *f, int x, int W
     cdef uint32_t *cnt = f.cnt
     cdef int32_t *wt = f.weights
     cdef int cand[3]
-    eq = ((N == W) | (NW == W) << 1 | (NE == W) << 2 | (WW == W) << 3 | (NN == W) << 4
-          | (NNE == W) << 5 | (NEE == W) << 6 | (N == NE) << 7 | (N == NW) << 8 | (NN == N) << 9)
-    if rc_ask_avg2(c, Direction is Decoding, cnt + P_EQ + eq, cnt + P_WEQ + W * 8 + (eq & 7), x == W):
+    eq = pal_eq(W, N, NW, NE, WW, NN, NNE, NEE)
+    if pal_ask_avg(c, Direction is Decoding, cnt + P_EQ + eq, cnt + P_WEQ + W * 8 + (eq & 7), x == W):
         return W
     cand[0] = N
     cand[1] = NE

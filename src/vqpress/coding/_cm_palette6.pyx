@@ -18,9 +18,9 @@ from libc.stdint cimport uint8_t, uint16_t, uint32_t
 from libc.stdlib cimport calloc, free, malloc
 
 from vqpress.coding._cm_common cimport Decoding, Direction, Encoding, cm_tables_init, ring_row, ring_row_end, ring_row_start
-from vqpress.coding._range_coder cimport (
-    RangeCoder, rc_ask_avg2, rc_decode_strip, rc_encode_span, rc_encode_strip, rc_take_symbol)
-from vqpress.coding._symbol_tables cimport st_replicate, st_table_init, st_table_learn4
+from vqpress.coding._palette_common cimport PAL_COUNT_MAX, pal_ask_avg, pal_rate
+from vqpress.coding._range_coder cimport RangeCoder, rc_decode_strip, rc_encode_span, rc_encode_strip, rc_take_symbol
+from vqpress.coding._symbol_tables cimport st_learn4, st_replicate
 from vqpress.coding._unpredicted cimport Unpredicted, up_alloc, up_code, up_free
 
 cm_tables_init()
@@ -104,10 +104,10 @@ cdef int _alloc(Pal6 *f, int n, int w) noexcept nogil:
         return -1
     # fresh tables come in blocks alike: write a block, then copy it
     for j in range(4):  # by k - 1: k + 1 symbols
-        st_table_init(f.small + j * SMALL, j + 2, 1, SMALL)
+        _small_init(f.small + j * SMALL, j + 2)
     st_replicate(f.small, 4 * SMALL, f.nq * f.nq)
     for p in range(PATTERNS):
-        st_table_init(f.small + (f.s_col + p) * SMALL, _K[p] + 1, 1, SMALL)
+        _small_init(f.small + (f.s_col + p) * SMALL, _K[p] + 1)
     st_replicate(f.small + f.s_col * SMALL, PATTERNS * SMALL, n + NEAR)
     return 0
 
@@ -122,6 +122,21 @@ cdef void _free(Pal6 *f) noexcept nogil:
     f.small = NULL
     f.small_counts = NULL
     f.kinds = NULL
+
+
+cdef inline void _small_init(uint16_t *t, int m) noexcept nogil:
+    """A fresh neighbour-symbol table of m <= 5 symbols (level 3's start) as its lanes 1..4."""
+    cdef int i, k = 32768 - m
+    for i in range(1, 5):
+        t[i - 1] = <uint16_t>(i * k // m if i < m else k)
+
+
+cdef inline void _small_learn(uint16_t *t, uint8_t *count, int m, int s) noexcept nogil:
+    """Level 3's learning (pal_rate) of a table kept as its lanes 1..4."""
+    cdef int u = count[0]
+    if u < PAL_COUNT_MAX:
+        count[0] = <uint8_t>(u + 1)
+    st_learn4(t, s, 32768 - m, pal_rate[u])
 
 
 cdef inline uint32_t _c3(const uint16_t *a, const uint16_t *b, const uint16_t *d, int i) noexcept nogil:
@@ -150,9 +165,9 @@ cdef inline int _neighbour_symbol(Direction *way, RangeCoder *c, Pal6 *f, Py_ssi
         rc_take_symbol(c, cum, m, r, s)
     else:
         rc_encode_span(c, r, _c3(a, b, d, s) if s > 0 else 0, _c3(a, b, d, s + 1) if s < m - 1 else 0, s == m - 1)
-    st_table_learn4(a, f.small_counts + ta, m, s)
-    st_table_learn4(b, f.small_counts + tb, m, s)
-    st_table_learn4(d, f.small_counts + tc, m, s)
+    _small_learn(a, f.small_counts + ta, m, s)
+    _small_learn(b, f.small_counts + tb, m, s)
+    _small_learn(d, f.small_counts + tc, m, s)
     return s
 
 
@@ -178,7 +193,7 @@ cdef inline int _code_pixel(Direction *way, RangeCoder *c, Pal6 *f, int x, int W
         s = _LABEL[p][1] if x == N else s
         s = 0 if x == W else s
     if p == 0:  # all one colour: x == W?
-        s = rc_ask_avg2(c, Direction is Decoding, f.cnt + near, f.cnt + NEAR + W * 16 + far, s == 0) ^ 1
+        s = pal_ask_avg(c, Direction is Decoding, f.cnt + near, f.cnt + NEAR + W * 16 + far, s == 0) ^ 1
     else:  # the pair: W and the first neighbour of another colour
         s = _neighbour_symbol(way, c, f, f.s_near + near * PATTERNS + p, f.s_col + NE * PATTERNS + p,
                               f.s_pair + ((W >> f.q) * f.nq + (nb[_FIRST[p][1]] >> f.q)) * 4 + k - 1, k + 1, s)

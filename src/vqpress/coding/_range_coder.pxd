@@ -14,7 +14,6 @@ from libc.stdint cimport uint8_t, uint16_t, uint32_t, uint64_t
 from libc.stdlib cimport calloc, free, malloc
 
 from vqpress.coding._byte_stream cimport stream_read, stream_write
-from vqpress.coding._cm_common cimport _p12, _updated
 
 cdef extern from *:
     """
@@ -149,19 +148,6 @@ cdef inline int rc_code_bit(RangeCoder *c, bint decoding, int p, int bit) noexce
     if decoding:
         return rc_decode_bit(c, p)
     rc_encode_bit(c, p, bit)
-    return bit
-
-
-cdef inline int rc_ask_avg2(RangeCoder *c, bint decoding, uint32_t *a, uint32_t *b, int bit) noexcept nogil:
-    """A binary question of two counters (_cm_common.pxd), their 12-bit probabilities averaged
-    (no mixing; levels 3 and 6): bit coded, or decoded (returned either way); both counters
-    learn it."""
-    cdef uint32_t ta = a[0], tb = b[0]
-    cdef int p = (_p12(ta) + _p12(tb)) >> 1
-    p = 1 if p < 1 else (4095 if p > 4095 else p)
-    bit = rc_code_bit(c, decoding, p, bit)
-    a[0] = _updated(ta, bit)
-    b[0] = _updated(tb, bit)
     return bit
 
 

@@ -1,14 +1,13 @@
 # Adaptive symbol tables of 16 lanes (u16 cumulative counts, docs/FORMAT.md "Level 3",
-# "Level 5" and "Level 6"): making, learning, averaging, and the cumulative frequencies of a
-# span of lanes (level 5) or of a table without some refused symbols (levels 3 and 6), and a
-# symbol of such tables on the range coder. SSE2 on x86-64 (the compilers kept the plain
+# "Level 5" and "Level 6"): learning (16 lanes, or lanes 1..4 of a table of at most 5
+# symbols), copying, averaging, and the cumulative frequencies of a span of lanes (level 5)
+# or of a table without some refused symbols (levels 3, 6 and 7). SSE2 on x86-64 (the compilers kept the plain
 # loops scalar inside the big kernels), plain C elsewhere (or with -DST_NO_SIMD), both
 # computing the same values.
 
-from libc.stdint cimport uint8_t, uint16_t
+from libc.stdint cimport uint16_t
 from libc.string cimport memcpy
 
-from vqpress.coding._range_coder cimport RangeCoder, rc_decode_symbol, rc_encode_symbol
 
 cdef extern from *:
     """
@@ -58,10 +57,6 @@ cdef extern from *:
         }
     #endif
     }
-
-    /* A table's rate after u updates (levels 3 and 6): it moves 1 / 2^rate of the way. */
-    static const unsigned char st_rate3[33] = {1, 1, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4,
-                                               4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 5};
 
     /* t[i] = (a[i] + b[i]) >> 1 */
     static inline void st_average2(uint16_t *t, const uint16_t *a, const uint16_t *b) {
@@ -179,22 +174,12 @@ cdef extern from *:
         return (int)total;
     }
     """
-    const unsigned char st_rate3[33]
     void st_learn(uint16_t *t, int s, int k, int rate) noexcept nogil
     void st_learn4(uint16_t *t, int s, int k, int rate) noexcept nogil
     void st_average2(uint16_t *t, const uint16_t *a, const uint16_t *b) noexcept nogil
     void st_average3(uint16_t *t, const uint16_t *a, const uint16_t *b, const uint16_t *d) noexcept nogil
     int st_span(uint16_t *cum, const uint16_t *t, int lo, int hi) noexcept nogil
     int st_cum_without(uint16_t *cum, const uint16_t *t, unsigned mask) noexcept nogil
-
-
-cdef inline void st_table_init(uint16_t *t, int m, int first, int lanes) noexcept nogil:
-    """A fresh table of m symbols, all equally likely: t[i] = i K / m for i < m, K = 2^15 - m
-    from m on (docs/FORMAT.md, "Symbol tables"), lanes first .. first + lanes - 1 of it (0 and
-    16, or 1 and 4 for a table of at most 5 symbols, whose lane 0 is always 0)."""
-    cdef int i, k = 32768 - m
-    for i in range(first, first + lanes):
-        t[i - first] = <uint16_t>(i * k // m if i < m else k)
 
 
 cdef inline void st_replicate(uint16_t *t, Py_ssize_t block, Py_ssize_t count) noexcept nogil:
@@ -206,50 +191,3 @@ cdef inline void st_replicate(uint16_t *t, Py_ssize_t block, Py_ssize_t count) n
         step = done if done < count - done else count - done
         memcpy(t + done * block, t, step * block * sizeof(uint16_t))
         done += step
-
-
-cdef inline void st_table_learn(uint16_t *t, uint8_t *count, int m, int s) noexcept nogil:
-    """After symbol s of the m-symbol table t, updated count[0] times before (levels 3 and 6):
-    the cumulative counts of symbols 1..s move towards 0, the others (from s + 1 on, the
-    unused ones past m included: they stay at 2^15 - m) towards 2^15 - m, at st_rate3's rate."""
-    cdef int u = count[0]
-    if u < 32:
-        count[0] = <uint8_t>(u + 1)
-    st_learn(t, s, 32768 - m, st_rate3[u])
-
-
-cdef inline void st_table_learn4(uint16_t *t, uint8_t *count, int m, int s) noexcept nogil:
-    """st_table_learn of a table of m <= 5 symbols kept as its lanes 1..4 (st_learn4)."""
-    cdef int u = count[0]
-    if u < 32:
-        count[0] = <uint8_t>(u + 1)
-    st_learn4(t, s, 32768 - m, st_rate3[u])
-
-
-cdef inline int st_code_without(RangeCoder *c, bint decoding, const uint16_t *t, int m, unsigned mask,
-                                int s) noexcept nogil:
-    """Code symbol s of the m-symbol table t without the symbols in mask (with them, if mask
-    refuses every one: a group only a damaged stream chooses), or decode it (returned either
-    way; ``decoding`` a constant at every call)."""
-    cdef uint16_t cum[16]
-    cdef int total = st_cum_without(cum, t, mask)
-    if total == 0:
-        total = st_cum_without(cum, t, 0)
-    if decoding:
-        return rc_decode_symbol(c, cum, total, m)
-    rc_encode_symbol(c, cum, total, m, s)
-    return s
-
-
-cdef inline int st_symbol3(RangeCoder *c, bint decoding, uint16_t *tables, uint8_t *counts, Py_ssize_t ta,
-                           Py_ssize_t tb, Py_ssize_t tc, int m, unsigned mask, int s) noexcept nogil:
-    """Symbol s of the average of tables ta, tb, tc (of ``tables``, their counts in ``counts``),
-    weighted 2:1:1, without the symbols in mask: coded, or decoded (returned either way); then
-    the three tables learn it."""
-    cdef uint16_t t[16]
-    st_average3(t, tables + ta * 16, tables + tb * 16, tables + tc * 16)
-    s = st_code_without(c, decoding, t, m, mask, s)
-    st_table_learn(tables + ta * 16, counts + ta, m, s)
-    st_table_learn(tables + tb * 16, counts + tb, m, s)
-    st_table_learn(tables + tc * 16, counts + tc, m, s)
-    return s

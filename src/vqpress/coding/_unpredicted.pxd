@@ -7,9 +7,9 @@
 from libc.stdint cimport uint8_t, uint16_t
 from libc.stdlib cimport calloc, free, malloc
 
-from vqpress.coding._range_coder cimport RangeCoder
-from vqpress.coding._symbol_tables cimport (
-    st_code_without, st_replicate, st_symbol3, st_table_init, st_table_learn)
+from vqpress.coding._palette_common cimport pal_lo_m, pal_table_fill, pal_table_learn
+from vqpress.coding._range_coder cimport RangeCoder, rc_decode_symbol, rc_encode_symbol
+from vqpress.coding._symbol_tables cimport st_average3, st_cum_without
 
 
 ctypedef struct Unpredicted:
@@ -20,15 +20,9 @@ ctypedef struct Unpredicted:
     Py_ssize_t n_tables
 
 
-cdef inline int up_lo_m(int n, int hi) noexcept nogil:
-    """Symbols of the low bits' tables under high bits hi."""
-    return n - 16 * hi if n - 16 * hi < 16 else 16
-
-
 cdef inline int up_alloc(Unpredicted *u, int n) noexcept nogil:
     """Fresh tables for n symbols. Returns 0, or -1 (free them with up_free either way)."""
     cdef int j
-    cdef Py_ssize_t t
     u.n = n
     u.hi_m = n if n <= 16 else (n + 15) // 16
     u.n_tables = n * 16 if n <= 16 else 3 * n + 3 * <Py_ssize_t>u.hi_m * n
@@ -36,17 +30,13 @@ cdef inline int up_alloc(Unpredicted *u, int n) noexcept nogil:
     u.counts = <uint8_t *>calloc(u.n_tables, 1)
     if u.tables == NULL or u.counts == NULL:
         return -1
-    # every table starts as one of at most three: write each once, then copy it
+    # every table starts as one of at most three (pal_table_fill writes each once)
     if n <= 16:
-        st_table_init(u.tables, n, 0, 16)
-        st_replicate(u.tables, 16, u.n_tables)
+        pal_table_fill(u.tables, u.n_tables, n)
     else:
-        st_table_init(u.tables, u.hi_m, 0, 16)
-        st_replicate(u.tables, 16, 3 * n)
+        pal_table_fill(u.tables, 3 * n, u.hi_m)
         for j in range(3 * u.hi_m):  # the low-bit tables of (a neighbour, high bits hi): n each
-            t = 3 * n + <Py_ssize_t>j * n
-            st_table_init(u.tables + t * 16, up_lo_m(n, j % u.hi_m), 0, 16)
-            st_replicate(u.tables + t * 16, 16, n)
+            pal_table_fill(u.tables + (3 * n + <Py_ssize_t>j * n) * 16, n, pal_lo_m(n, j % u.hi_m))
     return 0
 
 
@@ -55,6 +45,34 @@ cdef inline void up_free(Unpredicted *u) noexcept nogil:
     free(u.counts)
     u.tables = NULL
     u.counts = NULL
+
+
+cdef inline int _code_without(RangeCoder *c, bint decoding, const uint16_t *t, int m, unsigned mask,
+                               int s) noexcept nogil:
+    """Code symbol s of the m-symbol table t without the symbols in mask (with them, if mask
+    refuses every one: a group only a damaged stream chooses), or decode it (returned either
+    way)."""
+    cdef uint16_t cum[16]
+    cdef int total = st_cum_without(cum, t, mask)
+    if total == 0:
+        total = st_cum_without(cum, t, 0)
+    if decoding:
+        return rc_decode_symbol(c, cum, total, m)
+    rc_encode_symbol(c, cum, total, m, s)
+    return s
+
+
+cdef inline int _symbol3(RangeCoder *c, bint decoding, uint16_t *tables, uint8_t *counts, Py_ssize_t ta,
+                         Py_ssize_t tb, Py_ssize_t tc, int m, unsigned mask, int s) noexcept nogil:
+    """Symbol s of the average of tables ta, tb, tc, weighted 2:1:1, without the symbols in
+    mask: coded, or decoded (returned either way); then the three tables learn it."""
+    cdef uint16_t t[16]
+    st_average3(t, tables + ta * 16, tables + tb * 16, tables + tc * 16)
+    s = _code_without(c, decoding, t, m, mask, s)
+    pal_table_learn(tables + ta * 16, counts + ta, m, s)
+    pal_table_learn(tables + tb * 16, counts + tb, m, s)
+    pal_table_learn(tables + tc * 16, counts + tc, m, s)
+    return s
 
 
 cdef inline int up_code(RangeCoder *c, bint decoding, Unpredicted *u, int x, int W, int N, int NE,
@@ -66,13 +84,13 @@ cdef inline int up_code(RangeCoder *c, bint decoding, Unpredicted *u, int x, int
     cdef Py_ssize_t t
     if n <= 16:
         t = W * 16 + N
-        x = st_code_without(c, decoding, u.tables + t * 16, n, (1u << W) | (1u << N) | (1u << NE) | (1u << NW), x)
-        st_table_learn(u.tables + t * 16, u.counts + t, n, x)
+        x = _code_without(c, decoding, u.tables + t * 16, n, (1u << W) | (1u << N) | (1u << NE) | (1u << NW), x)
+        pal_table_learn(u.tables + t * 16, u.counts + t, n, x)
         return x
-    hi = st_symbol3(c, decoding, u.tables, u.counts, W, n + N, 2 * n + NE, u.hi_m, 0, x >> 4)
+    hi = _symbol3(c, decoding, u.tables, u.counts, W, n + N, 2 * n + NE, u.hi_m, 0, x >> 4)
     mask = (((W >> 4) == hi) << (W & 15) | ((N >> 4) == hi) << (N & 15) | ((NE >> 4) == hi) << (NE & 15)
             | ((NW >> 4) == hi) << (NW & 15))
     t = 3 * n + hi * n
-    lo = st_symbol3(c, decoding, u.tables, u.counts, t + W, t + <Py_ssize_t>u.hi_m * n + N,
-                    t + 2 * <Py_ssize_t>u.hi_m * n + NE, up_lo_m(n, hi), mask, x & 15)
+    lo = _symbol3(c, decoding, u.tables, u.counts, t + W, t + <Py_ssize_t>u.hi_m * n + N,
+                    t + 2 * <Py_ssize_t>u.hi_m * n + NE, pal_lo_m(n, hi), mask, x & 15)
     return hi * 16 + lo

@@ -11,7 +11,8 @@ Payload layout (little-endian)::
 
     magic "CM", version (u8, 1), model (u8: 0 ordered, 1 palette)
     table_bits (u8), level (u8: 0 lean, 1 full, 2 fast, 3 palette tables, 4 predicted ordered,
-    5 predicted ordered tables, 6 palette neighbour symbol, 8 tuned predicted ordered tables),
+    5 predicted ordered tables, 6 palette neighbour symbol, 7 palette mixed tables, 8 tuned predicted
+    ordered tables),
     n_symbols (u16), strip_rows (u32)
     order: n_symbols bytes, a permutation (coding symbol i stands for code order[i])
     level 8 only: its model's 5 parameters (u8 each, :mod:`vqpress.coding.level8`)
@@ -106,24 +107,36 @@ _TABLE_LEVELS = (_PREDICTED_TABLES, _TUNED_TABLES)  # levels of up to 16 levels,
 #: level 5 would be 1.00-1.08x), as branch pick4 found for level 4 on 187 maps (threshold
 #: 0.385; BENCHMARKS.md, round 5).
 _RAMP_STEP = 0.385
+#: Level 7, the palette model of mixed symbol tables (``_cm_palette7.pyx``): x == W, then
+#: every other pixel as one or two symbols of four tables (by W, N, NE and the pair (W, N))
+#: mixed geometrically with learned weights. On the 64- and 256-colour cases of
+#: benchmarks/bench_entropy.py 0.938-0.968x level 3's size and 0.922-0.971x level 0's, at
+#: 0.41-0.54x level 3's speed and 1.37-1.87x level 0's (BENCHMARKS.md, round 6): the palette
+#: level of efforts 3 and 4 (colour ramps of up to 16 colours keep the ordered model there),
+#: not of the default (too slow for it).
+_PALETTE_MIXED = 7
 
 #: Per effort: (level of the ordered model, level of the palette model, table_bits, try
 #: both models when both apply, pixels per strip). Efforts 0-2 use the models without
-#: hashed tables (table_bits is then the minimum): palettes at level 3, gray at level 8
-#: from effort 1 (level 4 above 16 levels; effort 0 keeps level 2); 3-4 level 0 (lean: hashed
-#: tables, 4 counters a question; 0-1.5% smaller than level 4 on gray, half as fast); 5-9
-#: level 1 (full: more counters, two mixes and an APM).
+#: hashed tables (table_bits is then the minimum): palettes at level 3, gray at level 5
+#: at effort 1 and level 8 at effort 2 (level 4 above 16 levels; effort 0 keeps level 2); 3-4 level 0 (lean: hashed
+#: tables, 4 counters a question; 0-1.5% smaller than level 4 on gray, half as fast) for gray
+#: and colour ramps, level 7 for the other palettes; 5-9 level 1 (full: more counters, two
+#: mixes and an APM).
 _EFFORT_SETTINGS = {
     0: (_FAST, _PALETTE_TABLES, 8, False, 1 << 18),
-    1: (_TUNED_TABLES, _PALETTE_TABLES, 8, False, 1 << 19),
+    1: (_PREDICTED_TABLES, _PALETTE_TABLES, 8, False, 1 << 19),
     2: (_TUNED_TABLES, _PALETTE_TABLES, 8, False, 1 << 20),
-    3: (0, 0, 12, False, 1 << 20), 4: (0, 0, 13, False, 1 << 20),
+    3: (0, _PALETTE_MIXED, 12, False, 1 << 20), 4: (0, _PALETTE_MIXED, 13, False, 1 << 20),
     5: (1, 1, 14, False, 1 << 20), 6: (1, 1, 15, False, 1 << 20), 7: (1, 1, 16, False, 1 << 20),
     8: (1, 1, 16, True, 1 << 20), 9: (1, 1, 18, True, 1 << 20),
 }
-_LEVELS = (0, 1, _FAST, _PALETTE_TABLES, _PREDICTED, _PREDICTED_TABLES, _PALETTE_SYMBOL, _TUNED_TABLES)
+_LEVELS = (0, 1, _FAST, _PALETTE_TABLES, _PREDICTED, _PREDICTED_TABLES, _PALETTE_SYMBOL, _PALETTE_MIXED,
+           _TUNED_TABLES)
 # no hashed tables: table_bits is the minimum
-_NO_TABLES = (_FAST, _PALETTE_TABLES, _PREDICTED, _PREDICTED_TABLES, _PALETTE_SYMBOL, _TUNED_TABLES)
+_NO_TABLES = (_FAST, _PALETTE_TABLES, _PREDICTED, _PREDICTED_TABLES, _PALETTE_SYMBOL, _PALETTE_MIXED,
+              _TUNED_TABLES)
+_PALETTE_ONLY = (_PALETTE_TABLES, _PALETTE_SYMBOL, _PALETTE_MIXED)
 
 
 def _table_bits(bits: int, strip_pixels: int) -> int:
@@ -171,17 +184,20 @@ def encode(codes: np.ndarray, n_symbols: int, *, ordered: bool | None = None, ef
         efforts 1 and 2 a palette of up to 16 colours that is a colour ramp (the symbols of
         unequal neighbours are on average at most 0.385 x log2(n) places apart in that
         order, :func:`vqpress.coding.symbol_order.mean_step`) is coded with the ordered
-        model at level 8 instead, in the refined order.
+        model at level 5 (effort 1) or 8 (effort 2) instead, in the refined order (at efforts
+        3 and 4, at level 0).
     effort : int, default 2
         0 (fastest) .. 9 (smallest): 0-2 use the fast model (level 2: small direct tables,
         2-3 counters a question, x == W then the neighbours' values before a walk or tree;
         palettes at level 3, whose pixels that no neighbour predicts are symbols of adaptive
         tables instead of a tree's questions), with strips of 2^18, 2^19, 2^20 pixels; at 1
         and 2 gray levels (``ordered=True``) use the predicted ordered model instead: x ==
-        MED(W, N, NW) first, then (level 8, up to 16 levels) the residual as one symbol of
-        adaptive tables, the model's parameters chosen on a sample of the map's rows, or
-        (level 4, 17-32 levels) a walk away from it; 3-4 the
-        lean model (level 0: four hashed tables of 2^12, 2^13 buckets); 5-9 the full model
+        MED(W, N, NW) first, then (up to 16 levels) the residual as one symbol of adaptive
+        tables (level 5; at effort 2 level 8, the model's parameters chosen on a sample of
+        the map's rows), or (level 4, 17-32 levels) a walk away from it; 3-4 the
+        lean model (level 0: four hashed tables of 2^12, 2^13 buckets) for gray levels and
+        colour ramps, and for other palettes level 7 (x == W, then every other pixel as
+        symbols of four adaptive tables mixed geometrically); 5-9 the full model
         (level 1: more counters, two mixes and an APM, 2^14 .. 2^18 buckets); at 8 and 9
         both models are tried (when the ordered one applies) and the smaller kept. A
         palette's symbol order is refined from effort 3 on.
@@ -232,8 +248,9 @@ def encode(codes: np.ndarray, n_symbols: int, *, ordered: bool | None = None, ef
 
         adj = adjacency(codes, n)
         order = spectral_order(codes, n, adj)
-        # (a map with no two different neighbours has no steps: it is no ramp)
-        ramp = ordered_level in _TABLE_LEVELS and n <= _MAX_TABLE_LEVELS \
+        # (a map with no two different neighbours has no steps: it is no ramp); a ramp takes
+        # the ordered model where gray uses level 5 or 8 and where palettes use level 7
+        ramp = (ordered_level in _TABLE_LEVELS or palette_level == _PALETTE_MIXED) and n <= _MAX_TABLE_LEVELS \
             and 0 < mean_step(order, adj) <= _RAMP_STEP * math.log2(n)
         if effort >= 3 or ramp:
             order = refine_order(order, adj)
@@ -274,6 +291,7 @@ def _tuned_params(sym: np.ndarray, n: int) -> tuple[int, ...]:
 #: What each level is called in docs/FORMAT.md (the payload header's table).
 LEVEL_NAMES = {0: "lean", 1: "full", _FAST: "fast", _PALETTE_TABLES: "palette tables", _PREDICTED: "predicted ordered",
                _PREDICTED_TABLES: "predicted ordered tables", _PALETTE_SYMBOL: "palette neighbour symbol",
+               _PALETTE_MIXED: "palette mixed tables",
                _TUNED_TABLES: "tuned predicted ordered tables"}
 
 
@@ -326,7 +344,7 @@ def decode(data, shape: tuple[int, int], n_symbols: int) -> np.ndarray:
     if level in _NO_TABLES and bits != _MIN_TABLE_BITS:
         raise FormatError(f"cm level {level} has no hashed tables: its table_bits must be {_MIN_TABLE_BITS}; "
                           f"got {bits}")
-    if level in (_PALETTE_TABLES, _PALETTE_SYMBOL) and model != _PALETTE:
+    if level in _PALETTE_ONLY and model != _PALETTE:
         raise FormatError(f"cm level {level} codes the palette model only; the payload names model {model}")
     if level in (_PREDICTED, *_TABLE_LEVELS) and model != _ORDERED:
         raise FormatError(f"cm level {level} codes the ordered model only (model 0); the payload names model {model}")

@@ -1,0 +1,74 @@
+# What the palette levels on the range coder share (levels 3, 6 and 7, docs/FORMAT.md "Level
+# 3", "Level 6" and "Level 7"): the eq pattern and the x == W question of two averaged counters, and the
+# palette symbol tables of m <= 16 symbols (their fresh state, their learning rates, the
+# number of low symbols under a high one). Inline: each kernel compiles its own copy.
+
+from libc.stdint cimport uint8_t, uint16_t, uint32_t
+
+from vqpress.coding._cm_common cimport _p12, _updated
+from vqpress.coding._range_coder cimport CDF_BITS, RangeCoder, rc_code_bit
+from vqpress.coding._symbol_tables cimport st_learn, st_replicate
+
+cdef extern from *:
+    """
+    /* A palette table's update moves each cumulative count 1 / 2^rate of the way to its
+       target, rate = pal_rate[count] (count: the table's updates, up to 32). */
+    static const unsigned char pal_rate[33] = {
+        1, 1, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4,
+        4, 4, 4, 4, 5};
+    """
+    const unsigned char pal_rate[33]
+
+
+cdef enum:
+    PAL_LANES = 16              # u16 per symbol table: cumulative counts of symbols 0..15
+    PAL_NIBBLE = 16
+    PAL_COUNT_MAX = 32          # a table's updates are counted up to this
+
+
+cdef inline int pal_eq(int W, int N, int NW, int NE, int WW, int NN, int NNE, int NEE) noexcept nogil:
+    """Level 2's eq: which neighbours equal W, and N's likes (10 bits)."""
+    return ((N == W) | (NW == W) << 1 | (NE == W) << 2 | (WW == W) << 3 | (NN == W) << 4
+            | (NNE == W) << 5 | (NEE == W) << 6 | (N == NE) << 7 | (N == NW) << 8 | (NN == N) << 9)
+
+
+cdef inline int pal_ask_avg(RangeCoder *c, bint decoding, uint32_t *a, uint32_t *b, int bit) noexcept nogil:
+    """A binary question of two counters, their probabilities averaged (x == W: mixing
+    them took 10-15% of the time for 0.5% of the size); ``decoding`` a constant."""
+    cdef uint32_t ta = a[0], tb = b[0]
+    cdef int p = (_p12(ta) + _p12(tb)) >> 1
+    p = 1 if p < 1 else (4095 if p > 4095 else p)
+    bit = rc_code_bit(c, decoding, p, bit)
+    a[0] = _updated(ta, bit)
+    b[0] = _updated(tb, bit)
+    return bit
+
+
+cdef inline int pal_lo_m(int n, int hi) noexcept nogil:
+    """Symbols of the low table under high symbol hi (n > 16 colours)."""
+    return n - PAL_NIBBLE * hi if n - PAL_NIBBLE * hi < PAL_NIBBLE else PAL_NIBBLE
+
+
+cdef inline void pal_table_init(uint16_t *t, int m) noexcept nogil:
+    """A fresh table of m symbols, all alike."""
+    cdef int i, k = (1 << CDF_BITS) - m
+    for i in range(PAL_LANES):
+        t[i] = <uint16_t>(i * k // m if i < m else k)
+
+
+cdef inline void pal_table_fill(uint16_t *t, Py_ssize_t count, int m) noexcept nogil:
+    """count consecutive fresh tables of m symbols: one written, then copied (the divisions
+    of pal_table_init took 5% of encoding a small picture of 256 colours)."""
+    if count <= 0:
+        return
+    pal_table_init(t, m)
+    st_replicate(t, PAL_LANES, count)
+
+
+cdef inline void pal_table_learn(uint16_t *t, uint8_t *count, int m, int s) noexcept nogil:
+    """After symbol s: the cumulative counts of symbols 1..s move towards 0, the others
+    (from s + 1 on, the unused ones past m included: they stay at 2^15 - m) towards 2^15 - m."""
+    cdef int rate = pal_rate[count[0]]
+    if count[0] < PAL_COUNT_MAX:
+        count[0] += 1
+    st_learn(t, s, (1 << CDF_BITS) - m, rate)
