@@ -2,9 +2,6 @@
 reference decoder of docs/FORMAT.md, strips, the reader's checks and a fuzzer (its frozen
 payload: tests/test_old_files.py)."""
 
-import contextlib
-from unittest import mock
-
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -15,18 +12,11 @@ from vqpress.coding import cm
 
 from cm_reference import decode as reference_decode
 from test_coding_cm import THIN_SHAPES, blobs, fuzz_payloads, thin_maps
-
-
-@contextlib.contextmanager
-def palette_at(level):
-    """cm.encode codes palettes at ``level`` at every effort (and no palette as a ramp)."""
-    settings = {e: (ordered, level, 8, False, strip) for e, (ordered, _, _, _, strip) in cm._EFFORT_SETTINGS.items()}
-    with mock.patch.dict(cm._EFFORT_SETTINGS, settings), mock.patch.object(cm, "_RAMP_STEP", 0.0):
-        yield
+from test_coding_cm_level7 import palettes_at
 
 
 def encode6(codes, n, **kw):
-    with palette_at(cm._PALETTE_SYMBOL):
+    with palettes_at(cm._PALETTE_SYMBOL):
         data = cm.encode(codes, n, ordered=False, **kw)
     head = cm.describe(data)
     assert (head["level"], head["model"], head["table_bits"]) == (6, "palette", 8)
@@ -161,7 +151,7 @@ def test_level_6_is_about_as_small_as_level_3_on_the_face(face_rgb):
     learn less on a small crop than on the whole face)."""
     for k in (64, 256):
         codes = vqpress.compress(face_rgb[:256, :384], k).codes()
-        with palette_at(cm._PALETTE_TABLES):
+        with palettes_at(cm._PALETTE_TABLES):
             size3 = len(cm.encode(codes, k))
         assert len(encode6(codes, k)) < 1.03 * size3
 
