@@ -402,6 +402,11 @@ def decode(payload: bytes, shape, n_colors):
 
             assert model == 0 and B == 8 and n <= 16
             rows += decode_strip_level5(strip, h, W_, n, *([params] if level == 8 else []))
+        elif level == 6:  # FORMAT.md "Level 6": tests/cm_reference_level6.py
+            from cm_reference_level6 import decode_strip_level6
+
+            assert model == 1 and B == 8
+            rows += decode_strip_level6(strip, h, W_, n)
         elif level == 7:  # FORMAT.md "Level 7": tests/cm_reference_level7.py
             from cm_reference_level7 import decode_strip_level7
 

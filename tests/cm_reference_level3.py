@@ -127,17 +127,19 @@ def decode_strip_level3(stream, h, w, n):
                 V[r, c] = W
                 continue
             x = candidate_questions(ask, n, W, N, NE, NW, WW, NN, NNE)
-            if x is None:
-                refused = {W, N, NE, NW}
-                if n <= 16:
-                    x = symbol_of(dec, [table(("X", W * 16 + N), n)], refused)
-                else:
-                    hm = -(-n // 16)
-                    hi = symbol_of(dec, [table(("HW", W), hm), table(("HN", N), hm), table(("HNE", NE), hm)])
-                    lm = min(16, n - 16 * hi)
-                    lo = symbol_of(dec, [table(("LW", hi * n + W), lm), table(("LN", hi * n + N), lm),
-                                         table(("LNE", hi * n + NE), lm)],
-                                   {v & 15 for v in refused if v >> 4 == hi})
-                    x = 16 * hi + lo
-            V[r, c] = x
+            V[r, c] = unpredicted(dec, table, n, W, N, NE, NW) if x is None else x
     return strip_symbols(dec, V, h, w)
+
+
+def unpredicted(dec, table, n, W, N, NE, NW):
+    """x, none of W, N, NE, NW (levels 3 and 6): one symbol of X (n <= 16), or its high
+    bits of HW, HN, HNE and its low bits of LW, LN, LNE; ``table(key, m)`` gives a table."""
+    refused = {W, N, NE, NW}
+    if n <= 16:
+        return symbol_of(dec, [table(("X", W * 16 + N), n)], refused)
+    hm = -(-n // 16)
+    hi = symbol_of(dec, [table(("HW", W), hm), table(("HN", N), hm), table(("HNE", NE), hm)])
+    lm = min(16, n - 16 * hi)
+    lo = symbol_of(dec, [table(("LW", hi * n + W), lm), table(("LN", hi * n + N), lm), table(("LNE", hi * n + NE), lm)],
+                   {v & 15 for v in refused if v >> 4 == hi})
+    return 16 * hi + lo

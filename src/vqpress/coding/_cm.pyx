@@ -39,6 +39,7 @@ from vqpress.coding._cm_palette3 cimport palette3_decode, palette3_encode
 from vqpress.coding._cm_palette7 cimport palette7_decode, palette7_encode
 from vqpress.coding._cm_ordered4 cimport ordered4_strip
 from vqpress.coding._cm_ordered5 cimport Ord5Params, ord5_params_ok, ordered5_decode, ordered5_encode
+from vqpress.coding._cm_palette6 cimport palette6_decode, palette6_encode
 
 import numpy as np
 
@@ -57,6 +58,7 @@ cdef enum:
     LEVEL_PALETTE3 = 3
     LEVEL_ORDERED4 = 4
     LEVEL_ORDERED5 = 5
+    LEVEL_PALETTE6 = 6
     LEVEL_ORDERED8 = 8
     LEVEL_PALETTE7 = 7
 
@@ -540,13 +542,18 @@ cdef void _strip_task(void *ctx, Py_ssize_t strip, int worker) noexcept nogil:
     cdef bint fast = job.level == LEVEL_FAST
     cdef int k
     if job.level == LEVEL_PALETTE3 or job.level == LEVEL_ORDERED5 or job.level == LEVEL_ORDERED8 \
-            or job.level == LEVEL_PALETTE7:
-        # their own range coder and model (_cm_palette3.pyx, _cm_ordered5.pyx, _cm_palette7.pyx)
+            or job.level == LEVEL_PALETTE6 or job.level == LEVEL_PALETTE7:
+        # their own range coder and model (_cm_palette3.pyx, _cm_ordered5.pyx, _cm_palette6.pyx,
+        # _cm_palette7.pyx)
         free(rows)
         if job.level == LEVEL_PALETTE3 and job.decoding:
             job.status[strip] = palette3_decode(job.payload + job.offset[strip], job.size[strip], sym, h, w, job.n)
         elif job.level == LEVEL_PALETTE3:
             job.status[strip] = palette3_encode(sym, h, w, job.n, &job.out[strip], &job.size[strip])
+        elif job.level == LEVEL_PALETTE6 and job.decoding:
+            job.status[strip] = palette6_decode(job.payload + job.offset[strip], job.size[strip], sym, h, w, job.n)
+        elif job.level == LEVEL_PALETTE6:
+            job.status[strip] = palette6_encode(sym, h, w, job.n, &job.out[strip], &job.size[strip])
         elif job.level == LEVEL_PALETTE7 and job.decoding:
             job.status[strip] = palette7_decode(job.payload + job.offset[strip], job.size[strip], sym, h, w, job.n)
         elif job.level == LEVEL_PALETTE7:

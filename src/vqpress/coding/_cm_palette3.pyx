@@ -15,21 +15,19 @@ from libc.stdint cimport int32_t, uint8_t, uint16_t, uint32_t
 from libc.stdlib cimport calloc, free, malloc
 
 from vqpress.coding._cm_common cimport (
-    LIMIT, Decoding, Direction, Encoding, Mix2, _matches, cm_tables_init, mix2_learn, mix2_predict, ring_row,
-    ring_row_end, ring_row_start)
-from vqpress.coding._palette_common cimport (
-    PAL_LANES, PAL_NIBBLE, pal_ask_avg, pal_eq, pal_lo_m, pal_table_fill, pal_table_learn)
+    LIMIT, Decoding, Direction, Encoding, Mix2, _matches, cm_tables_init, mix2_learn, mix2_predict,
+    ring_row, ring_row_end, ring_row_start)
+from vqpress.coding._palette_common cimport PAL_LANES, pal_ask_avg, pal_eq
 from vqpress.coding._range_coder cimport (
-    RangeCoder, rc_code_bit, rc_decode_bit, rc_decode_strip, rc_decode_symbol, rc_encode_bit, rc_encode_strip,
-    rc_encode_symbol, rc_finish_encoder, rc_start_decoder, rc_start_encoder)
-from vqpress.coding._symbol_tables cimport st_average3, st_cum_without
+    RangeCoder, rc_code_bit, rc_decode_bit, rc_decode_strip, rc_decode_symbol, rc_encode_bit,
+    rc_encode_strip, rc_encode_symbol, rc_finish_encoder, rc_start_decoder, rc_start_encoder)
+from vqpress.coding._unpredicted cimport Unpredicted, up_alloc, up_code, up_free
 
 cm_tables_init()
 
 
 cdef enum:
     LANES = PAL_LANES
-    NIBBLE = PAL_NIBBLE
     W_INIT3 = 24000
     # binary counters
     P_EQ = 0                    # 1024: x == W by eq
@@ -43,64 +41,30 @@ cdef enum:
 
 ctypedef struct Pal3:
     int n
-    int hi_m                    # symbols of the first (or only) table of x: n, or ceil(n / 16)
     uint32_t *cnt               # binary counters (P_ tables)
     int32_t *weights            # PW_ sets
-    uint16_t *tables            # symbol tables, LANES u16 each:
-    uint8_t *counts             # ... and their counts
-    int n_tables
-    int t_w                     # n <= 16: by (W, N); else the high bits by W, by N, by NE
-    int t_n
-    int t_ne
-    int t_lw                    # the low bits by (high bits, W), by (high bits, N), (high bits, NE)
-    int t_ln
-    int t_lne
+    Unpredicted x               # x when no neighbour predicts it
 
 
 cdef int _alloc(Pal3 *f, int n) noexcept nogil:
     """A fresh model for n symbols. Returns 0, or -1 (free it with _free either way)."""
     cdef Py_ssize_t i, n_cnt = P_PAIRS + <Py_ssize_t>n * n
-    cdef int j
     f.n = n
-    f.hi_m = n if n <= NIBBLE else (n + NIBBLE - 1) // NIBBLE
-    if n <= NIBBLE:
-        f.t_w = 0
-        f.n_tables = n * NIBBLE
-    else:
-        f.t_w = 0
-        f.t_n = n
-        f.t_ne = 2 * n
-        f.t_lw = 3 * n
-        f.t_ln = f.t_lw + f.hi_m * n
-        f.t_lne = f.t_ln + f.hi_m * n
-        f.n_tables = f.t_lne + f.hi_m * n
     f.cnt = <uint32_t *>calloc(n_cnt, sizeof(uint32_t))
     f.weights = <int32_t *>malloc(PW_END * sizeof(int32_t))
-    f.tables = <uint16_t *>malloc(<Py_ssize_t>f.n_tables * LANES * sizeof(uint16_t))
-    f.counts = <uint8_t *>calloc(f.n_tables, 1)
-    if f.cnt == NULL or f.weights == NULL or f.tables == NULL or f.counts == NULL:
+    if up_alloc(&f.x, n) != 0 or f.cnt == NULL or f.weights == NULL:
         return -1
     for i in range(PW_END):
         f.weights[i] = W_INIT3
-    # every table starts as one of at most three (pal_table_fill writes each once)
-    if n <= NIBBLE:
-        pal_table_fill(f.tables, f.n_tables, n)
-    else:
-        pal_table_fill(f.tables, f.t_lw, f.hi_m)
-        for j in range(3 * f.hi_m):  # the low-bit tables of (a neighbour, high bits hi): n each
-            pal_table_fill(f.tables + (f.t_lw + <Py_ssize_t>j * n) * LANES, n, pal_lo_m(n, j % f.hi_m))
     return 0
 
 
 cdef void _free(Pal3 *f) noexcept nogil:
     free(f.cnt)
     free(f.weights)
-    free(f.tables)
-    free(f.counts)
+    up_free(&f.x)
     f.cnt = NULL
     f.weights = NULL
-    f.tables = NULL
-    f.counts = NULL
 
 
 cdef inline int _ask2(Direction *way, RangeCoder *c, uint32_t *a, uint32_t *b, int32_t *w, int bit) noexcept nogil:
@@ -112,46 +76,9 @@ cdef inline int _ask2(Direction *way, RangeCoder *c, uint32_t *a, uint32_t *b, i
     return bit
 
 
-cdef inline int _code_without(Direction *way, RangeCoder *c, const uint16_t *t, int m, unsigned mask,
-                              int s) noexcept nogil:
-    """Code symbol s of the m-symbol table t without the symbols in mask (with them, if mask
-    refuses every one: a group only a damaged stream chooses, never x's)."""
-    cdef uint16_t cum[LANES]
-    cdef int total = st_cum_without(cum, t, mask)
-    if total == 0:
-        total = st_cum_without(cum, t, 0)
-    if Direction is Decoding:
-        return rc_decode_symbol(c, cum, total, m)
-    rc_encode_symbol(c, cum, total, m, s)
-    return s
-
-
-cdef inline int _symbol1(Direction *way, RangeCoder *c, Pal3 *f, int ta, int m, unsigned mask, int s) noexcept nogil:
-    cdef uint16_t *a = f.tables + ta * LANES
-    s = _code_without(way, c, a, m, mask, s)
-    pal_table_learn(a, f.counts + ta, m, s)
-    return s
-
-
-cdef inline int _symbol3(Direction *way, RangeCoder *c, Pal3 *f, int ta, int tb, int tc, int m, unsigned mask,
-                         int s) noexcept nogil:
-    """A symbol of the average of three tables, weighted 2:1:1, without the symbols in mask."""
-    cdef uint16_t t[LANES]
-    cdef uint16_t *a = f.tables + ta * LANES
-    cdef uint16_t *b = f.tables + tb * LANES
-    cdef uint16_t *d = f.tables + tc * LANES
-    st_average3(t, a, b, d)
-    s = _code_without(way, c, t, m, mask, s)
-    pal_table_learn(a, f.counts + ta, m, s)
-    pal_table_learn(b, f.counts + tb, m, s)
-    pal_table_learn(d, f.counts + tc, m, s)
-    return s
-
-
 cdef inline int _code_pixel(Direction *way, RangeCoder *c, Pal3 *f, int x, int W, int N, int NW, int NE, int WW,
                             int NN, int NNE, int NEE) noexcept nogil:
-    cdef int n = f.n, eq, k, v, mt, hi, lo
-    cdef unsigned mask
+    cdef int n = f.n, eq, k, v, mt
     cdef uint32_t *cnt = f.cnt
     cdef int32_t *wt = f.weights
     cdef int cand[3]
@@ -170,15 +97,7 @@ cdef inline int _code_pixel(Direction *way, RangeCoder *c, Pal3 *f, int x, int W
                  x == v):
             return v
     # none of them: x is none of W, N, NE, NW (the symbols "refused")
-    if n <= NIBBLE:
-        return _symbol1(way, c, f, W * NIBBLE + N, n, (1u << W) | (1u << N) | (1u << NE) | (1u << NW), x)
-    hi = _symbol3(way, c, f, f.t_w + W, f.t_n + N, f.t_ne + NE, f.hi_m, 0, x >> 4)
-    mask = (((W >> 4) == hi) << (W & 15) | ((N >> 4) == hi) << (N & 15) | ((NE >> 4) == hi) << (NE & 15)
-            | ((NW >> 4) == hi) << (NW & 15))
-    k = f.t_lw + hi * n
-    lo = _symbol3(way, c, f, k + W, k + (f.t_ln - f.t_lw) + N, k + (f.t_lne - f.t_lw) + NE, pal_lo_m(n, hi), mask,
-                  x & 15)
-    return hi * NIBBLE + lo
+    return up_code(c, Direction is Decoding, &f.x, x, W, N, NE, NW)
 
 
 cdef int _rows(Direction *way, RangeCoder *c, Pal3 *f, uint8_t *sym, int h, int w, uint8_t *rows) noexcept nogil:

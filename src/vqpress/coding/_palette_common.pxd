@@ -1,14 +1,13 @@
-# What the palette levels on the range coder share (levels 3 and 7, docs/FORMAT.md "Level 3"
-# and "Level 7"): the eq pattern and the x == W question of two averaged counters, and the
+# What the palette levels on the range coder share (levels 3, 6 and 7, docs/FORMAT.md "Level
+# 3", "Level 6" and "Level 7"): the eq pattern and the x == W question of two averaged counters, and the
 # palette symbol tables of m <= 16 symbols (their fresh state, their learning rates, the
 # number of low symbols under a high one). Inline: each kernel compiles its own copy.
 
 from libc.stdint cimport uint8_t, uint16_t, uint32_t
-from libc.string cimport memcpy
 
 from vqpress.coding._cm_common cimport _p12, _updated
 from vqpress.coding._range_coder cimport CDF_BITS, RangeCoder, rc_code_bit
-from vqpress.coding._symbol_tables cimport st_learn
+from vqpress.coding._symbol_tables cimport st_learn, st_replicate
 
 cdef extern from *:
     """
@@ -60,14 +59,10 @@ cdef inline void pal_table_init(uint16_t *t, int m) noexcept nogil:
 cdef inline void pal_table_fill(uint16_t *t, Py_ssize_t count, int m) noexcept nogil:
     """count consecutive fresh tables of m symbols: one written, then copied (the divisions
     of pal_table_init took 5% of encoding a small picture of 256 colours)."""
-    cdef Py_ssize_t done = 1, step
     if count <= 0:
         return
     pal_table_init(t, m)
-    while done < count:
-        step = done if done < count - done else count - done
-        memcpy(t + done * PAL_LANES, t, step * PAL_LANES * sizeof(uint16_t))
-        done += step
+    st_replicate(t, PAL_LANES, count)
 
 
 cdef inline void pal_table_learn(uint16_t *t, uint8_t *count, int m, int s) noexcept nogil:

@@ -1,10 +1,13 @@
-# Adaptive symbol tables of 16 lanes (u16 cumulative counts, docs/FORMAT.md "Level 3" and
-# "Level 5"): learning, averaging, and the cumulative frequencies of a span of lanes (level 5)
-# or of a table without some refused symbols (level 3). SSE2 on x86-64 (the compilers kept
-# the plain loops scalar inside the big kernels), plain C elsewhere (or with -DST_NO_SIMD),
-# both computing the same values.
+# Adaptive symbol tables of 16 lanes (u16 cumulative counts, docs/FORMAT.md "Level 3",
+# "Level 5" and "Level 6"): learning (16 lanes, or lanes 1..4 of a table of at most 5
+# symbols), copying, averaging, and the cumulative frequencies of a span of lanes (level 5)
+# or of a table without some refused symbols (levels 3, 6 and 7). SSE2 on x86-64 (the compilers kept the plain
+# loops scalar inside the big kernels), plain C elsewhere (or with -DST_NO_SIMD), both
+# computing the same values.
 
 from libc.stdint cimport uint16_t
+from libc.string cimport memcpy
+
 
 cdef extern from *:
     """
@@ -33,6 +36,24 @@ cdef extern from *:
             int v = (int16_t)t[i];
             int target = i > s ? k : 0;
             t[i] = (uint16_t)(v + ((target - v) >> rate));
+        }
+    #endif
+    }
+
+    /* st_learn of a table of at most 5 symbols kept as its lanes 1..4 (lane 0 is always 0):
+       t[i - 1] += ((k if i > s else 0) - t[i - 1]) >> rate, i in 1..4. */
+    static inline void st_learn4(uint16_t *t, int s, int k, int rate) {
+    #ifdef ST_SSE2
+        const __m128i idx = _mm_setr_epi16(1, 2, 3, 4, 0, 0, 0, 0);
+        __m128i a = _mm_loadl_epi64((const __m128i *)t);
+        __m128i ta = _mm_and_si128(_mm_cmpgt_epi16(idx, _mm_set1_epi16((short)s)), _mm_set1_epi16((short)k));
+        _mm_storel_epi64((__m128i *)t, _mm_add_epi16(a, _mm_sra_epi16(_mm_sub_epi16(ta, a), _mm_cvtsi32_si128(rate))));
+    #else
+        int i;
+        for (i = 1; i <= 4; i++) {
+            int v = (int16_t)t[i - 1];
+            int target = i > s ? k : 0;
+            t[i - 1] = (uint16_t)(v + ((target - v) >> rate));
         }
     #endif
     }
@@ -154,7 +175,19 @@ cdef extern from *:
     }
     """
     void st_learn(uint16_t *t, int s, int k, int rate) noexcept nogil
+    void st_learn4(uint16_t *t, int s, int k, int rate) noexcept nogil
     void st_average2(uint16_t *t, const uint16_t *a, const uint16_t *b) noexcept nogil
     void st_average3(uint16_t *t, const uint16_t *a, const uint16_t *b, const uint16_t *d) noexcept nogil
     int st_span(uint16_t *cum, const uint16_t *t, int lo, int hi) noexcept nogil
     int st_cum_without(uint16_t *cum, const uint16_t *t, unsigned mask) noexcept nogil
+
+
+cdef inline void st_replicate(uint16_t *t, Py_ssize_t block, Py_ssize_t count) noexcept nogil:
+    """The first ``block`` u16 of t (tables made), copied over the next count - 1 blocks of
+    as many: count blocks alike (copies of doubling size: the divisions of a table's making
+    took 5% of coding a small picture of 256 colours)."""
+    cdef Py_ssize_t done = 1, step
+    while done < count:
+        step = done if done < count - done else count - done
+        memcpy(t + done * block, t, step * block * sizeof(uint16_t))
+        done += step

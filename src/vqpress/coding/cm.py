@@ -11,7 +11,8 @@ Payload layout (little-endian)::
 
     magic "CM", version (u8, 1), model (u8: 0 ordered, 1 palette)
     table_bits (u8), level (u8: 0 lean, 1 full, 2 fast, 3 palette tables, 4 predicted ordered,
-    5 predicted ordered tables, 7 palette mixed tables, 8 tuned predicted ordered tables),
+    5 predicted ordered tables, 6 palette neighbour symbol, 7 palette mixed tables, 8 tuned predicted
+    ordered tables),
     n_symbols (u16), strip_rows (u32)
     order: n_symbols bytes, a permutation (coding symbol i stands for code order[i])
     level 8 only: its model's 5 parameters (u8 each, :mod:`vqpress.coding.level8`)
@@ -84,6 +85,14 @@ _PREDICTED = 4
 #: More than 16 levels stay at level 4.
 _PREDICTED_TABLES = 5
 _MAX_TABLE_LEVELS = 16
+#: Level 6, the palette model of one neighbour symbol (``_cm_palette6.pyx``): which of the
+#: distinct colours among W, N, NE, NW a pixel is (or none) as one symbol of averaged tables
+#: instead of level 3's up to four binary questions. On the palette cases of
+#: benchmarks/bench_entropy.py 0.991x level 3's size (0.980-1.003x; the face at 64 and 256
+#: colours 1.002x and 1.003x); at 256 colours decoding 1.02-1.21x as fast, at 64 0.96-1.14x,
+#: at 16 0.89-1.06x; encoding about as fast (BENCHMARKS.md, round 6):
+#: no effort uses it yet (it misses the speed targets at 256 colours as level 3 does).
+_PALETTE_SYMBOL = 6
 #: Level 8, level 5's model with five parameters the encoder picks per map (by coding a
 #: sample of its rows with a few candidate settings, :mod:`vqpress.coding.level8`) and
 #: writes in the header (BENCHMARKS.md, round 6). When it picks level 5's, it writes level 5.
@@ -122,10 +131,12 @@ _EFFORT_SETTINGS = {
     5: (1, 1, 14, False, 1 << 20), 6: (1, 1, 15, False, 1 << 20), 7: (1, 1, 16, False, 1 << 20),
     8: (1, 1, 16, True, 1 << 20), 9: (1, 1, 18, True, 1 << 20),
 }
-_LEVELS = (0, 1, _FAST, _PALETTE_TABLES, _PREDICTED, _PREDICTED_TABLES, _PALETTE_MIXED, _TUNED_TABLES)
+_LEVELS = (0, 1, _FAST, _PALETTE_TABLES, _PREDICTED, _PREDICTED_TABLES, _PALETTE_SYMBOL, _PALETTE_MIXED,
+           _TUNED_TABLES)
 # no hashed tables: table_bits is the minimum
-_NO_TABLES = (_FAST, _PALETTE_TABLES, _PREDICTED, _PREDICTED_TABLES, _PALETTE_MIXED, _TUNED_TABLES)
-_PALETTE_ONLY = (_PALETTE_TABLES, _PALETTE_MIXED)
+_NO_TABLES = (_FAST, _PALETTE_TABLES, _PREDICTED, _PREDICTED_TABLES, _PALETTE_SYMBOL, _PALETTE_MIXED,
+              _TUNED_TABLES)
+_PALETTE_ONLY = (_PALETTE_TABLES, _PALETTE_SYMBOL, _PALETTE_MIXED)
 
 
 def _table_bits(bits: int, strip_pixels: int) -> int:
@@ -279,7 +290,8 @@ def _tuned_params(sym: np.ndarray, n: int) -> tuple[int, ...]:
 
 #: What each level is called in docs/FORMAT.md (the payload header's table).
 LEVEL_NAMES = {0: "lean", 1: "full", _FAST: "fast", _PALETTE_TABLES: "palette tables", _PREDICTED: "predicted ordered",
-               _PREDICTED_TABLES: "predicted ordered tables", _PALETTE_MIXED: "palette mixed tables",
+               _PREDICTED_TABLES: "predicted ordered tables", _PALETTE_SYMBOL: "palette neighbour symbol",
+               _PALETTE_MIXED: "palette mixed tables",
                _TUNED_TABLES: "tuned predicted ordered tables"}
 
 

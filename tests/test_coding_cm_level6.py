@@ -1,0 +1,167 @@
+"""Level 6 of the cm coding (the palette model of one neighbour symbol): round trips, the
+reference decoder of docs/FORMAT.md, strips, the reader's checks and a fuzzer (its frozen
+payload: tests/test_old_files.py)."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import vqpress
+from vqpress.coding import cm
+
+from cm_reference import decode as reference_decode
+from test_coding_cm import THIN_SHAPES, blobs, fuzz_payloads, thin_maps
+from test_coding_cm_level7 import palettes_at
+
+
+def encode6(codes, n, **kw):
+    with palettes_at(cm._PALETTE_SYMBOL):
+        data = cm.encode(codes, n, ordered=False, **kw)
+    head = cm.describe(data)
+    assert (head["level"], head["model"], head["table_bits"]) == (6, "palette", 8)
+    return data
+
+
+def speckled(h, w, n, seed):
+    """Every equality pattern of the four neighbours, and colours no neighbour has."""
+    rng = np.random.default_rng(seed)
+    codes = rng.integers(0, min(n, 4), (h, w))
+    other = rng.random((h, w)) < 0.3
+    codes[other] = rng.integers(0, n, int(other.sum()))
+    codes[::5] = rng.integers(0, n, w)
+    return codes.astype(np.uint8)
+
+
+@pytest.mark.parametrize("n", [2, 3, 5, 16, 17, 31, 64, 65, 129, 200, 256])
+def test_round_trip_every_palette_size(n):
+    for codes in (blobs(37, 53, n, seed=n), blobs(30, 41, n, seed=n, noise=1.0), speckled(30, 40, n, seed=n),
+                  np.zeros((20, 20), np.uint8), np.full((20, 20), n - 1, np.uint8)):
+        np.testing.assert_array_equal(cm.decode(encode6(codes, n), codes.shape, n), codes)
+
+
+@pytest.mark.parametrize("shape", THIN_SHAPES)
+def test_round_trip_thin_maps(shape):
+    for codes, n in thin_maps(shape, (2, 7, 16, 200)):
+        np.testing.assert_array_equal(cm.decode(encode6(codes, n), shape, n), codes)
+
+
+@given(h=st.integers(1, 40), w=st.integers(1, 40), n=st.integers(2, 256), seed=st.integers(0, 2**16),
+       noise=st.floats(0, 1), effort=st.integers(0, 9))
+@settings(max_examples=60)
+def test_round_trip_property(h, w, n, seed, noise, effort):
+    codes = blobs(h, w, n, seed=seed, noise=noise)
+    back = cm.decode(encode6(codes, n, effort=effort), (h, w), n)
+    assert back.dtype == np.uint8
+    np.testing.assert_array_equal(back, codes)
+
+
+@pytest.mark.parametrize("n,noise,seed", [(2, 0.2, 1), (3, 0.5, 2), (16, 0.2, 3), (17, 0.3, 4), (64, 0.1, 5),
+                                          (65, 0.5, 6), (130, 0.2, 7), (256, 1.0, 8)])
+def test_format_md_describes_level_6_exactly(n, noise, seed):
+    """tests/cm_reference_level6.py decodes from the letter of docs/FORMAT.md."""
+    for codes in (blobs(9, 23, n, seed=seed, noise=noise), speckled(8, 21, n, seed)):
+        data = encode6(codes, n)
+        np.testing.assert_array_equal(np.array(reference_decode(data, codes.shape, n)), codes)
+
+
+@given(h=st.integers(1, 10), w=st.integers(1, 10), n=st.integers(2, 256), seed=st.integers(0, 2**16),
+       noise=st.floats(0, 1))
+@settings(max_examples=30, deadline=None)
+def test_format_md_describes_level_6_on_any_map(h, w, n, seed, noise):
+    codes = blobs(h, w, n, seed=seed, noise=noise)
+    data = encode6(codes, n)
+    np.testing.assert_array_equal(np.array(reference_decode(data, codes.shape, n)), codes)
+
+
+def test_format_md_describes_tables_that_learned_long():
+    """A larger map: tables past their last rate change (32 updates), pixels of every kind."""
+    codes = blobs(36, 60, 40, seed=11, noise=0.15)
+    np.testing.assert_array_equal(np.array(reference_decode(encode6(codes, 40), codes.shape, 40)), codes)
+
+
+def test_strips_decode_alike_on_any_number_of_threads():
+    codes = blobs(700, 400, 200, seed=5, noise=0.1)
+    data = encode6(codes, 200, strip_rows=170)
+    assert cm.describe(data)["strip_rows"] == 170
+    with vqpress.thread_limit(1):
+        one = cm.decode(data, codes.shape, 200)
+        assert encode6(codes, 200, strip_rows=170) == data
+    np.testing.assert_array_equal(one, codes)
+    np.testing.assert_array_equal(cm.decode(data, codes.shape, 200), codes)
+
+
+def test_the_reader_checks_level_6_header_fields():
+    codes = blobs(48, 80, 40, seed=8)
+    data = encode6(codes, 40)
+
+    def bad(blob, match):
+        with pytest.raises(vqpress.FormatError, match=match):
+            cm.decode(bytes(blob), codes.shape, 40)
+
+    blob = bytearray(data)
+    blob[4] = 9
+    bad(blob, "level 6 has no hashed tables: its table_bits must be 8; got 9")
+    blob = bytearray(data)
+    blob[3] = 0
+    bad(blob, "level 6 codes the palette model only; the payload names model 0")
+    blob = bytearray(data)
+    unknown = max(cm._LEVELS) + 1
+    blob[5] = unknown
+    bad(blob, rf"level {unknown} \(allowed {', '.join(map(str, cm._LEVELS))}\)")
+
+
+def test_describe_names_level_6():
+    info = cm.describe(encode6(blobs(20, 30, 40), 40))
+    assert (info["level"], info["level_name"]) == (6, "palette neighbour symbol")
+
+
+def test_fuzz_damaged_level_6_payloads_fail_cleanly_and_fast():
+    cases = []
+    for n, seed in ((2, 1), (16, 2), (64, 3), (256, 4)):
+        codes = blobs(48, 80, n, seed=seed, noise=0.2)
+        cases.append((codes, n, encode6(codes, n)))
+    codes = speckled(48, 80, 200, seed=5)
+    cases.append((codes, 200, encode6(codes, 200)))
+    fuzz_payloads(cases, np.random.default_rng(29))
+
+
+@pytest.mark.parametrize("n", [3, 16, 64, 256])
+def test_fuzz_streams_of_noise_decode_in_range(n):
+    """Any bytes at all as a level-6 stream: a FormatError or codes in range, never more."""
+    rng = np.random.default_rng(6)
+    codes = blobs(40, 50, n, seed=4)
+    data = encode6(codes, n)
+    head = 12 + n + 4
+    decoded = 0
+    for size in (4, 5, 64, 700, 5000, 20000):
+        blob = bytearray(data[:head]) + bytes(rng.integers(0, 256, size).astype(np.uint8))
+        blob[12 + n: head] = size.to_bytes(4, "little")
+        try:
+            back = cm.decode(bytes(blob), codes.shape, n)
+        except vqpress.FormatError:
+            continue
+        decoded += 1
+        assert back.shape == codes.shape and int(back.max()) < n
+    assert decoded <= 6
+
+
+def test_level_6_is_about_as_small_as_level_3_on_the_face(face_rgb):
+    """On a crop of the face at 64 and 256 colours: within 3% of level 3 each (its tables
+    learn less on a small crop than on the whole face)."""
+    for k in (64, 256):
+        codes = vqpress.compress(face_rgb[:256, :384], k).codes()
+        with palettes_at(cm._PALETTE_TABLES):
+            size3 = len(cm.encode(codes, k))
+        assert len(encode6(codes, k)) < 1.03 * size3
+
+
+
+def test_vqpress_info_names_level_6(capsys):
+    from pathlib import Path
+
+    from vqpress import cli
+
+    path = Path(__file__).parent / "data" / "face-crop-kmeans-64-cm-level6.vqz"
+    assert cli.main(["info", str(path)]) == 0
+    assert "palette, level 6 (palette neighbour symbol), 1 strip" in capsys.readouterr().out
