@@ -46,6 +46,15 @@ def at_level(data, codes, level):
 
 
 @contextlib.contextmanager
+def palettes_at(level):
+    """cm.encode codes palettes at ``level`` at every effort, and no palette is a ramp."""
+    settings = {e: (ordered, level, bits, False, strip)
+                for e, (ordered, _, bits, _, strip) in cm._EFFORT_SETTINGS.items()}
+    with mock.patch.dict(cm._EFFORT_SETTINGS, settings), mock.patch.object(cm, "_RAMP_STEP", 0.0):
+        yield
+
+
+@contextlib.contextmanager
 def ordered_at(level):
     """cm.encode codes gray maps (ordered=True) at the ordered model's ``level`` at every
     effort (level 5 still leaves maps of more than 16 levels to level 4)."""
@@ -250,11 +259,12 @@ def test_strips_decode_alike_on_any_number_of_threads():
 @pytest.mark.parametrize("n", [5, 24, 200])
 def test_level_3_strips_decode_alike_on_any_number_of_threads(n):
     codes = blobs(600, 330, n, seed=n, noise=0.2)
-    data = cm.encode(codes, n, effort=0, strip_rows=200)
-    assert cm.describe(data)["level"] == 3 and cm.describe(data)["strip_rows"] == 200
-    with vqpress.thread_limit(1):
-        one = cm.decode(data, codes.shape, n)
-        assert cm.encode(codes, n, effort=0, strip_rows=200) == data
+    with palettes_at(3):
+        data = cm.encode(codes, n, effort=0, strip_rows=200)
+        assert cm.describe(data)["level"] == 3 and cm.describe(data)["strip_rows"] == 200
+        with vqpress.thread_limit(1):
+            one = cm.decode(data, codes.shape, n)
+            assert cm.encode(codes, n, effort=0, strip_rows=200) == data
     np.testing.assert_array_equal(one, codes)
     np.testing.assert_array_equal(cm.decode(data, codes.shape, n), codes)
 
@@ -349,7 +359,7 @@ def payloads():
     out = {}
     for name, n, ordered in (("gray", 8, True), ("palette", 16, False), ("wide", 256, False)):
         codes = blobs(48, 80, n, seed=n)
-        for effort in (0, 3, 5):  # levels 2 (fast; palettes 3), 0 (lean), 1 (full)
+        for effort in (0, 3, 5):  # levels 2 (fast; palettes 6), 0 (lean), 1 (full)
             out[name, effort] = (codes, n, cm.encode(codes, n, ordered=ordered, effort=effort))
     for name in ("palette", "wide"):  # level 2's palette model: no effort writes it any more
         codes, n, data = out[name, 0]
@@ -367,11 +377,11 @@ def test_fast_level_names_the_smallest_tables(payloads):
 
 
 def test_levels_written_at_each_effort():
-    """Palettes at level 3 for efforts 0-2 and level 7 for 3-4; gray at level 2 (effort 0),
+    """Palettes at level 6 for efforts 0-2 and level 7 for 3-4; gray at level 2 (effort 0),
     level 5 (1), level 8 or 5 (2; up to 16 levels, else level 4: test_coding_cm_level5) and
     level 0 (3-4); both at level 1 from 5 on."""
     palette, gray = blobs(20, 30, 40, seed=1), blobs(20, 30, 8, seed=1)  # 40 colours: palette model only
-    for effort, palette_level, gray_level in [(0, 3, (2,)), (1, 3, (5,)), (2, 3, (5, 8)), (3, 7, (0,)), (4, 7, (0,)), (5, 1, (1,))]:
+    for effort, palette_level, gray_level in [(0, 6, (2,)), (1, 6, (5,)), (2, 6, (5, 8)), (3, 7, (0,)), (4, 7, (0,)), (5, 1, (1,))]:
         data = cm.encode(palette, 40, effort=effort)
         assert (cm.describe(data)["level"], cm.describe(data)["model"]) == (palette_level, "palette")
         data = cm.encode(gray, 8, ordered=True, effort=effort)
@@ -387,6 +397,7 @@ def test_level_2_palettes_still_decode(payloads, name):
 
 def test_level_3_header_is_checked(payloads):
     codes, n, data = payloads["palette", 0]
+    data = at_level(data, codes, 3)
     assert cm.describe(data)["level"] == 3 and cm.describe(data)["table_bits"] == 8
     blob = bytearray(data)
     blob[4] = 9
@@ -596,7 +607,7 @@ def test_format_md_describes_level_3_on_any_map(h, w, n, seed, noise):
     from cm_reference import decode as reference_decode
 
     codes = blobs(h, w, n, seed=seed, noise=noise)
-    with mock.patch.object(cm, "_RAMP_STEP", 0.0):  # no palette is a colour ramp (level 5)
+    with palettes_at(3):
         data = cm.encode(codes, n, effort=2)
     assert cm.describe(data)["level"] == 3
     np.testing.assert_array_equal(np.array(reference_decode(data, codes.shape, n)), codes)
@@ -637,6 +648,6 @@ def test_bench_palette_level3_times_both_levels():
     codes = blobs(30, 40, 20, seed=2, noise=0.2)
     sizes = [bench3.run(codes, 20, level)[0] for level in (2, 3, 7)]
     data = cm.encode(codes, 20)
-    assert sizes == [len(at_level(data, codes, 2)), len(data), len(at_level(data, codes, 7))]
+    assert sizes == [len(at_level(data, codes, level)) for level in (2, 3, 7)]
     bench3.run(codes, 20, 0)  # level 0 with its hashed tables (run checks the level and the round trip)
-    assert cm._EFFORT_SETTINGS[cm.DEFAULT_EFFORT][1] == 3  # restored after the other levels' runs
+    assert cm._EFFORT_SETTINGS[cm.DEFAULT_EFFORT][1] == 6  # restored after the other levels' runs

@@ -11,8 +11,7 @@ import vqpress
 from vqpress.coding import cm
 
 from cm_reference import decode as reference_decode
-from test_coding_cm import THIN_SHAPES, blobs, fuzz_payloads, thin_maps
-from test_coding_cm_level7 import palettes_at
+from test_coding_cm import THIN_SHAPES, blobs, fuzz_payloads, palettes_at, thin_maps
 
 
 def encode6(codes, n, **kw):

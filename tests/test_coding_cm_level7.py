@@ -3,7 +3,6 @@ tables mixed geometrically): round trips, the reference decoder of docs/FORMAT.m
 mix against its scalar twin, strips, the efforts that use it, the reader's checks and a
 fuzzer."""
 
-import contextlib
 from unittest import mock
 
 import numpy as np
@@ -15,17 +14,8 @@ import vqpress
 from vqpress.coding import _cm_palette7, cm
 
 from cm_reference import decode as reference_decode
-from test_coding_cm import THIN_SHAPES, at_level, blobs, fuzz_payloads, thin_maps
+from test_coding_cm import THIN_SHAPES, at_level, blobs, fuzz_payloads, palettes_at, thin_maps
 from test_coding_cm_level5 import ramp_palette
-
-
-@contextlib.contextmanager
-def palettes_at(level):
-    """cm.encode codes palettes at ``level`` at every effort, and no palette is a ramp."""
-    settings = {e: (ordered, level, bits, False, strip)
-                for e, (ordered, _, bits, _, strip) in cm._EFFORT_SETTINGS.items()}
-    with mock.patch.dict(cm._EFFORT_SETTINGS, settings), mock.patch.object(cm, "_RAMP_STEP", 0.0):
-        yield
 
 
 def encode7(codes, n, **kw):
@@ -159,7 +149,7 @@ def test_efforts_3_and_4_use_level_7_for_palettes():
             data = cm.encode(codes, n, effort=effort)
             assert (cm.describe(data)["level"], cm.describe(data)["model"]) == (7, "palette")
             np.testing.assert_array_equal(cm.decode(data, codes.shape, n), codes)
-        assert cm.describe(cm.encode(codes, n, effort=2))["level"] == 3
+        assert cm.describe(cm.encode(codes, n, effort=2))["level"] == 6
         assert cm.describe(cm.encode(codes, n, effort=5))["level"] == 1
 
 

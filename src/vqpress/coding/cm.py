@@ -90,8 +90,9 @@ _MAX_TABLE_LEVELS = 16
 #: instead of level 3's up to four binary questions. On the palette cases of
 #: benchmarks/bench_entropy.py 0.991x level 3's size (0.980-1.003x; the face at 64 and 256
 #: colours 1.002x and 1.003x); at 256 colours decoding 1.02-1.21x as fast, at 64 0.96-1.14x,
-#: at 16 0.89-1.06x; encoding about as fast (BENCHMARKS.md, round 6):
-#: no effort uses it yet (it misses the speed targets at 256 colours as level 3 does).
+#: at 16 0.89-1.06x; encoding about as fast (BENCHMARKS.md, round 6; the lead's A/B at
+#: 21:31: size 0.991x, decode 1.07x, encode 1.01x at 64/256 colours; at 16 colours 0.991x,
+#: decode 0.95x, encode 0.90x, 42-58 MPix/s): the palette level of efforts 0-2.
 _PALETTE_SYMBOL = 6
 #: Level 8, level 5's model with five parameters the encoder picks per map (by coding a
 #: sample of its rows with a few candidate settings, :mod:`vqpress.coding.level8`) and
@@ -118,15 +119,15 @@ _PALETTE_MIXED = 7
 
 #: Per effort: (level of the ordered model, level of the palette model, table_bits, try
 #: both models when both apply, pixels per strip). Efforts 0-2 use the models without
-#: hashed tables (table_bits is then the minimum): palettes at level 3, gray at level 5
+#: hashed tables (table_bits is then the minimum): palettes at level 6, gray at level 5
 #: at effort 1 and level 8 at effort 2 (level 4 above 16 levels; effort 0 keeps level 2); 3-4 level 0 (lean: hashed
 #: tables, 4 counters a question; 0-1.5% smaller than level 4 on gray, half as fast) for gray
 #: and colour ramps, level 7 for the other palettes; 5-9 level 1 (full: more counters, two
 #: mixes and an APM).
 _EFFORT_SETTINGS = {
-    0: (_FAST, _PALETTE_TABLES, 8, False, 1 << 18),
-    1: (_PREDICTED_TABLES, _PALETTE_TABLES, 8, False, 1 << 19),
-    2: (_TUNED_TABLES, _PALETTE_TABLES, 8, False, 1 << 20),
+    0: (_FAST, _PALETTE_SYMBOL, 8, False, 1 << 18),
+    1: (_PREDICTED_TABLES, _PALETTE_SYMBOL, 8, False, 1 << 19),
+    2: (_TUNED_TABLES, _PALETTE_SYMBOL, 8, False, 1 << 20),
     3: (0, _PALETTE_MIXED, 12, False, 1 << 20), 4: (0, _PALETTE_MIXED, 13, False, 1 << 20),
     5: (1, 1, 14, False, 1 << 20), 6: (1, 1, 15, False, 1 << 20), 7: (1, 1, 16, False, 1 << 20),
     8: (1, 1, 16, True, 1 << 20), 9: (1, 1, 18, True, 1 << 20),
@@ -189,8 +190,9 @@ def encode(codes: np.ndarray, n_symbols: int, *, ordered: bool | None = None, ef
     effort : int, default 2
         0 (fastest) .. 9 (smallest): 0-2 use the fast model (level 2: small direct tables,
         2-3 counters a question, x == W then the neighbours' values before a walk or tree;
-        palettes at level 3, whose pixels that no neighbour predicts are symbols of adaptive
-        tables instead of a tree's questions), with strips of 2^18, 2^19, 2^20 pixels; at 1
+        palettes at level 6: which of the distinct colours among W, N, NE, NW a pixel is,
+        or none, as one symbol of adaptive tables, and a pixel that none predicts as one or
+        two more), with strips of 2^18, 2^19, 2^20 pixels; at 1
         and 2 gray levels (``ordered=True``) use the predicted ordered model instead: x ==
         MED(W, N, NW) first, then (up to 16 levels) the residual as one symbol of adaptive
         tables (level 5; at effort 2 level 8, the model's parameters chosen on a sample of
