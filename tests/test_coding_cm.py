@@ -57,10 +57,11 @@ def palettes_at(level):
 @contextlib.contextmanager
 def ordered_at(level):
     """cm.encode codes gray maps (ordered=True) at the ordered model's ``level`` at every
-    effort (level 5 still leaves maps of more than 16 levels to level 4)."""
+    effort, maps of up to 4 levels too (level 5 still leaves maps of more than 16 levels to
+    level 4, level 9 maps of more than 4 to level 8)."""
     settings = {e: (level, palette, bits, False, strip)
                 for e, (_, palette, bits, _, strip) in cm._EFFORT_SETTINGS.items()}
-    with mock.patch.dict(cm._EFFORT_SETTINGS, settings):
+    with mock.patch.dict(cm._EFFORT_SETTINGS, settings), mock.patch.dict(cm._FEW_LEVELS, clear=True):
         yield
 
 
