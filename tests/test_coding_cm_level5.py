@@ -81,10 +81,12 @@ def test_strips_decode_alike_on_any_number_of_threads():
 
 def test_efforts_1_and_2_use_level_8_or_5_up_to_16_levels():
     """Level 8, or level 5 when its parameters are level 5's (test_coding_cm_level8)."""
-    for n, levels in ((2, (5, 8)), (16, (5, 8)), (17, (4,)), (32, (4,))):
+    for n, levels in ((2, (5, 8)), (5, (5, 8)), (16, (5, 8)), (17, (4,)), (32, (4,))):
         codes = blobs(30, 40, n, seed=n)
         for effort in (1, 2):
-            assert cm.describe(cm.encode(codes, n, ordered=True, effort=effort))["level"] in levels
+            # (effort 2 codes maps of up to 4 levels at level 9: test_coding_cm_level9)
+            want = (9,) if effort == 2 and n <= cm._MAX_EXACT_LEVELS else levels
+            assert cm.describe(cm.encode(codes, n, ordered=True, effort=effort))["level"] in want
         assert cm.describe(cm.encode(codes, n, ordered=True, effort=0))["level"] == 2
     with ordered_at(cm._PREDICTED_TABLES):  # more than 16 levels: level 4 whatever the effort asks
         assert cm.describe(cm.encode(blobs(30, 40, 20), 20, ordered=True))["level"] == 4
