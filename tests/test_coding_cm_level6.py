@@ -11,7 +11,7 @@ import vqpress
 from vqpress.coding import cm
 
 from cm_reference import decode as reference_decode
-from test_coding_cm import THIN_SHAPES, blobs, fuzz_payloads, palettes_at, thin_maps
+from test_coding_cm import THIN_SHAPES, blobs, check_strips_alike, fuzz_payloads, palettes_at, thin_maps
 
 
 def encode6(codes, n, **kw):
@@ -80,14 +80,7 @@ def test_format_md_describes_tables_that_learned_long():
 
 
 def test_strips_decode_alike_on_any_number_of_threads():
-    codes = blobs(700, 400, 200, seed=5, noise=0.1)
-    data = encode6(codes, 200, strip_rows=170)
-    assert cm.describe(data)["strip_rows"] == 170
-    with vqpress.thread_limit(1):
-        one = cm.decode(data, codes.shape, 200)
-        assert encode6(codes, 200, strip_rows=170) == data
-    np.testing.assert_array_equal(one, codes)
-    np.testing.assert_array_equal(cm.decode(data, codes.shape, 200), codes)
+    check_strips_alike(encode6, blobs(700, 400, 200, seed=5, noise=0.1), 200)
 
 
 def test_the_reader_checks_level_6_header_fields():

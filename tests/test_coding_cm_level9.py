@@ -11,7 +11,8 @@ import vqpress
 from vqpress.coding import cm
 
 from cm_reference import decode as reference_decode
-from test_coding_cm import THIN_SHAPES, blobs, encode_ordered_at, fuzz_payloads, thin_maps
+from test_coding_cm import (
+    THIN_SHAPES, blobs, check_strips_alike, encode_ordered_at, fuzz_payloads, noise_streams_decode_in_range, thin_maps)
 from test_coding_cm_level4 import gradient
 from test_coding_cm_level5 import check_table_level_header, encode5, jumps, refuses
 
@@ -64,14 +65,7 @@ def test_format_md_describes_level_9_on_a_picture(face_gray):
 
 
 def test_strips_decode_alike_on_any_number_of_threads(two_threads):
-    codes = blobs(700, 400, 4, seed=5, noise=0.1)
-    data = encode9(codes, 4, strip_rows=170)
-    assert cm.describe(data)["strip_rows"] == 170
-    with vqpress.thread_limit(1):
-        one = cm.decode(data, codes.shape, 4)
-        assert encode9(codes, 4, strip_rows=170) == data
-    np.testing.assert_array_equal(one, codes)
-    np.testing.assert_array_equal(cm.decode(data, codes.shape, 4), codes)
+    check_strips_alike(encode9, blobs(700, 400, 4, seed=5, noise=0.1), 4)
 
 
 def test_effort_2_uses_level_9_up_to_4_gray_levels():
@@ -128,15 +122,5 @@ def test_fuzz_damaged_level_9_payloads_fail_cleanly_and_fast():
 @pytest.mark.parametrize("n", [2, 4])
 def test_fuzz_streams_of_noise_decode_in_range(n):
     """Any bytes at all as a level-9 stream: a FormatError or codes in range, never more."""
-    rng = np.random.default_rng(7)
     codes = blobs(40, 50, n, seed=4)
-    data = encode9(codes, n)
-    head = 12 + n + 4
-    for size in (4, 5, 64, 700, 5000, 20000):
-        blob = bytearray(data[:head]) + bytes(rng.integers(0, 256, size).astype(np.uint8))
-        blob[12 + n: head] = size.to_bytes(4, "little")
-        try:
-            back = cm.decode(bytes(blob), codes.shape, n)
-        except vqpress.FormatError:
-            continue
-        assert int(back.max()) < n
+    noise_streams_decode_in_range(encode9(codes, n), codes.shape, n, np.random.default_rng(7))
