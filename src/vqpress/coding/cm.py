@@ -205,7 +205,9 @@ def encode(codes: np.ndarray, n_symbols: int, *, ordered: bool | None = None, ef
         and 2 gray levels (``ordered=True``) use the predicted ordered model instead: x ==
         MED(W, N, NW) first, then (up to 16 levels) the residual as one symbol of adaptive
         tables (level 5; at effort 2 level 8, the model's parameters chosen on a sample of
-        the map's rows), or (level 4, 17-32 levels) a walk away from it; 3-4 the
+        the map's rows, and level 9 up to 4 levels, with a counter, a table and two
+        probability maps by the exact neighbourhood), or (level 4, 17-32 levels) a walk
+        away from it; 3-4 the
         lean model (level 0: four hashed tables of 2^12, 2^13 buckets) for gray levels and
         colour ramps, and for other palettes level 7 (x == W, then every other pixel as
         symbols of four adaptive tables mixed geometrically); 5-9 the full model
