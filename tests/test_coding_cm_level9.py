@@ -102,6 +102,9 @@ def test_the_reader_checks_level_9_header_fields():
         blob = bytearray(encode5(more, n))
         blob[5] = 9
         refuses(blob, f"cm level 9 codes at most 4 levels; the payload has {n}", more.shape, n)
+    # and the kernel itself, if ever called past those checks (its tables hold symbols 0..3)
+    with pytest.raises(ValueError, match=r"level 9 codes 2\.\.4 levels; got 5"):
+        cm._kernel().encode_strips(np.zeros((4, 4), np.uint8), 5, cm._ORDERED, cm._EXACT_TABLES, 8, 4)
 
 
 def test_describe_names_level_9():

@@ -623,6 +623,8 @@ cdef void _setup(Job *job, uint8_t *sym, Py_ssize_t height, Py_ssize_t width, Py
     (job.params.counter3, job.params.first_table, job.params.limit, job.params.rate_max,
      job.params.rate_double) = LEVEL5_PARAMS if params is None or level != LEVEL_ORDERED8 else params
     job.params.exact = level == LEVEL_ORDERED9  # level 9: level 5's parameters and the exact model
+    if job.params.exact and not 2 <= n <= 4:  # its exact neighbourhood holds symbols 0..3
+        raise ValueError(f"level 9 codes 2..4 levels; got {n}")
     if not ord5_params_ok(&job.params):
         raise ValueError(f"level 8 parameters out of range: {params!r}")
     job.sym = sym
