@@ -22,6 +22,8 @@ computes it, and any order decodes.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 __all__ = ["adjacency", "spectral_order", "refine_order", "arrangement_cost", "mean_step"]
@@ -176,21 +178,23 @@ def _second_vector(walk: np.ndarray, top: np.ndarray) -> np.ndarray | None:
     basis[1] = q / np.linalg.norm(q)
     alpha = np.empty(steps)
     beta = np.empty(steps)
+    z = np.empty(n)
     for j in range(steps):
         done = basis[: j + 2]
-        z = walk @ basis[j + 1]
-        alpha[j] = basis[j + 1] @ z
-        z -= done.T @ (done @ z)  # against top and every earlier vector, twice (the
-        z -= done.T @ (done @ z)  # usual remedy for the rounding errors of one pass)
-        beta[j] = np.linalg.norm(z)
+        np.dot(walk, basis[j + 1], out=z)
+        c = done @ z
+        alpha[j] = c[j + 1]  # (the new vector's own coefficient)
+        z -= c @ done  # against top and every earlier vector, twice (the usual
+        z -= (done @ z) @ done  # remedy for the rounding errors of one pass)
+        b = beta[j] = math.sqrt(z @ z)
         k = j + 1
-        if (k >= 24 and k % _LANCZOS_TEST_EVERY == 0) or k == steps or beta[j] < 1e-12:
+        if (k >= 24 and k % _LANCZOS_TEST_EVERY == 0) or k == steps or b < 1e-12:
             _, s = top_eigenpair(alpha[:k], beta[: k - 1])  # (a test costs one step)
-            if abs(beta[j] * s[-1]) < _LANCZOS_TOL:  # the residual of the Ritz vector
+            if abs(b * s[-1]) < _LANCZOS_TOL:  # the residual of the Ritz vector
                 return basis[1: k + 1].T @ s
-            if beta[j] < 1e-12:
+            if b < 1e-12:
                 return None
-        basis[j + 2] = z / beta[j]
+        np.divide(z, b, out=basis[j + 2])
     return None
 
 
