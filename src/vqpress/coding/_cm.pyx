@@ -126,7 +126,7 @@ def pair_counts(const uint8_t[:, ::1] codes not None, int n):
     cdef int64_t[:, :, ::1] o = counts
     out = np.empty((n, n), dtype=np.float64)
     cdef double[:, ::1] m = out
-    cdef Py_ssize_t h = codes.shape[0], w = codes.shape[1], r, c, a, b
+    cdef Py_ssize_t h = codes.shape[0], w = codes.shape[1], r, c, a, b, a0, b0
     cdef const uint8_t *row
     cdef const uint8_t *up
     cdef int64_t *t
@@ -155,11 +155,15 @@ def pair_counts(const uint8_t[:, ::1] codes not None, int n):
                 t[row[w - 2]] += 1
                 t[up[w - 1]] += 1
                 t[up[w - 2]] += 1
-        # symmetrise: both tables, both pixel orders
-        for a in range(n):
-            m[a, a] = 0.0
-            for b in range(a + 1, n):
-                m[a, b] = m[b, a] = <double>(o[0, a, b] + o[1, a, b] + o[0, b, a] + o[1, b, a])
+        # symmetrise (both tables, both pixel orders) in tiles of 16 x 16: the transposed
+        # reads stay in the cache
+        for a0 in range(0, n, 16):
+            for b0 in range(a0, n, 16):
+                for a in range(a0, min(a0 + 16, n)):
+                    for b in range(max(b0, a + 1), min(b0 + 16, n)):
+                        m[a, b] = m[b, a] = <double>(o[0, a, b] + o[1, a, b] + o[0, b, a] + o[1, b, a])
+            for a in range(a0, min(a0 + 16, n)):
+                m[a, a] = 0.0
     return out
 
 
