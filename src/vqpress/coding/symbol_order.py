@@ -12,9 +12,9 @@ classic spectral relaxation of the minimum linear arrangement problem: it places
 connected symbols close together. Only that one vector is needed: from 128 symbols on, a few
 dozen Lanczos iterations find it several times faster than a full eigendecomposition (the
 same order on the benchmarks' photographs; their convergence tests take the largest
-eigenpair of a small tridiagonal matrix from a compiled bisection, ``_tridiagonal.pyx``). A few sweeps of swaps of neighbouring positions then
-lower the arrangement's cost further (the spectral order is a continuous optimum rounded to
-positions).
+eigenpair of a small tridiagonal matrix from a compiled bisection, ``_tridiagonal.pyx``). A
+few sweeps of swaps of neighbouring positions then lower the arrangement's cost further (the
+spectral order is a continuous optimum rounded to positions).
 
 The order is chosen by the encoder and stored in the stream, so the decoder never
 computes it, and any order decodes.
@@ -144,7 +144,7 @@ def spectral_order(codes: np.ndarray, n: int, adj: np.ndarray | None = None) -> 
 
 #: From this many linked symbols on, the Fiedler vector comes from Lanczos iterations (about
 #: 50 products of the matrix with a vector, 13 us each with the reorthogonalisation, and a
-#: convergence test every 8 steps, as much as one step: 0.7-0.9 ms at 256 symbols) instead of
+#: convergence test every 8 steps, as much as one step: 0.7-1.0 ms at 256 symbols) instead of
 #: the full eigendecomposition (5-8 ms at 256 symbols, 0.3 ms at 64, where it is the faster one).
 _LANCZOS_MIN = 128
 #: Lanczos stops when its vector's residual ``|M y - theta y|`` is below this: its order
