@@ -15,7 +15,8 @@ from hypothesis import strategies as st
 import vqpress
 from vqpress.coding import _cm, cm
 from vqpress.coding import symbol_order
-from vqpress.coding.symbol_order import adjacency, arrangement_cost, spectral_order
+from vqpress.coding._tridiagonal import top_eigenpair
+from vqpress.coding.symbol_order import _LANCZOS_MIN, adjacency, arrangement_cost, spectral_order
 from vqpress.container import from_bytes, read_header, to_bytes
 
 
@@ -333,6 +334,43 @@ def test_spectral_order_by_lanczos_equals_the_full_decomposition(monkeypatch, n,
     fast = spectral_order(codes, n, adj)
     monkeypatch.setattr(symbol_order, "_LANCZOS_MIN", 10**6)  # always the full decomposition
     np.testing.assert_array_equal(fast, spectral_order(codes, n, adj))
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_spectral_order_by_lanczos_equals_the_full_decomposition_on_part_of_the_alphabet(
+        monkeypatch, seed):
+    # 150-220 of 256 symbols meet: Lanczos runs on the linked ones only
+    rng = np.random.default_rng(seed)
+    used = int(rng.integers(150, 221))
+    noise = (0.0, 0.02, 0.1)[seed % 3]
+    codes = rng.permutation(256)[:used][blobs(100, 130, used, seed=seed, noise=noise)].astype(np.uint8)
+    adj = adjacency(codes, 256)
+    assert _LANCZOS_MIN <= (adj.sum(axis=1) > 0).sum() < 256
+    fast = spectral_order(codes, 256, adj)
+    monkeypatch.setattr(symbol_order, "_LANCZOS_MIN", 10**6)
+    np.testing.assert_array_equal(fast, spectral_order(codes, 256, adj))
+
+
+@settings(max_examples=60)
+@given(k=st.integers(1, 90), seed=st.integers(0, 2**32 - 1), zeros=st.floats(0.0, 0.5))
+def test_top_eigenpair_equals_numpy(k, seed, zeros):
+    rng = np.random.default_rng(seed)
+    alpha = rng.normal(size=k) * rng.choice([1e-3, 1.0, 1e3])
+    beta = rng.normal(size=k - 1) * (rng.random(k - 1) >= zeros)  # some split the matrix
+    tri = np.diag(alpha) + np.diag(beta, 1) + np.diag(beta, -1)
+    values, vectors = np.linalg.eigh(tri)
+    theta, vec = top_eigenpair(alpha, beta)
+    scale = max(np.abs(values).max(), 1e-300)
+    assert abs(theta - values[-1]) <= 1e-13 * scale
+    assert abs(np.linalg.norm(vec) - 1) < 1e-13
+    assert np.abs(tri @ vec - values[-1] * vec).max() <= 1e-12 * scale
+    if k == 1 or values[-1] - values[-2] > 1e-6 * scale:  # a single top eigenvector
+        assert min(np.abs(vec - vectors[:, -1]).max(), np.abs(vec + vectors[:, -1]).max()) < 1e-9
+
+
+def test_top_eigenpair_rejects_mismatched_lengths():
+    with pytest.raises(ValueError, match="alpha must have one entry more than beta; got 3 and 3"):
+        top_eigenpair(np.ones(3), np.ones(3))
 
 
 def test_spectral_order_falls_back_when_lanczos_does_not_converge(monkeypatch):

@@ -120,12 +120,15 @@ def _binary_coder_round_trip(const int32_t[::1] probs not None, const uint8_t[::
 
 def pair_counts(const uint8_t[:, ::1] codes not None, int n):
     """Counts of the symbol pairs that are 8-neighbours in ``codes`` (right, down,
-    down-right, down-left), as ``symbol_order.adjacency`` (before symmetrising): an (n, n)
-    int64 array, ``out[a, b]`` the pairs with ``a`` in the later pixel. Every code < n <= 256.
+    down-right, down-left), as ``symbol_order.adjacency``: a symmetric (n, n) float64 array,
+    ``out[a, b]`` the pairs that hold ``a`` and ``b`` (in either pixel), zero on the diagonal.
+    Every code < n <= 256.
     """
-    out = np.zeros((2, n, n), dtype=np.int64)
-    cdef int64_t[:, :, ::1] o = out
-    cdef Py_ssize_t h = codes.shape[0], w = codes.shape[1], r, c
+    counts = np.zeros((2, n, n), dtype=np.int64)
+    cdef int64_t[:, :, ::1] o = counts
+    out = np.empty((n, n), dtype=np.float64)
+    cdef double[:, ::1] m = out
+    cdef Py_ssize_t h = codes.shape[0], w = codes.shape[1], r, c, a, b, a0, b0
     cdef const uint8_t *row
     cdef const uint8_t *up
     cdef int64_t *t
@@ -154,8 +157,16 @@ def pair_counts(const uint8_t[:, ::1] codes not None, int n):
                 t[row[w - 2]] += 1
                 t[up[w - 1]] += 1
                 t[up[w - 2]] += 1
-    out[0] += out[1]
-    return out[0]
+        # symmetrise (both tables, both pixel orders) in tiles of 16 x 16: the transposed
+        # reads stay in the cache
+        for a0 in range(0, n, 16):
+            for b0 in range(a0, n, 16):
+                for a in range(a0, min(a0 + 16, n)):
+                    for b in range(max(b0, a + 1), min(b0 + 16, n)):
+                        m[a, b] = m[b, a] = <double>(o[0, a, b] + o[1, a, b] + o[0, b, a] + o[1, b, a])
+            for a in range(a0, min(a0 + 16, n)):
+                m[a, a] = 0.0
+    return out
 
 
 def squash_table():
