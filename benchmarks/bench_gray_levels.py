@@ -10,9 +10,11 @@ last column codes the second level in strips of 2^18 pixels: its size cost again
 and the coder's speed with them on all threads (wall clock).
 
     python benchmarks/bench_gray_levels.py [--runs 7] [--quick] [--levels 4,5] [--held-out DIR]
+                                           [--counts 4]
 
 ``--held-out DIR`` adds every ``DIR/*.png`` (made gray by SciPy's face formula if in colour)
-at 8 and 16 optimal levels: pictures the coders were never tuned on.
+at 8 and 16 optimal levels (``--counts``: at those numbers of levels, and only the cases of
+them): pictures the coders were never tuned on.
 
 Needs the ``bench`` extra (imagecodecs, scikit-image).
 """
@@ -42,14 +44,16 @@ EFFORT = 2
 
 @contextlib.contextmanager
 def coded_as(level):
-    """cm.encode with the ordered model at ``level`` at effort EFFORT."""
+    """cm.encode with the ordered model at ``level`` at effort EFFORT (maps of up to 4 levels
+    too: level 8 is not replaced by level 9 there)."""
     _, palette, bits, both, strip = cm._EFFORT_SETTINGS[EFFORT]
-    with mock.patch.dict(cm._EFFORT_SETTINGS, {EFFORT: (level, palette, bits, both, strip)}):
+    with mock.patch.dict(cm._EFFORT_SETTINGS, {EFFORT: (level, palette, bits, both, strip)}), \
+            mock.patch.dict(cm._FEW_LEVELS, clear=True):
         yield
 
 
-def held_out(folder):
-    """(name, quantized Compressed) of every PNG in ``folder`` at 8 and 16 gray levels."""
+def held_out(folder, counts=(8, 16)):
+    """(name, quantized Compressed) of every PNG in ``folder`` at each of ``counts`` gray levels."""
     if not folder:
         return
     from PIL import Image
@@ -57,7 +61,7 @@ def held_out(folder):
     for path in sorted(pathlib.Path(folder).glob("*.png")):
         img = np.asarray(Image.open(path))
         gray = gray_of(img[..., :3]) if img.ndim == 3 else img
-        for k in (8, 16):
+        for k in counts:
             yield f"{path.stem} gray {k}", vqpress.compress(gray, k)
 
 
@@ -71,9 +75,11 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=7)
     ap.add_argument("--quick", action="store_true", help="the face only")
-    ap.add_argument("--levels", default="4,5", help="the two levels of the ordered model compared (2, 4, 5, 8)")
+    ap.add_argument("--levels", default="4,5", help="the two levels of the ordered model compared (2, 4, 5, 8, 9)")
     ap.add_argument("--held-out", metavar="DIR", help="also every DIR/*.png at 8 and 16 gray levels")
+    ap.add_argument("--counts", help="only the cases of these numbers of levels (held-out ones at them), e.g. 4")
     args = ap.parse_args()
+    counts = tuple(int(v) for v in args.counts.split(",")) if args.counts else None
     first, second = (int(v) for v in args.levels.split(","))
     # (label, level of the ordered model) of the compared codings, both at effort 2;
     # cm.describe names the level each one wrote
@@ -87,7 +93,9 @@ def main() -> None:
           f"| {b} in 2^18-pixel strips: size cost, all threads enc / dec MPix/s |")
     print("|---|---:|" + "---:|" * len(codings) + "---:|---:|---:|---:|")
     ratios = {"size": [], "enc": [], "dec": []}
-    for name, c in [*cases(args.quick, kinds=("gray",)), *held_out(args.held_out)]:
+    picked = [(name, c) for name, c in cases(args.quick, kinds=("gray",))
+              if counts is None or c.codebook.n_colors in counts]
+    for name, c in [*picked, *held_out(args.held_out, counts or (8, 16))]:
         jxl = len(imagecodecs.jpegxl_encode(c.decompress(), lossless=True, effort=9, numthreads=1))
         codes = c.codes().reshape(-1, c.codes().shape[-1])
         n = c.codebook.n_colors

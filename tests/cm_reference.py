@@ -402,6 +402,11 @@ def decode(payload: bytes, shape, n_colors):
 
             assert model == 0 and B == 8 and n <= 16
             rows += decode_strip_level5(strip, h, W_, n, *([params] if level == 8 else []))
+        elif level == 9:  # FORMAT.md "Level 9"
+            from cm_reference_level5 import decode_strip_level9
+
+            assert model == 0 and B == 8 and n <= 4
+            rows += decode_strip_level9(strip, h, W_, n)
         elif level == 6:  # FORMAT.md "Level 6": tests/cm_reference_level6.py
             from cm_reference_level6 import decode_strip_level6
 

@@ -1,5 +1,6 @@
-"""Levels 5 and 8 of the cm payload (docs/FORMAT.md, "Level 5: the predicted ordered model with
-symbol tables" and "Level 8: level 5 with parameters"), decoded in plain Python from the
+"""Levels 5, 8 and 9 of the cm payload (docs/FORMAT.md, "Level 5: the predicted ordered model with
+symbol tables", "Level 8: level 5 with parameters" and "Level 9: level 5 with the exact
+neighbourhood"), decoded in plain Python from the
 specification alone, with the primitives
 of ``cm_reference`` (counters, the neighbourhood), ``cm_reference_level3`` (the range
 decoder, the learning and averaging of symbol tables) and ``cm_reference_level4`` (the
@@ -7,7 +8,7 @@ prediction and its contexts)."""
 
 from __future__ import annotations
 
-from cm_reference import Counter, Table, clip, neighbour_of, strip_symbols
+from cm_reference import SQUASH, STRETCH, Counter, Table, clip, neighbour_of, strip_symbols
 from cm_reference_level3 import RangeDecoder, averaged, learn_lanes
 from cm_reference_level4 import predicted_neighbours
 
@@ -50,13 +51,56 @@ def lane_of(dec, tables, lo, hi):
     return s
 
 
-def decode_strip_level5(stream, h, w, n, params=LEVEL5):
+def average2(a, b):
+    return [(a[i] + b[i]) >> 1 for i in range(16)]
+
+
+class Pair:
+    """Level 9's tables RDIR, RSHAPE, RERR, REXACT averaged by pairs (FORMAT.md "Level 9")."""
+
+    def __init__(self, tables):
+        self.tables = tables
+        rdir, rshape, rerr, rx = (tb.t for tb in tables)
+        if tables[3].u >= 12:
+            self.t = average2(rx, average2(rerr, average2(rdir, rshape)))
+        else:
+            self.t = average2(average2(rdir, rshape), average2(rerr, rx))
+
+    def learn(self, s):
+        for tb in self.tables:
+            tb.learn(s)
+
+
+class ExactAPM:
+    """Level 9's interpolated probability maps (33 u16 entries a context)."""
+
+    def __init__(self):
+        start = [16 * SQUASH[max(-2047, min(2047, (j - 16) * 128))] for j in range(33)]
+        self.a = Table(lambda: list(start))
+
+    def node(self, ctx, j, wt):
+        a = self.a[ctx]
+        return (a[j] * (128 - wt) + a[j + 1] * wt) >> 11
+
+    def learn(self, ctx, k, y):
+        a = self.a[ctx]
+        a[k] += ((65535 if y else 0) - a[k]) >> 7
+
+
+def decode_strip_level9(stream, h, w, n):
+    """The (h, w) symbols (a list of rows) of one level-9 strip (n <= 4)."""
+    assert n <= 4
+    return decode_strip_level5(stream, h, w, n, exact=True)
+
+
+def decode_strip_level5(stream, h, w, n, params=LEVEL5, exact=False):
     """The (h, w) symbols (a list of rows) of one level-5 strip, or of a level-8 one with its
-    header's ``params``."""
+    header's ``params``, or (``exact``) of a level-9 one."""
     counter3, first_table, limit, rate_max, rate_double = params
     dec = RangeDecoder(stream)
     counters = Table(Counter)
     tables = Table(lambda: LaneTable(rate_max, rate_double))
+    apm1, apm2 = ExactAPM(), ExactAPM()
     V, E = {}, {}
     val = neighbour_of(V, w)
 
@@ -77,8 +121,22 @@ def decode_strip_level5(stream, h, w, n, params=LEVEL5):
                 d = counters["QHITS", sum(1 << j for j, e in enumerate(near) if e == 0) * 32 + (eq & 31)]
             else:
                 d = counters["QNN", (dd * 5 + clip(NN - P, 2) + 2) * 8 + en]
-            p = min(4095, max(1, (3 * (a.p >> 10) + 2 * (b.p >> 10) + 2 * (d.p >> 10)) // 7))
+            if exact:
+                xk = W + 4 * N + 16 * NW + 64 * NE + 256 * WW + 1024 * NN
+                x4 = counters["QEXACT", xk * 8 + en]
+                p0 = (3 * (a.p >> 10) + 2 * (b.p >> 10) + 2 * (d.p >> 10) + 3 * (x4.p >> 10)) // 10
+                t = STRETCH[max(p0, 1)] + 2048
+                j, wt = t >> 7, t & 127
+                a1, a2 = (xk & 255) * 8 + en, eq
+                p = (p0 + 3 * apm1.node(a1, j, wt) + 4 * apm2.node(a2, j, wt)) >> 3
+                p = min(4095, max(1, p))
+            else:
+                p = min(4095, max(1, (3 * (a.p >> 10) + 2 * (b.p >> 10) + 2 * (d.p >> 10)) // 7))
             y = dec.bit(p)
+            if exact:
+                apm1.learn(a1, j + (wt >> 6), y)
+                apm2.learn(a2, j + (wt >> 6), y)
+                x4.learn(y, limit)
             a.learn(y)
             b.learn(y, limit)
             d.learn(y, limit)
@@ -92,7 +150,10 @@ def decode_strip_level5(stream, h, w, n, params=LEVEL5):
                          tables["RSHAPE", dd * n + P], tables["RERR", d6 * 8 + en]]
                 if first_table:
                     three[0], three[1] = three[1], three[0]
-                s = lane_of(dec, three, lo, hi)
+                if exact:
+                    s = lane_of(dec, [Pair(three + [tables["REXACT", xk]])], lo, hi)
+                else:
+                    s = lane_of(dec, three, lo, hi)
                 if s == 0 and P > 8:
                     x = P - 8 - lane_of(dec, [tables["FAR", 0]], 0, P - 8)
                 elif s == 15 and P + 7 < n - 1:

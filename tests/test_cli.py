@@ -433,6 +433,10 @@ def test_info_names_the_cm_model_and_level(capsys, images):
     code, out, err = run(capsys, "info", images.dir / "c3.vqz")
     assert code == 0, err
     assert "palette, level 7 (palette mixed tables), 1 strip" in out
+    run(capsys, "compress", images.gray, "-n", "4", "--coding", "cm", "-o", images.dir / "g4.vqz")
+    code, out, err = run(capsys, "info", images.dir / "g4.vqz")
+    assert code == 0, err
+    assert "ordered, level 9 (exact predicted ordered tables), 1 strip" in out
     run(capsys, "compress", images.gray, "--coding", "raw", "-o", images.dir / "raw.vqz")
     code, out, _ = run(capsys, "info", "--json", images.dir / "raw.vqz")
     assert "cm" not in json.loads(out)

@@ -58,10 +58,11 @@ def palettes_at(level):
 @contextlib.contextmanager
 def ordered_at(level):
     """cm.encode codes gray maps (ordered=True) at the ordered model's ``level`` at every
-    effort (level 5 still leaves maps of more than 16 levels to level 4)."""
+    effort, maps of up to 4 levels too (level 5 still leaves maps of more than 16 levels to
+    level 4, level 9 maps of more than 4 to level 8)."""
     settings = {e: (level, palette, bits, False, strip)
                 for e, (_, palette, bits, _, strip) in cm._EFFORT_SETTINGS.items()}
-    with mock.patch.dict(cm._EFFORT_SETTINGS, settings):
+    with mock.patch.dict(cm._EFFORT_SETTINGS, settings), mock.patch.dict(cm._FEW_LEVELS, clear=True):
         yield
 
 
@@ -531,6 +532,35 @@ def _mutants(data, rng, count):
 
 def test_fuzz_damaged_payloads_fail_cleanly_and_fast(payloads):
     fuzz_payloads(payloads.values(), np.random.default_rng(9))
+
+
+def check_strips_alike(encode, codes, n, strip_rows=170):
+    """``encode(codes, n, strip_rows=...)`` (a cm payload in strips) is the same on one
+    thread, and decodes to ``codes`` on one thread and on all."""
+    data = encode(codes, n, strip_rows=strip_rows)
+    assert cm.describe(data)["strip_rows"] == strip_rows
+    with vqpress.thread_limit(1):
+        one = cm.decode(data, codes.shape, n)
+        assert encode(codes, n, strip_rows=strip_rows) == data
+    np.testing.assert_array_equal(one, codes)
+    np.testing.assert_array_equal(cm.decode(data, codes.shape, n), codes)
+
+
+def noise_streams_decode_in_range(data, shape, n, rng):
+    """Any bytes at all as the one stream of a payload ``data`` of one strip (without
+    parameters): each is a FormatError or codes in range, never more. Returns how many decoded."""
+    head = 12 + n + 4
+    decoded = 0
+    for size in (4, 5, 64, 700, 5000, 20000):
+        blob = bytearray(data[:head]) + bytes(rng.integers(0, 256, size).astype(np.uint8))
+        blob[12 + n: head] = size.to_bytes(4, "little")
+        try:
+            back = cm.decode(bytes(blob), shape, n)
+        except vqpress.FormatError:
+            continue
+        assert back.shape == tuple(shape) and int(back.max()) < n
+        decoded += 1
+    return decoded
 
 
 def fuzz_payloads(cases, rng):

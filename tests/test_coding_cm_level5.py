@@ -11,7 +11,9 @@ import vqpress
 from vqpress.coding import cm, symbol_order
 
 from cm_reference import decode as reference_decode
-from test_coding_cm import THIN_SHAPES, blobs, encode_ordered_at, fuzz_payloads, ordered_at, thin_maps
+from test_coding_cm import (
+    THIN_SHAPES, blobs, check_strips_alike, encode_ordered_at, fuzz_payloads, noise_streams_decode_in_range, ordered_at,
+    thin_maps)
 from test_coding_cm_level4 import encode4, gradient
 
 
@@ -69,22 +71,17 @@ def test_format_md_describes_tables_that_learned_long():
 
 
 def test_strips_decode_alike_on_any_number_of_threads():
-    codes = blobs(700, 400, 16, seed=5)
-    data = encode5(codes, 16, strip_rows=170)
-    assert cm.describe(data)["strip_rows"] == 170
-    with vqpress.thread_limit(1):
-        one = cm.decode(data, codes.shape, 16)
-        assert encode5(codes, 16, strip_rows=170) == data
-    np.testing.assert_array_equal(one, codes)
-    np.testing.assert_array_equal(cm.decode(data, codes.shape, 16), codes)
+    check_strips_alike(encode5, blobs(700, 400, 16, seed=5), 16)
 
 
 def test_efforts_1_and_2_use_level_8_or_5_up_to_16_levels():
     """Level 8, or level 5 when its parameters are level 5's (test_coding_cm_level8)."""
-    for n, levels in ((2, (5, 8)), (16, (5, 8)), (17, (4,)), (32, (4,))):
+    for n, levels in ((2, (5, 8)), (5, (5, 8)), (16, (5, 8)), (17, (4,)), (32, (4,))):
         codes = blobs(30, 40, n, seed=n)
         for effort in (1, 2):
-            assert cm.describe(cm.encode(codes, n, ordered=True, effort=effort))["level"] in levels
+            # (effort 2 codes maps of up to 4 levels at level 9: test_coding_cm_level9)
+            want = (9,) if effort == 2 and n <= cm._MAX_EXACT_LEVELS else levels
+            assert cm.describe(cm.encode(codes, n, ordered=True, effort=effort))["level"] in want
         assert cm.describe(cm.encode(codes, n, ordered=True, effort=0))["level"] == 2
     with ordered_at(cm._PREDICTED_TABLES):  # more than 16 levels: level 4 whatever the effort asks
         assert cm.describe(cm.encode(blobs(30, 40, 20), 20, ordered=True))["level"] == 4
@@ -155,18 +152,8 @@ def test_fuzz_damaged_level_5_payloads_fail_cleanly_and_fast():
 @pytest.mark.parametrize("n", [3, 16])
 def test_fuzz_streams_of_noise_decode_in_range(n):
     """Any bytes at all as a level-5 stream: a FormatError or codes in range, never more."""
-    rng = np.random.default_rng(5)
     codes = blobs(40, 50, n, seed=4)
-    data = encode5(codes, n)
-    head = 12 + n + 4
-    for size in (4, 5, 64, 700, 5000, 20000):
-        blob = bytearray(data[:head]) + bytes(rng.integers(0, 256, size).astype(np.uint8))
-        blob[12 + n: head] = size.to_bytes(4, "little")
-        try:
-            back = cm.decode(bytes(blob), codes.shape, n)
-        except vqpress.FormatError:
-            continue
-        assert int(back.max()) < n
+    noise_streams_decode_in_range(encode5(codes, n), codes.shape, n, np.random.default_rng(5))
 
 
 # -- small palettes that are colour ramps -----------------------------------------------------

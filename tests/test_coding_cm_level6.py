@@ -11,7 +11,8 @@ import vqpress
 from vqpress.coding import cm
 
 from cm_reference import decode as reference_decode
-from test_coding_cm import THIN_SHAPES, blobs, fuzz_payloads, palettes_at, thin_maps
+from test_coding_cm import (
+    THIN_SHAPES, blobs, check_strips_alike, fuzz_payloads, noise_streams_decode_in_range, palettes_at, thin_maps)
 
 
 def encode6(codes, n, **kw):
@@ -80,14 +81,7 @@ def test_format_md_describes_tables_that_learned_long():
 
 
 def test_strips_decode_alike_on_any_number_of_threads():
-    codes = blobs(700, 400, 200, seed=5, noise=0.1)
-    data = encode6(codes, 200, strip_rows=170)
-    assert cm.describe(data)["strip_rows"] == 170
-    with vqpress.thread_limit(1):
-        one = cm.decode(data, codes.shape, 200)
-        assert encode6(codes, 200, strip_rows=170) == data
-    np.testing.assert_array_equal(one, codes)
-    np.testing.assert_array_equal(cm.decode(data, codes.shape, 200), codes)
+    check_strips_alike(encode6, blobs(700, 400, 200, seed=5, noise=0.1), 200)
 
 
 def test_the_reader_checks_level_6_header_fields():
@@ -128,21 +122,8 @@ def test_fuzz_damaged_level_6_payloads_fail_cleanly_and_fast():
 @pytest.mark.parametrize("n", [3, 16, 64, 256])
 def test_fuzz_streams_of_noise_decode_in_range(n):
     """Any bytes at all as a level-6 stream: a FormatError or codes in range, never more."""
-    rng = np.random.default_rng(6)
     codes = blobs(40, 50, n, seed=4)
-    data = encode6(codes, n)
-    head = 12 + n + 4
-    decoded = 0
-    for size in (4, 5, 64, 700, 5000, 20000):
-        blob = bytearray(data[:head]) + bytes(rng.integers(0, 256, size).astype(np.uint8))
-        blob[12 + n: head] = size.to_bytes(4, "little")
-        try:
-            back = cm.decode(bytes(blob), codes.shape, n)
-        except vqpress.FormatError:
-            continue
-        decoded += 1
-        assert back.shape == codes.shape and int(back.max()) < n
-    assert decoded <= 6
+    noise_streams_decode_in_range(encode6(codes, n), codes.shape, n, np.random.default_rng(6))
 
 
 def test_level_6_is_about_as_small_as_level_3_on_the_face(face_rgb):

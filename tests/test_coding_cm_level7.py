@@ -14,7 +14,8 @@ import vqpress
 from vqpress.coding import _cm_palette7, cm
 
 from cm_reference import decode as reference_decode
-from test_coding_cm import THIN_SHAPES, at_level, blobs, fuzz_payloads, palettes_at, thin_maps
+from test_coding_cm import (
+    THIN_SHAPES, at_level, blobs, check_strips_alike, fuzz_payloads, noise_streams_decode_in_range, palettes_at, thin_maps)
 from test_coding_cm_level5 import ramp_palette
 
 
@@ -132,14 +133,7 @@ def test_mix_test_hook_checks_its_shapes():
 
 
 def test_strips_decode_alike_on_any_number_of_threads():
-    codes = blobs(700, 400, 64, seed=5, noise=0.2)
-    data = encode7(codes, 64, strip_rows=170)
-    assert cm.describe(data)["strip_rows"] == 170
-    with vqpress.thread_limit(1):
-        one = cm.decode(data, codes.shape, 64)
-        assert encode7(codes, 64, strip_rows=170) == data
-    np.testing.assert_array_equal(one, codes)
-    np.testing.assert_array_equal(cm.decode(data, codes.shape, 64), codes)
+    check_strips_alike(encode7, blobs(700, 400, 64, seed=5, noise=0.2), 64)
 
 
 def test_efforts_3_and_4_use_level_7_for_palettes():
@@ -225,18 +219,8 @@ def test_fuzz_damaged_level_7_payloads_fail_cleanly_and_fast():
 @pytest.mark.parametrize("n", [3, 16, 40, 256])
 def test_fuzz_streams_of_noise_decode_in_range(n):
     """Any bytes at all as a level-7 stream: a FormatError or codes in range, never more."""
-    rng = np.random.default_rng(5)
     codes = blobs(40, 50, n, seed=4)
-    data = encode7(codes, n)
-    head = 12 + n + 4
-    for size in (4, 5, 64, 700, 5000, 20000):
-        blob = bytearray(data[:head]) + bytes(rng.integers(0, 256, size).astype(np.uint8))
-        blob[12 + n: head] = size.to_bytes(4, "little")
-        try:
-            back = cm.decode(bytes(blob), codes.shape, n)
-        except vqpress.FormatError:
-            continue
-        assert int(back.max()) < n
+    noise_streams_decode_in_range(encode7(codes, n), codes.shape, n, np.random.default_rng(5))
 
 
 @pytest.mark.parametrize("name", ["face-crop-kmeans-16-cm-level3", "face-crop-kmeans-64-cm-level3",

@@ -16,6 +16,14 @@ map and writes in the payload header (``Ord5Params``): the third ``x == P`` coun
 (level 5's, the pattern of which neighbours the prediction hit, or the shape with NN), which
 residual table weighs half, the faster counters' count limit, and the tables' adaptation
 schedule. Level 5 is level 8 with ``LEVEL5_PARAMS``.
+
+Level 9 (docs/FORMAT.md, "Level 9"), for maps of at most 4 levels, is level 5 with more model
+where the neighbourhood is small enough to be used whole: a fourth ``x == P`` counter by the
+exact values of W, N, NW, NE, WW, NN and the error class, two interpolated adaptive
+probability maps (APMs) that correct the averaged probability (one by the exact W, N, NW, NE
+and the error class, one by the equality pattern), and a fourth residual table by the exact
+neighbourhood. The kernel is compiled once more for it (``Variant``: ``Plain`` for levels 5
+and 8, ``Exact`` for level 9), so levels 5 and 8 run exactly as before.
 """
 
 from libc.stdint cimport int32_t, uint8_t, uint16_t, uint32_t
@@ -23,12 +31,12 @@ from libc.stdlib cimport calloc, free, malloc
 from libc.string cimport memcpy
 
 from vqpress.coding._cm_common cimport (
-    Decoding, Direction, Encoding, _clip, _p12, _updated, _updated_to, cm_tables_init, ring_row, ring_row_end,
-    ring_row_start)
+    Decoding, Direction, Encoding, _clip, _p12, _updated, _updated_to, cm_squash, cm_stretch, cm_tables_init,
+    ring_row, ring_row_end, ring_row_start)
 from vqpress.coding._range_coder cimport (
     RangeCoder, rc_code_bit, rc_decode_strip_arg, rc_decode_symbol, rc_encode_span, rc_encode_strip_arg,
     rc_encode_symbol, rc_find, rc_symbol_unit, rc_take_symbol)
-from vqpress.coding._symbol_tables cimport st_average3, st_learn, st_span
+from vqpress.coding._symbol_tables cimport st_average2, st_average3, st_learn, st_span
 
 cm_tables_init()
 
@@ -68,6 +76,14 @@ cdef enum:
     T_ERR = 5625                # 729 x 8: by d6 and the error class
     T_FAR = T_ERR + 5832        # 2: how far beyond -8 / +7, below and above
     T_SHAPE = T_FAR + 2         # then 625 x n: by dd and P
+    # level 9 (n <= 4): the exact neighbourhood xk = W | N << 2 | NW << 4 | NE << 6 | WW << 8 | NN << 10
+    EXACT = 4096                # exact neighbourhoods: the fourth residual tables follow T_SHAPE's
+    X_COUNTERS = EXACT * 8      # the fourth x == P counter: by xk and the error class
+    APM_NODES = 33              # an APM context's probabilities at stretch -2048, -1920 .. 2048
+    APM1 = 256 * 8              # the first APM's contexts: xk & 255 and the error class
+    APM2 = 8192                 # the second's: eq13
+    APM_RATE = 7                # an APM node moves 1 / 2^7 of the way to the bit
+    X_TRUST = 12                # updates after which the exact residual table weighs half
 
 
 # A fresh table's lane weights (x - P = -8 .. 7): 16 for +-1, 4 for +-2, 0 for 0, 1 elsewhere.
@@ -92,6 +108,17 @@ _C3_SIZE[:] = [2048, 2048, 25000]
 LEVEL5_PARAMS = (C3_ERR, 0, 20, 6, 0)
 
 
+# Levels 5 and 8 (Plain) and level 9 (Exact) compile their kernel apart, as Direction does
+# for the two directions: ``Variant is Exact`` is a constant in each copy.
+ctypedef struct Plain:
+    char unused
+ctypedef struct Exact:
+    char unused
+ctypedef fused Variant:
+    Plain
+    Exact
+
+
 ctypedef struct Ord5:
     int n
     Ord5Params q
@@ -102,18 +129,23 @@ ctypedef struct Ord5:
     uint16_t *tables            # symbol tables (T_), LANES u16 each ...
     uint8_t *counts             # ... and their update counts
     uint8_t *err                # ring of 4 rows of w + 6: |x - P| clipped to 15 (0 outside the map)
+    # level 9 only (NULL otherwise)
+    uint32_t *xcnt              # the fourth x == P counter (X_COUNTERS)
+    uint16_t *apm               # the APMs: APM1 then APM2 contexts of APM_NODES probabilities (16 bits)
+    Py_ssize_t t_exact          # the first exact-neighbourhood residual table
 
 
 cdef bint ord5_params_ok(const Ord5Params *q) noexcept nogil:
     """Whether q is within docs/FORMAT.md's ranges (cm.py checks the header's with it)."""
     return (0 <= q.counter3 <= 2 and 0 <= q.first_table <= 1 and 1 <= q.limit <= 127 and 2 <= q.rate_max <= 7
-            and 0 <= q.rate_double <= 1)
+            and 0 <= q.rate_double <= 1 and 0 <= q.exact <= 1)
 
 
 def params_ok(counter3, first_table, limit, rate_max, rate_double):
     """Whether level 8's header parameters are in range."""
     cdef Ord5Params q
     q.counter3, q.first_table, q.limit, q.rate_max, q.rate_double = counter3, first_table, limit, rate_max, rate_double
+    q.exact = 0
     return ord5_params_ok(&q)
 
 
@@ -133,10 +165,23 @@ cdef void _table_fill(uint16_t *t, Py_ssize_t count) noexcept nogil:
         done += step
 
 
+cdef void _apm_fill(uint16_t *apm, Py_ssize_t count) noexcept nogil:
+    """count fresh APM contexts, all alike: node j holds squash((j - 16) * 128) x 16 (the
+    identity map)."""
+    cdef Py_ssize_t done = 1, step
+    cdef int j
+    for j in range(APM_NODES):
+        apm[j] = <uint16_t>(cm_squash[_clip((j - 16) * 128, 2047) + 2047] * 16)
+    while done < count:
+        step = done if done < count - done else count - done
+        memcpy(apm + done * APM_NODES, apm, step * APM_NODES * sizeof(uint16_t))
+        done += step
+
+
 cdef int _alloc(Ord5 *f, int n, int w, const Ord5Params *q) noexcept nogil:
-    """A fresh model for n <= 16 levels with parameters q (in range). Returns 0, or -1 (free
-    it with _free either way)."""
-    cdef Py_ssize_t n_tables = T_SHAPE + 625 * n
+    """A fresh model for n <= 16 levels (n <= 4 with q.exact) with parameters q (in range).
+    Returns 0, or -1 (free it with _free either way)."""
+    cdef Py_ssize_t n_tables = T_SHAPE + 625 * n + (EXACT if q.exact else 0)
     cdef int u = 0
     f.n = n
     f.q = q[0]
@@ -151,6 +196,15 @@ cdef int _alloc(Ord5 *f, int n, int w, const Ord5Params *q) noexcept nogil:
     f.tables = <uint16_t *>malloc(n_tables * LANES * sizeof(uint16_t))
     f.counts = <uint8_t *>calloc(n_tables, 1)
     f.err = <uint8_t *>calloc(4 * (w + 6), 1)
+    f.xcnt = NULL
+    f.apm = NULL
+    f.t_exact = T_SHAPE + 625 * n
+    if q.exact:
+        f.xcnt = <uint32_t *>calloc(X_COUNTERS, sizeof(uint32_t))
+        f.apm = <uint16_t *>malloc((APM1 + APM2) * APM_NODES * sizeof(uint16_t))
+        if f.xcnt == NULL or f.apm == NULL:
+            return -1
+        _apm_fill(f.apm, APM1 + APM2)
     if f.cnt == NULL or f.cnt3 == NULL or f.tables == NULL or f.counts == NULL or f.err == NULL:
         return -1
     _table_fill(f.tables, n_tables)
@@ -163,6 +217,10 @@ cdef void _free(Ord5 *f) noexcept nogil:
     free(f.tables)
     free(f.counts)
     free(f.err)
+    free(f.xcnt)
+    free(f.apm)
+    f.xcnt = NULL
+    f.apm = NULL
     f.cnt = NULL
     f.cnt3 = NULL
     f.tables = NULL
@@ -223,6 +281,44 @@ cdef inline int _symbol(Direction *way, RangeCoder *c, Ord5 *f, Py_ssize_t ta, P
     return s
 
 
+cdef inline int _symbol4(Direction *way, RangeCoder *c, Ord5 *f, Py_ssize_t ta, Py_ssize_t tb, Py_ssize_t tc,
+                         Py_ssize_t tx, int lo, int hi, int s) noexcept nogil:
+    """Level 9: lane s (lo <= s <= hi) of the average of tables ta, tb, tc and the exact
+    neighbourhood's tx, by pairs: ((ta + tb) / 2 + (tc + tx) / 2) / 2 while tx has learned
+    fewer than X_TRUST symbols, then (tx + (tc + (ta + tb) / 2) / 2) / 2 (tx weighs half)."""
+    cdef uint16_t t1[LANES]
+    cdef uint16_t t2[LANES]
+    cdef uint16_t t[LANES]
+    cdef uint16_t cum[LANES]
+    cdef int total
+    st_average2(t1, f.tables + ta * LANES, f.tables + tb * LANES)
+    if f.counts[tx] >= X_TRUST:
+        st_average2(t2, f.tables + tc * LANES, t1)
+        st_average2(t, f.tables + tx * LANES, t2)
+    else:
+        st_average2(t2, f.tables + tc * LANES, f.tables + tx * LANES)
+        st_average2(t, t1, t2)
+    total = st_span(cum, t, lo, hi)
+    if Direction is Decoding:
+        s = _decode_lane(c, cum, total, hi + 1, MID - 1 if t[MID] - t[MID - 1] > t[MID + 2] - t[MID + 1] else MID + 1)
+    else:
+        rc_encode_symbol(c, cum, total, hi + 1, s)
+    _learn(f, ta, s)
+    _learn(f, tb, s)
+    _learn(f, tc, s)
+    _learn(f, tx, s)
+    return s
+
+
+cdef inline int _apm_node(const uint16_t *ap, int j, int wt) noexcept nogil:
+    """An APM context's probability (12 bits) between nodes j and j + 1, wt / 128 of the way."""
+    return (ap[j] * (128 - wt) + ap[j + 1] * wt) >> 11
+
+
+cdef inline void _apm_learn(uint16_t *ap, int bit) noexcept nogil:
+    ap[0] = <uint16_t>(ap[0] + ((((bit << 16) - bit) - ap[0]) >> APM_RATE))
+
+
 cdef inline int _decode_lane(RangeCoder *c, const uint16_t *cum, int total, int m, int guess) noexcept nogil:
     """rc_decode_symbol, trying lane ``guess`` before searching: the same lane (the largest
     s < m with r * cum[s] <= code), without the division of the search when it is guess."""
@@ -249,13 +345,19 @@ cdef inline int _far(Direction *way, RangeCoder *c, Ord5 *f, Py_ssize_t ti, int 
     return s
 
 
-cdef inline int _pixel(Direction *way, RangeCoder *c, Ord5 *f, int x, int P, int W, int N, int NW, int NE, int WW,
-                       int NN, int NNE, int NEE, int NWW, int NNW, int en, int hits) noexcept nogil:
+cdef inline int _pixel(Direction *way, Variant *model, RangeCoder *c, Ord5 *f, int x, int P, int W, int N, int NW,
+                       int NE, int WW, int NN, int NNE, int NEE, int NWW, int NNW, int en, int hits) noexcept nogil:
     cdef int n = f.n, eq, dd, d6, lo, hi, s, bit, p
     cdef uint32_t *a
     cdef uint32_t *b
     cdef uint32_t *d
     cdef uint32_t ta, tb, td
+    # level 9
+    cdef int xk = 0, sv, j = 0, wt = 0
+    cdef uint32_t *xc = NULL
+    cdef uint32_t tx = 0
+    cdef uint16_t *ap1 = NULL
+    cdef uint16_t *ap2 = NULL
     eq = ((W == P) | (N == P) << 1 | (NW == P) << 2 | (NE == P) << 3 | (WW == P) << 4
           | (NN == P) << 5 | (NNE == P) << 6 | (NEE == P) << 7 | (N == NE) << 8 | (W == NW) << 9
           | (W == N) << 10 | (NWW == P) << 11 | (NNW == P) << 12)
@@ -272,9 +374,27 @@ cdef inline int _pixel(Direction *way, RangeCoder *c, Ord5 *f, int x, int P, int
     ta = a[0]
     tb = b[0]
     td = d[0]
-    p = (3 * _p12(ta) + 2 * _p12(tb) + 2 * _p12(td)) // 7
+    if Variant is Exact:
+        # four counters (3:2:2:3), then the two APMs' corrections (1:3:4)
+        xk = W | N << 2 | NW << 4 | NE << 6 | WW << 8 | NN << 10
+        xc = f.xcnt + (xk << 3 | en)
+        tx = xc[0]
+        p = (3 * _p12(ta) + 2 * _p12(tb) + 2 * _p12(td) + 3 * _p12(tx)) // 10
+        sv = cm_stretch[1 if p < 1 else p] + 2048
+        j = sv >> 7
+        wt = sv & 127
+        ap1 = f.apm + ((xk & 255) << 3 | en) * APM_NODES
+        ap2 = f.apm + (APM1 + eq) * APM_NODES
+        p = (p + 3 * _apm_node(ap1, j, wt) + 4 * _apm_node(ap2, j, wt)) >> 3
+    else:
+        p = (3 * _p12(ta) + 2 * _p12(tb) + 2 * _p12(td)) // 7
     p = 1 if p < 1 else (4095 if p > 4095 else p)
     bit = rc_code_bit(c, Direction is Decoding, p, x == P)
+    if Variant is Exact:
+        j += wt >> 6  # the nearer node learns
+        _apm_learn(ap1 + j, bit)
+        _apm_learn(ap2 + j, bit)
+        xc[0] = _updated_to(tx, bit, f.q.limit)
     a[0] = _updated(ta, bit)
     b[0] = _updated_to(tb, bit, f.q.limit)
     d[0] = _updated_to(td, bit, f.q.limit)
@@ -288,17 +408,22 @@ cdef inline int _pixel(Direction *way, RangeCoder *c, Ord5 *f, int x, int P, int
     hi = MID + n - 1 - P if n - 1 - P < LANES - 1 - MID else LANES - 1
     s = x - P + MID
     s = 0 if s < 0 else (LANES - 1 if s > LANES - 1 else s)
-    s = _symbol(way, c, f, T_DIR + dd * 9 + (_clip(NN - P, 1) + 1) * 3 + _clip(WW - P, 1) + 1, T_SHAPE + dd * n + P,
-                T_ERR + d6 * 8 + en, lo, hi, s)
-    if s == 0 and P > MID:  # lane 0 is x - P <= -8: x in 0 .. P - 8
-        return P - MID - _far(way, c, f, T_FAR, P - MID, P - MID - x)
-    if s == LANES - 1 and P + LANES - 1 - MID < n - 1:  # lane 15 is x - P >= 7: x in P + 7 .. n - 1
-        return P + LANES - 1 - MID + _far(way, c, f, T_FAR + 1, n - 1 - (P + LANES - 1 - MID),
-                                          x - (P + LANES - 1 - MID))
+    if Variant is Exact:  # (n <= 4: no lane beyond -8 / +7)
+        s = _symbol4(way, c, f, T_DIR + dd * 9 + (_clip(NN - P, 1) + 1) * 3 + _clip(WW - P, 1) + 1,
+                     T_SHAPE + dd * n + P, T_ERR + d6 * 8 + en, f.t_exact + xk, lo, hi, s)
+    else:
+        s = _symbol(way, c, f, T_DIR + dd * 9 + (_clip(NN - P, 1) + 1) * 3 + _clip(WW - P, 1) + 1,
+                    T_SHAPE + dd * n + P, T_ERR + d6 * 8 + en, lo, hi, s)
+        if s == 0 and P > MID:  # lane 0 is x - P <= -8: x in 0 .. P - 8
+            return P - MID - _far(way, c, f, T_FAR, P - MID, P - MID - x)
+        if s == LANES - 1 and P + LANES - 1 - MID < n - 1:  # lane 15 is x - P >= 7: x in P + 7 .. n - 1
+            return P + LANES - 1 - MID + _far(way, c, f, T_FAR + 1, n - 1 - (P + LANES - 1 - MID),
+                                              x - (P + LANES - 1 - MID))
     return P + s - MID
 
 
-cdef int _rows(Direction *way, RangeCoder *c, Ord5 *f, uint8_t *sym, int h, int w, uint8_t *rows) noexcept nogil:
+cdef int _rows(Direction *way, Variant *model, RangeCoder *c, Ord5 *f, uint8_t *sym, int h, int w,
+               uint8_t *rows) noexcept nogil:
     cdef Py_ssize_t wp = w + 6
     cdef uint8_t *r0
     cdef uint8_t *r1
@@ -330,7 +455,7 @@ cdef int _rows(Direction *way, RangeCoder *c, Ord5 *f, uint8_t *sym, int h, int 
             if want_hits:  # which of W, NW, N, NE, NEE, WW were their own P (|x - P| = 0)
                 above = above >> 1 | (e1[col + 2] == 0) << 3  # NW, N, NE, NEE in bits 0..3
                 hits = (eW == 0) | above << 1 | (eWW == 0) << 5
-            x = _pixel(way, c, f, x, P, W, N, NW, r1[col + 1], WW, r2[col], r2[col + 1], r1[col + 2],
+            x = _pixel(way, model, c, f, x, P, W, N, NW, r1[col + 1], WW, r2[col], r2[col + 1], r1[col + 2],
                        r1[col - 2], r2[col - 1], cm5_error[eW + e1[col - 1] + e1[col] + e1[col + 1]], hits)
             r0[col] = <uint8_t>x
             e = x - P if x > P else P - x
@@ -350,14 +475,19 @@ cdef int _rows(Direction *way, RangeCoder *c, Ord5 *f, uint8_t *sym, int h, int 
 
 cdef inline int _strip(RangeCoder *c, bint decoding, uint8_t *sym, int h, int w, int n, uint8_t *rows,
                        const void *params) noexcept nogil:
-    """Levels 5 and 8's RangeStripArg (``_range_coder.pxd``, ``params`` an Ord5Params): a fresh
+    """Levels 5, 8 and 9's RangeStripArg (``_range_coder.pxd``, ``params`` an Ord5Params): a fresh
     model, then the rows. Inline: each of its two callers gets its own copy of the kernel,
     ``decoding`` a constant."""
     cdef Ord5 f
     cdef int status = -1
     if _alloc(&f, n, w, <const Ord5Params *>params) == 0:
-        status = -2 if (_rows(<Decoding *>NULL, c, &f, sym, h, w, rows) if decoding
-                        else _rows(<Encoding *>NULL, c, &f, sym, h, w, rows)) != 0 else 0
+        if f.q.exact:
+            status = (_rows(<Decoding *>NULL, <Exact *>NULL, c, &f, sym, h, w, rows) if decoding
+                      else _rows(<Encoding *>NULL, <Exact *>NULL, c, &f, sym, h, w, rows))
+        else:
+            status = (_rows(<Decoding *>NULL, <Plain *>NULL, c, &f, sym, h, w, rows) if decoding
+                      else _rows(<Encoding *>NULL, <Plain *>NULL, c, &f, sym, h, w, rows))
+        status = -2 if status != 0 else 0
     _free(&f)
     return status
 

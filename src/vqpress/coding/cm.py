@@ -12,7 +12,7 @@ Payload layout (little-endian)::
     magic "CM", version (u8, 1), model (u8: 0 ordered, 1 palette)
     table_bits (u8), level (u8: 0 lean, 1 full, 2 fast, 3 palette tables, 4 predicted ordered,
     5 predicted ordered tables, 6 palette neighbour symbol, 7 palette mixed tables, 8 tuned predicted
-    ordered tables),
+    ordered tables, 9 exact predicted ordered tables),
     n_symbols (u16), strip_rows (u32)
     order: n_symbols bytes, a permutation (coding symbol i stands for code order[i])
     level 8 only: its model's 5 parameters (u8 each, :mod:`vqpress.coding.level8`)
@@ -98,7 +98,15 @@ _PALETTE_SYMBOL = 6
 #: sample of its rows with a few candidate settings, :mod:`vqpress.coding.level8`) and
 #: writes in the header (BENCHMARKS.md, round 6). When it picks level 5's, it writes level 5.
 _TUNED_TABLES = 8
-_TABLE_LEVELS = (_PREDICTED_TABLES, _TUNED_TABLES)  # levels of up to 16 levels, on symbol tables
+#: Level 9, level 5's model with more of it where a map has at most 4 levels (the exact
+#: neighbourhood W, N, NW, NE, WW, NN has 4^6 values): a fourth ``x == P`` counter and a
+#: fourth residual table by it, two interpolated APMs on ``x == P``'s probability
+#: (``_cm_ordered5.pyx``). Gray maps of 2-4 levels take it where gray takes level 8 (effort 2).
+_EXACT_TABLES = 9
+_MAX_EXACT_LEVELS = 4
+#: The ordered level maps of at most _MAX_EXACT_LEVELS levels take instead of the effort's.
+_FEW_LEVELS = {_TUNED_TABLES: _EXACT_TABLES}
+_TABLE_LEVELS = (_PREDICTED_TABLES, _TUNED_TABLES, _EXACT_TABLES)  # levels of up to 16 levels, on symbol tables
 #: Palettes of up to 16 colours that are a colour ramp (the symbols of unequal neighbours
 #: lie on average at most _RAMP_STEP x log2(n) places apart in their spectral order,
 #: :func:`~vqpress.coding.symbol_order.mean_step`) are coded like gray levels where gray
@@ -120,7 +128,8 @@ _PALETTE_MIXED = 7
 #: Per effort: (level of the ordered model, level of the palette model, table_bits, try
 #: both models when both apply, pixels per strip). Efforts 0-2 use the models without
 #: hashed tables (table_bits is then the minimum): palettes at level 6, gray at level 5
-#: at effort 1 and level 8 at effort 2 (level 4 above 16 levels; effort 0 keeps level 2); 3-4 level 0 (lean: hashed
+#: at effort 1 and level 8 at effort 2 (level 9 up to 4 levels, level 4 above 16; effort 0 keeps
+#: level 2); 3-4 level 0 (lean: hashed
 #: tables, 4 counters a question; 0-1.5% smaller than level 4 on gray, half as fast) for gray
 #: and colour ramps, level 7 for the other palettes; 5-9 level 1 (full: more counters, two
 #: mixes and an APM).
@@ -133,10 +142,10 @@ _EFFORT_SETTINGS = {
     8: (1, 1, 16, True, 1 << 20), 9: (1, 1, 18, True, 1 << 20),
 }
 _LEVELS = (0, 1, _FAST, _PALETTE_TABLES, _PREDICTED, _PREDICTED_TABLES, _PALETTE_SYMBOL, _PALETTE_MIXED,
-           _TUNED_TABLES)
+           _TUNED_TABLES, _EXACT_TABLES)
 # no hashed tables: table_bits is the minimum
 _NO_TABLES = (_FAST, _PALETTE_TABLES, _PREDICTED, _PREDICTED_TABLES, _PALETTE_SYMBOL, _PALETTE_MIXED,
-              _TUNED_TABLES)
+              _TUNED_TABLES, _EXACT_TABLES)
 _PALETTE_ONLY = (_PALETTE_TABLES, _PALETTE_SYMBOL, _PALETTE_MIXED)
 
 
@@ -196,7 +205,9 @@ def encode(codes: np.ndarray, n_symbols: int, *, ordered: bool | None = None, ef
         and 2 gray levels (``ordered=True``) use the predicted ordered model instead: x ==
         MED(W, N, NW) first, then (up to 16 levels) the residual as one symbol of adaptive
         tables (level 5; at effort 2 level 8, the model's parameters chosen on a sample of
-        the map's rows), or (level 4, 17-32 levels) a walk away from it; 3-4 the
+        the map's rows, and level 9 up to 4 levels, with a counter, a table and two
+        probability maps by the exact neighbourhood), or (level 4, 17-32 levels) a walk
+        away from it; 3-4 the
         lean model (level 0: four hashed tables of 2^12, 2^13 buckets) for gray levels and
         colour ramps, and for other palettes level 7 (x == W, then every other pixel as
         symbols of four adaptive tables mixed geometrically); 5-9 the full model
@@ -265,6 +276,10 @@ def encode(codes: np.ndarray, n_symbols: int, *, ordered: bool | None = None, ef
     best = None
     for model in _models_to_try(n, ordered or ramp, both, palette_level):
         level = ordered_level if model == _ORDERED else palette_level
+        if model == _ORDERED and n <= _MAX_EXACT_LEVELS:
+            level = _FEW_LEVELS.get(level, level)
+        if level == _EXACT_TABLES and n > _MAX_EXACT_LEVELS:
+            level = _TUNED_TABLES  # level 9 holds 4 levels
         if level in _TABLE_LEVELS and n > _MAX_TABLE_LEVELS:
             level = _PREDICTED  # level 5's tables hold 16 levels
         bits_ = _table_bits(bits, rows * w) if level not in _NO_TABLES else _MIN_TABLE_BITS
@@ -294,7 +309,7 @@ def _tuned_params(sym: np.ndarray, n: int) -> tuple[int, ...]:
 LEVEL_NAMES = {0: "lean", 1: "full", _FAST: "fast", _PALETTE_TABLES: "palette tables", _PREDICTED: "predicted ordered",
                _PREDICTED_TABLES: "predicted ordered tables", _PALETTE_SYMBOL: "palette neighbour symbol",
                _PALETTE_MIXED: "palette mixed tables",
-               _TUNED_TABLES: "tuned predicted ordered tables"}
+               _TUNED_TABLES: "tuned predicted ordered tables", _EXACT_TABLES: "exact predicted ordered tables"}
 
 
 def describe(data) -> dict:
@@ -358,6 +373,8 @@ def decode(data, shape: tuple[int, int], n_symbols: int) -> np.ndarray:
         raise FormatError(f"the ordered model codes at most {_MAX_ORDERED_SYMBOLS} symbols; the payload has {n}")
     if level in _TABLE_LEVELS and n > _MAX_TABLE_LEVELS:
         raise FormatError(f"cm level {level} codes at most {_MAX_TABLE_LEVELS} levels; the payload has {n}")
+    if level == _EXACT_TABLES and n > _MAX_EXACT_LEVELS:
+        raise FormatError(f"cm level {level} codes at most {_MAX_EXACT_LEVELS} levels; the payload has {n}")
     if h < 1 or w < 1 or not _min_strip_rows(h, w) <= rows <= h:
         raise FormatError(f"cm strip_rows {rows} does not fit a map of {h} x {w} "
                           f"(allowed {_min_strip_rows(h, w)}..{h})")
