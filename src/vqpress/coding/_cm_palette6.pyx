@@ -134,8 +134,7 @@ cdef inline void _small_init(uint16_t *t, int m) noexcept nogil:
 cdef inline void _small_learn(uint16_t *t, uint8_t *count, int m, int s) noexcept nogil:
     """Level 3's learning (pal_rate) of a table kept as its lanes 1..4."""
     cdef int u = count[0]
-    if u < PAL_COUNT_MAX:
-        count[0] = <uint8_t>(u + 1)
+    count[0] = <uint8_t>(u + (u < PAL_COUNT_MAX))  # no branch: young tables made it mispredict
     st_learn4(t, s, 32768 - m, pal_rate[u])
 
 

@@ -68,7 +68,6 @@ cdef inline void pal_table_fill(uint16_t *t, Py_ssize_t count, int m) noexcept n
 cdef inline void pal_table_learn(uint16_t *t, uint8_t *count, int m, int s) noexcept nogil:
     """After symbol s: the cumulative counts of symbols 1..s move towards 0, the others
     (from s + 1 on, the unused ones past m included: they stay at 2^15 - m) towards 2^15 - m."""
-    cdef int rate = pal_rate[count[0]]
-    if count[0] < PAL_COUNT_MAX:
-        count[0] += 1
-    st_learn(t, s, (1 << CDF_BITS) - m, rate)
+    cdef int u = count[0]
+    count[0] = <uint8_t>(u + (u < PAL_COUNT_MAX))  # no branch: young tables made it mispredict
+    st_learn(t, s, (1 << CDF_BITS) - m, pal_rate[u])

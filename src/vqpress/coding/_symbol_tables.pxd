@@ -5,7 +5,8 @@
 # loops scalar inside the big kernels), plain C elsewhere (or with -DST_NO_SIMD), both
 # computing the same values.
 
-from libc.stdint cimport uint16_t
+from libc.stdint cimport uint16_t, uintptr_t
+from libc.stdlib cimport malloc
 from libc.string cimport memcpy
 
 
@@ -191,3 +192,14 @@ cdef inline void st_replicate(uint16_t *t, Py_ssize_t block, Py_ssize_t count) n
         step = done if done < count - done else count - done
         memcpy(t + done * block, t, step * block * sizeof(uint16_t))
         done += step
+
+
+cdef inline uint16_t *st_alloc(Py_ssize_t count, void **raw) noexcept nogil:
+    """Room for count tables of 16 lanes starting on a 64-byte boundary (so that no table
+    spans two cache lines: a large malloc starts 16 bytes past one, and half the 32-byte
+    tables then did); raw[0] gets the pointer to free (NULL if out of memory: so is the
+    result)."""
+    raw[0] = malloc(count * 16 * sizeof(uint16_t) + 64)
+    if raw[0] == NULL:
+        return NULL
+    return <uint16_t *>((<uintptr_t>raw[0] + 63) & ~(<uintptr_t>63))

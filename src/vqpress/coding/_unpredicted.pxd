@@ -5,11 +5,11 @@
 # the refused colours of those high bits. Each level keeps one Unpredicted in its model.
 
 from libc.stdint cimport uint8_t, uint16_t
-from libc.stdlib cimport calloc, free, malloc
+from libc.stdlib cimport calloc, free
 
 from vqpress.coding._palette_common cimport pal_lo_m, pal_table_fill, pal_table_learn
 from vqpress.coding._range_coder cimport RangeCoder, rc_decode_symbol, rc_encode_symbol
-from vqpress.coding._symbol_tables cimport st_average3, st_cum_without
+from vqpress.coding._symbol_tables cimport st_alloc, st_average3, st_cum_without
 
 
 ctypedef struct Unpredicted:
@@ -18,6 +18,7 @@ ctypedef struct Unpredicted:
     uint16_t *tables            # 16 lanes each: n <= 16: X[W * 16 + N]; else HW[W], HN[N],
     uint8_t *counts             # HNE[NE] (n each), then LW, LN, LNE [hi * n + v] (hi_m * n each)
     Py_ssize_t n_tables
+    void *raw                   # the allocation under tables (st_alloc)
 
 
 cdef inline int up_alloc(Unpredicted *u, int n) noexcept nogil:
@@ -26,7 +27,7 @@ cdef inline int up_alloc(Unpredicted *u, int n) noexcept nogil:
     u.n = n
     u.hi_m = n if n <= 16 else (n + 15) // 16
     u.n_tables = n * 16 if n <= 16 else 3 * n + 3 * <Py_ssize_t>u.hi_m * n
-    u.tables = <uint16_t *>malloc(u.n_tables * 16 * sizeof(uint16_t))
+    u.tables = st_alloc(u.n_tables, &u.raw)
     u.counts = <uint8_t *>calloc(u.n_tables, 1)
     if u.tables == NULL or u.counts == NULL:
         return -1
@@ -41,8 +42,9 @@ cdef inline int up_alloc(Unpredicted *u, int n) noexcept nogil:
 
 
 cdef inline void up_free(Unpredicted *u) noexcept nogil:
-    free(u.tables)
+    free(u.raw)
     free(u.counts)
+    u.raw = NULL
     u.tables = NULL
     u.counts = NULL
 
