@@ -27,7 +27,9 @@ cm_tables_init()
 
 
 cdef enum:
-    SMALL = 4                   # u16 of a neighbour-symbol table (k + 1 <= 5 symbols): lanes 1..4
+    SMALL = 5                   # u16 of a neighbour-symbol table (k + 1 <= 5 symbols): lanes 1..4,
+                                # then its count (in the table's cache line: a separate array of
+                                # counts cost as many cache misses again)
     PATTERNS = 15               # the equality patterns of (W, N, NE, NW)
     NONE = 4                    # a pixel's kind: 0..3 the label of the neighbour it was, 4 none
     KINDS = 5
@@ -76,8 +78,7 @@ ctypedef struct Pal6:
     int q                       # the pair tables' colours are W >> q, N >> q ...
     int nq                      # ... nq of each
     uint32_t *cnt               # x == W where W, N, NE, NW are one colour: NEAR by near, 16 n by (W, far)
-    uint16_t *small             # the neighbour symbol's tables, SMALL u16 each (lanes 1..4) ...
-    uint8_t *small_counts       # ... and their counts
+    uint16_t *small             # the neighbour symbol's tables, SMALL u16 each (lanes 1..4, count)
     uint8_t *kinds              # ring of 4 rows of w + 6: each pixel's kind (0 outside the map)
     Py_ssize_t s_pair           # the neighbour symbol: 4 x nq x nq, by k - 1 and the pair
     Py_ssize_t s_col            # ... PATTERNS x n, by p and NE
@@ -98,9 +99,8 @@ cdef int _alloc(Pal6 *f, int n, int w) noexcept nogil:
     f.n_small = f.s_near + PATTERNS * NEAR
     f.cnt = <uint32_t *>calloc(NEAR + 16 * n, sizeof(uint32_t))
     f.small = <uint16_t *>malloc(f.n_small * SMALL * sizeof(uint16_t))
-    f.small_counts = <uint8_t *>calloc(f.n_small, 1)
     f.kinds = <uint8_t *>calloc(5 * (w + 6), 1)  # and a row of _above_bits
-    if up_alloc(&f.x, n) != 0 or f.cnt == NULL or f.small == NULL or f.small_counts == NULL or f.kinds == NULL:
+    if up_alloc(&f.x, n) != 0 or f.cnt == NULL or f.small == NULL or f.kinds == NULL:
         return -1
     # fresh tables come in blocks alike: write a block, then copy it
     for j in range(4):  # by k - 1: k + 1 symbols
@@ -115,26 +115,26 @@ cdef int _alloc(Pal6 *f, int n, int w) noexcept nogil:
 cdef void _free(Pal6 *f) noexcept nogil:
     free(f.cnt)
     free(f.small)
-    free(f.small_counts)
     free(f.kinds)
     up_free(&f.x)
     f.cnt = NULL
     f.small = NULL
-    f.small_counts = NULL
     f.kinds = NULL
 
 
 cdef inline void _small_init(uint16_t *t, int m) noexcept nogil:
-    """A fresh neighbour-symbol table of m <= 5 symbols (level 3's start) as its lanes 1..4."""
+    """A fresh neighbour-symbol table of m <= 5 symbols (level 3's start) as its lanes 1..4,
+    and its count 0."""
     cdef int i, k = 32768 - m
     for i in range(1, 5):
         t[i - 1] = <uint16_t>(i * k // m if i < m else k)
+    t[4] = 0
 
 
-cdef inline void _small_learn(uint16_t *t, uint8_t *count, int m, int s) noexcept nogil:
-    """Level 3's learning (pal_rate) of a table kept as its lanes 1..4."""
-    cdef int u = count[0]
-    count[0] = <uint8_t>(u + (u < PAL_COUNT_MAX))  # no branch: young tables made it mispredict
+cdef inline void _small_learn(uint16_t *t, int m, int s) noexcept nogil:
+    """Level 3's learning (pal_rate) of a table kept as its lanes 1..4 and its count."""
+    cdef int u = t[4]
+    t[4] = <uint16_t>(u + (u < PAL_COUNT_MAX))  # no branch: young tables made it mispredict
     st_learn4(t, s, 32768 - m, pal_rate[u])
 
 
@@ -164,9 +164,9 @@ cdef inline int _neighbour_symbol(Direction *way, RangeCoder *c, Pal6 *f, Py_ssi
         rc_take_symbol(c, cum, m, r, s)
     else:
         rc_encode_span(c, r, _c3(a, b, d, s) if s > 0 else 0, _c3(a, b, d, s + 1) if s < m - 1 else 0, s == m - 1)
-    _small_learn(a, f.small_counts + ta, m, s)
-    _small_learn(b, f.small_counts + tb, m, s)
-    _small_learn(d, f.small_counts + tc, m, s)
+    _small_learn(a, m, s)
+    _small_learn(b, m, s)
+    _small_learn(d, m, s)
     return s
 
 
