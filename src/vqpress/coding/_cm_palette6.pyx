@@ -41,11 +41,13 @@ cdef enum:
 # number (a restricted growth string); the 15 strings in lexicographic order are the
 # patterns 0 .. 14. _PATTERN[bits] for bits = [N==W] | [NE==W] << 1 | [NW==W] << 2 |
 # [NE==N] << 3 | [NW==N] << 4 | [NW==NE] << 5; _K[p] its distinct colours; _FIRST[p][j] the
-# first neighbour (0 W, 1 N, 2 NE, 3 NW) of label j; _LABEL[p][i] neighbour i's label.
+# first neighbour (0 W, 1 N, 2 NE, 3 NW) of label j; _LABEL[p][i] neighbour i's label;
+# _PK[bits] = _PATTERN[bits] | _K[_PATTERN[bits]] << 4 (one load on the decoder's path).
 cdef uint8_t _PATTERN[64]
 cdef uint8_t _K[PATTERNS]
 cdef uint8_t _FIRST[PATTERNS][4]
 cdef uint8_t _LABEL[PATTERNS][4]
+cdef uint8_t _PK[64]
 
 
 def _pattern_strings():
@@ -70,6 +72,7 @@ for _p, _s in enumerate(_strings):
         _LABEL[_p][_j] = _s[_j]
 for _b in range(64):
     _PATTERN[_b] = _strings.index(_labels(_b))
+    _PK[_b] = _PATTERN[_b] | _K[_PATTERN[_b]] << 4
 del _p, _s, _j, _b, _strings
 
 
@@ -175,30 +178,32 @@ cdef inline int _code_pixel(Direction *way, RangeCoder *c, Pal6 *f, int x, int W
     """Pixel x (encoding; decoding: returned) of neighbours W, N, NW, NE, WW, NN; ``above``
     the equalities among the rows above (_above_bits), kw and kn the kinds of W and N;
     kind[0] gets x's own."""
-    cdef int p, k, s, far, near
-    cdef int nb[4]
-    nb[0] = W
-    nb[1] = N
-    nb[2] = NE
-    nb[3] = NW
-    p = _PATTERN[(N == W) | (NE == W) << 1 | (NW == W) << 2 | (above & 7) << 3]
-    k = _K[p]
+    cdef int p, k, s, far, near, v1, v2, pk
+    pk = _PK[(N == W) | (NE == W) << 1 | (NW == W) << 2 | (above & 7) << 3]
+    p = pk & 15
+    k = pk >> 4
+    # the colours of labels 1, 2 (3 is NW's): in registers, not looked up by the pattern
+    # (the decoder's next pixel waits on them); where k is smaller they repeat earlier labels'
+    # (selects by masks: the compiler made branches of them)
+    v1 = NW ^ ((NW ^ NE) & -(NE != W))
+    v1 ^= (v1 ^ N) & -(N != W)
+    v2 = NW ^ ((NW ^ NE) & -((NE != W) & (NE != v1)))
     far = (WW == W) | (above >> 3) << 1
     near = (((NW == WW) << 5 | (NN == W) << 4 | far) * KINDS + kw) * KINDS + kn
     if Direction is Encoding:  # x's label, or k (none)
         s = k
-        s = _LABEL[p][3] if x == NW else s
-        s = _LABEL[p][2] if x == NE else s
-        s = _LABEL[p][1] if x == N else s
+        s = 3 if x == NW else s
+        s = 2 if x == v2 else s
+        s = 1 if x == v1 else s
         s = 0 if x == W else s
     if p == 0:  # all one colour: x == W?
         s = pal_ask_avg(c, Direction is Decoding, f.cnt + near, f.cnt + NEAR + W * 16 + far, s == 0) ^ 1
     else:  # the pair: W and the first neighbour of another colour
         s = _neighbour_symbol(way, c, f, f.s_near + near * PATTERNS + p, f.s_col + NE * PATTERNS + p,
-                              f.s_pair + ((W >> f.q) * f.nq + (nb[_FIRST[p][1]] >> f.q)) * 4 + k - 1, k + 1, s)
+                              f.s_pair + ((W >> f.q) * f.nq + (v1 >> f.q)) * 4 + k - 1, k + 1, s)
     if s < k:
         kind[0] = s
-        return nb[_FIRST[p][s]]
+        return (W & -(s == 0)) | (v1 & -(s == 1)) | (v2 & -(s == 2)) | (NW & -(s == 3))
     kind[0] = NONE
     # none of them: x is none of W, N, NE, NW (the symbols "refused")
     return up_code(c, Direction is Decoding, &f.x, x, W, N, NE, NW)
