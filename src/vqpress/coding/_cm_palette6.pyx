@@ -18,7 +18,7 @@ from libc.stdint cimport uint8_t, uint16_t, uint32_t
 from libc.stdlib cimport calloc, free, malloc
 
 from vqpress.coding._cm_common cimport Decoding, Direction, Encoding, cm_tables_init, ring_row, ring_row_end, ring_row_start
-from vqpress.coding._palette_common cimport PAL_COUNT_MAX, pal_ask_avg, pal_rate
+from vqpress.coding._palette_common cimport PAL_COUNT_MAX, pal_above_bits, pal_ask_avg, pal_rate
 from vqpress.coding._range_coder cimport RangeCoder, rc_decode_strip, rc_encode_span, rc_encode_strip, rc_take_symbol
 from vqpress.coding._symbol_tables cimport st_learn4, st_replicate
 from vqpress.coding._unpredicted cimport Unpredicted, up_alloc, up_code, up_free
@@ -102,7 +102,7 @@ cdef int _alloc(Pal6 *f, int n, int w) noexcept nogil:
     f.n_small = f.s_near + PATTERNS * NEAR
     f.cnt = <uint32_t *>calloc(NEAR + 16 * n, sizeof(uint32_t))
     f.small = <uint16_t *>malloc(f.n_small * SMALL * sizeof(uint16_t))
-    f.kinds = <uint8_t *>calloc(5 * (w + 6), 1)  # and a row of _above_bits
+    f.kinds = <uint8_t *>calloc(5 * (w + 6), 1)  # and a row of pal_above_bits
     if up_alloc(&f.x, n) != 0 or f.cnt == NULL or f.small == NULL or f.kinds == NULL:
         return -1
     # fresh tables come in blocks alike: write a block, then copy it
@@ -176,7 +176,7 @@ cdef inline int _neighbour_symbol(Direction *way, RangeCoder *c, Pal6 *f, Py_ssi
 cdef inline int _code_pixel(Direction *way, RangeCoder *c, Pal6 *f, int x, int W, int N, int NW, int NE, int WW,
                             int NN, int above, int kw, int kn, int *kind) noexcept nogil:
     """Pixel x (encoding; decoding: returned) of neighbours W, N, NW, NE, WW, NN; ``above``
-    the equalities among the rows above (_above_bits), kw and kn the kinds of W and N;
+    the equalities among the rows above (pal_above_bits), kw and kn the kinds of W and N;
     kind[0] gets x's own."""
     cdef int p, k, s, far, near, v1, v2, pk
     pk = _PK[(N == W) | (NE == W) << 1 | (NW == W) << 2 | (above & 7) << 3]
@@ -209,16 +209,6 @@ cdef inline int _code_pixel(Direction *way, RangeCoder *c, Pal6 *f, int x, int W
     return up_code(c, Direction is Decoding, &f.x, x, W, N, NE, NW)
 
 
-cdef inline void _above_bits(uint8_t *above, const uint8_t *r1, const uint8_t *r2, int w) noexcept nogil:
-    """Per pixel of a row, the equalities among the rows above it (r1, r2): [NE==N], [NW==N],
-    [NW==NE], [NN==N], [NNE==NE], [NEE==NE], bits 0..5 (once a row: no pixel waits on them)."""
-    cdef int col
-    for col in range(w):
-        above[col] = <uint8_t>((r1[col + 1] == r1[col]) | (r1[col - 1] == r1[col]) << 1 | (r1[col - 1] == r1[col + 1]) << 2
-                               | (r2[col] == r1[col]) << 3 | (r2[col + 1] == r1[col + 1]) << 4
-                               | (r1[col + 2] == r1[col + 1]) << 5)
-
-
 cdef int _rows(Direction *way, RangeCoder *c, Pal6 *f, uint8_t *sym, int h, int w, uint8_t *rows) noexcept nogil:
     cdef Py_ssize_t wp = w + 6
     cdef uint8_t *r0
@@ -235,7 +225,7 @@ cdef int _rows(Direction *way, RangeCoder *c, Pal6 *f, uint8_t *sym, int h, int 
         k0 = ring_row(f.kinds, wp, r)
         k1 = ring_row(f.kinds, wp, r + 3)
         ring_row_start(r0, r1, r)
-        _above_bits(above, r1, r2, w)
+        pal_above_bits(above, r1, r2, w)
         # W, WW and W's kind carried in registers: the next pixel waits on x
         W = r0[-1]
         WW = r0[-2]

@@ -20,6 +20,47 @@ cdef extern from *:
     const unsigned char pal_rate[33]
 
 
+cdef extern from *:
+    """
+    #if !defined(ST_NO_SIMD) && (defined(__SSE2__) || defined(_M_X64) || (defined(_M_IX86_FP) && _M_IX86_FP >= 2))
+    #include <emmintrin.h>
+    #define PAL_SSE2 1
+    #endif
+
+    /* Per pixel col of a row (w of them), the equalities among the two rows above it (r1, the
+       row above, r2 the one above that; both readable from col - 1 to w + 2): [NE==N], [NW==N],
+       [NW==NE], [NN==N], [NNE==NE], [NEE==NE], bits 0..5 (levels 6 on: once a row, no pixel
+       waits on them). SSE2: 16 pixels a step (the plain loop was 28 instructions a pixel). */
+    static inline void pal_above_bits(uint8_t *above, const uint8_t *r1, const uint8_t *r2, int w) {
+        int col = 0;
+    #ifdef PAL_SSE2
+        const __m128i b0 = _mm_set1_epi8(1), b1 = _mm_set1_epi8(2), b2 = _mm_set1_epi8(4);
+        const __m128i b3 = _mm_set1_epi8(8), b4 = _mm_set1_epi8(16), b5 = _mm_set1_epi8(32);
+        for (; col + 16 <= w; col += 16) {
+            __m128i nw = _mm_loadu_si128((const __m128i *)(r1 + col - 1));
+            __m128i n = _mm_loadu_si128((const __m128i *)(r1 + col));
+            __m128i ne = _mm_loadu_si128((const __m128i *)(r1 + col + 1));
+            __m128i nee = _mm_loadu_si128((const __m128i *)(r1 + col + 2));
+            __m128i nn = _mm_loadu_si128((const __m128i *)(r2 + col));
+            __m128i nne = _mm_loadu_si128((const __m128i *)(r2 + col + 1));
+            __m128i v = _mm_and_si128(_mm_cmpeq_epi8(ne, n), b0);
+            v = _mm_or_si128(v, _mm_and_si128(_mm_cmpeq_epi8(nw, n), b1));
+            v = _mm_or_si128(v, _mm_and_si128(_mm_cmpeq_epi8(nw, ne), b2));
+            v = _mm_or_si128(v, _mm_and_si128(_mm_cmpeq_epi8(nn, n), b3));
+            v = _mm_or_si128(v, _mm_and_si128(_mm_cmpeq_epi8(nne, ne), b4));
+            v = _mm_or_si128(v, _mm_and_si128(_mm_cmpeq_epi8(nee, ne), b5));
+            _mm_storeu_si128((__m128i *)(above + col), v);
+        }
+    #endif
+        for (; col < w; col++)
+            above[col] = (uint8_t)((r1[col + 1] == r1[col]) | (r1[col - 1] == r1[col]) << 1
+                                   | (r1[col - 1] == r1[col + 1]) << 2 | (r2[col] == r1[col]) << 3
+                                   | (r2[col + 1] == r1[col + 1]) << 4 | (r1[col + 2] == r1[col + 1]) << 5);
+    }
+    """
+    void pal_above_bits(uint8_t *above, const uint8_t *r1, const uint8_t *r2, int w) noexcept nogil
+
+
 cdef enum:
     PAL_LANES = 16              # u16 per symbol table: cumulative counts of symbols 0..15
     PAL_NIBBLE = 16
