@@ -209,7 +209,16 @@ cdef inline int _code_pixel(Direction *way, RangeCoder *c, Pal6 *f, int x, int W
     return up_code(c, Direction is Decoding, &f.x, x, W, N, NE, NW)
 
 
-cdef int _rows(Direction *way, RangeCoder *c, Pal6 *f, uint8_t *sym, int h, int w, uint8_t *rows) noexcept nogil:
+cdef int _rows(Direction *way, RangeCoder *coder, Pal6 *model, uint8_t *sym, int h, int w,
+               uint8_t *rows) noexcept nogil:
+    # the coder and the model in local copies: their fields can then stay in registers
+    # (through the caller's pointers, every byte the kernel stored might have changed them,
+    # and each symbol stored and reloaded the coder's state); the coder is copied back
+    # (the decoder's: 1% faster; the encoder's were 1-3% slower)
+    cdef RangeCoder cl = coder[0]
+    cdef Pal6 fl = model[0]
+    cdef RangeCoder *c = &cl if Direction is Decoding else coder
+    cdef Pal6 *f = &fl if Direction is Decoding else model
     cdef Py_ssize_t wp = w + 6
     cdef uint8_t *r0
     cdef uint8_t *r1
@@ -243,8 +252,10 @@ cdef int _rows(Direction *way, RangeCoder *c, Pal6 *f, uint8_t *sym, int h, int 
         ring_row_end(r0, w)
         if Direction is Decoding:
             if c.failed:
-                return -1
-    return 0
+                break
+    if Direction is Decoding:
+        coder[0] = cl
+    return -1 if c.failed and Direction is Decoding else 0
 
 
 cdef inline int _strip(RangeCoder *c, bint decoding, uint8_t *sym, int h, int w, int n, uint8_t *rows) noexcept nogil:
