@@ -7,7 +7,7 @@ from libc.stdint cimport uint8_t, uint16_t, uint32_t
 
 from vqpress.coding._cm_common cimport _p12, _updated
 from vqpress.coding._range_coder cimport CDF_BITS, RangeCoder, rc_code_bit
-from vqpress.coding._symbol_tables cimport st_learn, st_replicate
+from vqpress.coding._symbol_tables cimport st_learn, st_learn3, st_replicate
 
 cdef extern from *:
     """
@@ -112,3 +112,14 @@ cdef inline void pal_table_learn(uint16_t *t, uint8_t *count, int m, int s) noex
     cdef int u = count[0]
     count[0] = <uint8_t>(u + (u < PAL_COUNT_MAX))  # no branch: young tables made it mispredict
     st_learn(t, s, (1 << CDF_BITS) - m, pal_rate[u])
+
+
+cdef inline void pal_table_learn3(uint16_t *tables, uint8_t *counts, Py_ssize_t ta, Py_ssize_t tb, Py_ssize_t tc,
+                                  int m, int s) noexcept nogil:
+    """pal_table_learn of tables ta, tb, tc (16 lanes each) after the same symbol s."""
+    cdef int ua = counts[ta], ub = counts[tb], uc = counts[tc]
+    counts[ta] = <uint8_t>(ua + (ua < PAL_COUNT_MAX))
+    counts[tb] = <uint8_t>(ub + (ub < PAL_COUNT_MAX))
+    counts[tc] = <uint8_t>(uc + (uc < PAL_COUNT_MAX))
+    st_learn3(tables + ta * PAL_LANES, tables + tb * PAL_LANES, tables + tc * PAL_LANES, s, (1 << CDF_BITS) - m,
+              pal_rate[ua], pal_rate[ub], pal_rate[uc])

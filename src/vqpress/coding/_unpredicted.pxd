@@ -7,7 +7,7 @@
 from libc.stdint cimport uint8_t, uint16_t
 from libc.stdlib cimport calloc, free
 
-from vqpress.coding._palette_common cimport pal_lo_m, pal_table_fill, pal_table_learn
+from vqpress.coding._palette_common cimport pal_lo_m, pal_table_fill, pal_table_learn, pal_table_learn3
 from vqpress.coding._range_coder cimport RangeCoder, rc_decode_symbol, rc_encode_symbol
 from vqpress.coding._symbol_tables cimport st_alloc, st_average3, st_cum_without
 
@@ -71,9 +71,7 @@ cdef inline int _symbol3(RangeCoder *c, bint decoding, uint16_t *tables, uint8_t
     cdef uint16_t t[16]
     st_average3(t, tables + ta * 16, tables + tb * 16, tables + tc * 16)
     s = _code_without(c, decoding, t, m, mask, s)
-    pal_table_learn(tables + ta * 16, counts + ta, m, s)
-    pal_table_learn(tables + tb * 16, counts + tb, m, s)
-    pal_table_learn(tables + tc * 16, counts + tc, m, s)
+    pal_table_learn3(tables, counts, ta, tb, tc, m, s)
     return s
 
 
