@@ -39,14 +39,10 @@ cdef enum:
 
 # The equality pattern of (W, N, NE, NW): their labels, W's 0 and each new colour the next
 # number (a restricted growth string); the 15 strings in lexicographic order are the
-# patterns 0 .. 14. _PATTERN[bits] for bits = [N==W] | [NE==W] << 1 | [NW==W] << 2 |
-# [NE==N] << 3 | [NW==N] << 4 | [NW==NE] << 5; _K[p] its distinct colours; _FIRST[p][j] the
-# first neighbour (0 W, 1 N, 2 NE, 3 NW) of label j; _LABEL[p][i] neighbour i's label;
-# _PK[bits] = _PATTERN[bits] | _K[_PATTERN[bits]] << 4 (one load on the decoder's path).
-cdef uint8_t _PATTERN[64]
+# patterns 0 .. 14; _K[p] its distinct colours. _PK[bits] = p | _K[p] << 4 for the pattern p
+# of bits = [N==W] | [NE==W] << 1 | [NW==W] << 2 | [NE==N] << 3 | [NW==N] << 4 | [NW==NE] << 5
+# (one lookup on the decoder's path; the colours of the labels are selected in registers).
 cdef uint8_t _K[PATTERNS]
-cdef uint8_t _FIRST[PATTERNS][4]
-cdef uint8_t _LABEL[PATTERNS][4]
 cdef uint8_t _PK[64]
 
 
@@ -67,13 +63,10 @@ def _labels(bits):
 _strings = _pattern_strings()
 for _p, _s in enumerate(_strings):
     _K[_p] = max(_s) + 1
-    for _j in range(4):
-        _FIRST[_p][_j] = _s.index(_j) if _j in _s else 0
-        _LABEL[_p][_j] = _s[_j]
 for _b in range(64):
-    _PATTERN[_b] = _strings.index(_labels(_b))
-    _PK[_b] = _PATTERN[_b] | _K[_PATTERN[_b]] << 4
-del _p, _s, _j, _b, _strings
+    _p = _strings.index(_labels(_b))
+    _PK[_b] = _p | _K[_p] << 4
+del _p, _s, _b, _strings
 
 
 ctypedef struct Pal6:

@@ -116,7 +116,8 @@ cdef inline void pal_table_learn(uint16_t *t, uint8_t *count, int m, int s) noex
 
 cdef inline void pal_table_learn3(uint16_t *tables, uint8_t *counts, Py_ssize_t ta, Py_ssize_t tb, Py_ssize_t tc,
                                   int m, int s) noexcept nogil:
-    """pal_table_learn of tables ta, tb, tc (16 lanes each) after the same symbol s."""
+    """pal_table_learn of three different tables ta, tb, tc (16 lanes each) after the same
+    symbol s."""
     cdef int ua = counts[ta], ub = counts[tb], uc = counts[tc]
     counts[ta] = <uint8_t>(ua + (ua < PAL_COUNT_MAX))
     counts[tb] = <uint8_t>(ub + (ub < PAL_COUNT_MAX))
