@@ -124,6 +124,8 @@ _RAMP_STEP = 0.385
 #: level of efforts 3 and 4 (colour ramps of up to 16 colours keep the ordered model there),
 #: not of the default (too slow for it).
 _PALETTE_MIXED = 7
+#: Level 10, level 6's neighbour symbol, then level 7's mixed tables for a pixel no neighbour predicts.
+_PALETTE_SYMBOL_MIXED = 10
 
 #: Per effort: (level of the ordered model, level of the palette model, table_bits, try
 #: both models when both apply, pixels per strip). Efforts 0-2 use the models without
@@ -142,11 +144,11 @@ _EFFORT_SETTINGS = {
     8: (1, 1, 16, True, 1 << 20), 9: (1, 1, 18, True, 1 << 20),
 }
 _LEVELS = (0, 1, _FAST, _PALETTE_TABLES, _PREDICTED, _PREDICTED_TABLES, _PALETTE_SYMBOL, _PALETTE_MIXED,
-           _TUNED_TABLES, _EXACT_TABLES)
+           _TUNED_TABLES, _EXACT_TABLES, _PALETTE_SYMBOL_MIXED)
 # no hashed tables: table_bits is the minimum
 _NO_TABLES = (_FAST, _PALETTE_TABLES, _PREDICTED, _PREDICTED_TABLES, _PALETTE_SYMBOL, _PALETTE_MIXED,
-              _TUNED_TABLES, _EXACT_TABLES)
-_PALETTE_ONLY = (_PALETTE_TABLES, _PALETTE_SYMBOL, _PALETTE_MIXED)
+              _TUNED_TABLES, _EXACT_TABLES, _PALETTE_SYMBOL_MIXED)
+_PALETTE_ONLY = (_PALETTE_TABLES, _PALETTE_SYMBOL, _PALETTE_MIXED, _PALETTE_SYMBOL_MIXED)
 
 
 def _table_bits(bits: int, strip_pixels: int) -> int:
@@ -308,7 +310,7 @@ def _tuned_params(sym: np.ndarray, n: int) -> tuple[int, ...]:
 #: What each level is called in docs/FORMAT.md (the payload header's table).
 LEVEL_NAMES = {0: "lean", 1: "full", _FAST: "fast", _PALETTE_TABLES: "palette tables", _PREDICTED: "predicted ordered",
                _PREDICTED_TABLES: "predicted ordered tables", _PALETTE_SYMBOL: "palette neighbour symbol",
-               _PALETTE_MIXED: "palette mixed tables",
+               _PALETTE_MIXED: "palette mixed tables", _PALETTE_SYMBOL_MIXED: "palette neighbour symbol mixed tables",
                _TUNED_TABLES: "tuned predicted ordered tables", _EXACT_TABLES: "exact predicted ordered tables"}
 
 

@@ -1,0 +1,322 @@
+"""Level 6 of the "cm" payload coding: the palette model of one neighbour symbol
+(docs/FORMAT.md, "Level 6: the palette model of one neighbour symbol").
+
+Level 3 asks up to four binary questions a pixel (``x == W``, then N, NE, NW); level 6 asks
+one decision: which of the distinct colours among W, N, NE, NW (their labels in that order)
+x is, or none of them. Where all four are one colour the decision is binary (two counters'
+probabilities averaged); elsewhere it is one symbol of the average of three adaptive tables
+picked by the neighbours' equality pattern (which of W, N, NE, NW are equal: 15 patterns,
+which fix the number of symbols) with: farther equalities and what the W and N pixels were
+themselves (which label, or none); W's colour; the colours of W and N together (coarsened
+above 64 colours). A pixel none of them predicts is then one symbol (up to 16 colours) or two
+(high and low 4 bits) of averaged tables without the refused colours, as at level 3
+(``_unpredicted.pxd``). Range coder (``_range_coder.pxd``); ``_cm.pyx`` runs the strips and
+calls :c:func:`palette10_encode` / :c:func:`palette10_decode`.
+"""
+
+from libc.stdint cimport uint8_t, uint16_t, uint32_t
+from libc.stdlib cimport calloc, free, malloc
+
+from vqpress.coding._cm_common cimport Decoding, Direction, Encoding, cm_tables_init, ring_row, ring_row_end, ring_row_start
+from vqpress.coding._palette_common cimport PAL_COUNT_MAX, pal_ask_avg, pal_rate
+from vqpress.coding._range_coder cimport RangeCoder, rc_decode_strip, rc_encode_span, rc_encode_strip, rc_take_symbol
+from vqpress.coding._symbol_tables cimport st_learn4, st_replicate
+from vqpress.coding._mixed_tables cimport MT_K, mt_symbol, p7_prefetch
+from vqpress.coding._palette_common cimport PAL_LANES, PAL_NIBBLE, pal_lo_m, pal_table_fill
+from libc.stdint cimport int32_t
+
+cm_tables_init()
+
+
+cdef enum:
+    SMALL = 4                   # u16 of a neighbour-symbol table (k + 1 <= 5 symbols): lanes 1..4
+    PATTERNS = 15               # the equality patterns of (W, N, NE, NW)
+    NONE = 4                    # a pixel's kind: 0..3 the label of the neighbour it was, 4 none
+    KINDS = 5
+    NEAR = 64 * KINDS * KINDS   # far, [NN==W], [NW==WW] (64) x kind of W x kind of N
+    PAIR_COLOURS = 64           # the pair tables' colours: W >> q, N >> q below this many
+    PAIR_BITS = 12
+    PAIRS = 1 << PAIR_BITS
+    WSETS = 16
+
+
+# The equality pattern of (W, N, NE, NW): their labels, W's 0 and each new colour the next
+# number (a restricted growth string); the 15 strings in lexicographic order are the
+# patterns 0 .. 14. _PATTERN[bits] for bits = [N==W] | [NE==W] << 1 | [NW==W] << 2 |
+# [NE==N] << 3 | [NW==N] << 4 | [NW==NE] << 5; _K[p] its distinct colours; _FIRST[p][j] the
+# first neighbour (0 W, 1 N, 2 NE, 3 NW) of label j; _LABEL[p][i] neighbour i's label.
+cdef uint8_t _PATTERN[64]
+cdef uint8_t _K[PATTERNS]
+cdef uint8_t _FIRST[PATTERNS][4]
+cdef uint8_t _LABEL[PATTERNS][4]
+
+
+def _pattern_strings():
+    """The 15 restricted growth strings of length 4, in lexicographic order."""
+    return [(0, a, b, c) for a in range(2) for b in range(a + 2) for c in range(max(a, b) + 2)]
+
+
+def _labels(bits):
+    """The labels of (W, N, NE, NW) whose equalities are ``bits`` (any consistent bits)."""
+    n_w, ne_w, nw_w, ne_n, nw_n, nw_ne = (bool(bits >> i & 1) for i in range(6))
+    lab = [0, 0 if n_w else 1]
+    lab.append(lab[0] if ne_w else (lab[1] if ne_n else max(lab) + 1))
+    lab.append(lab[0] if nw_w else (lab[1] if nw_n else (lab[2] if nw_ne else max(lab) + 1)))
+    return tuple(lab)
+
+
+_strings = _pattern_strings()
+for _p, _s in enumerate(_strings):
+    _K[_p] = max(_s) + 1
+    for _j in range(4):
+        _FIRST[_p][_j] = _s.index(_j) if _j in _s else 0
+        _LABEL[_p][_j] = _s[_j]
+for _b in range(64):
+    _PATTERN[_b] = _strings.index(_labels(_b))
+del _p, _s, _j, _b, _strings
+
+
+ctypedef struct Pal10:
+    int n
+    int q                       # the pair tables' colours are W >> q, N >> q ...
+    int nq                      # ... nq of each
+    uint32_t *cnt               # x == W where W, N, NE, NW are one colour: NEAR by near, 16 n by (W, far)
+    uint16_t *small             # the neighbour symbol's tables, SMALL u16 each (lanes 1..4) ...
+    uint8_t *small_counts       # ... and their counts
+    uint8_t *kinds              # ring of 4 rows of w + 6: each pixel's kind (0 outside the map)
+    Py_ssize_t s_pair           # the neighbour symbol: 4 x nq x nq, by k - 1 and the pair
+    Py_ssize_t s_col            # ... PATTERNS x n, by p and NE
+    Py_ssize_t s_near           # ... PATTERNS x NEAR, by p and near
+    Py_ssize_t n_small
+    int first_m
+    Py_ssize_t block
+    int32_t *weights
+    uint16_t *tables
+    uint8_t *counts
+
+
+cdef int _alloc(Pal10 *f, int n, int w) noexcept nogil:
+    """A fresh model for n symbols. Returns 0, or -1 (free it with _free either way)."""
+    cdef int p, j
+    cdef Py_ssize_t n_blocks
+    f.n = n
+    f.q = 0 if n <= PAIR_COLOURS else (1 if n <= 2 * PAIR_COLOURS else 2)
+    f.nq = ((n - 1) >> f.q) + 1
+    f.s_pair = 0
+    f.s_col = f.s_pair + 4 * f.nq * f.nq
+    f.s_near = f.s_col + PATTERNS * n
+    f.n_small = f.s_near + PATTERNS * NEAR
+    f.cnt = <uint32_t *>calloc(NEAR + 16 * n, sizeof(uint32_t))
+    f.small = <uint16_t *>malloc(f.n_small * SMALL * sizeof(uint16_t))
+    f.small_counts = <uint8_t *>calloc(f.n_small, 1)
+    f.kinds = <uint8_t *>calloc(5 * (w + 6), 1)  # and a row of _above_bits
+    f.first_m = n if n <= PAL_NIBBLE else (n + PAL_NIBBLE - 1) // PAL_NIBBLE
+    f.block = 3 * n + PAIRS
+    n_blocks = 1 if n <= PAL_NIBBLE else 1 + f.first_m
+    f.weights = <int32_t *>malloc(2 * WSETS * MT_K * sizeof(int32_t))
+    f.tables = <uint16_t *>calloc(n_blocks * f.block * PAL_LANES + 1, sizeof(uint16_t))
+    f.counts = <uint8_t *>calloc(n_blocks * f.block, 1)
+    if f.weights == NULL or f.tables == NULL or f.counts == NULL or f.cnt == NULL or f.small == NULL or f.small_counts == NULL or f.kinds == NULL:
+        return -1
+    for j in range(2 * WSETS * MT_K):
+        f.weights[j] = 16384 if j % MT_K else 32768
+    pal_table_fill(f.tables, f.block, f.first_m)
+    if n > PAL_NIBBLE:
+        for j in range(f.first_m):
+            pal_table_fill(f.tables + (1 + j) * f.block * PAL_LANES, f.block, pal_lo_m(n, j))
+    # fresh tables come in blocks alike: write a block, then copy it
+    for j in range(4):  # by k - 1: k + 1 symbols
+        _small_init(f.small + j * SMALL, j + 2)
+    st_replicate(f.small, 4 * SMALL, f.nq * f.nq)
+    for p in range(PATTERNS):
+        _small_init(f.small + (f.s_col + p) * SMALL, _K[p] + 1)
+    st_replicate(f.small + f.s_col * SMALL, PATTERNS * SMALL, n + NEAR)
+    return 0
+
+
+cdef void _free(Pal10 *f) noexcept nogil:
+    free(f.cnt)
+    free(f.small)
+    free(f.small_counts)
+    free(f.kinds)
+    free(f.weights)
+    free(f.tables)
+    free(f.counts)
+    f.weights = NULL
+    f.tables = NULL
+    f.counts = NULL
+    f.cnt = NULL
+    f.small = NULL
+    f.small_counts = NULL
+    f.kinds = NULL
+
+
+cdef inline void _small_init(uint16_t *t, int m) noexcept nogil:
+    """A fresh neighbour-symbol table of m <= 5 symbols (level 3's start) as its lanes 1..4."""
+    cdef int i, k = 32768 - m
+    for i in range(1, 5):
+        t[i - 1] = <uint16_t>(i * k // m if i < m else k)
+
+
+cdef inline void _small_learn(uint16_t *t, uint8_t *count, int m, int s) noexcept nogil:
+    """Level 3's learning (pal_rate) of a table kept as its lanes 1..4."""
+    cdef int u = count[0]
+    if u < PAL_COUNT_MAX:
+        count[0] = <uint8_t>(u + 1)
+    st_learn4(t, s, 32768 - m, pal_rate[u])
+
+
+cdef inline uint32_t _c3(const uint16_t *a, const uint16_t *b, const uint16_t *d, int i) noexcept nogil:
+    """c(i), 1 <= i <= 4, of the average of tables a, b, d kept as lanes 1..4 (st_average3's
+    lane i, plus i)."""
+    return <uint32_t>(((a[i - 1] + ((b[i - 1] + d[i - 1]) >> 1)) >> 1) + i)
+
+
+cdef inline int _neighbour_symbol(Direction *way, RangeCoder *c, Pal10 *f, Py_ssize_t ta, Py_ssize_t tb,
+                                  Py_ssize_t tc, int m, int s) noexcept nogil:
+    """Symbol s of m (2..5) of the average of tables ta, tb, tc (weighted 2:1:1), of total
+    2^15: no division either way; the decoder counts the lanes 1 .. m - 1 at or below its
+    code (no branch)."""
+    cdef uint16_t *a = f.small + ta * SMALL
+    cdef uint16_t *b = f.small + tb * SMALL
+    cdef uint16_t *d = f.small + tc * SMALL
+    cdef uint16_t cum[8]
+    cdef uint32_t r = c.range >> 15, code = c.code
+    cdef int j
+    if Direction is Decoding:
+        cum[0] = 0
+        s = 0
+        for j in range(1, 5):
+            cum[j] = <uint16_t>_c3(a, b, d, j)
+            s += (r * cum[j] <= code) & (j < m)
+        rc_take_symbol(c, cum, m, r, s)
+    else:
+        rc_encode_span(c, r, _c3(a, b, d, s) if s > 0 else 0, _c3(a, b, d, s + 1) if s < m - 1 else 0, s == m - 1)
+    _small_learn(a, f.small_counts + ta, m, s)
+    _small_learn(b, f.small_counts + tb, m, s)
+    _small_learn(d, f.small_counts + tc, m, s)
+    return s
+
+
+cdef inline int _code_pixel(Direction *way, RangeCoder *c, Pal10 *f, int x, int W, int N, int NW, int NE, int WW,
+                            int NN, int above, int kw, int kn, int *kind) noexcept nogil:
+    """Pixel x (encoding; decoding: returned) of neighbours W, N, NW, NE, WW, NN; ``above``
+    the equalities among the rows above (_above_bits), kw and kn the kinds of W and N;
+    kind[0] gets x's own."""
+    cdef int p, k, s, far, near
+    cdef int nb[4]
+    nb[0] = W
+    nb[1] = N
+    nb[2] = NE
+    nb[3] = NW
+    p = _PATTERN[(N == W) | (NE == W) << 1 | (NW == W) << 2 | (above & 7) << 3]
+    k = _K[p]
+    far = (WW == W) | (above >> 3) << 1
+    near = (((NW == WW) << 5 | (NN == W) << 4 | far) * KINDS + kw) * KINDS + kn
+    if Direction is Encoding:  # x's label, or k (none)
+        s = k
+        s = _LABEL[p][3] if x == NW else s
+        s = _LABEL[p][2] if x == NE else s
+        s = _LABEL[p][1] if x == N else s
+        s = 0 if x == W else s
+    if p == 0:  # all one colour: x == W?
+        s = pal_ask_avg(c, Direction is Decoding, f.cnt + near, f.cnt + NEAR + W * 16 + far, s == 0) ^ 1
+    else:  # the pair: W and the first neighbour of another colour
+        s = _neighbour_symbol(way, c, f, f.s_near + near * PATTERNS + p, f.s_col + NE * PATTERNS + p,
+                              f.s_pair + ((W >> f.q) * f.nq + (nb[_FIRST[p][1]] >> f.q)) * 4 + k - 1, k + 1, s)
+    if s < k:
+        kind[0] = s
+        return nb[_FIRST[p][s]]
+    kind[0] = NONE
+    # none of them: x is none of W, N, NE, NW (the symbols "refused")
+    return _unpredicted(c, Direction is Decoding, f, x, W, N, NE, NW, p)
+
+
+cdef inline int _unpredicted(RangeCoder *c, bint decoding, Pal10 *f, int x, int W, int N, int NE, int NW,
+                             int ws) noexcept nogil:
+    cdef Py_ssize_t idx[MT_K]
+    cdef int n = f.n, hi, lo, j
+    cdef unsigned mask
+    cdef uint32_t pair = ((<uint32_t>W << 8 | <uint32_t>N) * 0x9E3779B1u) >> (32 - PAIR_BITS)
+    idx[0] = W
+    idx[1] = n + N
+    idx[2] = 2 * n + NE
+    idx[3] = 3 * n + pair
+    if n <= PAL_NIBBLE:
+        return mt_symbol(c, decoding, f.tables, f.counts, idx, f.weights + ws * MT_K, n,
+                         (1u << W) | (1u << N) | (1u << NE) | (1u << NW), x)
+    hi = mt_symbol(c, decoding, f.tables, f.counts, idx, f.weights + ws * MT_K, f.first_m, 0, x >> 4)
+    mask = (((W >> 4) == hi) << (W & 15) | ((N >> 4) == hi) << (N & 15) | ((NE >> 4) == hi) << (NE & 15)
+            | ((NW >> 4) == hi) << (NW & 15))
+    for j in range(MT_K):
+        idx[j] += (1 + hi) * f.block
+    lo = mt_symbol(c, decoding, f.tables, f.counts, idx, f.weights + (WSETS + ws) * MT_K, pal_lo_m(n, hi), mask, x & 15)
+    return hi * 16 + lo
+
+
+cdef inline void _above_bits(uint8_t *above, const uint8_t *r1, const uint8_t *r2, int w) noexcept nogil:
+    """Per pixel of a row, the equalities among the rows above it (r1, r2): [NE==N], [NW==N],
+    [NW==NE], [NN==N], [NNE==NE], [NEE==NE], bits 0..5 (once a row: no pixel waits on them)."""
+    cdef int col
+    for col in range(w):
+        above[col] = <uint8_t>((r1[col + 1] == r1[col]) | (r1[col - 1] == r1[col]) << 1 | (r1[col - 1] == r1[col + 1]) << 2
+                               | (r2[col] == r1[col]) << 3 | (r2[col + 1] == r1[col + 1]) << 4
+                               | (r1[col + 2] == r1[col + 1]) << 5)
+
+
+cdef int _rows(Direction *way, RangeCoder *c, Pal10 *f, uint8_t *sym, int h, int w, uint8_t *rows) noexcept nogil:
+    cdef Py_ssize_t wp = w + 6
+    cdef uint8_t *r0
+    cdef uint8_t *r1
+    cdef uint8_t *r2
+    cdef uint8_t *k0
+    cdef uint8_t *k1
+    cdef uint8_t *above = f.kinds + 4 * wp
+    cdef int r, col, x, W, WW, kind, kw
+    for r in range(h):
+        r0 = ring_row(rows, wp, r)
+        r1 = ring_row(rows, wp, r + 3)
+        r2 = ring_row(rows, wp, r + 2)
+        k0 = ring_row(f.kinds, wp, r)
+        k1 = ring_row(f.kinds, wp, r + 3)
+        ring_row_start(r0, r1, r)
+        _above_bits(above, r1, r2, w)
+        # W, WW and W's kind carried in registers: the next pixel waits on x
+        W = r0[-1]
+        WW = r0[-2]
+        kw = 0
+        for col in range(w):
+            x = 0 if Direction is Decoding else sym[r * w + col]
+            x = _code_pixel(way, c, f, x, W, r1[col], r1[col - 1], r1[col + 1], WW, r2[col], above[col], kw, k1[col], &kind)
+            r0[col] = <uint8_t>x
+            k0[col] = <uint8_t>kind
+            kw = kind
+            WW = W
+            W = x
+            if Direction is Decoding:
+                sym[r * w + col] = <uint8_t>x
+        ring_row_end(r0, w)
+        if Direction is Decoding:
+            if c.failed:
+                return -1
+    return 0
+
+
+cdef inline int _strip(RangeCoder *c, bint decoding, uint8_t *sym, int h, int w, int n, uint8_t *rows) noexcept nogil:
+    """Level 6's RangeStrip (``_range_coder.pxd``): a fresh model, then the rows. Inline: each
+    of its two callers gets its own copy of the kernel, ``decoding`` a constant."""
+    cdef Pal10 f
+    cdef int status = -1
+    if _alloc(&f, n, w) == 0:
+        status = -2 if (_rows(<Decoding *>NULL, c, &f, sym, h, w, rows) if decoding
+                        else _rows(<Encoding *>NULL, c, &f, sym, h, w, rows)) != 0 else 0
+    _free(&f)
+    return status
+
+
+cdef int palette10_encode(const uint8_t *sym, int h, int w, int n, uint8_t **out, Py_ssize_t *size) noexcept nogil:
+    return rc_encode_strip(_strip, sym, h, w, n, out, size)
+
+
+cdef int palette10_decode(const uint8_t *stream, Py_ssize_t size, uint8_t *sym, int h, int w, int n) noexcept nogil:
+    return rc_decode_strip(_strip, stream, size, sym, h, w, n)
