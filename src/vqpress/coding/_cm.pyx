@@ -40,8 +40,7 @@ from vqpress.coding._cm_palette3 cimport palette3_decode, palette3_encode
 from vqpress.coding._cm_palette7 cimport palette7_decode, palette7_encode
 from vqpress.coding._cm_ordered4 cimport ordered4_strip
 from vqpress.coding._cm_ordered5 cimport Ord5Params, ord5_params_ok, ordered5_decode, ordered5_encode
-from vqpress.coding._cm_palette6 cimport palette6_decode, palette6_encode
-from vqpress.coding._cm_palette10 cimport palette10_decode, palette10_encode
+from vqpress.coding._cm_palette6 cimport palette10_decode, palette10_encode, palette6_decode, palette6_encode
 
 import numpy as np
 
@@ -560,7 +559,7 @@ cdef void _strip_task(void *ctx, Py_ssize_t strip, int worker) noexcept nogil:
             or job.level == LEVEL_ORDERED9 or job.level == LEVEL_PALETTE6 or job.level == LEVEL_PALETTE7 \
             or job.level == LEVEL_PALETTE10:
         # their own range coder and model (_cm_palette3.pyx, _cm_ordered5.pyx, _cm_palette6.pyx,
-        # _cm_palette7.pyx, _cm_palette10.pyx)
+        # _cm_palette7.pyx; level 10 in _cm_palette6.pyx)
         free(rows)
         if job.level == LEVEL_PALETTE3 and job.decoding:
             job.status[strip] = palette3_decode(job.payload + job.offset[strip], job.size[strip], sym, h, w, job.n)

@@ -155,6 +155,7 @@ cdef extern from *:
     #endif
     """
     int p7_log(unsigned f) noexcept nogil
+    unsigned p7_freq(unsigned d) noexcept nogil
     void p7_prefetch(const void *p) noexcept nogil
     int p7_mix(const uint16_t **t, const int *w, int m, unsigned allowed, int16_t *lg, uint16_t *cum,
                int32_t *acc) noexcept nogil

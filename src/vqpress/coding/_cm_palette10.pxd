@@ -1,8 +1,0 @@
-# Level 10 of the cm coding, the palette model of one neighbour symbol (``_cm_palette10.pyx``):
-# what ``_cm.pyx`` calls.
-
-from libc.stdint cimport uint8_t
-
-
-cdef int palette10_encode(const uint8_t *sym, int h, int w, int n, uint8_t **out, Py_ssize_t *size) noexcept nogil
-cdef int palette10_decode(const uint8_t *stream, Py_ssize_t size, uint8_t *sym, int h, int w, int n) noexcept nogil
