@@ -22,15 +22,45 @@ cdef enum:
     UP_SETS = 64                    # mixed: weight sets per stage, by the equalities of W, N, NE, NW
 
 
+ctypedef int (*MixedCode)(RangeCoder *c, bint decoding, void *u, int x, int W, int N, int NE,
+                          int NW) noexcept nogil  # u: the Unpredicted
+
+
 ctypedef struct Unpredicted:
     int n
     int hi_m                    # symbols of the first (or only) table: n, or ceil(n / 16)
-    bint mixed                  # level 10's coding
+    MixedCode mixed             # level 10: its coding (called through the pointer: levels 3 and 6 keep
+                                # theirs inline and small); else NULL
     uint16_t *tables            # 16 lanes each: n <= 16: X[W * 16 + N]; else HW[W], HN[N],
     uint8_t *counts             # HNE[NE] (n each), then LW, LN, LNE [hi * n + v] (hi_m * n each);
     Py_ssize_t n_tables         # mixed: blocks of ``block`` tables, block 0 the first (or only)
     Py_ssize_t block            # symbol's, block 1 + h the low bits' under high bits h
     int32_t *weights            # mixed: 2 stages x UP_SETS sets of MT_K
+
+
+cdef inline int _mixed(RangeCoder *c, bint decoding, void *up, int x, int W, int N, int NE, int NW) noexcept nogil:
+    """up_code at level 10 (its MixedCode)."""
+    cdef Unpredicted *u = <Unpredicted *>up
+    cdef Py_ssize_t idx[MT_K]
+    cdef int n = u.n, hi, lo, j
+    cdef unsigned refused
+    cdef int32_t *w = u.weights + ((N == W) | (NE == W) << 1 | (NW == W) << 2 | (NE == N) << 3 | (NW == N) << 4
+                                   | (NW == NE) << 5) * MT_K
+    idx[0] = W
+    idx[1] = n + N
+    idx[2] = 2 * n + NE
+    if n <= 16:  # the triple (W, N, NE)
+        idx[3] = 3 * n + (W * 16 + N) * 16 + NE
+        return mt_symbol(c, decoding, u.tables, u.counts, idx, w, n, (1u << W) | (1u << N) | (1u << NE) | (1u << NW), x)
+    idx[3] = 3 * n + ((W >> 4) * 16 + (N >> 4)) * 16 + (NE >> 4)
+    hi = mt_symbol(c, decoding, u.tables, u.counts, idx, w, u.hi_m, 0, x >> 4)
+    idx[3] = 3 * n + ((((<uint32_t>W << 8) | <uint32_t>N) * 0x9E3779B1u) >> (32 - UP_PAIR_BITS))
+    refused = (((W >> 4) == hi) << (W & 15) | ((N >> 4) == hi) << (N & 15) | ((NE >> 4) == hi) << (NE & 15)
+               | ((NW >> 4) == hi) << (NW & 15))
+    for j in range(MT_K):
+        idx[j] += (1 + hi) * u.block
+    lo = mt_symbol(c, decoding, u.tables, u.counts, idx, w + UP_SETS * MT_K, pal_lo_m(n, hi), refused, x & 15)
+    return hi * 16 + lo
 
 
 cdef inline int up_alloc(Unpredicted *u, int n, bint mixed) noexcept nogil:
@@ -39,7 +69,9 @@ cdef inline int up_alloc(Unpredicted *u, int n, bint mixed) noexcept nogil:
     cdef int j
     u.n = n
     u.hi_m = n if n <= 16 else (n + 15) // 16
-    u.mixed = mixed
+    u.mixed = NULL
+    if mixed:
+        u.mixed = _mixed
     u.weights = NULL
     if mixed:
         u.block = 3 * n + UP_PAIRS
@@ -110,28 +142,6 @@ cdef inline int _symbol3(RangeCoder *c, bint decoding, uint16_t *tables, uint8_t
     return s
 
 
-cdef inline int _mixed(RangeCoder *c, bint decoding, Unpredicted *u, int x, int W, int N, int NE, int NW) noexcept nogil:
-    """up_code at level 10."""
-    cdef Py_ssize_t idx[MT_K]
-    cdef int n = u.n, hi, lo, j
-    cdef unsigned refused
-    cdef int32_t *w = u.weights + ((N == W) | (NE == W) << 1 | (NW == W) << 2 | (NE == N) << 3 | (NW == N) << 4
-                                   | (NW == NE) << 5) * MT_K
-    idx[0] = W
-    idx[1] = n + N
-    idx[2] = 2 * n + NE
-    idx[3] = 3 * n + ((((<uint32_t>W << 8) | <uint32_t>N) * 0x9E3779B1u) >> (32 - UP_PAIR_BITS))
-    if n <= 16:
-        return mt_symbol(c, decoding, u.tables, u.counts, idx, w, n, (1u << W) | (1u << N) | (1u << NE) | (1u << NW), x)
-    hi = mt_symbol(c, decoding, u.tables, u.counts, idx, w, u.hi_m, 0, x >> 4)
-    refused = (((W >> 4) == hi) << (W & 15) | ((N >> 4) == hi) << (N & 15) | ((NE >> 4) == hi) << (NE & 15)
-               | ((NW >> 4) == hi) << (NW & 15))
-    for j in range(MT_K):
-        idx[j] += (1 + hi) * u.block
-    lo = mt_symbol(c, decoding, u.tables, u.counts, idx, w + UP_SETS * MT_K, pal_lo_m(n, hi), refused, x & 15)
-    return hi * 16 + lo
-
-
 cdef inline int up_code(RangeCoder *c, bint decoding, Unpredicted *u, int x, int W, int N, int NE,
                         int NW) noexcept nogil:
     """Code x (none of W, N, NE, NW), or decode it (returned either way; ``decoding`` a
@@ -139,8 +149,8 @@ cdef inline int up_code(RangeCoder *c, bint decoding, Unpredicted *u, int x, int
     cdef int n = u.n, hi, lo
     cdef unsigned mask
     cdef Py_ssize_t t
-    if u.mixed:
-        return _mixed(c, decoding, u, x, W, N, NE, NW)
+    if u.mixed != NULL:
+        return u.mixed(c, decoding, u, x, W, N, NE, NW)
     if n <= 16:
         t = W * 16 + N
         x = _code_without(c, decoding, u.tables + t * 16, n, (1u << W) | (1u << N) | (1u << NE) | (1u << NW), x)
