@@ -3,6 +3,7 @@ pixel no neighbour predicts): round trips, the reference decoder of docs/FORMAT.
 the reader's checks and a fuzzer (its frozen payloads: tests/test_old_files.py)."""
 
 from pathlib import Path
+from unittest import mock
 
 import numpy as np
 import pytest
@@ -146,3 +147,24 @@ def test_vqpress_info_names_level_10(capsys):
 
     assert cli.main(["info", str(DATA / "face-crop-kmeans-64-cm-level10.vqz")]) == 0
     assert "palette, level 10 (palette neighbour symbol mixed tables), 1 strip" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("n", [2, 9, 16])
+def test_efforts_3_and_4_use_level_10_up_to_16_colours(n):
+    """Level 10 replaces level 7 there (smaller in the geometric mean, faster); not at effort
+    2 (slower than level 6), nor above 16 colours (larger than level 7)."""
+    codes = blobs(30, 40, n, seed=n, noise=0.3)
+    with mock.patch.object(cm, "_RAMP_STEP", 0.0):
+        for effort in (3, 4):
+            data = cm.encode(codes, n, effort=effort)
+            assert (cm.describe(data)["level"], cm.describe(data)["model"]) == (10, "palette")
+            np.testing.assert_array_equal(cm.decode(data, codes.shape, n), codes)
+        assert cm.describe(cm.encode(codes, n, effort=2))["level"] == 6
+
+
+def test_colour_ramps_keep_the_ordered_model_at_efforts_3_and_4():
+    from test_coding_cm_level5 import ramp_palette
+
+    codes = ramp_palette(40, 60, 12, seed=12)
+    for effort in (3, 4):
+        assert cm.describe(cm.encode(codes, 12, effort=effort))["model"] == "ordered"

@@ -42,25 +42,39 @@ cdef inline int _mixed(RangeCoder *c, bint decoding, void *up, int x, int W, int
     """up_code at level 10 (its MixedCode)."""
     cdef Unpredicted *u = <Unpredicted *>up
     cdef Py_ssize_t idx[MT_K]
-    cdef int n = u.n, hi, lo, j
+    cdef int n = u.n, hi = 0, j
     cdef unsigned refused
     cdef int32_t *w = u.weights + ((N == W) | (NE == W) << 1 | (NW == W) << 2 | (NE == N) << 3 | (NW == N) << 4
                                    | (NW == NE) << 5) * MT_K
+    cdef int m, v, stage = 0
     idx[0] = W
     idx[1] = n + N
     idx[2] = 2 * n + NE
-    if n <= 16:  # the triple (W, N, NE)
+    if n <= 16:  # one symbol: the fourth table is the triple (W, N, NE)'s
         idx[3] = 3 * n + (W * 16 + N) * 16 + NE
-        return mt_symbol(c, decoding, u.tables, u.counts, idx, w, n, (1u << W) | (1u << N) | (1u << NE) | (1u << NW), x)
-    idx[3] = 3 * n + ((W >> 4) * 16 + (N >> 4)) * 16 + (NE >> 4)
-    hi = mt_symbol(c, decoding, u.tables, u.counts, idx, w, u.hi_m, 0, x >> 4)
-    idx[3] = 3 * n + ((((<uint32_t>W << 8) | <uint32_t>N) * 0x9E3779B1u) >> (32 - UP_PAIR_BITS))
-    refused = (((W >> 4) == hi) << (W & 15) | ((N >> 4) == hi) << (N & 15) | ((NE >> 4) == hi) << (NE & 15)
-               | ((NW >> 4) == hi) << (NW & 15))
-    for j in range(MT_K):
-        idx[j] += (1 + hi) * u.block
-    lo = mt_symbol(c, decoding, u.tables, u.counts, idx, w + UP_SETS * MT_K, pal_lo_m(n, hi), refused, x & 15)
-    return hi * 16 + lo
+        m = n
+        refused = (1u << W) | (1u << N) | (1u << NE) | (1u << NW)
+        v = x
+    else:  # the high bits: the triple of the neighbours' high bits
+        idx[3] = 3 * n + ((W >> 4) * 16 + (N >> 4)) * 16 + (NE >> 4)
+        m = u.hi_m
+        refused = 0
+        v = x >> 4
+    while True:  # (one call of mt_symbol, inlined)
+        v = mt_symbol(c, decoding, u.tables, u.counts, idx, w, m, refused, v)
+        if n <= 16 or stage == 1:
+            return v if n <= 16 else hi * 16 + v
+        # the low bits under high bits hi: block 1 + hi, the fourth table the pair (W, N)'s
+        hi = v
+        stage = 1
+        idx[3] = 3 * n + ((((<uint32_t>W << 8) | <uint32_t>N) * 0x9E3779B1u) >> (32 - UP_PAIR_BITS))
+        for j in range(MT_K):
+            idx[j] += (1 + hi) * u.block
+        m = pal_lo_m(n, hi)
+        refused = (((W >> 4) == hi) << (W & 15) | ((N >> 4) == hi) << (N & 15) | ((NE >> 4) == hi) << (NE & 15)
+                   | ((NW >> 4) == hi) << (NW & 15))
+        w += UP_SETS * MT_K
+        v = x & 15
 
 
 cdef inline int up_alloc(Unpredicted *u, int n, bint mixed) noexcept nogil:
