@@ -721,4 +721,7 @@ def test_bench_palette_level3_times_both_levels():
     data = cm.encode(codes, 20)
     assert sizes == [len(at_level(data, codes, level)) for level in (2, 3, 7)]
     bench3.run(codes, 20, 0)  # level 0 with its hashed tables (run checks the level and the round trip)
+    few = blobs(30, 40, 12, seed=3, noise=0.2)
+    for level in (7, 10):  # at effort 3, 12 colours at level 7 too (where the effort takes level 10)
+        bench3.run(few, 12, level, 3)
     assert cm._EFFORT_SETTINGS[cm.DEFAULT_EFFORT][1] == 6  # restored after the other levels' runs

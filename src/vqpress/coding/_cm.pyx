@@ -21,9 +21,10 @@ Level 2, the fast model, lives in ``_cm_fast.pyx``, level 3 (palettes with symbo
 ``_cm_palette3.pyx``, level 4 (gray levels around the MED prediction) in
 ``_cm_ordered4.pyx``, level 5 (the same prediction, the residual as one symbol of averaged
 tables, level 8, the same with parameters chosen per map, and level 9, the same with an
-exact-neighbourhood model for up to 4 levels) in ``_cm_ordered5.pyx``, level 7
-(palettes with mixed symbol tables) in ``_cm_palette7.pyx``; this module runs the strips of
-every level.
+exact-neighbourhood model for up to 4 levels) in ``_cm_ordered5.pyx``, level 6 (palettes
+by one neighbour symbol) and level 10 (the same, its unpredicted pixels by mixed tables) in
+``_cm_palette6.pyx``, level 7 (palettes with mixed symbol tables) in ``_cm_palette7.pyx``;
+this module runs the strips of every level.
 """
 
 from libc.stdint cimport int16_t, int32_t, int64_t, uint8_t, uint16_t, uint32_t

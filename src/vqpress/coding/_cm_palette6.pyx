@@ -12,6 +12,10 @@ above 64 colours). A pixel none of them predicts is then one symbol (up to 16 co
 (high and low 4 bits) of averaged tables without the refused colours, as at level 3
 (``_unpredicted.pxd``). Range coder (``_range_coder.pxd``); ``_cm.pyx`` runs the strips and
 calls :c:func:`palette6_encode` / :c:func:`palette6_decode`.
+
+Level 10 (docs/FORMAT.md, "Level 10") is this model with the pixel none of the neighbours
+predicts coded by ``_unpredicted.pxd``'s mixed tables (four tables mixed geometrically, as
+at level 7): :c:func:`palette10_encode` / :c:func:`palette10_decode`.
 """
 
 from libc.stdint cimport uint8_t, uint16_t, uint32_t
