@@ -128,11 +128,12 @@ _PALETTE_MIXED = 7
 #: symbols of four tables mixed geometrically as at level 7 (``_unpredicted.pxd``, through
 #: ``_cm_palette6.pyx``). On the palette cases of benchmarks/bench_entropy.py (interleaved,
 #: one thread; BENCHMARKS.md, round 7): against level 6, at 64 and 256 colours 0.970x the
-#: size (0.952-0.980x) but decoding at 0.50-0.83x the speed; at 16 colours 0.949-0.982x
-#: (geomean 0.968x) decoding at 0.81-0.88x. Against level 7 in its refined order (efforts
-#: 3-4): at 16 colours 0.978-1.003x the size (geomean 0.994x) decoding 1.18-1.28x as fast,
-#: at 64 and 256 colours 0.990-1.018x decoding 1.18-2.0x as fast. So the palette level of
-#: efforts 3 and 4 up to 16 colours (_FEW_COLOURS); level 7 stays above.
+#: size (0.952-0.980x) but decoding at 0.48-0.68x the speed; at 16 colours (the photographs)
+#: 0.949-0.974x (geomean 0.965x) decoding at 0.81-0.88x: not for the default. Against level
+#: 7 in its refined order (efforts 3-4): at 16 colours 0.978-1.003x the size (geomean 0.994x)
+#: decoding 1.17-1.29x as fast, at 64 and 256 colours 0.990-1.018x (geomean 1.010x) decoding
+#: 1.26-1.69x as fast. So the palette level of efforts 3 and 4 up to 16 colours
+#: (_FEW_COLOURS); level 7 stays above.
 _PALETTE_SYMBOL_MIXED = 10
 #: Palettes of up to _MAX_TABLE_LEVELS colours (not colour ramps) take instead of the effort's level.
 _FEW_COLOURS = {_PALETTE_MIXED: _PALETTE_SYMBOL_MIXED}
