@@ -73,6 +73,18 @@ for _b in range(64):
 del _p, _s, _b, _strings
 
 
+# The kernel is compiled once per level too (level 6, level 10): functions of a Level *
+# argument (always NULL) know at compile time whether the unpredicted pixel's tables are
+# level 10's mixed ones.
+ctypedef struct Level6:
+    char unused
+ctypedef struct Level10:
+    char unused
+ctypedef fused Level:
+    Level6
+    Level10
+
+
 ctypedef struct Pal6:
     int n
     int q                       # the pair tables' colours are W >> q, N >> q ...
@@ -171,8 +183,8 @@ cdef inline int _neighbour_symbol(Direction *way, RangeCoder *c, Pal6 *f, Py_ssi
     return s
 
 
-cdef inline int _code_pixel(Direction *way, RangeCoder *c, Pal6 *f, int x, int W, int N, int NW, int NE, int WW,
-                            int NN, int above, int kw, int kn, int *kind) noexcept nogil:
+cdef inline int _code_pixel(Direction *way, Level *level, RangeCoder *c, Pal6 *f, int x, int W, int N, int NW, int NE,
+                            int WW, int NN, int above, int kw, int kn, int *kind) noexcept nogil:
     """Pixel x (encoding; decoding: returned) of neighbours W, N, NW, NE, WW, NN; ``above``
     the equalities among the rows above (pal_above_bits), kw and kn the kinds of W and N;
     kind[0] gets x's own."""
@@ -204,10 +216,10 @@ cdef inline int _code_pixel(Direction *way, RangeCoder *c, Pal6 *f, int x, int W
         return (W & -(s == 0)) | (v1 & -(s == 1)) | (v2 & -(s == 2)) | (NW & -(s == 3))
     kind[0] = NONE
     # none of them: x is none of W, N, NE, NW (the symbols "refused")
-    return up_code(c, Direction is Decoding, &f.x, x, W, N, NE, NW)
+    return up_code(c, Direction is Decoding, &f.x, x, W, N, NE, NW, Level is Level10)
 
 
-cdef int _rows(Direction *way, RangeCoder *coder, Pal6 *model, uint8_t *sym, int h, int w,
+cdef int _rows(Direction *way, Level *level, RangeCoder *coder, Pal6 *model, uint8_t *sym, int h, int w,
                uint8_t *rows) noexcept nogil:
     # the coder and the model in local copies: their fields can then stay in registers
     # (through the caller's pointers, every byte the kernel stored might have changed them,
@@ -239,7 +251,8 @@ cdef int _rows(Direction *way, RangeCoder *coder, Pal6 *model, uint8_t *sym, int
         kw = 0
         for col in range(w):
             x = 0 if Direction is Decoding else sym[r * w + col]
-            x = _code_pixel(way, c, f, x, W, r1[col], r1[col - 1], r1[col + 1], WW, r2[col], above[col], kw, k1[col], &kind)
+            x = _code_pixel(way, level, c, f, x, W, r1[col], r1[col - 1], r1[col + 1], WW, r2[col], above[col], kw,
+                            k1[col], &kind)
             r0[col] = <uint8_t>x
             k0[col] = <uint8_t>kind
             kw = kind
@@ -264,8 +277,13 @@ cdef inline int _model_strip(RangeCoder *c, bint decoding, uint8_t *sym, int h, 
     cdef Pal6 f
     cdef int status = -1
     if _alloc(&f, n, w, mixed) == 0:
-        status = -2 if (_rows(<Decoding *>NULL, c, &f, sym, h, w, rows) if decoding
-                        else _rows(<Encoding *>NULL, c, &f, sym, h, w, rows)) != 0 else 0
+        if mixed:
+            status = (_rows(<Decoding *>NULL, <Level10 *>NULL, c, &f, sym, h, w, rows) if decoding
+                      else _rows(<Encoding *>NULL, <Level10 *>NULL, c, &f, sym, h, w, rows))
+        else:
+            status = (_rows(<Decoding *>NULL, <Level6 *>NULL, c, &f, sym, h, w, rows) if decoding
+                      else _rows(<Encoding *>NULL, <Level6 *>NULL, c, &f, sym, h, w, rows))
+        status = -2 if status != 0 else 0
     _free(&f)
     return status
 

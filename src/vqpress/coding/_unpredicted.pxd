@@ -157,13 +157,14 @@ cdef inline int _symbol3(RangeCoder *c, bint decoding, uint16_t *tables, uint8_t
 
 
 cdef inline int up_code(RangeCoder *c, bint decoding, Unpredicted *u, int x, int W, int N, int NE,
-                        int NW) noexcept nogil:
-    """Code x (none of W, N, NE, NW), or decode it (returned either way; ``decoding`` a
-    constant at every call)."""
+                        int NW, bint mixed=False) noexcept nogil:
+    """Code x (none of W, N, NE, NW), or decode it (returned either way; ``decoding`` and
+    ``mixed``, whether u holds level 10's tables, constants at every call: without the call
+    through a pointer, level 6's kernel keeps its coder in registers)."""
     cdef int n = u.n, hi, lo
     cdef unsigned mask
     cdef Py_ssize_t t
-    if u.mixed != NULL:
+    if mixed:
         return u.mixed(c, decoding, u, x, W, N, NE, NW)
     if n <= 16:
         t = W * 16 + N
