@@ -1,6 +1,6 @@
 """Level 6 of the cm coding (the palette model of one neighbour symbol): round trips, the
 reference decoder of docs/FORMAT.md, strips, the reader's checks and a fuzzer (its frozen
-payload: tests/test_old_files.py)."""
+payloads: tests/test_old_files.py, and re-encoded here)."""
 
 import numpy as np
 import pytest
@@ -12,7 +12,8 @@ from vqpress.coding import cm
 
 from cm_reference import decode as reference_decode
 from test_coding_cm import (
-    THIN_SHAPES, blobs, check_strips_alike, fuzz_payloads, noise_streams_decode_in_range, palettes_at, thin_maps)
+    THIN_SHAPES, at_level, blobs, check_strips_alike, fuzz_payloads, noise_streams_decode_in_range, palettes_at,
+    thin_maps)
 
 
 def encode6(codes, n, **kw):
@@ -145,3 +146,20 @@ def test_vqpress_info_names_level_6(capsys):
     path = Path(__file__).parent / "data" / "face-crop-kmeans-64-cm-level6.vqz"
     assert cli.main(["info", str(path)]) == 0
     assert "palette, level 6 (palette neighbour symbol), 1 strip" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("name", ["face-crop-kmeans-64-cm-level6", "face-crop-kmeans-256-cm-level6"])
+def test_kernel_writes_the_frozen_streams_again(name):
+    """Given a frozen level-6 payload's header, symbol order and strips, the kernel writes its
+    streams again byte for byte (at 256 colours: two symbols for a pixel no neighbour
+    predicts, the pair tables' colours coarsened), whatever it does to be faster."""
+    from pathlib import Path
+
+    from vqpress.container import read_header
+
+    blob = (Path(__file__).parent / "data" / f"{name}.vqz").read_bytes()
+    payload = blob[len(blob) - 4 - read_header(blob).payload_len: len(blob) - 4]
+    c = vqpress.load(Path(__file__).parent / "data" / f"{name}.vqz")
+    codes = c.codes().reshape(-1, c.codes().shape[-1])
+    assert cm.describe(payload)["level"] == 6
+    assert at_level(payload, codes, 6) == payload

@@ -22,7 +22,7 @@ from libc.stdint cimport uint8_t, uint16_t, uint32_t
 from libc.stdlib cimport calloc, free, malloc
 
 from vqpress.coding._cm_common cimport Decoding, Direction, Encoding, cm_tables_init, ring_row, ring_row_end, ring_row_start
-from vqpress.coding._palette_common cimport PAL_COUNT_MAX, pal_ask_avg, pal_rate
+from vqpress.coding._palette_common cimport PAL_COUNT_MAX, pal_above_bits, pal_ask_avg, pal_rate
 from vqpress.coding._range_coder cimport RangeCoder, rc_decode_strip, rc_encode_span, rc_encode_strip, rc_take_symbol
 from vqpress.coding._symbol_tables cimport st_learn4, st_replicate
 from vqpress.coding._unpredicted cimport Unpredicted, up_alloc, up_code, up_free
@@ -31,7 +31,9 @@ cm_tables_init()
 
 
 cdef enum:
-    SMALL = 4                   # u16 of a neighbour-symbol table (k + 1 <= 5 symbols): lanes 1..4
+    SMALL = 5                   # u16 of a neighbour-symbol table (k + 1 <= 5 symbols): lanes 1..4,
+                                # then its count (in the table's cache line: a separate array of
+                                # counts cost as many cache misses again)
     PATTERNS = 15               # the equality patterns of (W, N, NE, NW)
     NONE = 4                    # a pixel's kind: 0..3 the label of the neighbour it was, 4 none
     KINDS = 5
@@ -41,13 +43,11 @@ cdef enum:
 
 # The equality pattern of (W, N, NE, NW): their labels, W's 0 and each new colour the next
 # number (a restricted growth string); the 15 strings in lexicographic order are the
-# patterns 0 .. 14. _PATTERN[bits] for bits = [N==W] | [NE==W] << 1 | [NW==W] << 2 |
-# [NE==N] << 3 | [NW==N] << 4 | [NW==NE] << 5; _K[p] its distinct colours; _FIRST[p][j] the
-# first neighbour (0 W, 1 N, 2 NE, 3 NW) of label j; _LABEL[p][i] neighbour i's label.
-cdef uint8_t _PATTERN[64]
+# patterns 0 .. 14; _K[p] its distinct colours. _PK[bits] = p | _K[p] << 4 for the pattern p
+# of bits = [N==W] | [NE==W] << 1 | [NW==W] << 2 | [NE==N] << 3 | [NW==N] << 4 | [NW==NE] << 5
+# (one lookup on the decoder's path; the colours of the labels are selected in registers).
 cdef uint8_t _K[PATTERNS]
-cdef uint8_t _FIRST[PATTERNS][4]
-cdef uint8_t _LABEL[PATTERNS][4]
+cdef uint8_t _PK[64]
 
 
 def _pattern_strings():
@@ -67,12 +67,22 @@ def _labels(bits):
 _strings = _pattern_strings()
 for _p, _s in enumerate(_strings):
     _K[_p] = max(_s) + 1
-    for _j in range(4):
-        _FIRST[_p][_j] = _s.index(_j) if _j in _s else 0
-        _LABEL[_p][_j] = _s[_j]
 for _b in range(64):
-    _PATTERN[_b] = _strings.index(_labels(_b))
-del _p, _s, _j, _b, _strings
+    _p = _strings.index(_labels(_b))
+    _PK[_b] = _p | _K[_p] << 4
+del _p, _s, _b, _strings
+
+
+# The kernel is compiled once per level too (level 6, level 10): functions of a Level *
+# argument (always NULL) know at compile time whether the unpredicted pixel's tables are
+# level 10's mixed ones.
+ctypedef struct Level6:
+    char unused
+ctypedef struct Level10:
+    char unused
+ctypedef fused Level:
+    Level6
+    Level10
 
 
 ctypedef struct Pal6:
@@ -80,8 +90,7 @@ ctypedef struct Pal6:
     int q                       # the pair tables' colours are W >> q, N >> q ...
     int nq                      # ... nq of each
     uint32_t *cnt               # x == W where W, N, NE, NW are one colour: NEAR by near, 16 n by (W, far)
-    uint16_t *small             # the neighbour symbol's tables, SMALL u16 each (lanes 1..4) ...
-    uint8_t *small_counts       # ... and their counts
+    uint16_t *small             # the neighbour symbol's tables, SMALL u16 each (lanes 1..4, count)
     uint8_t *kinds              # ring of 4 rows of w + 6: each pixel's kind (0 outside the map)
     Py_ssize_t s_pair           # the neighbour symbol: 4 x nq x nq, by k - 1 and the pair
     Py_ssize_t s_col            # ... PATTERNS x n, by p and NE
@@ -103,9 +112,8 @@ cdef int _alloc(Pal6 *f, int n, int w, bint mixed) noexcept nogil:
     f.n_small = f.s_near + PATTERNS * NEAR
     f.cnt = <uint32_t *>calloc(NEAR + 16 * n, sizeof(uint32_t))
     f.small = <uint16_t *>malloc(f.n_small * SMALL * sizeof(uint16_t))
-    f.small_counts = <uint8_t *>calloc(f.n_small, 1)
-    f.kinds = <uint8_t *>calloc(5 * (w + 6), 1)  # and a row of _above_bits
-    if up_alloc(&f.x, n, mixed) != 0 or f.cnt == NULL or f.small == NULL or f.small_counts == NULL or f.kinds == NULL:
+    f.kinds = <uint8_t *>calloc(5 * (w + 6), 1)  # and a row of pal_above_bits
+    if up_alloc(&f.x, n, mixed) != 0 or f.cnt == NULL or f.small == NULL or f.kinds == NULL:
         return -1
     # fresh tables come in blocks alike: write a block, then copy it
     for j in range(4):  # by k - 1: k + 1 symbols
@@ -120,27 +128,26 @@ cdef int _alloc(Pal6 *f, int n, int w, bint mixed) noexcept nogil:
 cdef void _free(Pal6 *f) noexcept nogil:
     free(f.cnt)
     free(f.small)
-    free(f.small_counts)
     free(f.kinds)
     up_free(&f.x)
     f.cnt = NULL
     f.small = NULL
-    f.small_counts = NULL
     f.kinds = NULL
 
 
 cdef inline void _small_init(uint16_t *t, int m) noexcept nogil:
-    """A fresh neighbour-symbol table of m <= 5 symbols (level 3's start) as its lanes 1..4."""
+    """A fresh neighbour-symbol table of m <= 5 symbols (level 3's start) as its lanes 1..4,
+    and its count 0."""
     cdef int i, k = 32768 - m
     for i in range(1, 5):
         t[i - 1] = <uint16_t>(i * k // m if i < m else k)
+    t[4] = 0
 
 
-cdef inline void _small_learn(uint16_t *t, uint8_t *count, int m, int s) noexcept nogil:
-    """Level 3's learning (pal_rate) of a table kept as its lanes 1..4."""
-    cdef int u = count[0]
-    if u < PAL_COUNT_MAX:
-        count[0] = <uint8_t>(u + 1)
+cdef inline void _small_learn(uint16_t *t, int m, int s) noexcept nogil:
+    """Level 3's learning (pal_rate) of a table kept as its lanes 1..4 and its count."""
+    cdef int u = t[4]
+    t[4] = <uint16_t>(u + (u < PAL_COUNT_MAX))  # no branch: young tables made it mispredict
     st_learn4(t, s, 32768 - m, pal_rate[u])
 
 
@@ -170,57 +177,58 @@ cdef inline int _neighbour_symbol(Direction *way, RangeCoder *c, Pal6 *f, Py_ssi
         rc_take_symbol(c, cum, m, r, s)
     else:
         rc_encode_span(c, r, _c3(a, b, d, s) if s > 0 else 0, _c3(a, b, d, s + 1) if s < m - 1 else 0, s == m - 1)
-    _small_learn(a, f.small_counts + ta, m, s)
-    _small_learn(b, f.small_counts + tb, m, s)
-    _small_learn(d, f.small_counts + tc, m, s)
+    _small_learn(a, m, s)
+    _small_learn(b, m, s)
+    _small_learn(d, m, s)
     return s
 
 
-cdef inline int _code_pixel(Direction *way, RangeCoder *c, Pal6 *f, int x, int W, int N, int NW, int NE, int WW,
-                            int NN, int above, int kw, int kn, int *kind) noexcept nogil:
+cdef inline int _code_pixel(Direction *way, Level *level, RangeCoder *c, Pal6 *f, int x, int W, int N, int NW, int NE,
+                            int WW, int NN, int above, int kw, int kn, int *kind) noexcept nogil:
     """Pixel x (encoding; decoding: returned) of neighbours W, N, NW, NE, WW, NN; ``above``
-    the equalities among the rows above (_above_bits), kw and kn the kinds of W and N;
+    the equalities among the rows above (pal_above_bits), kw and kn the kinds of W and N;
     kind[0] gets x's own."""
-    cdef int p, k, s, far, near
-    cdef int nb[4]
-    nb[0] = W
-    nb[1] = N
-    nb[2] = NE
-    nb[3] = NW
-    p = _PATTERN[(N == W) | (NE == W) << 1 | (NW == W) << 2 | (above & 7) << 3]
-    k = _K[p]
+    cdef int p, k, s, far, near, v1, v2, pk
+    pk = _PK[(N == W) | (NE == W) << 1 | (NW == W) << 2 | (above & 7) << 3]
+    p = pk & 15
+    k = pk >> 4
+    # the colours of labels 1, 2 (3 is NW's): in registers, not looked up by the pattern
+    # (the decoder's next pixel waits on them); where k is smaller they repeat earlier labels'
+    # (selects by masks: the compiler made branches of them)
+    v1 = NW ^ ((NW ^ NE) & -(NE != W))
+    v1 ^= (v1 ^ N) & -(N != W)
+    v2 = NW ^ ((NW ^ NE) & -((NE != W) & (NE != v1)))
     far = (WW == W) | (above >> 3) << 1
     near = (((NW == WW) << 5 | (NN == W) << 4 | far) * KINDS + kw) * KINDS + kn
     if Direction is Encoding:  # x's label, or k (none)
         s = k
-        s = _LABEL[p][3] if x == NW else s
-        s = _LABEL[p][2] if x == NE else s
-        s = _LABEL[p][1] if x == N else s
+        s = 3 if x == NW else s
+        s = 2 if x == v2 else s
+        s = 1 if x == v1 else s
         s = 0 if x == W else s
     if p == 0:  # all one colour: x == W?
         s = pal_ask_avg(c, Direction is Decoding, f.cnt + near, f.cnt + NEAR + W * 16 + far, s == 0) ^ 1
     else:  # the pair: W and the first neighbour of another colour
         s = _neighbour_symbol(way, c, f, f.s_near + near * PATTERNS + p, f.s_col + NE * PATTERNS + p,
-                              f.s_pair + ((W >> f.q) * f.nq + (nb[_FIRST[p][1]] >> f.q)) * 4 + k - 1, k + 1, s)
+                              f.s_pair + ((W >> f.q) * f.nq + (v1 >> f.q)) * 4 + k - 1, k + 1, s)
     if s < k:
         kind[0] = s
-        return nb[_FIRST[p][s]]
+        return (W & -(s == 0)) | (v1 & -(s == 1)) | (v2 & -(s == 2)) | (NW & -(s == 3))
     kind[0] = NONE
     # none of them: x is none of W, N, NE, NW (the symbols "refused")
-    return up_code(c, Direction is Decoding, &f.x, x, W, N, NE, NW)
+    return up_code(c, Direction is Decoding, &f.x, x, W, N, NE, NW, Level is Level10)
 
 
-cdef inline void _above_bits(uint8_t *above, const uint8_t *r1, const uint8_t *r2, int w) noexcept nogil:
-    """Per pixel of a row, the equalities among the rows above it (r1, r2): [NE==N], [NW==N],
-    [NW==NE], [NN==N], [NNE==NE], [NEE==NE], bits 0..5 (once a row: no pixel waits on them)."""
-    cdef int col
-    for col in range(w):
-        above[col] = <uint8_t>((r1[col + 1] == r1[col]) | (r1[col - 1] == r1[col]) << 1 | (r1[col - 1] == r1[col + 1]) << 2
-                               | (r2[col] == r1[col]) << 3 | (r2[col + 1] == r1[col + 1]) << 4
-                               | (r1[col + 2] == r1[col + 1]) << 5)
-
-
-cdef int _rows(Direction *way, RangeCoder *c, Pal6 *f, uint8_t *sym, int h, int w, uint8_t *rows) noexcept nogil:
+cdef int _rows(Direction *way, Level *level, RangeCoder *coder, Pal6 *model, uint8_t *sym, int h, int w,
+               uint8_t *rows) noexcept nogil:
+    # the coder and the model in local copies: their fields can then stay in registers
+    # (through the caller's pointers, every byte the kernel stored might have changed them,
+    # and each symbol stored and reloaded the coder's state); the coder is copied back
+    # (the decoder's: 1% faster; the encoder's were 1-3% slower)
+    cdef RangeCoder cl = coder[0]
+    cdef Pal6 fl = model[0]
+    cdef RangeCoder *c = &cl if Direction is Decoding else coder
+    cdef Pal6 *f = &fl if Direction is Decoding else model
     cdef Py_ssize_t wp = w + 6
     cdef uint8_t *r0
     cdef uint8_t *r1
@@ -236,14 +244,15 @@ cdef int _rows(Direction *way, RangeCoder *c, Pal6 *f, uint8_t *sym, int h, int 
         k0 = ring_row(f.kinds, wp, r)
         k1 = ring_row(f.kinds, wp, r + 3)
         ring_row_start(r0, r1, r)
-        _above_bits(above, r1, r2, w)
+        pal_above_bits(above, r1, r2, w)
         # W, WW and W's kind carried in registers: the next pixel waits on x
         W = r0[-1]
         WW = r0[-2]
         kw = 0
         for col in range(w):
             x = 0 if Direction is Decoding else sym[r * w + col]
-            x = _code_pixel(way, c, f, x, W, r1[col], r1[col - 1], r1[col + 1], WW, r2[col], above[col], kw, k1[col], &kind)
+            x = _code_pixel(way, level, c, f, x, W, r1[col], r1[col - 1], r1[col + 1], WW, r2[col], above[col], kw,
+                            k1[col], &kind)
             r0[col] = <uint8_t>x
             k0[col] = <uint8_t>kind
             kw = kind
@@ -254,8 +263,10 @@ cdef int _rows(Direction *way, RangeCoder *c, Pal6 *f, uint8_t *sym, int h, int 
         ring_row_end(r0, w)
         if Direction is Decoding:
             if c.failed:
-                return -1
-    return 0
+                break
+    if Direction is Decoding:
+        coder[0] = cl
+    return -1 if c.failed and Direction is Decoding else 0
 
 
 cdef inline int _model_strip(RangeCoder *c, bint decoding, uint8_t *sym, int h, int w, int n, uint8_t *rows,
@@ -266,8 +277,13 @@ cdef inline int _model_strip(RangeCoder *c, bint decoding, uint8_t *sym, int h, 
     cdef Pal6 f
     cdef int status = -1
     if _alloc(&f, n, w, mixed) == 0:
-        status = -2 if (_rows(<Decoding *>NULL, c, &f, sym, h, w, rows) if decoding
-                        else _rows(<Encoding *>NULL, c, &f, sym, h, w, rows)) != 0 else 0
+        if mixed:
+            status = (_rows(<Decoding *>NULL, <Level10 *>NULL, c, &f, sym, h, w, rows) if decoding
+                      else _rows(<Encoding *>NULL, <Level10 *>NULL, c, &f, sym, h, w, rows))
+        else:
+            status = (_rows(<Decoding *>NULL, <Level6 *>NULL, c, &f, sym, h, w, rows) if decoding
+                      else _rows(<Encoding *>NULL, <Level6 *>NULL, c, &f, sym, h, w, rows))
+        status = -2 if status != 0 else 0
     _free(&f)
     return status
 

@@ -5,7 +5,8 @@
 # loops scalar inside the big kernels), plain C elsewhere (or with -DST_NO_SIMD), both
 # computing the same values.
 
-from libc.stdint cimport uint16_t
+from libc.stdint cimport uint16_t, uintptr_t
+from libc.stdlib cimport malloc
 from libc.string cimport memcpy
 
 
@@ -37,6 +38,32 @@ cdef extern from *:
             int target = i > s ? k : 0;
             t[i] = (uint16_t)(v + ((target - v) >> rate));
         }
+    #endif
+    }
+
+    /* st_learn of three tables after the same symbol s (each its own rate): the target made
+       once */
+    static inline void st_learn3(uint16_t *a, uint16_t *b, uint16_t *d, int s, int k, int ra, int rb, int rd) {
+    #ifdef ST_SSE2
+        const __m128i lo_idx = _mm_setr_epi16(0, 1, 2, 3, 4, 5, 6, 7);
+        const __m128i hi_idx = _mm_setr_epi16(8, 9, 10, 11, 12, 13, 14, 15);
+        __m128i sv = _mm_set1_epi16((short)s), kv = _mm_set1_epi16((short)k);
+        __m128i ta = _mm_and_si128(_mm_cmpgt_epi16(lo_idx, sv), kv);
+        __m128i tb = _mm_and_si128(_mm_cmpgt_epi16(hi_idx, sv), kv);
+        uint16_t *t[3];
+        int rate[3], j;
+        t[0] = a; t[1] = b; t[2] = d;
+        rate[0] = ra; rate[1] = rb; rate[2] = rd;
+        for (j = 0; j < 3; j++) {
+            __m128i sh = _mm_cvtsi32_si128(rate[j]);
+            __m128i x = _mm_loadu_si128((const __m128i *)t[j]), y = _mm_loadu_si128((const __m128i *)(t[j] + 8));
+            _mm_storeu_si128((__m128i *)t[j], _mm_add_epi16(x, _mm_sra_epi16(_mm_sub_epi16(ta, x), sh)));
+            _mm_storeu_si128((__m128i *)(t[j] + 8), _mm_add_epi16(y, _mm_sra_epi16(_mm_sub_epi16(tb, y), sh)));
+        }
+    #else
+        st_learn(a, s, k, ra);
+        st_learn(b, s, k, rb);
+        st_learn(d, s, k, rd);
     #endif
     }
 
@@ -75,7 +102,8 @@ cdef extern from *:
     #endif
     }
 
-    /* t[i] = (a[i] + ((b[i] + d[i]) >> 1)) >> 1 */
+    /* t[i] = (a[i] + ((b[i] + d[i]) >> 1)) >> 1, every lane below 2^15 (every table's is: their
+       sums fit 16 bits, no carry to keep) */
     static inline void st_average3(uint16_t *t, const uint16_t *a, const uint16_t *b, const uint16_t *d) {
     #ifdef ST_SSE2
         int h;
@@ -83,9 +111,8 @@ cdef extern from *:
             __m128i x = _mm_loadu_si128((const __m128i *)(a + h));
             __m128i y = _mm_loadu_si128((const __m128i *)(b + h));
             __m128i z = _mm_loadu_si128((const __m128i *)(d + h));
-            __m128i m = _mm_add_epi16(_mm_and_si128(y, z), _mm_srli_epi16(_mm_xor_si128(y, z), 1));
-            _mm_storeu_si128((__m128i *)(t + h),
-                             _mm_add_epi16(_mm_and_si128(x, m), _mm_srli_epi16(_mm_xor_si128(x, m), 1)));
+            __m128i m = _mm_srli_epi16(_mm_add_epi16(y, z), 1);
+            _mm_storeu_si128((__m128i *)(t + h), _mm_srli_epi16(_mm_add_epi16(x, m), 1));
         }
     #else
         int i;
@@ -176,6 +203,7 @@ cdef extern from *:
     """
     void st_learn(uint16_t *t, int s, int k, int rate) noexcept nogil
     void st_learn4(uint16_t *t, int s, int k, int rate) noexcept nogil
+    void st_learn3(uint16_t *a, uint16_t *b, uint16_t *d, int s, int k, int ra, int rb, int rd) noexcept nogil
     void st_average2(uint16_t *t, const uint16_t *a, const uint16_t *b) noexcept nogil
     void st_average3(uint16_t *t, const uint16_t *a, const uint16_t *b, const uint16_t *d) noexcept nogil
     int st_span(uint16_t *cum, const uint16_t *t, int lo, int hi) noexcept nogil
@@ -191,3 +219,14 @@ cdef inline void st_replicate(uint16_t *t, Py_ssize_t block, Py_ssize_t count) n
         step = done if done < count - done else count - done
         memcpy(t + done * block, t, step * block * sizeof(uint16_t))
         done += step
+
+
+cdef inline uint16_t *st_alloc(Py_ssize_t count, void **raw) noexcept nogil:
+    """Room for count tables of 16 lanes starting on a 64-byte boundary (so that no table
+    spans two cache lines: a large malloc starts 16 bytes past one, and half the 32-byte
+    tables then did); raw[0] gets the pointer to free (NULL if out of memory: so is the
+    result)."""
+    raw[0] = malloc(count * 16 * sizeof(uint16_t) + 64)
+    if raw[0] == NULL:
+        return NULL
+    return <uint16_t *>((<uintptr_t>raw[0] + 63) & ~(<uintptr_t>63))

@@ -11,9 +11,9 @@ from libc.stdint cimport int32_t, uint8_t, uint16_t, uint32_t
 from libc.stdlib cimport calloc, free, malloc
 
 from vqpress.coding._mixed_tables cimport MT_K, mt_symbol
-from vqpress.coding._palette_common cimport PAL_LANES, pal_lo_m, pal_table_fill, pal_table_learn
+from vqpress.coding._palette_common cimport PAL_LANES, pal_lo_m, pal_table_fill, pal_table_learn, pal_table_learn3
 from vqpress.coding._range_coder cimport RangeCoder, rc_decode_symbol, rc_encode_symbol
-from vqpress.coding._symbol_tables cimport st_average3, st_cum_without
+from vqpress.coding._symbol_tables cimport st_alloc, st_average3, st_cum_without
 
 
 cdef enum:
@@ -36,6 +36,7 @@ ctypedef struct Unpredicted:
     Py_ssize_t n_tables         # mixed: blocks of ``block`` tables, block 0 the first (or only)
     Py_ssize_t block            # symbol's, block 1 + h the low bits' under high bits h
     int32_t *weights            # mixed: 2 stages x UP_SETS sets of MT_K
+    void *raw                   # the allocation under tables (st_alloc)
 
 
 cdef inline int _mixed(RangeCoder *c, bint decoding, void *up, int x, int W, int N, int NE, int NW) noexcept nogil:
@@ -91,7 +92,7 @@ cdef inline int up_alloc(Unpredicted *u, int n, bint mixed) noexcept nogil:
         u.block = 3 * n + UP_PAIRS
         u.n_tables = u.block * (1 if n <= 16 else 1 + u.hi_m)
         # (one lane more: p7_mix reads one past a table's end)
-        u.tables = <uint16_t *>malloc((u.n_tables * PAL_LANES + 1) * sizeof(uint16_t))
+        u.tables = st_alloc(u.n_tables + 1, &u.raw)
         u.counts = <uint8_t *>calloc(u.n_tables, 1)
         u.weights = <int32_t *>malloc(2 * UP_SETS * MT_K * sizeof(int32_t))
         if u.tables == NULL or u.counts == NULL or u.weights == NULL:
@@ -105,7 +106,7 @@ cdef inline int up_alloc(Unpredicted *u, int n, bint mixed) noexcept nogil:
                 pal_table_fill(u.tables + (1 + j) * u.block * PAL_LANES, u.block, pal_lo_m(n, j))
         return 0
     u.n_tables = n * 16 if n <= 16 else 3 * n + 3 * <Py_ssize_t>u.hi_m * n
-    u.tables = <uint16_t *>malloc(u.n_tables * 16 * sizeof(uint16_t))
+    u.tables = st_alloc(u.n_tables, &u.raw)
     u.counts = <uint8_t *>calloc(u.n_tables, 1)
     if u.tables == NULL or u.counts == NULL:
         return -1
@@ -120,9 +121,10 @@ cdef inline int up_alloc(Unpredicted *u, int n, bint mixed) noexcept nogil:
 
 
 cdef inline void up_free(Unpredicted *u) noexcept nogil:
-    free(u.tables)
+    free(u.raw)
     free(u.counts)
     free(u.weights)
+    u.raw = NULL
     u.tables = NULL
     u.counts = NULL
     u.weights = NULL
@@ -150,20 +152,19 @@ cdef inline int _symbol3(RangeCoder *c, bint decoding, uint16_t *tables, uint8_t
     cdef uint16_t t[16]
     st_average3(t, tables + ta * 16, tables + tb * 16, tables + tc * 16)
     s = _code_without(c, decoding, t, m, mask, s)
-    pal_table_learn(tables + ta * 16, counts + ta, m, s)
-    pal_table_learn(tables + tb * 16, counts + tb, m, s)
-    pal_table_learn(tables + tc * 16, counts + tc, m, s)
+    pal_table_learn3(tables, counts, ta, tb, tc, m, s)
     return s
 
 
 cdef inline int up_code(RangeCoder *c, bint decoding, Unpredicted *u, int x, int W, int N, int NE,
-                        int NW) noexcept nogil:
-    """Code x (none of W, N, NE, NW), or decode it (returned either way; ``decoding`` a
-    constant at every call)."""
+                        int NW, bint mixed=False) noexcept nogil:
+    """Code x (none of W, N, NE, NW), or decode it (returned either way; ``decoding`` and
+    ``mixed``, whether u holds level 10's tables, constants at every call: without the call
+    through a pointer, level 6's kernel keeps its coder in registers)."""
     cdef int n = u.n, hi, lo
     cdef unsigned mask
     cdef Py_ssize_t t
-    if u.mixed != NULL:
+    if mixed:
         return u.mixed(c, decoding, u, x, W, N, NE, NW)
     if n <= 16:
         t = W * 16 + N

@@ -436,6 +436,15 @@ def _relabel(codes: np.ndarray, table: np.ndarray, out: np.ndarray | None = None
     temporary the size of the map (``out`` may be ``codes`` itself)."""
     table = table.astype(np.uint8)
     out = np.empty(codes.shape, dtype=np.uint8) if out is None else out
+    if codes.dtype == np.uint8 and codes.flags.c_contiguous and out.flags.c_contiguous:
+        from vqpress._lookup import apply_table
+
+        # a byte table: 4-5x faster than np.take, whose indices are intp (decoding a map of
+        # 256 colours spent 2% of its time here)
+        full = np.zeros(256, dtype=np.uint8)
+        full[:len(table)] = table
+        apply_table(codes.reshape(-1), full, out.reshape(-1))
+        return out
     # np.take writes straight into out (2-3x faster than table[...] and a copy); it makes
     # its indices intp first, so blocks of 2^16 pixels (and out may alias codes)
     step = max(1, (1 << 16) // max(codes.shape[1], 1))
