@@ -62,6 +62,7 @@ cdef enum:
     LEVEL_PALETTE6 = 6
     LEVEL_ORDERED8 = 8
     LEVEL_ORDERED9 = 9
+    LEVEL_ORDERED11 = 11
     LEVEL_PALETTE7 = 7
 
 MODEL_ORDERED = ORDERED
@@ -555,7 +556,7 @@ cdef void _strip_task(void *ctx, Py_ssize_t strip, int worker) noexcept nogil:
     cdef bint fast = job.level == LEVEL_FAST
     cdef int k
     if job.level == LEVEL_PALETTE3 or job.level == LEVEL_ORDERED5 or job.level == LEVEL_ORDERED8 \
-            or job.level == LEVEL_ORDERED9 or job.level == LEVEL_PALETTE6 or job.level == LEVEL_PALETTE7:
+            or job.level == LEVEL_ORDERED9 or job.level == LEVEL_ORDERED11 or job.level == LEVEL_PALETTE6 or job.level == LEVEL_PALETTE7:
         # their own range coder and model (_cm_palette3.pyx, _cm_ordered5.pyx, _cm_palette6.pyx,
         # _cm_palette7.pyx)
         free(rows)
@@ -632,8 +633,10 @@ cdef void _setup(Job *job, uint8_t *sym, Py_ssize_t height, Py_ssize_t width, Py
     from vqpress.coding._cm_ordered5 import LEVEL5_PARAMS
 
     (job.params.counter3, job.params.first_table, job.params.limit, job.params.rate_max,
-     job.params.rate_double) = LEVEL5_PARAMS if params is None or level != LEVEL_ORDERED8 else params
-    job.params.exact = level == LEVEL_ORDERED9  # level 9: level 5's parameters and the exact model
+     job.params.rate_double) = LEVEL5_PARAMS if params is None or level not in (LEVEL_ORDERED8, LEVEL_ORDERED11) else params
+    # level 9: level 5's parameters and the exact model; level 11: level 8's and the weighted predictor
+    job.params.exact = level == LEVEL_ORDERED9
+    job.params.weighted = level == LEVEL_ORDERED11
     if job.params.exact and not 2 <= n <= 4:  # its exact neighbourhood holds symbols 0..3
         raise ValueError(f"level 9 codes 2..4 levels; got {n}")
     if not ord5_params_ok(&job.params):
