@@ -85,7 +85,7 @@ cdef enum:
     APM_RATE = 7                # an APM node moves 1 / 2^7 of the way to the bit
     X_TRUST = 12                # updates after which the exact residual table weighs half
     # level 11: the weighted prediction pf (x8) and its offset class oc (5) from 8 P
-    WP_ERR_SUMS = 5 * 255 + 1   # a sub-prediction's error sum: five errors of at most 255
+    WP_ERR_SUMS = 5 * 300 + 1   # a sub-prediction's error sum: five errors of at most 300
     OFFSETS = 5                 # offset classes: pf - 8 P in -4..-3, -2..-1, 0, 1..2, 3
 
 
@@ -350,14 +350,9 @@ cdef inline int _error_class8(int a, int b, int c, int d) noexcept nogil:
     return cm5_error[t if t < 63 else 63]
 
 
-cdef inline int _clip8(int v, int top) noexcept nogil:
-    return 0 if v < 0 else (top if v > top else v)
-
-
 cdef inline uint64_t _err4(int d) noexcept nogil:
-    """|d| up to 255, for a 16-bit lane of a sum of five."""
-    d = -d if d < 0 else d
-    return <uint64_t>(d if d < 255 else 255)
+    """|d| (at most 300), for a 16-bit lane of a sum of five."""
+    return <uint64_t>(-d if d < 0 else d)
 
 
 cdef inline int _apm_node(const uint16_t *ap, int j, int wt) noexcept nogil:
@@ -492,7 +487,7 @@ cdef int _rows(Direction *way, Variant *model, RangeCoder *c, Ord5 *f, uint8_t *
     cdef uint64_t *s0 = NULL
     cdef uint64_t *s1 = NULL
     cdef uint64_t es, sW = 0, sWW = 0
-    cdef int NE, tW = 0, tN, tNW, tNE, pf = 0, oc = 0, top = 8 * (f.n - 1), x8, v, en, p0 = 0, p1 = 0, p2 = 0, p3 = 0
+    cdef int NE, tW = 0, tN, tNW, tNE, pf = 0, oc = 0, x8, v, en, p0 = 0, p1 = 0, p2 = 0, p3 = 0
     cdef int32_t w0, w1, w2, w3, den
     for r in range(h):
         if Variant is Weighted:
@@ -528,10 +523,10 @@ cdef int _rows(Direction *way, Variant *model, RangeCoder *c, Ord5 *f, uint8_t *
                 tNE = t1[col + 1]
                 # the four sub-predictions (x8), weighted by their errors around the pixel (es:
                 # four 16-bit sums of five errors each)
-                p0 = _clip8((W + NE - N) * 8, top)
-                p1 = _clip8(N * 8 - (((tW + tN + tNE) * 16) >> 5), top)
-                p2 = _clip8(W * 8 - (((tW + tN + tNW) * 10) >> 5), top)
-                p3 = _clip8(N * 8 - (((tNW + tN + tNE) * 7) >> 5), top)
+                p0 = (W + NE - N) * 8
+                p1 = N * 8 - (((tW + tN + tNE) * 16) >> 5)
+                p2 = W * 8 - (((tW + tN + tNW) * 10) >> 5)
+                p3 = N * 8 - (((tNW + tN + tNE) * 7) >> 5)
                 es = sW + sWW + s1[col - 1] + s1[col] + s1[col + 1]
                 w0 = _WP_WEIGHT[es & 0xffff]
                 w1 = _WP_WEIGHT[(es >> 16) & 0xffff]
@@ -556,10 +551,11 @@ cdef int _rows(Direction *way, Variant *model, RangeCoder *c, Ord5 *f, uint8_t *
             x = _pixel(way, model, c, f, x, P, W, N, NW, r1[col + 1], WW, r2[col], r2[col + 1], r1[col + 2],
                        r1[col - 2], r2[col - 1], en, hits, oc)
             r0[col] = <uint8_t>x
-            e = x - P if x > P else P - x
-            eWW = eW
-            eW = e if e < 15 else 15
-            e0[col] = <uint8_t>eW
+            if not (Variant is Weighted) or want_hits:  # (level 11 needs E for the hits only)
+                e = x - P if x > P else P - x
+                eWW = eW
+                eW = e if e < 15 else 15
+                e0[col] = <uint8_t>eW
             if Variant is Weighted:
                 x8 = x * 8
                 tW = pf - x8
