@@ -37,10 +37,12 @@ def encode8(codes, n, params, **kw):
 
 
 def encode_chosen(codes, n, **kw):
-    """``cm.encode(codes, n, ordered=True, **kw)`` at effort 2: level 8 with the encoder's
-    choice of parameters, or level 5 when it keeps level 5's (maps of up to 4 levels too, which
-    effort 2 gives level 9: test_coding_cm_level9)."""
-    with mock.patch.dict(cm._FEW_LEVELS, clear=True):
+    """``cm.encode(codes, n, ordered=True, **kw)`` at effort 2 with level 8 as its ordered level:
+    level 8 with the encoder's choice of parameters, or level 5 when it keeps level 5's (maps of
+    up to 4 levels too, which effort 2 gives level 9: test_coding_cm_level9; effort 2 itself
+    may also take level 11: test_coding_cm_level11)."""
+    with mock.patch.dict(cm._FEW_LEVELS, clear=True), \
+            mock.patch.dict(cm._EFFORT_SETTINGS, {2: (cm._TUNED_TABLES, *cm._EFFORT_SETTINGS[2][1:])}):
         data = cm.encode(codes, n, ordered=True, **kw)
     assert cm.describe(data)["level"] in (5, 8)
     return data
