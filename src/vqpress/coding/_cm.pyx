@@ -21,7 +21,8 @@ Level 2, the fast model, lives in ``_cm_fast.pyx``, level 3 (palettes with symbo
 ``_cm_palette3.pyx``, level 4 (gray levels around the MED prediction) in
 ``_cm_ordered4.pyx``, level 5 (the same prediction, the residual as one symbol of averaged
 tables, level 8, the same with parameters chosen per map, and level 9, the same with an
-exact-neighbourhood model for up to 4 levels) in ``_cm_ordered5.pyx``, level 7
+exact-neighbourhood model for up to 4 levels, and level 11, level 8 around a weighted
+prediction) in ``_cm_ordered5.pyx``, level 7
 (palettes with mixed symbol tables) in ``_cm_palette7.pyx``; this module runs the strips of
 every level.
 """
@@ -540,7 +541,7 @@ ctypedef struct Job:
     const uint8_t *payload      # decoder: the payload ...
     const Py_ssize_t *offset    # ... and where each strip's stream starts in it
     int *status                 # per strip: 0 ok, -1 out of memory, -2 stream not used exactly
-    Ord5Params params           # levels 5, 8 and 9: the model's parameters
+    Ord5Params params           # levels 5, 8, 9 and 11: the model's parameters
 
 
 cdef void _strip_task(void *ctx, Py_ssize_t strip, int worker) noexcept nogil:
@@ -556,7 +557,8 @@ cdef void _strip_task(void *ctx, Py_ssize_t strip, int worker) noexcept nogil:
     cdef bint fast = job.level == LEVEL_FAST
     cdef int k
     if job.level == LEVEL_PALETTE3 or job.level == LEVEL_ORDERED5 or job.level == LEVEL_ORDERED8 \
-            or job.level == LEVEL_ORDERED9 or job.level == LEVEL_ORDERED11 or job.level == LEVEL_PALETTE6 or job.level == LEVEL_PALETTE7:
+            or job.level == LEVEL_ORDERED9 or job.level == LEVEL_ORDERED11 or job.level == LEVEL_PALETTE6 \
+            or job.level == LEVEL_PALETTE7:
         # their own range coder and model (_cm_palette3.pyx, _cm_ordered5.pyx, _cm_palette6.pyx,
         # _cm_palette7.pyx)
         free(rows)
@@ -659,7 +661,7 @@ def encode_strips(const uint8_t[:, ::1] sym not None, int n, int kind, int level
                   Py_ssize_t strip_rows, params=None):
     """Code an (H, W) map of symbols (each < n) strip by strip; return the strips' streams.
 
-    ``sym`` (H, W) IN; ``n``, ``kind`` (MODEL_ORDERED or MODEL_PALETTE), ``level`` (0..9),
+    ``sym`` (H, W) IN; ``n``, ``kind`` (MODEL_ORDERED or MODEL_PALETTE), ``level`` (0..11),
     ``table_bits``, ``strip_rows`` IN: the header's fields; ``params`` IN: level 8's five
     parameters (a tuple). Returns a list of ``bytes``, one per strip. The arguments are
     trusted: vqpress.coding.cm checks them.

@@ -24,6 +24,14 @@ probability maps (APMs) that correct the averaged probability (one by the exact 
 and the error class, one by the equality pattern), and a fourth residual table by the exact
 neighbourhood. The kernel is compiled once more for it (``Variant``: ``Plain`` for levels 5
 and 8, ``Exact`` for level 9), so levels 5 and 8 run exactly as before.
+
+Level 11 (docs/FORMAT.md, "Level 11") is level 8 (its parameters too) around another
+prediction: four sub-predictions in eighths of a level (W + NE - N, and N, W, N corrected by
+the prediction's own errors at the neighbours), averaged with weights that fall with each
+one's recent errors around the pixel, as JPEG XL's weighted predictor; P is the average
+rounded, and its offset from P (five classes) joins the contexts of the third ``x == P``
+counter and of the first residual table, its errors make the error class. A third compiled
+copy (``Weighted``) keeps the others as they were.
 """
 
 from libc.stdint cimport int32_t, int64_t, uint8_t, uint16_t, uint32_t, uint64_t
@@ -576,7 +584,7 @@ cdef int _rows(Direction *way, Variant *model, RangeCoder *c, Ord5 *f, uint8_t *
 
 cdef inline int _strip(RangeCoder *c, bint decoding, uint8_t *sym, int h, int w, int n, uint8_t *rows,
                        const void *params) noexcept nogil:
-    """Levels 5, 8 and 9's RangeStripArg (``_range_coder.pxd``, ``params`` an Ord5Params): a fresh
+    """Levels 5, 8, 9 and 11's RangeStripArg (``_range_coder.pxd``, ``params`` an Ord5Params): a fresh
     model, then the rows. Inline: each of its two callers gets its own copy of the kernel,
     ``decoding`` a constant."""
     cdef Ord5 f

@@ -110,8 +110,9 @@ _MAX_EXACT_LEVELS = 4
 #: weighted predictor; P is that prediction rounded, and its offset from P (in five classes)
 #: joins the contexts of the third ``x == P`` counter and of one residual table
 #: (``_cm_ordered5.pyx``). At effort 2 gray maps of 5-16 levels (and 16-colour ramps) are coded
-#: at level 5, 8 or 11, whichever codes a sample of the map's rows smallest
-#: (:func:`vqpress.coding.level8.choose_level`; BENCHMARKS.md, round 7).
+#: at level 5 or 8 (parameters chosen as for level 8), or at level 11 with the same parameters
+#: when it codes a middle band of 1/8 of the map smaller (:func:`vqpress.coding.level8.choose_level`;
+#: BENCHMARKS.md, round 7).
 _WEIGHTED_TABLES = 11
 #: The ordered level maps of at most _MAX_EXACT_LEVELS levels take instead of the effort's.
 _FEW_LEVELS = {_TUNED_TABLES: _EXACT_TABLES, _WEIGHTED_TABLES: _EXACT_TABLES}
@@ -206,7 +207,7 @@ def encode(codes: np.ndarray, n_symbols: int, *, ordered: bool | None = None, ef
         efforts 1 and 2 a palette of up to 16 colours that is a colour ramp (the symbols of
         unequal neighbours are on average at most 0.385 x log2(n) places apart in that
         order, :func:`vqpress.coding.symbol_order.mean_step`) is coded with the ordered
-        model at level 5 (effort 1) or 8 (effort 2) instead, in the refined order (at efforts
+        model at level 5 (effort 1) or 5, 8 or 11 (effort 2) instead, in the refined order (at efforts
         3 and 4, at level 0).
     effort : int, default 2
         0 (fastest) .. 9 (smallest): 0-2 use the fast model (level 2: small direct tables,
@@ -217,8 +218,10 @@ def encode(codes: np.ndarray, n_symbols: int, *, ordered: bool | None = None, ef
         and 2 gray levels (``ordered=True``) use the predicted ordered model instead: x ==
         MED(W, N, NW) first, then (up to 16 levels) the residual as one symbol of adaptive
         tables (level 5; at effort 2 level 8, the model's parameters chosen on a sample of
-        the map's rows, and level 9 up to 4 levels, with a counter, a table and two
-        probability maps by the exact neighbourhood), or (level 4, 17-32 levels) a walk
+        the map's rows, or level 11, the same around a weighted prediction of four
+        sub-predictions instead of MED when it codes a band of the map smaller, and level 9
+        up to 4 levels, with a counter, a table and two probability maps by the exact
+        neighbourhood), or (level 4, 17-32 levels) a walk
         away from it; 3-4 the
         lean model (level 0: four hashed tables of 2^12, 2^13 buckets) for gray levels and
         colour ramps, and for other palettes level 7 (x == W, then every other pixel as
@@ -274,7 +277,7 @@ def encode(codes: np.ndarray, n_symbols: int, *, ordered: bool | None = None, ef
         adj = adjacency(codes, n)
         order = spectral_order(codes, n, adj)
         # (a map with no two different neighbours has no steps: it is no ramp); a ramp takes
-        # the ordered model where gray uses level 5 or 8 and where palettes use level 7
+        # the ordered model where gray uses level 5, 8 or 11 and where palettes use level 7
         ramp = (ordered_level in _TABLE_LEVELS or palette_level == _PALETTE_MIXED) and n <= _MAX_TABLE_LEVELS \
             and 0 < mean_step(order, adj) <= _RAMP_STEP * math.log2(n)
         if effort >= 3 or ramp:
