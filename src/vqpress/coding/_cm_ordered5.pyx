@@ -132,6 +132,10 @@ ctypedef fused Variant:
     Exact
     Weighted
 
+# Level 11's offset class of pf - 8 P (-4 .. 3, at + 4)
+cdef uint8_t _OFFSET_CLASS[8]
+_OFFSET_CLASS[:] = [0, 0, 1, 1, 2, 3, 3, 4]
+
 # Level 11's weighted predictor: a sub-prediction whose errors around the pixel add up to e
 # (each error x8, to 255; five of them) weighs WP_WEIGHT[e] = floor(2^19 / (e + 8)).
 cdef int32_t _WP_WEIGHT[WP_ERR_SUMS]
@@ -155,7 +159,8 @@ ctypedef struct Ord5:
     Py_ssize_t t_exact          # the first exact-neighbourhood residual table (level 11: RDIR by offset class)
     # level 11 only (NULL otherwise)
     int32_t *wte                # ring of 2 rows of w + 6: the weighted prediction's error (x8)
-    uint64_t *wse               # ring of 2 rows of w + 6: the sub-predictions' |errors| (x8, to 255), 16 bits each
+    uint64_t *wse               # ring of 2 rows of w + 6: the sub-predictions' |errors| (x8), 16 bits each
+    uint8_t *wta                # ring of 2 rows of w + 6: |T|, the weighted prediction's |error| (x8)
 
 
 cdef bint ord5_params_ok(const Ord5Params *q) noexcept nogil:
@@ -226,11 +231,13 @@ cdef int _alloc(Ord5 *f, int n, int w, const Ord5Params *q) noexcept nogil:
     f.apm = NULL
     f.wte = NULL
     f.wse = NULL
+    f.wta = NULL
     f.t_exact = T_SHAPE + 625 * n
     if q.weighted:
         f.wte = <int32_t *>calloc(2 * (w + 6), sizeof(int32_t))
         f.wse = <uint64_t *>calloc(2 * (w + 6), sizeof(uint64_t))
-        if f.wte == NULL or f.wse == NULL:
+        f.wta = <uint8_t *>calloc(2 * (w + 6), 1)
+        if f.wte == NULL or f.wse == NULL or f.wta == NULL:
             return -1
     if q.exact:
         f.xcnt = <uint32_t *>calloc(X_COUNTERS, sizeof(uint32_t))
@@ -254,8 +261,10 @@ cdef void _free(Ord5 *f) noexcept nogil:
     free(f.apm)
     free(f.wte)
     free(f.wse)
+    free(f.wta)
     f.wte = NULL
     f.wse = NULL
+    f.wta = NULL
     f.xcnt = NULL
     f.apm = NULL
     f.cnt = NULL
@@ -349,13 +358,6 @@ cdef inline int _symbol4(Direction *way, RangeCoder *c, Ord5 *f, Py_ssize_t ta, 
 
 cdef inline int _iabs(int v) noexcept nogil:
     return -v if v < 0 else v
-
-
-cdef inline int _error_class8(int a, int b, int c, int d) noexcept nogil:
-    """Level 11's error class: of the four weighted prediction errors (x8) around the pixel,
-    their absolute sum in pixel units (rounded), classed as level 5's."""
-    cdef int t = (_iabs(a) + _iabs(b) + _iabs(c) + _iabs(d) + 4) >> 3
-    return cm5_error[t if t < 63 else 63]
 
 
 cdef inline uint64_t _err4(int d) noexcept nogil:
@@ -495,6 +497,9 @@ cdef int _rows(Direction *way, Variant *model, RangeCoder *c, Ord5 *f, uint8_t *
     cdef uint64_t *s0 = NULL
     cdef uint64_t *s1 = NULL
     cdef uint64_t es, sW = 0, sWW = 0
+    cdef uint8_t *a0 = NULL
+    cdef uint8_t *a1 = NULL
+    cdef int aW = 0
     cdef int NE, tW = 0, tN, tNW, tNE, pf = 0, oc = 0, x8, v, en, p0 = 0, p1 = 0, p2 = 0, p3 = 0
     cdef int32_t w0, w1, w2, w3, den
     for r in range(h):
@@ -503,7 +508,9 @@ cdef int _rows(Direction *way, Variant *model, RangeCoder *c, Ord5 *f, uint8_t *
             t1 = f.wte + ((r + 1) & 1) * wp + 3
             s0 = f.wse + (r & 1) * wp + 3
             s1 = f.wse + ((r + 1) & 1) * wp + 3
-            tW = 0
+            a0 = f.wta + (r & 1) * wp + 3
+            a1 = f.wta + ((r + 1) & 1) * wp + 3
+            tW = aW = 0
             sW = sWW = 0
         r0 = ring_row(rows, wp, r)
         r1 = ring_row(rows, wp, r + 3)
@@ -548,9 +555,9 @@ cdef int _rows(Direction *way, Variant *model, RangeCoder *c, Ord5 *f, uint8_t *
                 v = (hi if hi > NE else NE) * 8
                 pf = v if pf > v else pf
                 P = (pf + 4) >> 3
-                v = pf - 8 * P  # -4 .. 3
-                oc = (v >= -2) + (v >= 0) + (v >= 1) + (v >= 3)
-                en = _error_class8(tW, tNW, tN, tNE)
+                oc = _OFFSET_CLASS[pf - 8 * P + 4]
+                # the error class of the four |T| (at most 120 each: the sum >> 3 stays below 64)
+                en = cm5_error[(aW + a1[col - 1] + a1[col] + a1[col + 1] + 4) >> 3]
             else:
                 en = cm5_error[eW + e1[col - 1] + e1[col] + e1[col + 1]]
             if want_hits:  # which of W, NW, N, NE, NEE, WW were their own P (|x - P| = 0)
@@ -568,6 +575,8 @@ cdef int _rows(Direction *way, Variant *model, RangeCoder *c, Ord5 *f, uint8_t *
                 x8 = x * 8
                 tW = pf - x8
                 t0[col] = tW
+                aW = <uint8_t>(-tW if tW < 0 else tW)
+                a0[col] = aW
                 sWW = sW
                 sW = _err4(p0 - x8) | _err4(p1 - x8) << 16 | _err4(p2 - x8) << 32 | _err4(p3 - x8) << 48
                 s0[col] = sW
