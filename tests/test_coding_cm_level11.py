@@ -100,18 +100,37 @@ def test_strips_decode_alike_on_any_number_of_threads(two_threads):
                        blobs(700, 400, 8, seed=5, noise=0.1), 8)
 
 
-def test_effort_2_codes_5_to_16_gray_levels_at_level_5_8_or_11(face_gray):
+def weighted_at_effort_2():
+    """Effort 2 with level 11 (its choice of level 5, 8 or 11) as its ordered level."""
+    return mock.patch.dict(cm._EFFORT_SETTINGS, {2: (cm._WEIGHTED_TABLES, *cm._EFFORT_SETTINGS[2][1:])})
+
+
+def test_the_choice_codes_5_to_16_gray_levels_at_level_5_8_or_11(face_gray):
     levels = set()
-    for n in (5, 8, 12, 16):
-        for codes in (blobs(60, 70, n, seed=n, noise=0.3), face_crop(face_gray, n)):
-            data = cm.encode(codes, n, ordered=True)
-            levels.add(cm.describe(data)["level"])
-            np.testing.assert_array_equal(cm.decode(data, codes.shape, n), codes)
-    assert 11 in levels and levels <= {5, 8, 11}
-    codes = blobs(30, 40, 4, seed=1)  # up to 4 levels: level 9
-    assert cm.describe(cm.encode(codes, 4, ordered=True))["level"] == 9
+    with weighted_at_effort_2():
+        for n in (5, 8, 12, 16):
+            for codes in (blobs(60, 70, n, seed=n, noise=0.3), face_crop(face_gray, n)):
+                data = cm.encode(codes, n, ordered=True)
+                levels.add(cm.describe(data)["level"])
+                np.testing.assert_array_equal(cm.decode(data, codes.shape, n), codes)
+        assert 11 in levels and levels <= {5, 8, 11}
+        codes = blobs(30, 40, 4, seed=1)  # up to 4 levels: level 9
+        assert cm.describe(cm.encode(codes, 4, ordered=True))["level"] == 9
+        # a 16-colour ramp (a palette in its spectral order) takes the same choice
+        ramp = gradient(40, 50, 16)
+        data = cm.encode(ramp, 16, ordered=False)
+        assert cm.describe(data)["level"] in (5, 8, 11)
+        np.testing.assert_array_equal(cm.decode(data, ramp.shape, 16), ramp)
     for effort in (0, 1, 3, 5):  # the other efforts keep their levels
         assert cm.describe(cm.encode(face_crop(face_gray, 8), 8, ordered=True, effort=effort))["level"] != 11
+
+
+def test_the_default_effort_takes_level_11_where_it_codes_smaller(face_gray):
+    codes = face_crop(face_gray, 8)
+    data = cm.encode(codes, 8, ordered=True)
+    assert cm._EFFORT_SETTINGS[cm.DEFAULT_EFFORT][0] == cm._WEIGHTED_TABLES
+    assert cm.describe(data)["level"] == 11
+    assert len(data) < len(encode8(codes, 8, params_of(data, 8)))
 
 
 def test_choose_level_takes_level_11_when_it_codes_the_band_smaller():
