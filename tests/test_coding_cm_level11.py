@@ -17,7 +17,7 @@ from vqpress.coding import cm, level8
 from cm_reference import decode as reference_decode
 from test_coding_cm import THIN_SHAPES, blobs, check_strips_alike, fuzz_payloads, noise_streams_decode_in_range, thin_maps
 from test_coding_cm_level4 import gradient
-from test_coding_cm_level5 import check_table_level_header, encode5, jumps, refuses
+from test_coding_cm_level5 import check_table_level_header, encode5, jumps, ramp_palette, refuses
 from test_coding_cm_level8 import EXTREMES, SETTINGS, encode8, params_of
 
 DATA = Path(__file__).parent / "data"
@@ -117,7 +117,7 @@ def test_the_choice_codes_5_to_16_gray_levels_at_level_5_8_or_11(face_gray):
         codes = blobs(30, 40, 4, seed=1)  # up to 4 levels: level 9
         assert cm.describe(cm.encode(codes, 4, ordered=True))["level"] == 9
         # a 16-colour ramp (a palette in its spectral order) takes the same choice
-        ramp = gradient(40, 50, 16)
+        ramp = ramp_palette(40, 60, 16, seed=16)
         data = cm.encode(ramp, 16, ordered=False)
         assert cm.describe(data)["level"] in (5, 8, 11)
         np.testing.assert_array_equal(cm.decode(data, ramp.shape, 16), ramp)
