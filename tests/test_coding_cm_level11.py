@@ -18,7 +18,7 @@ from cm_reference import decode as reference_decode
 from test_coding_cm import THIN_SHAPES, blobs, check_strips_alike, fuzz_payloads, noise_streams_decode_in_range, thin_maps
 from test_coding_cm_level4 import gradient
 from test_coding_cm_level5 import check_table_level_header, encode5, jumps, ramp_palette, refuses
-from test_coding_cm_level8 import EXTREMES, SETTINGS, encode8, params_of
+from test_coding_cm_level8 import EXTREMES, SETTINGS, check_parameter_bytes, encode8, maps, params_of
 
 DATA = Path(__file__).parent / "data"
 
@@ -33,11 +33,6 @@ def encode11(codes, n, params=level8.LEVEL5, **kw):
     assert (head["level"], head["model"], head["table_bits"]) == (11, "ordered", 8)
     assert params_of(data, n) == tuple(params)
     return data
-
-
-def maps(n, seed):
-    return (blobs(37, 53, n, seed=seed), blobs(30, 41, n, seed=seed, noise=1.0), gradient(40, 50, n),
-            jumps(30, 40, n, seed=seed), np.zeros((20, 20), np.uint8), np.full((20, 20), n - 1, np.uint8))
 
 
 def face_crop(face_gray, n, rows=slice(300, 364), cols=slice(480, 576)):
@@ -167,12 +162,7 @@ def test_the_reader_checks_level_11_header_fields():
     codes = blobs(48, 80, 8, seed=8)
     data = encode11(codes, 8, (1, 1, 20, 6, 0))
     check_table_level_header(data, 11, codes.shape, 8)
-    for i, (name, (lo, hi)) in enumerate(zip(level8.PARAMETERS, level8.RANGES)):
-        for v in {lo - 1, hi + 1, 255} - {-1}:
-            blob = bytearray(data)
-            blob[20 + i] = v
-            refuses(blob, rf"cm level 11 parameter {name} {v} \(allowed {lo}..{hi}\)", codes.shape, 8)
-    refuses(data[:12 + 8 + 3], "ends inside its header", codes.shape, 8)
+    check_parameter_bytes(data, 11, codes.shape, 8)
     blob = bytearray(encode5(codes, 8))  # a level-5 payload relabelled 11 lacks the parameters
     blob[5] = 11
     with pytest.raises(vqpress.FormatError):
