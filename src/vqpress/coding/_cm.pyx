@@ -635,7 +635,8 @@ cdef void _setup(Job *job, uint8_t *sym, Py_ssize_t height, Py_ssize_t width, Py
     from vqpress.coding._cm_ordered5 import LEVEL5_PARAMS
 
     (job.params.counter3, job.params.first_table, job.params.limit, job.params.rate_max,
-     job.params.rate_double) = LEVEL5_PARAMS if params is None or level not in (LEVEL_ORDERED8, LEVEL_ORDERED11) else params
+     job.params.rate_double) = (LEVEL5_PARAMS if params is None or level not in (LEVEL_ORDERED8, LEVEL_ORDERED11)
+                                 else params)
     # level 9: level 5's parameters and the exact model; level 11: level 8's and the weighted predictor
     job.params.exact = level == LEVEL_ORDERED9
     job.params.weighted = level == LEVEL_ORDERED11

@@ -137,7 +137,7 @@ cdef uint8_t _OFFSET_CLASS[8]
 _OFFSET_CLASS[:] = [0, 0, 1, 1, 2, 3, 3, 4]
 
 # Level 11's weighted predictor: a sub-prediction whose errors around the pixel add up to e
-# (each error x8, to 255; five of them) weighs WP_WEIGHT[e] = floor(2^19 / (e + 8)).
+# (each error x8, at most 300; five of them) weighs WP_WEIGHT[e] = floor(2^19 / (e + 8)).
 cdef int32_t _WP_WEIGHT[WP_ERR_SUMS]
 for _i in range(WP_ERR_SUMS):
     _WP_WEIGHT[_i] = (1 << 19) // (_i + 8)
@@ -356,10 +356,6 @@ cdef inline int _symbol4(Direction *way, RangeCoder *c, Ord5 *f, Py_ssize_t ta, 
     return s
 
 
-cdef inline int _iabs(int v) noexcept nogil:
-    return -v if v < 0 else v
-
-
 cdef inline uint64_t _err4(int d) noexcept nogil:
     """|d| (at most 300), for a 16-bit lane of a sum of five."""
     return <uint64_t>(-d if d < 0 else d)
@@ -401,7 +397,8 @@ cdef inline int _far(Direction *way, RangeCoder *c, Ord5 *f, Py_ssize_t ti, int 
 
 
 cdef inline int _pixel(Direction *way, Variant *model, RangeCoder *c, Ord5 *f, int x, int P, int W, int N, int NW,
-                       int NE, int WW, int NN, int NNE, int NEE, int NWW, int NNW, int en, int hits, int oc) noexcept nogil:
+                       int NE, int WW, int NN, int NNE, int NEE, int NWW, int NNW, int en, int hits,
+                       int oc) noexcept nogil:
     cdef int n = f.n, eq, dd, d6, lo, hi, s, bit, p, k
     cdef uint32_t *a
     cdef uint32_t *b
