@@ -109,11 +109,17 @@ _MAX_EXACT_LEVELS = 4
 #: errors at the neighbours) weighted by their recent errors around the pixel, as JPEG XL's
 #: weighted predictor; P is that prediction rounded, and its offset from P (in five classes)
 #: joins the contexts of the third ``x == P`` counter and of one residual table
-#: (``_cm_ordered5.pyx``). At effort 2 gray maps of 5-16 levels (and 16-colour ramps) are coded
+#: (``_cm_ordered5.pyx``). At effort 2 gray maps of 5-8 levels (and colour ramps of up to 8) are coded
 #: at level 5 or 8 (parameters chosen as for level 8), or at level 11 with the same parameters
 #: when it codes a middle band of 1/8 of the map smaller (:func:`vqpress.coding.level8.choose_level`;
 #: BENCHMARKS.md, round 7).
 _WEIGHTED_TABLES = 11
+#: ... up to this many levels: level 11 decodes at 0.66-0.83x level 8's speed (BENCHMARKS.md,
+#: round 7), which keeps the gray cases of 8 levels at or above 30 MPix/s but takes those of 16
+#: (the face in gray, and its 16-colour ramp: 26-30 MPix/s at level 11) below it; maps of 9-16
+#: levels keep level 8 (or 5). Set to 16 to trade that speed for their size (face gray 16 0.960x,
+#: its ramp 0.984x level 5's bytes).
+_MAX_WEIGHTED_LEVELS = 8
 #: The ordered level maps of at most _MAX_EXACT_LEVELS levels take instead of the effort's.
 _FEW_LEVELS = {_TUNED_TABLES: _EXACT_TABLES, _WEIGHTED_TABLES: _EXACT_TABLES}
 # levels of up to 16 levels, on symbol tables
@@ -141,8 +147,8 @@ _PALETTE_MIXED = 7
 #: Per effort: (level of the ordered model, level of the palette model, table_bits, try
 #: both models when both apply, pixels per strip). Efforts 0-2 use the models without
 #: hashed tables (table_bits is then the minimum): palettes at level 6, gray at level 5
-#: at effort 1 and level 5, 8 or 11 at effort 2 (level 9 up to 4 levels, level 4 above 16; effort 0 keeps
-#: level 2); 3-4 level 0 (lean: hashed
+#: at effort 1 and level 5, 8 or 11 at effort 2 (level 11 up to 8 levels, level 9 up to 4, level 4
+#: above 16; effort 0 keeps level 2); 3-4 level 0 (lean: hashed
 #: tables, 4 counters a question; 0-1.5% smaller than level 4 on gray, half as fast) for gray
 #: and colour ramps, level 7 for the other palettes; 5-9 level 1 (full: more counters, two
 #: mixes and an APM).
@@ -207,8 +213,8 @@ def encode(codes: np.ndarray, n_symbols: int, *, ordered: bool | None = None, ef
         efforts 1 and 2 a palette of up to 16 colours that is a colour ramp (the symbols of
         unequal neighbours are on average at most 0.385 x log2(n) places apart in that
         order, :func:`vqpress.coding.symbol_order.mean_step`) is coded with the ordered
-        model at level 5 (effort 1) or 5, 8 or 11 (effort 2) instead, in the refined order (at efforts
-        3 and 4, at level 0).
+        model at level 5 (effort 1) or 5, 8 or 11 (effort 2; 11 up to 8 colours) instead, in
+        the refined order (at efforts 3 and 4, at level 0).
     effort : int, default 2
         0 (fastest) .. 9 (smallest): 0-2 use the fast model (level 2: small direct tables,
         2-3 counters a question, x == W then the neighbours' values before a walk or tree;
@@ -218,8 +224,8 @@ def encode(codes: np.ndarray, n_symbols: int, *, ordered: bool | None = None, ef
         and 2 gray levels (``ordered=True``) use the predicted ordered model instead: x ==
         MED(W, N, NW) first, then (up to 16 levels) the residual as one symbol of adaptive
         tables (level 5; at effort 2 level 8, the model's parameters chosen on a sample of
-        the map's rows, or level 11, the same around a weighted prediction of four
-        sub-predictions instead of MED when it codes a band of the map smaller, and level 9
+        the map's rows, or up to 8 levels level 11, the same around a weighted prediction
+        of four sub-predictions instead of MED when it codes a band of the map smaller, and level 9
         up to 4 levels, with a counter, a table and two probability maps by the exact
         neighbourhood), or (level 4, 17-32 levels) a walk
         away from it; 3-4 the
@@ -295,6 +301,8 @@ def encode(codes: np.ndarray, n_symbols: int, *, ordered: bool | None = None, ef
             level = _FEW_LEVELS.get(level, level)
         if level == _EXACT_TABLES and n > _MAX_EXACT_LEVELS:
             level = _TUNED_TABLES  # level 9 holds 4 levels
+        if level == _WEIGHTED_TABLES and n > _MAX_WEIGHTED_LEVELS:
+            level = _TUNED_TABLES  # (level 11's speed)
         if level in _TABLE_LEVELS and n > _MAX_TABLE_LEVELS:
             level = _PREDICTED  # level 5's tables hold 16 levels
         bits_ = _table_bits(bits, rows * w) if level not in _NO_TABLES else _MIN_TABLE_BITS
