@@ -533,28 +533,36 @@ cdef int _rows(Direction *way, Variant *model, RangeCoder *c, Ord5 *f, uint8_t *
                 tN = t1[col]
                 tNW = t1[col - 1]
                 tNE = t1[col + 1]
-                # the four sub-predictions (x8), weighted by their errors around the pixel (es:
-                # four 16-bit sums of five errors each)
-                p0 = (W + NE - N) * 8
-                p1 = N * 8 - (((tW + tN + tNE) * 16) >> 5)
-                p2 = W * 8 - (((tW + tN + tNW) * 10) >> 5)
-                p3 = N * 8 - (((tNW + tN + tNE) * 7) >> 5)
-                es = sW + sWW + s1[col - 1] + s1[col] + s1[col + 1]
-                w0 = _WP_WEIGHT[es & 0xffff]
-                w1 = _WP_WEIGHT[(es >> 16) & 0xffff]
-                w2 = _WP_WEIGHT[(es >> 32) & 0xffff]
-                w3 = _WP_WEIGHT[es >> 48]
-                den = w0 + w1 + w2 + w3
-                pf = (w0 * p0 + w1 * p1 + w2 * p2 + w3 * p3 + (den >> 1)) // den
-                # within the values of W, N, NE
-                v = (lo if lo < NE else NE) * 8
-                pf = v if pf < v else pf
-                v = (hi if hi > NE else NE) * 8
-                pf = v if pf > v else pf
-                P = (pf + 4) >> 3
-                oc = _OFFSET_CLASS[pf - 8 * P + 4]
-                # the error class of the four |T| (at most 120 each: the sum >> 3 stays below 64)
-                en = cm5_error[(aW + a1[col - 1] + a1[col] + a1[col + 1] + 4) >> 3]
+                if W == N and N == NE and (tW | tN | tNW | tNE) == 0:
+                    # (a flat neighbourhood predicted exactly: every sub-prediction is 8 W, and
+                    # so is their average, whatever the weights; the offset is 0, the errors 0)
+                    pf = p0 = p1 = p2 = p3 = W * 8
+                    P = W
+                    oc = 2
+                    en = 0
+                else:
+                    # the four sub-predictions (x8), weighted by their errors around the pixel
+                    # (es: four 16-bit sums of five errors each)
+                    p0 = (W + NE - N) * 8
+                    p1 = N * 8 - (((tW + tN + tNE) * 16) >> 5)
+                    p2 = W * 8 - (((tW + tN + tNW) * 10) >> 5)
+                    p3 = N * 8 - (((tNW + tN + tNE) * 7) >> 5)
+                    es = sW + sWW + s1[col - 1] + s1[col] + s1[col + 1]
+                    w0 = _WP_WEIGHT[es & 0xffff]
+                    w1 = _WP_WEIGHT[(es >> 16) & 0xffff]
+                    w2 = _WP_WEIGHT[(es >> 32) & 0xffff]
+                    w3 = _WP_WEIGHT[es >> 48]
+                    den = w0 + w1 + w2 + w3
+                    pf = (w0 * p0 + w1 * p1 + w2 * p2 + w3 * p3 + (den >> 1)) // den
+                    # within the values of W, N, NE
+                    v = (lo if lo < NE else NE) * 8
+                    pf = v if pf < v else pf
+                    v = (hi if hi > NE else NE) * 8
+                    pf = v if pf > v else pf
+                    P = (pf + 4) >> 3
+                    oc = _OFFSET_CLASS[pf - 8 * P + 4]
+                    # the error class of the four |T| (at most 120 each: the sum >> 3 stays below 64)
+                    en = cm5_error[(aW + a1[col - 1] + a1[col] + a1[col + 1] + 4) >> 3]
             else:
                 en = cm5_error[eW + e1[col - 1] + e1[col] + e1[col + 1]]
             if want_hits:  # which of W, NW, N, NE, NEE, WW were their own P (|x - P| = 0)
