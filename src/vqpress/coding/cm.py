@@ -322,23 +322,23 @@ def encode(codes: np.ndarray, n_symbols: int, *, ordered: bool | None = None, ef
     return best
 
 
+def _sample_size(sample: np.ndarray, n: int, level: int, params) -> int:
+    """Bytes of a sample of a map's rows coded as one strip of the ordered model at ``level``
+    (8 or 11) with ``params``."""
+    return len(_kernel().encode_strips(sample, n, _ORDERED, level, _MIN_TABLE_BITS, sample.shape[0], params)[0])
+
+
 def _tuned_params(sym: np.ndarray, n: int) -> tuple[int, ...]:
     """Level 8's parameters for a map (:func:`vqpress.coding.level8.choose`): the candidates
     are tried on a sample of its rows, coded as one strip."""
-    def sample_size(sample, params):
-        return len(_kernel().encode_strips(sample, n, _ORDERED, _TUNED_TABLES, _MIN_TABLE_BITS, sample.shape[0],
-                                           params)[0])
-
-    return level8.choose(sym, n, sample_size)
+    return level8.choose(sym, n, lambda sample, params: _sample_size(sample, n, _TUNED_TABLES, params))
 
 
 def _chosen_level(sym: np.ndarray, n: int) -> tuple[int, tuple[int, ...]]:
     """Level 8 or 11 and its parameters for a map (:func:`vqpress.coding.level8.choose_level`;
     level 8 with level 5's parameters is then written as level 5)."""
-    def sample_size(sample, level, params):
-        return len(_kernel().encode_strips(sample, n, _ORDERED, level, _MIN_TABLE_BITS, sample.shape[0], params)[0])
-
-    return level8.choose_level(sym, n, sample_size, _TUNED_TABLES, _WEIGHTED_TABLES)
+    return level8.choose_level(sym, n, lambda sample, level, params: _sample_size(sample, n, level, params),
+                               _TUNED_TABLES, _WEIGHTED_TABLES)
 
 
 #: What each level is called in docs/FORMAT.md (the payload header's table).
