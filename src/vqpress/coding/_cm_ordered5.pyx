@@ -143,6 +143,14 @@ for _i in range(WP_ERR_SUMS):
     _WP_WEIGHT[_i] = (1 << 19) // (_i + 8)
 
 
+# Level 11: what a pixel leaves for the weighted prediction of its neighbours (one struct: the
+# kernel keeps two row pointers, not six)
+ctypedef struct WPCell:
+    uint64_t s                  # the sub-predictions' |errors| S_i (x8), 16 bits each
+    int32_t t                   # the weighted prediction's error T (x8)
+    int32_t a                   # |T|
+
+
 ctypedef struct Ord5:
     int n
     Ord5Params q
@@ -158,9 +166,7 @@ ctypedef struct Ord5:
     uint16_t *apm               # the APMs: APM1 then APM2 contexts of APM_NODES probabilities (16 bits)
     Py_ssize_t t_exact          # the first exact-neighbourhood residual table (level 11: RDIR by offset class)
     # level 11 only (NULL otherwise)
-    int32_t *wte                # ring of 2 rows of w + 6: the weighted prediction's error (x8)
-    uint64_t *wse               # ring of 2 rows of w + 6: the sub-predictions' |errors| (x8), 16 bits each
-    uint8_t *wta                # ring of 2 rows of w + 6: |T|, the weighted prediction's |error| (x8)
+    WPCell *wp                  # ring of 2 rows of w + 6 (0 outside the strip's pixels)
 
 
 cdef bint ord5_params_ok(const Ord5Params *q) noexcept nogil:
@@ -229,15 +235,11 @@ cdef int _alloc(Ord5 *f, int n, int w, const Ord5Params *q) noexcept nogil:
     f.err = <uint8_t *>calloc(4 * (w + 6), 1)
     f.xcnt = NULL
     f.apm = NULL
-    f.wte = NULL
-    f.wse = NULL
-    f.wta = NULL
+    f.wp = NULL
     f.t_exact = T_SHAPE + 625 * n
     if q.weighted:
-        f.wte = <int32_t *>calloc(2 * (w + 6), sizeof(int32_t))
-        f.wse = <uint64_t *>calloc(2 * (w + 6), sizeof(uint64_t))
-        f.wta = <uint8_t *>calloc(2 * (w + 6), 1)
-        if f.wte == NULL or f.wse == NULL or f.wta == NULL:
+        f.wp = <WPCell *>calloc(2 * (w + 6), sizeof(WPCell))
+        if f.wp == NULL:
             return -1
     if q.exact:
         f.xcnt = <uint32_t *>calloc(X_COUNTERS, sizeof(uint32_t))
@@ -259,12 +261,8 @@ cdef void _free(Ord5 *f) noexcept nogil:
     free(f.err)
     free(f.xcnt)
     free(f.apm)
-    free(f.wte)
-    free(f.wse)
-    free(f.wta)
-    f.wte = NULL
-    f.wse = NULL
-    f.wta = NULL
+    free(f.wp)
+    f.wp = NULL
     f.xcnt = NULL
     f.apm = NULL
     f.cnt = NULL
@@ -489,24 +487,16 @@ cdef int _rows(Direction *way, Variant *model, RangeCoder *c, Ord5 *f, uint8_t *
     cdef int r, col, x, P, W, WW, N, NW, lo, hi, e, eW, eWW, hits = 0, above
     cdef bint want_hits = f.q.counter3 == C3_HITS
     # level 11: the weighted predictor
-    cdef int32_t *t0 = NULL
-    cdef int32_t *t1 = NULL
-    cdef uint64_t *s0 = NULL
-    cdef uint64_t *s1 = NULL
+    cdef WPCell *c0 = NULL
+    cdef WPCell *c1 = NULL
     cdef uint64_t es, sW = 0, sWW = 0
-    cdef uint8_t *a0 = NULL
-    cdef uint8_t *a1 = NULL
     cdef int aW = 0
     cdef int NE, tW = 0, tN, tNW, tNE, pf = 0, oc = 0, x8, v, en, p0 = 0, p1 = 0, p2 = 0, p3 = 0
     cdef int32_t w0, w1, w2, w3, den
     for r in range(h):
         if Variant is Weighted:
-            t0 = f.wte + (r & 1) * wp + 3
-            t1 = f.wte + ((r + 1) & 1) * wp + 3
-            s0 = f.wse + (r & 1) * wp + 3
-            s1 = f.wse + ((r + 1) & 1) * wp + 3
-            a0 = f.wta + (r & 1) * wp + 3
-            a1 = f.wta + ((r + 1) & 1) * wp + 3
+            c0 = f.wp + (r & 1) * wp + 3
+            c1 = f.wp + ((r + 1) & 1) * wp + 3
             tW = aW = 0
             sW = sWW = 0
         r0 = ring_row(rows, wp, r)
@@ -530,9 +520,9 @@ cdef int _rows(Direction *way, Variant *model, RangeCoder *c, Ord5 *f, uint8_t *
             P = W + N - (lo if NW < lo else (hi if NW > hi else NW))
             if Variant is Weighted:  # level 11: P from the weighted prediction instead
                 NE = r1[col + 1]
-                tN = t1[col]
-                tNW = t1[col - 1]
-                tNE = t1[col + 1]
+                tN = c1[col].t
+                tNW = c1[col - 1].t
+                tNE = c1[col + 1].t
                 if W == N and N == NE and (tW | tN | tNW | tNE) == 0:
                     # (a flat neighbourhood predicted exactly: every sub-prediction is 8 W, and
                     # so is their average, whatever the weights; the offset is 0, the errors 0)
@@ -547,7 +537,7 @@ cdef int _rows(Direction *way, Variant *model, RangeCoder *c, Ord5 *f, uint8_t *
                     p1 = N * 8 - (((tW + tN + tNE) * 16) >> 5)
                     p2 = W * 8 - (((tW + tN + tNW) * 10) >> 5)
                     p3 = N * 8 - (((tNW + tN + tNE) * 7) >> 5)
-                    es = sW + sWW + s1[col - 1] + s1[col] + s1[col + 1]
+                    es = sW + sWW + c1[col - 1].s + c1[col].s + c1[col + 1].s
                     w0 = _WP_WEIGHT[es & 0xffff]
                     w1 = _WP_WEIGHT[(es >> 16) & 0xffff]
                     w2 = _WP_WEIGHT[(es >> 32) & 0xffff]
@@ -562,7 +552,7 @@ cdef int _rows(Direction *way, Variant *model, RangeCoder *c, Ord5 *f, uint8_t *
                     P = (pf + 4) >> 3
                     oc = _OFFSET_CLASS[pf - 8 * P + 4]
                     # the error class of the four |T| (at most 120 each: the sum >> 3 stays below 64)
-                    en = cm5_error[(aW + a1[col - 1] + a1[col] + a1[col + 1] + 4) >> 3]
+                    en = cm5_error[(aW + c1[col - 1].a + c1[col].a + c1[col + 1].a + 4) >> 3]
             else:
                 en = cm5_error[eW + e1[col - 1] + e1[col] + e1[col + 1]]
             if want_hits:  # which of W, NW, N, NE, NEE, WW were their own P (|x - P| = 0)
@@ -579,12 +569,12 @@ cdef int _rows(Direction *way, Variant *model, RangeCoder *c, Ord5 *f, uint8_t *
             if Variant is Weighted:
                 x8 = x * 8
                 tW = pf - x8
-                t0[col] = tW
-                aW = <uint8_t>(-tW if tW < 0 else tW)
-                a0[col] = aW
+                c0[col].t = tW
+                aW = -tW if tW < 0 else tW
+                c0[col].a = aW
                 sWW = sW
                 sW = _err4(p0 - x8) | _err4(p1 - x8) << 16 | _err4(p2 - x8) << 32 | _err4(p3 - x8) << 48
-                s0[col] = sW
+                c0[col].s = sW
             WW = W
             W = x
             if Direction is Decoding:
