@@ -1,16 +1,16 @@
 """Two levels of the cm coding's palette model side by side (by default level 3, the palette
 model with symbol tables, against level 2, the fast model), on every palette case of
 ``bench_entropy.py``: the raccoon face and four scikit-image photographs at 16, 64 and 256
-colours, at the default effort.
+colours, at the default effort (or another: ``--effort``).
 
-Both levels run in this one process, interleaved run by run (each by setting the default
-effort's palette level in ``cm._EFFORT_SETTINGS``; levels 0 and 1, which have hashed tables,
+Both levels run in this one process, interleaved run by run (each by setting the effort's
+palette level in ``cm._EFFORT_SETTINGS``, for every palette size; levels 0 and 1, which have hashed tables,
 with the table bits of efforts 3 and 5), on ONE thread; times are medians of CPU time
 (``time.process_time``) of the payload coder alone (``cm.encode`` / ``cm.decode``, as
 ``bench_entropy.py`` times it: the symbol order included), sizes are the payloads' bytes
 (exact).
 
-    python benchmarks/bench_palette_level3.py [--runs 5] [--quick] [--levels 2,3] [--colours 64,256]
+    python benchmarks/bench_palette_level3.py [--runs 5] [--quick] [--levels 2,3] [--colours 64,256] [--effort 2]
 
 Needs scikit-image (the ``bench`` extra).
 """
@@ -45,14 +45,16 @@ def palette_cases(quick: bool = False, colours=None):
             yield name, c.codes().reshape(-1, c.codes().shape[-1]), c.codebook.n_colors
 
 
-def run(codes: np.ndarray, n: int, level: int) -> tuple[int, float, float]:
-    """Payload bytes, encode and decode CPU seconds at the default effort, palettes at ``level``
-    (no palette taken for a colour ramp)."""
-    ordered, _, bits, both, strip = cm._EFFORT_SETTINGS[cm.DEFAULT_EFFORT]
-    settings = {cm.DEFAULT_EFFORT: (ordered, level, _HASHED_BITS.get(level, bits), both, strip)}
-    with mock.patch.dict(cm._EFFORT_SETTINGS, settings), mock.patch.object(cm, "_RAMP_STEP", 0.0):
+def run(codes: np.ndarray, n: int, level: int, effort: int = cm.DEFAULT_EFFORT) -> tuple[int, float, float]:
+    """Payload bytes, encode and decode CPU seconds at ``effort`` (its symbol order: refined
+    from effort 3 on), palettes at ``level`` whatever their size (no palette taken for a
+    colour ramp)."""
+    ordered, _, bits, both, strip = cm._EFFORT_SETTINGS[effort]
+    settings = {effort: (ordered, level, _HASHED_BITS.get(level, bits), both, strip)}
+    with mock.patch.dict(cm._EFFORT_SETTINGS, settings), mock.patch.object(cm, "_RAMP_STEP", 0.0), \
+            mock.patch.object(cm, "_FEW_COLOURS", {}):
         t0 = time.process_time()
-        data = cm.encode(codes, n, ordered=False)
+        data = cm.encode(codes, n, ordered=False, effort=effort)
         t_enc = time.process_time() - t0
     assert cm.describe(data)["level"] == level
     t0 = time.process_time()
@@ -68,10 +70,12 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true", help="the face only")
     ap.add_argument("--levels", default="2,3", help="the level to compare against, then the new one")
     ap.add_argument("--colours", default=None, help="only these palette sizes, e.g. 64,256")
+    ap.add_argument("--effort", type=int, default=cm.DEFAULT_EFFORT, help="the effort whose settings (and symbol "
+                    "order) both levels take")
     args = ap.parse_args()
     a, b = (int(v) for v in args.levels.split(","))
     colours = None if args.colours is None else {int(v) for v in args.colours.split(",")}
-    print(machine_line(args.runs, f"; effort {cm.DEFAULT_EFFORT}", "interleaved runs, CPU time, one thread"))
+    print(machine_line(args.runs, f"; effort {args.effort}", "interleaved runs, CPU time, one thread"))
     print(f"| case | level {a} bytes | level {b} bytes | L{b} / L{a} | L{a} enc / dec MPix/s | L{b} enc / dec MPix/s "
           "| speed-up enc / dec |")
     print("|---|---:|---:|---:|---:|---:|---:|")
@@ -81,7 +85,7 @@ def main() -> None:
             res = {a: [], b: []}
             for _ in range(args.runs):
                 for level in (a, b):
-                    res[level].append(run(codes, n, level))
+                    res[level].append(run(codes, n, level, args.effort))
             mpx = codes.size / 1e6
             size = {lv: res[lv][0][0] for lv in res}
             enc = {lv: mpx / np.median([r[1] for r in res[lv]]) for lv in res}

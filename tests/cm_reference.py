@@ -422,6 +422,11 @@ def decode(payload: bytes, shape, n_colors):
 
             assert model == 1 and B == 8
             rows += decode_strip_level7(strip, h, W_, n)
+        elif level == 10:  # FORMAT.md "Level 10": tests/cm_reference_level10.py
+            from cm_reference_level10 import decode_strip_level10
+
+            assert model == 1 and B == 8
+            rows += decode_strip_level10(strip, h, W_, n)
         else:
             rows += (decode_strip_fast(strip, h, W_, n, model) if level == 2
                      else decode_strip(strip, h, W_, n, model, level, B))

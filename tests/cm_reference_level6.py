@@ -23,7 +23,9 @@ def labels(values):
     return "".join(str(seen.index(v)) for v in values), seen
 
 
-def decode_strip_level6(stream, h, w, n):
+def decode_strip_level6(stream, h, w, n, unpredicted=unpredicted):
+    """One strip; ``unpredicted(dec, table, n, W, N, NE, NW)`` decodes a pixel that no
+    neighbour predicts (level 10 passes its own)."""
     dec = RangeDecoder(stream)
     counters = Table(Counter)
     tables = {}

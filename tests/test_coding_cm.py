@@ -48,10 +48,12 @@ def at_level(data, codes, level):
 
 @contextlib.contextmanager
 def palettes_at(level):
-    """cm.encode codes palettes at ``level`` at every effort, and no palette is a ramp."""
+    """cm.encode codes palettes at ``level`` at every effort and of any size, and no palette
+    is a ramp."""
     settings = {e: (ordered, level, bits, False, strip)
                 for e, (ordered, _, bits, _, strip) in cm._EFFORT_SETTINGS.items()}
-    with mock.patch.dict(cm._EFFORT_SETTINGS, settings), mock.patch.object(cm, "_RAMP_STEP", 0.0):
+    with mock.patch.dict(cm._EFFORT_SETTINGS, settings), mock.patch.object(cm, "_RAMP_STEP", 0.0), \
+            mock.patch.object(cm, "_FEW_COLOURS", {}):
         yield
 
 
@@ -416,9 +418,10 @@ def test_fast_level_names_the_smallest_tables(payloads):
 
 
 def test_levels_written_at_each_effort():
-    """Palettes at level 6 for efforts 0-2 and level 7 for 3-4; gray at level 2 (effort 0),
-    level 5 (1), level 8 or 5 (2; up to 16 levels, else level 4: test_coding_cm_level5) and
-    level 0 (3-4); both at level 1 from 5 on."""
+    """Palettes at level 6 for efforts 0-2 and level 7 for 3-4 (level 10 up to 16 colours:
+    test_coding_cm_level10); gray at level 2 (effort 0), level 5 (1), level 8 or 5 (2; up to
+    16 levels, else level 4: test_coding_cm_level5) and level 0 (3-4); both at level 1 from
+    5 on."""
     palette, gray = blobs(20, 30, 40, seed=1), blobs(20, 30, 8, seed=1)  # 40 colours: palette model only
     for effort, palette_level, gray_level in [(0, 6, (2,)), (1, 6, (5,)), (2, 6, (5, 8)), (3, 7, (0,)), (4, 7, (0,)), (5, 1, (1,))]:
         data = cm.encode(palette, 40, effort=effort)
@@ -718,4 +721,7 @@ def test_bench_palette_level3_times_both_levels():
     data = cm.encode(codes, 20)
     assert sizes == [len(at_level(data, codes, level)) for level in (2, 3, 7)]
     bench3.run(codes, 20, 0)  # level 0 with its hashed tables (run checks the level and the round trip)
+    few = blobs(30, 40, 12, seed=3, noise=0.2)
+    for level in (7, 10):  # at effort 3, 12 colours at level 7 too (where the effort takes level 10)
+        bench3.run(few, 12, level, 3)
     assert cm._EFFORT_SETTINGS[cm.DEFAULT_EFFORT][1] == 6  # restored after the other levels' runs

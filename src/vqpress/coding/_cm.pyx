@@ -22,9 +22,9 @@ Level 2, the fast model, lives in ``_cm_fast.pyx``, level 3 (palettes with symbo
 ``_cm_ordered4.pyx``, level 5 (the same prediction, the residual as one symbol of averaged
 tables, level 8, the same with parameters chosen per map, and level 9, the same with an
 exact-neighbourhood model for up to 4 levels, and level 11, level 8 around a weighted
-prediction) in ``_cm_ordered5.pyx``, level 7
-(palettes with mixed symbol tables) in ``_cm_palette7.pyx``; this module runs the strips of
-every level.
+prediction) in ``_cm_ordered5.pyx``, level 6 (palettes by one neighbour symbol) and level 10
+(the same, its unpredicted pixels by mixed tables) in ``_cm_palette6.pyx``, level 7 (palettes
+with mixed symbol tables) in ``_cm_palette7.pyx``; this module runs the strips of every level.
 """
 
 from libc.stdint cimport int16_t, int32_t, int64_t, uint8_t, uint16_t, uint32_t
@@ -41,7 +41,7 @@ from vqpress.coding._cm_palette3 cimport palette3_decode, palette3_encode
 from vqpress.coding._cm_palette7 cimport palette7_decode, palette7_encode
 from vqpress.coding._cm_ordered4 cimport ordered4_strip
 from vqpress.coding._cm_ordered5 cimport Ord5Params, ord5_params_ok, ordered5_decode, ordered5_encode
-from vqpress.coding._cm_palette6 cimport palette6_decode, palette6_encode
+from vqpress.coding._cm_palette6 cimport palette10_decode, palette10_encode, palette6_decode, palette6_encode
 
 import numpy as np
 
@@ -65,6 +65,7 @@ cdef enum:
     LEVEL_ORDERED9 = 9
     LEVEL_ORDERED11 = 11
     LEVEL_PALETTE7 = 7
+    LEVEL_PALETTE10 = 10
 
 MODEL_ORDERED = ORDERED
 MODEL_PALETTE = PALETTE
@@ -558,9 +559,9 @@ cdef void _strip_task(void *ctx, Py_ssize_t strip, int worker) noexcept nogil:
     cdef int k
     if job.level == LEVEL_PALETTE3 or job.level == LEVEL_ORDERED5 or job.level == LEVEL_ORDERED8 \
             or job.level == LEVEL_ORDERED9 or job.level == LEVEL_ORDERED11 or job.level == LEVEL_PALETTE6 \
-            or job.level == LEVEL_PALETTE7:
+            or job.level == LEVEL_PALETTE7 or job.level == LEVEL_PALETTE10:
         # their own range coder and model (_cm_palette3.pyx, _cm_ordered5.pyx, _cm_palette6.pyx,
-        # _cm_palette7.pyx)
+        # _cm_palette7.pyx; level 10 in _cm_palette6.pyx)
         free(rows)
         if job.level == LEVEL_PALETTE3 and job.decoding:
             job.status[strip] = palette3_decode(job.payload + job.offset[strip], job.size[strip], sym, h, w, job.n)
@@ -574,6 +575,10 @@ cdef void _strip_task(void *ctx, Py_ssize_t strip, int worker) noexcept nogil:
             job.status[strip] = palette7_decode(job.payload + job.offset[strip], job.size[strip], sym, h, w, job.n)
         elif job.level == LEVEL_PALETTE7:
             job.status[strip] = palette7_encode(sym, h, w, job.n, &job.out[strip], &job.size[strip])
+        elif job.level == LEVEL_PALETTE10 and job.decoding:
+            job.status[strip] = palette10_decode(job.payload + job.offset[strip], job.size[strip], sym, h, w, job.n)
+        elif job.level == LEVEL_PALETTE10:
+            job.status[strip] = palette10_encode(sym, h, w, job.n, &job.out[strip], &job.size[strip])
         elif job.decoding:
             job.status[strip] = ordered5_decode(job.payload + job.offset[strip], job.size[strip], sym, h, w, job.n,
                                                 &job.params)

@@ -52,7 +52,7 @@ cdef int _alloc(Pal3 *f, int n) noexcept nogil:
     f.n = n
     f.cnt = <uint32_t *>calloc(n_cnt, sizeof(uint32_t))
     f.weights = <int32_t *>malloc(PW_END * sizeof(int32_t))
-    if up_alloc(&f.x, n) != 0 or f.cnt == NULL or f.weights == NULL:
+    if up_alloc(&f.x, n, False) != 0 or f.cnt == NULL or f.weights == NULL:
         return -1
     for i in range(PW_END):
         f.weights[i] = W_INIT3

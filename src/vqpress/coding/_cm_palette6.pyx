@@ -12,6 +12,10 @@ above 64 colours). A pixel none of them predicts is then one symbol (up to 16 co
 (high and low 4 bits) of averaged tables without the refused colours, as at level 3
 (``_unpredicted.pxd``). Range coder (``_range_coder.pxd``); ``_cm.pyx`` runs the strips and
 calls :c:func:`palette6_encode` / :c:func:`palette6_decode`.
+
+Level 10 (docs/FORMAT.md, "Level 10") is this model with the pixel none of the neighbours
+predicts coded by ``_unpredicted.pxd``'s mixed tables (four tables mixed geometrically, as
+at level 7): :c:func:`palette10_encode` / :c:func:`palette10_decode`.
 """
 
 from libc.stdint cimport uint8_t, uint16_t, uint32_t
@@ -86,8 +90,9 @@ ctypedef struct Pal6:
     Unpredicted x               # x when no neighbour predicts it (level 3's tables)
 
 
-cdef int _alloc(Pal6 *f, int n, int w) noexcept nogil:
-    """A fresh model for n symbols. Returns 0, or -1 (free it with _free either way)."""
+cdef int _alloc(Pal6 *f, int n, int w, bint mixed) noexcept nogil:
+    """A fresh model for n symbols (``mixed``: level 10's). Returns 0, or -1 (free it with
+    _free either way)."""
     cdef int p, j
     f.n = n
     f.q = 0 if n <= PAIR_COLOURS else (1 if n <= 2 * PAIR_COLOURS else 2)
@@ -100,7 +105,7 @@ cdef int _alloc(Pal6 *f, int n, int w) noexcept nogil:
     f.small = <uint16_t *>malloc(f.n_small * SMALL * sizeof(uint16_t))
     f.small_counts = <uint8_t *>calloc(f.n_small, 1)
     f.kinds = <uint8_t *>calloc(5 * (w + 6), 1)  # and a row of _above_bits
-    if up_alloc(&f.x, n) != 0 or f.cnt == NULL or f.small == NULL or f.small_counts == NULL or f.kinds == NULL:
+    if up_alloc(&f.x, n, mixed) != 0 or f.cnt == NULL or f.small == NULL or f.small_counts == NULL or f.kinds == NULL:
         return -1
     # fresh tables come in blocks alike: write a block, then copy it
     for j in range(4):  # by k - 1: k + 1 symbols
@@ -253,16 +258,26 @@ cdef int _rows(Direction *way, RangeCoder *c, Pal6 *f, uint8_t *sym, int h, int 
     return 0
 
 
-cdef inline int _strip(RangeCoder *c, bint decoding, uint8_t *sym, int h, int w, int n, uint8_t *rows) noexcept nogil:
-    """Level 6's RangeStrip (``_range_coder.pxd``): a fresh model, then the rows. Inline: each
-    of its two callers gets its own copy of the kernel, ``decoding`` a constant."""
+cdef inline int _model_strip(RangeCoder *c, bint decoding, uint8_t *sym, int h, int w, int n, uint8_t *rows,
+                             bint mixed) noexcept nogil:
+    """Level 6's (level 10's if ``mixed``) RangeStrip (``_range_coder.pxd``): a fresh model,
+    then the rows. Inline: each of its callers gets its own copy of the kernel, ``decoding``
+    a constant."""
     cdef Pal6 f
     cdef int status = -1
-    if _alloc(&f, n, w) == 0:
+    if _alloc(&f, n, w, mixed) == 0:
         status = -2 if (_rows(<Decoding *>NULL, c, &f, sym, h, w, rows) if decoding
                         else _rows(<Encoding *>NULL, c, &f, sym, h, w, rows)) != 0 else 0
     _free(&f)
     return status
+
+
+cdef int _strip(RangeCoder *c, bint decoding, uint8_t *sym, int h, int w, int n, uint8_t *rows) noexcept nogil:
+    return _model_strip(c, decoding, sym, h, w, n, rows, False)
+
+
+cdef int _strip10(RangeCoder *c, bint decoding, uint8_t *sym, int h, int w, int n, uint8_t *rows) noexcept nogil:
+    return _model_strip(c, decoding, sym, h, w, n, rows, True)
 
 
 cdef int palette6_encode(const uint8_t *sym, int h, int w, int n, uint8_t **out, Py_ssize_t *size) noexcept nogil:
@@ -271,3 +286,11 @@ cdef int palette6_encode(const uint8_t *sym, int h, int w, int n, uint8_t **out,
 
 cdef int palette6_decode(const uint8_t *stream, Py_ssize_t size, uint8_t *sym, int h, int w, int n) noexcept nogil:
     return rc_decode_strip(_strip, stream, size, sym, h, w, n)
+
+
+cdef int palette10_encode(const uint8_t *sym, int h, int w, int n, uint8_t **out, Py_ssize_t *size) noexcept nogil:
+    return rc_encode_strip(_strip10, sym, h, w, n, out, size)
+
+
+cdef int palette10_decode(const uint8_t *stream, Py_ssize_t size, uint8_t *sym, int h, int w, int n) noexcept nogil:
+    return rc_decode_strip(_strip10, stream, size, sym, h, w, n)

@@ -20,179 +20,24 @@ the ``x == W`` question and table rates of level 3 (``_palette_common.pxd``) are
 ``_cm.pyx`` runs the strips and calls :c:func:`palette7_encode` / :c:func:`palette7_decode`.
 """
 
-from libc.stdint cimport int16_t, int32_t, int64_t, uint8_t, uint16_t, uint32_t, uint64_t
+from libc.stdint cimport int16_t, int32_t, uint8_t, uint16_t, uint32_t
 from libc.stdlib cimport calloc, free, malloc
 
 from vqpress.coding._cm_common cimport (
     Decoding, Direction, Encoding, cm_tables_init, ring_row, ring_row_end, ring_row_start)
-from vqpress.coding._palette_common cimport (
-    PAL_LANES, PAL_NIBBLE, pal_ask_avg, pal_eq, pal_lo_m, pal_table_fill, pal_table_learn)
-from vqpress.coding._range_coder cimport (
-    CDF_BITS, RangeCoder, rc_decode_strip, rc_decode_symbol, rc_encode_strip, rc_encode_symbol)
+from vqpress.coding._mixed_tables cimport MT_K, mt_symbol, p7_mix, p7_mix_scalar, p7_prefetch
+from vqpress.coding._palette_common cimport PAL_LANES, PAL_NIBBLE, pal_ask_avg, pal_eq, pal_lo_m, pal_table_fill
+from vqpress.coding._range_coder cimport RangeCoder, rc_decode_strip, rc_encode_strip
 
 cm_tables_init()
-
-cdef extern from *:
-    """
-    /* p7_log(f) = 64 log2(f) for f in 1..32768, to 1/64 bit, by Mitchell's approximation:
-       64 e + the 6 bits of f after its leading one (e = floor(log2 f)), FORMAT.md's LOGF. */
-    static inline int p7_log(unsigned f) {
-        int e;
-    #if defined(__GNUC__) || defined(__clang__)
-        e = 31 - __builtin_clz(f);
-    #else
-        for (e = 0; (f >> e) > 1u; e++) {}
-    #endif
-        return 64 * e + (int)((f << 6) >> e) - 64;
-    }
-    /* A symbol's frequency d/64 bits below the most likely one's (d >= 0): 2048 * 2^(-d/64)
-       by the same approximation (linear between the powers of two), at least 1 (FREQF). */
-    static inline unsigned p7_freq(unsigned d) {
-        d = d < 1023u ? d : 1023u;
-        return ((((128u - (d & 63u)) << 4) - 1u) >> (d >> 6)) + 1u;
-    }
-
-    /* The mixed distribution of four tables t[0..3] (16 u16 lanes each) with weights
-       w[0..3] (0..32767, 8192 = 1.0) over the m symbols that `allowed` keeps (bit i:
-       symbol i; at least one, all < m): lg[j * 16 + i] = p7_log of table j's frequency of
-       symbol i (i < m); cum[0..15] the cumulative frequencies (equal to the total from m
-       on), acc[j] = sum of freq(i) * lg[j][i]. Returns the total (at most 2^15). */
-    static int p7_mix_scalar(const uint16_t *const *t, const int *w, int m, unsigned allowed,
-                             int16_t *lg, uint16_t *cum, int32_t *acc) {
-        int32_t score[16], best = -1;
-        unsigned f;
-        int i, j, total = 0;
-        for (j = 0; j < 4; j++)
-            for (i = 0; i < m; i++)
-                lg[j * 16 + i] = (int16_t)p7_log((unsigned)((i < 15 ? t[j][i + 1] : 32752) - t[j][i] + 1));
-        for (i = 0; i < m; i++) {
-            score[i] = w[0] * lg[i] + w[1] * lg[16 + i] + w[2] * lg[32 + i] + w[3] * lg[48 + i];
-            if (((allowed >> i) & 1u) && score[i] > best)
-                best = score[i];
-        }
-        acc[0] = acc[1] = acc[2] = acc[3] = 0;
-        for (i = 0; i < 16; i++) {
-            cum[i] = (uint16_t)total;
-            if ((allowed >> i) & 1u) {
-                f = p7_freq((unsigned)((best - score[i]) >> 13));
-                total += (int)f;
-                for (j = 0; j < 4; j++)
-                    acc[j] += (int32_t)f * lg[j * 16 + i];
-            }
-        }
-        return total;
-    }
-
-    #if defined(__GNUC__) || defined(__clang__)
-    #define p7_prefetch(p) __builtin_prefetch(p)
-    #else
-    #define p7_prefetch(p) ((void)(p))
-    #endif
-
-    #if !defined(ST_NO_SIMD) && (defined(__SSE2__) || defined(_M_X64) || (defined(_M_IX86_FP) && _M_IX86_FP >= 2))
-    #include <emmintrin.h>
-    #define P7_SSE2 1
-    /* 4 lanes of p7_log from 4 u32 frequencies: a float's bits are (127 + e) << 23 | the
-       mantissa after the leading one, so bits >> 17 = (127 + e) * 64 + its first 6 bits. */
-    static inline __m128i p7_log4(__m128i f) {
-        return _mm_sub_epi32(_mm_srli_epi32(_mm_castps_si128(_mm_cvtepi32_ps(f)), 17), _mm_set1_epi32(127 * 64));
-    }
-    /* 4 lanes of p7_freq from d (0 .. 1023, int32): ((128 - r) * 16 - 1) * 2^-q as a float
-       (exact: its exponent lowered by q), truncated, plus 1. */
-    static inline __m128i p7_freq4(__m128i d) {
-        __m128i r = _mm_and_si128(d, _mm_set1_epi32(63)), q = _mm_srli_epi32(d, 6);
-        __m128i x = _mm_sub_epi32(_mm_slli_epi32(_mm_sub_epi32(_mm_set1_epi32(128), r), 4), _mm_set1_epi32(1));
-        __m128 y = _mm_castsi128_ps(_mm_sub_epi32(_mm_castps_si128(_mm_cvtepi32_ps(x)), _mm_slli_epi32(q, 23)));
-        return _mm_add_epi32(_mm_cvttps_epi32(y), _mm_set1_epi32(1));
-    }
-    static inline __m128i p7_max(__m128i a, __m128i b) {
-        __m128i gt = _mm_cmpgt_epi32(a, b);
-        return _mm_or_si128(_mm_and_si128(gt, a), _mm_andnot_si128(gt, b));
-    }
-    static inline int32_t p7_hsum(__m128i v) {
-        v = _mm_add_epi32(v, _mm_shuffle_epi32(v, 0x4e));
-        v = _mm_add_epi32(v, _mm_shuffle_epi32(v, 0xb1));
-        return _mm_cvtsi128_si32(v);
-    }
-    /* p7_mix_scalar's values, 16 lanes at a time. The tables must be readable one lane past
-       their end (lane 15's next is replaced by 2^15 - 16); lanes from m on compute values
-       that are masked out (their frequency is 0, their lg unused). */
-    static int p7_mix(const uint16_t *const *t, const int *w, int m, unsigned allowed,
-                      int16_t *lg, uint16_t *cum, int32_t *acc) {
-        __m128i L[4][2], S[4], keep[4], best, d, F[4], fa, fb, ca, cb, z = _mm_setzero_si128();
-        __m128i w01 = _mm_set1_epi32((int)((unsigned)w[1] << 16 | (unsigned)w[0]));
-        __m128i w23 = _mm_set1_epi32((int)((unsigned)w[3] << 16 | (unsigned)w[2]));
-        const __m128i one16 = _mm_set1_epi16(1), bits = _mm_setr_epi32(1, 2, 4, 8);
-        int j, h, total;
-        (void)m;
-        for (j = 0; j < 4; j++) {
-            for (h = 0; h < 2; h++) {
-                __m128i cur = _mm_loadu_si128((const __m128i *)(t[j] + 8 * h));
-                __m128i nxt = _mm_loadu_si128((const __m128i *)(t[j] + 8 * h + 1));
-                __m128i f;
-                if (h)
-                    nxt = _mm_insert_epi16(nxt, 32752, 7);
-                f = _mm_add_epi16(_mm_sub_epi16(nxt, cur), one16);
-                L[j][h] = _mm_packs_epi32(p7_log4(_mm_unpacklo_epi16(f, z)), p7_log4(_mm_unpackhi_epi16(f, z)));
-                _mm_storeu_si128((__m128i *)(lg + j * 16 + 8 * h), L[j][h]);
-            }
-        }
-        for (h = 0; h < 4; h++) {  /* lanes 4h .. 4h + 3 */
-            __m128i l0 = h & 1 ? _mm_unpackhi_epi16(L[0][h >> 1], L[1][h >> 1]) : _mm_unpacklo_epi16(L[0][h >> 1], L[1][h >> 1]);
-            __m128i l2 = h & 1 ? _mm_unpackhi_epi16(L[2][h >> 1], L[3][h >> 1]) : _mm_unpacklo_epi16(L[2][h >> 1], L[3][h >> 1]);
-            S[h] = _mm_add_epi32(_mm_madd_epi16(l0, w01), _mm_madd_epi16(l2, w23));
-            keep[h] = _mm_cmpeq_epi32(_mm_and_si128(_mm_set1_epi32((int)(allowed >> (4 * h))), bits), bits);
-        }
-        best = _mm_set1_epi32(-1);
-        for (h = 0; h < 4; h++)
-            best = p7_max(best, _mm_or_si128(_mm_and_si128(keep[h], S[h]), _mm_andnot_si128(keep[h], _mm_set1_epi32(-1))));
-        best = p7_max(best, _mm_shuffle_epi32(best, 0x4e));
-        best = p7_max(best, _mm_shuffle_epi32(best, 0xb1));
-        for (h = 0; h < 4; h++) {
-            d = _mm_srai_epi32(_mm_sub_epi32(best, S[h]), 13);
-            d = _mm_and_si128(d, keep[h]);  /* (lanes not kept: anything in range, masked below) */
-            d = _mm_or_si128(_mm_and_si128(_mm_cmpgt_epi32(d, _mm_set1_epi32(1023)), _mm_set1_epi32(1023)),
-                             _mm_andnot_si128(_mm_cmpgt_epi32(d, _mm_set1_epi32(1023)), d));
-            F[h] = _mm_and_si128(p7_freq4(d), keep[h]);
-        }
-        fa = _mm_packs_epi32(F[0], F[1]);
-        fb = _mm_packs_epi32(F[2], F[3]);
-        for (j = 0; j < 4; j++)
-            acc[j] = p7_hsum(_mm_add_epi32(_mm_madd_epi16(fa, L[j][0]), _mm_madd_epi16(fb, L[j][1])));
-        /* exclusive prefix sums of the 16 frequencies */
-        ca = _mm_add_epi16(fa, _mm_slli_si128(fa, 2));
-        ca = _mm_add_epi16(ca, _mm_slli_si128(ca, 4));
-        ca = _mm_add_epi16(ca, _mm_slli_si128(ca, 8));
-        cb = _mm_add_epi16(fb, _mm_slli_si128(fb, 2));
-        cb = _mm_add_epi16(cb, _mm_slli_si128(cb, 4));
-        cb = _mm_add_epi16(cb, _mm_slli_si128(cb, 8));
-        cb = _mm_add_epi16(cb, _mm_set1_epi16((short)_mm_extract_epi16(ca, 7)));
-        total = _mm_extract_epi16(cb, 7);
-        _mm_storeu_si128((__m128i *)cum, _mm_slli_si128(ca, 2));
-        _mm_storeu_si128((__m128i *)(cum + 8), _mm_or_si128(_mm_slli_si128(cb, 2),
-                                                             _mm_srli_si128(ca, 14)));
-        return total;
-    }
-    #else
-    #define p7_mix p7_mix_scalar
-    #endif
-    """
-    int p7_log(unsigned f) noexcept nogil
-    void p7_prefetch(const void *p) noexcept nogil
-    int p7_mix(const uint16_t **t, const int *w, int m, unsigned allowed, int16_t *lg, uint16_t *cum,
-               int32_t *acc) noexcept nogil
-    int p7_mix_scalar(const uint16_t **t, const int *w, int m, unsigned allowed, int16_t *lg, uint16_t *cum,
-                      int32_t *acc) noexcept nogil
-
 
 cdef enum:
     LANES = PAL_LANES
     NIBBLE = PAL_NIBBLE
-    K = 4                       # tables mixed per symbol: by W, N, NE and the pair (W, N)
+    K = MT_K                    # tables mixed per symbol: by W, N, NE and the pair (W, N)
     PAIR_BITS = 12
     PAIRS = 1 << PAIR_BITS      # tables of the pair, hashed
     PATTERNS = 16               # weight sets per stage, by which neighbours are equal
-    W_CAP = (1 << 18) - 1       # a weight (65536 = 1.0) stays within 0 .. W_CAP (mixed: w >> 3, 15 bits)
     # binary counters of x == W (level 3's)
     P_EQ = 0                    # 1024: by eq
     P_WEQ = 1024                # 256 x 8: by W and eq & 7
@@ -252,42 +97,14 @@ cdef void _free(Pal7 *f) noexcept nogil:
 cdef inline int _symbol(Direction *way, RangeCoder *c, Pal7 *f, Py_ssize_t base, int W, int N, int NE,
                         uint32_t pair, int32_t *w, int m, unsigned refused, int s) noexcept nogil:
     """Symbol s (of m) of the block at table ``base``: its tables of W, N, NE and ``pair``
-    mixed by the weight set w, without the symbols in ``refused`` (all of them allowed if
-    that refuses every one: only a damaged stream gets there); then the tables and the
+    mixed by the weight set w, without the symbols in ``refused``; then the tables and the
     weights learn it."""
     cdef Py_ssize_t idx[K]
-    cdef const uint16_t *t[K]
-    cdef int wq[K]
-    cdef int16_t lg[K * LANES]
-    cdef uint16_t cum[LANES]
-    cdef int32_t acc[K]
-    cdef int j, total, lt
-    cdef int32_t g
-    cdef unsigned allowed = ((1u << m) - 1u) & ~refused
-    if allowed == 0:
-        allowed = (1u << m) - 1u
     idx[0] = base + W
     idx[1] = base + f.n + N
     idx[2] = base + 2 * f.n + NE
     idx[3] = base + 3 * f.n + pair
-    for j in range(K):
-        t[j] = f.tables + idx[j] * LANES
-        wq[j] = w[j] >> 3
-    total = p7_mix(t, wq, m, allowed, lg, cum, acc)
-    if Direction is Decoding:
-        s = rc_decode_symbol(c, cum, total, m)
-    else:
-        rc_encode_symbol(c, cum, total, m, s)
-    # each weight moves along the gradient of the code length: its table's log frequency of
-    # s against its mean under the coded distribution
-    # (divided by total's power of two, not by total: 1 to 2 times the gradient)
-    lt = p7_log(<unsigned>total) >> 6
-    for j in range(K):
-        g = lg[j * LANES + s] * total - acc[j]
-        g = w[j] + ((g * 3) >> (lt + 1))
-        w[j] = <int32_t>(0 if g < 0 else (W_CAP if g > W_CAP else g))
-        pal_table_learn(f.tables + idx[j] * LANES, f.counts + idx[j], m, s)
-    return s
+    return mt_symbol(c, Direction is Decoding, f.tables, f.counts, idx, w, m, refused, s)
 
 
 cdef inline int _code_pixel(Direction *way, RangeCoder *c, Pal7 *f, int x, int W, int N, int NW, int NE, int WW,

@@ -1,30 +1,109 @@
-# A palette pixel that none of its neighbours W, N, NE, NW predicts, at levels 3 and 6
-# (docs/FORMAT.md, "Level 3"): one symbol of a table by (W, N) without the refused colours
-# (up to 16 colours), or its high 4 bits of three averaged tables by W, N, NE and its low 4
-# bits of three averaged tables by (high bits, W), (high bits, N), (high bits, NE) without
-# the refused colours of those high bits. Each level keeps one Unpredicted in its model.
+# A palette pixel that none of its neighbours W, N, NE, NW predicts, at levels 3, 6 and 10
+# (docs/FORMAT.md, "Level 3" and "Level 10"). Levels 3 and 6: one symbol of a table by (W, N)
+# without the refused colours (up to 16 colours), or its high 4 bits of three averaged
+# tables by W, N, NE and its low 4 bits of three averaged tables by (high bits, W), (high
+# bits, N), (high bits, NE) without the refused colours of those high bits. Level 10
+# ("mixed"): the same one or two symbols, each of four tables (by W, N, NE and the pair
+# (W, N)) mixed geometrically as at level 7 (``_mixed_tables.pxd``), with weight sets by
+# which of W, N, NE, NW are equal. Each level keeps one Unpredicted in its model.
 
-from libc.stdint cimport uint8_t, uint16_t
+from libc.stdint cimport int32_t, uint8_t, uint16_t, uint32_t
 from libc.stdlib cimport calloc, free, malloc
 
-from vqpress.coding._palette_common cimport pal_lo_m, pal_table_fill, pal_table_learn
+from vqpress.coding._mixed_tables cimport MT_K, mt_symbol
+from vqpress.coding._palette_common cimport PAL_LANES, pal_lo_m, pal_table_fill, pal_table_learn
 from vqpress.coding._range_coder cimport RangeCoder, rc_decode_symbol, rc_encode_symbol
 from vqpress.coding._symbol_tables cimport st_average3, st_cum_without
+
+
+cdef enum:
+    UP_PAIR_BITS = 12
+    UP_PAIRS = 1 << UP_PAIR_BITS    # mixed: tables of the pair (W, N) in a block, hashed
+    UP_SETS = 64                    # mixed: weight sets per stage, by the equalities of W, N, NE, NW
+
+
+ctypedef int (*MixedCode)(RangeCoder *c, bint decoding, void *u, int x, int W, int N, int NE,
+                          int NW) noexcept nogil  # u: the Unpredicted
 
 
 ctypedef struct Unpredicted:
     int n
     int hi_m                    # symbols of the first (or only) table: n, or ceil(n / 16)
+    MixedCode mixed             # level 10: its coding (called through the pointer: levels 3 and 6 keep
+                                # theirs inline and small); else NULL
     uint16_t *tables            # 16 lanes each: n <= 16: X[W * 16 + N]; else HW[W], HN[N],
-    uint8_t *counts             # HNE[NE] (n each), then LW, LN, LNE [hi * n + v] (hi_m * n each)
-    Py_ssize_t n_tables
+    uint8_t *counts             # HNE[NE] (n each), then LW, LN, LNE [hi * n + v] (hi_m * n each);
+    Py_ssize_t n_tables         # mixed: blocks of ``block`` tables, block 0 the first (or only)
+    Py_ssize_t block            # symbol's, block 1 + h the low bits' under high bits h
+    int32_t *weights            # mixed: 2 stages x UP_SETS sets of MT_K
 
 
-cdef inline int up_alloc(Unpredicted *u, int n) noexcept nogil:
-    """Fresh tables for n symbols. Returns 0, or -1 (free them with up_free either way)."""
+cdef inline int _mixed(RangeCoder *c, bint decoding, void *up, int x, int W, int N, int NE, int NW) noexcept nogil:
+    """up_code at level 10 (its MixedCode)."""
+    cdef Unpredicted *u = <Unpredicted *>up
+    cdef Py_ssize_t idx[MT_K]
+    cdef int n = u.n, hi = 0, j
+    cdef unsigned refused
+    cdef int32_t *w = u.weights + ((N == W) | (NE == W) << 1 | (NW == W) << 2 | (NE == N) << 3 | (NW == N) << 4
+                                   | (NW == NE) << 5) * MT_K
+    cdef int m, v, stage = 0
+    idx[0] = W
+    idx[1] = n + N
+    idx[2] = 2 * n + NE
+    if n <= 16:  # one symbol: the fourth table is the triple (W, N, NE)'s
+        idx[3] = 3 * n + (W * 16 + N) * 16 + NE
+        m = n
+        refused = (1u << W) | (1u << N) | (1u << NE) | (1u << NW)
+        v = x
+    else:  # the high bits: the triple of the neighbours' high bits
+        idx[3] = 3 * n + ((W >> 4) * 16 + (N >> 4)) * 16 + (NE >> 4)
+        m = u.hi_m
+        refused = 0
+        v = x >> 4
+    while True:  # (one call of mt_symbol, inlined)
+        v = mt_symbol(c, decoding, u.tables, u.counts, idx, w, m, refused, v)
+        if n <= 16 or stage == 1:
+            return v if n <= 16 else hi * 16 + v
+        # the low bits under high bits hi: block 1 + hi, the fourth table the pair (W, N)'s
+        hi = v
+        stage = 1
+        idx[3] = 3 * n + ((((<uint32_t>W << 8) | <uint32_t>N) * 0x9E3779B1u) >> (32 - UP_PAIR_BITS))
+        for j in range(MT_K):
+            idx[j] += (1 + hi) * u.block
+        m = pal_lo_m(n, hi)
+        refused = (((W >> 4) == hi) << (W & 15) | ((N >> 4) == hi) << (N & 15) | ((NE >> 4) == hi) << (NE & 15)
+                   | ((NW >> 4) == hi) << (NW & 15))
+        w += UP_SETS * MT_K
+        v = x & 15
+
+
+cdef inline int up_alloc(Unpredicted *u, int n, bint mixed) noexcept nogil:
+    """Fresh tables for n symbols (``mixed``: level 10's). Returns 0, or -1 (free them with
+    up_free either way)."""
     cdef int j
     u.n = n
     u.hi_m = n if n <= 16 else (n + 15) // 16
+    u.mixed = NULL
+    if mixed:
+        u.mixed = _mixed
+    u.weights = NULL
+    if mixed:
+        u.block = 3 * n + UP_PAIRS
+        u.n_tables = u.block * (1 if n <= 16 else 1 + u.hi_m)
+        # (one lane more: p7_mix reads one past a table's end)
+        u.tables = <uint16_t *>malloc((u.n_tables * PAL_LANES + 1) * sizeof(uint16_t))
+        u.counts = <uint8_t *>calloc(u.n_tables, 1)
+        u.weights = <int32_t *>malloc(2 * UP_SETS * MT_K * sizeof(int32_t))
+        if u.tables == NULL or u.counts == NULL or u.weights == NULL:
+            return -1
+        u.tables[u.n_tables * PAL_LANES] = 0
+        for j in range(2 * UP_SETS * MT_K):  # the table of W counts twice as much as each other one
+            u.weights[j] = 16384 if j % MT_K else 32768
+        pal_table_fill(u.tables, u.block, u.hi_m)
+        if n > 16:
+            for j in range(u.hi_m):
+                pal_table_fill(u.tables + (1 + j) * u.block * PAL_LANES, u.block, pal_lo_m(n, j))
+        return 0
     u.n_tables = n * 16 if n <= 16 else 3 * n + 3 * <Py_ssize_t>u.hi_m * n
     u.tables = <uint16_t *>malloc(u.n_tables * 16 * sizeof(uint16_t))
     u.counts = <uint8_t *>calloc(u.n_tables, 1)
@@ -43,8 +122,10 @@ cdef inline int up_alloc(Unpredicted *u, int n) noexcept nogil:
 cdef inline void up_free(Unpredicted *u) noexcept nogil:
     free(u.tables)
     free(u.counts)
+    free(u.weights)
     u.tables = NULL
     u.counts = NULL
+    u.weights = NULL
 
 
 cdef inline int _code_without(RangeCoder *c, bint decoding, const uint16_t *t, int m, unsigned mask,
@@ -82,6 +163,8 @@ cdef inline int up_code(RangeCoder *c, bint decoding, Unpredicted *u, int x, int
     cdef int n = u.n, hi, lo
     cdef unsigned mask
     cdef Py_ssize_t t
+    if u.mixed != NULL:
+        return u.mixed(c, decoding, u, x, W, N, NE, NW)
     if n <= 16:
         t = W * 16 + N
         x = _code_without(c, decoding, u.tables + t * 16, n, (1u << W) | (1u << N) | (1u << NE) | (1u << NW), x)

@@ -143,6 +143,19 @@ _RAMP_STEP = 0.385
 #: level of efforts 3 and 4 (colour ramps of up to 16 colours keep the ordered model there),
 #: not of the default (too slow for it).
 _PALETTE_MIXED = 7
+#: Level 10, level 6's model with a pixel that no neighbour predicts coded as one or two
+#: symbols of four tables mixed geometrically as at level 7 (``_unpredicted.pxd``, through
+#: ``_cm_palette6.pyx``). On the palette cases of benchmarks/bench_entropy.py (interleaved,
+#: one thread; BENCHMARKS.md, round 7): against level 6, at 64 and 256 colours 0.970x the
+#: size (0.952-0.980x) but decoding at 0.48-0.68x the speed; at 16 colours (the photographs)
+#: 0.949-0.974x (geomean 0.965x) decoding at 0.81-0.88x: not for the default. Against level
+#: 7 in its refined order (efforts 3-4): at 16 colours 0.978-1.003x the size (geomean 0.994x)
+#: decoding 1.17-1.29x as fast, at 64 and 256 colours 0.990-1.018x (geomean 1.010x) decoding
+#: 1.26-1.69x as fast. So the palette level of efforts 3 and 4 up to 16 colours
+#: (_FEW_COLOURS); level 7 stays above.
+_PALETTE_SYMBOL_MIXED = 10
+#: Palettes of up to _MAX_TABLE_LEVELS colours (not colour ramps) take instead of the effort's level.
+_FEW_COLOURS = {_PALETTE_MIXED: _PALETTE_SYMBOL_MIXED}
 
 #: Per effort: (level of the ordered model, level of the palette model, table_bits, try
 #: both models when both apply, pixels per strip). Efforts 0-2 use the models without
@@ -150,8 +163,8 @@ _PALETTE_MIXED = 7
 #: at effort 1 and level 5, 8 or 11 at effort 2 (level 11 up to 8 levels, level 9 up to 4, level 4
 #: above 16; effort 0 keeps level 2); 3-4 level 0 (lean: hashed
 #: tables, 4 counters a question; 0-1.5% smaller than level 4 on gray, half as fast) for gray
-#: and colour ramps, level 7 for the other palettes; 5-9 level 1 (full: more counters, two
-#: mixes and an APM).
+#: and colour ramps, level 7 for the other palettes (level 10 up to 16 colours); 5-9 level 1
+#: (full: more counters, two mixes and an APM).
 _EFFORT_SETTINGS = {
     0: (_FAST, _PALETTE_SYMBOL, 8, False, 1 << 18),
     1: (_PREDICTED_TABLES, _PALETTE_SYMBOL, 8, False, 1 << 19),
@@ -161,11 +174,11 @@ _EFFORT_SETTINGS = {
     8: (1, 1, 16, True, 1 << 20), 9: (1, 1, 18, True, 1 << 20),
 }
 _LEVELS = (0, 1, _FAST, _PALETTE_TABLES, _PREDICTED, _PREDICTED_TABLES, _PALETTE_SYMBOL, _PALETTE_MIXED,
-           _TUNED_TABLES, _EXACT_TABLES, _WEIGHTED_TABLES)
+           _TUNED_TABLES, _EXACT_TABLES, _PALETTE_SYMBOL_MIXED, _WEIGHTED_TABLES)
 # no hashed tables: table_bits is the minimum
 _NO_TABLES = (_FAST, _PALETTE_TABLES, _PREDICTED, _PREDICTED_TABLES, _PALETTE_SYMBOL, _PALETTE_MIXED,
-              _TUNED_TABLES, _EXACT_TABLES, _WEIGHTED_TABLES)
-_PALETTE_ONLY = (_PALETTE_TABLES, _PALETTE_SYMBOL, _PALETTE_MIXED)
+              _TUNED_TABLES, _EXACT_TABLES, _PALETTE_SYMBOL_MIXED, _WEIGHTED_TABLES)
+_PALETTE_ONLY = (_PALETTE_TABLES, _PALETTE_SYMBOL, _PALETTE_MIXED, _PALETTE_SYMBOL_MIXED)
 
 
 def _table_bits(bits: int, strip_pixels: int) -> int:
@@ -299,6 +312,8 @@ def encode(codes: np.ndarray, n_symbols: int, *, ordered: bool | None = None, ef
         level = ordered_level if model == _ORDERED else palette_level
         if model == _ORDERED and n <= _MAX_EXACT_LEVELS:
             level = _FEW_LEVELS.get(level, level)
+        if model == _PALETTE and n <= _MAX_TABLE_LEVELS:
+            level = _FEW_COLOURS.get(level, level)
         if level == _EXACT_TABLES and n > _MAX_EXACT_LEVELS:
             level = _TUNED_TABLES  # level 9 holds 4 levels
         if level == _WEIGHTED_TABLES and n > _MAX_WEIGHTED_LEVELS:
@@ -344,7 +359,7 @@ def _chosen_level(sym: np.ndarray, n: int) -> tuple[int, tuple[int, ...]]:
 #: What each level is called in docs/FORMAT.md (the payload header's table).
 LEVEL_NAMES = {0: "lean", 1: "full", _FAST: "fast", _PALETTE_TABLES: "palette tables", _PREDICTED: "predicted ordered",
                _PREDICTED_TABLES: "predicted ordered tables", _PALETTE_SYMBOL: "palette neighbour symbol",
-               _PALETTE_MIXED: "palette mixed tables",
+               _PALETTE_MIXED: "palette mixed tables", _PALETTE_SYMBOL_MIXED: "palette neighbour symbol mixed tables",
                _TUNED_TABLES: "tuned predicted ordered tables", _EXACT_TABLES: "exact predicted ordered tables",
                _WEIGHTED_TABLES: "weighted predicted ordered tables"}
 

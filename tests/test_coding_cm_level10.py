@@ -1,0 +1,170 @@
+"""Level 10 of the cm coding (level 6's neighbour symbol, then level 7's mixed tables for a
+pixel no neighbour predicts): round trips, the reference decoder of docs/FORMAT.md, strips,
+the reader's checks and a fuzzer (its frozen payloads: tests/test_old_files.py)."""
+
+from pathlib import Path
+from unittest import mock
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import vqpress
+from vqpress.coding import cm
+
+from cm_reference import decode as reference_decode
+from test_coding_cm import (
+    THIN_SHAPES, at_level, blobs, check_strips_alike, fuzz_payloads, noise_streams_decode_in_range, palettes_at, thin_maps)
+from test_coding_cm_level6 import encode6, speckled
+
+DATA = Path(__file__).parent / "data"
+
+
+def encode10(codes, n, **kw):
+    with palettes_at(cm._PALETTE_SYMBOL_MIXED):
+        data = cm.encode(codes, n, ordered=False, **kw)
+    head = cm.describe(data)
+    assert (head["level"], head["model"], head["table_bits"]) == (10, "palette", 8)
+    return data
+
+
+@pytest.mark.parametrize("n", [2, 3, 5, 16, 17, 31, 64, 65, 129, 200, 256])
+def test_round_trip_every_palette_size(n):
+    for codes in (blobs(37, 53, n, seed=n), blobs(30, 41, n, seed=n, noise=1.0), speckled(30, 40, n, seed=n),
+                  np.zeros((20, 20), np.uint8), np.full((20, 20), n - 1, np.uint8)):
+        np.testing.assert_array_equal(cm.decode(encode10(codes, n), codes.shape, n), codes)
+
+
+@pytest.mark.parametrize("shape", THIN_SHAPES)
+def test_round_trip_thin_maps(shape):
+    for codes, n in thin_maps(shape, (2, 7, 16, 200)):
+        np.testing.assert_array_equal(cm.decode(encode10(codes, n), shape, n), codes)
+
+
+@given(h=st.integers(1, 40), w=st.integers(1, 40), n=st.integers(2, 256), seed=st.integers(0, 2**16),
+       noise=st.floats(0, 1), effort=st.integers(0, 9))
+@settings(max_examples=60)
+def test_round_trip_property(h, w, n, seed, noise, effort):
+    codes = blobs(h, w, n, seed=seed, noise=noise)
+    back = cm.decode(encode10(codes, n, effort=effort), (h, w), n)
+    assert back.dtype == np.uint8
+    np.testing.assert_array_equal(back, codes)
+
+
+@pytest.mark.parametrize("n,noise,seed", [(2, 0.2, 1), (3, 0.5, 2), (16, 0.2, 3), (17, 0.3, 4), (64, 0.1, 5),
+                                          (65, 0.5, 6), (130, 0.2, 7), (256, 1.0, 8)])
+def test_format_md_describes_level_10_exactly(n, noise, seed):
+    """tests/cm_reference_level10.py decodes from the letter of docs/FORMAT.md."""
+    for codes in (blobs(9, 23, n, seed=seed, noise=noise), speckled(8, 21, n, seed)):
+        data = encode10(codes, n)
+        np.testing.assert_array_equal(np.array(reference_decode(data, codes.shape, n)), codes)
+
+
+@given(h=st.integers(1, 10), w=st.integers(1, 10), n=st.integers(2, 256), seed=st.integers(0, 2**16),
+       noise=st.floats(0, 1))
+@settings(max_examples=30, deadline=None)
+def test_format_md_describes_level_10_on_any_map(h, w, n, seed, noise):
+    codes = blobs(h, w, n, seed=seed, noise=noise)
+    data = encode10(codes, n)
+    np.testing.assert_array_equal(np.array(reference_decode(data, codes.shape, n)), codes)
+
+
+@pytest.mark.parametrize("n", [12, 40])
+def test_format_md_describes_tables_and_weights_that_learned_long(n):
+    """A larger map: tables past their last rate change (32 updates), weights that moved far,
+    pixels of every kind, one symbol a pixel (12 colours) and two (40)."""
+    codes = blobs(36, 60, n, seed=11, noise=0.3)
+    np.testing.assert_array_equal(np.array(reference_decode(encode10(codes, n), codes.shape, n)), codes)
+
+
+def test_strips_decode_alike_on_any_number_of_threads():
+    check_strips_alike(encode10, blobs(700, 400, 200, seed=5, noise=0.1), 200)
+
+
+def test_the_reader_checks_level_10_header_fields():
+    codes = blobs(48, 80, 40, seed=8)
+    data = encode10(codes, 40)
+
+    def bad(blob, match):
+        with pytest.raises(vqpress.FormatError, match=match):
+            cm.decode(bytes(blob), codes.shape, 40)
+
+    blob = bytearray(data)
+    blob[4] = 9
+    bad(blob, "level 10 has no hashed tables: its table_bits must be 8; got 9")
+    blob = bytearray(data)
+    blob[3] = 0
+    bad(blob, "level 10 codes the palette model only; the payload names model 0")
+
+
+def test_describe_names_level_10():
+    info = cm.describe(encode10(blobs(20, 30, 40), 40))
+    assert (info["level"], info["level_name"]) == (10, "palette neighbour symbol mixed tables")
+
+
+def test_fuzz_damaged_level_10_payloads_fail_cleanly_and_fast():
+    cases = []
+    for n, seed in ((2, 1), (16, 2), (64, 3), (256, 4)):
+        codes = blobs(48, 80, n, seed=seed, noise=0.2)
+        cases.append((codes, n, encode10(codes, n)))
+    codes = speckled(48, 80, 200, seed=5)
+    cases.append((codes, 200, encode10(codes, 200)))
+    fuzz_payloads(cases, np.random.default_rng(31))
+
+
+@pytest.mark.parametrize("n", [3, 16, 64, 256])
+def test_fuzz_streams_of_noise_decode_in_range(n):
+    """Any bytes at all as a level-10 stream: a FormatError or codes in range, never more."""
+    codes = blobs(40, 50, n, seed=4)
+    noise_streams_decode_in_range(encode10(codes, n), codes.shape, n, np.random.default_rng(7))
+
+
+def test_level_10_is_smaller_than_level_6_on_the_face(face_rgb):
+    """On a crop of the face at 16, 64 and 256 colours (its tables learn less on a crop than
+    on the whole face: 2-5% smaller there)."""
+    for k in (16, 64, 256):
+        codes = vqpress.compress(face_rgb[:256, :384], k).codes()
+        assert len(encode10(codes, k)) < 0.995 * len(encode6(codes, k))
+
+
+@pytest.mark.parametrize("name", ["face-crop-kmeans-16-cm-level10", "face-crop-kmeans-64-cm-level10"])
+def test_the_kernel_writes_the_frozen_streams_again(name):
+    """Given a frozen payload's header, symbol order and strips, the kernel writes its
+    streams again, byte for byte (one symbol a pixel at 16 colours, two at 64)."""
+    from vqpress.container import read_header
+
+    blob = (DATA / f"{name}.vqz").read_bytes()
+    payload = blob[len(blob) - 4 - read_header(blob).payload_len: len(blob) - 4]
+    c = vqpress.load(DATA / f"{name}.vqz")
+    codes = c.codes().reshape(-1, c.codes().shape[-1])
+    assert cm.describe(payload)["level"] == 10
+    assert at_level(payload, codes, 10) == payload
+
+
+def test_vqpress_info_names_level_10(capsys):
+    from vqpress import cli
+
+    assert cli.main(["info", str(DATA / "face-crop-kmeans-64-cm-level10.vqz")]) == 0
+    assert "palette, level 10 (palette neighbour symbol mixed tables), 1 strip" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("n", [2, 9, 16])
+def test_efforts_3_and_4_use_level_10_up_to_16_colours(n):
+    """Level 10 replaces level 7 there (smaller in the geometric mean, faster); not at effort
+    2 (slower than level 6), nor above 16 colours (larger than level 7)."""
+    codes = blobs(30, 40, n, seed=n, noise=0.3)
+    with mock.patch.object(cm, "_RAMP_STEP", 0.0):
+        for effort in (3, 4):
+            data = cm.encode(codes, n, effort=effort)
+            assert (cm.describe(data)["level"], cm.describe(data)["model"]) == (10, "palette")
+            np.testing.assert_array_equal(cm.decode(data, codes.shape, n), codes)
+        assert cm.describe(cm.encode(codes, n, effort=2))["level"] == 6
+
+
+def test_colour_ramps_keep_the_ordered_model_at_efforts_3_and_4():
+    from test_coding_cm_level5 import ramp_palette
+
+    codes = ramp_palette(40, 60, 12, seed=12)
+    for effort in (3, 4):
+        assert cm.describe(cm.encode(codes, 12, effort=effort))["model"] == "ordered"
