@@ -150,16 +150,21 @@ def test_vqpress_info_names_level_10(capsys):
 
 
 @pytest.mark.parametrize("n", [2, 9, 16])
-def test_efforts_3_and_4_use_level_10_up_to_16_colours(n):
-    """Level 10 replaces level 7 there (smaller in the geometric mean, faster); not at effort
-    2 (slower than level 6), nor above 16 colours (larger than level 7)."""
+def test_palettes_of_up_to_16_colours_take_level_10(n):
+    """Level 10 replaces level 6 at efforts 0-2 (smaller, and at 16 colours fast enough for
+    the targets) and level 7 at efforts 3-4 (smaller in the geometric mean, faster)."""
     codes = blobs(30, 40, n, seed=n, noise=0.3)
     with mock.patch.object(cm, "_RAMP_STEP", 0.0):
-        for effort in (3, 4):
+        for effort in range(5):
             data = cm.encode(codes, n, effort=effort)
             assert (cm.describe(data)["level"], cm.describe(data)["model"]) == (10, "palette")
             np.testing.assert_array_equal(cm.decode(data, codes.shape, n), codes)
-        assert cm.describe(cm.encode(codes, n, effort=2))["level"] == 6
+
+
+@pytest.mark.parametrize("effort", [0, 2, 3])
+def test_palettes_above_16_colours_keep_levels_6_and_7(effort):
+    codes = blobs(30, 40, 17, seed=17, noise=0.3)
+    assert cm.describe(cm.encode(codes, 17, effort=effort))["level"] == (7 if effort >= 3 else 6)
 
 
 def test_colour_ramps_keep_the_ordered_model_at_efforts_3_and_4():

@@ -148,20 +148,22 @@ _PALETTE_MIXED = 7
 #: ``_cm_palette6.pyx``). On the palette cases of benchmarks/bench_entropy.py (interleaved,
 #: one thread; BENCHMARKS.md, round 7): against level 6, at 64 and 256 colours 0.970x the
 #: size (0.952-0.980x) but decoding at 0.48-0.68x the speed; at 16 colours (the photographs)
-#: 0.949-0.974x (geomean 0.965x) decoding at 0.81-0.88x: not for the default. Against level
-#: 7 in its refined order (efforts 3-4): at 16 colours 0.978-1.003x the size (geomean 0.994x)
-#: decoding 1.17-1.29x as fast, at 64 and 256 colours 0.990-1.018x (geomean 1.010x) decoding
-#: 1.26-1.69x as fast. So the palette level of efforts 3 and 4 up to 16 colours
-#: (_FEW_COLOURS); level 7 stays above.
+#: 0.949-0.974x (geomean 0.965x) decoding at 0.81-0.88x, which at 16 colours is still 41-56
+#: MPix/s both ways (load 4, interleaved, 23:38), well above the issue's 20 / 30: so the
+#: palette level of efforts 0-2 up to 16 colours, and not above (64 and 256 colours would fall
+#: below the targets). Against level 7 in its refined order (efforts 3-4): at 16 colours
+#: 0.978-1.003x the size (geomean 0.994x) decoding 1.17-1.29x as fast, at 64 and 256 colours
+#: 0.990-1.018x (geomean 1.010x) decoding 1.26-1.69x as fast. So also the palette level of
+#: efforts 3 and 4 up to 16 colours; level 7 stays above (_FEW_COLOURS).
 _PALETTE_SYMBOL_MIXED = 10
 #: Palettes of up to _MAX_TABLE_LEVELS colours (not colour ramps) take instead of the effort's level.
-_FEW_COLOURS = {_PALETTE_MIXED: _PALETTE_SYMBOL_MIXED}
+_FEW_COLOURS = {_PALETTE_SYMBOL: _PALETTE_SYMBOL_MIXED, _PALETTE_MIXED: _PALETTE_SYMBOL_MIXED}
 
 #: Per effort: (level of the ordered model, level of the palette model, table_bits, try
 #: both models when both apply, pixels per strip). Efforts 0-2 use the models without
-#: hashed tables (table_bits is then the minimum): palettes at level 6, gray at level 5
-#: at effort 1 and level 5, 8 or 11 at effort 2 (level 11 up to 8 levels, level 9 up to 4, level 4
-#: above 16; effort 0 keeps level 2); 3-4 level 0 (lean: hashed
+#: hashed tables (table_bits is then the minimum): palettes at level 6 (level 10 up to 16
+#: colours), gray at level 5 at effort 1 and level 5, 8 or 11 at effort 2 (level 11 up to 8
+#: levels, level 9 up to 4, level 4 above 16; effort 0 keeps level 2); 3-4 level 0 (lean: hashed
 #: tables, 4 counters a question; 0-1.5% smaller than level 4 on gray, half as fast) for gray
 #: and colour ramps, level 7 for the other palettes (level 10 up to 16 colours); 5-9 level 1
 #: (full: more counters, two mixes and an APM).
@@ -233,7 +235,8 @@ def encode(codes: np.ndarray, n_symbols: int, *, ordered: bool | None = None, ef
         2-3 counters a question, x == W then the neighbours' values before a walk or tree;
         palettes at level 6: which of the distinct colours among W, N, NE, NW a pixel is,
         or none, as one symbol of adaptive tables, and a pixel that none predicts as one or
-        two more), with strips of 2^18, 2^19, 2^20 pixels; at 1
+        two more; up to 16 colours level 10, those more symbols of four tables mixed),
+        with strips of 2^18, 2^19, 2^20 pixels; at 1
         and 2 gray levels (``ordered=True``) use the predicted ordered model instead: x ==
         MED(W, N, NW) first, then (up to 16 levels) the residual as one symbol of adaptive
         tables (level 5; at effort 2 level 8, the model's parameters chosen on a sample of
@@ -244,7 +247,7 @@ def encode(codes: np.ndarray, n_symbols: int, *, ordered: bool | None = None, ef
         away from it; 3-4 the
         lean model (level 0: four hashed tables of 2^12, 2^13 buckets) for gray levels and
         colour ramps, and for other palettes level 7 (x == W, then every other pixel as
-        symbols of four adaptive tables mixed geometrically); 5-9 the full model
+        symbols of four adaptive tables mixed geometrically; level 10 up to 16 colours); 5-9 the full model
         (level 1: more counters, two mixes and an APM, 2^14 .. 2^18 buckets); at 8 and 9
         both models are tried (when the ordered one applies) and the smaller kept. A
         palette's symbol order is refined from effort 3 on.
