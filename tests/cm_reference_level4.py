@@ -11,12 +11,14 @@ def activity(a):
     return a if a <= 3 else 4 if a <= 5 else 5 if a <= 8 else 6 if a <= 12 else 7
 
 
-def predicted_neighbours(val, r, c):
-    """W, WW, N, NW, NE, NN, NNE, the prediction P, eq and dd of the pixel at (r, c) (levels 4, 5)."""
+def predicted_neighbours(val, r, c, P=None):
+    """W, WW, N, NW, NE, NN, NNE, the prediction P, eq and dd of the pixel at (r, c) (levels 4, 5;
+    level 11 passes its own P instead of MED's)."""
     W, WW = val(r, c - 1), val(r, c - 2)
     N, NW, NE, NEE, NWW = val(r - 1, c), val(r - 1, c - 1), val(r - 1, c + 1), val(r - 1, c + 2), val(r - 1, c - 2)
     NN, NNE, NNW = val(r - 2, c), val(r - 2, c + 1), val(r - 2, c - 1)
-    P = sorted((W, N, W + N - NW))[1]
+    if P is None:
+        P = sorted((W, N, W + N - NW))[1]
     eq = bits(W == P, N == P, NW == P, NE == P, WW == P, NN == P, NNE == P, NEE == P, N == NE, W == NW,
               W == N, NWW == P, NNW == P)
     dd = (((clip(W - P, 2) + 2) * 5 + clip(N - P, 2) + 2) * 5 + clip(NE - P, 2) + 2) * 5 + clip(NW - P, 2) + 2

@@ -1,6 +1,6 @@
-"""Levels 5, 8 and 9 of the cm payload (docs/FORMAT.md, "Level 5: the predicted ordered model with
-symbol tables", "Level 8: level 5 with parameters" and "Level 9: level 5 with the exact
-neighbourhood"), decoded in plain Python from the
+"""Levels 5, 8, 9 and 11 of the cm payload (docs/FORMAT.md, "Level 5: the predicted ordered model
+with symbol tables", "Level 8: level 5 with parameters", "Level 9: level 5 with the exact
+neighbourhood" and "Level 11: level 8 around a weighted prediction"), decoded in plain Python from the
 specification alone, with the primitives
 of ``cm_reference`` (counters, the neighbourhood), ``cm_reference_level3`` (the range
 decoder, the learning and averaging of symbol tables) and ``cm_reference_level4`` (the
@@ -93,15 +93,36 @@ def decode_strip_level9(stream, h, w, n):
     return decode_strip_level5(stream, h, w, n, exact=True)
 
 
-def decode_strip_level5(stream, h, w, n, params=LEVEL5, exact=False):
+def decode_strip_level11(stream, h, w, n, params):
+    """The (h, w) symbols (a list of rows) of one level-11 strip with its header's ``params``."""
+    return decode_strip_level5(stream, h, w, n, params, weighted=True)
+
+
+def weighted_prediction(val, T, S, r, c):
+    """Level 11's weighted prediction pf (eighths of a level) of the pixel at (r, c) and its
+    four sub-predictions, from the prediction errors ``T`` and sub-prediction errors ``S``
+    of the strip's pixels so far (0 elsewhere)."""
+    W, N, NW, NE = val(r, c - 1), val(r - 1, c), val(r - 1, c - 1), val(r - 1, c + 1)
+    tW, tN, tNW, tNE = (T.get(k, 0) for k in ((r, c - 1), (r - 1, c), (r - 1, c - 1), (r - 1, c + 1)))
+    p = [8 * (W + NE - N), 8 * N - (((tW + tN + tNE) * 16) >> 5), 8 * W - (((tW + tN + tNW) * 10) >> 5),
+         8 * N - (((tNW + tN + tNE) * 7) >> 5)]
+    around = ((r, c - 1), (r, c - 2), (r - 1, c - 1), (r - 1, c), (r - 1, c + 1))
+    wt = [(1 << 19) // (sum(S.get(k, (0, 0, 0, 0))[i] for k in around) + 8) for i in range(4)]
+    D = sum(wt)
+    pf = (sum(wi * pi for wi, pi in zip(wt, p)) + D // 2) // D
+    pf = min(max(pf, 8 * min(W, N, NE)), 8 * max(W, N, NE))
+    return pf, p, (tW, tN, tNW, tNE)
+
+
+def decode_strip_level5(stream, h, w, n, params=LEVEL5, exact=False, weighted=False):
     """The (h, w) symbols (a list of rows) of one level-5 strip, or of a level-8 one with its
-    header's ``params``, or (``exact``) of a level-9 one."""
+    header's ``params``, or (``exact``) of a level-9 one, or (``weighted``) of a level-11 one."""
     counter3, first_table, limit, rate_max, rate_double = params
     dec = RangeDecoder(stream)
     counters = Table(Counter)
     tables = Table(lambda: LaneTable(rate_max, rate_double))
     apm1, apm2 = ExactAPM(), ExactAPM()
-    V, E = {}, {}
+    V, E, T, S = {}, {}, {}, {}
     val = neighbour_of(V, w)
 
     def err(r, c):
@@ -109,11 +130,21 @@ def decode_strip_level5(stream, h, w, n, params=LEVEL5, exact=False):
 
     for r in range(h):
         for c in range(w):
-            W, WW, N, NW, NE, NN, NNE, P, eq, dd = predicted_neighbours(val, r, c)
-            en = error_class(err(r, c - 1) + err(r - 1, c - 1) + err(r - 1, c) + err(r - 1, c + 1))
+            if weighted:
+                pf, subs, near = weighted_prediction(val, T, S, r, c)
+                P = (pf + 4) >> 3
+                o = pf - 8 * P
+                oc = (o >= -2) + (o >= 0) + (o >= 1) + (o >= 3)
+                W, WW, N, NW, NE, NN, NNE, P, eq, dd = predicted_neighbours(val, r, c, P)
+                en = error_class(min((sum(abs(t) for t in near) + 4) >> 3, 15))
+            else:
+                W, WW, N, NW, NE, NN, NNE, P, eq, dd = predicted_neighbours(val, r, c)
+                en = error_class(err(r, c - 1) + err(r - 1, c - 1) + err(r - 1, c) + err(r - 1, c + 1))
             bnd = 0 if P == 0 else 1 if P == n - 1 else 2
             a, b = counters["QEQ", eq * 3 + bnd], counters["QSHAPE", dd * n + P]
-            if counter3 == 0:
+            if counter3 == 0 and weighted:
+                d = counters["QERR11", ((eq & 255) * 8 + en) * 5 + oc]
+            elif counter3 == 0:
                 d = counters["QERR", (eq & 255) * 8 + en]
             elif counter3 == 1:
                 near = [err(r, c - 1), err(r - 1, c - 1), err(r - 1, c), err(r - 1, c + 1), err(r - 1, c + 2),
@@ -146,7 +177,8 @@ def decode_strip_level5(stream, h, w, n, params=LEVEL5, exact=False):
                 d6 = (((((clip(W - P, 1) + 1) * 3 + clip(N - P, 1) + 1) * 3 + clip(NE - P, 1) + 1) * 3
                        + clip(NW - P, 1) + 1) * 3 + clip(NN - P, 1) + 1) * 3 + clip(WW - P, 1) + 1
                 lo, hi = max(0, 8 - P), min(15, 8 + n - 1 - P)
-                three = [tables["RDIR", dd * 9 + (clip(NN - P, 1) + 1) * 3 + clip(WW - P, 1) + 1],
+                k = dd * 9 + (clip(NN - P, 1) + 1) * 3 + clip(WW - P, 1) + 1
+                three = [tables["RDIR11", k * 5 + oc] if weighted else tables["RDIR", k],
                          tables["RSHAPE", dd * n + P], tables["RERR", d6 * 8 + en]]
                 if first_table:
                     three[0], three[1] = three[1], three[0]
@@ -162,4 +194,7 @@ def decode_strip_level5(stream, h, w, n, params=LEVEL5, exact=False):
                     x = P + s - 8
             V[r, c] = x
             E[r, c] = min(abs(x - P), 15)
+            if weighted:
+                T[r, c] = pf - 8 * x
+                S[r, c] = tuple(abs(q - 8 * x) for q in subs)
     return strip_symbols(dec, V, h, w)

@@ -426,7 +426,7 @@ def test_info_names_the_cm_model_and_level(capsys, images):
     run(capsys, "compress", images.rgb, "-n", "40", "--coding", "cm", "--effort", "5", "-o", images.dir / "c5.vqz")
     code, out, err = run(capsys, "info", images.dir / "g2.vqz")
     assert code == 0, err
-    assert "ordered, level 5 (predicted ordered tables), 1 strip" in out
+    assert "ordered, level 11 (weighted predicted ordered tables), 1 strip" in out
     code, out, _ = run(capsys, "info", "--json", images.dir / "c5.vqz")
     assert json.loads(out)["cm"] == {"model": "palette", "level": 1, "level_name": "full", "strips": 1}
     run(capsys, "compress", images.rgb, "-n", "40", "--coding", "cm", "--effort", "3", "-o", images.dir / "c3.vqz")

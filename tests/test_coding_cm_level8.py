@@ -37,10 +37,12 @@ def encode8(codes, n, params, **kw):
 
 
 def encode_chosen(codes, n, **kw):
-    """``cm.encode(codes, n, ordered=True, **kw)`` at effort 2: level 8 with the encoder's
-    choice of parameters, or level 5 when it keeps level 5's (maps of up to 4 levels too, which
-    effort 2 gives level 9: test_coding_cm_level9)."""
-    with mock.patch.dict(cm._FEW_LEVELS, clear=True):
+    """``cm.encode(codes, n, ordered=True, **kw)`` at effort 2 with level 8 as its ordered level:
+    level 8 with the encoder's choice of parameters, or level 5 when it keeps level 5's (maps of
+    up to 4 levels too, which effort 2 gives level 9: test_coding_cm_level9; effort 2 itself
+    may also take level 11: test_coding_cm_level11)."""
+    with mock.patch.dict(cm._FEW_LEVELS, clear=True), \
+            mock.patch.dict(cm._EFFORT_SETTINGS, {2: (cm._TUNED_TABLES, *cm._EFFORT_SETTINGS[2][1:])}):
         data = cm.encode(codes, n, ordered=True, **kw)
     assert cm.describe(data)["level"] in (5, 8)
     return data
@@ -174,16 +176,22 @@ def test_check_names_the_parameter_out_of_range():
     assert level8.check((0, 0, 20, 8, 0)) == "rate_max 8 (allowed 2..7)"
 
 
+def check_parameter_bytes(data, level, shape, n):
+    """The reader refuses each parameter of a level-8 or level-11 payload out of its range,
+    and a payload that ends inside them."""
+    for i, (name, (lo, hi)) in enumerate(zip(level8.PARAMETERS, level8.RANGES)):
+        for v in {lo - 1, hi + 1, 255} - {-1}:
+            blob = bytearray(data)
+            blob[12 + n + i] = v
+            refuses(blob, rf"cm level {level} parameter {name} {v} \(allowed {lo}..{hi}\)", shape, n)
+    refuses(data[:12 + n + 3], "ends inside its header", shape, n)
+
+
 def test_the_reader_checks_level_8_header_fields():
     codes = blobs(48, 80, 8, seed=8)
     data = encode8(codes, 8, (1, 1, 20, 6, 0))
     check_table_level_header(data, 8, codes.shape, 8)
-    for i, (name, (lo, hi)) in enumerate(zip(level8.PARAMETERS, level8.RANGES)):
-        for v in {lo - 1, hi + 1, 255} - {-1}:
-            blob = bytearray(data)
-            blob[20 + i] = v
-            refuses(blob, rf"cm level 8 parameter {name} {v} \(allowed {lo}..{hi}\)", codes.shape, 8)
-    refuses(data[:12 + 8 + 3], "ends inside its header", codes.shape, 8)
+    check_parameter_bytes(data, 8, codes.shape, 8)
 
 
 def test_describe_and_info_name_level_8():

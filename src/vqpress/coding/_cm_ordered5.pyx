@@ -24,9 +24,17 @@ probability maps (APMs) that correct the averaged probability (one by the exact 
 and the error class, one by the equality pattern), and a fourth residual table by the exact
 neighbourhood. The kernel is compiled once more for it (``Variant``: ``Plain`` for levels 5
 and 8, ``Exact`` for level 9), so levels 5 and 8 run exactly as before.
+
+Level 11 (docs/FORMAT.md, "Level 11") is level 8 (its parameters too) around another
+prediction: four sub-predictions in eighths of a level (W + NE - N, and N, W, N corrected by
+the prediction's own errors at the neighbours), averaged with weights that fall with each
+one's recent errors around the pixel, as JPEG XL's weighted predictor; P is the average
+rounded, and its offset from P (five classes) joins the contexts of the third ``x == P``
+counter and of the first residual table, its errors make the error class. A third compiled
+copy (``Weighted``) keeps the others as they were.
 """
 
-from libc.stdint cimport int32_t, uint8_t, uint16_t, uint32_t
+from libc.stdint cimport int32_t, int64_t, uint8_t, uint16_t, uint32_t, uint64_t
 from libc.stdlib cimport calloc, free, malloc
 from libc.string cimport memcpy
 
@@ -84,6 +92,9 @@ cdef enum:
     APM2 = 8192                 # the second's: eq13
     APM_RATE = 7                # an APM node moves 1 / 2^7 of the way to the bit
     X_TRUST = 12                # updates after which the exact residual table weighs half
+    # level 11: the weighted prediction pf (x8) and its offset class oc (5) from 8 P
+    WP_ERR_SUMS = 5 * 300 + 1   # a sub-prediction's error sum: five errors of at most 300
+    OFFSETS = 5                 # offset classes: pf - 8 P in -4..-3, -2..-1, 0, 1..2, 3
 
 
 # A fresh table's lane weights (x - P = -8 .. 7): 16 for +-1, 4 for +-2, 0 for 0, 1 elsewhere.
@@ -114,9 +125,30 @@ ctypedef struct Plain:
     char unused
 ctypedef struct Exact:
     char unused
+ctypedef struct Weighted:
+    char unused
 ctypedef fused Variant:
     Plain
     Exact
+    Weighted
+
+# Level 11's offset class of pf - 8 P (-4 .. 3, at + 4)
+cdef uint8_t _OFFSET_CLASS[8]
+_OFFSET_CLASS[:] = [0, 0, 1, 1, 2, 3, 3, 4]
+
+# Level 11's weighted predictor: a sub-prediction whose errors around the pixel add up to e
+# (each error x8, at most 300; five of them) weighs WP_WEIGHT[e] = floor(2^19 / (e + 8)).
+cdef int32_t _WP_WEIGHT[WP_ERR_SUMS]
+for _i in range(WP_ERR_SUMS):
+    _WP_WEIGHT[_i] = (1 << 19) // (_i + 8)
+
+
+# Level 11: what a pixel leaves for the weighted prediction of its neighbours (one struct: the
+# kernel keeps two row pointers, not six)
+ctypedef struct WPCell:
+    uint64_t s                  # the sub-predictions' |errors| S_i (x8), 16 bits each
+    int32_t t                   # the weighted prediction's error T (x8)
+    int32_t a                   # |T|
 
 
 ctypedef struct Ord5:
@@ -132,13 +164,16 @@ ctypedef struct Ord5:
     # level 9 only (NULL otherwise)
     uint32_t *xcnt              # the fourth x == P counter (X_COUNTERS)
     uint16_t *apm               # the APMs: APM1 then APM2 contexts of APM_NODES probabilities (16 bits)
-    Py_ssize_t t_exact          # the first exact-neighbourhood residual table
+    Py_ssize_t t_exact          # the first exact-neighbourhood residual table (level 11: RDIR by offset class)
+    # level 11 only (NULL otherwise)
+    WPCell *wp                  # ring of 2 rows of w + 6 (0 outside the strip's pixels)
 
 
 cdef bint ord5_params_ok(const Ord5Params *q) noexcept nogil:
     """Whether q is within docs/FORMAT.md's ranges (cm.py checks the header's with it)."""
     return (0 <= q.counter3 <= 2 and 0 <= q.first_table <= 1 and 1 <= q.limit <= 127 and 2 <= q.rate_max <= 7
-            and 0 <= q.rate_double <= 1 and 0 <= q.exact <= 1)
+            and 0 <= q.rate_double <= 1 and 0 <= q.exact <= 1 and 0 <= q.weighted <= 1
+            and not (q.exact and q.weighted))
 
 
 def params_ok(counter3, first_table, limit, rate_max, rate_double):
@@ -146,6 +181,7 @@ def params_ok(counter3, first_table, limit, rate_max, rate_double):
     cdef Ord5Params q
     q.counter3, q.first_table, q.limit, q.rate_max, q.rate_double = counter3, first_table, limit, rate_max, rate_double
     q.exact = 0
+    q.weighted = 0
     return ord5_params_ok(&q)
 
 
@@ -179,9 +215,10 @@ cdef void _apm_fill(uint16_t *apm, Py_ssize_t count) noexcept nogil:
 
 
 cdef int _alloc(Ord5 *f, int n, int w, const Ord5Params *q) noexcept nogil:
-    """A fresh model for n <= 16 levels (n <= 4 with q.exact) with parameters q (in range).
+    """A fresh model for n <= 16 levels (n <= 4 with q.exact) with parameters q (in range);
+    with q.weighted level 11's RDIR tables by the offset class follow the others (t_exact).
     Returns 0, or -1 (free it with _free either way)."""
-    cdef Py_ssize_t n_tables = T_SHAPE + 625 * n + (EXACT if q.exact else 0)
+    cdef Py_ssize_t n_tables = T_SHAPE + 625 * n + (EXACT if q.exact else 0) + (5625 * OFFSETS if q.weighted else 0)
     cdef int u = 0
     f.n = n
     f.q = q[0]
@@ -192,13 +229,18 @@ cdef int _alloc(Ord5 *f, int n, int w, const Ord5Params *q) noexcept nogil:
         u += 1
     f.count_max = u
     f.cnt = <uint32_t *>calloc(C_SHAPE + 625 * n, sizeof(uint32_t))
-    f.cnt3 = <uint32_t *>calloc(_C3_SIZE[q.counter3], sizeof(uint32_t))
+    f.cnt3 = <uint32_t *>calloc(_C3_SIZE[q.counter3] * (OFFSETS if q.weighted else 1), sizeof(uint32_t))
     f.tables = <uint16_t *>malloc(n_tables * LANES * sizeof(uint16_t))
     f.counts = <uint8_t *>calloc(n_tables, 1)
     f.err = <uint8_t *>calloc(4 * (w + 6), 1)
     f.xcnt = NULL
     f.apm = NULL
+    f.wp = NULL
     f.t_exact = T_SHAPE + 625 * n
+    if q.weighted:
+        f.wp = <WPCell *>calloc(2 * (w + 6), sizeof(WPCell))
+        if f.wp == NULL:
+            return -1
     if q.exact:
         f.xcnt = <uint32_t *>calloc(X_COUNTERS, sizeof(uint32_t))
         f.apm = <uint16_t *>malloc((APM1 + APM2) * APM_NODES * sizeof(uint16_t))
@@ -219,6 +261,8 @@ cdef void _free(Ord5 *f) noexcept nogil:
     free(f.err)
     free(f.xcnt)
     free(f.apm)
+    free(f.wp)
+    f.wp = NULL
     f.xcnt = NULL
     f.apm = NULL
     f.cnt = NULL
@@ -310,6 +354,11 @@ cdef inline int _symbol4(Direction *way, RangeCoder *c, Ord5 *f, Py_ssize_t ta, 
     return s
 
 
+cdef inline uint64_t _err4(int d) noexcept nogil:
+    """|d| (at most 300), for a 16-bit lane of a sum of five."""
+    return <uint64_t>(-d if d < 0 else d)
+
+
 cdef inline int _apm_node(const uint16_t *ap, int j, int wt) noexcept nogil:
     """An APM context's probability (12 bits) between nodes j and j + 1, wt / 128 of the way."""
     return (ap[j] * (128 - wt) + ap[j + 1] * wt) >> 11
@@ -346,8 +395,9 @@ cdef inline int _far(Direction *way, RangeCoder *c, Ord5 *f, Py_ssize_t ti, int 
 
 
 cdef inline int _pixel(Direction *way, Variant *model, RangeCoder *c, Ord5 *f, int x, int P, int W, int N, int NW,
-                       int NE, int WW, int NN, int NNE, int NEE, int NWW, int NNW, int en, int hits) noexcept nogil:
-    cdef int n = f.n, eq, dd, d6, lo, hi, s, bit, p
+                       int NE, int WW, int NN, int NNE, int NEE, int NWW, int NNW, int en, int hits,
+                       int oc) noexcept nogil:
+    cdef int n = f.n, eq, dd, d6, lo, hi, s, bit, p, k
     cdef uint32_t *a
     cdef uint32_t *b
     cdef uint32_t *d
@@ -365,7 +415,9 @@ cdef inline int _pixel(Direction *way, Variant *model, RangeCoder *c, Ord5 *f, i
     # x == P: three counters' probabilities averaged (3:2:2), no mixing
     a = f.cnt + C_EQ + eq * 3 + (0 if P == 0 else (1 if P == n - 1 else 2))
     b = f.cnt + C_SHAPE + dd * n + P
-    if f.q.counter3 == C3_ERR:
+    if Variant is Weighted and f.q.counter3 == C3_ERR:  # level 11: and by the offset class
+        d = f.cnt3 + ((eq & 255) * 8 + en) * OFFSETS + oc
+    elif f.q.counter3 == C3_ERR:
         d = f.cnt3 + (eq & 255) * 8 + en
     elif f.q.counter3 == C3_HITS:
         d = f.cnt3 + hits * 32 + (eq & 31)
@@ -412,7 +464,9 @@ cdef inline int _pixel(Direction *way, Variant *model, RangeCoder *c, Ord5 *f, i
         s = _symbol4(way, c, f, T_DIR + dd * 9 + (_clip(NN - P, 1) + 1) * 3 + _clip(WW - P, 1) + 1,
                      T_SHAPE + dd * n + P, T_ERR + d6 * 8 + en, f.t_exact + xk, lo, hi, s)
     else:
-        s = _symbol(way, c, f, T_DIR + dd * 9 + (_clip(NN - P, 1) + 1) * 3 + _clip(WW - P, 1) + 1,
+        k = dd * 9 + (_clip(NN - P, 1) + 1) * 3 + _clip(WW - P, 1) + 1
+        # (level 11: RDIR by the offset class too, in tables of its own)
+        s = _symbol(way, c, f, f.t_exact + k * OFFSETS + oc if Variant is Weighted else T_DIR + k,
                     T_SHAPE + dd * n + P, T_ERR + d6 * 8 + en, lo, hi, s)
         if s == 0 and P > MID:  # lane 0 is x - P <= -8: x in 0 .. P - 8
             return P - MID - _far(way, c, f, T_FAR, P - MID, P - MID - x)
@@ -432,7 +486,19 @@ cdef int _rows(Direction *way, Variant *model, RangeCoder *c, Ord5 *f, uint8_t *
     cdef uint8_t *e1
     cdef int r, col, x, P, W, WW, N, NW, lo, hi, e, eW, eWW, hits = 0, above
     cdef bint want_hits = f.q.counter3 == C3_HITS
+    # level 11: the weighted predictor
+    cdef WPCell *c0 = NULL
+    cdef WPCell *c1 = NULL
+    cdef uint64_t es, sW = 0, sWW = 0
+    cdef int aW = 0
+    cdef int NE, tW = 0, tN, tNW, tNE, pf = 0, oc = 0, x8, v, en, p0 = 0, p1 = 0, p2 = 0, p3 = 0
+    cdef int32_t w0, w1, w2, w3, den
     for r in range(h):
+        if Variant is Weighted:
+            c0 = f.wp + (r & 1) * wp + 3
+            c1 = f.wp + ((r + 1) & 1) * wp + 3
+            tW = aW = 0
+            sW = sWW = 0
         r0 = ring_row(rows, wp, r)
         r1 = ring_row(rows, wp, r + 3)
         r2 = ring_row(rows, wp, r + 2)
@@ -452,16 +518,63 @@ cdef int _rows(Direction *way, Variant *model, RangeCoder *c, Ord5 *f, uint8_t *
             lo = W if W < N else N
             hi = W + N - lo
             P = W + N - (lo if NW < lo else (hi if NW > hi else NW))
+            if Variant is Weighted:  # level 11: P from the weighted prediction instead
+                NE = r1[col + 1]
+                tN = c1[col].t
+                tNW = c1[col - 1].t
+                tNE = c1[col + 1].t
+                if W == N and N == NE and (tW | tN | tNW | tNE) == 0:
+                    # (a flat neighbourhood predicted exactly: every sub-prediction is 8 W, and
+                    # so is their average, whatever the weights; the offset is 0, the errors 0)
+                    pf = p0 = p1 = p2 = p3 = W * 8
+                    P = W
+                    oc = 2
+                    en = 0
+                else:
+                    # the four sub-predictions (x8), weighted by their errors around the pixel
+                    # (es: four 16-bit sums of five errors each)
+                    p0 = (W + NE - N) * 8
+                    p1 = N * 8 - (((tW + tN + tNE) * 16) >> 5)
+                    p2 = W * 8 - (((tW + tN + tNW) * 10) >> 5)
+                    p3 = N * 8 - (((tNW + tN + tNE) * 7) >> 5)
+                    es = sW + sWW + c1[col - 1].s + c1[col].s + c1[col + 1].s
+                    w0 = _WP_WEIGHT[es & 0xffff]
+                    w1 = _WP_WEIGHT[(es >> 16) & 0xffff]
+                    w2 = _WP_WEIGHT[(es >> 32) & 0xffff]
+                    w3 = _WP_WEIGHT[es >> 48]
+                    den = w0 + w1 + w2 + w3
+                    pf = (w0 * p0 + w1 * p1 + w2 * p2 + w3 * p3 + (den >> 1)) // den
+                    # within the values of W, N, NE
+                    v = (lo if lo < NE else NE) * 8
+                    pf = v if pf < v else pf
+                    v = (hi if hi > NE else NE) * 8
+                    pf = v if pf > v else pf
+                    P = (pf + 4) >> 3
+                    oc = _OFFSET_CLASS[pf - 8 * P + 4]
+                    # the error class of the four |T| (at most 120 each: the sum >> 3 stays below 64)
+                    en = cm5_error[(aW + c1[col - 1].a + c1[col].a + c1[col + 1].a + 4) >> 3]
+            else:
+                en = cm5_error[eW + e1[col - 1] + e1[col] + e1[col + 1]]
             if want_hits:  # which of W, NW, N, NE, NEE, WW were their own P (|x - P| = 0)
                 above = above >> 1 | (e1[col + 2] == 0) << 3  # NW, N, NE, NEE in bits 0..3
                 hits = (eW == 0) | above << 1 | (eWW == 0) << 5
             x = _pixel(way, model, c, f, x, P, W, N, NW, r1[col + 1], WW, r2[col], r2[col + 1], r1[col + 2],
-                       r1[col - 2], r2[col - 1], cm5_error[eW + e1[col - 1] + e1[col] + e1[col + 1]], hits)
+                       r1[col - 2], r2[col - 1], en, hits, oc)
             r0[col] = <uint8_t>x
-            e = x - P if x > P else P - x
-            eWW = eW
-            eW = e if e < 15 else 15
-            e0[col] = <uint8_t>eW
+            if not (Variant is Weighted) or want_hits:  # (level 11 needs E for the hits only)
+                e = x - P if x > P else P - x
+                eWW = eW
+                eW = e if e < 15 else 15
+                e0[col] = <uint8_t>eW
+            if Variant is Weighted:
+                x8 = x * 8
+                tW = pf - x8
+                c0[col].t = tW
+                aW = -tW if tW < 0 else tW
+                c0[col].a = aW
+                sWW = sW
+                sW = _err4(p0 - x8) | _err4(p1 - x8) << 16 | _err4(p2 - x8) << 32 | _err4(p3 - x8) << 48
+                c0[col].s = sW
             WW = W
             W = x
             if Direction is Decoding:
@@ -475,13 +588,16 @@ cdef int _rows(Direction *way, Variant *model, RangeCoder *c, Ord5 *f, uint8_t *
 
 cdef inline int _strip(RangeCoder *c, bint decoding, uint8_t *sym, int h, int w, int n, uint8_t *rows,
                        const void *params) noexcept nogil:
-    """Levels 5, 8 and 9's RangeStripArg (``_range_coder.pxd``, ``params`` an Ord5Params): a fresh
+    """Levels 5, 8, 9 and 11's RangeStripArg (``_range_coder.pxd``, ``params`` an Ord5Params): a fresh
     model, then the rows. Inline: each of its two callers gets its own copy of the kernel,
     ``decoding`` a constant."""
     cdef Ord5 f
     cdef int status = -1
     if _alloc(&f, n, w, <const Ord5Params *>params) == 0:
-        if f.q.exact:
+        if f.q.weighted:
+            status = (_rows(<Decoding *>NULL, <Weighted *>NULL, c, &f, sym, h, w, rows) if decoding
+                      else _rows(<Encoding *>NULL, <Weighted *>NULL, c, &f, sym, h, w, rows))
+        elif f.q.exact:
             status = (_rows(<Decoding *>NULL, <Exact *>NULL, c, &f, sym, h, w, rows) if decoding
                       else _rows(<Encoding *>NULL, <Exact *>NULL, c, &f, sym, h, w, rows))
         else:

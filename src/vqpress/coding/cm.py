@@ -12,10 +12,10 @@ Payload layout (little-endian)::
     magic "CM", version (u8, 1), model (u8: 0 ordered, 1 palette)
     table_bits (u8), level (u8: 0 lean, 1 full, 2 fast, 3 palette tables, 4 predicted ordered,
     5 predicted ordered tables, 6 palette neighbour symbol, 7 palette mixed tables, 8 tuned predicted
-    ordered tables, 9 exact predicted ordered tables),
+    ordered tables, 9 exact predicted ordered tables, 11 weighted predicted ordered tables),
     n_symbols (u16), strip_rows (u32)
     order: n_symbols bytes, a permutation (coding symbol i stands for code order[i])
-    level 8 only: its model's 5 parameters (u8 each, :mod:`vqpress.coding.level8`)
+    levels 8 and 11 only: the model's 5 parameters (u8 each, :mod:`vqpress.coding.level8`)
     S = ceil(H / strip_rows) stream lengths (u32), then the S streams
 
 Each stream codes one strip of ``strip_rows`` rows (the last one may be shorter) with a
@@ -104,9 +104,28 @@ _TUNED_TABLES = 8
 #: (``_cm_ordered5.pyx``). Gray maps of 2-4 levels take it where gray takes level 8 (effort 2).
 _EXACT_TABLES = 9
 _MAX_EXACT_LEVELS = 4
+#: Level 11, level 8 (its parameters too) around a weighted prediction instead of MED's: four
+#: sub-predictions in eighths of a level (W + NE - N; N, W and N corrected by the prediction's
+#: errors at the neighbours) weighted by their recent errors around the pixel, as JPEG XL's
+#: weighted predictor; P is that prediction rounded, and its offset from P (in five classes)
+#: joins the contexts of the third ``x == P`` counter and of one residual table
+#: (``_cm_ordered5.pyx``). At effort 2 gray maps of 5-8 levels (and colour ramps of up to 8) are coded
+#: at level 5 or 8 (parameters chosen as for level 8), or at level 11 with the same parameters
+#: when it codes a middle band of 1/8 of the map smaller (:func:`vqpress.coding.level8.choose_level`;
+#: BENCHMARKS.md, round 7).
+_WEIGHTED_TABLES = 11
+#: ... up to this many levels: level 11 decodes at 0.66-0.83x level 8's speed (BENCHMARKS.md,
+#: round 7), which keeps the gray cases of 8 levels at or above 30 MPix/s but takes those of 16
+#: (the face in gray, and its 16-colour ramp: 26-30 MPix/s at level 11) below it; maps of 9-16
+#: levels keep level 8 (or 5). Set to 16 to trade that speed for their size (face gray 16 0.960x,
+#: its ramp 0.984x level 5's bytes).
+_MAX_WEIGHTED_LEVELS = 8
 #: The ordered level maps of at most _MAX_EXACT_LEVELS levels take instead of the effort's.
-_FEW_LEVELS = {_TUNED_TABLES: _EXACT_TABLES}
-_TABLE_LEVELS = (_PREDICTED_TABLES, _TUNED_TABLES, _EXACT_TABLES)  # levels of up to 16 levels, on symbol tables
+_FEW_LEVELS = {_TUNED_TABLES: _EXACT_TABLES, _WEIGHTED_TABLES: _EXACT_TABLES}
+# levels of up to 16 levels, on symbol tables
+_TABLE_LEVELS = (_PREDICTED_TABLES, _TUNED_TABLES, _EXACT_TABLES, _WEIGHTED_TABLES)
+# levels with the 5 parameters of vqpress.coding.level8 after the symbol order
+_PARAMETER_LEVELS = (_TUNED_TABLES, _WEIGHTED_TABLES)
 #: Palettes of up to 16 colours that are a colour ramp (the symbols of unequal neighbours
 #: lie on average at most _RAMP_STEP x log2(n) places apart in their spectral order,
 #: :func:`~vqpress.coding.symbol_order.mean_step`) are coded like gray levels where gray
@@ -143,25 +162,24 @@ _FEW_COLOURS = {_PALETTE_SYMBOL: _PALETTE_SYMBOL_MIXED, _PALETTE_MIXED: _PALETTE
 #: Per effort: (level of the ordered model, level of the palette model, table_bits, try
 #: both models when both apply, pixels per strip). Efforts 0-2 use the models without
 #: hashed tables (table_bits is then the minimum): palettes at level 6 (level 10 up to 16
-#: colours), gray at level 5
-#: at effort 1 and level 8 at effort 2 (level 9 up to 4 levels, level 4 above 16; effort 0 keeps
-#: level 2); 3-4 level 0 (lean: hashed
+#: colours), gray at level 5 at effort 1 and level 5, 8 or 11 at effort 2 (level 11 up to 8
+#: levels, level 9 up to 4, level 4 above 16; effort 0 keeps level 2); 3-4 level 0 (lean: hashed
 #: tables, 4 counters a question; 0-1.5% smaller than level 4 on gray, half as fast) for gray
 #: and colour ramps, level 7 for the other palettes (level 10 up to 16 colours); 5-9 level 1
 #: (full: more counters, two mixes and an APM).
 _EFFORT_SETTINGS = {
     0: (_FAST, _PALETTE_SYMBOL, 8, False, 1 << 18),
     1: (_PREDICTED_TABLES, _PALETTE_SYMBOL, 8, False, 1 << 19),
-    2: (_TUNED_TABLES, _PALETTE_SYMBOL, 8, False, 1 << 20),
+    2: (_WEIGHTED_TABLES, _PALETTE_SYMBOL, 8, False, 1 << 20),
     3: (0, _PALETTE_MIXED, 12, False, 1 << 20), 4: (0, _PALETTE_MIXED, 13, False, 1 << 20),
     5: (1, 1, 14, False, 1 << 20), 6: (1, 1, 15, False, 1 << 20), 7: (1, 1, 16, False, 1 << 20),
     8: (1, 1, 16, True, 1 << 20), 9: (1, 1, 18, True, 1 << 20),
 }
 _LEVELS = (0, 1, _FAST, _PALETTE_TABLES, _PREDICTED, _PREDICTED_TABLES, _PALETTE_SYMBOL, _PALETTE_MIXED,
-           _TUNED_TABLES, _EXACT_TABLES, _PALETTE_SYMBOL_MIXED)
+           _TUNED_TABLES, _EXACT_TABLES, _PALETTE_SYMBOL_MIXED, _WEIGHTED_TABLES)
 # no hashed tables: table_bits is the minimum
 _NO_TABLES = (_FAST, _PALETTE_TABLES, _PREDICTED, _PREDICTED_TABLES, _PALETTE_SYMBOL, _PALETTE_MIXED,
-              _TUNED_TABLES, _EXACT_TABLES, _PALETTE_SYMBOL_MIXED)
+              _TUNED_TABLES, _EXACT_TABLES, _PALETTE_SYMBOL_MIXED, _WEIGHTED_TABLES)
 _PALETTE_ONLY = (_PALETTE_TABLES, _PALETTE_SYMBOL, _PALETTE_MIXED, _PALETTE_SYMBOL_MIXED)
 
 
@@ -210,8 +228,8 @@ def encode(codes: np.ndarray, n_symbols: int, *, ordered: bool | None = None, ef
         efforts 1 and 2 a palette of up to 16 colours that is a colour ramp (the symbols of
         unequal neighbours are on average at most 0.385 x log2(n) places apart in that
         order, :func:`vqpress.coding.symbol_order.mean_step`) is coded with the ordered
-        model at level 5 (effort 1) or 8 (effort 2) instead, in the refined order (at efforts
-        3 and 4, at level 0).
+        model at level 5 (effort 1) or 5, 8 or 11 (effort 2; 11 up to 8 colours) instead, in
+        the refined order (at efforts 3 and 4, at level 0).
     effort : int, default 2
         0 (fastest) .. 9 (smallest): 0-2 use the fast model (level 2: small direct tables,
         2-3 counters a question, x == W then the neighbours' values before a walk or tree;
@@ -222,8 +240,10 @@ def encode(codes: np.ndarray, n_symbols: int, *, ordered: bool | None = None, ef
         and 2 gray levels (``ordered=True``) use the predicted ordered model instead: x ==
         MED(W, N, NW) first, then (up to 16 levels) the residual as one symbol of adaptive
         tables (level 5; at effort 2 level 8, the model's parameters chosen on a sample of
-        the map's rows, and level 9 up to 4 levels, with a counter, a table and two
-        probability maps by the exact neighbourhood), or (level 4, 17-32 levels) a walk
+        the map's rows, or up to 8 levels level 11, the same around a weighted prediction
+        of four sub-predictions instead of MED when it codes a band of the map smaller, and level 9
+        up to 4 levels, with a counter, a table and two probability maps by the exact
+        neighbourhood), or (level 4, 17-32 levels) a walk
         away from it; 3-4 the
         lean model (level 0: four hashed tables of 2^12, 2^13 buckets) for gray levels and
         colour ramps, and for other palettes level 7 (x == W, then every other pixel as
@@ -279,7 +299,7 @@ def encode(codes: np.ndarray, n_symbols: int, *, ordered: bool | None = None, ef
         adj = adjacency(codes, n)
         order = spectral_order(codes, n, adj)
         # (a map with no two different neighbours has no steps: it is no ramp); a ramp takes
-        # the ordered model where gray uses level 5 or 8 and where palettes use level 7
+        # the ordered model where gray uses level 5, 8 or 11 and where palettes use level 7
         ramp = (ordered_level in _TABLE_LEVELS or palette_level == _PALETTE_MIXED) and n <= _MAX_TABLE_LEVELS \
             and 0 < mean_step(order, adj) <= _RAMP_STEP * math.log2(n)
         if effort >= 3 or ramp:
@@ -299,11 +319,17 @@ def encode(codes: np.ndarray, n_symbols: int, *, ordered: bool | None = None, ef
             level = _FEW_COLOURS.get(level, level)
         if level == _EXACT_TABLES and n > _MAX_EXACT_LEVELS:
             level = _TUNED_TABLES  # level 9 holds 4 levels
+        if level == _WEIGHTED_TABLES and n > _MAX_WEIGHTED_LEVELS:
+            level = _TUNED_TABLES  # (level 11's speed)
         if level in _TABLE_LEVELS and n > _MAX_TABLE_LEVELS:
             level = _PREDICTED  # level 5's tables hold 16 levels
         bits_ = _table_bits(bits, rows * w) if level not in _NO_TABLES else _MIN_TABLE_BITS
-        params = _tuned_params(sym, n) if level == _TUNED_TABLES else None
-        if params == level8.LEVEL5:
+        params = None
+        if level == _TUNED_TABLES:
+            params = _tuned_params(sym, n)
+        elif level == _WEIGHTED_TABLES:
+            level, params = _chosen_level(sym, n)
+        if level == _TUNED_TABLES and params == level8.LEVEL5:
             level, params = _PREDICTED_TABLES, None  # the same streams, without the parameters' bytes
         streams = _kernel().encode_strips(sym, n, model, level, bits_, rows, params)
         head = _HEAD.pack(_MAGIC, _VERSION, model, bits_, level, n, rows)
@@ -314,21 +340,31 @@ def encode(codes: np.ndarray, n_symbols: int, *, ordered: bool | None = None, ef
     return best
 
 
+def _sample_size(sample: np.ndarray, n: int, level: int, params) -> int:
+    """Bytes of a sample of a map's rows coded as one strip of the ordered model at ``level``
+    (8 or 11) with ``params``."""
+    return len(_kernel().encode_strips(sample, n, _ORDERED, level, _MIN_TABLE_BITS, sample.shape[0], params)[0])
+
+
 def _tuned_params(sym: np.ndarray, n: int) -> tuple[int, ...]:
     """Level 8's parameters for a map (:func:`vqpress.coding.level8.choose`): the candidates
     are tried on a sample of its rows, coded as one strip."""
-    def sample_size(sample, params):
-        return len(_kernel().encode_strips(sample, n, _ORDERED, _TUNED_TABLES, _MIN_TABLE_BITS, sample.shape[0],
-                                           params)[0])
+    return level8.choose(sym, n, lambda sample, params: _sample_size(sample, n, _TUNED_TABLES, params))
 
-    return level8.choose(sym, n, sample_size)
+
+def _chosen_level(sym: np.ndarray, n: int) -> tuple[int, tuple[int, ...]]:
+    """Level 8 or 11 and its parameters for a map (:func:`vqpress.coding.level8.choose_level`;
+    level 8 with level 5's parameters is then written as level 5)."""
+    return level8.choose_level(sym, n, lambda sample, level, params: _sample_size(sample, n, level, params),
+                               _TUNED_TABLES, _WEIGHTED_TABLES)
 
 
 #: What each level is called in docs/FORMAT.md (the payload header's table).
 LEVEL_NAMES = {0: "lean", 1: "full", _FAST: "fast", _PALETTE_TABLES: "palette tables", _PREDICTED: "predicted ordered",
                _PREDICTED_TABLES: "predicted ordered tables", _PALETTE_SYMBOL: "palette neighbour symbol",
                _PALETTE_MIXED: "palette mixed tables", _PALETTE_SYMBOL_MIXED: "palette neighbour symbol mixed tables",
-               _TUNED_TABLES: "tuned predicted ordered tables", _EXACT_TABLES: "exact predicted ordered tables"}
+               _TUNED_TABLES: "tuned predicted ordered tables", _EXACT_TABLES: "exact predicted ordered tables",
+               _WEIGHTED_TABLES: "weighted predicted ordered tables"}
 
 
 def describe(data) -> dict:
@@ -401,7 +437,7 @@ def decode(data, shape: tuple[int, int], n_symbols: int) -> np.ndarray:
         raise FormatError(f"cm table_bits {bits} is larger than a strip of {rows * w} pixels can fill "
                           f"(at most {_table_bits(_MAX_TABLE_BITS, rows * w)})")
     n_strips = -(-h // rows)
-    n_params = len(level8.PARAMETERS) if level == _TUNED_TABLES else 0
+    n_params = len(level8.PARAMETERS) if level in _PARAMETER_LEVELS else 0
     start = _HEAD.size + n + n_params + 4 * n_strips
     if len(view) < start:
         raise FormatError(f"cm payload of {len(view)} bytes ends inside its header ({start} bytes)")
@@ -413,7 +449,7 @@ def decode(data, shape: tuple[int, int], n_symbols: int) -> np.ndarray:
         params = tuple(bytes(view[_HEAD.size + n:_HEAD.size + n + n_params]))
         wrong = level8.check(params)
         if wrong is not None:
-            raise FormatError(f"cm level 8 parameter {wrong}")
+            raise FormatError(f"cm level {level} parameter {wrong}")
     sizes = np.frombuffer(view, dtype="<u4", count=n_strips, offset=_HEAD.size + n + n_params).astype(np.intp)
     if int(sizes.sum()) != len(view) - start:
         raise FormatError(f"cm streams add up to {int(sizes.sum())} bytes; the payload holds {len(view) - start}")

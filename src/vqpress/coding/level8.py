@@ -1,11 +1,13 @@
-"""Level 8 of the "cm" payload coding: level 5's model with parameters chosen per map.
+"""Levels 8 and 11 of the "cm" payload coding: level 5's model with parameters chosen per map.
 
 Level 5 (``_cm_ordered5.pyx``) asks ``x == P`` of three averaged counters, then codes the
 residual as one symbol of three averaged tables; its model has fixed parameters. Level 8 is
 the same kernel with five parameters written in the payload header (docs/FORMAT.md, "Level
 8"), which the encoder picks per map: it codes a sample of the map's rows with each of a
 few candidate settings and keeps the smallest. This module holds the parameters' ranges,
-the candidates and that choice; ``cm.py`` writes and checks the header.
+the candidates and that choice; ``cm.py`` writes and checks the header. Level 11 (docs/FORMAT.md,
+"Level 11") is level 8 around a weighted prediction, with the same parameters; at effort 2 the
+encoder tries the candidates at both levels (:func:`choose_level`).
 """
 
 from __future__ import annotations
@@ -40,6 +42,8 @@ SAMPLE_BANDS = 2
 #: sample's sizes differ by less between settings that code the map alike), and save more
 #: than its parameters' bytes on the whole map (level 5 has none).
 MIN_GAIN = 0.002
+#: Level 11 against level 8 is decided on one band of 1/LEVEL_BAND_FRACTION of the map.
+LEVEL_BAND_FRACTION = 8
 
 
 def check(params) -> str | None:
@@ -77,3 +81,33 @@ def choose(sym: np.ndarray, n: int, code) -> tuple[int, ...]:
     if gain > MIN_GAIN * sizes[0] and gain * sym.size > len(PARAMETERS) * sample.size:
         return candidates[best]
     return LEVEL5
+
+
+def choose_level(sym: np.ndarray, n: int, code, tuned: int, weighted: int) -> tuple[int, tuple[int, ...]]:
+    """Level 8 (``tuned``; with level 5's parameters: level 5) or level 11 (``weighted``,
+    level 8 around the weighted prediction) and the parameters for an (H, W) map of ``n``
+    levels: the parameters of :func:`choose`, then the level that codes a band of the map's
+    middle rows (:func:`level_band`) smaller with them.
+
+    Level 11 learns more contexts, more slowly: on :func:`sample_rows`'s short bands it codes
+    0.5-2.5% larger than on the whole map against level 8, and loses on most; on one band of
+    1/8 of the map its ratio is within 0.3-1% of the whole map's and on the same side of 1 on
+    the benchmark's gray maps (BENCHMARKS.md, round 7).
+
+    ``code(sample, level, params)`` returns the coded size (bytes) of a sample.
+    """
+    params = choose(sym, n, lambda sample, p: code(sample, tuned, p))
+    band = level_band(sym)
+    return (weighted if code(band, weighted, params) < code(band, tuned, params) else tuned), params
+
+
+def level_band(sym: np.ndarray) -> np.ndarray:
+    """The rows :func:`choose_level` compares the levels on: one band of 1/LEVEL_BAND_FRACTION
+    of the map's pixels (at least SAMPLE_MIN_PIXELS) around its middle row (the whole map if
+    it is small)."""
+    h, w = sym.shape
+    rows = -(-max(SAMPLE_MIN_PIXELS, h * w // LEVEL_BAND_FRACTION) // w)
+    if rows >= h:
+        return sym
+    start = (h - rows) // 2
+    return np.ascontiguousarray(sym[start:start + rows])

@@ -1,0 +1,209 @@
+"""Level 11 of the cm coding (level 8 around a weighted prediction): round trips at every
+parameter's extremes, the reference decoder of docs/FORMAT.md, strips, the encoder's choice
+between levels 5, 8 and 11, the reader's checks and fuzzing of the payload."""
+
+import itertools
+from pathlib import Path
+from unittest import mock
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import vqpress
+from vqpress.coding import cm, level8
+
+from cm_reference import decode as reference_decode
+from test_coding_cm import THIN_SHAPES, blobs, check_strips_alike, fuzz_payloads, noise_streams_decode_in_range, thin_maps
+from test_coding_cm_level4 import gradient
+from test_coding_cm_level5 import check_table_level_header, encode5, jumps, ramp_palette, refuses
+from test_coding_cm_level8 import EXTREMES, SETTINGS, check_parameter_bytes, encode8, maps, params_of
+
+DATA = Path(__file__).parent / "data"
+
+
+def encode11(codes, n, params=level8.LEVEL5, **kw):
+    """``cm.encode(codes, n, ordered=True, **kw)`` at level 11 with ``params`` (maps of up to 4
+    levels too, which effort 2 gives level 9, and of 9-16, which it gives level 8)."""
+    with mock.patch.object(cm, "_chosen_level", lambda sym, n_: (cm._WEIGHTED_TABLES, tuple(params))), \
+            mock.patch.dict(cm._FEW_LEVELS, clear=True), mock.patch.object(cm, "_MAX_WEIGHTED_LEVELS", 16):
+        data = cm.encode(codes, n, ordered=True, effort=2, **kw)
+    head = cm.describe(data)
+    assert (head["level"], head["model"], head["table_bits"]) == (11, "ordered", 8)
+    assert params_of(data, n) == tuple(params)
+    return data
+
+
+def face_crop(face_gray, n, rows=slice(300, 364), cols=slice(480, 576)):
+    return vqpress.compress(face_gray[rows, cols], n).codes()
+
+
+@pytest.mark.parametrize("n", [2, 3, 5, 8, 9, 15, 16])
+def test_round_trip_every_level_count_and_setting(n):
+    for (i, codes), params in itertools.product(enumerate(maps(n, seed=n)), SETTINGS):
+        data = encode11(codes, n, params)
+        np.testing.assert_array_equal(cm.decode(data, codes.shape, n), codes, err_msg=f"{params}, map {i}")
+
+
+@pytest.mark.parametrize("shape", THIN_SHAPES)
+def test_round_trip_thin_maps(shape):
+    for codes, n in thin_maps(shape, (2, 7, 16)):
+        for params in EXTREMES:
+            np.testing.assert_array_equal(cm.decode(encode11(codes, n, params), shape, n), codes)
+
+
+@given(h=st.integers(1, 40), w=st.integers(1, 40), n=st.integers(2, 16), seed=st.integers(0, 2**16),
+       noise=st.floats(0, 1), counter3=st.integers(0, 2), first_table=st.integers(0, 1),
+       limit=st.integers(1, 127), rate_max=st.integers(2, 7), rate_double=st.integers(0, 1))
+@settings(max_examples=80)
+def test_round_trip_property(h, w, n, seed, noise, counter3, first_table, limit, rate_max, rate_double):
+    codes = blobs(h, w, n, seed=seed, noise=noise)
+    data = encode11(codes, n, (counter3, first_table, limit, rate_max, rate_double))
+    back = cm.decode(data, (h, w), n)
+    assert back.dtype == np.uint8
+    np.testing.assert_array_equal(back, codes)
+
+
+@pytest.mark.parametrize("n,noise,seed", [(2, 0.2, 1), (5, 0.5, 2), (8, 0.2, 3), (12, 0.05, 5), (16, 0.3, 6)])
+def test_format_md_describes_level_11_exactly(n, noise, seed):
+    """tests/cm_reference_level5.py decodes level 11 from the letter of docs/FORMAT.md."""
+    for codes, params in zip((blobs(9, 23, n, seed=seed, noise=noise), gradient(8, 21, n), jumps(7, 19, n, seed)),
+                             itertools.cycle(SETTINGS[seed:])):
+        data = encode11(codes, n, params)
+        np.testing.assert_array_equal(np.array(reference_decode(data, codes.shape, n)), codes, err_msg=str(params))
+
+
+@pytest.mark.parametrize("n,params", [(8, (0, 0, 20, 6, 0)), (8, (2, 0, 20, 6, 0)), (16, (1, 1, 20, 6, 0))])
+def test_format_md_describes_level_11_on_a_picture(face_gray, n, params):
+    """Crops of the face: the weighted prediction's errors past the start, every offset
+    class, the three third counters."""
+    codes = face_crop(face_gray, n, slice(300, 340), slice(480, 560))
+    data = encode11(codes, n, params)
+    np.testing.assert_array_equal(np.array(reference_decode(data, codes.shape, n)), codes)
+
+
+def test_level_11_is_another_stream_than_level_8():
+    codes = blobs(60, 70, 8, seed=2, noise=0.3)
+    for params in (level8.LEVEL5, (2, 0, 20, 6, 0)):
+        eleven, eight = encode11(codes, 8, params), encode8(codes, 8, params)
+        assert eleven[12 + 8 + 5:] != eight[12 + 8 + (0 if params == level8.LEVEL5 else 5):]
+
+
+def test_strips_decode_alike_on_any_number_of_threads(two_threads):
+    check_strips_alike(lambda codes, n, **kw: encode11(codes, n, (2, 0, 20, 6, 0), **kw),
+                       blobs(700, 400, 8, seed=5, noise=0.1), 8)
+
+
+def weighted_at_effort_2():
+    """Effort 2 with level 11 (its choice of level 5, 8 or 11) as its ordered level."""
+    return mock.patch.dict(cm._EFFORT_SETTINGS, {2: (cm._WEIGHTED_TABLES, *cm._EFFORT_SETTINGS[2][1:])})
+
+
+def test_the_choice_codes_5_to_16_gray_levels_at_level_5_8_or_11(face_gray):
+    levels = set()
+    with weighted_at_effort_2():
+        for n in (5, 8, 12, 16):
+            for codes in (blobs(60, 70, n, seed=n, noise=0.3), face_crop(face_gray, n)):
+                data = cm.encode(codes, n, ordered=True)
+                levels.add(cm.describe(data)["level"])
+                np.testing.assert_array_equal(cm.decode(data, codes.shape, n), codes)
+            if n > cm._MAX_WEIGHTED_LEVELS:  # (level 11's speed)
+                assert cm.describe(data)["level"] in (5, 8)
+        assert 11 in levels and levels <= {5, 8, 11}
+        codes = blobs(30, 40, 4, seed=1)  # up to 4 levels: level 9
+        assert cm.describe(cm.encode(codes, 4, ordered=True))["level"] == 9
+        # a 16-colour ramp (a palette in its spectral order) takes the same choice
+        ramp = ramp_palette(40, 60, 8, seed=8)
+        data = cm.encode(ramp, 8, ordered=False)
+        assert cm.describe(data)["level"] in (5, 8, 11)
+        np.testing.assert_array_equal(cm.decode(data, ramp.shape, 8), ramp)
+    for effort in (0, 1, 3, 5):  # the other efforts keep their levels
+        assert cm.describe(cm.encode(face_crop(face_gray, 8), 8, ordered=True, effort=effort))["level"] != 11
+
+
+def test_the_default_effort_takes_level_11_where_it_codes_smaller(face_gray):
+    codes = face_crop(face_gray, 8)
+    data = cm.encode(codes, 8, ordered=True)
+    assert cm._EFFORT_SETTINGS[cm.DEFAULT_EFFORT][0] == cm._WEIGHTED_TABLES
+    assert cm.describe(data)["level"] == 11
+    assert len(data) < len(encode8(codes, 8, params_of(data, 8)))
+
+
+def test_choose_level_takes_level_11_when_it_codes_the_band_smaller():
+    codes = np.zeros((400, 100), np.uint8)
+    sizes = {8: 1000, 11: 990}
+    calls = []
+
+    def code(sample, level, params):
+        calls.append((sample.shape, level, params))
+        return sizes[level] - (params == (2, 0, 20, 6, 0)) * 50
+
+    assert level8.choose_level(codes, 8, code, 8, 11) == (11, (2, 0, 20, 6, 0))
+    # the parameters are chosen at level 8 on the small sample, the level on the band of 1/8
+    assert {level for shape, level, params in calls[:4]} == {8}
+    assert [shape for shape, level, params in calls[4:]] == [(50, 100), (50, 100)]
+    sizes[11] = 1000  # a tie keeps level 8
+    assert level8.choose_level(codes, 8, code, 8, 11) == (8, (2, 0, 20, 6, 0))
+
+
+def test_level_band_is_the_middle_eighth_of_the_map():
+    codes = np.arange(800)[:, None].repeat(64, axis=1).astype(np.uint16)
+    band = level8.level_band(codes)
+    assert band.shape == (100, 64) and band[0, 0] == 350 and band.flags.c_contiguous
+    small = np.zeros((50, 60), np.uint8)  # at least SAMPLE_MIN_PIXELS pixels: here the map
+    assert level8.level_band(small) is small
+
+
+def test_level_11_is_smaller_than_level_8_on_the_face(face_gray):
+    codes = vqpress.compress(face_gray[:384, :512], 8).codes()
+    assert len(encode11(codes, 8, (2, 0, 20, 6, 0))) < 0.99 * len(encode8(codes, 8, (2, 0, 20, 6, 0)))
+
+
+def test_the_reader_checks_level_11_header_fields():
+    codes = blobs(48, 80, 8, seed=8)
+    data = encode11(codes, 8, (1, 1, 20, 6, 0))
+    check_table_level_header(data, 11, codes.shape, 8)
+    check_parameter_bytes(data, 11, codes.shape, 8)
+    blob = bytearray(encode5(codes, 8))  # a level-5 payload relabelled 11 lacks the parameters
+    blob[5] = 11
+    with pytest.raises(vqpress.FormatError):
+        cm.decode(bytes(blob), codes.shape, 8)
+
+
+def test_describe_names_level_11():
+    info = cm.describe(encode11(blobs(20, 30, 8), 8))
+    assert (info["level"], info["level_name"]) == (11, "weighted predicted ordered tables")
+
+
+def test_info_names_level_11(capsys):
+    from vqpress import cli
+
+    assert cli.main(["info", str(DATA / "face-crop-optimal-8-cm-level11.vqz")]) == 0
+    assert "ordered, level 11 (weighted predicted ordered tables), 1 strip" in capsys.readouterr().out
+
+
+def test_fuzz_damaged_level_11_payloads_fail_cleanly_and_fast():
+    cases = []
+    for (n, seed), params in zip(((2, 1), (8, 2), (16, 3), (5, 4)), EXTREMES[1:]):
+        codes = blobs(48, 80, n, seed=seed)
+        cases.append((codes, n, encode11(codes, n, params)))
+    codes = jumps(48, 80, 16, seed=4)
+    cases.append((codes, 16, encode11(codes, 16, (2, 1, 3, 7, 1))))
+    fuzz_payloads(cases, np.random.default_rng(31))
+
+
+@pytest.mark.parametrize("n", [3, 8, 16])
+def test_fuzz_streams_of_noise_decode_in_range(n):
+    """Any bytes at all as a level-11 stream: a FormatError or codes in range, never more."""
+    codes = blobs(40, 50, n, seed=4)
+    noise_streams_decode_in_range(encode11(codes, n, (0, 0, 20, 6, 0)), codes.shape, n, np.random.default_rng(7))
+
+
+def test_the_frozen_level_11_file_was_coded_at_level_11():
+    from vqpress.container import read_header
+
+    blob = (DATA / "face-crop-optimal-8-cm-level11.vqz").read_bytes()
+    head = read_header(blob)
+    info = cm.describe(blob[len(blob) - 4 - head.payload_len: len(blob) - 4])
+    assert (info["model"], info["level"]) == ("ordered", 11)
