@@ -102,7 +102,7 @@ def weighted_prediction(val, T, S, r, c):
     """Level 11's weighted prediction pf (eighths of a level) of the pixel at (r, c) and its
     four sub-predictions, from the prediction errors ``T`` and sub-prediction errors ``S``
     of the strip's pixels so far (0 elsewhere)."""
-    W, N, NW, NE = val(r, c - 1), val(r - 1, c), val(r - 1, c - 1), val(r - 1, c + 1)
+    W, N, NE = val(r, c - 1), val(r - 1, c), val(r - 1, c + 1)
     tW, tN, tNW, tNE = (T.get(k, 0) for k in ((r, c - 1), (r - 1, c), (r - 1, c - 1), (r - 1, c + 1)))
     p = [8 * (W + NE - N), 8 * N - (((tW + tN + tNE) * 16) >> 5), 8 * W - (((tW + tN + tNW) * 10) >> 5),
          8 * N - (((tNW + tN + tNE) * 7) >> 5)]

@@ -1,73 +1,23 @@
 """Level 10 of the cm coding (level 6's neighbour symbol, then level 7's mixed tables for a
-pixel no neighbour predicts): round trips, the reference decoder of docs/FORMAT.md, strips,
-the reader's checks and a fuzzer (its frozen payloads: tests/test_old_files.py)."""
+pixel no neighbour predicts): the reference decoder of docs/FORMAT.md on tables that learned
+long, strips, the encoder's choice, the reader's checks and a fuzzer. Its round trips and
+reference decodings on small maps are level 6's tests, run at both levels
+(tests/test_coding_cm_level6.py); its frozen payloads: tests/test_old_files.py."""
 
 from pathlib import Path
 from unittest import mock
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 import vqpress
 from vqpress.coding import cm
 
 from cm_reference import decode as reference_decode
-from test_coding_cm import (
-    THIN_SHAPES, at_level, blobs, check_strips_alike, fuzz_payloads, noise_streams_decode_in_range, palettes_at, thin_maps)
-from test_coding_cm_level6 import encode6, speckled
+from test_coding_cm import at_level, blobs, check_strips_alike, fuzz_payloads, noise_streams_decode_in_range
+from test_coding_cm_level6 import encode6, encode10, speckled
 
 DATA = Path(__file__).parent / "data"
-
-
-def encode10(codes, n, **kw):
-    with palettes_at(cm._PALETTE_SYMBOL_MIXED):
-        data = cm.encode(codes, n, ordered=False, **kw)
-    head = cm.describe(data)
-    assert (head["level"], head["model"], head["table_bits"]) == (10, "palette", 8)
-    return data
-
-
-@pytest.mark.parametrize("n", [2, 3, 5, 16, 17, 31, 64, 65, 129, 200, 256])
-def test_round_trip_every_palette_size(n):
-    for codes in (blobs(37, 53, n, seed=n), blobs(30, 41, n, seed=n, noise=1.0), speckled(30, 40, n, seed=n),
-                  np.zeros((20, 20), np.uint8), np.full((20, 20), n - 1, np.uint8)):
-        np.testing.assert_array_equal(cm.decode(encode10(codes, n), codes.shape, n), codes)
-
-
-@pytest.mark.parametrize("shape", THIN_SHAPES)
-def test_round_trip_thin_maps(shape):
-    for codes, n in thin_maps(shape, (2, 7, 16, 200)):
-        np.testing.assert_array_equal(cm.decode(encode10(codes, n), shape, n), codes)
-
-
-@given(h=st.integers(1, 40), w=st.integers(1, 40), n=st.integers(2, 256), seed=st.integers(0, 2**16),
-       noise=st.floats(0, 1), effort=st.integers(0, 9))
-@settings(max_examples=60)
-def test_round_trip_property(h, w, n, seed, noise, effort):
-    codes = blobs(h, w, n, seed=seed, noise=noise)
-    back = cm.decode(encode10(codes, n, effort=effort), (h, w), n)
-    assert back.dtype == np.uint8
-    np.testing.assert_array_equal(back, codes)
-
-
-@pytest.mark.parametrize("n,noise,seed", [(2, 0.2, 1), (3, 0.5, 2), (16, 0.2, 3), (17, 0.3, 4), (64, 0.1, 5),
-                                          (65, 0.5, 6), (130, 0.2, 7), (256, 1.0, 8)])
-def test_format_md_describes_level_10_exactly(n, noise, seed):
-    """tests/cm_reference_level10.py decodes from the letter of docs/FORMAT.md."""
-    for codes in (blobs(9, 23, n, seed=seed, noise=noise), speckled(8, 21, n, seed)):
-        data = encode10(codes, n)
-        np.testing.assert_array_equal(np.array(reference_decode(data, codes.shape, n)), codes)
-
-
-@given(h=st.integers(1, 10), w=st.integers(1, 10), n=st.integers(2, 256), seed=st.integers(0, 2**16),
-       noise=st.floats(0, 1))
-@settings(max_examples=30, deadline=None)
-def test_format_md_describes_level_10_on_any_map(h, w, n, seed, noise):
-    codes = blobs(h, w, n, seed=seed, noise=noise)
-    data = encode10(codes, n)
-    np.testing.assert_array_equal(np.array(reference_decode(data, codes.shape, n)), codes)
 
 
 @pytest.mark.parametrize("n", [12, 40])

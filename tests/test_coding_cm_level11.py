@@ -17,8 +17,9 @@ from vqpress.coding import cm, level8
 from cm_reference import decode as reference_decode
 from test_coding_cm import THIN_SHAPES, blobs, check_strips_alike, fuzz_payloads, noise_streams_decode_in_range, thin_maps
 from test_coding_cm_level4 import gradient
-from test_coding_cm_level5 import check_table_level_header, encode5, jumps, ramp_palette, refuses
-from test_coding_cm_level8 import EXTREMES, SETTINGS, check_parameter_bytes, encode8, maps, params_of
+from test_coding_cm_level5 import check_table_level_header, encode5, jumps, ramp_palette
+from test_coding_cm_level8 import (EXTREMES, SETTINGS, check_blobs_round_trip, check_parameter_bytes,
+                                   check_round_trips_every_setting, encode8, params_of)
 
 DATA = Path(__file__).parent / "data"
 
@@ -41,9 +42,7 @@ def face_crop(face_gray, n, rows=slice(300, 364), cols=slice(480, 576)):
 
 @pytest.mark.parametrize("n", [2, 3, 5, 8, 9, 15, 16])
 def test_round_trip_every_level_count_and_setting(n):
-    for (i, codes), params in itertools.product(enumerate(maps(n, seed=n)), SETTINGS):
-        data = encode11(codes, n, params)
-        np.testing.assert_array_equal(cm.decode(data, codes.shape, n), codes, err_msg=f"{params}, map {i}")
+    check_round_trips_every_setting(encode11, n)
 
 
 @pytest.mark.parametrize("shape", THIN_SHAPES)
@@ -58,11 +57,7 @@ def test_round_trip_thin_maps(shape):
        limit=st.integers(1, 127), rate_max=st.integers(2, 7), rate_double=st.integers(0, 1))
 @settings(max_examples=80)
 def test_round_trip_property(h, w, n, seed, noise, counter3, first_table, limit, rate_max, rate_double):
-    codes = blobs(h, w, n, seed=seed, noise=noise)
-    data = encode11(codes, n, (counter3, first_table, limit, rate_max, rate_double))
-    back = cm.decode(data, (h, w), n)
-    assert back.dtype == np.uint8
-    np.testing.assert_array_equal(back, codes)
+    check_blobs_round_trip(encode11, h, w, n, seed, noise, (counter3, first_table, limit, rate_max, rate_double))
 
 
 @pytest.mark.parametrize("n,noise,seed", [(2, 0.2, 1), (5, 0.5, 2), (8, 0.2, 3), (12, 0.05, 5), (16, 0.3, 6)])

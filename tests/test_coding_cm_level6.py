@@ -16,12 +16,25 @@ from test_coding_cm import (
     thin_maps)
 
 
-def encode6(codes, n, **kw):
-    with palettes_at(cm._PALETTE_SYMBOL):
+def encode_palette_at(level, codes, n, **kw):
+    """``cm.encode(codes, n, ordered=False, **kw)`` with palettes at ``level`` (6 or 10: the
+    same neighbour symbol, so they share the tests of this file that take ``encode``)."""
+    with palettes_at(level):
         data = cm.encode(codes, n, ordered=False, **kw)
     head = cm.describe(data)
-    assert (head["level"], head["model"], head["table_bits"]) == (6, "palette", 8)
+    assert (head["level"], head["model"], head["table_bits"]) == (level, "palette", 8)
     return data
+
+
+def encode6(codes, n, **kw):
+    return encode_palette_at(cm._PALETTE_SYMBOL, codes, n, **kw)
+
+
+def encode10(codes, n, **kw):
+    return encode_palette_at(cm._PALETTE_SYMBOL_MIXED, codes, n, **kw)
+
+
+BOTH = pytest.mark.parametrize("encode", [encode6, encode10], ids=["level6", "level10"])
 
 
 def speckled(h, w, n, seed):
@@ -34,44 +47,49 @@ def speckled(h, w, n, seed):
     return codes.astype(np.uint8)
 
 
+@BOTH
 @pytest.mark.parametrize("n", [2, 3, 5, 16, 17, 31, 64, 65, 129, 200, 256])
-def test_round_trip_every_palette_size(n):
+def test_round_trip_every_palette_size(encode, n):
     for codes in (blobs(37, 53, n, seed=n), blobs(30, 41, n, seed=n, noise=1.0), speckled(30, 40, n, seed=n),
                   np.zeros((20, 20), np.uint8), np.full((20, 20), n - 1, np.uint8)):
-        np.testing.assert_array_equal(cm.decode(encode6(codes, n), codes.shape, n), codes)
+        np.testing.assert_array_equal(cm.decode(encode(codes, n), codes.shape, n), codes)
 
 
+@BOTH
 @pytest.mark.parametrize("shape", THIN_SHAPES)
-def test_round_trip_thin_maps(shape):
+def test_round_trip_thin_maps(encode, shape):
     for codes, n in thin_maps(shape, (2, 7, 16, 200)):
-        np.testing.assert_array_equal(cm.decode(encode6(codes, n), shape, n), codes)
+        np.testing.assert_array_equal(cm.decode(encode(codes, n), shape, n), codes)
 
 
+@BOTH
 @given(h=st.integers(1, 40), w=st.integers(1, 40), n=st.integers(2, 256), seed=st.integers(0, 2**16),
        noise=st.floats(0, 1), effort=st.integers(0, 9))
 @settings(max_examples=60)
-def test_round_trip_property(h, w, n, seed, noise, effort):
+def test_round_trip_property(encode, h, w, n, seed, noise, effort):
     codes = blobs(h, w, n, seed=seed, noise=noise)
-    back = cm.decode(encode6(codes, n, effort=effort), (h, w), n)
+    back = cm.decode(encode(codes, n, effort=effort), (h, w), n)
     assert back.dtype == np.uint8
     np.testing.assert_array_equal(back, codes)
 
 
+@BOTH
 @pytest.mark.parametrize("n,noise,seed", [(2, 0.2, 1), (3, 0.5, 2), (16, 0.2, 3), (17, 0.3, 4), (64, 0.1, 5),
                                           (65, 0.5, 6), (130, 0.2, 7), (256, 1.0, 8)])
-def test_format_md_describes_level_6_exactly(n, noise, seed):
-    """tests/cm_reference_level6.py decodes from the letter of docs/FORMAT.md."""
+def test_format_md_describes_levels_6_and_10_exactly(encode, n, noise, seed):
+    """tests/cm_reference_level6.py (and level10.py) decode from the letter of docs/FORMAT.md."""
     for codes in (blobs(9, 23, n, seed=seed, noise=noise), speckled(8, 21, n, seed)):
-        data = encode6(codes, n)
+        data = encode(codes, n)
         np.testing.assert_array_equal(np.array(reference_decode(data, codes.shape, n)), codes)
 
 
+@BOTH
 @given(h=st.integers(1, 10), w=st.integers(1, 10), n=st.integers(2, 256), seed=st.integers(0, 2**16),
        noise=st.floats(0, 1))
 @settings(max_examples=30, deadline=None)
-def test_format_md_describes_level_6_on_any_map(h, w, n, seed, noise):
+def test_format_md_describes_levels_6_and_10_on_any_map(encode, h, w, n, seed, noise):
     codes = blobs(h, w, n, seed=seed, noise=noise)
-    data = encode6(codes, n)
+    data = encode(codes, n)
     np.testing.assert_array_equal(np.array(reference_decode(data, codes.shape, n)), codes)
 
 

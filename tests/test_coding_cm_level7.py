@@ -3,7 +3,6 @@ tables mixed geometrically): round trips, the reference decoder of docs/FORMAT.m
 mix against its scalar twin, strips, the efforts that use it, the reader's checks and a
 fuzzer."""
 
-from unittest import mock
 
 import numpy as np
 import pytest

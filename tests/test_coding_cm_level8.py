@@ -57,11 +57,16 @@ def maps(n, seed):
             jumps(30, 40, n, seed=seed), np.zeros((20, 20), np.uint8), np.full((20, 20), n - 1, np.uint8))
 
 
+def check_round_trips_every_setting(encode, n):
+    """``encode(codes, n, params)`` round-trips every map of ``maps`` at every setting."""
+    for (i, codes), params in itertools.product(enumerate(maps(n, seed=n)), SETTINGS):
+        data = encode(codes, n, params)
+        np.testing.assert_array_equal(cm.decode(data, codes.shape, n), codes, err_msg=f"{params}, map {i}")
+
+
 @pytest.mark.parametrize("n", [2, 3, 5, 8, 9, 15, 16])
 def test_round_trip_every_level_count_and_setting(n):
-    for (i, codes), params in itertools.product(enumerate(maps(n, seed=n)), SETTINGS):
-        data = encode8(codes, n, params)
-        np.testing.assert_array_equal(cm.decode(data, codes.shape, n), codes, err_msg=f"{params}, map {i}")
+    check_round_trips_every_setting(encode8, n)
 
 
 @pytest.mark.parametrize("shape", THIN_SHAPES)
@@ -77,9 +82,12 @@ def test_round_trip_thin_maps(shape):
        limit=st.integers(1, 127), rate_max=st.integers(2, 7), rate_double=st.integers(0, 1))
 @settings(max_examples=80)
 def test_round_trip_property(h, w, n, seed, noise, counter3, first_table, limit, rate_max, rate_double):
+    check_blobs_round_trip(encode8, h, w, n, seed, noise, (counter3, first_table, limit, rate_max, rate_double))
+
+
+def check_blobs_round_trip(encode, h, w, n, seed, noise, params):
     codes = blobs(h, w, n, seed=seed, noise=noise)
-    data = encode8(codes, n, (counter3, first_table, limit, rate_max, rate_double))
-    back = cm.decode(data, (h, w), n)
+    back = cm.decode(encode(codes, n, params), (h, w), n)
     assert back.dtype == np.uint8
     np.testing.assert_array_equal(back, codes)
 
