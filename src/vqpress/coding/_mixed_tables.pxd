@@ -93,17 +93,19 @@ cdef extern from *:
     }
     /* p7_mix_scalar's values, 16 lanes at a time. The tables must be readable one lane past
        their end (lane 15's next is replaced by 2^15 - 16); lanes from m on compute values
-       that are masked out (their frequency is 0, their lg unused). */
-    static int p7_mix(const uint16_t *const *t, const int *w, int m, unsigned allowed,
-                      int16_t *lg, uint16_t *cum, int32_t *acc) {
+       that are masked out (their frequency is 0, their lg unused). Unless wide (m > 8), only
+       lanes 0..7 are computed (lg's lanes 8..15 are left unwritten): the high bits of up to
+       128 colours (m <= 8) took as long as the low bits. */
+    static inline int p7_mix_lanes(const uint16_t *const *t, const int *w, unsigned allowed,
+                                   int16_t *lg, uint16_t *cum, int32_t *acc, const int wide) {
         __m128i L[4][2], S[4], keep[4], best, d, F[4], fa, fb, ca, cb, z = _mm_setzero_si128();
         __m128i w01 = _mm_set1_epi32((int)((unsigned)w[1] << 16 | (unsigned)w[0]));
         __m128i w23 = _mm_set1_epi32((int)((unsigned)w[3] << 16 | (unsigned)w[2]));
         const __m128i one16 = _mm_set1_epi16(1), bits = _mm_setr_epi32(1, 2, 4, 8);
-        int j, h, total;
-        (void)m;
+        int j, h, total, halves = wide ? 2 : 1;
         for (j = 0; j < 4; j++) {
-            for (h = 0; h < 2; h++) {
+            L[j][1] = z;
+            for (h = 0; h < halves; h++) {
                 __m128i cur = _mm_loadu_si128((const __m128i *)(t[j] + 8 * h));
                 __m128i nxt = _mm_loadu_si128((const __m128i *)(t[j] + 8 * h + 1));
                 __m128i f;
@@ -114,18 +116,19 @@ cdef extern from *:
                 _mm_storeu_si128((__m128i *)(lg + j * 16 + 8 * h), L[j][h]);
             }
         }
-        for (h = 0; h < 4; h++) {  /* lanes 4h .. 4h + 3 */
+        S[2] = S[3] = keep[2] = keep[3] = F[2] = F[3] = z;
+        for (h = 0; h < 2 * halves; h++) {  /* lanes 4h .. 4h + 3 */
             __m128i l0 = h & 1 ? _mm_unpackhi_epi16(L[0][h >> 1], L[1][h >> 1]) : _mm_unpacklo_epi16(L[0][h >> 1], L[1][h >> 1]);
             __m128i l2 = h & 1 ? _mm_unpackhi_epi16(L[2][h >> 1], L[3][h >> 1]) : _mm_unpacklo_epi16(L[2][h >> 1], L[3][h >> 1]);
             S[h] = _mm_add_epi32(_mm_madd_epi16(l0, w01), _mm_madd_epi16(l2, w23));
             keep[h] = _mm_cmpeq_epi32(_mm_and_si128(_mm_set1_epi32((int)(allowed >> (4 * h))), bits), bits);
         }
         best = _mm_set1_epi32(-1);
-        for (h = 0; h < 4; h++)
+        for (h = 0; h < 2 * halves; h++)
             best = p7_max(best, _mm_or_si128(_mm_and_si128(keep[h], S[h]), _mm_andnot_si128(keep[h], _mm_set1_epi32(-1))));
         best = p7_max(best, _mm_shuffle_epi32(best, 0x4e));
         best = p7_max(best, _mm_shuffle_epi32(best, 0xb1));
-        for (h = 0; h < 4; h++) {
+        for (h = 0; h < 2 * halves; h++) {
             d = _mm_srai_epi32(_mm_sub_epi32(best, S[h]), 13);
             d = _mm_and_si128(d, keep[h]);  /* (lanes not kept: anything in range, masked below) */
             d = _mm_or_si128(_mm_and_si128(_mm_cmpgt_epi32(d, _mm_set1_epi32(1023)), _mm_set1_epi32(1023)),
@@ -149,6 +152,10 @@ cdef extern from *:
         _mm_storeu_si128((__m128i *)(cum + 8), _mm_or_si128(_mm_slli_si128(cb, 2),
                                                              _mm_srli_si128(ca, 14)));
         return total;
+    }
+    static int p7_mix(const uint16_t *const *t, const int *w, int m, unsigned allowed,
+                      int16_t *lg, uint16_t *cum, int32_t *acc) {
+        return m > 8 ? p7_mix_lanes(t, w, allowed, lg, cum, acc, 1) : p7_mix_lanes(t, w, allowed, lg, cum, acc, 0);
     }
     #else
     #define p7_mix p7_mix_scalar
