@@ -6,7 +6,7 @@
 
 from libc.stdint cimport int16_t, int32_t, uint8_t, uint16_t
 
-from vqpress.coding._palette_common cimport PAL_LANES, pal_table_learn
+from vqpress.coding._palette_common cimport PAL_LANES, pal_table_learn, pal_table_learn3
 from vqpress.coding._range_coder cimport RangeCoder, rc_decode_symbol, rc_encode_symbol
 
 cdef extern from *:
@@ -208,5 +208,7 @@ cdef inline int mt_symbol(RangeCoder *c, bint decoding, uint16_t *tables, uint8_
         g = lg[j * PAL_LANES + s] * total - acc[j]
         g = w[j] + ((g * 3) >> (lt + 1))
         w[j] = <int32_t>(0 if g < 0 else (MT_W_CAP if g > MT_W_CAP else g))
-        pal_table_learn(tables + idx[j] * PAL_LANES, counts + idx[j], m, s)
+    # (four different tables: three learn with one target made once)
+    pal_table_learn3(tables, counts, idx[0], idx[1], idx[2], m, s)
+    pal_table_learn(tables + idx[3] * PAL_LANES, counts + idx[3], m, s)
     return s
