@@ -128,12 +128,14 @@ cdef extern from *:
             best = p7_max(best, _mm_or_si128(_mm_and_si128(keep[h], S[h]), _mm_andnot_si128(keep[h], _mm_set1_epi32(-1))));
         best = p7_max(best, _mm_shuffle_epi32(best, 0x4e));
         best = p7_max(best, _mm_shuffle_epi32(best, 0xb1));
-        for (h = 0; h < 2 * halves; h++) {
-            d = _mm_srai_epi32(_mm_sub_epi32(best, S[h]), 13);
-            d = _mm_and_si128(d, keep[h]);  /* (lanes not kept: anything in range, masked below) */
-            d = _mm_or_si128(_mm_and_si128(_mm_cmpgt_epi32(d, _mm_set1_epi32(1023)), _mm_set1_epi32(1023)),
-                             _mm_andnot_si128(_mm_cmpgt_epi32(d, _mm_set1_epi32(1023)), d));
-            F[h] = _mm_and_si128(p7_freq4(d), keep[h]);
+        for (h = 0; h < 2 * halves; h += 2) {
+            /* d of kept lanes: 0 .. 2^14 (4 weights < 2^15 times logs < 2^10, over 2^13),
+               clamped to 1023 in 16 bits (lanes not kept: 0, masked below) */
+            d = _mm_packs_epi32(_mm_and_si128(_mm_srai_epi32(_mm_sub_epi32(best, S[h]), 13), keep[h]),
+                                _mm_and_si128(_mm_srai_epi32(_mm_sub_epi32(best, S[h + 1]), 13), keep[h + 1]));
+            d = _mm_min_epi16(d, _mm_set1_epi16(1023));
+            F[h] = _mm_and_si128(p7_freq4(_mm_unpacklo_epi16(d, z)), keep[h]);
+            F[h + 1] = _mm_and_si128(p7_freq4(_mm_unpackhi_epi16(d, z)), keep[h + 1]);
         }
         fa = _mm_packs_epi32(F[0], F[1]);
         fb = _mm_packs_epi32(F[2], F[3]);
