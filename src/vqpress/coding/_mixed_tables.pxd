@@ -6,7 +6,7 @@
 
 from libc.stdint cimport int16_t, int32_t, uint8_t, uint16_t
 
-from vqpress.coding._palette_common cimport PAL_LANES, pal_table_learn
+from vqpress.coding._palette_common cimport PAL_LANES, pal_table_learn, pal_table_learn3
 from vqpress.coding._range_coder cimport RangeCoder, rc_decode_symbol, rc_encode_symbol
 
 cdef extern from *:
@@ -93,17 +93,19 @@ cdef extern from *:
     }
     /* p7_mix_scalar's values, 16 lanes at a time. The tables must be readable one lane past
        their end (lane 15's next is replaced by 2^15 - 16); lanes from m on compute values
-       that are masked out (their frequency is 0, their lg unused). */
-    static int p7_mix(const uint16_t *const *t, const int *w, int m, unsigned allowed,
-                      int16_t *lg, uint16_t *cum, int32_t *acc) {
+       that are masked out (their frequency is 0, their lg unused). Unless wide (m > 8), only
+       lanes 0..7 are computed (lg's lanes 8..15 are left unwritten): the high bits of up to
+       128 colours (m <= 8) took as long as the low bits. */
+    static inline int p7_mix_lanes(const uint16_t *const *t, const int *w, unsigned allowed,
+                                   int16_t *lg, uint16_t *cum, int32_t *acc, const int wide) {
         __m128i L[4][2], S[4], keep[4], best, d, F[4], fa, fb, ca, cb, z = _mm_setzero_si128();
         __m128i w01 = _mm_set1_epi32((int)((unsigned)w[1] << 16 | (unsigned)w[0]));
         __m128i w23 = _mm_set1_epi32((int)((unsigned)w[3] << 16 | (unsigned)w[2]));
         const __m128i one16 = _mm_set1_epi16(1), bits = _mm_setr_epi32(1, 2, 4, 8);
-        int j, h, total;
-        (void)m;
+        int j, h, total, halves = wide ? 2 : 1;
         for (j = 0; j < 4; j++) {
-            for (h = 0; h < 2; h++) {
+            L[j][1] = z;
+            for (h = 0; h < halves; h++) {
                 __m128i cur = _mm_loadu_si128((const __m128i *)(t[j] + 8 * h));
                 __m128i nxt = _mm_loadu_si128((const __m128i *)(t[j] + 8 * h + 1));
                 __m128i f;
@@ -114,23 +116,26 @@ cdef extern from *:
                 _mm_storeu_si128((__m128i *)(lg + j * 16 + 8 * h), L[j][h]);
             }
         }
-        for (h = 0; h < 4; h++) {  /* lanes 4h .. 4h + 3 */
+        S[2] = S[3] = keep[2] = keep[3] = F[2] = F[3] = z;
+        for (h = 0; h < 2 * halves; h++) {  /* lanes 4h .. 4h + 3 */
             __m128i l0 = h & 1 ? _mm_unpackhi_epi16(L[0][h >> 1], L[1][h >> 1]) : _mm_unpacklo_epi16(L[0][h >> 1], L[1][h >> 1]);
             __m128i l2 = h & 1 ? _mm_unpackhi_epi16(L[2][h >> 1], L[3][h >> 1]) : _mm_unpacklo_epi16(L[2][h >> 1], L[3][h >> 1]);
             S[h] = _mm_add_epi32(_mm_madd_epi16(l0, w01), _mm_madd_epi16(l2, w23));
             keep[h] = _mm_cmpeq_epi32(_mm_and_si128(_mm_set1_epi32((int)(allowed >> (4 * h))), bits), bits);
         }
         best = _mm_set1_epi32(-1);
-        for (h = 0; h < 4; h++)
+        for (h = 0; h < 2 * halves; h++)
             best = p7_max(best, _mm_or_si128(_mm_and_si128(keep[h], S[h]), _mm_andnot_si128(keep[h], _mm_set1_epi32(-1))));
         best = p7_max(best, _mm_shuffle_epi32(best, 0x4e));
         best = p7_max(best, _mm_shuffle_epi32(best, 0xb1));
-        for (h = 0; h < 4; h++) {
-            d = _mm_srai_epi32(_mm_sub_epi32(best, S[h]), 13);
-            d = _mm_and_si128(d, keep[h]);  /* (lanes not kept: anything in range, masked below) */
-            d = _mm_or_si128(_mm_and_si128(_mm_cmpgt_epi32(d, _mm_set1_epi32(1023)), _mm_set1_epi32(1023)),
-                             _mm_andnot_si128(_mm_cmpgt_epi32(d, _mm_set1_epi32(1023)), d));
-            F[h] = _mm_and_si128(p7_freq4(d), keep[h]);
+        for (h = 0; h < 2 * halves; h += 2) {
+            /* d of kept lanes: 0 .. 2^14 (4 weights < 2^15 times logs < 2^10, over 2^13),
+               clamped to 1023 in 16 bits (lanes not kept: 0, masked below) */
+            d = _mm_packs_epi32(_mm_and_si128(_mm_srai_epi32(_mm_sub_epi32(best, S[h]), 13), keep[h]),
+                                _mm_and_si128(_mm_srai_epi32(_mm_sub_epi32(best, S[h + 1]), 13), keep[h + 1]));
+            d = _mm_min_epi16(d, _mm_set1_epi16(1023));
+            F[h] = _mm_and_si128(p7_freq4(_mm_unpacklo_epi16(d, z)), keep[h]);
+            F[h + 1] = _mm_and_si128(p7_freq4(_mm_unpackhi_epi16(d, z)), keep[h + 1]);
         }
         fa = _mm_packs_epi32(F[0], F[1]);
         fb = _mm_packs_epi32(F[2], F[3]);
@@ -149,6 +154,10 @@ cdef extern from *:
         _mm_storeu_si128((__m128i *)(cum + 8), _mm_or_si128(_mm_slli_si128(cb, 2),
                                                              _mm_srli_si128(ca, 14)));
         return total;
+    }
+    static int p7_mix(const uint16_t *const *t, const int *w, int m, unsigned allowed,
+                      int16_t *lg, uint16_t *cum, int32_t *acc) {
+        return m > 8 ? p7_mix_lanes(t, w, allowed, lg, cum, acc, 1) : p7_mix_lanes(t, w, allowed, lg, cum, acc, 0);
     }
     #else
     #define p7_mix p7_mix_scalar
@@ -201,5 +210,7 @@ cdef inline int mt_symbol(RangeCoder *c, bint decoding, uint16_t *tables, uint8_
         g = lg[j * PAL_LANES + s] * total - acc[j]
         g = w[j] + ((g * 3) >> (lt + 1))
         w[j] = <int32_t>(0 if g < 0 else (MT_W_CAP if g > MT_W_CAP else g))
-        pal_table_learn(tables + idx[j] * PAL_LANES, counts + idx[j], m, s)
+    # (four different tables: three learn with one target made once)
+    pal_table_learn3(tables, counts, idx[0], idx[1], idx[2], m, s)
+    pal_table_learn(tables + idx[3] * PAL_LANES, counts + idx[3], m, s)
     return s
