@@ -1,4 +1,4 @@
-"""Levels 8 and 11 of the "cm" payload coding: level 5's model with parameters chosen per map.
+"""Levels 8, 11 and 13 of the "cm" payload coding: level 5's model with parameters chosen per map.
 
 Level 5 (``_cm_ordered5.pyx``) asks ``x == P`` of three averaged counters, then codes the
 residual as one symbol of three averaged tables; its model has fixed parameters. Level 8 is
@@ -6,8 +6,9 @@ the same kernel with five parameters written in the payload header (docs/FORMAT.
 8"), which the encoder picks per map: it codes a sample of the map's rows with each of a
 few candidate settings and keeps the smallest. This module holds the parameters' ranges,
 the candidates and that choice; ``cm.py`` writes and checks the header. Level 11 (docs/FORMAT.md,
-"Level 11") is level 8 around a weighted prediction, with the same parameters; at effort 2 the
-encoder tries the candidates at both levels (:func:`choose_level`).
+"Level 11") is level 8 around a weighted prediction, with the same parameters, and level 13 the
+same with the prediction's four parts averaged; at effort 2 the encoder tries the candidates at
+level 8 and one of them (:func:`choose_level`).
 """
 
 from __future__ import annotations
@@ -42,8 +43,12 @@ SAMPLE_BANDS = 2
 #: sample's sizes differ by less between settings that code the map alike), and save more
 #: than its parameters' bytes on the whole map (level 5 has none).
 MIN_GAIN = 0.002
-#: Level 11 against level 8 is decided on one band of 1/LEVEL_BAND_FRACTION of the map.
+#: Level 11 against level 8 is decided on one band of 1/LEVEL_BAND_FRACTION of the map; level 13
+#: against level 8 on one of 1/AVERAGED_BAND_FRACTION: on 1/8 it chose level 13 for a map it
+#: made 1.4% larger (skimage's coins at 16 levels: 0.994x level 8 on the band, 1.014x on the
+#: map), on 1/4 it errs on no map of 18 at 16 levels (BENCHMARKS.md, round 8).
 LEVEL_BAND_FRACTION = 8
+AVERAGED_BAND_FRACTION = 4
 
 
 def check(params) -> str | None:
@@ -83,11 +88,12 @@ def choose(sym: np.ndarray, n: int, code) -> tuple[int, ...]:
     return LEVEL5
 
 
-def choose_level(sym: np.ndarray, n: int, code, tuned: int, weighted: int) -> tuple[int, tuple[int, ...]]:
-    """Level 8 (``tuned``; with level 5's parameters: level 5) or level 11 (``weighted``,
-    level 8 around the weighted prediction) and the parameters for an (H, W) map of ``n``
+def choose_level(sym: np.ndarray, n: int, code, tuned: int, weighted: int,
+                 band_fraction: int = LEVEL_BAND_FRACTION) -> tuple[int, tuple[int, ...]]:
+    """Level 8 (``tuned``; with level 5's parameters: level 5) or level 11 or 13 (``weighted``,
+    level 8 around the weighted or averaged prediction) and the parameters for an (H, W) map of ``n``
     levels: the parameters of :func:`choose`, then the level that codes a band of the map's
-    middle rows (:func:`level_band`) smaller with them.
+    middle rows (:func:`level_band`, 1/``band_fraction`` of the map) smaller with them.
 
     Level 11 learns more contexts, more slowly: on :func:`sample_rows`'s short bands it codes
     0.5-2.5% larger than on the whole map against level 8, and loses on most; on one band of
@@ -97,16 +103,16 @@ def choose_level(sym: np.ndarray, n: int, code, tuned: int, weighted: int) -> tu
     ``code(sample, level, params)`` returns the coded size (bytes) of a sample.
     """
     params = choose(sym, n, lambda sample, p: code(sample, tuned, p))
-    band = level_band(sym)
+    band = level_band(sym, band_fraction)
     return (weighted if code(band, weighted, params) < code(band, tuned, params) else tuned), params
 
 
-def level_band(sym: np.ndarray) -> np.ndarray:
-    """The rows :func:`choose_level` compares the levels on: one band of 1/LEVEL_BAND_FRACTION
-    of the map's pixels (at least SAMPLE_MIN_PIXELS) around its middle row (the whole map if
-    it is small)."""
+def level_band(sym: np.ndarray, fraction: int = LEVEL_BAND_FRACTION) -> np.ndarray:
+    """The rows :func:`choose_level` compares the levels on: one band of 1/``fraction`` of the
+    map's pixels (at least SAMPLE_MIN_PIXELS) around its middle row (the whole map if it is
+    small)."""
     h, w = sym.shape
-    rows = -(-max(SAMPLE_MIN_PIXELS, h * w // LEVEL_BAND_FRACTION) // w)
+    rows = -(-max(SAMPLE_MIN_PIXELS, h * w // fraction) // w)
     if rows >= h:
         return sym
     start = (h - rows) // 2
