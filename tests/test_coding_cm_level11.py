@@ -24,14 +24,15 @@ from test_coding_cm_level8 import (EXTREMES, SETTINGS, check_blobs_round_trip, c
 DATA = Path(__file__).parent / "data"
 
 
-def encode11(codes, n, params=level8.LEVEL5, **kw):
-    """``cm.encode(codes, n, ordered=True, **kw)`` at level 11 with ``params`` (maps of up to 4
-    levels too, which effort 2 gives level 9, and of 9-16, which it gives level 8)."""
-    with mock.patch.object(cm, "_chosen_level", lambda sym, n_: (cm._WEIGHTED_TABLES, tuple(params))), \
+def encode11(codes, n, params=level8.LEVEL5, level=11, **kw):
+    """``cm.encode(codes, n, ordered=True, **kw)`` at level 11 (or ``level`` 13) with ``params``
+    (maps of up to 4 levels too, which effort 2 gives level 9, and of 9-16, which it gives level
+    8 or 13; of 5-8, which it gives level 8 or 11)."""
+    with mock.patch.object(cm, "_chosen_level", lambda sym, n_, predicted: (level, tuple(params))), \
             mock.patch.dict(cm._FEW_LEVELS, clear=True), mock.patch.object(cm, "_MAX_WEIGHTED_LEVELS", 16):
         data = cm.encode(codes, n, ordered=True, effort=2, **kw)
     head = cm.describe(data)
-    assert (head["level"], head["model"], head["table_bits"]) == (11, "ordered", 8)
+    assert (head["level"], head["model"], head["table_bits"]) == (level, "ordered", 8)
     assert params_of(data, n) == tuple(params)
     return data
 
@@ -95,7 +96,7 @@ def weighted_at_effort_2():
     return mock.patch.dict(cm._EFFORT_SETTINGS, {2: (cm._WEIGHTED_TABLES, *cm._EFFORT_SETTINGS[2][1:])})
 
 
-def test_the_choice_codes_5_to_16_gray_levels_at_level_5_8_or_11(face_gray):
+def test_the_choice_codes_5_to_16_gray_levels_at_level_5_8_11_or_13(face_gray):
     levels = set()
     with weighted_at_effort_2():
         for n in (5, 8, 12, 16):
@@ -103,9 +104,9 @@ def test_the_choice_codes_5_to_16_gray_levels_at_level_5_8_or_11(face_gray):
                 data = cm.encode(codes, n, ordered=True)
                 levels.add(cm.describe(data)["level"])
                 np.testing.assert_array_equal(cm.decode(data, codes.shape, n), codes)
-            if n > cm._MAX_WEIGHTED_LEVELS:  # (level 11's speed)
-                assert cm.describe(data)["level"] in (5, 8)
-        assert 11 in levels and levels <= {5, 8, 11}
+            if n > cm._MAX_WEIGHTED_LEVELS:  # (level 11's speed: level 13 instead)
+                assert cm.describe(data)["level"] in (5, 8, 13)
+        assert 11 in levels and 13 in levels and levels <= {5, 8, 11, 13}
         codes = blobs(30, 40, 4, seed=1)  # up to 4 levels: level 9
         assert cm.describe(cm.encode(codes, 4, ordered=True))["level"] == 9
         # a 16-colour ramp (a palette in its spectral order) takes the same choice
