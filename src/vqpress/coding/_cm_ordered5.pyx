@@ -522,11 +522,9 @@ cdef int _rows(Direction *way, Variant *model, RangeCoder *c, Ord5 *f, uint8_t *
             x = 0 if Direction is Decoding else sym[r * w + col]
             N = r1[col]
             NW = r1[col - 1]
-            # MED: min(W, N) if NW >= max(W, N), max(W, N) if NW <= min(W, N), else W + N - NW
             lo = W if W < N else N
             hi = W + N - lo
-            P = W + N - (lo if NW < lo else (hi if NW > hi else NW))
-            if Variant is Weighted or Variant is Averaged:  # levels 11, 13: P from the weighted prediction instead
+            if Variant is Weighted or Variant is Averaged:  # levels 11, 13: P from the weighted prediction
                 NE = r1[col + 1]
                 tN = c1[col].t
                 tNW = c1[col - 1].t
@@ -565,6 +563,8 @@ cdef int _rows(Direction *way, Variant *model, RangeCoder *c, Ord5 *f, uint8_t *
                     # the error class of the four |T| (at most 120 each: the sum >> 3 stays below 64)
                     en = cm5_error[(aW + c1[col - 1].a + c1[col].a + c1[col + 1].a + 4) >> 3]
             else:
+                # MED: min(W, N) if NW >= max(W, N), max(W, N) if NW <= min(W, N), else W + N - NW
+                P = W + N - (lo if NW < lo else (hi if NW > hi else NW))
                 en = cm5_error[eW + e1[col - 1] + e1[col] + e1[col + 1]]
             if want_hits:  # which of W, NW, N, NE, NEE, WW were their own P (|x - P| = 0)
                 above = above >> 1 | (e1[col + 2] == 0) << 3  # NW, N, NE, NEE in bits 0..3
