@@ -97,21 +97,32 @@ def test_effort_2_codes_9_to_16_levels_at_level_5_8_or_13(face_gray):
     assert cm.describe(cm.encode(face_crop(face_gray, 8), 8, ordered=True))["level"] == 11
 
 
-def test_level_13_is_chosen_on_a_middle_quarter_of_the_map():
+def test_level_13_is_tried_on_a_middle_fifth_of_the_map_if_its_sample_is_close():
     codes = np.zeros((400, 100), np.uint8)
-    shapes = []
+    calls = []
+    sizes = {8: 1000, 13: 990}
 
     def size(sample, n, level, params):
-        shapes.append((sample.shape, level))
-        return 990 if level == 13 else 1000
+        calls.append((sample.shape, level))
+        return sizes[level]
 
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(cm, "_sample_size", size)
         assert cm._chosen_level(codes, 16, cm._AVERAGED_TABLES) == (13, level8.LEVEL5)
-        assert set(shapes[-2:]) == {((100, 100), 8), ((100, 100), 13)}
-        # (level 11's band stays an eighth)
-        assert cm._chosen_level(codes, 8, cm._WEIGHTED_TABLES) == (8, level8.LEVEL5)
-        assert set(shapes[-2:]) == {((50, 100), 8), ((50, 100), 11)}
+        # level 8's parameters on the sample (4 candidates), level 13 on it, then the band
+        sample = level8.sample_rows(codes).shape
+        assert calls[:5] == [(sample, 8)] * 4 + [(sample, 13)]
+        assert set(calls[5:]) == {((80, 100), 8), ((80, 100), 13)}
+        # level 13 more than 6% larger on the sample: level 8, without the band
+        calls.clear()
+        sizes[13] = 1061
+        assert cm._chosen_level(codes, 16, cm._AVERAGED_TABLES) == (8, level8.LEVEL5)
+        assert calls == [(sample, 8)] * 4 + [(sample, 13)]
+        # (level 11's band stays an eighth, without the sample's test)
+        calls.clear()
+        sizes[11] = 990
+        assert cm._chosen_level(codes, 8, cm._WEIGHTED_TABLES) == (11, level8.LEVEL5)
+        assert set(calls[4:]) == {((50, 100), 8), ((50, 100), 11)} and len(calls) == 6
 
 
 def test_the_default_effort_takes_level_13_where_it_codes_smaller(face_gray):

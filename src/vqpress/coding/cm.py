@@ -125,7 +125,8 @@ _MAX_WEIGHTED_LEVELS = 8
 #: weights or division between one pixel and the next): 0.86-0.87x level 8's decode speed where
 #: level 11 runs at 0.74-0.76x, 0.05-0.6% larger than level 11 on the face (BENCHMARKS.md, round
 #: 8). At effort 2 gray maps (and colour ramps) of 9-16 levels take level 5 or 8, or level 13
-#: with the same parameters when it codes the middle band smaller (as level 11 does up to 8).
+#: with the same parameters when it codes a middle band of 1/5 of the map smaller (as level 11
+#: does up to 8 on 1/8), if it is not much larger on the parameters' sample.
 _AVERAGED_TABLES = 13
 #: The ordered level maps of at most _MAX_EXACT_LEVELS levels take instead of the effort's.
 _FEW_LEVELS = {_TUNED_TABLES: _EXACT_TABLES, _WEIGHTED_TABLES: _EXACT_TABLES, _AVERAGED_TABLES: _EXACT_TABLES}
@@ -380,9 +381,13 @@ def _chosen_level(sym: np.ndarray, n: int, predicted: int) -> tuple[int, tuple[i
     """Level 8 or ``predicted`` (11 or 13) and its parameters for a map
     (:func:`vqpress.coding.level8.choose_level`; level 8 with level 5's parameters is then
     written as level 5)."""
-    return level8.choose_level(sym, n, lambda sample, level, params: _sample_size(sample, n, level, params),
-                               _TUNED_TABLES, predicted, level8.AVERAGED_BAND_FRACTION
-                               if predicted == _AVERAGED_TABLES else level8.LEVEL_BAND_FRACTION)
+    def code(sample, level, params):
+        return _sample_size(sample, n, level, params)
+
+    if predicted == _AVERAGED_TABLES:
+        return level8.choose_level(sym, n, code, _TUNED_TABLES, predicted, level8.AVERAGED_BAND_FRACTION,
+                                   level8.AVERAGED_SAMPLE_LIMIT)
+    return level8.choose_level(sym, n, code, _TUNED_TABLES, predicted)
 
 
 #: What each level is called in docs/FORMAT.md (the payload header's table).

@@ -43,12 +43,16 @@ SAMPLE_BANDS = 2
 #: sample's sizes differ by less between settings that code the map alike), and save more
 #: than its parameters' bytes on the whole map (level 5 has none).
 MIN_GAIN = 0.002
-#: Level 11 against level 8 is decided on one band of 1/LEVEL_BAND_FRACTION of the map; level 13
-#: against level 8 on one of 1/AVERAGED_BAND_FRACTION: on 1/8 it chose level 13 for a map it
-#: made 1.4% larger (skimage's coins at 16 levels: 0.994x level 8 on the band, 1.014x on the
-#: map), on 1/4 it errs on no map of 18 at 16 levels (BENCHMARKS.md, round 8).
+#: Level 11 against level 8 is decided on one band of 1/LEVEL_BAND_FRACTION of the map.
 LEVEL_BAND_FRACTION = 8
-AVERAGED_BAND_FRACTION = 4
+#: Level 13 against level 8 on one band of 1/AVERAGED_BAND_FRACTION (on 1/8 it chose level 13
+#: for a map it made 1.4% larger: skimage's coins at 16 levels, 0.994x level 8 on the band,
+#: 1.014x on the map; on 1/5 it erred on none of 18 maps at 10, 12 and 16 levels), and only
+#: if level 13 codes the parameters' sample at most AVERAGED_SAMPLE_LIMIT times level 8's
+#: size: it learns slowly and loses 2-10% on those short bands, but where it lost more than 6%
+#: it lost on the band too (BENCHMARKS.md, round 8); that spares most maps the band's cost.
+AVERAGED_BAND_FRACTION = 5
+AVERAGED_SAMPLE_LIMIT = 1.06
 
 
 def check(params) -> str | None:
@@ -88,12 +92,14 @@ def choose(sym: np.ndarray, n: int, code) -> tuple[int, ...]:
     return LEVEL5
 
 
-def choose_level(sym: np.ndarray, n: int, code, tuned: int, weighted: int,
-                 band_fraction: int = LEVEL_BAND_FRACTION) -> tuple[int, tuple[int, ...]]:
+def choose_level(sym: np.ndarray, n: int, code, tuned: int, weighted: int, band_fraction: int = LEVEL_BAND_FRACTION,
+                 sample_limit: float | None = None) -> tuple[int, tuple[int, ...]]:
     """Level 8 (``tuned``; with level 5's parameters: level 5) or level 11 or 13 (``weighted``,
     level 8 around the weighted or averaged prediction) and the parameters for an (H, W) map of ``n``
     levels: the parameters of :func:`choose`, then the level that codes a band of the map's
-    middle rows (:func:`level_band`, 1/``band_fraction`` of the map) smaller with them.
+    middle rows (:func:`level_band`, 1/``band_fraction`` of the map) smaller with them. With
+    ``sample_limit``, level 8 without that trial if ``weighted`` codes :func:`choose`'s sample
+    larger than ``sample_limit`` times level 8 with the parameters.
 
     Level 11 learns more contexts, more slowly: on :func:`sample_rows`'s short bands it codes
     0.5-2.5% larger than on the whole map against level 8, and loses on most; on one band of
@@ -102,7 +108,17 @@ def choose_level(sym: np.ndarray, n: int, code, tuned: int, weighted: int,
 
     ``code(sample, level, params)`` returns the coded size (bytes) of a sample.
     """
-    params = choose(sym, n, lambda sample, p: code(sample, tuned, p))
+    tried = {}
+
+    def code_tuned(sample, p):
+        tried[p] = sample, code(sample, tuned, p)
+        return tried[p][1]
+
+    params = choose(sym, n, code_tuned)
+    if sample_limit is not None:
+        sample, size = tried[params]
+        if code(sample, weighted, params) > sample_limit * size:
+            return tuned, params
     band = level_band(sym, band_fraction)
     return (weighted if code(band, weighted, params) < code(band, tuned, params) else tuned), params
 
