@@ -140,9 +140,10 @@ ctypedef fused Variant:
     Weighted
     Averaged
 
-# Level 11's offset class of pf - 8 P (-4 .. 3, at + 4)
-cdef uint8_t _OFFSET_CLASS[8]
-_OFFSET_CLASS[:] = [0, 0, 1, 1, 2, 3, 3, 4]
+# Levels 11 and 13: the offset class of pf - 8 P = -4 .. 3 is nibble pf - 8 P + 4 = (pf + 4) & 7 of
+# this (0, 0, 1, 1, 2, 3, 3, 4: a shift, not a load, on the way to the pixel's contexts)
+cdef enum:
+    OFFSET_CLASSES = 0x43321100
 
 # Level 11's weighted predictor: a sub-prediction whose errors around the pixel add up to e
 # (each error x8, at most 300; five of them) weighs WP_WEIGHT[e] = floor(2^19 / (e + 8)).
@@ -559,7 +560,7 @@ cdef int _rows(Direction *way, Variant *model, RangeCoder *c, Ord5 *f, uint8_t *
                     v = (hi if hi > NE else NE) * 8
                     pf = v if pf > v else pf
                     P = (pf + 4) >> 3
-                    oc = _OFFSET_CLASS[pf - 8 * P + 4]
+                    oc = (OFFSET_CLASSES >> (((pf + 4) & 7) << 2)) & 15
                     # the error class of the four |T| (at most 120 each: the sum >> 3 stays below 64)
                     en = cm5_error[(aW + c1[col - 1].a + c1[col].a + c1[col + 1].a + 4) >> 3]
             else:
