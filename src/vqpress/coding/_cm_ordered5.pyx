@@ -35,7 +35,7 @@ copy (``Weighted``) keeps the others as they were.
 
 Level 13 (docs/FORMAT.md, "Level 13") is level 11 with the four sub-predictions averaged
 with equal weights: no error sums, weights or division on the way from one pixel to the
-next, for 0.81-0.85x level 8's speed where level 11 runs at 0.72-0.75x (a fourth compiled
+next, for 0.81-0.87x level 8's decode speed where level 11 runs at 0.70-0.76x (a fourth compiled
 copy, ``Averaged``).
 """
 

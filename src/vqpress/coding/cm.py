@@ -122,8 +122,8 @@ _WEIGHTED_TABLES = 11
 #: (face gray 16 0.994x, its ramp 0.999x level 13's bytes).
 _MAX_WEIGHTED_LEVELS = 8
 #: Level 13, level 11 with the four sub-predictions averaged with equal weights (no error sums,
-#: weights or division between one pixel and the next): 0.86-0.87x level 8's decode speed where
-#: level 11 runs at 0.74-0.76x, 0.05-0.6% larger than level 11 on the face (BENCHMARKS.md, round
+#: weights or division between one pixel and the next): 0.81-0.87x level 8's decode speed where
+#: level 11 runs at 0.70-0.76x, 0.05-0.6% larger than level 11 on the face (BENCHMARKS.md, round
 #: 8). At effort 2 gray maps (and colour ramps) of 9-16 levels take level 5 or 8, or level 13
 #: with the same parameters when it codes a middle band of 1/5 of the map smaller (as level 11
 #: does up to 8 on 1/8), if it is not much larger on the parameters' sample.
