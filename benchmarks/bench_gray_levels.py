@@ -76,7 +76,7 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=7)
     ap.add_argument("--quick", action="store_true", help="the face only")
     ap.add_argument("--levels", default="4,5", help="the two levels of the ordered model compared (2, 4, 5, 8, 9, "
-                    "11: effort 2's choice of level 5, 8 or 11)")
+                    "11: effort 2's choice of level 5, 8 or 11 (13 above 8 levels), 13: of level 5, 8 or 13)")
     ap.add_argument("--held-out", metavar="DIR", help="also every DIR/*.png at 8 and 16 gray levels")
     ap.add_argument("--counts", help="only the cases of these numbers of levels (held-out ones at them), e.g. 4")
     args = ap.parse_args()
@@ -107,12 +107,14 @@ def main() -> None:
                 payloads.append(cm.encode(codes, n, ordered=True, effort=EFFORT))
         written = [cm.describe(p)["level"] for p in payloads]
         # level 8 writes level 5 when it keeps level 5's parameters; asked for level 11, the
-        # encoder writes level 5, 8 or 11 (level8.choose_level)
-        assert all(w == e or (e == 8 and w == 5) or (e == 11 and w in (5, 8)) for w, (_, e) in zip(written, codings))
+        # encoder writes level 5, 8 or 11 (level8.choose_level; 13 instead of 11 above 8 levels),
+        # asked for level 13, level 5, 8 or 13
+        assert all(w == e or (e == 8 and w == 5) or (e == 11 and w in (5, 8, 13)) or (e == 13 and w in (5, 8))
+                   for w, (_, e) in zip(written, codings))
         for w, p in zip(written, payloads):
-            if w in (8, 11):  # which parameters level 8 or 11 chose
+            if w in (8, 11, 13):  # which parameters level 8, 11 or 13 chose
                 name += f" (L{w} {','.join(map(str, p[12 + n:12 + n + 5]))})"
-        if second in (8, 11) and written[1] == 5:
+        if second in (8, 11, 13) and written[1] == 5:
             name += f" (L{second} wrote L5)"
         enc = [[] for _ in codings]
         dec = [[] for _ in codings]

@@ -1,6 +1,7 @@
-"""Levels 5, 8, 9 and 11 of the cm payload (docs/FORMAT.md, "Level 5: the predicted ordered model
+"""Levels 5, 8, 9, 11 and 13 of the cm payload (docs/FORMAT.md, "Level 5: the predicted ordered model
 with symbol tables", "Level 8: level 5 with parameters", "Level 9: level 5 with the exact
-neighbourhood" and "Level 11: level 8 around a weighted prediction"), decoded in plain Python from the
+neighbourhood", "Level 11: level 8 around a weighted prediction" and "Level 13: level 11 with the
+prediction averaged"), decoded in plain Python from the
 specification alone, with the primitives
 of ``cm_reference`` (counters, the neighbourhood), ``cm_reference_level3`` (the range
 decoder, the learning and averaging of symbol tables) and ``cm_reference_level4`` (the
@@ -98,25 +99,34 @@ def decode_strip_level11(stream, h, w, n, params):
     return decode_strip_level5(stream, h, w, n, params, weighted=True)
 
 
-def weighted_prediction(val, T, S, r, c):
+def decode_strip_level13(stream, h, w, n, params):
+    """The (h, w) symbols (a list of rows) of one level-13 strip with its header's ``params``."""
+    return decode_strip_level5(stream, h, w, n, params, weighted=True, averaged=True)
+
+
+def weighted_prediction(val, T, S, r, c, averaged=False):
     """Level 11's weighted prediction pf (eighths of a level) of the pixel at (r, c) and its
     four sub-predictions, from the prediction errors ``T`` and sub-prediction errors ``S``
-    of the strip's pixels so far (0 elsewhere)."""
+    of the strip's pixels so far (0 elsewhere); level 13's (``averaged``) plain average."""
     W, N, NE = val(r, c - 1), val(r - 1, c), val(r - 1, c + 1)
     tW, tN, tNW, tNE = (T.get(k, 0) for k in ((r, c - 1), (r - 1, c), (r - 1, c - 1), (r - 1, c + 1)))
     p = [8 * (W + NE - N), 8 * N - (((tW + tN + tNE) * 16) >> 5), 8 * W - (((tW + tN + tNW) * 10) >> 5),
          8 * N - (((tNW + tN + tNE) * 7) >> 5)]
-    around = ((r, c - 1), (r, c - 2), (r - 1, c - 1), (r - 1, c), (r - 1, c + 1))
-    wt = [(1 << 19) // (sum(S.get(k, (0, 0, 0, 0))[i] for k in around) + 8) for i in range(4)]
-    D = sum(wt)
-    pf = (sum(wi * pi for wi, pi in zip(wt, p)) + D // 2) // D
+    if averaged:
+        pf = (sum(p) + 2) >> 2
+    else:
+        around = ((r, c - 1), (r, c - 2), (r - 1, c - 1), (r - 1, c), (r - 1, c + 1))
+        wt = [(1 << 19) // (sum(S.get(k, (0, 0, 0, 0))[i] for k in around) + 8) for i in range(4)]
+        D = sum(wt)
+        pf = (sum(wi * pi for wi, pi in zip(wt, p)) + D // 2) // D
     pf = min(max(pf, 8 * min(W, N, NE)), 8 * max(W, N, NE))
     return pf, p, (tW, tN, tNW, tNE)
 
 
-def decode_strip_level5(stream, h, w, n, params=LEVEL5, exact=False, weighted=False):
+def decode_strip_level5(stream, h, w, n, params=LEVEL5, exact=False, weighted=False, averaged=False):
     """The (h, w) symbols (a list of rows) of one level-5 strip, or of a level-8 one with its
-    header's ``params``, or (``exact``) of a level-9 one, or (``weighted``) of a level-11 one."""
+    header's ``params``, or (``exact``) of a level-9 one, or (``weighted``) of a level-11 one
+    (and ``averaged``: of a level-13 one)."""
     counter3, first_table, limit, rate_max, rate_double = params
     dec = RangeDecoder(stream)
     counters = Table(Counter)
@@ -131,7 +141,7 @@ def decode_strip_level5(stream, h, w, n, params=LEVEL5, exact=False, weighted=Fa
     for r in range(h):
         for c in range(w):
             if weighted:
-                pf, subs, near = weighted_prediction(val, T, S, r, c)
+                pf, subs, near = weighted_prediction(val, T, S, r, c, averaged)
                 P = (pf + 4) >> 3
                 o = pf - 8 * P
                 oc = (o >= -2) + (o >= 0) + (o >= 1) + (o >= 3)

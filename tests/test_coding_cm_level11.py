@@ -1,7 +1,9 @@
 """Level 11 of the cm coding (level 8 around a weighted prediction): round trips at every
 parameter's extremes, the reference decoder of docs/FORMAT.md, strips, the encoder's choice
-between levels 5, 8 and 11, the reader's checks and fuzzing of the payload."""
+between levels 5, 8 and 11, the reader's checks and fuzzing of the payload; all but the choice
+for level 13 too (level 11 with the prediction averaged; its choice: test_coding_cm_level13)."""
 
+import functools
 import itertools
 from pathlib import Path
 from unittest import mock
@@ -24,14 +26,15 @@ from test_coding_cm_level8 import (EXTREMES, SETTINGS, check_blobs_round_trip, c
 DATA = Path(__file__).parent / "data"
 
 
-def encode11(codes, n, params=level8.LEVEL5, **kw):
-    """``cm.encode(codes, n, ordered=True, **kw)`` at level 11 with ``params`` (maps of up to 4
-    levels too, which effort 2 gives level 9, and of 9-16, which it gives level 8)."""
-    with mock.patch.object(cm, "_chosen_level", lambda sym, n_: (cm._WEIGHTED_TABLES, tuple(params))), \
+def encode11(codes, n, params=level8.LEVEL5, level=11, **kw):
+    """``cm.encode(codes, n, ordered=True, **kw)`` at level 11 (or ``level`` 13) with ``params``
+    (maps of up to 4 levels too, which effort 2 gives level 9, and of 9-16, which it gives level
+    8 or 13; of 5-8, which it gives level 8 or 11)."""
+    with mock.patch.object(cm, "_chosen_level", lambda sym, n_, predicted: (level, tuple(params))), \
             mock.patch.dict(cm._FEW_LEVELS, clear=True), mock.patch.object(cm, "_MAX_WEIGHTED_LEVELS", 16):
         data = cm.encode(codes, n, ordered=True, effort=2, **kw)
     head = cm.describe(data)
-    assert (head["level"], head["model"], head["table_bits"]) == (11, "ordered", 8)
+    assert (head["level"], head["model"], head["table_bits"]) == (level, "ordered", 8)
     assert params_of(data, n) == tuple(params)
     return data
 
@@ -40,41 +43,53 @@ def face_crop(face_gray, n, rows=slice(300, 364), cols=slice(480, 576)):
     return vqpress.compress(face_gray[rows, cols], n).codes()
 
 
+#: the levels around a prediction of four sub-predictions: 11 (weighted) and 13 (averaged)
+PREDICTED = [11, 13]
+#: their frozen files in tests/data
+FROZEN = {11: DATA / "face-crop-optimal-8-cm-level11.vqz", 13: DATA / "face-crop-optimal-16-cm-level13.vqz"}
+
+
+@pytest.mark.parametrize("level", PREDICTED)
 @pytest.mark.parametrize("n", [2, 3, 5, 8, 9, 15, 16])
-def test_round_trip_every_level_count_and_setting(n):
-    check_round_trips_every_setting(encode11, n)
+def test_round_trip_every_level_count_and_setting(n, level):
+    check_round_trips_every_setting(functools.partial(encode11, level=level), n)
 
 
+@pytest.mark.parametrize("level", PREDICTED)
 @pytest.mark.parametrize("shape", THIN_SHAPES)
-def test_round_trip_thin_maps(shape):
+def test_round_trip_thin_maps(shape, level):
     for codes, n in thin_maps(shape, (2, 7, 16)):
         for params in EXTREMES:
-            np.testing.assert_array_equal(cm.decode(encode11(codes, n, params), shape, n), codes)
+            np.testing.assert_array_equal(cm.decode(encode11(codes, n, params, level), shape, n), codes)
 
 
 @given(h=st.integers(1, 40), w=st.integers(1, 40), n=st.integers(2, 16), seed=st.integers(0, 2**16),
        noise=st.floats(0, 1), counter3=st.integers(0, 2), first_table=st.integers(0, 1),
-       limit=st.integers(1, 127), rate_max=st.integers(2, 7), rate_double=st.integers(0, 1))
-@settings(max_examples=80)
-def test_round_trip_property(h, w, n, seed, noise, counter3, first_table, limit, rate_max, rate_double):
-    check_blobs_round_trip(encode11, h, w, n, seed, noise, (counter3, first_table, limit, rate_max, rate_double))
+       limit=st.integers(1, 127), rate_max=st.integers(2, 7), rate_double=st.integers(0, 1),
+       level=st.sampled_from(PREDICTED))
+@settings(max_examples=120)
+def test_round_trip_property(h, w, n, seed, noise, counter3, first_table, limit, rate_max, rate_double, level):
+    check_blobs_round_trip(functools.partial(encode11, level=level), h, w, n, seed, noise,
+                           (counter3, first_table, limit, rate_max, rate_double))
 
 
+@pytest.mark.parametrize("level", PREDICTED)
 @pytest.mark.parametrize("n,noise,seed", [(2, 0.2, 1), (5, 0.5, 2), (8, 0.2, 3), (12, 0.05, 5), (16, 0.3, 6)])
-def test_format_md_describes_level_11_exactly(n, noise, seed):
-    """tests/cm_reference_level5.py decodes level 11 from the letter of docs/FORMAT.md."""
+def test_format_md_describes_the_level_exactly(n, noise, seed, level):
+    """tests/cm_reference_level5.py decodes levels 11 and 13 from the letter of docs/FORMAT.md."""
     for codes, params in zip((blobs(9, 23, n, seed=seed, noise=noise), gradient(8, 21, n), jumps(7, 19, n, seed)),
                              itertools.cycle(SETTINGS[seed:])):
-        data = encode11(codes, n, params)
+        data = encode11(codes, n, params, level)
         np.testing.assert_array_equal(np.array(reference_decode(data, codes.shape, n)), codes, err_msg=str(params))
 
 
-@pytest.mark.parametrize("n,params", [(8, (0, 0, 20, 6, 0)), (8, (2, 0, 20, 6, 0)), (16, (1, 1, 20, 6, 0))])
-def test_format_md_describes_level_11_on_a_picture(face_gray, n, params):
-    """Crops of the face: the weighted prediction's errors past the start, every offset
-    class, the three third counters."""
+@pytest.mark.parametrize("level", PREDICTED)
+@pytest.mark.parametrize("n,params", [(8, (0, 0, 20, 6, 0)), (12, (2, 0, 20, 6, 0)), (16, (1, 1, 20, 6, 0))])
+def test_format_md_describes_the_level_on_a_picture(face_gray, n, params, level):
+    """Crops of the face: the prediction's errors past the start, every offset class, the
+    three third counters."""
     codes = face_crop(face_gray, n, slice(300, 340), slice(480, 560))
-    data = encode11(codes, n, params)
+    data = encode11(codes, n, params, level)
     np.testing.assert_array_equal(np.array(reference_decode(data, codes.shape, n)), codes)
 
 
@@ -85,9 +100,10 @@ def test_level_11_is_another_stream_than_level_8():
         assert eleven[12 + 8 + 5:] != eight[12 + 8 + (0 if params == level8.LEVEL5 else 5):]
 
 
-def test_strips_decode_alike_on_any_number_of_threads(two_threads):
-    check_strips_alike(lambda codes, n, **kw: encode11(codes, n, (2, 0, 20, 6, 0), **kw),
-                       blobs(700, 400, 8, seed=5, noise=0.1), 8)
+@pytest.mark.parametrize("level,n", [(11, 8), (13, 16)])
+def test_strips_decode_alike_on_any_number_of_threads(two_threads, level, n):
+    check_strips_alike(lambda codes, n_, **kw: encode11(codes, n_, (2, 0, 20, 6, 0), level, **kw),
+                       blobs(700, 400, n, seed=5, noise=0.1), n)
 
 
 def weighted_at_effort_2():
@@ -95,7 +111,7 @@ def weighted_at_effort_2():
     return mock.patch.dict(cm._EFFORT_SETTINGS, {2: (cm._WEIGHTED_TABLES, *cm._EFFORT_SETTINGS[2][1:])})
 
 
-def test_the_choice_codes_5_to_16_gray_levels_at_level_5_8_or_11(face_gray):
+def test_the_choice_codes_5_to_16_gray_levels_at_level_5_8_11_or_13(face_gray):
     levels = set()
     with weighted_at_effort_2():
         for n in (5, 8, 12, 16):
@@ -103,9 +119,9 @@ def test_the_choice_codes_5_to_16_gray_levels_at_level_5_8_or_11(face_gray):
                 data = cm.encode(codes, n, ordered=True)
                 levels.add(cm.describe(data)["level"])
                 np.testing.assert_array_equal(cm.decode(data, codes.shape, n), codes)
-            if n > cm._MAX_WEIGHTED_LEVELS:  # (level 11's speed)
-                assert cm.describe(data)["level"] in (5, 8)
-        assert 11 in levels and levels <= {5, 8, 11}
+            if n > cm._MAX_WEIGHTED_LEVELS:  # (level 11's speed: level 13 instead)
+                assert cm.describe(data)["level"] in (5, 8, 13)
+        assert 11 in levels and 13 in levels and levels <= {5, 8, 11, 13}
         codes = blobs(30, 40, 4, seed=1)  # up to 4 levels: level 9
         assert cm.describe(cm.encode(codes, 4, ordered=True))["level"] == 9
         # a 16-colour ramp (a palette in its spectral order) takes the same choice
@@ -169,50 +185,60 @@ def test_level_11_is_smaller_than_level_8_on_the_face(face_gray):
     assert len(encode11(codes, 8, (2, 0, 20, 6, 0))) < 0.99 * len(encode8(codes, 8, (2, 0, 20, 6, 0)))
 
 
-def test_the_reader_checks_level_11_header_fields():
+@pytest.mark.parametrize("level", PREDICTED)
+def test_the_reader_checks_the_levels_header_fields(level):
     codes = blobs(48, 80, 8, seed=8)
-    data = encode11(codes, 8, (1, 1, 20, 6, 0))
-    check_table_level_header(data, 11, codes.shape, 8)
-    check_parameter_bytes(data, 11, codes.shape, 8)
-    blob = bytearray(encode5(codes, 8))  # a level-5 payload relabelled 11 lacks the parameters
-    blob[5] = 11
+    data = encode11(codes, 8, (1, 1, 20, 6, 0), level)
+    check_table_level_header(data, level, codes.shape, 8)
+    check_parameter_bytes(data, level, codes.shape, 8)
+    blob = bytearray(encode5(codes, 8))  # a level-5 payload relabelled 11 or 13 lacks the parameters
+    blob[5] = level
     with pytest.raises(vqpress.FormatError):
         cm.decode(bytes(blob), codes.shape, 8)
 
 
-def test_describe_names_level_11():
-    info = cm.describe(encode11(blobs(20, 30, 8), 8))
-    assert (info["level"], info["level_name"]) == (11, "weighted predicted ordered tables")
+NAMES = {11: "weighted predicted ordered tables", 13: "averaged predicted ordered tables"}
 
 
-def test_info_names_level_11(capsys):
+@pytest.mark.parametrize("level", PREDICTED)
+def test_describe_names_the_level(level):
+    info = cm.describe(encode11(blobs(20, 30, 8), 8, level=level))
+    assert (info["level"], info["level_name"]) == (level, NAMES[level])
+
+
+@pytest.mark.parametrize("level", PREDICTED)
+def test_info_names_the_level(capsys, level):
     from vqpress import cli
 
-    assert cli.main(["info", str(DATA / "face-crop-optimal-8-cm-level11.vqz")]) == 0
-    assert "ordered, level 11 (weighted predicted ordered tables), 1 strip" in capsys.readouterr().out
+    assert cli.main(["info", str(FROZEN[level])]) == 0
+    assert f"ordered, level {level} ({NAMES[level]}), 1 strip" in capsys.readouterr().out
 
 
-def test_fuzz_damaged_level_11_payloads_fail_cleanly_and_fast():
+@pytest.mark.parametrize("level", PREDICTED)
+def test_fuzz_damaged_payloads_fail_cleanly_and_fast(level):
     cases = []
     for (n, seed), params in zip(((2, 1), (8, 2), (16, 3), (5, 4)), EXTREMES[1:]):
         codes = blobs(48, 80, n, seed=seed)
-        cases.append((codes, n, encode11(codes, n, params)))
+        cases.append((codes, n, encode11(codes, n, params, level)))
     codes = jumps(48, 80, 16, seed=4)
-    cases.append((codes, 16, encode11(codes, 16, (2, 1, 3, 7, 1))))
-    fuzz_payloads(cases, np.random.default_rng(31))
+    cases.append((codes, 16, encode11(codes, 16, (2, 1, 3, 7, 1), level)))
+    fuzz_payloads(cases, np.random.default_rng(31 + level))
 
 
+@pytest.mark.parametrize("level", PREDICTED)
 @pytest.mark.parametrize("n", [3, 8, 16])
-def test_fuzz_streams_of_noise_decode_in_range(n):
-    """Any bytes at all as a level-11 stream: a FormatError or codes in range, never more."""
+def test_fuzz_streams_of_noise_decode_in_range(n, level):
+    """Any bytes at all as a level-11 or 13 stream: a FormatError or codes in range, never more."""
     codes = blobs(40, 50, n, seed=4)
-    noise_streams_decode_in_range(encode11(codes, n, (0, 0, 20, 6, 0)), codes.shape, n, np.random.default_rng(7))
+    noise_streams_decode_in_range(encode11(codes, n, (0, 0, 20, 6, 0), level), codes.shape, n,
+                                  np.random.default_rng(7 + level))
 
 
-def test_the_frozen_level_11_file_was_coded_at_level_11():
+@pytest.mark.parametrize("level", PREDICTED)
+def test_the_frozen_file_was_coded_at_its_level(level):
     from vqpress.container import read_header
 
-    blob = (DATA / "face-crop-optimal-8-cm-level11.vqz").read_bytes()
+    blob = FROZEN[level].read_bytes()
     head = read_header(blob)
     info = cm.describe(blob[len(blob) - 4 - head.payload_len: len(blob) - 4])
-    assert (info["model"], info["level"]) == ("ordered", 11)
+    assert (info["model"], info["level"]) == ("ordered", level)

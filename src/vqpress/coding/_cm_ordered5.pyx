@@ -32,6 +32,11 @@ one's recent errors around the pixel, as JPEG XL's weighted predictor; P is the 
 rounded, and its offset from P (five classes) joins the contexts of the third ``x == P``
 counter and of the first residual table, its errors make the error class. A third compiled
 copy (``Weighted``) keeps the others as they were.
+
+Level 13 (docs/FORMAT.md, "Level 13") is level 11 with the four sub-predictions averaged
+with equal weights: no error sums, weights or division on the way from one pixel to the
+next, for 0.81-0.87x level 8's decode speed where level 11 runs at 0.70-0.76x (a fourth compiled
+copy, ``Averaged``).
 """
 
 from libc.stdint cimport int32_t, int64_t, uint8_t, uint16_t, uint32_t, uint64_t
@@ -127,14 +132,18 @@ ctypedef struct Exact:
     char unused
 ctypedef struct Weighted:
     char unused
+ctypedef struct Averaged:
+    char unused
 ctypedef fused Variant:
     Plain
     Exact
     Weighted
+    Averaged
 
-# Level 11's offset class of pf - 8 P (-4 .. 3, at + 4)
-cdef uint8_t _OFFSET_CLASS[8]
-_OFFSET_CLASS[:] = [0, 0, 1, 1, 2, 3, 3, 4]
+# Levels 11 and 13: the offset class of pf - 8 P = -4 .. 3 is nibble pf - 8 P + 4 = (pf + 4) & 7 of
+# this (0, 0, 1, 1, 2, 3, 3, 4: a shift, not a load, on the way to the pixel's contexts)
+cdef enum:
+    OFFSET_CLASSES = 0x43321100
 
 # Level 11's weighted predictor: a sub-prediction whose errors around the pixel add up to e
 # (each error x8, at most 300; five of them) weighs WP_WEIGHT[e] = floor(2^19 / (e + 8)).
@@ -172,7 +181,7 @@ ctypedef struct Ord5:
 cdef bint ord5_params_ok(const Ord5Params *q) noexcept nogil:
     """Whether q is within docs/FORMAT.md's ranges (cm.py checks the header's with it)."""
     return (0 <= q.counter3 <= 2 and 0 <= q.first_table <= 1 and 1 <= q.limit <= 127 and 2 <= q.rate_max <= 7
-            and 0 <= q.rate_double <= 1 and 0 <= q.exact <= 1 and 0 <= q.weighted <= 1
+            and 0 <= q.rate_double <= 1 and 0 <= q.exact <= 1 and 0 <= q.weighted <= 2
             and not (q.exact and q.weighted))
 
 
@@ -216,7 +225,7 @@ cdef void _apm_fill(uint16_t *apm, Py_ssize_t count) noexcept nogil:
 
 cdef int _alloc(Ord5 *f, int n, int w, const Ord5Params *q) noexcept nogil:
     """A fresh model for n <= 16 levels (n <= 4 with q.exact) with parameters q (in range);
-    with q.weighted level 11's RDIR tables by the offset class follow the others (t_exact).
+    with q.weighted (levels 11 and 13) RDIR tables by the offset class follow the others (t_exact).
     Returns 0, or -1 (free it with _free either way)."""
     cdef Py_ssize_t n_tables = T_SHAPE + 625 * n + (EXACT if q.exact else 0) + (5625 * OFFSETS if q.weighted else 0)
     cdef int u = 0
@@ -415,7 +424,7 @@ cdef inline int _pixel(Direction *way, Variant *model, RangeCoder *c, Ord5 *f, i
     # x == P: three counters' probabilities averaged (3:2:2), no mixing
     a = f.cnt + C_EQ + eq * 3 + (0 if P == 0 else (1 if P == n - 1 else 2))
     b = f.cnt + C_SHAPE + dd * n + P
-    if Variant is Weighted and f.q.counter3 == C3_ERR:  # level 11: and by the offset class
+    if (Variant is Weighted or Variant is Averaged) and f.q.counter3 == C3_ERR:  # levels 11, 13: and by the offset class
         d = f.cnt3 + ((eq & 255) * 8 + en) * OFFSETS + oc
     elif f.q.counter3 == C3_ERR:
         d = f.cnt3 + (eq & 255) * 8 + en
@@ -466,7 +475,7 @@ cdef inline int _pixel(Direction *way, Variant *model, RangeCoder *c, Ord5 *f, i
     else:
         k = dd * 9 + (_clip(NN - P, 1) + 1) * 3 + _clip(WW - P, 1) + 1
         # (level 11: RDIR by the offset class too, in tables of its own)
-        s = _symbol(way, c, f, f.t_exact + k * OFFSETS + oc if Variant is Weighted else T_DIR + k,
+        s = _symbol(way, c, f, f.t_exact + k * OFFSETS + oc if Variant is Weighted or Variant is Averaged else T_DIR + k,
                     T_SHAPE + dd * n + P, T_ERR + d6 * 8 + en, lo, hi, s)
         if s == 0 and P > MID:  # lane 0 is x - P <= -8: x in 0 .. P - 8
             return P - MID - _far(way, c, f, T_FAR, P - MID, P - MID - x)
@@ -494,7 +503,7 @@ cdef int _rows(Direction *way, Variant *model, RangeCoder *c, Ord5 *f, uint8_t *
     cdef int NE, tW = 0, tN, tNW, tNE, pf = 0, oc = 0, x8, v, en, p0 = 0, p1 = 0, p2 = 0, p3 = 0
     cdef int32_t w0, w1, w2, w3, den
     for r in range(h):
-        if Variant is Weighted:
+        if Variant is Weighted or Variant is Averaged:
             c0 = f.wp + (r & 1) * wp + 3
             c1 = f.wp + ((r + 1) & 1) * wp + 3
             tW = aW = 0
@@ -514,11 +523,9 @@ cdef int _rows(Direction *way, Variant *model, RangeCoder *c, Ord5 *f, uint8_t *
             x = 0 if Direction is Decoding else sym[r * w + col]
             N = r1[col]
             NW = r1[col - 1]
-            # MED: min(W, N) if NW >= max(W, N), max(W, N) if NW <= min(W, N), else W + N - NW
             lo = W if W < N else N
             hi = W + N - lo
-            P = W + N - (lo if NW < lo else (hi if NW > hi else NW))
-            if Variant is Weighted:  # level 11: P from the weighted prediction instead
+            if Variant is Weighted or Variant is Averaged:  # levels 11, 13: P from the weighted prediction
                 NE = r1[col + 1]
                 tN = c1[col].t
                 tNW = c1[col - 1].t
@@ -537,23 +544,28 @@ cdef int _rows(Direction *way, Variant *model, RangeCoder *c, Ord5 *f, uint8_t *
                     p1 = N * 8 - (((tW + tN + tNE) * 16) >> 5)
                     p2 = W * 8 - (((tW + tN + tNW) * 10) >> 5)
                     p3 = N * 8 - (((tNW + tN + tNE) * 7) >> 5)
-                    es = sW + sWW + c1[col - 1].s + c1[col].s + c1[col + 1].s
-                    w0 = _WP_WEIGHT[es & 0xffff]
-                    w1 = _WP_WEIGHT[(es >> 16) & 0xffff]
-                    w2 = _WP_WEIGHT[(es >> 32) & 0xffff]
-                    w3 = _WP_WEIGHT[es >> 48]
-                    den = w0 + w1 + w2 + w3
-                    pf = (w0 * p0 + w1 * p1 + w2 * p2 + w3 * p3 + (den >> 1)) // den
+                    if Variant is Averaged:  # level 13: their plain average
+                        pf = (p0 + p1 + p2 + p3 + 2) >> 2
+                    else:
+                        es = sW + sWW + c1[col - 1].s + c1[col].s + c1[col + 1].s
+                        w0 = _WP_WEIGHT[es & 0xffff]
+                        w1 = _WP_WEIGHT[(es >> 16) & 0xffff]
+                        w2 = _WP_WEIGHT[(es >> 32) & 0xffff]
+                        w3 = _WP_WEIGHT[es >> 48]
+                        den = w0 + w1 + w2 + w3
+                        pf = (w0 * p0 + w1 * p1 + w2 * p2 + w3 * p3 + (den >> 1)) // den
                     # within the values of W, N, NE
                     v = (lo if lo < NE else NE) * 8
                     pf = v if pf < v else pf
                     v = (hi if hi > NE else NE) * 8
                     pf = v if pf > v else pf
                     P = (pf + 4) >> 3
-                    oc = _OFFSET_CLASS[pf - 8 * P + 4]
+                    oc = (OFFSET_CLASSES >> (((pf + 4) & 7) << 2)) & 15
                     # the error class of the four |T| (at most 120 each: the sum >> 3 stays below 64)
                     en = cm5_error[(aW + c1[col - 1].a + c1[col].a + c1[col + 1].a + 4) >> 3]
             else:
+                # MED: min(W, N) if NW >= max(W, N), max(W, N) if NW <= min(W, N), else W + N - NW
+                P = W + N - (lo if NW < lo else (hi if NW > hi else NW))
                 en = cm5_error[eW + e1[col - 1] + e1[col] + e1[col + 1]]
             if want_hits:  # which of W, NW, N, NE, NEE, WW were their own P (|x - P| = 0)
                 above = above >> 1 | (e1[col + 2] == 0) << 3  # NW, N, NE, NEE in bits 0..3
@@ -561,17 +573,18 @@ cdef int _rows(Direction *way, Variant *model, RangeCoder *c, Ord5 *f, uint8_t *
             x = _pixel(way, model, c, f, x, P, W, N, NW, r1[col + 1], WW, r2[col], r2[col + 1], r1[col + 2],
                        r1[col - 2], r2[col - 1], en, hits, oc)
             r0[col] = <uint8_t>x
-            if not (Variant is Weighted) or want_hits:  # (level 11 needs E for the hits only)
+            if not (Variant is Weighted or Variant is Averaged) or want_hits:  # (levels 11, 13: for the hits only)
                 e = x - P if x > P else P - x
                 eWW = eW
                 eW = e if e < 15 else 15
                 e0[col] = <uint8_t>eW
-            if Variant is Weighted:
+            if Variant is Weighted or Variant is Averaged:
                 x8 = x * 8
                 tW = pf - x8
                 c0[col].t = tW
                 aW = -tW if tW < 0 else tW
                 c0[col].a = aW
+            if Variant is Weighted:
                 sWW = sW
                 sW = _err4(p0 - x8) | _err4(p1 - x8) << 16 | _err4(p2 - x8) << 32 | _err4(p3 - x8) << 48
                 c0[col].s = sW
@@ -588,13 +601,16 @@ cdef int _rows(Direction *way, Variant *model, RangeCoder *c, Ord5 *f, uint8_t *
 
 cdef inline int _strip(RangeCoder *c, bint decoding, uint8_t *sym, int h, int w, int n, uint8_t *rows,
                        const void *params) noexcept nogil:
-    """Levels 5, 8, 9 and 11's RangeStripArg (``_range_coder.pxd``, ``params`` an Ord5Params): a fresh
+    """Levels 5, 8, 9, 11 and 13's RangeStripArg (``_range_coder.pxd``, ``params`` an Ord5Params): a fresh
     model, then the rows. Inline: each of its two callers gets its own copy of the kernel,
     ``decoding`` a constant."""
     cdef Ord5 f
     cdef int status = -1
     if _alloc(&f, n, w, <const Ord5Params *>params) == 0:
-        if f.q.weighted:
+        if f.q.weighted == 2:
+            status = (_rows(<Decoding *>NULL, <Averaged *>NULL, c, &f, sym, h, w, rows) if decoding
+                      else _rows(<Encoding *>NULL, <Averaged *>NULL, c, &f, sym, h, w, rows))
+        elif f.q.weighted:
             status = (_rows(<Decoding *>NULL, <Weighted *>NULL, c, &f, sym, h, w, rows) if decoding
                       else _rows(<Encoding *>NULL, <Weighted *>NULL, c, &f, sym, h, w, rows))
         elif f.q.exact:

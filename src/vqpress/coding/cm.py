@@ -12,10 +12,11 @@ Payload layout (little-endian)::
     magic "CM", version (u8, 1), model (u8: 0 ordered, 1 palette)
     table_bits (u8), level (u8: 0 lean, 1 full, 2 fast, 3 palette tables, 4 predicted ordered,
     5 predicted ordered tables, 6 palette neighbour symbol, 7 palette mixed tables, 8 tuned predicted
-    ordered tables, 9 exact predicted ordered tables, 11 weighted predicted ordered tables),
+    ordered tables, 9 exact predicted ordered tables, 11 weighted predicted ordered tables,
+    13 averaged predicted ordered tables),
     n_symbols (u16), strip_rows (u32)
     order: n_symbols bytes, a permutation (coding symbol i stands for code order[i])
-    levels 8 and 11 only: the model's 5 parameters (u8 each, :mod:`vqpress.coding.level8`)
+    levels 8, 11 and 13 only: the model's 5 parameters (u8 each, :mod:`vqpress.coding.level8`)
     S = ceil(H / strip_rows) stream lengths (u32), then the S streams
 
 Each stream codes one strip of ``strip_rows`` rows (the last one may be shorter) with a
@@ -117,15 +118,22 @@ _WEIGHTED_TABLES = 11
 #: ... up to this many levels: level 11 decodes at 0.66-0.83x level 8's speed (BENCHMARKS.md,
 #: round 7), which keeps the gray cases of 8 levels at or above 30 MPix/s but takes those of 16
 #: (the face in gray, and its 16-colour ramp: 26-30 MPix/s at level 11) below it; maps of 9-16
-#: levels keep level 8 (or 5). Set to 16 to trade that speed for their size (face gray 16 0.960x,
-#: its ramp 0.984x level 5's bytes).
+#: levels take level 13 instead (or 8, or 5). Set to 16 to trade that speed for their size
+#: (face gray 16 0.994x, its ramp 0.999x level 13's bytes).
 _MAX_WEIGHTED_LEVELS = 8
+#: Level 13, level 11 with the four sub-predictions averaged with equal weights (no error sums,
+#: weights or division between one pixel and the next): 0.81-0.87x level 8's decode speed where
+#: level 11 runs at 0.70-0.76x, 0.05-0.6% larger than level 11 on the face (BENCHMARKS.md, round
+#: 8). At effort 2 gray maps (and colour ramps) of 9-16 levels take level 5 or 8, or level 13
+#: with the same parameters when it codes a middle band of 1/5 of the map smaller (as level 11
+#: does up to 8 on 1/8), if it is not much larger on the parameters' sample.
+_AVERAGED_TABLES = 13
 #: The ordered level maps of at most _MAX_EXACT_LEVELS levels take instead of the effort's.
-_FEW_LEVELS = {_TUNED_TABLES: _EXACT_TABLES, _WEIGHTED_TABLES: _EXACT_TABLES}
+_FEW_LEVELS = {_TUNED_TABLES: _EXACT_TABLES, _WEIGHTED_TABLES: _EXACT_TABLES, _AVERAGED_TABLES: _EXACT_TABLES}
 # levels of up to 16 levels, on symbol tables
-_TABLE_LEVELS = (_PREDICTED_TABLES, _TUNED_TABLES, _EXACT_TABLES, _WEIGHTED_TABLES)
+_TABLE_LEVELS = (_PREDICTED_TABLES, _TUNED_TABLES, _EXACT_TABLES, _WEIGHTED_TABLES, _AVERAGED_TABLES)
 # levels with the 5 parameters of vqpress.coding.level8 after the symbol order
-_PARAMETER_LEVELS = (_TUNED_TABLES, _WEIGHTED_TABLES)
+_PARAMETER_LEVELS = (_TUNED_TABLES, _WEIGHTED_TABLES, _AVERAGED_TABLES)
 #: Palettes of up to 16 colours that are a colour ramp (the symbols of unequal neighbours
 #: lie on average at most _RAMP_STEP x log2(n) places apart in their spectral order,
 #: :func:`~vqpress.coding.symbol_order.mean_step`) are coded like gray levels where gray
@@ -163,7 +171,7 @@ _FEW_COLOURS = {_PALETTE_SYMBOL: _PALETTE_SYMBOL_MIXED, _PALETTE_MIXED: _PALETTE
 #: both models when both apply, pixels per strip). Efforts 0-2 use the models without
 #: hashed tables (table_bits is then the minimum): palettes at level 6 (level 10 up to 16
 #: colours), gray at level 5 at effort 1 and level 5, 8 or 11 at effort 2 (level 11 up to 8
-#: levels, level 9 up to 4, level 4 above 16; effort 0 keeps level 2); 3-4 level 0 (lean: hashed
+#: levels, 13 instead of 11 above, level 9 up to 4, level 4 above 16; effort 0 keeps level 2); 3-4 level 0 (lean: hashed
 #: tables, 4 counters a question; 0-1.5% smaller than level 4 on gray, half as fast) for gray
 #: and colour ramps, level 7 for the other palettes (level 10 up to 16 colours); 5-9 level 1
 #: (full: more counters, two mixes and an APM).
@@ -182,10 +190,10 @@ _EFFORT_SETTINGS = {
 #: face's 16-colour ramp (80,898 against 82,007), so a higher effort never codes larger.
 _ORDERED_ALSO = {3: _WEIGHTED_TABLES, 4: _WEIGHTED_TABLES}
 _LEVELS = (0, 1, _FAST, _PALETTE_TABLES, _PREDICTED, _PREDICTED_TABLES, _PALETTE_SYMBOL, _PALETTE_MIXED,
-           _TUNED_TABLES, _EXACT_TABLES, _PALETTE_SYMBOL_MIXED, _WEIGHTED_TABLES)
+           _TUNED_TABLES, _EXACT_TABLES, _PALETTE_SYMBOL_MIXED, _WEIGHTED_TABLES, _AVERAGED_TABLES)
 # no hashed tables: table_bits is the minimum
 _NO_TABLES = (_FAST, _PALETTE_TABLES, _PREDICTED, _PREDICTED_TABLES, _PALETTE_SYMBOL, _PALETTE_MIXED,
-              _TUNED_TABLES, _EXACT_TABLES, _PALETTE_SYMBOL_MIXED, _WEIGHTED_TABLES)
+              _TUNED_TABLES, _EXACT_TABLES, _PALETTE_SYMBOL_MIXED, _WEIGHTED_TABLES, _AVERAGED_TABLES)
 _PALETTE_ONLY = (_PALETTE_TABLES, _PALETTE_SYMBOL, _PALETTE_MIXED, _PALETTE_SYMBOL_MIXED)
 
 
@@ -234,7 +242,7 @@ def encode(codes: np.ndarray, n_symbols: int, *, ordered: bool | None = None, ef
         efforts 1 and 2 a palette of up to 16 colours that is a colour ramp (the symbols of
         unequal neighbours are on average at most 0.385 x log2(n) places apart in that
         order, :func:`vqpress.coding.symbol_order.mean_step`) is coded with the ordered
-        model at level 5 (effort 1) or 5, 8 or 11 (effort 2; 11 up to 8 colours) instead, in
+        model at level 5 (effort 1) or 5, 8 or 11 (effort 2; 11 up to 8 colours, 13 above) instead, in
         the refined order (at efforts 3 and 4, at level 0).
     effort : int, default 2
         0 (fastest) .. 9 (smallest): 0-2 use the fast model (level 2: small direct tables,
@@ -247,7 +255,8 @@ def encode(codes: np.ndarray, n_symbols: int, *, ordered: bool | None = None, ef
         MED(W, N, NW) first, then (up to 16 levels) the residual as one symbol of adaptive
         tables (level 5; at effort 2 level 8, the model's parameters chosen on a sample of
         the map's rows, or up to 8 levels level 11, the same around a weighted prediction
-        of four sub-predictions instead of MED when it codes a band of the map smaller, and level 9
+        of four sub-predictions instead of MED when it codes a band of the map smaller, above
+        8 levels level 13, the same with the sub-predictions averaged, and level 9
         up to 4 levels, with a counter, a table and two probability maps by the exact
         neighbourhood), or (level 4, 17-32 levels) a walk
         away from it; 3-4 the
@@ -339,15 +348,15 @@ def _encode_at(sym: np.ndarray, order: np.ndarray, n: int, model: int, level: in
     if level == _EXACT_TABLES and n > _MAX_EXACT_LEVELS:
         level = _TUNED_TABLES  # level 9 holds 4 levels
     if level == _WEIGHTED_TABLES and n > _MAX_WEIGHTED_LEVELS:
-        level = _TUNED_TABLES  # (level 11's speed)
+        level = _AVERAGED_TABLES  # (level 11's speed)
     if level in _TABLE_LEVELS and n > _MAX_TABLE_LEVELS:
         level = _PREDICTED  # level 5's tables hold 16 levels
     bits_ = _table_bits(bits, rows * sym.shape[1]) if level not in _NO_TABLES else _MIN_TABLE_BITS
     params = None
     if level == _TUNED_TABLES:
         params = _tuned_params(sym, n)
-    elif level == _WEIGHTED_TABLES:
-        level, params = _chosen_level(sym, n)
+    elif level in (_WEIGHTED_TABLES, _AVERAGED_TABLES):
+        level, params = _chosen_level(sym, n, level)
     if level == _TUNED_TABLES and params == level8.LEVEL5:
         level, params = _PREDICTED_TABLES, None  # the same streams, without the parameters' bytes
     streams = _kernel().encode_strips(sym, n, model, level, bits_, rows, params)
@@ -358,7 +367,7 @@ def _encode_at(sym: np.ndarray, order: np.ndarray, n: int, model: int, level: in
 
 def _sample_size(sample: np.ndarray, n: int, level: int, params) -> int:
     """Bytes of a sample of a map's rows coded as one strip of the ordered model at ``level``
-    (8 or 11) with ``params``."""
+    (8, 11 or 13) with ``params``."""
     return len(_kernel().encode_strips(sample, n, _ORDERED, level, _MIN_TABLE_BITS, sample.shape[0], params)[0])
 
 
@@ -368,11 +377,17 @@ def _tuned_params(sym: np.ndarray, n: int) -> tuple[int, ...]:
     return level8.choose(sym, n, lambda sample, params: _sample_size(sample, n, _TUNED_TABLES, params))
 
 
-def _chosen_level(sym: np.ndarray, n: int) -> tuple[int, tuple[int, ...]]:
-    """Level 8 or 11 and its parameters for a map (:func:`vqpress.coding.level8.choose_level`;
-    level 8 with level 5's parameters is then written as level 5)."""
-    return level8.choose_level(sym, n, lambda sample, level, params: _sample_size(sample, n, level, params),
-                               _TUNED_TABLES, _WEIGHTED_TABLES)
+def _chosen_level(sym: np.ndarray, n: int, predicted: int) -> tuple[int, tuple[int, ...]]:
+    """Level 8 or ``predicted`` (11 or 13) and its parameters for a map
+    (:func:`vqpress.coding.level8.choose_level`; level 8 with level 5's parameters is then
+    written as level 5)."""
+    def code(sample, level, params):
+        return _sample_size(sample, n, level, params)
+
+    if predicted == _AVERAGED_TABLES:
+        return level8.choose_level(sym, n, code, _TUNED_TABLES, predicted, level8.AVERAGED_BAND_FRACTION,
+                                   level8.AVERAGED_SAMPLE_LIMIT)
+    return level8.choose_level(sym, n, code, _TUNED_TABLES, predicted)
 
 
 #: What each level is called in docs/FORMAT.md (the payload header's table).
@@ -380,7 +395,8 @@ LEVEL_NAMES = {0: "lean", 1: "full", _FAST: "fast", _PALETTE_TABLES: "palette ta
                _PREDICTED_TABLES: "predicted ordered tables", _PALETTE_SYMBOL: "palette neighbour symbol",
                _PALETTE_MIXED: "palette mixed tables", _PALETTE_SYMBOL_MIXED: "palette neighbour symbol mixed tables",
                _TUNED_TABLES: "tuned predicted ordered tables", _EXACT_TABLES: "exact predicted ordered tables",
-               _WEIGHTED_TABLES: "weighted predicted ordered tables"}
+               _WEIGHTED_TABLES: "weighted predicted ordered tables",
+               _AVERAGED_TABLES: "averaged predicted ordered tables"}
 
 
 def describe(data) -> dict:

@@ -1,4 +1,4 @@
-"""Levels 8 and 11 of the "cm" payload coding: level 5's model with parameters chosen per map.
+"""Levels 8, 11 and 13 of the "cm" payload coding: level 5's model with parameters chosen per map.
 
 Level 5 (``_cm_ordered5.pyx``) asks ``x == P`` of three averaged counters, then codes the
 residual as one symbol of three averaged tables; its model has fixed parameters. Level 8 is
@@ -6,8 +6,9 @@ the same kernel with five parameters written in the payload header (docs/FORMAT.
 8"), which the encoder picks per map: it codes a sample of the map's rows with each of a
 few candidate settings and keeps the smallest. This module holds the parameters' ranges,
 the candidates and that choice; ``cm.py`` writes and checks the header. Level 11 (docs/FORMAT.md,
-"Level 11") is level 8 around a weighted prediction, with the same parameters; at effort 2 the
-encoder tries the candidates at both levels (:func:`choose_level`).
+"Level 11") is level 8 around a weighted prediction, with the same parameters, and level 13 the
+same with the prediction's four parts averaged; at effort 2 the encoder tries the candidates at
+level 8 and one of them (:func:`choose_level`).
 """
 
 from __future__ import annotations
@@ -44,6 +45,14 @@ SAMPLE_BANDS = 2
 MIN_GAIN = 0.002
 #: Level 11 against level 8 is decided on one band of 1/LEVEL_BAND_FRACTION of the map.
 LEVEL_BAND_FRACTION = 8
+#: Level 13 against level 8 on one band of 1/AVERAGED_BAND_FRACTION (on 1/8 it chose level 13
+#: for a map it made 1.4% larger: skimage's coins at 16 levels, 0.994x level 8 on the band,
+#: 1.014x on the map; on 1/5 it erred on none of 18 maps at 10, 12 and 16 levels), and only
+#: if level 13 codes the parameters' sample at most AVERAGED_SAMPLE_LIMIT times level 8's
+#: size: it learns slowly and loses 2-10% on those short bands, but where it lost more than 6%
+#: it lost on the band too (BENCHMARKS.md, round 8); that spares most maps the band's cost.
+AVERAGED_BAND_FRACTION = 5
+AVERAGED_SAMPLE_LIMIT = 1.06
 
 
 def check(params) -> str | None:
@@ -83,11 +92,14 @@ def choose(sym: np.ndarray, n: int, code) -> tuple[int, ...]:
     return LEVEL5
 
 
-def choose_level(sym: np.ndarray, n: int, code, tuned: int, weighted: int) -> tuple[int, tuple[int, ...]]:
-    """Level 8 (``tuned``; with level 5's parameters: level 5) or level 11 (``weighted``,
-    level 8 around the weighted prediction) and the parameters for an (H, W) map of ``n``
+def choose_level(sym: np.ndarray, n: int, code, tuned: int, weighted: int, band_fraction: int = LEVEL_BAND_FRACTION,
+                 sample_limit: float | None = None) -> tuple[int, tuple[int, ...]]:
+    """Level 8 (``tuned``; with level 5's parameters: level 5) or level 11 or 13 (``weighted``,
+    level 8 around the weighted or averaged prediction) and the parameters for an (H, W) map of ``n``
     levels: the parameters of :func:`choose`, then the level that codes a band of the map's
-    middle rows (:func:`level_band`) smaller with them.
+    middle rows (:func:`level_band`, 1/``band_fraction`` of the map) smaller with them. With
+    ``sample_limit``, level 8 without that trial if ``weighted`` codes :func:`choose`'s sample
+    larger than ``sample_limit`` times level 8 with the parameters.
 
     Level 11 learns more contexts, more slowly: on :func:`sample_rows`'s short bands it codes
     0.5-2.5% larger than on the whole map against level 8, and loses on most; on one band of
@@ -96,17 +108,27 @@ def choose_level(sym: np.ndarray, n: int, code, tuned: int, weighted: int) -> tu
 
     ``code(sample, level, params)`` returns the coded size (bytes) of a sample.
     """
-    params = choose(sym, n, lambda sample, p: code(sample, tuned, p))
-    band = level_band(sym)
+    tried = {}
+
+    def code_tuned(sample, p):
+        tried[p] = sample, code(sample, tuned, p)
+        return tried[p][1]
+
+    params = choose(sym, n, code_tuned)
+    if sample_limit is not None:
+        sample, size = tried[params]
+        if code(sample, weighted, params) > sample_limit * size:
+            return tuned, params
+    band = level_band(sym, band_fraction)
     return (weighted if code(band, weighted, params) < code(band, tuned, params) else tuned), params
 
 
-def level_band(sym: np.ndarray) -> np.ndarray:
-    """The rows :func:`choose_level` compares the levels on: one band of 1/LEVEL_BAND_FRACTION
-    of the map's pixels (at least SAMPLE_MIN_PIXELS) around its middle row (the whole map if
-    it is small)."""
+def level_band(sym: np.ndarray, fraction: int = LEVEL_BAND_FRACTION) -> np.ndarray:
+    """The rows :func:`choose_level` compares the levels on: one band of 1/``fraction`` of the
+    map's pixels (at least SAMPLE_MIN_PIXELS) around its middle row (the whole map if it is
+    small)."""
     h, w = sym.shape
-    rows = -(-max(SAMPLE_MIN_PIXELS, h * w // LEVEL_BAND_FRACTION) // w)
+    rows = -(-max(SAMPLE_MIN_PIXELS, h * w // fraction) // w)
     if rows >= h:
         return sym
     start = (h - rows) // 2
