@@ -200,6 +200,29 @@ cdef inline void rc_take_symbol(RangeCoder *c, const uint16_t *cum, int m, uint3
         c.code = (c.code << 8) | _rc_next_byte(c)
 
 
+cdef inline void rc_take_symbol_flat(RangeCoder *c, const uint16_t *cum, int m, uint32_t r, int s) noexcept nogil:
+    """rc_take_symbol with a flat renormalisation: the one or two bytes it needs shifted in
+    by their count, not by a loop (for symbols of a few bits: the loop's branch, taken or not
+    by the stream, mispredicted; decoding the unpredicted palette pixels 1.02-1.04x as fast)."""
+    cdef uint32_t lo = r * cum[s], sh
+    c.code -= lo
+    if s < m - 1:
+        c.range = r * cum[s + 1] - lo
+    else:
+        c.range -= lo
+        if c.range == 0:  # only from a damaged stream (its code past the range): no endless loop
+            c.range = 1
+    if c.pos + 2 <= c.size:
+        # a symbol leaves at least 2^9 of a range of 2^24 or more: two bytes at most
+        sh = 8 * ((c.range < RC_TOP) + (c.range < (1u << 16)))
+        c.code = (c.code << sh) | ((<uint32_t>c.buf[c.pos] << 8 | c.buf[c.pos + 1]) >> (16 - sh))
+        c.range <<= sh
+        c.pos += sh >> 3
+    while c.range < RC_TOP:  # the stream's last byte, or a damaged stream
+        c.range <<= 8
+        c.code = (c.code << 8) | _rc_next_byte(c)
+
+
 cdef inline void rc_encode_span(RangeCoder *c, uint32_t r, uint32_t cum_s, uint32_t cum_next, bint last) noexcept nogil:
     """rc_encode_symbol of a symbol s given by the unit r (rc_symbol_unit) and its cum[s] and
     cum[s + 1] alone (``last``: s = m - 1, its interval up to the range's end; cum_next unused)."""
