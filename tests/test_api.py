@@ -296,7 +296,6 @@ def _calls(tmp):
 
     img = np.arange(32 * 32, dtype=np.uint8).reshape(32, 32)
     c = vqpress.compress(img, 4)
-    cb = c.codebook
     path = os.path.join(tmp, "ok.vqz")
     vqpress.save(path, c)
     vqpress.imwrite(os.path.join(tmp, "ok.png"), img)
@@ -352,3 +351,27 @@ def test_codebook_argument_types():
         cb.encode(np.arange(10, dtype=np.uint8), dither="yes")
     with pytest.raises(vqpress.VQError, match="data has dtype <U3"):
         vqpress.compress("abc", 4)
+
+
+_MODULES_WITH_ALL = ["vqpress", "vqpress.api", "vqpress.bitpack", "vqpress.codebook",
+                     "vqpress.compressed", "vqpress.container", "vqpress.entropy", "vqpress.errors",
+                     "vqpress.formats", "vqpress.histogram", "vqpress.imageio", "vqpress.kinds",
+                     "vqpress.metrics", "vqpress.png", "vqpress.threads", "vqpress.bench",
+                     "vqpress.cli", "vqpress.report", "vqpress._html", "vqpress._target"]
+
+
+@pytest.mark.parametrize("module", _MODULES_WITH_ALL)
+def test_every_name_in_all_exists(module):
+    # `from module import *` fails on a name that __all__ lists but the module lacks.
+    import importlib
+
+    mod = importlib.import_module(module)
+    missing = [name for name in mod.__all__ if not hasattr(mod, name)]
+    assert missing == []
+
+
+@pytest.mark.parametrize("module, needs", [("vqpress.plot", "matplotlib"), ("vqpress.dask", "dask"),
+                                           ("vqpress.zarr", "zarr")])
+def test_every_name_in_all_exists_with_the_extra(module, needs):
+    pytest.importorskip(needs)
+    test_every_name_in_all_exists(module)

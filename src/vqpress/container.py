@@ -29,7 +29,6 @@ import struct
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
@@ -41,7 +40,7 @@ from .compressed import Compressed
 from .errors import FormatError, VQError
 from .kinds import CHANNELS, COLOUR, MAX_COLORS, STRATEGY_NAMES, channel_name
 
-__all__ = ["to_bytes", "from_bytes", "read_header", "inspect", "Header", "save", "load", "CODINGS", "MAGIC",
+__all__ = ["to_bytes", "from_bytes", "read_header", "inspect", "Header", "load", "CODINGS", "MAGIC",
            "HEADER_MAX"]
 
 MAGIC = b"\x89VQZ\r\n\x1a\n"

@@ -52,7 +52,9 @@ from ._decode_table import decode_levels, decode_packed
 from .codebook import Codebook
 from .errors import VQError
 
-__all__ = ["CODEC_ID", "PACKED_CODEC_ID", "VQCodec", "VQPackedCodec", "VQFilter", "codebook_from_config",
+# VQCodec and VQPackedCodec are defined on first access (module __getattr__), so that
+# importing this module does not import zarr.
+__all__ = ["CODEC_ID", "PACKED_CODEC_ID", "VQCodec", "VQPackedCodec", "VQFilter", "codebook_from_config",  # noqa: F822
            "codebook_to_config"]
 
 #: The name of the array-to-array codec in zarr metadata and in numcodecs' registry.
