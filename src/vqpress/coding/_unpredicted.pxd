@@ -12,7 +12,7 @@ from libc.stdlib cimport calloc, free, malloc
 
 from vqpress.coding._mixed_tables cimport MT_K, mt_symbol
 from vqpress.coding._palette_common cimport PAL_LANES, pal_lo_m, pal_table_fill, pal_table_learn, pal_table_learn3
-from vqpress.coding._range_coder cimport RangeCoder, rc_decode_symbol, rc_encode_symbol, rc_find, rc_symbol_unit, rc_take_symbol_flat
+from vqpress.coding._range_coder cimport RangeCoder, rc_decode_symbol, rc_encode_symbol
 from vqpress.coding._symbol_tables cimport st_alloc, st_average3, st_cum_without
 
 
@@ -139,13 +139,8 @@ cdef inline int _code_without(RangeCoder *c, bint decoding, const uint16_t *t, i
     cdef int total = st_cum_without(cum, t, mask)
     if total == 0:
         total = st_cum_without(cum, t, 0)
-    cdef uint32_t r
     if decoding:
-        r = rc_symbol_unit(c, total)
-        s = rc_find(cum, c.code, r)
-        s = m - 1 if s > m - 1 else s
-        rc_take_symbol_flat(c, cum, m, r, s)
-        return s
+        return rc_decode_symbol(c, cum, total, m, True)
     rc_encode_symbol(c, cum, total, m, s)
     return s
 
