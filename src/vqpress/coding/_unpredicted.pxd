@@ -140,7 +140,7 @@ cdef inline int _code_without(RangeCoder *c, bint decoding, const uint16_t *t, i
     if total == 0:
         total = st_cum_without(cum, t, 0)
     if decoding:
-        return rc_decode_symbol(c, cum, total, m)
+        return rc_decode_symbol(c, cum, total, m, True)
     rc_encode_symbol(c, cum, total, m, s)
     return s
 
