@@ -74,6 +74,20 @@ def test_level_13_is_decided_on_the_sample_or_else_on_a_middle_tenth_of_the_map(
         choice, calls = _choice_with_sizes(codes, 16, cm._AVERAGED_TABLES, [1000] * 4 + [size13, band13, 1000])
         assert choice == (level, level8.LEVEL5)
         assert calls == [(sample, 8)] * 4 + [(sample, 13), ((100, 100), 13), ((100, 100), 8)]
+    # a map less than 16 times its sample: the band even below 1.03, and where the band is larger
+    # than 1/10 of the map (its floor of 4,096 pixels), level 13 only if smaller there
+    short = np.zeros((600, 100), np.uint8)
+    sample_short = level8.sample_rows(short).shape
+    assert sample_short[0] * 16 > 600 and 600 * 100 // 10 >= level8.SAMPLE_MIN_PIXELS
+    choice, calls = _choice_with_sizes(short, 16, cm._AVERAGED_TABLES, [1000] * 4 + [1000, 1009, 1000])
+    assert choice == (13, level8.LEVEL5)
+    assert calls == [(sample_short, 8)] * 4 + [(sample_short, 13), ((60, 100), 13), ((60, 100), 8)]
+    smaller = np.zeros((300, 100), np.uint8)
+    sample_smaller = level8.sample_rows(smaller).shape
+    for band13, level in ((999, 13), (1000, 8), (1009, 8)):
+        choice, calls = _choice_with_sizes(smaller, 16, cm._AVERAGED_TABLES, [1000] * 4 + [1000, band13, 1000])
+        assert choice == (level, level8.LEVEL5)
+        assert calls == [(sample_smaller, 8)] * 4 + [(sample_smaller, 13), ((41, 100), 13), ((41, 100), 8)]
     # a map that is its own sample: the smaller of the two on it
     small = np.zeros((30, 100), np.uint8)
     assert level8.sample_rows(small) is small
@@ -88,13 +102,13 @@ def test_level_13_is_decided_on_the_sample_or_else_on_a_middle_tenth_of_the_map(
 
 
 @pytest.mark.parametrize("corner, band, level", [
-    ((0, 0), False, 13),      # the sample alone says level 13 (0.99x level 8's size there)
-    ((0, 700), True, 13),     # 1.06x on the sample: the band says level 13 (0.986x on the map)
-    ((500, 0), False, 8),     # 1.09x on the sample: level 8 (level 13 1.008x on the map)
+    ((0, 0), False, 13),      # the sample alone says level 13 (1.006x level 8's size there, 0.96x on the map)
+    ((100, 100), True, 13),   # 1.04x on the sample: the band says level 13 (1.002x there, 0.97x on the map)
+    ((512, 640), False, 8),   # 1.13x on the sample: level 8 (level 13 1.006x on the map)
 ])
 def test_the_choice_of_level_13_on_the_face(face_gray, corner, band, level):
     r, c = corner
-    codes = vqpress.compress(face_gray[r:r + 192, c:c + 256], 16).codes()
+    codes = vqpress.compress(face_gray[r:r + 256, c:c + 384], 16).codes()
     shapes = []
     with pytest.MonkeyPatch.context() as mp:
         sample_size = cm._sample_size

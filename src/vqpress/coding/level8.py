@@ -58,6 +58,12 @@ LEVEL_BAND_FRACTION = 8
 #: on every map up to 1.06, level 13 if smaller there) cost those maps 0.6-0.7x of level 8's
 #: encode speed; this one chooses the same or smaller on the 18 maps (BENCHMARKS.md, round 8b).
 AVERAGED_SAMPLE_SURE = 1.03
+#: ... where the sample is at most 1/SURE_SHARE of the map (a sample of at least SAMPLE_MIN_PIXELS
+#: is a larger share of a smaller map, whose ratio then lies nearer the sample's: skimage's
+#: microaneurysms, 102 x 102 pixels, 1.019-1.024 on the sample, 1.013-1.016 on the map); the band's
+#: limit likewise only where the band is 1/AVERAGED_BAND_FRACTION of the map, 1 where the floor of
+#: SAMPLE_MIN_PIXELS made it larger.
+SURE_SHARE = 16
 AVERAGED_SAMPLE_LIMIT = 1.06
 AVERAGED_BAND_FRACTION = 10
 AVERAGED_BAND_LIMIT = 1.01
@@ -107,11 +113,12 @@ def choose_level(sym: np.ndarray, n: int, code, tuned: int, weighted: int, band_
     level 8 around the weighted or averaged prediction) and the parameters for an (H, W) map of ``n``
     levels: the parameters of :func:`choose`, then ``weighted`` if it codes a band of the map's
     middle rows (:func:`level_band`, 1/``band_fraction`` of the map) smaller than ``band_limit``
-    times level 8's size with them (than level 8's, if the band is the whole map). With
+    times level 8's size with them. With
     ``sample_limits`` ``(sure, limit)``, ``weighted`` codes :func:`choose`'s sample first: smaller
-    than ``sure`` times level 8's size with the parameters, ``weighted`` without the band; larger
-    than ``limit`` times, level 8 without it (if the sample is the whole map, the smaller of the
-    two).
+    than ``sure`` times level 8's size with the parameters (and the sample at most 1/SURE_SHARE of
+    the map), ``weighted`` without the band; larger than ``limit`` times, level 8 without it (if
+    the sample is the whole map, the smaller of the two). ``band_limit`` holds where the band is
+    1/``band_fraction`` of the map, 1 where SAMPLE_MIN_PIXELS made it larger.
 
     Level 11 learns more contexts, more slowly: on :func:`sample_rows`'s short bands it codes
     0.5-2.5% larger than on the whole map against level 8, and loses on most; on one band of
@@ -132,12 +139,13 @@ def choose_level(sym: np.ndarray, n: int, code, tuned: int, weighted: int, band_
         size_weighted = code(sample, weighted, params)
         if sample.shape == sym.shape:  # (a small map: its sample is all of it)
             return (weighted if size_weighted < size else tuned), params
-        if size_weighted < sample_limits[0] * size:
+        # (on a map not much longer than its sample, level 13 learns little more than on it)
+        if size_weighted < sample_limits[0] * size and sample.size * SURE_SHARE <= sym.size:
             return weighted, params
         if size_weighted > sample_limits[1] * size:
             return tuned, params
     band = level_band(sym, band_fraction)
-    limit = 1.0 if band.shape == sym.shape else band_limit
+    limit = band_limit if sym.size // band_fraction >= SAMPLE_MIN_PIXELS else 1.0
     return (weighted if code(band, weighted, params) < limit * code(band, tuned, params) else tuned), params
 
 
