@@ -127,6 +127,50 @@ def geometric(long[:, ::1] keys, long[::1] s, long[::1] m, long[::1] weight_set,
     return total
 
 
+def refined(long[:, ::1] keys, long[::1] s, long[::1] m, long[::1] actx, int nctx, double rate, double mixw):
+    """Level 6's 2:1:1 average of three tables, then P(s == 0) refined by an adaptive
+    probability map (33 buckets of stretch(P0), interpolated; learning ``rate``) per context
+    ``actx``, blended with weight ``mixw``; the other symbols rescaled."""
+    cdef int N = keys.shape[1], i, j, sym, mm, K, lo, hi, b
+    cdef double total = 0.0, p0, st, fr, a, pf, pr
+    tabs = [np.zeros((int(np.max(keys[j])) + 1, 5), np.int32) - 1 for j in range(3)]
+    cdef int[:, ::1] t0 = tabs[0], t1 = tabs[1], t2 = tabs[2]
+    cdef int[:, ::1] t
+    A_ = np.empty((nctx, 33))
+    for b in range(33):
+        A_[:, b] = 1.0 / (1.0 + exp(-((b - 16) / 2.0)))
+    cdef double[:, ::1] A = A_
+    for i in range(N):
+        sym = s[i]; mm = m[i]; K = 32768 - mm
+        for j in range(3):
+            t = t0 if j == 0 else (t1 if j == 1 else t2)
+            if t[keys[j, i], 4] < 0:
+                _fresh(t, keys[j, i], mm, K, NULL, 0)
+        lo = 0 if sym == 0 else ((t0[keys[0, i], sym - 1] + ((t1[keys[1, i], sym - 1] + t2[keys[2, i], sym - 1]) >> 1)) >> 1) + sym
+        hi = 32768 if sym == mm - 1 else ((t0[keys[0, i], sym] + ((t1[keys[1, i], sym] + t2[keys[2, i], sym]) >> 1)) >> 1) + sym + 1
+        pr = (hi - lo) / 32768.0
+        p0 = (((t0[keys[0, i], 0] + ((t1[keys[1, i], 0] + t2[keys[2, i], 0]) >> 1)) >> 1) + 1) / 32768.0
+        st = log(p0 / (1 - p0)) * 2.0 + 16
+        if st < 0: st = 0
+        if st > 31.999: st = 31.999
+        b = <int>st; fr = st - b
+        a = A[actx[i], b] * (1 - fr) + A[actx[i], b + 1] * fr
+        pf = (1 - mixw) * p0 + mixw * a
+        if pf < 1e-4: pf = 1e-4
+        if pf > 1 - 1e-4: pf = 1 - 1e-4
+        if sym == 0:
+            pr = pf
+        else:
+            pr = pr * (1 - pf) / (1 - p0)
+        total -= log2(pr)
+        A[actx[i], b] += rate * (1 - fr) * ((sym == 0) - A[actx[i], b])
+        A[actx[i], b + 1] += rate * fr * ((sym == 0) - A[actx[i], b + 1])
+        for j in range(3):
+            t = t0 if j == 0 else (t1 if j == 1 else t2)
+            _learn(t, keys[j, i], K, sym)
+    return total
+
+
 def counters(long[:, ::1] keys, long[::1] bit, double[::1] weights):
     """The bit x == W (pattern 0) of level 2's counters (rate 1 / (n + 1.5), n up to 127),
     their 12-bit probabilities averaged (weighted)."""

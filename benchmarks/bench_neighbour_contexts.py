@@ -149,6 +149,8 @@ def variants(F: dict, n: int) -> dict:
     V["4th labels, geometric mix (bound)"] = (z_keys + [F["which"]], [1, 1, 1], t_keys + [fourth], [2, 1, 1, 1],
                                               {"geometric": True})
     V["all, geometric mix (bound)"] = combo + ({"geometric": True},)
+    V["P(s = 0) refined by an APM by p and kinds of NE, NW"] = (z_keys, [1, 1], t_keys, [2, 1, 1],
+                                                           {"apm": (p * 25 + F["kne"] * 5 + F["knw"], 375)})
     return V
 
 
@@ -175,6 +177,9 @@ def code_length(tool, F: dict, variant, primed=None) -> float:
     s, m = np.ascontiguousarray(F["s"][~z]), np.ascontiguousarray(F["k"][~z] + 1)
     if opt.get("geometric"):
         return bits + tool.geometric(_dense(t_keys, ~z), s, m, np.ascontiguousarray(F["p"][~z]), 15, 0.002)
+    if "apm" in opt:
+        ctx, n_ctx = opt["apm"]
+        return bits + tool.refined(_dense(t_keys, ~z), s, m, np.ascontiguousarray(ctx[~z]), n_ctx, 0.02, 1.0)
     init, u0 = primed if primed is not None else (None, 0)
     return bits + tool.tables(_dense(t_keys, ~z), s, m, np.array(t_w, float), opt.get("confidence"), init, u0)
 
