@@ -43,6 +43,17 @@ cdef inline double _freq(int[:, ::1] t, long key, int m, int s) noexcept nogil:
     return (hi - lo) / 32768.0
 
 
+cdef inline double _freq211(int[:, ::1] a, int[:, ::1] b, int[:, ::1] d, long ka, long kb, long kd, int m,
+                            int s) noexcept nogil:
+    """f(s) / 2^15 of level 6's integer average of tables a, b, d (weighted 2:1:1)."""
+    cdef int lo = 0, hi = 32768
+    if s > 0:
+        lo = ((a[ka, s - 1] + ((b[kb, s - 1] + d[kd, s - 1]) >> 1)) >> 1) + s
+    if s < m - 1:
+        hi = ((a[ka, s] + ((b[kb, s] + d[kd, s]) >> 1)) >> 1) + s + 1
+    return (hi - lo) / 32768.0
+
+
 def tables(long[:, ::1] keys, long[::1] s, long[::1] m, double[::1] weights, double[::1] confidence=None,
            int[:, :, ::1] init=None, int u0=0):
     """The neighbour symbol s (of m = k + 1) coded with the linear average of the tables of
@@ -51,7 +62,7 @@ def tables(long[:, ::1] keys, long[::1] s, long[::1] m, double[::1] weights, dou
     ``init`` (T x N x 4): the lanes a table starts with when pixel i makes it (then its count
     starts at u0)."""
     cdef int T = keys.shape[0], N = keys.shape[1]
-    cdef int i, j, sym, mm, K, lo, hi
+    cdef int i, j, sym, mm, K
     cdef double total = 0.0, pr, wsum, f
     cdef bint exact = T == 3 and weights[0] == 2 and weights[1] == 1 and weights[2] == 1 and confidence is None
     tabs = [np.zeros((int(np.max(keys[j])) + 1, 5), np.int32) - 1 for j in range(T)]
@@ -66,9 +77,7 @@ def tables(long[:, ::1] keys, long[::1] s, long[::1] m, double[::1] weights, dou
             if t[keys[j, i], 4] < 0:
                 _fresh(t, keys[j, i], mm, K, &init[j, i, 0] if init is not None else NULL, u0)
         if exact:
-            lo = 0 if sym == 0 else ((t0[keys[0, i], sym - 1] + ((t1[keys[1, i], sym - 1] + t2[keys[2, i], sym - 1]) >> 1)) >> 1) + sym
-            hi = 32768 if sym == mm - 1 else ((t0[keys[0, i], sym] + ((t1[keys[1, i], sym] + t2[keys[2, i], sym]) >> 1)) >> 1) + sym + 1
-            pr = (hi - lo) / 32768.0
+            pr = _freq211(t0, t1, t2, keys[0, i], keys[1, i], keys[2, i], mm, sym)
         else:
             for j in range(T):
                 t = t0 if j == 0 else (t1 if j == 1 else (t2 if j == 2 else t3))
@@ -131,7 +140,7 @@ def refined(long[:, ::1] keys, long[::1] s, long[::1] m, long[::1] actx, int nct
     """Level 6's 2:1:1 average of three tables, then P(s == 0) refined by an adaptive
     probability map (33 buckets of stretch(P0), interpolated; learning ``rate``) per context
     ``actx``, blended with weight ``mixw``; the other symbols rescaled."""
-    cdef int N = keys.shape[1], i, j, sym, mm, K, lo, hi, b
+    cdef int N = keys.shape[1], i, j, sym, mm, K, b
     cdef double total = 0.0, p0, st, fr, a, pf, pr
     tabs = [np.zeros((int(np.max(keys[j])) + 1, 5), np.int32) - 1 for j in range(3)]
     cdef int[:, ::1] t0 = tabs[0], t1 = tabs[1], t2 = tabs[2]
@@ -146,10 +155,8 @@ def refined(long[:, ::1] keys, long[::1] s, long[::1] m, long[::1] actx, int nct
             t = t0 if j == 0 else (t1 if j == 1 else t2)
             if t[keys[j, i], 4] < 0:
                 _fresh(t, keys[j, i], mm, K, NULL, 0)
-        lo = 0 if sym == 0 else ((t0[keys[0, i], sym - 1] + ((t1[keys[1, i], sym - 1] + t2[keys[2, i], sym - 1]) >> 1)) >> 1) + sym
-        hi = 32768 if sym == mm - 1 else ((t0[keys[0, i], sym] + ((t1[keys[1, i], sym] + t2[keys[2, i], sym]) >> 1)) >> 1) + sym + 1
-        pr = (hi - lo) / 32768.0
-        p0 = (((t0[keys[0, i], 0] + ((t1[keys[1, i], 0] + t2[keys[2, i], 0]) >> 1)) >> 1) + 1) / 32768.0
+        pr = _freq211(t0, t1, t2, keys[0, i], keys[1, i], keys[2, i], mm, sym)
+        p0 = _freq211(t0, t1, t2, keys[0, i], keys[1, i], keys[2, i], mm, 0)
         st = log(p0 / (1 - p0)) * 2.0 + 16
         if st < 0: st = 0
         if st > 31.999: st = 31.999

@@ -128,21 +128,22 @@ def variants(F: dict, n: int) -> dict:
                               ("votes of 8 farther neighbours", F["vote"], 256)):
         richer = near * size + extra
         V[f"near x {name}"] = ([richer, W * 16 + far], [1, 1], [richer * 15 + p, NE * 15 + p, F["pair"]], [2, 1, 1], {})
-    for name, key in (("kinds of W, NW, N, NE", kinds4), ("colours (W, N)", wn),
-                      ("votes of 8 farther neighbours", F["vote"]), ("labels of 8 farther neighbours (hashed)", F["which"])):
+    others = (("kinds of W, NW, N, NE", kinds4), ("colours (W, N)", wn), ("votes of 8 farther neighbours", F["vote"]),
+              ("labels of 8 farther neighbours (hashed)", F["which"]))
+    for name, key in others:
         V[f"SCOL (NE) -> {name} x p"] = (z_keys, [1, 1], [near * 15 + p, key * 15 + p, F["pair"]], [2, 1, 1], {})
     V["SPAIR not coarsened (256)"] = (z_keys, [1, 1], [near * 15 + p, NE * 15 + p, (W * n + F["v1"]) * 4 + F["k"] - 1],
                                       [2, 1, 1], {})
     V["SPAIR by p, not k"] = (z_keys, [1, 1], [near * 15 + p, NE * 15 + p, F["pair"] // 4 * 15 + p], [2, 1, 1], {})
-    for name, key in (("kinds of W, NW, N, NE", kinds4), ("colours (W, N)", wn),
-                      ("votes of 8 farther neighbours", F["vote"]), ("labels of 8 farther neighbours (hashed)", F["which"])):
+    for name, key in others:
         V[f"4th table: {name} x p"] = (z_keys + [key], [1, 1, 1], t_keys + [key * 15 + p], [2, 1, 1, 1], {})
     fourth = F["which"] * 15 + p
     V["4th table: labels of 8 farther x p, weights x (min(count, 4) + 1)"] = (
         z_keys + [F["which"]], [1, 1, 1], t_keys + [fourth], [2, 1, 1, 1],
         {"confidence": np.minimum(np.arange(33), 4) + 1.0})
     nearw = near * 5 + F["knw"]
-    combo = ([nearw, W * 16 + far, F["which"]], [1, 1, 1], [nearw * 15 + p, wn * 15 + p, F["pair"], fourth], [2, 1, 1, 2])
+    combo = ([nearw, W * 16 + far, F["which"]], [1, 1, 1], [nearw * 15 + p, wn * 15 + p, F["pair"], fourth],
+             [2, 1, 1, 2])
     V["all: near x kind NW, SCOL -> (W, N), 4th labels (2:1:1:2)"] = combo + ({},)
     V["all, weights x sqrt(count + 1)"] = combo + ({"confidence": np.sqrt(np.arange(1, 34.0))},)
     V["level 6's tables, geometric mix (bound)"] = (z_keys, [1, 1], t_keys, [2, 1, 1], {"geometric": True})
@@ -173,7 +174,8 @@ def code_length(tool, F: dict, variant, primed=None) -> float:
     """Bits of x == W and the neighbour symbol under ``variant``; ``primed``: (lanes, u0)."""
     z_keys, z_w, t_keys, t_w, opt = variant
     z = F["p"] == 0
-    bits = tool.counters(_dense(z_keys, z), np.ascontiguousarray((F["s"][z] == 0).astype(np.int64)), np.array(z_w, float))
+    is_w = np.ascontiguousarray((F["s"][z] == 0).astype(np.int64))
+    bits = tool.counters(_dense(z_keys, z), is_w, np.array(z_w, float))
     s, m = np.ascontiguousarray(F["s"][~z]), np.ascontiguousarray(F["k"][~z] + 1)
     if opt.get("geometric"):
         return bits + tool.geometric(_dense(t_keys, ~z), s, m, np.ascontiguousarray(F["p"][~z]), 15, 0.002)
