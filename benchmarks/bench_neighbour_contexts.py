@@ -144,6 +144,8 @@ def variants(F: dict, n: int) -> dict:
     nearw = near * 5 + F["knw"]
     combo = ([nearw, W * 16 + far, F["which"]], [1, 1, 1], [nearw * 15 + p, wn * 15 + p, F["pair"], fourth],
              [2, 1, 1, 2])
+    V["no 4th table: near x kind NW, SCOL -> labels of 8 farther"] = (
+        [nearw, W * 16 + far], [1, 1], [nearw * 15 + p, fourth, F["pair"]], [2, 1, 1], {})
     V["all: near x kind NW, SCOL -> (W, N), 4th labels (2:1:1:2)"] = combo + ({},)
     V["all, weights x sqrt(count + 1)"] = combo + ({"confidence": np.sqrt(np.arange(1, 34.0))},)
     V["level 6's tables, geometric mix (bound)"] = (z_keys, [1, 1], t_keys, [2, 1, 1], {"geometric": True})
