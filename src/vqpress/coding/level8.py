@@ -113,12 +113,11 @@ def choose_level(sym: np.ndarray, n: int, code, tuned: int, weighted: int, band_
     level 8 around the weighted or averaged prediction) and the parameters for an (H, W) map of ``n``
     levels: the parameters of :func:`choose`, then ``weighted`` if it codes a band of the map's
     middle rows (:func:`level_band`, 1/``band_fraction`` of the map) smaller than ``band_limit``
-    times level 8's size with them. With
-    ``sample_limits`` ``(sure, limit)``, ``weighted`` codes :func:`choose`'s sample first: smaller
-    than ``sure`` times level 8's size with the parameters (and the sample at most 1/SURE_SHARE of
-    the map), ``weighted`` without the band; larger than ``limit`` times, level 8 without it (if
-    the sample is the whole map, the smaller of the two). ``band_limit`` holds where the band is
-    1/``band_fraction`` of the map, 1 where SAMPLE_MIN_PIXELS made it larger.
+    times level 8's size with them (than level 8's size, where SAMPLE_MIN_PIXELS made the band
+    larger). With ``sample_limits`` ``(sure, limit)``, ``weighted`` codes :func:`choose`'s sample
+    first: smaller than ``sure`` times level 8's size with the parameters (and the sample at most
+    1/SURE_SHARE of the map), ``weighted`` without the band; larger than ``limit`` times, level 8
+    without it (if the sample is the whole map, the smaller of the two).
 
     Level 11 learns more contexts, more slowly: on :func:`sample_rows`'s short bands it codes
     0.5-2.5% larger than on the whole map against level 8, and loses on most; on one band of
