@@ -45,32 +45,86 @@ def test_effort_2_codes_9_to_16_levels_at_level_5_8_or_13(face_gray):
     assert cm.describe(cm.encode(face_crop(face_gray, 8), 8, ordered=True))["level"] == 11
 
 
-def test_level_13_is_tried_on_a_middle_fifth_of_the_map_if_its_sample_is_close():
-    codes = np.zeros((400, 100), np.uint8)
-    calls = []
-    sizes = {8: 1000, 13: 990}
+def _choice_with_sizes(codes, n, predicted, sizes):
+    """``cm._chosen_level`` when the codings of samples return ``sizes`` in turn: (its answer,
+    the (shape, level) of each coding)."""
+    calls, sizes = [], iter(sizes)
 
     def size(sample, n, level, params):
         calls.append((sample.shape, level))
-        return sizes[level]
+        return next(sizes)
 
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(cm, "_sample_size", size)
-        assert cm._chosen_level(codes, 16, cm._AVERAGED_TABLES) == (13, level8.LEVEL5)
-        # level 8's parameters on the sample (4 candidates), level 13 on it, then the band
-        sample = level8.sample_rows(codes).shape
-        assert calls[:5] == [(sample, 8)] * 4 + [(sample, 13)]
-        assert set(calls[5:]) == {((80, 100), 8), ((80, 100), 13)}
-        # level 13 more than 6% larger on the sample: level 8, without the band
-        calls.clear()
-        sizes[13] = 1061
-        assert cm._chosen_level(codes, 16, cm._AVERAGED_TABLES) == (8, level8.LEVEL5)
+        return cm._chosen_level(codes, n, predicted), calls
+
+
+def test_level_13_is_decided_on_the_sample_or_else_on_a_middle_tenth_of_the_map():
+    codes = np.zeros((1000, 100), np.uint8)
+    sample = level8.sample_rows(codes).shape
+    # level 8's parameters on the sample (4 candidates), level 13 on it: below 1.03 times level
+    # 8's size level 13 without a band, above 1.06 times level 8 without it
+    for size13, level in ((1029, 13), (1061, 8)):
+        choice, calls = _choice_with_sizes(codes, 16, cm._AVERAGED_TABLES, [1000] * 4 + [size13])
+        assert choice == (level, level8.LEVEL5)
         assert calls == [(sample, 8)] * 4 + [(sample, 13)]
-        # (level 11's band stays an eighth, without the sample's test)
-        calls.clear()
-        sizes[11] = 990
-        assert cm._chosen_level(codes, 8, cm._WEIGHTED_TABLES) == (11, level8.LEVEL5)
-        assert set(calls[4:]) == {((50, 100), 8), ((50, 100), 11)} and len(calls) == 6
+    # in between, level 13 and 8 on a band of 1/10 of the map: level 13 if smaller than 1.01
+    # times level 8's size there
+    for size13, band13, level in ((1030, 1009, 13), (1060, 1009, 13), (1045, 1010, 8), (1045, 1200, 8)):
+        choice, calls = _choice_with_sizes(codes, 16, cm._AVERAGED_TABLES, [1000] * 4 + [size13, band13, 1000])
+        assert choice == (level, level8.LEVEL5)
+        assert calls == [(sample, 8)] * 4 + [(sample, 13), ((100, 100), 13), ((100, 100), 8)]
+    # a map less than 16 times its sample: the band even below 1.03, and where the band is larger
+    # than 1/10 of the map (its floor of 4,096 pixels), level 13 only if smaller there
+    short = np.zeros((600, 100), np.uint8)
+    sample_short = level8.sample_rows(short).shape
+    assert sample_short[0] * 16 > 600 and 600 * 100 // 10 >= level8.SAMPLE_MIN_PIXELS
+    choice, calls = _choice_with_sizes(short, 16, cm._AVERAGED_TABLES, [1000] * 4 + [1000, 1009, 1000])
+    assert choice == (13, level8.LEVEL5)
+    assert calls == [(sample_short, 8)] * 4 + [(sample_short, 13), ((60, 100), 13), ((60, 100), 8)]
+    smaller = np.zeros((300, 100), np.uint8)
+    sample_smaller = level8.sample_rows(smaller).shape
+    for band13, level in ((999, 13), (1000, 8), (1009, 8)):
+        choice, calls = _choice_with_sizes(smaller, 16, cm._AVERAGED_TABLES, [1000] * 4 + [1000, band13, 1000])
+        assert choice == (level, level8.LEVEL5)
+        assert calls == [(sample_smaller, 8)] * 4 + [(sample_smaller, 13), ((41, 100), 13), ((41, 100), 8)]
+    # a map that is its own sample: the smaller of the two on it
+    small = np.zeros((30, 100), np.uint8)
+    assert level8.sample_rows(small) is small
+    for size13, level in ((999, 13), (1000, 8), (1020, 8)):
+        choice, calls = _choice_with_sizes(small, 16, cm._AVERAGED_TABLES, [1000] * 4 + [size13])
+        assert choice == (level, level8.LEVEL5)
+        assert calls == [((30, 100), 8)] * 4 + [((30, 100), 13)]
+    # (level 11's band stays an eighth, without the sample's test)
+    choice, calls = _choice_with_sizes(codes, 8, cm._WEIGHTED_TABLES, [1000] * 4 + [990, 1000])
+    assert choice == (11, level8.LEVEL5)
+    assert calls == [(sample, 8)] * 4 + [((125, 100), 11), ((125, 100), 8)]
+
+
+@pytest.mark.parametrize("corner, band, level", [
+    ((0, 0), False, 13),      # the sample alone says level 13 (1.006x level 8's size there, 0.96x on the map)
+    ((100, 100), True, 13),   # 1.04x on the sample: the band says level 13 (1.002x there, 0.97x on the map)
+    ((512, 640), False, 8),   # 1.13x on the sample: level 8 (level 13 1.006x on the map)
+])
+def test_the_choice_of_level_13_on_the_face(face_gray, corner, band, level):
+    r, c = corner
+    codes = vqpress.compress(face_gray[r:r + 256, c:c + 384], 16).codes()
+    shapes = []
+    sample_size = cm._sample_size
+
+    def size(sample, *args):
+        shapes.append(sample.shape)
+        return sample_size(sample, *args)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(cm, "_sample_size", size)
+        data = cm.encode(codes, 16, ordered=True)
+    assert (level8.level_band(codes, 10).shape in shapes) == band
+    params = params_of(data, 16) if cm.describe(data)["level"] != 5 else level8.LEVEL5
+    assert cm.describe(data)["level"] in ((13,) if level == 13 else (5, 8))
+    other = encode8(codes, 16, params) if level == 13 else encode13(codes, 16, params)
+    assert len(data) < len(other)
+    np.testing.assert_array_equal(cm.decode(data, codes.shape, 16), codes)
 
 
 def test_the_default_effort_takes_level_13_where_it_codes_smaller(face_gray):

@@ -125,8 +125,8 @@ _MAX_WEIGHTED_LEVELS = 8
 #: weights or division between one pixel and the next): 0.81-0.87x level 8's decode speed where
 #: level 11 runs at 0.70-0.76x, 0.05-0.6% larger than level 11 on the face (BENCHMARKS.md, round
 #: 8). At effort 2 gray maps (and colour ramps) of 9-16 levels take level 5 or 8, or level 13
-#: with the same parameters when it codes a middle band of 1/5 of the map smaller (as level 11
-#: does up to 8 on 1/8), if it is not much larger on the parameters' sample.
+#: with the same parameters when its size against level 8's on the parameters' sample, or on
+#: a middle band of 1/10 of the map where that is not clear, says so (:data:`level8.AVERAGED_SAMPLE_SURE`).
 _AVERAGED_TABLES = 13
 #: The ordered level maps of at most _MAX_EXACT_LEVELS levels take instead of the effort's.
 _FEW_LEVELS = {_TUNED_TABLES: _EXACT_TABLES, _WEIGHTED_TABLES: _EXACT_TABLES, _AVERAGED_TABLES: _EXACT_TABLES}
@@ -386,7 +386,8 @@ def _chosen_level(sym: np.ndarray, n: int, predicted: int) -> tuple[int, tuple[i
 
     if predicted == _AVERAGED_TABLES:
         return level8.choose_level(sym, n, code, _TUNED_TABLES, predicted, level8.AVERAGED_BAND_FRACTION,
-                                   level8.AVERAGED_SAMPLE_LIMIT)
+                                   (level8.AVERAGED_SAMPLE_SURE, level8.AVERAGED_SAMPLE_LIMIT),
+                                   level8.AVERAGED_BAND_LIMIT)
     return level8.choose_level(sym, n, code, _TUNED_TABLES, predicted)
 
 

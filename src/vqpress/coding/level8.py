@@ -45,14 +45,28 @@ SAMPLE_BANDS = 2
 MIN_GAIN = 0.002
 #: Level 11 against level 8 is decided on one band of 1/LEVEL_BAND_FRACTION of the map.
 LEVEL_BAND_FRACTION = 8
-#: Level 13 against level 8 on one band of 1/AVERAGED_BAND_FRACTION (on 1/8 it chose level 13
-#: for a map it made 1.4% larger: skimage's coins at 16 levels, 0.994x level 8 on the band,
-#: 1.014x on the map; on 1/5 it erred on none of 18 maps at 10, 12 and 16 levels), and only
-#: if level 13 codes the parameters' sample at most AVERAGED_SAMPLE_LIMIT times level 8's
-#: size: it learns slowly and loses 2-10% on those short bands, but where it lost more than 6%
-#: it lost on the band too (BENCHMARKS.md, round 8); that spares most maps the band's cost.
-AVERAGED_BAND_FRACTION = 5
+#: Level 13 against level 8, from the ratio of their sizes on the parameters' sample (1/32 of the
+#: map): level 13 learns slowly and codes those short bands 1-10% larger against level 8 than
+#: the whole map, so that ratio decides alone only away from 1. Below AVERAGED_SAMPLE_SURE:
+#: level 13 (on 18 maps at 10, 12 and 16 levels, each one below 1.026 was 0.966-0.999x level 8's
+#: size at level 13 on the whole map; the lowest of those it made larger, 1.036); above
+#: AVERAGED_SAMPLE_LIMIT: level 8 (each one above 1.06 was larger at level 13). In between, one
+#: middle band of 1/AVERAGED_BAND_FRACTION of the map decides: level 13 if it codes the band
+#: smaller than AVERAGED_BAND_LIMIT times level 8's size (on a tenth of the map level 13's ratio
+#: lies 0.5-2% above the whole map's on most maps; the ramp and ihc, 0.985-0.989x on the map, had
+#: 1.000-1.005 on the band, the maps it made larger 1.016 or more). Round 8's rule (a band of 1/5
+#: on every map up to 1.06, level 13 if smaller there) cost those maps 0.6-0.7x of level 8's
+#: encode speed; this one chooses the same or smaller on the 18 maps (BENCHMARKS.md, round 8b).
+AVERAGED_SAMPLE_SURE = 1.03
+#: ... where the sample is at most 1/SURE_SHARE of the map (a sample of at least SAMPLE_MIN_PIXELS
+#: is a larger share of a smaller map, whose ratio then lies nearer the sample's: skimage's
+#: microaneurysms, 102 x 102 pixels, 1.019-1.024 on the sample, 1.013-1.016 on the map); the band's
+#: limit likewise only where the band is 1/AVERAGED_BAND_FRACTION of the map, 1 where the floor of
+#: SAMPLE_MIN_PIXELS made it larger.
+SURE_SHARE = 16
 AVERAGED_SAMPLE_LIMIT = 1.06
+AVERAGED_BAND_FRACTION = 10
+AVERAGED_BAND_LIMIT = 1.01
 
 
 def check(params) -> str | None:
@@ -93,13 +107,17 @@ def choose(sym: np.ndarray, n: int, code) -> tuple[int, ...]:
 
 
 def choose_level(sym: np.ndarray, n: int, code, tuned: int, weighted: int, band_fraction: int = LEVEL_BAND_FRACTION,
-                 sample_limit: float | None = None) -> tuple[int, tuple[int, ...]]:
+                 sample_limits: tuple[float, float] | None = None,
+                 band_limit: float = 1.0) -> tuple[int, tuple[int, ...]]:
     """Level 8 (``tuned``; with level 5's parameters: level 5) or level 11 or 13 (``weighted``,
     level 8 around the weighted or averaged prediction) and the parameters for an (H, W) map of ``n``
-    levels: the parameters of :func:`choose`, then the level that codes a band of the map's
-    middle rows (:func:`level_band`, 1/``band_fraction`` of the map) smaller with them. With
-    ``sample_limit``, level 8 without that trial if ``weighted`` codes :func:`choose`'s sample
-    larger than ``sample_limit`` times level 8 with the parameters.
+    levels: the parameters of :func:`choose`, then ``weighted`` if it codes a band of the map's
+    middle rows (:func:`level_band`, 1/``band_fraction`` of the map) smaller than ``band_limit``
+    times level 8's size with them (than level 8's size, where SAMPLE_MIN_PIXELS made the band
+    larger). With ``sample_limits`` ``(sure, limit)``, ``weighted`` codes :func:`choose`'s sample
+    first: smaller than ``sure`` times level 8's size with the parameters (and the sample at most
+    1/SURE_SHARE of the map), ``weighted`` without the band; larger than ``limit`` times, level 8
+    without it (if the sample is the whole map, the smaller of the two).
 
     Level 11 learns more contexts, more slowly: on :func:`sample_rows`'s short bands it codes
     0.5-2.5% larger than on the whole map against level 8, and loses on most; on one band of
@@ -115,12 +133,19 @@ def choose_level(sym: np.ndarray, n: int, code, tuned: int, weighted: int, band_
         return tried[p][1]
 
     params = choose(sym, n, code_tuned)
-    if sample_limit is not None:
+    if sample_limits is not None:
         sample, size = tried[params]
-        if code(sample, weighted, params) > sample_limit * size:
+        size_weighted = code(sample, weighted, params)
+        if sample.shape == sym.shape:  # (a small map: its sample is all of it)
+            return (weighted if size_weighted < size else tuned), params
+        # (on a map not much longer than its sample, level 13 learns little more than on it)
+        if size_weighted < sample_limits[0] * size and sample.size * SURE_SHARE <= sym.size:
+            return weighted, params
+        if size_weighted > sample_limits[1] * size:
             return tuned, params
     band = level_band(sym, band_fraction)
-    return (weighted if code(band, weighted, params) < code(band, tuned, params) else tuned), params
+    limit = band_limit if sym.size // band_fraction >= SAMPLE_MIN_PIXELS else 1.0
+    return (weighted if code(band, weighted, params) < limit * code(band, tuned, params) else tuned), params
 
 
 def level_band(sym: np.ndarray, fraction: int = LEVEL_BAND_FRACTION) -> np.ndarray:
