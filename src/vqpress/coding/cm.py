@@ -3,8 +3,9 @@
 A code map (one level or palette index per pixel, at most 256 symbols) is coded by asking,
 per pixel, binary questions whose answers are predicted by logistic mixing of adaptive
 counters selected by the pixel's causal neighbourhood, and coded by a binary arithmetic
-coder. The compiled kernel (``_cm.pyx``) holds the models; this module holds the payload's
-layout, its validation and the encoder's choices (model, symbol order, strips).
+coder. The compiled kernels (``_cm.pyx`` runs the strips, one ``_cm_*.pyx`` per family of
+levels holds the models); this module holds the payload's layout, its validation and the
+encoder's choices (model, symbol order, strips).
 docs/FORMAT.md ("Payload coding cm") specifies the payload byte by byte.
 
 Payload layout (little-endian)::
