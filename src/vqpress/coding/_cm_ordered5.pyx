@@ -31,7 +31,8 @@ the prediction's own errors at the neighbours), averaged with weights that fall 
 one's recent errors around the pixel, as JPEG XL's weighted predictor; P is the average
 rounded, and its offset from P (five classes) joins the contexts of the third ``x == P``
 counter and of the first residual table, its errors make the error class. A third compiled
-copy (``Weighted``) keeps the others as they were.
+copy (``Weighted``) keeps the others as they were. The prediction itself, with the errors it
+keeps, is ``_weighted_prediction.pxd``'s.
 
 Level 13 (docs/FORMAT.md, "Level 13") is level 11 with the four sub-predictions averaged
 with equal weights: no error sums, weights or division on the way from one pixel to the
@@ -39,7 +40,7 @@ next, for 0.81-0.87x level 8's decode speed where level 11 runs at 0.70-0.76x (a
 copy, ``Averaged``).
 """
 
-from libc.stdint cimport int32_t, int64_t, uint8_t, uint16_t, uint32_t, uint64_t
+from libc.stdint cimport uint8_t, uint16_t, uint32_t
 from libc.stdlib cimport calloc, free, malloc
 from libc.string cimport memcpy
 
@@ -50,6 +51,8 @@ from vqpress.coding._range_coder cimport (
     RangeCoder, rc_code_bit, rc_decode_strip_arg, rc_decode_symbol, rc_encode_span, rc_encode_strip_arg,
     rc_encode_symbol, rc_find, rc_symbol_unit, rc_take_symbol)
 from vqpress.coding._symbol_tables cimport st_average2, st_average3, st_learn, st_span
+from vqpress.coding._weighted_prediction cimport (
+    OFFSETS, WPCell, WPRow, wp_learn, wp_predict, wp_row_start, wp_tables_init)
 
 cm_tables_init()
 
@@ -68,6 +71,7 @@ cdef extern from *:
     void cm5_tables_init() noexcept nogil
 
 cm5_tables_init()
+wp_tables_init()
 
 
 cdef enum:
@@ -97,9 +101,6 @@ cdef enum:
     APM2 = 8192                 # the second's: eq13
     APM_RATE = 7                # an APM node moves 1 / 2^7 of the way to the bit
     X_TRUST = 12                # updates after which the exact residual table weighs half
-    # level 11: the weighted prediction pf (x8) and its offset class oc (5) from 8 P
-    WP_ERR_SUMS = 5 * 300 + 1   # a sub-prediction's error sum: five errors of at most 300
-    OFFSETS = 5                 # offset classes: pf - 8 P in -4..-3, -2..-1, 0, 1..2, 3
 
 
 # A fresh table's lane weights (x - P = -8 .. 7): 16 for +-1, 4 for +-2, 0 for 0, 1 elsewhere.
@@ -140,25 +141,6 @@ ctypedef fused Variant:
     Weighted
     Averaged
 
-# Levels 11 and 13: the offset class of pf - 8 P = -4 .. 3 is nibble pf - 8 P + 4 = (pf + 4) & 7 of
-# this (0, 0, 1, 1, 2, 3, 3, 4: a shift, not a load, on the way to the pixel's contexts)
-cdef enum:
-    OFFSET_CLASSES = 0x43321100
-
-# Level 11's weighted predictor: a sub-prediction whose errors around the pixel add up to e
-# (each error x8, at most 300; five of them) weighs WP_WEIGHT[e] = floor(2^19 / (e + 8)).
-cdef int32_t _WP_WEIGHT[WP_ERR_SUMS]
-for _i in range(WP_ERR_SUMS):
-    _WP_WEIGHT[_i] = (1 << 19) // (_i + 8)
-
-
-# Level 11: what a pixel leaves for the weighted prediction of its neighbours (one struct: the
-# kernel keeps two row pointers, not six)
-ctypedef struct WPCell:
-    uint64_t s                  # the sub-predictions' |errors| S_i (x8), 16 bits each
-    int32_t t                   # the weighted prediction's error T (x8)
-    int32_t a                   # |T|
-
 
 ctypedef struct Ord5:
     int n
@@ -175,7 +157,7 @@ ctypedef struct Ord5:
     uint16_t *apm               # the APMs: APM1 then APM2 contexts of APM_NODES probabilities (16 bits)
     Py_ssize_t t_exact          # the first exact-neighbourhood residual table (level 11: RDIR by offset class)
     # level 11 only (NULL otherwise)
-    WPCell *wp                  # ring of 2 rows of w + 6 (0 outside the strip's pixels)
+    WPCell *wp                  # ring of 2 rows of w + 6 (0 outside the strip's pixels; _weighted_prediction.pxd)
 
 
 cdef bint ord5_params_ok(const Ord5Params *q) noexcept nogil:
@@ -363,11 +345,6 @@ cdef inline int _symbol4(Direction *way, RangeCoder *c, Ord5 *f, Py_ssize_t ta, 
     return s
 
 
-cdef inline uint64_t _err4(int d) noexcept nogil:
-    """|d| (at most 300), for a 16-bit lane of a sum of five."""
-    return <uint64_t>(-d if d < 0 else d)
-
-
 cdef inline int _apm_node(const uint16_t *ap, int j, int wt) noexcept nogil:
     """An APM context's probability (12 bits) between nodes j and j + 1, wt / 128 of the way."""
     return (ap[j] * (128 - wt) + ap[j + 1] * wt) >> 11
@@ -495,19 +472,11 @@ cdef int _rows(Direction *way, Variant *model, RangeCoder *c, Ord5 *f, uint8_t *
     cdef uint8_t *e1
     cdef int r, col, x, P, W, WW, N, NW, lo, hi, e, eW, eWW, hits = 0, above
     cdef bint want_hits = f.q.counter3 == C3_HITS
-    # level 11: the weighted predictor
-    cdef WPCell *c0 = NULL
-    cdef WPCell *c1 = NULL
-    cdef uint64_t es, sW = 0, sWW = 0
-    cdef int aW = 0
-    cdef int NE, tW = 0, tN, tNW, tNE, pf = 0, oc = 0, x8, v, en, p0 = 0, p1 = 0, p2 = 0, p3 = 0
-    cdef int32_t w0, w1, w2, w3, den
+    cdef int oc = 0, en
+    cdef WPRow s                # levels 11, 13: the prediction along the row
     for r in range(h):
         if Variant is Weighted or Variant is Averaged:
-            c0 = f.wp + (r & 1) * wp + 3
-            c1 = f.wp + ((r + 1) & 1) * wp + 3
-            tW = aW = 0
-            sW = sWW = 0
+            wp_row_start(&s, f.wp, wp, r)
         r0 = ring_row(rows, wp, r)
         r1 = ring_row(rows, wp, r + 3)
         r2 = ring_row(rows, wp, r + 2)
@@ -526,43 +495,7 @@ cdef int _rows(Direction *way, Variant *model, RangeCoder *c, Ord5 *f, uint8_t *
             lo = W if W < N else N
             hi = W + N - lo
             if Variant is Weighted or Variant is Averaged:  # levels 11, 13: P from the weighted prediction
-                NE = r1[col + 1]
-                tN = c1[col].t
-                tNW = c1[col - 1].t
-                tNE = c1[col + 1].t
-                if W == N and N == NE and (tW | tN | tNW | tNE) == 0:
-                    # (a flat neighbourhood predicted exactly: every sub-prediction is 8 W, and
-                    # so is their average, whatever the weights; the offset is 0, the errors 0)
-                    pf = p0 = p1 = p2 = p3 = W * 8
-                    P = W
-                    oc = 2
-                    en = 0
-                else:
-                    # the four sub-predictions (x8), weighted by their errors around the pixel
-                    # (es: four 16-bit sums of five errors each)
-                    p0 = (W + NE - N) * 8
-                    p1 = N * 8 - (((tW + tN + tNE) * 16) >> 5)
-                    p2 = W * 8 - (((tW + tN + tNW) * 10) >> 5)
-                    p3 = N * 8 - (((tNW + tN + tNE) * 7) >> 5)
-                    if Variant is Averaged:  # level 13: their plain average
-                        pf = (p0 + p1 + p2 + p3 + 2) >> 2
-                    else:
-                        es = sW + sWW + c1[col - 1].s + c1[col].s + c1[col + 1].s
-                        w0 = _WP_WEIGHT[es & 0xffff]
-                        w1 = _WP_WEIGHT[(es >> 16) & 0xffff]
-                        w2 = _WP_WEIGHT[(es >> 32) & 0xffff]
-                        w3 = _WP_WEIGHT[es >> 48]
-                        den = w0 + w1 + w2 + w3
-                        pf = (w0 * p0 + w1 * p1 + w2 * p2 + w3 * p3 + (den >> 1)) // den
-                    # within the values of W, N, NE
-                    v = (lo if lo < NE else NE) * 8
-                    pf = v if pf < v else pf
-                    v = (hi if hi > NE else NE) * 8
-                    pf = v if pf > v else pf
-                    P = (pf + 4) >> 3
-                    oc = (OFFSET_CLASSES >> (((pf + 4) & 7) << 2)) & 15
-                    # the error class of the four |T| (at most 120 each: the sum >> 3 stays below 64)
-                    en = cm5_error[(aW + c1[col - 1].a + c1[col].a + c1[col + 1].a + 4) >> 3]
+                P = wp_predict(&s, col, W, N, r1[col + 1], lo, hi, Variant is Averaged, cm5_error, &oc, &en)
             else:
                 # MED: min(W, N) if NW >= max(W, N), max(W, N) if NW <= min(W, N), else W + N - NW
                 P = W + N - (lo if NW < lo else (hi if NW > hi else NW))
@@ -579,15 +512,7 @@ cdef int _rows(Direction *way, Variant *model, RangeCoder *c, Ord5 *f, uint8_t *
                 eW = e if e < 15 else 15
                 e0[col] = <uint8_t>eW
             if Variant is Weighted or Variant is Averaged:
-                x8 = x * 8
-                tW = pf - x8
-                c0[col].t = tW
-                aW = -tW if tW < 0 else tW
-                c0[col].a = aW
-            if Variant is Weighted:
-                sWW = sW
-                sW = _err4(p0 - x8) | _err4(p1 - x8) << 16 | _err4(p2 - x8) << 32 | _err4(p3 - x8) << 48
-                c0[col].s = sW
+                wp_learn(&s, col, x, Variant is Averaged)
             WW = W
             W = x
             if Direction is Decoding:
