@@ -32,8 +32,10 @@ the prediction's own errors at the neighbours), averaged with weights that fall 
 one's recent errors around the pixel, as JPEG XL's weighted predictor; P is the average
 rounded, and its offset from P (five classes) joins the contexts of the third ``x == P``
 counter and of the first residual table, its errors make the error class. A third compiled
-copy (``Weighted``) keeps the others as they were. The prediction itself, with the errors it
-keeps, is ``_weighted_prediction.pxd``'s.
+copy (``Weighted``) keeps the others as they were. What the prediction keeps (its errors at
+each pixel, the weights' table, the offset classes) is ``_weighted_prediction.pxd``'s; its
+arithmetic stays in the kernel's loop (as a function it moved the compiler's inlining of the
+kernel's copies: level 9 encodes 5% slower).
 
 Level 13 (docs/FORMAT.md, "Level 13") is level 11 with the four sub-predictions averaged
 with equal weights: no error sums, weights or division on the way from one pixel to the
@@ -41,7 +43,7 @@ next, for 0.81-0.87x level 8's decode speed where level 11 runs at 0.70-0.76x (a
 copy, ``Averaged``).
 """
 
-from libc.stdint cimport uint8_t, uint16_t, uint32_t
+from libc.stdint cimport int32_t, int64_t, uint8_t, uint16_t, uint32_t, uint64_t
 from libc.stdlib cimport calloc, free, malloc
 from libc.string cimport memcpy
 
@@ -54,8 +56,7 @@ from vqpress.coding._range_coder cimport (
     RangeCoder, rc_code_bit, rc_decode_strip_arg, rc_decode_symbol, rc_encode_span, rc_encode_strip_arg,
     rc_encode_symbol, rc_find, rc_symbol_unit, rc_take_symbol)
 from vqpress.coding._symbol_tables cimport st_average3, st_learn, st_span
-from vqpress.coding._weighted_prediction cimport (
-    OFFSETS, WPCell, WPRow, wp_learn, wp_predict, wp_row_start, wp_tables_init)
+from vqpress.coding._weighted_prediction cimport OFFSET_CLASSES, OFFSETS, WPCell, wp_err4, wp_tables_init, wp_weight
 
 cm_tables_init()
 
@@ -96,7 +97,6 @@ cdef enum:
     T_ERR = 5625                # 729 x 8: by d6 and the error class
     T_FAR = T_ERR + 5832        # 2: how far beyond -8 / +7, below and above
     T_SHAPE = T_FAR + 2         # then 625 x n: by dd and P
-    # level 9 (n <= 4): the exact neighbourhood's tables follow T_SHAPE's (_exact_neighbourhood.pxd)
 
 
 # A fresh table's lane weights (x - P = -8 .. 7): 16 for +-1, 4 for +-2, 0 for 0, 1 elsewhere.
@@ -136,7 +136,6 @@ ctypedef fused Variant:
     Exact
     Weighted
     Averaged
-
 
 ctypedef struct Ord5:
     int n
@@ -302,7 +301,8 @@ cdef inline int _symbol(Direction *way, RangeCoder *c, Ord5 *f, Py_ssize_t ta, P
 cdef inline int _symbol4(Direction *way, RangeCoder *c, Ord5 *f, Py_ssize_t ta, Py_ssize_t tb, Py_ssize_t tc,
                          Py_ssize_t tx, int lo, int hi, int s) noexcept nogil:
     """Level 9: lane s (lo <= s <= hi) of the average of tables ta, tb, tc and the exact
-    neighbourhood's tx (ex_average4)."""
+    neighbourhood's tx, by pairs: ((ta + tb) / 2 + (tc + tx) / 2) / 2 while tx has learned
+    fewer than X_TRUST symbols, then (tx + (tc + (ta + tb) / 2) / 2) / 2 (tx weighs half)."""
     cdef uint16_t t[LANES]
     cdef uint16_t cum[LANES]
     cdef int total
@@ -438,11 +438,19 @@ cdef int _rows(Direction *way, Variant *model, RangeCoder *c, Ord5 *f, uint8_t *
     cdef uint8_t *e1
     cdef int r, col, x, P, W, WW, N, NW, lo, hi, e, eW, eWW, hits = 0, above
     cdef bint want_hits = f.q.counter3 == C3_HITS
-    cdef int oc = 0, en
-    cdef WPRow s                # levels 11, 13: the prediction along the row
+    # level 11: the weighted predictor
+    cdef WPCell *c0 = NULL
+    cdef WPCell *c1 = NULL
+    cdef uint64_t es, sW = 0, sWW = 0
+    cdef int aW = 0
+    cdef int NE, tW = 0, tN, tNW, tNE, pf = 0, oc = 0, x8, v, en, p0 = 0, p1 = 0, p2 = 0, p3 = 0
+    cdef int32_t w0, w1, w2, w3, den
     for r in range(h):
         if Variant is Weighted or Variant is Averaged:
-            wp_row_start(&s, f.wp, wp, r)
+            c0 = f.wp + (r & 1) * wp + 3
+            c1 = f.wp + ((r + 1) & 1) * wp + 3
+            tW = aW = 0
+            sW = sWW = 0
         r0 = ring_row(rows, wp, r)
         r1 = ring_row(rows, wp, r + 3)
         r2 = ring_row(rows, wp, r + 2)
@@ -461,7 +469,43 @@ cdef int _rows(Direction *way, Variant *model, RangeCoder *c, Ord5 *f, uint8_t *
             lo = W if W < N else N
             hi = W + N - lo
             if Variant is Weighted or Variant is Averaged:  # levels 11, 13: P from the weighted prediction
-                P = wp_predict(&s, col, W, N, r1[col + 1], lo, hi, Variant is Averaged, cm5_error, &oc, &en)
+                NE = r1[col + 1]
+                tN = c1[col].t
+                tNW = c1[col - 1].t
+                tNE = c1[col + 1].t
+                if W == N and N == NE and (tW | tN | tNW | tNE) == 0:
+                    # (a flat neighbourhood predicted exactly: every sub-prediction is 8 W, and
+                    # so is their average, whatever the weights; the offset is 0, the errors 0)
+                    pf = p0 = p1 = p2 = p3 = W * 8
+                    P = W
+                    oc = 2
+                    en = 0
+                else:
+                    # the four sub-predictions (x8), weighted by their errors around the pixel
+                    # (es: four 16-bit sums of five errors each)
+                    p0 = (W + NE - N) * 8
+                    p1 = N * 8 - (((tW + tN + tNE) * 16) >> 5)
+                    p2 = W * 8 - (((tW + tN + tNW) * 10) >> 5)
+                    p3 = N * 8 - (((tNW + tN + tNE) * 7) >> 5)
+                    if Variant is Averaged:  # level 13: their plain average
+                        pf = (p0 + p1 + p2 + p3 + 2) >> 2
+                    else:
+                        es = sW + sWW + c1[col - 1].s + c1[col].s + c1[col + 1].s
+                        w0 = wp_weight[es & 0xffff]
+                        w1 = wp_weight[(es >> 16) & 0xffff]
+                        w2 = wp_weight[(es >> 32) & 0xffff]
+                        w3 = wp_weight[es >> 48]
+                        den = w0 + w1 + w2 + w3
+                        pf = (w0 * p0 + w1 * p1 + w2 * p2 + w3 * p3 + (den >> 1)) // den
+                    # within the values of W, N, NE
+                    v = (lo if lo < NE else NE) * 8
+                    pf = v if pf < v else pf
+                    v = (hi if hi > NE else NE) * 8
+                    pf = v if pf > v else pf
+                    P = (pf + 4) >> 3
+                    oc = (OFFSET_CLASSES >> (((pf + 4) & 7) << 2)) & 15
+                    # the error class of the four |T| (at most 120 each: the sum >> 3 stays below 64)
+                    en = cm5_error[(aW + c1[col - 1].a + c1[col].a + c1[col + 1].a + 4) >> 3]
             else:
                 # MED: min(W, N) if NW >= max(W, N), max(W, N) if NW <= min(W, N), else W + N - NW
                 P = W + N - (lo if NW < lo else (hi if NW > hi else NW))
@@ -478,7 +522,15 @@ cdef int _rows(Direction *way, Variant *model, RangeCoder *c, Ord5 *f, uint8_t *
                 eW = e if e < 15 else 15
                 e0[col] = <uint8_t>eW
             if Variant is Weighted or Variant is Averaged:
-                wp_learn(&s, col, x, Variant is Averaged)
+                x8 = x * 8
+                tW = pf - x8
+                c0[col].t = tW
+                aW = -tW if tW < 0 else tW
+                c0[col].a = aW
+            if Variant is Weighted:
+                sWW = sW
+                sW = wp_err4(p0 - x8) | wp_err4(p1 - x8) << 16 | wp_err4(p2 - x8) << 32 | wp_err4(p3 - x8) << 48
+                c0[col].s = sW
             WW = W
             W = x
             if Direction is Decoding:
