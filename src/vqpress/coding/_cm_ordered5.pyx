@@ -22,8 +22,9 @@ where the neighbourhood is small enough to be used whole: a fourth ``x == P`` co
 exact values of W, N, NW, NE, WW, NN and the error class, two interpolated adaptive
 probability maps (APMs) that correct the averaged probability (one by the exact W, N, NW, NE
 and the error class, one by the equality pattern), and a fourth residual table by the exact
-neighbourhood. The kernel is compiled once more for it (``Variant``: ``Plain`` for levels 5
-and 8, ``Exact`` for level 9), so levels 5 and 8 run exactly as before.
+neighbourhood (``_exact_neighbourhood.pxd``). The kernel is compiled once more for it
+(``Variant``: ``Plain`` for levels 5 and 8, ``Exact`` for level 9), so levels 5 and 8 run
+exactly as before.
 
 Level 11 (docs/FORMAT.md, "Level 11") is level 8 (its parameters too) around another
 prediction: four sub-predictions in eighths of a level (W + NE - N, and N, W, N corrected by
@@ -31,7 +32,10 @@ the prediction's own errors at the neighbours), averaged with weights that fall 
 one's recent errors around the pixel, as JPEG XL's weighted predictor; P is the average
 rounded, and its offset from P (five classes) joins the contexts of the third ``x == P``
 counter and of the first residual table, its errors make the error class. A third compiled
-copy (``Weighted``) keeps the others as they were.
+copy (``Weighted``) keeps the others as they were. What the prediction keeps (its errors at
+each pixel, the weights' table, the offset classes) is ``_weighted_prediction.pxd``'s; its
+arithmetic stays in the kernel's loop (as a function it moved the compiler's inlining of the
+kernel's copies: level 9 encodes 5% slower).
 
 Level 13 (docs/FORMAT.md, "Level 13") is level 11 with the four sub-predictions averaged
 with equal weights: no error sums, weights or division on the way from one pixel to the
@@ -44,12 +48,15 @@ from libc.stdlib cimport calloc, free, malloc
 from libc.string cimport memcpy
 
 from vqpress.coding._cm_common cimport (
-    Decoding, Direction, Encoding, _clip, _p12, _updated, _updated_to, cm_squash, cm_stretch, cm_tables_init,
+    Decoding, Direction, Encoding, _clip, _p12, _updated, _updated_to, cm_stretch, cm_tables_init,
     ring_row, ring_row_end, ring_row_start)
+from vqpress.coding._exact_neighbourhood cimport (
+    APM1, APM2, APM_NODES, EXACT, X_COUNTERS, X_TRUST, ex_apm_fill, ex_apm_learn, ex_apm_node, ex_average4, ex_key)
 from vqpress.coding._range_coder cimport (
     RangeCoder, rc_code_bit, rc_decode_strip_arg, rc_decode_symbol, rc_encode_span, rc_encode_strip_arg,
     rc_encode_symbol, rc_find, rc_symbol_unit, rc_take_symbol)
-from vqpress.coding._symbol_tables cimport st_average2, st_average3, st_learn, st_span
+from vqpress.coding._symbol_tables cimport st_average3, st_learn, st_span
+from vqpress.coding._weighted_prediction cimport OFFSET_CLASSES, OFFSETS, WPCell, wp_err4, wp_tables_init, wp_weight
 
 cm_tables_init()
 
@@ -68,6 +75,7 @@ cdef extern from *:
     void cm5_tables_init() noexcept nogil
 
 cm5_tables_init()
+wp_tables_init()
 
 
 cdef enum:
@@ -89,17 +97,6 @@ cdef enum:
     T_ERR = 5625                # 729 x 8: by d6 and the error class
     T_FAR = T_ERR + 5832        # 2: how far beyond -8 / +7, below and above
     T_SHAPE = T_FAR + 2         # then 625 x n: by dd and P
-    # level 9 (n <= 4): the exact neighbourhood xk = W | N << 2 | NW << 4 | NE << 6 | WW << 8 | NN << 10
-    EXACT = 4096                # exact neighbourhoods: the fourth residual tables follow T_SHAPE's
-    X_COUNTERS = EXACT * 8      # the fourth x == P counter: by xk and the error class
-    APM_NODES = 33              # an APM context's probabilities at stretch -2048, -1920 .. 2048
-    APM1 = 256 * 8              # the first APM's contexts: xk & 255 and the error class
-    APM2 = 8192                 # the second's: eq13
-    APM_RATE = 7                # an APM node moves 1 / 2^7 of the way to the bit
-    X_TRUST = 12                # updates after which the exact residual table weighs half
-    # level 11: the weighted prediction pf (x8) and its offset class oc (5) from 8 P
-    WP_ERR_SUMS = 5 * 300 + 1   # a sub-prediction's error sum: five errors of at most 300
-    OFFSETS = 5                 # offset classes: pf - 8 P in -4..-3, -2..-1, 0, 1..2, 3
 
 
 # A fresh table's lane weights (x - P = -8 .. 7): 16 for +-1, 4 for +-2, 0 for 0, 1 elsewhere.
@@ -140,26 +137,6 @@ ctypedef fused Variant:
     Weighted
     Averaged
 
-# Levels 11 and 13: the offset class of pf - 8 P = -4 .. 3 is nibble pf - 8 P + 4 = (pf + 4) & 7 of
-# this (0, 0, 1, 1, 2, 3, 3, 4: a shift, not a load, on the way to the pixel's contexts)
-cdef enum:
-    OFFSET_CLASSES = 0x43321100
-
-# Level 11's weighted predictor: a sub-prediction whose errors around the pixel add up to e
-# (each error x8, at most 300; five of them) weighs WP_WEIGHT[e] = floor(2^19 / (e + 8)).
-cdef int32_t _WP_WEIGHT[WP_ERR_SUMS]
-for _i in range(WP_ERR_SUMS):
-    _WP_WEIGHT[_i] = (1 << 19) // (_i + 8)
-
-
-# Level 11: what a pixel leaves for the weighted prediction of its neighbours (one struct: the
-# kernel keeps two row pointers, not six)
-ctypedef struct WPCell:
-    uint64_t s                  # the sub-predictions' |errors| S_i (x8), 16 bits each
-    int32_t t                   # the weighted prediction's error T (x8)
-    int32_t a                   # |T|
-
-
 ctypedef struct Ord5:
     int n
     Ord5Params q
@@ -175,7 +152,7 @@ ctypedef struct Ord5:
     uint16_t *apm               # the APMs: APM1 then APM2 contexts of APM_NODES probabilities (16 bits)
     Py_ssize_t t_exact          # the first exact-neighbourhood residual table (level 11: RDIR by offset class)
     # level 11 only (NULL otherwise)
-    WPCell *wp                  # ring of 2 rows of w + 6 (0 outside the strip's pixels)
+    WPCell *wp                  # ring of 2 rows of w + 6 (0 outside the strip's pixels; _weighted_prediction.pxd)
 
 
 cdef bint ord5_params_ok(const Ord5Params *q) noexcept nogil:
@@ -207,19 +184,6 @@ cdef void _table_fill(uint16_t *t, Py_ssize_t count) noexcept nogil:
     while done < count:
         step = done if done < count - done else count - done
         memcpy(t + done * LANES, t, step * LANES * sizeof(uint16_t))
-        done += step
-
-
-cdef void _apm_fill(uint16_t *apm, Py_ssize_t count) noexcept nogil:
-    """count fresh APM contexts, all alike: node j holds squash((j - 16) * 128) x 16 (the
-    identity map)."""
-    cdef Py_ssize_t done = 1, step
-    cdef int j
-    for j in range(APM_NODES):
-        apm[j] = <uint16_t>(cm_squash[_clip((j - 16) * 128, 2047) + 2047] * 16)
-    while done < count:
-        step = done if done < count - done else count - done
-        memcpy(apm + done * APM_NODES, apm, step * APM_NODES * sizeof(uint16_t))
         done += step
 
 
@@ -255,7 +219,7 @@ cdef int _alloc(Ord5 *f, int n, int w, const Ord5Params *q) noexcept nogil:
         f.apm = <uint16_t *>malloc((APM1 + APM2) * APM_NODES * sizeof(uint16_t))
         if f.xcnt == NULL or f.apm == NULL:
             return -1
-        _apm_fill(f.apm, APM1 + APM2)
+        ex_apm_fill(f.apm, APM1 + APM2)
     if f.cnt == NULL or f.cnt3 == NULL or f.tables == NULL or f.counts == NULL or f.err == NULL:
         return -1
     _table_fill(f.tables, n_tables)
@@ -339,18 +303,11 @@ cdef inline int _symbol4(Direction *way, RangeCoder *c, Ord5 *f, Py_ssize_t ta, 
     """Level 9: lane s (lo <= s <= hi) of the average of tables ta, tb, tc and the exact
     neighbourhood's tx, by pairs: ((ta + tb) / 2 + (tc + tx) / 2) / 2 while tx has learned
     fewer than X_TRUST symbols, then (tx + (tc + (ta + tb) / 2) / 2) / 2 (tx weighs half)."""
-    cdef uint16_t t1[LANES]
-    cdef uint16_t t2[LANES]
     cdef uint16_t t[LANES]
     cdef uint16_t cum[LANES]
     cdef int total
-    st_average2(t1, f.tables + ta * LANES, f.tables + tb * LANES)
-    if f.counts[tx] >= X_TRUST:
-        st_average2(t2, f.tables + tc * LANES, t1)
-        st_average2(t, f.tables + tx * LANES, t2)
-    else:
-        st_average2(t2, f.tables + tc * LANES, f.tables + tx * LANES)
-        st_average2(t, t1, t2)
+    ex_average4(t, f.tables + ta * LANES, f.tables + tb * LANES, f.tables + tc * LANES, f.tables + tx * LANES,
+                f.counts[tx] >= X_TRUST)
     total = st_span(cum, t, lo, hi)
     if Direction is Decoding:
         s = _decode_lane(c, cum, total, hi + 1, MID - 1 if t[MID] - t[MID - 1] > t[MID + 2] - t[MID + 1] else MID + 1)
@@ -361,20 +318,6 @@ cdef inline int _symbol4(Direction *way, RangeCoder *c, Ord5 *f, Py_ssize_t ta, 
     _learn(f, tc, s)
     _learn(f, tx, s)
     return s
-
-
-cdef inline uint64_t _err4(int d) noexcept nogil:
-    """|d| (at most 300), for a 16-bit lane of a sum of five."""
-    return <uint64_t>(-d if d < 0 else d)
-
-
-cdef inline int _apm_node(const uint16_t *ap, int j, int wt) noexcept nogil:
-    """An APM context's probability (12 bits) between nodes j and j + 1, wt / 128 of the way."""
-    return (ap[j] * (128 - wt) + ap[j + 1] * wt) >> 11
-
-
-cdef inline void _apm_learn(uint16_t *ap, int bit) noexcept nogil:
-    ap[0] = <uint16_t>(ap[0] + ((((bit << 16) - bit) - ap[0]) >> APM_RATE))
 
 
 cdef inline int _decode_lane(RangeCoder *c, const uint16_t *cum, int total, int m, int guess) noexcept nogil:
@@ -437,7 +380,7 @@ cdef inline int _pixel(Direction *way, Variant *model, RangeCoder *c, Ord5 *f, i
     td = d[0]
     if Variant is Exact:
         # four counters (3:2:2:3), then the two APMs' corrections (1:3:4)
-        xk = W | N << 2 | NW << 4 | NE << 6 | WW << 8 | NN << 10
+        xk = ex_key(W, N, NW, NE, WW, NN)
         xc = f.xcnt + (xk << 3 | en)
         tx = xc[0]
         p = (3 * _p12(ta) + 2 * _p12(tb) + 2 * _p12(td) + 3 * _p12(tx)) // 10
@@ -446,15 +389,15 @@ cdef inline int _pixel(Direction *way, Variant *model, RangeCoder *c, Ord5 *f, i
         wt = sv & 127
         ap1 = f.apm + ((xk & 255) << 3 | en) * APM_NODES
         ap2 = f.apm + (APM1 + eq) * APM_NODES
-        p = (p + 3 * _apm_node(ap1, j, wt) + 4 * _apm_node(ap2, j, wt)) >> 3
+        p = (p + 3 * ex_apm_node(ap1, j, wt) + 4 * ex_apm_node(ap2, j, wt)) >> 3
     else:
         p = (3 * _p12(ta) + 2 * _p12(tb) + 2 * _p12(td)) // 7
     p = 1 if p < 1 else (4095 if p > 4095 else p)
     bit = rc_code_bit(c, Direction is Decoding, p, x == P)
     if Variant is Exact:
         j += wt >> 6  # the nearer node learns
-        _apm_learn(ap1 + j, bit)
-        _apm_learn(ap2 + j, bit)
+        ex_apm_learn(ap1 + j, bit)
+        ex_apm_learn(ap2 + j, bit)
         xc[0] = _updated_to(tx, bit, f.q.limit)
     a[0] = _updated(ta, bit)
     b[0] = _updated_to(tb, bit, f.q.limit)
@@ -548,10 +491,10 @@ cdef int _rows(Direction *way, Variant *model, RangeCoder *c, Ord5 *f, uint8_t *
                         pf = (p0 + p1 + p2 + p3 + 2) >> 2
                     else:
                         es = sW + sWW + c1[col - 1].s + c1[col].s + c1[col + 1].s
-                        w0 = _WP_WEIGHT[es & 0xffff]
-                        w1 = _WP_WEIGHT[(es >> 16) & 0xffff]
-                        w2 = _WP_WEIGHT[(es >> 32) & 0xffff]
-                        w3 = _WP_WEIGHT[es >> 48]
+                        w0 = wp_weight[es & 0xffff]
+                        w1 = wp_weight[(es >> 16) & 0xffff]
+                        w2 = wp_weight[(es >> 32) & 0xffff]
+                        w3 = wp_weight[es >> 48]
                         den = w0 + w1 + w2 + w3
                         pf = (w0 * p0 + w1 * p1 + w2 * p2 + w3 * p3 + (den >> 1)) // den
                     # within the values of W, N, NE
@@ -586,7 +529,7 @@ cdef int _rows(Direction *way, Variant *model, RangeCoder *c, Ord5 *f, uint8_t *
                 c0[col].a = aW
             if Variant is Weighted:
                 sWW = sW
-                sW = _err4(p0 - x8) | _err4(p1 - x8) << 16 | _err4(p2 - x8) << 32 | _err4(p3 - x8) << 48
+                sW = wp_err4(p0 - x8) | wp_err4(p1 - x8) << 16 | wp_err4(p2 - x8) << 32 | wp_err4(p3 - x8) << 48
                 c0[col].s = sW
             WW = W
             W = x
