@@ -105,3 +105,22 @@ def test_more_errors(tmp_path, gray_tif, capsys):
     assert code == 1 and "not a zarr array" in err
     code, _, err = run(capsys, "compress", tmp_path / "bad.zarr", "-o", tmp_path / "bad.zarr")
     assert code == 1 and "is the input" in err
+
+
+@pytest.mark.parametrize("effort", ["0", "9"])
+def test_vqz_output_keeps_effort_and_coding(tmp_path, face_gray, capsys, effort):
+    # The streamed .vqz output is the file the in-memory path writes with the same options
+    # (--effort was once dropped on this path: every effort gave the default's file).
+    img = np.ascontiguousarray(face_gray[:256, :384])
+    tifffile.imwrite(tmp_path / "g.tif", img, tile=(64, 64))
+    options = ["-n", "8", "--effort", effort, "-q"]
+    code, _, err = run(capsys, "compress", tmp_path / "g.tif", "-o", tmp_path / "big.vqz", "--chunks", "64",
+                       *options)
+    assert code == 0, err
+    code, _, err = run(capsys, "compress", tmp_path / "g.tif", "-o", tmp_path / "small.vqz", *options)
+    assert code == 0, err
+    assert (tmp_path / "big.vqz").read_bytes() == (tmp_path / "small.vqz").read_bytes()
+    code, _, err = run(capsys, "compress", tmp_path / "g.tif", "-o", tmp_path / "raw.vqz", "--chunks", "64",
+                       "--coding", "raw", *options)
+    assert code == 0, err
+    assert vqpress.container.inspect(tmp_path / "raw.vqz")[0].coding == "raw"
