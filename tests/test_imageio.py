@@ -287,3 +287,24 @@ def test_an_explicit_max_pixels_alone_decides(tmp_path, monkeypatch):
         warnings.simplefilter("error")  # no DecompressionBombWarning before the refusal
         with pytest.raises(vqpress.VQError, match="1,600 pixels, more than max_pixels=500"):
             vqpress.imread(tmp_path / "40.png", max_pixels=500)
+
+
+def test_unreadable_file_message_names_no_python_object(tmp_path):
+    # Pillow's "cannot identify image file <_io.BufferedReader name=3>" reached the user.
+    (tmp_path / "text.png").write_bytes(b"hello, not an image\n" * 10)
+    (tmp_path / "empty.png").write_bytes(b"")
+    with pytest.raises(vqpress.VQError) as info:
+        vqpress.imread(tmp_path / "text.png")
+    assert str(info.value) == f"{tmp_path / 'text.png'} is not an image vqpress can read (no image format " \
+                              "Pillow knows)"
+    with pytest.raises(vqpress.VQError) as info:
+        vqpress.imread(tmp_path / "empty.png")
+    assert str(info.value) == f"{tmp_path / 'empty.png'} is not an image vqpress can read (it is empty)"
+    from vqpress.imageio import read_image_bytes
+
+    with pytest.raises(vqpress.VQError) as info:
+        read_image_bytes(b"", "(standard input)")
+    assert str(info.value) == "(standard input) is not an image vqpress can read (it is empty)"
+    with pytest.raises(vqpress.VQError) as info:
+        read_image_bytes(b"GIF89a but no more", "(standard input)")
+    assert "<" not in str(info.value) and "0x" not in str(info.value)

@@ -98,6 +98,9 @@ def read_image_bytes(data: bytes, name: str, *, max_pixels: int | None = None, f
 def _read(fh, path, max_pixels, frames: bool) -> np.ndarray:
     from ._deep_samples import needs_own_reader, read_deep
 
+    if not fh.read(1):
+        raise _unreadable(path, "it is empty")
+    fh.seek(0)
     im = _open(fh, path, max_pixels)
     with im:
         width, height = im.size
@@ -236,7 +239,15 @@ def _orientation(im, *, loaded: bool) -> int:
 
 
 def _unreadable(path, exc) -> VQError:
-    detail = str(exc) or type(exc).__name__
+    """The error for a file Pillow cannot read; ``exc`` is Pillow's exception or a reason.
+    Pillow's messages can name the file object (``<_io.BufferedReader name=3>``), which
+    means nothing to the user: it is left out."""
+    from PIL import UnidentifiedImageError
+
+    if isinstance(exc, UnidentifiedImageError):
+        detail = "no image format Pillow knows"
+    else:
+        detail = re.sub(r"\s*<_io\.[^>]*>", "", str(exc)) or type(exc).__name__
     return VQError(f"{path} is not an image vqpress can read ({detail})")
 
 
