@@ -124,3 +124,21 @@ def test_vqz_output_keeps_effort_and_coding(tmp_path, face_gray, capsys, effort)
                        "--coding", "raw", *options)
     assert code == 0, err
     assert vqpress.container.inspect(tmp_path / "raw.vqz")[0].coding == "raw"
+
+
+def test_pages_of_colour_are_colour_as_in_memory(tmp_path, face_rgb, capsys):
+    # A multi-page RGB TIFF streamed (shape (pages, H, W, 3)) was quantized value by value
+    # ("16 optimal levels" per channel) while the in-memory path fits 16 colours to its frames.
+    pages = np.stack([face_rgb[:128, :192], face_rgb[-128:, -192:]])
+    tifffile.imwrite(tmp_path / "p.tif", pages, photometric="rgb", tile=(64, 64))
+    code, out, err = run(capsys, "compress", tmp_path / "p.tif", "-o", tmp_path / "big.vqz", "--chunks", "64",
+                         "-n", "16")
+    assert code == 0, err
+    assert "2 frames of 192 x 128 pixels, uint8" in out and "16 kmeans colours" in out
+    code, _, err = run(capsys, "compress", tmp_path / "p.tif", "-o", tmp_path / "small.vqz", "-n", "16", "-q")
+    assert code == 0, err
+    assert (tmp_path / "big.vqz").read_bytes() == (tmp_path / "small.vqz").read_bytes()
+    code, _, err = run(capsys, "compress", tmp_path / "p.tif", "-o", tmp_path / "p.zarr", "-n", "16", "-q")
+    assert code == 0, err
+    np.testing.assert_array_equal(zarr.open_array(tmp_path / "p.zarr")[...],
+                                  vqpress.load(tmp_path / "small.vqz").decompress())

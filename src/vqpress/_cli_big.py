@@ -100,6 +100,8 @@ def compress_streaming(args, ui) -> int:
     """``vqpress compress`` of one large image; see the module docstring."""
     import warnings
 
+    import dask.array as da
+
     from . import dask as vqd
     from ._text import image_size
     from .errors import VQError
@@ -118,14 +120,18 @@ def compress_streaming(args, ui) -> int:
     if dst.exists() and not args.force:
         raise CLIError(f"{dst} exists; use --force to replace it")
     x = open_lazy(src)
-    colour = resolve(x)[1].vector
+    # (frames, H, W, 3|4): pages of a colour image, as the in-memory path reads them
+    # (vqpress.dask.fit alone would take a 4-d array for scalar data, value by value)
+    frames = x.ndim == 4 and x.shape[-1] in (3, 4)
+    colour = frames or resolve(x)[1].vector
     x = x.rechunk(parse_chunks(getattr(args, "chunks", None), x.ndim, colour))
     started = time.perf_counter()
     try:
         with warnings.catch_warnings(record=True) as caught, ui.steps("compressing") as progress:
             warnings.simplefilter("always", UserWarning)
             with _progress(progress, "histogram"):
-                codebook = vqd.fit(x, 8 if args.n_colors is None else args.n_colors, args.strategy)
+                fitted = da.concatenate(list(x), axis=0) if frames else x  # the frames one above another
+                codebook = vqd.fit(fitted, 8 if args.n_colors is None else args.n_colors, args.strategy)
             with _progress(progress, "writing"):
                 size = _write(x, codebook, dst, args)
     except VQError as exc:
@@ -135,7 +141,7 @@ def compress_streaming(args, ui) -> int:
             ui.warn(f"{src}: {w.message}")
     seconds = time.perf_counter() - started
     pixels = x.size // (x.shape[-1] if colour else 1)
-    size_words = image_size(x.shape, x.shape[-1] if colour else 0)  # width x height, as everywhere
+    size_words = image_size(x.shape, x.shape[-1] if colour else 0, frames=frames)  # width x height, as everywhere
     ui.wrapped(f"{src} -> {dst}: {size_words}, {x.dtype}, {codebook.n_colors} {codebook.strategy} "
                f"{'colours' if colour else 'levels'}, {x.nbytes:,} -> {size:,} bytes (ratio {size / x.nbytes:.4f}, "
                f"{8 * size / pixels:.3f} bits/pixel), {pixels / 1e6 / seconds:.1f} MPix/s")
