@@ -142,3 +142,19 @@ def test_pages_of_colour_are_colour_as_in_memory(tmp_path, face_rgb, capsys):
     assert code == 0, err
     np.testing.assert_array_equal(zarr.open_array(tmp_path / "p.zarr")[...],
                                   vqpress.load(tmp_path / "small.vqz").decompress())
+
+
+def test_animation_streams_as_frames(tmp_path, face_rgb, capsys):
+    # An animated GIF to .zarr was refused with "... the command line compresses them all
+    # with one codebook", which that very command did not do.
+    from PIL import Image
+
+    frames = [Image.fromarray(np.ascontiguousarray(face_rgb[:96, 40 * i:40 * i + 128])) for i in range(3)]
+    frames[0].save(tmp_path / "a.gif", save_all=True, append_images=frames[1:], duration=100, loop=0)
+    code, out, err = run(capsys, "compress", tmp_path / "a.gif", "-o", tmp_path / "a.zarr", "-n", "8")
+    assert code == 0, err
+    assert "3 frames of 128 x 96 pixels" in out
+    code, _, err = run(capsys, "compress", tmp_path / "a.gif", "-o", tmp_path / "a.vqz", "-n", "8", "-q")
+    assert code == 0, err
+    np.testing.assert_array_equal(zarr.open_array(tmp_path / "a.zarr")[...],
+                                  vqpress.load(tmp_path / "a.vqz").decompress())

@@ -75,7 +75,8 @@ def open_lazy(path: Path):
         return da.from_zarr(node)
     from .imageio import imread
 
-    return da.from_array(imread(path))
+    image = imread(path, frames=True)  # every frame of an animation, as the in-memory path reads it
+    return da.from_array(image if len(image) > 1 else image[0])
 
 
 def _progress(report, what: str):
