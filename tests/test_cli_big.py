@@ -158,3 +158,13 @@ def test_animation_streams_as_frames(tmp_path, face_rgb, capsys):
     assert code == 0, err
     np.testing.assert_array_equal(zarr.open_array(tmp_path / "a.zarr")[...],
                                   vqpress.load(tmp_path / "a.vqz").decompress())
+
+
+def test_options_that_need_memory_are_named_in_a_sentence(tmp_path, gray_tif, capsys):
+    src, _ = gray_tif
+    code, _, err = run(capsys, "compress", src, "-o", tmp_path / "e.zarr", "--psnr", "40")
+    assert code == 1
+    assert "--psnr needs the whole image in memory; it does not combine with zarr or --chunks" in err
+    code, _, err = run(capsys, "compress", src, "-o", tmp_path / "e.zarr", "--psnr", "40", "--skip-if-larger")
+    assert code == 1
+    assert "--psnr and --skip-if-larger need the whole image in memory; they do not combine" in err

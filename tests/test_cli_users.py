@@ -257,7 +257,7 @@ def test_demo_reruns_and_owns_only_its_files(tmp_path, monkeypatch):
     (["rgb.png", "--ext", ".png", "-o", "x.png"], "with one input and -o, -o names the output"),
     (["rgb.png", "--ext=/x.png"], "must be the end of a file name"),
     (["-", "--ext", ".png"], "standard input has no name"),
-    (["rgb.png", "-o", "big.zarr", "--psnr", "30"], "--psnr need the whole image in memory"),
+    (["rgb.png", "-o", "big.zarr", "--psnr", "30"], "--psnr needs the whole image in memory"),
     (["rgb.png", "--psnr", "30", "--max-bytes", "100"], "not allowed with argument"),
     (["rgb.png", "--psnr", "-3"], "expected a positive number"),
 ])

@@ -227,8 +227,10 @@ def cmd_compress(args, ui) -> int:
             ("--codebook", args.codebook is not None), ("--ext", args.ext is not None),
             ("--skip-if-larger", args.skip_if_larger), ("-", STDIO in args.images or args.out == STDIO)] if given]
         if used:
-            raise CLIError(f"{', '.join(used)} need the whole image in memory; they do not combine with zarr or "
-                           "--chunks")
+            names = used[0] if len(used) == 1 else f"{', '.join(used[:-1])} and {used[-1]}"
+            verbs = "needs the whole image in memory; it does" if len(used) == 1 else \
+                "need the whole image in memory; they do"
+            raise CLIError(f"{names} {verbs} not combine with zarr or --chunks")
         return compress_streaming(args, ui)
     return compress(args, ui)
 
