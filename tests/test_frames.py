@@ -140,3 +140,24 @@ def test_report_on_a_gray_alpha_image(tmp_path):
     page = out.html.read_text()
     assert "gray + alpha" in page and "colours" in page
     np.testing.assert_array_equal(vqpress.imread(tmp_path / "la-kmeans-4.png"), out.results[0].compressed.decompress())
+
+
+def test_frames_are_dithered_each_on_its_own(tmp_path, face_rgb, face_gray):
+    # --dither on an animation failed: "needs an (H, W, 3) RGB image shaped like the fitted one".
+    from vqpress import cli
+
+    rgb = np.stack([face_rgb[:40, :56], face_rgb[-40:, -56:], face_rgb[100:140, 200:256]])
+    cb = vqpress.fit(rgb, 8, channel_axis=-1)
+    codes = cb.encode(rgb, dither=True)
+    assert codes.shape == rgb.shape[:3]
+    for frame, frame_codes in zip(rgb, codes):
+        np.testing.assert_array_equal(frame_codes, cb.encode(frame, dither=True))
+    gray = np.stack([face_gray[:40, :56], face_gray[-40:, -56:]])
+    cbg = vqpress.fit(gray, 4)
+    np.testing.assert_array_equal(cbg.encode(gray, dither=True)[1], cbg.encode(gray[1], dither=True))
+    _gif(tmp_path / "a.gif", rgb)
+    assert cli.main(["compress", str(tmp_path / "a.gif"), "-n", "8", "--dither", "-q"]) == 0
+    c = vqpress.load(tmp_path / "a.vqz")
+    back = vqpress.imread(tmp_path / "a.gif", frames=True)
+    np.testing.assert_array_equal(c.decompress(), c.codebook.decode(c.codebook.encode(back, dither=True)))
+    assert not np.array_equal(c.codebook.encode(back, dither=True), c.codebook.encode(back))
