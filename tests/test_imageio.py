@@ -270,7 +270,7 @@ def test_write_errors_are_clear(tmp_path):
     from vqpress.imageio import check_writable
 
     check_writable(tmp_path / "ok.webp", np.uint8, (4, 4, 4))
-    with pytest.raises(vqpress.VQError, match="16-bit images can be written as .png or .tif"):
+    with pytest.raises(vqpress.VQError, match="16-bit images can be written as .png, .tif or .jxl, not"):
         check_writable(tmp_path / "a.gif", np.uint16, (4, 4))
 
 

@@ -304,7 +304,7 @@ def _pil_mode(dtype, shape, path) -> str:
         return {2: "LA", 3: "RGB", 4: "RGBA"}[shape[-1]]
     if dtype == np.uint16 and len(shape) == 2:
         if Path(path).suffix.lower() not in (".png", ".tif", ".tiff", ".jxl"):
-            raise VQError(f"16-bit images can be written as .png or .tif, not {Path(path).suffix!r} ({path})")
+            raise VQError(f"16-bit images can be written as .png, .tif or .jxl, not {Path(path).suffix!r} ({path})")
         return "I;16"
     raise VQError(
         f"imwrite takes (H, W) uint8/uint16 or (H, W, 2|3|4) uint8 arrays; got shape {tuple(shape)} "
