@@ -756,3 +756,14 @@ def test_demo_prints_the_colour_table(capsys, tmp_path, fake_report):
     assert "gray face, 4 levels" in out and "colour face, kmeans, 16 colours" in out
     assert out.count("PSNR in dB") == 1 and "median of 3-5 runs" in out
     assert "#" in out.split("colour face", 1)[1]  # the palette as hex codes
+
+
+def test_report_on_an_animation_says_what_to_do(capsys, images, fake_report):
+    # It said "... and the command line compresses them all with one codebook", which
+    # 'vqpress report' does not do.
+    frames = [Image.fromarray(np.roll(images.rgb_arr, 5 * k, axis=1)) for k in range(3)]
+    frames[0].save(images.dir / "anim.gif", save_all=True, append_images=frames[1:])
+    code, _, err = run(capsys, "report", images.dir / "anim.gif", "-o", images.dir / "reports")
+    line = one_error_line(err)
+    assert code == 1 and "anim.gif holds 3 frames; a report describes one image" in line, line
+    assert "vqpress compress" in line and not (images.dir / "reports").exists()

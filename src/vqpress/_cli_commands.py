@@ -196,7 +196,11 @@ def cmd_report(args, ui) -> int:
         with ui.steps("report") as progress:
             for path in images:
                 try:
-                    image = imread(path, max_pixels=getattr(args, "max_pixels", None))
+                    image = imread(path, max_pixels=getattr(args, "max_pixels", None), frames=True)
+                    if len(image) > 1:
+                        raise CLIError(f"{path} holds {len(image)} frames; a report describes one image "
+                                       f"(vqpress compress {path} compresses every frame with one codebook)")
+                    image = image[0]
                     outputs.append((path, report.build_report(
                         image, stage.path, name=path.stem, n_colors=args.n_colors, strategies=strategies,
                         overwrite=True, progress=lambda step, p=path: progress(f"{p.name}: {step}"),
