@@ -334,5 +334,12 @@ def _codebook_for(codebook, arr: np.ndarray, kind: Kind) -> Codebook:
         raise VQError(f"the codebook holds {words(codebook.channels)}; the data needs {words(channels)} "
                       f"(shape {arr.shape})")
     if codebook.dtype != arr.dtype:
+        if arr.dtype.kind in "ui":
+            info = np.iinfo(arr.dtype)
+            low, high = np.rint(codebook.centers.min()), np.rint(codebook.centers.max())
+            if low < info.min or high > info.max:
+                warn(f"the codebook's levels {codebook.centers.min():.6g}..{codebook.centers.max():.6g} (fitted to "
+                     f"{codebook.dtype} data) lie outside {arr.dtype}'s range {info.min}..{info.max}: the data "
+                     "decodes with them clipped to that range")
         codebook = Codebook(codebook.centers, codebook.edges, strategy=codebook.strategy, dtype=arr.dtype)
     return codebook
