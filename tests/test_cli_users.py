@@ -117,6 +117,18 @@ def test_standard_input_and_output(photos):
     assert code == 1 and "must be the only input" in error_line(err)
 
 
+def test_skip_if_larger_is_refused_on_standard_output(photos):
+    # 'cat a.png | vqpress compress - --skip-if-larger > a.vqz' left an empty a.vqz with exit status 0.
+    folder, _, _ = photos
+    png = (folder / "rgb.png").read_bytes()
+    for args in (["-"], ["-", "-o", "-"], ["rgb.png", "-o", "-"]):
+        code, data, err = vq("compress", *args, "--skip-if-larger", stdin=png, cwd=folder)
+        assert code == 1 and data == b"", err
+        assert "--skip-if-larger" in error_line(err) and "standard output" in error_line(err)
+    code, _, err = vq("compress", "-", "--skip-if-larger", "-o", "piped.vqz", stdin=png, cwd=folder)
+    assert code == 0 and (folder / "piped.vqz").exists(), err
+
+
 def test_ext_names_outputs_beside_inputs_and_skip_if_larger(photos):
     folder, _, _ = photos
     noise = np.random.default_rng(0).integers(0, 256, (16, 16), dtype=np.uint8)

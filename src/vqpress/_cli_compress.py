@@ -153,6 +153,9 @@ def _plan(args) -> tuple[list[Job], bool]:
     for job in jobs:
         if job.dst is not None:
             _format_of(job.dst, format_for)
+        elif args.skip_if_larger:
+            raise CLIError("--skip-if-larger writes nothing for an image whose output would be larger, which on "
+                           "standard output leaves an empty stream (and a redirected file empty): give -o FILE")
     return jobs, folder_mode
 
 
