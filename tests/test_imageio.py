@@ -206,8 +206,57 @@ def test_sixteen_bit_rgb_tiff(tmp_path):
         tifffile.imwrite(tmp_path / "o8.tif", (rgb >> 8).astype(np.uint8), extratags=[(274, 3, 1, orientation, True)])
         np.testing.assert_array_equal(vqpress.imread(tmp_path / "o.tif") >> 8, vqpress.imread(tmp_path / "o8.tif"))
     tifffile.imwrite(tmp_path / "zip.tif", rgb, compression="zlib")
-    with pytest.raises(vqpress.VQError, match="low 8 bits"):  # refused rather than cut to 8 bits
-        vqpress.imread(tmp_path / "zip.tif")
+    np.testing.assert_array_equal(vqpress.imread(tmp_path / "zip.tif"), rgb)  # read by tifffile
+
+
+def test_compressed_sixteen_bit_colour_tiff(tmp_path, monkeypatch):
+    # An LZW or deflate TIFF of 16-bit RGB samples (what scanners and editors write) was
+    # refused ("cannot read the 16-bit RGB samples ... without losing their low 8 bits")
+    # although tifffile, there for the streamed path, reads it exactly.
+    tifffile = pytest.importorskip("tifffile")
+    pytest.importorskip("imagecodecs")  # tifffile's LZW and deflate
+    rng = np.random.default_rng(5)
+    rgb = rng.integers(0, 65536, size=(6, 9, 3), dtype=np.uint16)
+    rgba = rng.integers(0, 65536, size=(6, 9, 4), dtype=np.uint16)
+    cases = {
+        "lzw.tif": (rgb, {"compression": "lzw"}),
+        "zlib-predictor.tif": (rgb, {"compression": "zlib", "predictor": True}),
+        "planar.tif": (rgb, {"compression": "zlib", "planarconfig": "separate"}),  # stored (3, H, W)
+        "tiles.tif": (rgb, {"compression": "packbits", "tile": (16, 16)}),
+        "rgba.tif": (rgba, {"compression": "lzw", "extrasamples": ["unassalpha"]}),
+    }
+    for name, (arr, kw) in cases.items():
+        stored = np.moveaxis(arr, -1, 0) if kw.get("planarconfig") == "separate" else arr
+        tifffile.imwrite(tmp_path / name, stored, photometric="rgb", **kw)
+        np.testing.assert_array_equal(vqpress.imread(tmp_path / name), arr, err_msg=name)
+    tifffile.imwrite(tmp_path / "pages.tif", np.stack([rgb, rgb[::-1]]), photometric="rgb", compression="lzw")
+    np.testing.assert_array_equal(vqpress.imread(tmp_path / "pages.tif", frames=True), np.stack([rgb, rgb[::-1]]))
+    for orientation in range(1, 9):  # oriented as the uncompressed file
+        tifffile.imwrite(tmp_path / "o.tif", rgb, extratags=[(274, 3, 1, orientation, True)])
+        tifffile.imwrite(tmp_path / "oz.tif", rgb, compression="zlib", extratags=[(274, 3, 1, orientation, True)])
+        np.testing.assert_array_equal(vqpress.imread(tmp_path / "oz.tif"), vqpress.imread(tmp_path / "o.tif"))
+    (tmp_path / "cut.tif").write_bytes((tmp_path / "lzw.tif").read_bytes()[:-200])
+    with pytest.raises(vqpress.VQError, match="cut.tif is not an image vqpress can read \\(damaged 16-bit data"):
+        vqpress.imread(tmp_path / "cut.tif")
+    with monkeypatch.context() as patch:
+        def needs_imagecodecs(self, *args, **kwargs):
+            raise ValueError("<COMPRESSION.LZW: 5> requires the 'imagecodecs' package")
+
+        patch.setattr(tifffile.TiffPage, "asarray", needs_imagecodecs)
+        with pytest.raises(vqpress.VQError, match="low 8 bits: pip install imagecodecs"):
+            vqpress.imread(tmp_path / "lzw.tif")
+    import builtins
+
+    real_import = builtins.__import__
+
+    def no_tifffile(name, *args, **kwargs):
+        if name == "tifffile":
+            raise ImportError("no tifffile")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_tifffile)
+    with pytest.raises(vqpress.VQError, match="low 8 bits.*pip install tifffile"):  # never cut to 8 bits
+        vqpress.imread(tmp_path / "lzw.tif")
 
 
 @pytest.mark.parametrize("orientation", range(1, 9))

@@ -58,8 +58,8 @@ def imread(path, *, max_pixels: int | None = None, frames: bool = False) -> np.n
         Upright (the EXIF orientation applied, as every viewer shows it).
         ``(H, W)`` uint8 for 8-bit gray, ``(H, W)`` uint16 for 16-bit gray (PNG, TIFF,
         PGM), ``(H, W, 2)`` for gray + alpha, ``(H, W, 3)`` or ``(H, W, 4)`` uint8 for
-        RGB/RGBA and uint16 for 16-bit RGB/RGBA (PNG, PPM, uncompressed TIFF: never reduced
-        to 8 bits); palette images are expanded to RGB (RGBA if they have transparency) or,
+        RGB/RGBA and uint16 for 16-bit RGB/RGBA (PNG, PPM, TIFF, a compressed TIFF through
+        tifffile and imagecodecs: never reduced to 8 bits); palette images are expanded to RGB (RGBA if they have transparency) or,
         if every entry used is gray, to gray (gray + alpha), and so are GIF and WebP images
         whose pixels are all gray (those formats have no gray mode); 1-bit images become
         uint8 0/255, 32-bit integer and float gray (TIFF ``I``/``F``) int32/float32. The
