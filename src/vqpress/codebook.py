@@ -194,8 +194,7 @@ class Codebook:
         if self.channels in (2, 4) or (self.channels and arr.shape[-1] in (2, 4)):
             raise VQError(f"{asked} works on gray and RGB images, not on RGBA or gray + alpha (Pillow's dithering "
                           "has no alpha): drop or composite the alpha channel, or leave dithering off")
-        if arr.ndim not in (2 + (self.channels > 0), 3 + (self.channels > 0)) or (
-                self.channels and arr.shape[-1] != self.channels):
+        if arr.ndim != 2 + (self.channels > 0) or (self.channels and arr.shape[-1] != self.channels):
             want = "an (H, W, 3) RGB" if self.channels else "an (H, W) gray"
             raise VQError(f"{asked} needs {want} image shaped like the fitted one; got shape {arr.shape}")
 
@@ -212,9 +211,8 @@ class Codebook:
         dither : bool, default False
             Floyd-Steinberg error diffusion instead of the nearest level, for ``(H, W)`` gray
             and ``(H, W, 3)`` RGB uint8 images with up to 256 levels (Pillow's C
-            implementation, see :func:`vqpress.colour.dither_image`), or frames of them
-            (``(frames, H, W[, 3])``, each dithered on its own): trades a higher MSE for the
-            look of more levels.
+            implementation, see :func:`vqpress.colour.dither_image`): trades a higher MSE for
+            the look of more levels.
 
         Returns
         -------
@@ -226,8 +224,6 @@ class Codebook:
             from .colour import dither_image
 
             self._check_ditherable(arr)
-            if arr.ndim == 3 + (self.channels > 0):  # frames, each dithered on its own
-                return np.stack([dither_image(frame, self.centers) for frame in arr])
             return dither_image(arr, self.centers)
         if self.channels:
             return self._encode_vector(arr)
