@@ -767,3 +767,16 @@ def test_report_on_an_animation_says_what_to_do(capsys, images, fake_report):
     line = one_error_line(err)
     assert code == 1 and "anim.gif holds 3 frames; a report describes one image" in line, line
     assert "vqpress compress" in line and not (images.dir / "reports").exists()
+
+
+def test_info_of_a_one_level_file_speaks_in_the_singular(capsys, tmp_path):
+    # It said "1 levels (1 bits per code)" and "1 RGB colours (1 bits per code)".
+    Image.fromarray(np.full((4, 5), 9, np.uint8)).save(tmp_path / "flat.png")
+    Image.fromarray(np.full((4, 5, 3), 9, np.uint8)).save(tmp_path / "flat-rgb.png")
+    for name in ("flat", "flat-rgb"):
+        code, _, err = run(capsys, "compress", tmp_path / f"{name}.png", "-q")
+        assert code == 0, err
+    code, out, err = run(capsys, "info", tmp_path / "flat.vqz", tmp_path / "flat-rgb.vqz")
+    assert code == 0, err
+    assert "1 level (1 bit per code)" in out and "1 RGB colour (1 bit per code)" in out, out
+    assert "1 levels" not in out and "1 RGB colours" not in out and "bits per" not in out

@@ -351,18 +351,19 @@ def _print_info(ui, r) -> None:
     from ._text import LEVELS_NAME
     from .kinds import channel_name
 
+    n, bits = r["n_colors"], f"{r['code_bits']} bit{'s' if r['code_bits'] != 1 else ''} per code"
     if r["channels"] > 1:
         names = channel_name(r["channels"])
         hex_colours = r["dtype"] == "uint8" and r["channels"] > 2
         codebook = [
-            ("colours", f"{r['n_colors']} {names} colours ({r['code_bits']} bits per code)"),
+            ("colours", f"{n} {names} colour{'s' if n != 1 else ''} ({bits})"),
             ("strategy", r["strategy"]),
             ("palette", _fmt_centers(r["palette"] if hex_colours else r["centers"], limit=32,
                                      hex_colours=hex_colours)),
         ]
     else:
         codebook = [
-            ("codebook", f"{r['n_colors']} levels ({r['code_bits']} bits per code)"),
+            ("codebook", f"{n} level{'s' if n != 1 else ''} ({bits})"),
             ("strategy", r["strategy"]),
             (LEVELS_NAME, _fmt_centers(r["centers"], limit=32)),
         ]
