@@ -779,4 +779,4 @@ def test_info_of_a_one_level_file_speaks_in_the_singular(capsys, tmp_path):
     code, out, err = run(capsys, "info", tmp_path / "flat.vqz", tmp_path / "flat-rgb.vqz")
     assert code == 0, err
     assert "1 level (1 bit per code)" in out and "1 RGB colour (1 bit per code)" in out, out
-    assert "1 levels" not in out and "1 RGB colours" not in out and "bits per" not in out
+    assert "1 levels" not in out and "1 RGB colours" not in out and "bits per code" not in out
