@@ -357,3 +357,18 @@ def test_unreadable_file_message_names_no_python_object(tmp_path):
     with pytest.raises(vqpress.VQError) as info:
         read_image_bytes(b"GIF89a but no more", "(standard input)")
     assert "<" not in str(info.value) and "0x" not in str(info.value)
+
+
+def test_imwrite_writes_the_npy_its_messages_offer(tmp_path):
+    # imwrite(float image, "x.png") said "(save it as .npy or .vqz instead)", and then
+    # imwrite(float image, "x.npy") said "unknown image extension '.npy' ... (or .npy)".
+    depth = np.linspace(0, 1, 12, dtype=np.float32).reshape(3, 4)
+    with pytest.raises(vqpress.VQError, match="save it as .npy"):
+        vqpress.imwrite(tmp_path / "d.png", depth)
+    path = vqpress.imwrite(tmp_path / "d.npy", depth)
+    back = np.load(path, allow_pickle=False)
+    assert back.dtype == np.float32 and np.array_equal(back, depth)
+    with pytest.raises(vqpress.VQError, match="exists"):
+        vqpress.imwrite(tmp_path / "d.npy", depth)
+    vqpress.imwrite(tmp_path / "d.npy", depth[:2], overwrite=True)
+    assert np.load(tmp_path / "d.npy").shape == (2, 4)

@@ -441,7 +441,7 @@ def imwrite(path, image, *, overwrite: bool = False) -> Path:
     image : ndarray
         ``(H, W)`` uint8 or uint16 (16-bit needs PNG or TIFF), or ``(H, W, 2|3|4)`` uint8
         (gray + alpha, RGB, RGBA). WebP is written lossless; ``.jxl`` (JPEG XL, lossless)
-        needs ``imagecodecs``.
+        needs ``imagecodecs``. A ``.npy`` path takes any array (numpy's own format).
     overwrite : bool, default False
         Replace an existing file; otherwise an existing file is an error.
 
@@ -459,5 +459,9 @@ def imwrite(path, image, *, overwrite: bool = False) -> Path:
     check_bool(overwrite, name="overwrite")
     if path.is_dir():
         raise VQError(f"{path} is a directory; give a file name")
+    if path.suffix.lower() == ".npy":  # any array, as numpy stores it
+        buffer = io.BytesIO()
+        np.save(buffer, np.asarray(image), allow_pickle=False)
+        return atomic_write_bytes(path, buffer.getvalue(), overwrite=overwrite)
     data = encode_image(image, path)
     return atomic_write_bytes(path, data, overwrite=overwrite)
