@@ -168,3 +168,20 @@ def test_options_that_need_memory_are_named_in_a_sentence(tmp_path, gray_tif, ca
     code, _, err = run(capsys, "compress", src, "-o", tmp_path / "e.zarr", "--psnr", "40", "--skip-if-larger")
     assert code == 1
     assert "--psnr and --skip-if-larger need the whole image in memory; they do not combine" in err
+
+
+def test_gray_alpha_is_not_streamed_as_scalar_data(tmp_path, face_gray, capsys):
+    # A gray + alpha PNG to .zarr was quantized value by value, gray and alpha on one set
+    # of levels, with a warning to "pass channel_axis=-1" (no such option on the command
+    # line); info then called the file "768 frames of 2 x 1024 pixels".
+    from PIL import Image
+
+    la = np.dstack([face_gray[:64, :96], np.full((64, 96), 200, np.uint8)])
+    Image.fromarray(la, "LA").save(tmp_path / "la.png")
+    for out in ("la.zarr", "la.vqz"):
+        extra = ["--chunks", "32"] if out.endswith(".vqz") else []
+        code, _, err = run(capsys, "compress", tmp_path / "la.png", "-o", tmp_path / out, *extra)
+        assert code == 1 and "gray + alpha" in err and "without --chunks" in err, err
+        assert "channel_axis" not in err and not (tmp_path / out).exists()
+    code, _, err = run(capsys, "compress", tmp_path / "la.png", "-o", tmp_path / "la.vqz", "-q")
+    assert code == 0, err  # in memory, as colours

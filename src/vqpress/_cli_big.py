@@ -121,6 +121,9 @@ def compress_streaming(args, ui) -> int:
     if dst.exists() and not args.force:
         raise CLIError(f"{dst} exists; use --force to replace it")
     x = open_lazy(src)
+    if not _is_zarr(src) and x.ndim in (3, 4) and x.shape[-1] == 2:  # an image file's gray + alpha
+        raise CLIError(f"{src} is a gray + alpha image, which vqpress quantizes as colours in memory only; "
+                       "compress it without --chunks and to a file other than .zarr")
     # (frames, H, W, 3|4): pages of a colour image, as the in-memory path reads them
     # (vqpress.dask.fit alone would take a 4-d array for scalar data, value by value)
     frames = x.ndim == 4 and x.shape[-1] in (3, 4)
