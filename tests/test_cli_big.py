@@ -185,3 +185,17 @@ def test_gray_alpha_is_not_streamed_as_scalar_data(tmp_path, face_gray, capsys):
         assert "channel_axis" not in err and not (tmp_path / out).exists()
     code, _, err = run(capsys, "compress", tmp_path / "la.png", "-o", tmp_path / "la.vqz", "-q")
     assert code == 0, err  # in memory, as colours
+
+
+@pytest.mark.parametrize("orientation", range(1, 9))
+def test_tiff_orientation_is_applied_as_in_memory(tmp_path, face_rgb, capsys, orientation):
+    # The streamed path read a TIFF as stored, ignoring its orientation tag, so '--chunks'
+    # (or -o x.zarr) gave the image turned or mirrored against the in-memory path's.
+    for name, img in [("g.tif", face_rgb[:48, :80, 1]), ("c.tif", face_rgb[:48, :80])]:
+        tifffile.imwrite(tmp_path / name, np.ascontiguousarray(img), extratags=[(274, 3, 1, orientation, True)],
+                         **({"photometric": "rgb"} if img.ndim == 3 else {}))
+        for out, extra in [("big.vqz", ["--chunks", "32"]), ("small.vqz", [])]:
+            code, _, err = run(capsys, "compress", tmp_path / name, "-o", tmp_path / out, "-n", "4", "--force", "-q",
+                               *extra)
+            assert code == 0, err
+        assert (tmp_path / "big.vqz").read_bytes() == (tmp_path / "small.vqz").read_bytes(), name

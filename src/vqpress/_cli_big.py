@@ -1,8 +1,9 @@
 """``vqpress compress`` for images larger than memory: streamed through dask, stored in zarr.
 
 Taken when the input or the output is a zarr array (``*.zarr``) or ``--chunks`` is given.
-A TIFF/OME-TIFF is read tile by tile through tifffile's zarr view (``aszarr=True``), a zarr
-array chunk by chunk, anything else whole; the codebook is fitted on the exact histogram of
+A TIFF/OME-TIFF is read tile by tile through tifffile's zarr view (``aszarr=True``, turned
+upright by its orientation tag as :func:`vqpress.imread` turns it), a zarr array chunk by
+chunk, anything else whole; the codebook is fitted on the exact histogram of
 every chunk (:mod:`vqpress.dask`) and the image is written through the ``vqpress.vq`` codec,
 so it never has to fit in memory. A ``.vqz`` or image output holds the codes in memory (one
 byte a pixel, or two), never the image.
@@ -72,11 +73,29 @@ def open_lazy(path: Path):
         node = zarr.open(tifffile.imread(path, aszarr=True), mode="r")
         if not isinstance(node, zarr.Array):  # a pyramid: its full-resolution level
             node = node[sorted(node.array_keys())[0]]
-        return da.from_zarr(node)
+        with tifffile.TiffFile(path) as tif:
+            tag = tif.pages[0].tags.get(274)  # Orientation, as imread applies it
+        x = da.from_zarr(node)
+        return _upright(x, int(tag.value) if tag is not None else 1, pages=len(node.shape) > 2 + (
+            node.shape[-1] in (3, 4)))
     from .imageio import imread
 
     image = imread(path, frames=True)  # every frame of an animation, as the in-memory path reads it
     return da.from_array(image if len(image) > 1 else image[0])
+
+
+def _upright(x, orientation: int, *, pages: bool):
+    """``x`` (a TIFF as stored: ``(H, W[, C])``, or ``(pages, H, W[, C])``) turned and
+    mirrored, lazily, as :func:`vqpress.imread` shows a TIFF of this EXIF orientation."""
+    import dask.array as da
+
+    h, w = (1, 2) if pages else (0, 1)
+    if orientation in (5, 6, 7, 8):
+        x = da.swapaxes(x, h, w)  # 5: transposed; 6, 7, 8: turned from the transposed image
+    flips = {2: (w,), 3: (h, w), 4: (h,), 6: (w,), 7: (h, w), 8: (h,)}.get(orientation, ())
+    for axis in flips:
+        x = da.flip(x, axis)
+    return x
 
 
 def _progress(report, what: str):
