@@ -199,3 +199,23 @@ def test_tiff_orientation_is_applied_as_in_memory(tmp_path, face_rgb, capsys, or
                                *extra)
             assert code == 0, err
         assert (tmp_path / "big.vqz").read_bytes() == (tmp_path / "small.vqz").read_bytes(), name
+
+
+def test_tiffs_tifffile_would_misread_stream_as_in_memory(tmp_path, face_rgb, capsys):
+    # Through tifffile's raw samples a palette TIFF was quantized as gray indices, CMYK as
+    # RGBA, min-is-white gray inverted, planar RGB as 3 gray pages, and 1-bit refused
+    # ("x has dtype bool"): the streamed path now gives the in-memory path's file for each.
+    from PIL import Image
+
+    rgb = np.ascontiguousarray(face_rgb[:48, :80])
+    Image.fromarray(rgb).quantize(16).save(tmp_path / "palette.tif")
+    Image.fromarray(rgb).convert("CMYK").save(tmp_path / "cmyk.tif")
+    Image.fromarray(rgb).convert("1").save(tmp_path / "bilevel.tif")
+    tifffile.imwrite(tmp_path / "white.tif", rgb[..., 1], photometric="miniswhite")
+    tifffile.imwrite(tmp_path / "planar.tif", np.moveaxis(rgb, -1, 0), photometric="rgb", planarconfig="separate")
+    for name in ("palette", "cmyk", "bilevel", "white", "planar"):
+        for out, extra in [("big.vqz", ["--chunks", "32"]), ("small.vqz", [])]:
+            code, _, err = run(capsys, "compress", tmp_path / f"{name}.tif", "-o", tmp_path / out, "-n", "4",
+                               "--force", "-q", *extra)
+            assert code == 0, err
+        assert (tmp_path / "big.vqz").read_bytes() == (tmp_path / "small.vqz").read_bytes(), name

@@ -14,6 +14,8 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import numpy as np
+
 from ._cli_files import CLIError
 
 #: Chunk side used when neither the input nor ``--chunks`` says otherwise.
@@ -70,14 +72,21 @@ def open_lazy(path: Path):
     if path.suffix.lower() in _TIFF:
         import tifffile
 
-        node = zarr.open(tifffile.imread(path, aszarr=True), mode="r")
-        if not isinstance(node, zarr.Array):  # a pyramid: its full-resolution level
-            node = node[sorted(node.array_keys())[0]]
         with tifffile.TiffFile(path) as tif:
-            tag = tif.pages[0].tags.get(274)  # Orientation, as imread applies it
-        x = da.from_zarr(node)
-        return _upright(x, int(tag.value) if tag is not None else 1, pages=len(node.shape) > 2 + (
-            node.shape[-1] in (3, 4)))
+            page = tif.pages[0]
+            photometric, separate = page.photometric, page.planarconfig == tifffile.PLANARCONFIG.SEPARATE
+            samples, bilevel, tag = page.samplesperpixel, page.dtype == np.bool_, page.tags.get(274)
+        # tifffile gives the samples as stored: gray (min-is-black) and RGB are the image;
+        # palette indices, CMYK, min-is-white, 1-bit, YCbCr... are read whole, by Pillow
+        if photometric in (tifffile.PHOTOMETRIC.MINISBLACK, tifffile.PHOTOMETRIC.RGB) and not bilevel:
+            node = zarr.open(tifffile.imread(path, aszarr=True), mode="r")
+            if not isinstance(node, zarr.Array):  # a pyramid: its full-resolution level
+                node = node[sorted(node.array_keys())[0]]
+            x = da.from_zarr(node)
+            if separate and samples > 1:  # planar: (..., samples, H, W) -> (..., H, W, samples)
+                x = da.moveaxis(x, -3, -1)
+            orientation = int(tag.value) if tag is not None else 1  # as imread applies it
+            return _upright(x, orientation, pages=x.ndim > 2 + (x.shape[-1] in (3, 4)))
     from .imageio import imread
 
     image = imread(path, frames=True)  # every frame of an animation, as the in-memory path reads it
