@@ -372,3 +372,17 @@ def test_imwrite_writes_the_npy_its_messages_offer(tmp_path):
         vqpress.imwrite(tmp_path / "d.npy", depth)
     vqpress.imwrite(tmp_path / "d.npy", depth[:2], overwrite=True)
     assert np.load(tmp_path / "d.npy").shape == (2, 4)
+
+
+def test_unsigned_32_bit_tiff_keeps_its_values(tmp_path):
+    # Pillow hands out unsigned 32-bit TIFF samples as int32: 4,000,000,000 came back as
+    # -294,967,296, silently.
+    tifffile = pytest.importorskip("tifffile")
+    unsigned = np.array([[0, 2**31 + 5, 4_000_000_000, 2**32 - 1]], np.uint32)
+    signed = np.array([[0, -5, 2**31 - 1, -2**31]], np.int32)
+    tifffile.imwrite(tmp_path / "u.tif", unsigned)
+    tifffile.imwrite(tmp_path / "s.tif", signed)
+    for name, expected in [("u.tif", unsigned), ("s.tif", signed)]:
+        back = vqpress.imread(tmp_path / name)
+        assert back.dtype == expected.dtype, name
+        np.testing.assert_array_equal(back, expected)

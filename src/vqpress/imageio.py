@@ -59,12 +59,13 @@ def imread(path, *, max_pixels: int | None = None, frames: bool = False) -> np.n
         ``(H, W)`` uint8 for 8-bit gray, ``(H, W)`` uint16 for 16-bit gray (PNG, TIFF,
         PGM), ``(H, W, 2)`` for gray + alpha, ``(H, W, 3)`` or ``(H, W, 4)`` uint8 for
         RGB/RGBA and uint16 for 16-bit RGB/RGBA (PNG, PPM, TIFF, a compressed TIFF through
-        tifffile and imagecodecs: never reduced to 8 bits); palette images are expanded to RGB (RGBA if they have transparency) or,
-        if every entry used is gray, to gray (gray + alpha), and so are GIF and WebP images
-        whose pixels are all gray (those formats have no gray mode); 1-bit images become
-        uint8 0/255, 32-bit integer and float gray (TIFF ``I``/``F``) int32/float32. The
-        samples of a PGM/PPM of more than 8 bits are returned as stored. Frames of
-        different modes are widened to a common one (gray to RGB, no alpha to opaque).
+        tifffile and imagecodecs: never reduced to 8 bits); palette images are expanded to
+        RGB (RGBA if they have transparency) or, if every entry used is gray, to gray (gray
+        + alpha), and so are GIF and WebP images whose pixels are all gray (those formats
+        have no gray mode); 1-bit images become uint8 0/255, 32-bit integer and float gray
+        (TIFF ``I``/``F``) int32 (uint32 for unsigned samples) and float32. The samples of a
+        PGM/PPM of more than 8 bits are returned as stored. Frames of different modes are
+        widened to a common one (gray to RGB, no alpha to opaque).
 
     Raises
     ------
@@ -268,7 +269,19 @@ def _as_array(im) -> np.ndarray:
         im = im.convert("L" if mode == "1" else "RGB")
     elif mode not in _MODES_KEPT:
         im = im.convert("RGB")
-    return np.asarray(im)
+    arr = np.asarray(im)
+    return arr.view(np.uint32) if _unsigned_32_bit_tiff(im) else arr
+
+
+def _unsigned_32_bit_tiff(im) -> bool:
+    """Whether ``im`` is a TIFF of unsigned 32-bit samples, which Pillow hands out as int32
+    (the same bits: values of 2**31 and more read as negative)."""
+    if im.format != "TIFF" or im.mode != "I":
+        return False
+    bits, sample_format = im.tag_v2.get(258, ()), im.tag_v2.get(339, (1,))
+    bits = bits if isinstance(bits, tuple) else (bits,)
+    sample_format = sample_format if isinstance(sample_format, tuple) else (sample_format,)
+    return bits == (32,) and sample_format[:1] == (1,)
 
 
 def _is_gray(rgb: np.ndarray) -> bool:
