@@ -344,8 +344,8 @@ def test_unreadable_file_message_names_no_python_object(tmp_path):
     (tmp_path / "empty.png").write_bytes(b"")
     with pytest.raises(vqpress.VQError) as info:
         vqpress.imread(tmp_path / "text.png")
-    assert str(info.value) == f"{tmp_path / 'text.png'} is not an image vqpress can read (no image format " \
-                              "Pillow knows)"
+    assert str(info.value) == f"{tmp_path / 'text.png'} is not an image vqpress can read (Pillow does not " \
+                              "recognise it as an image it reads)"
     with pytest.raises(vqpress.VQError) as info:
         vqpress.imread(tmp_path / "empty.png")
     assert str(info.value) == f"{tmp_path / 'empty.png'} is not an image vqpress can read (it is empty)"

@@ -246,7 +246,7 @@ def _unreadable(path, exc) -> VQError:
     from PIL import UnidentifiedImageError
 
     if isinstance(exc, UnidentifiedImageError):
-        detail = "no image format Pillow knows"
+        detail = "Pillow does not recognise it as an image it reads"
     else:
         detail = re.sub(r"\s*<_io\.[^>]*>", "", str(exc)) or type(exc).__name__
     return VQError(f"{path} is not an image vqpress can read ({detail})")
