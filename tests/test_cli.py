@@ -780,3 +780,14 @@ def test_info_of_a_one_level_file_speaks_in_the_singular(capsys, tmp_path):
     assert code == 0, err
     assert "1 level (1 bit per code)" in out and "1 RGB colour (1 bit per code)" in out, out
     assert "1 levels" not in out and "1 RGB colours" not in out and "bits per code" not in out
+
+
+def test_outputs_of_the_same_name_are_refused_with_advice_that_helps(capsys, images):
+    # a.png and a.jpg both map to a.vqz; the message said "give distinct names or use -o",
+    # and -o (a folder) names the outputs after their inputs just the same.
+    Image.fromarray(images.gray_arr).save(images.dir / "gray.jpg")
+    for extra in ([], ["-o", images.dir / "packed"]):
+        code, _, err = run(capsys, "compress", images.gray, images.dir / "gray.jpg", *extra)
+        line = one_error_line(err)
+        assert code == 1 and "would both be written to" in line and "use -o" not in line, line
+        assert "each output is named after its input" in line
