@@ -356,7 +356,7 @@ def test_codebook_argument_types():
 _MODULES_WITH_ALL = ["vqpress", "vqpress.api", "vqpress.bitpack", "vqpress.codebook",
                      "vqpress.compressed", "vqpress.container", "vqpress.entropy", "vqpress.errors",
                      "vqpress.formats", "vqpress.histogram", "vqpress.imageio", "vqpress.kinds",
-                     "vqpress.metrics", "vqpress.png", "vqpress.threads", "vqpress.bench",
+                     "vqpress.metrics", "vqpress.png", "vqpress.rate_distortion", "vqpress.threads", "vqpress.bench",
                      "vqpress.cli", "vqpress.report", "vqpress._html", "vqpress._target"]
 
 
