@@ -353,7 +353,8 @@ def test_codebook_argument_types():
         vqpress.compress("abc", 4)
 
 
-_MODULES_WITH_ALL = ["vqpress", "vqpress.api", "vqpress.bitpack", "vqpress.codebook", "vqpress.coding.registry",
+_MODULES_WITH_ALL = ["vqpress", "vqpress.api", "vqpress.bitpack", "vqpress.codebook", "vqpress.coding.choice", "vqpress.coding.cm",
+                     "vqpress.coding.levels", "vqpress.coding.registry",
                      "vqpress.compressed", "vqpress.container", "vqpress.entropy", "vqpress.errors",
                      "vqpress.formats", "vqpress.histogram", "vqpress.imageio", "vqpress.kinds",
                      "vqpress.metrics", "vqpress.png", "vqpress.rate_distortion", "vqpress.threads",
