@@ -2,9 +2,11 @@
 distortion (MSE, PSNR) and the rate, in bits per pixel, of the fixed-width packed codes and of
 the real ``.vqz`` file.
 
-:func:`rate_distortion` computes the rows that :func:`vqpress.plot.plot_rate_distortion` draws
-and :mod:`vqpress.report` tabulates (both re-exported by :mod:`vqpress.plot`, where they are
-documented). Nothing here needs matplotlib.
+:func:`rate_distortion` computes the rows that :func:`vqpress.plot.plot_rate_distortion` draws;
+:mod:`vqpress.report` runs :func:`rate_distortion_rows` and the ``.vqz`` encodes itself, beside
+its figures. :mod:`vqpress.plot` re-exports :func:`rate_distortion`, :func:`default_strategies`
+and :data:`DEFAULT_LEVELS`, where they have always been documented. Nothing here needs
+matplotlib.
 
 >>> import vqpress
 >>> from vqpress.rate_distortion import rate_distortion
