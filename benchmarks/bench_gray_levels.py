@@ -37,7 +37,7 @@ sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "src"))
 import vqpress  # noqa: E402
 from bench_entropy import cases, gray_of, machine_line  # noqa: E402
-from vqpress.coding import cm  # noqa: E402
+from vqpress.coding import choice as cm_choice, cm  # noqa: E402
 
 EFFORT = 2
 
@@ -46,9 +46,9 @@ EFFORT = 2
 def coded_as(level):
     """cm.encode with the ordered model at ``level`` at effort EFFORT (maps of up to 4 levels
     too: level 8 is not replaced by level 9 there)."""
-    _, palette, bits, both, strip = cm._EFFORT_SETTINGS[EFFORT]
-    with mock.patch.dict(cm._EFFORT_SETTINGS, {EFFORT: (level, palette, bits, both, strip)}), \
-            mock.patch.dict(cm._FEW_LEVELS, clear=True):
+    _, palette, bits, both, strip = cm_choice.EFFORT_SETTINGS[EFFORT]
+    with mock.patch.dict(cm_choice.EFFORT_SETTINGS, {EFFORT: (level, palette, bits, both, strip)}), \
+            mock.patch.dict(cm_choice._FEW_LEVELS, clear=True):
         yield
 
 

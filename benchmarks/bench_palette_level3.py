@@ -4,7 +4,7 @@ model with symbol tables, against level 2, the fast model), on every palette cas
 colours, at the default effort (or another: ``--effort``).
 
 Both levels run in this one process, interleaved run by run (each by setting the effort's
-palette level in ``cm._EFFORT_SETTINGS``, for every palette size; levels 0 and 1, which have hashed tables,
+palette level in ``vqpress.coding.choice.EFFORT_SETTINGS``, for every palette size; levels 0 and 1, which have hashed tables,
 with the table bits of efforts 3 and 5), on ONE thread; times are medians of CPU time
 (``time.process_time``) of the payload coder alone (``cm.encode`` / ``cm.decode``, as
 ``bench_entropy.py`` times it: the symbol order included), sizes are the payloads' bytes
@@ -32,7 +32,7 @@ sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "src"))
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 import vqpress  # noqa: E402
 from bench_entropy import DECODE_TARGET, ENCODE_TARGET, cases, machine_line  # noqa: E402
-from vqpress.coding import cm  # noqa: E402
+from vqpress.coding import choice as cm_choice, cm  # noqa: E402
 
 #: table bits of the levels with hashed tables (those of efforts 3 and 5)
 _HASHED_BITS = {0: 12, 1: 14}
@@ -49,10 +49,10 @@ def run(codes: np.ndarray, n: int, level: int, effort: int = cm.DEFAULT_EFFORT) 
     """Payload bytes, encode and decode CPU seconds at ``effort`` (its symbol order: refined
     from effort 3 on), palettes at ``level`` whatever their size (no palette taken for a
     colour ramp)."""
-    ordered, _, bits, both, strip = cm._EFFORT_SETTINGS[effort]
+    ordered, _, bits, both, strip = cm_choice.EFFORT_SETTINGS[effort]
     settings = {effort: (ordered, level, _HASHED_BITS.get(level, bits), both, strip)}
-    with mock.patch.dict(cm._EFFORT_SETTINGS, settings), mock.patch.object(cm, "_RAMP_STEP", 0.0), \
-            mock.patch.object(cm, "_FEW_COLOURS", {}):
+    with mock.patch.dict(cm_choice.EFFORT_SETTINGS, settings), mock.patch.object(cm_choice, "_RAMP_STEP", 0.0), \
+            mock.patch.object(cm_choice, "_FEW_COLOURS", {}):
         t0 = time.process_time()
         data = cm.encode(codes, n, ordered=False, effort=effort)
         t_enc = time.process_time() - t0

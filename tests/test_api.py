@@ -353,11 +353,12 @@ def test_codebook_argument_types():
         vqpress.compress("abc", 4)
 
 
-_MODULES_WITH_ALL = ["vqpress", "vqpress.api", "vqpress.bitpack", "vqpress.codebook",
+_MODULES_WITH_ALL = ["vqpress", "vqpress.api", "vqpress.bitpack", "vqpress.codebook", "vqpress.coding.choice", "vqpress.coding.cm",
+                     "vqpress.coding.levels", "vqpress.coding.registry",
                      "vqpress.compressed", "vqpress.container", "vqpress.entropy", "vqpress.errors",
                      "vqpress.formats", "vqpress.histogram", "vqpress.imageio", "vqpress.kinds",
-                     "vqpress.metrics", "vqpress.png", "vqpress.threads", "vqpress.bench",
-                     "vqpress.cli", "vqpress.report", "vqpress._html", "vqpress._target"]
+                     "vqpress.metrics", "vqpress.png", "vqpress.rate_distortion", "vqpress.threads",
+                     "vqpress.bench", "vqpress.cli", "vqpress.report", "vqpress._html", "vqpress._target"]
 
 
 @pytest.mark.parametrize("module", _MODULES_WITH_ALL)

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 import vqpress
 from vqpress.coding import _cm, cm
+from vqpress.coding import choice as cm_choice
 from vqpress.coding import symbol_order
 from vqpress.coding._tridiagonal import top_eigenpair
 from vqpress.coding.symbol_order import _LANCZOS_MIN, adjacency, arrangement_cost, spectral_order
@@ -51,9 +52,9 @@ def palettes_at(level):
     """cm.encode codes palettes at ``level`` at every effort and of any size, and no palette
     is a ramp."""
     settings = {e: (ordered, level, bits, False, strip)
-                for e, (ordered, _, bits, _, strip) in cm._EFFORT_SETTINGS.items()}
-    with mock.patch.dict(cm._EFFORT_SETTINGS, settings), mock.patch.object(cm, "_RAMP_STEP", 0.0), \
-            mock.patch.object(cm, "_FEW_COLOURS", {}):
+                for e, (ordered, _, bits, _, strip) in cm_choice.EFFORT_SETTINGS.items()}
+    with mock.patch.dict(cm_choice.EFFORT_SETTINGS, settings), mock.patch.object(cm_choice, "_RAMP_STEP", 0.0), \
+            mock.patch.object(cm_choice, "_FEW_COLOURS", {}):
         yield
 
 
@@ -63,8 +64,8 @@ def ordered_at(level):
     effort, maps of up to 4 levels too (level 5 still leaves maps of more than 16 levels to
     level 4, level 9 maps of more than 4 to level 8)."""
     settings = {e: (level, palette, bits, False, strip)
-                for e, (_, palette, bits, _, strip) in cm._EFFORT_SETTINGS.items()}
-    with mock.patch.dict(cm._EFFORT_SETTINGS, settings), mock.patch.dict(cm._FEW_LEVELS, clear=True):
+                for e, (_, palette, bits, _, strip) in cm_choice.EFFORT_SETTINGS.items()}
+    with mock.patch.dict(cm_choice.EFFORT_SETTINGS, settings), mock.patch.dict(cm_choice._FEW_LEVELS, clear=True):
         yield
 
 
@@ -726,4 +727,4 @@ def test_bench_palette_level3_times_both_levels():
     few = blobs(30, 40, 12, seed=3, noise=0.2)
     for level in (7, 10):  # at effort 3, 12 colours at level 7 too (where the effort takes level 10)
         bench3.run(few, 12, level, 3)
-    assert cm._EFFORT_SETTINGS[cm.DEFAULT_EFFORT][1] == 6  # restored after the other levels' runs
+    assert cm_choice.EFFORT_SETTINGS[cm.DEFAULT_EFFORT][1] == 6  # restored after the other levels' runs

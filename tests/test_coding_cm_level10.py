@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import vqpress
-from vqpress.coding import cm
+from vqpress.coding import choice as cm_choice, cm
 
 from cm_reference import decode as reference_decode
 from test_coding_cm import at_level, blobs, check_strips_alike, fuzz_payloads, noise_streams_decode_in_range
@@ -104,7 +104,7 @@ def test_palettes_of_up_to_16_colours_take_level_10(n):
     """Level 10 replaces level 6 at efforts 0-2 (smaller, and at 16 colours fast enough for
     the targets) and level 7 at efforts 3-4 (smaller in the geometric mean, faster)."""
     codes = blobs(30, 40, n, seed=n, noise=0.3)
-    with mock.patch.object(cm, "_RAMP_STEP", 0.0):
+    with mock.patch.object(cm_choice, "_RAMP_STEP", 0.0):
         for effort in range(5):
             data = cm.encode(codes, n, effort=effort)
             assert (cm.describe(data)["level"], cm.describe(data)["model"]) == (10, "palette")

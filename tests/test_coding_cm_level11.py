@@ -14,7 +14,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import vqpress
-from vqpress.coding import cm, level8
+from vqpress.coding import choice as cm_choice, cm, level8
+from vqpress.coding import levels as cm_levels
 
 from cm_reference import decode as reference_decode
 from test_coding_cm import THIN_SHAPES, blobs, check_strips_alike, fuzz_payloads, noise_streams_decode_in_range, thin_maps
@@ -30,8 +31,8 @@ def encode11(codes, n, params=level8.LEVEL5, level=11, **kw):
     """``cm.encode(codes, n, ordered=True, **kw)`` at level 11 (or ``level`` 13) with ``params``
     (maps of up to 4 levels too, which effort 2 gives level 9, and of 9-16, which it gives level
     8 or 13; of 5-8, which it gives level 8 or 11)."""
-    with mock.patch.object(cm, "_chosen_level", lambda sym, n_, predicted: (level, tuple(params))), \
-            mock.patch.dict(cm._FEW_LEVELS, clear=True), mock.patch.object(cm, "_MAX_WEIGHTED_LEVELS", 16):
+    with mock.patch.object(cm_choice, "_chosen_level", lambda sym, n_, predicted: (level, tuple(params))), \
+            mock.patch.dict(cm_choice._FEW_LEVELS, clear=True), mock.patch.object(cm_choice, "_MAX_WEIGHTED_LEVELS", 16):
         data = cm.encode(codes, n, ordered=True, effort=2, **kw)
     head = cm.describe(data)
     assert (head["level"], head["model"], head["table_bits"]) == (level, "ordered", 8)
@@ -108,7 +109,7 @@ def test_strips_decode_alike_on_any_number_of_threads(two_threads, level, n):
 
 def weighted_at_effort_2():
     """Effort 2 with level 11 (its choice of level 5, 8 or 11) as its ordered level."""
-    return mock.patch.dict(cm._EFFORT_SETTINGS, {2: (cm._WEIGHTED_TABLES, *cm._EFFORT_SETTINGS[2][1:])})
+    return mock.patch.dict(cm_choice.EFFORT_SETTINGS, {2: (cm_levels.WEIGHTED_TABLES, *cm_choice.EFFORT_SETTINGS[2][1:])})
 
 
 def test_the_choice_codes_5_to_16_gray_levels_at_level_5_8_11_or_13(face_gray):
@@ -119,7 +120,7 @@ def test_the_choice_codes_5_to_16_gray_levels_at_level_5_8_11_or_13(face_gray):
                 data = cm.encode(codes, n, ordered=True)
                 levels.add(cm.describe(data)["level"])
                 np.testing.assert_array_equal(cm.decode(data, codes.shape, n), codes)
-            if n > cm._MAX_WEIGHTED_LEVELS:  # (level 11's speed: level 13 instead)
+            if n > cm_choice._MAX_WEIGHTED_LEVELS:  # (level 11's speed: level 13 instead)
                 assert cm.describe(data)["level"] in (5, 8, 13)
         assert 11 in levels and 13 in levels and levels <= {5, 8, 11, 13}
         codes = blobs(30, 40, 4, seed=1)  # up to 4 levels: level 9
@@ -141,7 +142,7 @@ def test_efforts_3_and_4_keep_the_smaller_of_level_0_and_effort_2s_choice(face_g
                      (ramp_palette(40, 60, 12, seed=12), 12)):
         data = cm.encode(codes, n, ordered=True, effort=effort)
         np.testing.assert_array_equal(cm.decode(data, codes.shape, n), codes)
-        with mock.patch.dict(cm._ORDERED_ALSO, clear=True):
+        with mock.patch.dict(cm_choice._ORDERED_ALSO, clear=True):
             level0 = cm.encode(codes, n, ordered=True, effort=effort)
         assert cm.describe(level0)["level"] == 0
         assert len(data) == min(len(level0), len(cm.encode(codes, n, ordered=True, effort=2)))
@@ -150,7 +151,7 @@ def test_efforts_3_and_4_keep_the_smaller_of_level_0_and_effort_2s_choice(face_g
 def test_the_default_effort_takes_level_11_where_it_codes_smaller(face_gray):
     codes = face_crop(face_gray, 8)
     data = cm.encode(codes, 8, ordered=True)
-    assert cm._EFFORT_SETTINGS[cm.DEFAULT_EFFORT][0] == cm._WEIGHTED_TABLES
+    assert cm_choice.EFFORT_SETTINGS[cm.DEFAULT_EFFORT][0] == cm_levels.WEIGHTED_TABLES
     assert cm.describe(data)["level"] == 11
     assert len(data) < len(encode8(codes, 8, params_of(data, 8)))
 

@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 import vqpress
-from vqpress.coding import cm, level8
+from vqpress.coding import choice as cm_choice, cm, level8
+from vqpress.coding import levels as cm_levels
 
 from test_coding_cm import blobs
 from test_coding_cm_level5 import encode5, ramp_palette
@@ -46,7 +47,7 @@ def test_effort_2_codes_9_to_16_levels_at_level_5_8_or_13(face_gray):
 
 
 def _choice_with_sizes(codes, n, predicted, sizes):
-    """``cm._chosen_level`` when the codings of samples return ``sizes`` in turn: (its answer,
+    """``cm_choice._chosen_level`` when the codings of samples return ``sizes`` in turn: (its answer,
     the (shape, level) of each coding)."""
     calls, sizes = [], iter(sizes)
 
@@ -55,8 +56,8 @@ def _choice_with_sizes(codes, n, predicted, sizes):
         return next(sizes)
 
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(cm, "_sample_size", size)
-        return cm._chosen_level(codes, n, predicted), calls
+        mp.setattr(cm_choice, "_sample_size", size)
+        return cm_choice._chosen_level(codes, n, predicted), calls
 
 
 def test_level_13_is_decided_on_the_sample_or_else_on_a_middle_tenth_of_the_map():
@@ -65,13 +66,13 @@ def test_level_13_is_decided_on_the_sample_or_else_on_a_middle_tenth_of_the_map(
     # level 8's parameters on the sample (4 candidates), level 13 on it: below 1.03 times level
     # 8's size level 13 without a band, above 1.06 times level 8 without it
     for size13, level in ((1029, 13), (1061, 8)):
-        choice, calls = _choice_with_sizes(codes, 16, cm._AVERAGED_TABLES, [1000] * 4 + [size13])
+        choice, calls = _choice_with_sizes(codes, 16, cm_levels.AVERAGED_TABLES, [1000] * 4 + [size13])
         assert choice == (level, level8.LEVEL5)
         assert calls == [(sample, 8)] * 4 + [(sample, 13)]
     # in between, level 13 and 8 on a band of 1/10 of the map: level 13 if smaller than 1.01
     # times level 8's size there
     for size13, band13, level in ((1030, 1009, 13), (1060, 1009, 13), (1045, 1010, 8), (1045, 1200, 8)):
-        choice, calls = _choice_with_sizes(codes, 16, cm._AVERAGED_TABLES, [1000] * 4 + [size13, band13, 1000])
+        choice, calls = _choice_with_sizes(codes, 16, cm_levels.AVERAGED_TABLES, [1000] * 4 + [size13, band13, 1000])
         assert choice == (level, level8.LEVEL5)
         assert calls == [(sample, 8)] * 4 + [(sample, 13), ((100, 100), 13), ((100, 100), 8)]
     # a map less than 16 times its sample: the band even below 1.03, and where the band is larger
@@ -79,24 +80,24 @@ def test_level_13_is_decided_on_the_sample_or_else_on_a_middle_tenth_of_the_map(
     short = np.zeros((600, 100), np.uint8)
     sample_short = level8.sample_rows(short).shape
     assert sample_short[0] * 16 > 600 and 600 * 100 // 10 >= level8.SAMPLE_MIN_PIXELS
-    choice, calls = _choice_with_sizes(short, 16, cm._AVERAGED_TABLES, [1000] * 4 + [1000, 1009, 1000])
+    choice, calls = _choice_with_sizes(short, 16, cm_levels.AVERAGED_TABLES, [1000] * 4 + [1000, 1009, 1000])
     assert choice == (13, level8.LEVEL5)
     assert calls == [(sample_short, 8)] * 4 + [(sample_short, 13), ((60, 100), 13), ((60, 100), 8)]
     smaller = np.zeros((300, 100), np.uint8)
     sample_smaller = level8.sample_rows(smaller).shape
     for band13, level in ((999, 13), (1000, 8), (1009, 8)):
-        choice, calls = _choice_with_sizes(smaller, 16, cm._AVERAGED_TABLES, [1000] * 4 + [1000, band13, 1000])
+        choice, calls = _choice_with_sizes(smaller, 16, cm_levels.AVERAGED_TABLES, [1000] * 4 + [1000, band13, 1000])
         assert choice == (level, level8.LEVEL5)
         assert calls == [(sample_smaller, 8)] * 4 + [(sample_smaller, 13), ((41, 100), 13), ((41, 100), 8)]
     # a map that is its own sample: the smaller of the two on it
     small = np.zeros((30, 100), np.uint8)
     assert level8.sample_rows(small) is small
     for size13, level in ((999, 13), (1000, 8), (1020, 8)):
-        choice, calls = _choice_with_sizes(small, 16, cm._AVERAGED_TABLES, [1000] * 4 + [size13])
+        choice, calls = _choice_with_sizes(small, 16, cm_levels.AVERAGED_TABLES, [1000] * 4 + [size13])
         assert choice == (level, level8.LEVEL5)
         assert calls == [((30, 100), 8)] * 4 + [((30, 100), 13)]
     # (level 11's band stays an eighth, without the sample's test)
-    choice, calls = _choice_with_sizes(codes, 8, cm._WEIGHTED_TABLES, [1000] * 4 + [990, 1000])
+    choice, calls = _choice_with_sizes(codes, 8, cm_levels.WEIGHTED_TABLES, [1000] * 4 + [990, 1000])
     assert choice == (11, level8.LEVEL5)
     assert calls == [(sample, 8)] * 4 + [((125, 100), 11), ((125, 100), 8)]
 
@@ -110,14 +111,14 @@ def test_the_choice_of_level_13_on_the_face(face_gray, corner, band, level):
     r, c = corner
     codes = vqpress.compress(face_gray[r:r + 256, c:c + 384], 16).codes()
     shapes = []
-    sample_size = cm._sample_size
+    sample_size = cm_choice._sample_size
 
     def size(sample, *args):
         shapes.append(sample.shape)
         return sample_size(sample, *args)
 
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(cm, "_sample_size", size)
+        mp.setattr(cm_choice, "_sample_size", size)
         data = cm.encode(codes, 16, ordered=True)
     assert (level8.level_band(codes, 10).shape in shapes) == band
     params = params_of(data, 16) if cm.describe(data)["level"] != 5 else level8.LEVEL5

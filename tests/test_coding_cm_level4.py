@@ -8,13 +8,14 @@ from hypothesis import strategies as st
 
 import vqpress
 from vqpress.coding import cm
+from vqpress.coding import levels as cm_levels
 
 from cm_reference import decode as reference_decode
 from test_coding_cm import THIN_SHAPES, blobs, encode_ordered_at, fuzz_payloads, ordered_at, thin_maps
 
 
 def encode4(codes, n, **kw):
-    return encode_ordered_at(cm._PREDICTED, codes, n, **kw)
+    return encode_ordered_at(cm_levels.PREDICTED, codes, n, **kw)
 
 
 def gradient(h, w, n):
@@ -87,7 +88,7 @@ def test_level_4_is_smaller_than_level_2_on_the_face(face_gray):
 
 def test_palettes_keep_their_level():
     codes = blobs(30, 40, 8, seed=2)
-    with ordered_at(cm._PREDICTED):
+    with ordered_at(cm_levels.PREDICTED):
         for ordered in (False, None):
             assert cm.describe(cm.encode(codes, 8, ordered=ordered))["level"] != 4
 

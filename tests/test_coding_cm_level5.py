@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 import vqpress
 from vqpress.coding import cm, symbol_order
+from vqpress.coding import levels as cm_levels
 
 from cm_reference import decode as reference_decode
 from test_coding_cm import (
@@ -18,7 +19,7 @@ from test_coding_cm_level4 import encode4, gradient
 
 
 def encode5(codes, n, **kw):
-    return encode_ordered_at(cm._PREDICTED_TABLES, codes, n, **kw)
+    return encode_ordered_at(cm_levels.PREDICTED_TABLES, codes, n, **kw)
 
 
 def jumps(h, w, n, seed):
@@ -80,10 +81,10 @@ def test_efforts_1_and_2_use_level_8_or_5_up_to_16_levels():
         codes = blobs(30, 40, n, seed=n)
         for effort in (1, 2):
             # (effort 2 codes maps of up to 4 levels at level 9: test_coding_cm_level9)
-            want = (9,) if effort == 2 and n <= cm._MAX_EXACT_LEVELS else levels
+            want = (9,) if effort == 2 and n <= cm_levels.MAX_EXACT_LEVELS else levels
             assert cm.describe(cm.encode(codes, n, ordered=True, effort=effort))["level"] in want
         assert cm.describe(cm.encode(codes, n, ordered=True, effort=0))["level"] == 2
-    with ordered_at(cm._PREDICTED_TABLES):  # more than 16 levels: level 4 whatever the effort asks
+    with ordered_at(cm_levels.PREDICTED_TABLES):  # more than 16 levels: level 4 whatever the effort asks
         assert cm.describe(cm.encode(blobs(30, 40, 20), 20, ordered=True))["level"] == 4
 
 
@@ -100,7 +101,7 @@ def test_level_5_is_as_small_as_level_4_on_the_face(face_gray):
 
 def test_palettes_keep_their_level():
     codes = blobs(30, 40, 8, seed=2)
-    with ordered_at(cm._PREDICTED_TABLES):
+    with ordered_at(cm_levels.PREDICTED_TABLES):
         for ordered in (False, None):
             assert cm.describe(cm.encode(codes, 8, ordered=ordered))["level"] != 5
 
@@ -129,9 +130,9 @@ def test_the_reader_checks_level_5_header_fields():
     codes = blobs(48, 80, 8, seed=8)
     check_table_level_header(encode5(codes, 8), 5, codes.shape, 8)
     blob = bytearray(encode5(codes, 8))
-    unknown = max(cm._LEVELS) + 1
+    unknown = max(cm_levels.LEVELS) + 1
     blob[5] = unknown
-    refuses(blob, rf"level {unknown} \(allowed {', '.join(map(str, cm._LEVELS))}\)", codes.shape, 8)
+    refuses(blob, rf"level {unknown} \(allowed {', '.join(map(str, cm_levels.LEVELS))}\)", codes.shape, 8)
 
 
 def test_describe_names_level_5():

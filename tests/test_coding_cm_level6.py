@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 import vqpress
 from vqpress.coding import cm
+from vqpress.coding import levels as cm_levels
 
 from cm_reference import decode as reference_decode
 from test_coding_cm import (
@@ -27,11 +28,11 @@ def encode_palette_at(level, codes, n, **kw):
 
 
 def encode6(codes, n, **kw):
-    return encode_palette_at(cm._PALETTE_SYMBOL, codes, n, **kw)
+    return encode_palette_at(cm_levels.PALETTE_SYMBOL, codes, n, **kw)
 
 
 def encode10(codes, n, **kw):
-    return encode_palette_at(cm._PALETTE_SYMBOL_MIXED, codes, n, **kw)
+    return encode_palette_at(cm_levels.PALETTE_SYMBOL_MIXED, codes, n, **kw)
 
 
 BOTH = pytest.mark.parametrize("encode", [encode6, encode10], ids=["level6", "level10"])
@@ -118,9 +119,9 @@ def test_the_reader_checks_level_6_header_fields():
     blob[3] = 0
     bad(blob, "level 6 codes the palette model only; the payload names model 0")
     blob = bytearray(data)
-    unknown = max(cm._LEVELS) + 1
+    unknown = max(cm_levels.LEVELS) + 1
     blob[5] = unknown
-    bad(blob, rf"level {unknown} \(allowed {', '.join(map(str, cm._LEVELS))}\)")
+    bad(blob, rf"level {unknown} \(allowed {', '.join(map(str, cm_levels.LEVELS))}\)")
 
 
 def test_describe_names_level_6():
@@ -150,7 +151,7 @@ def test_level_6_is_about_as_small_as_level_3_on_the_face(face_rgb):
     learn less on a small crop than on the whole face)."""
     for k in (64, 256):
         codes = vqpress.compress(face_rgb[:256, :384], k).codes()
-        with palettes_at(cm._PALETTE_TABLES):
+        with palettes_at(cm_levels.PALETTE_TABLES):
             size3 = len(cm.encode(codes, k))
         assert len(encode6(codes, k)) < 1.03 * size3
 

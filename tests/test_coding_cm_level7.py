@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 import vqpress
 from vqpress.coding import _cm_palette7, cm
+from vqpress.coding import levels as cm_levels
 
 from cm_reference import decode as reference_decode
 from test_coding_cm import (
@@ -19,7 +20,7 @@ from test_coding_cm_level5 import ramp_palette
 
 
 def encode7(codes, n, **kw):
-    with palettes_at(cm._PALETTE_MIXED):
+    with palettes_at(cm_levels.PALETTE_MIXED):
         data = cm.encode(codes, n, **kw)
     head = cm.describe(data)
     assert (head["level"], head["model"], head["table_bits"]) == (7, "palette", 8)
@@ -169,7 +170,7 @@ def test_level_7_is_smaller_than_level_3_on_the_face(face_rgb):
     for k in (16, 64, 256):
         codes = vqpress.compress(face_rgb[:256, :384], k).codes()
         data = encode7(codes, k)
-        with palettes_at(cm._PALETTE_TABLES):
+        with palettes_at(cm_levels.PALETTE_TABLES):
             assert len(data) < len(cm.encode(codes, k))
 
 
@@ -201,9 +202,9 @@ def test_level_3_payloads_recoded_at_level_7_decode():
     """The same header, order and strips, the streams of level 7: the level byte alone picks
     the kernel."""
     codes = blobs(40, 50, 90, seed=3, noise=0.2)
-    with palettes_at(cm._PALETTE_TABLES):
+    with palettes_at(cm_levels.PALETTE_TABLES):
         data3 = cm.encode(codes, 90)
-    data7 = at_level(data3, codes, cm._PALETTE_MIXED)
+    data7 = at_level(data3, codes, cm_levels.PALETTE_MIXED)
     assert cm.describe(data7)["level"] == 7 and data7 != data3
     np.testing.assert_array_equal(cm.decode(data7, codes.shape, 90), codes)
 

@@ -12,7 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import vqpress
-from vqpress.coding import cm, level8
+from vqpress.coding import choice as cm_choice, cm, level8
+from vqpress.coding import levels as cm_levels
 
 from cm_reference import decode as reference_decode
 from test_coding_cm import THIN_SHAPES, blobs, encode_ordered_at, fuzz_payloads, thin_maps
@@ -31,7 +32,7 @@ def encode8(codes, n, params, **kw):
     with mock.patch.object(level8, "choose", lambda *args: tuple(params)):
         if tuple(params) == level8.LEVEL5:
             return encode5(codes, n, **kw)
-        data = encode_ordered_at(cm._TUNED_TABLES, codes, n, **kw)
+        data = encode_ordered_at(cm_levels.TUNED_TABLES, codes, n, **kw)
     assert params_of(data, n) == tuple(params)
     return data
 
@@ -41,8 +42,8 @@ def encode_chosen(codes, n, **kw):
     level 8 with the encoder's choice of parameters, or level 5 when it keeps level 5's (maps of
     up to 4 levels too, which effort 2 gives level 9: test_coding_cm_level9; effort 2 itself
     may also take level 11: test_coding_cm_level11)."""
-    with mock.patch.dict(cm._FEW_LEVELS, clear=True), \
-            mock.patch.dict(cm._EFFORT_SETTINGS, {2: (cm._TUNED_TABLES, *cm._EFFORT_SETTINGS[2][1:])}):
+    with mock.patch.dict(cm_choice._FEW_LEVELS, clear=True), \
+            mock.patch.dict(cm_choice.EFFORT_SETTINGS, {2: (cm_levels.TUNED_TABLES, *cm_choice.EFFORT_SETTINGS[2][1:])}):
         data = cm.encode(codes, n, ordered=True, **kw)
     assert cm.describe(data)["level"] in (5, 8)
     return data

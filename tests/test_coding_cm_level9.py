@@ -8,7 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import vqpress
-from vqpress.coding import cm
+from vqpress.coding import choice as cm_choice, cm
+from vqpress.coding import levels as cm_levels
 
 from cm_reference import decode as reference_decode
 from test_coding_cm import (
@@ -18,7 +19,7 @@ from test_coding_cm_level5 import check_table_level_header, encode5, jumps, refu
 
 
 def encode9(codes, n, **kw):
-    return encode_ordered_at(cm._EXACT_TABLES, codes, n, **kw)
+    return encode_ordered_at(cm_levels.EXACT_TABLES, codes, n, **kw)
 
 
 def maps(n, seed):
@@ -77,7 +78,7 @@ def test_effort_2_uses_level_9_up_to_4_gray_levels():
         for effort in (0, 1, 3, 5):  # the other efforts keep their levels
             assert cm.describe(cm.encode(codes, n, ordered=True, effort=effort))["level"] != 9
     with pytest.MonkeyPatch.context() as mp:  # asked for level 9, maps of more levels take level 8's place
-        mp.setitem(cm._EFFORT_SETTINGS, 2, (cm._EXACT_TABLES, *cm._EFFORT_SETTINGS[2][1:]))
+        mp.setitem(cm_choice.EFFORT_SETTINGS, 2, (cm_levels.EXACT_TABLES, *cm_choice.EFFORT_SETTINGS[2][1:]))
         assert cm.describe(cm.encode(blobs(30, 40, 8, seed=1), 8, ordered=True))["level"] in (5, 8)
 
 
@@ -104,7 +105,7 @@ def test_the_reader_checks_level_9_header_fields():
         refuses(blob, f"cm level 9 codes at most 4 levels; the payload has {n}", more.shape, n)
     # and the kernel itself, if ever called past those checks (its tables hold symbols 0..3)
     with pytest.raises(ValueError, match=r"level 9 codes 2\.\.4 levels; got 5"):
-        cm._kernel().encode_strips(np.zeros((4, 4), np.uint8), 5, cm._ORDERED, cm._EXACT_TABLES, 8, 4)
+        cm._kernel().encode_strips(np.zeros((4, 4), np.uint8), 5, cm_levels.ORDERED, cm_levels.EXACT_TABLES, 8, 4)
 
 
 def test_describe_names_level_9():

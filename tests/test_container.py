@@ -258,3 +258,16 @@ def test_read_header_without_the_body(small_compressed):
     assert head.file_size == len(blob) and head.version == "1.0"
     with pytest.raises(vqpress.FormatError, match="header checksum"):
         read_header(blob[:20] + bytes([blob[20] ^ 1]) + blob[21:])
+
+
+def test_the_payload_codings_table():
+    """The codings' numbers and format versions are those of docs/FORMAT.md; the container
+    dispatches through the registry's table and re-exports its names."""
+    from vqpress import container
+    from vqpress.coding import registry
+
+    assert container.CODINGS is registry.CODINGS
+    assert registry.CODINGS == {"raw": 0, "context": 1, "cm": 2}
+    assert {c.name: c.version for c in registry.BY_NUMBER.values()} == {
+        "raw": (1, 0), "context": (1, 0), "cm": (2, 0)}
+    assert [c.name for c in registry.BY_NUMBER.values() if c.max_pixels is not None] == ["context"]

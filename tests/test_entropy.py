@@ -155,9 +155,9 @@ def test_pair_model_roundtrip(shape, n):
 
 @pytest.mark.parametrize("n", [3, 40, 256])
 def test_pair_model_small_batches(monkeypatch, n):
-    import vqpress.entropy as entropy
+    from vqpress.entropy import _adaptive
 
-    monkeypatch.setattr(entropy, "_MAX_BATCH", 64)
+    monkeypatch.setattr(_adaptive, "_MAX_BATCH", 64)
     _roundtrip(_scrambled((70, 150), n, 9), n)
 
 
@@ -353,9 +353,9 @@ def test_header_fields_validated():
 @pytest.mark.parametrize("n", [3, 40, 256])
 def test_small_batches_roundtrip(monkeypatch, n):
     # huge maps split each wave into slabs of tiles; force that path on a small map
-    import vqpress.entropy as entropy
+    from vqpress.entropy import _adaptive
 
-    monkeypatch.setattr(entropy, "_MAX_BATCH", 64)
+    monkeypatch.setattr(_adaptive, "_MAX_BATCH", 64)
     codes = np.random.default_rng(n).integers(0, n, size=(150, 200)).astype(np.uint8)
     codes[:, 100:] = codes[:, :100] // 2
     _roundtrip(codes, n)
@@ -397,16 +397,16 @@ def test_words_removed_or_added_with_the_count_fixed(case, change):
 
 def test_a_stream_that_runs_out_is_refused_early(monkeypatch):
     """A stream of no words claiming a 2000 x 2000 map stops within its first batches."""
-    import vqpress.entropy as entropy
+    from vqpress.entropy._exact import ExactDecoder
 
     batches = []
-    real = entropy._ExactDecoder.decode
+    real = ExactDecoder.decode
 
     def counting(self, model, probs):
         batches.append(1)
         return real(self, model, probs)
 
-    monkeypatch.setattr(entropy._ExactDecoder, "decode", counting)
+    monkeypatch.setattr(ExactDecoder, "decode", counting)
     with pytest.raises(FormatError, match="runs out"):
         decode_code_map(struct.pack("<BI", 1, 0), (2000, 2000), 8)
     assert len(batches) < 20  # of about 2,200 (waves x tiles)

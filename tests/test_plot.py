@@ -186,16 +186,6 @@ def test_rate_distortion_keeps_lossless_points(gray):
     renders(fig)
 
 
-def test_rate_distortion_points_are_real(gray):
-    pts = plot.rate_distortion(gray, ["kmeans"], levels=(2, 4), vqz_levels=(4,))
-    by = {p["levels"]: p for p in pts}
-    c = vqpress.compress(gray, 4, "kmeans")
-    assert by[4]["vqz_bpp"] == pytest.approx(8 * len(c.to_bytes()) / gray.size)
-    assert by[4]["packed_bpp"] == pytest.approx(2.0)
-    assert by[2]["vqz_bpp"] is None and by[2]["packed_bpp"] == pytest.approx(1.0)
-    assert by[4]["psnr"] == pytest.approx(vqpress.metrics.psnr(gray, c.decompress()))
-
-
 def test_difference(gray):
     rec = vqpress.compress(gray, 4).decompress()
     fig = plot.plot_difference(gray, rec)

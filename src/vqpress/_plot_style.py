@@ -40,9 +40,6 @@ _HIST_ALT = "#56B4E9"
 _SHADE = "#e4e4e4"
 _TITLE_SIZE, _LABEL_SIZE, _TICK_SIZE, _SMALL = 11, 10, 8.5, 8
 
-#: Default numbers of levels of :func:`plot_rate_distortion`.
-DEFAULT_LEVELS = (2, 3, 4, 6, 8, 12, 16, 24, 32, 64, 128, 256)
-
 
 # ----------------------------------------------------------------------------- style helpers
 def _mpl():

@@ -8,7 +8,7 @@ Layout (all integers little-endian; the full specification is ``docs/FORMAT.md``
     header CRC   u32       CRC-32 of magic and header
     codebook     float64   centers (n_colors * max(channels, 1)), then edges (n_colors + 1,
                            scalar data only)
-    payload      bytes     the codes, in one of the codings of _CODINGS
+    payload      bytes     the codes, in one of the codings of vqpress.coding.registry
     body CRC     u32       CRC-32 of codebook and payload
 
 A reader trusts nothing it has not checked, in this order: the header's fields against
@@ -27,15 +27,14 @@ import math
 import os
 import struct
 import zlib
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
 from ._fileio import open_regular
 from ._validation import check_choice, check_max_pixels, check_path, check_pixels
-from .bitpack import packed_size, unpack_bits
 from .codebook import Codebook
+from .coding.registry import BY_NUMBER, CODINGS
 from .compressed import Compressed
 from .errors import FormatError, VQError
 from .kinds import CHANNELS, COLOUR, MAX_COLORS, STRATEGY_NAMES, channel_name
@@ -46,9 +45,10 @@ __all__ = ["to_bytes", "from_bytes", "read_header", "inspect", "Header", "load",
 MAGIC = b"\x89VQZ\r\n\x1a\n"
 #: The newest format version this vqpress writes. A file is written with the oldest version
 #: that holds it (:func:`_version_of`): the version its payload coding needs (1.0 for raw and
-#: context, 2.0 for cm; see _Coding.version), and at least 1.1 for gray + alpha and for colour
-#: data of shapes other than (H, W, 3|4) (pixel lists, frames), which a 1.0 reader refuses by
-#: their channels or shape rather than misreading them. 2.0 holds everything 1.1 holds.
+#: context, 2.0 for cm; see :attr:`vqpress.coding.registry.Coding.version`), and at least 1.1
+#: for gray + alpha and for colour data of shapes other than (H, W, 3|4) (pixel lists,
+#: frames), which a 1.0 reader refuses by their channels or shape rather than misreading
+#: them. 2.0 holds everything 1.1 holds.
 MAJOR, MINOR = 2, 0
 #: Major versions this vqpress reads.
 _READABLE_MAJORS = (1, 2)
@@ -114,108 +114,6 @@ class Header:
         return self.size + self.codebook_len + self.payload_len + _CRC.size
 
 
-# ------------------------------------------------------------------------------ codings
-
-
-@dataclass(frozen=True)
-class _Coding:
-    """A payload coding: the codes of an image to the payload and back.
-
-    ``encode(compressed, effort)`` returns the payload (``effort``, 0..9 or None for the
-    default, matters only to codings that trade time for size). ``decode(payload, header)``
-    returns ``header.n_pixels`` unsigned integer codes (any shape) and must raise
-    :class:`FormatError` unless ``payload`` is, to the last byte, a payload this coding
-    writes; the container checks the codes' count and range and everything around the
-    payload (pixel limit, lengths, CRCs).
-    """
-
-    name: str
-    encode: Callable[[Compressed, int | None], bytes]
-    decode: Callable[[memoryview, Header], np.ndarray]
-    #: Most pixels the coding can hold (None: any number).
-    max_pixels: int | None = None
-    #: Tried by ``coding="auto"``, which keeps the smallest payload.
-    auto: bool = True
-    #: The format version of files with this coding (the oldest that knows it).
-    version: tuple[int, int] = (1, 0)
-    #: Whether the coding can hold an image of this codebook (None: any).
-    fits: Callable[[Codebook], bool] | None = None
-    #: ``auto`` skips this coding when the one named here fits (it is smaller and faster).
-    superseded_by: str | None = None
-
-
-def _encode_raw(compressed: Compressed, effort: int | None) -> bytes:
-    return compressed.payload
-
-
-def _decode_raw(payload: memoryview, head: Header) -> np.ndarray:
-    n, bits = head.n_pixels, head.bits
-    if len(payload) != packed_size(n, bits):
-        raise FormatError(f"raw payload of {len(payload)} bytes does not fit {n} codes of {bits} bits")
-    spare = 8 * len(payload) - n * bits
-    if spare and payload[-1] & ((1 << spare) - 1):
-        raise FormatError(f"raw payload's last byte has non-zero padding bits (its last {spare} bits)")
-    return unpack_bits(payload, bits, n)
-
-
-def _encode_context(compressed: Compressed, effort: int | None) -> bytes:
-    from .entropy import encode_code_map
-
-    cb = compressed.codebook
-    head_shape = _map_shape(compressed.shape, cb.channels)
-    # Gray levels are sorted by value, which the residual model exploits; a colour palette
-    # has no such order.
-    return encode_code_map(compressed.codes().reshape(head_shape), cb.n_colors, ordered=cb.channels == 0)
-
-
-def _decode_context(payload: memoryview, head: Header) -> np.ndarray:
-    from .entropy import decode_code_map
-
-    return decode_code_map(payload, head.map_shape, head.n_colors)
-
-
-def _map_shape(shape: tuple, channels: int) -> tuple[int, int]:
-    pixel_shape = shape[:-1] if channels else shape
-    if len(pixel_shape) == 1:
-        return 1, pixel_shape[0]
-    return math.prod(pixel_shape[:-1]), pixel_shape[-1]
-
-
-def _cm_fits(codebook: Codebook) -> bool:
-    from .coding import cm
-
-    return 2 <= codebook.n_colors <= cm.MAX_SYMBOLS
-
-
-def _encode_cm(compressed: Compressed, effort: int | None) -> bytes:
-    from .coding import cm
-
-    cb = compressed.codebook
-    if not _cm_fits(cb):
-        raise VQError(f"coding 'cm' codes 2..{cm.MAX_SYMBOLS} colours; this image has {cb.n_colors} "
-                      "(use 'context' or 'raw')")
-    codes = compressed.codes().reshape(_map_shape(compressed.shape, cb.channels))
-    # gray levels are sorted by value, which the ordered model exploits; a palette is not
-    return cm.encode(codes, cb.n_colors, ordered=cb.channels == 0,
-                     effort=cm.DEFAULT_EFFORT if effort is None else effort)
-
-
-def _decode_cm(payload: memoryview, head: Header) -> np.ndarray:
-    from .coding import cm
-
-    return cm.decode(payload, head.map_shape, head.n_colors)
-
-
-#: Payload codings by their number in the header. A new coding is one entry here.
-_CODINGS = {
-    0: _Coding("raw", _encode_raw, _decode_raw),
-    1: _Coding("context", _encode_context, _decode_context, max_pixels=1 << 30, superseded_by="cm"),
-    2: _Coding("cm", _encode_cm, _decode_cm, version=(2, 0), fits=_cm_fits),
-}
-#: Payload coding numbers, by name.
-CODINGS = {coding.name: number for number, coding in _CODINGS.items()}
-
-
 # ------------------------------------------------------------------------------ header
 
 
@@ -231,8 +129,8 @@ def _check_fields(dtype_code, ndim, channels, coding, n_colors, shape, strategy:
         raise error(f"ndim {ndim} is outside 1..{MAX_NDIM}")
     if dtype_code not in range(len(_DTYPES)):
         raise error(f"unknown dtype code {dtype_code} (allowed 0..{len(_DTYPES) - 1})")
-    if coding not in _CODINGS:
-        raise error(f"unknown payload coding {coding} (allowed {', '.join(map(str, _CODINGS))})")
+    if coding not in BY_NUMBER:
+        raise error(f"unknown payload coding {coding} (allowed {', '.join(map(str, BY_NUMBER))})")
     if channels not in CHANNELS:
         allowed = ", ".join(f"{c} ({channel_name(c)})" for c in CHANNELS)
         raise error(f"channels {channels} (allowed {allowed}; 0 is scalar data)")
@@ -243,10 +141,10 @@ def _check_fields(dtype_code, ndim, channels, coding, n_colors, shape, strategy:
                     "at least 2 dimensions)")
     if strategy.decode("latin-1") not in STRATEGY_NAMES:
         raise error(f"unknown strategy name {strategy!r} (known: {', '.join(STRATEGY_NAMES)})")
-    limit = _CODINGS[coding].max_pixels
+    limit = BY_NUMBER[coding].max_pixels
     n_pixels = math.prod(shape[:-1] if channels else shape)
     if limit is not None and n_pixels > limit:
-        raise error(f"the {_CODINGS[coding].name} coding holds at most {limit} pixels; this image has {n_pixels}")
+        raise error(f"the {BY_NUMBER[coding].name} coding holds at most {limit} pixels; this image has {n_pixels}")
 
 
 def read_header(data) -> Header:
@@ -290,13 +188,13 @@ def read_header(data) -> Header:
     shape = struct.unpack_from(f"<{ndim}Q", header, len(MAGIC) + _HEAD.size)
     strategy = header[header_len - slen :]
     _check_fields(dtype_code, ndim, channels, coding, n_colors, shape, strategy, FormatError)
-    if (major, minor) < _CODINGS[coding].version:
-        need = ".".join(map(str, _CODINGS[coding].version))
-        raise FormatError(f"payload coding {coding} ({_CODINGS[coding].name}) needs format version {need}; "
+    if (major, minor) < BY_NUMBER[coding].version:
+        need = ".".join(map(str, BY_NUMBER[coding].version))
+        raise FormatError(f"payload coding {coding} ({BY_NUMBER[coding].name}) needs format version {need}; "
                           f"the header says {major}.{minor}")
     return Header(
         f"{major}.{minor}", _DTYPES[dtype_code], tuple(int(d) for d in shape), channels, n_colors,
-        _CODINGS[coding].name, strategy.decode("ascii"), payload_len, header_len + _CRC.size,
+        BY_NUMBER[coding].name, strategy.decode("ascii"), payload_len, header_len + _CRC.size,
     )
 
 
@@ -347,24 +245,24 @@ def to_bytes(compressed: Compressed, coding: str = "auto", *, effort: int | None
     if dtype_code is None:
         raise VQError(f"a .vqz file cannot hold dtype {cb.dtype}; allowed are {', '.join(map(str, _DTYPES))}")
     strategy = cb.strategy.encode("ascii", "backslashreplace")
-    candidates = list(_CODINGS) if coding == "auto" else [CODINGS[coding]]
+    candidates = list(BY_NUMBER) if coding == "auto" else [CODINGS[coding]]
     n_pixels = compressed.n_pixels
     def fits(k):
-        return _CODINGS[k].fits is None or _CODINGS[k].fits(cb)
+        return BY_NUMBER[k].fits is None or BY_NUMBER[k].fits(cb)
 
     candidates = [k for k in candidates if coding != "auto" or (
-        _CODINGS[k].auto and (_CODINGS[k].max_pixels is None or n_pixels <= _CODINGS[k].max_pixels)
-        and fits(k) and not (_CODINGS[k].superseded_by and fits(CODINGS[_CODINGS[k].superseded_by])))]
+        BY_NUMBER[k].auto and (BY_NUMBER[k].max_pixels is None or n_pixels <= BY_NUMBER[k].max_pixels)
+        and fits(k) and not (BY_NUMBER[k].superseded_by and fits(CODINGS[BY_NUMBER[k].superseded_by])))]
     _check_fields(dtype_code, len(shape), cb.channels, candidates[0], cb.n_colors, shape, strategy, VQError)
     check_pixels(n_pixels, max_pixels, what="this image", error=VQError, writing=True)
     _check_decodable(cb, VQError)
     best = None
     for number in candidates:
-        payload = _CODINGS[number].encode(compressed, effort)
+        payload = BY_NUMBER[number].encode(compressed, effort)
         if best is None or len(payload) < len(best[1]):
             best = number, payload
     number, payload = best
-    major, minor = _version_of(cb.channels, shape, _CODINGS[number].version)
+    major, minor = _version_of(cb.channels, shape, BY_NUMBER[number].version)
     head = _HEAD.pack(major, minor, dtype_code, len(shape), cb.channels, number, len(strategy), 0,
                       cb.n_colors, len(payload))
     header = MAGIC + head + struct.pack(f"<{len(shape)}Q", *shape) + strategy
@@ -542,7 +440,7 @@ def _decode_body(view: memoryview, head: Header) -> Compressed:
     codebook = _codebook(body[: head.codebook_len], head)
     n_colors = head.n_colors
     payload = body[head.codebook_len :]
-    codes = _CODINGS[CODINGS[head.coding]].decode(payload, head)
+    codes = BY_NUMBER[CODINGS[head.coding]].decode(payload, head)
     if codes.size != head.n_pixels or codes.dtype.kind != "u":
         raise FormatError(f"the {head.coding} payload decodes to {codes.size} codes; the header says {head.n_pixels}")
     if codes.size and int(codes.max()) >= n_colors:

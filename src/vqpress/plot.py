@@ -1,6 +1,10 @@
 """Figures of quantization: the image and its histogram, the levels, strategies side by side,
 rate-distortion curves and difference images.
 
+The rate-distortion data the curves draw is computed by :mod:`vqpress.rate_distortion`
+(:func:`rate_distortion`, :func:`default_strategies` and :data:`DEFAULT_LEVELS` are
+re-exported here).
+
 Every function returns a :class:`matplotlib.figure.Figure` built with matplotlib's object API
 (no ``pyplot`` state, so it works headless and in threads); save it with ``fig.savefig(...)``
 or display it in a notebook. matplotlib is imported on first use, not with ``import vqpress``
@@ -15,7 +19,6 @@ or display it in a notebook. matplotlib is imported on first use, not with ``imp
 from __future__ import annotations
 
 import math
-import warnings
 from collections.abc import Sequence
 
 import numpy as np
@@ -52,7 +55,6 @@ from ._plot_style import (  # noqa: F401  (PALETTE and friends are part of this 
     _LABEL_SIZE,
     _TICK_SIZE,
     _SMALL,
-    DEFAULT_LEVELS,
     _mpl,
     _figure,
     _style,
@@ -69,6 +71,11 @@ from ._plot_style import (  # noqa: F401  (PALETTE and friends are part of this 
     _label_step,
     _as_n_colors,
     _as_compressed,
+)
+from .rate_distortion import (  # noqa: F401  (rate_distortion and friends are part of this module's API)
+    DEFAULT_LEVELS,
+    default_strategies,
+    rate_distortion,
 )
 
 
@@ -285,82 +292,6 @@ def plot_strategies(image, codebooks_or_results, title: str | None = None):
     if title:
         fig.suptitle(title, fontsize=_TITLE_SIZE + 2)
     return fig
-
-
-def rate_distortion(image, strategies: Sequence[str] | None = None, levels=DEFAULT_LEVELS, *,
-                    vqz_levels=None, known=None, workers: int | None = None) -> list[dict]:
-    """Rate and distortion of every strategy at every number of levels.
-
-    Parameters
-    ----------
-    image : array_like
-    strategies : sequence of str, optional
-        Default: every strategy for this kind of image.
-    levels : sequence of int
-        Numbers of levels; the fixed-width packed rate is computed at each (fast).
-    vqz_levels : sequence of int, optional
-        Numbers of levels at which the ``.vqz`` size (entropy coded, the slow part: about
-        0.1-1 s each on a megapixel) is computed too. Default: ``levels``.
-    known : sequence of StrategyResult, optional
-        Results already at hand (their ``.vqz`` size is reused).
-    workers : int, optional
-        Threads for the ``.vqz`` encodes (default: up to 2).
-
-    Returns
-    -------
-    list of dict
-        One per (strategy, levels): ``strategy, levels, n_colors, mse, psnr, packed_bpp``
-        and ``vqz_bpp`` (``None`` where not computed).
-    """
-    from concurrent.futures import ThreadPoolExecutor
-    import os
-
-    rows, jobs = _rd_rows(image, strategies, levels, vqz_levels, known)
-    if jobs:
-        workers = workers or min(2, os.cpu_count() or 1)
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            sizes = list(pool.map(lambda job: len(job[1].to_bytes()), jobs))
-        for (row, c), size in zip(jobs, sizes):
-            row["vqz_bpp"] = 8 * size / c.n_pixels
-    return rows
-
-
-def _rd_rows(image, strategies, levels, vqz_levels, known) -> tuple[list[dict], list[tuple]]:
-    """The rate-distortion rows, and the ``(row, compressed)`` pairs whose ``.vqz`` size is
-    still to be measured (``row["vqz_bpp"] = 8 * len(compressed.to_bytes()) / pixels``)."""
-    from .api import compress
-
-    img = _image(image)
-    names = list(strategies) if strategies is not None else default_strategies(img)
-    axis = -1 if image_kind(img).vector else None
-    vqz_levels = set(levels if vqz_levels is None else vqz_levels)
-    known_sizes = {}
-    for r in known or ():
-        known_sizes[(r.strategy, r.compressed.codebook.n_colors, r.n_colors)] = r.vqz_bytes
-    rows, jobs = [], []
-    for name in names:
-        for n in sorted(set(levels) | vqz_levels):
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", UserWarning)  # collapsed bins at many levels
-                c = compress(img, n, name, channel_axis=axis)
-            err, snr = _distortion(img, c.decompress())
-            row = {
-                "strategy": name, "levels": n, "n_colors": c.codebook.n_colors, "mse": err, "psnr": snr,
-                "packed_bpp": 8 * len(c.payload) / c.n_pixels, "vqz_bpp": None,
-            }
-            if n in vqz_levels:
-                size = known_sizes.get((name, c.codebook.n_colors, n))
-                if size is None:
-                    jobs.append((row, c))
-                else:
-                    row["vqz_bpp"] = 8 * size / c.n_pixels
-            rows.append(row)
-    return rows, jobs
-
-
-def default_strategies(image: np.ndarray) -> list[str]:
-    """Every strategy for this kind of image: scalar ones for gray, colour ones for colour."""
-    return list(image_kind(image).strategies)
 
 
 def plot_rate_distortion(image, strategies: Sequence[str] | None = None, levels=DEFAULT_LEVELS, *,

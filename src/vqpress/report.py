@@ -355,6 +355,7 @@ def _build_in(img, out_dir, name, n_colors, names, overwrite, step, rd_levels, r
               write_png, pool, colour=None) -> ReportOutput:
     from . import plot
     from .kinds import image_kind
+    from .rate_distortion import rate_distortion_rows
 
     # the timed compresses first, one after the other, so that nothing else of the demo's
     # runs beside them; the slow numeric work (entropy coding, PNGs) then runs beside the figures
@@ -374,7 +375,7 @@ def _build_in(img, out_dir, name, n_colors, names, overwrite, step, rd_levels, r
     levels = tuple(sorted(set(levels) | {n_colors}))
     vqz_levels = tuple(sorted(set(vqz_levels) | {n_colors}))
     step("rate-distortion")
-    rd_rows, rd_jobs = plot._rd_rows(img, names, levels, vqz_levels, results)
+    rd_rows, rd_jobs = rate_distortion_rows(img, names, levels, vqz_levels, results)
     rd_sizes = [pool.submit(_vqz_size, c) for _row, c in rd_jobs]
     pngs_out = {r.strategy: pool.submit(_png_bytes, r.compressed) for r in results} if write_png else {}
     best = min(results, key=lambda r: r.mse)

@@ -5,10 +5,11 @@ residual as one symbol of three averaged tables; its model has fixed parameters.
 the same kernel with five parameters written in the payload header (docs/FORMAT.md, "Level
 8"), which the encoder picks per map: it codes a sample of the map's rows with each of a
 few candidate settings and keeps the smallest. This module holds the parameters' ranges,
-the candidates and that choice; ``cm.py`` writes and checks the header. Level 11 (docs/FORMAT.md,
-"Level 11") is level 8 around a weighted prediction, with the same parameters, and level 13 the
-same with the prediction's four parts averaged; at effort 2 the encoder tries the candidates at
-level 8 and one of them (:func:`choose_level`).
+the candidates and that choice, which ``choice.py`` calls with the kernel's sizes; ``cm.py``
+writes and checks the header. Level 11 (docs/FORMAT.md, "Level 11") is level 8 around a
+weighted prediction, with the same parameters, and level 13 the same with the prediction's
+four parts averaged; at effort 2 the encoder tries the candidates at level 8 and one of them
+(:func:`choose_level`).
 """
 
 from __future__ import annotations

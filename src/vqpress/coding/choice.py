@@ -1,0 +1,182 @@
+"""The "cm" encoder's choices (:mod:`vqpress.coding.cm`): what each effort does, and for each map
+the model, the level, the level's parameters and the symbol order.
+
+:data:`EFFORT_SETTINGS` gives each effort's levels of the two models, its hashed tables' size and
+strips; the map then decides the rest. A palette is put in its spectral order
+(:mod:`vqpress.coding.symbol_order`), and a palette of up to 16 colours that is a colour ramp is
+coded like gray levels. A map's number of symbols maps an effort's level to one that holds them,
+or to a richer one where they are few (:func:`level_for`); levels 8, 11 and 13 take parameters
+chosen by coding samples of the map (:mod:`vqpress.coding.level8`). None of this is in the
+format: a decoder reads what the payload's header says (:mod:`vqpress.coding.levels`), so the
+choices can change without changing what old payloads decode to.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from vqpress.coding import level8
+from vqpress.coding.levels import (
+    AVERAGED_TABLES, EXACT_TABLES, FAST, MAX_EXACT_LEVELS, MAX_ORDERED_SYMBOLS, MAX_TABLE_LEVELS, MIN_TABLE_BITS,
+    ORDERED, PALETTE, PALETTE_MIXED, PALETTE_SYMBOL, PALETTE_SYMBOL_MIXED, PREDICTED, PREDICTED_TABLES,
+    TABLE_LEVELS, TUNED_TABLES, WEIGHTED_TABLES,
+)
+
+__all__ = ["EFFORT_SETTINGS", "choose_order", "candidates", "level_for"]
+
+#: Level 11 only up to this many levels: it decodes at 0.66-0.83x level 8's speed (BENCHMARKS.md,
+#: round 7), which keeps the gray cases of 8 levels at or above 30 MPix/s but takes those of 16
+#: (the face in gray, and its 16-colour ramp: 26-30 MPix/s at level 11) below it; maps of 9-16
+#: levels take level 13 instead (or 8, or 5). Set to 16 to trade that speed for their size
+#: (face gray 16 0.994x, its ramp 0.999x level 13's bytes).
+_MAX_WEIGHTED_LEVELS = 8
+#: The ordered level maps of at most MAX_EXACT_LEVELS levels take instead of the effort's.
+_FEW_LEVELS = {TUNED_TABLES: EXACT_TABLES, WEIGHTED_TABLES: EXACT_TABLES, AVERAGED_TABLES: EXACT_TABLES}
+#: Palettes of up to 16 colours that are a colour ramp (the symbols of unequal neighbours
+#: lie on average at most _RAMP_STEP x log2(n) places apart in their spectral order,
+#: :func:`~vqpress.coding.symbol_order.mean_step`) are coded like gray levels where gray
+#: uses level 5 or 8 (efforts 1 and 2): the ordered model at that level in the refined order,
+#: instead of level 3. On the 16-colour cases of benchmarks/bench_entropy.py it picks the
+#: face (0.356 x log2(n): 0.931x level 3's size) and none of the photographs (0.50-0.66;
+#: level 5 would be 1.00-1.08x), as branch pick4 found for level 4 on 187 maps (threshold
+#: 0.385; BENCHMARKS.md, round 5).
+_RAMP_STEP = 0.385
+#: Palettes of up to MAX_TABLE_LEVELS colours (not colour ramps) take instead of the effort's level.
+_FEW_COLOURS = {PALETTE_SYMBOL: PALETTE_SYMBOL_MIXED, PALETTE_MIXED: PALETTE_SYMBOL_MIXED}
+
+#: Per effort: (level of the ordered model, level of the palette model, table_bits, try
+#: both models when both apply, pixels per strip). Efforts 0-2 use the models without
+#: hashed tables (table_bits is then the minimum): palettes at level 6 (level 10 up to 16
+#: colours), gray at level 5 at effort 1 and level 5, 8 or 11 at effort 2 (level 11 up to 8
+#: levels, 13 instead of 11 above, level 9 up to 4, level 4 above 16; effort 0 keeps level 2); 3-4 level 0 (lean: hashed
+#: tables, 4 counters a question; 0-1.5% smaller than level 4 on gray, half as fast) for gray
+#: and colour ramps, level 7 for the other palettes (level 10 up to 16 colours); 5-9 level 1
+#: (full: more counters, two mixes and an APM).
+EFFORT_SETTINGS = {
+    0: (FAST, PALETTE_SYMBOL, 8, False, 1 << 18),
+    1: (PREDICTED_TABLES, PALETTE_SYMBOL, 8, False, 1 << 19),
+    2: (WEIGHTED_TABLES, PALETTE_SYMBOL, 8, False, 1 << 20),
+    3: (0, PALETTE_MIXED, 12, False, 1 << 20), 4: (0, PALETTE_MIXED, 13, False, 1 << 20),
+    5: (1, 1, 14, False, 1 << 20), 6: (1, 1, 15, False, 1 << 20), 7: (1, 1, 16, False, 1 << 20),
+    8: (1, 1, 16, True, 1 << 20), 9: (1, 1, 18, True, 1 << 20),
+}
+#: Efforts that also code the ordered model at the default's level (11, or what the map's
+#: number of levels allows) and keep the smaller: since levels 8 to 11, level 0 (the lean
+#: model of efforts 3 and 4) is larger on every gray map of benchmarks/bench_entropy.py
+#: (face gray 8: 70,090 bytes at effort 3 against 69,215 at effort 2) but smaller on the
+#: face's 16-colour ramp (80,898 against 82,007), so a higher effort never codes larger.
+_ORDERED_ALSO = {3: WEIGHTED_TABLES, 4: WEIGHTED_TABLES}
+
+
+def choose_order(codes: np.ndarray, n: int, ordered: bool | None, effort: int, ordered_level: int,
+                 palette_level: int) -> tuple[np.ndarray, bool]:
+    """The symbol order of a map and whether it is a colour ramp.
+
+    Gray levels (``ordered``) keep their order. A palette's symbols are put in their spectral
+    order (refined at efforts 3 and above, and for a ramp). A palette of up to 16 colours is a
+    ramp, where the effort's ordered level is one on symbol tables (5, 8, 9, 11, 13) or its
+    palette level is 7, if the symbols of unequal neighbours lie on average at most
+    ``_RAMP_STEP * log2(n)`` places apart in that order.
+
+    Returns
+    -------
+    order : numpy.ndarray
+        ``n`` codes: coding symbol ``i`` stands for code ``order[i]``.
+    ramp : bool
+        Code the palette with the ordered model.
+    """
+    ramp = False
+    if ordered:
+        order = np.arange(n)
+    else:
+        from vqpress.coding.symbol_order import adjacency, mean_step, refine_order, spectral_order
+
+        adj = adjacency(codes, n)
+        order = spectral_order(codes, n, adj)
+        # (a map with no two different neighbours has no steps: it is no ramp); a ramp takes
+        # the ordered model where gray uses level 5, 8 or 11 and where palettes use level 7
+        ramp = (ordered_level in TABLE_LEVELS or palette_level == PALETTE_MIXED) and n <= MAX_TABLE_LEVELS \
+            and 0 < mean_step(order, adj) <= _RAMP_STEP * math.log2(n)
+        if effort >= 3 or ramp:
+            order = refine_order(order, adj)
+    return order, ramp
+
+
+def _models_to_try(n: int, ordered: bool | None, both: bool, palette_level: int) -> list[int]:
+    if n > MAX_ORDERED_SYMBOLS:
+        return [PALETTE]
+    # a palette of up to 16 colours walks best in its spectral order with levels 0 and 1;
+    # the fast palette models (neighbours' values first) are faster and mostly smaller
+    first = ORDERED if ordered or (n <= 16 and palette_level in (0, 1)) else PALETTE
+    return [first, PALETTE + ORDERED - first] if both else [first]
+
+
+def candidates(n: int, ordered: bool | None, both: bool, effort: int, ordered_level: int,
+               palette_level: int) -> list[tuple[int, int]]:
+    """The (model, effort's level) pairs to code a map of ``n`` symbols with, in turn; the
+    encoder keeps the smallest payload. ``ordered``: gray levels or a colour ramp; ``both``:
+    the effort tries both models where both apply."""
+    pairs = []
+    for model in _models_to_try(n, ordered, both, palette_level):
+        levels = [ordered_level] if model == ORDERED else [palette_level]
+        if model == ORDERED and effort in _ORDERED_ALSO:
+            levels.append(_ORDERED_ALSO[effort])
+        pairs += [(model, level) for level in levels]
+    return pairs
+
+
+def level_for(sym: np.ndarray, n: int, model: int, level: int) -> tuple[int, tuple[int, ...] | None]:
+    """The level and parameters to code a map ``sym`` of ``n`` symbols (in coding order) with
+    ``model`` at an effort's ``level``: the level the map's number of symbols allows (or a
+    richer one for a few), and for levels 8, 11 and 13 the parameters chosen on samples of
+    the map (:mod:`vqpress.coding.level8`; level 8 with level 5's parameters is level 5, the
+    same streams without the parameters' bytes). Parameters are None for other levels."""
+    if model == ORDERED and n <= MAX_EXACT_LEVELS:
+        level = _FEW_LEVELS.get(level, level)
+    if model == PALETTE and n <= MAX_TABLE_LEVELS:
+        level = _FEW_COLOURS.get(level, level)
+    if level == EXACT_TABLES and n > MAX_EXACT_LEVELS:
+        level = TUNED_TABLES  # level 9 holds 4 levels
+    if level == WEIGHTED_TABLES and n > _MAX_WEIGHTED_LEVELS:
+        level = AVERAGED_TABLES  # (level 11's speed)
+    if level in TABLE_LEVELS and n > MAX_TABLE_LEVELS:
+        level = PREDICTED  # level 5's tables hold 16 levels
+    params = None
+    if level == TUNED_TABLES:
+        params = _tuned_params(sym, n)
+    elif level in (WEIGHTED_TABLES, AVERAGED_TABLES):
+        level, params = _chosen_level(sym, n, level)
+    if level == TUNED_TABLES and params == level8.LEVEL5:
+        level, params = PREDICTED_TABLES, None  # the same streams, without the parameters' bytes
+    return level, params
+
+
+def _sample_size(sample: np.ndarray, n: int, level: int, params) -> int:
+    """Bytes of a sample of a map's rows coded as one strip of the ordered model at ``level``
+    (8, 11 or 13) with ``params``."""
+    # imported lazily: `import vqpress` stays free of compiled modules
+    from vqpress.coding import _cm
+
+    return len(_cm.encode_strips(sample, n, ORDERED, level, MIN_TABLE_BITS, sample.shape[0], params)[0])
+
+
+def _tuned_params(sym: np.ndarray, n: int) -> tuple[int, ...]:
+    """Level 8's parameters for a map (:func:`vqpress.coding.level8.choose`): the candidates
+    are tried on a sample of its rows, coded as one strip."""
+    return level8.choose(sym, n, lambda sample, params: _sample_size(sample, n, TUNED_TABLES, params))
+
+
+def _chosen_level(sym: np.ndarray, n: int, predicted: int) -> tuple[int, tuple[int, ...]]:
+    """Level 8 or ``predicted`` (11 or 13) and its parameters for a map
+    (:func:`vqpress.coding.level8.choose_level`; level 8 with level 5's parameters is then
+    written as level 5)."""
+    def code(sample, level, params):
+        return _sample_size(sample, n, level, params)
+
+    if predicted == AVERAGED_TABLES:
+        return level8.choose_level(sym, n, code, TUNED_TABLES, predicted, level8.AVERAGED_BAND_FRACTION,
+                                   (level8.AVERAGED_SAMPLE_SURE, level8.AVERAGED_SAMPLE_LIMIT),
+                                   level8.AVERAGED_BAND_LIMIT)
+    return level8.choose_level(sym, n, code, TUNED_TABLES, predicted)
