@@ -386,3 +386,23 @@ def test_unsigned_32_bit_tiff_keeps_its_values(tmp_path):
         back = vqpress.imread(tmp_path / name)
         assert back.dtype == expected.dtype, name
         np.testing.assert_array_equal(back, expected)
+
+
+def test_png_colour_key_transparency_becomes_alpha(tmp_path):
+    # An RGB or gray PNG with a tRNS colour key (the pixels of one colour transparent) was
+    # read opaque, silently: every viewer shows those pixels transparent.
+    rgb = np.random.default_rng(6).integers(0, 256, size=(8, 10, 3), dtype=np.uint8)
+    rgb[:3, :4] = (1, 2, 3)
+    Image.fromarray(rgb).save(tmp_path / "key.png", transparency=(1, 2, 3))
+    back = vqpress.imread(tmp_path / "key.png")
+    assert back.shape == (8, 10, 4)
+    np.testing.assert_array_equal(back[..., :3], rgb)
+    np.testing.assert_array_equal(back[..., 3], np.where((rgb == (1, 2, 3)).all(-1), 0, 255))
+    gray = rgb[..., 0].copy()
+    Image.fromarray(gray).save(tmp_path / "gkey.png", transparency=1)
+    back = vqpress.imread(tmp_path / "gkey.png")
+    assert back.shape == (8, 10, 2)
+    np.testing.assert_array_equal(back[..., 0], gray)
+    np.testing.assert_array_equal(back[..., 1], np.where(gray == 1, 0, 255))
+    Image.fromarray(rgb).save(tmp_path / "plain.png")  # no key: RGB as before
+    assert vqpress.imread(tmp_path / "plain.png").shape == (8, 10, 3)

@@ -64,8 +64,9 @@ def imread(path, *, max_pixels: int | None = None, frames: bool = False) -> np.n
         + alpha), and so are GIF and WebP images whose pixels are all gray (those formats
         have no gray mode); 1-bit images become uint8 0/255, 32-bit integer and float gray
         (TIFF ``I``/``F``) int32 (uint32 for unsigned samples) and float32. The samples of a
-        PGM/PPM of more than 8 bits are returned as stored. Frames of different modes are
-        widened to a common one (gray to RGB, no alpha to opaque).
+        PGM/PPM of more than 8 bits are returned as stored. An 8-bit gray or RGB PNG with a
+        transparent colour (a tRNS colour key) is read as gray + alpha or RGBA. Frames of
+        different modes are widened to a common one (gray to RGB, no alpha to opaque).
 
     Raises
     ------
@@ -265,6 +266,8 @@ def _as_array(im) -> np.ndarray:
         return arr
     if mode == "La":  # premultiplied
         return np.asarray(im.convert("LA"))
+    if im.format == "PNG" and mode in ("L", "RGB") and "transparency" in im.info:  # a tRNS colour key
+        return np.asarray(im.convert("LA" if mode == "L" else "RGBA"))
     if mode in ("1", "CMYK", "YCbCr", "LAB", "HSV"):
         im = im.convert("L" if mode == "1" else "RGB")
     elif mode not in _MODES_KEPT:
