@@ -117,6 +117,23 @@ def test_standard_input_and_output(photos):
     assert code == 1 and "must be the only input" in error_line(err)
 
 
+def test_info_reads_standard_input(photos):
+    # 'cat a.vqz | vqpress info -' said "no such file: -", where compress and decompress take -.
+    folder, _, _ = photos
+    code, vqz, err = vq("compress", "rgb.png", "-n", "8", "-o", "-", cwd=folder)
+    assert code == 0, err
+    (folder / "rgb.vqz").write_bytes(vqz)
+    code, out, err = vq("info", "--json", "-", stdin=vqz)
+    assert code == 0, err
+    code, out_file, err = vq("info", "--json", "rgb.vqz", cwd=folder)
+    assert code == 0, err
+    from_stdin, from_file = json.loads(out), json.loads(out_file)
+    assert from_stdin.pop("file") == "(standard input)" and from_file.pop("file") == "rgb.vqz"
+    assert from_stdin == from_file
+    code, _, err = vq("info", "-", stdin=b"not a vqz")
+    assert code == 1 and "(standard input)" in error_line(err)
+
+
 def test_skip_if_larger_is_refused_on_standard_output(photos):
     # 'cat a.png | vqpress compress - --skip-if-larger > a.vqz' left an empty a.vqz with exit status 0.
     folder, _, _ = photos

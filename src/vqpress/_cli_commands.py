@@ -254,25 +254,40 @@ def cmd_decompress(args, ui) -> int:
 def cmd_info(args, ui) -> int:
     """Describe each file (the ``.vqz`` files of a folder); a bad file is reported (one
     line) and the others still described."""
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory(prefix="vqpress-info-") as folder:  # standard input, as a file
+        return _info(args, ui, Path(folder))
+
+
+def _info(args, ui, stdin_dir) -> int:
     import json
 
-    from ._cli_files import existing_inputs, vqz_in
+    from ._cli_files import STDIO, CLIError, existing_inputs, read_stdin, vqz_in
 
+    if args.files.count(STDIO) > 1:
+        raise CLIError("- (standard input) can be given once")
     names = []  # (file name, or a failure to report in its place)
     for name in args.files:
         try:
+            if name == STDIO:
+                path = stdin_dir / "stdin.vqz"
+                path.write_bytes(read_stdin("a .vqz file"))
+                names.append(path)
+                continue
             (path,) = existing_inputs([name])
             names.extend(vqz_in(path) if path.is_dir() else [path])
         except Exception as exc:  # noqa: BLE001 - reported in its turn
             names.append(exc)
     single = len(names) == 1 and len(args.files) == 1 and not isinstance(names[0], Exception) and \
-        not names[0].is_dir() and str(names[0]) == str(args.files[0])
+        not names[0].is_dir() and (str(names[0]) == str(args.files[0]) or args.files[0] == STDIO)
     records, failed = [], False
     for name in names:
         try:
             if isinstance(name, Exception):
                 raise name
-            record = _info_record(name)
+            record = _info_record(name, "(standard input)" if name.parent == stdin_dir else None)
         except Exception as exc:  # noqa: BLE001 - reported like main() does, then go on
             if len(names) == 1 and len(args.files) == 1:
                 raise
@@ -289,18 +304,20 @@ def cmd_info(args, ui) -> int:
     return 1 if failed else 0
 
 
-def _info_record(path) -> dict:
-    """What ``info`` shows of a file: its header and codebook, checksums verified; the
-    payload is never decoded (a file claiming a huge image costs one read of the file)."""
+def _info_record(path, shown: str | None = None) -> dict:
+    """What ``info`` shows of a file (named ``shown`` if not by its path): its header and
+    codebook, checksums verified; the payload is never decoded (a file claiming a huge image
+    costs one read of the file)."""
     from . import container
     from .bitpack import packed_size
     from .errors import VQError
     from .kinds import channel_name
 
+    shown = str(path) if shown is None else shown
     try:
         head, cb = container.inspect(path)
     except VQError as exc:
-        raise in_file(path, exc) from exc
+        raise in_file(shown, exc) from exc
     shape = head.shape
     pixel_dims = len(head.pixel_shape)
     what = channel_name(cb.channels)
@@ -309,7 +326,7 @@ def _info_record(path) -> dict:
     file_bytes = head.file_size
     original = math.prod(shape) * head.dtype.itemsize
     record = {
-        "file": str(path),
+        "file": shown,
         "shape": list(shape),
         "dtype": str(head.dtype),
         "kind": kind,
