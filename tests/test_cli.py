@@ -756,3 +756,38 @@ def test_demo_prints_the_colour_table(capsys, tmp_path, fake_report):
     assert "gray face, 4 levels" in out and "colour face, kmeans, 16 colours" in out
     assert out.count("PSNR in dB") == 1 and "median of 3-5 runs" in out
     assert "#" in out.split("colour face", 1)[1]  # the palette as hex codes
+
+
+def test_report_on_an_animation_says_what_to_do(capsys, images, fake_report):
+    # It said "... and the command line compresses them all with one codebook", which
+    # 'vqpress report' does not do.
+    frames = [Image.fromarray(np.roll(images.rgb_arr, 5 * k, axis=1)) for k in range(3)]
+    frames[0].save(images.dir / "anim.gif", save_all=True, append_images=frames[1:])
+    code, _, err = run(capsys, "report", images.dir / "anim.gif", "-o", images.dir / "reports")
+    line = one_error_line(err)
+    assert code == 1 and "anim.gif holds 3 frames; a report describes one image" in line, line
+    assert "vqpress compress" in line and not (images.dir / "reports").exists()
+
+
+def test_info_of_a_one_level_file_speaks_in_the_singular(capsys, tmp_path):
+    # It said "1 levels (1 bits per code)" and "1 RGB colours (1 bits per code)".
+    Image.fromarray(np.full((4, 5), 9, np.uint8)).save(tmp_path / "flat.png")
+    Image.fromarray(np.full((4, 5, 3), 9, np.uint8)).save(tmp_path / "flat-rgb.png")
+    for name in ("flat", "flat-rgb"):
+        code, _, err = run(capsys, "compress", tmp_path / f"{name}.png", "-q")
+        assert code == 0, err
+    code, out, err = run(capsys, "info", tmp_path / "flat.vqz", tmp_path / "flat-rgb.vqz")
+    assert code == 0, err
+    assert "1 level (1 bit per code)" in out and "1 RGB colour (1 bit per code)" in out, out
+    assert "1 levels" not in out and "1 RGB colours" not in out and "bits per code" not in out
+
+
+def test_outputs_of_the_same_name_are_refused_with_advice_that_helps(capsys, images):
+    # a.png and a.jpg both map to a.vqz; the message said "give distinct names or use -o",
+    # and -o (a folder) names the outputs after their inputs just the same.
+    Image.fromarray(images.gray_arr).save(images.dir / "gray.jpg")
+    for extra in ([], ["-o", images.dir / "packed"]):
+        code, _, err = run(capsys, "compress", images.gray, images.dir / "gray.jpg", *extra)
+        line = one_error_line(err)
+        assert code == 1 and "would both be written to" in line and "use -o" not in line, line
+        assert "each output is named after its input" in line

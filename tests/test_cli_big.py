@@ -105,3 +105,117 @@ def test_more_errors(tmp_path, gray_tif, capsys):
     assert code == 1 and "not a zarr array" in err
     code, _, err = run(capsys, "compress", tmp_path / "bad.zarr", "-o", tmp_path / "bad.zarr")
     assert code == 1 and "is the input" in err
+
+
+@pytest.mark.parametrize("effort", ["0", "9"])
+def test_vqz_output_keeps_effort_and_coding(tmp_path, face_gray, capsys, effort):
+    # The streamed .vqz output is the file the in-memory path writes with the same options
+    # (--effort was once dropped on this path: every effort gave the default's file).
+    img = np.ascontiguousarray(face_gray[:256, :384])
+    tifffile.imwrite(tmp_path / "g.tif", img, tile=(64, 64))
+    options = ["-n", "8", "--effort", effort, "-q"]
+    code, _, err = run(capsys, "compress", tmp_path / "g.tif", "-o", tmp_path / "big.vqz", "--chunks", "64",
+                       *options)
+    assert code == 0, err
+    code, _, err = run(capsys, "compress", tmp_path / "g.tif", "-o", tmp_path / "small.vqz", *options)
+    assert code == 0, err
+    assert (tmp_path / "big.vqz").read_bytes() == (tmp_path / "small.vqz").read_bytes()
+    code, _, err = run(capsys, "compress", tmp_path / "g.tif", "-o", tmp_path / "raw.vqz", "--chunks", "64",
+                       "--coding", "raw", *options)
+    assert code == 0, err
+    assert vqpress.container.inspect(tmp_path / "raw.vqz")[0].coding == "raw"
+
+
+def test_pages_of_colour_are_colour_as_in_memory(tmp_path, face_rgb, capsys):
+    # A multi-page RGB TIFF streamed (shape (pages, H, W, 3)) was quantized value by value
+    # ("16 optimal levels" per channel) while the in-memory path fits 16 colours to its frames.
+    pages = np.stack([face_rgb[:128, :192], face_rgb[-128:, -192:]])
+    tifffile.imwrite(tmp_path / "p.tif", pages, photometric="rgb", tile=(64, 64))
+    code, out, err = run(capsys, "compress", tmp_path / "p.tif", "-o", tmp_path / "big.vqz", "--chunks", "64",
+                         "-n", "16")
+    assert code == 0, err
+    assert "2 frames of 192 x 128 pixels, uint8" in out and "16 kmeans colours" in out
+    code, _, err = run(capsys, "compress", tmp_path / "p.tif", "-o", tmp_path / "small.vqz", "-n", "16", "-q")
+    assert code == 0, err
+    assert (tmp_path / "big.vqz").read_bytes() == (tmp_path / "small.vqz").read_bytes()
+    code, _, err = run(capsys, "compress", tmp_path / "p.tif", "-o", tmp_path / "p.zarr", "-n", "16", "-q")
+    assert code == 0, err
+    np.testing.assert_array_equal(zarr.open_array(tmp_path / "p.zarr")[...],
+                                  vqpress.load(tmp_path / "small.vqz").decompress())
+
+
+def test_animation_streams_as_frames(tmp_path, face_rgb, capsys):
+    # An animated GIF to .zarr was refused with "... the command line compresses them all
+    # with one codebook", which that very command did not do.
+    from PIL import Image
+
+    frames = [Image.fromarray(np.ascontiguousarray(face_rgb[:96, 40 * i:40 * i + 128])) for i in range(3)]
+    frames[0].save(tmp_path / "a.gif", save_all=True, append_images=frames[1:], duration=100, loop=0)
+    code, out, err = run(capsys, "compress", tmp_path / "a.gif", "-o", tmp_path / "a.zarr", "-n", "8")
+    assert code == 0, err
+    assert "3 frames of 128 x 96 pixels" in out
+    code, _, err = run(capsys, "compress", tmp_path / "a.gif", "-o", tmp_path / "a.vqz", "-n", "8", "-q")
+    assert code == 0, err
+    np.testing.assert_array_equal(zarr.open_array(tmp_path / "a.zarr")[...],
+                                  vqpress.load(tmp_path / "a.vqz").decompress())
+
+
+def test_options_that_need_memory_are_named_in_a_sentence(tmp_path, gray_tif, capsys):
+    src, _ = gray_tif
+    code, _, err = run(capsys, "compress", src, "-o", tmp_path / "e.zarr", "--psnr", "40")
+    assert code == 1
+    assert "--psnr needs the whole image in memory; it does not combine with zarr or --chunks" in err
+    code, _, err = run(capsys, "compress", src, "-o", tmp_path / "e.zarr", "--psnr", "40", "--skip-if-larger")
+    assert code == 1
+    assert "--psnr and --skip-if-larger need the whole image in memory; they do not combine" in err
+
+
+def test_gray_alpha_is_not_streamed_as_scalar_data(tmp_path, face_gray, capsys):
+    # A gray + alpha PNG to .zarr was quantized value by value, gray and alpha on one set
+    # of levels, with a warning to "pass channel_axis=-1" (no such option on the command
+    # line); info then called the file "768 frames of 2 x 1024 pixels".
+    from PIL import Image
+
+    la = np.dstack([face_gray[:64, :96], np.full((64, 96), 200, np.uint8)])
+    Image.fromarray(la, "LA").save(tmp_path / "la.png")
+    for out in ("la.zarr", "la.vqz"):
+        extra = ["--chunks", "32"] if out.endswith(".vqz") else []
+        code, _, err = run(capsys, "compress", tmp_path / "la.png", "-o", tmp_path / out, *extra)
+        assert code == 1 and "gray + alpha" in err and "without --chunks" in err, err
+        assert "channel_axis" not in err and not (tmp_path / out).exists()
+    code, _, err = run(capsys, "compress", tmp_path / "la.png", "-o", tmp_path / "la.vqz", "-q")
+    assert code == 0, err  # in memory, as colours
+
+
+@pytest.mark.parametrize("orientation", range(1, 9))
+def test_tiff_orientation_is_applied_as_in_memory(tmp_path, face_rgb, capsys, orientation):
+    # The streamed path read a TIFF as stored, ignoring its orientation tag, so '--chunks'
+    # (or -o x.zarr) gave the image turned or mirrored against the in-memory path's.
+    for name, img in [("g.tif", face_rgb[:48, :80, 1]), ("c.tif", face_rgb[:48, :80])]:
+        tifffile.imwrite(tmp_path / name, np.ascontiguousarray(img), extratags=[(274, 3, 1, orientation, True)],
+                         **({"photometric": "rgb"} if img.ndim == 3 else {}))
+        for out, extra in [("big.vqz", ["--chunks", "32"]), ("small.vqz", [])]:
+            code, _, err = run(capsys, "compress", tmp_path / name, "-o", tmp_path / out, "-n", "4", "--force", "-q",
+                               *extra)
+            assert code == 0, err
+        assert (tmp_path / "big.vqz").read_bytes() == (tmp_path / "small.vqz").read_bytes(), name
+
+
+def test_tiffs_tifffile_would_misread_stream_as_in_memory(tmp_path, face_rgb, capsys):
+    # Through tifffile's raw samples a palette TIFF was quantized as gray indices, CMYK as
+    # RGBA, min-is-white gray inverted, planar RGB as 3 gray pages, and 1-bit refused
+    # ("x has dtype bool"): the streamed path now gives the in-memory path's file for each.
+    from PIL import Image
+
+    rgb = np.ascontiguousarray(face_rgb[:48, :80])
+    Image.fromarray(rgb).quantize(16).save(tmp_path / "palette.tif")
+    Image.fromarray(rgb).convert("CMYK").save(tmp_path / "cmyk.tif")
+    Image.fromarray(rgb).convert("1").save(tmp_path / "bilevel.tif")
+    tifffile.imwrite(tmp_path / "white.tif", rgb[..., 1], photometric="miniswhite")
+    tifffile.imwrite(tmp_path / "planar.tif", np.moveaxis(rgb, -1, 0), photometric="rgb", planarconfig="separate")
+    for name in ("palette", "cmyk", "bilevel", "white", "planar"):
+        for out, extra in [("big.vqz", ["--chunks", "32"]), ("small.vqz", [])]:
+            code, _, err = run(capsys, "compress", tmp_path / f"{name}.tif", "-o", tmp_path / out, "-n", "4",
+                               "--force", "-q", *extra)
+            assert code == 0, err
+        assert (tmp_path / "big.vqz").read_bytes() == (tmp_path / "small.vqz").read_bytes(), name

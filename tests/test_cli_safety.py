@@ -109,6 +109,8 @@ def test_fifo_is_refused_without_hanging(tmp_path, command):
     proc = subprocess.run([sys.executable, "-m", "vqpress", command, str(fifo)], capture_output=True, text=True,
                           timeout=60)
     assert proc.returncode == 1 and "is a pipe" in proc.stderr, proc.stderr
+    # 'cat a.png | vqpress compress /dev/stdin' is a pipe too: the message names the way that works
+    assert "- reads standard input" in proc.stderr, proc.stderr
 
 
 # -- item 7: terminal safety ------------------------------------------------------------------

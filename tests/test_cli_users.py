@@ -117,6 +117,35 @@ def test_standard_input_and_output(photos):
     assert code == 1 and "must be the only input" in error_line(err)
 
 
+def test_info_reads_standard_input(photos):
+    # 'cat a.vqz | vqpress info -' said "no such file: -", where compress and decompress take -.
+    folder, _, _ = photos
+    code, vqz, err = vq("compress", "rgb.png", "-n", "8", "-o", "-", cwd=folder)
+    assert code == 0, err
+    (folder / "rgb.vqz").write_bytes(vqz)
+    code, out, err = vq("info", "--json", "-", stdin=vqz)
+    assert code == 0, err
+    code, out_file, err = vq("info", "--json", "rgb.vqz", cwd=folder)
+    assert code == 0, err
+    from_stdin, from_file = json.loads(out), json.loads(out_file)
+    assert from_stdin.pop("file") == "(standard input)" and from_file.pop("file") == "rgb.vqz"
+    assert from_stdin == from_file
+    code, _, err = vq("info", "-", stdin=b"not a vqz")
+    assert code == 1 and "(standard input)" in error_line(err)
+
+
+def test_skip_if_larger_is_refused_on_standard_output(photos):
+    # 'cat a.png | vqpress compress - --skip-if-larger > a.vqz' left an empty a.vqz with exit status 0.
+    folder, _, _ = photos
+    png = (folder / "rgb.png").read_bytes()
+    for args in (["-"], ["-", "-o", "-"], ["rgb.png", "-o", "-"]):
+        code, data, err = vq("compress", *args, "--skip-if-larger", stdin=png, cwd=folder)
+        assert code == 1 and data == b"", err
+        assert "--skip-if-larger" in error_line(err) and "standard output" in error_line(err)
+    code, _, err = vq("compress", "-", "--skip-if-larger", "-o", "piped.vqz", stdin=png, cwd=folder)
+    assert code == 0 and (folder / "piped.vqz").exists(), err
+
+
 def test_ext_names_outputs_beside_inputs_and_skip_if_larger(photos):
     folder, _, _ = photos
     noise = np.random.default_rng(0).integers(0, 256, (16, 16), dtype=np.uint8)
@@ -257,7 +286,7 @@ def test_demo_reruns_and_owns_only_its_files(tmp_path, monkeypatch):
     (["rgb.png", "--ext", ".png", "-o", "x.png"], "with one input and -o, -o names the output"),
     (["rgb.png", "--ext=/x.png"], "must be the end of a file name"),
     (["-", "--ext", ".png"], "standard input has no name"),
-    (["rgb.png", "-o", "big.zarr", "--psnr", "30"], "--psnr need the whole image in memory"),
+    (["rgb.png", "-o", "big.zarr", "--psnr", "30"], "--psnr needs the whole image in memory"),
     (["rgb.png", "--psnr", "30", "--max-bytes", "100"], "not allowed with argument"),
     (["rgb.png", "--psnr", "-3"], "expected a positive number"),
 ])

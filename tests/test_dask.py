@@ -127,6 +127,17 @@ def test_to_zarr_reads_back_the_reconstruction(tmp_path, shards):
     np.testing.assert_array_equal(zarr.open_array(tmp_path / "g.zarr")[...], cb.decode(cb.encode(data)))
 
 
+def test_to_zarr_warns_when_a_codebook_of_another_dtype_clips(tmp_path, face_gray):
+    # A 16-bit codebook written over 8-bit data gave an array of 255s, silently (as compress did).
+    deep_cb = vqpress.fit(face_gray.astype(np.uint16) * 257, 4)
+    x = da.from_array(face_gray, chunks=256)
+    with pytest.warns(UserWarning, match=r"outside uint8's range 0\.\.255.*clipped"):
+        vqd.to_zarr(x, tmp_path / "a.zarr", codebook=deep_cb)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        vqd.to_zarr(x.astype(np.uint16), tmp_path / "b.zarr", codebook=vqpress.fit(face_gray, 4))
+
+
 def test_to_zarr_colour(tmp_path, face_rgb):
     x = da.from_array(face_rgb, chunks=(256, 256, 3))
     cb = vqd.to_zarr(x, tmp_path / "c.zarr", 16, strategy="mediancut")

@@ -140,3 +140,24 @@ def test_report_on_a_gray_alpha_image(tmp_path):
     page = out.html.read_text()
     assert "gray + alpha" in page and "colours" in page
     np.testing.assert_array_equal(vqpress.imread(tmp_path / "la-kmeans-4.png"), out.results[0].compressed.decompress())
+
+
+def test_command_line_dithers_frames_each_on_its_own(tmp_path, face_rgb, face_gray):
+    # 'vqpress compress anim.gif --dither' failed: "needs an (H, W, 3) RGB image shaped like
+    # the fitted one". The API keeps its rule (an (H, W, C) array may be scalar data); the
+    # command line, which knows it read frames, dithers each with the shared codebook.
+    from vqpress import cli
+
+    _gif(tmp_path / "a.gif", np.stack([face_rgb[:40, :56], face_rgb[-40:, -56:], face_rgb[100:140, 200:256]]))
+    pages = [Image.fromarray(face_gray[:40, :56]), Image.fromarray(face_gray[-40:, -56:])]
+    pages[0].save(tmp_path / "g.tif", save_all=True, append_images=pages[1:])
+    vqpress.save(tmp_path / "ref.vqz", vqpress.compress(face_rgb[::16, ::16], 6))
+    runs = [("a.gif", ["-n", "8"]), ("g.tif", ["-n", "4"]), ("a.gif", ["--codebook", str(tmp_path / "ref.vqz")])]
+    for k, (name, options) in enumerate(runs):
+        out = tmp_path / f"{k}.vqz"
+        assert cli.main(["compress", str(tmp_path / name), "--dither", "-q", "-o", str(out), *options]) == 0
+        c = vqpress.load(out)
+        frames = vqpress.imread(tmp_path / name, frames=True)
+        codes = np.stack([c.codebook.encode(frame, dither=True) for frame in frames])
+        np.testing.assert_array_equal(c.decompress(), c.codebook.decode(codes))
+        assert not np.array_equal(codes, c.codebook.encode(frames))  # dithered, not nearest

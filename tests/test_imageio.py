@@ -206,8 +206,57 @@ def test_sixteen_bit_rgb_tiff(tmp_path):
         tifffile.imwrite(tmp_path / "o8.tif", (rgb >> 8).astype(np.uint8), extratags=[(274, 3, 1, orientation, True)])
         np.testing.assert_array_equal(vqpress.imread(tmp_path / "o.tif") >> 8, vqpress.imread(tmp_path / "o8.tif"))
     tifffile.imwrite(tmp_path / "zip.tif", rgb, compression="zlib")
-    with pytest.raises(vqpress.VQError, match="low 8 bits"):  # refused rather than cut to 8 bits
-        vqpress.imread(tmp_path / "zip.tif")
+    np.testing.assert_array_equal(vqpress.imread(tmp_path / "zip.tif"), rgb)  # read by tifffile
+
+
+def test_compressed_sixteen_bit_colour_tiff(tmp_path, monkeypatch):
+    # An LZW or deflate TIFF of 16-bit RGB samples (what scanners and editors write) was
+    # refused ("cannot read the 16-bit RGB samples ... without losing their low 8 bits")
+    # although tifffile, there for the streamed path, reads it exactly.
+    tifffile = pytest.importorskip("tifffile")
+    pytest.importorskip("imagecodecs")  # tifffile's LZW and deflate
+    rng = np.random.default_rng(5)
+    rgb = rng.integers(0, 65536, size=(6, 9, 3), dtype=np.uint16)
+    rgba = rng.integers(0, 65536, size=(6, 9, 4), dtype=np.uint16)
+    cases = {
+        "lzw.tif": (rgb, {"compression": "lzw"}),
+        "zlib-predictor.tif": (rgb, {"compression": "zlib", "predictor": True}),
+        "planar.tif": (rgb, {"compression": "zlib", "planarconfig": "separate"}),  # stored (3, H, W)
+        "tiles.tif": (rgb, {"compression": "packbits", "tile": (16, 16)}),
+        "rgba.tif": (rgba, {"compression": "lzw", "extrasamples": ["unassalpha"]}),
+    }
+    for name, (arr, kw) in cases.items():
+        stored = np.moveaxis(arr, -1, 0) if kw.get("planarconfig") == "separate" else arr
+        tifffile.imwrite(tmp_path / name, stored, photometric="rgb", **kw)
+        np.testing.assert_array_equal(vqpress.imread(tmp_path / name), arr, err_msg=name)
+    tifffile.imwrite(tmp_path / "pages.tif", np.stack([rgb, rgb[::-1]]), photometric="rgb", compression="lzw")
+    np.testing.assert_array_equal(vqpress.imread(tmp_path / "pages.tif", frames=True), np.stack([rgb, rgb[::-1]]))
+    for orientation in range(1, 9):  # oriented as the uncompressed file
+        tifffile.imwrite(tmp_path / "o.tif", rgb, extratags=[(274, 3, 1, orientation, True)])
+        tifffile.imwrite(tmp_path / "oz.tif", rgb, compression="zlib", extratags=[(274, 3, 1, orientation, True)])
+        np.testing.assert_array_equal(vqpress.imread(tmp_path / "oz.tif"), vqpress.imread(tmp_path / "o.tif"))
+    (tmp_path / "cut.tif").write_bytes((tmp_path / "lzw.tif").read_bytes()[:-200])
+    with pytest.raises(vqpress.VQError, match="cut.tif is not an image vqpress can read \\(damaged 16-bit data"):
+        vqpress.imread(tmp_path / "cut.tif")
+    with monkeypatch.context() as patch:
+        def needs_imagecodecs(self, *args, **kwargs):
+            raise ValueError("<COMPRESSION.LZW: 5> requires the 'imagecodecs' package")
+
+        patch.setattr(tifffile.TiffPage, "asarray", needs_imagecodecs)
+        with pytest.raises(vqpress.VQError, match="low 8 bits: pip install imagecodecs"):
+            vqpress.imread(tmp_path / "lzw.tif")
+    import builtins
+
+    real_import = builtins.__import__
+
+    def no_tifffile(name, *args, **kwargs):
+        if name == "tifffile":
+            raise ImportError("no tifffile")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_tifffile)
+    with pytest.raises(vqpress.VQError, match="low 8 bits.*pip install tifffile"):  # never cut to 8 bits
+        vqpress.imread(tmp_path / "lzw.tif")
 
 
 @pytest.mark.parametrize("orientation", range(1, 9))
@@ -270,7 +319,7 @@ def test_write_errors_are_clear(tmp_path):
     from vqpress.imageio import check_writable
 
     check_writable(tmp_path / "ok.webp", np.uint8, (4, 4, 4))
-    with pytest.raises(vqpress.VQError, match="16-bit images can be written as .png or .tif"):
+    with pytest.raises(vqpress.VQError, match="16-bit images can be written as .png, .tif or .jxl, not"):
         check_writable(tmp_path / "a.gif", np.uint16, (4, 4))
 
 
@@ -287,3 +336,73 @@ def test_an_explicit_max_pixels_alone_decides(tmp_path, monkeypatch):
         warnings.simplefilter("error")  # no DecompressionBombWarning before the refusal
         with pytest.raises(vqpress.VQError, match="1,600 pixels, more than max_pixels=500"):
             vqpress.imread(tmp_path / "40.png", max_pixels=500)
+
+
+def test_unreadable_file_message_names_no_python_object(tmp_path):
+    # Pillow's "cannot identify image file <_io.BufferedReader name=3>" reached the user.
+    (tmp_path / "text.png").write_bytes(b"hello, not an image\n" * 10)
+    (tmp_path / "empty.png").write_bytes(b"")
+    with pytest.raises(vqpress.VQError) as info:
+        vqpress.imread(tmp_path / "text.png")
+    assert str(info.value) == f"{tmp_path / 'text.png'} is not an image vqpress can read (Pillow does not " \
+                              "recognise it as an image it reads)"
+    with pytest.raises(vqpress.VQError) as info:
+        vqpress.imread(tmp_path / "empty.png")
+    assert str(info.value) == f"{tmp_path / 'empty.png'} is not an image vqpress can read (it is empty)"
+    from vqpress.imageio import read_image_bytes
+
+    with pytest.raises(vqpress.VQError) as info:
+        read_image_bytes(b"", "(standard input)")
+    assert str(info.value) == "(standard input) is not an image vqpress can read (it is empty)"
+    with pytest.raises(vqpress.VQError) as info:
+        read_image_bytes(b"GIF89a but no more", "(standard input)")
+    assert "<" not in str(info.value) and "0x" not in str(info.value)
+
+
+def test_imwrite_writes_the_npy_its_messages_offer(tmp_path):
+    # imwrite(float image, "x.png") said "(save it as .npy or .vqz instead)", and then
+    # imwrite(float image, "x.npy") said "unknown image extension '.npy' ... (or .npy)".
+    depth = np.linspace(0, 1, 12, dtype=np.float32).reshape(3, 4)
+    with pytest.raises(vqpress.VQError, match="save it as .npy"):
+        vqpress.imwrite(tmp_path / "d.png", depth)
+    path = vqpress.imwrite(tmp_path / "d.npy", depth)
+    back = np.load(path, allow_pickle=False)
+    assert back.dtype == np.float32 and np.array_equal(back, depth)
+    with pytest.raises(vqpress.VQError, match="exists"):
+        vqpress.imwrite(tmp_path / "d.npy", depth)
+    vqpress.imwrite(tmp_path / "d.npy", depth[:2], overwrite=True)
+    assert np.load(tmp_path / "d.npy").shape == (2, 4)
+
+
+def test_unsigned_32_bit_tiff_keeps_its_values(tmp_path):
+    # Pillow hands out unsigned 32-bit TIFF samples as int32: 4,000,000,000 came back as
+    # -294,967,296, silently.
+    tifffile = pytest.importorskip("tifffile")
+    unsigned = np.array([[0, 2**31 + 5, 4_000_000_000, 2**32 - 1]], np.uint32)
+    signed = np.array([[0, -5, 2**31 - 1, -2**31]], np.int32)
+    tifffile.imwrite(tmp_path / "u.tif", unsigned)
+    tifffile.imwrite(tmp_path / "s.tif", signed)
+    for name, expected in [("u.tif", unsigned), ("s.tif", signed)]:
+        back = vqpress.imread(tmp_path / name)
+        assert back.dtype == expected.dtype, name
+        np.testing.assert_array_equal(back, expected)
+
+
+def test_png_colour_key_transparency_becomes_alpha(tmp_path):
+    # An RGB or gray PNG with a tRNS colour key (the pixels of one colour transparent) was
+    # read opaque, silently: every viewer shows those pixels transparent.
+    rgb = np.random.default_rng(6).integers(0, 256, size=(8, 10, 3), dtype=np.uint8)
+    rgb[:3, :4] = (1, 2, 3)
+    Image.fromarray(rgb).save(tmp_path / "key.png", transparency=(1, 2, 3))
+    back = vqpress.imread(tmp_path / "key.png")
+    assert back.shape == (8, 10, 4)
+    np.testing.assert_array_equal(back[..., :3], rgb)
+    np.testing.assert_array_equal(back[..., 3], np.where((rgb == (1, 2, 3)).all(-1), 0, 255))
+    gray = rgb[..., 0].copy()
+    Image.fromarray(gray).save(tmp_path / "gkey.png", transparency=1)
+    back = vqpress.imread(tmp_path / "gkey.png")
+    assert back.shape == (8, 10, 2)
+    np.testing.assert_array_equal(back[..., 0], gray)
+    np.testing.assert_array_equal(back[..., 1], np.where(gray == 1, 0, 255))
+    Image.fromarray(rgb).save(tmp_path / "plain.png")  # no key: RGB as before
+    assert vqpress.imread(tmp_path / "plain.png").shape == (8, 10, 3)

@@ -307,3 +307,14 @@ def test_demo_checks_colour_files_and_levels_before_work(tmp_path):
     assert time.perf_counter() - start < 5  # refused before any work
     assert [p.name for p in out_dir.iterdir()] == ["face-colour-kmeans-64.vqz"]
     assert (out_dir / "face-colour-kmeans-64.vqz").read_bytes() == b"mine"
+
+
+@pytest.mark.parametrize("image", [np.full((20, 30), 7, np.uint8), np.tile(np.array([3, 200], np.uint8), (20, 15))],
+                         ids=["constant", "two-values"])
+def test_report_on_an_image_every_strategy_keeps_exactly(tmp_path, image):
+    # 'vqpress report' on a constant (or 1x1) image failed: "unexpected ZeroDivisionError"
+    # (the optimal strategy's MSE "% lower" than k-means', both 0).
+    out = report.build_report(image, tmp_path, name="c", n_colors=2, **FAST)
+    import html
+
+    assert "MSE 0.00 against k-means' 0.00 (both exact)" in html.unescape(out.html.read_text())

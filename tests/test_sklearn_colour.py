@@ -224,3 +224,22 @@ def test_unfitted_and_clone():
         est.predict(_pixels())
     assert clone(est).get_params() == {"n_colors": 3, "strategy": "kmeans"}
     assert ColorQuantizer().get_params() == {"n_colors": 64, "strategy": "kmeans"}
+
+
+def test_score_is_kmeans_score_and_grid_search_runs(face_pixels):
+    # KMeans has score (minus the inertia of X): GridSearchCV(ColorQuantizer(), ...) failed
+    # with "the estimator passed should have a 'score' method".
+    from sklearn.cluster import KMeans
+    from sklearn.model_selection import GridSearchCV
+
+    pixels = face_pixels[::97] / 255
+    cq = ColorQuantizer(n_colors=8).fit(pixels)
+    assert cq.score(pixels) == pytest.approx(-cq.inertia_, rel=1e-12)
+    km = KMeans(n_clusters=8, init=cq.cluster_centers_, n_init=1, max_iter=1).fit(pixels)
+    km.cluster_centers_ = cq.cluster_centers_  # the same palette: the same score
+    other = face_pixels[1::89] / 255
+    assert cq.score(other) == pytest.approx(km.score(other), rel=1e-9)
+    weights = np.random.default_rng(0).random(len(other))
+    assert cq.score(other, sample_weight=weights) == pytest.approx(km.score(other, sample_weight=weights), rel=1e-9)
+    search = GridSearchCV(ColorQuantizer(), {"n_colors": [2, 8]}, cv=2).fit(pixels)
+    assert search.best_params_ == {"n_colors": 8}  # more colours, less error

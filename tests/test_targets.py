@@ -148,6 +148,20 @@ def test_codebook_decodes_to_the_datas_dtype(face_gray):
     np.testing.assert_array_equal(c.codebook.centers, cb.centers)
 
 
+def test_codebook_whose_levels_the_datas_dtype_cannot_hold_warns(face_gray):
+    # A 16-bit codebook on 8-bit data decoded every pixel as 255 (its levels clipped), silently.
+    import warnings
+
+    deep_cb = vqpress.fit(face_gray.astype(np.uint16) * 257, 4)
+    with pytest.warns(UserWarning, match=r"levels .* outside uint8's range 0\.\.255.*clipped"):
+        c = vqpress.compress(face_gray, codebook=deep_cb)
+    assert (c.decompress() == 255).sum() > face_gray.size // 2  # what the warning announces
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        vqpress.compress(face_gray.astype(np.uint16), codebook=vqpress.fit(face_gray, 8))  # levels held
+        vqpress.compress(face_gray.astype(np.float32), codebook=deep_cb)
+
+
 def test_colour_codebook_with_dither(face_rgb):
     small = np.ascontiguousarray(face_rgb[::4, ::4])
     cb = vqpress.fit(small, 16)

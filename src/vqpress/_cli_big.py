@@ -1,8 +1,9 @@
 """``vqpress compress`` for images larger than memory: streamed through dask, stored in zarr.
 
 Taken when the input or the output is a zarr array (``*.zarr``) or ``--chunks`` is given.
-A TIFF/OME-TIFF is read tile by tile through tifffile's zarr view (``aszarr=True``), a zarr
-array chunk by chunk, anything else whole; the codebook is fitted on the exact histogram of
+A TIFF/OME-TIFF is read tile by tile through tifffile's zarr view (``aszarr=True``, turned
+upright by its orientation tag as :func:`vqpress.imread` turns it), a zarr array chunk by
+chunk, anything else whole; the codebook is fitted on the exact histogram of
 every chunk (:mod:`vqpress.dask`) and the image is written through the ``vqpress.vq`` codec,
 so it never has to fit in memory. A ``.vqz`` or image output holds the codes in memory (one
 byte a pixel, or two), never the image.
@@ -12,6 +13,8 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+
+import numpy as np
 
 from ._cli_files import CLIError
 
@@ -69,13 +72,39 @@ def open_lazy(path: Path):
     if path.suffix.lower() in _TIFF:
         import tifffile
 
-        node = zarr.open(tifffile.imread(path, aszarr=True), mode="r")
-        if not isinstance(node, zarr.Array):  # a pyramid: its full-resolution level
-            node = node[sorted(node.array_keys())[0]]
-        return da.from_zarr(node)
+        with tifffile.TiffFile(path) as tif:
+            page = tif.pages[0]
+            photometric, separate = page.photometric, page.planarconfig == tifffile.PLANARCONFIG.SEPARATE
+            samples, bilevel, tag = page.samplesperpixel, page.dtype == np.bool_, page.tags.get(274)
+        # tifffile gives the samples as stored: gray (min-is-black) and RGB are the image;
+        # palette indices, CMYK, min-is-white, 1-bit, YCbCr... are read whole, by Pillow
+        if photometric in (tifffile.PHOTOMETRIC.MINISBLACK, tifffile.PHOTOMETRIC.RGB) and not bilevel:
+            node = zarr.open(tifffile.imread(path, aszarr=True), mode="r")
+            if not isinstance(node, zarr.Array):  # a pyramid: its full-resolution level
+                node = node[sorted(node.array_keys())[0]]
+            x = da.from_zarr(node)
+            if separate and samples > 1:  # planar: (..., samples, H, W) -> (..., H, W, samples)
+                x = da.moveaxis(x, -3, -1)
+            orientation = int(tag.value) if tag is not None else 1  # as imread applies it
+            return _upright(x, orientation, pages=x.ndim > 2 + (x.shape[-1] in (3, 4)))
     from .imageio import imread
 
-    return da.from_array(imread(path))
+    image = imread(path, frames=True)  # every frame of an animation, as the in-memory path reads it
+    return da.from_array(image if len(image) > 1 else image[0])
+
+
+def _upright(x, orientation: int, *, pages: bool):
+    """``x`` (a TIFF as stored: ``(H, W[, C])``, or ``(pages, H, W[, C])``) turned and
+    mirrored, lazily, as :func:`vqpress.imread` shows a TIFF of this EXIF orientation."""
+    import dask.array as da
+
+    h, w = (1, 2) if pages else (0, 1)
+    if orientation in (5, 6, 7, 8):
+        x = da.swapaxes(x, h, w)  # 5: transposed; 6, 7, 8: turned from the transposed image
+    flips = {2: (w,), 3: (h, w), 4: (h,), 6: (w,), 7: (h, w), 8: (h,)}.get(orientation, ())
+    for axis in flips:
+        x = da.flip(x, axis)
+    return x
 
 
 def _progress(report, what: str):
@@ -100,6 +129,8 @@ def compress_streaming(args, ui) -> int:
     """``vqpress compress`` of one large image; see the module docstring."""
     import warnings
 
+    import dask.array as da
+
     from . import dask as vqd
     from ._text import image_size
     from .errors import VQError
@@ -118,14 +149,21 @@ def compress_streaming(args, ui) -> int:
     if dst.exists() and not args.force:
         raise CLIError(f"{dst} exists; use --force to replace it")
     x = open_lazy(src)
-    colour = resolve(x)[1].vector
+    if not _is_zarr(src) and x.ndim in (3, 4) and x.shape[-1] == 2:  # an image file's gray + alpha
+        raise CLIError(f"{src} is a gray + alpha image, which vqpress quantizes as colours in memory only; "
+                       "compress it without --chunks and to a file other than .zarr")
+    # (frames, H, W, 3|4): pages of a colour image, as the in-memory path reads them
+    # (vqpress.dask.fit alone would take a 4-d array for scalar data, value by value)
+    frames = x.ndim == 4 and x.shape[-1] in (3, 4)
+    colour = frames or resolve(x)[1].vector
     x = x.rechunk(parse_chunks(getattr(args, "chunks", None), x.ndim, colour))
     started = time.perf_counter()
     try:
         with warnings.catch_warnings(record=True) as caught, ui.steps("compressing") as progress:
             warnings.simplefilter("always", UserWarning)
             with _progress(progress, "histogram"):
-                codebook = vqd.fit(x, 8 if args.n_colors is None else args.n_colors, args.strategy)
+                fitted = da.concatenate(list(x), axis=0) if frames else x  # the frames one above another
+                codebook = vqd.fit(fitted, 8 if args.n_colors is None else args.n_colors, args.strategy)
             with _progress(progress, "writing"):
                 size = _write(x, codebook, dst, args)
     except VQError as exc:
@@ -135,7 +173,7 @@ def compress_streaming(args, ui) -> int:
             ui.warn(f"{src}: {w.message}")
     seconds = time.perf_counter() - started
     pixels = x.size // (x.shape[-1] if colour else 1)
-    size_words = image_size(x.shape, x.shape[-1] if colour else 0)  # width x height, as everywhere
+    size_words = image_size(x.shape, x.shape[-1] if colour else 0, frames=frames)  # width x height, as everywhere
     ui.wrapped(f"{src} -> {dst}: {size_words}, {x.dtype}, {codebook.n_colors} {codebook.strategy} "
                f"{'colours' if colour else 'levels'}, {x.nbytes:,} -> {size:,} bytes (ratio {size / x.nbytes:.4f}, "
                f"{8 * size / pixels:.3f} bits/pixel), {pixels / 1e6 / seconds:.1f} MPix/s")
@@ -173,5 +211,5 @@ def _write(x, codebook, dst: Path, args) -> int:
     if dst.suffix.lower() == ".png":
         formats.save(dst, c, overwrite=args.force)
     else:
-        formats.save(dst, c, coding=args.coding, overwrite=args.force)
+        formats.save(dst, c, coding=args.coding, effort=args.effort, overwrite=args.force)
     return dst.stat().st_size

@@ -196,7 +196,11 @@ def cmd_report(args, ui) -> int:
         with ui.steps("report") as progress:
             for path in images:
                 try:
-                    image = imread(path, max_pixels=getattr(args, "max_pixels", None))
+                    image = imread(path, max_pixels=getattr(args, "max_pixels", None), frames=True)
+                    if len(image) > 1:
+                        raise CLIError(f"{path} holds {len(image)} frames; a report describes one image "
+                                       f"(vqpress compress {path} compresses every frame with one codebook)")
+                    image = image[0]
                     outputs.append((path, report.build_report(
                         image, stage.path, name=path.stem, n_colors=args.n_colors, strategies=strategies,
                         overwrite=True, progress=lambda step, p=path: progress(f"{p.name}: {step}"),
@@ -227,8 +231,10 @@ def cmd_compress(args, ui) -> int:
             ("--codebook", args.codebook is not None), ("--ext", args.ext is not None),
             ("--skip-if-larger", args.skip_if_larger), ("-", STDIO in args.images or args.out == STDIO)] if given]
         if used:
-            raise CLIError(f"{', '.join(used)} need the whole image in memory; they do not combine with zarr or "
-                           "--chunks")
+            names = used[0] if len(used) == 1 else f"{', '.join(used[:-1])} and {used[-1]}"
+            verbs = "needs the whole image in memory; it does" if len(used) == 1 else \
+                "need the whole image in memory; they do"
+            raise CLIError(f"{names} {verbs} not combine with zarr or --chunks")
         return compress_streaming(args, ui)
     return compress(args, ui)
 
@@ -248,25 +254,40 @@ def cmd_decompress(args, ui) -> int:
 def cmd_info(args, ui) -> int:
     """Describe each file (the ``.vqz`` files of a folder); a bad file is reported (one
     line) and the others still described."""
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory(prefix="vqpress-info-") as folder:  # standard input, as a file
+        return _info(args, ui, Path(folder))
+
+
+def _info(args, ui, stdin_dir) -> int:
     import json
 
-    from ._cli_files import existing_inputs, vqz_in
+    from ._cli_files import STDIO, CLIError, existing_inputs, read_stdin, vqz_in
 
+    if args.files.count(STDIO) > 1:
+        raise CLIError("- (standard input) can be given once")
     names = []  # (file name, or a failure to report in its place)
     for name in args.files:
         try:
+            if name == STDIO:
+                path = stdin_dir / "stdin.vqz"
+                path.write_bytes(read_stdin("a .vqz file"))
+                names.append(path)
+                continue
             (path,) = existing_inputs([name])
             names.extend(vqz_in(path) if path.is_dir() else [path])
         except Exception as exc:  # noqa: BLE001 - reported in its turn
             names.append(exc)
     single = len(names) == 1 and len(args.files) == 1 and not isinstance(names[0], Exception) and \
-        not names[0].is_dir() and str(names[0]) == str(args.files[0])
+        not names[0].is_dir() and (str(names[0]) == str(args.files[0]) or args.files[0] == STDIO)
     records, failed = [], False
     for name in names:
         try:
             if isinstance(name, Exception):
                 raise name
-            record = _info_record(name)
+            record = _info_record(name, "(standard input)" if name.parent == stdin_dir else None)
         except Exception as exc:  # noqa: BLE001 - reported like main() does, then go on
             if len(names) == 1 and len(args.files) == 1:
                 raise
@@ -283,18 +304,20 @@ def cmd_info(args, ui) -> int:
     return 1 if failed else 0
 
 
-def _info_record(path) -> dict:
-    """What ``info`` shows of a file: its header and codebook, checksums verified; the
-    payload is never decoded (a file claiming a huge image costs one read of the file)."""
+def _info_record(path, shown: str | None = None) -> dict:
+    """What ``info`` shows of a file (named ``shown`` if not by its path): its header and
+    codebook, checksums verified; the payload is never decoded (a file claiming a huge image
+    costs one read of the file)."""
     from . import container
     from .bitpack import packed_size
     from .errors import VQError
     from .kinds import channel_name
 
+    shown = str(path) if shown is None else shown
     try:
         head, cb = container.inspect(path)
     except VQError as exc:
-        raise in_file(path, exc) from exc
+        raise in_file(shown, exc) from exc
     shape = head.shape
     pixel_dims = len(head.pixel_shape)
     what = channel_name(cb.channels)
@@ -303,7 +326,7 @@ def _info_record(path) -> dict:
     file_bytes = head.file_size
     original = math.prod(shape) * head.dtype.itemsize
     record = {
-        "file": str(path),
+        "file": shown,
         "shape": list(shape),
         "dtype": str(head.dtype),
         "kind": kind,
@@ -345,18 +368,19 @@ def _print_info(ui, r) -> None:
     from ._text import LEVELS_NAME
     from .kinds import channel_name
 
+    n, bits = r["n_colors"], f"{r['code_bits']} bit{'s' if r['code_bits'] != 1 else ''} per code"
     if r["channels"] > 1:
         names = channel_name(r["channels"])
         hex_colours = r["dtype"] == "uint8" and r["channels"] > 2
         codebook = [
-            ("colours", f"{r['n_colors']} {names} colours ({r['code_bits']} bits per code)"),
+            ("colours", f"{n} {names} colour{'s' if n != 1 else ''} ({bits})"),
             ("strategy", r["strategy"]),
             ("palette", _fmt_centers(r["palette"] if hex_colours else r["centers"], limit=32,
                                      hex_colours=hex_colours)),
         ]
     else:
         codebook = [
-            ("codebook", f"{r['n_colors']} levels ({r['code_bits']} bits per code)"),
+            ("codebook", f"{n} level{'s' if n != 1 else ''} ({bits})"),
             ("strategy", r["strategy"]),
             (LEVELS_NAME, _fmt_centers(r["centers"], limit=32)),
         ]

@@ -153,6 +153,9 @@ def _plan(args) -> tuple[list[Job], bool]:
     for job in jobs:
         if job.dst is not None:
             _format_of(job.dst, format_for)
+        elif args.skip_if_larger:
+            raise CLIError("--skip-if-larger writes nothing for an image whose output would be larger, which on "
+                           "standard output leaves an empty stream (and a redirected file empty): give -o FILE")
     return jobs, folder_mode
 
 
@@ -212,18 +215,18 @@ def _compress_one(job: Job, codebook, args, ui) -> tuple[dict, bytes]:
             axis = -1 if image.ndim == 3 + frames else None
             chosen = ""
             if codebook is not None:
-                c = api.compress(image, codebook=codebook, channel_axis=axis, dither=args.dither)
+                c = _compress(image, frames, axis, args.dither, codebook=codebook)
                 chosen = f" (the codebook of {args.codebook})"
             elif args.psnr is not None:
                 c = api.compress(image, args.n_colors or TARGET_MAX_COLORS, args.strategy, channel_axis=axis,
                                  psnr=args.psnr)
                 chosen = f" (the fewest reaching {args.psnr:g} dB)"
             elif args.max_bytes is not None:
-                c, data = _within_bytes(image, axis, target, args)
+                c, data = _within_bytes(image, frames, axis, target, args)
                 chosen = f" (the most within {args.max_bytes:,} bytes)"
             else:
-                c = api.compress(image, 8 if args.n_colors is None else args.n_colors, args.strategy,
-                                 channel_axis=axis, dither=args.dither)
+                c = _compress(image, frames, axis, args.dither, 8 if args.n_colors is None else args.n_colors,
+                              args.strategy)
             if args.max_bytes is None:
                 data = formats.encode(c, target, coding=args.coding, effort=args.effort, max_pixels=max_pixels)
             psnr = metrics.psnr(image, c.decompress().reshape(image.shape))
@@ -242,12 +245,29 @@ def _compress_one(job: Job, codebook, args, ui) -> tuple[dict, bytes]:
     }, data
 
 
-def _within_bytes(image, axis, target, args):
+def _compress(image, frames: bool, axis, dither: bool, *args, **kwargs):
+    """:func:`vqpress.compress`, dithering frame by frame when ``image`` holds frames
+    (``compress`` dithers one image: to it a stack of gray frames is scalar data)."""
+    from . import api
+
+    if not (dither and frames):
+        return api.compress(image, *args, channel_axis=axis, dither=dither, **kwargs)
+    import numpy as np
+
+    from .bitpack import pack_bits
+    from .compressed import Compressed
+
+    c = api.compress(image, *args, channel_axis=axis, **kwargs)
+    codes = np.stack([c.codebook.encode(frame, dither=True) for frame in image])
+    return Compressed(c.codebook, c.shape, pack_bits(codes, c.codebook.bits), _codes=codes)
+
+
+def _within_bytes(image, frames: bool, axis, target, args):
     """The compressed image with the most levels (up to ``-n``) whose output takes at most
     ``--max-bytes`` bytes, and its bytes; a CLIError when not even the fewest fit."""
     import warnings
 
-    from . import api, formats
+    from . import formats
     from ._target import largest_within
     from .kinds import resolve
 
@@ -259,7 +279,7 @@ def _within_bytes(image, axis, target, args):
         if n not in tried:
             with warnings.catch_warnings():  # many candidates: only the answer's size matters
                 warnings.simplefilter("ignore")
-                c = api.compress(image, n, args.strategy, channel_axis=axis, dither=args.dither)
+                c = _compress(image, frames, axis, args.dither, n, args.strategy)
             tried[n] = c, formats.encode(c, target, coding=args.coding, effort=args.effort,
                                             max_pixels=getattr(args, "max_pixels", None))
         return tried[n]

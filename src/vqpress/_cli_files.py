@@ -134,7 +134,8 @@ def check_targets(targets, force: bool, sources=None, replaceable=frozenset()) -
         key = Path(os.path.abspath(target))
         if key in seen:
             which = f"{sources[seen[key]]} and {sources[k]}" if sources else "two inputs"
-            raise CLIError(f"{which} would both be written to {target}; give distinct names or use -o")
+            raise CLIError(f"{which} would both be written to {target}; rename one of them (each output is "
+                           "named after its input)")
         seen[key] = k
     for target in targets:
         if Path(target).is_dir():

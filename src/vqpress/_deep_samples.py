@@ -3,8 +3,9 @@
 Pillow has no 16-bit RGB mode: it opens a 48-bit PNG, a 16-bit PPM or an RGB TIFF of 16-bit
 samples as 8-bit RGB, silently dropping the low byte of every sample. :func:`read_deep`
 reads such files itself (a PNG's zlib stream and row filters; the raw samples of a PPM or
-of an uncompressed TIFF) and refuses, naming the file, those it cannot read exactly: a
-quantizer may lose precision on purpose, an image reader must not.
+of an uncompressed TIFF; a compressed TIFF through tifffile, where it is installed) and
+refuses, naming the file, those it cannot read exactly: a quantizer may lose precision on
+purpose, an image reader must not.
 
 Pillow has already parsed the header (``im``, not loaded): its size has passed the pixel
 limit, so the sizes computed here are trusted to that extent.
@@ -12,6 +13,7 @@ limit, so the sizes computed here are trusted to that extent.
 
 from __future__ import annotations
 
+import io
 import re
 import struct
 import zlib
@@ -48,11 +50,45 @@ def read_deep(fh, im, path) -> np.ndarray:
         return _read_ppm16(fh, im, path)
     if all(tile.codec_name == "raw" for tile in im.tile):
         return _read_raw_tiles(fh, im, path)
+    if im.format == "TIFF":
+        return _read_tiff_page(fh, im, path)
     raise VQError(
         f"{path}: vqpress cannot read the 16-bit {im.mode} samples of this {im.format} file "
         f"({im.tile[0].codec_name} coding) without losing their low 8 bits; convert it to a "
         "16-bit PNG or an uncompressed TIFF"
     )
+
+
+def _read_tiff_page(fh, im, path) -> np.ndarray:
+    """The current page of a compressed TIFF (LZW, deflate, ...: Pillow decodes those with
+    libtiff, to 8 bits) read by tifffile, as stored (the caller applies the orientation)."""
+    cannot = (f"{path}: vqpress cannot read the 16-bit {im.mode} samples of this TIFF file "
+              f"({im.tile[0].codec_name} coding) without losing their low 8 bits")
+    try:
+        import tifffile
+    except ImportError:
+        raise VQError(f"{cannot}: pip install tifffile (and imagecodecs) reads them, or convert it to a "
+                      "16-bit PNG or an uncompressed TIFF") from None
+    channels = {"RGB": 3, "RGBA": 4, "LA": 2, "L": 1}[im.mode]
+    fh.seek(0)
+    try:
+        with tifffile.TiffFile(io.BytesIO(fh.read())) as tif:  # fh may have a descriptor for a name
+            page = tif.pages[im.tell()]
+            separate = page.planarconfig == tifffile.PLANARCONFIG.SEPARATE
+            colour = page.photometric == tifffile.PHOTOMETRIC.RGB
+            arr = page.asarray()
+    except Exception as exc:  # noqa: BLE001 - tifffile and its codecs raise many kinds on broken files
+        if "imagecodecs" in str(exc):  # tifffile decodes LZW, deflate, ... with imagecodecs
+            raise VQError(f"{cannot}: pip install imagecodecs reads them, or convert it to a 16-bit PNG or an "
+                          "uncompressed TIFF") from None
+        raise _damaged(path, f"{type(exc).__name__}: {exc}") from None
+    if separate and arr.ndim == 3:
+        arr = np.moveaxis(arr, 0, -1)
+    width, height = im.size
+    if (arr.dtype != np.uint16 or colour != (channels >= 3) or arr.shape[:2] not in ((height, width), (width, height))
+            or (arr.shape[2] if arr.ndim == 3 else 1) != channels):
+        raise VQError(f"{cannot} (tifffile reads {arr.dtype} samples of shape {arr.shape})")
+    return np.ascontiguousarray(arr)
 
 
 def _damaged(path, what: str) -> VQError:

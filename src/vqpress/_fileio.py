@@ -62,7 +62,8 @@ def open_regular(path) -> BinaryIO:
         if not stat.S_ISREG(mode):
             kind = ("a folder" if stat.S_ISDIR(mode) else "a pipe (FIFO)" if stat.S_ISFIFO(mode)
                     else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "not a regular file")
-            raise VQError(f"{path} is {kind}; vqpress reads regular files only")
+            hint = " (on the command line, - reads standard input)" if stat.S_ISFIFO(mode) else ""
+            raise VQError(f"{path} is {kind}; vqpress reads regular files only{hint}")
         if flags & getattr(os, "O_NONBLOCK", 0):
             os.set_blocking(fd, True)
         return os.fdopen(fd, "rb")

@@ -207,8 +207,8 @@ def _page(img, name, n_colors, results, best, pngs, *, seed, levels, vqz_levels,
             extra.append(_share_sentence(r))
         if r.strategy == "optimal" and "kmeans" in by:
             k = by["kmeans"]
-            extra.append(f"MSE {r.mse:.2f} against k-means' {k.mse:.2f} "
-                         f"({100 * (k.mse - r.mse) / k.mse:.1f}% lower).")
+            lower = f"{100 * (k.mse - r.mse) / k.mse:.1f}% lower" if k.mse > 0 else "both exact"
+            extra.append(f"MSE {r.mse:.2f} against k-means' {k.mse:.2f} ({lower}).")
         extra.append(f"MSE {r.mse:.2f}, PSNR {r.psnr:.2f} dB.")
         caption = (f"channel histograms and the {r.strategy} palette" if colour else
                    f"histogram with the {r.strategy} levels")

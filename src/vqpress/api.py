@@ -334,5 +334,19 @@ def _codebook_for(codebook, arr: np.ndarray, kind: Kind) -> Codebook:
         raise VQError(f"the codebook holds {words(codebook.channels)}; the data needs {words(channels)} "
                       f"(shape {arr.shape})")
     if codebook.dtype != arr.dtype:
+        warn_if_levels_clip(codebook, arr.dtype)
         codebook = Codebook(codebook.centers, codebook.edges, strategy=codebook.strategy, dtype=arr.dtype)
     return codebook
+
+
+def warn_if_levels_clip(codebook: Codebook, dtype) -> None:
+    """Warn when data of integer ``dtype`` encoded with ``codebook`` (fitted to data of
+    another dtype) would decode with some levels clipped to ``dtype``'s range."""
+    dtype = np.dtype(dtype)
+    if dtype.kind not in "ui":
+        return
+    info = np.iinfo(dtype)
+    low, high = codebook.centers.min(), codebook.centers.max()
+    if np.rint(low) < info.min or np.rint(high) > info.max:
+        warn(f"the codebook's levels {low:.6g}..{high:.6g} (fitted to {codebook.dtype} data) lie outside "
+             f"{dtype}'s range {info.min}..{info.max}: the data decodes with them clipped to that range")

@@ -246,7 +246,7 @@ def build_parser() -> argparse.ArgumentParser:
     force(p)
 
     p = command("info", "describe .vqz files (shape, codebook, sizes, coding)")
-    p.add_argument("files", nargs="+", metavar="FILE", help=".vqz files, or folders of them")
+    p.add_argument("files", nargs="+", metavar="FILE", help=".vqz files, folders of them, or - (standard input)")
     p.add_argument("--json", action="store_true", help="print JSON (an object, or a list for several files)")
 
     p = command("bench", "run the side-by-side benchmark and print a markdown table")

@@ -34,7 +34,7 @@ import numpy as np
 
 from ._flat import PATTERNS
 from ._validation import check_data, warn
-from .api import fit_histogram
+from .api import fit_histogram, warn_if_levels_clip
 from .codebook import Codebook
 from .errors import VQError
 from .histogram import ScalarHistogram, merge_histograms, pattern_counts, pattern_counts_histogram, scalar_histogram
@@ -374,6 +374,8 @@ def to_zarr(
     if codebook is None:
         codebook = fit(x, n_colors, strategy, random_state=random_state)
     codebook = _check_codebook(codebook, x)
+    if codebook.dtype != x.dtype:
+        warn_if_levels_clip(codebook, x.dtype)
     if zarr_format not in (2, 3):
         raise VQError(f"zarr_format must be 2 or 3; got {zarr_format!r}")
     if chunks is None:

@@ -93,7 +93,7 @@ def _gif(c: Compressed, path, max_pixels, vqz: dict) -> bytes:
     _checked_pixels(c, max_pixels)
     cb = c.codebook
     if cb.dtype != np.uint8:
-        raise VQError(f"{path}: a GIF holds 8-bit colours; this image's dtype is {cb.dtype} (use .png, .tif or .vqz)")
+        raise VQError(f"{path}: a GIF holds 8-bit colours; this image is {_samples(cb)} ({_deep_advice(cb)})")
     if cb.n_colors > 256:
         raise VQError(f"{path}: a GIF holds at most 256 colours; this image has {cb.n_colors} (use .png, .webp or "
                       ".vqz)")
@@ -101,11 +101,36 @@ def _gif(c: Compressed, path, max_pixels, vqz: dict) -> bytes:
     return gif_bytes(codes.astype(np.uint8), levels if levels.ndim == 2 else levels[:, None], path)
 
 
+#: Image formats that hold 16-bit gray as well as uint8 images.
+_DEEP_GRAY = (".png", ".tif", ".tiff", ".jxl")
+
+
+def _samples(cb) -> str:
+    """``"uint16 RGB"``: the sample type and kind of a codebook's images, for messages."""
+    return f"{cb.dtype} {({0: 'gray', 2: 'gray + alpha', 3: 'RGB', 4: 'RGBA'})[cb.channels]}"
+
+
+def _deep_advice(cb) -> str:
+    """Where an image that is not uint8 can be saved."""
+    import numpy as np
+
+    return "save it as .png, .tif, .jxl or .vqz" if cb.dtype == np.uint16 and not cb.channels else \
+        "save it as .vqz"
+
+
 def _image(c: Compressed, path, max_pixels, vqz: dict) -> bytes:
     """The decompressed image in a lossless image format (:func:`vqpress.imageio.encode_image`)."""
+    import numpy as np
+
     from .imageio import encode_image
 
-    _, frames = _pixel_stack(c, path, Path(path).suffix.lstrip(".").upper())
+    name = next(f.name for f in FORMATS if Path(path).suffix.lower() in f.suffixes)
+    _, frames = _pixel_stack(c, path, name)
+    cb = c.codebook
+    deep_gray = Path(path).suffix.lower() in _DEEP_GRAY
+    if cb.dtype != np.uint8 and not (deep_gray and cb.dtype == np.uint16 and not cb.channels):
+        held = "uint8 images and 16-bit gray" if deep_gray else "uint8 images"
+        raise VQError(f"{path}: a {name} file holds {held}; this image is {_samples(cb)} ({_deep_advice(cb)})")
     _checked_pixels(c, max_pixels)
     return encode_image(c.decompress(), path, frames=frames)
 

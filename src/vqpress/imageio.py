@@ -58,12 +58,14 @@ def imread(path, *, max_pixels: int | None = None, frames: bool = False) -> np.n
         Upright (the EXIF orientation applied, as every viewer shows it).
         ``(H, W)`` uint8 for 8-bit gray, ``(H, W)`` uint16 for 16-bit gray (PNG, TIFF,
         PGM), ``(H, W, 2)`` for gray + alpha, ``(H, W, 3)`` or ``(H, W, 4)`` uint8 for
-        RGB/RGBA and uint16 for 16-bit RGB/RGBA (PNG, PPM, uncompressed TIFF: never reduced
-        to 8 bits); palette images are expanded to RGB (RGBA if they have transparency) or,
-        if every entry used is gray, to gray (gray + alpha), and so are GIF and WebP images
-        whose pixels are all gray (those formats have no gray mode); 1-bit images become
-        uint8 0/255, 32-bit integer and float gray (TIFF ``I``/``F``) int32/float32. The
-        samples of a PGM/PPM of more than 8 bits are returned as stored. Frames of
+        RGB/RGBA and uint16 for 16-bit RGB/RGBA (PNG, PPM, TIFF, a compressed TIFF through
+        tifffile and imagecodecs: never reduced to 8 bits); palette images are expanded to
+        RGB (RGBA if they have transparency) or, if every entry used is gray, to gray (gray
+        + alpha), and so are GIF and WebP images whose pixels are all gray (those formats
+        have no gray mode); 1-bit images become uint8 0/255, 32-bit integer and float gray
+        (TIFF ``I``/``F``) int32 (uint32 for unsigned samples) and float32. The samples of a
+        PGM/PPM of more than 8 bits are returned as stored. An 8-bit gray or RGB PNG with a
+        transparent colour (a tRNS colour key) is read as gray + alpha or RGBA. Frames of
         different modes are widened to a common one (gray to RGB, no alpha to opaque).
 
     Raises
@@ -98,6 +100,9 @@ def read_image_bytes(data: bytes, name: str, *, max_pixels: int | None = None, f
 def _read(fh, path, max_pixels, frames: bool) -> np.ndarray:
     from ._deep_samples import needs_own_reader, read_deep
 
+    if not fh.read(1):
+        raise _unreadable(path, "it is empty")
+    fh.seek(0)
     im = _open(fh, path, max_pixels)
     with im:
         width, height = im.size
@@ -236,7 +241,15 @@ def _orientation(im, *, loaded: bool) -> int:
 
 
 def _unreadable(path, exc) -> VQError:
-    detail = str(exc) or type(exc).__name__
+    """The error for a file Pillow cannot read; ``exc`` is Pillow's exception or a reason.
+    Pillow's messages can name the file object (``<_io.BufferedReader name=3>``), which
+    means nothing to the user: it is left out."""
+    from PIL import UnidentifiedImageError
+
+    if isinstance(exc, UnidentifiedImageError):
+        detail = "Pillow does not recognise it as an image it reads"
+    else:
+        detail = re.sub(r"\s*<_io\.[^>]*>", "", str(exc)) or type(exc).__name__
     return VQError(f"{path} is not an image vqpress can read ({detail})")
 
 
@@ -253,11 +266,25 @@ def _as_array(im) -> np.ndarray:
         return arr
     if mode == "La":  # premultiplied
         return np.asarray(im.convert("LA"))
+    if im.format == "PNG" and mode in ("L", "RGB") and "transparency" in im.info:  # a tRNS colour key
+        return np.asarray(im.convert("LA" if mode == "L" else "RGBA"))
     if mode in ("1", "CMYK", "YCbCr", "LAB", "HSV"):
         im = im.convert("L" if mode == "1" else "RGB")
     elif mode not in _MODES_KEPT:
         im = im.convert("RGB")
-    return np.asarray(im)
+    arr = np.asarray(im)
+    return arr.view(np.uint32) if _unsigned_32_bit_tiff(im) else arr
+
+
+def _unsigned_32_bit_tiff(im) -> bool:
+    """Whether ``im`` is a TIFF of unsigned 32-bit samples, which Pillow hands out as int32
+    (the same bits: values of 2**31 and more read as negative)."""
+    if im.format != "TIFF" or im.mode != "I":
+        return False
+    bits, sample_format = im.tag_v2.get(258, ()), im.tag_v2.get(339, (1,))
+    bits = bits if isinstance(bits, tuple) else (bits,)
+    sample_format = sample_format if isinstance(sample_format, tuple) else (sample_format,)
+    return bits == (32,) and sample_format[:1] == (1,)
 
 
 def _is_gray(rgb: np.ndarray) -> bool:
@@ -293,7 +320,7 @@ def _pil_mode(dtype, shape, path) -> str:
         return {2: "LA", 3: "RGB", 4: "RGBA"}[shape[-1]]
     if dtype == np.uint16 and len(shape) == 2:
         if Path(path).suffix.lower() not in (".png", ".tif", ".tiff", ".jxl"):
-            raise VQError(f"16-bit images can be written as .png or .tif, not {Path(path).suffix!r} ({path})")
+            raise VQError(f"16-bit images can be written as .png, .tif or .jxl, not {Path(path).suffix!r} ({path})")
         return "I;16"
     raise VQError(
         f"imwrite takes (H, W) uint8/uint16 or (H, W, 2|3|4) uint8 arrays; got shape {tuple(shape)} "
@@ -430,7 +457,7 @@ def imwrite(path, image, *, overwrite: bool = False) -> Path:
     image : ndarray
         ``(H, W)`` uint8 or uint16 (16-bit needs PNG or TIFF), or ``(H, W, 2|3|4)`` uint8
         (gray + alpha, RGB, RGBA). WebP is written lossless; ``.jxl`` (JPEG XL, lossless)
-        needs ``imagecodecs``.
+        needs ``imagecodecs``. A ``.npy`` path takes any array (numpy's own format).
     overwrite : bool, default False
         Replace an existing file; otherwise an existing file is an error.
 
@@ -448,5 +475,9 @@ def imwrite(path, image, *, overwrite: bool = False) -> Path:
     check_bool(overwrite, name="overwrite")
     if path.is_dir():
         raise VQError(f"{path} is a directory; give a file name")
+    if path.suffix.lower() == ".npy":  # any array, as numpy stores it
+        buffer = io.BytesIO()
+        np.save(buffer, np.asarray(image), allow_pickle=False)
+        return atomic_write_bytes(path, buffer.getvalue(), overwrite=overwrite)
     data = encode_image(image, path)
     return atomic_write_bytes(path, data, overwrite=overwrite)

@@ -29,7 +29,7 @@ class ColorQuantizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterM
     all of them, ending at an exact Lloyd fixed point; ``predict`` assigns each pixel its
     exact nearest palette colour. The attributes and methods are those of ``KMeans``
     (``cluster_centers_``, ``labels_``, ``inertia_``, ``fit``, ``predict``,
-    ``fit_predict``), with ``transform`` giving each pixel's palette index and
+    ``fit_predict``, ``score``), with ``transform`` giving each pixel's palette index and
     ``inverse_transform`` the palette colour of an index.
 
     Parameters
@@ -198,6 +198,35 @@ class ColorQuantizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterM
             Index into ``cluster_centers_`` of each pixel.
         """
         return self.fit(X, sample_weight=sample_weight).labels_
+
+    def score(self, X, y=None, sample_weight=None):
+        """Minus the inertia of ``X`` on the palette, as :meth:`sklearn.cluster.KMeans.score`.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_pixels, n_channels)
+            Pixel colours with the channels ``fit`` saw.
+
+        y : None
+            Ignored. This parameter exists only for compatibility with
+            :class:`~sklearn.pipeline.Pipeline`.
+
+        sample_weight : array-like of shape (n_pixels,), default=None
+            Non-negative weight of each pixel.
+
+        Returns
+        -------
+        score : float
+            Minus the (weighted) sum of the squared distances of the pixels to their
+            nearest palette colours: higher is better (``GridSearchCV`` maximises it).
+        """
+        check_is_fitted(self)
+        X = self._check_pixels(X, reset=False)
+        error = ((X - self.cluster_centers_[self._nearest(X)].astype(np.float64)) ** 2).sum(axis=1)
+        if sample_weight is None:
+            return -float(error.sum())
+        sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64, ensure_non_negative=True)
+        return -float(error @ sample_weight)
 
     def transform(self, X):
         """Palette index of each pixel, as a one-column array of the smallest unsigned dtype.
