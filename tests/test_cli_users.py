@@ -86,14 +86,18 @@ def test_psnr_target_and_the_summary(photos):
     assert vqpress.metrics.psnr(rgb, vqpress.compress(rgb, n - 1).decompress()) < 24
 
 
-def test_max_bytes_is_the_best_that_fits(photos):
+def test_max_bytes_fits_and_one_more_does_not(photos):
     folder, _, gray = photos
     code, out, err = vq("compress", "gray.png", "--max-bytes", "1500", "-o", "small.vqz", cwd=folder)
     assert code == 0, err
     size = (folder / "small.vqz").stat().st_size
     n = vqpress.load(folder / "small.vqz").codebook.n_colors
-    assert size <= 1500 and f"{n} optimal levels (the most within 1,500 bytes)" in out.decode()
+    assert size <= 1500 and f"{n} optimal levels (within 1,500 bytes; {n + 1} take more)" in out.decode()
     assert len(vqpress.compress(gray, n + 1).to_bytes()) > 1500
+    code, out, err = vq("compress", "gray.png", "--max-bytes", "10000000", "-n", "4", "-o", "big.vqz", cwd=folder)
+    assert code == 0, err
+    assert vqpress.load(folder / "big.vqz").codebook.n_colors == 4
+    assert "4 optimal levels (within 10,000,000 bytes, the most -n allows)" in out.decode()
     code, _, err = vq("compress", "gray.png", "--max-bytes", "10", "-o", "tiny.vqz", cwd=folder)
     assert code == 1 and "even 2 levels take" in error_line(err) and not (folder / "tiny.vqz").exists()
 

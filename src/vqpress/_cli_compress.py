@@ -4,8 +4,8 @@ The command plans every output before any work (names, formats, existing files),
 and compresses each input, and writes the outputs all at once at the end, or none
 (:class:`vqpress._cli_files.Stage`). The number of levels or colours is ``-n``, or chosen
 for a target: ``--psnr`` (the fewest that reach it, searched on the image's histogram by
-:func:`vqpress.compress`) or ``--max-bytes`` (the most whose output fits, by bisection on
-the output's size); or no fit at all, with ``--codebook`` (another file's codebook).
+:func:`vqpress.compress`) or ``--max-bytes`` (a count whose output fits while one more does
+not, by bisection on the output's size: sizes grow with the count, though not strictly); or no fit at all, with ``--codebook`` (another file's codebook).
 """
 
 from __future__ import annotations
@@ -222,8 +222,10 @@ def _compress_one(job: Job, codebook, args, ui) -> tuple[dict, bytes]:
                                  psnr=args.psnr)
                 chosen = f" (the fewest reaching {args.psnr:g} dB)"
             elif args.max_bytes is not None:
-                c, data = _within_bytes(image, frames, axis, target, args)
-                chosen = f" (the most within {args.max_bytes:,} bytes)"
+                c, data, high = _within_bytes(image, frames, axis, target, args)
+                n = c.codebook.n_colors
+                chosen = (f" (within {args.max_bytes:,} bytes, the most -n allows)" if n == high else
+                          f" (within {args.max_bytes:,} bytes; {n + 1} take more)")
             else:
                 c = _compress(image, frames, axis, args.dither, 8 if args.n_colors is None else args.n_colors,
                               args.strategy)
@@ -263,8 +265,10 @@ def _compress(image, frames: bool, axis, dither: bool, *args, **kwargs):
 
 
 def _within_bytes(image, frames: bool, axis, target, args):
-    """The compressed image with the most levels (up to ``-n``) whose output takes at most
-    ``--max-bytes`` bytes, and its bytes; a CLIError when not even the fewest fit."""
+    """The compressed image with a number of levels (up to ``-n``) whose output takes at most
+    ``--max-bytes`` bytes while one more does not (bisection: sizes grow with the count almost
+    always, so a larger count may now and then fit too), its bytes and ``-n``'s limit; a
+    CLIError when not even the fewest fit."""
     import warnings
 
     from . import formats
@@ -289,7 +293,7 @@ def _within_bytes(image, frames: bool, axis, target, args):
         smallest = len(output(kind.min_colors)[1])
         raise CLIError(f"even {kind.min_colors} {kind.unit} take {smallest:,} bytes, more than --max-bytes "
                        f"{args.max_bytes:,}")
-    return output(best)
+    return (*output(best), high)
 
 
 def _coding_name(data: bytes, target: Path) -> str:

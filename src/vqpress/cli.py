@@ -79,7 +79,7 @@ Example:
   vqpress compress photo.png -n 4 -o small.png   # indexed PNG any viewer opens
   vqpress compress photo.png -n 16 --dither      # dithered: smoother gradients
   vqpress compress photo.png --psnr 40 -o s.webp # the fewest colours for 40 dB
-  vqpress compress photo.png --max-bytes 50000   # the most colours within 50 kB
+  vqpress compress photo.png --max-bytes 50000   # as many colours as fit 50 kB
   vqpress compress scans/ -o packed/ --coding context
   vqpress compress *.png --ext=-q.png --skip-if-larger  # a-q.png beside a.png
   vqpress compress day*.png --codebook ref.vqz   # one palette for many images
@@ -217,7 +217,8 @@ def build_parser() -> argparse.ArgumentParser:
     target.add_argument("--psnr", type=_positive_float, metavar="DB",
                         help="the fewest levels or colours (up to -n) whose PSNR reaches DB decibels")
     target.add_argument("--max-bytes", type=_positive_int, metavar="N",
-                        help="the most levels or colours (up to -n) whose output takes at most N bytes")
+                        help="as many levels or colours (up to -n) as fit in N bytes: a bisection on the "
+                             "count (sizes grow with it, though not strictly)")
     target.add_argument("--codebook", metavar="REF.vqz",
                         help="encode with the codebook of this .vqz file instead of fitting one (one palette "
                              "for many images)")
