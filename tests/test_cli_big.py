@@ -44,7 +44,7 @@ def test_default_output_beside_the_input_and_no_silent_overwrite(tmp_path, gray_
     src, img = gray_tif
     code, _, err = run(capsys, "compress", src, "--chunks", "128", "-q")
     assert code == 0, err
-    target = tmp_path / "mosaic.zarr"
+    target = tmp_path / "mosaic.ome.zarr"  # the last suffix replaced, as for .vqz (mosaic.ome.vqz)
     assert target.is_dir()
     code, _, err = run(capsys, "compress", src, "--chunks", "128", "-n", "4")
     assert code == 1 and "exists; use --force" in err
@@ -52,6 +52,18 @@ def test_default_output_beside_the_input_and_no_silent_overwrite(tmp_path, gray_
     code, _, err = run(capsys, "compress", src, "--chunks", "128", "-n", "4", "--force", "-q")
     assert code == 0, err
     assert zarr.open_array(target).metadata.codecs[0].codebook.n_colors == 4
+
+
+def test_default_zarr_name_replaces_the_last_suffix_only_as_for_vqz(tmp_path, capsys):
+    # The default name once cut at the first dot: scan.2024.tif -> scan.zarr.
+    src = tmp_path / "scan.2024.tif"
+    tifffile.imwrite(src, np.arange(64 * 80, dtype=np.uint16).reshape(64, 80))
+    code, _, err = run(capsys, "compress", src, "--chunks", "32", "-q")
+    assert code == 0, err
+    assert (tmp_path / "scan.2024.zarr").is_dir() and not (tmp_path / "scan.zarr").exists()
+    code, _, err = run(capsys, "compress", src, "-q")
+    assert code == 0, err
+    assert (tmp_path / "scan.2024.vqz").is_file()
 
 
 def test_zarr_in_vqz_out(tmp_path, capsys):

@@ -143,7 +143,8 @@ def compress_streaming(args, ui) -> int:
     src = Path(args.images[0])
     if not src.exists():
         raise CLIError(f"{src}: no such file or folder")
-    dst = Path(args.out) if args.out else src.with_name(src.name.split(".")[0] + ".zarr")
+    # the last suffix replaced, as the .vqz default name is made (scan.2024.tif -> scan.2024.zarr)
+    dst = Path(args.out) if args.out else src.with_name(src.stem + ".zarr")
     if dst.resolve() == src.resolve():
         raise CLIError(f"{dst} is the input; choose another output")
     if dst.exists() and not args.force:
