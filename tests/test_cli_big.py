@@ -231,3 +231,18 @@ def test_tiffs_tifffile_would_misread_stream_as_in_memory(tmp_path, face_rgb, ca
                                "--force", "-q", *extra)
             assert code == 0, err
         assert (tmp_path / "big.vqz").read_bytes() == (tmp_path / "small.vqz").read_bytes(), name
+
+
+def test_info_on_a_zarr_store_says_what_it_is_and_how_to_inspect_it(tmp_path, gray_tif, capsys):
+    # info once said "no .vqz files in folder m.zarr".
+    src, _ = gray_tif
+    code, _, err = run(capsys, "compress", src, "-o", tmp_path / "m.zarr", "-n", "16", "--chunks", "100,200", "-q")
+    assert code == 0, err
+    code, out, err = run(capsys, "info", tmp_path / "m.zarr")
+    assert code == 1 and not out
+    assert "m.zarr is a zarr array written by vqpress (shape (300, 500), uint16, chunks (100, 200)" in err
+    assert "16 levels" in err and "not a .vqz file" in err and "zarr.open(" in err
+    assert "no .vqz files" not in err
+    zarr.create_group(tmp_path / "g.zarr")
+    code, _, err = run(capsys, "info", tmp_path / "g.zarr")
+    assert code == 1 and "g.zarr is a zarr group, not a .vqz file" in err
