@@ -156,6 +156,22 @@ def test_pages_of_colour_are_colour_as_in_memory(tmp_path, face_rgb, capsys):
                                   vqpress.load(tmp_path / "small.vqz").decompress())
 
 
+def test_pages_of_gray_are_described_as_frames_like_pages_of_colour(tmp_path, face_gray, capsys):
+    # A gray multi-page TIFF streamed was summarised "shape (2, 128, 192)", an RGB one
+    # "2 frames of 192 x 128 pixels" (as the in-memory path and info say both).
+    tifffile.imwrite(tmp_path / "g.tif", np.stack([face_gray[:128, :192], face_gray[-128:, -192:]]), tile=(64, 64))
+    for out in ("g.zarr", "g.vqz"):
+        code, text, err = run(capsys, "compress", tmp_path / "g.tif", "-o", tmp_path / out, "--chunks", "64")
+        assert code == 0, err
+        assert "2 frames of 192 x 128 pixels, uint8" in text and "shape (" not in text
+    code, text, err = run(capsys, "compress", tmp_path / "g.zarr", "-o", tmp_path / "again.vqz")
+    assert code == 0, err
+    assert "2 frames of 192 x 128 pixels, uint8" in text
+    code, text, err = run(capsys, "info", tmp_path / "g.vqz")
+    assert code == 0, err
+    assert "2 frames of 192 x 128 pixels" in text
+
+
 def test_animation_streams_as_frames(tmp_path, face_rgb, capsys):
     # An animated GIF to .zarr was refused with "... the command line compresses them all
     # with one codebook", which that very command did not do.

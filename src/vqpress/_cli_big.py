@@ -202,7 +202,8 @@ def compress_streaming(args, ui) -> int:
             ui.warn(f"{src}: {w.message}")
     seconds = time.perf_counter() - started
     pixels = x.size // (x.shape[-1] if colour else 1)
-    size_words = image_size(x.shape, x.shape[-1] if colour else 0, frames=frames)  # width x height, as everywhere
+    # width x height, as everywhere; a 3-d gray array is pages (frames), as the in-memory path and info say
+    size_words = image_size(x.shape, x.shape[-1] if colour else 0, frames=frames or (not colour and x.ndim == 3))
     ui.wrapped(f"{src} -> {dst}: {size_words}, {x.dtype}, {codebook.n_colors} {codebook.strategy} "
                f"{'colours' if colour else 'levels'}, {x.nbytes:,} -> {size:,} bytes (ratio {size / x.nbytes:.4f}, "
                f"{8 * size / pixels:.3f} bits/pixel), {pixels / 1e6 / seconds:.1f} MPix/s")
