@@ -44,7 +44,7 @@ def test_default_output_beside_the_input_and_no_silent_overwrite(tmp_path, gray_
     src, img = gray_tif
     code, _, err = run(capsys, "compress", src, "--chunks", "128", "-q")
     assert code == 0, err
-    target = tmp_path / "mosaic.zarr"
+    target = tmp_path / "mosaic.ome.zarr"  # the last suffix replaced, as for .vqz (mosaic.ome.vqz)
     assert target.is_dir()
     code, _, err = run(capsys, "compress", src, "--chunks", "128", "-n", "4")
     assert code == 1 and "exists; use --force" in err
@@ -52,6 +52,18 @@ def test_default_output_beside_the_input_and_no_silent_overwrite(tmp_path, gray_
     code, _, err = run(capsys, "compress", src, "--chunks", "128", "-n", "4", "--force", "-q")
     assert code == 0, err
     assert zarr.open_array(target).metadata.codecs[0].codebook.n_colors == 4
+
+
+def test_default_zarr_name_replaces_the_last_suffix_only_as_for_vqz(tmp_path, capsys):
+    # The default name once cut at the first dot: scan.2024.tif -> scan.zarr.
+    src = tmp_path / "scan.2024.tif"
+    tifffile.imwrite(src, np.arange(64 * 80, dtype=np.uint16).reshape(64, 80))
+    code, _, err = run(capsys, "compress", src, "--chunks", "32", "-q")
+    assert code == 0, err
+    assert (tmp_path / "scan.2024.zarr").is_dir() and not (tmp_path / "scan.zarr").exists()
+    code, _, err = run(capsys, "compress", src, "-q")
+    assert code == 0, err
+    assert (tmp_path / "scan.2024.vqz").is_file()
 
 
 def test_zarr_in_vqz_out(tmp_path, capsys):
@@ -144,6 +156,22 @@ def test_pages_of_colour_are_colour_as_in_memory(tmp_path, face_rgb, capsys):
                                   vqpress.load(tmp_path / "small.vqz").decompress())
 
 
+def test_pages_of_gray_are_described_as_frames_like_pages_of_colour(tmp_path, face_gray, capsys):
+    # A gray multi-page TIFF streamed was summarised "shape (2, 128, 192)", an RGB one
+    # "2 frames of 192 x 128 pixels" (as the in-memory path and info say both).
+    tifffile.imwrite(tmp_path / "g.tif", np.stack([face_gray[:128, :192], face_gray[-128:, -192:]]), tile=(64, 64))
+    for out in ("g.zarr", "g.vqz"):
+        code, text, err = run(capsys, "compress", tmp_path / "g.tif", "-o", tmp_path / out, "--chunks", "64")
+        assert code == 0, err
+        assert "2 frames of 192 x 128 pixels, uint8" in text and "shape (" not in text
+    code, text, err = run(capsys, "compress", tmp_path / "g.zarr", "-o", tmp_path / "again.vqz")
+    assert code == 0, err
+    assert "2 frames of 192 x 128 pixels, uint8" in text
+    code, text, err = run(capsys, "info", tmp_path / "g.vqz")
+    assert code == 0, err
+    assert "2 frames of 192 x 128 pixels" in text
+
+
 def test_animation_streams_as_frames(tmp_path, face_rgb, capsys):
     # An animated GIF to .zarr was refused with "... the command line compresses them all
     # with one codebook", which that very command did not do.
@@ -219,3 +247,18 @@ def test_tiffs_tifffile_would_misread_stream_as_in_memory(tmp_path, face_rgb, ca
                                "--force", "-q", *extra)
             assert code == 0, err
         assert (tmp_path / "big.vqz").read_bytes() == (tmp_path / "small.vqz").read_bytes(), name
+
+
+def test_info_on_a_zarr_store_says_what_it_is_and_how_to_inspect_it(tmp_path, gray_tif, capsys):
+    # info once said "no .vqz files in folder m.zarr".
+    src, _ = gray_tif
+    code, _, err = run(capsys, "compress", src, "-o", tmp_path / "m.zarr", "-n", "16", "--chunks", "100,200", "-q")
+    assert code == 0, err
+    code, out, err = run(capsys, "info", tmp_path / "m.zarr")
+    assert code == 1 and not out
+    assert "m.zarr is a zarr array written by vqpress (shape (300, 500), uint16, chunks (100, 200)" in err
+    assert "16 levels" in err and "not a .vqz file" in err and "zarr.open(" in err
+    assert "no .vqz files" not in err
+    zarr.create_group(tmp_path / "g.zarr")
+    code, _, err = run(capsys, "info", tmp_path / "g.zarr")
+    assert code == 1 and "g.zarr is a zarr group, not a .vqz file" in err

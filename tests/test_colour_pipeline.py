@@ -318,3 +318,20 @@ def test_fewer_distinct_colours_than_asked_warns():
     with pytest.warns(UserWarning, match="only 2 distinct colours; using 2 colours instead of 8"):
         c = vqpress.compress(img, 8)
     np.testing.assert_array_equal(c.decompress(), img)
+
+
+def test_one_distinct_colour_is_said_in_the_singular():
+    # The warning once said "image has only 1 distinct colours; using 1 colours instead of 8".
+    import vqpress
+
+    img = np.full((4, 4, 3), 7, dtype=np.uint8)
+    with pytest.warns(UserWarning, match="^image has only 1 distinct colour; using 1 colour instead of 8$"):
+        c = vqpress.compress(img, 8)
+    np.testing.assert_array_equal(c.decompress(), img)
+
+
+def test_counts_in_words_are_singular_for_one():
+    from vqpress._text import count
+
+    assert [count(n, "colour") for n in (0, 1, 2)] == ["0 colours", "1 colour", "2 colours"]
+    assert count(1, "distinct colour") == "1 distinct colour"

@@ -78,6 +78,9 @@ def test_colour_histogram_and_few_colours():
     with pytest.warns(UserWarning, match="only 4 distinct colours"):
         cb = vqd.fit(da.from_array(img, chunks=(7, 11, 3)), 8)
     assert cb.n_colors == 4
+    with pytest.warns(UserWarning, match="^image has only 1 distinct colour; using 1 colour instead of 8$"):
+        cb = vqd.fit(da.from_array(np.zeros_like(img), chunks=(7, 11, 3)), 8)
+    assert cb.n_colors == 1
 
 
 @pytest.mark.parametrize("dtype", [np.uint8, np.int8, np.int16, np.float16, ">u2", np.int32, np.float64])

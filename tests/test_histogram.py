@@ -169,3 +169,36 @@ def test_pattern_counts_survive_flushes_of_the_32_bit_counters(dtype, threads):
     finally:
         _set_flush_at(previous)
     np.testing.assert_array_equal(counts, np.bincount(data, minlength=counts.size))
+
+
+@pytest.mark.parametrize("a, b, merged", [("uint8", "uint16", "uint16"), ("uint8", "int8", "int16"),
+                                          ("uint16", "float16", "float32"), ("int64", "float32", "float64")])
+def test_merging_dtypes_promotes_to_one_that_holds_every_value(a, b, merged):
+    # uint8 + uint16 became uint16 without a word: promotion is value-preserving, now documented.
+    x = np.array([0, 1, 2, 100, 127], dtype=a)
+    y = np.array([3, 1, 5, 120, 127], dtype=b)
+    h = merge_histograms(scalar_histogram(x), scalar_histogram(y))
+    whole = scalar_histogram(np.concatenate([x, y]).astype(merged))
+    assert h.dtype == np.dtype(merged)
+    np.testing.assert_array_equal(h.values, whole.values)
+    np.testing.assert_array_equal(h.counts, whole.counts)
+    cb = vqpress.fit_histogram(h, 4)
+    assert cb.decode(cb.encode(np.concatenate([x, y]).astype(merged))).dtype == np.dtype(merged)
+
+
+def test_big_wide_uint16_values_stay_exact_when_merged_with_uint8():
+    big = np.array([0, 65535, 65534, 40000], dtype=np.uint16)
+    h = merge_histograms(scalar_histogram(np.array([255, 0], dtype=np.uint8)), scalar_histogram(big))
+    assert h.dtype == np.uint16
+    np.testing.assert_array_equal(h.values, [0, 255, 40000, 65534, 65535])
+    np.testing.assert_array_equal(h.counts, [2, 1, 1, 1, 1])
+
+
+@pytest.mark.parametrize("signed", ["int8", "int64"])
+def test_integer_histograms_without_a_common_integer_dtype_are_refused(signed):
+    # numpy promotes uint64 with a signed dtype to float64: the integers would decode as floats.
+    a = scalar_histogram(np.array([2**63 + 2**11], dtype=np.uint64))
+    b = scalar_histogram(np.array([-1], dtype=signed))
+    with pytest.raises(vqpress.VQError, match=rf"no integer dtype holds the values of {signed}, uint64 together "
+                                              r"\(numpy would make them float64\); cast the data to one dtype first"):
+        merge_histograms(a, b)

@@ -213,6 +213,22 @@ def test_difference_colour_shows_error_magnitude(colour):
     renders(fig)
 
 
+def test_difference_takes_a_compressed_as_the_reconstruction(gray):
+    # It said "reconstruction has dtype object".
+    c = vqpress.compress(gray, 4)
+    (im,) = plot.plot_difference(gray, c).axes[0].get_images()
+    np.testing.assert_allclose(im.get_array(), gray.astype(float) - c.decompress())
+
+
+def test_a_compressed_given_as_the_original_image_is_refused_by_name(gray):
+    c = vqpress.compress(gray, 4)
+    for call in (lambda: plot.plot_difference(c, gray), lambda: plot.plot_levels(c, c.codebook),
+                 lambda: plot.plot_image_histogram(c)):
+        with pytest.raises(VQError, match=r"^image is a vqpress.Compressed; pass the original image array here "
+                                          r"\(c.decompress\(\) gives the reconstruction\)$"):
+            call()
+
+
 def test_difference_shape_mismatch(colour):
     rec = vqpress.compress(colour, 4, "mediancut").decompress()
     with pytest.raises(VQError, match="same shape"):

@@ -80,7 +80,7 @@ def test_any_numeric_dtype(dtype):
 
 
 def test_one_pixel():
-    with pytest.warns(UserWarning, match="only 1 distinct colours"):
+    with pytest.warns(UserWarning, match="only 1 distinct colour; using 1 palette colour instead of n_colors=4$"):
         est = ColorQuantizer(4).fit([[10, 20, 30]])
     np.testing.assert_array_equal(est.cluster_centers_, [[10, 20, 30]])
     np.testing.assert_array_equal(est.labels_, [0])

@@ -134,6 +134,19 @@ def test_environment_variable_sets_the_default(value, expected):
         assert n == int(expected) and warned == 0
 
 
+@pytest.mark.parametrize("call", ["vqpress.compress(np.arange(100, dtype=np.uint8).reshape(10, 10), 4)",
+                                  "vqpress.get_num_threads()"])
+def test_environment_variable_warning_points_at_the_users_line(tmp_path, call):
+    # It pointed at an import line inside vqpress (strategies/optimal.py, threads.py), or at
+    # importlib: the pool loads, and reads the variable, on a vqpress import.
+    script = tmp_path / "user_script.py"
+    script.write_text(f"import numpy as np\nimport vqpress\n{call}\n")
+    env = {**__import__("os").environ, "VQPRESS_NUM_THREADS": "abc"}
+    err = subprocess.run([sys.executable, "-W", "always", str(script)], env=env, capture_output=True, text=True,
+                         check=True).stderr
+    assert f"{script}:3: UserWarning: VQPRESS_NUM_THREADS='abc' is not an integer" in err, err
+
+
 def test_back_to_back_jobs_each_run_every_chunk_once(two_threads):
     # a helper that watches for the next job (instead of blocking at once) joins it at any
     # moment: every chunk still runs exactly once, on a planned worker

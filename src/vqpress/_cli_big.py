@@ -30,6 +30,34 @@ def _is_zarr(path) -> bool:
         path.is_dir() and any((path / name).is_file() for name in ("zarr.json", ".zarray", ".zgroup")))
 
 
+def zarr_store_message(path: Path) -> str:
+    """Why ``vqpress info`` does not describe the zarr store ``path``, what it holds (read from
+    its ``zarr.json``, which costs one small read and needs no zarr), and how to inspect it."""
+    import json
+
+    what = "a zarr store"
+    try:
+        meta = json.loads((path / "zarr.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        meta = None
+    if isinstance(meta, dict) and meta.get("node_type") == "group":
+        what = "a zarr group"
+    elif isinstance(meta, dict) and meta.get("node_type") == "array":
+        try:
+            facts = [f"shape {tuple(meta['shape'])}", str(meta["data_type"]),
+                     f"chunks {tuple(meta['chunk_grid']['configuration']['chunk_shape'])}"]
+            codec = next((c for c in meta.get("codecs", []) if str(c.get("name", "")).startswith("vqpress.")), None)
+            if codec is not None:
+                centers = codec["configuration"]["centers"]
+                noun = "colour" if centers and isinstance(centers[0], list) else "level"
+                facts.append(f"codec {codec['name']}, {len(centers)} {noun}{'' if len(centers) == 1 else 's'}")
+            what = f"a zarr array{' written by vqpress' if codec is not None else ''} ({', '.join(facts)})"
+        except (KeyError, TypeError, IndexError, AttributeError):
+            what = "a zarr array"
+    return (f"{path} is {what}, not a .vqz file: vqpress info describes .vqz files only; inspect it with "
+            f"zarr: python -c \"import zarr; print(zarr.open('{path}').info)\"")
+
+
 def wants_streaming(args) -> bool:
     """Whether ``compress`` takes this path: a ``.zarr`` input or output, or ``--chunks``."""
     return (getattr(args, "chunks", None) is not None or (args.out is not None and _is_zarr(args.out))
@@ -143,7 +171,8 @@ def compress_streaming(args, ui) -> int:
     src = Path(args.images[0])
     if not src.exists():
         raise CLIError(f"{src}: no such file or folder")
-    dst = Path(args.out) if args.out else src.with_name(src.name.split(".")[0] + ".zarr")
+    # the last suffix replaced, as the .vqz default name is made (scan.2024.tif -> scan.2024.zarr)
+    dst = Path(args.out) if args.out else src.with_name(src.stem + ".zarr")
     if dst.resolve() == src.resolve():
         raise CLIError(f"{dst} is the input; choose another output")
     if dst.exists() and not args.force:
@@ -173,7 +202,8 @@ def compress_streaming(args, ui) -> int:
             ui.warn(f"{src}: {w.message}")
     seconds = time.perf_counter() - started
     pixels = x.size // (x.shape[-1] if colour else 1)
-    size_words = image_size(x.shape, x.shape[-1] if colour else 0, frames=frames)  # width x height, as everywhere
+    # width x height, as everywhere; a 3-d gray array is pages (frames), as the in-memory path and info say
+    size_words = image_size(x.shape, x.shape[-1] if colour else 0, frames=frames or (not colour and x.ndim == 3))
     ui.wrapped(f"{src} -> {dst}: {size_words}, {x.dtype}, {codebook.n_colors} {codebook.strategy} "
                f"{'colours' if colour else 'levels'}, {x.nbytes:,} -> {size:,} bytes (ratio {size / x.nbytes:.4f}, "
                f"{8 * size / pixels:.3f} bits/pixel), {pixels / 1e6 / seconds:.1f} MPix/s")

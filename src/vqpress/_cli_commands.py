@@ -264,6 +264,7 @@ def cmd_info(args, ui) -> int:
 def _info(args, ui, stdin_dir) -> int:
     import json
 
+    from ._cli_big import _is_zarr, zarr_store_message
     from ._cli_files import STDIO, CLIError, existing_inputs, read_stdin, vqz_in
 
     if args.files.count(STDIO) > 1:
@@ -277,6 +278,8 @@ def _info(args, ui, stdin_dir) -> int:
                 names.append(path)
                 continue
             (path,) = existing_inputs([name])
+            if path.is_dir() and _is_zarr(path):
+                raise CLIError(zarr_store_message(path))
             names.extend(vqz_in(path) if path.is_dir() else [path])
         except Exception as exc:  # noqa: BLE001 - reported in its turn
             names.append(exc)

@@ -97,8 +97,16 @@ def strategy_colour(name: str, index: int = 0) -> str:
 
 # ----------------------------------------------------------------------------- data helpers
 def _image(image, name: str = "image") -> np.ndarray:
+    """``image`` checked to be an image array; a :class:`vqpress.Compressed` is decompressed if
+    ``name`` is ``"reconstruction"`` and refused otherwise (numpy would see an object)."""
+    from .compressed import Compressed
     from .kinds import image_kind
 
+    if isinstance(image, Compressed):
+        if name != "reconstruction":
+            raise VQError(f"{name} is a vqpress.Compressed; pass the original image array here "
+                          "(c.decompress() gives the reconstruction)")
+        image = image.decompress()
     arr = check_data(image, name=name)
     try:
         image_kind(arr)

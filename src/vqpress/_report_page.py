@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from . import _html as H
-from ._text import LEVELS_NAME, MIDPOINTS_NAME, display_colours, image_size, level_list
+from ._text import LEVELS_NAME, MIDPOINTS_NAME, count, display_colours, image_size, level_list
 from .kinds import channel_name, image_kind
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -33,7 +33,7 @@ def _fmt_centers(r: StrategyResult, limit: int = 16) -> str:
         rgb = np.clip(np.rint(display_colours(c[:limit])[:, :3]), 0, 255) if r.compressed.dtype == np.uint8 else None
         more = f" +{len(c) - limit}" if len(c) > limit else ""
         if rgb is None:
-            return H.escape(f"{len(c)} colours")
+            return H.escape(count(len(c), "colour"))
         return H.swatches(rgb) + H.escape(more)
     return H.escape(level_list(c, limit))
 
@@ -97,7 +97,7 @@ def _colour_table(results, original_nbytes: int) -> str:
     for r in results:
         rgb = _palette_rgb(r)
         sw = H.swatches(rgb[:16], small=True) + (H.escape(f" +{len(rgb) - 16}") if len(rgb) > 16 else "") \
-            if rgb is not None else H.escape(f"{r.n_colors} colours")
+            if rgb is not None else H.escape(count(r.n_colors, "colour"))
         rows.append([
             f"{r.n_colors}", sw, f"{r.mse:.2f}", f"{r.psnr:.2f}", f"{r.packed_bytes:,}", f"{r.vqz_bytes:,}",
             f"{r.ratio:.3f} ({original_nbytes / r.vqz_bytes:.1f}x smaller)", f"{1000 * r.seconds:.0f}",
@@ -131,7 +131,7 @@ def _colour_section(img, name, results, pngs) -> str:
     for r in results:
         rgb = _palette_rgb(r)
         if rgb is not None:
-            parts.append(f"<p>{H.escape(f'{r.n_colors} colours, dark to light:')}<br>{H.swatches(rgb, small=True)}</p>")
+            parts.append(f"<p>{H.escape(count(r.n_colors, 'colour') + ', dark to light:')}<br>{H.swatches(rgb, small=True)}</p>")
     return H.section(f"Colour: {counts} colours ({strategy})", *parts)
 
 

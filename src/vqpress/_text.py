@@ -19,6 +19,11 @@ LEVELS_NAME = "levels (bin means)"
 MIDPOINTS_NAME = "bin midpoints"
 
 
+def count(n: int, noun: str) -> str:
+    """``n`` and the noun, in the singular for one: ``count(1, "colour") == "1 colour"``."""
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
 def is_image_shape(shape: Sequence[int], channels: int) -> bool:
     """Whether an array of ``shape`` with ``channels`` (0 for gray) is one image."""
     return len(shape) == (3 if channels else 2)

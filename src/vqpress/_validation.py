@@ -165,13 +165,31 @@ def check_choice(value, allowed, *, name: str, context: str = "") -> str:
 
 
 def warn(message: str, category: type[Warning] = UserWarning) -> None:
-    """Issue a warning attributed to the first caller outside the vqpress package."""
+    """Issue a warning attributed to the first caller outside the vqpress package.
+
+    Frames of Python's import machinery are passed over too, and not counted: ``warnings``
+    skips them when it counts ``stacklevel``. A warning raised while vqpress imports a module
+    (``VQPRESS_NUM_THREADS`` is read when the thread pool loads) then points at the user's line
+    that caused the import, not at an ``import`` line inside vqpress.
+    """
+    import importlib
     import os
     import sys
     import warnings
 
+    def internal(frame) -> bool:  # as warnings._is_internal_frame
+        name = frame.f_code.co_filename
+        return "importlib" in name and "_bootstrap" in name
+
+    def passed_over(frame) -> bool:  # vqpress, or importlib (import_module) doing vqpress's imports
+        name = os.path.abspath(frame.f_code.co_filename)
+        return internal(frame) or name.startswith(package_dir) or name.startswith(importlib_dir)
+
     package_dir = os.path.dirname(os.path.abspath(__file__))
+    importlib_dir = os.path.dirname(os.path.abspath(importlib.__file__)) + os.sep
     level, frame = 2, sys._getframe(1)  # level 1 would be this function
-    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(package_dir):
-        frame, level = frame.f_back, level + 1
+    while frame is not None and passed_over(frame):
+        if not internal(frame):
+            level += 1
+        frame = frame.f_back
     warnings.warn(message, category, stacklevel=level)

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._fileio import open_regular
+from ._text import count
 from ._validation import check_choice, check_max_pixels, check_path, check_pixels
 from .codebook import Codebook
 from .coding.registry import BY_NUMBER, CODINGS
@@ -444,5 +445,5 @@ def _decode_body(view: memoryview, head: Header) -> Compressed:
     if codes.size != head.n_pixels or codes.dtype.kind != "u":
         raise FormatError(f"the {head.coding} payload decodes to {codes.size} codes; the header says {head.n_pixels}")
     if codes.size and int(codes.max()) >= n_colors:
-        raise FormatError(f"payload holds code {int(codes.max())}; the codebook has {n_colors} colours")
+        raise FormatError(f"payload holds code {int(codes.max())}; the codebook has {count(n_colors, 'colour')}")
     return Compressed(codebook, head.shape, _codes=codes.reshape(head.pixel_shape))

@@ -186,7 +186,20 @@ def _range_histogram(arr: np.ndarray, lo: int, span: int, weights) -> ScalarHist
 def merge_histograms(*histograms: ScalarHistogram) -> ScalarHistogram:
     """Histogram of the union of the data behind ``histograms`` (counts add up).
 
-    The dtype of the result is :func:`numpy.result_type` of the inputs' dtypes.
+    The dtype of the result (the dtype a codebook fitted on it decodes to) is
+    :func:`numpy.result_type` of the inputs' dtypes: histograms of different dtypes are
+    promoted to one that holds every value of each, so nothing is lost (``uint8`` and
+    ``uint16`` give ``uint16``, ``uint8`` and ``int8`` give ``int16``, ``uint16`` and
+    ``float16`` give ``float32``). The values themselves are float64 in every histogram and
+    are merged as they are. Integer histograms that no integer dtype holds together (``uint64``
+    with a signed dtype, which numpy promotes to ``float64``) are refused: the integer data
+    would come back as floats.
+
+    Raises
+    ------
+    VQError
+        No histograms, an item that is not a :class:`ScalarHistogram`, or integer dtypes
+        without a common integer dtype.
 
     Examples
     --------
@@ -195,15 +208,22 @@ def merge_histograms(*histograms: ScalarHistogram) -> ScalarHistogram:
     >>> b = scalar_histogram(np.array([2, 5], dtype=np.uint8))
     >>> merge_histograms(a, b).counts
     array([1., 3., 1.])
+    >>> merge_histograms(a, scalar_histogram(np.array([1000], dtype=np.uint16))).dtype
+    dtype('uint16')
     """
     if not histograms:
         raise VQError("merge_histograms needs at least one histogram")
     for h in histograms:
         if not isinstance(h, ScalarHistogram):
             raise VQError(f"merge_histograms takes ScalarHistograms; got {type(h).__name__}")
+    dtypes = [np.dtype(h.dtype) for h in histograms]
+    dtype = np.result_type(*dtypes)
+    if all(d.kind in "ui" for d in dtypes) and dtype.kind not in "ui":
+        names = ", ".join(sorted({d.name for d in dtypes}))
+        raise VQError(f"merge_histograms: no integer dtype holds the values of {names} together "
+                      f"(numpy would make them {dtype.name}); cast the data to one dtype first")
     values = np.concatenate([h.values for h in histograms])
     counts = np.concatenate([h.counts for h in histograms])
     merged, inverse = np.unique(values, return_inverse=True)
     total = np.bincount(inverse.ravel(), weights=counts, minlength=merged.size)
-    dtype = np.result_type(*[h.dtype for h in histograms])
     return ScalarHistogram(merged, total, dtype)

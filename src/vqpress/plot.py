@@ -389,8 +389,10 @@ def plot_difference(image, reconstruction, title: str | None = None):
 
     Parameters
     ----------
-    image, reconstruction : array_like
-        Same shape.
+    image : array_like
+        The original image.
+    reconstruction : array_like or vqpress.Compressed
+        Same shape as ``image``; a :class:`vqpress.Compressed` is decompressed.
     title : str, optional
         Default: MSE and PSNR.
 

@@ -9,6 +9,7 @@ from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, Cluster
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _check_sample_weight, check_array, check_is_fitted, validate_data
 
+from .._text import count
 from .._validation import warn
 from ..colour import colour_histogram, fit_colours, nearest_centre
 from ..colour.fit import MAX_COLOURS
@@ -156,8 +157,8 @@ class ColorQuantizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterM
         palette = fit_colours(colours, counts, self.n_colors, self.strategy)
         if palette.shape[0] < self.n_colors:
             warn(
-                f"the pixels have only {palette.shape[0]} distinct colours; using "
-                f"{palette.shape[0]} palette colours instead of n_colors={self.n_colors}"
+                f"the pixels have only {count(palette.shape[0], 'distinct colour')}; using "
+                f"{count(palette.shape[0], 'palette colour')} instead of n_colors={self.n_colors}"
             )
         center_dtype = np.float32 if X.dtype == np.float32 else np.float64
         self.cluster_centers_ = palette[:, :channels].astype(center_dtype)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._text import count
 from .._validation import warn
 from ..errors import VQError
 from ..histogram import ScalarHistogram
@@ -94,7 +95,7 @@ def kmeans_edges(
     weights, means = bin_weights_and_means(hist, starts)
     if (weights == 0).any():
         warn(f"kmeans: {int((weights == 0).sum())} of {n_colors} clusters are empty; "
-            f"using {int((weights > 0).sum())} levels")
+            f"using {count(int((weights > 0).sum()), 'level')}")
     return edges_from_centers(means[weights > 0], lo, hi)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._text import count
 from .._validation import warn
 from ..histogram import ScalarHistogram
 
@@ -37,6 +38,6 @@ def quantile_edges(hist: ScalarHistogram, n_colors: int) -> np.ndarray:
     gap = np.unique(gap)
     if gap.size < n_colors - 1:
         warn(f"quantile: {n_colors - 1 - gap.size} of {n_colors} bins collapsed because of ties "
-            f"in the data; using {gap.size + 1} levels")
+            f"in the data; using {count(gap.size + 1, 'level')}")
     inner = (values[gap] + values[gap + 1]) * 0.5
     return np.concatenate(([values[0]], inner, [values[-1]]))
