@@ -80,8 +80,10 @@ def test_any_numeric_dtype(dtype):
 
 
 def test_one_pixel():
-    with pytest.warns(UserWarning, match="only 1 distinct colour; using 1 palette colour instead of n_colors=4$"):
+    with pytest.warns(UserWarning, match="only 1 distinct colour; using 1 palette colour instead of n_colors=4$") as rec:
         est = ColorQuantizer(4).fit([[10, 20, 30]])
+    # the warning names the user's line, not scikit-learn's fit wrapper nor vqpress
+    assert [w.filename for w in rec] == [__file__], [w.filename for w in rec]
     np.testing.assert_array_equal(est.cluster_centers_, [[10, 20, 30]])
     np.testing.assert_array_equal(est.labels_, [0])
     assert est.inertia_ == 0

@@ -170,7 +170,9 @@ def warn(message: str, category: type[Warning] = UserWarning) -> None:
     Frames of Python's import machinery are passed over too, and not counted: ``warnings``
     skips them when it counts ``stacklevel``. A warning raised while vqpress imports a module
     (``VQPRESS_NUM_THREADS`` is read when the thread pool loads) then points at the user's line
-    that caused the import, not at an ``import`` line inside vqpress.
+    that caused the import, not at an ``import`` line inside vqpress. scikit-learn's frames are
+    passed over as well: its ``fit`` wrapper would otherwise take the blame for a warning of
+    :class:`vqpress.sklearn.ColorQuantizer` that the user's call caused.
     """
     import importlib
     import os
@@ -181,12 +183,16 @@ def warn(message: str, category: type[Warning] = UserWarning) -> None:
         name = frame.f_code.co_filename
         return "importlib" in name and "_bootstrap" in name
 
-    def passed_over(frame) -> bool:  # vqpress, or importlib (import_module) doing vqpress's imports
+    def passed_over(frame) -> bool:  # vqpress, importlib doing vqpress's imports, scikit-learn
         name = os.path.abspath(frame.f_code.co_filename)
-        return internal(frame) or name.startswith(package_dir) or name.startswith(importlib_dir)
+        return internal(frame) or name.startswith(skipped_dirs)
 
     package_dir = os.path.dirname(os.path.abspath(__file__))
     importlib_dir = os.path.dirname(os.path.abspath(importlib.__file__)) + os.sep
+    skipped_dirs = (package_dir, importlib_dir)
+    sklearn = sys.modules.get("sklearn")
+    if getattr(sklearn, "__file__", None):  # only where it is already imported: no import here
+        skipped_dirs += (os.path.dirname(os.path.abspath(sklearn.__file__)) + os.sep,)
     level, frame = 2, sys._getframe(1)  # level 1 would be this function
     while frame is not None and passed_over(frame):
         if not internal(frame):
