@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 
@@ -262,3 +264,22 @@ def test_info_on_a_zarr_store_says_what_it_is_and_how_to_inspect_it(tmp_path, gr
     zarr.create_group(tmp_path / "g.zarr")
     code, _, err = run(capsys, "info", tmp_path / "g.zarr")
     assert code == 1 and "g.zarr is a zarr group, not a .vqz file" in err
+
+
+def test_info_reads_little_of_a_hostile_zarr_json(tmp_path, capsys, monkeypatch):
+    from vqpress import _cli_big
+
+    store = tmp_path / "h.zarr"
+    store.mkdir()
+    meta = {"zarr_format": 3, "node_type": "array", "shape": [4, 4], "data_type": "uint8",
+            "chunk_grid": {"configuration": {"chunk_shape": [2, 2]}},
+            "codecs": [{"name": "vqpress.vq_packed", "configuration": {"centers": "zz"}}]}
+    (store / "zarr.json").write_text(json.dumps(meta))
+    code, _, err = run(capsys, "info", store)  # centers that are not a list: no count made up
+    assert code == 1 and "h.zarr is a zarr array, not a .vqz file" in err
+    meta["codecs"][0]["configuration"]["centers"] = [1.0, 2.0, 3.0]
+    (store / "zarr.json").write_text(json.dumps(meta))
+    assert "3 levels" in run(capsys, "info", store)[2]
+    monkeypatch.setattr(_cli_big, "MAX_ZARR_JSON", 100)  # a larger file is not read at all
+    code, _, err = run(capsys, "info", store)
+    assert code == 1 and "h.zarr is a zarr store, not a .vqz file" in err
