@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 
 import numpy as np
 import pytest
@@ -283,3 +284,26 @@ def test_info_reads_little_of_a_hostile_zarr_json(tmp_path, capsys, monkeypatch)
     monkeypatch.setattr(_cli_big, "MAX_ZARR_JSON", 100)  # a larger file is not read at all
     code, _, err = run(capsys, "info", store)
     assert code == 1 and "h.zarr is a zarr store, not a .vqz file" in err
+
+
+def test_too_many_chunks_are_refused_before_any_graph(tmp_path, capsys, monkeypatch):
+    # A TIFF whose header claims 64 x 2**31 - 1 RGB pixels (its data holds 64 x 80) once took
+    # minutes and all memory to build the task graph of --chunks 32.
+    src = tmp_path / "wide.tif"
+    tifffile.imwrite(src, np.zeros((64, 80, 3), np.uint16), photometric="rgb", compression="zlib")
+    with tifffile.TiffFile(src, mode="r+") as tif:
+        tif.pages[0].tags["ImageWidth"].overwrite(2**31 - 1)
+    started = time.perf_counter()
+    code, _, err = run(capsys, "compress", src, "-n", "4", "--chunks", "32", "-o", tmp_path / "w.zarr")
+    assert code == 1 and "makes 134,217,728 chunks, more than the 200,000 allowed" in err
+    assert time.perf_counter() - started < 10 and not (tmp_path / "w.zarr").exists()
+    # a genuine image in chunks too small, likewise
+    from vqpress import _cli_big
+
+    monkeypatch.setattr(_cli_big, "MAX_CHUNKS", 11)
+    small = tmp_path / "small.tif"
+    tifffile.imwrite(small, np.arange(300 * 500, dtype=np.uint16).reshape(300, 500))
+    code, _, err = run(capsys, "compress", small, "-n", "4", "--chunks", "100", "-o", tmp_path / "s.zarr")
+    assert code == 1 and "shape (300, 500) in chunks of (100, 100) makes 15 chunks, more than the 11" in err
+    code, _, err = run(capsys, "compress", small, "-n", "4", "--chunks", "100,250", "-o", tmp_path / "s.zarr", "-q")
+    assert code == 0, err

@@ -11,6 +11,7 @@ byte a pixel, or two), never the image.
 
 from __future__ import annotations
 
+import math
 import time
 from pathlib import Path
 
@@ -20,6 +21,10 @@ from ._cli_files import CLIError
 
 #: Chunk side used when neither the input nor ``--chunks`` says otherwise.
 DEFAULT_CHUNK = 4096
+#: The most chunks the streaming path makes: dask's task graph takes memory for each (a
+#: terapixel gray image in the default chunks makes about 60,000); more is refused before
+#: any graph is built, as is an image file whose header claims a size its data cannot hold.
+MAX_CHUNKS = 200_000
 _TIFF = (".tif", ".tiff", ".btf", ".tf8", ".tf2")
 
 
@@ -194,7 +199,12 @@ def compress_streaming(args, ui) -> int:
     # (vqpress.dask.fit alone would take a 4-d array for scalar data, value by value)
     frames = x.ndim == 4 and x.shape[-1] in (3, 4)
     colour = frames or resolve(x)[1].vector
-    x = x.rechunk(parse_chunks(getattr(args, "chunks", None), x.ndim, colour))
+    chunks = parse_chunks(getattr(args, "chunks", None), x.ndim, colour)
+    n_chunks = math.prod(1 if c == -1 else -(-n // c) for n, c in zip(x.shape, chunks))
+    if n_chunks > MAX_CHUNKS:
+        raise CLIError(f"{src}: shape {x.shape} in chunks of {tuple(c for c in chunks if c != -1)} makes "
+                       f"{n_chunks:,} chunks, more than the {MAX_CHUNKS:,} allowed; give larger --chunks")
+    x = x.rechunk(chunks)
     started = time.perf_counter()
     try:
         with warnings.catch_warnings(record=True) as caught, ui.steps("compressing") as progress:
