@@ -307,3 +307,32 @@ def test_too_many_chunks_are_refused_before_any_graph(tmp_path, capsys, monkeypa
     assert code == 1 and "shape (300, 500) in chunks of (100, 100) makes 15 chunks, more than the 11" in err
     code, _, err = run(capsys, "compress", small, "-n", "4", "--chunks", "100,250", "-o", tmp_path / "s.zarr", "-q")
     assert code == 0, err
+
+
+def test_a_tiff_header_its_strips_do_not_fill_is_refused_at_once(tmp_path, capsys):
+    # 100,000 x 100,000 claimed over one strip of 64 x 80: once 104 s and 3.8 GB, then "a bug in vqpress".
+    src = tmp_path / "huge.tif"
+    tifffile.imwrite(src, np.zeros((64, 80, 3), np.uint16), photometric="rgb", compression="zlib")
+    with tifffile.TiffFile(src, mode="r+") as tif:
+        tif.pages[0].tags["ImageWidth"].overwrite(100_000)
+        tif.pages[0].tags["ImageLength"].overwrite(100_000)
+    started = time.perf_counter()
+    code, _, err = run(capsys, "compress", src, "-n", "4", "--chunks", "4096", "-o", tmp_path / "h.zarr")
+    assert code == 1 and "damaged TIFF: its header's size (100000, 100000, 3) needs 1,563 strips" in err
+    assert "the file has 1" in err and "bug" not in err
+    assert time.perf_counter() - started < 10 and not (tmp_path / "h.zarr").exists()
+
+
+def test_pixels_tifffile_cannot_read_are_a_damaged_file_not_a_bug(tmp_path, capsys, monkeypatch):
+    import tifffile as tf
+
+    src = tmp_path / "g.tif"
+    tifffile.imwrite(src, np.arange(200 * 300, dtype=np.uint16).reshape(200, 300))
+    from vqpress import dask as vqd
+
+    def broken(*args, **kwargs):
+        raise tf.TiffFileError("corrupted strip")
+
+    monkeypatch.setattr(vqd, "fit", broken)
+    code, _, err = run(capsys, "compress", src, "-n", "4", "--chunks", "100", "-o", tmp_path / "g.zarr")
+    assert code == 1 and "g.tif: damaged TIFF (corrupted strip)" in err and "bug" not in err

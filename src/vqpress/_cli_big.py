@@ -116,6 +116,9 @@ def open_lazy(path: Path):
 
         with tifffile.TiffFile(path) as tif:
             page = tif.pages[0]
+            if len(page.dataoffsets) != math.prod(page.chunked):  # a header its strips do not fill
+                raise CLIError(f"{path}: damaged TIFF: its header's size {page.shape} needs "
+                               f"{math.prod(page.chunked):,} strips or tiles; the file has {len(page.dataoffsets):,}")
             photometric, separate = page.photometric, page.planarconfig == tifffile.PLANARCONFIG.SEPARATE
             samples, bilevel, tag = page.samplesperpixel, page.dtype == np.bool_, page.tags.get(274)
         # tifffile gives the samples as stored: gray (min-is-black) and RGB are the image;
@@ -216,6 +219,10 @@ def compress_streaming(args, ui) -> int:
                 size = _write(x, codebook, dst, args)
     except VQError as exc:
         raise CLIError(f"{src}: {exc}") from exc
+    except Exception as exc:
+        if type(exc).__module__.split(".")[0] == "tifffile":  # found while reading the pixels
+            raise CLIError(f"{src}: damaged TIFF ({exc})") from exc
+        raise
     for w in caught:
         if issubclass(w.category, UserWarning):
             ui.warn(f"{src}: {w.message}")
