@@ -167,17 +167,8 @@ def test_refusals(tmp_path):
             vqpress.imread(tmp_path / name)
 
 
-def test_without_imagecodecs_says_what_to_install(tmp_path, monkeypatch):
-    import builtins
-
+def test_without_imagecodecs_says_what_to_install(tmp_path, hide_module):
     (tmp_path / "a.jxl").write_bytes(bytes(imagecodecs.jpegxl_encode(np.zeros((8, 8), np.uint8), lossless=True)))
-    real_import = builtins.__import__
-
-    def no_imagecodecs(name, *args, **kwargs):
-        if name == "imagecodecs":
-            raise ImportError("no imagecodecs")
-        return real_import(name, *args, **kwargs)
-
-    monkeypatch.setattr(builtins, "__import__", no_imagecodecs)
+    hide_module("imagecodecs")
     with pytest.raises(VQError, match="reading JPEG XL needs the optional package imagecodecs"):
         vqpress.imread(tmp_path / "a.jxl")
