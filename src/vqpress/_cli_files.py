@@ -327,6 +327,7 @@ def peek_header(data: bytes) -> dict:
     head = read_header(data)
     return {
         "version": head.version,
+        "codebook_form": head.codebook_form,
         "dtype": head.dtype,
         "shape": head.shape,
         "channels": head.channels,
