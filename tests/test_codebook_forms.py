@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from same_codebook import assert_equivalent, probe_values
 
 import vqpress
-from vqpress import Codebook, Compressed, FormatError
+from vqpress import Codebook, FormatError
 from vqpress.container import from_bytes, inspect, read_header, to_bytes
 from vqpress.formats import save
 
@@ -284,3 +284,16 @@ def test_a_body_of_the_wrong_form_is_refused(form1):
         from_bytes(as_floats.build())  # form 1 in the header, float64 values: the length is wrong
     with pytest.raises(FormatError, match="truncated or extended"):
         from_bytes(form1.replace(form=0, minor=0).build())
+
+
+def test_tests_data_keeps_form1_files():
+    """One file of format 2.1 per kind (tests/test_old_files.py decodes every file there)."""
+    from pathlib import Path
+
+    kept = set()
+    for path in sorted((Path(__file__).parent / "data").glob("*.vqz")):
+        head = read_header(path.read_bytes())
+        if head.codebook_form == 1:
+            kept.add((str(head.dtype), head.channels))
+            assert head.version == "2.1"
+    assert {("uint8", 0), ("uint8", 3), ("uint16", 0)} <= kept
