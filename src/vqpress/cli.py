@@ -221,7 +221,8 @@ def build_parser() -> argparse.ArgumentParser:
                              "count (sizes grow with it, though not strictly)")
     target.add_argument("--codebook", metavar="REF.vqz",
                         help="encode with the codebook of this .vqz file instead of fitting one (one palette "
-                             "for many images)")
+                             "for many images; its colours as stored: rounded to the image's values unless it "
+                             "was written with --exact-centers)")
     p.add_argument("--skip-if-larger", action="store_true",
                    help="write no output for an image whose output would be larger than its input file")
     p.add_argument("--dither", action="store_true",
