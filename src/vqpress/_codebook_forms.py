@@ -91,11 +91,17 @@ def _exact_floats(values: np.ndarray, dtype: np.dtype, what: str, allow_max: boo
     allowed (it becomes the power of two above it, which decodes, saturated, to it)."""
     floats = values.astype(np.float64)
     if dtype.itemsize == 8:
-        top = int(np.iinfo(dtype).max)
-        for v, f in zip(values.tolist(), floats.tolist()):
-            if int(f) != v and not (allow_max and v == top):
-                raise FormatError(f"codebook form 1: {what} {v} is not exactly a float64 (vqpress writes none such; "
-                                  f"{dtype} values beyond 2**53 must be multiples of their float64 spacing)")
+        info = np.iinfo(dtype)
+        above = float(info.max) + 1.0  # 2**63 or 2**64, exact: the rounding of the top values
+        inside = floats < above
+        back = np.where(inside, floats, 0.0).astype(dtype)  # exact: integral floats inside the range
+        exact = inside & (back == values)
+        if allow_max:
+            exact |= values == info.max
+        if not exact.all():
+            bad = values[~exact][0]
+            raise FormatError(f"codebook form 1: {what} {bad} is not exactly a float64 (vqpress writes none such; "
+                              f"{dtype} values beyond 2**53 must be multiples of their float64 spacing)")
     return floats
 
 
