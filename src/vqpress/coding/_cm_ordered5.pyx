@@ -247,8 +247,7 @@ cdef void _free(Ord5 *f) noexcept nogil:
 
 cdef inline void _learn(Ord5 *f, Py_ssize_t ti, int s) noexcept nogil:
     cdef int u = f.counts[ti]
-    if u < f.count_max:
-        f.counts[ti] = <uint8_t>(u + 1)
+    f.counts[ti] = <uint8_t>(u + (u < f.count_max))  # (no branch: taken as the table's history says)
     st_learn(f.tables + ti * LANES, s, TABLE_K, f.rate[u])
 
 
@@ -525,7 +524,7 @@ cdef int _rows(Direction *way, Variant *model, RangeCoder *c, Ord5 *f, uint8_t *
                 x8 = x * 8
                 tW = pf - x8
                 c0[col].t = tW
-                aW = -tW if tW < 0 else tW
+                aW = (tW ^ (tW >> 31)) - (tW >> 31)  # |tW| without a branch (its sign is the picture's)
                 c0[col].a = aW
             if Variant is Weighted:
                 sWW = sW
