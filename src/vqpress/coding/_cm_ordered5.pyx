@@ -472,7 +472,7 @@ cdef int _rows(Direction *way, Variant *model, RangeCoder *c, Ord5 *f, uint8_t *
                 tN = c1[col].t
                 tNW = c1[col - 1].t
                 tNE = c1[col + 1].t
-                if Variant is Weighted and W == N and N == NE and (tW | tN | tNW | tNE) == 0:
+                if Variant is Weighted and ((W ^ N) | (N ^ NE) | tW | tN | tNW | tNE) == 0:  # (one branch, not three)
                     # (a flat neighbourhood predicted exactly: every sub-prediction is 8 W, and
                     # so is their average, whatever the weights; the offset is 0, the errors 0)
                     pf = p0 = p1 = p2 = p3 = W * 8
