@@ -50,6 +50,7 @@ from libc.string cimport memcpy
 from vqpress.coding._cm_common cimport (
     Decoding, Direction, Encoding, _clip, _p12, _updated, _updated_to, cm_stretch, cm_tables_init,
     ring_row, ring_row_end, ring_row_start)
+from vqpress.coding._ordered_contexts cimport oc_d6_of, oc_dd_of, oc_eq13, oc_k_of, oc_tables_init, oc_window
 from vqpress.coding._exact_neighbourhood cimport (
     APM1, APM2, APM_NODES, EXACT, X_COUNTERS, X_TRUST, ex_apm_fill, ex_apm_learn, ex_apm_node, ex_average4, ex_key)
 from vqpress.coding._range_coder cimport (
@@ -76,6 +77,7 @@ cdef extern from *:
 
 cm5_tables_init()
 wp_tables_init()
+oc_tables_init()
 
 
 cdef enum:
@@ -346,9 +348,9 @@ cdef inline int _far(Direction *way, RangeCoder *c, Ord5 *f, Py_ssize_t ti, int 
 
 
 cdef inline int _pixel(Direction *way, Variant *model, RangeCoder *c, Ord5 *f, int x, int P, int W, int N, int NW,
-                       int NE, int WW, int NN, int NNE, int NEE, int NWW, int NNW, int en, int hits,
-                       int oc) noexcept nogil:
-    cdef int n = f.n, eq, dd, d6, lo, hi, s, bit, p, k
+                       int NE, int WW, int NN, int eq, int en, int hits, int oc) noexcept nogil:
+    """x (decoded, or coded) around P, given the neighbours and eq13 (``_ordered_contexts.pxd``)."""
+    cdef int n = f.n, dd, d6, lo, hi, s, bit, p, k
     cdef uint32_t *a
     cdef uint32_t *b
     cdef uint32_t *d
@@ -359,10 +361,7 @@ cdef inline int _pixel(Direction *way, Variant *model, RangeCoder *c, Ord5 *f, i
     cdef uint32_t tx = 0
     cdef uint16_t *ap1 = NULL
     cdef uint16_t *ap2 = NULL
-    eq = ((W == P) | (N == P) << 1 | (NW == P) << 2 | (NE == P) << 3 | (WW == P) << 4
-          | (NN == P) << 5 | (NNE == P) << 6 | (NEE == P) << 7 | (N == NE) << 8 | (W == NW) << 9
-          | (W == N) << 10 | (NWW == P) << 11 | (NNW == P) << 12)
-    dd = (((_clip(W - P, 2) + 2) * 5 + _clip(N - P, 2) + 2) * 5 + _clip(NE - P, 2) + 2) * 5 + _clip(NW - P, 2) + 2
+    dd = oc_dd_of(P, W, N, NE, NW)
     # x == P: three counters' probabilities averaged (3:2:2), no mixing
     a = f.cnt + C_EQ + eq * 3 + (0 if P == 0 else (1 if P == n - 1 else 2))
     b = f.cnt + C_SHAPE + dd * n + P
@@ -405,17 +404,16 @@ cdef inline int _pixel(Direction *way, Variant *model, RangeCoder *c, Ord5 *f, i
         return P
     # the residual x - P, in lane x - P + MID (lanes 0 and 15: -8 or less, 7 or more) of the
     # lanes lo .. hi that stay within the levels
-    d6 = ((((((_clip(W - P, 1) + 1) * 3 + _clip(N - P, 1) + 1) * 3 + _clip(NE - P, 1) + 1) * 3
-            + _clip(NW - P, 1) + 1) * 3 + _clip(NN - P, 1) + 1) * 3 + _clip(WW - P, 1) + 1)
+    d6 = oc_d6_of(P, W, N, NE, NW, NN, WW)
     lo = MID - P if P < MID else 0
     hi = MID + n - 1 - P if n - 1 - P < LANES - 1 - MID else LANES - 1
     s = x - P + MID
     s = 0 if s < 0 else (LANES - 1 if s > LANES - 1 else s)
     if Variant is Exact:  # (n <= 4: no lane beyond -8 / +7)
-        s = _symbol4(way, c, f, T_DIR + dd * 9 + (_clip(NN - P, 1) + 1) * 3 + _clip(WW - P, 1) + 1,
+        s = _symbol4(way, c, f, T_DIR + oc_k_of(dd, P, NN, WW),
                      T_SHAPE + dd * n + P, T_ERR + d6 * 8 + en, f.t_exact + xk, lo, hi, s)
     else:
-        k = dd * 9 + (_clip(NN - P, 1) + 1) * 3 + _clip(WW - P, 1) + 1
+        k = oc_k_of(dd, P, NN, WW)
         # (level 11: RDIR by the offset class too, in tables of its own)
         s = _symbol(way, c, f, f.t_exact + k * OFFSETS + oc if Variant is Weighted or Variant is Averaged else T_DIR + k,
                     T_SHAPE + dd * n + P, T_ERR + d6 * 8 + en, lo, hi, s)
@@ -442,7 +440,7 @@ cdef int _rows(Direction *way, Variant *model, RangeCoder *c, Ord5 *f, uint8_t *
     cdef WPCell *c1 = NULL
     cdef uint64_t es, sW = 0, sWW = 0
     cdef int aW = 0
-    cdef int NE, tW = 0, tN, tNW, tNE, pf = 0, oc = 0, x8, v, en, p0 = 0, p1 = 0, p2 = 0, p3 = 0
+    cdef int NE, tW = 0, tN, tNW, tNE, pf = 0, oc = 0, x8, v, en, p0 = 0, p1 = 0, p2 = 0, p3 = 0, eq
     cdef int32_t w0, w1, w2, w3, den
     for r in range(h):
         if Variant is Weighted or Variant is Averaged:
@@ -465,10 +463,10 @@ cdef int _rows(Direction *way, Variant *model, RangeCoder *c, Ord5 *f, uint8_t *
             x = 0 if Direction is Decoding else sym[r * w + col]
             N = r1[col]
             NW = r1[col - 1]
+            NE = r1[col + 1]
             lo = W if W < N else N
             hi = W + N - lo
             if Variant is Weighted or Variant is Averaged:  # levels 11, 13: P from the weighted prediction
-                NE = r1[col + 1]
                 tN = c1[col].t
                 tNW = c1[col - 1].t
                 tNE = c1[col + 1].t
@@ -512,8 +510,8 @@ cdef int _rows(Direction *way, Variant *model, RangeCoder *c, Ord5 *f, uint8_t *
             if want_hits:  # which of W, NW, N, NE, NEE, WW were their own P (|x - P| = 0)
                 above = above >> 1 | (e1[col + 2] == 0) << 3  # NW, N, NE, NEE in bits 0..3
                 hits = (eW == 0) | above << 1 | (eWW == 0) << 5
-            x = _pixel(way, model, c, f, x, P, W, N, NW, r1[col + 1], WW, r2[col], r2[col + 1], r1[col + 2],
-                       r1[col - 2], r2[col - 1], en, hits, oc)
+            eq = oc_eq13(oc_window(r1 + col, r2 + col), P, W, WW, N, NE, NW, r1[col + 2])
+            x = _pixel(way, model, c, f, x, P, W, N, NW, NE, WW, r2[col], eq, en, hits, oc)
             r0[col] = <uint8_t>x
             if not (Variant is Weighted or Variant is Averaged) or want_hits:  # (levels 11, 13: for the hits only)
                 e = x - P if x > P else P - x
