@@ -577,3 +577,21 @@ cdef int ordered5_encode(const uint8_t *sym, int h, int w, int n, const Ord5Para
 cdef int ordered5_decode(const uint8_t *stream, Py_ssize_t size, uint8_t *sym, int h, int w, int n,
                          const Ord5Params *params) noexcept nogil:
     return rc_decode_strip_arg(_strip, params, stream, size, sym, h, w, n)
+
+
+def _contexts(int P, int W, int WW, int N, int NW, int NE, int NN, int NNE, int NEE, int NWW, int NNW,
+              int beyond=0):
+    """(eq13, dd, d6, k) of a pixel's neighbours (each 0..15) around P (0..15), computed as the
+    kernel does (``_ordered_contexts.pxd``), for the tests; ``beyond`` (0..255) is the byte of
+    the row two above after NNE, which the window reads and must not matter."""
+    cdef uint8_t r1[8]
+    cdef uint8_t r2[8]
+    cdef int dd
+    for v in (P, W, WW, N, NW, NE, NN, NNE, NEE, NWW, NNW):
+        if not 0 <= v <= 15:
+            raise ValueError(f"a neighbour or P of {v} is outside 0..15")
+    r1[:] = [NWW, NW, N, NE, NEE, 0, 0, 0]
+    r2[:] = [0, NNW, NN, NNE, beyond, 0, 0, 0]
+    dd = oc_dd_of(P, W, N, NE, NW)
+    return (oc_eq13(oc_window(r1 + 2, r2 + 2), P, W, WW, N, NE, NW, NEE), dd, oc_d6_of(P, W, N, NE, NW, NN, WW),
+            oc_k_of(dd, P, NN, WW))
