@@ -32,3 +32,21 @@ def two_threads():
     vqpress.set_num_threads(2)
     yield
     vqpress.set_num_threads(before)
+
+
+@pytest.fixture
+def hide_module(monkeypatch):
+    """``hide_module("name")``: importing ``name`` (or a submodule of it) raises ImportError for
+    the rest of the test, as if the optional package were not installed."""
+    import builtins
+
+    real_import = builtins.__import__
+    hidden = set()
+
+    def fake_import(name, *args, **kwargs):
+        if name.split(".")[0] in hidden:
+            raise ImportError(f"no {name}")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", fake_import)
+    return hidden.add

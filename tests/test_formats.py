@@ -151,17 +151,8 @@ def test_jpeg_xl_is_lossless(tmp_path, compressed):
         np.testing.assert_array_equal(back.reshape(c.shape), c.decompress())
 
 
-def test_jpeg_xl_without_imagecodecs_says_what_to_install(tmp_path, compressed, monkeypatch):
-    import builtins
-
-    real_import = builtins.__import__
-
-    def no_imagecodecs(name, *args, **kwargs):
-        if name == "imagecodecs":
-            raise ImportError("no imagecodecs")
-        return real_import(name, *args, **kwargs)
-
-    monkeypatch.setattr(builtins, "__import__", no_imagecodecs)
+def test_jpeg_xl_without_imagecodecs_says_what_to_install(tmp_path, compressed, hide_module):
+    hide_module("imagecodecs")
     with pytest.raises(VQError, match="pip install imagecodecs"):
         vqpress.save(tmp_path / "x.jxl", compressed["gray"])
     assert list(tmp_path.iterdir()) == []

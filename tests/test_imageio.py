@@ -209,7 +209,7 @@ def test_sixteen_bit_rgb_tiff(tmp_path):
     np.testing.assert_array_equal(vqpress.imread(tmp_path / "zip.tif"), rgb)  # read by tifffile
 
 
-def test_compressed_sixteen_bit_colour_tiff(tmp_path, monkeypatch):
+def test_compressed_sixteen_bit_colour_tiff(tmp_path, monkeypatch, hide_module):
     # An LZW or deflate TIFF of 16-bit RGB samples (what scanners and editors write) was
     # refused ("cannot read the 16-bit RGB samples ... without losing their low 8 bits")
     # although tifffile, there for the streamed path, reads it exactly.
@@ -245,16 +245,7 @@ def test_compressed_sixteen_bit_colour_tiff(tmp_path, monkeypatch):
         patch.setattr(tifffile.TiffPage, "asarray", needs_imagecodecs)
         with pytest.raises(vqpress.VQError, match="low 8 bits: pip install imagecodecs"):
             vqpress.imread(tmp_path / "lzw.tif")
-    import builtins
-
-    real_import = builtins.__import__
-
-    def no_tifffile(name, *args, **kwargs):
-        if name == "tifffile":
-            raise ImportError("no tifffile")
-        return real_import(name, *args, **kwargs)
-
-    monkeypatch.setattr(builtins, "__import__", no_tifffile)
+    hide_module("tifffile")
     with pytest.raises(vqpress.VQError, match="low 8 bits.*pip install tifffile"):  # never cut to 8 bits
         vqpress.imread(tmp_path / "lzw.tif")
 

@@ -11,6 +11,29 @@ def test_mse_is_computed_without_integer_wraparound():
     assert mse(a, b) == 255.0**2
 
 
+def test_mse_by_blocks_is_the_mean_of_squares(monkeypatch):
+    rng = np.random.default_rng(5)
+    a = rng.normal(size=(37, 29)) * 1000
+    b = rng.integers(-3000, 3000, size=(37, 29)).astype(np.int16)
+    monkeypatch.setattr(vqpress.metrics, "_MSE_BLOCK", 100)  # 11 blocks, the last one short
+    assert mse(a, b) == pytest.approx(np.mean((a - b) ** 2), rel=1e-13)
+    assert mse(b, a) == pytest.approx(np.mean((a - b) ** 2), rel=1e-13)
+
+
+def test_mse_memory_does_not_grow_with_the_image():
+    import tracemalloc
+
+    a = np.zeros((2000, 4000), np.uint8)  # 8 million pixels: 64 MB per float64 copy
+    b = np.full_like(a, 3)
+    tracemalloc.start()
+    try:
+        assert mse(a, b) == 9.0
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 24 * 2**20
+
+
 @pytest.mark.parametrize(
     "dtype,peak", [(np.uint8, 255), (np.uint16, 65535), (np.int16, 65535), (np.int8, 255)]
 )

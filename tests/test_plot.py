@@ -252,16 +252,7 @@ def test_import_vqpress_does_not_import_matplotlib():
     assert out.stdout.strip() == "False"
 
 
-def test_missing_matplotlib_message(monkeypatch, gray):
-    import builtins
-
-    real = builtins.__import__
-
-    def fake(name, *args, **kwargs):
-        if name.startswith("matplotlib"):
-            raise ImportError("no matplotlib")
-        return real(name, *args, **kwargs)
-
-    monkeypatch.setattr(builtins, "__import__", fake)
+def test_missing_matplotlib_message(hide_module, gray):
+    hide_module("matplotlib")
     with pytest.raises(ImportError, match=r"pip install vqpress\[plot\]"):
         plot.plot_image_histogram(gray)

@@ -18,7 +18,8 @@ from pathlib import Path
 from .errors import VQError
 
 #: File extensions ``vqpress compress FOLDER`` picks up (case-insensitive).
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp", ".gif", ".pgm", ".ppm", ".pnm")
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp", ".gif", ".pgm", ".ppm", ".pnm",
+                  ".jxl")
 
 
 class CLIError(VQError):

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
+from . import _jxl
 from ._fileio import atomic_write_bytes, open_regular
 from ._validation import check_bool, check_max_pixels, check_path, check_pixels
 from .errors import VQError
@@ -41,7 +42,9 @@ def imread(path, *, max_pixels: int | None = None, frames: bool = False) -> np.n
     Parameters
     ----------
     path : str or path-like
-        A file Pillow can open: PNG, JPEG, TIFF, BMP, WebP, GIF, PPM, ...
+        A file Pillow can open: PNG, JPEG, TIFF, BMP, WebP, GIF, PPM, ...; or a still JPEG XL
+        image (read with the optional package ``imagecodecs``, its size checked against
+        ``max_pixels`` before it is decoded).
     max_pixels : int, optional
         Refuse images of more pixels (all frames together) than this (a guard against
         decompression bombs). By default Pillow's policy: warn above
@@ -73,8 +76,8 @@ def imread(path, *, max_pixels: int | None = None, frames: bool = False) -> np.n
     VQError
         The file does not exist, is not a regular file, is not an image Pillow can read,
         has more pixels than allowed (the message says how to allow it), holds several
-        frames without ``frames=True`` (or frames of different sizes), or holds 16-bit
-        samples that cannot be read exactly.
+        frames without ``frames=True`` (or frames of different sizes), holds 16-bit
+        samples that cannot be read exactly, or is an animated JPEG XL file.
 
     Examples
     --------
@@ -100,9 +103,12 @@ def read_image_bytes(data: bytes, name: str, *, max_pixels: int | None = None, f
 def _read(fh, path, max_pixels, frames: bool) -> np.ndarray:
     from ._deep_samples import needs_own_reader, read_deep
 
-    if not fh.read(1):
+    head = fh.read(12)
+    if not head:
         raise _unreadable(path, "it is empty")
     fh.seek(0)
+    if _jxl.is_jxl(head):  # Pillow does not read JPEG XL
+        return _jxl.read(fh.read(), str(path), max_pixels, frames)
     im = _open(fh, path, max_pixels)
     with im:
         width, height = im.size
