@@ -48,7 +48,7 @@ from libc.stdlib cimport calloc, free, malloc
 from libc.string cimport memcpy
 
 from vqpress.coding._cm_common cimport (
-    Decoding, Direction, Encoding, _clip, _p12, _updated, _updated_to, cm_stretch, cm_tables_init,
+    LIMIT, Decoding, Direction, Encoding, _clip, cm_rate, cm_stretch, cm_tables_init,
     ring_row, ring_row_end, ring_row_start)
 from vqpress.coding._ordered_contexts cimport oc_d6_of, oc_dd_of, oc_eq13, oc_k_of, oc_tables_init, oc_window
 from vqpress.coding._exact_neighbourhood cimport (
@@ -173,6 +173,33 @@ def params_ok(counter3, first_table, limit, rate_max, rate_double):
     return ord5_params_ok(&q)
 
 
+# The x == P counters hold p (22 bits, of 2^22) and n (10 bits) as _cm_common.pxd's, but p
+# unflipped: (p << 10) | n, a fresh one 2^31 (p = 1/2, n = 0), filled at the start rather than
+# zeroed; reading p and storing it take one instruction less each (the same values).
+cdef uint32_t *_counters(Py_ssize_t count) noexcept nogil:
+    """count fresh counters (NULL if out of memory)."""
+    cdef uint32_t *c = <uint32_t *>malloc(count * sizeof(uint32_t))
+    cdef Py_ssize_t i
+    if c != NULL:
+        for i in range(count):
+            c[i] = 0x80000000u
+    return c
+
+
+cdef inline int _q12(uint32_t t) noexcept nogil:
+    """p of counter t in 12 bits."""
+    return <int>(t >> 20)
+
+
+cdef inline uint32_t _q_updated_to(uint32_t t, int bit, uint32_t limit) noexcept nogil:
+    """Counter t after seeing bit, its count stopping at limit (_cm_common's _updated_to)."""
+    cdef uint32_t n = t & 1023u
+    cdef int64_t p = t >> 10
+    p += (((<int64_t>bit << 22) - p) * cm_rate[n]) >> 16
+    n += n < limit
+    return (<uint32_t>p << 10) | n
+
+
 cdef void _table_fill(uint16_t *t, Py_ssize_t count) noexcept nogil:
     """count fresh tables, all alike: residuals +-1 likely, +-2 less, the others rare, 0
     never (x == P is asked before): lane weights PRIOR_WEIGHT out of PRIOR_TOTAL."""
@@ -203,8 +230,8 @@ cdef int _alloc(Ord5 *f, int n, int w, const Ord5Params *q) noexcept nogil:
             break
         u += 1
     f.count_max = u
-    f.cnt = <uint32_t *>calloc(C_SHAPE + 625 * n, sizeof(uint32_t))
-    f.cnt3 = <uint32_t *>calloc(_C3_SIZE[q.counter3] * (OFFSETS if q.weighted else 1), sizeof(uint32_t))
+    f.cnt = _counters(C_SHAPE + 625 * n)
+    f.cnt3 = _counters(_C3_SIZE[q.counter3] * (OFFSETS if q.weighted else 1))
     f.tables = <uint16_t *>malloc(n_tables * LANES * sizeof(uint16_t))
     f.counts = <uint8_t *>calloc(n_tables, 1)
     f.err = <uint8_t *>calloc(4 * (w + 6), 1)
@@ -217,7 +244,7 @@ cdef int _alloc(Ord5 *f, int n, int w, const Ord5Params *q) noexcept nogil:
         if f.wp == NULL:
             return -1
     if q.exact:
-        f.xcnt = <uint32_t *>calloc(X_COUNTERS, sizeof(uint32_t))
+        f.xcnt = _counters(X_COUNTERS)
         f.apm = <uint16_t *>malloc((APM1 + APM2) * APM_NODES * sizeof(uint16_t))
         if f.xcnt == NULL or f.apm == NULL:
             return -1
@@ -382,7 +409,7 @@ cdef inline int _pixel(Direction *way, Variant *model, RangeCoder *c, Ord5 *f, i
         xc = f.xcnt + (xk << 3 | en)
         tx = xc[0]
         # (// 10 of a sum of at most 10 x 4095 as a multiplication and a shift, exact up to 262,148)
-        p = <int>((<uint32_t>(3 * _p12(ta) + 2 * _p12(tb) + 2 * _p12(td) + 3 * _p12(tx)) * 52429u) >> 19)
+        p = <int>((<uint32_t>(3 * _q12(ta) + 2 * _q12(tb) + 2 * _q12(td) + 3 * _q12(tx)) * 52429u) >> 19)
         sv = cm_stretch[1 if p < 1 else p] + 2048
         j = sv >> 7
         wt = sv & 127
@@ -392,17 +419,17 @@ cdef inline int _pixel(Direction *way, Variant *model, RangeCoder *c, Ord5 *f, i
     else:
         # (// 7 of a sum of at most 7 x 4095 as a multiplication and a shift, exact up to 43,692;
         # the compiler's sequence for any int is three instructions longer)
-        p = <int>((<uint32_t>(3 * _p12(ta) + 2 * _p12(tb) + 2 * _p12(td)) * 37450u) >> 18)
+        p = <int>((<uint32_t>(3 * _q12(ta) + 2 * _q12(tb) + 2 * _q12(td)) * 37450u) >> 18)
     p = 1 if p < 1 else (4095 if p > 4095 else p)
     bit = rc_code_bit(c, Direction is Decoding, p, x == P)
     if Variant is Exact:
         j += wt >> 6  # the nearer node learns
         ex_apm_learn(ap1 + j, bit)
         ex_apm_learn(ap2 + j, bit)
-        xc[0] = _updated_to(tx, bit, f.q.limit)
-    a[0] = _updated(ta, bit)
-    b[0] = _updated_to(tb, bit, f.q.limit)
-    d[0] = _updated_to(td, bit, f.q.limit)
+        xc[0] = _q_updated_to(tx, bit, f.q.limit)
+    a[0] = _q_updated_to(ta, bit, LIMIT)
+    b[0] = _q_updated_to(tb, bit, f.q.limit)
+    d[0] = _q_updated_to(td, bit, f.q.limit)
     if bit:
         return P
     # the residual x - P, in lane x - P + MID (lanes 0 and 15: -8 or less, 7 or more) of the
