@@ -41,6 +41,11 @@ Level 13 (docs/FORMAT.md, "Level 13") is level 11 with the four sub-predictions 
 with equal weights: no error sums, weights or division on the way from one pixel to the
 next, for 0.81-0.87x level 8's decode speed where level 11 runs at 0.70-0.76x (a fourth compiled
 copy, ``Averaged``).
+
+Every level takes its contexts (eq13, dd, d6, k) from ``_ordered_contexts.pxd`` (small tables
+and one word of neighbours), keeps its x == P counters with p unflipped (``_counters``), and
+avoids branches that the picture decides (the sign of an error, a count's limit): the same
+values, fewer instructions and mispredicted branches (BENCHMARKS.md, round 10, ``grayspeed``).
 """
 
 from libc.stdint cimport int32_t, int64_t, uint8_t, uint16_t, uint32_t, uint64_t
