@@ -201,7 +201,8 @@ cdef inline uint32_t _q_updated_to(uint32_t t, int bit, uint32_t limit) noexcept
     cdef uint32_t n = t & 1023u
     cdef int64_t p = t >> 10
     p += (((<int64_t>bit << 22) - p) * cm_rate[n]) >> 16
-    n += n < limit
+    if n < limit:  # (a compare and an add with carry)
+        n += 1
     return (<uint32_t>p << 10) | n
 
 
