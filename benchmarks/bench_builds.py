@@ -1,6 +1,7 @@
 """The payload coder of two builds of vqpress side by side (say main's checkout and a branch's),
-on the palette cases of ``bench_entropy.py`` at the default effort: for a change that keeps
-the bytes and should only make them faster.
+on the palette cases of ``bench_entropy.py`` at the default effort (or, with ``--gray``, its
+gray cases and the colour ramp, face rgb 16): for a change that keeps the bytes and should
+only make them faster.
 
 Each build runs in a worker process of its own (this Python with that tree's ``src`` first
 on its path, its compiled modules built in place); the runs alternate between the two (A B,
@@ -8,7 +9,7 @@ then B A), on ONE thread. Times are medians of CPU time (``time.process_time``) 
 ``cm.encode`` / ``cm.decode`` as ``bench_entropy.py`` times them (the symbol order
 included); the workers check that both builds write the same bytes and decode them back.
 
-    python benchmarks/bench_builds.py OLD_SRC NEW_SRC [--runs 9] [--quick] [--colours 64,256]
+    python benchmarks/bench_builds.py OLD_SRC NEW_SRC [--runs 9] [--quick] [--colours 64,256] [--gray]
 
 e.g. ``python benchmarks/bench_builds.py /work/main/src src``. Needs scikit-image (the
 ``bench`` extra) for the photographs.
@@ -28,8 +29,8 @@ import numpy as np
 
 HERE = pathlib.Path(__file__).resolve().parent
 
-# a worker: the cases from an .npz (name -> codes, symbols in the name's last word), then one
-# line a command, "enc NAME" / "dec NAME", answered with CPU seconds; first it prints a digest
+# a worker: the cases from an .npz (name -> codes, symbols in the name's last word, gray levels
+# (ordered) when the name has "_gray_"), then one line a command, "enc NAME" / "dec NAME", answered with CPU seconds; first it prints a digest
 # of its payloads
 _WORKER = r"""
 import hashlib, os, sys, time
@@ -43,7 +44,8 @@ if not cm.__file__.startswith(src):
     sys.exit(f"vqpress came from {cm.__file__}, not {src}")
 cases = dict(np.load(path))
 n_of = {name: int(name.rsplit("_", 1)[1]) for name in cases}
-data = {name: cm.encode(codes, n_of[name], ordered=False) for name, codes in cases.items()}
+ordered_of = {name: "_gray_" in name for name in cases}
+data = {name: cm.encode(codes, n_of[name], ordered=ordered_of[name]) for name, codes in cases.items()}
 print(hashlib.sha256(b"".join(data[k] for k in sorted(data))).hexdigest(), flush=True)
 with vqpress.thread_limit(1):
     for line in sys.stdin:
@@ -51,12 +53,23 @@ with vqpress.thread_limit(1):
         codes, n = cases[name], n_of[name]
         t0 = time.process_time()
         if what == "enc":
-            ok = cm.encode(codes, n, ordered=False) == data[name]
+            ok = cm.encode(codes, n, ordered=ordered_of[name]) == data[name]
         else:
             ok = np.array_equal(cm.decode(data[name], codes.shape, n), codes)
         t = time.process_time() - t0
         print(t if ok else "wrong", flush=True)
 """
+
+
+def gray_cases(quick: bool = False):
+    """(name, codes, n) of every gray case of ``bench_entropy.py`` and of its colour ramp
+    (face rgb 16, coded by the ordered model in the palette's order)."""
+    from bench_entropy import cases
+
+    for name, c in cases(quick):
+        if c.codebook.channels == 0 or name == "face rgb 16":
+            codes = c.codes()
+            yield name, codes.reshape(-1, codes.shape[-1]), c.codebook.n_colors
 
 
 class Worker:
@@ -91,6 +104,8 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=9)
     ap.add_argument("--quick", action="store_true", help="the face only")
     ap.add_argument("--colours", default="64,256", help="only these palette sizes")
+    ap.add_argument("--gray", action="store_true",
+                    help="the gray cases and the colour ramp (face rgb 16) instead of the palettes")
     args = ap.parse_args()
     sys.path.insert(0, str(HERE))
     from bench_entropy import machine_line
@@ -98,7 +113,8 @@ def main() -> None:
 
     colours = {int(v) for v in args.colours.split(",")}
     # names end in the number of colours ("face rgb 256"), which the workers read back
-    cases = {name.replace(" ", "_"): codes for name, codes, _ in palette_cases(args.quick, colours)}
+    found = gray_cases(args.quick) if args.gray else palette_cases(args.quick, colours)
+    cases = {name.replace(" ", "_"): codes for name, codes, _ in found}
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "cases.npz")
         np.savez(path, **cases)
@@ -107,6 +123,7 @@ def main() -> None:
         print(f"A = {a.src}, B = {b.src}; the same payloads: {'yes' if a.digest == b.digest else 'NO'}\n")
         print("| case | A enc / dec MPix/s | B enc / dec MPix/s | B / A enc | B / A dec |")
         print("|---|---:|---:|---:|---:|")
+        ratios = {"enc": [], "dec": []}
         for name, codes in cases.items():
             times = {(w, what): [] for w in "ab" for what in ("enc", "dec")}
             for r in range(args.runs):
@@ -118,7 +135,11 @@ def main() -> None:
             print(f"| {name.replace('_', ' ')} "
                   f"| {mpx / t['a', 'enc']:.1f} / {mpx / t['a', 'dec']:.1f} "
                   f"| {mpx / t['b', 'enc']:.1f} / {mpx / t['b', 'dec']:.1f} "
-                  f"| {t['a', 'enc'] / t['b', 'enc']:.2f} | {t['a', 'dec'] / t['b', 'dec']:.2f} |", flush=True)
+                  f"| {t['a', 'enc'] / t['b', 'enc']:.3f} | {t['a', 'dec'] / t['b', 'dec']:.3f} |", flush=True)
+            for what in ratios:
+                ratios[what].append(t['a', what] / t['b', what])
+        print(f"| geometric mean | | | {statistics.geometric_mean(ratios['enc']):.3f} "
+              f"| {statistics.geometric_mean(ratios['dec']):.3f} |")
         a.close()
         b.close()
 

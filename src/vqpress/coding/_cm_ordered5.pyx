@@ -41,6 +41,11 @@ Level 13 (docs/FORMAT.md, "Level 13") is level 11 with the four sub-predictions 
 with equal weights: no error sums, weights or division on the way from one pixel to the
 next, for 0.81-0.87x level 8's decode speed where level 11 runs at 0.70-0.76x (a fourth compiled
 copy, ``Averaged``).
+
+Every level takes its contexts (eq13, dd, d6, k) from ``_ordered_contexts.pxd`` (small tables
+and one word of neighbours), keeps its x == P counters with p unflipped (``_counters``), and
+avoids branches that the picture decides (the sign of an error, a count's limit): the same
+values, fewer instructions and mispredicted branches (BENCHMARKS.md, round 10, ``grayspeed``).
 """
 
 from libc.stdint cimport int32_t, int64_t, uint8_t, uint16_t, uint32_t, uint64_t
@@ -48,8 +53,9 @@ from libc.stdlib cimport calloc, free, malloc
 from libc.string cimport memcpy
 
 from vqpress.coding._cm_common cimport (
-    Decoding, Direction, Encoding, _clip, _p12, _updated, _updated_to, cm_stretch, cm_tables_init,
+    LIMIT, Decoding, Direction, Encoding, _clip, cm_rate, cm_stretch, cm_tables_init,
     ring_row, ring_row_end, ring_row_start)
+from vqpress.coding._ordered_contexts cimport oc_d6_of, oc_dd_of, oc_eq13, oc_k_of, oc_tables_init, oc_window
 from vqpress.coding._exact_neighbourhood cimport (
     APM1, APM2, APM_NODES, EXACT, X_COUNTERS, X_TRUST, ex_apm_fill, ex_apm_learn, ex_apm_node, ex_average4, ex_key)
 from vqpress.coding._range_coder cimport (
@@ -76,6 +82,7 @@ cdef extern from *:
 
 cm5_tables_init()
 wp_tables_init()
+oc_tables_init()
 
 
 cdef enum:
@@ -171,6 +178,34 @@ def params_ok(counter3, first_table, limit, rate_max, rate_double):
     return ord5_params_ok(&q)
 
 
+# The x == P counters hold p (22 bits, of 2^22) and n (10 bits) as _cm_common.pxd's, but p
+# unflipped: (p << 10) | n, a fresh one 2^31 (p = 1/2, n = 0), filled at the start rather than
+# zeroed; reading p and storing it take one instruction less each (the same values).
+cdef uint32_t *_counters(Py_ssize_t count) noexcept nogil:
+    """count fresh counters (NULL if out of memory)."""
+    cdef uint32_t *c = <uint32_t *>malloc(count * sizeof(uint32_t))
+    cdef Py_ssize_t i
+    if c != NULL:
+        for i in range(count):
+            c[i] = 0x80000000u
+    return c
+
+
+cdef inline int _q12(uint32_t t) noexcept nogil:
+    """p of counter t in 12 bits."""
+    return <int>(t >> 20)
+
+
+cdef inline uint32_t _q_updated_to(uint32_t t, int bit, uint32_t limit) noexcept nogil:
+    """Counter t after seeing bit, its count stopping at limit (_cm_common's _updated_to)."""
+    cdef uint32_t n = t & 1023u
+    cdef int64_t p = t >> 10
+    p += (((<int64_t>bit << 22) - p) * cm_rate[n]) >> 16
+    if n < limit:  # (a compare and an add with carry)
+        n += 1
+    return (<uint32_t>p << 10) | n
+
+
 cdef void _table_fill(uint16_t *t, Py_ssize_t count) noexcept nogil:
     """count fresh tables, all alike: residuals +-1 likely, +-2 less, the others rare, 0
     never (x == P is asked before): lane weights PRIOR_WEIGHT out of PRIOR_TOTAL."""
@@ -201,8 +236,8 @@ cdef int _alloc(Ord5 *f, int n, int w, const Ord5Params *q) noexcept nogil:
             break
         u += 1
     f.count_max = u
-    f.cnt = <uint32_t *>calloc(C_SHAPE + 625 * n, sizeof(uint32_t))
-    f.cnt3 = <uint32_t *>calloc(_C3_SIZE[q.counter3] * (OFFSETS if q.weighted else 1), sizeof(uint32_t))
+    f.cnt = _counters(C_SHAPE + 625 * n)
+    f.cnt3 = _counters(_C3_SIZE[q.counter3] * (OFFSETS if q.weighted else 1))
     f.tables = <uint16_t *>malloc(n_tables * LANES * sizeof(uint16_t))
     f.counts = <uint8_t *>calloc(n_tables, 1)
     f.err = <uint8_t *>calloc(4 * (w + 6), 1)
@@ -215,7 +250,7 @@ cdef int _alloc(Ord5 *f, int n, int w, const Ord5Params *q) noexcept nogil:
         if f.wp == NULL:
             return -1
     if q.exact:
-        f.xcnt = <uint32_t *>calloc(X_COUNTERS, sizeof(uint32_t))
+        f.xcnt = _counters(X_COUNTERS)
         f.apm = <uint16_t *>malloc((APM1 + APM2) * APM_NODES * sizeof(uint16_t))
         if f.xcnt == NULL or f.apm == NULL:
             return -1
@@ -247,8 +282,7 @@ cdef void _free(Ord5 *f) noexcept nogil:
 
 cdef inline void _learn(Ord5 *f, Py_ssize_t ti, int s) noexcept nogil:
     cdef int u = f.counts[ti]
-    if u < f.count_max:
-        f.counts[ti] = <uint8_t>(u + 1)
+    f.counts[ti] = <uint8_t>(u + (u < f.count_max))  # (no branch: taken as the table's history says)
     st_learn(f.tables + ti * LANES, s, TABLE_K, f.rate[u])
 
 
@@ -347,9 +381,9 @@ cdef inline int _far(Direction *way, RangeCoder *c, Ord5 *f, Py_ssize_t ti, int 
 
 
 cdef inline int _pixel(Direction *way, Variant *model, RangeCoder *c, Ord5 *f, int x, int P, int W, int N, int NW,
-                       int NE, int WW, int NN, int NNE, int NEE, int NWW, int NNW, int en, int hits,
-                       int oc) noexcept nogil:
-    cdef int n = f.n, eq, dd, d6, lo, hi, s, bit, p, k
+                       int NE, int WW, int NN, int eq, int en, int hits, int oc) noexcept nogil:
+    """x (decoded, or coded) around P, given the neighbours and eq13 (``_ordered_contexts.pxd``)."""
+    cdef int n = f.n, dd, d6, lo, hi, s, bit, p, k
     cdef uint32_t *a
     cdef uint32_t *b
     cdef uint32_t *d
@@ -360,10 +394,7 @@ cdef inline int _pixel(Direction *way, Variant *model, RangeCoder *c, Ord5 *f, i
     cdef uint32_t tx = 0
     cdef uint16_t *ap1 = NULL
     cdef uint16_t *ap2 = NULL
-    eq = ((W == P) | (N == P) << 1 | (NW == P) << 2 | (NE == P) << 3 | (WW == P) << 4
-          | (NN == P) << 5 | (NNE == P) << 6 | (NEE == P) << 7 | (N == NE) << 8 | (W == NW) << 9
-          | (W == N) << 10 | (NWW == P) << 11 | (NNW == P) << 12)
-    dd = (((_clip(W - P, 2) + 2) * 5 + _clip(N - P, 2) + 2) * 5 + _clip(NE - P, 2) + 2) * 5 + _clip(NW - P, 2) + 2
+    dd = oc_dd_of(P, W, N, NE, NW)
     # x == P: three counters' probabilities averaged (3:2:2), no mixing
     a = f.cnt + C_EQ + eq * 3 + (0 if P == 0 else (1 if P == n - 1 else 2))
     b = f.cnt + C_SHAPE + dd * n + P
@@ -383,7 +414,8 @@ cdef inline int _pixel(Direction *way, Variant *model, RangeCoder *c, Ord5 *f, i
         xk = ex_key(W, N, NW, NE, WW, NN)
         xc = f.xcnt + (xk << 3 | en)
         tx = xc[0]
-        p = (3 * _p12(ta) + 2 * _p12(tb) + 2 * _p12(td) + 3 * _p12(tx)) // 10
+        # (// 10 of a sum of at most 10 x 4095 as a multiplication and a shift, exact up to 262,148)
+        p = <int>((<uint32_t>(3 * _q12(ta) + 2 * _q12(tb) + 2 * _q12(td) + 3 * _q12(tx)) * 52429u) >> 19)
         sv = cm_stretch[1 if p < 1 else p] + 2048
         j = sv >> 7
         wt = sv & 127
@@ -391,32 +423,33 @@ cdef inline int _pixel(Direction *way, Variant *model, RangeCoder *c, Ord5 *f, i
         ap2 = f.apm + (APM1 + eq) * APM_NODES
         p = (p + 3 * ex_apm_node(ap1, j, wt) + 4 * ex_apm_node(ap2, j, wt)) >> 3
     else:
-        p = (3 * _p12(ta) + 2 * _p12(tb) + 2 * _p12(td)) // 7
+        # (// 7 of a sum of at most 7 x 4095 as a multiplication and a shift, exact up to 43,692;
+        # the compiler's sequence for any int is three instructions longer)
+        p = <int>((<uint32_t>(3 * _q12(ta) + 2 * _q12(tb) + 2 * _q12(td)) * 37450u) >> 18)
     p = 1 if p < 1 else (4095 if p > 4095 else p)
     bit = rc_code_bit(c, Direction is Decoding, p, x == P)
     if Variant is Exact:
         j += wt >> 6  # the nearer node learns
         ex_apm_learn(ap1 + j, bit)
         ex_apm_learn(ap2 + j, bit)
-        xc[0] = _updated_to(tx, bit, f.q.limit)
-    a[0] = _updated(ta, bit)
-    b[0] = _updated_to(tb, bit, f.q.limit)
-    d[0] = _updated_to(td, bit, f.q.limit)
+        xc[0] = _q_updated_to(tx, bit, f.q.limit)
+    a[0] = _q_updated_to(ta, bit, LIMIT)
+    b[0] = _q_updated_to(tb, bit, f.q.limit)
+    d[0] = _q_updated_to(td, bit, f.q.limit)
     if bit:
         return P
     # the residual x - P, in lane x - P + MID (lanes 0 and 15: -8 or less, 7 or more) of the
     # lanes lo .. hi that stay within the levels
-    d6 = ((((((_clip(W - P, 1) + 1) * 3 + _clip(N - P, 1) + 1) * 3 + _clip(NE - P, 1) + 1) * 3
-            + _clip(NW - P, 1) + 1) * 3 + _clip(NN - P, 1) + 1) * 3 + _clip(WW - P, 1) + 1)
+    d6 = oc_d6_of(P, W, N, NE, NW, NN, WW)
     lo = MID - P if P < MID else 0
     hi = MID + n - 1 - P if n - 1 - P < LANES - 1 - MID else LANES - 1
     s = x - P + MID
     s = 0 if s < 0 else (LANES - 1 if s > LANES - 1 else s)
     if Variant is Exact:  # (n <= 4: no lane beyond -8 / +7)
-        s = _symbol4(way, c, f, T_DIR + dd * 9 + (_clip(NN - P, 1) + 1) * 3 + _clip(WW - P, 1) + 1,
+        s = _symbol4(way, c, f, T_DIR + oc_k_of(dd, P, NN, WW),
                      T_SHAPE + dd * n + P, T_ERR + d6 * 8 + en, f.t_exact + xk, lo, hi, s)
     else:
-        k = dd * 9 + (_clip(NN - P, 1) + 1) * 3 + _clip(WW - P, 1) + 1
+        k = oc_k_of(dd, P, NN, WW)
         # (level 11: RDIR by the offset class too, in tables of its own)
         s = _symbol(way, c, f, f.t_exact + k * OFFSETS + oc if Variant is Weighted or Variant is Averaged else T_DIR + k,
                     T_SHAPE + dd * n + P, T_ERR + d6 * 8 + en, lo, hi, s)
@@ -430,7 +463,8 @@ cdef inline int _pixel(Direction *way, Variant *model, RangeCoder *c, Ord5 *f, i
 
 cdef int _rows(Direction *way, Variant *model, RangeCoder *c, Ord5 *f, uint8_t *sym, int h, int w,
                uint8_t *rows) noexcept nogil:
-    cdef Py_ssize_t wp = w + 6
+    cdef Py_ssize_t wp = w + 6, wp0 = w
+    cdef uint8_t *srow
     cdef uint8_t *r0
     cdef uint8_t *r1
     cdef uint8_t *r2
@@ -443,7 +477,7 @@ cdef int _rows(Direction *way, Variant *model, RangeCoder *c, Ord5 *f, uint8_t *
     cdef WPCell *c1 = NULL
     cdef uint64_t es, sW = 0, sWW = 0
     cdef int aW = 0
-    cdef int NE, tW = 0, tN, tNW, tNE, pf = 0, oc = 0, x8, v, en, p0 = 0, p1 = 0, p2 = 0, p3 = 0
+    cdef int NE, tW = 0, tN, tNW, tNE, pf = 0, oc = 0, x8, v, en, p0 = 0, p1 = 0, p2 = 0, p3 = 0, eq
     cdef int32_t w0, w1, w2, w3, den
     for r in range(h):
         if Variant is Weighted or Variant is Averaged:
@@ -451,6 +485,7 @@ cdef int _rows(Direction *way, Variant *model, RangeCoder *c, Ord5 *f, uint8_t *
             c1 = f.wp + ((r + 1) & 1) * wp + 3
             tW = aW = 0
             sW = sWW = 0
+        srow = sym + r * wp0
         r0 = ring_row(rows, wp, r)
         r1 = ring_row(rows, wp, r + 3)
         r2 = ring_row(rows, wp, r + 2)
@@ -463,17 +498,17 @@ cdef int _rows(Direction *way, Variant *model, RangeCoder *c, Ord5 *f, uint8_t *
         eW = eWW = 0
         above = (e1[-1] == 0) << 1 | (e1[0] == 0) << 2 | (e1[1] == 0) << 3
         for col in range(w):
-            x = 0 if Direction is Decoding else sym[r * w + col]
+            x = 0 if Direction is Decoding else srow[col]
             N = r1[col]
             NW = r1[col - 1]
+            NE = r1[col + 1]
             lo = W if W < N else N
             hi = W + N - lo
             if Variant is Weighted or Variant is Averaged:  # levels 11, 13: P from the weighted prediction
-                NE = r1[col + 1]
                 tN = c1[col].t
                 tNW = c1[col - 1].t
                 tNE = c1[col + 1].t
-                if W == N and N == NE and (tW | tN | tNW | tNE) == 0:
+                if Variant is Weighted and ((W ^ N) | (N ^ NE) | tW | tN | tNW | tNE) == 0:  # (one branch, not three)
                     # (a flat neighbourhood predicted exactly: every sub-prediction is 8 W, and
                     # so is their average, whatever the weights; the offset is 0, the errors 0)
                     pf = p0 = p1 = p2 = p3 = W * 8
@@ -513,8 +548,8 @@ cdef int _rows(Direction *way, Variant *model, RangeCoder *c, Ord5 *f, uint8_t *
             if want_hits:  # which of W, NW, N, NE, NEE, WW were their own P (|x - P| = 0)
                 above = above >> 1 | (e1[col + 2] == 0) << 3  # NW, N, NE, NEE in bits 0..3
                 hits = (eW == 0) | above << 1 | (eWW == 0) << 5
-            x = _pixel(way, model, c, f, x, P, W, N, NW, r1[col + 1], WW, r2[col], r2[col + 1], r1[col + 2],
-                       r1[col - 2], r2[col - 1], en, hits, oc)
+            eq = oc_eq13(oc_window(r1 + col, r2 + col), P, W, WW, N, NE, NW, r1[col + 2])
+            x = _pixel(way, model, c, f, x, P, W, N, NW, NE, WW, r2[col], eq, en, hits, oc)
             r0[col] = <uint8_t>x
             if not (Variant is Weighted or Variant is Averaged) or want_hits:  # (levels 11, 13: for the hits only)
                 e = x - P if x > P else P - x
@@ -525,7 +560,7 @@ cdef int _rows(Direction *way, Variant *model, RangeCoder *c, Ord5 *f, uint8_t *
                 x8 = x * 8
                 tW = pf - x8
                 c0[col].t = tW
-                aW = -tW if tW < 0 else tW
+                aW = (tW ^ (tW >> 31)) - (tW >> 31)  # |tW| without a branch (its sign is the picture's)
                 c0[col].a = aW
             if Variant is Weighted:
                 sWW = sW
@@ -534,7 +569,7 @@ cdef int _rows(Direction *way, Variant *model, RangeCoder *c, Ord5 *f, uint8_t *
             WW = W
             W = x
             if Direction is Decoding:
-                sym[r * w + col] = <uint8_t>x
+                srow[col] = <uint8_t>x
         ring_row_end(r0, w)
         if Direction is Decoding:
             if c.failed:
@@ -575,3 +610,21 @@ cdef int ordered5_encode(const uint8_t *sym, int h, int w, int n, const Ord5Para
 cdef int ordered5_decode(const uint8_t *stream, Py_ssize_t size, uint8_t *sym, int h, int w, int n,
                          const Ord5Params *params) noexcept nogil:
     return rc_decode_strip_arg(_strip, params, stream, size, sym, h, w, n)
+
+
+def _contexts(int P, int W, int WW, int N, int NW, int NE, int NN, int NNE, int NEE, int NWW, int NNW,
+              int beyond=0):
+    """(eq13, dd, d6, k) of a pixel's neighbours (each 0..15) around P (0..15), computed as the
+    kernel does (``_ordered_contexts.pxd``), for the tests; ``beyond`` (0..255) is the byte of
+    the row two above after NNE, which the window reads and must not matter."""
+    cdef uint8_t r1[8]
+    cdef uint8_t r2[8]
+    cdef int dd
+    for v in (P, W, WW, N, NW, NE, NN, NNE, NEE, NWW, NNW):
+        if not 0 <= v <= 15:
+            raise ValueError(f"a neighbour or P of {v} is outside 0..15")
+    r1[:] = [NWW, NW, N, NE, NEE, 0, 0, 0]
+    r2[:] = [0, NNW, NN, NNE, beyond, 0, 0, 0]
+    dd = oc_dd_of(P, W, N, NE, NW)
+    return (oc_eq13(oc_window(r1 + 2, r2 + 2), P, W, WW, N, NE, NW, NEE), dd, oc_d6_of(P, W, N, NE, NW, NN, WW),
+            oc_k_of(dd, P, NN, WW))
