@@ -6,9 +6,10 @@ so the tests craft them here from the specification (not with vqpress's own writ
 altered) fields back into a stream with both CRCs recomputed.
 
 The codebook is kept as it is stored: float64 arrays for codebook form 0, arrays of the
-image's integer dtype for form 1 (format 2.1); :meth:`Fields.build` writes float arrays as
-float64 and integer arrays in their own dtype (little-endian), whatever the header says, so
-a test can alter the header's form or dtype without re-encoding the codebook.
+image's integer dtype for form 1 (format 2.1). :meth:`Fields.build` writes integer numpy
+arrays in their own dtype and anything else as float64 (little-endian), whatever the
+header says, so a test can alter the header's form or dtype without re-encoding the
+codebook.
 """
 
 from __future__ import annotations
@@ -72,11 +73,11 @@ class Fields:
 
 
 def _stored(values) -> bytes:
-    """Integer arrays in their dtype (form 1), anything else as float64 (form 0); little-endian."""
-    values = np.asarray(values)
-    if values.dtype.kind in "ui":
+    """Integer numpy arrays in their dtype (form 1), anything else (float arrays, lists of
+    numbers) as float64 (form 0); little-endian."""
+    if isinstance(values, np.ndarray) and values.dtype.kind in "ui":
         return values.astype(values.dtype.newbyteorder("<")).tobytes()
-    return values.astype("<f8").tobytes()
+    return np.asarray(values, dtype="<f8").tobytes()
 
 
 def _crc(data: bytes) -> bytes:
