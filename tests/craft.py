@@ -4,6 +4,12 @@ The reader's checks behind the CRCs are only exercised by files whose checksums 
 so the tests craft them here from the specification (not with vqpress's own writer):
 :func:`parse` splits a valid stream into its fields, :meth:`Fields.build` joins (possibly
 altered) fields back into a stream with both CRCs recomputed.
+
+The codebook is kept as it is stored: float64 arrays for codebook form 0, arrays of the
+image's integer dtype for form 1 (format 2.1). :meth:`Fields.build` writes integer numpy
+arrays in their own dtype and anything else as float64 (little-endian), whatever the
+header says, so a test can alter the header's form or dtype without re-encoding the
+codebook.
 """
 
 from __future__ import annotations
@@ -37,7 +43,8 @@ class Fields:
     strategy: bytes = b"optimal"
     major: int = 1
     minor: int = 0
-    reserved: int = 0
+    #: Header byte 15: 0 float64 codebook, 1 codebook in the image's dtype.
+    form: int = 0
     ndim: int | None = None
     slen: int | None = None
     payload_len: int | None = None
@@ -49,20 +56,28 @@ class Fields:
         slen = len(self.strategy) if self.slen is None else self.slen
         payload_len = len(self.payload) if self.payload_len is None else self.payload_len
         fixed = _FIXED.pack(self.major, self.minor, self.dtype, ndim, self.channels, self.coding, slen,
-                            self.reserved, n_colors, payload_len)
+                            self.form, n_colors, payload_len)
         return MAGIC + fixed + struct.pack(f"<{len(self.shape)}Q", *self.shape) + self.strategy
 
     def build(self) -> bytes:
         """The stream, with both CRCs computed over the fields as they are."""
         header = self.header()
-        body = np.asarray(self.centers, dtype="<f8").tobytes()
+        body = _stored(self.centers)
         if self.edges is not None:
-            body += np.asarray(self.edges, dtype="<f8").tobytes()
+            body += _stored(self.edges)
         body += self.payload
         return header + _crc(header) + body + _crc(body)
 
     def replace(self, **changes) -> Fields:
         return dataclasses.replace(self, **changes)
+
+
+def _stored(values) -> bytes:
+    """Integer numpy arrays in their dtype (form 1), anything else (float arrays, lists of
+    numbers) as float64 (form 0); little-endian."""
+    if isinstance(values, np.ndarray) and values.dtype.kind in "ui":
+        return values.astype(values.dtype.newbyteorder("<")).tobytes()
+    return np.asarray(values, dtype="<f8").tobytes()
 
 
 def _crc(data: bytes) -> bytes:
@@ -71,23 +86,24 @@ def _crc(data: bytes) -> bytes:
 
 def parse(blob: bytes) -> Fields:
     """The fields of a valid stream (read by the layout, trusting it)."""
-    major, minor, dtype, ndim, channels, coding, slen, reserved, n_colors, payload_len = _FIXED.unpack_from(blob, 8)
+    major, minor, dtype, ndim, channels, coding, slen, form, n_colors, payload_len = _FIXED.unpack_from(blob, 8)
     shape = struct.unpack_from(f"<{ndim}Q", blob, 8 + _FIXED.size)
     pos = 8 + _FIXED.size + 8 * ndim
     strategy = blob[pos : pos + slen]
     pos += slen + 4
     n_centers = n_colors * max(channels, 1)
-    centers = np.frombuffer(blob, "<f8", n_centers, pos).copy()
+    stored = np.dtype("<f8") if form == 0 else np.dtype(DTYPES[dtype]).newbyteorder("<")
+    centers = np.frombuffer(blob, stored, n_centers, pos).astype(stored.newbyteorder("="))
     centers = centers.reshape(n_colors, channels) if channels else centers
-    pos += 8 * n_centers
+    pos += stored.itemsize * n_centers
     edges = None
     if not channels:
-        edges = np.frombuffer(blob, "<f8", n_colors + 1, pos).copy()
-        pos += 8 * (n_colors + 1)
+        edges = np.frombuffer(blob, stored, n_colors + 1, pos).astype(stored.newbyteorder("="))
+        pos += stored.itemsize * (n_colors + 1)
     payload = blob[pos : pos + payload_len]
     return Fields(shape=tuple(shape), centers=centers, edges=edges, payload=payload, dtype=dtype,
                   channels=channels, coding=coding, strategy=strategy, major=major, minor=minor,
-                  reserved=reserved)
+                  form=form)
 
 
 def context_payload(model: int, words, table: bytes | None = None, n_words: int | None = None) -> bytes:

@@ -159,6 +159,32 @@ def test_compress_options_and_output_file(capsys, images):
     assert code == 0 and "raw" in out
 
 
+def test_compress_exact_centers_and_info_says_the_codebook_form(capsys, images):
+    """By default the codebook is stored in the image's dtype (format 2.1); --exact-centers
+    keeps the fitted float64 centres (format 2.0), decoding to the same pixels."""
+    import json
+
+    from same_codebook import assert_equivalent
+
+    for flag, name in [((), "small.vqz"), (("--exact-centers",), "exact.vqz")]:
+        code, _, err = run(capsys, "compress", images.gray, "-n", "8", *flag, "-o", images.dir / name)
+        assert code == 0, err
+    small, exact = vqpress.load(images.dir / "small.vqz"), vqpress.load(images.dir / "exact.vqz")
+    fitted = vqpress.compress(images.gray_arr, 8)
+    assert exact.codebook == fitted.codebook
+    assert_equivalent(small.codebook, fitted.codebook)
+    np.testing.assert_array_equal(small.decompress(), exact.decompress())
+    assert (images.dir / "exact.vqz").stat().st_size - (images.dir / "small.vqz").stat().st_size == 7 * (8 + 9)
+    code, out, _ = run(capsys, "info", images.dir / "small.vqz")
+    assert code == 0 and ".vqz 2.1, codebook in uint8, checksums OK" in out
+    code, out, _ = run(capsys, "info", images.dir / "exact.vqz")
+    assert code == 0 and ".vqz 2.0, codebook as float64, checksums OK" in out
+    code, out, _ = run(capsys, "info", "--json", images.dir / "small.vqz")
+    record = json.loads(out)
+    record = record[0] if isinstance(record, list) else record
+    assert record["codebook_form"] == 1 and record["format_version"] == "2.1"
+
+
 def test_compress_of_a_constant_image_says_one_level(capsys, tmp_path):
     src = tmp_path / "flat.png"
     Image.fromarray(np.full((3, 40), 7, np.uint8)).save(src)

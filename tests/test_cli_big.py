@@ -139,6 +139,15 @@ def test_vqz_output_keeps_effort_and_coding(tmp_path, face_gray, capsys, effort)
                        "--coding", "raw", *options)
     assert code == 0, err
     assert vqpress.container.inspect(tmp_path / "raw.vqz")[0].coding == "raw"
+    for path in ("big", "exact-big", "exact-small"):  # --exact-centers on both paths: float64, format 2.0
+        chunks = ["--chunks", "64"] if "big" in path else []
+        extra = ["--exact-centers"] if "exact" in path else []
+        code, _, err = run(capsys, "compress", tmp_path / "g.tif", "-o", tmp_path / f"{path}.vqz", "--force",
+                           *chunks, *extra, *options)
+        assert code == 0, err
+    assert (tmp_path / "exact-big.vqz").read_bytes() == (tmp_path / "exact-small.vqz").read_bytes()
+    assert vqpress.container.inspect(tmp_path / "exact-big.vqz")[0].codebook_form == 0
+    assert vqpress.container.inspect(tmp_path / "big.vqz")[0].codebook_form == 1
 
 
 def test_pages_of_colour_are_colour_as_in_memory(tmp_path, face_rgb, capsys):

@@ -88,12 +88,18 @@ def test_psnr_target_and_the_summary(photos):
 
 def test_max_bytes_fits_and_one_more_does_not(photos):
     folder, _, gray = photos
-    code, out, err = vq("compress", "gray.png", "--max-bytes", "1500", "-o", "small.vqz", cwd=folder)
+    code, out, err = vq("compress", "gray.png", "--max-bytes", "450", "-o", "small.vqz", cwd=folder)
     assert code == 0, err
     size = (folder / "small.vqz").stat().st_size
     n = vqpress.load(folder / "small.vqz").codebook.n_colors
-    assert size <= 1500 and f"{n} optimal levels (within 1,500 bytes; {n + 1} take more)" in out.decode()
-    assert len(vqpress.compress(gray, n + 1).to_bytes()) > 1500
+    assert size <= 450 and f"{n} optimal levels (within 450 bytes; {n + 1} take more)" in out.decode()
+    assert len(vqpress.compress(gray, n + 1).to_bytes()) > 450
+    code, out, err = vq("compress", "gray.png", "--max-bytes", "450", "--exact-centers", "-o", "exact.vqz",
+                        cwd=folder)  # float64 levels take more bytes: fewer levels fit
+    assert code == 0, err
+    exact = vqpress.load(folder / "exact.vqz").codebook.n_colors
+    assert exact < n and (folder / "exact.vqz").stat().st_size <= 450
+    assert len(vqpress.compress(gray, exact + 1).to_bytes(exact_centers=True)) > 450
     code, out, err = vq("compress", "gray.png", "--max-bytes", "10000000", "-n", "4", "-o", "big.vqz", cwd=folder)
     assert code == 0, err
     assert vqpress.load(folder / "big.vqz").codebook.n_colors == 4
@@ -179,6 +185,14 @@ def test_codebook_from_a_file(photos):
     assert code == 0, err
     ref, c = vqpress.load(folder / "ref.vqz"), vqpress.load(folder / "flipped.vqz")
     assert c.codebook == ref.codebook and "(the codebook of ref.vqz)" in out.decode()
+    # ref.vqz holds its colours as they decode (uint8): the flipped image is coded by those
+    np.testing.assert_array_equal(c.codes(), ref.codebook.encode(rgb[::-1]))
+    # with the fitted float64 colours kept, it is exactly the reference image flipped
+    assert vq("compress", "rgb.png", "-n", "6", "--exact-centers", "-o", "exact.vqz", cwd=folder)[0] == 0
+    code, out, err = vq("compress", "flipped.png", "--codebook", "exact.vqz", "-o", "f2.vqz", cwd=folder)
+    assert code == 0, err
+    ref, c = vqpress.load(folder / "exact.vqz"), vqpress.load(folder / "f2.vqz")
+    assert ref.codebook == vqpress.compress(rgb, 6).codebook
     np.testing.assert_array_equal(c.decompress(), ref.decompress()[::-1])
     code, _, err = vq("compress", "gray.png", "--codebook", "ref.vqz", cwd=folder)
     assert code == 1 and "gray.png" in error_line(err) and "RGB colours" in error_line(err)

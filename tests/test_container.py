@@ -9,6 +9,8 @@ import pytest
 from PIL import Image
 
 import vqpress
+from same_codebook import assert_equivalent
+
 from vqpress.container import MAGIC, from_bytes, to_bytes
 
 DATA = Path(__file__).parent / "data"
@@ -24,17 +26,21 @@ def small_compressed(small_gray):
     return vqpress.compress(small_gray, 8)
 
 
+@pytest.mark.parametrize("exact_centers", [False, True])
 @pytest.mark.parametrize("coding", ["auto", "raw", "context"])
 @pytest.mark.parametrize("n_colors", [2, 3, 8, 16, 300])
-def test_round_trip_is_bit_identical(face_gray, coding, n_colors):
+def test_round_trip_is_bit_identical(face_gray, coding, n_colors, exact_centers):
     data = face_gray[:64, :96]
     if n_colors == 300:  # more than 256 levels: 16-bit data with many distinct values
         data = data.astype(np.uint16) * 256 + np.arange(96, dtype=np.uint16)
     c = vqpress.compress(data, n_colors)
-    blob = to_bytes(c, coding)
+    blob = to_bytes(c, coding, exact_centers=exact_centers)
     back = from_bytes(blob)
     assert back.shape == c.shape and back.dtype == c.dtype
-    assert back.codebook == c.codebook
+    if exact_centers:  # float64 centres and edges, format 2.0 and older: the fitted codebook itself
+        assert back.codebook == c.codebook
+    else:  # in the image's dtype (format 2.1): the same levels, the same code for every value
+        assert_equivalent(back.codebook, c.codebook)
     np.testing.assert_array_equal(back.decompress(), c.decompress())
     assert back.payload == c.payload
 
@@ -108,15 +114,18 @@ def test_write_is_atomic(tmp_path, small_compressed, monkeypatch):
 
 
 def test_layout_starts_with_magic_and_version(small_compressed):
-    blob = small_compressed.to_bytes()  # auto: the cm coding, which needs format 2.0
+    blob = small_compressed.to_bytes()  # auto: the cm coding, 2.0, and the codebook in uint8: 2.1
     assert blob.startswith(MAGIC)
-    assert blob[8:10] == b"\x02\x00"
-    assert small_compressed.to_bytes("context")[8:10] == b"\x01\x00"  # readable by 1.x readers
+    assert blob[8:10] == b"\x02\x01" and blob[15] == 1
+    exact = small_compressed.to_bytes(exact_centers=True)  # float64 codebook: what 2.0 holds
+    assert exact[8:10] == b"\x02\x00" and exact[15] == 0
+    # readable by 1.x readers
+    assert small_compressed.to_bytes("context", exact_centers=True)[8:10] == b"\x01\x00"
 
 
 def test_newer_major_version_is_refused_clearly(small_compressed):
     blob = bytearray(small_compressed.to_bytes())
-    blob[8] = 3
+    blob[8:10] = b"\x03\x00"
     header_len = 8 + 20 + 8 * 2 + len(b"optimal")
     blob[header_len : header_len + 4] = struct.pack("<I", zlib.crc32(bytes(blob[:header_len])))
     with pytest.raises(vqpress.FormatError, match="version 3.0 is not supported"):
@@ -255,7 +264,10 @@ def test_read_header_without_the_body(small_compressed):
     head = read_header(blob[:HEADER_MAX])
     assert head.shape == small_compressed.shape and head.coding == "context"
     assert head.n_colors == 8 and head.strategy == "optimal" and head.dtype == np.uint8
-    assert head.file_size == len(blob) and head.version == "1.0"
+    assert head.file_size == len(blob) and head.version == "2.1" and head.codebook_form == 1
+    exact = to_bytes(small_compressed, "context", exact_centers=True)
+    head = read_header(exact[:HEADER_MAX])
+    assert head.file_size == len(exact) and head.version == "1.0" and head.codebook_form == 0
     with pytest.raises(vqpress.FormatError, match="header checksum"):
         read_header(blob[:20] + bytes([blob[20] ^ 1]) + blob[21:])
 

@@ -2,7 +2,9 @@
 
 Each outcome must be a FormatError, or a decode whose values are finite and in range, and
 either way it must cost under 1 s of CPU and under 256 MB (numpy's allocations, traced).
-The CRCs are recomputed (tests/craft.py), so every check behind them is reached.
+The CRCs are recomputed (tests/craft.py), so every check behind them is reached. Integer
+images are written with the codebook in their dtype (codebook form 1, format 2.1) by
+default; the "float64 codebook" bases keep form 0 fuzzed for them too.
 """
 
 import time
@@ -40,6 +42,11 @@ def _bases():
             "float32 1-d": to_bytes(vqpress.compress(rng.standard_normal(500).astype(np.float32), 5), "context"),
             "float16": to_bytes(vqpress.compress(rng.standard_normal((20, 30)).astype(np.float16), 4), "raw"),
             "int64 huge": to_bytes(vqpress.compress(np.array([[-2**63, 2**63 - 1, 5, 7]] * 6, np.int64), 3), "raw"),
+            "uint64 huge": to_bytes(vqpress.compress(np.array([[0, 2**64 - 1, 2**60 + 3, 7]] * 6, np.uint64), 3),
+                                    "raw"),
+            "int8 extremes": to_bytes(vqpress.compress(np.array([[-128, 127, -5, 7, 0]] * 6, np.int8), 4), "cm"),
+            **{f"{name} float64 codebook": to_bytes(c, "raw", exact_centers=True)
+               for name, c in [("gray", gray), ("rgb", colour)]},
         }
 
 
@@ -57,10 +64,18 @@ def _float_values(original):
     return [np.nan, np.inf, -np.inf, 1e308, -1.7e308, 1e10, -1e10, 65520.0, 0.0, -original, original * 3 + 1, 5e-324]
 
 
+def _stored_values(original, dtype):
+    """Rewrites of one value of a codebook stored in an integer dtype (form 1)."""
+    info = np.iinfo(dtype)
+    values = {int(info.min), int(info.max), int(info.min) + 1, int(info.max) - 1, 0, original - 1, original + 1,
+              2**53 + 1, -(2**53 + 1), 2**62 + 1, 2**63 - 1, 2**64 - 1}
+    return sorted(v for v in values if info.min <= v <= info.max and v != original)
+
+
 def mutations(blob):
     """(what, mutated stream) for every field of the stream's header and codebook."""
     f = parse(blob)
-    ints = {"major": 8, "minor": 8, "dtype": 8, "channels": 8, "coding": 8, "reserved": 8}
+    ints = {"major": 8, "minor": 8, "dtype": 8, "channels": 8, "coding": 8, "form": 8}
     for name, bits in ints.items():
         for v in _int_values(getattr(f, name), bits):
             yield f"{name}={v}", f.replace(**{name: v}).build()
@@ -84,13 +99,15 @@ def mutations(blob):
             centers = np.resize(f.centers, (count,) + f.centers.shape[1:])
             edges = None if f.edges is None else np.resize(f.edges, count + 1)
             yield f"{count} centers", f.replace(centers=centers, edges=edges, n_colors=count).build()
+    stored = f.centers.dtype
+    values = (lambda original: _stored_values(original, stored)) if stored.kind in "ui" else _float_values
     for where in (0, n - 1, slice(None)):
-        for v in _float_values(float(np.ravel(f.centers)[0])):
+        for v in values(np.ravel(f.centers)[0].item()):
             centers = f.centers.copy()
             centers[where] = v
             yield f"centers[{where}]={v}", f.replace(centers=centers).build()
         if f.edges is not None:
-            for v in _float_values(float(f.edges[0])):
+            for v in values(f.edges[0].item()):
                 edges = f.edges.copy()
                 edges[where] = v
                 yield f"edges[{where}]={v}", f.replace(edges=edges).build()

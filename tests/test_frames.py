@@ -81,8 +81,11 @@ def test_frames_compress_with_one_codebook(animation):
     assert c.shape == frames.shape and c.codebook.centers.shape == (8, 3)
     each = [vqpress.compress(f, codebook=c.codebook) for f in frames]
     np.testing.assert_array_equal(np.stack([e.decompress() for e in each]), c.decompress())
-    blob = c.to_bytes()
+    blob = c.to_bytes(exact_centers=True)
     assert read_header(blob).version == "1.1"  # colour data of 4 dimensions: format 1.1
+    np.testing.assert_array_equal(vqpress.from_bytes(blob).decompress(), c.decompress())
+    blob = c.to_bytes()  # the colours in uint8: format 2.1
+    assert read_header(blob).version == "2.1"
     np.testing.assert_array_equal(vqpress.from_bytes(blob).decompress(), c.decompress())
 
 
@@ -96,8 +99,9 @@ def test_gray_alpha_png_stays_gray_alpha(tmp_path):
     np.testing.assert_array_equal(back, la)
     c = vqpress.compress(back, 8, channel_axis=-1)
     assert c.codebook.channels == 2
-    blob = c.to_bytes()
+    blob = c.to_bytes(exact_centers=True)
     assert read_header(blob).version == "1.1" and read_header(blob).channels == 2
+    assert read_header(c.to_bytes()).version == "2.1"  # the colours in uint8
     vqpress.save(tmp_path / "la8.png", c)  # an indexed PNG, read back as gray + alpha
     np.testing.assert_array_equal(vqpress.imread(tmp_path / "la8.png"), c.decompress())
 
@@ -112,8 +116,12 @@ def test_a_gray_palette_with_transparency_is_gray_alpha(tmp_path):
 
 
 def test_older_readers_get_version_one_zero_where_it_holds_the_data(face_gray, face_rgb):
+    """With the codebook as float64 (``exact_centers``): the codebook in the image's integer
+    dtype always needs 2.1 (``tests/test_codebook_forms.py``)."""
     def version(data, coding):
-        return read_header(vqpress.compress(data, 4).to_bytes(coding)).version
+        c = vqpress.compress(data, 4)
+        assert read_header(c.to_bytes(coding)).version == "2.1"
+        return read_header(c.to_bytes(coding, exact_centers=True)).version
 
     assert version(face_gray[::8, ::8], "context") == "1.0"
     assert version(face_rgb[::8, ::8], "context") == "1.0"
@@ -121,10 +129,10 @@ def test_older_readers_get_version_one_zero_where_it_holds_the_data(face_gray, f
     assert version(frames, "raw") == "1.0"
     pixels = face_rgb[::8, ::8].reshape(-1, 3)
     # a pixel list: 1.1 holds it
-    assert read_header(vqpress.compress(pixels, 4, channel_axis=-1).to_bytes("raw")).version == "1.1"
+    assert read_header(vqpress.compress(pixels, 4, channel_axis=-1).to_bytes("raw", exact_centers=True)).version == "1.1"
     # the cm coding needs 2.0, which holds everything 1.1 holds
     assert version(face_gray[::8, ::8], "cm") == "2.0"
-    assert read_header(vqpress.compress(pixels, 4, channel_axis=-1).to_bytes("cm")).version == "2.0"
+    assert read_header(vqpress.compress(pixels, 4, channel_axis=-1).to_bytes("cm", exact_centers=True)).version == "2.0"
 
 
 def test_report_on_a_gray_alpha_image(tmp_path):

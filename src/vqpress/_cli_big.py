@@ -267,5 +267,6 @@ def _write(x, codebook, dst: Path, args) -> int:
     if dst.suffix.lower() == ".png":
         formats.save(dst, c, overwrite=args.force)
     else:
-        formats.save(dst, c, coding=args.coding, effort=args.effort, overwrite=args.force)
+        formats.save(dst, c, coding=args.coding, effort=args.effort, overwrite=args.force,
+                     exact_centers=args.exact_centers)
     return dst.stat().st_size

@@ -348,6 +348,8 @@ def _info_record(path, shown: str | None = None) -> dict:
         "ratio": file_bytes / original,
         "bits_per_pixel": 8 * file_bytes / head.n_pixels,
         "format_version": head.version,
+        # 0: float64 centres (and edges); 1: in the image's integer dtype (format 2.1)
+        "codebook_form": head.codebook_form,
     }
     if head.coding == "cm" and head.payload_len >= 12:  # (load refuses shorter cm payloads)
         record["cm"] = _cm_fields(path, head)
@@ -400,7 +402,8 @@ def _print_info(ui, r) -> None:
         ("original size", f"{r['original_bytes']:,} bytes"),
         ("ratio", f"{r['ratio']:.4f} (file / original)"),
         ("bits per pixel", f"{r['bits_per_pixel']:.3f}"),
-        ("format", f".vqz {r['format_version']}, checksums OK"),
+        ("format", f".vqz {r['format_version']}, codebook "
+                   f"{'in ' + r['dtype'] if r['codebook_form'] else 'as float64'}, checksums OK"),
     ], title=r["file"])
 
 

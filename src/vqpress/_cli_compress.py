@@ -230,7 +230,8 @@ def _compress_one(job: Job, codebook, args, ui) -> tuple[dict, bytes]:
                 c = _compress(image, frames, axis, args.dither, 8 if args.n_colors is None else args.n_colors,
                               args.strategy)
             if args.max_bytes is None:
-                data = formats.encode(c, target, coding=args.coding, effort=args.effort, max_pixels=max_pixels)
+                data = formats.encode(c, target, coding=args.coding, effort=args.effort, max_pixels=max_pixels,
+                                      exact_centers=args.exact_centers)
             psnr = metrics.psnr(image, c.decompress().reshape(image.shape))
     except VQError as exc:
         raise in_file(job.src_name, exc) from exc
@@ -285,7 +286,8 @@ def _within_bytes(image, frames: bool, axis, target, args):
                 warnings.simplefilter("ignore")
                 c = _compress(image, frames, axis, args.dither, n, args.strategy)
             tried[n] = c, formats.encode(c, target, coding=args.coding, effort=args.effort,
-                                            max_pixels=getattr(args, "max_pixels", None))
+                                         exact_centers=args.exact_centers,
+                                         max_pixels=getattr(args, "max_pixels", None))
         return tried[n]
 
     best = largest_within(lambda n: len(output(n)[1]) <= args.max_bytes, kind.min_colors, high)

@@ -317,7 +317,8 @@ class StageDir(Stage):
 def peek_header(data: bytes) -> dict:
     """The header fields of a ``.vqz`` byte string (checked, CRC included), as a dict.
 
-    Returns ``version``, ``dtype`` (numpy dtype), ``shape`` (tuple), ``channels``,
+    Returns ``version``, ``codebook_form`` (0 float64, 1 in the image's dtype), ``dtype``
+    (numpy dtype), ``shape`` (tuple), ``channels``,
     ``n_colors``, ``coding`` (``"raw"``, ``"context"`` or ``"cm"``), ``payload_bytes`` and ``strategy``.
     Raises :class:`FormatError` when the header is damaged; :func:`vqpress.from_bytes` checks
     the rest.
@@ -327,6 +328,7 @@ def peek_header(data: bytes) -> dict:
     head = read_header(data)
     return {
         "version": head.version,
+        "codebook_form": head.codebook_form,
         "dtype": head.dtype,
         "shape": head.shape,
         "channels": head.channels,

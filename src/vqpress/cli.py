@@ -221,7 +221,8 @@ def build_parser() -> argparse.ArgumentParser:
                              "count (sizes grow with it, though not strictly)")
     target.add_argument("--codebook", metavar="REF.vqz",
                         help="encode with the codebook of this .vqz file instead of fitting one (one palette "
-                             "for many images)")
+                             "for many images; its colours as stored: rounded to the image's values unless it "
+                             "was written with --exact-centers)")
     p.add_argument("--skip-if-larger", action="store_true",
                    help="write no output for an image whose output would be larger than its input file")
     p.add_argument("--dither", action="store_true",
@@ -233,6 +234,9 @@ def build_parser() -> argparse.ArgumentParser:
                         "else context, unless raw is smaller (default)")
     p.add_argument("--effort", type=int, choices=EFFORTS, default=DEFAULT_EFFORT, metavar="0..9",
                    help=f"cm coding: 0 fastest .. 9 smallest (default {DEFAULT_EFFORT})")
+    p.add_argument("--exact-centers", action="store_true",
+                   help="store the fitted centres as float64 (format 2.0) instead of the image's values: only "
+                        "needed to reuse the exact fitted codebook")
     p.add_argument("--chunks", metavar="N[,N]",
                    help="stream the image in chunks of this size (default 4096; implied by a .zarr "
                         "input or output): images larger than memory, TIFF/OME-TIFF or zarr, on dask")

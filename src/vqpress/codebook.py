@@ -367,8 +367,13 @@ class Codebook:
     # -- storage ---------------------------------------------------------------------
     @property
     def nbytes(self) -> int:
-        """Bytes the codebook takes in a ``.vqz`` file: float64 centers and edges."""
-        return self.centers.nbytes + (0 if self.edges is None else self.edges.nbytes)
+        """Bytes the codebook takes in a ``.vqz`` file written by default: centers (and edges)
+        in the image's integer dtype (format 2.1), or float64 for float images and where
+        that form cannot hold the codebook (see :func:`vqpress.container.to_bytes`)."""
+        from . import _codebook_forms as forms
+
+        form = forms.FLOAT if forms.in_dtype(self) is None else forms.IN_DTYPE
+        return forms.codebook_len(self.n_colors, self.channels, self.dtype, form)
 
 
 def _channels_last(arr: np.ndarray, channel_axis, channels: int) -> np.ndarray:

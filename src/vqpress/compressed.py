@@ -101,7 +101,8 @@ class Compressed:
 
     @property
     def nbytes(self) -> int:
-        """Bytes of the packed codes plus the codebook (float64 centers and edges)."""
+        """Bytes of the packed codes plus the codebook as a ``.vqz`` file stores it by default
+        (:attr:`Codebook.nbytes`)."""
         return packed_size(self.n_pixels, self.codebook.bits) + self.codebook.nbytes
 
     @property
@@ -130,11 +131,11 @@ class Compressed:
         return self.codebook.decode(self.codes(), dtype=dtype)
 
     def to_bytes(self, coding: str = "auto", *, effort: int | None = None,
-                 max_pixels: int | None = None) -> bytes:
+                 max_pixels: int | None = None, exact_centers: bool = False) -> bytes:
         """This image as a ``.vqz`` byte string (see :func:`vqpress.container.to_bytes`)."""
         from .container import to_bytes
 
-        return to_bytes(self, coding, effort=effort, max_pixels=max_pixels)
+        return to_bytes(self, coding, effort=effort, max_pixels=max_pixels, exact_centers=exact_centers)
 
     def __repr__(self) -> str:
         return (

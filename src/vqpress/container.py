@@ -6,8 +6,9 @@ Layout (all integers little-endian; the full specification is ``docs/FORMAT.md``
     header      20 + 8*ndim + len(strategy) bytes, see _HEAD below, then
                   shape (u64 each), strategy name (ASCII)
     header CRC   u32       CRC-32 of magic and header
-    codebook     float64   centers (n_colors * max(channels, 1)), then edges (n_colors + 1,
-                           scalar data only)
+    codebook     centers (n_colors * max(channels, 1)), then edges (n_colors + 1, scalar
+                           data only): float64 (form 0), or in the image's integer dtype
+                           (form 1, format 2.1), see vqpress._codebook_forms
     payload      bytes     the codes, in one of the codings of vqpress.coding.registry
     body CRC     u32       CRC-32 of codebook and payload
 
@@ -31,9 +32,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import _codebook_forms as forms
 from ._fileio import open_regular
 from ._text import count
-from ._validation import check_choice, check_max_pixels, check_path, check_pixels
+from ._validation import check_bool, check_choice, check_max_pixels, check_path, check_pixels
 from .codebook import Codebook
 from .coding.registry import BY_NUMBER, CODINGS
 from .compressed import Compressed
@@ -49,14 +51,17 @@ MAGIC = b"\x89VQZ\r\n\x1a\n"
 #: context, 2.0 for cm; see :attr:`vqpress.coding.registry.Coding.version`), and at least 1.1
 #: for gray + alpha and for colour data of shapes other than (H, W, 3|4) (pixel lists,
 #: frames), which a 1.0 reader refuses by their channels or shape rather than misreading
-#: them. 2.0 holds everything 1.1 holds.
-MAJOR, MINOR = 2, 0
+#: them. 2.0 holds everything 1.1 holds; 2.1 also the codebook in the image's integer dtype
+#: (codebook form 1, header byte 15), which a 2.0 reader refuses by that byte.
+MAJOR, MINOR = 2, 1
+#: The oldest version that holds codebook form 1.
+_FORM1_VERSION = (2, 1)
 #: Major versions this vqpress reads.
 _READABLE_MAJORS = (1, 2)
 MAX_NDIM = 8
 MAX_STRATEGY_LEN = 32
 
-# major, minor, dtype, ndim, channels, coding, strategy length, reserved, n_colors,
+# major, minor, dtype, ndim, channels, coding, strategy length, codebook form, n_colors,
 # payload length, then shape follows.
 _HEAD = struct.Struct("<BBBBBBBBIQ")
 _CRC = struct.Struct("<I")
@@ -78,6 +83,8 @@ class Header:
     payload_len: int
     #: Bytes before the codebook: magic, header fields and the header CRC.
     size: int
+    #: How the codebook is stored: 0 float64, 1 in the image's integer dtype (format 2.1).
+    codebook_form: int = forms.FLOAT
 
     @property
     def n_pixels(self) -> int:
@@ -105,9 +112,9 @@ class Header:
 
     @property
     def codebook_len(self) -> int:
-        """Bytes of the codebook: float64 centers, and edges for scalar data."""
-        n_floats = self.n_colors * max(self.channels, 1) + (0 if self.channels else self.n_colors + 1)
-        return 8 * n_floats
+        """Bytes of the codebook: centers, and edges for scalar data, float64 (form 0) or in
+        the image's dtype (form 1)."""
+        return forms.codebook_len(self.n_colors, self.channels, self.dtype, self.codebook_form)
 
     @property
     def file_size(self) -> int:
@@ -167,7 +174,7 @@ def read_header(data) -> Header:
         raise VQError(f"expected bytes; got {type(data).__name__}") from None
     if len(view) < len(MAGIC) + _HEAD.size or bytes(view[: len(MAGIC)]) != MAGIC:
         raise FormatError("not a .vqz stream (bad magic bytes or too short)")
-    major, minor, dtype_code, ndim, channels, coding, slen, reserved, n_colors, payload_len = (
+    major, minor, dtype_code, ndim, channels, coding, slen, form, n_colors, payload_len = (
         _HEAD.unpack_from(view, len(MAGIC))
     )
     if major not in _READABLE_MAJORS:
@@ -184,8 +191,9 @@ def read_header(data) -> Header:
     if _CRC.unpack_from(view, header_len)[0] != zlib.crc32(header):
         raise FormatError("header checksum mismatch: the .vqz header is damaged")
     # The header is intact from here on; check its values against limits and sizes.
-    if reserved:
-        raise FormatError(f"reserved header byte is {reserved}, not 0")
+    if form not in forms.FORMS:
+        raise FormatError(f"codebook form {form} is unknown (allowed 0 float64, 1 in the image's dtype; "
+                          "header byte 15)")
     shape = struct.unpack_from(f"<{ndim}Q", header, len(MAGIC) + _HEAD.size)
     strategy = header[header_len - slen :]
     _check_fields(dtype_code, ndim, channels, coding, n_colors, shape, strategy, FormatError)
@@ -193,9 +201,16 @@ def read_header(data) -> Header:
         need = ".".join(map(str, BY_NUMBER[coding].version))
         raise FormatError(f"payload coding {coding} ({BY_NUMBER[coding].name}) needs format version {need}; "
                           f"the header says {major}.{minor}")
+    if form == forms.IN_DTYPE:
+        if (major, minor) < _FORM1_VERSION:
+            raise FormatError(f"codebook form 1 (the image's dtype) needs format version 2.1; "
+                              f"the header says {major}.{minor}")
+        if _DTYPES[dtype_code].kind not in "ui":
+            raise FormatError(f"codebook form 1 (the image's dtype) is for integer dtypes; this file's is "
+                              f"{_DTYPES[dtype_code]} (allowed: form 0)")
     return Header(
         f"{major}.{minor}", _DTYPES[dtype_code], tuple(int(d) for d in shape), channels, n_colors,
-        BY_NUMBER[coding].name, strategy.decode("ascii"), payload_len, header_len + _CRC.size,
+        BY_NUMBER[coding].name, strategy.decode("ascii"), payload_len, header_len + _CRC.size, form,
     )
 
 
@@ -203,7 +218,7 @@ def read_header(data) -> Header:
 
 
 def to_bytes(compressed: Compressed, coding: str = "auto", *, effort: int | None = None,
-             max_pixels: int | None = None) -> bytes:
+             max_pixels: int | None = None, exact_centers: bool = False) -> bytes:
     """Serialise a :class:`~vqpress.Compressed` as a ``.vqz`` byte string.
 
     Parameters
@@ -221,6 +236,14 @@ def to_bytes(compressed: Compressed, coding: str = "auto", *, effort: int | None
         :func:`from_bytes` refuses by default (more than twice Pillow's
         ``Image.MAX_IMAGE_PIXELS``) is refused here too; the reader then needs the same
         ``max_pixels``.
+    exact_centers : bool, default False
+        Store the fitted centres (and edges) as float64, format 2.0 and older, instead of
+        the codebook in the image's integer dtype (format 2.1: the centres as they decode,
+        the edges as integer thresholds; the same image, the same codes for any data of
+        that dtype, a smaller file). Only needed to reuse the exact fitted float centres
+        (nearest-colour encoding of other images with a loaded colour codebook uses the
+        stored colours). Float images are always stored as float64, and so is a scalar
+        codebook with an edge above the dtype's maximum.
 
     Returns
     -------
@@ -235,6 +258,7 @@ def to_bytes(compressed: Compressed, coding: str = "auto", *, effort: int | None
     if not isinstance(compressed, Compressed):
         raise VQError(f"to_bytes takes a vqpress.Compressed; got {type(compressed).__name__}")
     coding = check_choice(coding, ("auto", *CODINGS), name="coding")
+    exact_centers = check_bool(exact_centers, name="exact_centers")
     max_pixels = check_max_pixels(max_pixels)
     if effort is not None:
         from .coding.cm import check_effort
@@ -263,14 +287,14 @@ def to_bytes(compressed: Compressed, coding: str = "auto", *, effort: int | None
         if best is None or len(payload) < len(best[1]):
             best = number, payload
     number, payload = best
+    form = forms.FLOAT if exact_centers or forms.in_dtype(cb) is None else forms.IN_DTYPE
     major, minor = _version_of(cb.channels, shape, BY_NUMBER[number].version)
-    head = _HEAD.pack(major, minor, dtype_code, len(shape), cb.channels, number, len(strategy), 0,
+    if form == forms.IN_DTYPE:
+        major, minor = max((major, minor), _FORM1_VERSION)
+    head = _HEAD.pack(major, minor, dtype_code, len(shape), cb.channels, number, len(strategy), form,
                       cb.n_colors, len(payload))
     header = MAGIC + head + struct.pack(f"<{len(shape)}Q", *shape) + strategy
-    body = [cb.centers.astype("<f8").tobytes()]
-    if cb.edges is not None:
-        body.append(cb.edges.astype("<f8").tobytes())
-    body.append(payload)
+    body = [*forms.pack(cb, form), payload]
     body_crc = 0
     for part in body:
         body_crc = zlib.crc32(part, body_crc)
@@ -414,15 +438,7 @@ def _body_crc_error() -> FormatError:
 
 def _codebook(data, head: Header) -> Codebook:
     """The codebook stored in ``data`` (``head.codebook_len`` bytes), checked."""
-    channels, n_colors = head.channels, head.n_colors
-    n_centers = n_colors * max(channels, 1)
-    floats = np.frombuffer(data, dtype="<f8", count=head.codebook_len // 8).astype(np.float64)
-    centers = floats[:n_centers].reshape((n_colors, channels) if channels else (n_colors,))
-    edges = None if channels else floats[n_centers:]
-    try:
-        codebook = Codebook(centers, edges, strategy=head.strategy, dtype=head.dtype)
-    except VQError as exc:
-        raise FormatError(f"invalid codebook: {exc}") from None
+    codebook = forms.unpack(data, head.n_colors, head.channels, head.dtype, head.codebook_form, head.strategy)
     _check_decodable(codebook, FormatError)
     return codebook
 

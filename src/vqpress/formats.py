@@ -43,14 +43,15 @@ class Format:
     name: str
     suffixes: tuple
     #: ``encode(compressed, path, max_pixels, vqz) -> bytes``, a VQError if it cannot
-    #: hold the image exactly; ``vqz`` holds the .vqz options (coding, effort)
+    #: hold the image exactly; ``vqz`` holds the .vqz options (coding, effort, exact_centers)
     encode: Callable
 
 
 def _vqz(c: Compressed, path, max_pixels, vqz: dict) -> bytes:
     from .container import to_bytes
 
-    return to_bytes(c, vqz["coding"], effort=vqz["effort"], max_pixels=max_pixels)
+    return to_bytes(c, vqz["coding"], effort=vqz["effort"], max_pixels=max_pixels,
+                    exact_centers=vqz.get("exact_centers", False))
 
 
 def _pixel_stack(c: Compressed, path, name: str):
@@ -181,9 +182,10 @@ def format_for(path) -> Format:
 
 
 def encode(compressed: Compressed, path, *, coding: str = "auto", effort: int | None = None,
-           max_pixels: int | None = None) -> bytes:
+           max_pixels: int | None = None, exact_centers: bool = False) -> bytes:
     """``compressed`` as the bytes of the file ``path`` names (by its extension; nothing is
-    written). ``coding``, ``effort`` and ``max_pixels`` are those of :func:`vqpress.container.to_bytes`
+    written). ``coding``, ``effort``, ``max_pixels`` and ``exact_centers`` are those of
+    :func:`vqpress.container.to_bytes`
     (``max_pixels`` also bounds image files, which :func:`vqpress.imread` refuses past it).
 
     Raises
@@ -194,11 +196,12 @@ def encode(compressed: Compressed, path, *, coding: str = "auto", effort: int | 
     """
     if not isinstance(compressed, Compressed):
         raise VQError(f"compressed must be a vqpress.Compressed; got {type(compressed).__name__}")
-    return format_for(path).encode(compressed, path, max_pixels, {"coding": coding, "effort": effort})
+    return format_for(path).encode(compressed, path, max_pixels,
+                                   {"coding": coding, "effort": effort, "exact_centers": exact_centers})
 
 
 def save(path, compressed: Compressed, *, coding: str = "auto", effort: int | None = None,
-         overwrite: bool = False, max_pixels: int | None = None) -> Path:
+         overwrite: bool = False, max_pixels: int | None = None, exact_centers: bool = False) -> Path:
     """Save a compressed image in the format its extension names (:mod:`vqpress.formats`).
 
     Parameters
@@ -219,6 +222,9 @@ def save(path, compressed: Compressed, *, coding: str = "auto", effort: int | No
     max_pixels : int, optional
         Allow an image larger than :func:`vqpress.load` (and :func:`vqpress.imread`) accept by
         default (see :func:`vqpress.container.to_bytes`).
+    exact_centers : bool, default False
+        ``.vqz``: store the fitted centres as float64 (format 2.0) instead of the codebook in
+        the image's integer dtype (format 2.1), see :func:`vqpress.container.to_bytes`.
 
     Returns
     -------
@@ -246,5 +252,6 @@ def save(path, compressed: Compressed, *, coding: str = "auto", effort: int | No
     """
     path = check_path(path)
     check_bool(overwrite, name="overwrite")
-    data = encode(compressed, path, coding=coding, effort=effort, max_pixels=max_pixels)
+    data = encode(compressed, path, coding=coding, effort=effort, max_pixels=max_pixels,
+                  exact_centers=exact_centers)
     return atomic_write_bytes(path, data, overwrite=overwrite)
