@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
+import vqpress
 from vqpress.colour import colour_histogram, dither_image, fit_colours, nearest_centre
 from vqpress.errors import VQError
 
@@ -314,3 +317,26 @@ def test_over_relaxed_lloyd_reaches_plain_fixed_point():
         lloyd_fixed_point(X, w, C, lab, beta)
         assert_fixed_point(colours, counts, C)
         np.testing.assert_array_equal(lab, brute_nearest(X, C))
+
+
+@pytest.mark.parametrize("dtype,base", [(np.uint64, 9441442522235856116), (np.uint64, 5318712615874610188),
+                                        (np.int64, -(2**62) - 10), (np.int64, 2**62 - 10)])
+@pytest.mark.parametrize("strategy", ["kmeans", "mediancut"])
+def test_64_bit_colours_that_float64_merges(dtype, base, strategy):
+    # colours 0..19 apart near 1e19 are distinct integers but one float64 colour each few
+    # (the spacing of float64 there is 2048): k-means once failed in its re-seeding
+    rng = np.random.default_rng(3)
+    img = (rng.integers(0, 20, (5, 8, 3)).astype(object) + base).astype(dtype)
+    said = 0
+    for n in (2, 4, 6, 9, 12):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            c = vqpress.compress(img, n, strategy)
+        for w in caught:  # fewer colours than asked: said so, with the reason
+            assert "but only" in str(w.message) and "in float64 (integers above 2**53" in str(w.message)
+            said += 1
+        levels = c.codebook.levels()
+        assert levels.dtype == dtype and len(levels) <= n
+        err = np.abs(c.decompress().astype(object) - img.astype(object)).max()
+        assert err <= 2048  # within float64's spacing at 1e19 of every colour
+    assert said  # up to 40 distinct colours, a few in float64: 12 cannot all be used

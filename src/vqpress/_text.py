@@ -24,6 +24,15 @@ def count(n: int, noun: str) -> str:
     return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
+def few_colours(distinct: int, used: int, asked: int) -> str:
+    """Why a colour fit uses fewer colours than asked: ``distinct`` colours in the image, of
+    which ``used`` are distinct in float64 (fewer only for 64-bit integers above 2**53)."""
+    if used < distinct:
+        return (f"image has {count(distinct, 'distinct colour')} but only {used} in float64 (integers above "
+                f"2**53 are rounded); using {count(used, 'colour')} instead of {asked}")
+    return f"image has only {count(distinct, 'distinct colour')}; using {count(used, 'colour')} instead of {asked}"
+
+
 def is_image_shape(shape: Sequence[int], channels: int) -> bool:
     """Whether an array of ``shape`` with ``channels`` (0 for gray) is one image."""
     return len(shape) == (3 if channels else 2)

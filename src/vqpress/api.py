@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._text import count
+from ._text import few_colours
 from ._validation import check_bool, check_data, check_random_state, warn
 from .bitpack import _pack_checked
 from .codebook import Codebook
@@ -215,8 +215,7 @@ def _fit_colour(arr: np.ndarray, n_colors: int, strategy: str, random_state, *, 
     if exponent:
         centers = np.ldexp(centers, exponent)
     if len(centers) < n_colors:
-        warn(f"image has only {count(len(colours), 'distinct colour')}; using {count(len(centers), 'colour')} "
-             f"instead of {n_colors}")
+        warn(few_colours(len(colours), len(centers), n_colors))
     codebook = _inside_int64_range(Codebook(centers, None, strategy=strategy, dtype=arr.dtype), arr)
     if not with_codes:
         return codebook

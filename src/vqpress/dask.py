@@ -33,7 +33,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._flat import PATTERNS
-from ._text import count
+from ._text import few_colours
 from ._validation import check_data, warn
 from .api import fit_histogram, warn_if_levels_clip
 from .codebook import Codebook
@@ -221,8 +221,7 @@ def fit(x, n_colors: int = 8, strategy: str | None = None, *, random_state: int 
         colours, counts = histogram(x)
         centers = fit_colours(colours, counts, n_colors, strategy, random_state)
         if len(centers) < n_colors:
-            warn(f"image has only {count(len(colours), 'distinct colour')}; using {count(len(centers), 'colour')} "
-                 f"instead of {n_colors}")
+            warn(few_colours(len(colours), len(centers), n_colors))
         codebook = Codebook(centers, None, strategy=strategy, dtype=x.dtype)
         if x.dtype == np.uint8 and x.shape[-1] == 3 and len(colours) * 8 < x.shape[0] * x.shape[1]:
             codebook.remember_colours(colours)  # encoding x is then one table look-up a pixel

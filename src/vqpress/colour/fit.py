@@ -75,8 +75,11 @@ def _fit_with_labels(colours, counts, n_colors: int, strategy: str = "kmeans", r
     w = w.astype(np.float64)
     if not np.isfinite(w).all() or (w <= 0).any():
         raise VQError("counts must be finite and > 0 (drop colours with zero count)")
+    # 64-bit integer colours that differ may be one float64 colour (above 2**53): then the
+    # rows are distinct only once merged again, whatever the caller knew of them
+    exact_in_float = not (X.dtype.kind in "iu" and X.dtype.itemsize == 8)
     X = np.ascontiguousarray(X, dtype=np.float64)
-    sorted_rows = distinct or _is_strictly_sorted(X)
+    sorted_rows = (distinct and exact_in_float) or _is_strictly_sorted(X)
     uniq, inv = (X, None) if sorted_rows else np.unique(X, axis=0, return_inverse=True)
     if inv is not None:
         inv = inv.reshape(-1)
