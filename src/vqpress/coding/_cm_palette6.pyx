@@ -174,7 +174,7 @@ cdef inline int _neighbour_symbol(Direction *way, RangeCoder *c, Pal6 *f, Py_ssi
         for j in range(1, 5):
             cum[j] = <uint16_t>_c3(a, b, d, j)
             s += (r * cum[j] <= code) & (j < m)
-        rc_take_symbol(c, cum, m, r, s)
+        rc_take_symbol(c, cum, m, r, s, True, True)
     else:
         rc_encode_span(c, r, _c3(a, b, d, s) if s > 0 else 0, _c3(a, b, d, s + 1) if s < m - 1 else 0, s == m - 1)
     _small_learn(a, m, s)
