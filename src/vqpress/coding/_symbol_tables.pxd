@@ -200,49 +200,6 @@ cdef extern from *:
     #endif
         return (int)total;
     }
-
-    /* st_cum_without without a branch (SSE2; elsewhere st_cum_without itself): every lane's
-       frequency f(i) = c(i + 1) - c(i), those of the refused symbols summed before each lane
-       (a prefix sum of the 16 lanes) and taken off. The encoder's (its loop over the 1 to 4
-       refused symbols mispredicted its end: level 6 at 256 colours encodes 1.05-1.13x as
-       fast); the decoder's, whose cum waits on it, was 3-8% slower. The sums stay below 2^16
-       (a table's frequencies add up to 2^15). */
-    static inline int st_cum_refused(uint16_t *cum, const uint16_t *t, unsigned mask) {
-    #ifdef ST_SSE2
-        const __m128i lo_idx = _mm_setr_epi16(0, 1, 2, 3, 4, 5, 6, 7);
-        const __m128i hi_idx = _mm_setr_epi16(8, 9, 10, 11, 12, 13, 14, 15);
-        const __m128i top = _mm_set1_epi16((short)0x8000);
-        const __m128i lo_bit = _mm_setr_epi16(1, 2, 4, 8, 16, 32, 64, 128);
-        const __m128i hi_bit = _mm_setr_epi16(256, 512, 1024, 2048, 4096, 8192, 16384, (short)0x8000);
-        __m128i mv = _mm_set1_epi16((short)mask);
-        __m128i a = _mm_add_epi16(_mm_loadu_si128((const __m128i *)t), lo_idx);
-        __m128i b = _mm_add_epi16(_mm_loadu_si128((const __m128i *)(t + 8)), hi_idx);
-        __m128i fa, fb, carry;
-        a = _mm_sub_epi16(a, _mm_subs_epu16(a, top));   /* c(i) = min(x, 2^15), unsigned */
-        b = _mm_sub_epi16(b, _mm_subs_epu16(b, top));
-        /* f(i), kept where symbol i is refused */
-        fa = _mm_sub_epi16(_mm_or_si128(_mm_srli_si128(a, 2), _mm_slli_si128(b, 14)), a);
-        fb = _mm_sub_epi16(_mm_or_si128(_mm_srli_si128(b, 2), _mm_slli_si128(top, 14)), b);
-        fa = _mm_and_si128(fa, _mm_cmpeq_epi16(_mm_and_si128(mv, lo_bit), lo_bit));
-        fb = _mm_and_si128(fb, _mm_cmpeq_epi16(_mm_and_si128(mv, hi_bit), hi_bit));
-        /* their sums up to each lane (inclusive), the low half's total carried into the high */
-        fa = _mm_add_epi16(fa, _mm_slli_si128(fa, 2));
-        fb = _mm_add_epi16(fb, _mm_slli_si128(fb, 2));
-        fa = _mm_add_epi16(fa, _mm_slli_si128(fa, 4));
-        fb = _mm_add_epi16(fb, _mm_slli_si128(fb, 4));
-        fa = _mm_add_epi16(fa, _mm_slli_si128(fa, 8));
-        fb = _mm_add_epi16(fb, _mm_slli_si128(fb, 8));
-        carry = _mm_shufflehi_epi16(fa, 0xff);
-        fb = _mm_add_epi16(fb, _mm_unpackhi_epi64(carry, carry));
-        /* symbol i loses the refused frequencies of the symbols before it */
-        _mm_storeu_si128((__m128i *)cum, _mm_sub_epi16(a, _mm_slli_si128(fa, 2)));
-        _mm_storeu_si128((__m128i *)(cum + 8),
-                         _mm_sub_epi16(b, _mm_or_si128(_mm_slli_si128(fb, 2), _mm_srli_si128(fa, 14))));
-        return 32768 - (int)(uint16_t)_mm_extract_epi16(fb, 7);
-    #else
-        return st_cum_without(cum, t, mask);
-    #endif
-    }
     """
     void st_learn(uint16_t *t, int s, int k, int rate) noexcept nogil
     void st_learn4(uint16_t *t, int s, int k, int rate) noexcept nogil
@@ -251,7 +208,6 @@ cdef extern from *:
     void st_average3(uint16_t *t, const uint16_t *a, const uint16_t *b, const uint16_t *d) noexcept nogil
     int st_span(uint16_t *cum, const uint16_t *t, int lo, int hi) noexcept nogil
     int st_cum_without(uint16_t *cum, const uint16_t *t, unsigned mask) noexcept nogil
-    int st_cum_refused(uint16_t *cum, const uint16_t *t, unsigned mask) noexcept nogil
 
 
 cdef inline void st_replicate(uint16_t *t, Py_ssize_t block, Py_ssize_t count) noexcept nogil:

@@ -13,7 +13,7 @@ from libc.stdlib cimport calloc, free, malloc
 from vqpress.coding._mixed_tables cimport MT_K, mt_symbol
 from vqpress.coding._palette_common cimport PAL_LANES, pal_lo_m, pal_table_fill, pal_table_learn, pal_table_learn3
 from vqpress.coding._range_coder cimport RangeCoder, rc_decode_symbol, rc_encode_symbol
-from vqpress.coding._symbol_tables cimport st_alloc, st_average3, st_cum_refused, st_cum_without
+from vqpress.coding._symbol_tables cimport st_alloc, st_average3, st_cum_without
 
 
 cdef enum:
@@ -136,11 +136,7 @@ cdef inline int _code_without(RangeCoder *c, bint decoding, const uint16_t *t, i
     refuses every one: a group only a damaged stream chooses), or decode it (returned either
     way)."""
     cdef uint16_t cum[16]
-    cdef int total
-    if decoding:  # (the encoder's without a branch: the decoder's was slower so)
-        total = st_cum_without(cum, t, mask)
-    else:
-        total = st_cum_refused(cum, t, mask)
+    cdef int total = st_cum_without(cum, t, mask)
     if total == 0:
         total = st_cum_without(cum, t, 0)
     if decoding:
