@@ -122,6 +122,17 @@ def test_nearest_float_any_channels(pts, data):
     np.testing.assert_array_equal(nearest_centre(pts, cen), brute_nearest(pts, cen))
 
 
+@pytest.mark.parametrize("span", [5e-324, 1e-310])
+def test_nearest_float_without_a_usable_grid(span):
+    # points a few subnormals apart: the starting grid has no cell width (cells / span is
+    # inf); the result stays exact and numpy says nothing
+    pts = np.array([[0.0, 1.0], [span, 1.0], [-span, -1.0], [span / 2, 0.5]])
+    cen = np.array([[0.0, 1.0], [span, -1.0], [-span, 0.5]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        np.testing.assert_array_equal(nearest_centre(pts, cen), brute_nearest(pts, cen))
+
+
 def test_nearest_matches_brute_force_on_large_input():
     img = photo_like(3, (300, 300)).reshape(-1, 3)  # > 65536 pixels: de-duplicated path
     cen = np.random.default_rng(0).uniform(0, 255, (200, 3))

@@ -116,9 +116,14 @@ def grid_guess(X: np.ndarray, C: np.ndarray) -> np.ndarray:
         return np.zeros(0, dtype=np.int64)
     cells = {1: 256, 2: 64, 3: 16}.get(d, 8)
     lo = X.min(axis=0)
-    span = X.max(axis=0) - lo
-    span[span == 0] = 1.0
-    idx = np.minimum((X - lo) * (cells / span), cells - 1).astype(np.int64)
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        span = X.max(axis=0) - lo
+        span[span == 0] = 1.0
+        # a span of subnormals (or one past float64's range) has no usable cell width: one cell
+        scale = cells / span
+        scale[~np.isfinite(scale)] = 0.0
+        pos = np.nan_to_num((X - lo) * scale, nan=0.0, posinf=cells - 1, neginf=0.0)
+    idx = np.clip(pos, 0, cells - 1).astype(np.int64)
     key = idx[:, 0]
     for c in range(1, d):
         key = key * cells + idx[:, c]
