@@ -170,6 +170,7 @@ cdef inline int _neighbour_symbol(Direction *way, RangeCoder *c, Pal6 *f, Py_ssi
     cdef int j
     if Direction is Decoding:
         cum[0] = 0
+        cum[5] = 0  # (read, and not used, by rc_take_symbol's select when s = 4)
         s = 0
         for j in range(1, 5):
             cum[j] = <uint16_t>_c3(a, b, d, j)
