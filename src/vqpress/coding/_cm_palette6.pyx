@@ -170,11 +170,12 @@ cdef inline int _neighbour_symbol(Direction *way, RangeCoder *c, Pal6 *f, Py_ssi
     cdef int j
     if Direction is Decoding:
         cum[0] = 0
+        cum[5] = 0  # (read, and not used, by rc_take_symbol's select when s = 4)
         s = 0
         for j in range(1, 5):
             cum[j] = <uint16_t>_c3(a, b, d, j)
             s += (r * cum[j] <= code) & (j < m)
-        rc_take_symbol(c, cum, m, r, s)
+        rc_take_symbol(c, cum, m, r, s, True, True)
     else:
         rc_encode_span(c, r, _c3(a, b, d, s) if s > 0 else 0, _c3(a, b, d, s + 1) if s < m - 1 else 0, s == m - 1)
     _small_learn(a, m, s)

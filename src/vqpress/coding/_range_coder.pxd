@@ -77,7 +77,8 @@ cdef inline void rc_start_encoder(RangeCoder *c, uint8_t *buf, Py_ssize_t capaci
     c.failed = buf == NULL
 
 
-cdef inline uint32_t _rc_next_byte(RangeCoder *c) noexcept nogil:
+cdef inline uint32_t rc_next_byte(RangeCoder *c) noexcept nogil:
+    """The decoder's next byte (0 past the end of its stream, which sets ``failed``)."""
     return stream_read(c.buf, &c.pos, c.size, &c.failed)
 
 
@@ -93,7 +94,7 @@ cdef inline void rc_start_decoder(RangeCoder *c, const uint8_t *stream, Py_ssize
     c.size = size
     c.failed = False
     for i in range(4):
-        c.code = (c.code << 8) | _rc_next_byte(c)
+        c.code = (c.code << 8) | rc_next_byte(c)
 
 
 cdef inline void _rc_put(RangeCoder *c, uint32_t b) noexcept nogil:
@@ -138,7 +139,7 @@ cdef inline int rc_decode_bit(RangeCoder *c, int p) noexcept nogil:
         c.range -= bound
     while c.range < RC_TOP:
         c.range <<= 8
-        c.code = (c.code << 8) | _rc_next_byte(c)
+        c.code = (c.code << 8) | rc_next_byte(c)
     return bit
 
 
@@ -186,14 +187,21 @@ cdef inline int rc_decode_symbol(RangeCoder *c, const uint16_t *cum, int total, 
 
 
 cdef inline void rc_take_symbol(RangeCoder *c, const uint16_t *cum, int m, uint32_t r, int s,
-                                bint flat=False) noexcept nogil:
+                                bint flat=False, bint select=False) noexcept nogil:
     """After the decoder found symbol s (of m, unit r): its interval becomes the range.
     ``flat`` (a constant): the one or two bytes the range then needs come in by their count,
     not by a loop, for symbols of a few bits, whose loop's branch (taken or not as the stream
-    says) mispredicted: level 6's unpredicted pixels at 256 colours decode 1.04-1.06x as fast."""
-    cdef uint32_t lo = r * cum[s], sh
+    says) mispredicted: level 6's unpredicted pixels at 256 colours decode 1.04-1.06x as fast.
+    ``select`` (a constant): the new range is selected without a branch (whether s is the last
+    symbol: for symbols of a few, where the last one is frequent); ``cum`` has 16 entries, or
+    s + 1 < its entries."""
+    cdef uint32_t lo = r * cum[s], sh, keep
     c.code -= lo
-    if s < m - 1:
+    if select:  # the same without a branch (s < m - 1 as the stream says); cum[16] is not read
+        keep = 0u - <uint32_t>(s < m - 1)
+        c.range = (((r * cum[(s + 1) & 15]) & keep) | (c.range & ~keep)) - lo
+        c.range += c.range == 0  # (never 0 but for the last symbol)
+    elif s < m - 1:
         c.range = r * cum[s + 1] - lo
     else:
         c.range -= lo
@@ -207,7 +215,7 @@ cdef inline void rc_take_symbol(RangeCoder *c, const uint16_t *cum, int m, uint3
         c.pos += sh >> 3
     while c.range < RC_TOP:  # (flat: only at the stream's end, or from a damaged stream)
         c.range <<= 8
-        c.code = (c.code << 8) | _rc_next_byte(c)
+        c.code = (c.code << 8) | rc_next_byte(c)
 
 
 cdef inline void rc_encode_span(RangeCoder *c, uint32_t r, uint32_t cum_s, uint32_t cum_next, bint last) noexcept nogil:
