@@ -97,38 +97,55 @@ def _code_context(lay: Layout, buf: np.ndarray, n: int, step) -> None:
             np.add.at(counts, ctx.ravel(), 1.0)
 
 
-def encode_residual(codes: np.ndarray, n: int) -> np.ndarray:
+def _encode(codes: np.ndarray, n: int, run, make_step) -> np.ndarray:
+    """Range-code ``codes`` with model ``run`` (:func:`_code_context` or :func:`_code_pair`):
+    ``make_step(buf, code)`` gives the model's step, ``code(symbols, probs)`` codes a batch."""
     lay = Layout(*codes.shape)
     buf = lay.pad(codes)
-    mod = np.concatenate([np.arange(n), np.arange(n)]).astype(np.int32)
     c = load_constriction()
     family = c.stream.model.Categorical(perfect=False)
     enc = c.stream.queue.RangeEncoder()
-
-    def step(rows, cols, left, ctx, probs):
-        r = np.take(mod, buf[rows, cols].astype(np.int16) - left + n)
-        enc.encode(r.ravel(), family, probs)
-        return r
-
-    _code_context(lay, buf, n, step)
+    run(lay, buf, n, make_step(buf, lambda symbols, probs: enc.encode(symbols, family, probs)))
     return enc.get_compressed()
 
 
-def decode_residual(words: np.ndarray, h: int, w: int, n: int) -> np.ndarray:
+def _decode(words: np.ndarray, h: int, w: int, n: int, run, make_step) -> np.ndarray:
+    """The map of ``words`` coded by :func:`_encode` with the same model: ``make_step(buf,
+    code)`` gives the model's step, ``code(probs)`` decodes a batch; the stream must be used
+    exactly."""
     lay = Layout(h, w)
     buf = lay.empty()
-    mod = np.concatenate([np.arange(n), np.arange(n)]).astype(np.int16)
     family = load_constriction().stream.model.Categorical(perfect=False)
     dec = ExactDecoder(words)
-
-    def step(rows, cols, left, ctx, probs):
-        r = dec.decode(family, probs).reshape(ctx.shape)
-        buf[rows, cols] = np.take(mod, r + left)
-        return r
-
-    _code_context(lay, buf, n, step)
+    run(lay, buf, n, make_step(buf, lambda probs: dec.decode(family, probs)))
     dec.finish()
     return lay.crop(buf, h, w)
+
+
+def encode_residual(codes: np.ndarray, n: int) -> np.ndarray:
+    mod = np.concatenate([np.arange(n), np.arange(n)]).astype(np.int32)
+
+    def make_step(buf, code):
+        def step(rows, cols, left, ctx, probs):
+            r = np.take(mod, buf[rows, cols].astype(np.int16) - left + n)
+            code(r.ravel(), probs)
+            return r
+        return step
+
+    return _encode(codes, n, _code_context, make_step)
+
+
+def decode_residual(words: np.ndarray, h: int, w: int, n: int) -> np.ndarray:
+    mod = np.concatenate([np.arange(n), np.arange(n)]).astype(np.int16)
+
+    def make_step(buf, code):
+        def step(rows, cols, left, ctx, probs):
+            r = code(probs).reshape(ctx.shape)
+            buf[rows, cols] = np.take(mod, r + left)
+            return r
+        return step
+
+    return _decode(words, h, w, n, _code_context, make_step)
 
 
 def _code_pair(lay: Layout, buf: np.ndarray, n: int, step) -> None:
@@ -170,32 +187,22 @@ def _code_pair(lay: Layout, buf: np.ndarray, n: int, step) -> None:
 
 
 def encode_pair(codes: np.ndarray, n: int) -> np.ndarray:
-    lay = Layout(*codes.shape)
-    buf = lay.pad(codes)
-    c = load_constriction()
-    family = c.stream.model.Categorical(perfect=False)
-    enc = c.stream.queue.RangeEncoder()
+    def make_step(buf, code):
+        def step(rows, cols, probs):
+            x = buf[rows, cols]
+            code(x.ravel().astype(np.int32), probs)
+            return x
+        return step
 
-    def step(rows, cols, probs):
-        x = buf[rows, cols]
-        enc.encode(x.ravel().astype(np.int32), family, probs)
-        return x
-
-    _code_pair(lay, buf, n, step)
-    return enc.get_compressed()
+    return _encode(codes, n, _code_pair, make_step)
 
 
 def decode_pair(words: np.ndarray, h: int, w: int, n: int) -> np.ndarray:
-    lay = Layout(h, w)
-    buf = lay.empty()
-    family = load_constriction().stream.model.Categorical(perfect=False)
-    dec = ExactDecoder(words)
+    def make_step(buf, code):
+        def step(rows, cols, probs):
+            x = code(probs).reshape(len(rows), -1)
+            buf[rows, cols] = x
+            return x
+        return step
 
-    def step(rows, cols, probs):
-        x = dec.decode(family, probs).reshape(len(rows), -1)
-        buf[rows, cols] = x
-        return x
-
-    _code_pair(lay, buf, n, step)
-    dec.finish()
-    return lay.crop(buf, h, w)
+    return _decode(words, h, w, n, _code_pair, make_step)
