@@ -307,6 +307,14 @@ def test_demo_reruns_and_owns_only_its_files(tmp_path, monkeypatch):
     (["rgb.png", "-o", "big.zarr", "--psnr", "30"], "--psnr needs the whole image in memory"),
     (["rgb.png", "--psnr", "30", "--max-bytes", "100"], "not allowed with argument"),
     (["rgb.png", "--psnr", "-3"], "expected a positive number"),
+    # .vqz options for another output were ignored in silence
+    (["rgb.png", "-o", "x.png", "--effort", "5"], "--effort sets how a .vqz file is written; x.png is not one"),
+    (["rgb.png", "-o", "x.webp", "--coding", "cm", "--exact-centers"],
+     "--coding and --exact-centers set how a .vqz file is written; x.webp is not one"),
+    (["rgb.png", "--ext=-q.gif", "-o", "out/", "--effort", "1"], "rgb-q.gif is not one"),
+    (["rgb.png", "gray.png", "--ext=.png", "--coding", "raw"],
+     "--coding sets how a .vqz file is written; the outputs (*.png) are not .vqz files"),
+    (["rgb.png", "-o", "big.zarr", "--effort", "3"], "--effort sets how a .vqz file is written; big.zarr is not one"),
 ])
 def test_option_errors(photos, args, match):
     folder, _, _ = photos

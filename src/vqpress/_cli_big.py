@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ._cli_files import CLIError
+from ._cli_files import CLIError, check_vqz_options
 
 #: Chunk side used when neither the input nor ``--chunks`` says otherwise.
 DEFAULT_CHUNK = 4096
@@ -194,6 +194,7 @@ def compress_streaming(args, ui) -> int:
         raise CLIError(f"{dst} is the input; choose another output")
     if dst.exists() and not args.force:
         raise CLIError(f"{dst} exists; use --force to replace it")
+    check_vqz_options(args, [dst], f"{dst} is not one")
     x = open_lazy(src)
     if not _is_zarr(src) and x.ndim in (3, 4) and x.shape[-1] == 2:  # an image file's gray + alpha
         raise CLIError(f"{src} is a gray + alpha image, which vqpress quantizes as colours in memory only; "

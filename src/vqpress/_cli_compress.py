@@ -113,7 +113,7 @@ def _format_of(path: Path, format_for, named: str | None = None):
 def _plan(args) -> tuple[list[Job], bool]:
     """The jobs (input, output) and whether the outputs go to a folder; every check that
     needs no image (names, formats, clashes) is made here."""
-    from ._cli_files import existing_inputs, expand, images_in, is_vqz, names_folder
+    from ._cli_files import check_vqz_options, existing_inputs, expand, images_in, is_vqz, names_folder
     from .formats import format_for
 
     names = list(args.images)
@@ -150,6 +150,8 @@ def _plan(args) -> tuple[list[Job], bool]:
         src = inputs[0]
         dst = None if out == STDIO else Path(out) if out is not None else src.parent / f"{src.stem}{ext}"
         jobs = [Job(src, dst)]
+    check_vqz_options(args, [job.dst for job in jobs], f"{jobs[0].dst} is not one" if len(jobs) == 1 else
+                      f"the outputs (*{ext}) are not .vqz files")
     for job in jobs:
         if job.dst is not None:
             _format_of(job.dst, format_for)

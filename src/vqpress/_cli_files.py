@@ -17,6 +17,18 @@ from pathlib import Path
 
 from .errors import VQError
 
+def check_vqz_options(args, outputs, what: str) -> None:
+    """Refuse ``--coding``, ``--effort`` and ``--exact-centers`` when none of ``outputs`` (paths,
+    None for standard output, which is .vqz) is a ``.vqz`` file: they would be ignored.
+    ``what`` says so of the outputs: ``"x.png is not one"``."""
+    given = [option for option, used in [("--coding", args.coding != "auto"), ("--effort", args.effort is not None),
+                                         ("--exact-centers", args.exact_centers)] if used]
+    if given and outputs and all(out is not None and Path(out).suffix.lower() != ".vqz" for out in outputs):
+        names = given[0] if len(given) == 1 else f"{', '.join(given[:-1])} and {given[-1]}"
+        raise CLIError(f"{names} {'sets' if len(given) == 1 else 'set'} how a .vqz file is written; "
+                       f"{what} (drop {'it' if len(given) == 1 else 'them'}, or write .vqz)")
+
+
 #: File extensions ``vqpress compress FOLDER`` picks up (case-insensitive).
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp", ".gif", ".pgm", ".ppm", ".pnm",
                   ".jxl")

@@ -232,7 +232,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="payload coding of .vqz files: raw bit packing, context (the entropy coding of "
                         "format 1.0), cm (context mixing, 2..256 colours), or auto: cm where it applies, "
                         "else context, unless raw is smaller (default)")
-    p.add_argument("--effort", type=int, choices=EFFORTS, default=DEFAULT_EFFORT, metavar="0..9",
+    p.add_argument("--effort", type=int, choices=EFFORTS, default=None, metavar="0..9",
                    help=f"cm coding: 0 fastest .. 9 smallest (default {DEFAULT_EFFORT})")
     p.add_argument("--exact-centers", action="store_true",
                    help="store the fitted centres as float64 (format 2.0) instead of the image's values: only "
