@@ -13,6 +13,9 @@ Layout (all integers little-endian; the full specification is ``docs/FORMAT.md``
     payload      bytes     the codes, in one of the codings of vqpress.coding.registry
     body CRC     u32       CRC-32 of codebook and payload
 
+Format 2.2 has the compact header (vqpress._compact_header: byte 11 is 0, the numbers are
+varints, the strategy a code, the length field that of codebook and payload together).
+
 A reader trusts nothing it has not checked, in this order: the header's fields against
 fixed limits and its CRC (:func:`read_header`); the image's size against ``max_pixels``
 and the file's length against the one the header implies, before the body is read or

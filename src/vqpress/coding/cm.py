@@ -22,6 +22,11 @@ Payload layout (little-endian)::
     levels 8, 11 and 13 only: the model's 5 parameters (u8 each, :mod:`vqpress.coding.level8`)
     S = ceil(H / strip_rows) stream lengths (u32), then the S streams
 
+Version 2 (format 2.2, ``encode(..., compact=True)``): the same streams, and "CM", version
+(2), model, table_bits, level (u8 each), strip_rows (varint), order field (u8: 0 the identity,
+1 the order's rank, :mod:`vqpress.coding.permutation`, in ``rank_bytes(n)`` bytes), the
+parameters, the lengths of all streams but the last (varints); n_symbols is the container's.
+
 Each stream codes one strip of ``strip_rows`` rows (the last one may be shorter) with a
 fresh model, so strips are coded and decoded in parallel.
 """
