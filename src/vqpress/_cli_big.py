@@ -35,43 +35,6 @@ def _is_zarr(path) -> bool:
         path.is_dir() and any((path / name).is_file() for name in ("zarr.json", ".zarray", ".zgroup")))
 
 
-#: The largest ``zarr.json`` that ``vqpress info`` reads to describe a store (a vqpress codec's
-#: 65,536 levels take about 1.5 MB of JSON); a larger one is not read.
-MAX_ZARR_JSON = 1 << 24
-
-
-def zarr_store_message(path: Path) -> str:
-    """Why ``vqpress info`` does not describe the zarr store ``path``, what it holds (read from
-    its ``zarr.json``, which costs one small read and needs no zarr), and how to inspect it."""
-    import json
-
-    what = "a zarr store"
-    try:
-        with open(path / "zarr.json", "rb") as fh:
-            raw = fh.read(MAX_ZARR_JSON + 1)
-        meta = json.loads(raw) if len(raw) <= MAX_ZARR_JSON else None
-    except (OSError, ValueError):
-        meta = None
-    if isinstance(meta, dict) and meta.get("node_type") == "group":
-        what = "a zarr group"
-    elif isinstance(meta, dict) and meta.get("node_type") == "array":
-        try:
-            facts = [f"shape {tuple(meta['shape'])}", str(meta["data_type"]),
-                     f"chunks {tuple(meta['chunk_grid']['configuration']['chunk_shape'])}"]
-            codec = next((c for c in meta.get("codecs", []) if str(c.get("name", "")).startswith("vqpress.")), None)
-            if codec is not None:
-                centers = codec["configuration"]["centers"]
-                if not isinstance(centers, list):
-                    raise TypeError("centers are not a list")
-                noun = "colour" if centers and isinstance(centers[0], list) else "level"
-                facts.append(f"codec {codec['name']}, {len(centers)} {noun}{'' if len(centers) == 1 else 's'}")
-            what = f"a zarr array{' written by vqpress' if codec is not None else ''} ({', '.join(facts)})"
-        except (KeyError, TypeError, IndexError, AttributeError):
-            what = "a zarr array"
-    return (f"{path} is {what}, not a .vqz file: vqpress info describes .vqz files only; inspect it with "
-            f"zarr: python -c \"import zarr; print(zarr.open('{path}').info)\"")
-
-
 def wants_streaming(args) -> bool:
     """Whether ``compress`` takes this path: a ``.zarr`` input or output, or ``--chunks``."""
     return (getattr(args, "chunks", None) is not None or (args.out is not None and _is_zarr(args.out))
