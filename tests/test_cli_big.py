@@ -330,6 +330,37 @@ def test_info_reads_little_of_a_hostile_zarr_json(tmp_path, capsys, monkeypatch)
     assert code == 1 and "h.zarr is a zarr store, not a .vqz file" in err
 
 
+def test_a_tiff_of_huge_strips_is_refused_before_any_is_read(tmp_path, capsys, monkeypatch):
+    # A 16 x 16 deflate strip whose header claims 60000 x 60000 pixels in one strip: each strip
+    # is read whole, so streaming it once meant a 3.6 GB allocation for a 1 kB file.
+    import struct
+
+    from vqpress import _cli_big
+
+    tifffile.imwrite(tmp_path / "small.tif", np.zeros((16, 16), np.uint8), compression="zlib", rowsperstrip=16)
+    data = bytearray((tmp_path / "small.tif").read_bytes())
+    with tifffile.TiffFile(tmp_path / "small.tif") as tif:
+        for tag in tif.pages[0].tags.values():
+            if tag.code in (256, 257, 278):  # ImageWidth, ImageLength, RowsPerStrip
+                struct.pack_into("<H" if int(tag.dtype) == 3 else "<I", data, tag.valueoffset, 60000)
+    (tmp_path / "bomb.tif").write_bytes(bytes(data))
+    started = time.perf_counter()
+    code, _, err = run(capsys, "compress", tmp_path / "bomb.tif", "-o", tmp_path / "b.zarr", "-n", "4", "-q")
+    assert code == 1 and "strips decode to 3,600,000,000 bytes each (60000 x 60000 uint8)" in err
+    assert "256 MiB" in err and "tile=" in err and time.perf_counter() - started < 10
+    assert not (tmp_path / "b.zarr").exists()
+    # an honest file: refused by strips above the limit, streamed when tiled
+    img = np.random.default_rng(2).integers(0, 4000, (64, 48), dtype=np.uint16)
+    tifffile.imwrite(tmp_path / "strip.tif", img, rowsperstrip=64)
+    tifffile.imwrite(tmp_path / "tiled.tif", img, tile=(16, 16))
+    monkeypatch.setattr(_cli_big, "MAX_TIFF_CHUNK_BYTES", 64 * 48 * 2 - 1)
+    code, _, err = run(capsys, "compress", tmp_path / "strip.tif", "-o", tmp_path / "s.zarr", "-n", "4", "-q")
+    assert code == 1 and "strips decode to 6,144 bytes each (64 x 48 uint16)" in err
+    code, _, err = run(capsys, "compress", tmp_path / "tiled.tif", "-o", tmp_path / "t.zarr", "-n", "4", "-q")
+    assert code == 0, err
+    assert np.array_equal(zarr.open(tmp_path / "t.zarr", mode="r")[:], vqpress.compress(img, 4).decompress())
+
+
 def test_too_many_chunks_are_refused_before_any_graph(tmp_path, capsys, monkeypatch):
     # A TIFF whose header claims 64 x 2**31 - 1 RGB pixels (its data holds 64 x 80) once took
     # minutes and all memory to build the task graph of --chunks 32.
@@ -337,13 +368,19 @@ def test_too_many_chunks_are_refused_before_any_graph(tmp_path, capsys, monkeypa
     tifffile.imwrite(src, np.zeros((64, 80, 3), np.uint16), photometric="rgb", compression="zlib")
     with tifffile.TiffFile(src, mode="r+") as tif:
         tif.pages[0].tags["ImageWidth"].overwrite(2**31 - 1)
+    from vqpress import _cli_big
+
+    # (its one strip now claims 824 GB, refused first since strips above 256 MiB are: the
+    # limit lifted here so that the chunk count is what refuses it)
+    monkeypatch.setattr(_cli_big, "MAX_TIFF_CHUNK_BYTES", 1 << 62)
     started = time.perf_counter()
     code, _, err = run(capsys, "compress", src, "-n", "4", "--chunks", "32", "-o", tmp_path / "w.zarr")
     assert code == 1 and "makes 134,217,728 chunks, more than the 200,000 allowed" in err
     assert time.perf_counter() - started < 10 and not (tmp_path / "w.zarr").exists()
+    monkeypatch.undo()
+    code, _, err = run(capsys, "compress", src, "-n", "4", "--chunks", "32", "-o", tmp_path / "w.zarr")
+    assert code == 1 and "strips decode to 824,633,720,448 bytes each" in err
     # a genuine image in chunks too small, likewise
-    from vqpress import _cli_big
-
     monkeypatch.setattr(_cli_big, "MAX_CHUNKS", 11)
     small = tmp_path / "small.tif"
     tifffile.imwrite(small, np.arange(300 * 500, dtype=np.uint16).reshape(300, 500))

@@ -25,6 +25,10 @@ DEFAULT_CHUNK = 4096
 #: terapixel gray image in the default chunks makes about 60,000); more is refused before
 #: any graph is built, as is an image file whose header claims a size its data cannot hold.
 MAX_CHUNKS = 200_000
+#: The most bytes one strip or tile of a TIFF may decode to on the streaming path: each is
+#: read whole, so a TIFF of one 16-gigabyte strip (a few kilobytes of deflate can claim it)
+#: would need that much memory at once. A larger strip is refused before anything is read.
+MAX_TIFF_CHUNK_BYTES = 256 << 20
 _TIFF = (".tif", ".tiff", ".btf", ".tf8", ".tf2")
 
 
@@ -82,6 +86,13 @@ def open_lazy(path: Path):
             if len(page.dataoffsets) != math.prod(page.chunked):  # a header its strips do not fill
                 raise CLIError(f"{path}: damaged TIFF: its header's size {page.shape} needs "
                                f"{math.prod(page.chunked):,} strips or tiles; the file has {len(page.dataoffsets):,}")
+            chunk_bytes = math.prod(page.chunks) * page.dtype.itemsize if page.dtype is not None else 0
+            if chunk_bytes > MAX_TIFF_CHUNK_BYTES:
+                what = "tiles" if page.is_tiled else "strips"
+                raise CLIError(f"{path}: its {what} decode to {chunk_bytes:,} bytes each ({' x '.join(map(str, page.chunks))} "
+                               f"{page.dtype}), more than the {MAX_TIFF_CHUNK_BYTES >> 20} MiB that vqpress reads at once "
+                               "when it streams an image; compress it in memory (no --chunks, not to .zarr) or "
+                               "rewrite it tiled (tifffile.imwrite(..., tile=(1024, 1024)))")
             photometric, separate = page.photometric, page.planarconfig == tifffile.PLANARCONFIG.SEPARATE
             samples, bilevel, tag = page.samplesperpixel, page.dtype == np.bool_, page.tags.get(274)
         # tifffile gives the samples as stored: gray (min-is-black) and RGB are the image;
