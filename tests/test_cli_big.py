@@ -359,6 +359,13 @@ def test_a_tiff_of_huge_strips_is_refused_before_any_is_read(tmp_path, capsys, m
     code, _, err = run(capsys, "compress", tmp_path / "tiled.tif", "-o", tmp_path / "t.zarr", "-n", "4", "-q")
     assert code == 0, err
     assert np.array_equal(zarr.open(tmp_path / "t.zarr", mode="r")[:], vqpress.compress(img, 4).decompress())
+    # a zarr input likewise, by its chunks
+    zarr.create_array(tmp_path / "in.zarr", shape=img.shape, chunks=(64, 48), dtype="uint16")[:] = img
+    code, _, err = run(capsys, "compress", tmp_path / "in.zarr", "-o", tmp_path / "i.zarr", "-n", "4", "-q")
+    assert code == 1 and "in.zarr: its chunks decode to 6,144 bytes each (64 x 48 uint16)" in err
+    monkeypatch.undo()
+    code, _, err = run(capsys, "compress", tmp_path / "in.zarr", "-o", tmp_path / "i.zarr", "-n", "4", "-q")
+    assert code == 0, err
 
 
 def test_too_many_chunks_are_refused_before_any_graph(tmp_path, capsys, monkeypatch):

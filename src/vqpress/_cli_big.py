@@ -25,9 +25,10 @@ DEFAULT_CHUNK = 4096
 #: terapixel gray image in the default chunks makes about 60,000); more is refused before
 #: any graph is built, as is an image file whose header claims a size its data cannot hold.
 MAX_CHUNKS = 200_000
-#: The most bytes one strip or tile of a TIFF may decode to on the streaming path: each is
-#: read whole, so a TIFF of one 16-gigabyte strip (a few kilobytes of deflate can claim it)
-#: would need that much memory at once. A larger strip is refused before anything is read.
+#: The most bytes one strip or tile of a TIFF, or one chunk of a zarr array, may decode to on
+#: the streaming path: each is read whole, so a TIFF of one 16-gigabyte strip (a few
+#: kilobytes of deflate can claim it) would need that much memory at once. A larger one is
+#: refused before anything is read.
 MAX_TIFF_CHUNK_BYTES = 256 << 20
 _TIFF = (".tif", ".tiff", ".btf", ".tf8", ".tf2")
 
@@ -77,6 +78,11 @@ def open_lazy(path: Path):
         if not isinstance(node, zarr.Array):
             names = ", ".join(str(path / name) for name in sorted(node.array_keys())) or "it has none"
             raise CLIError(f"{path} is a zarr group; give one of its arrays: {names}")
+        chunk_bytes = math.prod(node.chunks) * node.dtype.itemsize
+        if chunk_bytes > MAX_TIFF_CHUNK_BYTES:
+            raise CLIError(f"{path}: its chunks decode to {chunk_bytes:,} bytes each ({' x '.join(map(str, node.chunks))} "
+                           f"{node.dtype}), more than the {MAX_TIFF_CHUNK_BYTES >> 20} MiB that vqpress reads at once; "
+                           "rewrite it in smaller chunks")
         return da.from_zarr(node)
     if path.suffix.lower() in _TIFF:
         import tifffile
