@@ -11,6 +11,7 @@ byte a pixel, or two), never the image.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import time
 from pathlib import Path
@@ -65,8 +66,9 @@ def parse_chunks(text: str | None, ndim: int, colour: bool) -> tuple[int, ...]:
     return tuple(sides) + ((-1,) if colour else ())
 
 
-def open_lazy(path: Path):
-    """A dask array reading ``path``: a zarr array, a TIFF tile by tile, or another image whole."""
+def open_lazy(path: Path, opened: contextlib.ExitStack):
+    """A dask array reading ``path``: a zarr array, a TIFF tile by tile, or another image whole.
+    A file it leaves open to read from is closed when ``opened`` closes."""
     import dask.array as da
     import zarr
 
@@ -104,7 +106,8 @@ def open_lazy(path: Path):
         # tifffile gives the samples as stored: gray (min-is-black) and RGB are the image;
         # palette indices, CMYK, min-is-white, 1-bit, YCbCr... are read whole, by Pillow
         if photometric in (tifffile.PHOTOMETRIC.MINISBLACK, tifffile.PHOTOMETRIC.RGB) and not bilevel:
-            node = zarr.open(tifffile.imread(path, aszarr=True), mode="r")
+            store = opened.enter_context(tifffile.imread(path, aszarr=True))
+            node = zarr.open(store, mode="r")
             if not isinstance(node, zarr.Array):  # a pyramid: its full-resolution level
                 node = node[sorted(node.array_keys())[0]]
             x = da.from_zarr(node)
@@ -152,15 +155,6 @@ def _progress(report, what: str):
 
 def compress_streaming(args, ui) -> int:
     """``vqpress compress`` of one large image; see the module docstring."""
-    import warnings
-
-    import dask.array as da
-
-    from . import dask as vqd
-    from ._text import image_size
-    from .errors import VQError
-    from .kinds import resolve
-
     if len(args.images) != 1:
         raise CLIError("a zarr output or --chunks takes one input image")
     if getattr(args, "dither", False):
@@ -175,7 +169,21 @@ def compress_streaming(args, ui) -> int:
     if dst.exists() and not args.force:
         raise CLIError(f"{dst} exists; use --force to replace it")
     check_vqz_options(args, [dst], f"{dst} is not one")
-    x = open_lazy(src)
+    with contextlib.ExitStack() as opened:  # the TIFF stays open while its tiles are read
+        return _compress_lazy(open_lazy(src, opened), src, dst, args, ui)
+
+
+def _compress_lazy(x, src: Path, dst: Path, args, ui) -> int:
+    """Fit, encode and write the lazily read image ``x`` of ``src`` to ``dst``."""
+    import warnings
+
+    import dask.array as da
+
+    from . import dask as vqd
+    from ._text import image_size
+    from .errors import VQError
+    from .kinds import resolve
+
     if not _is_zarr(src) and x.ndim in (3, 4) and x.shape[-1] == 2:  # an image file's gray + alpha
         raise CLIError(f"{src} is a gray + alpha image, which vqpress quantizes as colours in memory only; "
                        "compress it without --chunks and to a file other than .zarr")
