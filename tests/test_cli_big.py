@@ -252,6 +252,12 @@ def test_dask_fits_gray_alpha_as_vqpress_fit_does(face_gray):
         assert vqd.fit(x, 8).channels == 0
     with pytest.raises(vqpress.VQError, match="has 5 channels"):
         vqd.fit(da.zeros((4, 4, 5), dtype=np.uint8), 2, channel_axis=-1)
+    zarr_store = zarr.storage.MemoryStore()
+    cb = vqd.to_zarr(x, zarr_store, n_colors=8, channel_axis=-1)
+    assert cb == vqpress.fit(la, 8, channel_axis=-1)
+    np.testing.assert_array_equal(zarr.open_array(zarr_store)[...], cb.decode(cb.encode(la)))
+    with pytest.raises(vqpress.VQError, match="channel_axis must be -1, None or 'auto'; got 0"):
+        vqd.to_zarr(x, zarr.storage.MemoryStore(), n_colors=8, channel_axis=0)
 
 
 @pytest.mark.parametrize("orientation", range(1, 9))

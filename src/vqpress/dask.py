@@ -324,6 +324,7 @@ def to_zarr(
     compressors="auto",
     zarr_format: int = 3,
     overwrite: bool = False,
+    channel_axis=AUTO,
 ) -> Codebook:
     """Quantize a dask array into a zarr array that reads back as the reconstruction.
 
@@ -340,6 +341,9 @@ def to_zarr(
         Where to write (a directory path, a ``zarr.storage`` store, ...).
     n_colors, strategy, random_state
         As in :func:`fit` (ignored with ``codebook``).
+    channel_axis : -1, None or "auto", default "auto"
+        As in :func:`fit` when fitting (``-1`` for a gray + alpha image ``(H, W, 2)``); the
+        channels must be the last axis, where the zarr array keeps them.
     codebook : Codebook, optional
         Use these levels instead of fitting.
     chunks : tuple of int, optional
@@ -375,8 +379,11 @@ def to_zarr(
     from .zarr import VQFilter, VQPackedCodec
 
     x = _as_dask_array(x)
+    if channel_axis not in (AUTO, None, -1, x.ndim - 1) or isinstance(channel_axis, bool):
+        raise VQError(f"to_zarr keeps the channels on the last axis: channel_axis must be -1, None or 'auto'; "
+                      f"got {channel_axis!r}")
     if codebook is None:
-        codebook = fit(x, n_colors, strategy, random_state=random_state)
+        codebook = fit(x, n_colors, strategy, random_state=random_state, channel_axis=channel_axis)
     codebook = _check_codebook(codebook, x)
     if codebook.dtype != x.dtype:
         warn_if_levels_clip(codebook, x.dtype)
