@@ -416,3 +416,33 @@ def test_the_reference_refuses_what_vqpress_refuses(gray22):
     with pytest.raises(Bad):
         read(blob)
     refused(blob, "unary section")
+
+
+def test_2_2_files_write_back_as_a_fixed_point():
+    """A 2.2 file of tests/data, loaded and written again, is the same file (its codebook and
+    header are what the writer makes of the loaded codebook), or, where the encoder has
+    changed since, the same header fields and codebook form, and then a fixed point."""
+    from pathlib import Path
+
+    checked = 0
+    for path in sorted((Path(__file__).parent / "data").glob("*-22.vqz")):
+        blob = path.read_bytes()
+        head = read_header(blob)
+        out = to_bytes(from_bytes(blob), head.coding)
+        again = read_header(out)
+        assert (again.version, again.codebook_form, again.shape, again.n_colors) == \
+            (head.version, head.codebook_form, head.shape, head.n_colors), path.name
+        assert to_bytes(from_bytes(out), head.coding) == out, path.name
+        np.testing.assert_array_equal(from_bytes(out).codes(), from_bytes(blob).codes())
+        checked += 1
+    assert checked >= 4
+
+
+def test_a_unary_section_beyond_its_bound_is_refused(gray22):
+    """Codebook form 2 of 8 gray levels (17 values of 8 bits): at most ceil(17 x 9 / 8) = 20
+    unary bytes; 21 of them are refused before they are unpacked."""
+    g = gray22
+    ks = bytes(3)  # k = 0 for every series
+    for length, match in [(21, "a unary section of 21 bytes"), (20, "unary section")]:
+        unary = bytes(length - 3) + b"\xff\xff\xff"  # (the 24 one bits of 24 values: too many)
+        refused(g.replace(codebook=bytes([0]) + ks + varint(length) + unary).build(), match)

@@ -102,9 +102,21 @@ def _residuals(stored: list[np.ndarray], channels: int, dtype: np.dtype, transfo
 
 
 def _best_k(u: np.ndarray, bits: int) -> int:
-    """The Rice parameter of fewest bits for the values ``u`` (the smallest of equals)."""
+    """The Rice parameter of fewest bits for the values ``u`` (the smallest of equals), or
+    ``bits - 1`` where the unary section would come near its limit (:func:`_max_unary_bits`;
+    the costs are float64 sums)."""
     costs = [float(np.sum((u >> np.uint64(k)).astype(np.float64))) + len(u) * (1 + k) for k in range(bits)]
-    return int(np.argmin(costs))
+    k = int(np.argmin(costs))
+    if costs[k] - len(u) * k > 0.5 * _max_unary_bits(len(u), bits):
+        return bits - 1
+    return k
+
+
+def _max_unary_bits(count: int, bits: int) -> int:
+    """Most unary bits of ``count`` values of ``bits`` bits: ``count * (bits + 1)``. Any
+    value takes at most 2 unary bits at ``k = bits - 1``, so the best ``k`` never takes more
+    bits in all than that; a reader refuses more (it bounds what it unpacks)."""
+    return count * (bits + 1)
 
 
 def _encode(series: list[np.ndarray], ks: list[int]) -> bytes:
@@ -165,8 +177,16 @@ def length(data, n: int, channels: int, dtype: np.dtype) -> int:
     if bad:
         raise FormatError(f"codebook form 2: Rice parameter {bad[0]} (allowed 0..{bits - 1} for {dtype})")
     unary_len, start = _varint.decode(data, 1 + m, "codebook form 2 unary length")
+    _check_unary_len(unary_len, sum(_counts(n, channels)), bits)
     rest_bits = sum(k * c for k, c in zip(ks, _counts(n, channels)))
     return start + unary_len + -(-rest_bits // 8)
+
+
+def _check_unary_len(unary_len: int, count: int, bits: int) -> None:
+    limit = -(-_max_unary_bits(count, bits) // 8)
+    if unary_len > limit:
+        raise FormatError(f"codebook form 2: a unary section of {unary_len} bytes (at most {limit} for {count} "
+                          f"values of {bits} bits)")
 
 
 def unpack(data, n: int, channels: int, dtype: np.dtype, order: np.ndarray | None) -> np.ndarray:
@@ -192,6 +212,7 @@ def unpack(data, n: int, channels: int, dtype: np.dtype, order: np.ndarray | Non
     counts = _counts(n, channels)
     unary_len, start = _varint.decode(view, 1 + m, "codebook form 2 unary length")
     total = sum(counts)
+    _check_unary_len(unary_len, total, bits)
     unary = np.unpackbits(np.frombuffer(view, np.uint8, unary_len, start))
     ones = np.flatnonzero(unary)
     if len(ones) != total or ones[-1] < len(unary) - 8:
