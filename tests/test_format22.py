@@ -446,3 +446,52 @@ def test_a_unary_section_beyond_its_bound_is_refused(gray22):
     for length, match in [(21, "a unary section of 21 bytes"), (20, "unary section")]:
         unary = bytes(length - 3) + b"\xff\xff\xff"  # (the 24 one bits of 24 values: too many)
         refused(g.replace(codebook=bytes([0]) + ks + varint(length) + unary).build(), match)
+
+
+@pytest.mark.parametrize("dtype", INT_DTYPES)
+def test_one_level_and_one_colour(dtype):
+    """A constant image: one level (no inner threshold: series 1 is empty) or one colour."""
+    info = np.iinfo(dtype)
+    for value in (int(info.min), 0, int(info.max)):
+        gray = np.full((5, 7), value, dtype=dtype)
+        colour = np.full((5, 7, 3), value, dtype=dtype)
+        for data, kw in ((gray, {}), (colour, {"channel_axis": -1})):
+            c = _quiet_compress(data, 2, **kw)
+            assert c.codebook.n_colors == 1
+            blob = to_bytes(c)
+            assert read_header(blob).version == "2.2"
+            np.testing.assert_array_equal(from_bytes(blob).decompress(), data)
+            check_against_2_1(c)
+
+
+@given(st.integers(1, 256).flatmap(lambda n: st.permutations(list(range(n)))))
+def test_rank_and_unrank(order):
+    n = len(order)
+    r = permutation.rank(order)
+    assert 0 <= r < math.factorial(n) and r.bit_length() <= 8 * permutation.rank_bytes(n)
+    assert permutation.unrank(r, n).tolist() == list(order)
+    assert (r == 0) == (list(order) == sorted(order))
+
+
+def test_unrank_refuses_a_rank_out_of_range():
+    for n, r in [(3, 6), (3, -1), (256, math.factorial(256))]:
+        with pytest.raises(FormatError, match="is not below"):
+            permutation.unrank(r, n)
+
+
+@given(st.integers(0, 2**64 - 1))
+def test_varints_round_trip_in_their_shortest_form(value):
+    from vqpress import _varint
+
+    data = _varint.encode(value)
+    assert data == varint(value) and len(data) == max(1, -(-value.bit_length() // 7))
+    assert _varint.decode(data + b"\x00", 0, "x") == (value, len(data))
+
+
+def test_varints_refused():
+    from vqpress import _varint
+
+    for data, match in [(b"\x80\x00", "zero group"), (b"\xff" * 9 + b"\x02", "2\\*\\*64 or more"),
+                        (b"\x80" * 10 + b"\x01", "longer than 10"), (b"\x80", "runs past the end"), (b"", "past")]:
+        with pytest.raises(FormatError, match=match):
+            _varint.decode(data, 0, "x")

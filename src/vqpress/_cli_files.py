@@ -331,7 +331,8 @@ def peek_header(data: bytes) -> dict:
 
     Returns ``version``, ``codebook_form`` (0 float64, 1 in the image's dtype), ``dtype``
     (numpy dtype), ``shape`` (tuple), ``channels``,
-    ``n_colors``, ``coding`` (``"raw"``, ``"context"`` or ``"cm"``), ``payload_bytes`` and ``strategy``.
+    ``n_colors``, ``coding`` (``"raw"``, ``"context"`` or ``"cm"``), ``payload_bytes`` (None for
+    codebook form 2, whose length is in the body) and ``strategy``.
     Raises :class:`FormatError` when the header is damaged; :func:`vqpress.from_bytes` checks
     the rest.
     """

@@ -9,6 +9,7 @@ of equally likely ones can take, rounded up to a byte.
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -54,9 +55,15 @@ def unrank(value: int, n: int) -> np.ndarray:
     """
     if not 0 <= value < math.factorial(n):
         raise FormatError(f"symbol order rank {value} is not below {n}! (a permutation of {n} symbols)")
+    return np.array(_unranked(value, n), dtype=np.int64)
+
+
+@functools.lru_cache(maxsize=4)
+def _unranked(value: int, n: int) -> tuple:
+    """(a file's reader unranks its order twice: for the codebook and for the payload)"""
     digits = []
     for radix in range(1, n + 1):  # the last digit has radix 1, the first radix n
         value, d = divmod(value, radix)
         digits.append(d)
     left = list(range(n))
-    return np.array([left.pop(d) for d in reversed(digits)], dtype=np.int64)
+    return tuple(left.pop(d) for d in reversed(digits))
