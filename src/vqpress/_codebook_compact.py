@@ -105,7 +105,12 @@ def _best_k(u: np.ndarray, bits: int) -> int:
     """The Rice parameter of fewest bits for the values ``u`` (the smallest of equals), or
     ``bits - 1`` where the unary section would come near its limit (:func:`_max_unary_bits`;
     the costs are float64 sums)."""
-    costs = [float(np.sum((u >> np.uint64(k)).astype(np.float64))) + len(u) * (1 + k) for k in range(bits)]
+    ks = np.arange(bits, dtype=np.uint64)
+    if len(u) * bits <= 1 << 18:  # one pass over a (values, k) table: a palette's few hundred values
+        quotients = (u[:, None] >> ks[None, :]).sum(axis=0, dtype=np.float64)
+    else:
+        quotients = np.array([np.sum(u >> k, dtype=np.float64) for k in ks])
+    costs = quotients + len(u) * (1 + np.arange(bits))
     k = int(np.argmin(costs))
     if costs[k] - len(u) * k > 0.5 * _max_unary_bits(len(u), bits):
         return bits - 1
@@ -156,10 +161,20 @@ def pack(levels: np.ndarray, edges: np.ndarray | None, dtype: np.dtype, order: n
                 stored = [_patterns(levels), _patterns(edges)]
             series = _residuals(stored, channels, dtype, transform)
             ks = [_best_k(s, bits) for s in series]
-            data = bytes([store | transform << 1, *ks]) + _encode(series, ks)
-            if best is None or len(data) < len(best):
-                best = data
-    return best
+            size = _size(series, ks)
+            if best is None or size < best[0]:
+                best = size, store | transform << 1, series, ks
+    _, mode, series, ks = best
+    return bytes([mode, *ks]) + _encode(series, ks)
+
+
+def _size(series: list[np.ndarray], ks: list[int]) -> int:
+    """Bytes of the codebook of these series at these parameters (exact: the quotients are
+    bounded by :func:`_best_k`)."""
+    unary = sum(int(np.sum(s >> np.uint64(k), dtype=np.uint64)) + len(s) for s, k in zip(series, ks))
+    rest = sum(k * len(s) for s, k in zip(series, ks))
+    unary_len = -(-unary // 8)
+    return 1 + len(ks) + len(_varint.encode(unary_len)) + unary_len + -(-rest // 8)
 
 
 def _counts(n: int, channels: int) -> list[int]:
