@@ -397,6 +397,145 @@ cdef int _rows2(Direction *way, Level *level, RangeCoder *coder_a, RangeCoder *c
     return 0
 
 
+DEF MAXP = 8
+
+cdef int _rowsp(Direction *way, Level *level, RangeCoder *coders, int P, Pal6 *model, uint8_t *sym,
+                int h, int w, uint8_t *rows) noexcept nogil:
+    """P parts of columns, pixel by pixel in turn, one model (prototype)."""
+    cdef RangeCoder cl[MAXP]
+    cdef Pal6 fl = model[0]
+    cdef Pal6 *f = &fl if Direction is Decoding else model
+    cdef RangeCoder *c = &cl[0] if Direction is Decoding else coders
+    cdef Py_ssize_t wp = w + 6
+    cdef int q = (w + P - 1) // P
+    cdef int Wp[MAXP]
+    cdef int WWp[MAXP]
+    cdef int kwp[MAXP]
+    cdef int endp[MAXP]
+    cdef uint8_t *r0
+    cdef uint8_t *r1
+    cdef uint8_t *r2
+    cdef uint8_t *k0
+    cdef uint8_t *k1
+    cdef uint8_t *above = f.kinds + 4 * wp
+    cdef uint8_t *s
+    cdef int r, col, p, cc, x, kind, failed = 0
+    if Direction is Decoding:
+        for p in range(P):
+            cl[p] = coders[p]
+    for p in range(P):
+        endp[p] = (p + 1) * q if (p + 1) * q < w else w
+    for r in range(h):
+        r0 = ring_row(rows, wp, r)
+        r1 = ring_row(rows, wp, r + 3)
+        r2 = ring_row(rows, wp, r + 2)
+        k0 = ring_row(f.kinds, wp, r)
+        k1 = ring_row(f.kinds, wp, r + 3)
+        ring_row_start(r0, r1, r)
+        pal_above_bits(above, r1, r2, w)
+        s = sym + <Py_ssize_t>r * w
+        for p in range(P):
+            Wp[p] = r1[p * q] if r > 0 and p * q < w else 0
+            WWp[p] = Wp[p]
+            kwp[p] = 0
+        for col in range(q):
+            for p in range(P):
+                cc = p * q + col
+                if cc < endp[p]:
+                    x = 0 if Direction is Decoding else s[cc]
+                    x = _code_pixel(way, level, c + p, f, x, Wp[p], r1[cc], r1[cc - 1], r1[cc + 1], WWp[p], r2[cc],
+                                    above[cc], kwp[p], k1[cc], &kind)
+                    r0[cc] = <uint8_t>x
+                    k0[cc] = <uint8_t>kind
+                    kwp[p] = kind
+                    WWp[p] = Wp[p]
+                    Wp[p] = x
+                    if Direction is Decoding:
+                        s[cc] = <uint8_t>x
+        ring_row_end(r0, w)
+        if Direction is Decoding:
+            for p in range(P):
+                failed |= c[p].failed
+            if failed:
+                break
+    if Direction is Decoding:
+        for p in range(P):
+            coders[p] = cl[p]
+        return -1 if failed else 0
+    return 0
+
+
+cdef int palette12_encode_p(const uint8_t *sym, int h, int w, int n, int P, uint8_t **out, Py_ssize_t *size) noexcept nogil:
+    cdef RangeCoder cs[MAXP]
+    cdef Pal6 f
+    cdef uint8_t *rows = <uint8_t *>calloc(4 * (w + 6), 1)
+    cdef uint8_t *buf = NULL
+    cdef int status = -1, p, failed = 0
+    cdef Py_ssize_t total = 4 * (P - 1), at
+    out[0] = NULL
+    size[0] = 0
+    for p in range(P):
+        rc_start_encoder(&cs[p], <uint8_t *>malloc(4096), 4096)
+    if _alloc(&f, n, w, False) == 0 and rows != NULL:
+        _rowsp(<Encoding *>NULL, <Level6 *>NULL, cs, P, &f, <uint8_t *>sym, h, w, rows)
+        for p in range(P):
+            rc_finish_encoder(&cs[p])
+            failed |= cs[p].failed
+            total += cs[p].pos
+        if not failed:
+            buf = <uint8_t *>malloc(total)
+            if buf != NULL:
+                at = 4 * (P - 1)
+                for p in range(P):
+                    if p < P - 1:
+                        buf[4 * p] = <uint8_t>(cs[p].pos & 255)
+                        buf[4 * p + 1] = <uint8_t>((cs[p].pos >> 8) & 255)
+                        buf[4 * p + 2] = <uint8_t>((cs[p].pos >> 16) & 255)
+                        buf[4 * p + 3] = <uint8_t>((cs[p].pos >> 24) & 255)
+                    memcpy(buf + at, cs[p].buf, cs[p].pos)
+                    at += cs[p].pos
+                out[0] = buf
+                size[0] = total
+                status = 0
+    _free(&f)
+    for p in range(P):
+        free(cs[p].buf)
+    free(rows)
+    return status
+
+
+cdef int palette12_decode_p(const uint8_t *stream, Py_ssize_t size, uint8_t *sym, int h, int w, int n, int P) noexcept nogil:
+    cdef RangeCoder cs[MAXP]
+    cdef Pal6 f
+    cdef Py_ssize_t sz[MAXP]
+    cdef Py_ssize_t at = 4 * (P - 1), left
+    cdef uint8_t *rows
+    cdef int status = -1, p
+    if size < at:
+        return -2
+    left = size - at
+    for p in range(P - 1):
+        sz[p] = stream[4 * p] | (<Py_ssize_t>stream[4 * p + 1] << 8) | (<Py_ssize_t>stream[4 * p + 2] << 16) | (<Py_ssize_t>stream[4 * p + 3] << 24)
+        if sz[p] > left:
+            return -2
+        left -= sz[p]
+    sz[P - 1] = left
+    rows = <uint8_t *>calloc(4 * (w + 6), 1)
+    if _alloc(&f, n, w, False) == 0 and rows != NULL:
+        for p in range(P):
+            rc_start_decoder(&cs[p], stream + at, sz[p])
+            at += sz[p]
+        status = _rowsp(<Decoding *>NULL, <Level6 *>NULL, cs, P, &f, sym, h, w, rows)
+        for p in range(P):
+            if cs[p].pos != cs[p].size:
+                status = -2
+        if status != 0:
+            status = -2
+    _free(&f)
+    free(rows)
+    return status
+
+
 cdef int palette12_encode(const uint8_t *sym, int h, int w, int n, uint8_t **out, Py_ssize_t *size) noexcept nogil:
     """Level 12's stream of an h x w strip: part A's length (u32, little-endian), A's stream,
     B's stream. Returns 0, or -1 if out of memory (out[0] is then NULL)."""
