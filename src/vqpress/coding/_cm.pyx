@@ -34,7 +34,7 @@ from vqpress.coding._cm_palette7 cimport palette7_decode, palette7_encode
 from vqpress.coding._cm_ordered4 cimport ordered4_strip
 from vqpress.coding._cm_ordered5 cimport Ord5Params, ord5_params_ok, ordered5_decode, ordered5_encode
 from vqpress.coding._cm_palette6 cimport (
-    palette10_decode, palette10_encode, palette12_decode, palette12_encode, palette12_decode_p, palette12_encode_p, palette6_decode, palette6_encode)
+    palette10_decode, palette10_encode, palette12_decode, palette12_encode, palette6_decode, palette6_encode)
 
 import numpy as np
 
@@ -176,7 +176,7 @@ cdef void _strip_task(void *ctx, Py_ssize_t strip, int worker) noexcept nogil:
     if job.level == LEVEL_PALETTE3 or job.level == LEVEL_ORDERED5 or job.level == LEVEL_ORDERED8 \
             or job.level == LEVEL_ORDERED9 or job.level == LEVEL_ORDERED11 or job.level == LEVEL_ORDERED13 \
             or job.level == LEVEL_PALETTE6 or job.level == LEVEL_PALETTE7 or job.level == LEVEL_PALETTE10 \
-            or job.level == LEVEL_PALETTE12 or job.level >= 20:
+            or job.level == LEVEL_PALETTE12:
         # their own range coder and model (_cm_palette3.pyx, _cm_ordered5.pyx, _cm_palette6.pyx,
         # _cm_palette7.pyx; level 10 in _cm_palette6.pyx)
         free(rows)
@@ -200,10 +200,6 @@ cdef void _strip_task(void *ctx, Py_ssize_t strip, int worker) noexcept nogil:
             job.status[strip] = palette12_decode(job.payload + job.offset[strip], job.size[strip], sym, h, w, job.n)
         elif job.level == LEVEL_PALETTE12:
             job.status[strip] = palette12_encode(sym, h, w, job.n, &job.out[strip], &job.size[strip])
-        elif job.level >= 20 and job.decoding:
-            job.status[strip] = palette12_decode_p(job.payload + job.offset[strip], job.size[strip], sym, h, w, job.n, job.level - 20)
-        elif job.level >= 20:
-            job.status[strip] = palette12_encode_p(sym, h, w, job.n, job.level - 20, &job.out[strip], &job.size[strip])
         elif job.decoding:
             job.status[strip] = ordered5_decode(job.payload + job.offset[strip], job.size[strip], sym, h, w, job.n,
                                                 &job.params)

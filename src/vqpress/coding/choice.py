@@ -145,7 +145,7 @@ def level_for(sym: np.ndarray, n: int, model: int, level: int) -> tuple[int, tup
         level = PREDICTED  # level 5's tables hold 16 levels
     import os
     if level == PALETTE_SYMBOL and os.environ.get("VQ_L12"):
-        level = int(os.environ["VQ_L12"])
+        level = 12
     params = None
     if level == TUNED_TABLES:
         params = _tuned_params(sym, n)
