@@ -33,8 +33,7 @@ from vqpress.coding._cm_palette3 cimport palette3_decode, palette3_encode
 from vqpress.coding._cm_palette7 cimport palette7_decode, palette7_encode
 from vqpress.coding._cm_ordered4 cimport ordered4_strip
 from vqpress.coding._cm_ordered5 cimport Ord5Params, ord5_params_ok, ordered5_decode, ordered5_encode
-from vqpress.coding._cm_palette6 cimport (
-    palette10_decode, palette10_encode, palette12_decode, palette12_encode, palette6_decode, palette6_encode)
+from vqpress.coding._cm_palette6 cimport palette10_decode, palette10_encode, palette6_decode, palette6_encode
 
 import numpy as np
 
@@ -50,7 +49,6 @@ cdef enum:
     LEVEL_ORDERED13 = 13
     LEVEL_PALETTE7 = 7
     LEVEL_PALETTE10 = 10
-    LEVEL_PALETTE12 = 12
 
 MODEL_ORDERED = ORDERED
 MODEL_PALETTE = PALETTE
@@ -175,8 +173,7 @@ cdef void _strip_task(void *ctx, Py_ssize_t strip, int worker) noexcept nogil:
     cdef int k
     if job.level == LEVEL_PALETTE3 or job.level == LEVEL_ORDERED5 or job.level == LEVEL_ORDERED8 \
             or job.level == LEVEL_ORDERED9 or job.level == LEVEL_ORDERED11 or job.level == LEVEL_ORDERED13 \
-            or job.level == LEVEL_PALETTE6 or job.level == LEVEL_PALETTE7 or job.level == LEVEL_PALETTE10 \
-            or job.level == LEVEL_PALETTE12:
+            or job.level == LEVEL_PALETTE6 or job.level == LEVEL_PALETTE7 or job.level == LEVEL_PALETTE10:
         # their own range coder and model (_cm_palette3.pyx, _cm_ordered5.pyx, _cm_palette6.pyx,
         # _cm_palette7.pyx; level 10 in _cm_palette6.pyx)
         free(rows)
@@ -196,10 +193,6 @@ cdef void _strip_task(void *ctx, Py_ssize_t strip, int worker) noexcept nogil:
             job.status[strip] = palette10_decode(job.payload + job.offset[strip], job.size[strip], sym, h, w, job.n)
         elif job.level == LEVEL_PALETTE10:
             job.status[strip] = palette10_encode(sym, h, w, job.n, &job.out[strip], &job.size[strip])
-        elif job.level == LEVEL_PALETTE12 and job.decoding:
-            job.status[strip] = palette12_decode(job.payload + job.offset[strip], job.size[strip], sym, h, w, job.n)
-        elif job.level == LEVEL_PALETTE12:
-            job.status[strip] = palette12_encode(sym, h, w, job.n, &job.out[strip], &job.size[strip])
         elif job.decoding:
             job.status[strip] = ordered5_decode(job.payload + job.offset[strip], job.size[strip], sym, h, w, job.n,
                                                 &job.params)

@@ -1,4 +1,3 @@
-# distutils: extra_compile_args = --param=max-inline-insns-single=2000 --param=large-function-growth=2000 --param=inline-unit-growth=2000
 """Level 6 of the "cm" payload coding: the palette model of one neighbour symbol
 (docs/FORMAT.md, "Level 6: the palette model of one neighbour symbol").
 
@@ -21,13 +20,10 @@ at level 7): :c:func:`palette10_encode` / :c:func:`palette10_decode`.
 
 from libc.stdint cimport uint8_t, uint16_t, uint32_t
 from libc.stdlib cimport calloc, free, malloc
-from libc.string cimport memcpy
 
 from vqpress.coding._cm_common cimport Decoding, Direction, Encoding, cm_tables_init, ring_row, ring_row_end, ring_row_start
 from vqpress.coding._palette_common cimport PAL_COUNT_MAX, pal_above_bits, pal_ask_avg, pal_rate
-from vqpress.coding._range_coder cimport (
-    RangeCoder, rc_decode_strip, rc_encode_span, rc_encode_strip, rc_finish_encoder, rc_start_decoder, rc_start_encoder,
-    rc_take_symbol)
+from vqpress.coding._range_coder cimport RangeCoder, rc_decode_strip, rc_encode_span, rc_encode_strip, rc_take_symbol
 from vqpress.coding._symbol_tables cimport st_learn4, st_replicate
 from vqpress.coding._unpredicted cimport Unpredicted, up_alloc, up_code, up_free
 
@@ -315,143 +311,3 @@ cdef int palette10_encode(const uint8_t *sym, int h, int w, int n, uint8_t **out
 
 cdef int palette10_decode(const uint8_t *stream, Py_ssize_t size, uint8_t *sym, int h, int w, int n) noexcept nogil:
     return rc_decode_strip(_strip10, stream, size, sym, h, w, n)
-
-
-# ----------------------------------------------------------------------------- level 12: two parts
-
-cdef int _rows2(Direction *way, Level *level, RangeCoder *coder_a, RangeCoder *coder_b, Pal6 *model, uint8_t *sym,
-                int h, int w, uint8_t *rows) noexcept nogil:
-    """Level 12: each row's columns 0 .. wa - 1 (part A, coder_a) and wa .. w - 1 (part B,
-    coder_b), wa = ceil(w / 2), by level 6's model, ONE model for both: pixel (r, col) of A,
-    then pixel (r, wa + col) of B, then (r, col + 1) of A ...; B's first pixel of a row has as
-    W (and WW) the pixel above it (0 on the first row), and kind 0."""
-    cdef RangeCoder cla = coder_a[0]
-    cdef RangeCoder clb = coder_b[0]
-    cdef Pal6 fl = model[0]
-    cdef RangeCoder *ca = &cla if Direction is Decoding else coder_a
-    cdef RangeCoder *cb = &clb if Direction is Decoding else coder_b
-    cdef Pal6 *f = &fl if Direction is Decoding else model
-    cdef Py_ssize_t wp = w + 6
-    cdef int wa = (w + 1) >> 1, wb = w - wa
-    cdef uint8_t *r0
-    cdef uint8_t *r1
-    cdef uint8_t *r2
-    cdef uint8_t *k0
-    cdef uint8_t *k1
-    cdef uint8_t *above = f.kinds + 4 * wp
-    cdef uint8_t *s
-    cdef int r, col, cb_, xa, xb, Wa, WWa, kwa, Wb, WWb, kwb, kind
-    for r in range(h):
-        r0 = ring_row(rows, wp, r)
-        r1 = ring_row(rows, wp, r + 3)
-        r2 = ring_row(rows, wp, r + 2)
-        k0 = ring_row(f.kinds, wp, r)
-        k1 = ring_row(f.kinds, wp, r + 3)
-        ring_row_start(r0, r1, r)
-        pal_above_bits(above, r1, r2, w)
-        s = sym + <Py_ssize_t>r * w
-        Wa = r0[-1]
-        WWa = r0[-2]
-        kwa = 0
-        Wb = r1[wa] if r > 0 else 0
-        WWb = Wb
-        kwb = 0
-        for col in range(wb):
-            xa = 0 if Direction is Decoding else s[col]
-            xa = _code_pixel(way, level, ca, f, xa, Wa, r1[col], r1[col - 1], r1[col + 1], WWa, r2[col], above[col],
-                             kwa, k1[col], &kind)
-            r0[col] = <uint8_t>xa
-            k0[col] = <uint8_t>kind
-            kwa = kind
-            WWa = Wa
-            Wa = xa
-            cb_ = wa + col
-            xb = 0 if Direction is Decoding else s[cb_]
-            xb = _code_pixel(way, level, cb, f, xb, Wb, r1[cb_], r1[cb_ - 1], r1[cb_ + 1], WWb, r2[cb_], above[cb_],
-                             kwb, k1[cb_], &kind)
-            r0[cb_] = <uint8_t>xb
-            k0[cb_] = <uint8_t>kind
-            kwb = kind
-            WWb = Wb
-            Wb = xb
-            if Direction is Decoding:
-                s[col] = <uint8_t>xa
-                s[cb_] = <uint8_t>xb
-        if wa > wb:
-            col = wa - 1
-            xa = 0 if Direction is Decoding else s[col]
-            xa = _code_pixel(way, level, ca, f, xa, Wa, r1[col], r1[col - 1], r1[col + 1], WWa, r2[col], above[col],
-                             kwa, k1[col], &kind)
-            r0[col] = <uint8_t>xa
-            k0[col] = <uint8_t>kind
-            if Direction is Decoding:
-                s[col] = <uint8_t>xa
-        ring_row_end(r0, w)
-        if Direction is Decoding:
-            if ca.failed or cb.failed:
-                break
-    if Direction is Decoding:
-        coder_a[0] = cla
-        coder_b[0] = clb
-        return -1 if ca.failed or cb.failed else 0
-    return 0
-
-
-cdef int palette12_encode(const uint8_t *sym, int h, int w, int n, uint8_t **out, Py_ssize_t *size) noexcept nogil:
-    """Level 12's stream of an h x w strip: part A's length (u32, little-endian), A's stream,
-    B's stream. Returns 0, or -1 if out of memory (out[0] is then NULL)."""
-    cdef RangeCoder ca, cb
-    cdef Pal6 f
-    cdef uint8_t *rows = <uint8_t *>calloc(4 * (w + 6), 1)
-    cdef uint8_t *buf = NULL
-    cdef int status = -1
-    out[0] = NULL
-    size[0] = 0
-    rc_start_encoder(&ca, <uint8_t *>malloc(4096), 4096)
-    rc_start_encoder(&cb, <uint8_t *>malloc(4096), 4096)
-    if _alloc(&f, n, w, False) == 0 and rows != NULL:
-        _rows2(<Encoding *>NULL, <Level6 *>NULL, &ca, &cb, &f, <uint8_t *>sym, h, w, rows)
-        rc_finish_encoder(&ca)
-        rc_finish_encoder(&cb)
-        if not ca.failed and not cb.failed:
-            buf = <uint8_t *>malloc(4 + ca.pos + cb.pos)
-            if buf != NULL:
-                buf[0] = <uint8_t>(ca.pos & 255)
-                buf[1] = <uint8_t>((ca.pos >> 8) & 255)
-                buf[2] = <uint8_t>((ca.pos >> 16) & 255)
-                buf[3] = <uint8_t>((ca.pos >> 24) & 255)
-                memcpy(buf + 4, ca.buf, ca.pos)
-                memcpy(buf + 4 + ca.pos, cb.buf, cb.pos)
-                out[0] = buf
-                size[0] = 4 + ca.pos + cb.pos
-                status = 0
-    _free(&f)
-    free(ca.buf)
-    free(cb.buf)
-    free(rows)
-    return status
-
-
-cdef int palette12_decode(const uint8_t *stream, Py_ssize_t size, uint8_t *sym, int h, int w, int n) noexcept nogil:
-    """Decode level 12's stream of a strip. Returns 0, -1 if out of memory, -2 if the stream is
-    not used exactly."""
-    cdef RangeCoder ca, cb
-    cdef Pal6 f
-    cdef Py_ssize_t size_a
-    cdef uint8_t *rows
-    cdef int status = -1
-    if size < 4:
-        return -2
-    size_a = stream[0] | (<Py_ssize_t>stream[1] << 8) | (<Py_ssize_t>stream[2] << 16) | (<Py_ssize_t>stream[3] << 24)
-    if size_a > size - 4:
-        return -2
-    rows = <uint8_t *>calloc(4 * (w + 6), 1)
-    if _alloc(&f, n, w, False) == 0 and rows != NULL:
-        rc_start_decoder(&ca, stream + 4, size_a)
-        rc_start_decoder(&cb, stream + 4 + size_a, size - 4 - size_a)
-        status = _rows2(<Decoding *>NULL, <Level6 *>NULL, &ca, &cb, &f, sym, h, w, rows)
-        if status != 0 or ca.pos != ca.size or cb.pos != cb.size:
-            status = -2
-    _free(&f)
-    free(rows)
-    return status

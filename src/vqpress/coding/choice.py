@@ -143,9 +143,6 @@ def level_for(sym: np.ndarray, n: int, model: int, level: int) -> tuple[int, tup
         level = AVERAGED_TABLES  # (level 11's speed)
     if level in TABLE_LEVELS and n > MAX_TABLE_LEVELS:
         level = PREDICTED  # level 5's tables hold 16 levels
-    import os
-    if level == PALETTE_SYMBOL and os.environ.get("VQ_L12"):
-        level = 12
     params = None
     if level == TUNED_TABLES:
         params = _tuned_params(sym, n)
