@@ -60,6 +60,7 @@ from vqpress.coding._exact_neighbourhood cimport (
     APM1, APM2, APM_NODES, EXACT, X_COUNTERS, X_TRUST, ex_apm_fill, ex_apm_learn, ex_apm_node, ex_average4, ex_key)
 from vqpress.coding._range_coder cimport (
     RangeCoder, rc_code_bit, rc_decode_strip_arg, rc_decode_symbol, rc_encode_span, rc_encode_strip_arg,
+    rc_finish_encoder, rc_start_decoder, rc_start_encoder,
     rc_encode_symbol, rc_find, rc_symbol_unit, rc_take_symbol)
 from vqpress.coding._symbol_tables cimport st_average3, st_learn, st_span
 from vqpress.coding._weighted_prediction cimport OFFSET_CLASSES, OFFSETS, WPCell, wp_err4, wp_tables_init, wp_weight
@@ -68,6 +69,10 @@ cm_tables_init()
 
 cdef extern from *:
     """
+    #ifdef LANES_ALWAYS_INLINE
+    #undef CYTHON_INLINE
+    #define CYTHON_INLINE inline __attribute__((always_inline))
+    #endif
     /* the error class of a sum of four |x - P| (each at most 15): 0, 1, 2, 3-4, 5-6, 7-9,
        10-14, 15 and more -> 0 .. 7 (a table: no branch to mispredict) */
     static unsigned char cm5_error[64];
@@ -628,3 +633,265 @@ def _contexts(int P, int W, int WW, int N, int NW, int NE, int NN, int NNE, int 
     dd = oc_dd_of(P, W, N, NE, NW)
     return (oc_eq13(oc_window(r1 + 2, r2 + 2), P, W, WW, N, NE, NW, NEE), dd, oc_d6_of(P, W, N, NE, NW, NN, WW),
             oc_k_of(dd, P, NN, WW))
+
+
+# ----------------------------------------------------------------------------- PROTOTYPE: two parts
+ctypedef struct Lane:
+    RangeCoder c
+    uint8_t *sym
+    int h
+    uint8_t *rows
+    uint8_t *err
+    WPCell *wp
+    uint8_t *srow
+    uint8_t *r0
+    uint8_t *r1
+    uint8_t *r2
+    uint8_t *e0
+    uint8_t *e1
+    WPCell *c0
+    WPCell *c1
+    int W
+    int WW
+    int eW
+    int eWW
+    int tW
+    int aW
+    int above
+    uint64_t sW
+    uint64_t sWW
+
+
+cdef inline void _lane_row_start(Variant *model, Lane *L, int r, int w) noexcept nogil:
+    cdef Py_ssize_t wp = w + 6
+    if Variant is Weighted or Variant is Averaged:
+        L.c0 = L.wp + (r & 1) * wp + 3
+        L.c1 = L.wp + ((r + 1) & 1) * wp + 3
+        L.tW = L.aW = 0
+        L.sW = L.sWW = 0
+    L.srow = L.sym + r * w
+    L.r0 = ring_row(L.rows, wp, r)
+    L.r1 = ring_row(L.rows, wp, r + 3)
+    L.r2 = ring_row(L.rows, wp, r + 2)
+    L.e0 = ring_row(L.err, wp, r)
+    L.e1 = ring_row(L.err, wp, r + 3)
+    ring_row_start(L.r0, L.r1, r)
+    L.W = L.r0[-1]
+    L.WW = L.r0[-2]
+    L.eW = L.eWW = 0
+    L.above = (L.e1[-1] == 0) << 1 | (L.e1[0] == 0) << 2 | (L.e1[1] == 0) << 3
+
+
+cdef inline void _lane_pixel(Direction *way, Variant *model, Ord5 *f, Lane *L, int col, bint want_hits) noexcept nogil:
+    cdef int x, P, W = L.W, N, NW, NE, lo, hi, e, hits = 0, tN, tNW, tNE, pf = 0, oc = 0, x8, v, en
+    cdef int p0 = 0, p1 = 0, p2 = 0, p3 = 0, eq, tW = L.tW
+    cdef uint8_t *r1 = L.r1
+    cdef WPCell *c1 = L.c1
+    cdef uint64_t es
+    cdef int32_t w0, w1, w2, w3, den
+    x = 0 if Direction is Decoding else L.srow[col]
+    N = r1[col]
+    NW = r1[col - 1]
+    NE = r1[col + 1]
+    lo = W if W < N else N
+    hi = W + N - lo
+    tN = c1[col].t
+    tNW = c1[col - 1].t
+    tNE = c1[col + 1].t
+    if Variant is Weighted and ((W ^ N) | (N ^ NE) | tW | tN | tNW | tNE) == 0:
+        pf = p0 = p1 = p2 = p3 = W * 8
+        P = W
+        oc = 2
+        en = 0
+    else:
+        p0 = (W + NE - N) * 8
+        p1 = N * 8 - (((tW + tN + tNE) * 16) >> 5)
+        p2 = W * 8 - (((tW + tN + tNW) * 10) >> 5)
+        p3 = N * 8 - (((tNW + tN + tNE) * 7) >> 5)
+        if Variant is Averaged:
+            pf = (p0 + p1 + p2 + p3 + 2) >> 2
+        else:
+            es = L.sW + L.sWW + c1[col - 1].s + c1[col].s + c1[col + 1].s
+            w0 = wp_weight[es & 0xffff]
+            w1 = wp_weight[(es >> 16) & 0xffff]
+            w2 = wp_weight[(es >> 32) & 0xffff]
+            w3 = wp_weight[es >> 48]
+            den = w0 + w1 + w2 + w3
+            pf = (w0 * p0 + w1 * p1 + w2 * p2 + w3 * p3 + (den >> 1)) // den
+        v = (lo if lo < NE else NE) * 8
+        pf = v if pf < v else pf
+        v = (hi if hi > NE else NE) * 8
+        pf = v if pf > v else pf
+        P = (pf + 4) >> 3
+        oc = (OFFSET_CLASSES >> (((pf + 4) & 7) << 2)) & 15
+        en = cm5_error[(L.aW + c1[col - 1].a + c1[col].a + c1[col + 1].a + 4) >> 3]
+    if want_hits:
+        L.above = L.above >> 1 | (L.e1[col + 2] == 0) << 3
+        hits = (L.eW == 0) | L.above << 1 | (L.eWW == 0) << 5
+    eq = oc_eq13(oc_window(r1 + col, L.r2 + col), P, W, L.WW, N, NE, NW, r1[col + 2])
+    x = _pixel(way, model, &L.c, f, x, P, W, N, NW, NE, L.WW, L.r2[col], eq, en, hits, oc)
+    L.r0[col] = <uint8_t>x
+    if want_hits:
+        e = x - P if x > P else P - x
+        L.eWW = L.eW
+        L.eW = e if e < 15 else 15
+        L.e0[col] = <uint8_t>L.eW
+    x8 = x * 8
+    tW = pf - x8
+    L.c0[col].t = tW
+    L.tW = tW
+    L.aW = (tW ^ (tW >> 31)) - (tW >> 31)
+    L.c0[col].a = L.aW
+    if Variant is Weighted:
+        L.sWW = L.sW
+        L.sW = wp_err4(p0 - x8) | wp_err4(p1 - x8) << 16 | wp_err4(p2 - x8) << 32 | wp_err4(p3 - x8) << 48
+        L.c0[col].s = L.sW
+    L.WW = W
+    L.W = x
+    if Direction is Decoding:
+        L.srow[col] = <uint8_t>x
+
+
+cdef int _rows2(Direction *way, Variant *model, Ord5 *f, Lane *A, Lane *B, int w, bint by_rows,
+                bint sequential) noexcept nogil:
+    cdef Lane a = A[0]
+    cdef Lane b = B[0]
+    cdef int r, col
+    cdef bint want_hits = f.q.counter3 == C3_HITS
+    if sequential:  # (measurement only: part A's rows, then part B's, one model)
+        for r in range(a.h):
+            _lane_row_start(model, &a, r, w)
+            for col in range(w):
+                _lane_pixel(way, model, f, &a, col, want_hits)
+            ring_row_end(a.r0, w)
+        for r in range(b.h):
+            _lane_row_start(model, &b, r, w)
+            for col in range(w):
+                _lane_pixel(way, model, f, &b, col, want_hits)
+            ring_row_end(b.r0, w)
+        A.c = a.c
+        B.c = b.c
+        return -1 if a.c.failed or b.c.failed else 0
+    for r in range(a.h):
+        _lane_row_start(model, &a, r, w)
+        if r < b.h:
+            _lane_row_start(model, &b, r, w)
+            if by_rows:
+                for col in range(w):
+                    _lane_pixel(way, model, f, &a, col, want_hits)
+                for col in range(w):
+                    _lane_pixel(way, model, f, &b, col, want_hits)
+            else:
+                for col in range(w):
+                    _lane_pixel(way, model, f, &a, col, want_hits)
+                    _lane_pixel(way, model, f, &b, col, want_hits)
+            ring_row_end(b.r0, w)
+        else:
+            for col in range(w):
+                _lane_pixel(way, model, f, &a, col, want_hits)
+        ring_row_end(a.r0, w)
+        if Direction is Decoding:
+            if a.c.failed or b.c.failed:
+                A.c = a.c
+                B.c = b.c
+                return -1
+    A.c = a.c
+    B.c = b.c
+    return 0
+
+
+cdef int _lanes_run(bint decoding, uint8_t *sym, int h, int w, int n, const Ord5Params *q,
+                    RangeCoder *ca, RangeCoder *cb, int parts) noexcept nogil:
+    cdef Ord5 f
+    cdef Lane A, B
+    cdef int status = -1
+    cdef int ha = (h + 1) >> 1 if parts >= 2 else h
+    A.c = ca[0]
+    B.c = cb[0]
+    A.sym = sym
+    A.h = ha
+    B.sym = sym + <Py_ssize_t>ha * w
+    B.h = h - ha
+    A.rows = <uint8_t *>calloc(4 * (w + 6), 1)
+    B.rows = <uint8_t *>calloc(4 * (w + 6), 1)
+    B.err = <uint8_t *>calloc(4 * (w + 6), 1)
+    B.wp = <WPCell *>calloc(2 * (w + 6), sizeof(WPCell))
+    if _alloc(&f, n, w, q) == 0 and A.rows != NULL and B.rows != NULL and B.err != NULL and B.wp != NULL:
+        A.err = f.err
+        A.wp = f.wp
+        if q.weighted == 2:
+            status = (_rows2(<Decoding *>NULL, <Averaged *>NULL, &f, &A, &B, w, parts == 3, parts == 4) if decoding
+                      else _rows2(<Encoding *>NULL, <Averaged *>NULL, &f, &A, &B, w, parts == 3, parts == 4))
+        else:
+            status = (_rows2(<Decoding *>NULL, <Weighted *>NULL, &f, &A, &B, w, parts == 3, parts == 4) if decoding
+                      else _rows2(<Encoding *>NULL, <Weighted *>NULL, &f, &A, &B, w, parts == 3, parts == 4))
+        status = -2 if status != 0 else 0
+    ca[0] = A.c
+    cb[0] = B.c
+    _free(&f)
+    free(A.rows)
+    free(B.rows)
+    free(B.err)
+    free(B.wp)
+    return status
+
+
+def _proto_encode(const uint8_t[:, ::1] sym not None, int n, params, int weighted, int two):
+    """PROTOTYPE: one strip coded in one part (ordered5_encode) or two (returns a list of bytes)."""
+    cdef Ord5Params q
+    cdef RangeCoder ca, cb
+    cdef uint8_t *out = NULL
+    cdef Py_ssize_t size = 0
+    cdef int h = sym.shape[0], w = sym.shape[1], st
+    q.counter3, q.first_table, q.limit, q.rate_max, q.rate_double = params
+    q.exact = 0
+    q.weighted = weighted
+    if not two:
+        with nogil:
+            st = ordered5_encode(&sym[0, 0], h, w, n, &q, &out, &size)
+        res = [(<char *>out)[:size]]
+        free(out)
+        return res
+    rc_start_encoder(&ca, <uint8_t *>malloc(4096), 4096)
+    rc_start_encoder(&cb, <uint8_t *>malloc(4096), 4096)
+    with nogil:
+        st = _lanes_run(False, <uint8_t *>&sym[0, 0], h, w, n, &q, &ca, &cb, two)
+        rc_finish_encoder(&ca)
+        rc_finish_encoder(&cb)
+    res = [(<char *>ca.buf)[:ca.pos], (<char *>cb.buf)[:cb.pos]]
+    free(ca.buf)
+    free(cb.buf)
+    if st != 0:
+        raise MemoryError
+    return res
+
+
+def _proto_decode(streams, int h, int w, int n, params, int weighted, int two=2):
+    """PROTOTYPE: decode _proto_encode's streams."""
+    cdef Ord5Params q
+    cdef RangeCoder ca, cb
+    cdef uint8_t[:, ::1] o
+    cdef const uint8_t[::1] a
+    cdef const uint8_t[::1] b
+    cdef int st
+    import numpy as np
+    out = np.zeros((h, w), dtype=np.uint8)
+    o = out
+    a = np.frombuffer(streams[0], dtype=np.uint8)
+    b = np.frombuffer(streams[len(streams) - 1], dtype=np.uint8)
+    q.counter3, q.first_table, q.limit, q.rate_max, q.rate_double = params
+    q.exact = 0
+    q.weighted = weighted
+    if two == 0:
+        with nogil:
+            st = ordered5_decode(&a[0], a.shape[0], &o[0, 0], h, w, n, &q)
+    else:
+        with nogil:
+            rc_start_decoder(&ca, &a[0], a.shape[0])
+            rc_start_decoder(&cb, &b[0], b.shape[0])
+            st = _lanes_run(True, &o[0, 0], h, w, n, &q, &ca, &cb, two)
+        if st == 0 and (ca.failed or ca.pos != ca.size or cb.failed or cb.pos != cb.size):
+            st = -2
+    if st != 0:
+        raise ValueError(f"decode failed {st}")
+    return out
