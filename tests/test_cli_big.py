@@ -261,38 +261,111 @@ def test_tiffs_tifffile_would_misread_stream_as_in_memory(tmp_path, face_rgb, ca
         assert (tmp_path / "big.vqz").read_bytes() == (tmp_path / "small.vqz").read_bytes(), name
 
 
-def test_info_on_a_zarr_store_says_what_it_is_and_how_to_inspect_it(tmp_path, gray_tif, capsys):
-    # info once said "no .vqz files in folder m.zarr".
-    src, _ = gray_tif
+def test_info_describes_a_zarr_array_vqpress_wrote(tmp_path, gray_tif, capsys):
+    # info once said "no .vqz files in folder m.zarr", then described the store in an error.
+    src, img = gray_tif
     code, _, err = run(capsys, "compress", src, "-o", tmp_path / "m.zarr", "-n", "16", "--chunks", "100,200", "-q")
     assert code == 0, err
     code, out, err = run(capsys, "info", tmp_path / "m.zarr")
-    assert code == 1 and not out
-    assert "m.zarr is a zarr array written by vqpress (shape (300, 500), uint16, chunks (100, 200)" in err
-    assert "16 levels" in err and "not a .vqz file" in err and "zarr.open(" in err
-    assert "no .vqz files" not in err
+    assert code == 0 and not err, err
+    stored = sum(f.stat().st_size for f in (tmp_path / "m.zarr").rglob("*") if f.is_file())
+    assert "16 levels (4 bits per code)" in out and "codec vqpress.vq_packed" in out
+    assert "100x200: 9 in the grid, 9 stored" in out and f"{stored:,} bytes" in out
+    assert f"{img.size * 2:,} bytes" in out and "uint16" in out
+    code, out, _ = run(capsys, "info", "--json", tmp_path / "m.zarr")
+    record = json.loads(out)
+    assert code == 0 and record["store"] == "zarr" and record["shape"] == list(img.shape)
+    assert record["stored_bytes"] == stored and record["chunk_files"] == 9 and record["n_colors"] == 16
+    fitted = vqpress.fit(img, 16)
+    assert record["palette"] == fitted.levels().tolist()
+    # colour, beside a .vqz file: both described, a list in JSON
+    rgb = np.random.default_rng(1).integers(0, 256, (40, 50, 3), dtype=np.uint8)
+    vqpress.imwrite(tmp_path / "c.png", rgb)
+    assert run(capsys, "compress", tmp_path / "c.png", "-o", tmp_path / "c.zarr", "-n", "8", "--chunks", "32",
+               "-q")[0] == 0
+    assert run(capsys, "compress", tmp_path / "c.png", "-o", tmp_path / "c.vqz", "-n", "8", "-q")[0] == 0
+    code, out, err = run(capsys, "info", "--json", tmp_path / "c.zarr", tmp_path / "c.vqz")
+    records = json.loads(out)
+    assert code == 0 and [r.get("store") for r in records] == ["zarr", None]
+    assert records[0]["channels"] == 3 and records[0]["chunk_count"] == 4 and records[0]["n_colors"] == 8
+
+
+def test_info_on_other_zarr_stores_says_what_they_are_and_how_to_inspect_them(tmp_path, capsys):
     zarr.create_group(tmp_path / "g.zarr")
-    code, _, err = run(capsys, "info", tmp_path / "g.zarr")
-    assert code == 1 and "g.zarr is a zarr group, not a .vqz file" in err
+    code, out, err = run(capsys, "info", tmp_path / "g.zarr")
+    assert code == 1 and not out and "g.zarr is a zarr group, not a .vqz file" in err and "zarr.open(" in err
+    zarr.create_array(tmp_path / "a.zarr", shape=(30, 40), chunks=(10, 10), dtype="uint16")
+    code, _, err = run(capsys, "info", tmp_path / "a.zarr")
+    assert code == 1 and "a.zarr is a zarr array (shape (30, 40), uint16, chunks (10, 10)), not a .vqz" in err
 
 
 def test_info_reads_little_of_a_hostile_zarr_json(tmp_path, capsys, monkeypatch):
-    from vqpress import _cli_big
+    from vqpress import _zarr_info
 
     store = tmp_path / "h.zarr"
     store.mkdir()
     meta = {"zarr_format": 3, "node_type": "array", "shape": [4, 4], "data_type": "uint8",
             "chunk_grid": {"configuration": {"chunk_shape": [2, 2]}},
-            "codecs": [{"name": "vqpress.vq_packed", "configuration": {"centers": "zz"}}]}
-    (store / "zarr.json").write_text(json.dumps(meta))
-    code, _, err = run(capsys, "info", store)  # centers that are not a list: no count made up
-    assert code == 1 and "h.zarr is a zarr array, not a .vqz file" in err
+            "codecs": [{"name": "vqpress.vq_packed", "configuration": {"centers": "zz", "edges": None,
+                                                                       "strategy": "optimal", "bits": 2}}]}
+    bad = {"centers": "zz", "bits": 5, "shape": [4, -1], "data_type": "no such type", "chunk_grid": {"x": 1},
+           "codecs": {"vqpress.vq": 1}}
+    for key, value in bad.items():  # each malformed value: named, never a traceback or a made-up count
+        broken = json.loads(json.dumps(meta))
+        if key in ("centers", "bits"):
+            broken["codecs"][0]["configuration"][key] = value
+        else:
+            broken[key] = value
+        (store / "zarr.json").write_text(json.dumps(broken))
+        code, out, err = run(capsys, "info", store)
+        assert code == 1 and not out and "Traceback" not in err, (key, err)
+        assert "h.zarr is a zarr array" in err, (key, err)
     meta["codecs"][0]["configuration"]["centers"] = [1.0, 2.0, 3.0]
+    meta["codecs"][0]["configuration"]["edges"] = [0.0, 1.5, 2.5, 4.0]
     (store / "zarr.json").write_text(json.dumps(meta))
-    assert "3 levels" in run(capsys, "info", store)[2]
-    monkeypatch.setattr(_cli_big, "MAX_ZARR_JSON", 100)  # a larger file is not read at all
+    code, out, err = run(capsys, "info", store)
+    assert code == 0 and "3 levels" in out and "0 stored" in out, err
+    monkeypatch.setattr(_zarr_info, "MAX_ZARR_JSON", 100)  # a larger file is not read at all
     code, _, err = run(capsys, "info", store)
     assert code == 1 and "h.zarr is a zarr store, not a .vqz file" in err
+
+
+def test_a_tiff_of_huge_strips_is_refused_before_any_is_read(tmp_path, capsys, monkeypatch):
+    # A 16 x 16 deflate strip whose header claims 60000 x 60000 pixels in one strip: each strip
+    # is read whole, so streaming it once meant a 3.6 GB allocation for a 1 kB file.
+    import struct
+
+    from vqpress import _cli_big
+
+    tifffile.imwrite(tmp_path / "small.tif", np.zeros((16, 16), np.uint8), compression="zlib", rowsperstrip=16)
+    data = bytearray((tmp_path / "small.tif").read_bytes())
+    with tifffile.TiffFile(tmp_path / "small.tif") as tif:
+        for tag in tif.pages[0].tags.values():
+            if tag.code in (256, 257, 278):  # ImageWidth, ImageLength, RowsPerStrip
+                struct.pack_into("<H" if int(tag.dtype) == 3 else "<I", data, tag.valueoffset, 60000)
+    (tmp_path / "bomb.tif").write_bytes(bytes(data))
+    started = time.perf_counter()
+    code, _, err = run(capsys, "compress", tmp_path / "bomb.tif", "-o", tmp_path / "b.zarr", "-n", "4", "-q")
+    assert code == 1 and "strips decode to 3,600,000,000 bytes each (60000 x 60000 uint8)" in err
+    assert "256 MiB" in err and "tile=" in err and time.perf_counter() - started < 10
+    assert not (tmp_path / "b.zarr").exists()
+    # an honest file: refused by strips above the limit, streamed when tiled
+    img = np.random.default_rng(2).integers(0, 4000, (64, 48), dtype=np.uint16)
+    tifffile.imwrite(tmp_path / "strip.tif", img, rowsperstrip=64)
+    tifffile.imwrite(tmp_path / "tiled.tif", img, tile=(16, 16))
+    monkeypatch.setattr(_cli_big, "MAX_TIFF_CHUNK_BYTES", 64 * 48 * 2 - 1)
+    code, _, err = run(capsys, "compress", tmp_path / "strip.tif", "-o", tmp_path / "s.zarr", "-n", "4", "-q")
+    assert code == 1 and "strips decode to 6,144 bytes each (64 x 48 uint16)" in err
+    code, _, err = run(capsys, "compress", tmp_path / "tiled.tif", "-o", tmp_path / "t.zarr", "-n", "4", "-q")
+    assert code == 0, err
+    assert np.array_equal(zarr.open(tmp_path / "t.zarr", mode="r")[:], vqpress.compress(img, 4).decompress())
+    # a zarr input likewise, by its chunks
+    zarr.create_array(tmp_path / "in.zarr", shape=img.shape, chunks=(64, 48), dtype="uint16")[:] = img
+    code, _, err = run(capsys, "compress", tmp_path / "in.zarr", "-o", tmp_path / "i.zarr", "-n", "4", "-q")
+    assert code == 1 and "in.zarr: its chunks decode to 6,144 bytes each (64 x 48 uint16)" in err
+    monkeypatch.undo()
+    code, _, err = run(capsys, "compress", tmp_path / "in.zarr", "-o", tmp_path / "i.zarr", "-n", "4", "-q")
+    assert code == 0, err
 
 
 def test_too_many_chunks_are_refused_before_any_graph(tmp_path, capsys, monkeypatch):
@@ -302,13 +375,19 @@ def test_too_many_chunks_are_refused_before_any_graph(tmp_path, capsys, monkeypa
     tifffile.imwrite(src, np.zeros((64, 80, 3), np.uint16), photometric="rgb", compression="zlib")
     with tifffile.TiffFile(src, mode="r+") as tif:
         tif.pages[0].tags["ImageWidth"].overwrite(2**31 - 1)
+    from vqpress import _cli_big
+
+    # (its one strip now claims 824 GB, refused first since strips above 256 MiB are: the
+    # limit lifted here so that the chunk count is what refuses it)
+    monkeypatch.setattr(_cli_big, "MAX_TIFF_CHUNK_BYTES", 1 << 62)
     started = time.perf_counter()
     code, _, err = run(capsys, "compress", src, "-n", "4", "--chunks", "32", "-o", tmp_path / "w.zarr")
     assert code == 1 and "makes 134,217,728 chunks, more than the 200,000 allowed" in err
     assert time.perf_counter() - started < 10 and not (tmp_path / "w.zarr").exists()
+    monkeypatch.undo()
+    code, _, err = run(capsys, "compress", src, "-n", "4", "--chunks", "32", "-o", tmp_path / "w.zarr")
+    assert code == 1 and "strips decode to 824,633,720,448 bytes each" in err
     # a genuine image in chunks too small, likewise
-    from vqpress import _cli_big
-
     monkeypatch.setattr(_cli_big, "MAX_CHUNKS", 11)
     small = tmp_path / "small.tif"
     tifffile.imwrite(small, np.arange(300 * 500, dtype=np.uint16).reshape(300, 500))

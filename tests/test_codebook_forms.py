@@ -8,6 +8,7 @@ The reading of form 1 here is the specification's, done independently of vqpress
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
 
 import numpy as np
@@ -300,7 +301,7 @@ def test_old_files_write_back_byte_for_byte():
     """The 1.0 files of vqpress 0.1.0 (raw and context: codings whose bytes never changed),
     loaded and written with ``exact_centers=True``, are the same bytes: form 0 is the old
     writer's. Written by default, an integer image's file becomes form 1 and decodes the same;
-    a form-1 file loaded and written again is itself (its codebook is a fixed point)."""
+    a form-1 file loaded and written again keeps its header and codebook (a fixed point)."""
     from pathlib import Path
 
     data = Path(__file__).parent / "data"
@@ -316,6 +317,14 @@ def test_old_files_write_back_byte_for_byte():
             assert read_header(c.to_bytes(head.coding)).codebook_form == (0 if head.dtype.kind == "f" else 1)
             checked += 1
         if head.codebook_form == 1:
-            assert c.to_bytes(head.coding) == blob, path.name
+            # the header and codebook are the file's; the payload too but where the encoder
+            # has changed since (palettes' symbol order, refined at every effort from round 11)
+            out = c.to_bytes(head.coding)
+            cut = head.size + head.codebook_len
+            assert out[head.size:cut] == blob[head.size:cut], path.name
+            assert dataclasses.replace(read_header(out), payload_len=0) == dataclasses.replace(head, payload_len=0)
+            assert out == blob or (head.coding == "cm" and head.channels), path.name
+            assert from_bytes(out).to_bytes(head.coding) == out, path.name  # a fixed point
+            np.testing.assert_array_equal(from_bytes(out).codes(), c.codes())
             checked += 1
     assert checked >= 9

@@ -17,7 +17,7 @@ from vqpress.coding import _cm, cm
 from vqpress.coding import choice as cm_choice
 from vqpress.coding import symbol_order
 from vqpress.coding._tridiagonal import top_eigenpair
-from vqpress.coding.symbol_order import _LANCZOS_MIN, adjacency, arrangement_cost, spectral_order
+from vqpress.coding.symbol_order import _LANCZOS_MIN, adjacency, arrangement_cost, refine_order, spectral_order
 from vqpress.container import from_bytes, read_header, to_bytes
 
 
@@ -394,6 +394,69 @@ def test_spectral_order_falls_back_when_lanczos_does_not_converge(monkeypatch):
 def test_spectral_order_of_symbols_that_never_meet():
     order = spectral_order(np.array([[3, 3], [3, 3]]), 5)
     assert sorted(order.tolist()) == [0, 1, 2, 3, 4]
+
+
+def _refine_by_numpy(order, adj, sweeps):
+    """refine_order as it was written in numpy (before the compiled sweeps): the reference."""
+    order = np.array(order, dtype=np.int64)
+    pos = np.empty(len(order), dtype=np.int64)
+    pos[order] = np.arange(len(order))
+    for _ in range(sweeps):
+        improved = False
+        for i in range(len(order) - 1):
+            a, b = order[i], order[i + 1]
+            left, right = pos < i, pos > i + 1
+            if (adj[a, left].sum() - adj[a, right].sum()) - (adj[b, left].sum() - adj[b, right].sum()) < 0:
+                order[i], order[i + 1] = b, a
+                pos[a], pos[b] = i + 1, i
+                improved = True
+        if not improved:
+            break
+    return order
+
+
+@settings(max_examples=60, deadline=None)
+@given(n=st.integers(2, 40), seed=st.integers(0, 2**32 - 1), sweeps=st.integers(0, 12),
+       sparse=st.booleans())
+def test_refine_order_makes_the_swaps_of_the_reference_and_never_raises_the_cost(n, seed, sweeps, sparse):
+    rng = np.random.default_rng(seed)
+    counts = rng.integers(0, 50, (n, n)) * (rng.random((n, n)) < (0.2 if sparse else 1.0))
+    adj = (counts + counts.T).astype(np.float64)
+    np.fill_diagonal(adj, 0.0)
+    start = rng.permutation(n)
+    kept = start.copy()
+    got = refine_order(start, adj, sweeps)
+    np.testing.assert_array_equal(got, _refine_by_numpy(start, adj, sweeps))
+    assert sorted(got.tolist()) == list(range(n)) and got.dtype == np.int64
+    assert arrangement_cost(got, adj) <= arrangement_cost(start, adj)
+    np.testing.assert_array_equal(start, kept)  # the caller's order is not changed
+
+
+def test_refine_order_stops_where_no_swap_lowers_the_cost():
+    codes = blobs(64, 64, 48, seed=5)
+    adj = adjacency(codes, 48)
+    order = refine_order(spectral_order(codes, 48, adj), adj, sweeps=1000)
+    for i in range(47):  # a local optimum: each adjacent swap costs as much or more
+        swapped = order.copy()
+        swapped[i], swapped[i + 1] = order[i + 1], order[i]
+        assert arrangement_cost(swapped, adj) >= arrangement_cost(order, adj)
+    from vqpress.coding._order_swaps import refine_swaps
+
+    with pytest.raises(ValueError, match="adj is 48 x 48; the order has 3 symbols"):
+        refine_swaps(adj, np.arange(3, dtype=np.int64), 1)
+
+
+def test_the_encoder_orders_a_palette_roughly_then_by_swaps():
+    # the encoder's order since round 11: Lanczos stopped early, then swaps; on this map the
+    # arrangement is no costlier than the exact order's (refined the same way)
+    codes = blobs(96, 96, 200, seed=9)
+    adj = adjacency(codes, 200)
+    assert (adj.sum(axis=1) > 0).sum() >= _LANCZOS_MIN
+    rough = refine_order(spectral_order(codes, 200, adj, tol=symbol_order.ROUGH_TOL), adj)
+    exact = refine_order(spectral_order(codes, 200, adj), adj)
+    assert arrangement_cost(rough, adj) <= arrangement_cost(exact, adj) * 1.01
+    payload = cm.encode(codes, 200, ordered=False, effort=2)
+    np.testing.assert_array_equal(np.frombuffer(payload[12:212], np.uint8), rough)  # the payload's order
 
 
 # -- the payload's validation ---------------------------------------------------------------

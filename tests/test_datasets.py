@@ -32,7 +32,8 @@ def test_face_returns_a_fresh_array():
 
 @pytest.mark.skipif(not os.path.exists(SHARED_FACE), reason="shared/data/face.dat is not beside the checkout")
 def test_face_identical_to_scipys_file(face_rgb):
-    raw = open(SHARED_FACE, "rb").read()
+    with open(SHARED_FACE, "rb") as fh:
+        raw = fh.read()
     assert hashlib.sha256(raw).hexdigest() == "9d8b0b4d081313e2b485748c770472e5a95ed1738146883d84c7030493e82886"
     expected = np.frombuffer(bz2.decompress(raw), dtype=np.uint8).reshape(768, 1024, 3)
     np.testing.assert_array_equal(face_rgb, expected)

@@ -11,6 +11,7 @@ byte a pixel, or two), never the image.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import time
 from pathlib import Path
@@ -25,6 +26,11 @@ DEFAULT_CHUNK = 4096
 #: terapixel gray image in the default chunks makes about 60,000); more is refused before
 #: any graph is built, as is an image file whose header claims a size its data cannot hold.
 MAX_CHUNKS = 200_000
+#: The most bytes one strip or tile of a TIFF, or one chunk of a zarr array, may decode to on
+#: the streaming path: each is read whole, so a TIFF of one 16-gigabyte strip (a few
+#: kilobytes of deflate can claim it) would need that much memory at once. A larger one is
+#: refused before anything is read.
+MAX_TIFF_CHUNK_BYTES = 256 << 20
 _TIFF = (".tif", ".tiff", ".btf", ".tf8", ".tf2")
 
 
@@ -33,43 +39,6 @@ def _is_zarr(path) -> bool:
     path = Path(path)
     return path.name.lower().endswith(".zarr") or (
         path.is_dir() and any((path / name).is_file() for name in ("zarr.json", ".zarray", ".zgroup")))
-
-
-#: The largest ``zarr.json`` that ``vqpress info`` reads to describe a store (a vqpress codec's
-#: 65,536 levels take about 1.5 MB of JSON); a larger one is not read.
-MAX_ZARR_JSON = 1 << 24
-
-
-def zarr_store_message(path: Path) -> str:
-    """Why ``vqpress info`` does not describe the zarr store ``path``, what it holds (read from
-    its ``zarr.json``, which costs one small read and needs no zarr), and how to inspect it."""
-    import json
-
-    what = "a zarr store"
-    try:
-        with open(path / "zarr.json", "rb") as fh:
-            raw = fh.read(MAX_ZARR_JSON + 1)
-        meta = json.loads(raw) if len(raw) <= MAX_ZARR_JSON else None
-    except (OSError, ValueError):
-        meta = None
-    if isinstance(meta, dict) and meta.get("node_type") == "group":
-        what = "a zarr group"
-    elif isinstance(meta, dict) and meta.get("node_type") == "array":
-        try:
-            facts = [f"shape {tuple(meta['shape'])}", str(meta["data_type"]),
-                     f"chunks {tuple(meta['chunk_grid']['configuration']['chunk_shape'])}"]
-            codec = next((c for c in meta.get("codecs", []) if str(c.get("name", "")).startswith("vqpress.")), None)
-            if codec is not None:
-                centers = codec["configuration"]["centers"]
-                if not isinstance(centers, list):
-                    raise TypeError("centers are not a list")
-                noun = "colour" if centers and isinstance(centers[0], list) else "level"
-                facts.append(f"codec {codec['name']}, {len(centers)} {noun}{'' if len(centers) == 1 else 's'}")
-            what = f"a zarr array{' written by vqpress' if codec is not None else ''} ({', '.join(facts)})"
-        except (KeyError, TypeError, IndexError, AttributeError):
-            what = "a zarr array"
-    return (f"{path} is {what}, not a .vqz file: vqpress info describes .vqz files only; inspect it with "
-            f"zarr: python -c \"import zarr; print(zarr.open('{path}').info)\"")
 
 
 def wants_streaming(args) -> bool:
@@ -97,8 +66,9 @@ def parse_chunks(text: str | None, ndim: int, colour: bool) -> tuple[int, ...]:
     return tuple(sides) + ((-1,) if colour else ())
 
 
-def open_lazy(path: Path):
-    """A dask array reading ``path``: a zarr array, a TIFF tile by tile, or another image whole."""
+def open_lazy(path: Path, opened: contextlib.ExitStack):
+    """A dask array reading ``path``: a zarr array, a TIFF tile by tile, or another image whole.
+    A file it leaves open to read from is closed when ``opened`` closes."""
     import dask.array as da
     import zarr
 
@@ -110,6 +80,11 @@ def open_lazy(path: Path):
         if not isinstance(node, zarr.Array):
             names = ", ".join(str(path / name) for name in sorted(node.array_keys())) or "it has none"
             raise CLIError(f"{path} is a zarr group; give one of its arrays: {names}")
+        chunk_bytes = math.prod(node.chunks) * node.dtype.itemsize
+        if chunk_bytes > MAX_TIFF_CHUNK_BYTES:
+            raise CLIError(f"{path}: its chunks decode to {chunk_bytes:,} bytes each ({' x '.join(map(str, node.chunks))} "
+                           f"{node.dtype}), more than the {MAX_TIFF_CHUNK_BYTES >> 20} MiB that vqpress reads at once; "
+                           "rewrite it in smaller chunks")
         return da.from_zarr(node)
     if path.suffix.lower() in _TIFF:
         import tifffile
@@ -119,12 +94,20 @@ def open_lazy(path: Path):
             if len(page.dataoffsets) != math.prod(page.chunked):  # a header its strips do not fill
                 raise CLIError(f"{path}: damaged TIFF: its header's size {page.shape} needs "
                                f"{math.prod(page.chunked):,} strips or tiles; the file has {len(page.dataoffsets):,}")
+            chunk_bytes = math.prod(page.chunks) * page.dtype.itemsize if page.dtype is not None else 0
+            if chunk_bytes > MAX_TIFF_CHUNK_BYTES:
+                what = "tiles" if page.is_tiled else "strips"
+                raise CLIError(f"{path}: its {what} decode to {chunk_bytes:,} bytes each ({' x '.join(map(str, page.chunks))} "
+                               f"{page.dtype}), more than the {MAX_TIFF_CHUNK_BYTES >> 20} MiB that vqpress reads at once "
+                               "when it streams an image; compress it in memory (no --chunks, not to .zarr) or "
+                               "rewrite it tiled (tifffile.imwrite(..., tile=(1024, 1024)))")
             photometric, separate = page.photometric, page.planarconfig == tifffile.PLANARCONFIG.SEPARATE
             samples, bilevel, tag = page.samplesperpixel, page.dtype == np.bool_, page.tags.get(274)
         # tifffile gives the samples as stored: gray (min-is-black) and RGB are the image;
         # palette indices, CMYK, min-is-white, 1-bit, YCbCr... are read whole, by Pillow
         if photometric in (tifffile.PHOTOMETRIC.MINISBLACK, tifffile.PHOTOMETRIC.RGB) and not bilevel:
-            node = zarr.open(tifffile.imread(path, aszarr=True), mode="r")
+            store = opened.enter_context(tifffile.imread(path, aszarr=True))
+            node = zarr.open(store, mode="r")
             if not isinstance(node, zarr.Array):  # a pyramid: its full-resolution level
                 node = node[sorted(node.array_keys())[0]]
             x = da.from_zarr(node)
@@ -172,15 +155,6 @@ def _progress(report, what: str):
 
 def compress_streaming(args, ui) -> int:
     """``vqpress compress`` of one large image; see the module docstring."""
-    import warnings
-
-    import dask.array as da
-
-    from . import dask as vqd
-    from ._text import image_size
-    from .errors import VQError
-    from .kinds import resolve
-
     if len(args.images) != 1:
         raise CLIError("a zarr output or --chunks takes one input image")
     if getattr(args, "dither", False):
@@ -195,7 +169,21 @@ def compress_streaming(args, ui) -> int:
     if dst.exists() and not args.force:
         raise CLIError(f"{dst} exists; use --force to replace it")
     check_vqz_options(args, [dst], f"{dst} is not one")
-    x = open_lazy(src)
+    with contextlib.ExitStack() as opened:  # the TIFF stays open while its tiles are read
+        return _compress_lazy(open_lazy(src, opened), src, dst, args, ui)
+
+
+def _compress_lazy(x, src: Path, dst: Path, args, ui) -> int:
+    """Fit, encode and write the lazily read image ``x`` of ``src`` to ``dst``."""
+    import warnings
+
+    import dask.array as da
+
+    from . import dask as vqd
+    from ._text import image_size
+    from .errors import VQError
+    from .kinds import resolve
+
     if not _is_zarr(src) and x.ndim in (3, 4) and x.shape[-1] == 2:  # an image file's gray + alpha
         raise CLIError(f"{src} is a gray + alpha image, which vqpress quantizes as colours in memory only; "
                        "compress it without --chunks and to a file other than .zarr")

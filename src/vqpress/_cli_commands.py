@@ -264,8 +264,9 @@ def cmd_info(args, ui) -> int:
 def _info(args, ui, stdin_dir) -> int:
     import json
 
-    from ._cli_big import _is_zarr, zarr_store_message
+    from ._cli_big import _is_zarr
     from ._cli_files import STDIO, CLIError, existing_inputs, read_stdin, vqz_in
+    from ._zarr_info import zarr_record
 
     if args.files.count(STDIO) > 1:
         raise CLIError("- (standard input) can be given once")
@@ -279,18 +280,23 @@ def _info(args, ui, stdin_dir) -> int:
                 continue
             (path,) = existing_inputs([name])
             if path.is_dir() and _is_zarr(path):
-                raise CLIError(zarr_store_message(path))
+                names.append(("zarr", path))
+                continue
             names.extend(vqz_in(path) if path.is_dir() else [path])
         except Exception as exc:  # noqa: BLE001 - reported in its turn
             names.append(exc)
-    single = len(names) == 1 and len(args.files) == 1 and not isinstance(names[0], Exception) and \
-        not names[0].is_dir() and (str(names[0]) == str(args.files[0]) or args.files[0] == STDIO)
+    single = len(names) == 1 and len(args.files) == 1 and not isinstance(names[0], Exception) and (
+        isinstance(names[0], tuple) or not names[0].is_dir() and (str(names[0]) == str(args.files[0])
+                                                                  or args.files[0] == STDIO))
     records, failed = [], False
     for name in names:
         try:
             if isinstance(name, Exception):
                 raise name
-            record = _info_record(name, "(standard input)" if name.parent == stdin_dir else None)
+            if isinstance(name, tuple):  # a zarr store
+                record = zarr_record(name[1])
+            else:
+                record = _info_record(name, "(standard input)" if name.parent == stdin_dir else None)
         except Exception as exc:  # noqa: BLE001 - reported like main() does, then go on
             if len(names) == 1 and len(args.files) == 1:
                 raise
@@ -301,7 +307,7 @@ def _info(args, ui, stdin_dir) -> int:
         if not args.json:
             if len(records) > 1:
                 ui.print()
-            _print_info(ui, record)
+            (_print_zarr_info if record.get("store") == "zarr" else _print_info)(ui, record)
     if args.json and not ui.quiet:
         print(json.dumps(records[0] if single else records, indent=2))
     return 1 if failed else 0
@@ -369,7 +375,8 @@ def _cm_fields(path, head) -> dict:
             "strips": -(-rows // max(info["strip_rows"], 1))}
 
 
-def _print_info(ui, r) -> None:
+def _array_fields(r) -> list:
+    """The first ``info`` lines of a record: shape, dtype and the codebook (size, strategy, levels or palette)."""
     from ._text import LEVELS_NAME
     from .kinds import channel_name
 
@@ -389,11 +396,14 @@ def _print_info(ui, r) -> None:
             ("strategy", r["strategy"]),
             (LEVELS_NAME, _fmt_centers(r["centers"], limit=32)),
         ]
+    return [("shape", f"{_fmt_shape(r['shape'], r['channels'] if r['channels'] > 1 else 0, frames='frames' in r['kind'])}"
+                      f" ({r['kind']})"),
+            ("dtype", r["dtype"]), *codebook]
+
+
+def _print_info(ui, r) -> None:
     ui.fields([
-        ("shape", f"{_fmt_shape(r['shape'], r['channels'] if r['channels'] > 1 else 0, frames='frames' in r['kind'])}"
-                  f" ({r['kind']})"),
-        ("dtype", r["dtype"]),
-        *codebook,
+        *_array_fields(r),
         ("coding", f"{r['coding']}: payload {r['payload_bytes']:,} bytes "
                    f"(raw bit packing: {r['raw_payload_bytes']:,})"),
         *([("cm model", f"{c['model']}, level {c['level']} ({c['level_name']}), {c['strips']} "
@@ -404,6 +414,20 @@ def _print_info(ui, r) -> None:
         ("bits per pixel", f"{r['bits_per_pixel']:.3f}"),
         ("format", f".vqz {r['format_version']}, codebook "
                    f"{'in ' + r['dtype'] if r['codebook_form'] else 'as float64'}, checksums OK"),
+    ], title=r["file"])
+
+
+def _print_zarr_info(ui, r) -> None:
+    chunks = "x".join(str(c) for c in r["chunks"])
+    ui.fields([
+        *_array_fields(r),
+        ("store", f"zarr array, codec {r['codec']}"
+                  f"{''.join(' + ' + c for c in r['other_codecs'])}"),
+        ("chunks", f"{chunks}: {r['chunk_count']:,} in the grid, {r['chunk_files']:,} stored"),
+        ("stored size", f"{r['stored_bytes']:,} bytes (every file of the store)"),
+        ("original size", f"{r['original_bytes']:,} bytes"),
+        ("ratio", f"{r['ratio']:.4f} (stored / original)"),
+        ("bits per pixel", f"{r['bits_per_pixel']:.3f}"),
     ], title=r["file"])
 
 

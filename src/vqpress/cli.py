@@ -113,6 +113,7 @@ Example:
   vqpress info photo.vqz
   vqpress info packed/                       # every .vqz file of a folder
   vqpress info --json photo.vqz | python -m json.tool
+  vqpress info slide.zarr                    # a zarr array written by vqpress
 
 Also checks the file: a damaged file fails with exit status 1.""",
     "bench": """\
@@ -250,8 +251,9 @@ def build_parser() -> argparse.ArgumentParser:
     max_pixels(p)
     force(p)
 
-    p = command("info", "describe .vqz files (shape, codebook, sizes, coding)")
-    p.add_argument("files", nargs="+", metavar="FILE", help=".vqz files, folders of them, or - (standard input)")
+    p = command("info", "describe .vqz files and vqpress zarr arrays (shape, codebook, sizes, coding)")
+    p.add_argument("files", nargs="+", metavar="FILE",
+                   help=".vqz files, folders of them, zarr arrays vqpress wrote, or - (standard input)")
     p.add_argument("--json", action="store_true", help="print JSON (an object, or a list for several files)")
 
     p = command("bench", "run the side-by-side benchmark and print a markdown table")

@@ -75,7 +75,7 @@ def choose_order(codes: np.ndarray, n: int, ordered: bool | None, effort: int, o
     """The symbol order of a map and whether it is a colour ramp.
 
     Gray levels (``ordered``) keep their order. A palette's symbols are put in their spectral
-    order (refined at efforts 3 and above, and for a ramp). A palette of up to 16 colours is a
+    order, refined by swaps (:func:`~vqpress.coding.symbol_order.refine_order`). A palette of up to 16 colours is a
     ramp, where the effort's ordered level is one on symbol tables (5, 8, 9, 11, 13) or its
     palette level is 7, if the symbols of unequal neighbours lie on average at most
     ``_RAMP_STEP * log2(n)`` places apart in that order.
@@ -91,16 +91,15 @@ def choose_order(codes: np.ndarray, n: int, ordered: bool | None, effort: int, o
     if ordered:
         order = np.arange(n)
     else:
-        from vqpress.coding.symbol_order import adjacency, mean_step, refine_order, spectral_order
+        from vqpress.coding.symbol_order import ROUGH_TOL, adjacency, mean_step, refine_order, spectral_order
 
         adj = adjacency(codes, n)
-        order = spectral_order(codes, n, adj)
+        order = spectral_order(codes, n, adj, tol=ROUGH_TOL)
         # (a map with no two different neighbours has no steps: it is no ramp); a ramp takes
         # the ordered model where gray uses level 5, 8 or 11 and where palettes use level 7
         ramp = (ordered_level in TABLE_LEVELS or palette_level == PALETTE_MIXED) and n <= MAX_TABLE_LEVELS \
             and 0 < mean_step(order, adj) <= _RAMP_STEP * math.log2(n)
-        if effort >= 3 or ramp:
-            order = refine_order(order, adj)
+        order = refine_order(order, adj)
     return order, ramp
 
 

@@ -132,7 +132,7 @@ def encode(codes: np.ndarray, n_symbols: int, *, ordered: bool | None = None, ef
         symbols of four adaptive tables mixed geometrically; level 10 up to 16 colours); 5-9 the full model
         (level 1: more counters, two mixes and an APM, 2^14 .. 2^18 buckets); at 8 and 9
         both models are tried (when the ordered one applies) and the smaller kept. A
-        palette's symbol order is refined from effort 3 on.
+        palette's symbol order is refined by swaps at every effort.
     strip_rows : int, optional
         Rows per independently coded strip (default: strips of about 2^18 pixels at effort
         0, 2^19 at 1, 2^20 from 2 on; never fewer than :data:`MIN_STRIP_PIXELS` pixels, unless the map is smaller). Strips are

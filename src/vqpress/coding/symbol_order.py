@@ -12,9 +12,10 @@ classic spectral relaxation of the minimum linear arrangement problem: it places
 connected symbols close together. Only that one vector is needed: from 128 symbols on, a few
 dozen Lanczos iterations find it several times faster than a full eigendecomposition (the
 same order on the benchmarks' photographs; their convergence tests take the largest
-eigenpair of a small tridiagonal matrix from a compiled bisection, ``_tridiagonal.pyx``). A
-few sweeps of swaps of neighbouring positions then lower the arrangement's cost further (the
-spectral order is a continuous optimum rounded to positions).
+eigenpair of a small tridiagonal matrix from a compiled bisection, ``_tridiagonal.pyx``). Sweeps
+of swaps of neighbouring positions (compiled, ``_order_swaps.pyx``) then lower the
+arrangement's cost further (the spectral order is a continuous optimum rounded to
+positions), from a vector found roughly, since the swaps make up for that.
 
 The order is chosen by the encoder and stored in the stream, so the decoder never
 computes it, and any order decodes.
@@ -97,7 +98,8 @@ def mean_step(order: np.ndarray, adj: np.ndarray) -> float:
     return arrangement_cost(order, adj) / float(pairs) if pairs > 0 else 0.0
 
 
-def spectral_order(codes: np.ndarray, n: int, adj: np.ndarray | None = None) -> np.ndarray:
+def spectral_order(codes: np.ndarray, n: int, adj: np.ndarray | None = None, *,
+                   tol: float | None = None) -> np.ndarray:
     """Order of the ``n`` symbols of ``codes`` that keeps frequent neighbours close.
 
     Parameters
@@ -106,6 +108,10 @@ def spectral_order(codes: np.ndarray, n: int, adj: np.ndarray | None = None) -> 
     n : int
     adj : numpy.ndarray, shape (n, n), optional
         ``adjacency(codes, n)``, if already at hand.
+    tol : float, optional
+        Where Lanczos iterations find the vector (from ``_LANCZOS_MIN`` linked symbols on),
+        they stop at this residual: by default ``_LANCZOS_TOL``, the full decomposition's
+        order; a rough start for :func:`refine_order` needs only :data:`ROUGH_TOL`.
 
     Returns
     -------
@@ -130,7 +136,8 @@ def spectral_order(codes: np.ndarray, n: int, adj: np.ndarray | None = None) -> 
     d = deg[linked]
     inv_sqrt = 1.0 / np.sqrt(d)
     walk = inv_sqrt[:, None] * sub * inv_sqrt[None, :]  # D^-1/2 A D^-1/2 = I - Laplacian
-    vec = _second_vector(walk, np.sqrt(d)) if len(linked) >= _LANCZOS_MIN else None
+    tol = _LANCZOS_TOL if tol is None else tol
+    vec = _second_vector(walk, np.sqrt(d), tol) if len(linked) >= _LANCZOS_MIN else None
     if vec is None:
         _, vecs = np.linalg.eigh(np.eye(len(linked)) - walk)
         vec = vecs[:, 1]
@@ -151,15 +158,21 @@ _LANCZOS_MIN = 128
 #: then equals that of the full decomposition on the photographs of the benchmarks (the
 #: vector's entries agree to 1e-8).
 _LANCZOS_TOL = 1e-9
+#: The residual a start for :func:`refine_order` needs: the swaps after it find as small an
+#: arrangement (mostly smaller) from the rougher vector, and Lanczos stops after about half
+#: the steps (at 256 colours on the benchmarks' photographs: 0.5-0.8 ms less, about what the
+#: swaps then take; BENCHMARKS.md, issue 16's "Main after round 11").
+ROUGH_TOL = 1e-2
 _LANCZOS_MAX_STEPS = 120
 #: Lanczos tests its convergence every this many steps (from 24 on).
 _LANCZOS_TEST_EVERY = 8
 
 
-def _second_vector(walk: np.ndarray, top: np.ndarray) -> np.ndarray | None:
+def _second_vector(walk: np.ndarray, top: np.ndarray, tol: float = 1e-9) -> np.ndarray | None:
     """The eigenvector of the second-largest eigenvalue of the symmetric ``walk``, whose
     largest eigenvector is ``top`` (unnormalised), by Lanczos iterations with full
-    reorthogonalisation in the space orthogonal to ``top``; None if they do not converge
+    reorthogonalisation in the space orthogonal to ``top``, until the residual is below
+    ``tol``; None if they do not converge
     within ``_LANCZOS_MAX_STEPS`` steps (the caller then decomposes ``walk`` fully).
 
     The start vector is fixed (the iterations are deterministic), with no special relation
@@ -190,7 +203,7 @@ def _second_vector(walk: np.ndarray, top: np.ndarray) -> np.ndarray | None:
         k = j + 1
         if (k >= 24 and k % _LANCZOS_TEST_EVERY == 0) or k == steps or b < 1e-12:
             _, s = top_eigenpair(alpha[:k], beta[: k - 1])  # (a test costs one step)
-            if abs(b * s[-1]) < _LANCZOS_TOL:  # the residual of the Ritz vector
+            if abs(b * s[-1]) < tol:  # the residual of the Ritz vector
                 return basis[1: k + 1].T @ s
             if b < 1e-12:
                 return None
@@ -198,7 +211,7 @@ def _second_vector(walk: np.ndarray, top: np.ndarray) -> np.ndarray | None:
     return None
 
 
-def refine_order(order: np.ndarray, adj: np.ndarray, sweeps: int = 10) -> np.ndarray:
+def refine_order(order: np.ndarray, adj: np.ndarray, sweeps: int = 64) -> np.ndarray:
     """Swap neighbouring positions of ``order`` while that lowers its arrangement cost.
 
     Parameters
@@ -207,30 +220,18 @@ def refine_order(order: np.ndarray, adj: np.ndarray, sweeps: int = 10) -> np.nda
         A permutation of the symbols.
     adj : numpy.ndarray, shape (n, n)
         Symmetric neighbour counts (:func:`adjacency`).
-    sweeps : int, default 10
-        At most this many passes over the positions (each O(n^2)).
+    sweeps : int, default 64
+        At most this many passes over the positions (each O(n^2): 16-25 us at 256 symbols);
+        on the benchmarks' palettes the swaps stop by themselves after 1-12 sweeps at 16
+        and 64 colours, 10-38 at 256.
 
     Returns
     -------
     numpy.ndarray, shape (n,)
         A permutation whose :func:`arrangement_cost` is at most that of ``order``.
     """
+    from vqpress.coding._order_swaps import refine_swaps  # compiled: 0.5 ms at 256 symbols
+
     order = np.array(order, dtype=np.int64)
-    n = len(order)
-    pos = np.empty(n, dtype=np.int64)
-    pos[order] = np.arange(n)
-    for _ in range(sweeps):
-        improved = False
-        for i in range(n - 1):
-            a, b = order[i], order[i + 1]
-            # a moves one place right, b one place left: a's links to the left of i grow by
-            # one, those to the right of i + 1 shrink by one; b's the other way round
-            left, right = pos < i, pos > i + 1
-            change = (adj[a, left].sum() - adj[a, right].sum()) - (adj[b, left].sum() - adj[b, right].sum())
-            if change < 0:
-                order[i], order[i + 1] = b, a
-                pos[a], pos[b] = i + 1, i
-                improved = True
-        if not improved:
-            break
+    refine_swaps(np.ascontiguousarray(adj, dtype=np.float64), order, sweeps)
     return order
