@@ -20,7 +20,7 @@ import numpy as np
 from vqpress.coding import level8
 from vqpress.coding.levels import (
     AVERAGED_TABLES, EXACT_TABLES, FAST, MAX_EXACT_LEVELS, MAX_ORDERED_SYMBOLS, MAX_TABLE_LEVELS, MIN_TABLE_BITS,
-    ORDERED, PALETTE, PALETTE_MIXED, PALETTE_SYMBOL, PALETTE_SYMBOL_MIXED, PREDICTED, PREDICTED_TABLES,
+    NEIGHBOUR_TABLES, ORDERED, PALETTE, PALETTE_MIXED, PALETTE_SYMBOL, PALETTE_SYMBOL_MIXED, PREDICTED, PREDICTED_TABLES,
     TABLE_LEVELS, TUNED_TABLES, WEIGHTED_TABLES,
 )
 
@@ -126,12 +126,15 @@ def candidates(n: int, ordered: bool | None, both: bool, effort: int, ordered_le
     return pairs
 
 
-def level_for(sym: np.ndarray, n: int, model: int, level: int) -> tuple[int, tuple[int, ...] | None]:
+def level_for(sym: np.ndarray, n: int, model: int, level: int, ramp: bool = False) -> tuple[int, tuple[int, ...] | None]:
     """The level and parameters to code a map ``sym`` of ``n`` symbols (in coding order) with
     ``model`` at an effort's ``level``: the level the map's number of symbols allows (or a
     richer one for a few), and for levels 8, 11 and 13 the parameters chosen on samples of
     the map (:mod:`vqpress.coding.level8`; level 8 with level 5's parameters is level 5, the
-    same streams without the parameters' bytes). Parameters are None for other levels."""
+    same streams without the parameters' bytes). A colour ramp (``ramp``) takes level 16,
+    with level 13's parameters, where it would take level 13 (:data:`~vqpress.coding.levels.NEIGHBOUR_TABLES`:
+    its neighbours' exact symbols say more than on gray levels, where level 16 codes larger).
+    Parameters are None for other levels."""
     if model == ORDERED and n <= MAX_EXACT_LEVELS:
         level = _FEW_LEVELS.get(level, level)
     if model == PALETTE and n <= MAX_TABLE_LEVELS:
@@ -147,6 +150,8 @@ def level_for(sym: np.ndarray, n: int, model: int, level: int) -> tuple[int, tup
         params = _tuned_params(sym, n)
     elif level in (WEIGHTED_TABLES, AVERAGED_TABLES):
         level, params = _chosen_level(sym, n, level)
+    if ramp and level == AVERAGED_TABLES:
+        level = NEIGHBOUR_TABLES
     if level == TUNED_TABLES and params == level8.LEVEL5:
         level, params = PREDICTED_TABLES, None  # the same streams, without the parameters' bytes
     return level, params
