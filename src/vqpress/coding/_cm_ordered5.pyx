@@ -64,11 +64,11 @@ from vqpress.coding._cm_common cimport (
 from vqpress.coding._ordered_contexts cimport oc_d6_of, oc_dd_of, oc_eq13, oc_k_of, oc_tables_init, oc_window
 from vqpress.coding._exact_neighbourhood cimport (
     APM1, APM2, APM_NODES, EXACT, X_COUNTERS, X_TRUST, ex_apm_fill, ex_apm_learn, ex_apm_node, ex_average4, ex_key)
-from vqpress.coding._neighbour_symbols cimport WN_K, WN_STRIDE, WN_TABLES, ns_around, ns_fill, ns_span
+from vqpress.coding._neighbour_symbols cimport WN_K, WN_STRIDE, WN_TABLES, ns_around, ns_fill
 from vqpress.coding._range_coder cimport (
     RangeCoder, rc_code_bit, rc_decode_strip_arg, rc_decode_symbol, rc_encode_span, rc_encode_strip_arg,
     rc_encode_symbol, rc_find, rc_symbol_unit, rc_take_symbol)
-from vqpress.coding._symbol_tables cimport st_average3, st_learn, st_span
+from vqpress.coding._symbol_tables cimport st_average3, st_learn, st_span, st_span_top
 from vqpress.coding._weighted_prediction cimport OFFSET_CLASSES, OFFSETS, WPCell, wp_err4, wp_tables_init, wp_weight
 
 cm_tables_init()
@@ -369,18 +369,14 @@ cdef inline int _symbol_wn(Direction *way, RangeCoder *c, Ord5 *f, Py_ssize_t ta
     cdef uint16_t tr[LANES]
     cdef uint16_t t[LANES]
     cdef uint16_t cum[LANES]
-    cdef int total, top = ns_around(tr, f.wn_at, P)
+    cdef int top = ns_around(tr, f.wn_at, P)
     if f.q.first_table:
         swap = pa
         pa = pb
         pb = swap
     st_average3(t, pa, pb, tr)
     top = (WN_K + ((WN_K + top) >> 1)) >> 1  # (the top of the average, as its lanes')
-    total = ns_span(cum, t, lo, hi, top)
-    if Direction is Decoding:
-        s = _decode_lane(c, cum, total, hi + 1, MID - 1 if t[MID] - t[MID - 1] > t[MID + 2] - t[MID + 1] else MID + 1)
-    else:
-        rc_encode_symbol(c, cum, total, hi + 1, s)
+    s = _code_lane(way, c, t, cum, st_span_top(cum, t, lo, hi, top), hi, s)
     _learn(f, ta, s)
     _learn(f, tb, s)
     return s
@@ -393,18 +389,23 @@ cdef inline int _symbol4(Direction *way, RangeCoder *c, Ord5 *f, Py_ssize_t ta, 
     fewer than X_TRUST symbols, then (tx + (tc + (ta + tb) / 2) / 2) / 2 (tx weighs half)."""
     cdef uint16_t t[LANES]
     cdef uint16_t cum[LANES]
-    cdef int total
     ex_average4(t, f.tables + ta * LANES, f.tables + tb * LANES, f.tables + tc * LANES, f.tables + tx * LANES,
                 f.counts[tx] >= X_TRUST)
-    total = st_span(cum, t, lo, hi)
-    if Direction is Decoding:
-        s = _decode_lane(c, cum, total, hi + 1, MID - 1 if t[MID] - t[MID - 1] > t[MID + 2] - t[MID + 1] else MID + 1)
-    else:
-        rc_encode_symbol(c, cum, total, hi + 1, s)
+    s = _code_lane(way, c, t, cum, st_span(cum, t, lo, hi), hi, s)
     _learn(f, ta, s)
     _learn(f, tb, s)
     _learn(f, tc, s)
     _learn(f, tx, s)
+    return s
+
+
+cdef inline int _code_lane(Direction *way, RangeCoder *c, const uint16_t *t, const uint16_t *cum, int total, int hi,
+                           int s) noexcept nogil:
+    """Lane s of the lanes 0..hi whose cumulative frequencies (cum, total) are those of table t
+    (the encoder's s, or the one the decoder finds: x - P = +-1 tried first)."""
+    if Direction is Decoding:
+        return _decode_lane(c, cum, total, hi + 1, MID - 1 if t[MID] - t[MID - 1] > t[MID + 2] - t[MID + 1] else MID + 1)
+    rc_encode_symbol(c, cum, total, hi + 1, s)
     return s
 
 

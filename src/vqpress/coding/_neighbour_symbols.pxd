@@ -7,8 +7,8 @@
 #
 # Each table is kept with 8 lanes of 0 before it and 8 of K after (WN_STRIDE u16), so that
 # its lanes seen from P (lane j = symbol P + j - 8) are one unaligned load at P. Here: the
-# tables' start, their lanes around P (P's own mass taken out) and the cumulative
-# frequencies of an average whose top is below 2^15 (that mass is gone from it).
+# tables' start and their lanes around P (P's own mass taken out; the average's top is then
+# below 2^15: _symbol_tables.pxd's st_span_top).
 
 from libc.stdint cimport uint16_t
 from libc.string cimport memcpy
@@ -41,33 +41,8 @@ cdef extern from *:
         return 32752 - m;
     }
 
-    /* st_span (_symbol_tables.pxd) of a table whose c(16) is top + 16 instead of 2^15:
-       cum[i] = min(max(c(i) - c(lo), 0), T), T = c(hi + 1) - c(lo) (returned). */
-    static inline int ns_span(uint16_t *cum, const uint16_t *t, int lo, int hi, int top) {
-        int base = t[lo] + lo;
-        int total = (hi == 15 ? top + 16 : t[hi + 1] + hi + 1) - base;
-    #ifdef ST_SSE2
-        const __m128i lo_idx = _mm_setr_epi16(0, 1, 2, 3, 4, 5, 6, 7);
-        const __m128i hi_idx = _mm_setr_epi16(8, 9, 10, 11, 12, 13, 14, 15);
-        __m128i bv = _mm_set1_epi16((short)base), tv = _mm_set1_epi16((short)total);
-        __m128i a = _mm_subs_epu16(_mm_add_epi16(_mm_loadu_si128((const __m128i *)t), lo_idx), bv);
-        __m128i b = _mm_subs_epu16(_mm_add_epi16(_mm_loadu_si128((const __m128i *)(t + 8)), hi_idx), bv);
-        a = _mm_sub_epi16(a, _mm_subs_epu16(a, tv));
-        b = _mm_sub_epi16(b, _mm_subs_epu16(b, tv));
-        _mm_storeu_si128((__m128i *)cum, a);
-        _mm_storeu_si128((__m128i *)(cum + 8), b);
-    #else
-        int i;
-        for (i = 0; i < 16; i++) {
-            int v = t[i] + i - base;
-            cum[i] = (uint16_t)(v < 0 ? 0 : (v > total ? total : v));
-        }
-    #endif
-        return total;
-    }
     """
     int ns_around(uint16_t *tr, const uint16_t *pad, int P) noexcept nogil
-    int ns_span(uint16_t *cum, const uint16_t *t, int lo, int hi, int top) noexcept nogil
 
 
 cdef enum:
