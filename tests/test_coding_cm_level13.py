@@ -144,10 +144,11 @@ def test_level_13_is_smaller_than_level_8_on_the_face(face_gray):
 @pytest.mark.parametrize("n", [9, 12, 16])
 def test_a_colour_ramp_takes_level_16_where_gray_takes_level_13(n):
     """Level 16 (level 13 with a table of the neighbours' symbols) for the ramps of 9-16 colours
-    that the choice codes at level 13, with its parameters; gray levels keep level 13."""
+    where gray levels take level 13 (the choice against level 8 made at level 16), with its
+    parameters; gray levels keep level 13."""
     ramp = ramp_palette(60, 80, n, seed=n)
     params = (2, 1, 20, 6, 0)
-    with mock.patch.object(cm_choice, "_chosen_level", lambda sym, n_, predicted: (13, params)):
+    with mock.patch.object(cm_choice, "_chosen_level", lambda sym, n_, predicted: (predicted, params)):
         data = cm.encode(ramp, n, ordered=False)
         gray = cm.encode(ramp, n, ordered=True)
     assert (cm.describe(data)["level"], cm.describe(gray)["level"]) == (16, 13)
@@ -178,3 +179,19 @@ def test_level_16_codes_the_face_ramp_smaller_than_level_13():
     assert cm.describe(thirteen)["level"] == 13
     assert len(data) < 0.995 * len(thirteen)
     np.testing.assert_array_equal(cm.decode(data, codes.shape, 16), codes)
+
+
+def test_a_ramps_choice_between_levels_8_and_16_codes_its_samples_at_level_16():
+    codes = np.zeros((1000, 100), np.uint8)
+    sample = level8.sample_rows(codes).shape
+    calls = []
+
+    def size(sample_, n, level, params):
+        calls.append((sample_.shape, level))
+        return 1000 if level == 8 else 1020
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(cm_choice, "_sample_size", size)
+        assert cm_choice.level_for(codes, 16, cm_levels.ORDERED, cm_levels.WEIGHTED_TABLES, ramp=True) \
+            == (16, level8.LEVEL5)
+    assert calls == [(sample, 8)] * 4 + [(sample, 16)]

@@ -91,8 +91,8 @@ AVERAGED_TABLES = 13
 #: prediction misses: the face's 16-colour ramp 79,804 bytes against level 13's 80,297
 #: (0.9939x), decoding at 0.99x and encoding at 0.96x level 13's speed; on gray levels it
 #: codes larger (face gray 16 1.008x, face gray 8 at level 11 1.002x; BENCHMARKS.md, round
-#: 11, ``exact16``). At effort 2 colour ramps of 9-16 colours take it where they would take
-#: level 13; gray maps keep level 13.
+#: 11, ``exact16``). At effort 2 colour ramps of 9-16 colours take it in level 13's place
+#: (against level 8 by level 13's rule, on samples coded at level 16); gray maps keep level 13.
 NEIGHBOUR_TABLES = 16
 #: Levels of up to 16 levels, on symbol tables.
 TABLE_LEVELS = (PREDICTED_TABLES, TUNED_TABLES, EXACT_TABLES, WEIGHTED_TABLES, AVERAGED_TABLES, NEIGHBOUR_TABLES)
