@@ -210,21 +210,54 @@ def test_options_that_need_memory_are_named_in_a_sentence(tmp_path, gray_tif, ca
     assert "--psnr and --skip-if-larger need the whole image in memory; they do not combine" in err
 
 
-def test_gray_alpha_is_not_streamed_as_scalar_data(tmp_path, face_gray, capsys):
-    # A gray + alpha PNG to .zarr was quantized value by value, gray and alpha on one set
-    # of levels, with a warning to "pass channel_axis=-1" (no such option on the command
-    # line); info then called the file "768 frames of 2 x 1024 pixels".
+def test_gray_alpha_streams_as_two_channel_colours_as_in_memory(tmp_path, face_gray, capsys):
+    # A gray + alpha PNG to .zarr was first quantized value by value, gray and alpha on one
+    # set of levels (info then called it "768 frames of 2 x 1024 pixels"), then refused.
     from PIL import Image
 
-    la = np.dstack([face_gray[:64, :96], np.full((64, 96), 200, np.uint8)])
+    alpha = np.full((64, 96), 200, np.uint8)
+    alpha[:10] = 0
+    alpha[30:40, 20:70] = 90
+    la = np.dstack([face_gray[:64, :96], alpha])
     Image.fromarray(la, "LA").save(tmp_path / "la.png")
-    for out in ("la.zarr", "la.vqz"):
-        extra = ["--chunks", "32"] if out.endswith(".vqz") else []
-        code, _, err = run(capsys, "compress", tmp_path / "la.png", "-o", tmp_path / out, *extra)
-        assert code == 1 and "gray + alpha" in err and "without --chunks" in err, err
-        assert "channel_axis" not in err and not (tmp_path / out).exists()
-    code, _, err = run(capsys, "compress", tmp_path / "la.png", "-o", tmp_path / "la.vqz", "-q")
-    assert code == 0, err  # in memory, as colours
+    code, _, err = run(capsys, "compress", tmp_path / "la.png", "-o", tmp_path / "mem.vqz", "-n", "6", "-q")
+    assert code == 0, err
+    code, _, err = run(capsys, "compress", tmp_path / "la.png", "-o", tmp_path / "big.vqz", "-n", "6", "-q",
+                       "--chunks", "32")
+    assert code == 0 and "channel_axis" not in err, err
+    assert (tmp_path / "big.vqz").read_bytes() == (tmp_path / "mem.vqz").read_bytes()
+    code, _, err = run(capsys, "compress", tmp_path / "la.png", "-o", tmp_path / "la.zarr", "-n", "6", "-q")
+    assert code == 0 and "channel_axis" not in err, err
+    stored = zarr.open(tmp_path / "la.zarr", mode="r")
+    assert stored.shape == (64, 96, 2)
+    np.testing.assert_array_equal(stored[:], vqpress.load(tmp_path / "mem.vqz").decompress())
+    code, out, _ = run(capsys, "info", tmp_path / "la.zarr")
+    assert code == 0 and "96 x 64 pixels (image)" in out and "6 gray + alpha colours" in out
+
+
+def test_dask_fits_gray_alpha_as_vqpress_fit_does(face_gray):
+    da = pytest.importorskip("dask.array")
+    import vqpress.dask as vqd
+
+    alpha = np.where(face_gray > 100, 255, 40).astype(np.uint8)
+    la = np.dstack([face_gray, alpha])
+    x = da.from_array(la, chunks=(200, 300, 2))
+    colours, counts = vqd.histogram(x, channel_axis=-1)
+    want, want_counts = np.unique(la.reshape(-1, 2), axis=0, return_counts=True)
+    np.testing.assert_array_equal(colours, want)
+    np.testing.assert_array_equal(counts, want_counts)
+    for strategy in ("kmeans", "mediancut"):
+        assert vqd.fit(x, 8, strategy, channel_axis=-1) == vqpress.fit(la, 8, strategy, channel_axis=-1)
+    with pytest.warns(UserWarning, match="channel_axis=-1"):  # as vqpress.fit: by default scalar, said
+        assert vqd.fit(x, 8).channels == 0
+    with pytest.raises(vqpress.VQError, match="has 5 channels"):
+        vqd.fit(da.zeros((4, 4, 5), dtype=np.uint8), 2, channel_axis=-1)
+    zarr_store = zarr.storage.MemoryStore()
+    cb = vqd.to_zarr(x, zarr_store, n_colors=8, channel_axis=-1)
+    assert cb == vqpress.fit(la, 8, channel_axis=-1)
+    np.testing.assert_array_equal(zarr.open_array(zarr_store)[...], cb.decode(cb.encode(la)))
+    with pytest.raises(vqpress.VQError, match="channel_axis must be -1, None or 'auto'; got 0"):
+        vqd.to_zarr(x, zarr.storage.MemoryStore(), n_colors=8, channel_axis=0)
 
 
 @pytest.mark.parametrize("orientation", range(1, 9))

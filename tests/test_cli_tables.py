@@ -158,3 +158,19 @@ def test_compress_summary_folds_on_a_terminal_and_stays_whole_in_a_pipe(monkeypa
     _print_one(UI(use_rich=False), record)
     assert pipe.getvalue().splitlines()[1] == ("  632,176 bytes: ratio 0.3805 to the input file (1,661,398 bytes), "
                                                "0.2417 to the raw pixels (2,616,000 bytes)")
+
+
+@pytest.mark.parametrize("use_rich", [True, False])
+def test_wrapped_prose_keeps_numbers_with_their_units(monkeypatch, use_rich):
+    # "cat.png -> cat.vqz: ..., PSNR 33.76" then "dB" on the next line, at 80 columns
+    line = "cat.png -> cat.vqz: 451 x 300 pixels, uint8 RGB; 32 kmeans colours, PSNR 33.76 dB"
+    ui, term = _ui_on_terminal(monkeypatch, use_rich)
+    ui.wrapped(line)
+    lines = term.getvalue().splitlines()
+    assert lines == ["cat.png -> cat.vqz: 451 x 300 pixels, uint8 RGB; 32 kmeans colours,",
+                     "  PSNR 33.76 dB"]
+    assert "\u00a0" not in term.getvalue()
+    pipe = io.StringIO()
+    monkeypatch.setattr("sys.stdout", pipe)
+    UI(use_rich=False).wrapped(line)
+    assert pipe.getvalue() == line + "\n"

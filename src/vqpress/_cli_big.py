@@ -182,15 +182,14 @@ def _compress_lazy(x, src: Path, dst: Path, args, ui) -> int:
     from . import dask as vqd
     from ._text import image_size
     from .errors import VQError
-    from .kinds import resolve
+    from .kinds import AUTO, resolve
 
-    if not _is_zarr(src) and x.ndim in (3, 4) and x.shape[-1] == 2:  # an image file's gray + alpha
-        raise CLIError(f"{src} is a gray + alpha image, which vqpress quantizes as colours in memory only; "
-                       "compress it without --chunks and to a file other than .zarr")
-    # (frames, H, W, 3|4): pages of a colour image, as the in-memory path reads them
+    # an image file's gray + alpha: its pixels quantized as two-channel colours, as in memory
+    gray_alpha = not _is_zarr(src) and x.ndim in (3, 4) and x.shape[-1] == 2
+    # (frames, H, W, 2|3|4): pages of a colour image, as the in-memory path reads them
     # (vqpress.dask.fit alone would take a 4-d array for scalar data, value by value)
-    frames = x.ndim == 4 and x.shape[-1] in (3, 4)
-    colour = frames or resolve(x)[1].vector
+    frames = x.ndim == 4 and (x.shape[-1] in (3, 4) or gray_alpha)
+    colour = frames or gray_alpha or resolve(x)[1].vector
     chunks = parse_chunks(getattr(args, "chunks", None), x.ndim, colour)
     n_chunks = math.prod(1 if c == -1 else -(-n // c) for n, c in zip(x.shape, chunks))
     if n_chunks > MAX_CHUNKS:
@@ -203,7 +202,8 @@ def _compress_lazy(x, src: Path, dst: Path, args, ui) -> int:
             warnings.simplefilter("always", UserWarning)
             with _progress(progress, "histogram"):
                 fitted = da.concatenate(list(x), axis=0) if frames else x  # the frames one above another
-                codebook = vqd.fit(fitted, 8 if args.n_colors is None else args.n_colors, args.strategy)
+                codebook = vqd.fit(fitted, 8 if args.n_colors is None else args.n_colors, args.strategy,
+                                   channel_axis=-1 if gray_alpha else AUTO)
             with _progress(progress, "writing"):
                 size = _write(x, codebook, dst, args)
     except VQError as exc:

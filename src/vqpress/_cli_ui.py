@@ -9,8 +9,13 @@ captures only the results. ``quiet`` silences everything here (errors are printe
 from __future__ import annotations
 
 import contextlib
+import re
 import sys
 import time
+
+#: A number and the unit after it (or the measure before it), which ``UI.wrapped`` never
+#: puts on two lines.
+_UNIT = re.compile(r"(\d) (dB|bytes|bits/pixel|MPix/s|pixels|levels|colours)\b|\b(PSNR|ratio) (\d)")
 
 
 def _load_rich():
@@ -223,9 +228,11 @@ class UI:
 
             lead = len(text) - len(text.lstrip(" "))
             width = max(40, shutil.get_terminal_size().columns - 1)
-            text = "\n".join(textwrap.wrap(printable(text.strip()), width, initial_indent=" " * lead,
+            # a number and its unit stay on one line ("PSNR 33.76 / dB" read badly)
+            kept = _UNIT.sub(lambda m: m[0].replace(" ", "\u00a0"), printable(text.strip()))
+            text = "\n".join(textwrap.wrap(kept, width, initial_indent=" " * lead,
                                            subsequent_indent=" " * (lead + hang), break_long_words=False,
-                                           break_on_hyphens=False))
+                                           break_on_hyphens=False)).replace("\u00a0", " ")
         self.print(text)
 
     def listing(self, heading: str, items) -> None:

@@ -39,6 +39,7 @@ from .api import fit_histogram, warn_if_levels_clip
 from .codebook import Codebook
 from .errors import VQError
 from .histogram import ScalarHistogram, merge_histograms, pattern_counts, pattern_counts_histogram, scalar_histogram
+from .kinds import AUTO
 from .threads import thread_limit
 
 __all__ = ["histogram", "fit", "encode", "decode", "to_zarr"]
@@ -67,14 +68,6 @@ def _as_dask_array(x):
     return x
 
 
-def _is_colour(x) -> bool:
-    """The rule of :func:`vqpress.fit` by default (``channel_axis="auto"``, see
-    :func:`vqpress.kinds.resolve`): shape ``(H, W, 3)`` or ``(H, W, 4)``."""
-    from .kinds import resolve
-
-    return resolve(x)[1].vector
-
-
 def _whole_last_axis(x):
     """``x`` with each colour (the last axis) inside one chunk."""
     return x if len(x.chunks[-1]) == 1 else x.rechunk({x.ndim - 1: -1})
@@ -92,8 +85,10 @@ def _block_histogram(block: np.ndarray, colour: bool):
                 return pattern_counts(check_data(block))
             return scalar_histogram(block)
         from .colour.histogram import check_pixels, colour_histogram, packed_histogram
+        from .kinds import colour_points
 
-        flat = check_pixels(block.reshape(-1, block.shape[-1]))
+        # (gray + alpha counted as pixels of three channels, the third zero)
+        flat = check_pixels(colour_points(block.reshape(-1, block.shape[-1])))
         packed = packed_histogram(flat)
         return packed if packed is not None else colour_histogram(flat)
 
@@ -142,13 +137,16 @@ def _histogram_tree(x, colour: bool):
     return parts[0]
 
 
-def histogram(x):
+def histogram(x, *, channel_axis=AUTO):
     """The exact histogram of a dask array, taken chunk by chunk.
 
     Parameters
     ----------
     x : dask.array.Array
         Integer or floating data of any shape, or a colour image ``(H, W, 3|4)``.
+    channel_axis : int, None or "auto", default "auto"
+        As in :func:`vqpress.fit`: the axis of the channels (``-1`` for a gray + alpha
+        image ``(H, W, 2)``), or None for scalar data.
 
     Returns
     -------
@@ -169,21 +167,25 @@ def histogram(x):
     >>> vqd.histogram(x).counts
     array([1., 3.])
     """
-    x = _as_dask_array(x)
-    colour = _is_colour(x)
+    from .kinds import resolve
+
+    x, kind = resolve(_as_dask_array(x), channel_axis)
+    colour = kind.vector
     if colour:
         x = _whole_last_axis(x)
     hist = _histogram_tree(x, colour).compute()
     if isinstance(hist, np.ndarray):
         return pattern_counts_histogram(hist, x.dtype)
+    channels = x.shape[-1]
     if colour and hist[0].ndim == 1:
         from .colour.histogram import unpack_keys
 
-        return unpack_keys(hist[0], x.shape[-1], x.dtype), hist[1]
-    return hist
+        return unpack_keys(hist[0], max(channels, 3), x.dtype)[:, :channels], hist[1]
+    return (hist[0][:, :channels], hist[1]) if colour else hist
 
 
-def fit(x, n_colors: int = 8, strategy: str | None = None, *, random_state: int | None = 0) -> Codebook:
+def fit(x, n_colors: int = 8, strategy: str | None = None, *, random_state: int | None = 0,
+        channel_axis=AUTO) -> Codebook:
     """Fit a codebook to a dask array: the same codebook as :func:`vqpress.fit` on the whole
     array in memory, from one pass over the chunks.
 
@@ -191,14 +193,14 @@ def fit(x, n_colors: int = 8, strategy: str | None = None, *, random_state: int 
     ----------
     x : dask.array.Array
         Gray or any scalar data, or a colour image ``(H, W, 3|4)``.
-    n_colors, strategy, random_state
-        As in :func:`vqpress.fit`.
+    n_colors, strategy, random_state, channel_axis
+        As in :func:`vqpress.fit` (``channel_axis=-1`` for a gray + alpha image ``(H, W, 2)``).
 
     Returns
     -------
     Codebook
         Edges and centres (scalar) or palette (colour) identical to
-        ``vqpress.fit(x.compute(), n_colors, strategy)``. An RGB uint8 codebook remembers
+        ``vqpress.fit(x.compute(), n_colors, strategy, channel_axis=channel_axis)``. An RGB uint8 codebook remembers
         the codes of the image's colours (:meth:`vqpress.Codebook.remember_colours`, when the
         image has at least eight pixels a colour), so encoding ``x`` is a table look-up.
 
@@ -211,15 +213,16 @@ def fit(x, n_colors: int = 8, strategy: str | None = None, *, random_state: int 
     """
     from .kinds import resolve
 
-    x = _as_dask_array(x)
-    kind = resolve(x)[1]
+    x, kind = resolve(_as_dask_array(x), channel_axis)
     strategy = kind.check_strategy(strategy)
     n_colors = kind.check_n_colors(n_colors)
     if kind.vector:
         from .colour import fit_colours
+        from .kinds import colour_points
 
-        colours, counts = histogram(x)
-        centers = fit_colours(colours, counts, n_colors, strategy, random_state)
+        colours, counts = histogram(x, channel_axis=-1)
+        # (gray + alpha fitted as points of three channels, the third zero, as vqpress.fit does)
+        centers = fit_colours(colour_points(colours), counts, n_colors, strategy, random_state)[:, : x.shape[-1]]
         if len(centers) < n_colors:
             warn(few_colours(len(colours), len(centers), n_colors))
         codebook = Codebook(centers, None, strategy=strategy, dtype=x.dtype)
@@ -321,6 +324,7 @@ def to_zarr(
     compressors="auto",
     zarr_format: int = 3,
     overwrite: bool = False,
+    channel_axis=AUTO,
 ) -> Codebook:
     """Quantize a dask array into a zarr array that reads back as the reconstruction.
 
@@ -337,6 +341,9 @@ def to_zarr(
         Where to write (a directory path, a ``zarr.storage`` store, ...).
     n_colors, strategy, random_state
         As in :func:`fit` (ignored with ``codebook``).
+    channel_axis : -1, None or "auto", default "auto"
+        As in :func:`fit` when fitting (``-1`` for a gray + alpha image ``(H, W, 2)``); the
+        channels must be the last axis, where the zarr array keeps them.
     codebook : Codebook, optional
         Use these levels instead of fitting.
     chunks : tuple of int, optional
@@ -372,8 +379,11 @@ def to_zarr(
     from .zarr import VQFilter, VQPackedCodec
 
     x = _as_dask_array(x)
+    if channel_axis not in (AUTO, None, -1, x.ndim - 1) or isinstance(channel_axis, bool):
+        raise VQError(f"to_zarr keeps the channels on the last axis: channel_axis must be -1, None or 'auto'; "
+                      f"got {channel_axis!r}")
     if codebook is None:
-        codebook = fit(x, n_colors, strategy, random_state=random_state)
+        codebook = fit(x, n_colors, strategy, random_state=random_state, channel_axis=channel_axis)
     codebook = _check_codebook(codebook, x)
     if codebook.dtype != x.dtype:
         warn_if_levels_clip(codebook, x.dtype)
