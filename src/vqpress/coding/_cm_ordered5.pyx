@@ -238,7 +238,8 @@ cdef void _table_fill(uint16_t *t, Py_ssize_t count) noexcept nogil:
 
 cdef int _alloc(Ord5 *f, int n, int w, const Ord5Params *q) noexcept nogil:
     """A fresh model for n <= 16 levels (n <= 4 with q.exact) with parameters q (in range);
-    with q.weighted (levels 11 and 13) RDIR tables by the offset class follow the others (t_exact).
+    with q.weighted (levels 11, 13 and 16) RDIR tables by the offset class follow the others (t_exact),
+    and with q.weighted 3 (level 16) the (W, N) tables.
     Returns 0, or -1 (free it with _free either way)."""
     cdef Py_ssize_t n_tables = T_SHAPE + 625 * n + (EXACT if q.exact else 0) + (5625 * OFFSETS if q.weighted else 0)
     cdef int u = 0
@@ -617,7 +618,7 @@ cdef int _rows(Direction *way, Variant *model, RangeCoder *c, Ord5 *f, uint8_t *
                 f.wn_counts[W << 4 | N] = <uint8_t>(u + (u < f.count_max))
                 st_learn(<uint16_t *>f.wn_at + 8, x, TABLE_K, f.rate[u])
             r0[col] = <uint8_t>x
-            if not (Variant is Weighted or Variant is Averaged or Variant is Neighbour) or want_hits:  # (levels 11, 13: for the hits only)
+            if not (Variant is Weighted or Variant is Averaged or Variant is Neighbour) or want_hits:  # (levels 11, 13, 16: for the hits only)
                 e = x - P if x > P else P - x
                 eWW = eW
                 eW = e if e < 15 else 15

@@ -5,7 +5,7 @@ the model, the level, the level's parameters and the symbol order.
 strips; the map then decides the rest. A palette is put in its spectral order
 (:mod:`vqpress.coding.symbol_order`), and a palette of up to 16 colours that is a colour ramp is
 coded like gray levels. A map's number of symbols maps an effort's level to one that holds them,
-or to a richer one where they are few (:func:`level_for`); levels 8, 11 and 13 take parameters
+or to a richer one where they are few (:func:`level_for`); levels 8, 11, 13 and 16 take parameters
 chosen by coding samples of the map (:mod:`vqpress.coding.level8`). None of this is in the
 format: a decoder reads what the payload's header says (:mod:`vqpress.coding.levels`), so the
 choices can change without changing what old payloads decode to.

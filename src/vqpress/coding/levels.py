@@ -45,7 +45,7 @@ PREDICTED = 4
 #: geometric mean (0.86-1.5x; the flattest maps about as fast) (BENCHMARKS.md, round 5).
 #: More than 16 levels stay at level 4.
 PREDICTED_TABLES = 5
-#: Level 5's tables (and those of levels 8, 9, 11 and 13) hold this many levels.
+#: Level 5's tables (and those of levels 8, 9, 11, 13 and 16) hold this many levels.
 MAX_TABLE_LEVELS = 16
 #: Level 6, the palette model of one neighbour symbol (``_cm_palette6.pyx``): which of the
 #: distinct colours among W, N, NE, NW a pixel is (or none) as one symbol of averaged tables
