@@ -247,3 +247,16 @@ def test_the_frozen_file_was_coded_at_its_level(level):
     head = read_header(blob)
     info = cm.describe(blob[len(blob) - 4 - head.payload_len: len(blob) - 4])
     assert (info["model"], info["level"]) == ("ordered", level)
+
+
+@pytest.mark.parametrize("level", PREDICTED)
+def test_the_reference_decodes_the_frozen_file(level):
+    """The frozen file's payload, decoded from the letter of docs/FORMAT.md, gives its codes."""
+    from vqpress.container import from_bytes, read_header
+
+    blob = FROZEN[level].read_bytes()
+    head = read_header(blob)
+    codes = from_bytes(blob).codes()
+    codes = codes.reshape(codes.shape[:2])
+    payload = blob[len(blob) - 4 - head.payload_len: len(blob) - 4]
+    np.testing.assert_array_equal(np.array(reference_decode(payload, codes.shape, head.n_colors)), codes)
