@@ -69,7 +69,7 @@ def _streams(payload: bytes, height: int, n: int) -> list:
                 return value, pos
 
     level = payload[5]
-    k = 5 if level in (8, 11, 13) else 0
+    k = 5 if level in (8, 11, 13, 16) else 0
     if payload[2] == 1:
         rows = struct.unpack_from("<I", payload, 8)[0]
         strips = -(-height // rows)

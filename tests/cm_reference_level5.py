@@ -1,7 +1,7 @@
-"""Levels 5, 8, 9, 11 and 13 of the cm payload (docs/FORMAT.md, "Level 5: the predicted ordered model
-with symbol tables", "Level 8: level 5 with parameters", "Level 9: level 5 with the exact
-neighbourhood", "Level 11: level 8 around a weighted prediction" and "Level 13: level 11 with the
-prediction averaged"), decoded in plain Python from the
+"""Levels 5, 8, 9, 11, 13 and 16 of the cm payload (docs/FORMAT.md, "Level 5: the predicted ordered
+model with symbol tables", "Level 8: level 5 with parameters", "Level 9: level 5 with the exact
+neighbourhood", "Level 11: level 8 around a weighted prediction", "Level 13: level 11 with the
+prediction averaged" and "Level 16: level 13 with a table of the neighbours' symbols"), decoded in plain Python from the
 specification alone, with the primitives
 of ``cm_reference`` (counters, the neighbourhood), ``cm_reference_level3`` (the range
 decoder, the learning and averaging of symbol tables) and ``cm_reference_level4`` (the
@@ -40,10 +40,11 @@ class LaneTable:
         learn_lanes(self.t, s, K, rate)
 
 
-def lane_of(dec, tables, lo, hi):
-    """A lane within lo..hi of one table or of the average of three; every table learns it."""
+def lane_of(dec, tables, lo, hi, top=K):
+    """A lane within lo..hi of one table or of the average of three (c(16) = ``top`` + 16:
+    2^15 but at level 16); every table learns it."""
     t = averaged(tables)
-    c = [t[i] + i for i in range(16)] + [1 << 15]
+    c = [t[i] + i for i in range(16)] + [top + 16]
     total = c[hi + 1] - c[lo]
     cum = [min(max(c[i] - c[lo], 0), total) for i in range(hi + 1)] + [total]
     s = dec.symbol(cum, hi + 1)
@@ -104,6 +105,34 @@ def decode_strip_level13(stream, h, w, n, params):
     return decode_strip_level5(stream, h, w, n, params, weighted=True, averaged=True)
 
 
+def decode_strip_level16(stream, h, w, n, params):
+    """The (h, w) symbols (a list of rows) of one level-16 strip with its header's ``params``."""
+    return decode_strip_level5(stream, h, w, n, params, weighted=True, averaged=True, neighbour=True)
+
+
+class Seen:
+    """Level 16's (W, N) table R seen from P (FORMAT.md "Level 16"): lanes ``t`` and top ``z``;
+    not a table, it learns nothing."""
+
+    def __init__(self, R, P):
+        def T(v):
+            return 0 if v < 0 else (K if v > 15 else R.t[v])
+
+        m = T(P + 1) - T(P)
+        self.t = [T(P + j - 8) - (m if j > 8 else 0) for j in range(16)]
+        self.z = K - m
+
+    def learn(self, s):
+        pass
+
+
+def flat_table(rate_max, rate_double):
+    """A level-16 (W, N) table at its start: flat over the symbols 0..15."""
+    tb = LaneTable(rate_max, rate_double)
+    tb.t = [K * v // 16 for v in range(16)]
+    return tb
+
+
 def weighted_prediction(val, T, S, r, c, averaged=False):
     """Level 11's weighted prediction pf (eighths of a level) of the pixel at (r, c) and its
     four sub-predictions, from the prediction errors ``T`` and sub-prediction errors ``S``
@@ -123,14 +152,16 @@ def weighted_prediction(val, T, S, r, c, averaged=False):
     return pf, p, (tW, tN, tNW, tNE)
 
 
-def decode_strip_level5(stream, h, w, n, params=LEVEL5, exact=False, weighted=False, averaged=False):
+def decode_strip_level5(stream, h, w, n, params=LEVEL5, exact=False, weighted=False, averaged=False,
+                        neighbour=False):
     """The (h, w) symbols (a list of rows) of one level-5 strip, or of a level-8 one with its
     header's ``params``, or (``exact``) of a level-9 one, or (``weighted``) of a level-11 one
-    (and ``averaged``: of a level-13 one)."""
+    (and ``averaged``: of a level-13 one; and ``neighbour``: of a level-16 one)."""
     counter3, first_table, limit, rate_max, rate_double = params
     dec = RangeDecoder(stream)
     counters = Table(Counter)
     tables = Table(lambda: LaneTable(rate_max, rate_double))
+    wn = Table(lambda: flat_table(rate_max, rate_double))  # level 16's RWN
     apm1, apm2 = ExactAPM(), ExactAPM()
     V, E, T, S = {}, {}, {}, {}
     val = neighbour_of(V, w)
@@ -188,11 +219,14 @@ def decode_strip_level5(stream, h, w, n, params=LEVEL5, exact=False, weighted=Fa
                        + clip(NW - P, 1) + 1) * 3 + clip(NN - P, 1) + 1) * 3 + clip(WW - P, 1) + 1
                 lo, hi = max(0, 8 - P), min(15, 8 + n - 1 - P)
                 k = dd * 9 + (clip(NN - P, 1) + 1) * 3 + clip(WW - P, 1) + 1
+                seen = Seen(wn[W * 16 + N], P) if neighbour else None
                 three = [tables["RDIR11", k * 5 + oc] if weighted else tables["RDIR", k],
-                         tables["RSHAPE", dd * n + P], tables["RERR", d6 * 8 + en]]
+                         tables["RSHAPE", dd * n + P], seen or tables["RERR", d6 * 8 + en]]
                 if first_table:
                     three[0], three[1] = three[1], three[0]
-                if exact:
+                if neighbour:
+                    s = lane_of(dec, three, lo, hi, (K + ((K + seen.z) >> 1)) >> 1)
+                elif exact:
                     s = lane_of(dec, [Pair(three + [tables["REXACT", xk]])], lo, hi)
                 else:
                     s = lane_of(dec, three, lo, hi)
@@ -202,6 +236,8 @@ def decode_strip_level5(stream, h, w, n, params=LEVEL5, exact=False, weighted=Fa
                     x = P + 7 + lane_of(dec, [tables["FAR", 1]], 0, n - 8 - P)
                 else:
                     x = P + s - 8
+            if neighbour:
+                wn[W * 16 + N].learn(x)
             V[r, c] = x
             E[r, c] = min(abs(x - P), 15)
             if weighted:

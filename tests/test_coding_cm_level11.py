@@ -1,7 +1,8 @@
 """Level 11 of the cm coding (level 8 around a weighted prediction): round trips at every
 parameter's extremes, the reference decoder of docs/FORMAT.md, strips, the encoder's choice
 between levels 5, 8 and 11, the reader's checks and fuzzing of the payload; all but the choice
-for level 13 too (level 11 with the prediction averaged; its choice: test_coding_cm_level13)."""
+for levels 13 and 16 too (level 11 with the prediction averaged, and with a table of the
+neighbours' symbols; their choice: test_coding_cm_level13)."""
 
 import functools
 import itertools
@@ -44,10 +45,12 @@ def face_crop(face_gray, n, rows=slice(300, 364), cols=slice(480, 576)):
     return vqpress.compress(face_gray[rows, cols], n).codes()
 
 
-#: the levels around a prediction of four sub-predictions: 11 (weighted) and 13 (averaged)
-PREDICTED = [11, 13]
+#: the levels around a prediction of four sub-predictions: 11 (weighted), 13 (averaged) and 16
+#: (averaged, with a table of the neighbours' symbols)
+PREDICTED = [11, 13, 16]
 #: their frozen files in tests/data
-FROZEN = {11: DATA / "face-crop-optimal-8-cm-level11.vqz", 13: DATA / "face-crop-optimal-16-cm-level13.vqz"}
+FROZEN = {11: DATA / "face-crop-optimal-8-cm-level11.vqz", 13: DATA / "face-crop-optimal-16-cm-level13.vqz",
+          16: DATA / "face-crop-kmeans-16-cm-level16.vqz"}
 
 
 @pytest.mark.parametrize("level", PREDICTED)
@@ -101,7 +104,7 @@ def test_level_11_is_another_stream_than_level_8():
         assert eleven[12 + 8 + 5:] != eight[12 + 8 + (0 if params == level8.LEVEL5 else 5):]
 
 
-@pytest.mark.parametrize("level,n", [(11, 8), (13, 16)])
+@pytest.mark.parametrize("level,n", [(11, 8), (13, 16), (16, 16)])
 def test_strips_decode_alike_on_any_number_of_threads(two_threads, level, n):
     check_strips_alike(lambda codes, n_, **kw: encode11(codes, n_, (2, 0, 20, 6, 0), level, **kw),
                        blobs(700, 400, n, seed=5, noise=0.1), n)
@@ -198,7 +201,8 @@ def test_the_reader_checks_the_levels_header_fields(level):
         cm.decode(bytes(blob), codes.shape, 8)
 
 
-NAMES = {11: "weighted predicted ordered tables", 13: "averaged predicted ordered tables"}
+NAMES = {11: "weighted predicted ordered tables", 13: "averaged predicted ordered tables",
+         16: "neighbour symbol averaged predicted ordered tables"}
 
 
 @pytest.mark.parametrize("level", PREDICTED)
@@ -243,3 +247,16 @@ def test_the_frozen_file_was_coded_at_its_level(level):
     head = read_header(blob)
     info = cm.describe(blob[len(blob) - 4 - head.payload_len: len(blob) - 4])
     assert (info["model"], info["level"]) == ("ordered", level)
+
+
+@pytest.mark.parametrize("level", PREDICTED)
+def test_the_reference_decodes_the_frozen_file(level):
+    """The frozen file's payload, decoded from the letter of docs/FORMAT.md, gives its codes."""
+    from vqpress.container import from_bytes, read_header
+
+    blob = FROZEN[level].read_bytes()
+    head = read_header(blob)
+    codes = from_bytes(blob).codes()
+    codes = codes.reshape(codes.shape[:2])
+    payload = blob[len(blob) - 4 - head.payload_len: len(blob) - 4]
+    np.testing.assert_array_equal(np.array(reference_decode(payload, codes.shape, head.n_colors)), codes)

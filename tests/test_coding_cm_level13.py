@@ -1,9 +1,10 @@
 """Level 13 of the cm coding (level 11 with the four sub-predictions averaged): the encoder's
-choice between levels 5, 8 and 13 above 8 levels. Round trips, the reference decoder of
+choice between levels 5, 8 and 13 above 8 levels (16 for a colour ramp where it chose 13). Round trips, the reference decoder of
 docs/FORMAT.md, strips, the reader's checks and fuzzing run for levels 11 and 13 in
 test_coding_cm_level11."""
 
 import functools
+from unittest import mock
 
 import numpy as np
 import pytest
@@ -37,10 +38,10 @@ def test_effort_2_codes_9_to_16_levels_at_level_5_8_or_13(face_gray):
             levels.add(cm.describe(data)["level"])
             np.testing.assert_array_equal(cm.decode(data, codes.shape, n), codes)
     assert 13 in levels and levels <= {5, 8, 13}
-    # a 16-colour ramp (a palette in its spectral order) takes the same choice
+    # a 16-colour ramp (a palette in its spectral order) takes the same choice, level 16 for 13
     ramp = ramp_palette(40, 60, 16, seed=8)
     data = cm.encode(ramp, 16, ordered=False)
-    assert cm.describe(data)["level"] in (5, 8, 13)
+    assert cm.describe(data)["level"] in (5, 8, 16)
     np.testing.assert_array_equal(cm.decode(data, ramp.shape, 16), ramp)
     # up to 8 levels level 11 keeps its place
     assert cm.describe(cm.encode(face_crop(face_gray, 8), 8, ordered=True))["level"] == 11
@@ -138,3 +139,59 @@ def test_the_default_effort_takes_level_13_where_it_codes_smaller(face_gray):
 def test_level_13_is_smaller_than_level_8_on_the_face(face_gray):
     codes = vqpress.compress(face_gray[:384, :512], 16).codes()
     assert len(encode13(codes, 16)) < 0.98 * len(encode5(codes, 16))
+
+
+@pytest.mark.parametrize("n", [9, 12, 16])
+def test_a_colour_ramp_takes_level_16_where_gray_takes_level_13(n):
+    """Level 16 (level 13 with a table of the neighbours' symbols) for the ramps of 9-16 colours
+    where gray levels take level 13 (the choice against level 8 made at level 16), with its
+    parameters; gray levels keep level 13."""
+    ramp = ramp_palette(60, 80, n, seed=n)
+    params = (2, 1, 20, 6, 0)
+    with mock.patch.object(cm_choice, "_chosen_level", lambda sym, n_, predicted: (predicted, params)):
+        data = cm.encode(ramp, n, ordered=False)
+        gray = cm.encode(ramp, n, ordered=True)
+    assert (cm.describe(data)["level"], cm.describe(gray)["level"]) == (16, 13)
+    assert params_of(data, n) == params_of(gray, n) == params
+    np.testing.assert_array_equal(cm.decode(data, ramp.shape, n), ramp)
+    # where the choice says level 8 (or 5), a ramp keeps it
+    with mock.patch.object(cm_choice, "_chosen_level", lambda sym, n_, predicted: (8, params)):
+        assert cm.describe(cm.encode(ramp, n, ordered=False))["level"] == 8
+    # up to 8 colours level 11's choice is untouched
+    assert cm_choice.level_for(ramp_palette(30, 40, 8, seed=1), 8, cm_levels.ORDERED, cm_levels.WEIGHTED_TABLES,
+                               ramp=True)[0] in (5, 8, 11)
+
+
+def test_level_16_codes_the_face_ramp_smaller_than_level_13():
+    """The 16-colour face (k-means, a colour ramp; benchmarks/bench_entropy.py's face rgb 16) in
+    its refined order: level 16 0.6% below level 13 (BENCHMARKS.md, round 11)."""
+    face = vqpress.datasets.face()
+    c = vqpress.compress(face, 16)
+    codes = c.codes().reshape(face.shape[:2])
+    data = cm.encode(codes, 16, ordered=False)
+    assert cm.describe(data)["level"] == 16
+    order = np.frombuffer(data, np.uint8, 16, 12)
+    rank = np.empty(16, np.uint8)
+    rank[order] = np.arange(16)
+    sym = rank[codes]  # (the map in the ramp's order, coded as gray levels at level 13)
+    with mock.patch.object(cm_choice, "_chosen_level", lambda sym_, n_, predicted: (13, params_of(data, 16))):
+        thirteen = cm.encode(sym, 16, ordered=True)
+    assert cm.describe(thirteen)["level"] == 13
+    assert len(data) < 0.995 * len(thirteen)
+    np.testing.assert_array_equal(cm.decode(data, codes.shape, 16), codes)
+
+
+def test_a_ramps_choice_between_levels_8_and_16_codes_its_samples_at_level_16():
+    codes = np.zeros((1000, 100), np.uint8)
+    sample = level8.sample_rows(codes).shape
+    calls = []
+
+    def size(sample_, n, level, params):
+        calls.append((sample_.shape, level))
+        return 1000 if level == 8 else 1020
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(cm_choice, "_sample_size", size)
+        assert cm_choice.level_for(codes, 16, cm_levels.ORDERED, cm_levels.WEIGHTED_TABLES, ramp=True) \
+            == (16, level8.LEVEL5)
+    assert calls == [(sample, 8)] * 4 + [(sample, 16)]

@@ -47,7 +47,7 @@ def _cm_v1(payload: bytes, height: int) -> dict:
     order = list(payload[pos:pos + n])
     pos += n
     params = None
-    if level in (8, 11, 13):
+    if level in (8, 11, 13, 16):
         params, pos = tuple(payload[pos:pos + 5]), pos + 5
     strips = -(-height // rows)
     sizes = struct.unpack_from(f"<{strips}I", payload, pos)

@@ -10,8 +10,9 @@ parallel on the shared thread pool; this module hands each strip to its level's 
 * level 4, gray levels around the MED prediction: ``_cm_ordered4.pyx``;
 * level 5 (the same prediction, the residual as one symbol of averaged tables), level 8
   (the same with parameters chosen per map), level 9 (an exact-neighbourhood model for up
-  to 4 levels), level 11 (level 8 around a weighted prediction) and level 13 (level 11 with
-  the sub-predictions averaged): ``_cm_ordered5.pyx``;
+  to 4 levels), level 11 (level 8 around a weighted prediction), level 13 (level 11 with
+  the sub-predictions averaged) and level 16 (level 13 with a table of the neighbours'
+  symbols): ``_cm_ordered5.pyx``;
 * level 6 (palettes by one neighbour symbol) and level 10 (the same, its unpredicted pixels
   by mixed tables): ``_cm_palette6.pyx``;
 * level 7, palettes with mixed symbol tables: ``_cm_palette7.pyx``.
@@ -47,6 +48,7 @@ cdef enum:
     LEVEL_ORDERED9 = 9
     LEVEL_ORDERED11 = 11
     LEVEL_ORDERED13 = 13
+    LEVEL_ORDERED16 = 16
     LEVEL_PALETTE7 = 7
     LEVEL_PALETTE10 = 10
 
@@ -157,7 +159,7 @@ ctypedef struct Job:
     const uint8_t *payload      # decoder: the payload ...
     const Py_ssize_t *offset    # ... and where each strip's stream starts in it
     int *status                 # per strip: 0 ok, -1 out of memory, -2 stream not used exactly
-    Ord5Params params           # levels 5, 8, 9, 11 and 13: the model's parameters
+    Ord5Params params           # levels 5, 8, 9, 11, 13 and 16: the model's parameters
 
 
 cdef void _strip_task(void *ctx, Py_ssize_t strip, int worker) noexcept nogil:
@@ -173,6 +175,7 @@ cdef void _strip_task(void *ctx, Py_ssize_t strip, int worker) noexcept nogil:
     cdef int k
     if job.level == LEVEL_PALETTE3 or job.level == LEVEL_ORDERED5 or job.level == LEVEL_ORDERED8 \
             or job.level == LEVEL_ORDERED9 or job.level == LEVEL_ORDERED11 or job.level == LEVEL_ORDERED13 \
+            or job.level == LEVEL_ORDERED16 \
             or job.level == LEVEL_PALETTE6 or job.level == LEVEL_PALETTE7 or job.level == LEVEL_PALETTE10:
         # their own range coder and model (_cm_palette3.pyx, _cm_ordered5.pyx, _cm_palette6.pyx,
         # _cm_palette7.pyx; level 10 in _cm_palette6.pyx)
@@ -247,11 +250,13 @@ cdef void _setup(Job *job, uint8_t *sym, Py_ssize_t height, Py_ssize_t width, Py
 
     (job.params.counter3, job.params.first_table, job.params.limit, job.params.rate_max,
      job.params.rate_double) = (LEVEL5_PARAMS if params is None
-                                 or level not in (LEVEL_ORDERED8, LEVEL_ORDERED11, LEVEL_ORDERED13) else params)
+                                 or level not in (LEVEL_ORDERED8, LEVEL_ORDERED11, LEVEL_ORDERED13, LEVEL_ORDERED16)
+                                 else params)
     # level 9: level 5's parameters and the exact model; level 11: level 8's and the weighted
-    # predictor; level 13: level 8's and the averaged one
+    # predictor; level 13: level 8's and the averaged one; level 16: level 13's and the (W, N) table
     job.params.exact = level == LEVEL_ORDERED9
-    job.params.weighted = 1 if level == LEVEL_ORDERED11 else (2 if level == LEVEL_ORDERED13 else 0)
+    job.params.weighted = (1 if level == LEVEL_ORDERED11 else 2 if level == LEVEL_ORDERED13
+                           else 3 if level == LEVEL_ORDERED16 else 0)
     if job.params.exact and not 2 <= n <= 4:  # its exact neighbourhood holds symbols 0..3
         raise ValueError(f"level 9 codes 2..4 levels; got {n}")
     if not ord5_params_ok(&job.params):
@@ -274,7 +279,7 @@ def encode_strips(const uint8_t[:, ::1] sym not None, int n, int kind, int level
                   Py_ssize_t strip_rows, params=None):
     """Code an (H, W) map of symbols (each < n) strip by strip; return the strips' streams.
 
-    ``sym`` (H, W) IN; ``n``, ``kind`` (MODEL_ORDERED or MODEL_PALETTE), ``level`` (0..11, 13),
+    ``sym`` (H, W) IN; ``n``, ``kind`` (MODEL_ORDERED or MODEL_PALETTE), ``level`` (0..11, 13, 16),
     ``table_bits``, ``strip_rows`` IN: the header's fields; ``params`` IN: level 8's five
     parameters (a tuple). Returns a list of ``bytes``, one per strip. The arguments are
     trusted: vqpress.coding.cm checks them.

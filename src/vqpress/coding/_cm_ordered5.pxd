@@ -1,4 +1,4 @@
-# Levels 5, 8, 9, 11 and 13 of the cm coding, gray levels as one symbol around a predicted value
+# Levels 5, 8, 9, 11, 13 and 16 of the cm coding, gray levels as one symbol around a predicted value
 # (``_cm_ordered5.pyx``): what ``_cm.pyx`` calls.
 
 from libc.stdint cimport uint8_t
@@ -12,7 +12,7 @@ ctypedef struct Ord5Params:
     int rate_max        # the tables' largest rate shift: 2..7
     int rate_double     # 1: each table update counts twice in the rate schedule
     int exact           # 1: level 9's extra model pieces (n <= 4; set by _cm.pyx, not by a header)
-    int weighted        # 1: level 11's weighted predictor, 2: level 13's averaged one (set by _cm.pyx)
+    int weighted        # 1: level 11's weighted predictor, 2: level 13's averaged one, 3: level 16 (set by _cm.pyx)
 
 
 cdef bint ord5_params_ok(const Ord5Params *q) noexcept nogil

@@ -42,6 +42,12 @@ with equal weights: no error sums, weights or division on the way from one pixel
 next, for 0.81-0.87x level 8's decode speed where level 11 runs at 0.70-0.76x (a fourth compiled
 copy, ``Averaged``).
 
+Level 16 (docs/FORMAT.md, "Level 16") is level 13 with its third residual table (by d6 and
+the error class) replaced by a table of the symbols themselves by the exact (W, N), learned at
+every pixel and seen from P (``_neighbour_symbols.pxd``): a colour ramp's symbols are
+positions in a palette order, and which one follows W and N is what a numeric prediction
+misses there (a fifth compiled copy, ``Neighbour``).
+
 Every level takes its contexts (eq13, dd, d6, k) from ``_ordered_contexts.pxd`` (small tables
 and one word of neighbours), keeps its x == P counters with p unflipped (``_counters``), and
 avoids branches that the picture decides (the sign of an error, a count's limit): the same
@@ -58,10 +64,11 @@ from vqpress.coding._cm_common cimport (
 from vqpress.coding._ordered_contexts cimport oc_d6_of, oc_dd_of, oc_eq13, oc_k_of, oc_tables_init, oc_window
 from vqpress.coding._exact_neighbourhood cimport (
     APM1, APM2, APM_NODES, EXACT, X_COUNTERS, X_TRUST, ex_apm_fill, ex_apm_learn, ex_apm_node, ex_average4, ex_key)
+from vqpress.coding._neighbour_symbols cimport WN_K, WN_STRIDE, WN_TABLES, ns_around, ns_fill
 from vqpress.coding._range_coder cimport (
     RangeCoder, rc_code_bit, rc_decode_strip_arg, rc_decode_symbol, rc_encode_span, rc_encode_strip_arg,
     rc_encode_symbol, rc_find, rc_symbol_unit, rc_take_symbol)
-from vqpress.coding._symbol_tables cimport st_average3, st_learn, st_span
+from vqpress.coding._symbol_tables cimport st_average3, st_learn, st_span, st_span_top
 from vqpress.coding._weighted_prediction cimport OFFSET_CLASSES, OFFSETS, WPCell, wp_err4, wp_tables_init, wp_weight
 
 cm_tables_init()
@@ -138,11 +145,14 @@ ctypedef struct Weighted:
     char unused
 ctypedef struct Averaged:
     char unused
+ctypedef struct Neighbour:
+    char unused
 ctypedef fused Variant:
     Plain
     Exact
     Weighted
     Averaged
+    Neighbour
 
 ctypedef struct Ord5:
     int n
@@ -160,12 +170,16 @@ ctypedef struct Ord5:
     Py_ssize_t t_exact          # the first exact-neighbourhood residual table (level 11: RDIR by offset class)
     # level 11 only (NULL otherwise)
     WPCell *wp                  # ring of 2 rows of w + 6 (0 outside the strip's pixels; _weighted_prediction.pxd)
+    # level 16 only (NULL otherwise)
+    uint16_t *wn                # the (W, N) tables, WN_STRIDE u16 each (_neighbour_symbols.pxd) ...
+    uint8_t *wn_counts          # ... and their update counts
+    const uint16_t *wn_at       # the pixel's (W, N) table (padded)
 
 
 cdef bint ord5_params_ok(const Ord5Params *q) noexcept nogil:
     """Whether q is within docs/FORMAT.md's ranges (cm.py checks the header's with it)."""
     return (0 <= q.counter3 <= 2 and 0 <= q.first_table <= 1 and 1 <= q.limit <= 127 and 2 <= q.rate_max <= 7
-            and 0 <= q.rate_double <= 1 and 0 <= q.exact <= 1 and 0 <= q.weighted <= 2
+            and 0 <= q.rate_double <= 1 and 0 <= q.exact <= 1 and 0 <= q.weighted <= 3
             and not (q.exact and q.weighted))
 
 
@@ -224,7 +238,8 @@ cdef void _table_fill(uint16_t *t, Py_ssize_t count) noexcept nogil:
 
 cdef int _alloc(Ord5 *f, int n, int w, const Ord5Params *q) noexcept nogil:
     """A fresh model for n <= 16 levels (n <= 4 with q.exact) with parameters q (in range);
-    with q.weighted (levels 11 and 13) RDIR tables by the offset class follow the others (t_exact).
+    with q.weighted (levels 11, 13 and 16) RDIR tables by the offset class follow the others (t_exact),
+    and with q.weighted 3 (level 16) the (W, N) tables.
     Returns 0, or -1 (free it with _free either way)."""
     cdef Py_ssize_t n_tables = T_SHAPE + 625 * n + (EXACT if q.exact else 0) + (5625 * OFFSETS if q.weighted else 0)
     cdef int u = 0
@@ -244,7 +259,15 @@ cdef int _alloc(Ord5 *f, int n, int w, const Ord5Params *q) noexcept nogil:
     f.xcnt = NULL
     f.apm = NULL
     f.wp = NULL
+    f.wn = NULL
+    f.wn_counts = NULL
     f.t_exact = T_SHAPE + 625 * n
+    if q.weighted == 3:
+        f.wn = <uint16_t *>malloc(WN_TABLES * WN_STRIDE * sizeof(uint16_t))
+        f.wn_counts = <uint8_t *>calloc(WN_TABLES, 1)
+        if f.wn == NULL or f.wn_counts == NULL:
+            return -1
+        ns_fill(f.wn)
     if q.weighted:
         f.wp = <WPCell *>calloc(2 * (w + 6), sizeof(WPCell))
         if f.wp == NULL:
@@ -270,7 +293,11 @@ cdef void _free(Ord5 *f) noexcept nogil:
     free(f.xcnt)
     free(f.apm)
     free(f.wp)
+    free(f.wn)
+    free(f.wn_counts)
     f.wp = NULL
+    f.wn = NULL
+    f.wn_counts = NULL
     f.xcnt = NULL
     f.apm = NULL
     f.cnt = NULL
@@ -332,6 +359,30 @@ cdef inline int _symbol(Direction *way, RangeCoder *c, Ord5 *f, Py_ssize_t ta, P
     return s
 
 
+cdef inline int _symbol_wn(Direction *way, RangeCoder *c, Ord5 *f, Py_ssize_t ta, Py_ssize_t tb, int lo, int hi,
+                           int s, int P) noexcept nogil:
+    """Level 16: lane s (lo <= s <= hi) of the average of tables ta, tb (weighted 2:1:1 with the
+    next, or 1:2:1 with first_table 1) and the pixel's (W, N) table seen from P (f.wn_at); ta
+    and tb learn s (the (W, N) table learns x after the pixel, _rows)."""
+    cdef const uint16_t *pa = f.tables + ta * LANES
+    cdef const uint16_t *pb = f.tables + tb * LANES
+    cdef const uint16_t *swap
+    cdef uint16_t tr[LANES]
+    cdef uint16_t t[LANES]
+    cdef uint16_t cum[LANES]
+    cdef int top = ns_around(tr, f.wn_at, P)
+    if f.q.first_table:
+        swap = pa
+        pa = pb
+        pb = swap
+    st_average3(t, pa, pb, tr)
+    top = (WN_K + ((WN_K + top) >> 1)) >> 1  # (the top of the average, as its lanes')
+    s = _code_lane(way, c, t, cum, st_span_top(cum, t, lo, hi, top), hi, s)
+    _learn(f, ta, s)
+    _learn(f, tb, s)
+    return s
+
+
 cdef inline int _symbol4(Direction *way, RangeCoder *c, Ord5 *f, Py_ssize_t ta, Py_ssize_t tb, Py_ssize_t tc,
                          Py_ssize_t tx, int lo, int hi, int s) noexcept nogil:
     """Level 9: lane s (lo <= s <= hi) of the average of tables ta, tb, tc and the exact
@@ -339,18 +390,23 @@ cdef inline int _symbol4(Direction *way, RangeCoder *c, Ord5 *f, Py_ssize_t ta, 
     fewer than X_TRUST symbols, then (tx + (tc + (ta + tb) / 2) / 2) / 2 (tx weighs half)."""
     cdef uint16_t t[LANES]
     cdef uint16_t cum[LANES]
-    cdef int total
     ex_average4(t, f.tables + ta * LANES, f.tables + tb * LANES, f.tables + tc * LANES, f.tables + tx * LANES,
                 f.counts[tx] >= X_TRUST)
-    total = st_span(cum, t, lo, hi)
-    if Direction is Decoding:
-        s = _decode_lane(c, cum, total, hi + 1, MID - 1 if t[MID] - t[MID - 1] > t[MID + 2] - t[MID + 1] else MID + 1)
-    else:
-        rc_encode_symbol(c, cum, total, hi + 1, s)
+    s = _code_lane(way, c, t, cum, st_span(cum, t, lo, hi), hi, s)
     _learn(f, ta, s)
     _learn(f, tb, s)
     _learn(f, tc, s)
     _learn(f, tx, s)
+    return s
+
+
+cdef inline int _code_lane(Direction *way, RangeCoder *c, const uint16_t *t, const uint16_t *cum, int total, int hi,
+                           int s) noexcept nogil:
+    """Lane s of the lanes 0..hi whose cumulative frequencies (cum, total) are those of table t
+    (the encoder's s, or the one the decoder finds: x - P = +-1 tried first)."""
+    if Direction is Decoding:
+        return _decode_lane(c, cum, total, hi + 1, MID - 1 if t[MID] - t[MID - 1] > t[MID + 2] - t[MID + 1] else MID + 1)
+    rc_encode_symbol(c, cum, total, hi + 1, s)
     return s
 
 
@@ -398,7 +454,8 @@ cdef inline int _pixel(Direction *way, Variant *model, RangeCoder *c, Ord5 *f, i
     # x == P: three counters' probabilities averaged (3:2:2), no mixing
     a = f.cnt + C_EQ + eq * 3 + (0 if P == 0 else (1 if P == n - 1 else 2))
     b = f.cnt + C_SHAPE + dd * n + P
-    if (Variant is Weighted or Variant is Averaged) and f.q.counter3 == C3_ERR:  # levels 11, 13: and by the offset class
+    if (Variant is Weighted or Variant is Averaged or Variant is Neighbour) and f.q.counter3 == C3_ERR:
+        # (levels 11, 13, 16: and by the offset class)
         d = f.cnt3 + ((eq & 255) * 8 + en) * OFFSETS + oc
     elif f.q.counter3 == C3_ERR:
         d = f.cnt3 + (eq & 255) * 8 + en
@@ -440,7 +497,8 @@ cdef inline int _pixel(Direction *way, Variant *model, RangeCoder *c, Ord5 *f, i
         return P
     # the residual x - P, in lane x - P + MID (lanes 0 and 15: -8 or less, 7 or more) of the
     # lanes lo .. hi that stay within the levels
-    d6 = oc_d6_of(P, W, N, NE, NW, NN, WW)
+    if not (Variant is Neighbour):
+        d6 = oc_d6_of(P, W, N, NE, NW, NN, WW)
     lo = MID - P if P < MID else 0
     hi = MID + n - 1 - P if n - 1 - P < LANES - 1 - MID else LANES - 1
     s = x - P + MID
@@ -451,8 +509,11 @@ cdef inline int _pixel(Direction *way, Variant *model, RangeCoder *c, Ord5 *f, i
     else:
         k = oc_k_of(dd, P, NN, WW)
         # (level 11: RDIR by the offset class too, in tables of its own)
-        s = _symbol(way, c, f, f.t_exact + k * OFFSETS + oc if Variant is Weighted or Variant is Averaged else T_DIR + k,
-                    T_SHAPE + dd * n + P, T_ERR + d6 * 8 + en, lo, hi, s)
+        if Variant is Neighbour:  # level 16: the (W, N) table instead of RERR
+            s = _symbol_wn(way, c, f, f.t_exact + k * OFFSETS + oc, T_SHAPE + dd * n + P, lo, hi, s, P)
+        else:
+            s = _symbol(way, c, f, f.t_exact + k * OFFSETS + oc if Variant is Weighted or Variant is Averaged else T_DIR + k,
+                        T_SHAPE + dd * n + P, T_ERR + d6 * 8 + en, lo, hi, s)
         if s == 0 and P > MID:  # lane 0 is x - P <= -8: x in 0 .. P - 8
             return P - MID - _far(way, c, f, T_FAR, P - MID, P - MID - x)
         if s == LANES - 1 and P + LANES - 1 - MID < n - 1:  # lane 15 is x - P >= 7: x in P + 7 .. n - 1
@@ -470,7 +531,7 @@ cdef int _rows(Direction *way, Variant *model, RangeCoder *c, Ord5 *f, uint8_t *
     cdef uint8_t *r2
     cdef uint8_t *e0
     cdef uint8_t *e1
-    cdef int r, col, x, P, W, WW, N, NW, lo, hi, e, eW, eWW, hits = 0, above
+    cdef int r, col, x, P, W, WW, N, NW, lo, hi, e, eW, eWW, hits = 0, above, u
     cdef bint want_hits = f.q.counter3 == C3_HITS
     # level 11: the weighted predictor
     cdef WPCell *c0 = NULL
@@ -480,7 +541,7 @@ cdef int _rows(Direction *way, Variant *model, RangeCoder *c, Ord5 *f, uint8_t *
     cdef int NE, tW = 0, tN, tNW, tNE, pf = 0, oc = 0, x8, v, en, p0 = 0, p1 = 0, p2 = 0, p3 = 0, eq
     cdef int32_t w0, w1, w2, w3, den
     for r in range(h):
-        if Variant is Weighted or Variant is Averaged:
+        if Variant is Weighted or Variant is Averaged or Variant is Neighbour:
             c0 = f.wp + (r & 1) * wp + 3
             c1 = f.wp + ((r + 1) & 1) * wp + 3
             tW = aW = 0
@@ -504,7 +565,7 @@ cdef int _rows(Direction *way, Variant *model, RangeCoder *c, Ord5 *f, uint8_t *
             NE = r1[col + 1]
             lo = W if W < N else N
             hi = W + N - lo
-            if Variant is Weighted or Variant is Averaged:  # levels 11, 13: P from the weighted prediction
+            if Variant is Weighted or Variant is Averaged or Variant is Neighbour:  # levels 11, 13, 16: P from the weighted prediction
                 tN = c1[col].t
                 tNW = c1[col - 1].t
                 tNE = c1[col + 1].t
@@ -522,7 +583,7 @@ cdef int _rows(Direction *way, Variant *model, RangeCoder *c, Ord5 *f, uint8_t *
                     p1 = N * 8 - (((tW + tN + tNE) * 16) >> 5)
                     p2 = W * 8 - (((tW + tN + tNW) * 10) >> 5)
                     p3 = N * 8 - (((tNW + tN + tNE) * 7) >> 5)
-                    if Variant is Averaged:  # level 13: their plain average
+                    if Variant is Averaged or Variant is Neighbour:  # levels 13, 16: their plain average
                         pf = (p0 + p1 + p2 + p3 + 2) >> 2
                     else:
                         es = sW + sWW + c1[col - 1].s + c1[col].s + c1[col + 1].s
@@ -549,14 +610,20 @@ cdef int _rows(Direction *way, Variant *model, RangeCoder *c, Ord5 *f, uint8_t *
                 above = above >> 1 | (e1[col + 2] == 0) << 3  # NW, N, NE, NEE in bits 0..3
                 hits = (eW == 0) | above << 1 | (eWW == 0) << 5
             eq = oc_eq13(oc_window(r1 + col, r2 + col), P, W, WW, N, NE, NW, r1[col + 2])
+            if Variant is Neighbour:
+                f.wn_at = f.wn + (W << 4 | N) * WN_STRIDE
             x = _pixel(way, model, c, f, x, P, W, N, NW, NE, WW, r2[col], eq, en, hits, oc)
+            if Variant is Neighbour:  # the (W, N) table learns x, every pixel
+                u = f.wn_counts[W << 4 | N]
+                f.wn_counts[W << 4 | N] = <uint8_t>(u + (u < f.count_max))
+                st_learn(<uint16_t *>f.wn_at + 8, x, TABLE_K, f.rate[u])
             r0[col] = <uint8_t>x
-            if not (Variant is Weighted or Variant is Averaged) or want_hits:  # (levels 11, 13: for the hits only)
+            if not (Variant is Weighted or Variant is Averaged or Variant is Neighbour) or want_hits:  # (levels 11, 13, 16: for the hits only)
                 e = x - P if x > P else P - x
                 eWW = eW
                 eW = e if e < 15 else 15
                 e0[col] = <uint8_t>eW
-            if Variant is Weighted or Variant is Averaged:
+            if Variant is Weighted or Variant is Averaged or Variant is Neighbour:
                 x8 = x * 8
                 tW = pf - x8
                 c0[col].t = tW
@@ -579,13 +646,16 @@ cdef int _rows(Direction *way, Variant *model, RangeCoder *c, Ord5 *f, uint8_t *
 
 cdef inline int _strip(RangeCoder *c, bint decoding, uint8_t *sym, int h, int w, int n, uint8_t *rows,
                        const void *params) noexcept nogil:
-    """Levels 5, 8, 9, 11 and 13's RangeStripArg (``_range_coder.pxd``, ``params`` an Ord5Params): a fresh
+    """Levels 5, 8, 9, 11, 13 and 16's RangeStripArg (``_range_coder.pxd``, ``params`` an Ord5Params): a fresh
     model, then the rows. Inline: each of its two callers gets its own copy of the kernel,
     ``decoding`` a constant."""
     cdef Ord5 f
     cdef int status = -1
     if _alloc(&f, n, w, <const Ord5Params *>params) == 0:
-        if f.q.weighted == 2:
+        if f.q.weighted == 3:
+            status = (_rows(<Decoding *>NULL, <Neighbour *>NULL, c, &f, sym, h, w, rows) if decoding
+                      else _rows(<Encoding *>NULL, <Neighbour *>NULL, c, &f, sym, h, w, rows))
+        elif f.q.weighted == 2:
             status = (_rows(<Decoding *>NULL, <Averaged *>NULL, c, &f, sym, h, w, rows) if decoding
                       else _rows(<Encoding *>NULL, <Averaged *>NULL, c, &f, sym, h, w, rows))
         elif f.q.weighted:

@@ -1,4 +1,4 @@
-# What the prediction of levels 11 and 13 keeps (docs/FORMAT.md, "Level 11" and "Level 13"):
+# What the prediction of levels 11, 13 and 16 keeps (docs/FORMAT.md, "Level 11" and "Level 13"):
 # ``_cm_ordered5.pyx`` predicts a pixel by four sub-predictions in eighths of a level (W + NE
 # - N, and N, W, N corrected by the prediction's own errors T at the neighbours), averaged
 # with weights that fall with each one's recent errors around the pixel (level 11, as JPEG

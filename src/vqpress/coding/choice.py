@@ -5,7 +5,7 @@ the model, the level, the level's parameters and the symbol order.
 strips; the map then decides the rest. A palette is put in its spectral order
 (:mod:`vqpress.coding.symbol_order`), and a palette of up to 16 colours that is a colour ramp is
 coded like gray levels. A map's number of symbols maps an effort's level to one that holds them,
-or to a richer one where they are few (:func:`level_for`); levels 8, 11 and 13 take parameters
+or to a richer one where they are few (:func:`level_for`); levels 8, 11, 13 and 16 take parameters
 chosen by coding samples of the map (:mod:`vqpress.coding.level8`). None of this is in the
 format: a decoder reads what the payload's header says (:mod:`vqpress.coding.levels`), so the
 choices can change without changing what old payloads decode to.
@@ -20,7 +20,7 @@ import numpy as np
 from vqpress.coding import level8
 from vqpress.coding.levels import (
     AVERAGED_TABLES, EXACT_TABLES, FAST, MAX_EXACT_LEVELS, MAX_ORDERED_SYMBOLS, MAX_TABLE_LEVELS, MIN_TABLE_BITS,
-    ORDERED, PALETTE, PALETTE_MIXED, PALETTE_SYMBOL, PALETTE_SYMBOL_MIXED, PREDICTED, PREDICTED_TABLES,
+    NEIGHBOUR_TABLES, ORDERED, PALETTE, PALETTE_MIXED, PALETTE_SYMBOL, PALETTE_SYMBOL_MIXED, PREDICTED, PREDICTED_TABLES,
     TABLE_LEVELS, TUNED_TABLES, WEIGHTED_TABLES,
 )
 
@@ -126,12 +126,15 @@ def candidates(n: int, ordered: bool | None, both: bool, effort: int, ordered_le
     return pairs
 
 
-def level_for(sym: np.ndarray, n: int, model: int, level: int) -> tuple[int, tuple[int, ...] | None]:
+def level_for(sym: np.ndarray, n: int, model: int, level: int, ramp: bool = False) -> tuple[int, tuple[int, ...] | None]:
     """The level and parameters to code a map ``sym`` of ``n`` symbols (in coding order) with
     ``model`` at an effort's ``level``: the level the map's number of symbols allows (or a
     richer one for a few), and for levels 8, 11 and 13 the parameters chosen on samples of
     the map (:mod:`vqpress.coding.level8`; level 8 with level 5's parameters is level 5, the
-    same streams without the parameters' bytes). Parameters are None for other levels."""
+    same streams without the parameters' bytes). A colour ramp (``ramp``) of 9-16 colours takes
+    level 16 where gray takes level 13, chosen against level 8 as level 13 is, on samples coded at
+    level 16 (:data:`~vqpress.coding.levels.NEIGHBOUR_TABLES`: its neighbours' exact symbols say
+    more than on gray levels, where level 16 codes larger). Parameters are None for other levels."""
     if model == ORDERED and n <= MAX_EXACT_LEVELS:
         level = _FEW_LEVELS.get(level, level)
     if model == PALETTE and n <= MAX_TABLE_LEVELS:
@@ -146,7 +149,7 @@ def level_for(sym: np.ndarray, n: int, model: int, level: int) -> tuple[int, tup
     if level == TUNED_TABLES:
         params = _tuned_params(sym, n)
     elif level in (WEIGHTED_TABLES, AVERAGED_TABLES):
-        level, params = _chosen_level(sym, n, level)
+        level, params = _chosen_level(sym, n, NEIGHBOUR_TABLES if ramp and level == AVERAGED_TABLES else level)
     if level == TUNED_TABLES and params == level8.LEVEL5:
         level, params = PREDICTED_TABLES, None  # the same streams, without the parameters' bytes
     return level, params
@@ -154,7 +157,7 @@ def level_for(sym: np.ndarray, n: int, model: int, level: int) -> tuple[int, tup
 
 def _sample_size(sample: np.ndarray, n: int, level: int, params) -> int:
     """Bytes of a sample of a map's rows coded as one strip of the ordered model at ``level``
-    (8, 11 or 13) with ``params``."""
+    (8, 11, 13 or 16) with ``params``."""
     # imported lazily: `import vqpress` stays free of compiled modules
     from vqpress.coding import _cm
 
@@ -168,13 +171,13 @@ def _tuned_params(sym: np.ndarray, n: int) -> tuple[int, ...]:
 
 
 def _chosen_level(sym: np.ndarray, n: int, predicted: int) -> tuple[int, tuple[int, ...]]:
-    """Level 8 or ``predicted`` (11 or 13) and its parameters for a map
+    """Level 8 or ``predicted`` (11, 13 or 16) and its parameters for a map
     (:func:`vqpress.coding.level8.choose_level`; level 8 with level 5's parameters is then
     written as level 5)."""
     def code(sample, level, params):
         return _sample_size(sample, n, level, params)
 
-    if predicted == AVERAGED_TABLES:
+    if predicted in (AVERAGED_TABLES, NEIGHBOUR_TABLES):  # (level 16: level 13's rule, on its own sizes)
         return level8.choose_level(sym, n, code, TUNED_TABLES, predicted, level8.AVERAGED_BAND_FRACTION,
                                    (level8.AVERAGED_SAMPLE_SURE, level8.AVERAGED_SAMPLE_LIMIT),
                                    level8.AVERAGED_BAND_LIMIT)

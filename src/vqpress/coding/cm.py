@@ -16,10 +16,10 @@ Payload layout (little-endian)::
     table_bits (u8), level (u8: 0 lean, 1 full, 2 fast, 3 palette tables, 4 predicted ordered,
     5 predicted ordered tables, 6 palette neighbour symbol, 7 palette mixed tables, 8 tuned predicted
     ordered tables, 9 exact predicted ordered tables, 11 weighted predicted ordered tables,
-    13 averaged predicted ordered tables),
+    13 averaged predicted ordered tables, 16 neighbour symbol averaged predicted ordered tables),
     n_symbols (u16), strip_rows (u32)
     order: n_symbols bytes, a permutation (coding symbol i stands for code order[i])
-    levels 8, 11 and 13 only: the model's 5 parameters (u8 each, :mod:`vqpress.coding.level8`)
+    levels 8, 11, 13 and 16 only: the model's 5 parameters (u8 each, :mod:`vqpress.coding.level8`)
     S = ceil(H / strip_rows) stream lengths (u32), then the S streams
 
 Version 2 (format 2.2, ``encode(..., compact=True)``): the same streams, and "CM", version
@@ -121,8 +121,8 @@ def encode(codes: np.ndarray, n_symbols: int, *, ordered: bool | None = None, ef
         efforts 1 and 2 a palette of up to 16 colours that is a colour ramp (the symbols of
         unequal neighbours are on average at most 0.385 x log2(n) places apart in that
         order, :func:`vqpress.coding.symbol_order.mean_step`) is coded with the ordered
-        model at level 5 (effort 1) or 5, 8 or 11 (effort 2; 11 up to 8 colours, 13 above) instead, in
-        the refined order (at efforts 3 and 4, at level 0).
+        model at level 5 (effort 1) or 5, 8 or 11 (effort 2; 11 up to 8 colours, 16 above, where
+        gray levels take 13) instead, in the refined order (at efforts 3 and 4, at level 0).
     effort : int, default 2
         0 (fastest) .. 9 (smallest): 0-2 use the fast model (level 2: small direct tables,
         2-3 counters a question, x == W then the neighbours' values before a walk or tree;
@@ -198,7 +198,7 @@ def encode(codes: np.ndarray, n_symbols: int, *, ordered: bool | None = None, ef
         sym = _relabel(codes, rank)
     best = None
     for model, level in choice.candidates(n, ordered or ramp, both, effort, ordered_level, palette_level):
-        coded = _encode_at(sym, n, model, level, bits, rows)
+        coded = _encode_at(sym, n, model, level, bits, rows, ramp)
         # chosen by the size of the version-1 layout either way, so that both versions
         # hold the same streams
         if best is None or coded.size(n) < best.size(n):
@@ -235,11 +235,12 @@ class _Coded:
         return b"".join([head, order_field, bytes(self.params or ()), lengths, *self.streams])
 
 
-def _encode_at(sym: np.ndarray, n: int, model: int, level: int, bits: int, rows: int) -> _Coded:
+def _encode_at(sym: np.ndarray, n: int, model: int, level: int, bits: int, rows: int,
+               ramp: bool = False) -> _Coded:
     """The streams of ``sym`` with ``model`` at an effort's ``level``, which becomes the
-    level the map's number of symbols allows, with its parameters
-    (:func:`vqpress.coding.choice.level_for`)."""
-    level, params = choice.level_for(sym, n, model, level)
+    level the map's number of symbols allows (and ``ramp``, a colour ramp's), with its
+    parameters (:func:`vqpress.coding.choice.level_for`)."""
+    level, params = choice.level_for(sym, n, model, level, ramp=ramp)
     bits_ = _table_bits(bits, rows * sym.shape[1]) if level not in NO_TABLES else MIN_TABLE_BITS
     streams = _kernel().encode_strips(sym, n, model, level, bits_, rows, params)
     return _Coded(model, bits_, level, rows, params, streams)

@@ -1,4 +1,4 @@
-"""Levels 8, 11 and 13 of the "cm" payload coding: level 5's model with parameters chosen per map.
+"""Levels 8, 11, 13 and 16 of the "cm" payload coding: level 5's model with parameters chosen per map.
 
 Level 5 (``_cm_ordered5.pyx``) asks ``x == P`` of three averaged counters, then codes the
 residual as one symbol of three averaged tables; its model has fixed parameters. Level 8 is
@@ -7,8 +7,8 @@ the same kernel with five parameters written in the payload header (docs/FORMAT.
 few candidate settings and keeps the smallest. This module holds the parameters' ranges,
 the candidates and that choice, which ``choice.py`` calls with the kernel's sizes; ``cm.py``
 writes and checks the header. Level 11 (docs/FORMAT.md, "Level 11") is level 8 around a
-weighted prediction, with the same parameters, and level 13 the same with the prediction's
-four parts averaged; at effort 2 the encoder tries the candidates at level 8 and one of them
+weighted prediction, with the same parameters, level 13 the same with the prediction's
+four parts averaged, and level 16 level 13 with a table of the neighbours' symbols; at effort 2 the encoder tries the candidates at level 8 and one of them
 (:func:`choose_level`).
 """
 

@@ -45,7 +45,7 @@ PREDICTED = 4
 #: geometric mean (0.86-1.5x; the flattest maps about as fast) (BENCHMARKS.md, round 5).
 #: More than 16 levels stay at level 4.
 PREDICTED_TABLES = 5
-#: Level 5's tables (and those of levels 8, 9, 11 and 13) hold this many levels.
+#: Level 5's tables (and those of levels 8, 9, 11, 13 and 16) hold this many levels.
 MAX_TABLE_LEVELS = 16
 #: Level 6, the palette model of one neighbour symbol (``_cm_palette6.pyx``): which of the
 #: distinct colours among W, N, NE, NW a pixel is (or none) as one symbol of averaged tables
@@ -84,10 +84,20 @@ WEIGHTED_TABLES = 11
 #: with the same parameters when its size against level 8's on the parameters' sample, or on
 #: a middle band of 1/10 of the map where that is not clear, says so (:data:`level8.AVERAGED_SAMPLE_SURE`).
 AVERAGED_TABLES = 13
+#: Level 16, level 13 (its parameters too) with its third residual table, by d6 and the error
+#: class, replaced by a table of the symbols themselves by the exact (W, N), learned at every
+#: pixel and seen from P (``_neighbour_symbols.pxd``). On a colour ramp the symbols are
+#: positions in the palette's order and the neighbours' exact symbols say what the numeric
+#: prediction misses: the face's 16-colour ramp 79,804 bytes against level 13's 80,297
+#: (0.9939x), decoding at 0.99x and encoding at 0.96x level 13's speed; on gray levels it
+#: codes larger (face gray 16 1.008x, face gray 8 at level 11 1.002x; BENCHMARKS.md, round
+#: 11, ``exact16``). At effort 2 colour ramps of 9-16 colours take it in level 13's place
+#: (against level 8 by level 13's rule, on samples coded at level 16); gray maps keep level 13.
+NEIGHBOUR_TABLES = 16
 #: Levels of up to 16 levels, on symbol tables.
-TABLE_LEVELS = (PREDICTED_TABLES, TUNED_TABLES, EXACT_TABLES, WEIGHTED_TABLES, AVERAGED_TABLES)
+TABLE_LEVELS = (PREDICTED_TABLES, TUNED_TABLES, EXACT_TABLES, WEIGHTED_TABLES, AVERAGED_TABLES, NEIGHBOUR_TABLES)
 #: Levels with the 5 parameters of :mod:`vqpress.coding.level8` after the symbol order.
-PARAMETER_LEVELS = (TUNED_TABLES, WEIGHTED_TABLES, AVERAGED_TABLES)
+PARAMETER_LEVELS = (TUNED_TABLES, WEIGHTED_TABLES, AVERAGED_TABLES, NEIGHBOUR_TABLES)
 #: Level 7, the palette model of mixed symbol tables (``_cm_palette7.pyx``): x == W, then
 #: every other pixel as one or two symbols of four tables (by W, N, NE and the pair (W, N))
 #: mixed geometrically with learned weights. On the 64- and 256-colour cases of
@@ -111,10 +121,10 @@ PALETTE_MIXED = 7
 PALETTE_SYMBOL_MIXED = 10
 #: Every level a payload may name.
 LEVELS = (0, 1, FAST, PALETTE_TABLES, PREDICTED, PREDICTED_TABLES, PALETTE_SYMBOL, PALETTE_MIXED,
-          TUNED_TABLES, EXACT_TABLES, PALETTE_SYMBOL_MIXED, WEIGHTED_TABLES, AVERAGED_TABLES)
+          TUNED_TABLES, EXACT_TABLES, PALETTE_SYMBOL_MIXED, WEIGHTED_TABLES, AVERAGED_TABLES, NEIGHBOUR_TABLES)
 #: Levels without hashed tables: their table_bits is the minimum.
 NO_TABLES = (FAST, PALETTE_TABLES, PREDICTED, PREDICTED_TABLES, PALETTE_SYMBOL, PALETTE_MIXED,
-             TUNED_TABLES, EXACT_TABLES, PALETTE_SYMBOL_MIXED, WEIGHTED_TABLES, AVERAGED_TABLES)
+             TUNED_TABLES, EXACT_TABLES, PALETTE_SYMBOL_MIXED, WEIGHTED_TABLES, AVERAGED_TABLES, NEIGHBOUR_TABLES)
 #: Levels of the palette model only.
 PALETTE_ONLY = (PALETTE_TABLES, PALETTE_SYMBOL, PALETTE_MIXED, PALETTE_SYMBOL_MIXED)
 
@@ -125,4 +135,5 @@ LEVEL_NAMES = {0: "lean", 1: "full", FAST: "fast", PALETTE_TABLES: "palette tabl
                PALETTE_MIXED: "palette mixed tables", PALETTE_SYMBOL_MIXED: "palette neighbour symbol mixed tables",
                TUNED_TABLES: "tuned predicted ordered tables", EXACT_TABLES: "exact predicted ordered tables",
                WEIGHTED_TABLES: "weighted predicted ordered tables",
-               AVERAGED_TABLES: "averaged predicted ordered tables"}
+               AVERAGED_TABLES: "averaged predicted ordered tables",
+               NEIGHBOUR_TABLES: "neighbour symbol averaged predicted ordered tables"}
