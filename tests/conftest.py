@@ -50,3 +50,12 @@ def hide_module(monkeypatch):
 
     monkeypatch.setattr(builtins, "__import__", fake_import)
     return hidden.add
+
+
+@pytest.fixture
+def fixed_layout(monkeypatch):
+    """Integer images are written in format 2.1 for the rest of the test (codebook form 1,
+    the fixed header, cm payloads of version 1), for the tests of that layout."""
+    import vqpress.container
+
+    monkeypatch.setattr(vqpress.container, "_WRITE_VERSION", (2, 1))

@@ -14,6 +14,7 @@ codebook.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import struct
 import zlib
@@ -85,7 +86,9 @@ def _crc(data: bytes) -> bytes:
 
 
 def parse(blob: bytes) -> Fields:
-    """The fields of a valid stream (read by the layout, trusting it)."""
+    """The fields of a valid stream of the fixed header (format 2.1 and older; read by the
+    layout, trusting it). Format 2.2's compact header: :func:`parse22`."""
+    assert blob[11] != 0, "a compact header (format 2.2): use parse22"
     major, minor, dtype, ndim, channels, coding, slen, form, n_colors, payload_len = _FIXED.unpack_from(blob, 8)
     shape = struct.unpack_from(f"<{ndim}Q", blob, 8 + _FIXED.size)
     pos = 8 + _FIXED.size + 8 * ndim
@@ -119,3 +122,107 @@ def context_words(payload: bytes) -> tuple[int, np.ndarray]:
     """Model id and words of a context payload of model 1 or 4."""
     model, _ = struct.unpack_from("<BI", payload)
     return model, np.frombuffer(payload, "<u4", offset=5).copy()
+
+
+@contextlib.contextmanager
+def writing_fixed_layout():
+    """Integer images written in format 2.1 (codebook form 1, the fixed header, cm payloads
+    of version 1) inside the block: the layout :func:`parse` reads."""
+    import vqpress.container
+
+    before = vqpress.container._WRITE_VERSION
+    vqpress.container._WRITE_VERSION = (2, 1)
+    try:
+        yield
+    finally:
+        vqpress.container._WRITE_VERSION = before
+
+
+# ------------------------------------------------------------------ format 2.2 (compact header)
+
+STRATEGY_CODES = (b"uniform", b"quantile", b"kmeans", b"optimal", b"mediancut")
+
+
+def varint(value: int) -> bytes:
+    """Unsigned LEB128, shortest form (docs/FORMAT.md, "Integers of format 2.2")."""
+    out = bytearray()
+    while True:
+        out.append((value & 0x7F) | (0x80 if value >> 7 else 0))
+        value >>= 7
+        if not value:
+            return bytes(out)
+
+
+def read_varint(data: bytes, pos: int) -> tuple[int, int]:
+    value = shift = 0
+    while True:
+        byte = data[pos]
+        value |= (byte & 0x7F) << shift
+        pos, shift = pos + 1, shift + 7
+        if not byte & 0x80:
+            return value, pos
+
+
+def compact_codebook_len(body: bytes, n_colors: int, channels: int) -> int:
+    """Bytes of a form-2 codebook at the start of ``body``, by the specification."""
+    m = channels if channels else 3
+    counts = [n_colors] * channels if channels else [n_colors, n_colors - 1, 2]
+    ks = body[1:1 + m]
+    unary, pos = read_varint(body, 1 + m)
+    return pos + unary + -(-sum(k * c for k, c in zip(ks, counts)) // 8)
+
+
+@dataclasses.dataclass
+class Fields22:
+    """Every field of a format-2.2 stream (compact header). The codebook is kept as its
+    bytes (form 1 or 2), the payload as its bytes."""
+
+    shape: tuple
+    codebook: bytes
+    payload: bytes
+    dtype: int = 0
+    channels: int = 0
+    coding: int = 2
+    strategy_code: int = 3
+    form: int = 2
+    n_colors: int = 2
+    major: int = 2
+    minor: int = 2
+    #: byte 11, 0 in a compact header
+    marker: int = 0
+    ndim: int | None = None
+    body_len: int | None = None
+
+    def header(self) -> bytes:
+        ndim = len(self.shape) if self.ndim is None else self.ndim
+        body_len = len(self.codebook) + len(self.payload) if self.body_len is None else self.body_len
+        fixed = bytes([self.major, self.minor, self.dtype, self.marker, self.channels, self.coding,
+                       self.strategy_code, self.form, ndim])
+        return MAGIC + fixed + b"".join(varint(v) for v in (self.n_colors, body_len, *self.shape))
+
+    def build(self) -> bytes:
+        header = self.header()
+        body = self.codebook + self.payload
+        return header + _crc(header) + body + _crc(body)
+
+    def replace(self, **changes) -> Fields22:
+        return dataclasses.replace(self, **changes)
+
+
+def parse22(blob: bytes) -> Fields22:
+    """The fields of a valid format-2.2 stream (read by the layout, trusting it)."""
+    major, minor, dtype, marker, channels, coding, code, form, ndim = blob[8:17]
+    assert marker == 0
+    pos = 17
+    values = []
+    for _ in range(2 + ndim):
+        value, pos = read_varint(blob, pos)
+        values.append(value)
+    n_colors, body_len, *shape = values
+    body = blob[pos + 4: pos + 4 + body_len]
+    if form == 2:
+        cb_len = compact_codebook_len(body, n_colors, channels)
+    else:
+        cb_len = (n_colors * max(channels, 1) + (0 if channels else n_colors + 1)) * np.dtype(DTYPES[dtype]).itemsize
+    return Fields22(tuple(shape), body[:cb_len], body[cb_len:], dtype, channels, coding, code, form, n_colors,
+                    major, minor)

@@ -13,7 +13,7 @@ import warnings
 
 import numpy as np
 import pytest
-from craft import DTYPES, parse
+from craft import DTYPES, parse, writing_fixed_layout
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from same_codebook import assert_equivalent, probe_values
@@ -22,6 +22,9 @@ import vqpress
 from vqpress import Codebook, FormatError
 from vqpress.container import from_bytes, inspect, read_header, to_bytes
 from vqpress.formats import save
+
+# the tests of codebook form 1 and the fixed header of format 2.1 (form 2, format 2.2: test_format22.py)
+pytestmark = pytest.mark.usefixtures("fixed_layout")
 
 INT_DTYPES = [np.dtype(d) for d in ("u1", "u2", "u4", "u8", "i1", "i2", "i4", "i8")]
 SCALAR = ["uniform", "quantile", "kmeans", "optimal"]
@@ -224,7 +227,8 @@ def test_exact_centers_through_every_writer(tmp_path, face_gray):
 
 @pytest.fixture(scope="module")
 def form1(face_gray):
-    return parse(to_bytes(vqpress.compress(face_gray[:30, :40], 6), "raw"))
+    with writing_fixed_layout():
+        return parse(to_bytes(vqpress.compress(face_gray[:30, :40], 6), "raw"))
 
 
 def test_form1_fields_as_written(form1):
@@ -234,7 +238,8 @@ def test_form1_fields_as_written(form1):
 
 
 @pytest.mark.parametrize("changes, match", [
-    ({"form": 2}, "codebook form 2 is unknown"),
+    ({"form": 3}, "codebook form 3 is unknown"),
+    ({"form": 2}, r"codebook form 2 \(compact\) needs format version 2.2; the header says 2.1"),
     ({"form": 255}, "codebook form 255 is unknown"),
     ({"minor": 0}, "codebook form 1 .* needs format version 2.1; the header says 2.0"),
     ({"major": 1, "minor": 1}, "codebook form 1 .* needs format version 2.1; the header says 1.1"),
@@ -322,7 +327,8 @@ def test_old_files_write_back_byte_for_byte():
             out = c.to_bytes(head.coding)
             cut = head.size + head.codebook_len
             assert out[head.size:cut] == blob[head.size:cut], path.name
-            assert dataclasses.replace(read_header(out), payload_len=0) == dataclasses.replace(head, payload_len=0)
+            assert dataclasses.replace(read_header(out), payload_len=0, body_len=0) == \
+                dataclasses.replace(head, payload_len=0, body_len=0)
             assert out == blob or (head.coding == "cm" and head.channels), path.name
             assert from_bytes(out).to_bytes(head.coding) == out, path.name  # a fixed point
             np.testing.assert_array_equal(from_bytes(out).codes(), c.codes())

@@ -113,9 +113,12 @@ def test_write_is_atomic(tmp_path, small_compressed, monkeypatch):
     assert list(tmp_path.iterdir()) == []
 
 
-def test_layout_starts_with_magic_and_version(small_compressed):
-    blob = small_compressed.to_bytes()  # auto: the cm coding, 2.0, and the codebook in uint8: 2.1
+def test_layout_starts_with_magic_and_version(small_compressed, monkeypatch):
+    blob = small_compressed.to_bytes()  # auto: the cm coding, 2.0, the codebook Rice-coded: 2.2
     assert blob.startswith(MAGIC)
+    assert blob[8:10] == b"\x02\x02" and blob[11] == 0 and blob[15] == 2  # the compact header
+    monkeypatch.setattr(vqpress.container, "_WRITE_VERSION", (2, 1))
+    blob = small_compressed.to_bytes()  # the codebook in uint8, the fixed header: 2.1
     assert blob[8:10] == b"\x02\x01" and blob[15] == 1
     exact = small_compressed.to_bytes(exact_centers=True)  # float64 codebook: what 2.0 holds
     assert exact[8:10] == b"\x02\x00" and exact[15] == 0
@@ -124,7 +127,7 @@ def test_layout_starts_with_magic_and_version(small_compressed):
 
 
 def test_newer_major_version_is_refused_clearly(small_compressed):
-    blob = bytearray(small_compressed.to_bytes())
+    blob = bytearray(small_compressed.to_bytes(exact_centers=True))
     blob[8:10] = b"\x03\x00"
     header_len = 8 + 20 + 8 * 2 + len(b"optimal")
     blob[header_len : header_len + 4] = struct.pack("<I", zlib.crc32(bytes(blob[:header_len])))
@@ -133,7 +136,7 @@ def test_newer_major_version_is_refused_clearly(small_compressed):
 
 
 def test_huge_claimed_image_fails_at_once(small_compressed):
-    blob = bytearray(small_compressed.to_bytes("raw"))
+    blob = bytearray(small_compressed.to_bytes("raw", exact_centers=True))
     header_len = 8 + 20 + 8 * 2 + len(b"optimal")
     struct.pack_into("<QQ", blob, 28, 10**6, 10**6)  # 10**12 pixels
     blob[header_len : header_len + 4] = struct.pack("<I", zlib.crc32(bytes(blob[:header_len])))
@@ -257,13 +260,18 @@ def test_png_of_what_a_palette_cannot_hold_is_a_plain_png(tmp_path):
         np.testing.assert_array_equal(back, c.decompress())
 
 
-def test_read_header_without_the_body(small_compressed):
+def test_read_header_without_the_body(small_compressed, monkeypatch):
     from vqpress.container import HEADER_MAX, read_header
 
     blob = to_bytes(small_compressed, "context")
     head = read_header(blob[:HEADER_MAX])
     assert head.shape == small_compressed.shape and head.coding == "context"
     assert head.n_colors == 8 and head.strategy == "optimal" and head.dtype == np.uint8
+    assert head.file_size == len(blob) and head.version == "2.2" and head.codebook_form == 2
+    assert head.codebook_len is None and head.payload_len is None  # form 2: known from the body
+    monkeypatch.setattr(vqpress.container, "_WRITE_VERSION", (2, 1))
+    blob = to_bytes(small_compressed, "context")
+    head = read_header(blob[:HEADER_MAX])
     assert head.file_size == len(blob) and head.version == "2.1" and head.codebook_form == 1
     exact = to_bytes(small_compressed, "context", exact_centers=True)
     head = read_header(exact[:HEADER_MAX])

@@ -13,7 +13,7 @@ import warnings
 
 import numpy as np
 import pytest
-from craft import parse
+from craft import parse, writing_fixed_layout
 
 import vqpress
 from vqpress import FormatError
@@ -29,7 +29,7 @@ def _bases():
     rgba = np.dstack([rgb, (rgb[..., :1] > 100).astype(np.uint8) * 255])
     rng = np.random.default_rng(0)
     deep = (face.astype(np.uint16) * 256 + rng.integers(0, 256, face.shape, dtype=np.uint16))
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), writing_fixed_layout():  # (format 2.2's fields: test_format22.py)
         warnings.simplefilter("ignore")
         gray, colour = vqpress.compress(face, 8), vqpress.compress(rgb, 16)
         return {

@@ -24,6 +24,8 @@ from vqpress import FormatError, VQError
 from vqpress.container import CODINGS, from_bytes, inspect, load, read_header, to_bytes
 from vqpress.formats import save
 
+# files of the fixed header, which tests/craft.py's parse reads (format 2.2: test_format22.py)
+pytestmark = pytest.mark.usefixtures("fixed_layout")
 
 @pytest.fixture(scope="module")
 def gray(face_gray):
@@ -328,7 +330,7 @@ def test_every_strategy_name_round_trips(face_gray, face_rgb):
 
 def test_header_fields_out_of_range(gray):
     f = parse(to_bytes(gray, "raw"))
-    for changes, match in [({"form": 2}, "codebook form 2 is unknown"), ({"dtype": 11}, "dtype code 11"),
+    for changes, match in [({"form": 3}, "codebook form 3 is unknown"), ({"dtype": 11}, "dtype code 11"),
                            ({"coding": 7}, "payload coding 7"), ({"channels": 5}, "channels 5"),
                            ({"n_colors": 0}, "n_colors 0"), ({"shape": (64, 0)}, "shape"),
                            ({"shape": (64, 96, 3), "channels": 3}, "centers|codebook|payload|length|bytes")]:

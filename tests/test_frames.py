@@ -84,8 +84,8 @@ def test_frames_compress_with_one_codebook(animation):
     blob = c.to_bytes(exact_centers=True)
     assert read_header(blob).version == "1.1"  # colour data of 4 dimensions: format 1.1
     np.testing.assert_array_equal(vqpress.from_bytes(blob).decompress(), c.decompress())
-    blob = c.to_bytes()  # the colours in uint8: format 2.1
-    assert read_header(blob).version == "2.1"
+    blob = c.to_bytes()  # the colours in uint8: format 2.2
+    assert read_header(blob).version == "2.2"
     np.testing.assert_array_equal(vqpress.from_bytes(blob).decompress(), c.decompress())
 
 
@@ -101,7 +101,7 @@ def test_gray_alpha_png_stays_gray_alpha(tmp_path):
     assert c.codebook.channels == 2
     blob = c.to_bytes(exact_centers=True)
     assert read_header(blob).version == "1.1" and read_header(blob).channels == 2
-    assert read_header(c.to_bytes()).version == "2.1"  # the colours in uint8
+    assert read_header(c.to_bytes()).version == "2.2"  # the colours in uint8
     vqpress.save(tmp_path / "la8.png", c)  # an indexed PNG, read back as gray + alpha
     np.testing.assert_array_equal(vqpress.imread(tmp_path / "la8.png"), c.decompress())
 
@@ -120,7 +120,7 @@ def test_older_readers_get_version_one_zero_where_it_holds_the_data(face_gray, f
     dtype always needs 2.1 (``tests/test_codebook_forms.py``)."""
     def version(data, coding):
         c = vqpress.compress(data, 4)
-        assert read_header(c.to_bytes(coding)).version == "2.1"
+        assert read_header(c.to_bytes(coding)).version == "2.2"
         return read_header(c.to_bytes(coding, exact_centers=True)).version
 
     assert version(face_gray[::8, ::8], "context") == "1.0"

@@ -27,7 +27,7 @@ def test_every_level_of_the_cm_coding_is_kept():
     for name in FILES:
         blob = (DATA / f"{name}.vqz").read_bytes()
         head = read_header(blob)
-        if head.coding == "cm":
+        if head.coding == "cm" and head.payload_len is not None:  # (format 2.2's form 2: test_format22.py)
             # the payload sits just before the file's closing 4-byte checksum
             info = cm.describe(blob[len(blob) - 4 - head.payload_len: len(blob) - 4])
             kept.add((info["model"], info["level"]))
@@ -45,3 +45,11 @@ def test_old_file_decodes_to_the_same_pixels(name):
     back = c.decompress()
     assert back.dtype == expected.dtype and back.shape == expected.shape
     np.testing.assert_array_equal(back, expected)
+
+
+def test_format_2_2_is_kept():
+    """The first files of format 2.2: codebook form 2 (colours in the payload's symbol order,
+    gray levels and thresholds), the compact header, cm payloads of version 2."""
+    heads = {name: read_header((DATA / f"{name}.vqz").read_bytes()) for name in FILES if name.endswith("-22")}
+    assert len(heads) >= 4 and all(h.version == "2.2" and h.codebook_form == 2 for h in heads.values())
+    assert {"cm", "context"} <= {h.coding for h in heads.values()}

@@ -354,10 +354,11 @@ def _info_record(path, shown: str | None = None) -> dict:
         "ratio": file_bytes / original,
         "bits_per_pixel": 8 * file_bytes / head.n_pixels,
         "format_version": head.version,
-        # 0: float64 centres (and edges); 1: in the image's integer dtype (format 2.1)
+        # 0: float64 centres (and edges); 1: in the image's integer dtype (format 2.1); 2: those
+        # integers Rice-coded (format 2.2)
         "codebook_form": head.codebook_form,
     }
-    if head.coding == "cm" and head.payload_len >= 12:  # (load refuses shorter cm payloads)
+    if head.coding == "cm" and head.payload_len >= 8:  # (load refuses shorter cm payloads)
         record["cm"] = _cm_fields(path, head)
     return record
 
@@ -369,10 +370,14 @@ def _cm_fields(path, head) -> dict:
 
     with open(path, "rb") as fh:
         fh.seek(head.size + head.codebook_len)
-        info = cm.describe(fh.read(12))
+        info = cm.describe(fh.read(min(head.payload_len, 16)))
     rows = head.map_shape[0]
     return {"model": info["model"], "level": info["level"], "level_name": info["level_name"],
             "strips": -(-rows // max(info["strip_rows"], 1))}
+
+
+#: How ``vqpress info`` names a codebook form.
+_FORM_TEXT = {0: "as float64", 1: "in {dtype}", 2: "in {dtype}, Rice-coded (form 2)"}
 
 
 def _array_fields(r) -> list:
@@ -413,7 +418,7 @@ def _print_info(ui, r) -> None:
         ("ratio", f"{r['ratio']:.4f} (file / original)"),
         ("bits per pixel", f"{r['bits_per_pixel']:.3f}"),
         ("format", f".vqz {r['format_version']}, codebook "
-                   f"{'in ' + r['dtype'] if r['codebook_form'] else 'as float64'}, checksums OK"),
+                   f"{_FORM_TEXT[r['codebook_form']].format(dtype=r['dtype'])}, checksums OK"),
     ], title=r["file"])
 
 

@@ -329,9 +329,10 @@ class StageDir(Stage):
 def peek_header(data: bytes) -> dict:
     """The header fields of a ``.vqz`` byte string (checked, CRC included), as a dict.
 
-    Returns ``version``, ``codebook_form`` (0 float64, 1 in the image's dtype), ``dtype``
+    Returns ``version``, ``codebook_form`` (0 float64, 1 in the image's dtype, 2 Rice-coded), ``dtype``
     (numpy dtype), ``shape`` (tuple), ``channels``,
-    ``n_colors``, ``coding`` (``"raw"``, ``"context"`` or ``"cm"``), ``payload_bytes`` and ``strategy``.
+    ``n_colors``, ``coding`` (``"raw"``, ``"context"`` or ``"cm"``), ``payload_bytes`` (None for
+    codebook form 2, whose length is in the body) and ``strategy``.
     Raises :class:`FormatError` when the header is damaged; :func:`vqpress.from_bytes` checks
     the rest.
     """

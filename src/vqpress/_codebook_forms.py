@@ -1,4 +1,4 @@
-"""The two forms of a ``.vqz`` codebook (docs/FORMAT.md, "Codebook"): header byte 15.
+"""The three forms of a ``.vqz`` codebook (docs/FORMAT.md, "Codebook"): header byte 15.
 
 - form 0 (:data:`FLOAT`, formats 1.0-2.0): the centres (and, for scalar data, the edges) as
   float64, exactly as fitted;
@@ -7,7 +7,10 @@
   thresholds ``t = ceil(edge)`` in the image's dtype. For every value ``x`` of the dtype
   ``x >= edge`` iff ``x >= t``, so the loaded codebook decodes and encodes data of that dtype
   exactly as the fitted one; its colours are the rounded ones, so nearest-colour encoding of
-  other images uses those.
+  other images uses those;
+- form 2 (:data:`COMPACT`, format 2.2, integer dtypes only): the integers of form 1,
+  predicted and Rice-coded (:mod:`vqpress._codebook_compact`), of a length its first bytes
+  give.
 
 Every integer conversion here is exact: float64 cannot hold ``2**63 - 1``, so comparisons
 go against the powers of two just outside a dtype's range, and 64-bit values are checked
@@ -18,14 +21,15 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import _codebook_compact as compact
 from .codebook import Codebook
 from .errors import FormatError, VQError
 
-__all__ = ["FLOAT", "IN_DTYPE", "FORMS", "in_dtype", "codebook_len", "pack", "unpack"]
+__all__ = ["FLOAT", "IN_DTYPE", "COMPACT", "FORMS", "in_dtype", "codebook_len", "compact_len", "pack", "unpack"]
 
-FLOAT, IN_DTYPE = 0, 1
+FLOAT, IN_DTYPE, COMPACT = 0, 1, 2
 #: Codebook forms a reader knows: header byte 15's allowed values.
-FORMS = (FLOAT, IN_DTYPE)
+FORMS = (FLOAT, IN_DTYPE, COMPACT)
 
 
 def _ceil_saturated(values: np.ndarray, dtype: np.dtype) -> tuple[np.ndarray, np.ndarray]:
@@ -66,13 +70,21 @@ def in_dtype(codebook: Codebook) -> tuple[np.ndarray, np.ndarray | None] | None:
 
 
 def codebook_len(n_colors: int, channels: int, dtype: np.dtype, form: int) -> int:
-    """Bytes of a codebook of ``form`` in a ``.vqz`` file."""
+    """Bytes of a codebook of ``form`` 0 or 1 in a ``.vqz`` file (form 2: :func:`compact_len`)."""
+    if form == COMPACT:
+        raise ValueError("the length of a form-2 codebook is in its bytes: use compact_len")
     values = n_colors * max(channels, 1) + (0 if channels else n_colors + 1)
     return values * (8 if form == FLOAT else np.dtype(dtype).itemsize)
 
 
-def pack(codebook: Codebook, form: int) -> list[bytes]:
-    """The codebook's bytes in ``form`` (form 1: as :func:`in_dtype` gives it, which must not be None)."""
+def compact_len(data, n_colors: int, channels: int, dtype: np.dtype) -> int:
+    """Bytes of the form-2 codebook at the start of ``data`` (its first 15 bytes suffice)."""
+    return compact.length(data, n_colors, channels, dtype)
+
+
+def pack(codebook: Codebook, form: int, order: np.ndarray | None = None) -> list[bytes]:
+    """The codebook's bytes in ``form`` (forms 1, 2: as :func:`in_dtype` gives it, which
+    must not be None; form 2 may store colours in the payload's symbol ``order``)."""
     if form == FLOAT:
         parts = [codebook.centers.astype("<f8").tobytes()]
         if codebook.edges is not None:
@@ -80,7 +92,9 @@ def pack(codebook: Codebook, form: int) -> list[bytes]:
         return parts
     held = in_dtype(codebook)
     if held is None:
-        raise VQError(f"codebook form 1 cannot hold this codebook ({codebook.dtype})")
+        raise VQError(f"codebook form {form} cannot hold this codebook ({codebook.dtype})")
+    if form == COMPACT:
+        return [compact.pack(held[0], held[1], codebook.dtype, order)]
     little = codebook.dtype.newbyteorder("<")
     return [values.astype(little).tobytes() for values in held if values is not None]
 
@@ -105,9 +119,11 @@ def _exact_floats(values: np.ndarray, dtype: np.dtype, what: str, allow_max: boo
     return floats
 
 
-def unpack(data, n_colors: int, channels: int, dtype: np.dtype, form: int, strategy: str) -> Codebook:
-    """The codebook stored in ``data`` (:func:`codebook_len` bytes), checked: a FormatError
-    for anything a reader refuses."""
+def unpack(data, n_colors: int, channels: int, dtype: np.dtype, form: int, strategy: str,
+           order_of=None) -> Codebook:
+    """The codebook stored in ``data`` (:func:`codebook_len` or :func:`compact_len` bytes),
+    checked: a FormatError for anything a reader refuses. ``order_of()`` (form 2): the
+    payload's symbol order, or None where its coding has none."""
     n_centers = n_colors * max(channels, 1)
     shape = (n_colors, channels) if channels else (n_colors,)
     if form == FLOAT:
@@ -115,8 +131,12 @@ def unpack(data, n_colors: int, channels: int, dtype: np.dtype, form: int, strat
         centers = values[:n_centers].astype(np.float64).reshape(shape)
         edges = None if channels else values[n_centers:].astype(np.float64)
     else:
-        stored = np.frombuffer(data, dtype=dtype.newbyteorder("<"), count=len(data) // dtype.itemsize)
-        stored = stored.astype(dtype.newbyteorder("="))
+        if form == COMPACT:
+            order = order_of() if order_of is not None and len(data) and data[0] & 1 else None
+            stored = compact.unpack(data, n_colors, channels, dtype, order)
+        else:
+            stored = np.frombuffer(data, dtype=dtype.newbyteorder("<"), count=len(data) // dtype.itemsize)
+            stored = stored.astype(dtype.newbyteorder("="))
         centers = _exact_floats(stored[:n_centers], dtype, "centre", allow_max=True).reshape(shape)
         edges = None
         if not channels:

@@ -367,9 +367,11 @@ class Codebook:
     # -- storage ---------------------------------------------------------------------
     @property
     def nbytes(self) -> int:
-        """Bytes the codebook takes in a ``.vqz`` file written by default: centers (and edges)
-        in the image's integer dtype (format 2.1), or float64 for float images and where
-        that form cannot hold the codebook (see :func:`vqpress.container.to_bytes`)."""
+        """Bytes of the codebook's values as a ``.vqz`` file stores them as they are: centers
+        (and edges) in the image's integer dtype (codebook form 1), or float64 for float
+        images and where that form cannot hold the codebook (see
+        :func:`vqpress.container.to_bytes`). Format 2.2 Rice-codes the integers (form 2)
+        where that is smaller: a file's codebook takes at most this."""
         from . import _codebook_forms as forms
 
         form = forms.FLOAT if forms.in_dtype(self) is None else forms.IN_DTYPE

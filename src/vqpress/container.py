@@ -8,9 +8,13 @@ Layout (all integers little-endian; the full specification is ``docs/FORMAT.md``
     header CRC   u32       CRC-32 of magic and header
     codebook     centers (n_colors * max(channels, 1)), then edges (n_colors + 1, scalar
                            data only): float64 (form 0), or in the image's integer dtype
-                           (form 1, format 2.1), see vqpress._codebook_forms
+                           (form 1, format 2.1), or those integers Rice-coded (form 2,
+                           format 2.2), see vqpress._codebook_forms
     payload      bytes     the codes, in one of the codings of vqpress.coding.registry
     body CRC     u32       CRC-32 of codebook and payload
+
+Format 2.2 has the compact header (vqpress._compact_header: byte 11 is 0, the numbers are
+varints, the strategy a code, the length field that of codebook and payload together).
 
 A reader trusts nothing it has not checked, in this order: the header's fields against
 fixed limits and its CRC (:func:`read_header`); the image's size against ``max_pixels``
@@ -24,6 +28,7 @@ allows. The writer runs the same header checks, so it never writes what the read
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import os
 import struct
@@ -33,11 +38,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import _codebook_forms as forms
+from . import _compact_header as compact_header
 from ._fileio import open_regular
 from ._text import count
 from ._validation import check_bool, check_choice, check_max_pixels, check_path, check_pixels
 from .codebook import Codebook
-from .coding.registry import BY_NUMBER, CODINGS
+from .coding.registry import BY_NUMBER, CODINGS, map_shape
 from .compressed import Compressed
 from .errors import FormatError, VQError
 from .kinds import CHANNELS, COLOUR, MAX_COLORS, STRATEGY_NAMES, channel_name
@@ -52,17 +58,25 @@ MAGIC = b"\x89VQZ\r\n\x1a\n"
 #: for gray + alpha and for colour data of shapes other than (H, W, 3|4) (pixel lists,
 #: frames), which a 1.0 reader refuses by their channels or shape rather than misreading
 #: them. 2.0 holds everything 1.1 holds; 2.1 also the codebook in the image's integer dtype
-#: (codebook form 1, header byte 15), which a 2.0 reader refuses by that byte.
-MAJOR, MINOR = 2, 1
+#: (codebook form 1, header byte 15), which a 2.0 reader refuses by that byte; 2.2 also
+#: codebook form 2 (which a 2.1 reader refuses by that byte) and the cm payload of version 2
+#: (which it refuses by the payload's version byte).
+MAJOR, MINOR = 2, 2
 #: The oldest version that holds codebook form 1.
 _FORM1_VERSION = (2, 1)
+#: The oldest version that holds codebook form 2, the compact header and compact payloads.
+_FORM2_VERSION = (2, 2)
+#: Integer images are written in this version: 2.2, or 2.1 (codebook form 1, the fixed
+#: header, cm payloads of version 1: the bytes of vqpress before format 2.2), which the
+#: tests of the fixed layout set.
+_WRITE_VERSION = (2, 2)
 #: Major versions this vqpress reads.
 _READABLE_MAJORS = (1, 2)
 MAX_NDIM = 8
 MAX_STRATEGY_LEN = 32
 
 # major, minor, dtype, ndim, channels, coding, strategy length, codebook form, n_colors,
-# payload length, then shape follows.
+# payload length (form 2: codebook and payload length), then shape follows.
 _HEAD = struct.Struct("<BBBBBBBBIQ")
 _CRC = struct.Struct("<I")
 _DTYPES = [np.dtype(t) for t in ("u1", "u2", "u4", "u8", "i1", "i2", "i4", "i8", "f2", "f4", "f8")]
@@ -80,11 +94,16 @@ class Header:
     n_colors: int
     coding: str
     strategy: str
-    payload_len: int
+    #: Bytes of the payload (form 2: None until the codebook's length is read from the body,
+    #: see :func:`inspect`).
+    payload_len: int | None
     #: Bytes before the codebook: magic, header fields and the header CRC.
     size: int
-    #: How the codebook is stored: 0 float64, 1 in the image's integer dtype (format 2.1).
+    #: How the codebook is stored: 0 float64, 1 in the image's integer dtype (format 2.1),
+    #: 2 those integers Rice-coded (format 2.2).
     codebook_form: int = forms.FLOAT
+    #: Bytes of codebook and payload (the header's length field of form 2).
+    body_len: int = 0
 
     @property
     def n_pixels(self) -> int:
@@ -111,15 +130,17 @@ class Header:
         return max(1, (self.n_colors - 1).bit_length())
 
     @property
-    def codebook_len(self) -> int:
+    def codebook_len(self) -> int | None:
         """Bytes of the codebook: centers, and edges for scalar data, float64 (form 0) or in
-        the image's dtype (form 1)."""
+        the image's dtype (form 1); form 2: known once the body is read (else None)."""
+        if self.codebook_form == forms.COMPACT:
+            return None if self.payload_len is None else self.body_len - self.payload_len
         return forms.codebook_len(self.n_colors, self.channels, self.dtype, self.codebook_form)
 
     @property
     def file_size(self) -> int:
         """Length of the whole stream this header announces."""
-        return self.size + self.codebook_len + self.payload_len + _CRC.size
+        return self.size + self.body_len + _CRC.size
 
 
 # ------------------------------------------------------------------------------ header
@@ -128,6 +149,8 @@ class Header:
 #: Longest possible header (8 dimensions, longest strategy name, CRC): reading this many
 #: bytes of a file is enough for :func:`read_header`.
 HEADER_MAX = len(MAGIC) + _HEAD.size + 8 * MAX_NDIM + MAX_STRATEGY_LEN + _CRC.size
+assert len(MAGIC) + compact_header.MAX_LEN + _CRC.size <= HEADER_MAX  # (the compact header is shorter)
+assert set(STRATEGY_NAMES) <= set(compact_header.STRATEGY_CODES)
 
 
 def _check_fields(dtype_code, ndim, channels, coding, n_colors, shape, strategy: bytes, error) -> None:
@@ -182,9 +205,15 @@ def read_header(data) -> Header:
             f".vqz format version {major}.{minor} is not supported by this vqpress "
             f"(reads {', '.join(f'{v}.x' for v in _READABLE_MAJORS)}); upgrade vqpress to read it"
         )
-    if not 1 <= ndim <= MAX_NDIM or slen > MAX_STRATEGY_LEN:
+    compact_head = ndim == 0 and (major, minor) >= _FORM2_VERSION
+    if compact_head:
+        fields, header_len = compact_header.unpack(view, len(MAGIC), MAX_NDIM)
+        major, minor, dtype_code, channels, coding, name, form, n_colors, body_len, shape = fields
+        strategy, ndim = name.encode("ascii"), len(shape)
+    elif not 1 <= ndim <= MAX_NDIM or slen > MAX_STRATEGY_LEN:
         raise FormatError(f"corrupt header: ndim {ndim} (allowed 1..{MAX_NDIM}) or strategy length {slen}")
-    header_len = len(MAGIC) + _HEAD.size + 8 * ndim + slen
+    else:
+        header_len = len(MAGIC) + _HEAD.size + 8 * ndim + slen
     if len(view) < header_len + _CRC.size:
         raise FormatError(f"truncated .vqz: {len(view)} bytes, header alone needs {header_len + _CRC.size}")
     header = bytes(view[:header_len])
@@ -192,25 +221,39 @@ def read_header(data) -> Header:
         raise FormatError("header checksum mismatch: the .vqz header is damaged")
     # The header is intact from here on; check its values against limits and sizes.
     if form not in forms.FORMS:
-        raise FormatError(f"codebook form {form} is unknown (allowed 0 float64, 1 in the image's dtype; "
-                          "header byte 15)")
-    shape = struct.unpack_from(f"<{ndim}Q", header, len(MAGIC) + _HEAD.size)
-    strategy = header[header_len - slen :]
+        raise FormatError(f"codebook form {form} is unknown (allowed 0 float64, 1 in the image's dtype, "
+                          "2 compact; header byte 15)")
+    if not compact_head:
+        shape = struct.unpack_from(f"<{ndim}Q", header, len(MAGIC) + _HEAD.size)
+        strategy = header[header_len - slen :]
     _check_fields(dtype_code, ndim, channels, coding, n_colors, shape, strategy, FormatError)
     if (major, minor) < BY_NUMBER[coding].version:
         need = ".".join(map(str, BY_NUMBER[coding].version))
         raise FormatError(f"payload coding {coding} ({BY_NUMBER[coding].name}) needs format version {need}; "
                           f"the header says {major}.{minor}")
-    if form == forms.IN_DTYPE:
-        if (major, minor) < _FORM1_VERSION:
-            raise FormatError(f"codebook form 1 (the image's dtype) needs format version 2.1; "
+    if form != forms.FLOAT:
+        need = _FORM1_VERSION if form == forms.IN_DTYPE else _FORM2_VERSION
+        what = "the image's dtype" if form == forms.IN_DTYPE else "compact"
+        if (major, minor) < need:
+            raise FormatError(f"codebook form {form} ({what}) needs format version {need[0]}.{need[1]}; "
                               f"the header says {major}.{minor}")
         if _DTYPES[dtype_code].kind not in "ui":
-            raise FormatError(f"codebook form 1 (the image's dtype) is for integer dtypes; this file's is "
+            raise FormatError(f"codebook form {form} ({what}) is for integer dtypes; this file's is "
                               f"{_DTYPES[dtype_code]} (allowed: form 0)")
+    dtype = _DTYPES[dtype_code]
+    if form == forms.COMPACT:
+        if not compact_head:
+            raise FormatError("codebook form 2 comes with the compact header of format 2.2 (header byte 11 is 0)")
+        payload_len = None
+    elif compact_head:
+        payload_len = body_len - forms.codebook_len(n_colors, channels, dtype, form)
+        if payload_len < 0:
+            raise FormatError(f"the header's body length {body_len} is shorter than its codebook of form {form}")
+    else:
+        body_len = forms.codebook_len(n_colors, channels, dtype, form) + payload_len
     return Header(
-        f"{major}.{minor}", _DTYPES[dtype_code], tuple(int(d) for d in shape), channels, n_colors,
-        BY_NUMBER[coding].name, strategy.decode("ascii"), payload_len, header_len + _CRC.size, form,
+        f"{major}.{minor}", dtype, tuple(int(d) for d in shape), channels, n_colors,
+        BY_NUMBER[coding].name, strategy.decode("ascii"), payload_len, header_len + _CRC.size, form, body_len,
     )
 
 
@@ -238,9 +281,10 @@ def to_bytes(compressed: Compressed, coding: str = "auto", *, effort: int | None
         ``max_pixels``.
     exact_centers : bool, default False
         Store the fitted centres (and edges) as float64, format 2.0 and older, instead of
-        the codebook in the image's integer dtype (format 2.1: the centres as they decode,
-        the edges as integer thresholds; the same image, the same codes for any data of
-        that dtype, a smaller file). Only needed to reuse the exact fitted float centres
+        the codebook in the image's integer dtype (format 2.2: the centres as they decode,
+        the edges as integer thresholds, Rice-coded (codebook form 2) or as they are (form
+        1), whichever is smaller, with the compact header and payload; the same image, the
+        same codes for any data of that dtype, a smaller file). Only needed to reuse the exact fitted float centres
         (nearest-colour encoding of other images with a loaded colour codebook uses the
         stored colours). Float images are always stored as float64, and so is a scalar
         codebook with an edge above the dtype's maximum.
@@ -281,20 +325,40 @@ def to_bytes(compressed: Compressed, coding: str = "auto", *, effort: int | None
     _check_fields(dtype_code, len(shape), cb.channels, candidates[0], cb.n_colors, shape, strategy, VQError)
     check_pixels(n_pixels, max_pixels, what="this image", error=VQError, writing=True)
     _check_decodable(cb, VQError)
+    # integer images: codebook form 1 or 2, compact payloads (format 2.2); exact_centers and
+    # float images: form 0 and the payloads of format 2.0, the bytes of earlier vqpress
+    integer = not exact_centers and forms.in_dtype(cb) is not None
+    compact = integer and _WRITE_VERSION >= _FORM2_VERSION
     best = None
     for number in candidates:
-        payload = BY_NUMBER[number].encode(compressed, effort)
+        payload = BY_NUMBER[number].encode(compressed, effort, compact)
         if best is None or len(payload) < len(best[1]):
             best = number, payload
     number, payload = best
-    form = forms.FLOAT if exact_centers or forms.in_dtype(cb) is None else forms.IN_DTYPE
-    major, minor = _version_of(cb.channels, shape, BY_NUMBER[number].version)
-    if form == forms.IN_DTYPE:
-        major, minor = max((major, minor), _FORM1_VERSION)
-    head = _HEAD.pack(major, minor, dtype_code, len(shape), cb.channels, number, len(strategy), form,
-                      cb.n_colors, len(payload))
-    header = MAGIC + head + struct.pack(f"<{len(shape)}Q", *shape) + strategy
-    body = [*forms.pack(cb, form), payload]
+    coding_ = BY_NUMBER[number]
+    major, minor = _version_of(cb.channels, shape, coding_.version)
+    if compact and coding_.compact_version is not None:
+        major, minor = max((major, minor), coding_.compact_version)
+    if not integer:
+        form, codebook = forms.FLOAT, forms.pack(cb, forms.FLOAT)
+    else:
+        order = None
+        if cb.channels and coding_.symbol_order is not None:
+            order = coding_.symbol_order(memoryview(payload)[:coding_.order_prefix],
+                                         map_shape(shape, cb.channels), cb.n_colors)
+        form, codebook = forms.IN_DTYPE, forms.pack(cb, forms.IN_DTYPE)
+        packed = forms.pack(cb, forms.COMPACT, order) if compact else None
+        if packed is not None and len(packed[0]) < sum(map(len, codebook)):
+            form, codebook = forms.COMPACT, packed
+        major, minor = max((major, minor), _FORM2_VERSION if compact else _FORM1_VERSION)
+    if (major, minor) >= _FORM2_VERSION:
+        header = MAGIC + compact_header.pack(major, minor, dtype_code, cb.channels, number, cb.strategy, form,
+                                             cb.n_colors, len(payload) + sum(map(len, codebook)), shape)
+    else:
+        head = _HEAD.pack(major, minor, dtype_code, len(shape), cb.channels, number, len(strategy), form,
+                          cb.n_colors, len(payload))
+        header = MAGIC + head + struct.pack(f"<{len(shape)}Q", *shape) + strategy
+    body = [*codebook, payload]
     body_crc = 0
     for part in body:
         body_crc = zlib.crc32(part, body_crc)
@@ -413,21 +477,31 @@ def inspect(path) -> tuple[Header, Codebook]:
             if size != head.file_size:
                 raise FormatError(f"the file is {size} bytes; its header says {head.file_size} (truncated or extended)")
             fh.seek(head.size)
-            codebook_bytes = fh.read(head.codebook_len)
+            if head.codebook_form == forms.COMPACT:
+                start = fh.read(min(head.body_len, _COMPACT_PREFIX))
+                head = _with_compact_len(head, start)
+                codebook_bytes = start[:head.codebook_len] + fh.read(max(head.codebook_len - len(start), 0))
+                prefix = start[head.codebook_len:]
+            else:
+                codebook_bytes, prefix = fh.read(head.codebook_len), b""
             crc = zlib.crc32(codebook_bytes)
-            left = head.payload_len
+            crc = zlib.crc32(prefix, crc)
+            left = head.payload_len - len(prefix)
+            first = bytearray(prefix)  # the payload's start, for its symbol order
             while left:
                 chunk = fh.read(min(left, 1 << 20))
                 if not chunk:
                     raise FormatError("the file shrank while being read")
                 crc = zlib.crc32(chunk, crc)
+                if len(first) < _ORDER_PREFIX:
+                    first += chunk[:_ORDER_PREFIX - len(first)]
                 left -= len(chunk)
             stored = fh.read(_CRC.size)
             if len(codebook_bytes) != head.codebook_len or len(stored) != _CRC.size:
                 raise FormatError("the file shrank while being read")
             if _CRC.unpack(stored)[0] != crc:
                 raise _body_crc_error()
-            return head, _codebook(codebook_bytes, head)
+            return head, _codebook(codebook_bytes, head, memoryview(bytes(first)))
         except FormatError as exc:
             raise _naming(exc, path) from None
 
@@ -436,9 +510,33 @@ def _body_crc_error() -> FormatError:
     return FormatError("body checksum mismatch: the codebook or payload is damaged")
 
 
-def _codebook(data, head: Header) -> Codebook:
-    """The codebook stored in ``data`` (``head.codebook_len`` bytes), checked."""
-    codebook = forms.unpack(data, head.n_colors, head.channels, head.dtype, head.codebook_form, head.strategy)
+#: Bytes of a body that hold a form-2 codebook's length (its fixed bytes and first varint).
+_COMPACT_PREFIX = 32
+#: Bytes of a payload that hold its symbol order, in every coding.
+_ORDER_PREFIX = max(c.order_prefix for c in BY_NUMBER.values())
+
+
+def _with_compact_len(head: Header, body) -> Header:
+    """``head`` of a form-2 file with its codebook's length, read from the body's first
+    bytes (``body``: at least min(body_len, _COMPACT_PREFIX) of them)."""
+    length = forms.compact_len(body[:head.body_len], head.n_colors, head.channels, head.dtype)
+    if length > head.body_len:
+        raise FormatError(f"codebook form 2 of {length} bytes is longer than the body's {head.body_len}")
+    return dataclasses.replace(head, payload_len=head.body_len - length)
+
+
+def _codebook(data, head: Header, payload_start) -> Codebook:
+    """The codebook stored in ``data`` (``head.codebook_len`` bytes), checked; form 2 may
+    need the payload's symbol order, from ``payload_start`` (its first _ORDER_PREFIX bytes)."""
+    coding = BY_NUMBER[CODINGS[head.coding]]
+
+    def order_of():
+        if coding.symbol_order is None:
+            return None
+        return coding.symbol_order(payload_start, head.map_shape, head.n_colors)
+
+    codebook = forms.unpack(data, head.n_colors, head.channels, head.dtype, head.codebook_form, head.strategy,
+                            order_of)
     _check_decodable(codebook, FormatError)
     return codebook
 
@@ -454,9 +552,11 @@ def _decode_body(view: memoryview, head: Header) -> Compressed:
     body = view[head.size : expected - _CRC.size]
     if _CRC.unpack_from(view, expected - _CRC.size)[0] != zlib.crc32(body):
         raise _body_crc_error()
-    codebook = _codebook(body[: head.codebook_len], head)
+    if head.codebook_form == forms.COMPACT:
+        head = _with_compact_len(head, body)
     n_colors = head.n_colors
     payload = body[head.codebook_len :]
+    codebook = _codebook(body[: head.codebook_len], head, payload[:_ORDER_PREFIX])
     codes = BY_NUMBER[CODINGS[head.coding]].decode(payload, head)
     if codes.size != head.n_pixels or codes.dtype.kind != "u":
         raise FormatError(f"the {head.coding} payload decodes to {codes.size} codes; the header says {head.n_pixels}")

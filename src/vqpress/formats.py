@@ -224,7 +224,7 @@ def save(path, compressed: Compressed, *, coding: str = "auto", effort: int | No
         default (see :func:`vqpress.container.to_bytes`).
     exact_centers : bool, default False
         ``.vqz``: store the fitted centres as float64 (format 2.0) instead of the codebook in
-        the image's integer dtype (format 2.1), see :func:`vqpress.container.to_bytes`.
+        the image's integer dtype (format 2.2), see :func:`vqpress.container.to_bytes`.
 
     Returns
     -------

@@ -22,6 +22,11 @@ Payload layout (little-endian)::
     levels 8, 11, 13 and 16 only: the model's 5 parameters (u8 each, :mod:`vqpress.coding.level8`)
     S = ceil(H / strip_rows) stream lengths (u32), then the S streams
 
+Version 2 (format 2.2, ``encode(..., compact=True)``): the same streams, and "CM", version
+(2), model, table_bits, level (u8 each), strip_rows (varint), order field (u8: 0 the identity,
+1 the order's rank, :mod:`vqpress.coding.permutation`, in ``rank_bytes(n)`` bytes), the
+parameters, the lengths of all streams but the last (varints); n_symbols is the container's.
+
 Each stream codes one strip of ``strip_rows`` rows (the last one may be shorter) with a
 fresh model, so strips are coded and decoded in parallel.
 """
@@ -30,17 +35,19 @@ from __future__ import annotations
 
 import math
 import struct
+from dataclasses import dataclass
 
 import numpy as np
 
-from vqpress.coding import choice, level8
+from vqpress import _varint as varint
+from vqpress.coding import choice, level8, permutation
 from vqpress.coding.levels import (
     EXACT_TABLES, LEVEL_NAMES, LEVELS, MAX_EXACT_LEVELS, MAX_ORDERED_SYMBOLS, MAX_TABLE_BITS, MAX_TABLE_LEVELS,
     MIN_TABLE_BITS, MODEL_NAMES, NO_TABLES, ORDERED, PALETTE, PALETTE_ONLY, PARAMETER_LEVELS, PREDICTED, TABLE_LEVELS,
 )
 from vqpress.errors import FormatError, VQError
 
-__all__ = ["encode", "decode", "describe", "check_effort", "MAX_SYMBOLS", "EFFORTS", "DEFAULT_EFFORT"]
+__all__ = ["encode", "decode", "describe", "symbol_order", "check_effort", "MAX_SYMBOLS", "EFFORTS", "DEFAULT_EFFORT"]
 
 #: Largest alphabet the coding handles (larger maps use the older codings).
 MAX_SYMBOLS = 256
@@ -50,7 +57,13 @@ DEFAULT_EFFORT = 2
 
 _MAGIC = b"CM"
 _VERSION = 1
+#: Version 2 (format 2.2): the same streams, their fields smaller (docs/FORMAT.md).
+_VERSION2 = 2
 _HEAD = struct.Struct("<2sBBBBHI")
+#: Bytes of a payload's start that hold its fields up to the parameters, in either version.
+ORDER_PREFIX = 12 + MAX_SYMBOLS + 5
+#: Version 2's order field: the identity (no more bytes), or its rank (permutation.rank_bytes(n) bytes).
+_IDENTITY, _RANKED = 0, 1
 #: Strips hold about this many pixels (fewer strips cost less size; more run in parallel).
 _STRIP_PIXELS = 1 << 18
 #: ... and at least this many (or the whole map): each strip sets up a fresh model.
@@ -90,7 +103,7 @@ def strip_rows_for(height: int, width: int, strip_pixels: int = _STRIP_PIXELS) -
 
 
 def encode(codes: np.ndarray, n_symbols: int, *, ordered: bool | None = None, effort: int = DEFAULT_EFFORT,
-           strip_rows: int | None = None) -> bytes:
+           strip_rows: int | None = None, compact: bool = False) -> bytes:
     """Code a 2-D map of codes as a "cm" payload.
 
     Parameters
@@ -137,6 +150,10 @@ def encode(codes: np.ndarray, n_symbols: int, *, ordered: bool | None = None, ef
         Rows per independently coded strip (default: strips of about 2^18 pixels at effort
         0, 2^19 at 1, 2^20 from 2 on; never fewer than :data:`MIN_STRIP_PIXELS` pixels, unless the map is smaller). Strips are
         coded in parallel; each starts its model afresh, which costs some size.
+    compact : bool, default False
+        Write the payload's version 2 (format 2.2: the symbol order as its rank, the strip
+        rows and stream lengths as varints, no symbol count) instead of version 1 (format
+        2.0); the streams are the same bytes.
 
     Returns
     -------
@@ -181,36 +198,200 @@ def encode(codes: np.ndarray, n_symbols: int, *, ordered: bool | None = None, ef
         sym = _relabel(codes, rank)
     best = None
     for model, level in choice.candidates(n, ordered or ramp, both, effort, ordered_level, palette_level):
-        data = _encode_at(sym, order, n, model, level, bits, rows, ramp)
-        if best is None or len(data) < len(best):
-            best = data
-    return best
+        coded = _encode_at(sym, n, model, level, bits, rows, ramp)
+        # chosen by the size of the version-1 layout either way, so that both versions
+        # hold the same streams
+        if best is None or coded.size(n) < best.size(n):
+            best = coded
+    return best.frame(order, n, compact)
 
 
-def _encode_at(sym: np.ndarray, order: np.ndarray, n: int, model: int, level: int, bits: int, rows: int,
-               ramp: bool = False) -> bytes:
-    """The payload of ``sym`` (in coding order ``order``) with ``model`` at an effort's
-    ``level``, which becomes the level the map's number of symbols allows (and ``ramp``, a
-    colour ramp's), with its parameters (:func:`vqpress.coding.choice.level_for`)."""
+@dataclass(frozen=True)
+class _Coded:
+    """The streams of a map at one model and level, and the fields that frame them."""
+
+    model: int
+    table_bits: int
+    level: int
+    rows: int
+    params: tuple | None
+    streams: list
+
+    def size(self, n: int) -> int:
+        """Bytes of the version-1 payload."""
+        return _HEAD.size + n + len(self.params or ()) + sum(4 + len(s) for s in self.streams)
+
+    def frame(self, order: np.ndarray, n: int, compact: bool) -> bytes:
+        """The payload: version 1, or version 2 (``compact``)."""
+        if not compact:
+            head = _HEAD.pack(_MAGIC, _VERSION, self.model, self.table_bits, self.level, n, self.rows)
+            lengths = struct.pack(f"<{len(self.streams)}I", *(len(s) for s in self.streams))
+            return b"".join([head, order.astype(np.uint8).tobytes(), bytes(self.params or ()), lengths,
+                             *self.streams])
+        r = permutation.rank(order)
+        order_field = bytes([_IDENTITY]) if r == 0 else bytes([_RANKED]) + r.to_bytes(permutation.rank_bytes(n), "little")
+        head = bytes([*_MAGIC, _VERSION2, self.model, self.table_bits, self.level]) + varint.encode(self.rows)
+        lengths = b"".join(varint.encode(len(s)) for s in self.streams[:-1])
+        return b"".join([head, order_field, bytes(self.params or ()), lengths, *self.streams])
+
+
+def _encode_at(sym: np.ndarray, n: int, model: int, level: int, bits: int, rows: int,
+               ramp: bool = False) -> _Coded:
+    """The streams of ``sym`` with ``model`` at an effort's ``level``, which becomes the
+    level the map's number of symbols allows (and ``ramp``, a colour ramp's), with its
+    parameters (:func:`vqpress.coding.choice.level_for`)."""
     level, params = choice.level_for(sym, n, model, level, ramp=ramp)
     bits_ = _table_bits(bits, rows * sym.shape[1]) if level not in NO_TABLES else MIN_TABLE_BITS
     streams = _kernel().encode_strips(sym, n, model, level, bits_, rows, params)
-    head = _HEAD.pack(_MAGIC, _VERSION, model, bits_, level, n, rows)
-    lengths = struct.pack(f"<{len(streams)}I", *(len(s) for s in streams))
-    return b"".join([head, order.astype(np.uint8).tobytes(), bytes(params or ()), lengths, *streams])
+    return _Coded(model, bits_, level, rows, params, streams)
 
 
 def describe(data) -> dict:
-    """The payload's header fields (model, level and its name, table_bits, n_symbols,
-    strip_rows), unchecked: ``data`` needs only the payload's first 12 bytes."""
-    magic, version, model, bits, level, n, rows = _HEAD.unpack_from(bytes(data[: _HEAD.size]))
-    return {"version": version, "model": MODEL_NAMES.get(model, model), "level": level,
+    """The payload's header fields (version, model, level and its name, table_bits,
+    n_symbols (version 1 only; None in version 2, where the container gives it),
+    strip_rows), unchecked: ``data`` needs only the payload's first 16 bytes."""
+    head = bytes(data[:_HEAD.size + 4])
+    if head[2:3] == bytes([_VERSION2]):
+        model, bits, level = head[3:6]
+        rows = varint.decode(head, 6, "cm strip_rows")[0]
+        n = None
+    else:
+        magic, version, model, bits, level, n, rows = _HEAD.unpack_from(head)
+    return {"version": head[2], "model": MODEL_NAMES.get(model, model), "level": level,
             "level_name": LEVEL_NAMES.get(level, "unknown"), "table_bits": bits, "n_symbols": n,
             "strip_rows": rows}
 
 
+@dataclass(frozen=True)
+class _Layout:
+    """The checked fields of a payload: where its streams are and how to decode them."""
+
+    version: int
+    model: int
+    table_bits: int
+    level: int
+    rows: int
+    #: coding symbol i stands for code order[i]; None: the identity
+    order: np.ndarray | None
+    params: tuple | None
+    #: offset and length of every stream
+    offsets: np.ndarray
+    sizes: np.ndarray
+
+
+def _layout(view: memoryview, h: int, w: int, n: int, streams: bool = True) -> _Layout:
+    """Parse and check a payload's fields (either version) for a map of h x w and n symbols;
+    without ``streams``, only up to its parameters (``view`` may then be a prefix of the
+    payload: :data:`ORDER_PREFIX` bytes hold them)."""
+    if len(view) < 6 or bytes(view[:2]) != _MAGIC or view[2] not in (_VERSION, _VERSION2):
+        raise FormatError(f"not a cm payload of version {_VERSION} or {_VERSION2} (magic {bytes(view[:2])!r}, "
+                          f"version {view[2] if len(view) > 2 else None}, {len(view)} bytes)")
+    if view[2] == _VERSION:
+        if len(view) < _HEAD.size:
+            raise FormatError(f"cm payload of {len(view)} bytes is shorter than its {_HEAD.size}-byte header")
+        _, version, model, bits, level, n_head, rows = _HEAD.unpack_from(view)
+        at = _HEAD.size
+    else:
+        version, model, bits, level = view[2:6]
+        n_head = n
+        rows, at = varint.decode(view, 6, "cm strip_rows")
+    _check_fields(model, bits, level, n_head, n, rows, h, w)
+    n_strips = -(-h // rows)
+    n_params = len(level8.PARAMETERS) if level in PARAMETER_LEVELS else 0
+    if version == _VERSION:
+        start = at + n + n_params + 4 * n_strips
+        if len(view) < start:
+            raise FormatError(f"cm payload of {len(view)} bytes ends inside its header ({start} bytes)")
+        order = np.frombuffer(view, dtype=np.uint8, count=n, offset=at)
+        if np.bincount(order, minlength=n).max() != 1 or int(order.max()) >= n:
+            raise FormatError("cm symbol order is not a permutation of the codebook's codes")
+        at += n
+    else:
+        if at >= len(view) or view[at] not in (_IDENTITY, _RANKED):
+            raise FormatError(f"cm order field {view[at] if at < len(view) else 'missing'} "
+                              f"(allowed {_IDENTITY} identity, {_RANKED} ranked)")
+        order = None
+        if view[at] == _RANKED:
+            size = permutation.rank_bytes(n)
+            if at + 1 + size > len(view):
+                raise FormatError(f"cm payload of {len(view)} bytes ends inside its symbol order's rank")
+            r = int.from_bytes(view[at + 1:at + 1 + size], "little")
+            if r == 0:
+                raise FormatError("cm symbol order: rank 0 (the identity) is written as order field 0")
+            order = permutation.unrank(r, n)
+            at += size
+        at += 1
+    params = None
+    if n_params:
+        if at + n_params > len(view):
+            raise FormatError(f"cm payload of {len(view)} bytes ends inside its level {level} parameters")
+        params = tuple(bytes(view[at:at + n_params]))
+        wrong = level8.check(params)
+        if wrong is not None:
+            raise FormatError(f"cm level {level} parameter {wrong}")
+        at += n_params
+    if order is not None and (order == np.arange(n)).all():
+        order = None
+    if not streams:
+        return _Layout(version, model, bits, level, rows, order, params, None, None)
+    if version == _VERSION:
+        sizes = np.frombuffer(view, dtype="<u4", count=n_strips, offset=at).astype(np.intp)
+        at += 4 * n_strips
+    else:
+        listed = []
+        for _ in range(n_strips - 1):
+            size, at = varint.decode(view, at, "cm stream length")
+            listed.append(min(size, len(view)))  # (a length past the payload is refused below)
+        listed.append(max(len(view) - at - sum(listed), 0))
+        sizes = np.array(listed, dtype=np.intp)
+    if int(sizes.sum()) != len(view) - at:
+        raise FormatError(f"cm streams add up to {int(sizes.sum())} bytes; the payload holds {len(view) - at}")
+    if int(sizes.min()) < 4:
+        raise FormatError("a cm stream is shorter than the 4 bytes every stream ends with")
+    offsets = (at + np.concatenate([[0], np.cumsum(sizes)[:-1]])).astype(np.intp)
+    return _Layout(version, model, bits, level, rows, order, params, offsets, sizes)
+
+
+def _check_fields(model: int, bits: int, level: int, n_head: int, n: int, rows: int, h: int, w: int) -> None:
+    """The fixed fields of a payload against their limits (docs/FORMAT.md)."""
+    if model not in MODEL_NAMES or level not in LEVELS:
+        raise FormatError(f"cm payload names model {model} (allowed 0, 1) or level {level} "
+                          f"(allowed {', '.join(map(str, LEVELS))})")
+    if level in NO_TABLES and bits != MIN_TABLE_BITS:
+        raise FormatError(f"cm level {level} has no hashed tables: its table_bits must be {MIN_TABLE_BITS}; "
+                          f"got {bits}")
+    if level in PALETTE_ONLY and model != PALETTE:
+        raise FormatError(f"cm level {level} codes the palette model only; the payload names model {model}")
+    if level in (PREDICTED, *TABLE_LEVELS) and model != ORDERED:
+        raise FormatError(f"cm level {level} codes the ordered model only (model 0); the payload names model {model}")
+    if not MIN_TABLE_BITS <= bits <= MAX_TABLE_BITS:
+        raise FormatError(f"cm table_bits {bits} is outside {MIN_TABLE_BITS}..{MAX_TABLE_BITS}")
+    if n_head != n or not 2 <= n <= MAX_SYMBOLS:
+        raise FormatError(f"cm payload codes {n_head} symbols; the codebook has {n} (allowed 2..{MAX_SYMBOLS})")
+    if model == ORDERED and n > MAX_ORDERED_SYMBOLS:
+        raise FormatError(f"the ordered model codes at most {MAX_ORDERED_SYMBOLS} symbols; the payload has {n}")
+    if level in TABLE_LEVELS and n > MAX_TABLE_LEVELS:
+        raise FormatError(f"cm level {level} codes at most {MAX_TABLE_LEVELS} levels; the payload has {n}")
+    if level == EXACT_TABLES and n > MAX_EXACT_LEVELS:
+        raise FormatError(f"cm level {level} codes at most {MAX_EXACT_LEVELS} levels; the payload has {n}")
+    if h < 1 or w < 1 or not _min_strip_rows(h, w) <= rows <= h:
+        raise FormatError(f"cm strip_rows {rows} does not fit a map of {h} x {w} "
+                          f"(allowed {_min_strip_rows(h, w)}..{h})")
+    if bits > _table_bits(MAX_TABLE_BITS, rows * w):
+        raise FormatError(f"cm table_bits {bits} is larger than a strip of {rows * w} pixels can fill "
+                          f"(at most {_table_bits(MAX_TABLE_BITS, rows * w)})")
+
+
+def symbol_order(data, shape: tuple[int, int], n_symbols: int) -> np.ndarray:
+    """The payload's symbol order (coding symbol i stands for code ``order[i]``), its fields
+    checked as :func:`decode` checks them, but not its streams: ``data`` may be the
+    payload's first :data:`ORDER_PREFIX` bytes."""
+    layout = _layout(memoryview(data).cast("B"), int(shape[0]), int(shape[1]), int(n_symbols), streams=False)
+    return np.arange(int(n_symbols)) if layout.order is None else layout.order
+
+
 def decode(data, shape: tuple[int, int], n_symbols: int) -> np.ndarray:
-    """Decode a "cm" payload into its (H, W) uint8 map of codes.
+    """Decode a "cm" payload (version 1 or 2) into its (H, W) uint8 map of codes.
 
     Parameters
     ----------
@@ -238,66 +419,16 @@ def decode(data, shape: tuple[int, int], n_symbols: int) -> np.ndarray:
     view = memoryview(data).cast("B")
     h, w = (int(s) for s in shape)
     n = int(n_symbols)
-    if len(view) < _HEAD.size:
-        raise FormatError(f"cm payload of {len(view)} bytes is shorter than its {_HEAD.size}-byte header")
-    magic, version, model, bits, level, n_head, rows = _HEAD.unpack_from(view)
-    if magic != _MAGIC or version != _VERSION:
-        raise FormatError(f"not a cm payload of version {_VERSION} (magic {bytes(magic)!r}, version {version})")
-    if model not in MODEL_NAMES or level not in LEVELS:
-        raise FormatError(f"cm payload names model {model} (allowed 0, 1) or level {level} "
-                          f"(allowed {', '.join(map(str, LEVELS))})")
-    if level in NO_TABLES and bits != MIN_TABLE_BITS:
-        raise FormatError(f"cm level {level} has no hashed tables: its table_bits must be {MIN_TABLE_BITS}; "
-                          f"got {bits}")
-    if level in PALETTE_ONLY and model != PALETTE:
-        raise FormatError(f"cm level {level} codes the palette model only; the payload names model {model}")
-    if level in (PREDICTED, *TABLE_LEVELS) and model != ORDERED:
-        raise FormatError(f"cm level {level} codes the ordered model only (model 0); the payload names model {model}")
-    if not MIN_TABLE_BITS <= bits <= MAX_TABLE_BITS:
-        raise FormatError(f"cm table_bits {bits} is outside {MIN_TABLE_BITS}..{MAX_TABLE_BITS}")
-    if n_head != n or not 2 <= n <= MAX_SYMBOLS:
-        raise FormatError(f"cm payload codes {n_head} symbols; the codebook has {n} (allowed 2..{MAX_SYMBOLS})")
-    if model == ORDERED and n > MAX_ORDERED_SYMBOLS:
-        raise FormatError(f"the ordered model codes at most {MAX_ORDERED_SYMBOLS} symbols; the payload has {n}")
-    if level in TABLE_LEVELS and n > MAX_TABLE_LEVELS:
-        raise FormatError(f"cm level {level} codes at most {MAX_TABLE_LEVELS} levels; the payload has {n}")
-    if level == EXACT_TABLES and n > MAX_EXACT_LEVELS:
-        raise FormatError(f"cm level {level} codes at most {MAX_EXACT_LEVELS} levels; the payload has {n}")
-    if h < 1 or w < 1 or not _min_strip_rows(h, w) <= rows <= h:
-        raise FormatError(f"cm strip_rows {rows} does not fit a map of {h} x {w} "
-                          f"(allowed {_min_strip_rows(h, w)}..{h})")
-    if bits > _table_bits(MAX_TABLE_BITS, rows * w):
-        raise FormatError(f"cm table_bits {bits} is larger than a strip of {rows * w} pixels can fill "
-                          f"(at most {_table_bits(MAX_TABLE_BITS, rows * w)})")
-    n_strips = -(-h // rows)
-    n_params = len(level8.PARAMETERS) if level in PARAMETER_LEVELS else 0
-    start = _HEAD.size + n + n_params + 4 * n_strips
-    if len(view) < start:
-        raise FormatError(f"cm payload of {len(view)} bytes ends inside its header ({start} bytes)")
-    order = np.frombuffer(view, dtype=np.uint8, count=n, offset=_HEAD.size)
-    if np.bincount(order, minlength=n).max() != 1 or int(order.max()) >= n:
-        raise FormatError("cm symbol order is not a permutation of the codebook's codes")
-    params = None
-    if n_params:
-        params = tuple(bytes(view[_HEAD.size + n:_HEAD.size + n + n_params]))
-        wrong = level8.check(params)
-        if wrong is not None:
-            raise FormatError(f"cm level {level} parameter {wrong}")
-    sizes = np.frombuffer(view, dtype="<u4", count=n_strips, offset=_HEAD.size + n + n_params).astype(np.intp)
-    if int(sizes.sum()) != len(view) - start:
-        raise FormatError(f"cm streams add up to {int(sizes.sum())} bytes; the payload holds {len(view) - start}")
-    if int(sizes.min()) < 4:
-        raise FormatError("a cm stream is shorter than the 4 bytes every stream ends with")
-    offsets = (start + np.concatenate([[0], np.cumsum(sizes)[:-1]])).astype(np.intp)
+    lay = _layout(view, h, w, n)
     out = np.empty((h, w), dtype=np.uint8)
-    bad = _kernel().decode_strips(np.frombuffer(view, dtype=np.uint8), offsets, sizes, out, n, model, level,
-                                  bits, rows, params)
+    bad = _kernel().decode_strips(np.frombuffer(view, dtype=np.uint8), lay.offsets, lay.sizes, out, n, lay.model,
+                                  lay.level, lay.table_bits, lay.rows, lay.params)
     if bad:
         raise FormatError(f"cm stream of strip {bad[0]} does not decode to its strip exactly "
                           "(it runs out, or bytes are left)")
-    if (order == np.arange(n)).all():
+    if lay.order is None:
         return out
-    return _relabel(out, order, out=out)
+    return _relabel(out, lay.order, out=out)
 
 
 def _relabel(codes: np.ndarray, table: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:

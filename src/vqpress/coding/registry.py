@@ -27,16 +27,16 @@ import numpy as np
 from vqpress.bitpack import packed_size, unpack_bits
 from vqpress.errors import FormatError, VQError
 
-__all__ = ["Coding", "BY_NUMBER", "CODINGS"]
+__all__ = ["Coding", "BY_NUMBER", "CODINGS", "map_shape"]
 
 
 @dataclass(frozen=True)
 class Coding:
     """A payload coding: the codes of an image to the payload and back.
 
-    ``encode(compressed, effort)`` returns the payload of a :class:`vqpress.Compressed`
+    ``encode(compressed, effort, compact)`` returns the payload of a :class:`vqpress.Compressed`
     (``effort``, 0..9 or None for the default, matters only to codings that trade time for
-    size). ``decode(payload, header)`` gets the payload (a memoryview) and the container's
+    size; ``compact``: the payload's layout of :attr:`compact_version`, where the coding has one). ``decode(payload, header)`` gets the payload (a memoryview) and the container's
     checked :class:`vqpress.container.Header`, returns ``header.n_pixels`` unsigned integer
     codes (any shape) and must raise :class:`FormatError` unless ``payload`` is, to the last
     byte, a payload this coding writes; the container checks the codes' count and range and
@@ -61,9 +61,16 @@ class Coding:
     fits: Callable[..., bool] | None = None
     #: ``auto`` skips this coding when the one named here fits (it is smaller and faster).
     superseded_by: str | None = None
+    #: The format version of its compact payload layout (None: it has none).
+    compact_version: tuple[int, int] | None = None
+    #: ``symbol_order(payload_start, map_shape, n_colors)``: the order in which the payload codes the
+    #: codes (its symbol i stands for code ``order[i]``), from the payload's first
+    #: ``order_prefix`` bytes, fields checked; None: the coding has none.
+    symbol_order: Callable[..., np.ndarray] | None = None
+    order_prefix: int = 0
 
 
-def _encode_raw(compressed, effort: int | None) -> bytes:
+def _encode_raw(compressed, effort: int | None, compact: bool = False) -> bytes:
     return compressed.payload
 
 
@@ -77,11 +84,11 @@ def _decode_raw(payload: memoryview, head) -> np.ndarray:
     return unpack_bits(payload, bits, n)
 
 
-def _encode_context(compressed, effort: int | None) -> bytes:
+def _encode_context(compressed, effort: int | None, compact: bool = False) -> bytes:
     from vqpress.entropy import encode_code_map
 
     cb = compressed.codebook
-    head_shape = _map_shape(compressed.shape, cb.channels)
+    head_shape = map_shape(compressed.shape, cb.channels)
     # Gray levels are sorted by value, which the residual model exploits; a colour palette
     # has no such order.
     return encode_code_map(compressed.codes().reshape(head_shape), cb.n_colors, ordered=cb.channels == 0)
@@ -93,7 +100,8 @@ def _decode_context(payload: memoryview, head) -> np.ndarray:
     return decode_code_map(payload, head.map_shape, head.n_colors)
 
 
-def _map_shape(shape: tuple, channels: int) -> tuple[int, int]:
+def map_shape(shape: tuple, channels: int) -> tuple[int, int]:
+    """The 2-D view of the code map of data of ``shape`` and ``channels`` (docs/FORMAT.md)."""
     pixel_shape = shape[:-1] if channels else shape
     if len(pixel_shape) == 1:
         return 1, pixel_shape[0]
@@ -106,30 +114,45 @@ def _cm_fits(codebook) -> bool:
     return 2 <= codebook.n_colors <= cm.MAX_SYMBOLS
 
 
-def _encode_cm(compressed, effort: int | None) -> bytes:
+def _encode_cm(compressed, effort: int | None, compact: bool = False) -> bytes:
     from vqpress.coding import cm
 
     cb = compressed.codebook
     if not _cm_fits(cb):
         raise VQError(f"coding 'cm' codes 2..{cm.MAX_SYMBOLS} colours; this image has {cb.n_colors} "
                       "(use 'context' or 'raw')")
-    codes = compressed.codes().reshape(_map_shape(compressed.shape, cb.channels))
+    codes = compressed.codes().reshape(map_shape(compressed.shape, cb.channels))
     # gray levels are sorted by value, which the ordered model exploits; a palette is not
     return cm.encode(codes, cb.n_colors, ordered=cb.channels == 0,
-                     effort=cm.DEFAULT_EFFORT if effort is None else effort)
+                     effort=cm.DEFAULT_EFFORT if effort is None else effort, compact=compact)
 
 
 def _decode_cm(payload: memoryview, head) -> np.ndarray:
     from vqpress.coding import cm
 
+    _check_cm_version(payload, head)
     return cm.decode(payload, head.map_shape, head.n_colors)
+
+
+def _cm_symbol_order(payload: memoryview, map_shape: tuple[int, int], n_colors: int) -> np.ndarray:
+    from vqpress.coding import cm
+
+    return cm.symbol_order(payload, map_shape, n_colors)
+
+
+def _check_cm_version(payload: memoryview, head) -> None:
+    """A cm payload of version 2 needs format 2.2."""
+    version = tuple(int(v) for v in head.version.split("."))
+    if len(payload) > 2 and payload[2] == 2 and version < (2, 2):
+        raise FormatError(f"a cm payload of version 2 needs format version 2.2; the header says {head.version}")
 
 
 #: Payload codings by their number in the header. A new coding is one entry here.
 BY_NUMBER = {
     0: Coding("raw", _encode_raw, _decode_raw),
     1: Coding("context", _encode_context, _decode_context, max_pixels=1 << 30, superseded_by="cm"),
-    2: Coding("cm", _encode_cm, _decode_cm, version=(2, 0), fits=_cm_fits),
+    2: Coding("cm", _encode_cm, _decode_cm, version=(2, 0), fits=_cm_fits, compact_version=(2, 2),
+              symbol_order=_cm_symbol_order, order_prefix=12 + 256 + 5),
 }
 #: Payload coding numbers, by name.
 CODINGS = {coding.name: number for number, coding in BY_NUMBER.items()}
