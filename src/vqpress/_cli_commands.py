@@ -377,7 +377,7 @@ def _cm_fields(path, head) -> dict:
 
 
 #: How ``vqpress info`` names a codebook form.
-_FORM_TEXT = {0: "as float64", 1: "in {dtype}", 2: "in {dtype}, Rice-coded (form 2)"}
+_FORM_TEXT = {0: "as float64", 1: "in {dtype}", 2: "Rice-coded in {dtype}"}
 
 
 def _array_fields(r) -> list:
