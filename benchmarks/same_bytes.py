@@ -54,44 +54,12 @@ def _payload(data, head):
     return data[head.size + head.codebook_len: head.size + head.codebook_len + head.payload_len]
 
 
-def _streams(payload: bytes, height: int, n: int) -> list:
-    """The coded strips of a cm payload of version 1 or 2 (docs/FORMAT.md), by its layout:
-    the same streams whatever the version of the fields around them."""
-    import math
-    import struct
-
-    def varint(pos):
-        value = shift = 0
-        while True:
-            value |= (payload[pos] & 0x7F) << shift
-            pos, shift = pos + 1, shift + 7
-            if payload[pos - 1] < 0x80:
-                return value, pos
-
-    level = payload[5]
-    k = 5 if level in (8, 11, 13, 16) else 0
-    if payload[2] == 1:
-        rows = struct.unpack_from("<I", payload, 8)[0]
-        strips = -(-height // rows)
-        pos = 12 + n + k
-        sizes = list(struct.unpack_from(f"<{strips}I", payload, pos))
-        pos += 4 * strips
-    else:
-        rows, pos = varint(6)
-        if payload[pos] == 1:  # the order's rank
-            pos += -(-(math.factorial(n) - 1).bit_length() // 8)
-        pos += 1 + k
-        strips = -(-height // rows)
-        sizes = []
-        for _ in range(strips - 1):
-            size, pos = varint(pos)
-            sizes.append(size)
-        sizes.append(len(payload) - pos - sum(sizes))
-    out = []
-    for size in sizes:
-        out.append(payload[pos:pos + size])
-        pos += size
-    return out
+def _streams(payload: bytes, shape: tuple, n: int) -> list:
+    """The coded strips of a cm payload of version 1 or 2 (docs/FORMAT.md), read by the
+    build's own payload parser: the same streams whatever the version of the fields around
+    them."""
+    layout = cm._layout(memoryview(payload), *shape, n)
+    return [payload[o:o + s] for o, s in zip(layout.offsets.tolist(), layout.sizes.tolist())]
 
 
 
@@ -162,7 +130,7 @@ for name, img in images.items():
                 if coding == "cm":
                     payload = _payload(data, head)
                     lines.append(f"{tag}-{coding}-{effort}-describe {sorted(cm.describe(payload).items())}")
-                    put(f"{tag}-{coding}-{effort}-streams", b"".join(_streams(payload, head.map_shape[0], head.n_colors)))
+                    put(f"{tag}-{coding}-{effort}-streams", b"".join(_streams(payload, head.map_shape, head.n_colors)))
                 if effort in (None, 0, 2, 9):
                     put(f"{tag}-{coding}-{effort}-decoded", from_bytes(data).codes())
             for suffix in (".png", ".gif", ".webp", ".tif"):

@@ -153,25 +153,6 @@ def varint(value: int) -> bytes:
             return bytes(out)
 
 
-def read_varint(data: bytes, pos: int) -> tuple[int, int]:
-    value = shift = 0
-    while True:
-        byte = data[pos]
-        value |= (byte & 0x7F) << shift
-        pos, shift = pos + 1, shift + 7
-        if not byte & 0x80:
-            return value, pos
-
-
-def compact_codebook_len(body: bytes, n_colors: int, channels: int) -> int:
-    """Bytes of a form-2 codebook at the start of ``body``, by the specification."""
-    m = channels if channels else 3
-    counts = [n_colors] * channels if channels else [n_colors, n_colors - 1, 2]
-    ks = body[1:1 + m]
-    unary, pos = read_varint(body, 1 + m)
-    return pos + unary + -(-sum(k * c for k, c in zip(ks, counts)) // 8)
-
-
 @dataclasses.dataclass
 class Fields22:
     """Every field of a format-2.2 stream (compact header). The codebook is kept as its
@@ -210,18 +191,16 @@ class Fields22:
 
 
 def parse22(blob: bytes) -> Fields22:
-    """The fields of a valid format-2.2 stream (read by the layout, trusting it)."""
+    """The fields of a valid format-2.2 stream, read by the specification's reading
+    (``format22_reference``), as they were written."""
+    from format22_reference import codebook_length, varints
+
     major, minor, dtype, marker, channels, coding, code, form, ndim = blob[8:17]
     assert marker == 0
-    pos = 17
-    values = []
-    for _ in range(2 + ndim):
-        value, pos = read_varint(blob, pos)
-        values.append(value)
-    n_colors, body_len, *shape = values
+    (n_colors, body_len, *shape), pos = varints(blob, 17, 2 + ndim)
     body = blob[pos + 4: pos + 4 + body_len]
     if form == 2:
-        cb_len = compact_codebook_len(body, n_colors, channels)
+        cb_len = codebook_length(body, n_colors, channels)[1]
     else:
         cb_len = (n_colors * max(channels, 1) + (0 if channels else n_colors + 1)) * np.dtype(DTYPES[dtype]).itemsize
     return Fields22(tuple(shape), body[:cb_len], body[cb_len:], dtype, channels, coding, code, form, n_colors,

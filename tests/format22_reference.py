@@ -38,6 +38,15 @@ def varint(data: bytes, pos: int) -> tuple[int, int]:
     raise Bad("varint longer than 10 bytes")
 
 
+def varints(data: bytes, pos: int, count: int) -> tuple[list, int]:
+    """``count`` varints from ``pos`` on, and the position after them."""
+    values = []
+    for _ in range(count):
+        value, pos = varint(data, pos)
+        values.append(value)
+    return values, pos
+
+
 def _bits(data: bytes):
     for byte in data:
         for shift in range(7, -1, -1):
@@ -154,10 +163,7 @@ def cm_fields(payload: bytes, n: int, height: int) -> dict:
         params = tuple(payload[pos:pos + 5])
         pos += 5
     strips = -(-height // rows)
-    sizes = []
-    for _ in range(strips - 1):
-        size, pos = varint(payload, pos)
-        sizes.append(size)
+    sizes, pos = varints(payload, pos, strips - 1)
     sizes.append(len(payload) - pos - sum(sizes))
     streams = []
     for size in sizes:
@@ -172,12 +178,7 @@ def read(blob: bytes) -> dict:
     if blob[:8] != MAGIC or blob[8:10] != b"\x02\x02" or blob[11] != 0:
         raise Bad("not a 2.2 stream with the compact header")
     dtype, _, channels, coding, strategy, form, ndim = blob[10:17]
-    pos = 17
-    values = []
-    for _ in range(2 + ndim):
-        value, pos = varint(blob, pos)
-        values.append(value)
-    n, body_len, *shape = values
+    (n, body_len, *shape), pos = varints(blob, 17, 2 + ndim)
     if struct.unpack_from("<I", blob, pos)[0] != zlib.crc32(blob[:pos]):
         raise Bad("header CRC")
     body = blob[pos + 4:pos + 4 + body_len]

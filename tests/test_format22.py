@@ -21,6 +21,7 @@ import numpy as np
 import pytest
 from craft import Fields22, parse, parse22, varint, writing_fixed_layout
 from format22_reference import Bad, read
+from format22_reference import varint as read_varint
 from test_container_fuzz import outcome
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -326,17 +327,11 @@ def test_two_strips_lengths_are_checked(face_rgb):
     assert len(fields["streams"]) == 2
     rows_len = len(varint(fields["rows"]))
     at = 6 + rows_len + 1 + permutation.rank_bytes(16) + (5 if fields["params"] else 0)
-    value, end = _read_varint(f.payload, at)
+    value, end = read_varint(f.payload, at)
     assert value == len(fields["streams"][0])  # the first stream's length; the last one's is the rest
     for bad in (value + 1, value - 1, 3, len(f.payload)):
         payload = f.payload[:at] + varint(bad) + f.payload[end:]
         refused(f.replace(payload=payload).build(), "cm stream")
-
-
-def _read_varint(data, pos):
-    from craft import read_varint
-
-    return read_varint(data, pos)
 
 
 # ------------------------------------------------------------------ fuzz
