@@ -45,7 +45,8 @@ def hide_module(monkeypatch):
 
     def fake_import(name, *args, **kwargs):
         if name.split(".")[0] in hidden:
-            raise ImportError(f"no {name}")
+            top = name.split(".")[0]  # as Python says it when the package is missing
+            raise ModuleNotFoundError(f"No module named '{top}'", name=top)
         return real_import(name, *args, **kwargs)
 
     monkeypatch.setattr(builtins, "__import__", fake_import)

@@ -210,6 +210,15 @@ def test_options_that_need_memory_are_named_in_a_sentence(tmp_path, gray_tif, ca
     assert "--psnr and --skip-if-larger need the whole image in memory; they do not combine" in err
 
 
+def test_streaming_without_the_dask_extra_says_which_extra(tmp_path, gray_tif, capsys, hide_module):
+    # a fresh `pip install ".[cli]"` once said "No module named 'dask' (an incomplete install?)"
+    src, _ = gray_tif
+    hide_module("dask")
+    code, _, err = run(capsys, "compress", src, "-o", tmp_path / "m.zarr", "-n", "4")
+    assert code == 1 and "No module named 'dask'; install it (pip install 'vqpress[dask]')" in err, err
+    assert not (tmp_path / "m.zarr").exists()
+
+
 def test_gray_alpha_streams_as_two_channel_colours_as_in_memory(tmp_path, face_gray, capsys):
     # A gray + alpha PNG to .zarr was first quantized value by value, gray and alpha on one
     # set of levels (info then called it "768 frames of 2 x 1024 pixels"), then refused.

@@ -55,7 +55,8 @@ def error_message(exc: BaseException, debug: bool) -> str:
     if isinstance(exc, VQError):
         return str(exc)
     if isinstance(exc, ImportError):
-        extra = {"matplotlib": "plot", "rich": "cli", "sklearn": "sklearn"}.get((exc.name or "").split(".")[0])
+        extra = {"matplotlib": "plot", "rich": "cli", "sklearn": "sklearn", "dask": "dask", "distributed": "dask",
+                 "zarr": "dask", "numcodecs": "dask", "tifffile": "dask"}.get((exc.name or "").split(".")[0])
         return f"{exc}; install it (pip install 'vqpress[{extra}]')" if extra else f"{exc} (an incomplete install?)"
     if isinstance(exc, OSError) and exc.strerror:
         return f"{exc.strerror}: {exc.filename}" if exc.filename else exc.strerror
