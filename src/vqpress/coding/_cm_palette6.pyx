@@ -39,6 +39,7 @@ cdef enum:
     KINDS = 5
     NEAR = 64 * KINDS * KINDS   # far, [NN==W], [NW==WW] (64) x kind of W x kind of N
     PAIR_COLOURS = 64           # the pair tables' colours: W >> q, N >> q below this many
+    TRIPLES = 16 * 16 * 16 * 4  # PROTOTYPE level 10: SCOL by (W, N, NE, NW's label)
 
 
 # The equality pattern of (W, N, NE, NW): their labels, W's 0 and each new colour the next
@@ -108,7 +109,7 @@ cdef int _alloc(Pal6 *f, int n, int w, bint mixed) noexcept nogil:
     f.nq = ((n - 1) >> f.q) + 1
     f.s_pair = 0
     f.s_col = f.s_pair + 4 * f.nq * f.nq
-    f.s_near = f.s_col + PATTERNS * n
+    f.s_near = f.s_col + (TRIPLES if mixed else PATTERNS * n)
     f.n_small = f.s_near + PATTERNS * NEAR
     f.cnt = <uint32_t *>calloc(NEAR + 16 * n, sizeof(uint32_t))
     f.small = <uint16_t *>malloc(f.n_small * SMALL * sizeof(uint16_t))
@@ -120,9 +121,26 @@ cdef int _alloc(Pal6 *f, int n, int w, bint mixed) noexcept nogil:
         _small_init(f.small + j * SMALL, j + 2)
     st_replicate(f.small, 4 * SMALL, f.nq * f.nq)
     for p in range(PATTERNS):
-        _small_init(f.small + (f.s_col + p) * SMALL, _K[p] + 1)
-    st_replicate(f.small + f.s_col * SMALL, PATTERNS * SMALL, n + NEAR)
+        _small_init(f.small + (f.s_near + p) * SMALL, _K[p] + 1)
+    st_replicate(f.small + f.s_near * SMALL, PATTERNS * SMALL, NEAR)
+    if mixed:
+        for j in range(TRIPLES):
+            _small_init(f.small + (f.s_col + j) * SMALL, _triple_k(j) + 1)
+    else:
+        for p in range(PATTERNS):
+            _small_init(f.small + (f.s_col + p) * SMALL, _K[p] + 1)
+        st_replicate(f.small + f.s_col * SMALL, PATTERNS * SMALL, n)
     return 0
+
+
+cdef inline int _triple_k(int j) noexcept nogil:
+    """k of the triple table j = ((W * 16 + N) * 16 + NE) * 4 + NW's label (0: W, 1: N, 2: NE, 3:
+    another colour)."""
+    cdef int nwl = j & 3, NE = (j >> 2) & 15, N = (j >> 6) & 15, W = j >> 10
+    cdef int k = 1 + (N != W) + ((NE != W) & (NE != N))
+    if nwl == 3:
+        k += 1
+    return k
 
 
 cdef void _free(Pal6 *f) noexcept nogil:
@@ -157,7 +175,15 @@ cdef inline uint32_t _c3(const uint16_t *a, const uint16_t *b, const uint16_t *d
     return <uint32_t>(((a[i - 1] + ((b[i - 1] + d[i - 1]) >> 1)) >> 1) + i)
 
 
-cdef inline int _neighbour_symbol(Direction *way, RangeCoder *c, Pal6 *f, Py_ssize_t ta, Py_ssize_t tb,
+cdef inline uint32_t _c332(const uint16_t *a, const uint16_t *b, const uint16_t *d, int i) noexcept nogil:
+    return <uint32_t>(((3 * (<uint32_t>a[i - 1] + b[i - 1]) + 2 * <uint32_t>d[i - 1]) >> 3) + i)
+
+
+cdef inline uint32_t _cw(bint w332, const uint16_t *a, const uint16_t *b, const uint16_t *d, int i) noexcept nogil:
+    return _c332(a, b, d, i) if w332 else _c3(a, b, d, i)
+
+
+cdef inline int _neighbour_symbol(Direction *way, bint w332, RangeCoder *c, Pal6 *f, Py_ssize_t ta, Py_ssize_t tb,
                                   Py_ssize_t tc, int m, int s) noexcept nogil:
     """Symbol s of m (2..5) of the average of tables ta, tb, tc (weighted 2:1:1), of total
     2^15: no division either way; the decoder counts the lanes 1 .. m - 1 at or below its
@@ -173,11 +199,12 @@ cdef inline int _neighbour_symbol(Direction *way, RangeCoder *c, Pal6 *f, Py_ssi
         cum[5] = 0  # (read, and not used, by rc_take_symbol's select when s = 4)
         s = 0
         for j in range(1, 5):
-            cum[j] = <uint16_t>_c3(a, b, d, j)
+            cum[j] = <uint16_t>_cw(w332, a, b, d, j)
             s += (r * cum[j] <= code) & (j < m)
         rc_take_symbol(c, cum, m, r, s, True, True)
     else:
-        rc_encode_span(c, r, _c3(a, b, d, s) if s > 0 else 0, _c3(a, b, d, s + 1) if s < m - 1 else 0, s == m - 1)
+        rc_encode_span(c, r, _cw(w332, a, b, d, s) if s > 0 else 0, _cw(w332, a, b, d, s + 1) if s < m - 1 else 0,
+                       s == m - 1)
     _small_learn(a, m, s)
     _small_learn(b, m, s)
     _small_learn(d, m, s)
@@ -189,7 +216,7 @@ cdef inline int _code_pixel(Direction *way, Level *level, RangeCoder *c, Pal6 *f
     """Pixel x (encoding; decoding: returned) of neighbours W, N, NW, NE, WW, NN; ``above``
     the equalities among the rows above (pal_above_bits), kw and kn the kinds of W and N;
     kind[0] gets x's own."""
-    cdef int p, k, s, far, near, v1, v2, pk
+    cdef int p, k, s, far, near, v1, v2, pk, nwl
     pk = _PK[(N == W) | (NE == W) << 1 | (NW == W) << 2 | (above & 7) << 3]
     p = pk & 15
     k = pk >> 4
@@ -210,8 +237,14 @@ cdef inline int _code_pixel(Direction *way, Level *level, RangeCoder *c, Pal6 *f
     if p == 0:  # all one colour: x == W?
         s = pal_ask_avg(c, Direction is Decoding, f.cnt + near, f.cnt + NEAR + W * 16 + far, s == 0) ^ 1
     else:  # the pair: W and the first neighbour of another colour
-        s = _neighbour_symbol(way, c, f, f.s_near + near * PATTERNS + p, f.s_col + NE * PATTERNS + p,
-                              f.s_pair + ((W >> f.q) * f.nq + (v1 >> f.q)) * 4 + k - 1, k + 1, s)
+        if Level is Level10:
+            nwl = (NW != W) * (1 + (NW != N) * (1 + (NW != NE)))
+            s = _neighbour_symbol(way, True, c, f, f.s_near + near * PATTERNS + p,
+                                  f.s_col + (((W << 4 | N) << 4 | NE) << 2 | nwl),
+                                  f.s_pair + ((W >> f.q) * f.nq + (v1 >> f.q)) * 4 + k - 1, k + 1, s)
+        else:
+            s = _neighbour_symbol(way, False, c, f, f.s_near + near * PATTERNS + p, f.s_col + NE * PATTERNS + p,
+                                  f.s_pair + ((W >> f.q) * f.nq + (v1 >> f.q)) * 4 + k - 1, k + 1, s)
     if s < k:
         kind[0] = s
         return (W & -(s == 0)) | (v1 & -(s == 1)) | (v2 & -(s == 2)) | (NW & -(s == 3))
