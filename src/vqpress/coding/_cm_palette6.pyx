@@ -98,6 +98,7 @@ ctypedef struct Pal6:
     Py_ssize_t s_near           # ... PATTERNS x NEAR, by p and near
     Py_ssize_t n_small
     Unpredicted x               # x when no neighbour predicts it (level 3's tables)
+    uint16_t *apm               # PROTOTYPE
 
 
 cdef int _alloc(Pal6 *f, int n, int w, bint mixed) noexcept nogil:
@@ -114,6 +115,11 @@ cdef int _alloc(Pal6 *f, int n, int w, bint mixed) noexcept nogil:
     f.cnt = <uint32_t *>calloc(NEAR + 16 * n, sizeof(uint32_t))
     f.small = <uint16_t *>malloc(f.n_small * SMALL * sizeof(uint16_t))
     f.kinds = <uint8_t *>calloc(5 * (w + 6), 1)  # and a row of pal_above_bits
+    f.apm = <uint16_t *>malloc(APM_CTX * 33 * sizeof(uint16_t))
+    if f.apm == NULL:
+        return -1
+    for j in range(APM_CTX * 33):
+        f.apm[j] = _apm_init[j % 33]
     if up_alloc(&f.x, n, mixed) != 0 or f.cnt == NULL or f.small == NULL or f.kinds == NULL:
         return -1
     # fresh tables come in blocks alike: write a block, then copy it
@@ -147,6 +153,8 @@ cdef void _free(Pal6 *f) noexcept nogil:
     free(f.cnt)
     free(f.small)
     free(f.kinds)
+    free(f.apm)
+    f.apm = NULL
     up_free(&f.x)
     f.cnt = NULL
     f.small = NULL
@@ -183,6 +191,67 @@ cdef inline uint32_t _cw(bint w332, const uint16_t *a, const uint16_t *b, const 
     return _c332(a, b, d, i) if w332 else _c3(a, b, d, i)
 
 
+cdef enum:
+    APM_CTX = PATTERNS * KINDS * KINDS
+    APM_RATE = 6
+
+
+cdef uint16_t _stretch[4096]   # PROTOTYPE: (ln odds * 2 + 16) * 64 of P0 >> 3, clamped 0 .. 32 * 64 - 1
+cdef uint16_t _apm_init[33]
+
+
+def _make_stretch():
+    import math
+    for i in range(4096):
+        q = (i * 8 + 4) / 32768.0
+        v = (math.log(q / (1 - q)) * 2 + 16) * 64
+        _stretch[i] = int(min(max(v, 0), 32 * 64 - 1))
+    for b in range(33):
+        _apm_init[b] = int(32768 / (1 + math.exp(-(b - 16) / 2.0)))
+
+
+_make_stretch()
+
+
+cdef inline int _neighbour_symbol_apm(Direction *way, RangeCoder *c, Pal6 *f, Py_ssize_t ta, Py_ssize_t tb,
+                                      Py_ssize_t tc, int m, int s, uint16_t *apm) noexcept nogil:
+    """PROTOTYPE: 3:3:2 average, then P(s = 0) by an APM (apm: 33 entries), the others rescaled."""
+    cdef uint16_t *a = f.small + ta * SMALL
+    cdef uint16_t *b = f.small + tb * SMALL
+    cdef uint16_t *d = f.small + tc * SMALL
+    cdef uint16_t cum[8]
+    cdef uint32_t L[5]
+    cdef uint32_t r = c.range >> 15, code = c.code, K = 32768 - m, L0, N0, fscale, st, bk, fr, q
+    cdef int j, target
+    for j in range(1, 5):
+        L[j] = (3 * (<uint32_t>a[j - 1] + b[j - 1]) + 2 * <uint32_t>d[j - 1]) >> 3
+    L0 = L[1]
+    st = _stretch[(L0 + 1) >> 3]
+    bk = st >> 6
+    fr = st & 63
+    q = (apm[bk] * (64 - fr) + apm[bk + 1] * fr) >> 6
+    N0 = (q * K) >> 15
+    fscale = ((K - N0) << 15) // (K - L0) if K > L0 else 0
+    cum[0] = 0
+    cum[5] = 0
+    for j in range(1, 5):
+        cum[j] = <uint16_t>(N0 + (((L[j] - L0) * fscale) >> 15) + j)
+    if Direction is Decoding:
+        s = 0
+        for j in range(1, 5):
+            s += (r * cum[j] <= code) & (j < m)
+        rc_take_symbol(c, cum, m, r, s, True, True)
+    else:
+        rc_encode_span(c, r, cum[s] if s > 0 else 0, cum[s + 1] if s < m - 1 else 0, s == m - 1)
+    target = 32767 if s == 0 else 0
+    apm[bk] = <uint16_t>(apm[bk] + (((target - <int>apm[bk]) * <int>(64 - fr)) >> (6 + APM_RATE)))
+    apm[bk + 1] = <uint16_t>(apm[bk + 1] + (((target - <int>apm[bk + 1]) * <int>fr) >> (6 + APM_RATE)))
+    _small_learn(a, m, s)
+    _small_learn(b, m, s)
+    _small_learn(d, m, s)
+    return s
+
+
 cdef inline int _neighbour_symbol(Direction *way, bint w332, RangeCoder *c, Pal6 *f, Py_ssize_t ta, Py_ssize_t tb,
                                   Py_ssize_t tc, int m, int s) noexcept nogil:
     """Symbol s of m (2..5) of the average of tables ta, tb, tc (weighted 2:1:1), of total
@@ -212,7 +281,7 @@ cdef inline int _neighbour_symbol(Direction *way, bint w332, RangeCoder *c, Pal6
 
 
 cdef inline int _code_pixel(Direction *way, Level *level, RangeCoder *c, Pal6 *f, int x, int W, int N, int NW, int NE,
-                            int WW, int NN, int above, int kw, int kn, int *kind) noexcept nogil:
+                            int WW, int NN, int above, int kw, int kn, int kne, int knw, int *kind) noexcept nogil:
     """Pixel x (encoding; decoding: returned) of neighbours W, N, NW, NE, WW, NN; ``above``
     the equalities among the rows above (pal_above_bits), kw and kn the kinds of W and N;
     kind[0] gets x's own."""
@@ -239,9 +308,10 @@ cdef inline int _code_pixel(Direction *way, Level *level, RangeCoder *c, Pal6 *f
     else:  # the pair: W and the first neighbour of another colour
         if Level is Level10:
             nwl = (NW != W) * (1 + (NW != N) * (1 + (NW != NE)))
-            s = _neighbour_symbol(way, True, c, f, f.s_near + near * PATTERNS + p,
-                                  f.s_col + (((W << 4 | N) << 4 | NE) << 2 | nwl),
-                                  f.s_pair + ((W >> f.q) * f.nq + (v1 >> f.q)) * 4 + k - 1, k + 1, s)
+            s = _neighbour_symbol_apm(way, c, f, f.s_near + near * PATTERNS + p,
+                                      f.s_col + (((W << 4 | N) << 4 | NE) << 2 | nwl),
+                                      f.s_pair + ((W >> f.q) * f.nq + (v1 >> f.q)) * 4 + k - 1, k + 1, s,
+                                      f.apm + ((p * KINDS + kne) * KINDS + knw) * 33)
         else:
             s = _neighbour_symbol(way, False, c, f, f.s_near + near * PATTERNS + p, f.s_col + NE * PATTERNS + p,
                                   f.s_pair + ((W >> f.q) * f.nq + (v1 >> f.q)) * 4 + k - 1, k + 1, s)
@@ -286,7 +356,7 @@ cdef int _rows(Direction *way, Level *level, RangeCoder *coder, Pal6 *model, uin
         for col in range(w):
             x = 0 if Direction is Decoding else sym[r * w + col]
             x = _code_pixel(way, level, c, f, x, W, r1[col], r1[col - 1], r1[col + 1], WW, r2[col], above[col], kw,
-                            k1[col], &kind)
+                            k1[col], k1[col + 1], k1[col - 1], &kind)
             r0[col] = <uint8_t>x
             k0[col] = <uint8_t>kind
             kw = kind
