@@ -227,9 +227,9 @@ cdef inline int _neighbour_symbol_apm(Direction *way, RangeCoder *c, Pal6 *f, Py
         L[j] = (3 * (<uint32_t>a[j - 1] + b[j - 1]) + 2 * <uint32_t>d[j - 1]) >> 3
     L0 = L[1]
     st = _stretch[(L0 + 1) >> 3]
-    bk = st >> 6
-    fr = st & 63
-    q = (apm[bk] * (64 - fr) + apm[bk + 1] * fr) >> 6
+    bk = (st + 32) >> 6
+    fr = 0
+    q = apm[bk]
     N0 = (q * K) >> 15
     fscale = ((K - N0) << 15) // (K - L0) if K > L0 else 0
     cum[0] = 0
@@ -244,8 +244,7 @@ cdef inline int _neighbour_symbol_apm(Direction *way, RangeCoder *c, Pal6 *f, Py
     else:
         rc_encode_span(c, r, cum[s] if s > 0 else 0, cum[s + 1] if s < m - 1 else 0, s == m - 1)
     target = 32767 if s == 0 else 0
-    apm[bk] = <uint16_t>(apm[bk] + (((target - <int>apm[bk]) * <int>(64 - fr)) >> (6 + APM_RATE)))
-    apm[bk + 1] = <uint16_t>(apm[bk + 1] + (((target - <int>apm[bk + 1]) * <int>fr) >> (6 + APM_RATE)))
+    apm[bk] = <uint16_t>(apm[bk] + ((target - <int>apm[bk]) >> APM_RATE))
     _small_learn(a, m, s)
     _small_learn(b, m, s)
     _small_learn(d, m, s)
