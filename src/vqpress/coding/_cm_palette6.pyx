@@ -21,9 +21,9 @@ at level 7): :c:func:`palette10_encode` / :c:func:`palette10_decode`.
 from libc.stdint cimport uint8_t, uint16_t, uint32_t
 from libc.stdlib cimport calloc, free, malloc
 
-from vqpress.coding._cm_common cimport Decoding, Direction, Encoding, cm_tables_init, ring_row, ring_row_end, ring_row_start
+from vqpress.coding._cm_common cimport Decoding, Direction, Encoding, _p12, _updated, cm_tables_init, ring_row, ring_row_end, ring_row_start
 from vqpress.coding._palette_common cimport PAL_COUNT_MAX, pal_above_bits, pal_ask_avg, pal_rate
-from vqpress.coding._range_coder cimport RangeCoder, rc_decode_strip, rc_encode_span, rc_encode_strip, rc_take_symbol
+from vqpress.coding._range_coder cimport RangeCoder, rc_code_bit, rc_decode_strip, rc_encode_span, rc_encode_strip, rc_take_symbol
 from vqpress.coding._symbol_tables cimport st_learn4, st_replicate
 from vqpress.coding._unpredicted cimport Unpredicted, up_alloc, up_code, up_free
 
@@ -98,7 +98,6 @@ ctypedef struct Pal6:
     Py_ssize_t s_near           # ... PATTERNS x NEAR, by p and near
     Py_ssize_t n_small
     Unpredicted x               # x when no neighbour predicts it (level 3's tables)
-    uint16_t *apm               # PROTOTYPE
 
 
 cdef int _alloc(Pal6 *f, int n, int w, bint mixed) noexcept nogil:
@@ -112,14 +111,9 @@ cdef int _alloc(Pal6 *f, int n, int w, bint mixed) noexcept nogil:
     f.s_col = f.s_pair + 4 * f.nq * f.nq
     f.s_near = f.s_col + (TRIPLES if mixed else PATTERNS * n)
     f.n_small = f.s_near + PATTERNS * NEAR
-    f.cnt = <uint32_t *>calloc(NEAR + 16 * n, sizeof(uint32_t))
+    f.cnt = <uint32_t *>calloc(NEAR + 16 * n + 16 * 125, sizeof(uint32_t))
     f.small = <uint16_t *>malloc(f.n_small * SMALL * sizeof(uint16_t))
     f.kinds = <uint8_t *>calloc(5 * (w + 6), 1)  # and a row of pal_above_bits
-    f.apm = <uint16_t *>malloc(APM_CTX * 33 * sizeof(uint16_t))
-    if f.apm == NULL:
-        return -1
-    for j in range(APM_CTX * 33):
-        f.apm[j] = _apm_init[j % 33]
     if up_alloc(&f.x, n, mixed) != 0 or f.cnt == NULL or f.small == NULL or f.kinds == NULL:
         return -1
     # fresh tables come in blocks alike: write a block, then copy it
@@ -153,8 +147,6 @@ cdef void _free(Pal6 *f) noexcept nogil:
     free(f.cnt)
     free(f.small)
     free(f.kinds)
-    free(f.apm)
-    f.apm = NULL
     up_free(&f.x)
     f.cnt = NULL
     f.small = NULL
@@ -184,71 +176,11 @@ cdef inline uint32_t _c3(const uint16_t *a, const uint16_t *b, const uint16_t *d
 
 
 cdef inline uint32_t _c332(const uint16_t *a, const uint16_t *b, const uint16_t *d, int i) noexcept nogil:
-    return <uint32_t>(((3 * (<uint32_t>a[i - 1] + b[i - 1]) + 2 * <uint32_t>d[i - 1]) >> 3) + i)
+    return <uint32_t>((3 * <uint32_t>a[i - 1] + 4 * <uint32_t>b[i - 1] + d[i - 1]) >> 3) + i
 
 
 cdef inline uint32_t _cw(bint w332, const uint16_t *a, const uint16_t *b, const uint16_t *d, int i) noexcept nogil:
     return _c332(a, b, d, i) if w332 else _c3(a, b, d, i)
-
-
-cdef enum:
-    APM_CTX = PATTERNS * KINDS * KINDS
-    APM_RATE = 6
-
-
-cdef uint16_t _stretch[4096]   # PROTOTYPE: (ln odds * 2 + 16) * 64 of P0 >> 3, clamped 0 .. 32 * 64 - 1
-cdef uint16_t _apm_init[33]
-
-
-def _make_stretch():
-    import math
-    for i in range(4096):
-        q = (i * 8 + 4) / 32768.0
-        v = (math.log(q / (1 - q)) * 2 + 16) * 64
-        _stretch[i] = int(min(max(v, 0), 32 * 64 - 1))
-    for b in range(33):
-        _apm_init[b] = int(32768 / (1 + math.exp(-(b - 16) / 2.0)))
-
-
-_make_stretch()
-
-
-cdef inline int _neighbour_symbol_apm(Direction *way, RangeCoder *c, Pal6 *f, Py_ssize_t ta, Py_ssize_t tb,
-                                      Py_ssize_t tc, int m, int s, uint16_t *apm) noexcept nogil:
-    """PROTOTYPE: 3:3:2 average, then P(s = 0) by an APM (apm: 33 entries), the others rescaled."""
-    cdef uint16_t *a = f.small + ta * SMALL
-    cdef uint16_t *b = f.small + tb * SMALL
-    cdef uint16_t *d = f.small + tc * SMALL
-    cdef uint16_t cum[8]
-    cdef uint32_t L[5]
-    cdef uint32_t r = c.range >> 15, code = c.code, K = 32768 - m, L0, N0, fscale, st, bk, fr, q
-    cdef int j, target
-    for j in range(1, 5):
-        L[j] = (3 * (<uint32_t>a[j - 1] + b[j - 1]) + 2 * <uint32_t>d[j - 1]) >> 3
-    L0 = L[1]
-    st = _stretch[(L0 + 1) >> 3]
-    bk = (st + 32) >> 6
-    fr = 0
-    q = apm[bk]
-    N0 = (q * K) >> 15
-    fscale = ((K - N0) << 15) // (K - L0) if K > L0 else 0
-    cum[0] = 0
-    cum[5] = 0
-    for j in range(1, 5):
-        cum[j] = <uint16_t>(N0 + (((L[j] - L0) * fscale) >> 15) + j)
-    if Direction is Decoding:
-        s = 0
-        for j in range(1, 5):
-            s += (r * cum[j] <= code) & (j < m)
-        rc_take_symbol(c, cum, m, r, s, True, True)
-    else:
-        rc_encode_span(c, r, cum[s] if s > 0 else 0, cum[s + 1] if s < m - 1 else 0, s == m - 1)
-    target = 32767 if s == 0 else 0
-    apm[bk] = <uint16_t>(apm[bk] + ((target - <int>apm[bk]) >> APM_RATE))
-    _small_learn(a, m, s)
-    _small_learn(b, m, s)
-    _small_learn(d, m, s)
-    return s
 
 
 cdef inline int _neighbour_symbol(Direction *way, bint w332, RangeCoder *c, Pal6 *f, Py_ssize_t ta, Py_ssize_t tb,
@@ -279,8 +211,21 @@ cdef inline int _neighbour_symbol(Direction *way, bint w332, RangeCoder *c, Pal6
     return s
 
 
+cdef inline int _ask3(RangeCoder *c, bint decoding, uint32_t *a, uint32_t *b, uint32_t *d, int bit) noexcept nogil:
+    """PROTOTYPE: x == W of three counters weighted 1:2:1."""
+    cdef uint32_t ta = a[0], tb = b[0], td = d[0]
+    cdef int p = (_p12(ta) + 2 * _p12(tb) + _p12(td)) >> 2
+    p = 1 if p < 1 else (4095 if p > 4095 else p)
+    bit = rc_code_bit(c, decoding, p, bit)
+    a[0] = _updated(ta, bit)
+    b[0] = _updated(tb, bit)
+    d[0] = _updated(td, bit)
+    return bit
+
+
 cdef inline int _code_pixel(Direction *way, Level *level, RangeCoder *c, Pal6 *f, int x, int W, int N, int NW, int NE,
-                            int WW, int NN, int above, int kw, int kn, int kne, int knw, int *kind) noexcept nogil:
+                            int WW, int NN, int above, int kw, int kn, int kne, int knw, int kww,
+                            int *kind) noexcept nogil:
     """Pixel x (encoding; decoding: returned) of neighbours W, N, NW, NE, WW, NN; ``above``
     the equalities among the rows above (pal_above_bits), kw and kn the kinds of W and N;
     kind[0] gets x's own."""
@@ -303,14 +248,17 @@ cdef inline int _code_pixel(Direction *way, Level *level, RangeCoder *c, Pal6 *f
         s = 1 if x == v1 else s
         s = 0 if x == W else s
     if p == 0:  # all one colour: x == W?
-        s = pal_ask_avg(c, Direction is Decoding, f.cnt + near, f.cnt + NEAR + W * 16 + far, s == 0) ^ 1
+        if Level is Level10:
+            s = _ask3(c, Direction is Decoding, f.cnt + near, f.cnt + NEAR + W * 16 + far,
+                      f.cnt + NEAR + 16 * f.n + W * 125 + (kne * 5 + knw) * 5 + kww, s == 0) ^ 1
+        else:
+            s = pal_ask_avg(c, Direction is Decoding, f.cnt + near, f.cnt + NEAR + W * 16 + far, s == 0) ^ 1
     else:  # the pair: W and the first neighbour of another colour
         if Level is Level10:
             nwl = (NW != W) * (1 + (NW != N) * (1 + (NW != NE)))
-            s = _neighbour_symbol_apm(way, c, f, f.s_near + near * PATTERNS + p,
-                                      f.s_col + (((W << 4 | N) << 4 | NE) << 2 | nwl),
-                                      f.s_pair + ((W >> f.q) * f.nq + (v1 >> f.q)) * 4 + k - 1, k + 1, s,
-                                      f.apm + ((p * KINDS + kne) * KINDS + knw) * 33)
+            s = _neighbour_symbol(way, True, c, f, f.s_near + near * PATTERNS + p,
+                                  f.s_col + (((W << 4 | N) << 4 | NE) << 2 | nwl),
+                                  f.s_pair + ((W >> f.q) * f.nq + (v1 >> f.q)) * 4 + k - 1, k + 1, s)
         else:
             s = _neighbour_symbol(way, False, c, f, f.s_near + near * PATTERNS + p, f.s_col + NE * PATTERNS + p,
                                   f.s_pair + ((W >> f.q) * f.nq + (v1 >> f.q)) * 4 + k - 1, k + 1, s)
@@ -339,7 +287,7 @@ cdef int _rows(Direction *way, Level *level, RangeCoder *coder, Pal6 *model, uin
     cdef uint8_t *k0
     cdef uint8_t *k1
     cdef uint8_t *above = f.kinds + 4 * wp
-    cdef int r, col, x, W, WW, kind, kw
+    cdef int r, col, x, W, WW, kind, kw, kww
     for r in range(h):
         r0 = ring_row(rows, wp, r)
         r1 = ring_row(rows, wp, r + 3)
@@ -352,12 +300,14 @@ cdef int _rows(Direction *way, Level *level, RangeCoder *coder, Pal6 *model, uin
         W = r0[-1]
         WW = r0[-2]
         kw = 0
+        kww = 0
         for col in range(w):
             x = 0 if Direction is Decoding else sym[r * w + col]
             x = _code_pixel(way, level, c, f, x, W, r1[col], r1[col - 1], r1[col + 1], WW, r2[col], above[col], kw,
-                            k1[col], k1[col + 1], k1[col - 1], &kind)
+                            k1[col], k1[col + 1], k1[col - 1], kww, &kind)
             r0[col] = <uint8_t>x
             k0[col] = <uint8_t>kind
+            kww = kw
             kw = kind
             WW = W
             W = x
