@@ -118,6 +118,7 @@ cdef int _alloc(Pal6 *f, int n, int w, bint mixed, bint triples) noexcept nogil:
     """A fresh model for n symbols (``mixed``: level 10's; ``triples``: level 18's, n <= 16).
     Returns 0, or -1 (free it with _free either way)."""
     cdef int p, j
+    cdef uint16_t blocks[12 * SMALL]
     f.n = n
     f.q = 0 if n <= PAIR_COLOURS else (1 if n <= 2 * PAIR_COLOURS else 2)
     f.nq = ((n - 1) >> f.q) + 1
@@ -134,9 +135,12 @@ cdef int _alloc(Pal6 *f, int n, int w, bint mixed, bint triples) noexcept nogil:
     for j in range(4):  # by k - 1: k + 1 symbols
         _small_init(f.small + j * SMALL, j + 2)
     st_replicate(f.small, 4 * SMALL, f.nq * f.nq)
-    if triples:
-        for j in range(TRIPLES):
-            _small_init(f.small + (f.s_col + j) * SMALL, _triple_k(j) + 1)
+    if triples:  # three blocks of 4 tables (by NW's label) by how many colours W, N, NE have, copied
+        for j in range(12):
+            _small_init(blocks + j * SMALL, (j >> 2) + 2 + ((j & 3) == 3))
+        for j in range(0, TRIPLES, 4):
+            memcpy(f.small + (f.s_col + j) * SMALL, blocks + (_triple_k(j) - 1) * 4 * SMALL,
+                   4 * SMALL * sizeof(uint16_t))
     for p in range(PATTERNS):
         _small_init(f.small + (f.s_near + p) * SMALL, _K[p] + 1)
     st_replicate(f.small + f.s_near * SMALL, PATTERNS * SMALL, NEAR)
