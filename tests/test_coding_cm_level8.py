@@ -185,6 +185,25 @@ def test_check_names_the_parameter_out_of_range():
     assert level8.check((0, 0, 20, 8, 0)) == "rate_max 8 (allowed 2..7)"
 
 
+@pytest.mark.parametrize("level", [8, 11, 13, 16])
+def test_the_kernel_checks_the_parameters_as_the_header_reader(level):
+    """The kernel's own check (``_ordered_params.pxd``) has level8.RANGES: it refuses each
+    parameter one beyond either end, and codes every extreme."""
+    from vqpress.coding import _cm
+
+    codes = blobs(12, 20, 8, seed=3)
+    for i, (lo, hi) in enumerate(level8.RANGES):
+        for v, ok in ((lo - 1, False), (lo, True), (hi, True), (hi + 1, False)):
+            params = list(level8.LEVEL5)
+            params[i] = v
+            assert (level8.check(params) is None) == ok
+            if ok:
+                assert _cm.encode_strips(codes, 8, _cm.MODEL_ORDERED, level, 8, 12, tuple(params))
+            else:
+                with pytest.raises(ValueError, match="level 8 parameters out of range"):
+                    _cm.encode_strips(codes, 8, _cm.MODEL_ORDERED, level, 8, 12, tuple(params))
+
+
 def check_parameter_bytes(data, level, shape, n):
     """The reader refuses each parameter of a level-8 or level-11 payload out of its range,
     and a payload that ends inside them."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import warnings
 
 import numpy as np
@@ -309,9 +310,15 @@ def test_compress_codes_equal_encode(kind, strategy):
         img = img.astype(np.float32) / 255
     elif kind == "few":
         img = (img // 128) * 100  # at most 8 distinct colours, fewer than k
+    distinct = len(np.unique(img.reshape(-1, img.shape[-1]), axis=0))
     for k in (2, 16, 40):
-        c = vqpress.compress(img, k, strategy)
-        cb = vqpress.fit(img, k, strategy)
+        # asking for more colours than the image has is worth a warning, and only then
+        fewer = pytest.warns(UserWarning, match=f"only {distinct} distinct colours; using {distinct} colours "
+                             f"instead of {k}") if k > distinct else contextlib.nullcontext()
+        with fewer:
+            c = vqpress.compress(img, k, strategy)
+        with fewer:
+            cb = vqpress.fit(img, k, strategy)
         assert c.codebook == cb
         np.testing.assert_array_equal(c.decompress(), cb.decode(cb.encode(img)))
         flat = img.reshape(-1, img.shape[-1])

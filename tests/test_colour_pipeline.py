@@ -132,7 +132,8 @@ def test_rgba_alpha_preserved_exactly_with_few_colours():
     palette = rng.integers(0, 256, size=(12, 4), dtype=np.uint8)
     palette[:4, 3], palette[4:8, 3], palette[8:, 3] = 0, 128, 255
     img = palette[rng.integers(0, 12, size=(40, 30))]
-    c = vqpress.compress(img, 16)
+    with pytest.warns(UserWarning, match="only 12 distinct colours; using 12 colours instead of 16"):
+        c = vqpress.compress(img, 16)
     np.testing.assert_array_equal(c.decompress(), img)
     np.testing.assert_array_equal(vqpress.from_bytes(c.to_bytes()).decompress(), img)
 

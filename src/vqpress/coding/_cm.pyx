@@ -34,7 +34,8 @@ from vqpress.coding._cm_full cimport full_strip
 from vqpress.coding._cm_palette3 cimport palette3_decode, palette3_encode
 from vqpress.coding._cm_palette7 cimport palette7_decode, palette7_encode
 from vqpress.coding._cm_ordered4 cimport ordered4_strip
-from vqpress.coding._cm_ordered5 cimport Ord5Params, ord5_params_ok, ordered5_decode, ordered5_encode
+from vqpress.coding._cm_ordered5 cimport ordered5_decode, ordered5_encode
+from vqpress.coding._ordered_params cimport Ord5Params, ord5_params_ok
 from vqpress.coding._cm_palette6 cimport (
     palette10_decode, palette10_encode, palette18_decode, palette18_encode, palette6_decode, palette6_encode,
 )

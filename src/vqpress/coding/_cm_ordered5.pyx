@@ -48,23 +48,26 @@ every pixel and seen from P (``_neighbour_symbols.pxd``): a colour ramp's symbol
 positions in a palette order, and which one follows W and N is what a numeric prediction
 misses there (a fifth compiled copy, ``Neighbour``).
 
+This module is the pixel loop: the prediction, the contexts, the coding of ``x == P`` and of
+the residual symbol. The model it codes with (the layout of its counters and tables, their
+start and learning) is ``_ordered_model.pxd``'s, its parameters ``_ordered_params.pxd``'s.
 Every level takes its contexts (eq13, dd, d6, k) from ``_ordered_contexts.pxd`` (small tables
-and one word of neighbours), keeps its x == P counters with p unflipped (``_counters``), and
-avoids branches that the picture decides (the sign of an error, a count's limit): the same
-values, fewer instructions and mispredicted branches (BENCHMARKS.md, round 10, ``grayspeed``).
+and one word of neighbours), keeps its x == P counters with p unflipped, and avoids branches
+that the picture decides (the sign of an error, a count's limit): the same values, fewer
+instructions and mispredicted branches (BENCHMARKS.md, round 10, ``grayspeed``).
 """
 
-from libc.stdint cimport int32_t, int64_t, uint8_t, uint16_t, uint32_t, uint64_t
-from libc.stdlib cimport calloc, free, malloc
-from libc.string cimport memcpy
+from libc.stdint cimport int32_t, uint8_t, uint16_t, uint32_t, uint64_t
 
 from vqpress.coding._cm_common cimport (
-    LIMIT, Decoding, Direction, Encoding, _clip, cm_rate, cm_stretch, cm_tables_init,
-    ring_row, ring_row_end, ring_row_start)
-from vqpress.coding._ordered_contexts cimport oc_d6_of, oc_dd_of, oc_eq13, oc_k_of, oc_tables_init, oc_window
+    LIMIT, Decoding, Direction, Encoding, _clip, cm_stretch, cm_tables_init, ring_row, ring_row_end, ring_row_start)
 from vqpress.coding._exact_neighbourhood cimport (
-    APM1, APM2, APM_NODES, EXACT, X_COUNTERS, X_TRUST, ex_apm_fill, ex_apm_learn, ex_apm_node, ex_average4, ex_key)
-from vqpress.coding._neighbour_symbols cimport WN_K, WN_STRIDE, WN_TABLES, ns_around, ns_fill
+    APM1, APM_NODES, X_TRUST, ex_apm_learn, ex_apm_node, ex_average4, ex_key)
+from vqpress.coding._neighbour_symbols cimport WN_K, WN_STRIDE, ns_around
+from vqpress.coding._ordered_contexts cimport oc_d6_of, oc_dd_of, oc_eq13, oc_k_of, oc_tables_init, oc_window
+from vqpress.coding._ordered_model cimport (
+    C3_ERR, C3_HITS, C_EQ, C_SHAPE, LANES, MID, T_DIR, T_ERR, T_FAR, T_SHAPE, TABLE_K, Ord5, ord5_alloc,
+    ord5_free, ord5_learn, ord5_p12, ord5_tables_init, ord5_updated_to)
 from vqpress.coding._range_coder cimport (
     RangeCoder, rc_code_bit, rc_decode_strip_arg, rc_decode_symbol, rc_encode_span, rc_encode_strip_arg,
     rc_encode_symbol, rc_find, rc_symbol_unit, rc_take_symbol)
@@ -90,53 +93,16 @@ cdef extern from *:
 cm5_tables_init()
 wp_tables_init()
 oc_tables_init()
+ord5_tables_init()
 
 
-cdef enum:
-    LANES = 16                  # symbols of a table: residuals x - P = -8 .. 7 in lanes 0 .. 15
-    MID = 8                     # the lane of x - P = 0
-    TABLE_K = 32768 - LANES     # a table's counts go from 0 to this
-    PRIOR_TOTAL = 51            # the lane weights of a fresh table add up to this
-    MAX_COUNT = 128             # a table's updates are counted up to its count_max, at most this
-    MAX_LEVELS = 16
-    # binary counters of x == P
-    C_EQ = 0                    # 8192 x 3: by eq13 and where P is (0, n - 1, between)
-    C_SHAPE = 8192 * 3          # 625 x n: by the shape dd and P
-    # the third x == P counter (its own array), by Ord5Params.counter3:
-    C3_ERR = 0                  # 256 x 8: by eq13 & 255 and the error class (level 5)
-    C3_HITS = 1                 # 64 x 32: by which of 6 neighbours were their P and eq13 & 31
-    C3_SHAPE_NN = 2             # 625 x 5 x 8: by dd, NN against P and the error class
-    # symbol tables (the first one's size depends on n)
-    T_DIR = 0                   # 625 x 9: by dd, NN and WW against P
-    T_ERR = 5625                # 729 x 8: by d6 and the error class
-    T_FAR = T_ERR + 5832        # 2: how far beyond -8 / +7, below and above
-    T_SHAPE = T_FAR + 2         # then 625 x n: by dd and P
-
-
-# A fresh table's lane weights (x - P = -8 .. 7): 16 for +-1, 4 for +-2, 0 for 0, 1 elsewhere.
-cdef int _PRIOR_WEIGHT[LANES]
-for _i, _v in enumerate([1, 1, 1, 1, 1, 1, 4, 16, 0, 16, 4, 1, 1, 1, 1, 1]):
-    _PRIOR_WEIGHT[_i] = _v
-del _v
-
-
-# A table's update moves each count 1 / 2^rate of the way to its target; the rate after v
-# updates (level 5's schedule) is _RATE_AT[v]: 1 from 0, 2 from 2, 3 from 5, 4 from 12, 5 from
-# 32, 6 from 64, 7 from 128 updates. Level 8 caps it at rate_max and may count each update twice.
-cdef int _RATE_AT[2 * MAX_COUNT + 1]
-for _i in range(2 * MAX_COUNT + 1):
-    _RATE_AT[_i] = sum(1 for _t in (0, 2, 5, 12, 32, 64, 128) if _i >= _t)
-del _i
-
-# The counters' sizes by counter3
-cdef Py_ssize_t _C3_SIZE[3]
-_C3_SIZE[:] = [2048, 2048, 25000]
-
+#: Level 5's parameters: counter3, first_table, limit, rate_max, rate_double (``Ord5Params``).
 LEVEL5_PARAMS = (C3_ERR, 0, 20, 6, 0)
 
 
-# Levels 5 and 8 (Plain) and level 9 (Exact) compile their kernel apart, as Direction does
-# for the two directions: ``Variant is Exact`` is a constant in each copy.
+# Levels 5 and 8 (Plain), level 9 (Exact), 11 (Weighted), 13 (Averaged) and 16 (Neighbour)
+# compile their kernel apart, as Direction does for the two directions: ``Variant is Exact``
+# is a constant in each copy.
 ctypedef struct Plain:
     char unused
 ctypedef struct Exact:
@@ -153,164 +119,6 @@ ctypedef fused Variant:
     Weighted
     Averaged
     Neighbour
-
-ctypedef struct Ord5:
-    int n
-    Ord5Params q
-    int count_max               # a table's updates are counted up to this ...
-    uint8_t rate[MAX_COUNT + 1] # ... and its rate after u of them is rate[u]
-    uint32_t *cnt               # binary counters (C_)
-    uint32_t *cnt3              # the third x == P counter's (C3_)
-    uint16_t *tables            # symbol tables (T_), LANES u16 each ...
-    uint8_t *counts             # ... and their update counts
-    uint8_t *err                # ring of 4 rows of w + 6: |x - P| clipped to 15 (0 outside the map)
-    # level 9 only (NULL otherwise)
-    uint32_t *xcnt              # the fourth x == P counter (X_COUNTERS)
-    uint16_t *apm               # the APMs: APM1 then APM2 contexts of APM_NODES probabilities (16 bits)
-    Py_ssize_t t_exact          # the first exact-neighbourhood residual table (level 11: RDIR by offset class)
-    # level 11 only (NULL otherwise)
-    WPCell *wp                  # ring of 2 rows of w + 6 (0 outside the strip's pixels; _weighted_prediction.pxd)
-    # level 16 only (NULL otherwise)
-    uint16_t *wn                # the (W, N) tables, WN_STRIDE u16 each (_neighbour_symbols.pxd) ...
-    uint8_t *wn_counts          # ... and their update counts
-    const uint16_t *wn_at       # the pixel's (W, N) table (padded)
-
-
-cdef bint ord5_params_ok(const Ord5Params *q) noexcept nogil:
-    """Whether q is within docs/FORMAT.md's ranges (cm.py checks the header's with it)."""
-    return (0 <= q.counter3 <= 2 and 0 <= q.first_table <= 1 and 1 <= q.limit <= 127 and 2 <= q.rate_max <= 7
-            and 0 <= q.rate_double <= 1 and 0 <= q.exact <= 1 and 0 <= q.weighted <= 3
-            and not (q.exact and q.weighted))
-
-
-def params_ok(counter3, first_table, limit, rate_max, rate_double):
-    """Whether level 8's header parameters are in range."""
-    cdef Ord5Params q
-    q.counter3, q.first_table, q.limit, q.rate_max, q.rate_double = counter3, first_table, limit, rate_max, rate_double
-    q.exact = 0
-    q.weighted = 0
-    return ord5_params_ok(&q)
-
-
-# The x == P counters hold p (22 bits, of 2^22) and n (10 bits) as _cm_common.pxd's, but p
-# unflipped: (p << 10) | n, a fresh one 2^31 (p = 1/2, n = 0), filled at the start rather than
-# zeroed; reading p and storing it take one instruction less each (the same values).
-cdef uint32_t *_counters(Py_ssize_t count) noexcept nogil:
-    """count fresh counters (NULL if out of memory)."""
-    cdef uint32_t *c = <uint32_t *>malloc(count * sizeof(uint32_t))
-    cdef Py_ssize_t i
-    if c != NULL:
-        for i in range(count):
-            c[i] = 0x80000000u
-    return c
-
-
-cdef inline int _q12(uint32_t t) noexcept nogil:
-    """p of counter t in 12 bits."""
-    return <int>(t >> 20)
-
-
-cdef inline uint32_t _q_updated_to(uint32_t t, int bit, uint32_t limit) noexcept nogil:
-    """Counter t after seeing bit, its count stopping at limit (_cm_common's _updated_to)."""
-    cdef uint32_t n = t & 1023u
-    cdef int64_t p = t >> 10
-    p += (((<int64_t>bit << 22) - p) * cm_rate[n]) >> 16
-    if n < limit:  # (a compare and an add with carry)
-        n += 1
-    return (<uint32_t>p << 10) | n
-
-
-cdef void _table_fill(uint16_t *t, Py_ssize_t count) noexcept nogil:
-    """count fresh tables, all alike: residuals +-1 likely, +-2 less, the others rare, 0
-    never (x == P is asked before): lane weights PRIOR_WEIGHT out of PRIOR_TOTAL."""
-    cdef Py_ssize_t done = 1, step
-    cdef int i, acc = 0
-    if count <= 0:
-        return
-    for i in range(LANES):
-        t[i] = <uint16_t>(acc * TABLE_K // PRIOR_TOTAL)
-        acc += _PRIOR_WEIGHT[i]
-    while done < count:
-        step = done if done < count - done else count - done
-        memcpy(t + done * LANES, t, step * LANES * sizeof(uint16_t))
-        done += step
-
-
-cdef int _alloc(Ord5 *f, int n, int w, const Ord5Params *q) noexcept nogil:
-    """A fresh model for n <= 16 levels (n <= 4 with q.exact) with parameters q (in range);
-    with q.weighted (levels 11, 13 and 16) RDIR tables by the offset class follow the others (t_exact),
-    and with q.weighted 3 (level 16) the (W, N) tables.
-    Returns 0, or -1 (free it with _free either way)."""
-    cdef Py_ssize_t n_tables = T_SHAPE + 625 * n + (EXACT if q.exact else 0) + (5625 * OFFSETS if q.weighted else 0)
-    cdef int u = 0
-    f.n = n
-    f.q = q[0]
-    while True:
-        f.rate[u] = <uint8_t>min(_RATE_AT[u << q.rate_double], q.rate_max)
-        if f.rate[u] == q.rate_max:
-            break
-        u += 1
-    f.count_max = u
-    f.cnt = _counters(C_SHAPE + 625 * n)
-    f.cnt3 = _counters(_C3_SIZE[q.counter3] * (OFFSETS if q.weighted else 1))
-    f.tables = <uint16_t *>malloc(n_tables * LANES * sizeof(uint16_t))
-    f.counts = <uint8_t *>calloc(n_tables, 1)
-    f.err = <uint8_t *>calloc(4 * (w + 6), 1)
-    f.xcnt = NULL
-    f.apm = NULL
-    f.wp = NULL
-    f.wn = NULL
-    f.wn_counts = NULL
-    f.t_exact = T_SHAPE + 625 * n
-    if q.weighted == 3:
-        f.wn = <uint16_t *>malloc(WN_TABLES * WN_STRIDE * sizeof(uint16_t))
-        f.wn_counts = <uint8_t *>calloc(WN_TABLES, 1)
-        if f.wn == NULL or f.wn_counts == NULL:
-            return -1
-        ns_fill(f.wn)
-    if q.weighted:
-        f.wp = <WPCell *>calloc(2 * (w + 6), sizeof(WPCell))
-        if f.wp == NULL:
-            return -1
-    if q.exact:
-        f.xcnt = _counters(X_COUNTERS)
-        f.apm = <uint16_t *>malloc((APM1 + APM2) * APM_NODES * sizeof(uint16_t))
-        if f.xcnt == NULL or f.apm == NULL:
-            return -1
-        ex_apm_fill(f.apm, APM1 + APM2)
-    if f.cnt == NULL or f.cnt3 == NULL or f.tables == NULL or f.counts == NULL or f.err == NULL:
-        return -1
-    _table_fill(f.tables, n_tables)
-    return 0
-
-
-cdef void _free(Ord5 *f) noexcept nogil:
-    free(f.cnt)
-    free(f.cnt3)
-    free(f.tables)
-    free(f.counts)
-    free(f.err)
-    free(f.xcnt)
-    free(f.apm)
-    free(f.wp)
-    free(f.wn)
-    free(f.wn_counts)
-    f.wp = NULL
-    f.wn = NULL
-    f.wn_counts = NULL
-    f.xcnt = NULL
-    f.apm = NULL
-    f.cnt = NULL
-    f.cnt3 = NULL
-    f.tables = NULL
-    f.counts = NULL
-    f.err = NULL
-
-
-cdef inline void _learn(Ord5 *f, Py_ssize_t ti, int s) noexcept nogil:
-    cdef int u = f.counts[ti]
-    f.counts[ti] = <uint8_t>(u + (u < f.count_max))  # (no branch: taken as the table's history says)
-    st_learn(f.tables + ti * LANES, s, TABLE_K, f.rate[u])
 
 
 cdef inline int _mean3(const uint16_t *a, const uint16_t *b, const uint16_t *d, int i) noexcept nogil:
@@ -353,9 +161,9 @@ cdef inline int _symbol(Direction *way, RangeCoder *c, Ord5 *f, Py_ssize_t ta, P
         total = (1 << 15 if hi == LANES - 1 else _mean3(pa, pb, pd, hi + 1) + hi + 1) - base
         rc_encode_span(c, rc_symbol_unit(c, total), _cum3(pa, pb, pd, s, base, total),
                        _cum3(pa, pb, pd, s + 1, base, total) if s < hi else 0, s == hi)
-    _learn(f, ta, s)
-    _learn(f, tb, s)
-    _learn(f, tc, s)
+    ord5_learn(f, ta, s)
+    ord5_learn(f, tb, s)
+    ord5_learn(f, tc, s)
     return s
 
 
@@ -378,8 +186,8 @@ cdef inline int _symbol_wn(Direction *way, RangeCoder *c, Ord5 *f, Py_ssize_t ta
     st_average3(t, pa, pb, tr)
     top = (WN_K + ((WN_K + top) >> 1)) >> 1  # (the top of the average, as its lanes')
     s = _code_lane(way, c, t, cum, st_span_top(cum, t, lo, hi, top), hi, s)
-    _learn(f, ta, s)
-    _learn(f, tb, s)
+    ord5_learn(f, ta, s)
+    ord5_learn(f, tb, s)
     return s
 
 
@@ -393,10 +201,10 @@ cdef inline int _symbol4(Direction *way, RangeCoder *c, Ord5 *f, Py_ssize_t ta, 
     ex_average4(t, f.tables + ta * LANES, f.tables + tb * LANES, f.tables + tc * LANES, f.tables + tx * LANES,
                 f.counts[tx] >= X_TRUST)
     s = _code_lane(way, c, t, cum, st_span(cum, t, lo, hi), hi, s)
-    _learn(f, ta, s)
-    _learn(f, tb, s)
-    _learn(f, tc, s)
-    _learn(f, tx, s)
+    ord5_learn(f, ta, s)
+    ord5_learn(f, tb, s)
+    ord5_learn(f, tc, s)
+    ord5_learn(f, tx, s)
     return s
 
 
@@ -432,7 +240,7 @@ cdef inline int _far(Direction *way, RangeCoder *c, Ord5 *f, Py_ssize_t ti, int 
         s = rc_decode_symbol(c, cum, total, hi + 1)
     else:
         rc_encode_symbol(c, cum, total, hi + 1, s)
-    _learn(f, ti, s)
+    ord5_learn(f, ti, s)
     return s
 
 
@@ -472,7 +280,8 @@ cdef inline int _pixel(Direction *way, Variant *model, RangeCoder *c, Ord5 *f, i
         xc = f.xcnt + (xk << 3 | en)
         tx = xc[0]
         # (// 10 of a sum of at most 10 x 4095 as a multiplication and a shift, exact up to 262,148)
-        p = <int>((<uint32_t>(3 * _q12(ta) + 2 * _q12(tb) + 2 * _q12(td) + 3 * _q12(tx)) * 52429u) >> 19)
+        p = <int>((<uint32_t>(3 * ord5_p12(ta) + 2 * ord5_p12(tb) + 2 * ord5_p12(td) + 3 * ord5_p12(tx))
+                   * 52429u) >> 19)
         sv = cm_stretch[1 if p < 1 else p] + 2048
         j = sv >> 7
         wt = sv & 127
@@ -482,17 +291,17 @@ cdef inline int _pixel(Direction *way, Variant *model, RangeCoder *c, Ord5 *f, i
     else:
         # (// 7 of a sum of at most 7 x 4095 as a multiplication and a shift, exact up to 43,692;
         # the compiler's sequence for any int is three instructions longer)
-        p = <int>((<uint32_t>(3 * _q12(ta) + 2 * _q12(tb) + 2 * _q12(td)) * 37450u) >> 18)
+        p = <int>((<uint32_t>(3 * ord5_p12(ta) + 2 * ord5_p12(tb) + 2 * ord5_p12(td)) * 37450u) >> 18)
     p = 1 if p < 1 else (4095 if p > 4095 else p)
     bit = rc_code_bit(c, Direction is Decoding, p, x == P)
     if Variant is Exact:
         j += wt >> 6  # the nearer node learns
         ex_apm_learn(ap1 + j, bit)
         ex_apm_learn(ap2 + j, bit)
-        xc[0] = _q_updated_to(tx, bit, f.q.limit)
-    a[0] = _q_updated_to(ta, bit, LIMIT)
-    b[0] = _q_updated_to(tb, bit, f.q.limit)
-    d[0] = _q_updated_to(td, bit, f.q.limit)
+        xc[0] = ord5_updated_to(tx, bit, f.q.limit)
+    a[0] = ord5_updated_to(ta, bit, LIMIT)
+    b[0] = ord5_updated_to(tb, bit, f.q.limit)
+    d[0] = ord5_updated_to(td, bit, f.q.limit)
     if bit:
         return P
     # the residual x - P, in lane x - P + MID (lanes 0 and 15: -8 or less, 7 or more) of the
@@ -651,7 +460,7 @@ cdef inline int _strip(RangeCoder *c, bint decoding, uint8_t *sym, int h, int w,
     ``decoding`` a constant."""
     cdef Ord5 f
     cdef int status = -1
-    if _alloc(&f, n, w, <const Ord5Params *>params) == 0:
+    if ord5_alloc(&f, n, w, <const Ord5Params *>params) == 0:
         if f.q.weighted == 3:
             status = (_rows(<Decoding *>NULL, <Neighbour *>NULL, c, &f, sym, h, w, rows) if decoding
                       else _rows(<Encoding *>NULL, <Neighbour *>NULL, c, &f, sym, h, w, rows))
@@ -668,7 +477,7 @@ cdef inline int _strip(RangeCoder *c, bint decoding, uint8_t *sym, int h, int w,
             status = (_rows(<Decoding *>NULL, <Plain *>NULL, c, &f, sym, h, w, rows) if decoding
                       else _rows(<Encoding *>NULL, <Plain *>NULL, c, &f, sym, h, w, rows))
         status = -2 if status != 0 else 0
-    _free(&f)
+    ord5_free(&f)
     return status
 
 
