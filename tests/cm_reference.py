@@ -437,6 +437,11 @@ def decode(payload: bytes, shape, n_colors):
 
             assert model == 1 and B == 8
             rows += decode_strip_level10(strip, h, W_, n)
+        elif level == 18:  # FORMAT.md "Level 18": tests/cm_reference_level18.py
+            from cm_reference_level18 import decode_strip_level18
+
+            assert model == 1 and B == 8 and n <= 16
+            rows += decode_strip_level18(strip, h, W_, n)
         else:
             rows += (decode_strip_fast(strip, h, W_, n, model) if level == 2
                      else decode_strip(strip, h, W_, n, model, level, B))

@@ -14,6 +14,12 @@ PAIRS = 4096
 
 
 def decode_strip_level10(stream, h, w, n):
+    return decode_strip_level6(stream, h, w, n, mixed_unpredicted(n))
+
+
+def mixed_unpredicted(n):
+    """Level 10's decoder of a pixel no neighbour predicts, with fresh tables and weight sets
+    (one strip's; level 18 uses it too)."""
     sets = Table(lambda: list(W_START))
     tables = {}
     first_m = n if n <= 16 else -(-n // 16)
@@ -38,4 +44,4 @@ def decode_strip_level10(stream, h, w, n):
                           sets[64 + e], {v & 15 for v in refused if v >> 4 == hi})
         return 16 * hi + lo
 
-    return decode_strip_level6(stream, h, w, n, unpredicted)
+    return unpredicted

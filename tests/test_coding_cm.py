@@ -484,8 +484,8 @@ def test_fast_level_names_the_smallest_tables(payloads):
 
 
 def test_levels_written_at_each_effort():
-    """Palettes at level 6 for efforts 0-2 and level 7 for 3-4 (level 10 up to 16 colours:
-    test_coding_cm_level10); gray at level 2 (effort 0), level 5 (1), level 8 or 5 (2; up to
+    """Palettes at level 6 for efforts 0-2 and level 7 for 3-4 (level 18 up to 16 colours:
+    test_coding_cm_level18); gray at level 2 (effort 0), level 5 (1), level 8 or 5 (2; up to
     16 levels, else level 4: test_coding_cm_level5) and level 0 (3-4); both at level 1 from
     5 on."""
     palette, gray = blobs(20, 30, 40, seed=1), blobs(20, 30, 8, seed=1)  # 40 colours: palette model only

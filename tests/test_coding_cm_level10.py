@@ -5,13 +5,11 @@ reference decodings on small maps are level 6's tests, run at both levels
 (tests/test_coding_cm_level6.py); its frozen payloads: tests/test_old_files.py."""
 
 from pathlib import Path
-from unittest import mock
-
 import numpy as np
 import pytest
 
 import vqpress
-from vqpress.coding import choice as cm_choice, cm
+from vqpress.coding import cm
 
 from cm_reference import decode as reference_decode
 from test_coding_cm import at_level, blobs, check_strips_alike, fuzz_payloads, noise_streams_decode_in_range
@@ -97,18 +95,6 @@ def test_vqpress_info_names_level_10(capsys):
 
     assert cli.main(["info", str(DATA / "face-crop-kmeans-64-cm-level10.vqz")]) == 0
     assert "palette, level 10 (palette neighbour symbol mixed tables), 1 strip" in capsys.readouterr().out
-
-
-@pytest.mark.parametrize("n", [2, 9, 16])
-def test_palettes_of_up_to_16_colours_take_level_10(n):
-    """Level 10 replaces level 6 at efforts 0-2 (smaller, and at 16 colours fast enough for
-    the targets) and level 7 at efforts 3-4 (smaller in the geometric mean, faster)."""
-    codes = blobs(30, 40, n, seed=n, noise=0.3)
-    with mock.patch.object(cm_choice, "_RAMP_STEP", 0.0):
-        for effort in range(5):
-            data = cm.encode(codes, n, effort=effort)
-            assert (cm.describe(data)["level"], cm.describe(data)["model"]) == (10, "palette")
-            np.testing.assert_array_equal(cm.decode(data, codes.shape, n), codes)
 
 
 @pytest.mark.parametrize("effort", [0, 2, 3])

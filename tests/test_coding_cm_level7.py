@@ -141,9 +141,9 @@ def test_efforts_3_and_4_use_level_7_for_palettes_of_more_than_16_colours():
         codes = blobs(30, 40, n, seed=n, noise=0.3)
         for effort in (3, 4):
             data = cm.encode(codes, n, effort=effort)
-            assert (cm.describe(data)["level"], cm.describe(data)["model"]) == (7 if n > 16 else 10, "palette")
+            assert (cm.describe(data)["level"], cm.describe(data)["model"]) == (7 if n > 16 else 18, "palette")
             np.testing.assert_array_equal(cm.decode(data, codes.shape, n), codes)
-        assert cm.describe(cm.encode(codes, n, effort=2))["level"] == (6 if n > 16 else 10)
+        assert cm.describe(cm.encode(codes, n, effort=2))["level"] == (6 if n > 16 else 18)
         assert cm.describe(cm.encode(codes, n, effort=5))["level"] == 1
 
 

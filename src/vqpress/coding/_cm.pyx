@@ -13,8 +13,9 @@ parallel on the shared thread pool; this module hands each strip to its level's 
   to 4 levels), level 11 (level 8 around a weighted prediction), level 13 (level 11 with
   the sub-predictions averaged) and level 16 (level 13 with a table of the neighbours'
   symbols): ``_cm_ordered5.pyx``;
-* level 6 (palettes by one neighbour symbol) and level 10 (the same, its unpredicted pixels
-  by mixed tables): ``_cm_palette6.pyx``;
+* level 6 (palettes by one neighbour symbol), level 10 (the same, its unpredicted pixels
+  by mixed tables) and level 18 (level 10 with richer neighbour-symbol contexts, up to 16
+  colours): ``_cm_palette6.pyx``;
 * level 7, palettes with mixed symbol tables: ``_cm_palette7.pyx``.
 
 It also holds two compiled helpers: a test hook for the binary arithmetic coder, and the
@@ -35,7 +36,9 @@ from vqpress.coding._cm_palette7 cimport palette7_decode, palette7_encode
 from vqpress.coding._cm_ordered4 cimport ordered4_strip
 from vqpress.coding._cm_ordered5 cimport ordered5_decode, ordered5_encode
 from vqpress.coding._ordered_params cimport Ord5Params, ord5_params_ok
-from vqpress.coding._cm_palette6 cimport palette10_decode, palette10_encode, palette6_decode, palette6_encode
+from vqpress.coding._cm_palette6 cimport (
+    palette10_decode, palette10_encode, palette18_decode, palette18_encode, palette6_decode, palette6_encode,
+)
 
 import numpy as np
 
@@ -52,6 +55,7 @@ cdef enum:
     LEVEL_ORDERED16 = 16
     LEVEL_PALETTE7 = 7
     LEVEL_PALETTE10 = 10
+    LEVEL_PALETTE18 = 18
 
 MODEL_ORDERED = ORDERED
 MODEL_PALETTE = PALETTE
@@ -177,9 +181,10 @@ cdef void _strip_task(void *ctx, Py_ssize_t strip, int worker) noexcept nogil:
     if job.level == LEVEL_PALETTE3 or job.level == LEVEL_ORDERED5 or job.level == LEVEL_ORDERED8 \
             or job.level == LEVEL_ORDERED9 or job.level == LEVEL_ORDERED11 or job.level == LEVEL_ORDERED13 \
             or job.level == LEVEL_ORDERED16 \
-            or job.level == LEVEL_PALETTE6 or job.level == LEVEL_PALETTE7 or job.level == LEVEL_PALETTE10:
+            or job.level == LEVEL_PALETTE6 or job.level == LEVEL_PALETTE7 or job.level == LEVEL_PALETTE10 \
+            or job.level == LEVEL_PALETTE18:
         # their own range coder and model (_cm_palette3.pyx, _cm_ordered5.pyx, _cm_palette6.pyx,
-        # _cm_palette7.pyx; level 10 in _cm_palette6.pyx)
+        # _cm_palette7.pyx; levels 10 and 18 in _cm_palette6.pyx)
         free(rows)
         if job.level == LEVEL_PALETTE3 and job.decoding:
             job.status[strip] = palette3_decode(job.payload + job.offset[strip], job.size[strip], sym, h, w, job.n)
@@ -197,6 +202,10 @@ cdef void _strip_task(void *ctx, Py_ssize_t strip, int worker) noexcept nogil:
             job.status[strip] = palette10_decode(job.payload + job.offset[strip], job.size[strip], sym, h, w, job.n)
         elif job.level == LEVEL_PALETTE10:
             job.status[strip] = palette10_encode(sym, h, w, job.n, &job.out[strip], &job.size[strip])
+        elif job.level == LEVEL_PALETTE18 and job.decoding:
+            job.status[strip] = palette18_decode(job.payload + job.offset[strip], job.size[strip], sym, h, w, job.n)
+        elif job.level == LEVEL_PALETTE18:
+            job.status[strip] = palette18_encode(sym, h, w, job.n, &job.out[strip], &job.size[strip])
         elif job.decoding:
             job.status[strip] = ordered5_decode(job.payload + job.offset[strip], job.size[strip], sym, h, w, job.n,
                                                 &job.params)
@@ -260,6 +269,8 @@ cdef void _setup(Job *job, uint8_t *sym, Py_ssize_t height, Py_ssize_t width, Py
                            else 3 if level == LEVEL_ORDERED16 else 0)
     if job.params.exact and not 2 <= n <= 4:  # its exact neighbourhood holds symbols 0..3
         raise ValueError(f"level 9 codes 2..4 levels; got {n}")
+    if level == LEVEL_PALETTE18 and not 2 <= n <= 16:  # its triple tables hold symbols 0..15
+        raise ValueError(f"level 18 codes 2..16 colours; got {n}")
     if not ord5_params_ok(&job.params):
         raise ValueError(f"level 8 parameters out of range: {params!r}")
     job.sym = sym
@@ -280,7 +291,7 @@ def encode_strips(const uint8_t[:, ::1] sym not None, int n, int kind, int level
                   Py_ssize_t strip_rows, params=None):
     """Code an (H, W) map of symbols (each < n) strip by strip; return the strips' streams.
 
-    ``sym`` (H, W) IN; ``n``, ``kind`` (MODEL_ORDERED or MODEL_PALETTE), ``level`` (0..11, 13, 16),
+    ``sym`` (H, W) IN; ``n``, ``kind`` (MODEL_ORDERED or MODEL_PALETTE), ``level`` (0..11, 13, 16, 18),
     ``table_bits``, ``strip_rows`` IN: the header's fields; ``params`` IN: level 8's five
     parameters (a tuple). Returns a list of ``bytes``, one per strip. The arguments are
     trusted: vqpress.coding.cm checks them.

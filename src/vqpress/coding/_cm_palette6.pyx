@@ -15,15 +15,24 @@ calls :c:func:`palette6_encode` / :c:func:`palette6_decode`.
 
 Level 10 (docs/FORMAT.md, "Level 10") is this model with the pixel none of the neighbours
 predicts coded by ``_unpredicted.pxd``'s mixed tables (four tables mixed geometrically, as
-at level 7): :c:func:`palette10_encode` / :c:func:`palette10_decode`.
+at level 7): :c:func:`palette10_encode` / :c:func:`palette10_decode`. Level 18 (docs/FORMAT.md,
+"Level 18"; up to 16 colours) is level 10 with the second neighbour-symbol table by the exact
+(W, N, NE) and NW's label instead of by (p, NE), the three tables weighted 3:4:1 instead of
+2:1:1, and a third counter for ``x == W``, by W and the kinds of NE, NW and WW:
+:c:func:`palette18_encode` / :c:func:`palette18_decode`.
 """
 
 from libc.stdint cimport uint8_t, uint16_t, uint32_t
 from libc.stdlib cimport calloc, free, malloc
+from libc.string cimport memcpy
 
-from vqpress.coding._cm_common cimport Decoding, Direction, Encoding, cm_tables_init, ring_row, ring_row_end, ring_row_start
+from vqpress.coding._cm_common cimport (
+    Decoding, Direction, Encoding, _p12, _updated, cm_tables_init, ring_row, ring_row_end, ring_row_start,
+)
 from vqpress.coding._palette_common cimport PAL_COUNT_MAX, pal_above_bits, pal_ask_avg, pal_rate
-from vqpress.coding._range_coder cimport RangeCoder, rc_decode_strip, rc_encode_span, rc_encode_strip, rc_take_symbol
+from vqpress.coding._range_coder cimport (
+    RangeCoder, rc_code_bit, rc_decode_strip, rc_encode_span, rc_encode_strip, rc_take_symbol,
+)
 from vqpress.coding._symbol_tables cimport st_learn4, st_replicate
 from vqpress.coding._unpredicted cimport Unpredicted, up_alloc, up_code, up_free
 
@@ -39,6 +48,8 @@ cdef enum:
     KINDS = 5
     NEAR = 64 * KINDS * KINDS   # far, [NN==W], [NW==WW] (64) x kind of W x kind of N
     PAIR_COLOURS = 64           # the pair tables' colours: W >> q, N >> q below this many
+    TRIPLES = 16 * 16 * 16 * 4  # level 18: the triple tables, by ((W * 16 + N) * 16 + NE) * 4 + NW's label
+    KIND3 = KINDS * KINDS * KINDS   # level 18: x == W's third counters, 16 x KIND3 by (W, kinds of NE, NW, WW)
 
 
 # The equality pattern of (W, N, NE, NW): their labels, W's 0 and each new colour the next
@@ -73,16 +84,19 @@ for _b in range(64):
 del _p, _s, _b, _strings
 
 
-# The kernel is compiled once per level too (level 6, level 10): functions of a Level *
+# The kernel is compiled once per level too (levels 6, 10 and 18): functions of a Level *
 # argument (always NULL) know at compile time whether the unpredicted pixel's tables are
-# level 10's mixed ones.
+# level 10's mixed ones (levels 10 and 18) and whether the neighbour symbol is level 18's.
 ctypedef struct Level6:
     char unused
 ctypedef struct Level10:
     char unused
+ctypedef struct Level18:
+    char unused
 ctypedef fused Level:
     Level6
     Level10
+    Level18
 
 
 ctypedef struct Pal6:
@@ -90,27 +104,29 @@ ctypedef struct Pal6:
     int q                       # the pair tables' colours are W >> q, N >> q ...
     int nq                      # ... nq of each
     uint32_t *cnt               # x == W where W, N, NE, NW are one colour: NEAR by near, 16 n by (W, far)
+                                # (level 18: then 16 KIND3 by (W, kinds of NE, NW, WW))
     uint16_t *small             # the neighbour symbol's tables, SMALL u16 each (lanes 1..4, count)
     uint8_t *kinds              # ring of 4 rows of w + 6: each pixel's kind (0 outside the map)
     Py_ssize_t s_pair           # the neighbour symbol: 4 x nq x nq, by k - 1 and the pair
-    Py_ssize_t s_col            # ... PATTERNS x n, by p and NE
+    Py_ssize_t s_col            # ... PATTERNS x n, by p and NE (level 18: TRIPLES, by W, N, NE, NW's label)
     Py_ssize_t s_near           # ... PATTERNS x NEAR, by p and near
     Py_ssize_t n_small
     Unpredicted x               # x when no neighbour predicts it (level 3's tables)
 
 
-cdef int _alloc(Pal6 *f, int n, int w, bint mixed) noexcept nogil:
-    """A fresh model for n symbols (``mixed``: level 10's). Returns 0, or -1 (free it with
-    _free either way)."""
+cdef int _alloc(Pal6 *f, int n, int w, bint mixed, bint triples) noexcept nogil:
+    """A fresh model for n symbols (``mixed``: level 10's; ``triples``: level 18's, n <= 16).
+    Returns 0, or -1 (free it with _free either way)."""
     cdef int p, j
+    cdef uint16_t blocks[12 * SMALL]
     f.n = n
     f.q = 0 if n <= PAIR_COLOURS else (1 if n <= 2 * PAIR_COLOURS else 2)
     f.nq = ((n - 1) >> f.q) + 1
     f.s_pair = 0
     f.s_col = f.s_pair + 4 * f.nq * f.nq
-    f.s_near = f.s_col + PATTERNS * n
+    f.s_near = f.s_col + (TRIPLES if triples else PATTERNS * n)
     f.n_small = f.s_near + PATTERNS * NEAR
-    f.cnt = <uint32_t *>calloc(NEAR + 16 * n, sizeof(uint32_t))
+    f.cnt = <uint32_t *>calloc(NEAR + 16 * n + (16 * KIND3 if triples else 0), sizeof(uint32_t))
     f.small = <uint16_t *>malloc(f.n_small * SMALL * sizeof(uint16_t))
     f.kinds = <uint8_t *>calloc(5 * (w + 6), 1)  # and a row of pal_above_bits
     if up_alloc(&f.x, n, mixed) != 0 or f.cnt == NULL or f.small == NULL or f.kinds == NULL:
@@ -119,10 +135,27 @@ cdef int _alloc(Pal6 *f, int n, int w, bint mixed) noexcept nogil:
     for j in range(4):  # by k - 1: k + 1 symbols
         _small_init(f.small + j * SMALL, j + 2)
     st_replicate(f.small, 4 * SMALL, f.nq * f.nq)
+    if triples:  # three blocks of 4 tables (by NW's label) by how many colours W, N, NE have, copied
+        for j in range(12):
+            _small_init(blocks + j * SMALL, (j >> 2) + 2 + ((j & 3) == 3))
+        for j in range(0, TRIPLES, 4):
+            memcpy(f.small + (f.s_col + j) * SMALL, blocks + (_triple_k(j) - 1) * 4 * SMALL,
+                   4 * SMALL * sizeof(uint16_t))
     for p in range(PATTERNS):
-        _small_init(f.small + (f.s_col + p) * SMALL, _K[p] + 1)
-    st_replicate(f.small + f.s_col * SMALL, PATTERNS * SMALL, n + NEAR)
+        _small_init(f.small + (f.s_near + p) * SMALL, _K[p] + 1)
+    st_replicate(f.small + f.s_near * SMALL, PATTERNS * SMALL, NEAR)
+    if not triples:
+        memcpy(f.small + f.s_col * SMALL, f.small + f.s_near * SMALL, PATTERNS * SMALL * sizeof(uint16_t))
+        st_replicate(f.small + f.s_col * SMALL, PATTERNS * SMALL, n)
     return 0
+
+
+cdef inline int _triple_k(int j) noexcept nogil:
+    """k (the distinct colours among W, N, NE, NW) of level 18's triple table j = ((W * 16 + N)
+    * 16 + NE) * 4 + NW's label (0: W's colour, 1: N's, 2: NE's, 3: another; a label no
+    neighbourhood has gets the k of 3)."""
+    cdef int NE = (j >> 2) & 15, N = (j >> 6) & 15, W = j >> 10
+    return 1 + (N != W) + ((NE != W) & (NE != N)) + ((j & 3) == 3)
 
 
 cdef void _free(Pal6 *f) noexcept nogil:
@@ -157,11 +190,24 @@ cdef inline uint32_t _c3(const uint16_t *a, const uint16_t *b, const uint16_t *d
     return <uint32_t>(((a[i - 1] + ((b[i - 1] + d[i - 1]) >> 1)) >> 1) + i)
 
 
-cdef inline int _neighbour_symbol(Direction *way, RangeCoder *c, Pal6 *f, Py_ssize_t ta, Py_ssize_t tb,
-                                  Py_ssize_t tc, int m, int s) noexcept nogil:
-    """Symbol s of m (2..5) of the average of tables ta, tb, tc (weighted 2:1:1), of total
-    2^15: no division either way; the decoder counts the lanes 1 .. m - 1 at or below its
-    code (no branch)."""
+cdef inline uint32_t _c341(const uint16_t *a, const uint16_t *b, const uint16_t *d, int i) noexcept nogil:
+    """c(i), 1 <= i <= 4, of level 18's average of tables a, b, d kept as lanes 1..4 (weighted
+    3:4:1), plus i."""
+    return ((3 * <uint32_t>a[i - 1] + 4 * <uint32_t>b[i - 1] + d[i - 1]) >> 3) + <uint32_t>i
+
+
+cdef inline uint32_t _cw(Level *level, const uint16_t *a, const uint16_t *b, const uint16_t *d, int i) noexcept nogil:
+    """c(i) of the level's average (level 18's 3:4:1, else 2:1:1)."""
+    if Level is Level18:
+        return _c341(a, b, d, i)
+    return _c3(a, b, d, i)
+
+
+cdef inline int _neighbour_symbol(Direction *way, Level *level, RangeCoder *c, Pal6 *f, Py_ssize_t ta,
+                                  Py_ssize_t tb, Py_ssize_t tc, int m, int s) noexcept nogil:
+    """Symbol s of m (2..5) of the average of tables ta, tb, tc (weighted 2:1:1; level 18:
+    3:4:1), of total 2^15: no division either way; the decoder counts the lanes 1 .. m - 1 at
+    or below its code (no branch)."""
     cdef uint16_t *a = f.small + ta * SMALL
     cdef uint16_t *b = f.small + tb * SMALL
     cdef uint16_t *d = f.small + tc * SMALL
@@ -173,23 +219,38 @@ cdef inline int _neighbour_symbol(Direction *way, RangeCoder *c, Pal6 *f, Py_ssi
         cum[5] = 0  # (read, and not used, by rc_take_symbol's select when s = 4)
         s = 0
         for j in range(1, 5):
-            cum[j] = <uint16_t>_c3(a, b, d, j)
+            cum[j] = <uint16_t>_cw(level, a, b, d, j)
             s += (r * cum[j] <= code) & (j < m)
         rc_take_symbol(c, cum, m, r, s, True, True)
     else:
-        rc_encode_span(c, r, _c3(a, b, d, s) if s > 0 else 0, _c3(a, b, d, s + 1) if s < m - 1 else 0, s == m - 1)
+        rc_encode_span(c, r, _cw(level, a, b, d, s) if s > 0 else 0, _cw(level, a, b, d, s + 1) if s < m - 1 else 0,
+                       s == m - 1)
     _small_learn(a, m, s)
     _small_learn(b, m, s)
     _small_learn(d, m, s)
     return s
 
 
+cdef inline int _ask3(RangeCoder *c, bint decoding, uint32_t *a, uint32_t *b, uint32_t *d, int bit) noexcept nogil:
+    """Level 18's x == W: three counters' probabilities weighted 1:2:1 (``decoding`` a
+    constant)."""
+    cdef uint32_t ta = a[0], tb = b[0], td = d[0]
+    cdef int p = (_p12(ta) + 2 * _p12(tb) + _p12(td)) >> 2
+    p = 1 if p < 1 else (4095 if p > 4095 else p)
+    bit = rc_code_bit(c, decoding, p, bit)
+    a[0] = _updated(ta, bit)
+    b[0] = _updated(tb, bit)
+    d[0] = _updated(td, bit)
+    return bit
+
+
 cdef inline int _code_pixel(Direction *way, Level *level, RangeCoder *c, Pal6 *f, int x, int W, int N, int NW, int NE,
-                            int WW, int NN, int above, int kw, int kn, int *kind) noexcept nogil:
+                            int WW, int NN, int above, int kw, int kn, int kne, int knw, int kww,
+                            int *kind) noexcept nogil:
     """Pixel x (encoding; decoding: returned) of neighbours W, N, NW, NE, WW, NN; ``above``
-    the equalities among the rows above (pal_above_bits), kw and kn the kinds of W and N;
-    kind[0] gets x's own."""
-    cdef int p, k, s, far, near, v1, v2, pk
+    the equalities among the rows above (pal_above_bits), kw, kn, kne, knw, kww the kinds of
+    W, N, NE, NW, WW (the last three: level 18's); kind[0] gets x's own."""
+    cdef int p, k, s, far, near, v1, v2, pk, nwl
     pk = _PK[(N == W) | (NE == W) << 1 | (NW == W) << 2 | (above & 7) << 3]
     p = pk & 15
     k = pk >> 4
@@ -207,17 +268,25 @@ cdef inline int _code_pixel(Direction *way, Level *level, RangeCoder *c, Pal6 *f
         s = 2 if x == v2 else s
         s = 1 if x == v1 else s
         s = 0 if x == W else s
-    if p == 0:  # all one colour: x == W?
+    if p == 0 and Level is Level18:  # all one colour: x == W? (three counters)
+        s = _ask3(c, Direction is Decoding, f.cnt + near, f.cnt + NEAR + W * 16 + far,
+                  f.cnt + NEAR + 16 * f.n + W * KIND3 + (kne * KINDS + knw) * KINDS + kww, s == 0) ^ 1
+    elif p == 0:  # all one colour: x == W?
         s = pal_ask_avg(c, Direction is Decoding, f.cnt + near, f.cnt + NEAR + W * 16 + far, s == 0) ^ 1
+    elif Level is Level18:  # the triple table: by W, N, NE and NW's label (0 W, 1 N, 2 NE, 3 another)
+        nwl = (NW != W) * (1 + (NW != N) * (1 + (NW != NE)))
+        s = _neighbour_symbol(way, level, c, f, f.s_near + near * PATTERNS + p,
+                              f.s_col + (((W << 4 | N) << 4 | NE) << 2 | nwl),
+                              f.s_pair + (W * f.nq + v1) * 4 + k - 1, k + 1, s)
     else:  # the pair: W and the first neighbour of another colour
-        s = _neighbour_symbol(way, c, f, f.s_near + near * PATTERNS + p, f.s_col + NE * PATTERNS + p,
+        s = _neighbour_symbol(way, level, c, f, f.s_near + near * PATTERNS + p, f.s_col + NE * PATTERNS + p,
                               f.s_pair + ((W >> f.q) * f.nq + (v1 >> f.q)) * 4 + k - 1, k + 1, s)
     if s < k:
         kind[0] = s
         return (W & -(s == 0)) | (v1 & -(s == 1)) | (v2 & -(s == 2)) | (NW & -(s == 3))
     kind[0] = NONE
     # none of them: x is none of W, N, NE, NW (the symbols "refused")
-    return up_code(c, Direction is Decoding, &f.x, x, W, N, NE, NW, Level is Level10)
+    return up_code(c, Direction is Decoding, &f.x, x, W, N, NE, NW, Level is not Level6)
 
 
 cdef int _rows(Direction *way, Level *level, RangeCoder *coder, Pal6 *model, uint8_t *sym, int h, int w,
@@ -237,7 +306,7 @@ cdef int _rows(Direction *way, Level *level, RangeCoder *coder, Pal6 *model, uin
     cdef uint8_t *k0
     cdef uint8_t *k1
     cdef uint8_t *above = f.kinds + 4 * wp
-    cdef int r, col, x, W, WW, kind, kw
+    cdef int r, col, x, W, WW, kind, kw, kww
     for r in range(h):
         r0 = ring_row(rows, wp, r)
         r1 = ring_row(rows, wp, r + 3)
@@ -250,12 +319,14 @@ cdef int _rows(Direction *way, Level *level, RangeCoder *coder, Pal6 *model, uin
         W = r0[-1]
         WW = r0[-2]
         kw = 0
+        kww = 0
         for col in range(w):
             x = 0 if Direction is Decoding else sym[r * w + col]
             x = _code_pixel(way, level, c, f, x, W, r1[col], r1[col - 1], r1[col + 1], WW, r2[col], above[col], kw,
-                            k1[col], &kind)
+                            k1[col], k1[col + 1], k1[col - 1], kww, &kind)
             r0[col] = <uint8_t>x
             k0[col] = <uint8_t>kind
+            kww = kw
             kw = kind
             WW = W
             W = x
@@ -271,14 +342,19 @@ cdef int _rows(Direction *way, Level *level, RangeCoder *coder, Pal6 *model, uin
 
 
 cdef inline int _model_strip(RangeCoder *c, bint decoding, uint8_t *sym, int h, int w, int n, uint8_t *rows,
-                             bint mixed) noexcept nogil:
-    """Level 6's (level 10's if ``mixed``) RangeStrip (``_range_coder.pxd``): a fresh model,
-    then the rows. Inline: each of its callers gets its own copy of the kernel, ``decoding``
-    a constant."""
+                             bint mixed, bint triples=False) noexcept nogil:
+    """Level 6's (level 10's if ``mixed``, level 18's if ``triples`` too) RangeStrip
+    (``_range_coder.pxd``): a fresh model, then the rows. Inline: each of its callers gets its
+    own copy of the kernel, ``decoding`` a constant."""
     cdef Pal6 f
     cdef int status = -1
-    if _alloc(&f, n, w, mixed) == 0:
-        if mixed:
+    if triples and n > 16:
+        return -1  # (the reader refuses level 18 above 16 colours)
+    if _alloc(&f, n, w, mixed, triples) == 0:
+        if triples:
+            status = (_rows(<Decoding *>NULL, <Level18 *>NULL, c, &f, sym, h, w, rows) if decoding
+                      else _rows(<Encoding *>NULL, <Level18 *>NULL, c, &f, sym, h, w, rows))
+        elif mixed:
             status = (_rows(<Decoding *>NULL, <Level10 *>NULL, c, &f, sym, h, w, rows) if decoding
                       else _rows(<Encoding *>NULL, <Level10 *>NULL, c, &f, sym, h, w, rows))
         else:
@@ -297,6 +373,10 @@ cdef int _strip10(RangeCoder *c, bint decoding, uint8_t *sym, int h, int w, int 
     return _model_strip(c, decoding, sym, h, w, n, rows, True)
 
 
+cdef int _strip18(RangeCoder *c, bint decoding, uint8_t *sym, int h, int w, int n, uint8_t *rows) noexcept nogil:
+    return _model_strip(c, decoding, sym, h, w, n, rows, True, True)
+
+
 cdef int palette6_encode(const uint8_t *sym, int h, int w, int n, uint8_t **out, Py_ssize_t *size) noexcept nogil:
     return rc_encode_strip(_strip, sym, h, w, n, out, size)
 
@@ -311,3 +391,11 @@ cdef int palette10_encode(const uint8_t *sym, int h, int w, int n, uint8_t **out
 
 cdef int palette10_decode(const uint8_t *stream, Py_ssize_t size, uint8_t *sym, int h, int w, int n) noexcept nogil:
     return rc_decode_strip(_strip10, stream, size, sym, h, w, n)
+
+
+cdef int palette18_encode(const uint8_t *sym, int h, int w, int n, uint8_t **out, Py_ssize_t *size) noexcept nogil:
+    return rc_encode_strip(_strip18, sym, h, w, n, out, size)
+
+
+cdef int palette18_decode(const uint8_t *stream, Py_ssize_t size, uint8_t *sym, int h, int w, int n) noexcept nogil:
+    return rc_decode_strip(_strip18, stream, size, sym, h, w, n)

@@ -20,7 +20,7 @@ import numpy as np
 from vqpress.coding import level8
 from vqpress.coding.levels import (
     AVERAGED_TABLES, EXACT_TABLES, FAST, MAX_EXACT_LEVELS, MAX_ORDERED_SYMBOLS, MAX_TABLE_LEVELS, MIN_TABLE_BITS,
-    NEIGHBOUR_TABLES, ORDERED, PALETTE, PALETTE_MIXED, PALETTE_SYMBOL, PALETTE_SYMBOL_MIXED, PREDICTED, PREDICTED_TABLES,
+    NEIGHBOUR_TABLES, ORDERED, PALETTE, PALETTE_MIXED, PALETTE_SYMBOL, PALETTE_SYMBOL_TRIPLES, PREDICTED, PREDICTED_TABLES,
     TABLE_LEVELS, TUNED_TABLES, WEIGHTED_TABLES,
 )
 
@@ -43,16 +43,18 @@ _FEW_LEVELS = {TUNED_TABLES: EXACT_TABLES, WEIGHTED_TABLES: EXACT_TABLES, AVERAG
 #: level 5 would be 1.00-1.08x), as branch pick4 found for level 4 on 187 maps (threshold
 #: 0.385; BENCHMARKS.md, round 5).
 _RAMP_STEP = 0.385
-#: Palettes of up to MAX_TABLE_LEVELS colours (not colour ramps) take instead of the effort's level.
-_FEW_COLOURS = {PALETTE_SYMBOL: PALETTE_SYMBOL_MIXED, PALETTE_MIXED: PALETTE_SYMBOL_MIXED}
+#: Palettes of up to MAX_TABLE_LEVELS colours (not colour ramps) take instead of the effort's level:
+#: level 18 (level 10 before round 12, which level 18 codes 0.979-0.990x as large on the
+#: 16-colour photographs), at every effort that uses level 6 or 7.
+_FEW_COLOURS = {PALETTE_SYMBOL: PALETTE_SYMBOL_TRIPLES, PALETTE_MIXED: PALETTE_SYMBOL_TRIPLES}
 
 #: Per effort: (level of the ordered model, level of the palette model, table_bits, try
 #: both models when both apply, pixels per strip). Efforts 0-2 use the models without
-#: hashed tables (table_bits is then the minimum): palettes at level 6 (level 10 up to 16
+#: hashed tables (table_bits is then the minimum): palettes at level 6 (level 18 up to 16
 #: colours), gray at level 5 at effort 1 and level 5, 8 or 11 at effort 2 (level 11 up to 8
 #: levels, 13 instead of 11 above, level 9 up to 4, level 4 above 16; effort 0 keeps level 2); 3-4 level 0 (lean: hashed
 #: tables, 4 counters a question; 0-1.5% smaller than level 4 on gray, half as fast) for gray
-#: and colour ramps, level 7 for the other palettes (level 10 up to 16 colours); 5-9 level 1
+#: and colour ramps, level 7 for the other palettes (level 18 up to 16 colours); 5-9 level 1
 #: (full: more counters, two mixes and an APM).
 EFFORT_SETTINGS = {
     0: (FAST, PALETTE_SYMBOL, 8, False, 1 << 18),

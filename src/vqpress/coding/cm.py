@@ -42,7 +42,8 @@ import numpy as np
 from vqpress import _varint as varint
 from vqpress.coding import choice, level8, permutation
 from vqpress.coding.levels import (
-    EXACT_TABLES, LEVEL_NAMES, LEVELS, MAX_EXACT_LEVELS, MAX_ORDERED_SYMBOLS, MAX_TABLE_BITS, MAX_TABLE_LEVELS,
+    EXACT_TABLES, FEW_COLOUR_LEVELS, LEVEL_NAMES, LEVELS, MAX_EXACT_LEVELS, MAX_ORDERED_SYMBOLS, MAX_TABLE_BITS,
+    MAX_TABLE_LEVELS,
     MIN_TABLE_BITS, MODEL_NAMES, NO_TABLES, ORDERED, PALETTE, PALETTE_ONLY, PARAMETER_LEVELS, PREDICTED, TABLE_LEVELS,
 )
 from vqpress.errors import FormatError, VQError
@@ -128,7 +129,8 @@ def encode(codes: np.ndarray, n_symbols: int, *, ordered: bool | None = None, ef
         2-3 counters a question, x == W then the neighbours' values before a walk or tree;
         palettes at level 6: which of the distinct colours among W, N, NE, NW a pixel is,
         or none, as one symbol of adaptive tables, and a pixel that none predicts as one or
-        two more; up to 16 colours level 10, those more symbols of four tables mixed),
+        two more; up to 16 colours level 18, those more symbols of four tables mixed and
+        richer contexts for the first),
         with strips of 2^18, 2^19, 2^20 pixels; at 1
         and 2 gray levels (``ordered=True``) use the predicted ordered model instead: x ==
         MED(W, N, NW) first, then (up to 16 levels) the residual as one symbol of adaptive
@@ -142,7 +144,7 @@ def encode(codes: np.ndarray, n_symbols: int, *, ordered: bool | None = None, ef
         lean model (level 0: four hashed tables of 2^12, 2^13 buckets) for gray levels and
         colour ramps (or effort 2's level where that codes smaller), and for other palettes
         level 7 (x == W, then every other pixel as
-        symbols of four adaptive tables mixed geometrically; level 10 up to 16 colours); 5-9 the full model
+        symbols of four adaptive tables mixed geometrically; level 18 up to 16 colours); 5-9 the full model
         (level 1: more counters, two mixes and an APM, 2^14 .. 2^18 buckets); at 8 and 9
         both models are tried (when the ordered one applies) and the smaller kept. A
         palette's symbol order is refined by swaps at every effort.
@@ -374,6 +376,8 @@ def _check_fields(model: int, bits: int, level: int, n_head: int, n: int, rows: 
         raise FormatError(f"cm level {level} codes at most {MAX_TABLE_LEVELS} levels; the payload has {n}")
     if level == EXACT_TABLES and n > MAX_EXACT_LEVELS:
         raise FormatError(f"cm level {level} codes at most {MAX_EXACT_LEVELS} levels; the payload has {n}")
+    if level in FEW_COLOUR_LEVELS and n > MAX_TABLE_LEVELS:
+        raise FormatError(f"cm level {level} codes at most {MAX_TABLE_LEVELS} colours; the payload has {n}")
     if h < 1 or w < 1 or not _min_strip_rows(h, w) <= rows <= h:
         raise FormatError(f"cm strip_rows {rows} does not fit a map of {h} x {w} "
                           f"(allowed {_min_strip_rows(h, w)}..{h})")

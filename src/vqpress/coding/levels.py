@@ -15,7 +15,7 @@ __all__ = ["ORDERED", "PALETTE", "MODEL_NAMES", "MAX_ORDERED_SYMBOLS", "MIN_TABL
            "FAST", "PALETTE_TABLES", "PREDICTED", "PREDICTED_TABLES", "MAX_TABLE_LEVELS", "PALETTE_SYMBOL",
            "TUNED_TABLES", "EXACT_TABLES", "MAX_EXACT_LEVELS", "WEIGHTED_TABLES", "AVERAGED_TABLES",
            "PALETTE_MIXED", "PALETTE_SYMBOL_MIXED", "TABLE_LEVELS", "PARAMETER_LEVELS", "LEVELS", "NO_TABLES",
-           "PALETTE_ONLY", "LEVEL_NAMES"]
+           "PALETTE_ONLY", "LEVEL_NAMES", "PALETTE_SYMBOL_TRIPLES", "FEW_COLOUR_LEVELS"]
 
 #: The models (the payload header's ``model``): levels 0 and 1 code either.
 ORDERED, PALETTE = 0, 1
@@ -119,14 +119,27 @@ PALETTE_MIXED = 7
 #: 0.990-1.018x (geomean 1.010x) decoding 1.26-1.69x as fast. So also the palette level of
 #: efforts 3 and 4 up to 16 colours; level 7 stays above (:mod:`vqpress.coding.choice`).
 PALETTE_SYMBOL_MIXED = 10
+#: Level 18, level 10 for palettes of up to 16 colours with richer contexts for the neighbour
+#: symbol (``_cm_palette6.pyx``): its second table by the exact (W, N, NE) and NW's label
+#: instead of by the pattern and NE, the three tables weighted 3:4:1 instead of 2:1:1, and a
+#: third counter for x == W by W and the kinds of NE, NW and WW. On the 16-colour photographs
+#: of benchmarks/bench_entropy.py 0.979-0.990x level 10's size (geomean 0.985x), decoding at
+#: 0.94-0.97x its speed (35.8-50.2 MPix/s; BENCHMARKS.md, round 12, ``pal16``); 0.95-0.99x
+#: on the other pictures of up to 16 colours that level 10 coded: the palette level of
+#: efforts 0-4 up to 16 colours in level 10's place (:mod:`vqpress.coding.choice`).
+PALETTE_SYMBOL_TRIPLES = 18
 #: Every level a payload may name.
 LEVELS = (0, 1, FAST, PALETTE_TABLES, PREDICTED, PREDICTED_TABLES, PALETTE_SYMBOL, PALETTE_MIXED,
-          TUNED_TABLES, EXACT_TABLES, PALETTE_SYMBOL_MIXED, WEIGHTED_TABLES, AVERAGED_TABLES, NEIGHBOUR_TABLES)
+          TUNED_TABLES, EXACT_TABLES, PALETTE_SYMBOL_MIXED, WEIGHTED_TABLES, AVERAGED_TABLES, NEIGHBOUR_TABLES,
+          PALETTE_SYMBOL_TRIPLES)
 #: Levels without hashed tables: their table_bits is the minimum.
 NO_TABLES = (FAST, PALETTE_TABLES, PREDICTED, PREDICTED_TABLES, PALETTE_SYMBOL, PALETTE_MIXED,
-             TUNED_TABLES, EXACT_TABLES, PALETTE_SYMBOL_MIXED, WEIGHTED_TABLES, AVERAGED_TABLES, NEIGHBOUR_TABLES)
+             TUNED_TABLES, EXACT_TABLES, PALETTE_SYMBOL_MIXED, WEIGHTED_TABLES, AVERAGED_TABLES, NEIGHBOUR_TABLES,
+             PALETTE_SYMBOL_TRIPLES)
 #: Levels of the palette model only.
-PALETTE_ONLY = (PALETTE_TABLES, PALETTE_SYMBOL, PALETTE_MIXED, PALETTE_SYMBOL_MIXED)
+PALETTE_ONLY = (PALETTE_TABLES, PALETTE_SYMBOL, PALETTE_MIXED, PALETTE_SYMBOL_MIXED, PALETTE_SYMBOL_TRIPLES)
+#: Palette levels of at most 16 colours (symbols).
+FEW_COLOUR_LEVELS = (PALETTE_SYMBOL_TRIPLES,)
 
 #: What each level is called in docs/FORMAT.md (the payload header's table).
 LEVEL_NAMES = {0: "lean", 1: "full", FAST: "fast", PALETTE_TABLES: "palette tables",
@@ -136,4 +149,5 @@ LEVEL_NAMES = {0: "lean", 1: "full", FAST: "fast", PALETTE_TABLES: "palette tabl
                TUNED_TABLES: "tuned predicted ordered tables", EXACT_TABLES: "exact predicted ordered tables",
                WEIGHTED_TABLES: "weighted predicted ordered tables",
                AVERAGED_TABLES: "averaged predicted ordered tables",
-               NEIGHBOUR_TABLES: "neighbour symbol averaged predicted ordered tables"}
+               NEIGHBOUR_TABLES: "neighbour symbol averaged predicted ordered tables",
+               PALETTE_SYMBOL_TRIPLES: "palette neighbour symbol triple tables"}
