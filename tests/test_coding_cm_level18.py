@@ -169,8 +169,39 @@ def test_palettes_of_up_to_16_colours_take_level_18(n):
     """Level 18 replaces level 6 at efforts 0-2 and level 7 at efforts 3-4 up to 16 colours
     (in level 10's place, which it codes smaller)."""
     codes = blobs(30, 40, n, seed=n, noise=0.3)
-    with mock.patch.object(cm_choice, "_RAMP_STEP", 0.0):
+    # (a map this small also tries level 10, below; here level 18 alone)
+    with mock.patch.object(cm_choice, "_RAMP_STEP", 0.0), mock.patch.object(cm_choice, "_SMALL_MAP_PIXELS", 0):
         for effort in range(5):
             data = cm.encode(codes, n, effort=effort)
             assert (cm.describe(data)["level"], cm.describe(data)["model"]) == (18, "palette")
             np.testing.assert_array_equal(cm.decode(data, codes.shape, n), codes)
+
+
+def test_small_maps_also_try_level_10_and_keep_the_smaller(face_rgb):
+    """Level 18's tables of exact neighbourhoods learn less on a small map: up to
+    _SMALL_MAP_PIXELS pixels the encoder codes level 10 too and keeps the smaller payload
+    (level 18 on a tie), at every effort that takes level 18."""
+    chosen = set()
+    for (h, w), k in [((64, 96), 16), ((96, 128), 16), ((90, 120), 12), ((150, 200), 8)]:
+        codes = vqpress.compress(face_rgb[200:200 + h, 300:300 + w], k).codes()
+        sizes = {18: len(encode18(codes, k)), 10: len(encode10(codes, k))}
+        for effort in (0, 2, 4):
+            with mock.patch.object(cm_choice, "_RAMP_STEP", 0.0):
+                data = cm.encode(codes, k, ordered=False, effort=effort)
+            level = cm.describe(data)["level"]
+            assert len(data) == min(sizes.values()) and sizes[level] == len(data)
+            assert level == (10 if sizes[10] < sizes[18] else 18)
+            np.testing.assert_array_equal(cm.decode(data, codes.shape, k), codes)
+            chosen.add(level)
+    assert chosen == {10, 18}  # the maps above take each level somewhere
+
+
+def test_only_small_maps_of_up_to_16_colours_try_level_10():
+    small = cm_choice._SMALL_MAP_PIXELS
+    pal = cm_levels.PALETTE
+    for effort in range(5):
+        ordered_level, palette_level = cm_choice.EFFORT_SETTINGS[effort][:2]
+        args = (False, False, effort, ordered_level, palette_level)
+        assert (pal, cm_levels.PALETTE_SYMBOL_MIXED) in cm_choice.candidates(16, *args, pixels=small)
+        for n, pixels in [(16, small + 1), (17, small), (16, None)]:
+            assert (pal, cm_levels.PALETTE_SYMBOL_MIXED) not in cm_choice.candidates(n, *args, pixels=pixels)

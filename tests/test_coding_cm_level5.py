@@ -180,7 +180,8 @@ def test_mean_step_of_a_ramp_and_of_noise():
 @pytest.mark.parametrize("n", [8, 12, 16])
 def test_small_colour_ramps_are_coded_at_level_5_or_8_at_efforts_1_and_2(n):
     codes = ramp_palette(40, 60, n, seed=n)
-    for effort, levels in ((0, (18,)), (1, (5, 8)), (2, (5, 8, 11)), (3, (0, 5, 8, 11))):
+    # effort 0: level 18, or level 10 where it codes this small map smaller
+    for effort, levels in ((0, (10, 18)), (1, (5, 8)), (2, (5, 8, 11)), (3, (0, 5, 8, 11))):
         for ordered in (False, None):
             data = cm.encode(codes, n, ordered=ordered, effort=effort)
             assert cm.describe(data)["level"] in levels
@@ -198,5 +199,6 @@ def test_palettes_that_are_no_ramp_keep_the_palette_model():
     few = ramp_palette(40, 60, 3, seed=3)  # a mean step is at least 1: below 7 colours no ramp
     for codes, n in ((noise, 16), (one_colour, 8), (wide_ramp, 20), (few, 3)):
         data = cm.encode(codes, n, effort=2)
-        assert cm.describe(data)["level"] == (18 if n <= 16 else 6)  # palettes of up to 16 colours at level 18
+        # palettes of up to 16 colours at level 18, or level 10 where it codes a map this small smaller
+        assert cm.describe(data)["level"] in ((10, 18) if n <= 16 else (6,))
         np.testing.assert_array_equal(cm.decode(data, codes.shape, n), codes)

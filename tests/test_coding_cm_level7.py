@@ -139,11 +139,13 @@ def test_strips_decode_alike_on_any_number_of_threads():
 def test_efforts_3_and_4_use_level_7_for_palettes_of_more_than_16_colours():
     for n in (3, 16, 17, 64, 256):
         codes = blobs(30, 40, n, seed=n, noise=0.3)
+        # up to 16 colours level 18, or level 10 where it codes this small map smaller
+        few = (7,) if n > 16 else (10, 18)
         for effort in (3, 4):
             data = cm.encode(codes, n, effort=effort)
-            assert (cm.describe(data)["level"], cm.describe(data)["model"]) == (7 if n > 16 else 18, "palette")
+            assert cm.describe(data)["level"] in few and cm.describe(data)["model"] == "palette"
             np.testing.assert_array_equal(cm.decode(data, codes.shape, n), codes)
-        assert cm.describe(cm.encode(codes, n, effort=2))["level"] == (6 if n > 16 else 18)
+        assert cm.describe(cm.encode(codes, n, effort=2))["level"] in ((6,) if n > 16 else (10, 18))
         assert cm.describe(cm.encode(codes, n, effort=5))["level"] == 1
 
 

@@ -20,8 +20,8 @@ import numpy as np
 from vqpress.coding import level8
 from vqpress.coding.levels import (
     AVERAGED_TABLES, EXACT_TABLES, FAST, MAX_EXACT_LEVELS, MAX_ORDERED_SYMBOLS, MAX_TABLE_LEVELS, MIN_TABLE_BITS,
-    NEIGHBOUR_TABLES, ORDERED, PALETTE, PALETTE_MIXED, PALETTE_SYMBOL, PALETTE_SYMBOL_TRIPLES, PREDICTED, PREDICTED_TABLES,
-    TABLE_LEVELS, TUNED_TABLES, WEIGHTED_TABLES,
+    NEIGHBOUR_TABLES, ORDERED, PALETTE, PALETTE_MIXED, PALETTE_SYMBOL, PALETTE_SYMBOL_MIXED, PALETTE_SYMBOL_TRIPLES,
+    PREDICTED, PREDICTED_TABLES, TABLE_LEVELS, TUNED_TABLES, WEIGHTED_TABLES,
 )
 
 __all__ = ["EFFORT_SETTINGS", "choose_order", "candidates", "level_for"]
@@ -47,6 +47,11 @@ _RAMP_STEP = 0.385
 #: level 18 (level 10 before round 12, which level 18 codes 0.979-0.990x as large on the
 #: 16-colour photographs), at every effort that uses level 6 or 7.
 _FEW_COLOURS = {PALETTE_SYMBOL: PALETTE_SYMBOL_TRIPLES, PALETTE_MIXED: PALETTE_SYMBOL_TRIPLES}
+#: ... and maps of at most this many pixels code at level 10 too, keeping the smaller: level
+#: 18's 16,384 tables of exact neighbourhoods learn less on a small map (at 64 x 96 to 256 x
+#: 256 it codes 0.951-0.994x level 10's size but for the face's 64 x 96 at 16 colours, 1.011x;
+#: BENCHMARKS.md, round 12, ``pal16``), and a map this small codes in about a millisecond.
+_SMALL_MAP_PIXELS = 1 << 15
 
 #: Per effort: (level of the ordered model, level of the palette model, table_bits, try
 #: both models when both apply, pixels per strip). Efforts 0-2 use the models without
@@ -115,15 +120,19 @@ def _models_to_try(n: int, ordered: bool | None, both: bool, palette_level: int)
 
 
 def candidates(n: int, ordered: bool | None, both: bool, effort: int, ordered_level: int,
-               palette_level: int) -> list[tuple[int, int]]:
+               palette_level: int, pixels: int | None = None) -> list[tuple[int, int]]:
     """The (model, effort's level) pairs to code a map of ``n`` symbols with, in turn; the
     encoder keeps the smallest payload. ``ordered``: gray levels or a colour ramp; ``both``:
-    the effort tries both models where both apply."""
+    the effort tries both models where both apply; ``pixels``: the map's size (a small map
+    of up to 16 colours tries level 10 beside level 18)."""
     pairs = []
     for model in _models_to_try(n, ordered, both, palette_level):
         levels = [ordered_level] if model == ORDERED else [palette_level]
         if model == ORDERED and effort in _ORDERED_ALSO:
             levels.append(_ORDERED_ALSO[effort])
+        if model == PALETTE and n <= MAX_TABLE_LEVELS and palette_level in _FEW_COLOURS \
+                and pixels is not None and pixels <= _SMALL_MAP_PIXELS:
+            levels.append(PALETTE_SYMBOL_MIXED)
         pairs += [(model, level) for level in levels]
     return pairs
 

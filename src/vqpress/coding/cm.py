@@ -199,7 +199,8 @@ def encode(codes: np.ndarray, n_symbols: int, *, ordered: bool | None = None, ef
         rank[order] = np.arange(n)
         sym = _relabel(codes, rank)
     best = None
-    for model, level in choice.candidates(n, ordered or ramp, both, effort, ordered_level, palette_level):
+    for model, level in choice.candidates(n, ordered or ramp, both, effort, ordered_level, palette_level,
+                                              h * w):
         coded = _encode_at(sym, n, model, level, bits, rows, ramp)
         # chosen by the size of the version-1 layout either way, so that both versions
         # hold the same streams

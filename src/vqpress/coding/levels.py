@@ -126,7 +126,8 @@ PALETTE_SYMBOL_MIXED = 10
 #: of benchmarks/bench_entropy.py 0.979-0.990x level 10's size (geomean 0.985x), decoding at
 #: 0.94-0.97x its speed (35.8-50.2 MPix/s; BENCHMARKS.md, round 12, ``pal16``); 0.95-0.99x
 #: on the other pictures of up to 16 colours that level 10 coded: the palette level of
-#: efforts 0-4 up to 16 colours in level 10's place (:mod:`vqpress.coding.choice`).
+#: efforts 0-4 up to 16 colours in level 10's place (:mod:`vqpress.coding.choice`; maps of at
+#: most 2^15 pixels try level 10 too and keep the smaller).
 PALETTE_SYMBOL_TRIPLES = 18
 #: Every level a payload may name.
 LEVELS = (0, 1, FAST, PALETTE_TABLES, PREDICTED, PREDICTED_TABLES, PALETTE_SYMBOL, PALETTE_MIXED,
