@@ -125,6 +125,19 @@ def test_long_field_values_fold_on_a_terminal_and_stay_whole_in_a_pipe(monkeypat
 
 
 @pytest.mark.parametrize("use_rich", [True, False])
+def test_folded_field_values_keep_numbers_with_their_units(monkeypatch, use_rich):
+    # `vqpress info` at 80 columns printed "... triple tables), 1" and then "strip" alone
+    value = "palette, level 18 (palette neighbour symbol triple tables), 1 strip"
+    ui, term = _ui_on_terminal(monkeypatch, use_rich)
+    ui.fields([("cm model", value), ("bits per pixel", "0.940")])
+    lines = term.getvalue().splitlines()
+    assert lines == ["  cm model        palette, level 18 (palette neighbour symbol triple tables),",
+                     "                  1 strip",
+                     "  bits per pixel  0.940"]
+    assert "\u00a0" not in term.getvalue()
+
+
+@pytest.mark.parametrize("use_rich", [True, False])
 def test_file_lists_fold_on_a_terminal_and_stay_whole_in_a_pipe(monkeypatch, use_rich):
     names = [f"face-colour-kmeans-{k}.{ext}" for k in (16, 64, 256) for ext in ("png", "vqz")]
     ui, term = _ui_on_terminal(monkeypatch, use_rich)

@@ -15,7 +15,16 @@ import time
 
 #: A number and the unit after it (or the measure before it), which ``UI.wrapped`` never
 #: puts on two lines.
-_UNIT = re.compile(r"(\d) (dB|bytes|bits/pixel|MPix/s|pixels|levels|colours)\b|\b(PSNR|ratio) (\d)")
+_UNIT = re.compile(r"(\d) (dB|bytes|bits/pixel|MPix/s|pixels|levels|colours|strips?)\b|\b(PSNR|ratio) (\d)")
+
+
+def _wrap_keeping_units(text: str, width: int, **kw) -> list[str]:
+    """textwrap.wrap of ``text`` that never parts a number from its unit ("33.76 dB", "1 strip")."""
+    import textwrap
+
+    kept = _UNIT.sub(lambda m: m[0].replace(" ", "\u00a0"), text)
+    return [line.replace("\u00a0", " ") for line in textwrap.wrap(kept, width, break_long_words=False,
+                                                                  break_on_hyphens=False, **kw)]
 
 
 def _load_rich():
@@ -225,15 +234,12 @@ class UI:
         can read it as one line)."""
         if self._file.isatty():
             import shutil
-            import textwrap
 
             lead = len(text) - len(text.lstrip(" "))
             width = max(40, shutil.get_terminal_size().columns - 1)
             # a number and its unit stay on one line ("PSNR 33.76 / dB" read badly)
-            kept = _UNIT.sub(lambda m: m[0].replace(" ", "\u00a0"), printable(text.strip()))
-            text = "\n".join(textwrap.wrap(kept, width, initial_indent=" " * lead,
-                                           subsequent_indent=" " * (lead + hang), break_long_words=False,
-                                           break_on_hyphens=False)).replace("\u00a0", " ")
+            text = "\n".join(_wrap_keeping_units(printable(text.strip()), width, initial_indent=" " * lead,
+                                                  subsequent_indent=" " * (lead + hang)))
         self.print(text)
 
     def listing(self, heading: str, items) -> None:
@@ -251,13 +257,11 @@ class UI:
         """``value`` broken at spaces into lines that fit the terminal after ``indent``
         columns, the lines after the first indented by as much."""
         import shutil
-        import textwrap
 
         room = max(20, shutil.get_terminal_size().columns - indent - 1)
         if len(value) <= room:
             return value
-        return ("\n" + " " * indent).join(textwrap.wrap(value, room, break_long_words=False,
-                                                          break_on_hyphens=False))
+        return ("\n" + " " * indent).join(_wrap_keeping_units(value, room))
 
     # -- progress
     def _live(self) -> bool:
