@@ -7,8 +7,8 @@ mixed tables (``cm_reference_level10``) for a pixel that no neighbour predicts."
 from __future__ import annotations
 
 from cm_reference import Counter, Table, neighbour_of, strip_symbols
-from cm_reference_level3 import RangeDecoder, SymbolTable
-from cm_reference_level6 import NONE, PATTERNS, labels
+from cm_reference_level3 import RangeDecoder, symbol_tables
+from cm_reference_level6 import NONE, palette_neighbours
 from cm_reference_level10 import mixed_unpredicted
 
 
@@ -29,24 +29,15 @@ def decode_strip_level18(stream, h, w, n):
     assert 2 <= n <= 16
     dec = RangeDecoder(stream)
     counters = Table(Counter)
-    tables = {}
     V, kind = {}, {}
     val = neighbour_of(V, w)
     unpredicted = mixed_unpredicted(n)
 
-    def table(key, m):
-        if key not in tables:
-            tables[key] = SymbolTable(m)
-        assert tables[key].m == m
-        return tables[key]
-
+    table = symbol_tables()
     for r in range(h):
         for c in range(w):
-            W, WW = val(r, c - 1), val(r, c - 2)
-            N, NW, NE, NEE = val(r - 1, c), val(r - 1, c - 1), val(r - 1, c + 1), val(r - 1, c + 2)
-            NN, NNE = val(r - 2, c), val(r - 2, c + 1)
-            string, distinct = labels([W, N, NE, NW])
-            p, k = PATTERNS.index(string), len(distinct)
+            W, WW, N, NW, NE, NEE, NN, NNE, p, distinct = palette_neighbours(val, r, c)
+            k = len(distinct)
             KW, KN = kind.get((r, c - 1), 0), kind.get((r - 1, c), 0)
             KNE, KNW, KWW = kind.get((r - 1, c + 1), 0), kind.get((r - 1, c - 1), 0), kind.get((r, c - 2), 0)
             far = (WW == W) | (NN == N) << 1 | (NNE == NE) << 2 | (NEE == NE) << 3

@@ -62,6 +62,20 @@ class SymbolTable:
         learn_lanes(self.t, s, self.K, rate)
 
 
+def symbol_tables():
+    """``table(key, m)``: the symbol table of ``key``, made fresh (of m symbols) at its first
+    use; a key keeps its number of symbols."""
+    tables = {}
+
+    def table(key, m):
+        if key not in tables:
+            tables[key] = SymbolTable(m)
+        assert tables[key].m == m
+        return tables[key]
+
+    return table
+
+
 def learn_lanes(t, s, k, rate):
     """A table's 16 cumulative counts after symbol s: those of symbols up to s move towards
     0, the others towards k, by 1 / 2^rate of the way."""
@@ -108,17 +122,13 @@ def decode_strip_level3(stream, h, w, n):
     dec = RangeDecoder(stream)
     counters = Table(Counter)
     sets = {}
-    tables = {}
     V = {}
     val = neighbour_of(V, w)
 
     def ask(keys, set_key):
         return mixed_question(dec, [counters[k] for k in keys], sets, set_key)
 
-    def table(key, m):
-        if key not in tables:
-            tables[key] = SymbolTable(m)
-        return tables[key]
+    table = symbol_tables()
 
     for r in range(h):
         for c in range(w):
