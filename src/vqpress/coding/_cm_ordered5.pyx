@@ -58,12 +58,11 @@ instructions and mispredicted branches (BENCHMARKS.md, round 10, ``grayspeed``).
 """
 
 from libc.stdint cimport int32_t, uint8_t, uint16_t, uint32_t, uint64_t
-from libc.stdlib cimport malloc
 
 from vqpress.coding._cm_common cimport (
-    cm_squash, LIMIT, Decoding, Direction, Encoding, _clip, cm_stretch, cm_tables_init, ring_row, ring_row_end, ring_row_start)
+    LIMIT, Decoding, Direction, Encoding, _clip, cm_stretch, cm_tables_init, ring_row, ring_row_end, ring_row_start)
 from vqpress.coding._exact_neighbourhood cimport (
-    APM1, APM_NODES, X_TRUST, ex_apm_fill, ex_apm_learn, ex_apm_node, ex_average4, ex_key)
+    APM1, APM_NODES, X_TRUST, ex_apm_learn, ex_apm_node, ex_average4, ex_key)
 from vqpress.coding._neighbour_symbols cimport WN_K, WN_STRIDE, ns_around
 from vqpress.coding._ordered_contexts cimport oc_d6_of, oc_dd_of, oc_eq13, oc_k_of, oc_tables_init, oc_window
 from vqpress.coding._ordered_model cimport (
@@ -90,99 +89,6 @@ cdef extern from *:
     """
     const unsigned char cm5_error[64]
     void cm5_tables_init() noexcept nogil
-
-
-cdef extern from *:
-    """
-    /* SCRATCH (round 12c): an APM on levels 11/13/16's x == P probability; macros fix the
-       variant at compile time (-DAPM_CTX=..), else run-time switches (apm_set) */
-    #ifndef APM_CTX
-    static int apm_ctx_v = 0, apm_ctx2_v = 0, apm_rate_v = 7, apm_final_v = 1, apm_interp_v = 1, apm_learn2_v = 0;
-    #define APM_LEARN2 apm_learn2_v
-    static int apm_input_v = 0;
-    #define APM_INPUT apm_input_v
-    static void apm_set_input(int k) { apm_input_v = k; }
-    #define APM_CTX apm_ctx_v
-    #define APM_CTX2 apm_ctx2_v
-    #define APM_RATE13 apm_rate_v
-    #define APM_FINAL apm_final_v
-    #define APM_INTERP apm_interp_v
-    #define APM_RUNTIME 1
-    #define APM_NOLEARN 0
-    static int apm_dropb_v = 0;
-    #define APM_DROPB apm_dropb_v
-    static void apm_set_dropb(int k) { apm_dropb_v = k; }
-    #else
-    static void apm_set_input(int k) { (void)k; }
-    static void apm_set_dropb(int k) { (void)k; }
-    #define APM_RUNTIME 0
-    #endif
-    static int apm_set(int a, int b, int r, int fi, int ip, int l2) {
-    #if APM_RUNTIME
-        apm_ctx_v = a; apm_ctx2_v = b; apm_rate_v = r; apm_final_v = fi; apm_interp_v = ip; apm_learn2_v = l2;
-        return 1;
-    #else
-        return 0;
-    #endif
-    }
-    /* contexts of an APM by mode */
-    static inline int apm13_ctx(int mode, int eq, int en, int oc, int dd, int d6, int P, int n, int sa, int sb, int sd, int pf, int W) {
-        switch (mode) {
-        case 1: return en * 5 + oc;                                   /* 40 */
-        case 2: return (eq & 255) * 8 + en;                           /* 2048 */
-        case 3: return eq;                                            /* 8192 */
-        case 4: return dd * 5 + oc;                                   /* 3125 */
-        case 5: return d6 * 8 + en;                                   /* 5832 */
-        case 6: return ((eq & 255) * 8 + en) * 5 + oc;                /* 10240 */
-        case 7: return dd * 8 + en;                                   /* 5000 */
-        case 8: return d6 * 5 + oc;                                   /* 3645 */
-        case 9: return ((eq & 255) * 5 + oc) ;                        /* 1280 */
-        case 10: return (eq & 2047) * 5 + oc;                         /* 10240 */
-        case 11: return d6;                                           /* 729 */
-        case 12: return (en * 5 + oc) * 3 + (P == 0 ? 0 : (P == n - 1 ? 1 : 2)); /* 120 */
-        case 13: return dd;                                           /* 625 */
-        case 14: return (sa >> 8) * 16 + (sb >> 8);                   /* 256 */
-        case 15: return ((sa >> 9) * 8 + (sb >> 9)) * 8 + (sd >> 9);  /* 512 */
-        case 16: return (((sa >> 9) * 8 + (sb >> 9)) * 8 + (sd >> 9)) * 8 + en;  /* 4096 */
-        case 17: return ((pf + 4) & 7) * 8 + en;                      /* 64 */
-        case 18: return (((pf + 4) & 7) * 8 + en) * 16 + P;           /* 1024 */
-        case 19: return dd * 8 + ((pf + 4) & 7);                      /* 5000 */
-        case 21: return ((((pf + 4) & 7) * 8 + en) * 16 + P) * 3 + (W > P ? 2 : W == P);  /* 3072 */
-        case 22: return (((pf + 4) & 7) * 16 + P) * 5 + (dd % 5 + 0) ;  /* 640: + NW's clip */
-        case 23: return ((((pf + 4) & 7) * 8 + en) * 16 + P) * 2 + ((eq >> 10) & 1);  /* 2048: W == N */
-        case 24: return dd * 40 + ((pf + 4) & 7) * 5 + 0 + (en >> 1) * 0;  /* */
-        case 25: return (((pf + 4) & 7) * 8 + en) * 16 + (pf >> 3 & 15);  /* 1024: floor(pf/8) */
-        case 20: return ((sa >> 8) * 16 + (sd >> 8)) * 5 + oc;        /* 1280 */
-        default: return 0;
-        }
-    }
-    #ifndef APM13_N1
-    #define APM13_N1 16384   /* the first APM's contexts (the second's follow) */
-    #define APM13_N2 16384
-    #endif
-    """
-    int APM_DROPB, APM_NOLEARN, APM_CTX, APM_CTX2, APM_RATE13, APM_FINAL, APM_INTERP, APM_LEARN2, APM_INPUT
-    void apm_set_input(int k) noexcept nogil
-    void apm_set_dropb(int k) noexcept nogil
-    int apm_set(int a, int b, int r, int fi, int ip, int l2) noexcept nogil
-    int apm13_ctx(int mode, int eq, int en, int oc, int dd, int d6, int P, int n, int sa, int sb, int sd, int pf, int W) noexcept nogil
-    int APM13_N1, APM13_N2
-
-
-def proto_apm_input(int k):
-    """SCRATCH: the APM's input: 0 the average, 1 counter a, 2 counter d, 3 counter b."""
-    apm_set_input(k)
-
-
-def proto_apm_dropb(int k):
-    """SCRATCH: counter b (dd, P) left out of the average (and not learned)."""
-    apm_set_dropb(k)
-
-
-def proto_apm(int ctx, int ctx2=0, int rate=7, int final=1, int interp=1, int learn2=0):
-    """SCRATCH: set the run-time APM switches (False if the build fixes them)."""
-    return bool(apm_set(ctx, ctx2, rate, final, interp, learn2))
-
 
 cm5_tables_init()
 wp_tables_init()
@@ -339,7 +245,7 @@ cdef inline int _far(Direction *way, RangeCoder *c, Ord5 *f, Py_ssize_t ti, int 
 
 
 cdef inline int _pixel(Direction *way, Variant *model, RangeCoder *c, Ord5 *f, int x, int P, int W, int N, int NW,
-                       int NE, int WW, int NN, int eq, int en, int hits, int oc, int pf) noexcept nogil:
+                       int NE, int WW, int NN, int eq, int en, int hits, int oc) noexcept nogil:
     """x (decoded, or coded) around P, given the neighbours and eq13 (``_ordered_contexts.pxd``)."""
     cdef int n = f.n, dd, d6, lo, hi, s, bit, p, k
     cdef uint32_t *a
@@ -347,7 +253,7 @@ cdef inline int _pixel(Direction *way, Variant *model, RangeCoder *c, Ord5 *f, i
     cdef uint32_t *d
     cdef uint32_t ta, tb, td
     # level 9
-    cdef int xk = 0, sv, j = 0, wt = 0, pa, sa, sb, sd, q
+    cdef int xk = 0, sv, j = 0, wt = 0
     cdef uint32_t *xc = NULL
     cdef uint32_t tx = 0
     cdef uint16_t *ap1 = NULL
@@ -385,87 +291,16 @@ cdef inline int _pixel(Direction *way, Variant *model, RangeCoder *c, Ord5 *f, i
     else:
         # (// 7 of a sum of at most 7 x 4095 as a multiplication and a shift, exact up to 43,692;
         # the compiler's sequence for any int is three instructions longer)
-        if (Variant is Weighted or Variant is Averaged or Variant is Neighbour) and APM_DROPB:
-            p = <int>((<uint32_t>(3 * ord5_p12(ta) + 2 * ord5_p12(td)) * 13108u) >> 16)
-        else:
-            p = <int>((<uint32_t>(3 * ord5_p12(ta) + 2 * ord5_p12(tb) + 2 * ord5_p12(td)) * 37450u) >> 18)
+        p = <int>((<uint32_t>(3 * ord5_p12(ta) + 2 * ord5_p12(tb) + 2 * ord5_p12(td)) * 37450u) >> 18)
     p = 1 if p < 1 else (4095 if p > 4095 else p)
-    if (Variant is Weighted or Variant is Averaged or Variant is Neighbour) and APM_CTX != 0:
-        q = p
-        if APM_INPUT == 1:
-            q = ord5_p12(ta) | 1
-        elif APM_INPUT == 2:
-            q = ord5_p12(td) | 1
-        elif APM_INPUT == 3:
-            q = ord5_p12(tb) | 1
-        if APM_FINAL >= 4 and APM_FINAL != 6:  # (not an APM: one probability per context, a 4th counter: node 16, p = 1/2 at the start)
-            j = 16
-            wt = 0
-        elif APM_INTERP == 2:  # (no stretch: 32 buckets of p itself, the nearest node, no interpolation)
-            j = q >> 7
-            wt = 0
-        else:
-            sv = cm_stretch[q] + 2048
-            j = sv >> 7
-            wt = sv & 127
-        d6 = 0
-        sa = sb = sd = 0
-        if APM_CTX >= 14 or APM_CTX2 >= 14:
-            sa = cm_stretch[ord5_p12(ta) | 1] + 2048
-            sb = cm_stretch[ord5_p12(tb) | 1] + 2048
-            sd = cm_stretch[ord5_p12(td) | 1] + 2048
-        if APM_CTX == 5 or APM_CTX == 8 or APM_CTX == 11 or APM_CTX2 == 5 or APM_CTX2 == 8 or APM_CTX2 == 11:
-            d6 = oc_d6_of(P, W, N, NE, NW, NN, WW)
-        ap1 = f.apm + apm13_ctx(APM_CTX, eq, en, oc, dd, d6, P, n, sa, sb, sd, pf, W) * APM_NODES
-        if APM_INTERP == 1 and (APM_FINAL < 4 or APM_FINAL == 6):
-            pa = ex_apm_node(ap1, j, wt)
-        else:
-            pa = ap1[j + (wt >> 6)] >> 4
-        if APM_CTX2 != 0:
-            ap2 = f.apm + (APM13_N1 + apm13_ctx(APM_CTX2, eq, en, oc, dd, d6, P, n, sa, sb, sd, pf, W)) * APM_NODES
-            if APM_INTERP == 1 and (APM_FINAL < 4 or APM_FINAL == 6):
-                pa = (pa + ex_apm_node(ap2, j, wt) + 1) >> 1
-            else:
-                pa = (pa + (ap2[j + (wt >> 6)] >> 4) + 1) >> 1
-        if APM_FINAL == 6:  # the APM's output instead of its input counter's in the average
-            if APM_INPUT == 1:
-                p = <int>((<uint32_t>(3 * pa + 2 * ord5_p12(tb) + 2 * ord5_p12(td)) * 37450u) >> 18)
-            elif APM_INPUT == 2:
-                p = <int>((<uint32_t>(3 * ord5_p12(ta) + 2 * ord5_p12(tb) + 2 * pa) * 37450u) >> 18)
-            else:
-                p = <int>((<uint32_t>(3 * ord5_p12(ta) + 2 * pa + 2 * ord5_p12(td)) * 37450u) >> 18)
-        elif APM_FINAL == 0:
-            p = pa
-        elif APM_FINAL == 1:
-            p = (p + pa + 1) >> 1
-        elif APM_FINAL == 2:
-            p = (p + 3 * pa + 2) >> 2
-        elif APM_FINAL == 3 or APM_FINAL == 5:
-            p = (3 * p + pa + 2) >> 2
-        else:
-            p = (p + pa + 1) >> 1
-        p = 1 if p < 1 else (4095 if p > 4095 else p)
     bit = rc_code_bit(c, Direction is Decoding, p, x == P)
-    if (Variant is Weighted or Variant is Averaged or Variant is Neighbour) and APM_CTX != 0 and not APM_NOLEARN:
-        if APM_LEARN2 and APM_INTERP == 1 and (APM_FINAL < 4 or APM_FINAL == 6):  # both nodes, by their share
-            ap1[j] = <uint16_t>(ap1[j] + (((((bit << 16) - bit) - ap1[j]) * (128 - wt)) >> (APM_RATE13 + 7)))
-            ap1[j + 1] = <uint16_t>(ap1[j + 1] + (((((bit << 16) - bit) - ap1[j + 1]) * wt) >> (APM_RATE13 + 7)))
-            if APM_CTX2 != 0:
-                ap2[j] = <uint16_t>(ap2[j] + (((((bit << 16) - bit) - ap2[j]) * (128 - wt)) >> (APM_RATE13 + 7)))
-                ap2[j + 1] = <uint16_t>(ap2[j + 1] + (((((bit << 16) - bit) - ap2[j + 1]) * wt) >> (APM_RATE13 + 7)))
-        else:
-            j += wt >> 6
-            ap1[j] = <uint16_t>(ap1[j] + ((((bit << 16) - bit) - ap1[j]) >> APM_RATE13))
-            if APM_CTX2 != 0:
-                ap2[j] = <uint16_t>(ap2[j] + ((((bit << 16) - bit) - ap2[j]) >> APM_RATE13))
     if Variant is Exact:
         j += wt >> 6  # the nearer node learns
         ex_apm_learn(ap1 + j, bit)
         ex_apm_learn(ap2 + j, bit)
         xc[0] = ord5_updated_to(tx, bit, f.q.limit)
     a[0] = ord5_updated_to(ta, bit, LIMIT)
-    if not ((Variant is Weighted or Variant is Averaged or Variant is Neighbour) and APM_DROPB):
-        b[0] = ord5_updated_to(tb, bit, f.q.limit)
+    b[0] = ord5_updated_to(tb, bit, f.q.limit)
     d[0] = ord5_updated_to(td, bit, f.q.limit)
     if bit:
         return P
@@ -586,7 +421,7 @@ cdef int _rows(Direction *way, Variant *model, RangeCoder *c, Ord5 *f, uint8_t *
             eq = oc_eq13(oc_window(r1 + col, r2 + col), P, W, WW, N, NE, NW, r1[col + 2])
             if Variant is Neighbour:
                 f.wn_at = f.wn + (W << 4 | N) * WN_STRIDE
-            x = _pixel(way, model, c, f, x, P, W, N, NW, NE, WW, r2[col], eq, en, hits, oc, pf)
+            x = _pixel(way, model, c, f, x, P, W, N, NW, NE, WW, r2[col], eq, en, hits, oc)
             if Variant is Neighbour:  # the (W, N) table learns x, every pixel
                 u = f.wn_counts[W << 4 | N]
                 f.wn_counts[W << 4 | N] = <uint8_t>(u + (u < f.count_max))
@@ -618,21 +453,6 @@ cdef int _rows(Direction *way, Variant *model, RangeCoder *c, Ord5 *f, uint8_t *
     return 0
 
 
-cdef inline int _apm13_alloc(Ord5 *f) noexcept nogil:
-    cdef Py_ssize_t count = APM13_N1 + (APM13_N2 if APM_CTX2 != 0 else 0)
-    f.apm = <uint16_t *>malloc(count * APM_NODES * sizeof(uint16_t))
-    if f.apm == NULL:
-        return -1
-    cdef Py_ssize_t i
-    cdef int jj
-    ex_apm_fill(f.apm, count)
-    if APM_INTERP == 2:
-        for i in range(count):
-            for jj in range(APM_NODES):
-                f.apm[i * APM_NODES + jj] = <uint16_t>((jj * 128 + 64) * 16 if jj < 32 else 65535)
-    return 0
-
-
 cdef inline int _strip(RangeCoder *c, bint decoding, uint8_t *sym, int h, int w, int n, uint8_t *rows,
                        const void *params) noexcept nogil:
     """Levels 5, 8, 9, 11, 13 and 16's RangeStripArg (``_range_coder.pxd``, ``params`` an Ord5Params): a fresh
@@ -640,7 +460,7 @@ cdef inline int _strip(RangeCoder *c, bint decoding, uint8_t *sym, int h, int w,
     ``decoding`` a constant."""
     cdef Ord5 f
     cdef int status = -1
-    if ord5_alloc(&f, n, w, <const Ord5Params *>params) == 0 and (not f.q.weighted or APM_CTX == 0 or _apm13_alloc(&f) == 0):
+    if ord5_alloc(&f, n, w, <const Ord5Params *>params) == 0:
         if f.q.weighted == 3:
             status = (_rows(<Decoding *>NULL, <Neighbour *>NULL, c, &f, sym, h, w, rows) if decoding
                       else _rows(<Encoding *>NULL, <Neighbour *>NULL, c, &f, sym, h, w, rows))
