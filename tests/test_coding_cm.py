@@ -46,6 +46,17 @@ def at_level(data, codes, level):
     return bytes(head) + struct.pack(f"<{len(streams)}I", *map(len, streams)) + b"".join(streams)
 
 
+def frozen_payload(path) -> tuple[bytes, np.ndarray]:
+    """The cm payload of the .vqz file at ``path`` (tests/data keeps them frozen) and its map
+    of codes (2-D)."""
+    from vqpress.container import read_header
+
+    with open(path, "rb") as fh:
+        blob = fh.read()
+    codes = vqpress.load(path).codes()
+    return blob[len(blob) - 4 - read_header(blob).payload_len: len(blob) - 4], codes.reshape(codes.shape[:2])
+
+
 
 @contextlib.contextmanager
 def palettes_at(level):

@@ -12,7 +12,8 @@ import vqpress
 from vqpress.coding import cm
 
 from cm_reference import decode as reference_decode
-from test_coding_cm import at_level, blobs, check_strips_alike, fuzz_payloads, noise_streams_decode_in_range
+from test_coding_cm import (
+    at_level, blobs, check_strips_alike, frozen_payload, fuzz_payloads, noise_streams_decode_in_range)
 from test_coding_cm_level6 import encode6, encode10, speckled
 
 DATA = Path(__file__).parent / "data"
@@ -80,12 +81,7 @@ def test_level_10_is_smaller_than_level_6_on_the_face(face_rgb):
 def test_the_kernel_writes_the_frozen_streams_again(name):
     """Given a frozen payload's header, symbol order and strips, the kernel writes its
     streams again, byte for byte (one symbol a pixel at 16 colours, two at 64)."""
-    from vqpress.container import read_header
-
-    blob = (DATA / f"{name}.vqz").read_bytes()
-    payload = blob[len(blob) - 4 - read_header(blob).payload_len: len(blob) - 4]
-    c = vqpress.load(DATA / f"{name}.vqz")
-    codes = c.codes().reshape(-1, c.codes().shape[-1])
+    payload, codes = frozen_payload(DATA / f"{name}.vqz")
     assert cm.describe(payload)["level"] == 10
     assert at_level(payload, codes, 10) == payload
 

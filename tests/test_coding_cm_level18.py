@@ -18,7 +18,8 @@ from vqpress.coding import levels as cm_levels
 
 from cm_reference import decode as reference_decode
 from test_coding_cm import (
-    THIN_SHAPES, at_level, blobs, check_strips_alike, fuzz_payloads, noise_streams_decode_in_range, thin_maps)
+    THIN_SHAPES, at_level, blobs, check_strips_alike, frozen_payload, fuzz_payloads, noise_streams_decode_in_range,
+    thin_maps)
 from test_coding_cm_level6 import encode10, encode_palette_at, speckled
 
 DATA = Path(__file__).parent / "data"
@@ -146,13 +147,7 @@ def test_level_18_is_smaller_than_level_10_on_photographs(face_rgb):
 def test_the_kernel_writes_the_frozen_streams_again():
     """Given the frozen payload's header, symbol order and strips, the kernel writes its
     streams again, byte for byte."""
-    from vqpress.container import read_header
-
-    name = "face-crop-kmeans-16-cm-level18"
-    blob = (DATA / f"{name}.vqz").read_bytes()
-    payload = blob[len(blob) - 4 - read_header(blob).payload_len: len(blob) - 4]
-    c = vqpress.load(DATA / f"{name}.vqz")
-    codes = c.codes().reshape(-1, c.codes().shape[-1])
+    payload, codes = frozen_payload(DATA / "face-crop-kmeans-16-cm-level18.vqz")
     assert cm.describe(payload)["level"] == 18
     assert at_level(payload, codes, 18) == payload
 

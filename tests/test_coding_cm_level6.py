@@ -13,8 +13,8 @@ from vqpress.coding import levels as cm_levels
 
 from cm_reference import decode as reference_decode
 from test_coding_cm import (
-    THIN_SHAPES, at_level, blobs, check_strips_alike, fuzz_payloads, noise_streams_decode_in_range, palettes_at,
-    thin_maps)
+    THIN_SHAPES, at_level, blobs, check_strips_alike, frozen_payload, fuzz_payloads, noise_streams_decode_in_range,
+    palettes_at, thin_maps)
 
 
 def encode_palette_at(level, codes, n, **kw):
@@ -174,11 +174,6 @@ def test_kernel_writes_the_frozen_streams_again(name):
     predicts, the pair tables' colours coarsened), whatever it does to be faster."""
     from pathlib import Path
 
-    from vqpress.container import read_header
-
-    blob = (Path(__file__).parent / "data" / f"{name}.vqz").read_bytes()
-    payload = blob[len(blob) - 4 - read_header(blob).payload_len: len(blob) - 4]
-    c = vqpress.load(Path(__file__).parent / "data" / f"{name}.vqz")
-    codes = c.codes().reshape(-1, c.codes().shape[-1])
+    payload, codes = frozen_payload(Path(__file__).parent / "data" / f"{name}.vqz")
     assert cm.describe(payload)["level"] == 6
     assert at_level(payload, codes, 6) == payload

@@ -15,7 +15,8 @@ from vqpress.coding import levels as cm_levels
 
 from cm_reference import decode as reference_decode
 from test_coding_cm import (
-    THIN_SHAPES, at_level, blobs, check_strips_alike, fuzz_payloads, noise_streams_decode_in_range, palettes_at, thin_maps)
+    THIN_SHAPES, at_level, blobs, check_strips_alike, frozen_payload, fuzz_payloads, noise_streams_decode_in_range,
+    palettes_at, thin_maps)
 from test_coding_cm_level5 import ramp_palette
 
 
@@ -233,11 +234,6 @@ def test_palette_kernels_write_the_frozen_streams_again(name):
     order and strips, each kernel writes the frozen streams again, byte for byte."""
     from pathlib import Path
 
-    from vqpress.container import read_header
-
-    blob = (Path(__file__).parent / "data" / f"{name}.vqz").read_bytes()
-    payload = blob[len(blob) - 4 - read_header(blob).payload_len: len(blob) - 4]
-    c = vqpress.load(Path(__file__).parent / "data" / f"{name}.vqz")
-    codes = c.codes().reshape(-1, c.codes().shape[-1])
+    payload, codes = frozen_payload(Path(__file__).parent / "data" / f"{name}.vqz")
     level = cm.describe(payload)["level"]
     assert at_level(payload, codes, level) == payload
