@@ -13,8 +13,8 @@ import re
 import sys
 import time
 
-#: A number and the unit after it (or the measure before it), which ``UI.wrapped`` never
-#: puts on two lines.
+#: A number and the unit after it (or the measure before it), which prose (``UI.wrapped``)
+#: and folded field values (``UI.fields``) never put on two lines.
 _UNIT = re.compile(r"(\d) (dB|bytes|bits/pixel|MPix/s|pixels|levels|colours|strips?)\b|\b(PSNR|ratio) (\d)")
 
 
