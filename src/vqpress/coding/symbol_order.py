@@ -27,6 +27,8 @@ import math
 
 import numpy as np
 
+from vqpress.errors import VQError
+
 __all__ = ["adjacency", "spectral_order", "refine_order", "arrangement_cost", "mean_step"]
 
 
@@ -36,9 +38,9 @@ def adjacency(codes: np.ndarray, n: int) -> np.ndarray:
     Parameters
     ----------
     codes : numpy.ndarray, shape (H, W), integer
-        Symbols, each < ``n``.
+        Symbols, each < ``n`` (a VQError otherwise).
     n : int
-        Alphabet size.
+        Alphabet size, at most 256 for a uint8 map.
 
     Returns
     -------
@@ -46,10 +48,13 @@ def adjacency(codes: np.ndarray, n: int) -> np.ndarray:
         ``A[a, b]``: the number of neighbour pairs (right, down, down-right, down-left) that
         hold ``a`` and ``b``; the diagonal (equal neighbours) is zero.
     """
+    if codes.size and int(codes.max()) >= n:
+        raise VQError(f"codes hold the value {int(codes.max())}; allowed are 0..{n - 1}")
     if codes.dtype == np.uint8 and codes.ndim == 2:
-        from vqpress.coding import _cm  # compiled: one pass, no temporaries, symmetrised
+        from vqpress.coding._pair_counts import BAND_PIXELS, pair_counts  # compiled: one pass, symmetrised
 
-        return _cm.pair_counts(np.ascontiguousarray(codes), n)
+        if codes.shape[1] <= BAND_PIXELS:
+            return pair_counts(np.ascontiguousarray(codes), n)
     c = codes.astype(np.int64)
     a = np.zeros(n * n, dtype=np.int64)
     for u, v in ((c[:, 1:], c[:, :-1]), (c[1:, :], c[:-1, :]), (c[1:, 1:], c[:-1, :-1]),
@@ -135,7 +140,8 @@ def spectral_order(codes: np.ndarray, n: int, adj: np.ndarray | None = None, *,
     sub = adj if len(linked) == n else adj[linked][:, linked]  # (no copy when all meet)
     d = deg[linked]
     inv_sqrt = 1.0 / np.sqrt(d)
-    walk = inv_sqrt[:, None] * sub * inv_sqrt[None, :]  # D^-1/2 A D^-1/2 = I - Laplacian
+    walk = np.multiply(inv_sqrt[:, None], sub)  # D^-1/2 A D^-1/2 = I - Laplacian (one
+    walk *= inv_sqrt[None, :]  # temporary fewer than the product in one expression, the same bits)
     tol = _LANCZOS_TOL if tol is None else tol
     vec = _second_vector(walk, np.sqrt(d), tol) if len(linked) >= _LANCZOS_MIN else None
     if vec is None:
