@@ -3,6 +3,8 @@ neighbour-pair counts (``_pair_counts.pyx``) against numpy's, and the swaps of
 ``refine_order`` (``_order_swaps.pyx``) against the sweeps that add a row of counts per
 position, which they replaced (round 13), on the maps the encoder meets."""
 
+import math
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -11,7 +13,7 @@ from hypothesis import strategies as st
 import vqpress
 from vqpress.coding import symbol_order
 from vqpress.coding._order_swaps import refine_swaps
-from vqpress.coding._pair_counts import BAND_PIXELS, pair_counts
+from vqpress.coding._pair_counts import BAND_PIXELS, pair_counts, scaled_by_degree
 from vqpress.coding.symbol_order import ROUGH_TOL, adjacency, refine_order, spectral_order
 
 
@@ -121,14 +123,88 @@ def test_refine_swaps_counts_the_sweeps_that_swapped():
     assert refine_swaps(adj, np.array([0, 2, 1, 3], dtype=np.int64), 0) == 0
 
 
-def test_spectral_order_walk_is_the_one_expression_product():
-    # spectral_order builds D^-1/2 A D^-1/2 in two steps: the same bits as in one expression
+@settings(max_examples=60, deadline=None)
+@given(m=st.integers(1, 70), seed=st.integers(0, 2**32 - 1), whole=st.booleans())
+def test_scaled_by_degree_has_the_bits_of_numpy(m, seed, whole):
+    rng = np.random.default_rng(seed)
+    sub = rng.integers(0, 1000, (m, m)).astype(np.float64) if whole else rng.random((m, m)) * 10.0 ** rng.integers(-5, 6)
+    sub = sub + sub.T
+    inv_sqrt = 1.0 / np.sqrt(sub.sum(axis=1) + 1.0)
+    got = scaled_by_degree(sub, inv_sqrt)
+    want = inv_sqrt[:, None] * sub * inv_sqrt[None, :]  # spectral_order's expression before round 13
+    assert got.tobytes() == want.tobytes()
+
+
+def test_scaled_by_degree_of_a_picture_has_the_bits_of_numpy():
     codes = smooth_map(90, 110, 256, seed=6, noise=0.1)
     adj = adjacency(codes, 256)
     d = adj.sum(axis=1)
     inv_sqrt = 1.0 / np.sqrt(d[d > 0])
-    sub = adj[d > 0][:, d > 0]
-    two_steps = np.multiply(inv_sqrt[:, None], sub)
-    two_steps *= inv_sqrt[None, :]
-    assert np.array_equal(two_steps, inv_sqrt[:, None] * sub * inv_sqrt[None, :])
+    sub = np.ascontiguousarray(adj[d > 0][:, d > 0])
     assert symbol_order._LANCZOS_MIN <= len(inv_sqrt)
+    assert scaled_by_degree(sub, inv_sqrt).tobytes() == (inv_sqrt[:, None] * sub * inv_sqrt[None, :]).tobytes()
+    with pytest.raises(ValueError, match="sub is 3 x 3 and inv_sqrt has 2 entries"):
+        scaled_by_degree(np.ones((3, 3)), np.ones(2))
+
+
+def second_vector_by_matmul(walk, top, tol):
+    """symbol_order._second_vector before round 13, with the @ operator: the reference whose
+    bits the ndarray.dot version must have."""
+    from vqpress.coding._tridiagonal import top_eigenpair
+
+    n = len(top)
+    steps = min(n - 1, symbol_order._LANCZOS_MAX_STEPS)
+    basis = np.empty((steps + 2, n))
+    basis[0] = top / np.linalg.norm(top)
+    q = np.cos(np.arange(n) * 2.399963229728653 + 0.5)
+    q -= basis[0] * (basis[0] @ q)
+    basis[1] = q / np.linalg.norm(q)
+    alpha, beta, z = np.empty(steps), np.empty(steps), np.empty(n)
+    for j in range(steps):
+        done = basis[: j + 2]
+        np.dot(walk, basis[j + 1], out=z)
+        c = done @ z
+        alpha[j] = c[j + 1]
+        z -= c @ done
+        z -= (done @ z) @ done
+        b = beta[j] = math.sqrt(z @ z)
+        k = j + 1
+        if (k >= 24 and k % symbol_order._LANCZOS_TEST_EVERY == 0) or k == steps or b < 1e-12:
+            _, s = top_eigenpair(alpha[:k], beta[: k - 1])
+            if abs(b * s[-1]) < tol:
+                return basis[1: k + 1].T @ s
+            if b < 1e-12:
+                return None
+        np.divide(z, b, out=basis[j + 2])
+    return None
+
+
+@pytest.mark.parametrize("n, seed, noise", [(256, 1, 0.02), (256, 2, 0.2), (200, 3, 0.1), (131, 4, 0.05),
+                                            (256, 5, 0.0), (170, 6, 0.5)])
+@pytest.mark.parametrize("tol", [ROUGH_TOL, 1e-9])
+def test_second_vector_has_the_bits_of_the_matmul_version(n, seed, noise, tol):
+    codes = smooth_map(100, 140, n, seed, noise)
+    adj = adjacency(codes, n)
+    d = adj.sum(axis=1)
+    linked = d > 0
+    inv_sqrt = 1.0 / np.sqrt(d[linked])
+    walk = scaled_by_degree(np.ascontiguousarray(adj[linked][:, linked]), inv_sqrt)
+    got = symbol_order._second_vector(walk, np.sqrt(d[linked]), tol)
+    want = second_vector_by_matmul(walk, np.sqrt(d[linked]), tol)
+    assert (got is None) == (want is None)
+    if got is not None:
+        assert got.tobytes() == want.tobytes()
+
+
+def test_dot_has_the_bits_of_matmul_on_every_lanczos_shape():
+    # the products of _second_vector's steps: (k, n) by (n,), (k,) by (k, n), (n,) by (n,)
+    rng = np.random.default_rng(11)
+    for n in (128, 171, 256):
+        basis = rng.normal(size=(symbol_order._LANCZOS_MAX_STEPS + 2, n))
+        z = rng.normal(size=n)
+        assert z.dot(z) == z @ z
+        for k in range(2, symbol_order._LANCZOS_MAX_STEPS + 3):
+            done = basis[:k]
+            c = rng.normal(size=k)
+            assert done.dot(z).tobytes() == (done @ z).tobytes()
+            assert c.dot(done).tobytes() == (c @ done).tobytes()

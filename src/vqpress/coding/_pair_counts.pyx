@@ -8,6 +8,9 @@ missed the cache more). A counter of a band of rows holds at most 4 counts per p
 maps of up to 2^30 - 1 pixels are one band; a larger map is counted band by band, each
 band's counts added to the float64 result. Then the two tables, and both orders of each
 pair, are added into one symmetric matrix (whole numbers, exact in float64).
+
+It also scales such a matrix by its symbols' degrees for the spectral order
+(:func:`scaled_by_degree`), in one pass with numpy's roundings.
 """
 
 import numpy as np
@@ -104,4 +107,25 @@ def pair_counts(const uint8_t[:, ::1] codes not None, int n, Py_ssize_t band_pix
                 break
             memset(o, 0, 2 * nn * sizeof(uint32_t))
     free(o)
+    return out
+
+
+def scaled_by_degree(const double[:, ::1] sub not None, const double[::1] inv_sqrt not None):
+    """``inv_sqrt[:, None] * sub * inv_sqrt[None, :]`` (D^-1/2 A D^-1/2, the spectral order's
+    matrix) in one pass: each entry ``(inv_sqrt[i] * sub[i, j]) * inv_sqrt[j]``, the same two
+    roundings as numpy's, so the same bits (where numpy took two passes and a temporary).
+
+    ``sub`` (m, m) IN; ``inv_sqrt`` (m,) IN. Returns a new (m, m) float64 array.
+    """
+    cdef Py_ssize_t m = sub.shape[0], i, j
+    if sub.shape[1] != m or inv_sqrt.shape[0] != m:
+        raise ValueError(f"sub is {sub.shape[0]} x {sub.shape[1]} and inv_sqrt has {inv_sqrt.shape[0]} entries")
+    out = np.empty((m, m), dtype=np.float64)
+    cdef double[:, ::1] o = out
+    cdef double r
+    with nogil:
+        for i in range(m):
+            r = inv_sqrt[i]
+            for j in range(m):
+                o[i, j] = (r * sub[i, j]) * inv_sqrt[j]
     return out
