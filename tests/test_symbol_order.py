@@ -208,3 +208,14 @@ def test_dot_has_the_bits_of_matmul_on_every_lanczos_shape():
             c = rng.normal(size=k)
             assert done.dot(z).tobytes() == (done @ z).tobytes()
             assert c.dot(done).tobytes() == (c @ done).tobytes()
+
+
+def test_adjacency_counts_rows_wider_than_a_band_with_numpy(monkeypatch):
+    from vqpress.coding import _pair_counts
+
+    codes = smooth_map(6, 40, 7, seed=8, noise=0.2)
+    want = adjacency(codes, 7)
+    monkeypatch.setattr(_pair_counts, "BAND_PIXELS", 39)  # a row of 40 pixels is wider than a band
+    np.testing.assert_array_equal(adjacency(codes, 7), want)
+    with pytest.raises(ValueError, match="a band of 39 pixels"):
+        pair_counts(codes, 7, 39)
