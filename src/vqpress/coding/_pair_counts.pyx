@@ -6,8 +6,8 @@ run of equal pairs makes each increment of a table wait for the one before, and 
 halve those waits (at 256 symbols the two take 512 KB, where 64-bit counters took 1 MB and
 missed the cache more). Up to :data:`SPLIT_SYMBOLS` symbols a set is four tables, one per
 direction, so that a pixel's four increments never wait for each other either (8 tables of
-1 KB stay in the first-level cache: 0.6-0.75x the time on the 16-colour photographs; at 32
-colours, 4 KB each, they took as long as two tables, at 64 longer). A counter of a band of
+1 KB stay in the first-level cache: 0.6-0.8x the time of two on the 16-colour photographs;
+at 32 colours, 4 KB each, they took as long as two tables, at 64 longer). A counter of a band of
 rows holds at most 4 counts per pixel, so maps of up to 2^30 - 1 pixels are one band; a
 larger map is counted band by band, each band's counts added to the float64 result. Then
 the tables, and both orders of each pair, are added into one symmetric matrix (whole
