@@ -16,8 +16,9 @@ quantized picture losslessly:
 Sizes are bytes; times are medians over ``--runs`` runs in this one process, of CPU time
 (``time.process_time``: another job on a shared machine slows it less than the wall clock),
 on ONE thread for every codec (``vqpress.thread_limit(1)``, ``numthreads=1``); MPix/s of
-.vqz are those of its payload coder alone (``vqpress.coding.cm.encode`` / ``decode``: the
-issue's speed targets), its file times include the container. The summary adds the size
+.vqz are those of its payload coder alone (``vqpress.coding.cm.encode(..., compact=True)``,
+the payload files hold, its choice of scan included, and ``decode``: the issue's speed
+targets), its file times include the container. The summary adds the size
 cost of coding the picture in strips of 2^18 pixels (the default makes strips of 2^20) and
 the coder's speed with them on all threads (wall clock).
 
@@ -49,7 +50,7 @@ from PIL import Image
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "src"))
 import vqpress  # noqa: E402
-from vqpress.coding import cm  # noqa: E402
+from vqpress.coding import cm, scan  # noqa: E402
 
 #: Photographs bundled with scikit-image (no download), besides the raccoon face.
 PHOTOS = ("astronaut", "coffee", "chelsea", "rocket")
@@ -160,7 +161,8 @@ def vqz(c, effort: int, runs: int, coding: str = "cm") -> tuple:
     if coding == "cm":
         codes = c.codes().reshape(-1, c.codes().shape[-1])
         n, ordered = c.codebook.n_colors, c.codebook.channels == 0
-        payload, t_e = timed(lambda: cm.encode(codes, n, ordered=ordered, effort=effort), runs)
+        # compact: the payload files hold (version 2), whose encoder also chooses the scan
+        payload, t_e = timed(lambda: cm.encode(codes, n, ordered=ordered, effort=effort, compact=True), runs)
         _, t_d = timed(lambda: cm.decode(payload, codes.shape, n), runs)
         mpx = codes.size / 1e6
         enc_mpx, dec_mpx = mpx / t_e, mpx / t_d
@@ -214,12 +216,15 @@ def main() -> None:
         # threads with them (at the default, pictures of up to 2^20 pixels are one strip)
         flat = codes.reshape(-1, codes.shape[-1])
         n, ordered = c.codebook.n_colors, c.codebook.channels == 0
-        rows_18 = cm.strip_rows_for(*flat.shape, 1 << 18)
-        whole = len(cm.encode(flat, n, ordered=ordered, effort=default, strip_rows=flat.shape[0]))
-        payload, t_e = timed(lambda: cm.encode(flat, n, ordered=ordered, effort=default, strip_rows=rows_18),
-                             args.runs, time.perf_counter)
+        whole = cm.encode(flat, n, ordered=ordered, effort=default, compact=True)
+        s = cm.describe(whole)["scan"]  # strips are rows of the coded map (the map's columns under scan 7)
+        coded = scan.coded_shape(flat.shape, s)
+        rows_18 = cm.strip_rows_for(*coded, 1 << 18)
+        whole = len(cm.encode(flat, n, ordered=ordered, effort=default, compact=True, scan=s, strip_rows=coded[0]))
+        payload, t_e = timed(lambda: cm.encode(flat, n, ordered=ordered, effort=default, compact=True, scan=s,
+                                               strip_rows=rows_18), args.runs, time.perf_counter)
         _, t_d = timed(lambda: cm.decode(payload, flat.shape, n), args.runs, time.perf_counter)
-        threaded = (len(payload), mpx / t_e, mpx / t_d, -(-flat.shape[0] // rows_18))
+        threaded = (len(payload), mpx / t_e, mpx / t_d, -(-coded[0] // rows_18))
         summary.append((name, d, rows, threaded, whole))
 
     print(f"## Summary: .vqz cm at the default effort {default} against the targets\n")

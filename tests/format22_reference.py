@@ -144,20 +144,25 @@ def unrank(r: int, n: int) -> list[int]:
     return [left.pop(d) for d in reversed(digits)]
 
 
-def cm_fields(payload: bytes, n: int, height: int) -> dict:
-    """The fields of a cm payload of version 2 (not checked against their ranges)."""
+def cm_fields(payload: bytes, n: int, height: int, width: int) -> dict:
+    """The fields of a cm payload of version 2 (not checked against their ranges) for a map
+    of ``height`` x ``width``; its strips are rows of the coded map (``width`` rows under a
+    transposing scan)."""
     if payload[:3] != b"CM\x02":
         raise Bad("not a cm payload of version 2")
     model, table_bits, level = payload[3:6]
     rows, pos = varint(payload, 6)
     order = list(range(n))
-    if payload[pos] == 1:
+    if payload[pos] >> 4:
+        raise Bad("order field")
+    scan = payload[pos] >> 1
+    if payload[pos] & 1:
         size = -(-(math.factorial(n) - 1).bit_length() // 8)
         order = unrank(int.from_bytes(payload[pos + 1:pos + 1 + size], "little"), n)
         pos += size
-    elif payload[pos] != 0:
-        raise Bad("order field")
     pos += 1
+    if scan & 4:
+        height = width
     params = None
     if level in PARAMETER_LEVELS:
         params = tuple(payload[pos:pos + 5])
@@ -170,7 +175,7 @@ def cm_fields(payload: bytes, n: int, height: int) -> dict:
         streams.append(payload[pos:pos + size])
         pos += size
     return {"model": model, "table_bits": table_bits, "level": level, "rows": rows, "order": order,
-            "params": params, "streams": streams}
+            "params": params, "scan": scan, "streams": streams}
 
 
 def read(blob: bytes) -> dict:
@@ -186,13 +191,14 @@ def read(blob: bytes) -> dict:
         raise Bad("length or body CRC")
     pixel_shape = shape[:-1] if channels else shape
     height = math.prod(pixel_shape[:-1]) if len(pixel_shape) > 1 else 1
+    width = math.prod(pixel_shape) // height if height else 0
     out = {"dtype": dtype, "channels": channels, "coding": coding, "strategy": STRATEGIES[strategy],
            "form": form, "n_colors": n, "shape": tuple(shape)}
     if form == 2:
         peek = None
         if coding == 2:  # the payload's order, if the codebook is stored in it
             _, length = codebook_length(body, n, channels)
-            peek = cm_fields(body[length:], n, height)["order"]
+            peek = cm_fields(body[length:], n, height, width)["order"]
         out["codebook"], length = codebook(body, n, channels, dtype, peek)
     else:
         size = SIZES[dtype] if form == 1 else 8
@@ -201,7 +207,7 @@ def read(blob: bytes) -> dict:
         out["codebook"] = None
     out["payload"] = body[length:]
     if coding == 2:
-        out["cm"] = cm_fields(out["payload"], n, height)
+        out["cm"] = cm_fields(out["payload"], n, height, width)
     return out
 
 

@@ -455,7 +455,9 @@ def test_info_names_the_cm_model_and_level(capsys, images):
     assert code == 0, err
     assert "ordered, level 11 (weighted predicted ordered tables), 1 strip" in out
     code, out, _ = run(capsys, "info", "--json", images.dir / "c5.vqz")
-    assert json.loads(out)["cm"] == {"model": "palette", "level": 1, "level_name": "full", "strips": 1}
+    fields = json.loads(out)["cm"]
+    assert fields["scan"] in (0, 7)  # (the encoder's choice)
+    assert fields == {"model": "palette", "level": 1, "level_name": "full", "strips": 1, "scan": fields["scan"]}
     run(capsys, "compress", images.rgb, "-n", "40", "--coding", "cm", "--effort", "3", "-o", images.dir / "c3.vqz")
     code, out, err = run(capsys, "info", images.dir / "c3.vqz")
     assert code == 0, err

@@ -60,6 +60,29 @@ def _cm_v1(payload: bytes, height: int) -> dict:
             "streams": streams}
 
 
+def _decoded_scan(fields: dict, scan: int, height: int, width: int) -> np.ndarray:
+    """The map of a 2.2 cm payload's ``fields`` whose streams code it under ``scan``: the
+    coded map (its fields in a version-1 payload, decoded), then docs/FORMAT.md's rule,
+    ``M[i', j'] = C[i, j]``, applied pixel by pixel."""
+    transposed, rows_reversed, cols_reversed = scan >> 2, (scan >> 1) & 1, scan & 1
+    ch, cw = (width, height) if transposed else (height, width)
+    n = len(fields["order"])
+    v1 = struct.pack("<2sBBBBHI", b"CM", 1, fields["model"], fields["table_bits"], fields["level"], n,
+                     fields["rows"]) + bytes(fields["order"]) + bytes(fields["params"] or ())
+    v1 += b"".join(struct.pack("<I", len(s)) for s in fields["streams"]) + b"".join(fields["streams"])
+    coded = cm.decode(v1, (ch, cw), n)
+    out = np.full((height, width), -1)
+    for i in range(ch):
+        for j in range(cw):
+            a = ch - 1 - i if rows_reversed else i
+            b = cw - 1 - j if cols_reversed else j
+            if transposed:
+                out[b, a] = coded[i, j]
+            else:
+                out[a, b] = coded[i, j]
+    return out
+
+
 def _form1_integers(f) -> list[int]:
     values = [int(v) for v in np.ravel(f.centers)]
     return values + ([int(v) for v in f.edges] if f.edges is not None else [])
@@ -82,8 +105,15 @@ def check_against_2_1(c, coding: str = "auto", effort: int | None = None) -> byt
         assert new["form"] == 1 and parse22(blob).codebook == np.frombuffer(stored, f.centers.dtype).astype(
             f.centers.dtype.newbyteorder("<")).tobytes()
     if f.coding == 2:
-        height = read_header(blob).map_shape[0]
-        assert new["cm"] == _cm_v1(f.payload, height)
+        height, width = read_header(blob).map_shape
+        fields = dict(new["cm"])
+        scan = fields.pop("scan")
+        if scan == 0:  # the same streams
+            assert fields == _cm_v1(f.payload, height)
+        else:  # the streams of the coded map, which the spec's scan turns into the map
+            assert scan == 7  # the only other scan the encoder weighs
+            np.testing.assert_array_equal(_decoded_scan(fields, scan, height, width), from_bytes(old).codes().reshape(
+                height, width))
     else:
         assert new["payload"] == f.payload
     codes = from_bytes(blob).codes()
@@ -300,10 +330,11 @@ def test_cm_version_2_fields_are_refused(gray22, rgb22):
     g, r = gray22, rgb22
     n = 64
     rank_at = 6 + len(varint(cm.describe(r.payload)["strip_rows"]))
-    assert r.payload[rank_at] == 1
-    p = bytearray(r.payload)
-    p[rank_at] = 2
-    refused(r.replace(payload=bytes(p)).build(), "cm order field 2")
+    assert r.payload[rank_at] & 1 == 1  # ranked (bits 1-3: the scan)
+    for high in (0x10, 0x80):
+        p = bytearray(r.payload)
+        p[rank_at] |= high
+        refused(r.replace(payload=bytes(p)).build(), f"cm order field {p[rank_at]} ")
     size = permutation.rank_bytes(n)
     zero = r.payload[:rank_at + 1] + bytes(size) + r.payload[rank_at + 1 + size:]
     refused(r.replace(payload=zero).build(), "rank 0")

@@ -371,11 +371,13 @@ def _cm_fields(path, head) -> dict:
     with open(path, "rb") as fh:
         fh.seek(head.size + head.codebook_len)
         info = cm.describe(fh.read(min(head.payload_len, 16)))
-    rows = head.map_shape[0]
+    rows = head.map_shape[1] if (info["scan"] or 0) >> 2 else head.map_shape[0]  # strips of the coded map
     return {"model": info["model"], "level": info["level"], "level_name": info["level_name"],
-            "strips": -(-rows // max(info["strip_rows"], 1))}
+            "strips": -(-rows // max(info["strip_rows"], 1)), "scan": info["scan"] or 0}
 
 
+#: How ``vqpress info`` says a cm payload's scan walks the map (by its transposing bit).
+_SCAN_TEXT = ("by rows", "by columns")
 #: How ``vqpress info`` names a codebook form.
 _FORM_TEXT = {0: "as float64", 1: "in {dtype}", 2: "Rice-coded in {dtype}"}
 
@@ -412,7 +414,9 @@ def _print_info(ui, r) -> None:
         ("coding", f"{r['coding']}: payload {r['payload_bytes']:,} bytes "
                    f"(raw bit packing: {r['raw_payload_bytes']:,})"),
         *([("cm model", f"{c['model']}, level {c['level']} ({c['level_name']}), {c['strips']} "
-                        f"{'strip' if c['strips'] == 1 else 'strips'}")] if (c := r.get("cm")) else []),
+                        f"{'strip' if c['strips'] == 1 else 'strips'}"
+                        + (f", scan {c['scan']} ({_SCAN_TEXT[c['scan'] >> 2]})" if c["scan"] else ""))]
+          if (c := r.get("cm")) else []),
         ("file size", f"{r['file_bytes']:,} bytes"),
         ("original size", f"{r['original_bytes']:,} bytes"),
         ("ratio", f"{r['ratio']:.4f} (file / original)"),

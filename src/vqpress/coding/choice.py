@@ -17,14 +17,14 @@ import math
 
 import numpy as np
 
-from vqpress.coding import level8
+from vqpress.coding import level8, scan
 from vqpress.coding.levels import (
     AVERAGED_TABLES, EXACT_TABLES, FAST, MAX_EXACT_LEVELS, MAX_ORDERED_SYMBOLS, MAX_TABLE_LEVELS, MIN_TABLE_BITS,
     NEIGHBOUR_TABLES, ORDERED, PALETTE, PALETTE_MIXED, PALETTE_SYMBOL, PALETTE_SYMBOL_MIXED, PALETTE_SYMBOL_TRIPLES,
     PREDICTED, PREDICTED_TABLES, TABLE_LEVELS, TUNED_TABLES, WEIGHTED_TABLES,
 )
 
-__all__ = ["EFFORT_SETTINGS", "choose_order", "candidates", "level_for"]
+__all__ = ["EFFORT_SETTINGS", "SCAN_SAMPLES", "choose_order", "choose_scan", "candidates", "level_for"]
 
 #: Level 11 only up to this many levels: it decodes at 0.66-0.83x level 8's speed (BENCHMARKS.md,
 #: round 7), which keeps the gray cases of 8 levels at or above 30 MPix/s but takes those of 16
@@ -75,6 +75,14 @@ EFFORT_SETTINGS = {
 #: (face gray 8: 70,090 bytes at effort 3 against 69,215 at effort 2) but smaller on the
 #: face's 16-colour ramp (80,898 against 82,007), so a higher effort never codes larger.
 _ORDERED_ALSO = {3: WEIGHTED_TABLES, 4: WEIGHTED_TABLES}
+#: Per effort, the share of a map's pixels that :func:`choose_scan` codes in each of the two
+#: scans it weighs (0: none, the map is coded as it is). A block at the map's centre of 1/32
+#: of its pixels chose the better of the two on the maps of BENCHMARKS.md's round 13 for 65%
+#: of what a choice by coding the whole map both ways saves, 1/8 for 80%, 1/4 for 85%.
+SCAN_SAMPLES = {0: 0.0, 1: 1 / 32, 2: 1 / 32, 3: 1 / 16, 4: 1 / 16, 5: 1 / 8, 6: 1 / 8, 7: 1 / 8, 8: 1 / 4, 9: 1 / 4}
+#: ... and at least this many pixels (or the whole map): a few thousand pixels are mostly the
+#: models' learning.
+_MIN_SCAN_SAMPLE = 1 << 12
 
 
 def choose_order(codes: np.ndarray, n: int, ordered: bool | None, effort: int, ordered_level: int,
@@ -108,6 +116,40 @@ def choose_order(codes: np.ndarray, n: int, ordered: bool | None, effort: int, o
             and 0 < mean_step(order, adj) <= _RAMP_STEP * math.log2(n)
         order = refine_order(order, adj)
     return order, ramp
+
+
+def choose_scan(codes: np.ndarray, table: np.ndarray | None, effort: int, size_of) -> int:
+    """The scan to code a map in (:mod:`vqpress.coding.scan`): the identity or scan 7, the
+    transpose walked backwards, whichever codes a block at the map's centre smaller (the
+    identity on a tie, and at effort 0).
+
+    Parameters
+    ----------
+    codes : numpy.ndarray, shape (H, W), unsigned integers below 256
+        The map, in its codes.
+    table : numpy.ndarray of uint8, or None
+        The coding symbol of each code (the symbol order's ranks), or None: the codes.
+    effort : int
+        The block holds ``SCAN_SAMPLES[effort]`` of the map's pixels (at least 4,096 pixels,
+        or the whole map), in the map's proportions.
+    size_of : callable
+        Bytes of a coded map (a C-contiguous uint8 array of coding symbols) coded at the
+        map's level (:func:`trial_level`).
+
+    Returns
+    -------
+    int
+        0 or 7.
+    """
+    share = SCAN_SAMPLES[effort]
+    if not share:
+        return scan.IDENTITY
+    h, w = codes.shape
+    share = min(1.0, max(share, _MIN_SCAN_SAMPLE / (h * w)))
+    bh, bw = max(1, round(h * math.sqrt(share))), max(1, round(w * math.sqrt(share)))
+    block = codes[(h - bh) // 2:(h - bh) // 2 + bh, (w - bw) // 2:(w - bw) // 2 + bw]
+    sizes = [size_of(scan.orient(block, s, table)) for s in (scan.IDENTITY, scan.REVERSED_TRANSPOSE)]
+    return scan.REVERSED_TRANSPOSE if sizes[1] < sizes[0] else scan.IDENTITY
 
 
 def _models_to_try(n: int, ordered: bool | None, both: bool, palette_level: int) -> list[int]:
@@ -146,6 +188,31 @@ def level_for(sym: np.ndarray, n: int, model: int, level: int, ramp: bool = Fals
     level 16 where gray takes level 13, chosen against level 8 as level 13 is, on samples coded at
     level 16 (:data:`~vqpress.coding.levels.NEIGHBOUR_TABLES`: its neighbours' exact symbols say
     more than on gray levels, where level 16 codes larger). Parameters are None for other levels."""
+    level = _level_of(n, model, level)
+    params = None
+    if level == TUNED_TABLES:
+        params = _tuned_params(sym, n)
+    elif level in (WEIGHTED_TABLES, AVERAGED_TABLES):
+        level, params = _chosen_level(sym, n, NEIGHBOUR_TABLES if ramp and level == AVERAGED_TABLES else level)
+    if level == TUNED_TABLES and params == level8.LEVEL5:
+        level, params = PREDICTED_TABLES, None  # the same streams, without the parameters' bytes
+    return level, params
+
+
+def trial_level(n: int, model: int, level: int, ramp: bool = False) -> tuple[int, tuple[int, ...] | None]:
+    """The level :func:`level_for` starts from for a map of ``n`` symbols, with level 5's
+    parameters where it takes parameters (level 8 is then level 5): no samples coded, for
+    comparing ways of coding one map (:func:`choose_scan`)."""
+    level = _level_of(n, model, level)
+    if level == TUNED_TABLES:
+        return PREDICTED_TABLES, None
+    if level in (WEIGHTED_TABLES, AVERAGED_TABLES):
+        return NEIGHBOUR_TABLES if ramp and level == AVERAGED_TABLES else level, level8.LEVEL5
+    return level, None
+
+
+def _level_of(n: int, model: int, level: int) -> int:
+    """An effort's level as a map of ``n`` symbols takes it (:func:`level_for`)."""
     if model == ORDERED and n <= MAX_EXACT_LEVELS:
         level = _FEW_LEVELS.get(level, level)
     if model == PALETTE and n <= MAX_TABLE_LEVELS:
@@ -156,14 +223,7 @@ def level_for(sym: np.ndarray, n: int, model: int, level: int, ramp: bool = Fals
         level = AVERAGED_TABLES  # (level 11's speed)
     if level in TABLE_LEVELS and n > MAX_TABLE_LEVELS:
         level = PREDICTED  # level 5's tables hold 16 levels
-    params = None
-    if level == TUNED_TABLES:
-        params = _tuned_params(sym, n)
-    elif level in (WEIGHTED_TABLES, AVERAGED_TABLES):
-        level, params = _chosen_level(sym, n, NEIGHBOUR_TABLES if ramp and level == AVERAGED_TABLES else level)
-    if level == TUNED_TABLES and params == level8.LEVEL5:
-        level, params = PREDICTED_TABLES, None  # the same streams, without the parameters' bytes
-    return level, params
+    return level
 
 
 def _sample_size(sample: np.ndarray, n: int, level: int, params) -> int:

@@ -23,12 +23,14 @@ Payload layout (little-endian)::
     S = ceil(H / strip_rows) stream lengths (u32), then the S streams
 
 Version 2 (format 2.2, ``encode(..., compact=True)``): the same streams, and "CM", version
-(2), model, table_bits, level (u8 each), strip_rows (varint), order field (u8: 0 the identity,
-1 the order's rank, :mod:`vqpress.coding.permutation`, in ``rank_bytes(n)`` bytes), the
-parameters, the lengths of all streams but the last (varints); n_symbols is the container's.
+(2), model, table_bits, level (u8 each), strip_rows (varint), order field (u8: bit 0: 0 the
+identity, 1 the order's rank, :mod:`vqpress.coding.permutation`, in ``rank_bytes(n)`` bytes;
+bits 1-3: the scan, :mod:`vqpress.coding.scan`), the parameters, the lengths of all streams
+but the last (varints); n_symbols is the container's. The streams code the map as its scan
+walks it (version 1: as it is), its coded map (:func:`vqpress.coding.scan.orient`).
 
-Each stream codes one strip of ``strip_rows`` rows (the last one may be shorter) with a
-fresh model, so strips are coded and decoded in parallel.
+Each stream codes one strip of ``strip_rows`` rows of the coded map (the last one may be
+shorter) with a fresh model, so strips are coded and decoded in parallel.
 """
 
 from __future__ import annotations
@@ -40,7 +42,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from vqpress import _varint as varint
-from vqpress.coding import choice, level8, permutation
+from vqpress.coding import choice, level8, permutation, scan as scans
 from vqpress.coding.levels import (
     EXACT_TABLES, FEW_COLOUR_LEVELS, LEVEL_NAMES, LEVELS, MAX_EXACT_LEVELS, MAX_ORDERED_SYMBOLS, MAX_TABLE_BITS,
     MAX_TABLE_LEVELS,
@@ -63,8 +65,10 @@ _VERSION2 = 2
 _HEAD = struct.Struct("<2sBBBBHI")
 #: Bytes of a payload's start that hold its fields up to the parameters, in either version.
 ORDER_PREFIX = 12 + MAX_SYMBOLS + 5
-#: Version 2's order field: the identity (no more bytes), or its rank (permutation.rank_bytes(n) bytes).
+#: Version 2's order field, bit 0: the identity (no more bytes), or its rank (permutation.rank_bytes(n) bytes);
+#: bits 1-3: the scan.
 _IDENTITY, _RANKED = 0, 1
+_SCAN_SHIFT = 1
 #: Strips hold about this many pixels (fewer strips cost less size; more run in parallel).
 _STRIP_PIXELS = 1 << 18
 #: ... and at least this many (or the whole map): each strip sets up a fresh model.
@@ -104,7 +108,7 @@ def strip_rows_for(height: int, width: int, strip_pixels: int = _STRIP_PIXELS) -
 
 
 def encode(codes: np.ndarray, n_symbols: int, *, ordered: bool | None = None, effort: int = DEFAULT_EFFORT,
-           strip_rows: int | None = None, compact: bool = False) -> bytes:
+           strip_rows: int | None = None, compact: bool = False, scan: int | None = None) -> bytes:
     """Code a 2-D map of codes as a "cm" payload.
 
     Parameters
@@ -149,13 +153,20 @@ def encode(codes: np.ndarray, n_symbols: int, *, ordered: bool | None = None, ef
         both models are tried (when the ordered one applies) and the smaller kept. A
         palette's symbol order is refined by swaps at every effort.
     strip_rows : int, optional
-        Rows per independently coded strip (default: strips of about 2^18 pixels at effort
-        0, 2^19 at 1, 2^20 from 2 on; never fewer than :data:`MIN_STRIP_PIXELS` pixels, unless the map is smaller). Strips are
+        Rows of the coded map (the map as its scan walks it) per independently coded strip
+        (default: strips of about 2^18 pixels at effort 0, 2^19 at 1, 2^20 from 2 on; never
+        fewer than :data:`MIN_STRIP_PIXELS` pixels, unless the map is smaller). Strips are
         coded in parallel; each starts its model afresh, which costs some size.
     compact : bool, default False
         Write the payload's version 2 (format 2.2: the symbol order as its rank, the strip
-        rows and stream lengths as varints, no symbol count) instead of version 1 (format
-        2.0); the streams are the same bytes.
+        rows and stream lengths as varints, no symbol count, a scan) instead of version 1
+        (format 2.0); with the identity scan, the streams are the same bytes.
+    scan : int, optional
+        How the map is walked (:mod:`vqpress.coding.scan`: 0 as it is, 7 its transpose
+        backwards, ...), version 2 only. Default: at efforts 1-9 the encoder codes a block
+        at the map's centre (1/32 of its pixels at efforts 1-2, up to 1/4 at 8-9) as it is
+        and as scan 7 walks it, and keeps the scan that codes it smaller
+        (:func:`vqpress.coding.choice.choose_scan`); at effort 0, and in version 1, 0.
 
     Returns
     -------
@@ -169,6 +180,9 @@ def encode(codes: np.ndarray, n_symbols: int, *, ordered: bool | None = None, ef
     >>> data = cm.encode(codes, 8, ordered=True)
     >>> np.array_equal(cm.decode(data, codes.shape, 8), codes)
     True
+    >>> packed = cm.encode(codes, 8, ordered=True, compact=True, scan=7)
+    >>> cm.describe(packed)["scan"], np.array_equal(cm.decode(packed, codes.shape, 8), codes)
+    (7, True)
     """
     effort = check_effort(effort)
     if not isinstance(codes, np.ndarray) or codes.ndim != 2 or codes.dtype.kind != "u":
@@ -183,30 +197,43 @@ def encode(codes: np.ndarray, n_symbols: int, *, ordered: bool | None = None, ef
     if int(codes.max()) >= n:
         raise VQError(f"codes hold the value {int(codes.max())}; allowed are 0..{n - 1}")
     ordered_level, palette_level, bits, both, strip_pixels = choice.EFFORT_SETTINGS[effort]
-    if strip_rows is None:
-        rows = strip_rows_for(h, w, strip_pixels)
-    elif isinstance(strip_rows, (bool, np.bool_)) or not isinstance(strip_rows, (int, np.integer)) \
-            or strip_rows < 1:
+    if strip_rows is not None and (isinstance(strip_rows, (bool, np.bool_))
+                                   or not isinstance(strip_rows, (int, np.integer)) or strip_rows < 1):
         raise VQError(f"strip_rows must be a positive integer; got {strip_rows!r}")
-    else:
-        # strips below MIN_STRIP_PIXELS would spend more on their models than on their pixels
-        rows = max(_min_strip_rows(h, w), min(int(strip_rows), h))
+    if scan is not None and (isinstance(scan, (bool, np.bool_)) or not isinstance(scan, (int, np.integer))
+                             or int(scan) not in scans.SCANS or (int(scan) and not compact)):
+        raise VQError(f"scan must be an integer in 0..7, and 0 without compact=True; got {scan!r}")
     order, ramp = choice.choose_order(codes, n, ordered, effort, ordered_level, palette_level)
-    if (order == np.arange(n)).all() and codes.dtype == np.uint8:
-        sym = np.ascontiguousarray(codes)  # no copy of a map in coding order already
-    else:
+    rank = None
+    if not (order == np.arange(n)).all():
         rank = np.empty(n, dtype=np.uint8)
         rank[order] = np.arange(n)
-        sym = _relabel(codes, rank)
+    candidates = list(choice.candidates(n, ordered or ramp, both, effort, ordered_level, palette_level, h * w))
+    if scan is None:
+        scan = 0
+        if compact:
+            scan = choice.choose_scan(codes, rank, effort, lambda block: _trial_size(block, n, *candidates[0], bits, ramp))
+    scan = int(scan)
+    if scan:
+        sym = scans.orient(codes, scan, rank)
+    elif rank is None and codes.dtype == np.uint8:
+        sym = np.ascontiguousarray(codes)  # no copy of a map in coding order already
+    else:
+        sym = _relabel(codes, np.arange(n) if rank is None else rank)
+    ch, cw = sym.shape
+    if strip_rows is None:
+        rows = strip_rows_for(ch, cw, strip_pixels)
+    else:
+        # strips below MIN_STRIP_PIXELS would spend more on their models than on their pixels
+        rows = max(_min_strip_rows(ch, cw), min(int(strip_rows), ch))
     best = None
-    for model, level in choice.candidates(n, ordered or ramp, both, effort, ordered_level, palette_level,
-                                              h * w):
+    for model, level in candidates:
         coded = _encode_at(sym, n, model, level, bits, rows, ramp)
         # chosen by the size of the version-1 layout either way, so that both versions
         # hold the same streams
         if best is None or coded.size(n) < best.size(n):
             best = coded
-    return best.frame(order, n, compact)
+    return best.frame(order, n, compact, scan)
 
 
 @dataclass(frozen=True)
@@ -224,15 +251,16 @@ class _Coded:
         """Bytes of the version-1 payload."""
         return _HEAD.size + n + len(self.params or ()) + sum(4 + len(s) for s in self.streams)
 
-    def frame(self, order: np.ndarray, n: int, compact: bool) -> bytes:
-        """The payload: version 1, or version 2 (``compact``)."""
+    def frame(self, order: np.ndarray, n: int, compact: bool, scan: int = 0) -> bytes:
+        """The payload: version 1, or version 2 (``compact``, with its ``scan``)."""
         if not compact:
             head = _HEAD.pack(_MAGIC, _VERSION, self.model, self.table_bits, self.level, n, self.rows)
             lengths = struct.pack(f"<{len(self.streams)}I", *(len(s) for s in self.streams))
             return b"".join([head, order.astype(np.uint8).tobytes(), bytes(self.params or ()), lengths,
                              *self.streams])
         r = permutation.rank(order)
-        order_field = bytes([_IDENTITY]) if r == 0 else bytes([_RANKED]) + r.to_bytes(permutation.rank_bytes(n), "little")
+        order_field = (bytes([_IDENTITY | scan << _SCAN_SHIFT]) if r == 0
+                       else bytes([_RANKED | scan << _SCAN_SHIFT]) + r.to_bytes(permutation.rank_bytes(n), "little"))
         head = bytes([*_MAGIC, _VERSION2, self.model, self.table_bits, self.level]) + varint.encode(self.rows)
         lengths = b"".join(varint.encode(len(s)) for s in self.streams[:-1])
         return b"".join([head, order_field, bytes(self.params or ()), lengths, *self.streams])
@@ -249,20 +277,30 @@ def _encode_at(sym: np.ndarray, n: int, model: int, level: int, bits: int, rows:
     return _Coded(model, bits_, level, rows, params, streams)
 
 
+def _trial_size(sym: np.ndarray, n: int, model: int, level: int, bits: int, ramp: bool) -> int:
+    """Bytes of the streams of ``sym`` coded as one strip at the level an effort's ``level``
+    starts from (:func:`vqpress.coding.choice.trial_level`: no parameters chosen)."""
+    level, params = choice.trial_level(n, model, level, ramp)
+    bits_ = _table_bits(bits, sym.size) if level not in NO_TABLES else MIN_TABLE_BITS
+    return sum(len(s) for s in _kernel().encode_strips(sym, n, model, level, bits_, sym.shape[0], params))
+
+
 def describe(data) -> dict:
     """The payload's header fields (version, model, level and its name, table_bits,
     n_symbols (version 1 only; None in version 2, where the container gives it),
-    strip_rows), unchecked: ``data`` needs only the payload's first 16 bytes."""
+    strip_rows, scan), unchecked: ``data`` needs only the payload's first 16 bytes."""
     head = bytes(data[:_HEAD.size + 4])
+    scan = 0
     if head[2:3] == bytes([_VERSION2]):
         model, bits, level = head[3:6]
-        rows = varint.decode(head, 6, "cm strip_rows")[0]
+        rows, at = varint.decode(head, 6, "cm strip_rows")
         n = None
+        scan = head[at] >> _SCAN_SHIFT if at < len(head) else None
     else:
         magic, version, model, bits, level, n, rows = _HEAD.unpack_from(head)
     return {"version": head[2], "model": MODEL_NAMES.get(model, model), "level": level,
             "level_name": LEVEL_NAMES.get(level, "unknown"), "table_bits": bits, "n_symbols": n,
-            "strip_rows": rows}
+            "strip_rows": rows, "scan": scan}
 
 
 @dataclass(frozen=True)
@@ -277,6 +315,8 @@ class _Layout:
     #: coding symbol i stands for code order[i]; None: the identity
     order: np.ndarray | None
     params: tuple | None
+    #: how the streams walk the map (vqpress.coding.scan); 0 in version 1
+    scan: int
     #: offset and length of every stream
     offsets: np.ndarray
     sizes: np.ndarray
@@ -285,10 +325,12 @@ class _Layout:
 def _layout(view: memoryview, h: int, w: int, n: int, streams: bool = True) -> _Layout:
     """Parse and check a payload's fields (either version) for a map of h x w and n symbols;
     without ``streams``, only up to its parameters (``view`` may then be a prefix of the
-    payload: :data:`ORDER_PREFIX` bytes hold them)."""
+    payload: :data:`ORDER_PREFIX` bytes hold them). The strips are checked against the
+    coded map's shape (the map's transpose under scans 4-7)."""
     if len(view) < 6 or bytes(view[:2]) != _MAGIC or view[2] not in (_VERSION, _VERSION2):
         raise FormatError(f"not a cm payload of version {_VERSION} or {_VERSION2} (magic {bytes(view[:2])!r}, "
                           f"version {view[2] if len(view) > 2 else None}, {len(view)} bytes)")
+    scan = 0
     if view[2] == _VERSION:
         if len(view) < _HEAD.size:
             raise FormatError(f"cm payload of {len(view)} bytes is shorter than its {_HEAD.size}-byte header")
@@ -298,6 +340,11 @@ def _layout(view: memoryview, h: int, w: int, n: int, streams: bool = True) -> _
         version, model, bits, level = view[2:6]
         n_head = n
         rows, at = varint.decode(view, 6, "cm strip_rows")
+        if at >= len(view) or view[at] >> (_SCAN_SHIFT + 3) or view[at] & 1 not in (_IDENTITY, _RANKED):
+            raise FormatError(f"cm order field {view[at] if at < len(view) else 'missing'} (allowed: bit 0 "
+                              f"{_IDENTITY} identity or {_RANKED} ranked, bits 1-3 the scan, the others 0)")
+        scan = view[at] >> _SCAN_SHIFT
+    h, w = scans.coded_shape((h, w), scan)
     _check_fields(model, bits, level, n_head, n, rows, h, w)
     n_strips = -(-h // rows)
     n_params = len(level8.PARAMETERS) if level in PARAMETER_LEVELS else 0
@@ -310,11 +357,8 @@ def _layout(view: memoryview, h: int, w: int, n: int, streams: bool = True) -> _
             raise FormatError("cm symbol order is not a permutation of the codebook's codes")
         at += n
     else:
-        if at >= len(view) or view[at] not in (_IDENTITY, _RANKED):
-            raise FormatError(f"cm order field {view[at] if at < len(view) else 'missing'} "
-                              f"(allowed {_IDENTITY} identity, {_RANKED} ranked)")
         order = None
-        if view[at] == _RANKED:
+        if view[at] & 1 == _RANKED:
             size = permutation.rank_bytes(n)
             if at + 1 + size > len(view):
                 raise FormatError(f"cm payload of {len(view)} bytes ends inside its symbol order's rank")
@@ -336,7 +380,7 @@ def _layout(view: memoryview, h: int, w: int, n: int, streams: bool = True) -> _
     if order is not None and (order == np.arange(n)).all():
         order = None
     if not streams:
-        return _Layout(version, model, bits, level, rows, order, params, None, None)
+        return _Layout(version, model, bits, level, rows, order, params, scan, None, None)
     if version == _VERSION:
         sizes = np.frombuffer(view, dtype="<u4", count=n_strips, offset=at).astype(np.intp)
         at += 4 * n_strips
@@ -352,7 +396,7 @@ def _layout(view: memoryview, h: int, w: int, n: int, streams: bool = True) -> _
     if int(sizes.min()) < 4:
         raise FormatError("a cm stream is shorter than the 4 bytes every stream ends with")
     offsets = (at + np.concatenate([[0], np.cumsum(sizes)[:-1]])).astype(np.intp)
-    return _Layout(version, model, bits, level, rows, order, params, offsets, sizes)
+    return _Layout(version, model, bits, level, rows, order, params, scan, offsets, sizes)
 
 
 def _check_fields(model: int, bits: int, level: int, n_head: int, n: int, rows: int, h: int, w: int) -> None:
@@ -425,12 +469,14 @@ def decode(data, shape: tuple[int, int], n_symbols: int) -> np.ndarray:
     h, w = (int(s) for s in shape)
     n = int(n_symbols)
     lay = _layout(view, h, w, n)
-    out = np.empty((h, w), dtype=np.uint8)
+    out = np.empty(scans.coded_shape((h, w), lay.scan), dtype=np.uint8)
     bad = _kernel().decode_strips(np.frombuffer(view, dtype=np.uint8), lay.offsets, lay.sizes, out, n, lay.model,
                                   lay.level, lay.table_bits, lay.rows, lay.params)
     if bad:
         raise FormatError(f"cm stream of strip {bad[0]} does not decode to its strip exactly "
                           "(it runs out, or bytes are left)")
+    if lay.scan:
+        return scans.restore(out, (h, w), lay.scan, lay.order)
     if lay.order is None:
         return out
     return _relabel(out, lay.order, out=out)
