@@ -12,7 +12,8 @@ classic spectral relaxation of the minimum linear arrangement problem: it places
 connected symbols close together. Only that one vector is needed: from 128 symbols on, a few
 dozen Lanczos iterations find it several times faster than a full eigendecomposition (the
 same order on the benchmarks' photographs; their convergence tests take the largest
-eigenpair of a small tridiagonal matrix from a compiled bisection, ``_tridiagonal.pyx``). Sweeps
+eigenpair of a small tridiagonal matrix from a compiled bisection, ``_tridiagonal.pyx``; the
+counts and the normalised matrix are compiled too, ``_pair_counts.pyx``). Sweeps
 of swaps of neighbouring positions (compiled, ``_order_swaps.pyx``) then lower the
 arrangement's cost further (the spectral order is a continuous optimum rounded to
 positions), from a vector found roughly, since the swaps make up for that.
@@ -230,16 +231,16 @@ def refine_order(order: np.ndarray, adj: np.ndarray, sweeps: int = 64) -> np.nda
     adj : numpy.ndarray, shape (n, n)
         Symmetric neighbour counts (:func:`adjacency`).
     sweeps : int, default 64
-        At most this many passes over the positions (each O(n^2): 16-25 us at 256 symbols);
-        on the benchmarks' palettes the swaps stop by themselves after 1-12 sweeps at 16
-        and 64 colours, 10-38 at 256.
+        At most this many passes over the positions (each O(n), after one O(n^2) pass that
+        sets them up: 30-35 us in all at 256 symbols); on the benchmarks' palettes the swaps
+        stop by themselves after 1-12 sweeps at 16 and 64 colours, 10-38 at 256.
 
     Returns
     -------
     numpy.ndarray, shape (n,)
         A permutation whose :func:`arrangement_cost` is at most that of ``order``.
     """
-    from vqpress.coding._order_swaps import refine_swaps  # compiled: 0.5 ms at 256 symbols
+    from vqpress.coding._order_swaps import refine_swaps  # compiled: O(n) sweeps
 
     order = np.array(order, dtype=np.int64)
     refine_swaps(np.ascontiguousarray(adj, dtype=np.float64), order, sweeps)
