@@ -1,7 +1,7 @@
 """The payload coder of two builds of vqpress side by side (say main's checkout and a branch's),
-on the palette cases of ``bench_entropy.py`` at the default effort (or, with ``--gray``, its
-gray cases and the colour ramp, face rgb 16): for a change that keeps the bytes and should
-only make them faster.
+on the palette cases of ``bench_entropy.py`` at the default effort or ``--effort`` (or, with
+``--gray``, its gray cases and the colour ramp, face rgb 16): for a change that keeps the bytes
+and should only make them faster.
 
 Each build runs in a worker process of its own (this Python with that tree's ``src`` first
 on its path, its compiled modules built in place); the runs alternate between the two (A B,
@@ -9,7 +9,7 @@ then B A), on ONE thread. Times are medians of CPU time (``time.process_time``) 
 ``cm.encode`` / ``cm.decode`` as ``bench_entropy.py`` times them (the symbol order
 included); the workers check that both builds write the same bytes and decode them back.
 
-    python benchmarks/bench_builds.py OLD_SRC NEW_SRC [--runs 9] [--quick] [--colours 64,256] [--gray]
+    python benchmarks/bench_builds.py OLD_SRC NEW_SRC [--runs 9] [--quick] [--colours 64,256] [--gray] [--effort 2]
 
 e.g. ``python benchmarks/bench_builds.py /work/main/src src``. Needs scikit-image (the
 ``bench`` extra) for the photographs.
@@ -35,7 +35,7 @@ HERE = pathlib.Path(__file__).resolve().parent
 _WORKER = r"""
 import hashlib, os, sys, time
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
-src, path = sys.argv[1], sys.argv[2]
+src, path, effort = sys.argv[1], sys.argv[2], int(sys.argv[3])
 sys.path.insert(0, src)
 import numpy as np
 import vqpress
@@ -45,7 +45,7 @@ if not cm.__file__.startswith(src):
 cases = dict(np.load(path))
 n_of = {name: int(name.rsplit("_", 1)[1]) for name in cases}
 ordered_of = {name: "_gray_" in name for name in cases}
-data = {name: cm.encode(codes, n_of[name], ordered=ordered_of[name]) for name, codes in cases.items()}
+data = {name: cm.encode(codes, n_of[name], ordered=ordered_of[name], effort=effort) for name, codes in cases.items()}
 print(hashlib.sha256(b"".join(data[k] for k in sorted(data))).hexdigest(), flush=True)
 with vqpress.thread_limit(1):
     for line in sys.stdin:
@@ -53,7 +53,7 @@ with vqpress.thread_limit(1):
         codes, n = cases[name], n_of[name]
         t0 = time.process_time()
         if what == "enc":
-            ok = cm.encode(codes, n, ordered=ordered_of[name]) == data[name]
+            ok = cm.encode(codes, n, ordered=ordered_of[name], effort=effort) == data[name]
         else:
             ok = np.array_equal(cm.decode(data[name], codes.shape, n), codes)
         t = time.process_time() - t0
@@ -75,11 +75,11 @@ def gray_cases(quick: bool = False):
 class Worker:
     """One build's worker process."""
 
-    def __init__(self, src: str, cases_path: str):
+    def __init__(self, src: str, cases_path: str, effort: int):
         self.src = str(pathlib.Path(src).resolve())
         env = dict(os.environ, OPENBLAS_NUM_THREADS="1", PYTHONPATH="")
-        self.proc = subprocess.Popen([sys.executable, "-c", _WORKER, self.src, cases_path], stdin=subprocess.PIPE,
-                                     stdout=subprocess.PIPE, text=True, env=env)
+        self.proc = subprocess.Popen([sys.executable, "-c", _WORKER, self.src, cases_path, str(effort)],
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env)
         self.digest = self.proc.stdout.readline().strip()
         if not self.digest:
             raise SystemExit(f"the worker of {self.src} failed")
@@ -104,6 +104,7 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=9)
     ap.add_argument("--quick", action="store_true", help="the face only")
     ap.add_argument("--colours", default="64,256", help="only these palette sizes")
+    ap.add_argument("--effort", type=int, default=2, help="the effort both builds encode at (0..9)")
     ap.add_argument("--gray", action="store_true",
                     help="the gray cases and the colour ramp (face rgb 16) instead of the palettes")
     args = ap.parse_args()
@@ -118,9 +119,10 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "cases.npz")
         np.savez(path, **cases)
-        a, b = Worker(args.old, path), Worker(args.new, path)
+        a, b = Worker(args.old, path, args.effort), Worker(args.new, path, args.effort)
         print(machine_line(args.runs, "", "interleaved runs, CPU time, one thread"))
-        print(f"A = {a.src}, B = {b.src}; the same payloads: {'yes' if a.digest == b.digest else 'NO'}\n")
+        print(f"A = {a.src}, B = {b.src}; effort {args.effort}; the same payloads: "
+              f"{'yes' if a.digest == b.digest else 'NO'}\n")
         print("| case | A enc / dec MPix/s | B enc / dec MPix/s | B / A enc | B / A dec |")
         print("|---|---:|---:|---:|---:|")
         ratios = {"enc": [], "dec": []}

@@ -18,11 +18,11 @@ parallel on the shared thread pool; this module hands each strip to its level's 
   colours): ``_cm_palette6.pyx``;
 * level 7, palettes with mixed symbol tables: ``_cm_palette7.pyx``.
 
-It also holds two compiled helpers: a test hook for the binary arithmetic coder, and the
-neighbour-pair counts that ``symbol_order`` orders a palette by.
+It also holds a test hook for the binary arithmetic coder (the neighbour-pair counts that
+``symbol_order`` orders a palette by are ``_pair_counts.pyx``).
 """
 
-from libc.stdint cimport int32_t, int64_t, uint8_t
+from libc.stdint cimport int32_t, uint8_t
 from libc.stdlib cimport calloc, free, malloc
 
 from vqpress._threadpool cimport parallel_for, planned_workers
@@ -92,57 +92,6 @@ def _binary_coder_round_trip(const int32_t[::1] probs not None, const uint8_t[::
     for i in range(k):
         o[i] = code_bit(&c, probs[i], 0)
     return stream, out, not c.failed and c.pos == c.size
-
-
-def pair_counts(const uint8_t[:, ::1] codes not None, int n):
-    """Counts of the symbol pairs that are 8-neighbours in ``codes`` (right, down,
-    down-right, down-left), as ``symbol_order.adjacency``: a symmetric (n, n) float64 array,
-    ``out[a, b]`` the pairs that hold ``a`` and ``b`` (in either pixel), zero on the diagonal.
-    Every code < n <= 256.
-    """
-    counts = np.zeros((2, n, n), dtype=np.int64)
-    cdef int64_t[:, :, ::1] o = counts
-    out = np.empty((n, n), dtype=np.float64)
-    cdef double[:, ::1] m = out
-    cdef Py_ssize_t h = codes.shape[0], w = codes.shape[1], r, c, a, b, a0, b0
-    cdef const uint8_t *row
-    cdef const uint8_t *up
-    cdef int64_t *t
-    cdef int64_t *half
-    with nogil:
-        # one pass, a pixel's four pairs at once; even and odd columns count into two
-        # tables (runs of equal pairs make each increment wait for the one before)
-        for r in range(h):
-            row = &codes[r, 0]
-            if r == 0:
-                for c in range(1, w):
-                    o[c & 1, row[c], row[c - 1]] += 1
-                continue
-            up = &codes[r - 1, 0]
-            o[0, row[0], up[0]] += 1
-            if w > 1:
-                o[0, row[0], up[1]] += 1
-            for c in range(1, w - 1):
-                t = &o[c & 1, row[c], 0]
-                t[row[c - 1]] += 1
-                t[up[c]] += 1
-                t[up[c - 1]] += 1
-                t[up[c + 1]] += 1
-            if w > 1:
-                t = &o[(w - 1) & 1, row[w - 1], 0]
-                t[row[w - 2]] += 1
-                t[up[w - 1]] += 1
-                t[up[w - 2]] += 1
-        # symmetrise (both tables, both pixel orders) in tiles of 16 x 16: the transposed
-        # reads stay in the cache
-        for a0 in range(0, n, 16):
-            for b0 in range(a0, n, 16):
-                for a in range(a0, min(a0 + 16, n)):
-                    for b in range(max(b0, a + 1), min(b0 + 16, n)):
-                        m[a, b] = m[b, a] = <double>(o[0, a, b] + o[1, a, b] + o[0, b, a] + o[1, b, a])
-            for a in range(a0, min(a0 + 16, n)):
-                m[a, a] = 0.0
-    return out
 
 
 # ----------------------------------------------------------------------------- strips in parallel

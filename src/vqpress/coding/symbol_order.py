@@ -12,7 +12,8 @@ classic spectral relaxation of the minimum linear arrangement problem: it places
 connected symbols close together. Only that one vector is needed: from 128 symbols on, a few
 dozen Lanczos iterations find it several times faster than a full eigendecomposition (the
 same order on the benchmarks' photographs; their convergence tests take the largest
-eigenpair of a small tridiagonal matrix from a compiled bisection, ``_tridiagonal.pyx``). Sweeps
+eigenpair of a small tridiagonal matrix from a compiled bisection, ``_tridiagonal.pyx``; the
+counts and the normalised matrix are compiled too, ``_pair_counts.pyx``). Sweeps
 of swaps of neighbouring positions (compiled, ``_order_swaps.pyx``) then lower the
 arrangement's cost further (the spectral order is a continuous optimum rounded to
 positions), from a vector found roughly, since the swaps make up for that.
@@ -27,6 +28,8 @@ import math
 
 import numpy as np
 
+from vqpress.errors import VQError
+
 __all__ = ["adjacency", "spectral_order", "refine_order", "arrangement_cost", "mean_step"]
 
 
@@ -36,9 +39,9 @@ def adjacency(codes: np.ndarray, n: int) -> np.ndarray:
     Parameters
     ----------
     codes : numpy.ndarray, shape (H, W), integer
-        Symbols, each < ``n``.
+        Symbols, each < ``n`` (a VQError otherwise).
     n : int
-        Alphabet size.
+        Alphabet size, at most 256 for a uint8 map.
 
     Returns
     -------
@@ -46,10 +49,13 @@ def adjacency(codes: np.ndarray, n: int) -> np.ndarray:
         ``A[a, b]``: the number of neighbour pairs (right, down, down-right, down-left) that
         hold ``a`` and ``b``; the diagonal (equal neighbours) is zero.
     """
+    if codes.size and int(codes.max()) >= n:
+        raise VQError(f"codes hold the value {int(codes.max())}; allowed are 0..{n - 1}")
     if codes.dtype == np.uint8 and codes.ndim == 2:
-        from vqpress.coding import _cm  # compiled: one pass, no temporaries, symmetrised
+        from vqpress.coding._pair_counts import BAND_PIXELS, pair_counts  # compiled: one pass, symmetrised
 
-        return _cm.pair_counts(np.ascontiguousarray(codes), n)
+        if codes.shape[1] <= BAND_PIXELS:
+            return pair_counts(np.ascontiguousarray(codes), n)
     c = codes.astype(np.int64)
     a = np.zeros(n * n, dtype=np.int64)
     for u, v in ((c[:, 1:], c[:, :-1]), (c[1:, :], c[:-1, :]), (c[1:, 1:], c[:-1, :-1]),
@@ -135,7 +141,9 @@ def spectral_order(codes: np.ndarray, n: int, adj: np.ndarray | None = None, *,
     sub = adj if len(linked) == n else adj[linked][:, linked]  # (no copy when all meet)
     d = deg[linked]
     inv_sqrt = 1.0 / np.sqrt(d)
-    walk = inv_sqrt[:, None] * sub * inv_sqrt[None, :]  # D^-1/2 A D^-1/2 = I - Laplacian
+    from vqpress.coding._pair_counts import scaled_by_degree  # compiled: one pass, numpy's bits
+
+    walk = scaled_by_degree(np.ascontiguousarray(sub), inv_sqrt)  # D^-1/2 A D^-1/2 = I - Laplacian
     tol = _LANCZOS_TOL if tol is None else tol
     vec = _second_vector(walk, np.sqrt(d), tol) if len(linked) >= _LANCZOS_MIN else None
     if vec is None:
@@ -192,14 +200,16 @@ def _second_vector(walk: np.ndarray, top: np.ndarray, tol: float = 1e-9) -> np.n
     alpha = np.empty(steps)
     beta = np.empty(steps)
     z = np.empty(n)
+    # (ndarray.dot: the BLAS calls of the @ operator, the same bits, in half its time on these
+    # small operands: 0.8 us where @ took 1.3; test_symbol_order checks the bits)
     for j in range(steps):
         done = basis[: j + 2]
         np.dot(walk, basis[j + 1], out=z)
-        c = done @ z
+        c = done.dot(z)
         alpha[j] = c[j + 1]  # (the new vector's own coefficient)
-        z -= c @ done  # against top and every earlier vector, twice (the usual
-        z -= (done @ z) @ done  # remedy for the rounding errors of one pass)
-        b = beta[j] = math.sqrt(z @ z)
+        z -= c.dot(done)  # against top and every earlier vector, twice (the usual
+        z -= done.dot(z).dot(done)  # remedy for the rounding errors of one pass)
+        b = beta[j] = math.sqrt(z.dot(z))
         k = j + 1
         if (k >= 24 and k % _LANCZOS_TEST_EVERY == 0) or k == steps or b < 1e-12:
             _, s = top_eigenpair(alpha[:k], beta[: k - 1])  # (a test costs one step)
@@ -221,16 +231,16 @@ def refine_order(order: np.ndarray, adj: np.ndarray, sweeps: int = 64) -> np.nda
     adj : numpy.ndarray, shape (n, n)
         Symmetric neighbour counts (:func:`adjacency`).
     sweeps : int, default 64
-        At most this many passes over the positions (each O(n^2): 16-25 us at 256 symbols);
-        on the benchmarks' palettes the swaps stop by themselves after 1-12 sweeps at 16
-        and 64 colours, 10-38 at 256.
+        At most this many passes over the positions (each O(n), after one O(n^2) pass that
+        sets them up: 30-35 us in all at 256 symbols); on the benchmarks' palettes the swaps
+        stop by themselves after 1-12 sweeps at 16 and 64 colours, 10-38 at 256.
 
     Returns
     -------
     numpy.ndarray, shape (n,)
         A permutation whose :func:`arrangement_cost` is at most that of ``order``.
     """
-    from vqpress.coding._order_swaps import refine_swaps  # compiled: 0.5 ms at 256 symbols
+    from vqpress.coding._order_swaps import refine_swaps  # compiled: O(n) sweeps
 
     order = np.array(order, dtype=np.int64)
     refine_swaps(np.ascontiguousarray(adj, dtype=np.float64), order, sweeps)
