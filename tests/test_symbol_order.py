@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from test_coding_cm import blobs
 
 import vqpress
 from vqpress.coding import symbol_order
@@ -18,14 +19,8 @@ from vqpress.coding.symbol_order import ROUGH_TOL, adjacency, refine_order, spec
 
 
 def smooth_map(h, w, n, seed, noise):
-    """Smooth regions of n symbols in a shuffled order, some pixels noise."""
-    rng = np.random.default_rng(seed)
-    yy, xx = np.mgrid[:h, :w]
-    base = (np.sin(yy / 9.0 + rng.random()) + np.cos(xx / 6.0) + 2) / 4 * n
-    codes = np.clip(base.astype(int), 0, n - 1)
-    flip = rng.random((h, w)) < noise
-    codes[flip] = rng.integers(0, n, int(flip.sum()))
-    return rng.permutation(n)[codes].astype(np.uint8)
+    """Smooth regions of n symbols (test_coding_cm's blobs) in a shuffled order, some pixels noise."""
+    return np.random.default_rng(seed).permutation(n)[blobs(h, w, n, seed, noise)].astype(np.uint8)
 
 
 def pair_counts_by_numpy(codes, n):
