@@ -42,6 +42,10 @@ try:  # the effort table and the levels that replace the effort's for few symbol
     effort_settings, few_levels, few_colours = choice.EFFORT_SETTINGS, choice._FEW_LEVELS, choice._FEW_COLOURS
 except ImportError:  # trees before vqpress.coding.choice: in cm.py
     effort_settings, few_levels, few_colours = cm._EFFORT_SETTINGS, cm._FEW_LEVELS, cm._FEW_COLOURS
+try:  # the levels a build's reader takes
+    from vqpress.coding.levels import LEVELS as cm_levels
+except ImportError:  # trees before vqpress.coding.levels: in cm.py
+    cm_levels = getattr(cm, "LEVELS", ())
 
 lines = []
 
@@ -183,7 +187,7 @@ for seed, (h, w, n) in enumerate([(64, 130, 3), (129, 257, 8), (100, 200, 12), (
             lines.append(f"cm-ordered-{level}-{h}x{w}-{n}-{effort}-describe {sorted(cm.describe(data).items())}")
             put(f"cm-ordered-{level}-{h}x{w}-{n}-{effort}-dec", cm.decode(data, sm.shape, n))
     # (level 18, up to 16 colours, in builds that have it: its digests are new lines)
-    for level in (0, 1, 2, 3, 6, 7, 10) + ((18,) if 18 in getattr(cm, "LEVELS", ()) and n <= 16 else ()):
+    for level in (0, 1, 2, 3, 6, 7, 10) + ((18,) if 18 in cm_levels and n <= 16 else ()):
         for effort in (1, 2, 5):
             with forced(palette_level=level):
                 data = cm.encode(sm, n, ordered=False, effort=effort)
