@@ -5,9 +5,9 @@ per pixel, binary questions whose answers are predicted by logistic mixing of ad
 counters selected by the pixel's causal neighbourhood, and coded by a binary arithmetic
 coder. The compiled kernels (``_cm.pyx`` runs the strips, one ``_cm_*.pyx`` per family of
 levels holds the models); this module holds the encoder's and the decoder's public edge and
-the payload's strips; :mod:`vqpress.coding.cm_layout` its header fields and their checks. The models and levels are :mod:`vqpress.coding.levels`;
-what the encoder picks for an effort and a map (model, level, parameters, symbol order) is
-:mod:`vqpress.coding.choice`.
+the payload's strips; :mod:`vqpress.coding.cm_layout` its header fields and their checks. The
+models and levels are :mod:`vqpress.coding.levels`; what the encoder picks for an effort and
+a map (model, level, parameters, symbol order, scan) is :mod:`vqpress.coding.choice`.
 docs/FORMAT.md ("Payload coding cm") specifies the payload byte by byte.
 
 Payload layout (little-endian)::
@@ -173,9 +173,8 @@ def encode(codes: np.ndarray, n_symbols: int, *, ordered: bool | None = None, ef
     if strip_rows is not None and (isinstance(strip_rows, (bool, np.bool_))
                                    or not isinstance(strip_rows, (int, np.integer)) or strip_rows < 1):
         raise VQError(f"strip_rows must be a positive integer; got {strip_rows!r}")
-    if scan is not None and (isinstance(scan, (bool, np.bool_)) or not isinstance(scan, (int, np.integer))
-                             or int(scan) not in scans.SCANS or (int(scan) and not compact)):
-        raise VQError(f"scan must be an integer in 0..7, and 0 without compact=True; got {scan!r}")
+    if scan is not None and scans.check_scan(scan) and not compact:
+        raise VQError(f"scan {scan} needs compact=True (version 1 payloads code the map as it is: scan 0)")
     order, ramp = choice.choose_order(codes, n, ordered, effort, ordered_level, palette_level)
     rank = None
     if not (order == np.arange(n)).all():

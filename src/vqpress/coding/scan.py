@@ -40,7 +40,7 @@ import numpy as np
 
 from vqpress.errors import VQError
 
-__all__ = ["SCANS", "IDENTITY", "REVERSED_TRANSPOSE", "coded_shape", "orient", "restore"]
+__all__ = ["SCANS", "IDENTITY", "REVERSED_TRANSPOSE", "check_scan", "coded_shape", "orient", "restore"]
 
 #: The scans a payload may name.
 SCANS = range(8)
@@ -51,7 +51,8 @@ REVERSED_TRANSPOSE = 7
 _IDENTITY_TABLE = np.arange(256, dtype=np.uint8)
 
 
-def _check(scan) -> int:
+def check_scan(scan) -> int:
+    """``scan`` as an int, after checking it is an integer in 0..7 (VQError otherwise)."""
     if isinstance(scan, (bool, np.bool_)) or not isinstance(scan, (int, np.integer)) or int(scan) not in SCANS:
         raise VQError(f"scan must be an integer in 0..7; got {scan!r}")
     return int(scan)
@@ -61,7 +62,7 @@ def coded_shape(shape: tuple[int, int], scan: int) -> tuple[int, int]:
     """The shape of the coded map of a map of ``shape`` under ``scan``: ``(W, H)`` for the
     transposing scans 4-7, ``shape`` itself for 0-3."""
     h, w = (int(s) for s in shape)
-    return (w, h) if _check(scan) >> 2 else (h, w)
+    return (w, h) if check_scan(scan) >> 2 else (h, w)
 
 
 def _table(table) -> np.ndarray:
@@ -97,7 +98,7 @@ def orient(codes: np.ndarray, scan: int, table=None) -> np.ndarray:
     -------
     numpy.ndarray, shape :func:`coded_shape`, uint8, C-contiguous (always a new array)
     """
-    scan = _check(scan)
+    scan = check_scan(scan)
     h, w = codes.shape
     t, r, c = scan >> 2, (scan >> 1) & 1, scan & 1
     if not t:
@@ -123,7 +124,7 @@ def restore(coded: np.ndarray, shape: tuple[int, int], scan: int, table=None) ->
     -------
     numpy.ndarray, shape (H, W), uint8, C-contiguous (a new array)
     """
-    scan = _check(scan)
+    scan = check_scan(scan)
     h, w = (int(s) for s in shape)
     if coded.shape != coded_shape((h, w), scan):
         raise VQError(f"a coded map of {coded.shape} does not belong to a map of {(h, w)} under scan {scan}")
