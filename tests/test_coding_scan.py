@@ -210,3 +210,13 @@ def test_vqpress_info_names_the_scan(capsys):
     assert main(["info", str(DATA / "face-crop-kmeans-64-22.vqz")]) == 0
     words = " ".join(capsys.readouterr().out.split())
     assert "(palette neighbour symbol), 1 strip file size" in words and ", scan " not in words
+
+
+def test_strip_rows_are_checked_against_the_coded_map():
+    codes = (np.add.outer(np.arange(64), np.arange(96)) // 20 % 8).astype(np.uint8)  # 64 x 96
+    payload = bytearray(cm.encode(codes, 8, ordered=True, compact=True, scan=7))
+    assert cm.describe(payload)["strip_rows"] == 96  # one strip of the 96 x 64 coded map
+    payload[6] = 64  # (a varint of one byte) the map's rows, not the coded map's
+    with pytest.raises(FormatError, match=r"strip_rows 64 does not fit the coded map of scan 7 of 96 x 64 "
+                                          r"\(allowed 96..96\)"):
+        cm.decode(bytes(payload), codes.shape, 8)

@@ -116,7 +116,7 @@ def _layout(view: memoryview, h: int, w: int, n: int, streams: bool = True) -> _
                               f"{_IDENTITY} identity or {_RANKED} ranked, bits 1-3 the scan, the others 0)")
         scan = view[at] >> _SCAN_SHIFT
     h, w = scans.coded_shape((h, w), scan)
-    _check_fields(model, bits, level, n_head, n, rows, h, w)
+    _check_fields(model, bits, level, n_head, n, rows, h, w, scan)
     n_strips = -(-h // rows)
     n_params = len(level8.PARAMETERS) if level in PARAMETER_LEVELS else 0
     if version == _VERSION:
@@ -170,8 +170,10 @@ def _layout(view: memoryview, h: int, w: int, n: int, streams: bool = True) -> _
     return _Layout(version, model, bits, level, rows, order, params, scan, offsets, sizes)
 
 
-def _check_fields(model: int, bits: int, level: int, n_head: int, n: int, rows: int, h: int, w: int) -> None:
-    """The fixed fields of a payload against their limits (docs/FORMAT.md)."""
+def _check_fields(model: int, bits: int, level: int, n_head: int, n: int, rows: int, h: int, w: int,
+                  scan: int = 0) -> None:
+    """The fixed fields of a payload against their limits (docs/FORMAT.md), for a coded map of
+    h x w (the map's transpose under a transposing ``scan``)."""
     if model not in MODEL_NAMES or level not in LEVELS:
         raise FormatError(f"cm payload names model {model} (allowed 0, 1) or level {level} "
                           f"(allowed {', '.join(map(str, LEVELS))})")
@@ -195,7 +197,8 @@ def _check_fields(model: int, bits: int, level: int, n_head: int, n: int, rows: 
     if level in FEW_COLOUR_LEVELS and n > MAX_TABLE_LEVELS:
         raise FormatError(f"cm level {level} codes at most {MAX_TABLE_LEVELS} colours; the payload has {n}")
     if h < 1 or w < 1 or not _min_strip_rows(h, w) <= rows <= h:
-        raise FormatError(f"cm strip_rows {rows} does not fit a map of {h} x {w} "
+        which = f"the coded map of scan {scan}" if scan else "a map"
+        raise FormatError(f"cm strip_rows {rows} does not fit {which} of {h} x {w} "
                           f"(allowed {_min_strip_rows(h, w)}..{h})")
     if bits > _table_bits(MAX_TABLE_BITS, rows * w):
         raise FormatError(f"cm table_bits {bits} is larger than a strip of {rows * w} pixels can fill "
