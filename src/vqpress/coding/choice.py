@@ -19,7 +19,7 @@ import numpy as np
 
 from vqpress.coding import level8, scan
 from vqpress.coding.levels import (
-    AVERAGED_TABLES, EXACT_TABLES, FAST, MAX_EXACT_LEVELS, MAX_ORDERED_SYMBOLS, MAX_TABLE_LEVELS, MIN_TABLE_BITS,
+    AVERAGED_TABLES, BIASED_TABLES, EXACT_TABLES, FAST, MAX_EXACT_LEVELS, MAX_ORDERED_SYMBOLS, MAX_TABLE_LEVELS, MIN_TABLE_BITS,
     NEIGHBOUR_TABLES, ORDERED, PALETTE, PALETTE_MIXED, PALETTE_SYMBOL, PALETTE_SYMBOL_MIXED, PALETTE_SYMBOL_TRIPLES,
     PREDICTED, PREDICTED_TABLES, TABLE_LEVELS, TUNED_TABLES, WEIGHTED_TABLES,
 )
@@ -83,6 +83,11 @@ SCAN_SAMPLES = {0: 0.0, 1: 1 / 32, 2: 1 / 32, 3: 1 / 16, 4: 1 / 16, 5: 1 / 8, 6:
 #: ... and at least this many pixels (or the whole map): a few thousand pixels are mostly the
 #: models' learning.
 _MIN_SCAN_SAMPLE = 1 << 12
+#: Scans :func:`choose_scan` also tries for a map at these levels: level 20 (gray maps of 9-16
+#: levels) scan 3, the best of the eight on face gray 16 (108,337 stream bytes against 108,554
+#: at scan 0 and 108,379 at scan 7; a block of 1/32 of it codes 5,072 bytes against 5,107 and
+#: 5,139; BENCHMARKS.md, round 14, ``gray16bc``): one more block coded, 3% of the encode.
+_MORE_SCANS = {BIASED_TABLES: (3,)}
 
 
 def choose_order(codes: np.ndarray, n: int, ordered: bool | None, effort: int, ordered_level: int,
@@ -118,10 +123,11 @@ def choose_order(codes: np.ndarray, n: int, ordered: bool | None, effort: int, o
     return order, ramp
 
 
-def choose_scan(codes: np.ndarray, table: np.ndarray | None, effort: int, size_of) -> int:
+def choose_scan(codes: np.ndarray, table: np.ndarray | None, effort: int, size_of, level: int | None = None) -> int:
     """The scan to code a map in (:mod:`vqpress.coding.scan`): the identity or scan 7, the
-    transpose walked backwards, whichever codes a block at the map's centre smaller (the
-    identity on a tie, and at effort 0).
+    transpose walked backwards (and for a map at level 20 scan 3, :data:`_MORE_SCANS`),
+    whichever codes a block at the map's centre smallest (the identity on a tie, then the
+    first in that order; the identity at effort 0).
 
     Parameters
     ----------
@@ -135,11 +141,13 @@ def choose_scan(codes: np.ndarray, table: np.ndarray | None, effort: int, size_o
     size_of : callable
         Bytes of a coded map (a C-contiguous uint8 array of coding symbols) coded at the
         map's level (:func:`trial_level`).
+    level : int, optional
+        That level, for the scans it tries besides 0 and 7.
 
     Returns
     -------
     int
-        0 or 7.
+        0, 7, or one of the level's more scans.
     """
     share = SCAN_SAMPLES[effort]
     if not share:
@@ -148,8 +156,9 @@ def choose_scan(codes: np.ndarray, table: np.ndarray | None, effort: int, size_o
     share = min(1.0, max(share, _MIN_SCAN_SAMPLE / (h * w)))
     bh, bw = max(1, round(h * math.sqrt(share))), max(1, round(w * math.sqrt(share)))
     block = codes[(h - bh) // 2:(h - bh) // 2 + bh, (w - bw) // 2:(w - bw) // 2 + bw]
-    sizes = [size_of(scan.orient(block, s, table)) for s in (scan.IDENTITY, scan.REVERSED_TRANSPOSE)]
-    return scan.REVERSED_TRANSPOSE if sizes[1] < sizes[0] else scan.IDENTITY
+    tried = (scan.IDENTITY, scan.REVERSED_TRANSPOSE, *_MORE_SCANS.get(level, ()))
+    sizes = [size_of(scan.orient(block, s, table)) for s in tried]
+    return tried[sizes.index(min(sizes))]
 
 
 def _models_to_try(n: int, ordered: bool | None, both: bool, palette_level: int) -> list[int]:
@@ -184,16 +193,18 @@ def level_for(sym: np.ndarray, n: int, model: int, level: int, ramp: bool = Fals
     ``model`` at an effort's ``level``: the level the map's number of symbols allows (or a
     richer one for a few), and for levels 8, 11 and 13 the parameters chosen on samples of
     the map (:mod:`vqpress.coding.level8`; level 8 with level 5's parameters is level 5, the
-    same streams without the parameters' bytes). A colour ramp (``ramp``) of 9-16 colours takes
-    level 16 where gray takes level 13, chosen against level 8 as level 13 is, on samples coded at
-    level 16 (:data:`~vqpress.coding.levels.NEIGHBOUR_TABLES`: its neighbours' exact symbols say
-    more than on gray levels, where level 16 codes larger). Parameters are None for other levels."""
+    same streams without the parameters' bytes). Gray maps of 9-16 levels take level 20 where
+    level 13 would do (:data:`~vqpress.coding.levels.BIASED_TABLES`, level 13 with a bias
+    cancellation), a colour ramp (``ramp``) of 9-16 colours level 16, chosen against level 8 as
+    level 13 is, on samples coded at their level (:data:`~vqpress.coding.levels.NEIGHBOUR_TABLES`:
+    a ramp's neighbours' exact symbols say more than on gray levels, where level 16 codes
+    larger). Parameters are None for other levels."""
     level = _level_of(n, model, level)
     params = None
     if level == TUNED_TABLES:
         params = _tuned_params(sym, n)
     elif level in (WEIGHTED_TABLES, AVERAGED_TABLES):
-        level, params = _chosen_level(sym, n, NEIGHBOUR_TABLES if ramp and level == AVERAGED_TABLES else level)
+        level, params = _chosen_level(sym, n, _averaged_level(level, ramp))
     if level == TUNED_TABLES and params == level8.LEVEL5:
         level, params = PREDICTED_TABLES, None  # the same streams, without the parameters' bytes
     return level, params
@@ -207,9 +218,16 @@ def trial_level(n: int, model: int, level: int, ramp: bool = False) -> tuple[int
     if level == TUNED_TABLES:
         return PREDICTED_TABLES, None
     if level in (WEIGHTED_TABLES, AVERAGED_TABLES):
-        return NEIGHBOUR_TABLES if ramp and level == AVERAGED_TABLES else level, level8.LEVEL5
+        return _averaged_level(level, ramp), level8.LEVEL5
     return level, None
 
+
+def _averaged_level(level: int, ramp: bool) -> int:
+    """The level a map takes where the effort's level comes to level 13 (:func:`_level_of`):
+    level 16 for a colour ramp, level 20 for gray levels; other levels stay."""
+    if level != AVERAGED_TABLES:
+        return level
+    return NEIGHBOUR_TABLES if ramp else BIASED_TABLES
 
 def _level_of(n: int, model: int, level: int) -> int:
     """An effort's level as a map of ``n`` symbols takes it (:func:`level_for`)."""
@@ -242,13 +260,13 @@ def _tuned_params(sym: np.ndarray, n: int) -> tuple[int, ...]:
 
 
 def _chosen_level(sym: np.ndarray, n: int, predicted: int) -> tuple[int, tuple[int, ...]]:
-    """Level 8 or ``predicted`` (11, 13 or 16) and its parameters for a map
+    """Level 8 or ``predicted`` (11, 13, 16 or 20) and its parameters for a map
     (:func:`vqpress.coding.level8.choose_level`; level 8 with level 5's parameters is then
     written as level 5)."""
     def code(sample, level, params):
         return _sample_size(sample, n, level, params)
 
-    if predicted in (AVERAGED_TABLES, NEIGHBOUR_TABLES):  # (level 16: level 13's rule, on its own sizes)
+    if predicted in (AVERAGED_TABLES, NEIGHBOUR_TABLES, BIASED_TABLES):  # (16, 20: level 13's rule, their own sizes)
         return level8.choose_level(sym, n, code, TUNED_TABLES, predicted, level8.AVERAGED_BAND_FRACTION,
                                    (level8.AVERAGED_SAMPLE_SURE, level8.AVERAGED_SAMPLE_LIMIT),
                                    level8.AVERAGED_BAND_LIMIT)

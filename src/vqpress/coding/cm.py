@@ -184,7 +184,8 @@ def encode(codes: np.ndarray, n_symbols: int, *, ordered: bool | None = None, ef
     if scan is None:
         scan = 0
         if compact:
-            scan = choice.choose_scan(codes, rank, effort, lambda block: _trial_size(block, n, *candidates[0], bits, ramp))
+            scan = choice.choose_scan(codes, rank, effort, lambda block: _trial_size(block, n, *candidates[0], bits, ramp),
+                                      choice.trial_level(n, *candidates[0], ramp)[0])
     scan = int(scan)
     if scan:
         sym = scans.orient(codes, scan, rank)
