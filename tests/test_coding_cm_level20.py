@@ -4,6 +4,7 @@ once, 8 pixels a step where it can), its size against level 13 on the face, and 
 the encoder tries for it. Round trips, the reference decoder, strips, the reader's checks and
 fuzzing run for it in test_coding_cm_level11; the choice of it in test_coding_cm_level13."""
 
+import functools
 from unittest import mock
 
 import numpy as np
@@ -85,20 +86,30 @@ def test_the_encoder_tries_scan_3_for_level_20_and_keeps_it_on_the_face(face16):
     np.testing.assert_array_equal(cm.decode(data, face16.shape, 16), face16)
 
 
-def test_choose_scan_tries_level_20s_scans_only_for_it():
+def test_choose_more_scan_tries_level_20s_scans_only_for_it():
     codes = np.arange(64 * 64, dtype=np.uint16).reshape(64, 64) % 16
-    for level, tried in ((cm_levels.BIASED_TABLES, [0, 7, 3]), (cm_levels.AVERAGED_TABLES, [0, 7]), (None, [0, 7])):
-        seen = []
-
-        def size_of(block):
-            seen.append(block.copy())
-            return 100 - len(seen)  # each later scan smaller: the last one tried wins
-
-        with mock.patch.object(cm_scan, "orient", side_effect=lambda block, s, table: (s, block)[1]) as orient:
-            assert cm_choice.choose_scan(codes, None, 2, size_of, level) == tried[-1]
+    for level, chosen, tried in ((cm_levels.BIASED_TABLES, 7, [7, 3]), (cm_levels.BIASED_TABLES, 0, [0, 3]),
+                                 (cm_levels.AVERAGED_TABLES, 7, [])):
+        sizes = iter(range(100, 0, -1))  # each later scan smaller: the last one tried wins
+        with mock.patch.object(cm_scan, "orient", side_effect=lambda block, s, table: block) as orient:
+            got = cm_choice.choose_more_scan(codes, None, 2, lambda block: next(sizes), chosen, level)
         assert [call.args[1] for call in orient.call_args_list] == tried
-    # ties keep the first in the order tried (the identity first)
-    assert cm_choice.choose_scan(codes, None, 2, lambda block: 5, cm_levels.BIASED_TABLES) == 0
+        assert got == (tried[-1] if tried else chosen)
+    # ties keep choose_scan's scan; effort 0 tries nothing
+    assert cm_choice.choose_more_scan(codes, None, 2, lambda block: 5, 7, cm_levels.BIASED_TABLES) == 7
+    assert cm_choice.choose_more_scan(codes, None, 0, lambda block: 5 / 0, 0, cm_levels.BIASED_TABLES) == 0
+
+
+def test_a_map_that_ends_at_level_8_keeps_the_scan_of_0_and_7(face_gray):
+    """Scan 3 was weighed at level 20; a map coded at level 8 in the end is coded again in
+    choose_scan's scan (the bytes it had before level 20)."""
+    codes = vqpress.compress(face_gray[::4, ::4], 16, strategy="kmeans").codes()
+    with mock.patch.object(cm_choice, "choose_more_scan", lambda *args: 3), \
+            mock.patch.object(cm_choice, "_chosen_level", lambda sym, n_, predicted: (8, (0, 1, 12, 6, 1))):
+        data = cm.encode(codes, 16, ordered=True, compact=True)
+        plain = cm_choice.choose_scan(codes, None, 2, lambda block: cm._block_size(block, 16, 0, 13, (0, 0, 20, 6, 0), 8))
+    assert (cm.describe(data)["level"], cm.describe(data)["scan"]) == (8, plain)
+    np.testing.assert_array_equal(cm.decode(data, codes.shape, 16), codes)
 
 
 def test_level_20_takes_level_13s_parameters(face_gray):
@@ -107,3 +118,16 @@ def test_level_20_takes_level_13s_parameters(face_gray):
         data = encode20(codes, 16, params)
         assert params_of(data, 16) == params
         np.testing.assert_array_equal(cm.decode(data, codes.shape, 16), codes)
+
+
+def test_a_short_map_takes_level_20_only_if_it_codes_the_whole_map_smaller(face_gray):
+    """On a map less than 16 times its sample the rule's middle band decides, and level 20
+    (2^14 corrections to learn) can win the band and lose the map: the face at 192 x 256 in 16
+    k-means levels, 3% larger at level 20 than at level 8, takes level 8."""
+    codes = np.ascontiguousarray(vqpress.compress(face_gray[::4, ::4], 16, strategy="kmeans").codes().astype(np.uint8))
+    level, params = cm_choice.level_for(codes, 16, cm_levels.ORDERED, cm_levels.WEIGHTED_TABLES)
+    assert level == 8
+    size = functools.partial(cm._block_size, codes, 16, cm_levels.ORDERED, params=params, bits=8)
+    assert size(level=8) < size(level=20)
+    with mock.patch.object(cm_choice, "_sample_size", lambda sample, n, level_, params_: 1000 if level_ == 8 else 990):
+        assert cm_choice.level_for(codes, 16, cm_levels.ORDERED, cm_levels.WEIGHTED_TABLES)[0] == 20

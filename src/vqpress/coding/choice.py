@@ -24,7 +24,8 @@ from vqpress.coding.levels import (
     PREDICTED, PREDICTED_TABLES, TABLE_LEVELS, TUNED_TABLES, WEIGHTED_TABLES,
 )
 
-__all__ = ["EFFORT_SETTINGS", "SCAN_SAMPLES", "choose_order", "choose_scan", "candidates", "level_for"]
+__all__ = ["EFFORT_SETTINGS", "SCAN_SAMPLES", "MORE_SCANS_LEVELS", "choose_order", "choose_scan", "choose_more_scan",
+           "candidates", "level_for", "trial_level"]
 
 #: Level 11 only up to this many levels: it decodes at 0.66-0.83x level 8's speed (BENCHMARKS.md,
 #: round 7), which keeps the gray cases of 8 levels at or above 30 MPix/s but takes those of 16
@@ -83,11 +84,15 @@ SCAN_SAMPLES = {0: 0.0, 1: 1 / 32, 2: 1 / 32, 3: 1 / 16, 4: 1 / 16, 5: 1 / 8, 6:
 #: ... and at least this many pixels (or the whole map): a few thousand pixels are mostly the
 #: models' learning.
 _MIN_SCAN_SAMPLE = 1 << 12
-#: Scans :func:`choose_scan` also tries for a map at these levels: level 20 (gray maps of 9-16
+#: Scans :func:`choose_more_scan` also tries for a map at these levels: level 20 (gray maps of 9-16
 #: levels) scan 3, the best of the eight on face gray 16 (108,337 stream bytes against 108,554
 #: at scan 0 and 108,379 at scan 7; a block of 1/32 of it codes 5,072 bytes against 5,107 and
 #: 5,139; BENCHMARKS.md, round 14, ``gray16bc``): one more block coded, 3% of the encode.
 _MORE_SCANS = {BIASED_TABLES: (3,)}
+#: The levels with more scans, and the level whose trial weighs scans 0 and 7 for them (the
+#: level they replace: a map that the encoder codes at level 5 or 8 in the end keeps the scan
+#: it had before level 20, ``cm.encode`` coding it again in that scan if a more scan was chosen).
+MORE_SCANS_LEVELS = {BIASED_TABLES: AVERAGED_TABLES}
 
 
 def choose_order(codes: np.ndarray, n: int, ordered: bool | None, effort: int, ordered_level: int,
@@ -123,11 +128,10 @@ def choose_order(codes: np.ndarray, n: int, ordered: bool | None, effort: int, o
     return order, ramp
 
 
-def choose_scan(codes: np.ndarray, table: np.ndarray | None, effort: int, size_of, level: int | None = None) -> int:
+def choose_scan(codes: np.ndarray, table: np.ndarray | None, effort: int, size_of) -> int:
     """The scan to code a map in (:mod:`vqpress.coding.scan`): the identity or scan 7, the
-    transpose walked backwards (and for a map at level 20 scan 3, :data:`_MORE_SCANS`),
-    whichever codes a block at the map's centre smallest (the identity on a tie, then the
-    first in that order; the identity at effort 0).
+    transpose walked backwards, whichever codes a block at the map's centre smaller (the
+    identity on a tie, and at effort 0).
 
     Parameters
     ----------
@@ -140,25 +144,43 @@ def choose_scan(codes: np.ndarray, table: np.ndarray | None, effort: int, size_o
         or the whole map), in the map's proportions.
     size_of : callable
         Bytes of a coded map (a C-contiguous uint8 array of coding symbols) coded at the
-        map's level (:func:`trial_level`).
-    level : int, optional
-        That level, for the scans it tries besides 0 and 7.
+        map's level (:func:`trial_level`; level 13 for a map at level 20, :func:`choose_more_scan`).
 
     Returns
     -------
     int
-        0, 7, or one of the level's more scans.
+        0 or 7.
     """
+    block = _centre_block(codes, effort)
+    if block is None:
+        return scan.IDENTITY
+    sizes = [size_of(scan.orient(block, s, table)) for s in (scan.IDENTITY, scan.REVERSED_TRANSPOSE)]
+    return scan.REVERSED_TRANSPOSE if sizes[1] < sizes[0] else scan.IDENTITY
+
+
+def choose_more_scan(codes: np.ndarray, table: np.ndarray | None, effort: int, size_of, chosen: int, level: int) -> int:
+    """For a map whose trial level has more scans (:data:`_MORE_SCANS`: level 20, scan 3), the
+    scan :func:`choose_scan` ``chosen`` or one of those, whichever codes :func:`choose_scan`'s
+    block smallest at that level (``size_of``; ``chosen`` on a tie). The encoder keeps a more
+    scan only if the map is coded at that level in the end (:data:`MORE_SCANS_LEVELS`): maps
+    that take level 5 or 8 keep :func:`choose_scan`'s scan, as before level 20."""
+    block = _centre_block(codes, effort)
+    if block is None or level not in _MORE_SCANS:
+        return chosen
+    tried = (chosen, *_MORE_SCANS[level])
+    sizes = [size_of(scan.orient(block, s, table)) for s in tried]
+    return tried[sizes.index(min(sizes))]
+
+
+def _centre_block(codes: np.ndarray, effort: int) -> np.ndarray | None:
+    """The block at the map's centre that the scans are weighed on (None at effort 0)."""
     share = SCAN_SAMPLES[effort]
     if not share:
-        return scan.IDENTITY
+        return None
     h, w = codes.shape
     share = min(1.0, max(share, _MIN_SCAN_SAMPLE / (h * w)))
     bh, bw = max(1, round(h * math.sqrt(share))), max(1, round(w * math.sqrt(share)))
-    block = codes[(h - bh) // 2:(h - bh) // 2 + bh, (w - bw) // 2:(w - bw) // 2 + bw]
-    tried = (scan.IDENTITY, scan.REVERSED_TRANSPOSE, *_MORE_SCANS.get(level, ()))
-    sizes = [size_of(scan.orient(block, s, table)) for s in tried]
-    return tried[sizes.index(min(sizes))]
+    return codes[(h - bh) // 2:(h - bh) // 2 + bh, (w - bw) // 2:(w - bw) // 2 + bw]
 
 
 def _models_to_try(n: int, ordered: bool | None, both: bool, palette_level: int) -> list[int]:
@@ -267,7 +289,13 @@ def _chosen_level(sym: np.ndarray, n: int, predicted: int) -> tuple[int, tuple[i
         return _sample_size(sample, n, level, params)
 
     if predicted in (AVERAGED_TABLES, NEIGHBOUR_TABLES, BIASED_TABLES):  # (16, 20: level 13's rule, their own sizes)
-        return level8.choose_level(sym, n, code, TUNED_TABLES, predicted, level8.AVERAGED_BAND_FRACTION,
-                                   (level8.AVERAGED_SAMPLE_SURE, level8.AVERAGED_SAMPLE_LIMIT),
-                                   level8.AVERAGED_BAND_LIMIT)
+        level, params = level8.choose_level(sym, n, code, TUNED_TABLES, predicted, level8.AVERAGED_BAND_FRACTION,
+                                            (level8.AVERAGED_SAMPLE_SURE, level8.AVERAGED_SAMPLE_LIMIT),
+                                            level8.AVERAGED_BAND_LIMIT)
+        if level == BIASED_TABLES and level8.sample_rows(sym).size * level8.SURE_SHARE > sym.size \
+                and code(sym, TUNED_TABLES, params) <= code(sym, BIASED_TABLES, params):
+            # a short map (the rule's band decided): level 20's 2^14 corrections learn little on its
+            # middle band, which misled it by 3% on a 192 x 256 face: the whole map decides
+            level = TUNED_TABLES
+        return level, params
     return level8.choose_level(sym, n, code, TUNED_TABLES, predicted)
