@@ -58,7 +58,7 @@ _SMALL_MAP_PIXELS = 1 << 15
 #: both models when both apply, pixels per strip). Efforts 0-2 use the models without
 #: hashed tables (table_bits is then the minimum): palettes at level 6 (level 18 up to 16
 #: colours), gray at level 5 at effort 1 and level 5, 8 or 11 at effort 2 (level 11 up to 8
-#: levels, 13 instead of 11 above, level 9 up to 4, level 4 above 16; effort 0 keeps level 2); 3-4 level 0 (lean: hashed
+#: levels, 20 instead of 11 above (16 for colour ramps), level 9 up to 4, level 4 above 16; effort 0 keeps level 2); 3-4 level 0 (lean: hashed
 #: tables, 4 counters a question; 0-1.5% smaller than level 4 on gray, half as fast) for gray
 #: and colour ramps, level 7 for the other palettes (level 18 up to 16 colours); 5-9 level 1
 #: (full: more counters, two mixes and an APM).
