@@ -33,6 +33,10 @@ A pass records its label changes per chunk and applies them to the cluster sums 
 order of the layout afterwards: the sums, and so every step, are the same on any number of
 threads.
 
+The kernel's state and what it does for one point (search, bounds, margins) are
+``_point_bounds.pxd``'s; the centre tables a pass checks the margins against are
+``_centre_tables``'s; the layout is ``_margin_layout``'s.
+
 References
 ----------
 .. [1] C. Elkan, "Using the triangle inequality to accelerate k-means", ICML 2003.
@@ -48,10 +52,13 @@ from libc.stdint cimport int64_t, uint32_t
 from libc.string cimport memset
 
 from vqpress._threadpool cimport parallel_for, planned_workers
+from vqpress.colour._centre_tables cimport centre_tables
 from vqpress.colour._common cimport EPS, box_of, down_f32, sqdist
 from vqpress.colour._lloyd_step cimport ClusterSums, LloydStep, add_sums
 from vqpress.colour._margin_layout cimport heads
 from vqpress.colour._nearest cimport centre_order
+from vqpress.colour._point_bounds cimport (
+    TRACK, BoundedState, bounds_search, bounds_store, bounds_summarise)
 
 from vqpress.colour._margin_layout import margin_layout
 
@@ -66,7 +73,6 @@ cdef extern from *:
     void VQ_PREFETCH(const void *p) noexcept nogil
 
 cdef enum:
-    TRACK = 3            # runner-up centres with bounds of their own, per point
     _RING_MAX = 32       # most centres in the ring of a centre
     SLOT = 2             # passes per time slot
     _AHEAD = 8           # points whose memory is requested ahead of their turn
@@ -75,173 +81,20 @@ cdef enum:
     _CHUNK = 1024        # points per task of a pass, about
     _MAX_CHUNKS = 64
     _FIRST = 2048        # points per task of the first pass
-    _ROWS = 16           # centres per task of the tables
 
 cdef double _RING_COVER = 1.25  # a ring holds the centres within this many cluster diameters
 cdef double _REORDER = 0.5      # re-sort the neighbours once a centre moved this fraction of the mean gap
 cdef double _RESEARCH = 1.0     # a search measures the centres within 2 u + _RESEARCH * gap of the centre
 
 
-cdef struct _State:
-    # the points, in the caller's order (IN)
-    const double *X
-    const double *w
-    Py_ssize_t m, d, k
-    # the centres and their tables (IN during a pass)
-    const double *C
-    const int64_t *order
-    const double *sdist
-    double slack
-    double *CD
-    double *gap
-    double *far
-    unsigned char *farsafe
-    const unsigned char *inring
-    const int64_t *ofix
-    const int64_t *nring
-    const double *hist
-    double *D
-    double *ZR
-    double *TH
-    double *G
-    Py_ssize_t slot, nslot
-    double tol
-    const double *delta
-    # per point: bounds (caller's order), quick-check summary and labels (layout order)
-    double *PD
-    float *QF
-    uint32_t *QN
-    uint32_t *labp
-    const int64_t *perm
-    # the first pass: labels in the caller's order, farthest member per worker
-    uint32_t *lab
-    double *radw
-    # a pass's chunks, scratch and recorded moves
-    const int64_t *clo
-    const int64_t *chi
-    const int64_t *tq
-    const int64_t *toff
-    int64_t *cand
-    Py_ssize_t cand_size
-    int64_t *mv_i
-    uint32_t *mv_a
-    int64_t *mv_n
-
-
-# -- one point ------------------------------------------------------------------------------
-
-cdef inline Py_ssize_t _search(_State *s, const double *x, int64_t a, double rb, int64_t *bi, double *bd,
-                               double *rest_out) noexcept nogil:
-    """Exact nearest centre of point x and its runner-ups, searching around centre a.
-
-    Only centres within ``2 |x - a|`` of ``a`` can be nearer than ``a`` (Orchard); the
-    centres within ``rb >= 2 |x - a|`` of ``a`` are measured, in the order of ``s.order``
-    (listed by distance from ``a`` at an earlier time, since when no two centres came more
-    than ``s.slack`` closer; ``s.CD`` holds the exact current distances). Fills ``bi, bd``
-    with the ``cnt <= TRACK + 1`` nearest centres (squared distances, sorted by distance
-    then index), writes a lower bound on the distance to every other centre to
-    ``rest_out`` and returns ``cnt``."""
-    cdef Py_ssize_t k = s.k, d = s.d, t, p, cnt = 1, n = TRACK + 1
-    cdef const int64_t *order = s.order + a * k
-    cdef const double *sdist = s.sdist + a * k
-    cdef const double *CDa = s.CD + a * k
-    cdef double u2 = sqdist(x, s.C + a * d, d), u = sqrt(u2), rest = INFINITY, rest2 = INFINITY, D, cd, v
-    cdef int64_t c
-    bi[0] = a
-    bd[0] = u2
-    for t in range(1, k):
-        D = sdist[t] - s.slack
-        if D > rb:
-            if D - u < rest:
-                rest = D - u
-            break
-        c = order[t]
-        cd = CDa[c]
-        if cd > rb:
-            if cd - u < rest:
-                rest = cd - u
-            continue
-        v = sqdist(x, s.C + c * d, d)
-        if cnt < n:
-            p = cnt
-            cnt += 1
-        elif v < bd[n - 1] or (v == bd[n - 1] and c < bi[n - 1]):
-            p = n - 1
-            if bd[n - 1] < rest2:
-                rest2 = bd[n - 1]
-        else:
-            if v < rest2:
-                rest2 = v
-            continue
-        while p > 0 and (bd[p - 1] > v or (bd[p - 1] == v and bi[p - 1] > c)):
-            bd[p] = bd[p - 1]
-            bi[p] = bi[p - 1]
-            p -= 1
-        bd[p] = v
-        bi[p] = c
-    v = sqrt(rest2)
-    if v < rest:
-        rest = v
-    rest_out[0] = rest
-    return cnt
-
-
-cdef inline void _summarise(_State *s, Py_ssize_t i, int64_t a, const double *pd) noexcept nogil:
-    """The three margins that clear point i (layout position) in the quick check, from its
-    bounds ``pd``: ``QF[i, 1]`` the margin between the nearest runner-up ``QN[i, 1]`` and
-    the own centre ``a``, ``QF[i, 0]`` the margin to every other centre of a's ring,
-    ``QF[i, 2]`` the margin to all centres but that runner-up; all at slot ``QN[i, 0]``."""
-    cdef Py_ssize_t j, sj = 0, k = s.k
-    cdef const double *Dst = s.D + s.QN[2 * i] * k
-    cdef double best = INFINITY, v, other = pd[1], every = pd[1], u
-    for j in range(TRACK):
-        v = pd[2 + j] - Dst[<int64_t>pd[5 + j]]
-        if v < best:
-            best = v
-            sj = j
-    for j in range(TRACK):
-        if j != sj:
-            v = pd[2 + j]
-            if v < every:
-                every = v
-            if s.inring[a * k + <int64_t>pd[5 + j]] and v < other:
-                other = v
-    u = pd[0] + s.tol
-    s.QN[2 * i + 1] = <uint32_t>pd[5 + sj]
-    s.QF[3 * i] = down_f32(other - u)
-    s.QF[3 * i + 1] = down_f32(pd[2 + sj] - u)
-    s.QF[3 * i + 2] = down_f32(every - u)
-
-
-cdef inline int64_t _store_search(_State *s, Py_ssize_t i, Py_ssize_t cnt, double rest, const int64_t *bi,
-                                  const double *bd, double *pd) noexcept nogil:
-    """Record a search's result as point i's bounds ``pd``, stated at the current slot;
-    returns the nearest centre."""
-    cdef Py_ssize_t j, k = s.k
-    cdef const double *Ds = s.D + s.slot * k
-    cdef int64_t b = bi[0], c
-    pd[0] = sqrt(bd[0]) + Ds[b]
-    pd[1] = rest - s.G[s.slot]
-    for j in range(TRACK):
-        if j + 1 < cnt:
-            c = bi[j + 1]
-            pd[2 + j] = sqrt(bd[j + 1]) - Ds[c]
-            pd[5 + j] = c
-        else:
-            pd[2 + j] = INFINITY
-            pd[5 + j] = b
-    s.QN[2 * i] = <uint32_t>s.slot
-    return b
-
-
 # -- the first pass -------------------------------------------------------------------------
 
 cdef void _first_task(void *ctx, Py_ssize_t chunk, int worker) noexcept nogil:
     """Exact nearest centre and bounds of a block of points (caller's order, before the
-    layout), from a search around their guess. What ``_store_search`` and ``_summarise``
+    layout), from a search around their guess. What ``bounds_store`` and ``bounds_summarise``
     do, at slot 0 where no centre has moved yet: the nearest runner-up is the first one,
     and no displacement is added or taken off."""
-    cdef _State *s = <_State *>ctx
+    cdef BoundedState *s = <BoundedState *>ctx
     cdef Py_ssize_t i, j, d = s.d, k = s.k, cnt
     cdef int64_t bi[TRACK + 1]
     cdef double bd[TRACK + 1]
@@ -254,7 +107,7 @@ cdef void _first_task(void *ctx, Py_ssize_t chunk, int worker) noexcept nogil:
         x = s.X + i * d
         a = s.lab[i]
         rb = 2.0 * sqrt(sqdist(x, s.C + a * d, d)) + _RESEARCH * s.gap[a]
-        cnt = _search(s, x, a, rb, bi, bd, &rest)
+        cnt = bounds_search(s, x, a, rb, bi, bd, &rest)
         b = bi[0]
         u = sqrt(bd[0])
         pd = s.PD + i * 8
@@ -285,106 +138,12 @@ cdef void _first_task(void *ctx, Py_ssize_t chunk, int worker) noexcept nogil:
         s.QF[3 * i + 2] = down_f32(every - (u + s.tol))
 
 
-# -- the centre tables ----------------------------------------------------------------------
-
-cdef void _distances_after(_State *s, Py_ssize_t a) noexcept nogil:
-    """``CD[a, c]`` and ``CD[c, a]`` for the centres c after a (the same number: the two
-    differences are exact negatives), where a or c moved."""
-    cdef Py_ssize_t c, k = s.k, d = s.d
-    cdef bint moved = s.delta[a] > 0.0
-    cdef double v
-    for c in range(a + 1, k):
-        if moved or s.delta[c] > 0.0:
-            v = sqrt(sqdist(s.C + a * d, s.C + c * d, d))
-            s.CD[a * k + c] = v
-            s.CD[c * k + a] = v
-
-
-cdef void _shifts_of(_State *s, Py_ssize_t j) noexcept nogil:
-    """Net displacement of centre j since every slot."""
-    cdef Py_ssize_t t, c, k = s.k, d = s.d
-    cdef double sq, u
-    for t in range(s.nslot):
-        sq = 0.0
-        for c in range(d):
-            u = s.C[j * d + c] - s.hist[(t * k + j) * d + c]
-            sq += u * u
-        s.D[t * k + j] = sqrt(sq)
-
-
-cdef void _neighbourhood(_State *s, Py_ssize_t a) noexcept nogil:
-    """Centre a's gap to its nearest other centre and distance to the nearest centre
-    outside its ring; the largest displacement in its ring since every slot."""
-    cdef Py_ssize_t t, q, k = s.k
-    cdef const int64_t *of = s.ofix + a * k
-    cdef double g = INFINITY, f = INFINITY, v, mx
-    for t in range(1, k):
-        v = s.CD[a * k + of[t]]
-        if v < g:
-            g = v
-        if t > s.nring[a] and v < f:
-            f = v
-    s.gap[a] = g
-    s.far[a] = f
-    for t in range(s.nslot):
-        mx = 0.0
-        for q in range(1, s.nring[a] + 1):
-            v = s.D[t * k + of[q]]
-            if v > mx:
-                mx = v
-        s.ZR[t * k + a] = mx
-        s.TH[t * k + a] = s.D[t * k + a] + mx
-
-
-cdef void _moved_task(void *ctx, Py_ssize_t chunk, int worker) noexcept nogil:
-    """Distances and displacements of a block of centres (each task takes a short and a
-    long row of the triangle of distances, so that the tasks weigh the same)."""
-    cdef _State *s = <_State *>ctx
-    cdef Py_ssize_t p, k = s.k
-    for p in range(chunk * _ROWS, min((chunk + 1) * <Py_ssize_t>_ROWS, (k + 1) // 2)):
-        _distances_after(s, p)
-        _shifts_of(s, p)
-        if k - 1 - p != p:
-            _distances_after(s, k - 1 - p)
-            _shifts_of(s, k - 1 - p)
-
-
-cdef void _ring_task(void *ctx, Py_ssize_t chunk, int worker) noexcept nogil:
-    cdef _State *s = <_State *>ctx
-    cdef Py_ssize_t a
-    for a in range(chunk * _ROWS, min((chunk + 1) * <Py_ssize_t>_ROWS, s.k)):
-        _neighbourhood(s, a)
-
-
-cdef void _tables(_State *s, bint parallel, int nw) noexcept nogil:
-    """After a step (or at the start, with every ``delta > 0``): the exact centre distances
-    ``CD``, each centre's ``gap`` and ``far``, and per slot the net displacements ``D``,
-    their largest in each ring ``ZR``, ``TH = D + ZR`` and the largest of all ``G``."""
-    cdef Py_ssize_t a, t, j, k = s.k
-    cdef double g
-    if parallel:
-        parallel_for(_moved_task, s, ((k + 1) // 2 + _ROWS - 1) // _ROWS, nw)
-        parallel_for(_ring_task, s, (k + _ROWS - 1) // _ROWS, nw)
-    else:
-        for a in range(k):
-            _distances_after(s, a)
-            _shifts_of(s, a)
-        for a in range(k):
-            _neighbourhood(s, a)
-    for t in range(s.nslot):
-        g = 0.0
-        for j in range(k):
-            if s.D[t * k + j] > g:
-                g = s.D[t * k + j]
-        s.G[t] = g
-
-
 # -- a pass ---------------------------------------------------------------------------------
 
 cdef void _pass_task(void *ctx, Py_ssize_t chunk, int worker) noexcept nogil:
     """One chunk of a pass: clear each point of its ranges from its summary, or measure it
     again; record the label changes (the point's layout position) from ``mv_i[toff]``."""
-    cdef _State *s = <_State *>ctx
+    cdef BoundedState *s = <BoundedState *>ctx
     cdef Py_ssize_t k = s.k, d = s.d, q, nc = 0, j, cnt, nmv = 0
     cdef int64_t *cand = s.cand + worker * s.cand_size
     cdef int64_t *mv = s.mv_i + s.toff[chunk]
@@ -452,9 +211,9 @@ cdef void _pass_task(void *ctx, Py_ssize_t chunk, int worker) noexcept nogil:
             pd[1] = rest - s.G[s.slot]
             s.QN[2 * i] = <uint32_t>s.slot
         else:
-            cnt = _search(s, x, a, 2.0 * u + _RESEARCH * s.gap[a], bi, bd, &rest)
-            b = _store_search(s, i, cnt, rest, bi, bd, pd)
-        _summarise(s, i, b, pd)
+            cnt = bounds_search(s, x, a, 2.0 * u + _RESEARCH * s.gap[a], bi, bd, &rest)
+            b = bounds_store(s, i, cnt, rest, bi, bd, pd)
+        bounds_summarise(s, i, b, pd)
         if b != a:
             s.labp[i] = <uint32_t>b
             mv[nmv] = i
@@ -485,7 +244,7 @@ cdef class BoundedLloyd:
     """
 
     cdef readonly ClusterSums sums
-    cdef _State s
+    cdef BoundedState s
     cdef object _keep
     cdef object X_arr, w_arr
     cdef Py_ssize_t npass, max_slots
@@ -507,7 +266,7 @@ cdef class BoundedLloyd:
                  Py_ssize_t max_iter):
         cdef Py_ssize_t m = X.shape[0], d = X.shape[1], k = C.shape[0], i, a, q, c, nslots
         cdef double span = 0.0, lim
-        cdef _State *s = &self.s
+        cdef BoundedState *s = &self.s
         self.X_arr = np.asarray(X)
         self.w_arr = np.asarray(w)
         self.par = k >= _PAR_TABLES
@@ -609,7 +368,7 @@ cdef class BoundedLloyd:
         s.lab = &lab[0]
         s.radw = &radwv[0]
         with nogil:
-            _tables(s, self.par, self.nw)
+            centre_tables(s, self.par, self.nw)
             parallel_for(_first_task, s, (m + _FIRST - 1) // _FIRST, self.nw)
         self.rad = radw_arr.max(axis=0)
         self.sums = ClusterSums(k, d)
@@ -668,7 +427,7 @@ cdef class BoundedLloyd:
         ``step`` IN/OUT: its ``delta`` (how far each centre moved in the step) is read, its
         ``grown`` flags the clusters whose membership changed. Updates :attr:`sums` and
         returns the number of labels changed."""
-        cdef _State *s = &self.s
+        cdef BoundedState *s = &self.s
         cdef Py_ssize_t k = s.k, d = s.d, a, c, nchunks, changed
         cdef double mo, sq, tt, gsum
         cdef unsigned char[::1] grown = step.grown
@@ -686,7 +445,7 @@ cdef class BoundedLloyd:
         s.delta = &delta[0]
         with nogil:
             # the tables grow with the slots: on the pool once they are large
-            _tables(s, self.par or k * s.nslot >= _PAR_SLOTS, self.nw)
+            centre_tables(s, self.par or k * s.nslot >= _PAR_SLOTS, self.nw)
             for a in range(k):  # rad[a] + D[0, a] bounds the distance from a to its farthest member
                 s.farsafe[a] = s.far[a] > 2.0 * (self.rad[a] + s.D[a]) * (1.0 + EPS) + s.tol
             mo = 0.0
@@ -716,7 +475,7 @@ cdef class BoundedLloyd:
         """Apply a pass's recorded label changes to the cluster sums, in the order of the
         layout; flag the clusters that changed in ``grown`` (OUT). Returns the number of
         changes."""
-        cdef _State *s = &self.s
+        cdef BoundedState *s = &self.s
         cdef Py_ssize_t k = s.k, d = s.d, t, q, i, r, c, j, changed = 0, idx
         cdef int64_t a, b
         cdef double wr, qq, v, x
@@ -763,7 +522,7 @@ cdef class BoundedLloyd:
 
     def recompute_sums(self):
         """Sums of the current partition from scratch, the points added in the caller's order."""
-        cdef _State *s = &self.s
+        cdef BoundedState *s = &self.s
         cdef uint32_t[::1] lab = self.lab_arr
         cdef const double[:, ::1] X = self.X_arr
         cdef const double[::1] w = self.w_arr
@@ -776,7 +535,7 @@ cdef class BoundedLloyd:
 
     def labels_out(self, int64_t[::1] labels):
         """Write the labels, in the caller's order of the points, to ``labels`` (m,) OUT."""
-        cdef _State *s = &self.s
+        cdef BoundedState *s = &self.s
         cdef Py_ssize_t i
         for i in range(s.m):
             labels[s.perm[i]] = s.labp[i]
