@@ -107,14 +107,14 @@ def main() -> None:
                 payloads.append(cm.encode(codes, n, ordered=True, effort=EFFORT))
         written = [cm.describe(p)["level"] for p in payloads]
         # level 8 writes level 5 when it keeps level 5's parameters; asked for level 11, the
-        # encoder writes level 5, 8 or 11 (level8.choose_level; 13 instead of 11 above 8 levels),
-        # asked for level 13, level 5, 8 or 13
-        assert all(w == e or (e == 8 and w == 5) or (e == 11 and w in (5, 8, 13)) or (e == 13 and w in (5, 8))
+        # encoder writes level 5, 8 or 11 (level8.choose_level; 13's successor 20 instead of 11 above
+        # 8 levels), asked for level 13, level 5, 8 or 13 (or 20)
+        assert all(w == e or (e == 8 and w == 5) or (e == 11 and w in (5, 8, 13, 20)) or (e == 13 and w in (5, 8, 20))
                    for w, (_, e) in zip(written, codings))
         for w, p in zip(written, payloads):
-            if w in (8, 11, 13):  # which parameters level 8, 11 or 13 chose
+            if w in (8, 11, 13, 20):  # which parameters level 8, 11, 13 or 20 chose
                 name += f" (L{w} {','.join(map(str, p[12 + n:12 + n + 5]))})"
-        if second in (8, 11, 13) and written[1] == 5:
+        if second in (8, 11, 13, 20) and written[1] == 5:
             name += f" (L{second} wrote L5)"
         enc = [[] for _ in codings]
         dec = [[] for _ in codings]

@@ -10,8 +10,8 @@ header, cm payload header, refusal message or rate-distortion rows as text). The
 ``.vqz`` streams (raw, context, auto, cm at efforts 0-9) of gray, gray + alpha, colour,
 pixel lists, frames, uint16 and float32 data at several shapes and numbers of levels, and
 their decoding; PNG, GIF, WebP and TIFF exports; ``cm.encode`` of maps at every effort and
-at every level forced (levels 11 and 13 also where their choice would not take them; level 18
-in builds that have it, as lines of their own);
+at every level forced (levels 11 and 13 also where their choice would not take them; levels 18
+and 20 in builds that have them, as lines of their own);
 ``encode_code_map`` with every model, up to 35,000 symbols; the rate-distortion rows. About
 20 s on one core.
 """
@@ -176,12 +176,18 @@ def always_weighted(sym, n, code, tuned, weighted, *args):
     return weighted, level8.choose(sym, n, lambda sample, p: code(sample, tuned, p))
 
 
+# (builds with level 20 put it in level 13's place: level 13 is forced as it was, and level 20,
+# forced as level 13 is in those builds, makes new lines)
+averaged_level = getattr(choice, "_averaged_level", None) if choice is not None else None
 for seed, (h, w, n) in enumerate([(64, 130, 3), (129, 257, 8), (100, 200, 12), (90, 91, 16), (77, 120, 30)]):
     sm = (smooth(h, w, seed + 20).astype(np.int64) * n // 256).astype(np.uint8)
-    for level in (0, 1, 2, 4, 5, 8, 9, 11, 13):
+    for level in (0, 1, 2, 4, 5, 8, 9, 11, 13) + ((20,) if averaged_level is not None else ()):
         for effort in (1, 2, 5):
             choose = always_weighted if seed % 2 else level8.choose_level  # levels 11 and 13 where they lose too
-            with forced(ordered_level=level), mock.patch.object(level8, "choose_level", choose):
+            keep = (mock.patch.object(choice, "_averaged_level", lambda level_, ramp: level_)
+                    if averaged_level is not None and level in (11, 13) else contextlib.nullcontext())
+            with forced(ordered_level=13 if level == 20 else level), keep, \
+                    mock.patch.object(level8, "choose_level", choose):
                 data = cm.encode(sm, n, ordered=True, effort=effort)
             put(f"cm-ordered-{level}-{h}x{w}-{n}-{effort}", data)
             lines.append(f"cm-ordered-{level}-{h}x{w}-{n}-{effort}-describe {sorted(cm.describe(data).items())}")

@@ -378,7 +378,7 @@ def decode(payload: bytes, shape, n_colors):
     magic, version, model, B, level, n, R = struct.unpack_from("<2sBBBBHI", payload)
     assert magic == b"CM" and version == 1 and n == n_colors
     order = payload[12:12 + n]
-    k = 5 if level in (8, 11, 13, 16) else 0  # levels 8, 11, 13 and 16: parameters follow the order
+    k = 5 if level in (8, 11, 13, 16, 20) else 0  # levels 8, 11, 13, 16 and 20: parameters follow the order
     params = tuple(payload[12 + n:12 + n + k])
     S = math.ceil(H / R)
     lengths = struct.unpack_from(f"<{S}I", payload, 12 + n + k)
@@ -417,6 +417,11 @@ def decode(payload: bytes, shape, n_colors):
 
             assert model == 0 and B == 8 and n <= 16
             rows += decode_strip_level16(strip, h, W_, n, params)
+        elif level == 20:  # FORMAT.md "Level 20"
+            from cm_reference_level5 import decode_strip_level20
+
+            assert model == 0 and B == 8 and n <= 16
+            rows += decode_strip_level20(strip, h, W_, n, params)
         elif level == 9:  # FORMAT.md "Level 9"
             from cm_reference_level5 import decode_strip_level9
 

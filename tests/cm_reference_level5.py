@@ -1,7 +1,8 @@
-"""Levels 5, 8, 9, 11, 13 and 16 of the cm payload (docs/FORMAT.md, "Level 5: the predicted ordered
+"""Levels 5, 8, 9, 11, 13, 16 and 20 of the cm payload (docs/FORMAT.md, "Level 5: the predicted ordered
 model with symbol tables", "Level 8: level 5 with parameters", "Level 9: level 5 with the exact
 neighbourhood", "Level 11: level 8 around a weighted prediction", "Level 13: level 11 with the
-prediction averaged" and "Level 16: level 13 with a table of the neighbours' symbols"), decoded in plain Python from the
+prediction averaged", "Level 16: level 13 with a table of the neighbours' symbols" and "Level 20:
+level 13 with a bias cancellation"), decoded in plain Python from the
 specification alone, with the primitives
 of ``cm_reference`` (counters, the neighbourhood), ``cm_reference_level3`` (the range
 decoder, the learning and averaging of symbol tables) and ``cm_reference_level4`` (the
@@ -105,6 +106,22 @@ def decode_strip_level13(stream, h, w, n, params):
     return decode_strip_level5(stream, h, w, n, params, weighted=True, averaged=True)
 
 
+def decode_strip_level20(stream, h, w, n, params):
+    """The (h, w) symbols (a list of rows) of one level-20 strip with its header's ``params``."""
+    return decode_strip_level5(stream, h, w, n, params, weighted=True, averaged=True, biased=True)
+
+
+def bias_context(val, T, r, c):
+    """Level 20's context of the pixel at (r, c) (FORMAT.md "Level 20"): 14 bits of the rows above."""
+    N, NW, NWW, NE, NEE = (val(r - 1, c + d) for d in (0, -1, -2, 1, 2))
+    NN, NNW, NNE = (val(r - 2, c + d) for d in (0, -1, 1))
+    tN, tNW, tNE = (T.get(k, 0) for k in ((r - 1, c), (r - 1, c - 1), (r - 1, c + 1)))
+    t = (8 * N - (((tNW + tN + tNE) * 7) >> 5) + 7) >> 3
+    bits = [N < t, NW < t, 2 * N - NN < t, 2 * NE - NEE < t, N + NW - NNW < t, 2 * NW - NNW < t, NNE < t, NEE < t,
+            NNW < t, NWW < t, tN < 0, tNW < 0, tN > 0, tNW > 0]
+    return sum(1 << j for j, b in enumerate(bits) if b)
+
+
 def decode_strip_level16(stream, h, w, n, params):
     """The (h, w) symbols (a list of rows) of one level-16 strip with its header's ``params``."""
     return decode_strip_level5(stream, h, w, n, params, weighted=True, averaged=True, neighbour=True)
@@ -133,16 +150,20 @@ def flat_table(rate_max, rate_double):
     return tb
 
 
-def weighted_prediction(val, T, S, r, c, averaged=False):
+def weighted_prediction(val, T, S, r, c, averaged=False, correction=None):
     """Level 11's weighted prediction pf (eighths of a level) of the pixel at (r, c) and its
     four sub-predictions, from the prediction errors ``T`` and sub-prediction errors ``S``
-    of the strip's pixels so far (0 elsewhere); level 13's (``averaged``) plain average."""
+    of the strip's pixels so far (0 elsewhere); level 13's (``averaged``) plain average;
+    with a ``correction`` (level 20), (the corrected pf, level 13's pf) for pf."""
     W, N, NE = val(r, c - 1), val(r - 1, c), val(r - 1, c + 1)
     tW, tN, tNW, tNE = (T.get(k, 0) for k in ((r, c - 1), (r - 1, c), (r - 1, c - 1), (r - 1, c + 1)))
     p = [8 * (W + NE - N), 8 * N - (((tW + tN + tNE) * 16) >> 5), 8 * W - (((tW + tN + tNW) * 10) >> 5),
          8 * N - (((tNW + tN + tNE) * 7) >> 5)]
     if averaged:
         pf = (sum(p) + 2) >> 2
+        if correction is not None:
+            lo8, hi8 = 8 * min(W, N, NE), 8 * max(W, N, NE)
+            return ((min(max(pf - correction, lo8), hi8), min(max(pf, lo8), hi8)), p, (tW, tN, tNW, tNE))
     else:
         around = ((r, c - 1), (r, c - 2), (r - 1, c - 1), (r - 1, c), (r - 1, c + 1))
         wt = [(1 << 19) // (sum(S.get(k, (0, 0, 0, 0))[i] for k in around) + 8) for i in range(4)]
@@ -153,10 +174,11 @@ def weighted_prediction(val, T, S, r, c, averaged=False):
 
 
 def decode_strip_level5(stream, h, w, n, params=LEVEL5, exact=False, weighted=False, averaged=False,
-                        neighbour=False):
+                        neighbour=False, biased=False):
     """The (h, w) symbols (a list of rows) of one level-5 strip, or of a level-8 one with its
     header's ``params``, or (``exact``) of a level-9 one, or (``weighted``) of a level-11 one
-    (and ``averaged``: of a level-13 one; and ``neighbour``: of a level-16 one)."""
+    (and ``averaged``: of a level-13 one; and ``neighbour``: of a level-16 one; ``biased``: of a
+    level-20 one)."""
     counter3, first_table, limit, rate_max, rate_double = params
     dec = RangeDecoder(stream)
     counters = Table(Counter)
@@ -165,13 +187,25 @@ def decode_strip_level5(stream, h, w, n, params=LEVEL5, exact=False, weighted=Fa
     apm1, apm2 = ExactAPM(), ExactAPM()
     V, E, T, S = {}, {}, {}, {}
     val = neighbour_of(V, w)
+    KB = [0] * (16384 + 1)  # level 20's corrections, and what the last pixel left to learn
+    last = (16384, 0)
 
     def err(r, c):
         return E.get((r, c), 0)  # 0 outside the strip's pixels
 
     for r in range(h):
         for c in range(w):
-            if weighted:
+            if biased:
+                ctx = bias_context(val, T, r, c)
+                (pf, pr), subs, near = weighted_prediction(val, T, S, r, c, True, (KB[ctx] + 64) >> 7)
+                k_last, e_last = last  # learned one pixel late, after this pixel's correction is read
+                KB[k_last] += (e_last * 128 - KB[k_last]) >> 6
+                P = (pf + 4) >> 3
+                o = pf - 8 * P
+                oc = (o >= -2) + (o >= 0) + (o >= 1) + (o >= 3)
+                W, WW, N, NW, NE, NN, NNE, P, eq, dd = predicted_neighbours(val, r, c, P)
+                en = error_class(min((sum(abs(t) for t in near) + 4) >> 3, 15))
+            elif weighted:
                 pf, subs, near = weighted_prediction(val, T, S, r, c, averaged)
                 P = (pf + 4) >> 3
                 o = pf - 8 * P
@@ -240,7 +274,10 @@ def decode_strip_level5(stream, h, w, n, params=LEVEL5, exact=False, weighted=Fa
                 wn[W * 16 + N].learn(x)
             V[r, c] = x
             E[r, c] = min(abs(x - P), 15)
-            if weighted:
+            if biased:
+                T[r, c] = pr - 8 * x
+                last = (ctx, pr - 8 * x)
+            elif weighted:
                 T[r, c] = pf - 8 * x
                 S[r, c] = tuple(abs(q - 8 * x) for q in subs)
     return strip_symbols(dec, V, h, w)

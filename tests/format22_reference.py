@@ -17,7 +17,7 @@ import zlib
 MAGIC = b"\x89VQZ\r\n\x1a\n"
 STRATEGIES = ("uniform", "quantile", "kmeans", "optimal", "mediancut")
 SIZES = [1, 2, 4, 8, 1, 2, 4, 8]  # dtype codes 0..7: u1 u2 u4 u8 i1 i2 i4 i8
-PARAMETER_LEVELS = (8, 11, 13, 16)
+PARAMETER_LEVELS = (8, 11, 13, 16, 20)
 
 
 class Bad(Exception):

@@ -1,8 +1,8 @@
 """Level 11 of the cm coding (level 8 around a weighted prediction): round trips at every
 parameter's extremes, the reference decoder of docs/FORMAT.md, strips, the encoder's choice
 between levels 5, 8 and 11, the reader's checks and fuzzing of the payload; all but the choice
-for levels 13 and 16 too (level 11 with the prediction averaged, and with a table of the
-neighbours' symbols; their choice: test_coding_cm_level13)."""
+for levels 13, 16 and 20 too (level 11 with the prediction averaged, with a table of the
+neighbours' symbols, and with a bias cancellation; their choice: test_coding_cm_level13)."""
 
 import functools
 import itertools
@@ -45,12 +45,12 @@ def face_crop(face_gray, n, rows=slice(300, 364), cols=slice(480, 576)):
     return vqpress.compress(face_gray[rows, cols], n).codes()
 
 
-#: the levels around a prediction of four sub-predictions: 11 (weighted), 13 (averaged) and 16
-#: (averaged, with a table of the neighbours' symbols)
-PREDICTED = [11, 13, 16]
+#: the levels around a prediction of four sub-predictions: 11 (weighted), 13 (averaged), 16
+#: (averaged, with a table of the neighbours' symbols) and 20 (averaged, with a bias cancellation)
+PREDICTED = [11, 13, 16, 20]
 #: their frozen files in tests/data
 FROZEN = {11: DATA / "face-crop-optimal-8-cm-level11.vqz", 13: DATA / "face-crop-optimal-16-cm-level13.vqz",
-          16: DATA / "face-crop-kmeans-16-cm-level16.vqz"}
+          16: DATA / "face-crop-kmeans-16-cm-level16.vqz", 20: DATA / "face-crop-optimal-16-cm-level20.vqz"}
 
 
 @pytest.mark.parametrize("level", PREDICTED)
@@ -104,7 +104,7 @@ def test_level_11_is_another_stream_than_level_8():
         assert eleven[12 + 8 + 5:] != eight[12 + 8 + (0 if params == level8.LEVEL5 else 5):]
 
 
-@pytest.mark.parametrize("level,n", [(11, 8), (13, 16), (16, 16)])
+@pytest.mark.parametrize("level,n", [(11, 8), (13, 16), (16, 16), (20, 16)])
 def test_strips_decode_alike_on_any_number_of_threads(two_threads, level, n):
     check_strips_alike(lambda codes, n_, **kw: encode11(codes, n_, (2, 0, 20, 6, 0), level, **kw),
                        blobs(700, 400, n, seed=5, noise=0.1), n)
@@ -115,7 +115,7 @@ def weighted_at_effort_2():
     return mock.patch.dict(cm_choice.EFFORT_SETTINGS, {2: (cm_levels.WEIGHTED_TABLES, *cm_choice.EFFORT_SETTINGS[2][1:])})
 
 
-def test_the_choice_codes_5_to_16_gray_levels_at_level_5_8_11_or_13(face_gray):
+def test_the_choice_codes_5_to_16_gray_levels_at_level_5_8_11_or_20(face_gray):
     levels = set()
     with weighted_at_effort_2():
         for n in (5, 8, 12, 16):
@@ -123,9 +123,9 @@ def test_the_choice_codes_5_to_16_gray_levels_at_level_5_8_11_or_13(face_gray):
                 data = cm.encode(codes, n, ordered=True)
                 levels.add(cm.describe(data)["level"])
                 np.testing.assert_array_equal(cm.decode(data, codes.shape, n), codes)
-            if n > cm_choice._MAX_WEIGHTED_LEVELS:  # (level 11's speed: level 13 instead)
-                assert cm.describe(data)["level"] in (5, 8, 13)
-        assert 11 in levels and 13 in levels and levels <= {5, 8, 11, 13}
+            if n > cm_choice._MAX_WEIGHTED_LEVELS:  # (level 11's speed: level 13's successor 20 instead)
+                assert cm.describe(data)["level"] in (5, 8, 20)
+        assert 11 in levels and 20 in levels and levels <= {5, 8, 11, 20}
         codes = blobs(30, 40, 4, seed=1)  # up to 4 levels: level 9
         assert cm.describe(cm.encode(codes, 4, ordered=True))["level"] == 9
         # a 16-colour ramp (a palette in its spectral order) takes the same choice
@@ -202,7 +202,7 @@ def test_the_reader_checks_the_levels_header_fields(level):
 
 
 NAMES = {11: "weighted predicted ordered tables", 13: "averaged predicted ordered tables",
-         16: "neighbour symbol averaged predicted ordered tables"}
+         16: "neighbour symbol averaged predicted ordered tables", 20: "bias-cancelled averaged predicted ordered tables"}
 
 
 @pytest.mark.parametrize("level", PREDICTED)

@@ -185,7 +185,7 @@ def test_check_names_the_parameter_out_of_range():
     assert level8.check((0, 0, 20, 8, 0)) == "rate_max 8 (allowed 2..7)"
 
 
-@pytest.mark.parametrize("level", [8, 11, 13, 16])
+@pytest.mark.parametrize("level", [8, 11, 13, 16, 20])
 def test_the_kernel_checks_the_parameters_as_the_header_reader(level):
     """The kernel's own check (``_ordered_params.pxd``) has level8.RANGES: it refuses each
     parameter one beyond either end, and codes every extreme."""

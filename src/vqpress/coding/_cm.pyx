@@ -11,8 +11,8 @@ parallel on the shared thread pool; this module hands each strip to its level's 
 * level 5 (the same prediction, the residual as one symbol of averaged tables), level 8
   (the same with parameters chosen per map), level 9 (an exact-neighbourhood model for up
   to 4 levels), level 11 (level 8 around a weighted prediction), level 13 (level 11 with
-  the sub-predictions averaged) and level 16 (level 13 with a table of the neighbours'
-  symbols): ``_cm_ordered5.pyx``;
+  the sub-predictions averaged), level 16 (level 13 with a table of the neighbours'
+  symbols) and level 20 (level 13 with a bias cancellation): ``_cm_ordered5.pyx``;
 * level 6 (palettes by one neighbour symbol), level 10 (the same, its unpredicted pixels
   by mixed tables) and level 18 (level 10 with richer neighbour-symbol contexts, up to 16
   colours): ``_cm_palette6.pyx``;
@@ -53,6 +53,7 @@ cdef enum:
     LEVEL_ORDERED11 = 11
     LEVEL_ORDERED13 = 13
     LEVEL_ORDERED16 = 16
+    LEVEL_ORDERED20 = 20
     LEVEL_PALETTE7 = 7
     LEVEL_PALETTE10 = 10
     LEVEL_PALETTE18 = 18
@@ -113,7 +114,7 @@ ctypedef struct Job:
     const uint8_t *payload      # decoder: the payload ...
     const Py_ssize_t *offset    # ... and where each strip's stream starts in it
     int *status                 # per strip: 0 ok, -1 out of memory, -2 stream not used exactly
-    Ord5Params params           # levels 5, 8, 9, 11, 13 and 16: the model's parameters
+    Ord5Params params           # levels 5, 8, 9, 11, 13, 16 and 20: the model's parameters
 
 
 cdef void _strip_task(void *ctx, Py_ssize_t strip, int worker) noexcept nogil:
@@ -129,7 +130,7 @@ cdef void _strip_task(void *ctx, Py_ssize_t strip, int worker) noexcept nogil:
     cdef int k
     if job.level == LEVEL_PALETTE3 or job.level == LEVEL_ORDERED5 or job.level == LEVEL_ORDERED8 \
             or job.level == LEVEL_ORDERED9 or job.level == LEVEL_ORDERED11 or job.level == LEVEL_ORDERED13 \
-            or job.level == LEVEL_ORDERED16 \
+            or job.level == LEVEL_ORDERED16 or job.level == LEVEL_ORDERED20 \
             or job.level == LEVEL_PALETTE6 or job.level == LEVEL_PALETTE7 or job.level == LEVEL_PALETTE10 \
             or job.level == LEVEL_PALETTE18:
         # their own range coder and model (_cm_palette3.pyx, _cm_ordered5.pyx, _cm_palette6.pyx,
@@ -209,13 +210,15 @@ cdef void _setup(Job *job, uint8_t *sym, Py_ssize_t height, Py_ssize_t width, Py
 
     (job.params.counter3, job.params.first_table, job.params.limit, job.params.rate_max,
      job.params.rate_double) = (LEVEL5_PARAMS if params is None
-                                 or level not in (LEVEL_ORDERED8, LEVEL_ORDERED11, LEVEL_ORDERED13, LEVEL_ORDERED16)
+                                 or level not in (LEVEL_ORDERED8, LEVEL_ORDERED11, LEVEL_ORDERED13, LEVEL_ORDERED16,
+                                                  LEVEL_ORDERED20)
                                  else params)
     # level 9: level 5's parameters and the exact model; level 11: level 8's and the weighted
-    # predictor; level 13: level 8's and the averaged one; level 16: level 13's and the (W, N) table
+    # predictor; level 13: level 8's and the averaged one; level 16: level 13's and the (W, N) table;
+    # level 20: level 13's and the bias cancellation
     job.params.exact = level == LEVEL_ORDERED9
     job.params.weighted = (1 if level == LEVEL_ORDERED11 else 2 if level == LEVEL_ORDERED13
-                           else 3 if level == LEVEL_ORDERED16 else 0)
+                           else 3 if level == LEVEL_ORDERED16 else 4 if level == LEVEL_ORDERED20 else 0)
     if job.params.exact and not 2 <= n <= 4:  # its exact neighbourhood holds symbols 0..3
         raise ValueError(f"level 9 codes 2..4 levels; got {n}")
     if level == LEVEL_PALETTE18 and not 2 <= n <= 16:  # its triple tables hold symbols 0..15
@@ -240,7 +243,7 @@ def encode_strips(const uint8_t[:, ::1] sym not None, int n, int kind, int level
                   Py_ssize_t strip_rows, params=None):
     """Code an (H, W) map of symbols (each < n) strip by strip; return the strips' streams.
 
-    ``sym`` (H, W) IN; ``n``, ``kind`` (MODEL_ORDERED or MODEL_PALETTE), ``level`` (0..11, 13, 16, 18),
+    ``sym`` (H, W) IN; ``n``, ``kind`` (MODEL_ORDERED or MODEL_PALETTE), ``level`` (0..11, 13, 16, 18, 20),
     ``table_bits``, ``strip_rows`` IN: the header's fields; ``params`` IN: level 8's five
     parameters (a tuple). Returns a list of ``bytes``, one per strip. The arguments are
     trusted: vqpress.coding.cm checks them.

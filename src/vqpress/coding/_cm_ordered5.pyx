@@ -48,6 +48,11 @@ every pixel and seen from P (``_neighbour_symbols.pxd``): a colour ramp's symbol
 positions in a palette order, and which one follows W and N is what a numeric prediction
 misses there (a fifth compiled copy, ``Neighbour``).
 
+Level 20 (docs/FORMAT.md, "Level 20") is level 13 with a bias cancellation: the average, before
+its clamp, less the mean error level 13's prediction made in a context of the rows above,
+which a pass over each row computes before the row (``_bias_cancellation.pxd``); level 13's
+errors T and error class are kept (a sixth compiled copy, ``Biased``).
+
 This module is the pixel loop: the prediction, the contexts, the coding of ``x == P`` and of
 the residual symbol. The model it codes with (the layout of its counters and tables, their
 start and learning) is ``_ordered_model.pxd``'s, its parameters ``_ordered_params.pxd``'s.
@@ -57,8 +62,10 @@ that the picture decides (the sign of an error, a count's limit): the same value
 instructions and mispredicted branches (BENCHMARKS.md, round 10, ``grayspeed``).
 """
 
-from libc.stdint cimport int32_t, uint8_t, uint16_t, uint32_t, uint64_t
+from libc.stdint cimport int16_t, int32_t, uint8_t, uint16_t, uint32_t, uint64_t
+from libc.stdlib cimport free, malloc
 
+from vqpress.coding._bias_cancellation cimport BC_FRACTION, BC_NONE, BC_RATE, bc_row_contexts
 from vqpress.coding._cm_common cimport (
     LIMIT, Decoding, Direction, Encoding, _clip, cm_stretch, cm_tables_init, ring_row, ring_row_end, ring_row_start)
 from vqpress.coding._exact_neighbourhood cimport (
@@ -100,8 +107,8 @@ ord5_tables_init()
 LEVEL5_PARAMS = (C3_ERR, 0, 20, 6, 0)
 
 
-# Levels 5 and 8 (Plain), level 9 (Exact), 11 (Weighted), 13 (Averaged) and 16 (Neighbour)
-# compile their kernel apart, as Direction does for the two directions: ``Variant is Exact``
+# Levels 5 and 8 (Plain), level 9 (Exact), 11 (Weighted), 13 (Averaged), 16 (Neighbour) and 20
+# (Biased) compile their kernel apart, as Direction does for the two directions: ``Variant is Exact``
 # is a constant in each copy.
 ctypedef struct Plain:
     char unused
@@ -113,12 +120,15 @@ ctypedef struct Averaged:
     char unused
 ctypedef struct Neighbour:
     char unused
+ctypedef struct Biased:
+    char unused
 ctypedef fused Variant:
     Plain
     Exact
     Weighted
     Averaged
     Neighbour
+    Biased
 
 
 cdef inline int _mean3(const uint16_t *a, const uint16_t *b, const uint16_t *d, int i) noexcept nogil:
@@ -262,8 +272,9 @@ cdef inline int _pixel(Direction *way, Variant *model, RangeCoder *c, Ord5 *f, i
     # x == P: three counters' probabilities averaged (3:2:2), no mixing
     a = f.cnt + C_EQ + eq * 3 + (0 if P == 0 else (1 if P == n - 1 else 2))
     b = f.cnt + C_SHAPE + dd * n + P
-    if (Variant is Weighted or Variant is Averaged or Variant is Neighbour) and f.q.counter3 == C3_ERR:
-        # (levels 11, 13, 16: and by the offset class)
+    if (Variant is Weighted or Variant is Averaged or Variant is Neighbour or Variant is Biased) \
+            and f.q.counter3 == C3_ERR:
+        # (levels 11, 13, 16, 20: and by the offset class)
         d = f.cnt3 + ((eq & 255) * 8 + en) * OFFSETS + oc
     elif f.q.counter3 == C3_ERR:
         d = f.cnt3 + (eq & 255) * 8 + en
@@ -321,7 +332,8 @@ cdef inline int _pixel(Direction *way, Variant *model, RangeCoder *c, Ord5 *f, i
         if Variant is Neighbour:  # level 16: the (W, N) table instead of RERR
             s = _symbol_wn(way, c, f, f.t_exact + k * OFFSETS + oc, T_SHAPE + dd * n + P, lo, hi, s, P)
         else:
-            s = _symbol(way, c, f, f.t_exact + k * OFFSETS + oc if Variant is Weighted or Variant is Averaged else T_DIR + k,
+            s = _symbol(way, c, f, f.t_exact + k * OFFSETS + oc
+                        if Variant is Weighted or Variant is Averaged or Variant is Biased else T_DIR + k,
                         T_SHAPE + dd * n + P, T_ERR + d6 * 8 + en, lo, hi, s)
         if s == 0 and P > MID:  # lane 0 is x - P <= -8: x in 0 .. P - 8
             return P - MID - _far(way, c, f, T_FAR, P - MID, P - MID - x)
@@ -349,8 +361,13 @@ cdef int _rows(Direction *way, Variant *model, RangeCoder *c, Ord5 *f, uint8_t *
     cdef int aW = 0
     cdef int NE, tW = 0, tN, tNW, tNE, pf = 0, oc = 0, x8, v, en, p0 = 0, p1 = 0, p2 = 0, p3 = 0, eq
     cdef int32_t w0, w1, w2, w3, den
+    # level 20: the row's errors T and the row above's, level 13's prediction pr beside the
+    # corrected pf, and the last pixel's context and error (learned one pixel late)
+    cdef int16_t *b0 = NULL
+    cdef int16_t *b1 = NULL
+    cdef int pr = 0, bc = BC_NONE, bc_last = BC_NONE, e_last = 0
     for r in range(h):
-        if Variant is Weighted or Variant is Averaged or Variant is Neighbour:
+        if Variant is Weighted or Variant is Averaged or Variant is Neighbour or Variant is Biased:
             c0 = f.wp + (r & 1) * wp + 3
             c1 = f.wp + ((r + 1) & 1) * wp + 3
             tW = aW = 0
@@ -362,6 +379,10 @@ cdef int _rows(Direction *way, Variant *model, RangeCoder *c, Ord5 *f, uint8_t *
         e0 = ring_row(f.err, wp, r)
         e1 = ring_row(f.err, wp, r + 3)
         ring_row_start(r0, r1, r)
+        if Variant is Biased:  # every context of the row, from the rows above
+            b0 = f.bt + (r & 1) * wp + 3
+            b1 = f.bt + ((r + 1) & 1) * wp + 3
+            bc_row_contexts(w, r1, r2, b1, f.bctx)
         # W, WW and W's error carried in registers: the next pixel's prediction waits on x
         W = r0[-1]
         WW = r0[-2]
@@ -374,7 +395,8 @@ cdef int _rows(Direction *way, Variant *model, RangeCoder *c, Ord5 *f, uint8_t *
             NE = r1[col + 1]
             lo = W if W < N else N
             hi = W + N - lo
-            if Variant is Weighted or Variant is Averaged or Variant is Neighbour:  # levels 11, 13, 16: P from the weighted prediction
+            if Variant is Weighted or Variant is Averaged or Variant is Neighbour or Variant is Biased:
+                # levels 11, 13, 16, 20: P from the weighted prediction
                 tN = c1[col].t
                 tNW = c1[col - 1].t
                 tNE = c1[col + 1].t
@@ -392,7 +414,7 @@ cdef int _rows(Direction *way, Variant *model, RangeCoder *c, Ord5 *f, uint8_t *
                     p1 = N * 8 - (((tW + tN + tNE) * 16) >> 5)
                     p2 = W * 8 - (((tW + tN + tNW) * 10) >> 5)
                     p3 = N * 8 - (((tNW + tN + tNE) * 7) >> 5)
-                    if Variant is Averaged or Variant is Neighbour:  # levels 13, 16: their plain average
+                    if Variant is Averaged or Variant is Neighbour or Variant is Biased:  # levels 13, 16, 20: their plain average
                         pf = (p0 + p1 + p2 + p3 + 2) >> 2
                     else:
                         es = sW + sWW + c1[col - 1].s + c1[col].s + c1[col + 1].s
@@ -402,11 +424,23 @@ cdef int _rows(Direction *way, Variant *model, RangeCoder *c, Ord5 *f, uint8_t *
                         w3 = wp_weight[es >> 48]
                         den = w0 + w1 + w2 + w3
                         pf = (w0 * p0 + w1 * p1 + w2 * p2 + w3 * p3 + (den >> 1)) // den
+                    if Variant is Biased:
+                        # level 20: less its context's mean error (read before the last pixel's
+                        # error is learned); pr stays level 13's prediction
+                        pr = pf
+                        bc = f.bctx[col]
+                        pf -= (f.bk[bc] + (1 << (BC_FRACTION - 1))) >> BC_FRACTION
+                        v = f.bk[bc_last]
+                        f.bk[bc_last] = <int16_t>(v + ((e_last * (1 << BC_FRACTION) - v) >> BC_RATE))
                     # within the values of W, N, NE
                     v = (lo if lo < NE else NE) * 8
                     pf = v if pf < v else pf
+                    if Variant is Biased:
+                        pr = v if pr < v else pr
                     v = (hi if hi > NE else NE) * 8
                     pf = v if pf > v else pf
+                    if Variant is Biased:
+                        pr = v if pr > v else pr
                     P = (pf + 4) >> 3
                     oc = (OFFSET_CLASSES >> (((pf + 4) & 7) << 2)) & 15
                     # the error class of the four |T| (at most 120 each: the sum >> 3 stays below 64)
@@ -427,14 +461,21 @@ cdef int _rows(Direction *way, Variant *model, RangeCoder *c, Ord5 *f, uint8_t *
                 f.wn_counts[W << 4 | N] = <uint8_t>(u + (u < f.count_max))
                 st_learn(<uint16_t *>f.wn_at + 8, x, TABLE_K, f.rate[u])
             r0[col] = <uint8_t>x
-            if not (Variant is Weighted or Variant is Averaged or Variant is Neighbour) or want_hits:  # (levels 11, 13, 16: for the hits only)
+            if not (Variant is Weighted or Variant is Averaged or Variant is Neighbour or Variant is Biased) or want_hits:
+                # (levels 11, 13, 16, 20: for the hits only)
                 e = x - P if x > P else P - x
                 eWW = eW
                 eW = e if e < 15 else 15
                 e0[col] = <uint8_t>eW
-            if Variant is Weighted or Variant is Averaged or Variant is Neighbour:
+            if Variant is Weighted or Variant is Averaged or Variant is Neighbour or Variant is Biased:
                 x8 = x * 8
-                tW = pf - x8
+                if Variant is Biased:  # (level 13's error T: the correction does not feed the sub-predictions)
+                    tW = pr - x8
+                    b0[col] = <int16_t>tW
+                    bc_last = bc
+                    e_last = tW
+                else:
+                    tW = pf - x8
                 c0[col].t = tW
                 aW = (tW ^ (tW >> 31)) - (tW >> 31)  # |tW| without a branch (its sign is the picture's)
                 c0[col].a = aW
@@ -455,13 +496,16 @@ cdef int _rows(Direction *way, Variant *model, RangeCoder *c, Ord5 *f, uint8_t *
 
 cdef inline int _strip(RangeCoder *c, bint decoding, uint8_t *sym, int h, int w, int n, uint8_t *rows,
                        const void *params) noexcept nogil:
-    """Levels 5, 8, 9, 11, 13 and 16's RangeStripArg (``_range_coder.pxd``, ``params`` an Ord5Params): a fresh
+    """Levels 5, 8, 9, 11, 13, 16 and 20's RangeStripArg (``_range_coder.pxd``, ``params`` an Ord5Params): a fresh
     model, then the rows. Inline: each of its two callers gets its own copy of the kernel,
     ``decoding`` a constant."""
     cdef Ord5 f
     cdef int status = -1
     if ord5_alloc(&f, n, w, <const Ord5Params *>params) == 0:
-        if f.q.weighted == 3:
+        if f.q.weighted == 4:
+            status = (_rows(<Decoding *>NULL, <Biased *>NULL, c, &f, sym, h, w, rows) if decoding
+                      else _rows(<Encoding *>NULL, <Biased *>NULL, c, &f, sym, h, w, rows))
+        elif f.q.weighted == 3:
             status = (_rows(<Decoding *>NULL, <Neighbour *>NULL, c, &f, sym, h, w, rows) if decoding
                       else _rows(<Encoding *>NULL, <Neighbour *>NULL, c, &f, sym, h, w, rows))
         elif f.q.weighted == 2:
@@ -507,3 +551,31 @@ def _contexts(int P, int W, int WW, int N, int NW, int NE, int NN, int NNE, int 
     dd = oc_dd_of(P, W, N, NE, NW)
     return (oc_eq13(oc_window(r1 + 2, r2 + 2), P, W, WW, N, NE, NW, NEE), dd, oc_d6_of(P, W, N, NE, NW, NN, WW),
             oc_k_of(dd, P, NN, WW))
+
+
+def _row_contexts(const uint8_t[::1] above not None, const uint8_t[::1] above2 not None,
+                  const int16_t[::1] errors not None):
+    """Level 20's contexts of a row of w pixels (a list), computed as the kernel does
+    (``_bias_cancellation.pxd``), for the tests: ``above`` and ``above2`` are the two rows above
+    with their padding (w + 4 bytes: 2 before, 2 after; ``above2`` uses 1 before and 1 after),
+    ``errors`` the row above's errors T (w + 2: 1 before, 1 after), each in -120..120."""
+    cdef Py_ssize_t w = above.shape[0] - 4
+    cdef Py_ssize_t i
+    cdef uint16_t *out
+    if w < 1 or above2.shape[0] != w + 4 or errors.shape[0] != w + 2:
+        raise ValueError(f"rows of {above.shape[0]}, {above2.shape[0]} and {errors.shape[0]} values do not "
+                         "frame one row (w + 4, w + 4, w + 2)")
+    for i in range(w + 4):
+        if above[i] > 15 or above2[i] > 15:
+            raise ValueError("a neighbour outside 0..15")
+    for i in range(w + 2):
+        if not -120 <= errors[i] <= 120:
+            raise ValueError(f"an error T of {errors[i]} is outside -120..120")
+    out = <uint16_t *>malloc((w + 8) * sizeof(uint16_t))
+    if out == NULL:
+        raise MemoryError()
+    try:
+        bc_row_contexts(<int>w, &above[2], &above2[2], &errors[1], out)
+        return [out[i] for i in range(w)]
+    finally:
+        free(out)

@@ -1,17 +1,18 @@
-# The state of the ordered model of levels 5, 8, 9, 11, 13 and 16 (docs/FORMAT.md, "Level 5"
+# The state of the ordered model of levels 5, 8, 9, 11, 13, 16 and 20 (docs/FORMAT.md, "Level 5"
 # and the levels after it), which ``_cm_ordered5.pyx`` codes a strip's pixels with: the layout
 # of its x == P counters and of its 16-lane residual tables, their allocation and start (a
 # fresh model for every strip, with the parameters ``Ord5Params`` of ``_ordered_params.pxd``),
-# and how a counter and a table learn (their rates). What levels 9, 11 and 16 add keeps its
-# own pieces in ``_exact_neighbourhood.pxd``, ``_weighted_prediction.pxd`` and
-# ``_neighbour_symbols.pxd``; the model holds their arrays. Inline (the learning is in every
+# and how a counter and a table learn (their rates). What levels 9, 11, 16 and 20 add keeps its
+# own pieces in ``_exact_neighbourhood.pxd``, ``_weighted_prediction.pxd``,
+# ``_neighbour_symbols.pxd`` and ``_bias_cancellation.pxd``; the model holds their arrays. Inline (the learning is in every
 # pixel's path; the kernel's copies compile their own); the kernel's module calls
 # ord5_tables_init once, at its start.
 
-from libc.stdint cimport int64_t, uint8_t, uint16_t, uint32_t
+from libc.stdint cimport int16_t, int64_t, uint8_t, uint16_t, uint32_t
 from libc.stdlib cimport calloc, free, malloc
 from libc.string cimport memcpy
 
+from vqpress.coding._bias_cancellation cimport BC_CONTEXTS
 from vqpress.coding._cm_common cimport cm_rate
 from vqpress.coding._exact_neighbourhood cimport APM1, APM2, APM_NODES, EXACT, X_COUNTERS, ex_apm_fill
 from vqpress.coding._neighbour_symbols cimport WN_STRIDE, WN_TABLES, ns_fill
@@ -95,6 +96,10 @@ ctypedef struct Ord5:
     uint16_t *wn                # the (W, N) tables, WN_STRIDE u16 each (_neighbour_symbols.pxd) ...
     uint8_t *wn_counts          # ... and their update counts
     const uint16_t *wn_at       # the pixel's (W, N) table (padded)
+    # level 20 only (NULL otherwise; _bias_cancellation.pxd)
+    int16_t *bt                 # ring of 2 rows of w + 6: the prediction errors T (0 outside the strip's pixels)
+    uint16_t *bctx              # the contexts of the row's pixels (w + 8)
+    int16_t *bk                 # the corrections K of the BC_CONTEXTS contexts, and a spare one
 
 
 # The x == P counters hold p (22 bits, of 2^22) and n (10 bits) as _cm_common.pxd's, but p
@@ -143,8 +148,9 @@ cdef inline void ord5_table_fill(uint16_t *t, Py_ssize_t count) noexcept nogil:
 
 cdef inline int ord5_alloc(Ord5 *f, int n, int w, const Ord5Params *q) noexcept nogil:
     """A fresh model for n <= 16 levels (n <= 4 with q.exact) with parameters q (in range);
-    with q.weighted (levels 11, 13 and 16) RDIR tables by the offset class follow the others (t_exact),
-    and with q.weighted 3 (level 16) the (W, N) tables. Level 8 caps the tables' rate at
+    with q.weighted (levels 11, 13, 16 and 20) RDIR tables by the offset class follow the others (t_exact),
+    with q.weighted 3 (level 16) the (W, N) tables, with q.weighted 4 (level 20) the bias
+    cancellation's errors, contexts and corrections (all 0). Level 8 caps the tables' rate at
     rate_max and may count each update twice.
     Returns 0, or -1 (free it with ord5_free either way)."""
     cdef Py_ssize_t n_tables = T_SHAPE + 625 * n + (EXACT if q.exact else 0) + (5625 * OFFSETS if q.weighted else 0)
@@ -167,7 +173,16 @@ cdef inline int ord5_alloc(Ord5 *f, int n, int w, const Ord5Params *q) noexcept 
     f.wp = NULL
     f.wn = NULL
     f.wn_counts = NULL
+    f.bt = NULL
+    f.bctx = NULL
+    f.bk = NULL
     f.t_exact = T_SHAPE + 625 * n
+    if q.weighted == 4:
+        f.bt = <int16_t *>calloc(2 * (w + 6), sizeof(int16_t))
+        f.bctx = <uint16_t *>calloc(w + 8, sizeof(uint16_t))
+        f.bk = <int16_t *>calloc(BC_CONTEXTS + 1, sizeof(int16_t))
+        if f.bt == NULL or f.bctx == NULL or f.bk == NULL:
+            return -1
     if q.weighted == 3:
         f.wn = <uint16_t *>malloc(WN_TABLES * WN_STRIDE * sizeof(uint16_t))
         f.wn_counts = <uint8_t *>calloc(WN_TABLES, 1)
@@ -202,6 +217,12 @@ cdef inline void ord5_free(Ord5 *f) noexcept nogil:
     free(f.wp)
     free(f.wn)
     free(f.wn_counts)
+    free(f.bt)
+    free(f.bctx)
+    free(f.bk)
+    f.bt = NULL
+    f.bctx = NULL
+    f.bk = NULL
     f.wp = NULL
     f.wn = NULL
     f.wn_counts = NULL

@@ -19,12 +19,13 @@ import numpy as np
 
 from vqpress.coding import level8, scan
 from vqpress.coding.levels import (
-    AVERAGED_TABLES, EXACT_TABLES, FAST, MAX_EXACT_LEVELS, MAX_ORDERED_SYMBOLS, MAX_TABLE_LEVELS, MIN_TABLE_BITS,
+    AVERAGED_TABLES, BIASED_TABLES, EXACT_TABLES, FAST, MAX_EXACT_LEVELS, MAX_ORDERED_SYMBOLS, MAX_TABLE_LEVELS, MIN_TABLE_BITS,
     NEIGHBOUR_TABLES, ORDERED, PALETTE, PALETTE_MIXED, PALETTE_SYMBOL, PALETTE_SYMBOL_MIXED, PALETTE_SYMBOL_TRIPLES,
     PREDICTED, PREDICTED_TABLES, TABLE_LEVELS, TUNED_TABLES, WEIGHTED_TABLES,
 )
 
-__all__ = ["EFFORT_SETTINGS", "SCAN_SAMPLES", "choose_order", "choose_scan", "candidates", "level_for"]
+__all__ = ["EFFORT_SETTINGS", "SCAN_SAMPLES", "MORE_SCANS_LEVELS", "choose_order", "choose_scan", "choose_more_scan",
+           "candidates", "level_for", "trial_level"]
 
 #: Level 11 only up to this many levels: it decodes at 0.66-0.83x level 8's speed (BENCHMARKS.md,
 #: round 7), which keeps the gray cases of 8 levels at or above 30 MPix/s but takes those of 16
@@ -57,7 +58,7 @@ _SMALL_MAP_PIXELS = 1 << 15
 #: both models when both apply, pixels per strip). Efforts 0-2 use the models without
 #: hashed tables (table_bits is then the minimum): palettes at level 6 (level 18 up to 16
 #: colours), gray at level 5 at effort 1 and level 5, 8 or 11 at effort 2 (level 11 up to 8
-#: levels, 13 instead of 11 above, level 9 up to 4, level 4 above 16; effort 0 keeps level 2); 3-4 level 0 (lean: hashed
+#: levels, 20 instead of 11 above (16 for colour ramps), level 9 up to 4, level 4 above 16; effort 0 keeps level 2); 3-4 level 0 (lean: hashed
 #: tables, 4 counters a question; 0-1.5% smaller than level 4 on gray, half as fast) for gray
 #: and colour ramps, level 7 for the other palettes (level 18 up to 16 colours); 5-9 level 1
 #: (full: more counters, two mixes and an APM).
@@ -83,6 +84,15 @@ SCAN_SAMPLES = {0: 0.0, 1: 1 / 32, 2: 1 / 32, 3: 1 / 16, 4: 1 / 16, 5: 1 / 8, 6:
 #: ... and at least this many pixels (or the whole map): a few thousand pixels are mostly the
 #: models' learning.
 _MIN_SCAN_SAMPLE = 1 << 12
+#: Scans :func:`choose_more_scan` also tries for a map at these levels: level 20 (gray maps of 9-16
+#: levels) scan 3, the best of the eight on face gray 16 (108,337 stream bytes against 108,554
+#: at scan 0 and 108,379 at scan 7; a block of 1/32 of it codes 5,072 bytes against 5,107 and
+#: 5,139; BENCHMARKS.md, round 14, ``gray16bc``): one more block coded, 3% of the encode.
+_MORE_SCANS = {BIASED_TABLES: (3,)}
+#: The levels with more scans, and the level whose trial weighs scans 0 and 7 for them (the
+#: level they replace: a map that the encoder codes at level 5 or 8 in the end keeps the scan
+#: it had before level 20, ``cm.encode`` coding it again in that scan if a more scan was chosen).
+MORE_SCANS_LEVELS = {BIASED_TABLES: AVERAGED_TABLES}
 
 
 def choose_order(codes: np.ndarray, n: int, ordered: bool | None, effort: int, ordered_level: int,
@@ -134,22 +144,43 @@ def choose_scan(codes: np.ndarray, table: np.ndarray | None, effort: int, size_o
         or the whole map), in the map's proportions.
     size_of : callable
         Bytes of a coded map (a C-contiguous uint8 array of coding symbols) coded at the
-        map's level (:func:`trial_level`).
+        map's level (:func:`trial_level`; level 13 for a map at level 20, :func:`choose_more_scan`).
 
     Returns
     -------
     int
         0 or 7.
     """
+    block = _centre_block(codes, effort)
+    if block is None:
+        return scan.IDENTITY
+    sizes = [size_of(scan.orient(block, s, table)) for s in (scan.IDENTITY, scan.REVERSED_TRANSPOSE)]
+    return scan.REVERSED_TRANSPOSE if sizes[1] < sizes[0] else scan.IDENTITY
+
+
+def choose_more_scan(codes: np.ndarray, table: np.ndarray | None, effort: int, size_of, chosen: int, level: int) -> int:
+    """For a map whose trial level has more scans (:data:`_MORE_SCANS`: level 20, scan 3), the
+    scan :func:`choose_scan` ``chosen`` or one of those, whichever codes :func:`choose_scan`'s
+    block smallest at that level (``size_of``; ``chosen`` on a tie). The encoder keeps a more
+    scan only if the map is coded at that level in the end (:data:`MORE_SCANS_LEVELS`): maps
+    that take level 5 or 8 keep :func:`choose_scan`'s scan, as before level 20."""
+    block = _centre_block(codes, effort)
+    if block is None or level not in _MORE_SCANS:
+        return chosen
+    tried = (chosen, *_MORE_SCANS[level])
+    sizes = [size_of(scan.orient(block, s, table)) for s in tried]
+    return tried[sizes.index(min(sizes))]
+
+
+def _centre_block(codes: np.ndarray, effort: int) -> np.ndarray | None:
+    """The block at the map's centre that the scans are weighed on (None at effort 0)."""
     share = SCAN_SAMPLES[effort]
     if not share:
-        return scan.IDENTITY
+        return None
     h, w = codes.shape
     share = min(1.0, max(share, _MIN_SCAN_SAMPLE / (h * w)))
     bh, bw = max(1, round(h * math.sqrt(share))), max(1, round(w * math.sqrt(share)))
-    block = codes[(h - bh) // 2:(h - bh) // 2 + bh, (w - bw) // 2:(w - bw) // 2 + bw]
-    sizes = [size_of(scan.orient(block, s, table)) for s in (scan.IDENTITY, scan.REVERSED_TRANSPOSE)]
-    return scan.REVERSED_TRANSPOSE if sizes[1] < sizes[0] else scan.IDENTITY
+    return codes[(h - bh) // 2:(h - bh) // 2 + bh, (w - bw) // 2:(w - bw) // 2 + bw]
 
 
 def _models_to_try(n: int, ordered: bool | None, both: bool, palette_level: int) -> list[int]:
@@ -184,16 +215,18 @@ def level_for(sym: np.ndarray, n: int, model: int, level: int, ramp: bool = Fals
     ``model`` at an effort's ``level``: the level the map's number of symbols allows (or a
     richer one for a few), and for levels 8, 11 and 13 the parameters chosen on samples of
     the map (:mod:`vqpress.coding.level8`; level 8 with level 5's parameters is level 5, the
-    same streams without the parameters' bytes). A colour ramp (``ramp``) of 9-16 colours takes
-    level 16 where gray takes level 13, chosen against level 8 as level 13 is, on samples coded at
-    level 16 (:data:`~vqpress.coding.levels.NEIGHBOUR_TABLES`: its neighbours' exact symbols say
-    more than on gray levels, where level 16 codes larger). Parameters are None for other levels."""
+    same streams without the parameters' bytes). Gray maps of 9-16 levels take level 20 where
+    level 13 would do (:data:`~vqpress.coding.levels.BIASED_TABLES`, level 13 with a bias
+    cancellation), a colour ramp (``ramp``) of 9-16 colours level 16, chosen against level 8 as
+    level 13 is, on samples coded at their level (:data:`~vqpress.coding.levels.NEIGHBOUR_TABLES`:
+    a ramp's neighbours' exact symbols say more than on gray levels, where level 16 codes
+    larger). Parameters are None for other levels."""
     level = _level_of(n, model, level)
     params = None
     if level == TUNED_TABLES:
         params = _tuned_params(sym, n)
     elif level in (WEIGHTED_TABLES, AVERAGED_TABLES):
-        level, params = _chosen_level(sym, n, NEIGHBOUR_TABLES if ramp and level == AVERAGED_TABLES else level)
+        level, params = _chosen_level(sym, n, _averaged_level(level, ramp))
     if level == TUNED_TABLES and params == level8.LEVEL5:
         level, params = PREDICTED_TABLES, None  # the same streams, without the parameters' bytes
     return level, params
@@ -207,9 +240,16 @@ def trial_level(n: int, model: int, level: int, ramp: bool = False) -> tuple[int
     if level == TUNED_TABLES:
         return PREDICTED_TABLES, None
     if level in (WEIGHTED_TABLES, AVERAGED_TABLES):
-        return NEIGHBOUR_TABLES if ramp and level == AVERAGED_TABLES else level, level8.LEVEL5
+        return _averaged_level(level, ramp), level8.LEVEL5
     return level, None
 
+
+def _averaged_level(level: int, ramp: bool) -> int:
+    """The level a map takes where the effort's level comes to level 13 (:func:`_level_of`):
+    level 16 for a colour ramp, level 20 for gray levels; other levels stay."""
+    if level != AVERAGED_TABLES:
+        return level
+    return NEIGHBOUR_TABLES if ramp else BIASED_TABLES
 
 def _level_of(n: int, model: int, level: int) -> int:
     """An effort's level as a map of ``n`` symbols takes it (:func:`level_for`)."""
@@ -242,14 +282,20 @@ def _tuned_params(sym: np.ndarray, n: int) -> tuple[int, ...]:
 
 
 def _chosen_level(sym: np.ndarray, n: int, predicted: int) -> tuple[int, tuple[int, ...]]:
-    """Level 8 or ``predicted`` (11, 13 or 16) and its parameters for a map
+    """Level 8 or ``predicted`` (11, 13, 16 or 20) and its parameters for a map
     (:func:`vqpress.coding.level8.choose_level`; level 8 with level 5's parameters is then
     written as level 5)."""
     def code(sample, level, params):
         return _sample_size(sample, n, level, params)
 
-    if predicted in (AVERAGED_TABLES, NEIGHBOUR_TABLES):  # (level 16: level 13's rule, on its own sizes)
-        return level8.choose_level(sym, n, code, TUNED_TABLES, predicted, level8.AVERAGED_BAND_FRACTION,
-                                   (level8.AVERAGED_SAMPLE_SURE, level8.AVERAGED_SAMPLE_LIMIT),
-                                   level8.AVERAGED_BAND_LIMIT)
+    if predicted in (AVERAGED_TABLES, NEIGHBOUR_TABLES, BIASED_TABLES):  # (16, 20: level 13's rule, their own sizes)
+        level, params = level8.choose_level(sym, n, code, TUNED_TABLES, predicted, level8.AVERAGED_BAND_FRACTION,
+                                            (level8.AVERAGED_SAMPLE_SURE, level8.AVERAGED_SAMPLE_LIMIT),
+                                            level8.AVERAGED_BAND_LIMIT)
+        if level == BIASED_TABLES and level8.sample_rows(sym).size * level8.SURE_SHARE > sym.size \
+                and code(sym, TUNED_TABLES, params) <= code(sym, BIASED_TABLES, params):
+            # a short map (the rule's band decided): level 20's 2^14 corrections learn little on its
+            # middle band, which misled it by 3% on a 192 x 256 face: the whole map decides
+            level = TUNED_TABLES
+        return level, params
     return level8.choose_level(sym, n, code, TUNED_TABLES, predicted)

@@ -139,7 +139,9 @@ def encode(codes: np.ndarray, n_symbols: int, *, ordered: bool | None = None, ef
         backwards, ...), version 2 only. Default: at efforts 1-9 the encoder codes a block
         at the map's centre (1/32 of its pixels at efforts 1-2, up to 1/4 at 8-9) as it is
         and as scan 7 walks it, and keeps the scan that codes it smaller
-        (:func:`vqpress.coding.choice.choose_scan`); at effort 0, and in version 1, 0.
+        (:func:`vqpress.coding.choice.choose_scan`; a gray map of 9-16 levels also weighs scan 3
+        at level 20, kept if the map is coded at level 20, :func:`~vqpress.coding.choice.choose_more_scan`);
+        at effort 0, and in version 1, 0.
 
     Returns
     -------
@@ -181,11 +183,32 @@ def encode(codes: np.ndarray, n_symbols: int, *, ordered: bool | None = None, ef
         rank = np.empty(n, dtype=np.uint8)
         rank[order] = np.arange(n)
     candidates = list(choice.candidates(n, ordered or ramp, both, effort, ordered_level, palette_level, h * w))
+    plain = None  # (the scan of 0 and 7, if a level's more scan was chosen)
     if scan is None:
         scan = 0
         if compact:
-            scan = choice.choose_scan(codes, rank, effort, lambda block: _trial_size(block, n, *candidates[0], bits, ramp))
-    scan = int(scan)
+            model, level = candidates[0]
+            trial, params = choice.trial_level(n, model, level, ramp)
+            before = choice.MORE_SCANS_LEVELS.get(trial, trial)
+            scan = choice.choose_scan(codes, rank, effort,
+                                      lambda block: _block_size(block, n, model, before, params, bits))
+            if trial != before:  # (level 20: scan 3 too, weighed at level 20)
+                more = choice.choose_more_scan(codes, rank, effort,
+                                               lambda block: _block_size(block, n, model, trial, params, bits),
+                                               scan, trial)
+                scan, plain = more, (scan if more != scan else None)
+    best = _encode_scanned(codes, rank, n, int(scan), candidates, bits, strip_rows, strip_pixels, ramp)
+    if plain is not None and best.level not in choice.MORE_SCANS_LEVELS:
+        # the map took another level than the one that chose this scan: the scan of the others
+        scan = plain
+        best = _encode_scanned(codes, rank, n, int(scan), candidates, bits, strip_rows, strip_pixels, ramp)
+    return best.frame(order, n, compact, int(scan))
+
+
+def _encode_scanned(codes: np.ndarray, rank: np.ndarray | None, n: int, scan: int, candidates: list, bits: int,
+                    strip_rows: int | None, strip_pixels: int, ramp: bool) -> _Coded:
+    """The smallest of the candidates' codings of the map in ``scan`` (by the size of the
+    version-1 layout, so that both versions hold the same streams)."""
     if scan:
         sym = scans.orient(codes, scan, rank)
     elif rank is None and codes.dtype == np.uint8:
@@ -201,11 +224,9 @@ def encode(codes: np.ndarray, n_symbols: int, *, ordered: bool | None = None, ef
     best = None
     for model, level in candidates:
         coded = _encode_at(sym, n, model, level, bits, rows, ramp)
-        # chosen by the size of the version-1 layout either way, so that both versions
-        # hold the same streams
         if best is None or coded.size(n) < best.size(n):
             best = coded
-    return best.frame(order, n, compact, scan)
+    return best
 
 
 @dataclass(frozen=True)
@@ -249,10 +270,8 @@ def _encode_at(sym: np.ndarray, n: int, model: int, level: int, bits: int, rows:
     return _Coded(model, bits_, level, rows, params, streams)
 
 
-def _trial_size(sym: np.ndarray, n: int, model: int, level: int, bits: int, ramp: bool) -> int:
-    """Bytes of the streams of ``sym`` coded as one strip at the level an effort's ``level``
-    starts from (:func:`vqpress.coding.choice.trial_level`: no parameters chosen)."""
-    level, params = choice.trial_level(n, model, level, ramp)
+def _block_size(sym: np.ndarray, n: int, model: int, level: int, params, bits: int) -> int:
+    """Bytes of the streams of ``sym`` coded as one strip at ``level`` with ``params``."""
     bits_ = _table_bits(bits, sym.size) if level not in NO_TABLES else MIN_TABLE_BITS
     return sum(len(s) for s in _kernel().encode_strips(sym, n, model, level, bits_, sym.shape[0], params))
 

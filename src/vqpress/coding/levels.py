@@ -15,7 +15,7 @@ __all__ = ["ORDERED", "PALETTE", "MODEL_NAMES", "MAX_ORDERED_SYMBOLS", "MIN_TABL
            "FAST", "PALETTE_TABLES", "PREDICTED", "PREDICTED_TABLES", "MAX_TABLE_LEVELS", "PALETTE_SYMBOL",
            "TUNED_TABLES", "EXACT_TABLES", "MAX_EXACT_LEVELS", "WEIGHTED_TABLES", "AVERAGED_TABLES",
            "PALETTE_MIXED", "PALETTE_SYMBOL_MIXED", "TABLE_LEVELS", "PARAMETER_LEVELS", "LEVELS", "NO_TABLES",
-           "PALETTE_ONLY", "LEVEL_NAMES", "PALETTE_SYMBOL_TRIPLES", "FEW_COLOUR_LEVELS"]
+           "PALETTE_ONLY", "LEVEL_NAMES", "PALETTE_SYMBOL_TRIPLES", "FEW_COLOUR_LEVELS", "BIASED_TABLES"]
 
 #: The models (the payload header's ``model``): levels 0 and 1 code either.
 ORDERED, PALETTE = 0, 1
@@ -94,10 +94,20 @@ AVERAGED_TABLES = 13
 #: 11, ``exact16``). At effort 2 colour ramps of 9-16 colours take it in level 13's place
 #: (against level 8 by level 13's rule, on samples coded at level 16); gray maps keep level 13.
 NEIGHBOUR_TABLES = 16
+#: Level 20, level 13 (its parameters too) with a bias cancellation: level 13's average, before
+#: its clamp, less the mean error of level 13's prediction in a context of 14 bits of the rows
+#: above (their values and gradients against level 13's fourth sub-prediction, and the signs
+#: of the prediction errors above), learned one pixel late (``_bias_cancellation.pxd``). The
+#: contexts of a row are computed before the row, off the decoder's chain from one pixel to the
+#: next: on face gray 16, 0.9922x level 13's streams (0.9930x in scan 3), decoding at 0.96x
+#: and encoding at 0.94x level 13's speed (BENCHMARKS.md, round 14, ``gray16bc``). At efforts
+#: 2-4 gray maps of 9-16 levels take it where they took level 13 (colour ramps level 16).
+BIASED_TABLES = 20
 #: Levels of up to 16 levels, on symbol tables.
-TABLE_LEVELS = (PREDICTED_TABLES, TUNED_TABLES, EXACT_TABLES, WEIGHTED_TABLES, AVERAGED_TABLES, NEIGHBOUR_TABLES)
+TABLE_LEVELS = (PREDICTED_TABLES, TUNED_TABLES, EXACT_TABLES, WEIGHTED_TABLES, AVERAGED_TABLES, NEIGHBOUR_TABLES,
+                BIASED_TABLES)
 #: Levels with the 5 parameters of :mod:`vqpress.coding.level8` after the symbol order.
-PARAMETER_LEVELS = (TUNED_TABLES, WEIGHTED_TABLES, AVERAGED_TABLES, NEIGHBOUR_TABLES)
+PARAMETER_LEVELS = (TUNED_TABLES, WEIGHTED_TABLES, AVERAGED_TABLES, NEIGHBOUR_TABLES, BIASED_TABLES)
 #: Level 7, the palette model of mixed symbol tables (``_cm_palette7.pyx``): x == W, then
 #: every other pixel as one or two symbols of four tables (by W, N, NE and the pair (W, N))
 #: mixed geometrically with learned weights. On the 64- and 256-colour cases of
@@ -132,11 +142,11 @@ PALETTE_SYMBOL_TRIPLES = 18
 #: Every level a payload may name.
 LEVELS = (0, 1, FAST, PALETTE_TABLES, PREDICTED, PREDICTED_TABLES, PALETTE_SYMBOL, PALETTE_MIXED,
           TUNED_TABLES, EXACT_TABLES, PALETTE_SYMBOL_MIXED, WEIGHTED_TABLES, AVERAGED_TABLES, NEIGHBOUR_TABLES,
-          PALETTE_SYMBOL_TRIPLES)
+          PALETTE_SYMBOL_TRIPLES, BIASED_TABLES)
 #: Levels without hashed tables: their table_bits is the minimum.
 NO_TABLES = (FAST, PALETTE_TABLES, PREDICTED, PREDICTED_TABLES, PALETTE_SYMBOL, PALETTE_MIXED,
              TUNED_TABLES, EXACT_TABLES, PALETTE_SYMBOL_MIXED, WEIGHTED_TABLES, AVERAGED_TABLES, NEIGHBOUR_TABLES,
-             PALETTE_SYMBOL_TRIPLES)
+             PALETTE_SYMBOL_TRIPLES, BIASED_TABLES)
 #: Levels of the palette model only.
 PALETTE_ONLY = (PALETTE_TABLES, PALETTE_SYMBOL, PALETTE_MIXED, PALETTE_SYMBOL_MIXED, PALETTE_SYMBOL_TRIPLES)
 #: Palette levels of at most 16 colours (symbols).
@@ -151,4 +161,5 @@ LEVEL_NAMES = {0: "lean", 1: "full", FAST: "fast", PALETTE_TABLES: "palette tabl
                WEIGHTED_TABLES: "weighted predicted ordered tables",
                AVERAGED_TABLES: "averaged predicted ordered tables",
                NEIGHBOUR_TABLES: "neighbour symbol averaged predicted ordered tables",
+               BIASED_TABLES: "bias-cancelled averaged predicted ordered tables",
                PALETTE_SYMBOL_TRIPLES: "palette neighbour symbol triple tables"}

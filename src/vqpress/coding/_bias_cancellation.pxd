@@ -1,0 +1,82 @@
+# Level 20's bias cancellation (docs/FORMAT.md, "Level 20"), which ``_cm_ordered5.pyx`` puts on
+# level 13's averaged prediction: the mean error of level 13's prediction in a context of the
+# pixel is taken off it before its clamp. The context is 14 bits of the rows above only
+# (values and gradients there against t3 = ceil(p3 / 8), p3 being level 13's fourth
+# sub-prediction, and the signs of the prediction errors T_N, T_NW), so the contexts of a
+# whole row are known before the row: bc_row_contexts writes them (8 pixels a step with SSE2,
+# a plain loop elsewhere: the same values), and the pixel loop reads its correction off the
+# chain from one pixel to the next. A context's correction K (1/128 of an eighth of a level)
+# learns each pixel's error one pixel late (BENCHMARKS.md, round 14, ``gray16bc``: a context
+# that waits on W, or the 12 comparisons of round 9's in the loop, cost 7-20% of the decode).
+
+from libc.stdint cimport int16_t, uint8_t, uint16_t
+
+cdef extern from *:
+    """
+    #if !defined(BC_NO_SIMD) && !defined(BC_SSE2) && (defined(__SSE2__) || defined(_M_X64) || (defined(_M_IX86_FP) && _M_IX86_FP >= 2))
+    #include <emmintrin.h>
+    #define BC_SSE2 1
+    #endif
+
+    /* The context (0 .. 2^14 - 1) of each pixel i = 0 .. w - 1 of a row, from the row above r1
+       (r1[-2] .. r1[w + 1] read), the one above it r2 (r2[-1] .. r2[w]) and the prediction
+       errors T1 of the row above (T1[-1] .. T1[w]; 0 outside the strip's pixels):
+       t = (8 N - ((7 (T_NW + T_N + T_NE)) >> 5) + 7) >> 3 (>> rounding towards minus
+       infinity) and the bits [N < t], [NW < t], [2N - NN < t], [2NE - NEE < t],
+       [N + NW - NNW < t], [2NW - NNW < t], [NNE < t], [NEE < t], [NNW < t], [NWW < t],
+       [T_N < 0], [T_NW < 0], [T_N > 0], [T_NW > 0] (bit 0 .. 13). Every value fits 16 bits
+       (T in -120 .. 120, the neighbours 0 .. 15). */
+    static void bc_row_contexts(int w, const uint8_t *r1, const uint8_t *r2, const int16_t *T1, uint16_t *out) {
+        ptrdiff_t i = 0, n = w;
+    #ifdef BC_SSE2
+        const __m128i z = _mm_setzero_si128(), seven = _mm_set1_epi16(7);
+        for (; i + 8 <= n; i += 8) {
+            __m128i N = _mm_unpacklo_epi8(_mm_loadl_epi64((const __m128i *)(r1 + i)), z);
+            __m128i NW = _mm_unpacklo_epi8(_mm_loadl_epi64((const __m128i *)(r1 + i - 1)), z);
+            __m128i NWW = _mm_unpacklo_epi8(_mm_loadl_epi64((const __m128i *)(r1 + i - 2)), z);
+            __m128i NE = _mm_unpacklo_epi8(_mm_loadl_epi64((const __m128i *)(r1 + i + 1)), z);
+            __m128i NEE = _mm_unpacklo_epi8(_mm_loadl_epi64((const __m128i *)(r1 + i + 2)), z);
+            __m128i NN = _mm_unpacklo_epi8(_mm_loadl_epi64((const __m128i *)(r2 + i)), z);
+            __m128i NNW = _mm_unpacklo_epi8(_mm_loadl_epi64((const __m128i *)(r2 + i - 1)), z);
+            __m128i NNE = _mm_unpacklo_epi8(_mm_loadl_epi64((const __m128i *)(r2 + i + 1)), z);
+            __m128i tNW = _mm_loadu_si128((const __m128i *)(T1 + i - 1));
+            __m128i tN = _mm_loadu_si128((const __m128i *)(T1 + i));
+            __m128i s3 = _mm_add_epi16(_mm_add_epi16(tNW, tN), _mm_loadu_si128((const __m128i *)(T1 + i + 1)));
+            __m128i t = _mm_srai_epi16(_mm_add_epi16(_mm_sub_epi16(_mm_slli_epi16(N, 3),
+                                                                   _mm_srai_epi16(_mm_mullo_epi16(s3, seven), 5)), seven), 3);
+            __m128i b = _mm_and_si128(_mm_cmplt_epi16(N, t), _mm_set1_epi16(1));
+            b = _mm_or_si128(b, _mm_and_si128(_mm_cmplt_epi16(NW, t), _mm_set1_epi16(2)));
+            b = _mm_or_si128(b, _mm_and_si128(_mm_cmplt_epi16(_mm_sub_epi16(_mm_add_epi16(N, N), NN), t), _mm_set1_epi16(4)));
+            b = _mm_or_si128(b, _mm_and_si128(_mm_cmplt_epi16(_mm_sub_epi16(_mm_add_epi16(NE, NE), NEE), t), _mm_set1_epi16(8)));
+            b = _mm_or_si128(b, _mm_and_si128(_mm_cmplt_epi16(_mm_sub_epi16(_mm_add_epi16(N, NW), NNW), t), _mm_set1_epi16(16)));
+            b = _mm_or_si128(b, _mm_and_si128(_mm_cmplt_epi16(_mm_sub_epi16(_mm_add_epi16(NW, NW), NNW), t), _mm_set1_epi16(32)));
+            b = _mm_or_si128(b, _mm_and_si128(_mm_cmplt_epi16(NNE, t), _mm_set1_epi16(64)));
+            b = _mm_or_si128(b, _mm_and_si128(_mm_cmplt_epi16(NEE, t), _mm_set1_epi16(128)));
+            b = _mm_or_si128(b, _mm_and_si128(_mm_cmplt_epi16(NNW, t), _mm_set1_epi16(256)));
+            b = _mm_or_si128(b, _mm_and_si128(_mm_cmplt_epi16(NWW, t), _mm_set1_epi16(512)));
+            b = _mm_or_si128(b, _mm_and_si128(_mm_cmplt_epi16(tN, z), _mm_set1_epi16(1024)));
+            b = _mm_or_si128(b, _mm_and_si128(_mm_cmplt_epi16(tNW, z), _mm_set1_epi16(2048)));
+            b = _mm_or_si128(b, _mm_and_si128(_mm_cmpgt_epi16(tN, z), _mm_set1_epi16(4096)));
+            b = _mm_or_si128(b, _mm_and_si128(_mm_cmpgt_epi16(tNW, z), _mm_set1_epi16(8192)));
+            _mm_storeu_si128((__m128i *)(out + i), b);
+        }
+    #endif
+        for (; i < n; i++) {
+            int N = r1[i], NW = r1[i - 1], NWW = r1[i - 2], NE = r1[i + 1], NEE = r1[i + 2], NN = r2[i], NNW = r2[i - 1],
+                NNE = r2[i + 1], tNW = T1[i - 1], tN = T1[i];
+            int t = (8 * N - (((tNW + tN + T1[i + 1]) * 7) >> 5) + 7) >> 3;
+            out[i] = (uint16_t)((N < t) | (NW < t) << 1 | (2 * N - NN < t) << 2 | (2 * NE - NEE < t) << 3
+                                | (N + NW - NNW < t) << 4 | (2 * NW - NNW < t) << 5 | (NNE < t) << 6 | (NEE < t) << 7
+                                | (NNW < t) << 8 | (NWW < t) << 9 | (tN < 0) << 10 | (tNW < 0) << 11 | (tN > 0) << 12
+                                | (tNW > 0) << 13);
+        }
+    }
+    """
+    void bc_row_contexts(int w, const uint8_t *r1, const uint8_t *r2, const int16_t *T1, uint16_t *out) noexcept nogil
+
+
+cdef enum:
+    BC_CONTEXTS = 1 << 14       # contexts of the bias cancellation (a correction each, int16)
+    BC_NONE = BC_CONTEXTS       # the context "learned" before a strip's first pixel (a spare slot)
+    BC_FRACTION = 7             # K holds the correction in 1/2^BC_FRACTION of an eighth of a level
+    BC_RATE = 6                 # K moves 1/2^BC_RATE of the way to each error it learns
