@@ -60,6 +60,24 @@ def test_large_maps_cross_the_tiles():
     np.testing.assert_array_equal(scan.orient(m.astype(np.uint16)[::2], 7), scan.orient(m[::2], 7))
 
 
+def test_flips_by_whole_rows_at_every_width():
+    # scans 0-3 with the identity table copy rows whole (backwards eight bytes at a time):
+    # every width from 1 to 40 (words and a tail of 0-7 bytes), against numpy's flips, and the
+    # same gathers through a table that is not the identity (a byte at a time)
+    rng = np.random.default_rng(11)
+    shuffle = rng.permutation(256).astype(np.uint8)
+    for w in range(1, 41):
+        m = rng.integers(0, 256, (3, w), dtype=np.uint8)
+        for s in range(4):
+            ref = m[::-1] if (s >> 1) & 1 else m
+            ref = ref[:, ::-1] if s & 1 else ref
+            for table in (None, np.arange(256, dtype=np.uint8), shuffle):
+                want = ref if table is None else table[ref]
+                np.testing.assert_array_equal(scan.orient(m, s, table), want)
+                back = m if table is None else table[m]
+                np.testing.assert_array_equal(scan.restore(np.ascontiguousarray(ref), m.shape, s, table), back)
+
+
 def test_scan_arguments_are_checked():
     m = np.zeros((3, 4), np.uint8)
     for bad in (8, -1, 1.0, True, "7", None):
