@@ -52,7 +52,7 @@ def run(codes: np.ndarray, n: int, level: int, effort: int = cm.DEFAULT_EFFORT) 
     ordered, _, bits, both, strip = cm_choice.EFFORT_SETTINGS[effort]
     settings = {effort: (ordered, level, _HASHED_BITS.get(level, bits), both, strip)}
     with mock.patch.dict(cm_choice.EFFORT_SETTINGS, settings), mock.patch.object(cm_choice, "_RAMP_STEP", 0.0), \
-            mock.patch.object(cm_choice, "_FEW_COLOURS", {}):
+            mock.patch.object(cm_choice, "_FEW_COLOURS", {}), mock.patch.object(cm_choice, "DEFAULT_TOO", frozenset()):
         t0 = time.process_time()
         data = cm.encode(codes, n, ordered=False, effort=effort)
         t_enc = time.process_time() - t0

@@ -133,8 +133,30 @@ def test_the_choice_codes_5_to_16_gray_levels_at_level_5_8_11_or_20(face_gray):
         data = cm.encode(ramp, 8, ordered=False)
         assert cm.describe(data)["level"] in (5, 8, 11)
         np.testing.assert_array_equal(cm.decode(data, ramp.shape, 8), ramp)
-    for effort in (0, 1, 5):  # efforts 0, 1 and 5-9 keep their levels
+    for effort in (0, 1):  # efforts 0 and 1 keep their levels (5-9: the test below)
         assert cm.describe(cm.encode(face_crop(face_gray, 8), 8, ordered=True, effort=effort))["level"] != 11
+
+
+@pytest.mark.parametrize("effort", [5, 9])
+def test_efforts_5_to_9_never_code_larger_than_the_default(face_gray, effort):
+    """Efforts 5-9 return effort 2's payload where it is the smaller: gray levels and
+    palettes, in the scan each effort chooses or in a scan asked for."""
+    cases = [(face_crop(face_gray, 8), 8, True), (face_crop(face_gray, 16), 16, True), (blobs(40, 50, 12, seed=4), 12, True),
+             (blobs(40, 50, 12, seed=5, noise=0.3), 12, False), (blobs(30, 40, 40, seed=6, noise=0.2), 40, False)]
+    levels = set()
+    for codes, n, ordered in cases:
+        for scan in (None, 7):
+            data = cm.encode(codes, n, ordered=ordered, effort=effort, scan=scan, compact=True)
+            np.testing.assert_array_equal(cm.decode(data, codes.shape, n), codes)
+            with mock.patch.object(cm_choice, "DEFAULT_TOO", frozenset()):
+                alone = cm.encode(codes, n, ordered=ordered, effort=effort, scan=scan, compact=True)
+            assert cm.describe(alone)["level"] == 1
+            default = cm.encode(codes, n, ordered=ordered, effort=2, scan=scan, compact=True)
+            assert data == (default if len(default) < len(alone) else alone)
+            if scan is not None:
+                assert cm.describe(data)["scan"] == scan
+            levels.add(cm.describe(data)["level"])
+    assert 1 in levels and levels - {1}  # level 1 is the smaller on some of these maps, not on all
 
 
 @pytest.mark.parametrize("effort", [3, 4])

@@ -147,7 +147,8 @@ def test_efforts_3_and_4_use_level_7_for_palettes_of_more_than_16_colours():
             assert cm.describe(data)["level"] in few and cm.describe(data)["model"] == "palette"
             np.testing.assert_array_equal(cm.decode(data, codes.shape, n), codes)
         assert cm.describe(cm.encode(codes, n, effort=2))["level"] in ((6,) if n > 16 else (10, 18))
-        assert cm.describe(cm.encode(codes, n, effort=5))["level"] == 1
+        # effort 5: level 1, or effort 2's level where that codes the map smaller
+        assert cm.describe(cm.encode(codes, n, effort=5))["level"] in ((1, 6) if n > 16 else (1, 10, 18))
 
 
 def test_gray_levels_keep_level_0_at_efforts_3_and_4():

@@ -24,7 +24,7 @@ from vqpress.coding.levels import (
     PREDICTED, PREDICTED_TABLES, TABLE_LEVELS, TUNED_TABLES, WEIGHTED_TABLES,
 )
 
-__all__ = ["EFFORT_SETTINGS", "SCAN_SAMPLES", "MORE_SCANS_LEVELS", "choose_order", "choose_scan", "choose_more_scan",
+__all__ = ["EFFORT_SETTINGS", "DEFAULT_TOO", "SCAN_SAMPLES", "MORE_SCANS_LEVELS", "choose_order", "choose_scan", "choose_more_scan",
            "candidates", "level_for", "trial_level"]
 
 #: Level 11 only up to this many levels: it decodes at 0.66-0.83x level 8's speed (BENCHMARKS.md,
@@ -76,6 +76,13 @@ EFFORT_SETTINGS = {
 #: (face gray 8: 70,090 bytes at effort 3 against 69,215 at effort 2) but smaller on the
 #: face's 16-colour ramp (80,898 against 82,007), so a higher effort never codes larger.
 _ORDERED_ALSO = {3: WEIGHTED_TABLES, 4: WEIGHTED_TABLES}
+#: Efforts whose encoder also codes the whole map at the default effort (its model, level,
+#: symbol order and scan) and keeps the smaller payload (``cm.encode``), so that they never
+#: code a map larger than the default: level 1 (the full model) was larger on face gray 16
+#: (effort 9 0.957x JPEG XL e9 against effort 2's 0.949x with level 20 and scan 3), chelsea
+#: gray 8 and the 16-colour chelsea and rocket (1.005-1.024x effort 2's bytes; BENCHMARKS.md,
+#: main after round 14). It costs an effort-2 encode, 2-5% of theirs.
+DEFAULT_TOO = frozenset(range(5, 10))
 #: Per effort, the share of a map's pixels that :func:`choose_scan` codes in each of the two
 #: scans it weighs (0: none, the map is coded as it is). A block at the map's centre of 1/32
 #: of its pixels chose the better of the two on the maps of BENCHMARKS.md's round 13 for 65%

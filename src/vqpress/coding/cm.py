@@ -114,7 +114,7 @@ def encode(codes: np.ndarray, n_symbols: int, *, ordered: bool | None = None, ef
         tables (level 5; at effort 2 level 8, the model's parameters chosen on a sample of
         the map's rows, or up to 8 levels level 11, the same around a weighted prediction
         of four sub-predictions instead of MED when it codes a band of the map smaller, above
-        8 levels level 13, the same with the sub-predictions averaged, and level 9
+        8 levels level 20, level 13 (the sub-predictions averaged) with a bias cancellation, and level 9
         up to 4 levels, with a counter, a table and two probability maps by the exact
         neighbourhood), or (level 4, 17-32 levels) a walk
         away from it; 3-4 the
@@ -123,8 +123,10 @@ def encode(codes: np.ndarray, n_symbols: int, *, ordered: bool | None = None, ef
         level 7 (x == W, then every other pixel as
         symbols of four adaptive tables mixed geometrically; level 18 up to 16 colours); 5-9 the full model
         (level 1: more counters, two mixes and an APM, 2^14 .. 2^18 buckets); at 8 and 9
-        both models are tried (when the ordered one applies) and the smaller kept. A
-        palette's symbol order is refined by swaps at every effort.
+        both models are tried (when the ordered one applies) and the smaller kept; 5-9 also
+        code the map at effort 2 and return that payload where it is smaller, so they never
+        code a map larger than the default. A palette's symbol order is refined by swaps at
+        every effort.
     strip_rows : int, optional
         Rows of the coded map (the map as its scan walks it) per independently coded strip
         (default: strips of about 2^18 pixels at effort 0, 2^19 at 1, 2^20 from 2 on; never
@@ -184,6 +186,7 @@ def encode(codes: np.ndarray, n_symbols: int, *, ordered: bool | None = None, ef
         rank[order] = np.arange(n)
     candidates = list(choice.candidates(n, ordered or ramp, both, effort, ordered_level, palette_level, h * w))
     plain = None  # (the scan of 0 and 7, if a level's more scan was chosen)
+    scan_asked = scan
     if scan is None:
         scan = 0
         if compact:
@@ -202,7 +205,13 @@ def encode(codes: np.ndarray, n_symbols: int, *, ordered: bool | None = None, ef
         # the map took another level than the one that chose this scan: the scan of the others
         scan = plain
         best = _encode_scanned(codes, rank, n, int(scan), candidates, bits, strip_rows, strip_pixels, ramp)
-    return best.frame(order, n, compact, int(scan))
+    data = best.frame(order, n, compact, int(scan))
+    if effort in choice.DEFAULT_TOO:  # never larger than the default effort's payload
+        default = encode(codes, n, ordered=ordered, effort=DEFAULT_EFFORT, strip_rows=strip_rows, compact=compact,
+                         scan=scan_asked)
+        if len(default) < len(data):
+            return default
+    return data
 
 
 def _encode_scanned(codes: np.ndarray, rank: np.ndarray | None, n: int, scan: int, candidates: list, bits: int,
