@@ -33,6 +33,9 @@ __all__ = ["EFFORT_SETTINGS", "DEFAULT_TOO", "SCAN_SAMPLES", "MORE_SCANS_LEVELS"
 #: levels take level 13 instead (or 8, or 5). Set to 16 to trade that speed for their size
 #: (face gray 16 0.994x, its ramp 0.999x level 13's bytes).
 _MAX_WEIGHTED_LEVELS = 8
+#: Gray maps of this many levels up to _MAX_WEIGHTED_LEVELS that level 11 would code weigh level
+#: 20 against it (:func:`level_for`); fewer levels take level 9 (up to 4) or 5.
+_MIN_BIASED_LEVELS = 5
 #: The ordered level maps of at most MAX_EXACT_LEVELS levels take instead of the effort's.
 _FEW_LEVELS = {TUNED_TABLES: EXACT_TABLES, WEIGHTED_TABLES: EXACT_TABLES, AVERAGED_TABLES: EXACT_TABLES}
 #: Palettes of up to 16 colours that are a colour ramp (the symbols of unequal neighbours
@@ -58,7 +61,7 @@ _SMALL_MAP_PIXELS = 1 << 15
 #: both models when both apply, pixels per strip). Efforts 0-2 use the models without
 #: hashed tables (table_bits is then the minimum): palettes at level 6 (level 18 up to 16
 #: colours), gray at level 5 at effort 1 and level 5, 8 or 11 at effort 2 (level 11 up to 8
-#: levels, 20 instead of 11 above (16 for colour ramps), level 9 up to 4, level 4 above 16; effort 0 keeps level 2); 3-4 level 0 (lean: hashed
+#: levels, or 20 where it codes level 11's band smaller; 20 instead of 11 above, 16 for colour ramps), level 9 up to 4, level 4 above 16; effort 0 keeps level 2); 3-4 level 0 (lean: hashed
 #: tables, 4 counters a question; 0-1.5% smaller than level 4 on gray, half as fast) for gray
 #: and colour ramps, level 7 for the other palettes (level 18 up to 16 colours); 5-9 level 1
 #: (full: more counters, two mixes and an APM).
@@ -305,4 +308,20 @@ def _chosen_level(sym: np.ndarray, n: int, predicted: int) -> tuple[int, tuple[i
             # middle band, which misled it by 3% on a 192 x 256 face: the whole map decides
             level = TUNED_TABLES
         return level, params
-    return level8.choose_level(sym, n, code, TUNED_TABLES, predicted)
+    sizes = {}
+
+    def code_once(sample, level, params):  # (the band's level-11 size is asked again below)
+        key = (level, params, sample.shape, sample.tobytes())
+        if key not in sizes:
+            sizes[key] = code(sample, level, params)
+        return sizes[key]
+
+    level, params = level8.choose_level(sym, n, code_once, TUNED_TABLES, predicted)
+    if level == WEIGHTED_TABLES and _MIN_BIASED_LEVELS <= n:
+        # level 20 against level 11 where level 11 won, on the same band: on face gray 8 it is
+        # 0.44% smaller and 1.14x as fast to decode (BENCHMARKS.md, main after round 14); a map
+        # its band cannot judge (a short one) keeps level 11
+        band = level8.level_band(sym, level8.LEVEL_BAND_FRACTION)
+        if band.size * 2 <= sym.size and code_once(band, BIASED_TABLES, params) < code_once(band, level, params):
+            level = BIASED_TABLES
+    return level, params
