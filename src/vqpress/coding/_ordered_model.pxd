@@ -4,9 +4,9 @@
 # fresh model for every strip, with the parameters ``Ord5Params`` of ``_ordered_params.pxd``),
 # and how a counter and a table learn (their rates). What levels 9, 11, 16 and 20 add keeps its
 # own pieces in ``_exact_neighbourhood.pxd``, ``_weighted_prediction.pxd``,
-# ``_neighbour_symbols.pxd`` and ``_bias_cancellation.pxd``; the model holds their arrays. Inline (the learning is in every
-# pixel's path; the kernel's copies compile their own); the kernel's module calls
-# ord5_tables_init once, at its start.
+# ``_neighbour_symbols.pxd`` and ``_bias_cancellation.pxd``; the model holds their arrays.
+# Inline (the learning is in every pixel's path; the kernel's copies compile their own); the
+# kernel's module calls ord5_tables_init once, at its start.
 
 from libc.stdint cimport int16_t, int64_t, uint8_t, uint16_t, uint32_t
 from libc.stdlib cimport calloc, free, malloc

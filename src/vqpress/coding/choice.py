@@ -13,6 +13,7 @@ choices can change without changing what old payloads decode to.
 
 from __future__ import annotations
 
+import hashlib
 import math
 
 import numpy as np
@@ -61,7 +62,8 @@ _SMALL_MAP_PIXELS = 1 << 15
 #: both models when both apply, pixels per strip). Efforts 0-2 use the models without
 #: hashed tables (table_bits is then the minimum): palettes at level 6 (level 18 up to 16
 #: colours), gray at level 5 at effort 1 and level 5, 8 or 11 at effort 2 (level 11 up to 8
-#: levels, or 20 where it codes level 11's band smaller; 20 instead of 11 above, 16 for colour ramps), level 9 up to 4, level 4 above 16; effort 0 keeps level 2); 3-4 level 0 (lean: hashed
+#: levels, or 20 where it codes level 11's band smaller; 20 instead of 11 above, 16 for colour
+#: ramps; level 9 up to 4, level 4 above 16; effort 0 keeps level 2); 3-4 level 0 (lean: hashed
 #: tables, 4 counters a question; 0-1.5% smaller than level 4 on gray, half as fast) for gray
 #: and colour ramps, level 7 for the other palettes (level 18 up to 16 colours); 5-9 level 1
 #: (full: more counters, two mixes and an APM).
@@ -311,7 +313,8 @@ def _chosen_level(sym: np.ndarray, n: int, predicted: int) -> tuple[int, tuple[i
     sizes = {}
 
     def code_once(sample, level, params):  # (the band's level-11 size is asked again below)
-        key = (level, params, sample.shape, sample.tobytes())
+        # (level8 makes the band afresh on each call: known by its content's digest)
+        key = (level, params, sample.shape, hashlib.blake2b(np.ascontiguousarray(sample)).digest())
         if key not in sizes:
             sizes[key] = code(sample, level, params)
         return sizes[key]

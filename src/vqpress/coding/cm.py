@@ -114,8 +114,8 @@ def encode(codes: np.ndarray, n_symbols: int, *, ordered: bool | None = None, ef
         tables (level 5; at effort 2 level 8, the model's parameters chosen on a sample of
         the map's rows, or up to 8 levels level 11, the same around a weighted prediction
         of four sub-predictions instead of MED when it codes a band of the map smaller (or
-        level 20 where that codes the band smaller still), above 8 levels level 20, level 13 (the sub-predictions averaged) with a bias cancellation, and level 9
-        up to 4 levels, with a counter, a table and two probability maps by the exact
+        level 20 where that codes the band smaller still), above 8 levels level 20 (level 13,
+        the sub-predictions averaged, with a bias cancellation), and level 9 up to 4 levels, with a counter, a table and two probability maps by the exact
         neighbourhood), or (level 4, 17-32 levels) a walk
         away from it; 3-4 the
         lean model (level 0: four hashed tables of 2^12, 2^13 buckets) for gray levels and

@@ -101,7 +101,8 @@ NEIGHBOUR_TABLES = 16
 #: contexts of a row are computed before the row, off the decoder's chain from one pixel to the
 #: next: on face gray 16, 0.9922x level 13's streams (0.9930x in scan 3), decoding at 0.96x
 #: and encoding at 0.94x level 13's speed (BENCHMARKS.md, round 14, ``gray16bc``). At efforts
-#: 2-4 gray maps of 9-16 levels take it where they took level 13 (colour ramps level 16).
+#: 2-4 gray maps of 9-16 levels take it where they took level 13 (colour ramps level 16), and
+#: maps of 5-8 levels where it codes level 11's band smaller than level 11 (face gray 8).
 BIASED_TABLES = 20
 #: Levels of up to 16 levels, on symbol tables.
 TABLE_LEVELS = (PREDICTED_TABLES, TUNED_TABLES, EXACT_TABLES, WEIGHTED_TABLES, AVERAGED_TABLES, NEIGHBOUR_TABLES,
