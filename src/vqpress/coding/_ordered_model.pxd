@@ -99,6 +99,7 @@ ctypedef struct Ord5:
     # level 20 only (NULL otherwise; _bias_cancellation.pxd)
     int16_t *bt                 # ring of 2 rows of w + 6: the prediction errors T (0 outside the strip's pixels)
     uint16_t *bctx              # the contexts of the row's pixels (w + 8)
+    int16_t *bsum               # what each pixel's prediction takes from the rows above (bc_row_contexts' sums: 6 x (w + 8))
     int16_t *bk                 # the corrections K of the BC_CONTEXTS contexts, and a spare one
 
 
@@ -175,13 +176,15 @@ cdef inline int ord5_alloc(Ord5 *f, int n, int w, const Ord5Params *q) noexcept 
     f.wn_counts = NULL
     f.bt = NULL
     f.bctx = NULL
+    f.bsum = NULL
     f.bk = NULL
     f.t_exact = T_SHAPE + 625 * n
     if q.weighted == 4:
         f.bt = <int16_t *>calloc(2 * (w + 6), sizeof(int16_t))
         f.bctx = <uint16_t *>calloc(w + 8, sizeof(uint16_t))
+        f.bsum = <int16_t *>calloc(6 * (w + 8), sizeof(int16_t))
         f.bk = <int16_t *>calloc(BC_CONTEXTS + 1, sizeof(int16_t))
-        if f.bt == NULL or f.bctx == NULL or f.bk == NULL:
+        if f.bt == NULL or f.bctx == NULL or f.bsum == NULL or f.bk == NULL:
             return -1
     if q.weighted == 3:
         f.wn = <uint16_t *>malloc(WN_TABLES * WN_STRIDE * sizeof(uint16_t))
@@ -219,9 +222,11 @@ cdef inline void ord5_free(Ord5 *f) noexcept nogil:
     free(f.wn_counts)
     free(f.bt)
     free(f.bctx)
+    free(f.bsum)
     free(f.bk)
     f.bt = NULL
     f.bctx = NULL
+    f.bsum = NULL
     f.bk = NULL
     f.wp = NULL
     f.wn = NULL
