@@ -33,7 +33,7 @@ def one_error_line(err: str) -> str:
     """The one line of an error on stderr, checked to be a ``vqpress: error:`` line without a traceback."""
     lines = err.strip().splitlines()
     assert len(lines) == 1, err
-    assert lines[0].startswith("vqpress: error: "), err
+    assert lines[0].startswith("vqpress: error: ") and "a bug in vqpress" not in lines[0], err
     assert "Traceback" not in err
     return lines[0]
 
