@@ -1,4 +1,4 @@
-# Levels 5, 8, 9, 11, 13 and 16 of the cm coding, gray levels as one symbol around a predicted value
+# Levels 5, 8, 9, 11, 13, 16 and 20 of the cm coding, gray levels as one symbol around a predicted value
 # (``_cm_ordered5.pyx``): what ``_cm.pyx`` calls, with the parameters of ``_ordered_params.pxd``.
 
 from libc.stdint cimport uint8_t

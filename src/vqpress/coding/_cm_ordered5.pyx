@@ -53,9 +53,11 @@ its clamp, less the mean error level 13's prediction made in a context of the ro
 which a pass over each row computes before the row (``_bias_cancellation.pxd``); level 13's
 errors T and error class are kept (a sixth compiled copy, ``Biased``).
 
-This module is the pixel loop: the prediction, the contexts, the coding of ``x == P`` and of
-the residual symbol. The model it codes with (the layout of its counters and tables, their
-start and learning) is ``_ordered_model.pxd``'s, its parameters ``_ordered_params.pxd``'s.
+This module is the pixel loop: the prediction, the contexts, the coding of ``x == P``, and
+which tables the residual symbol is coded with; how it is coded with them (their average, the
+range coder's span, the lanes beyond -8 / +7) is ``_ordered_residual.pxd``'s. The model it
+codes with (the layout of its counters and tables, their start and learning) is
+``_ordered_model.pxd``'s, its parameters ``_ordered_params.pxd``'s.
 Every level takes its contexts (eq13, dd, d6, k) from ``_ordered_contexts.pxd`` (small tables
 and one word of neighbours), keeps its x == P counters with p unflipped, and avoids branches
 that the picture decides (the sign of an error, a count's limit): the same values, fewer
@@ -68,17 +70,15 @@ from libc.stdlib cimport free, malloc
 from vqpress.coding._bias_cancellation cimport BC_FRACTION, BC_NONE, BC_RATE, bc_row_contexts
 from vqpress.coding._cm_common cimport (
     LIMIT, Decoding, Direction, Encoding, _clip, cm_stretch, cm_tables_init, ring_row, ring_row_end, ring_row_start)
-from vqpress.coding._exact_neighbourhood cimport (
-    APM1, APM_NODES, X_TRUST, ex_apm_learn, ex_apm_node, ex_average4, ex_key)
-from vqpress.coding._neighbour_symbols cimport WN_K, WN_STRIDE, ns_around
+from vqpress.coding._exact_neighbourhood cimport APM1, APM_NODES, ex_apm_learn, ex_apm_node, ex_key
+from vqpress.coding._neighbour_symbols cimport WN_STRIDE
 from vqpress.coding._ordered_contexts cimport oc_d6_of, oc_dd_of, oc_eq13, oc_k_of, oc_tables_init, oc_window
 from vqpress.coding._ordered_model cimport (
     C3_ERR, C3_HITS, C_EQ, C_SHAPE, LANES, MID, T_DIR, T_ERR, T_FAR, T_SHAPE, TABLE_K, Ord5, ord5_alloc,
-    ord5_free, ord5_learn, ord5_p12, ord5_tables_init, ord5_updated_to)
-from vqpress.coding._range_coder cimport (
-    RangeCoder, rc_code_bit, rc_decode_strip_arg, rc_decode_symbol, rc_encode_span, rc_encode_strip_arg,
-    rc_encode_symbol, rc_find, rc_symbol_unit, rc_take_symbol)
-from vqpress.coding._symbol_tables cimport st_average3, st_learn, st_span, st_span_top
+    ord5_free, ord5_p12, ord5_tables_init, ord5_updated_to)
+from vqpress.coding._ordered_residual cimport rs_far, rs_symbol, rs_symbol4, rs_symbol_wn
+from vqpress.coding._range_coder cimport RangeCoder, rc_code_bit, rc_decode_strip_arg, rc_encode_strip_arg
+from vqpress.coding._symbol_tables cimport st_learn
 from vqpress.coding._weighted_prediction cimport OFFSET_CLASSES, OFFSETS, WPCell, wp_err4, wp_tables_init, wp_weight
 
 cm_tables_init()
@@ -129,129 +129,6 @@ ctypedef fused Variant:
     Averaged
     Neighbour
     Biased
-
-
-cdef inline int _mean3(const uint16_t *a, const uint16_t *b, const uint16_t *d, int i) noexcept nogil:
-    """Lane i of the average of tables a, b, d (st_average3's, one lane)."""
-    return (a[i] + ((b[i] + d[i]) >> 1)) >> 1
-
-
-cdef inline uint32_t _cum3(const uint16_t *a, const uint16_t *b, const uint16_t *d, int i, int base,
-                           int total) noexcept nogil:
-    """cum[i] of st_span (base = c(lo), total = T) of the average of a, b, d, one lane."""
-    cdef int v = _mean3(a, b, d, i) + i - base
-    return <uint32_t>(0 if v < 0 else (total if v > total else v))
-
-
-cdef inline int _symbol(Direction *way, RangeCoder *c, Ord5 *f, Py_ssize_t ta, Py_ssize_t tb, Py_ssize_t tc,
-                        int lo, int hi, int s) noexcept nogil:
-    """Lane s (lo <= s <= hi) of the average of tables ta, tb, tc (weighted 2:1:1; 1:2:1 with
-    first_table 1).
-
-    The encoder needs only four lanes of the average (c(lo), c(hi + 1), c(s), c(s + 1)): it
-    computes them one by one; the decoder, which searches, the whole average and span."""
-    cdef const uint16_t *pa = f.tables + ta * LANES
-    cdef const uint16_t *pb = f.tables + tb * LANES
-    cdef const uint16_t *pd = f.tables + tc * LANES
-    cdef const uint16_t *swap
-    cdef uint16_t t[LANES]
-    cdef uint16_t cum[LANES]
-    cdef int base, total
-    if f.q.first_table:
-        swap = pa
-        pa = pb
-        pb = swap
-    if Direction is Decoding:
-        st_average3(t, pa, pb, pd)
-        total = st_span(cum, t, lo, hi)
-        # lo .. hi: cum[lo] = 0; x - P = +-1 first (no division when it is one of them)
-        s = _decode_lane(c, cum, total, hi + 1, MID - 1 if t[MID] - t[MID - 1] > t[MID + 2] - t[MID + 1] else MID + 1)
-    else:
-        base = _mean3(pa, pb, pd, lo) + lo
-        total = (1 << 15 if hi == LANES - 1 else _mean3(pa, pb, pd, hi + 1) + hi + 1) - base
-        rc_encode_span(c, rc_symbol_unit(c, total), _cum3(pa, pb, pd, s, base, total),
-                       _cum3(pa, pb, pd, s + 1, base, total) if s < hi else 0, s == hi)
-    ord5_learn(f, ta, s)
-    ord5_learn(f, tb, s)
-    ord5_learn(f, tc, s)
-    return s
-
-
-cdef inline int _symbol_wn(Direction *way, RangeCoder *c, Ord5 *f, Py_ssize_t ta, Py_ssize_t tb, int lo, int hi,
-                           int s, int P) noexcept nogil:
-    """Level 16: lane s (lo <= s <= hi) of the average of tables ta, tb (weighted 2:1:1 with the
-    next, or 1:2:1 with first_table 1) and the pixel's (W, N) table seen from P (f.wn_at); ta
-    and tb learn s (the (W, N) table learns x after the pixel, _rows)."""
-    cdef const uint16_t *pa = f.tables + ta * LANES
-    cdef const uint16_t *pb = f.tables + tb * LANES
-    cdef const uint16_t *swap
-    cdef uint16_t tr[LANES]
-    cdef uint16_t t[LANES]
-    cdef uint16_t cum[LANES]
-    cdef int top = ns_around(tr, f.wn_at, P)
-    if f.q.first_table:
-        swap = pa
-        pa = pb
-        pb = swap
-    st_average3(t, pa, pb, tr)
-    top = (WN_K + ((WN_K + top) >> 1)) >> 1  # (the top of the average, as its lanes')
-    s = _code_lane(way, c, t, cum, st_span_top(cum, t, lo, hi, top), hi, s)
-    ord5_learn(f, ta, s)
-    ord5_learn(f, tb, s)
-    return s
-
-
-cdef inline int _symbol4(Direction *way, RangeCoder *c, Ord5 *f, Py_ssize_t ta, Py_ssize_t tb, Py_ssize_t tc,
-                         Py_ssize_t tx, int lo, int hi, int s) noexcept nogil:
-    """Level 9: lane s (lo <= s <= hi) of the average of tables ta, tb, tc and the exact
-    neighbourhood's tx, by pairs: ((ta + tb) / 2 + (tc + tx) / 2) / 2 while tx has learned
-    fewer than X_TRUST symbols, then (tx + (tc + (ta + tb) / 2) / 2) / 2 (tx weighs half)."""
-    cdef uint16_t t[LANES]
-    cdef uint16_t cum[LANES]
-    ex_average4(t, f.tables + ta * LANES, f.tables + tb * LANES, f.tables + tc * LANES, f.tables + tx * LANES,
-                f.counts[tx] >= X_TRUST)
-    s = _code_lane(way, c, t, cum, st_span(cum, t, lo, hi), hi, s)
-    ord5_learn(f, ta, s)
-    ord5_learn(f, tb, s)
-    ord5_learn(f, tc, s)
-    ord5_learn(f, tx, s)
-    return s
-
-
-cdef inline int _code_lane(Direction *way, RangeCoder *c, const uint16_t *t, const uint16_t *cum, int total, int hi,
-                           int s) noexcept nogil:
-    """Lane s of the lanes 0..hi whose cumulative frequencies (cum, total) are those of table t
-    (the encoder's s, or the one the decoder finds: x - P = +-1 tried first)."""
-    if Direction is Decoding:
-        return _decode_lane(c, cum, total, hi + 1, MID - 1 if t[MID] - t[MID - 1] > t[MID + 2] - t[MID + 1] else MID + 1)
-    rc_encode_symbol(c, cum, total, hi + 1, s)
-    return s
-
-
-cdef inline int _decode_lane(RangeCoder *c, const uint16_t *cum, int total, int m, int guess) noexcept nogil:
-    """rc_decode_symbol, trying lane ``guess`` before searching: the same lane (the largest
-    s < m with r * cum[s] <= code), without the division of the search when it is guess."""
-    cdef uint32_t r = rc_symbol_unit(c, total)
-    cdef uint32_t code = c.code
-    cdef int s = guess
-    if not (guess < m and r * cum[guess] <= code and (guess == m - 1 or code < r * cum[guess + 1])):
-        s = rc_find(cum, code, r)
-        if s > m - 1:
-            s = m - 1
-    rc_take_symbol(c, cum, m, r, s)
-    return s
-
-
-cdef inline int _far(Direction *way, RangeCoder *c, Ord5 *f, Py_ssize_t ti, int hi, int s) noexcept nogil:
-    """s in 0 .. hi (hi <= 7) of the one table ti."""
-    cdef uint16_t cum[LANES]
-    cdef int total = st_span(cum, f.tables + ti * LANES, 0, hi)
-    if Direction is Decoding:
-        s = rc_decode_symbol(c, cum, total, hi + 1)
-    else:
-        rc_encode_symbol(c, cum, total, hi + 1, s)
-    ord5_learn(f, ti, s)
-    return s
 
 
 cdef inline int _pixel(Direction *way, Variant *model, RangeCoder *c, Ord5 *f, int x, int P, int W, int N, int NW,
@@ -324,22 +201,22 @@ cdef inline int _pixel(Direction *way, Variant *model, RangeCoder *c, Ord5 *f, i
     s = x - P + MID
     s = 0 if s < 0 else (LANES - 1 if s > LANES - 1 else s)
     if Variant is Exact:  # (n <= 4: no lane beyond -8 / +7)
-        s = _symbol4(way, c, f, T_DIR + oc_k_of(dd, P, NN, WW),
-                     T_SHAPE + dd * n + P, T_ERR + d6 * 8 + en, f.t_exact + xk, lo, hi, s)
+        s = rs_symbol4(way, c, f, T_DIR + oc_k_of(dd, P, NN, WW),
+                       T_SHAPE + dd * n + P, T_ERR + d6 * 8 + en, f.t_exact + xk, lo, hi, s)
     else:
         k = oc_k_of(dd, P, NN, WW)
         # (level 11: RDIR by the offset class too, in tables of its own)
         if Variant is Neighbour:  # level 16: the (W, N) table instead of RERR
-            s = _symbol_wn(way, c, f, f.t_exact + k * OFFSETS + oc, T_SHAPE + dd * n + P, lo, hi, s, P)
+            s = rs_symbol_wn(way, c, f, f.t_exact + k * OFFSETS + oc, T_SHAPE + dd * n + P, lo, hi, s, P)
         else:
-            s = _symbol(way, c, f, f.t_exact + k * OFFSETS + oc
-                        if Variant is Weighted or Variant is Averaged or Variant is Biased else T_DIR + k,
-                        T_SHAPE + dd * n + P, T_ERR + d6 * 8 + en, lo, hi, s)
+            s = rs_symbol(way, c, f, f.t_exact + k * OFFSETS + oc
+                          if Variant is Weighted or Variant is Averaged or Variant is Biased else T_DIR + k,
+                          T_SHAPE + dd * n + P, T_ERR + d6 * 8 + en, lo, hi, s)
         if s == 0 and P > MID:  # lane 0 is x - P <= -8: x in 0 .. P - 8
-            return P - MID - _far(way, c, f, T_FAR, P - MID, P - MID - x)
+            return P - MID - rs_far(way, c, f, T_FAR, P - MID, P - MID - x)
         if s == LANES - 1 and P + LANES - 1 - MID < n - 1:  # lane 15 is x - P >= 7: x in P + 7 .. n - 1
-            return P + LANES - 1 - MID + _far(way, c, f, T_FAR + 1, n - 1 - (P + LANES - 1 - MID),
-                                              x - (P + LANES - 1 - MID))
+            return P + LANES - 1 - MID + rs_far(way, c, f, T_FAR + 1, n - 1 - (P + LANES - 1 - MID),
+                                                x - (P + LANES - 1 - MID))
     return P + s - MID
 
 

@@ -97,7 +97,7 @@ cdef inline int _code_pixel(Direction *way, RangeCoder *c, Pal3 *f, int x, int W
                  x == v):
             return v
     # none of them: x is none of W, N, NE, NW (the symbols "refused")
-    return up_code(c, Direction is Decoding, &f.x, x, W, N, NE, NW, W, W)
+    return up_code(c, Direction is Decoding, &f.x, x, W, N, NE, NW)
 
 
 ctypedef Pal3 PaletteModel

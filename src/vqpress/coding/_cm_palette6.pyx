@@ -33,21 +33,16 @@ from vqpress.coding._palette_common cimport PAL_COUNT_MAX, pal_above_bits, pal_a
 from vqpress.coding._range_coder cimport (
     RangeCoder, rc_code_bit, rc_decode_strip, rc_encode_span, rc_encode_strip, rc_take_symbol,
 )
-from vqpress.coding._symbol_tables cimport st_replicate
+from vqpress.coding._symbol_tables cimport st_learn4, st_replicate
 from vqpress.coding._unpredicted cimport Unpredicted, up_alloc, up_code, up_free
 
 cm_tables_init()
 
 
 cdef enum:
-    SMALL = 8                   # PROTOTYPE (round 15): u16 of a neighbour-symbol table (k + e + 1 <= 7 symbols):
-                                # lanes 1..6, one unused, then its count
-    CNT = 7                     # the count's lane
-    EX = 3                      # e = 0..2 extras
-    EXTRAS_ON = 1               # PROTOTYPE switch
-    SPLIT_E = 1                 # PROTOTYPE: tables by (p, e) (else EX = 1: e not in the index)
-    CWN = 0                     # PROTOTYPE: the extras are (W, N)'s last colour, then MRU[W]'s first
-    FILL = 0                    # PROTOTYPE: e = 2 always (p != 0): missing extras from NEE, WW, else dead (W)
+    SMALL = 5                   # u16 of a neighbour-symbol table (k + 1 <= 5 symbols): lanes 1..4,
+                                # then its count (in the table's cache line: a separate array of
+                                # counts cost as many cache misses again)
     PATTERNS = 15               # the equality patterns of (W, N, NE, NW)
     NONE = 4                    # a pixel's kind: 0..3 the label of the neighbour it was, 4 none
     KINDS = 5
@@ -55,33 +50,6 @@ cdef enum:
     PAIR_COLOURS = 64           # the pair tables' colours: W >> q, N >> q below this many
     TRIPLES = 16 * 16 * 16 * 4  # level 18: the triple tables, by ((W * 16 + N) * 16 + NE) * 4 + NW's label
     KIND3 = KINDS * KINDS * KINDS   # level 18: x == W's third counters, 16 x KIND3 by (W, kinds of NE, NW, WW)
-
-
-cdef extern from *:
-    """
-    #include <emmintrin.h>
-    /* lanes 1..6 (t[0..5]) of a table learn symbol s: t[i-1] += ((k if i > s else 0) - t[i-1]) >> rate;
-       t[6], t[7] kept */
-    static inline void st_learn6(uint16_t *t, int s, int k, int rate) {
-        const __m128i idx = _mm_setr_epi16(1, 2, 3, 4, 5, 6, 0, 0);
-        const __m128i keep = _mm_setr_epi16(-1, -1, -1, -1, -1, -1, 0, 0);
-        __m128i a = _mm_loadu_si128((const __m128i *)t);
-        __m128i ta = _mm_and_si128(_mm_cmpgt_epi16(idx, _mm_set1_epi16((short)s)), _mm_set1_epi16((short)k));
-        __m128i d = _mm_and_si128(_mm_sra_epi16(_mm_sub_epi16(ta, a), _mm_cvtsi32_si128(rate)), keep);
-        _mm_storeu_si128((__m128i *)t, _mm_add_epi16(a, d));
-    }
-    /* cum[1..8] = the 2:1:1 average of a, b, d's lanes 1..8, plus i */
-    static inline void st_avg6(uint16_t *cum, const uint16_t *a, const uint16_t *b, const uint16_t *d) {
-        const __m128i idx = _mm_setr_epi16(1, 2, 3, 4, 5, 6, 7, 8);
-        __m128i x = _mm_loadu_si128((const __m128i *)a);
-        __m128i y = _mm_loadu_si128((const __m128i *)b);
-        __m128i z = _mm_loadu_si128((const __m128i *)d);
-        __m128i m = _mm_srli_epi16(_mm_add_epi16(y, z), 1);
-        _mm_storeu_si128((__m128i *)(cum + 1), _mm_add_epi16(_mm_srli_epi16(_mm_add_epi16(x, m), 1), idx));
-    }
-    """
-    void st_learn6(uint16_t *t, int s, int k, int rate) noexcept nogil
-    void st_avg6(uint16_t *cum, const uint16_t *a, const uint16_t *b, const uint16_t *d) noexcept nogil
 
 
 # The equality pattern of (W, N, NE, NW): their labels, W's 0 and each new colour the next
@@ -144,8 +112,6 @@ ctypedef struct Pal6:
     Py_ssize_t s_near           # ... PATTERNS x NEAR, by p and near
     Py_ssize_t n_small
     Unpredicted x               # x when no neighbour predicts it (level 3's tables)
-    uint8_t *mru                # PROTOTYPE: per colour W, the two colours that last followed it (x != W)
-    uint8_t *last               # PROTOTYPE: per (W, N), the colour that last followed it
 
 
 cdef int _alloc(Pal6 *f, int n, int w, bint mixed, bint triples) noexcept nogil:
@@ -157,38 +123,30 @@ cdef int _alloc(Pal6 *f, int n, int w, bint mixed, bint triples) noexcept nogil:
     f.q = 0 if n <= PAIR_COLOURS else (1 if n <= 2 * PAIR_COLOURS else 2)
     f.nq = ((n - 1) >> f.q) + 1
     f.s_pair = 0
-    f.s_col = f.s_pair + 4 * EX * f.nq * f.nq
-    f.s_near = f.s_col + (TRIPLES if triples else PATTERNS * EX * n)
-    f.n_small = f.s_near + PATTERNS * EX * NEAR
-    f.mru = <uint8_t *>malloc(2 * 256)
-    f.last = <uint8_t *>malloc(256 * 256)
-    if f.last != NULL:
-        for j in range(256 * 256):
-            f.last[j] = <uint8_t>(j >> 8)
-    if f.mru != NULL:
-        for j in range(256):
-            f.mru[2 * j] = f.mru[2 * j + 1] = <uint8_t>j
+    f.s_col = f.s_pair + 4 * f.nq * f.nq
+    f.s_near = f.s_col + (TRIPLES if triples else PATTERNS * n)
+    f.n_small = f.s_near + PATTERNS * NEAR
     f.cnt = <uint32_t *>calloc(NEAR + 16 * n + (16 * KIND3 if triples else 0), sizeof(uint32_t))
     f.small = <uint16_t *>malloc(f.n_small * SMALL * sizeof(uint16_t))
     f.kinds = <uint8_t *>calloc(5 * (w + 6), 1)  # and a row of pal_above_bits
-    if up_alloc(&f.x, n, mixed) != 0 or f.cnt == NULL or f.small == NULL or f.kinds == NULL or f.mru == NULL or f.last == NULL:
+    if up_alloc(&f.x, n, mixed) != 0 or f.cnt == NULL or f.small == NULL or f.kinds == NULL:
         return -1
     # fresh tables come in blocks alike: write a block, then copy it
-    for j in range(4 * EX):  # by k - 1 and e: k + e + 1 symbols
-        _small_init(f.small + j * SMALL, j // EX + 2 + j % EX + 2 * FILL)
-    st_replicate(f.small, 4 * EX * SMALL, f.nq * f.nq)
+    for j in range(4):  # by k - 1: k + 1 symbols
+        _small_init(f.small + j * SMALL, j + 2)
+    st_replicate(f.small, 4 * SMALL, f.nq * f.nq)
     if triples:  # three blocks of 4 tables (by NW's label) by how many colours W, N, NE have, copied
         for j in range(12):
             _small_init(blocks + j * SMALL, (j >> 2) + 2 + ((j & 3) == 3))
         for j in range(0, TRIPLES, 4):
             memcpy(f.small + (f.s_col + j) * SMALL, blocks + (_triple_k(j) - 1) * 4 * SMALL,
                    4 * SMALL * sizeof(uint16_t))
-    for p in range(PATTERNS * EX):
-        _small_init(f.small + (f.s_near + p) * SMALL, _K[p // EX] + 1 + p % EX + 2 * FILL)
-    st_replicate(f.small + f.s_near * SMALL, PATTERNS * EX * SMALL, NEAR)
+    for p in range(PATTERNS):
+        _small_init(f.small + (f.s_near + p) * SMALL, _K[p] + 1)
+    st_replicate(f.small + f.s_near * SMALL, PATTERNS * SMALL, NEAR)
     if not triples:
-        memcpy(f.small + f.s_col * SMALL, f.small + f.s_near * SMALL, PATTERNS * EX * SMALL * sizeof(uint16_t))
-        st_replicate(f.small + f.s_col * SMALL, PATTERNS * EX * SMALL, n)
+        memcpy(f.small + f.s_col * SMALL, f.small + f.s_near * SMALL, PATTERNS * SMALL * sizeof(uint16_t))
+        st_replicate(f.small + f.s_col * SMALL, PATTERNS * SMALL, n)
     return 0
 
 
@@ -204,10 +162,6 @@ cdef void _free(Pal6 *f) noexcept nogil:
     free(f.cnt)
     free(f.small)
     free(f.kinds)
-    free(f.mru)
-    free(f.last)
-    f.last = NULL
-    f.mru = NULL
     up_free(&f.x)
     f.cnt = NULL
     f.small = NULL
@@ -218,17 +172,16 @@ cdef inline void _small_init(uint16_t *t, int m) noexcept nogil:
     """A fresh neighbour-symbol table of m <= 5 symbols (level 3's start) as its lanes 1..4,
     and its count 0."""
     cdef int i, k = 32768 - m
-    for i in range(1, 7):
+    for i in range(1, 5):
         t[i - 1] = <uint16_t>(i * k // m if i < m else k)
-    t[6] = 0
-    t[CNT] = 0
+    t[4] = 0
 
 
 cdef inline void _small_learn(uint16_t *t, int m, int s) noexcept nogil:
     """Level 3's learning (pal_rate) of a table kept as its lanes 1..4 and its count."""
-    cdef int u = t[CNT]
-    t[CNT] = <uint16_t>(u + (u < PAL_COUNT_MAX))  # no branch: young tables made it mispredict
-    st_learn6(t, s, 32768 - m, pal_rate[u])
+    cdef int u = t[4]
+    t[4] = <uint16_t>(u + (u < PAL_COUNT_MAX))  # no branch: young tables made it mispredict
+    st_learn4(t, s, 32768 - m, pal_rate[u])
 
 
 cdef inline uint32_t _c3(const uint16_t *a, const uint16_t *b, const uint16_t *d, int i) noexcept nogil:
@@ -258,22 +211,16 @@ cdef inline int _neighbour_symbol(Direction *way, Level *level, RangeCoder *c, P
     cdef uint16_t *a = f.small + ta * SMALL
     cdef uint16_t *b = f.small + tb * SMALL
     cdef uint16_t *d = f.small + tc * SMALL
-    cdef uint16_t cum[16]
+    cdef uint16_t cum[8]
     cdef uint32_t r = c.range >> 15, code = c.code
     cdef int j
     if Direction is Decoding:
         cum[0] = 0
-        if Level is Level18:
-            cum[5] = 0  # (read, and not used, by rc_take_symbol's select when s = 4)
-            s = 0
-            for j in range(1, 5):
-                cum[j] = <uint16_t>_cw(level, a, b, d, j)
-                s += (r * cum[j] <= code) & (j < m)
-        else:
-            st_avg6(cum, a, b, d)
-            s = 0
-            for j in range(1, 7):
-                s += (r * cum[j] <= code) & (j < m)
+        cum[5] = 0  # (read, and not used, by rc_take_symbol's select when s = 4)
+        s = 0
+        for j in range(1, 5):
+            cum[j] = <uint16_t>_cw(level, a, b, d, j)
+            s += (r * cum[j] <= code) & (j < m)
         rc_take_symbol(c, cum, m, r, s, True, True)
     else:
         rc_encode_span(c, r, _cw(level, a, b, d, s) if s > 0 else 0, _cw(level, a, b, d, s + 1) if s < m - 1 else 0,
@@ -298,13 +245,12 @@ cdef inline int _ask3(RangeCoder *c, bint decoding, uint32_t *a, uint32_t *b, ui
 
 
 cdef inline int _code_pixel(Direction *way, Level *level, RangeCoder *c, Pal6 *f, int x, int W, int N, int NW, int NE,
-                            int WW, int NN, int NEE, int above, int kw, int kn, int kne, int knw, int kww,
+                            int WW, int NN, int above, int kw, int kn, int kne, int knw, int kww,
                             int *kind) noexcept nogil:
     """Pixel x (encoding; decoding: returned) of neighbours W, N, NW, NE, WW, NN; ``above``
     the equalities among the rows above (pal_above_bits), kw, kn, kne, knw, kww the kinds of
     W, N, NE, NW, WW (the last three: level 18's); kind[0] gets x's own."""
     cdef int p, k, s, far, near, v1, v2, pk, nwl
-    cdef int e = 0, m0 = 0, m1 = 0, c0, c1, ok1, ok2, E1 = W, E2 = W, X1 = W, X2 = W, u, okn, okw
     pk = _PK[(N == W) | (NE == W) << 1 | (NW == W) << 2 | (above & 7) << 3]
     p = pk & 15
     k = pk >> 4
@@ -316,37 +262,8 @@ cdef inline int _code_pixel(Direction *way, Level *level, RangeCoder *c, Pal6 *f
     v2 = NW ^ ((NW ^ NE) & -((NE != W) & (NE != v1)))
     far = (WW == W) | (above >> 3) << 1
     near = (((NW == WW) << 5 | (NN == W) << 4 | far) * KINDS + kw) * KINDS + kn
-    if Level is Level6:  # PROTOTYPE: the extras, the first two colours of MRU[W] none of the neighbours
-        m0 = f.mru[2 * W]
-        m1 = f.mru[2 * W + 1]
-        c0 = m0
-        c1 = m1
-        if CWN:
-            c0 = f.last[W << 8 | N]
-            c1 = m0
-        ok1 = (c0 != W) & (c0 != N) & (c0 != NE) & (c0 != NW) & (p != 0) & EXTRAS_ON
-        ok2 = (c1 != W) & (c1 != N) & (c1 != NE) & (c1 != NW) & (p != 0) & (c1 != c0) & EXTRAS_ON
-        e = ok1 + ok2
-        E1 = c1 ^ ((c1 ^ c0) & -ok1)
-        E2 = c1
-        X1 = W ^ ((W ^ E1) & -(e >= 1))
-        X2 = W ^ ((W ^ E2) & -(e == 2))
-        if FILL:
-            okn = (NEE != W) & (NEE != N) & (NEE != NE) & (NEE != NW) & (p != 0)
-            E1 = W ^ ((W ^ NEE) & -okn)
-            E1 = E1 ^ ((E1 ^ m0) & -ok1)
-            ok2 = ok2 & (m1 != E1)
-            okw = (WW != W) & (WW != N) & (WW != NE) & (WW != NW) & (WW != E1) & (p != 0)
-            E2 = W ^ ((W ^ WW) & -okw)
-            E2 = E2 ^ ((E2 ^ m1) & -ok2)
-            e = 2 * (p != 0)
-            X1 = E1
-            X2 = E2
     if Direction is Encoding:  # x's label, or k (none)
-        s = k + e
-        if Level is Level6:
-            s = k + 1 if (x == E2) & (e == 2) else s
-            s = k if (x == E1) & (e >= 1) else s
+        s = k
         s = 3 if x == NW else s
         s = 2 if x == v2 else s
         s = 1 if x == v1 else s
@@ -358,31 +275,18 @@ cdef inline int _code_pixel(Direction *way, Level *level, RangeCoder *c, Pal6 *f
         s = pal_ask_avg(c, Direction is Decoding, f.cnt + near, f.cnt + NEAR + W * 16 + far, s == 0) ^ 1
     elif Level is Level18:  # the triple table: by W, N, NE and NW's label (0 W, 1 N, 2 NE, 3 another)
         nwl = (NW != W) * (1 + (NW != N) * (1 + (NW != NE)))
-        s = _neighbour_symbol(way, level, c, f, f.s_near + (near * PATTERNS + p) * EX,
+        s = _neighbour_symbol(way, level, c, f, f.s_near + near * PATTERNS + p,
                               f.s_col + (((W << 4 | N) << 4 | NE) << 2 | nwl),
-                              f.s_pair + ((W * f.nq + v1) * 4 + k - 1) * EX, k + 1, s)
+                              f.s_pair + (W * f.nq + v1) * 4 + k - 1, k + 1, s)
     else:  # the pair: W and the first neighbour of another colour
-        s = _neighbour_symbol(way, level, c, f, f.s_near + (near * PATTERNS + p) * EX + e * SPLIT_E,
-                              f.s_col + (NE * PATTERNS + p) * EX + e * SPLIT_E,
-                              f.s_pair + (((W >> f.q) * f.nq + (v1 >> f.q)) * 4 + k - 1) * EX + e * SPLIT_E,
-                              k + e + 1, s)
+        s = _neighbour_symbol(way, level, c, f, f.s_near + near * PATTERNS + p, f.s_col + NE * PATTERNS + p,
+                              f.s_pair + ((W >> f.q) * f.nq + (v1 >> f.q)) * 4 + k - 1, k + 1, s)
     if s < k:
         kind[0] = s
-        x = (W & -(s == 0)) | (v1 & -(s == 1)) | (v2 & -(s == 2)) | (NW & -(s == 3))
-    elif s < k + e:
-        kind[0] = NONE
-        x = E1 if s == k else E2
-    else:
-        kind[0] = NONE
-        # none of them: x is none of W, N, NE, NW (the symbols "refused")
-        x = up_code(c, Direction is Decoding, &f.x, x, W, N, NE, NW, X1, X2, Level is not Level6)
-    if Level is Level6:
-        u = -((x != W) & (x != m0))
-        f.mru[2 * W + 1] = <uint8_t>(m1 ^ ((m1 ^ m0) & u))
-        f.mru[2 * W] = <uint8_t>(m0 ^ ((m0 ^ x) & u))
-        if CWN:
-            f.last[W << 8 | N] = <uint8_t>x
-    return x
+        return (W & -(s == 0)) | (v1 & -(s == 1)) | (v2 & -(s == 2)) | (NW & -(s == 3))
+    kind[0] = NONE
+    # none of them: x is none of W, N, NE, NW (the symbols "refused")
+    return up_code(c, Direction is Decoding, &f.x, x, W, N, NE, NW, Level is not Level6)
 
 
 cdef int _rows(Direction *way, Level *level, RangeCoder *coder, Pal6 *model, uint8_t *sym, int h, int w,
@@ -418,8 +322,7 @@ cdef int _rows(Direction *way, Level *level, RangeCoder *coder, Pal6 *model, uin
         kww = 0
         for col in range(w):
             x = 0 if Direction is Decoding else sym[r * w + col]
-            x = _code_pixel(way, level, c, f, x, W, r1[col], r1[col - 1], r1[col + 1], WW, r2[col], r1[col + 2],
-                            above[col], kw,
+            x = _code_pixel(way, level, c, f, x, W, r1[col], r1[col - 1], r1[col + 1], WW, r2[col], above[col], kw,
                             k1[col], k1[col + 1], k1[col - 1], kww, &kind)
             r0[col] = <uint8_t>x
             k0[col] = <uint8_t>kind

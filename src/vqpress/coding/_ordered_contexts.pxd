@@ -1,4 +1,4 @@
-# The contexts that levels 5, 8, 9, 11, 13 and 16 (``_cm_ordered5.pyx``) take from the neighbours
+# The contexts that levels 5, 8, 9, 11, 13, 16 and 20 (``_cm_ordered5.pyx``) take from the neighbours
 # around the predicted value P (docs/FORMAT.md, "Level 5"): the equality pattern eq13, the shape
 # dd (W, N, NE, NW against P, each clipped to +-2: base 5) and the shape d6 (W, N, NE, NW, NN,
 # WW against P, each clipped to +-1: base 3), with the residual table's index k = 9 dd + the

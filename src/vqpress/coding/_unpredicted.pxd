@@ -157,7 +157,7 @@ cdef inline int _symbol3(RangeCoder *c, bint decoding, uint16_t *tables, uint8_t
 
 
 cdef inline int up_code(RangeCoder *c, bint decoding, Unpredicted *u, int x, int W, int N, int NE,
-                        int NW, int X1, int X2, bint mixed=False) noexcept nogil:
+                        int NW, bint mixed=False) noexcept nogil:
     """Code x (none of W, N, NE, NW), or decode it (returned either way; ``decoding`` and
     ``mixed``, whether u holds level 10's tables, constants at every call: without the call
     through a pointer, level 6's kernel keeps its coder in registers)."""
@@ -168,13 +168,12 @@ cdef inline int up_code(RangeCoder *c, bint decoding, Unpredicted *u, int x, int
         return u.mixed(c, decoding, u, x, W, N, NE, NW)
     if n <= 16:
         t = W * 16 + N
-        x = _code_without(c, decoding, u.tables + t * 16, n, (1u << W) | (1u << N) | (1u << NE) | (1u << NW)
-                          | (1u << X1) | (1u << X2), x)
+        x = _code_without(c, decoding, u.tables + t * 16, n, (1u << W) | (1u << N) | (1u << NE) | (1u << NW), x)
         pal_table_learn(u.tables + t * 16, u.counts + t, n, x)
         return x
     hi = _symbol3(c, decoding, u.tables, u.counts, W, n + N, 2 * n + NE, u.hi_m, 0, x >> 4)
     mask = (((W >> 4) == hi) << (W & 15) | ((N >> 4) == hi) << (N & 15) | ((NE >> 4) == hi) << (NE & 15)
-            | ((NW >> 4) == hi) << (NW & 15) | ((X1 >> 4) == hi) << (X1 & 15) | ((X2 >> 4) == hi) << (X2 & 15))
+            | ((NW >> 4) == hi) << (NW & 15))
     t = 3 * n + hi * n
     lo = _symbol3(c, decoding, u.tables, u.counts, t + W, t + <Py_ssize_t>u.hi_m * n + N,
                     t + 2 * <Py_ssize_t>u.hi_m * n + NE, pal_lo_m(n, hi), mask, x & 15)

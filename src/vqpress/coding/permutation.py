@@ -35,12 +35,19 @@ def rank(order) -> int:
     >>> rank([0, 1, 2]), rank([0, 2, 1]), rank([2, 1, 0])
     (0, 1, 5)
     """
-    left = list(range(len(order)))
+    a = np.asarray(order, dtype=np.int64).reshape(-1)
+    n = a.size
+    # d[i] from one n x n comparison (numpy: 0.05 ms at 256 symbols; a list's index and
+    # del were 0.3 ms, 4% of encoding a small picture of 256 colours)
+    d = np.count_nonzero((a[None, :] < a[:, None]) & _after(n), axis=1).tolist()
     value = 0
-    for symbol in (int(s) for s in order):
-        d = left.index(symbol)
-        del left[d]
-        value = value * (len(left) + 1) + d
+    i = 0
+    for radices, product in _groups(n, descending=True):
+        small = 0
+        for radix in radices:
+            small = small * radix + d[i]
+            i += 1
+        value = value * product + small
     return value
 
 
@@ -61,9 +68,36 @@ def unrank(value: int, n: int) -> np.ndarray:
 @functools.lru_cache(maxsize=4)
 def _unranked(value: int, n: int) -> tuple:
     """(a file's reader unranks its order twice: for the codebook and for the payload)"""
-    digits = []
-    for radix in range(1, n + 1):  # the last digit has radix 1, the first radix n
-        value, d = divmod(value, radix)
-        digits.append(d)
+    digits = []  # the last digit has radix 1, the first radix n
+    for radices, product in _groups(n, descending=False):
+        value, small = divmod(value, product)
+        for radix in radices:
+            small, d = divmod(small, radix)
+            digits.append(d)
     left = list(range(n))
     return tuple(left.pop(d) for d in reversed(digits))
+
+
+@functools.lru_cache(maxsize=8)
+def _after(n: int) -> np.ndarray:
+    """``m[i, j] = j > i`` for an n x n boolean matrix (read-only)."""
+    m = np.triu(np.ones((n, n), dtype=bool), 1)
+    m.setflags(write=False)
+    return m
+
+
+@functools.lru_cache(maxsize=8)
+def _groups(n: int, descending: bool) -> tuple:
+    """The radices n, n - 1, ..., 1 (``descending``) or 1, 2, ..., n in consecutive groups
+    whose product stays below 2**62, each as (radices, product): the mixed-radix number is
+    then converted a group at a time, with one big-integer operation a group instead of
+    one a digit."""
+    groups, radices, product = [], [], 1
+    for radix in (range(n, 0, -1) if descending else range(1, n + 1)):
+        if product * radix >= 1 << 62:
+            groups.append((tuple(radices), product))
+            radices, product = [], 1
+        radices.append(radix)
+        product *= radix
+    groups.append((tuple(radices), product))
+    return tuple(groups)
