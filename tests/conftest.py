@@ -1,6 +1,9 @@
+import types
+
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, settings
+from PIL import Image
 
 import vqpress
 
@@ -60,3 +63,32 @@ def fixed_layout(monkeypatch):
     import vqpress.container
 
     monkeypatch.setattr(vqpress.container, "_WRITE_VERSION", (2, 1))
+
+
+# Image files on disk, for the command line's tests (tests/test_cli*.py).
+
+
+@pytest.fixture
+def images(tmp_path):
+    """Small images: 48x64 gray uint8, RGB uint8, 16-bit gray TIFF, and a file that is no image."""
+    y, x = np.mgrid[0:48, 0:64]
+    gray = ((x * 4 + y * 2) % 256).astype(np.uint8)
+    rgb = np.stack([x * 4, y * 5, (x + y) * 2], axis=-1).astype(np.uint8)
+    g16 = gray.astype(np.uint16) * 200
+    Image.fromarray(gray).save(tmp_path / "gray.png")
+    Image.fromarray(rgb).save(tmp_path / "rgb.png")
+    Image.fromarray(g16).save(tmp_path / "deep.tif")
+    (tmp_path / "notimg.png").write_text("hello, I am not a PNG")
+    return types.SimpleNamespace(
+        dir=tmp_path, gray=tmp_path / "gray.png", rgb=tmp_path / "rgb.png", g16=tmp_path / "deep.tif",
+        bad=tmp_path / "notimg.png", gray_arr=gray, rgb_arr=rgb, g16_arr=g16,
+    )
+
+
+@pytest.fixture
+def rgba(images):
+    """A 48x64 RGBA PNG whose alpha takes two values: 0 on the left half, 255 on the right."""
+    alpha = np.where(np.arange(64) < 32, 0, 255).astype(np.uint8)
+    arr = np.dstack([images.rgb_arr, np.broadcast_to(alpha, (48, 64))])
+    Image.fromarray(arr).save(images.dir / "rgba.png")
+    return types.SimpleNamespace(path=images.dir / "rgba.png", arr=arr)

@@ -12,14 +12,9 @@ tifffile = pytest.importorskip("tifffile")
 zarr = pytest.importorskip("zarr")
 pytest.importorskip("dask.array")
 
+from cli_helpers import run  # noqa: E402
+
 import vqpress  # noqa: E402
-from vqpress import cli  # noqa: E402
-
-
-def run(capsys, *args):
-    code = cli.main([str(a) for a in args])
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 @pytest.fixture

@@ -11,24 +11,12 @@ import types
 
 import numpy as np
 import pytest
+from cli_helpers import one_error_line, run
 from craft import CONTEXT, Fields, context_payload
 from PIL import Image
 
 import vqpress
 from vqpress import cli
-
-
-def run(capsys, *args):
-    code = cli.main([str(a) for a in args])
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def one_error_line(err: str) -> str:
-    lines = err.strip().splitlines()
-    assert len(lines) == 1, err
-    assert lines[0].startswith("vqpress: error: ") and "a bug in vqpress" not in lines[0], err
-    return lines[0]
 
 
 def fail_on_second(monkeypatch, method: str, error: BaseException) -> None:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from cli_helpers import listing, one_error_line
 from PIL import Image
 
 import vqpress
@@ -27,12 +28,6 @@ def vq(*args, cwd=None, stdin: bytes | None = None):
     return proc.returncode, proc.stdout, proc.stderr.decode()
 
 
-def error_line(err: str) -> str:
-    lines = err.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("vqpress: error: "), err
-    return lines[0]
-
-
 @pytest.fixture
 def photos(tmp_path):
     y, x = np.mgrid[0:48, 0:64]
@@ -41,10 +36,6 @@ def photos(tmp_path):
     Image.fromarray(rgb).save(tmp_path / "rgb.png")
     Image.fromarray(gray).save(tmp_path / "gray.png")
     return tmp_path, rgb, gray
-
-
-def listing(folder: Path) -> set[str]:
-    return {str(p.relative_to(folder)) for p in folder.rglob("*")}
 
 
 # -- item 3: the output follows its extension -------------------------------------------------------
@@ -65,7 +56,7 @@ def test_lossy_and_unknown_outputs_are_refused(photos, name, match):
     folder, _, _ = photos
     before = listing(folder)
     code, _, err = vq("compress", "rgb.png", "-o", name, cwd=folder)
-    assert code == 1 and match in error_line(err)
+    assert code == 1 and match in one_error_line(err)
     assert listing(folder) == before
 
 
@@ -106,7 +97,7 @@ def test_max_bytes_fits_and_one_more_does_not(photos):
     assert vqpress.load(folder / "big.vqz").codebook.n_colors == 4
     assert "4 optimal levels (within 10,000,000 bytes, the most -n allows)" in out.decode()
     code, _, err = vq("compress", "gray.png", "--max-bytes", "10", "-o", "tiny.vqz", cwd=folder)
-    assert code == 1 and "even 2 levels take" in error_line(err) and not (folder / "tiny.vqz").exists()
+    assert code == 1 and "even 2 levels take" in one_error_line(err) and not (folder / "tiny.vqz").exists()
 
 
 def test_standard_input_and_output(photos):
@@ -123,9 +114,9 @@ def test_standard_input_and_output(photos):
     code, _, err = vq("compress", "-", "-o", "piped.webp", stdin=png, cwd=folder)
     assert code == 0 and (folder / "piped.webp").exists(), err
     code, _, err = vq("compress", "-", stdin=vqz)
-    assert code == 1 and "already compressed" in error_line(err)
+    assert code == 1 and "already compressed" in one_error_line(err)
     code, _, err = vq("compress", "-", "rgb.png", cwd=folder)
-    assert code == 1 and "must be the only input" in error_line(err)
+    assert code == 1 and "must be the only input" in one_error_line(err)
 
 
 def test_info_reads_standard_input(photos):
@@ -142,7 +133,7 @@ def test_info_reads_standard_input(photos):
     assert from_stdin.pop("file") == "(standard input)" and from_file.pop("file") == "rgb.vqz"
     assert from_stdin == from_file
     code, _, err = vq("info", "-", stdin=b"not a vqz")
-    assert code == 1 and "(standard input)" in error_line(err)
+    assert code == 1 and "(standard input)" in one_error_line(err)
 
 
 def test_skip_if_larger_is_refused_on_standard_output(photos):
@@ -152,7 +143,7 @@ def test_skip_if_larger_is_refused_on_standard_output(photos):
     for args in (["-"], ["-", "-o", "-"], ["rgb.png", "-o", "-"]):
         code, data, err = vq("compress", *args, "--skip-if-larger", stdin=png, cwd=folder)
         assert code == 1 and data == b"", err
-        assert "--skip-if-larger" in error_line(err) and "standard output" in error_line(err)
+        assert "--skip-if-larger" in one_error_line(err) and "standard output" in one_error_line(err)
     code, _, err = vq("compress", "-", "--skip-if-larger", "-o", "piped.vqz", stdin=png, cwd=folder)
     assert code == 0 and (folder / "piped.vqz").exists(), err
 
@@ -167,14 +158,14 @@ def test_ext_names_outputs_beside_inputs_and_skip_if_larger(photos):
     assert (folder / "noise-q.png").exists() and not (folder / "flat-q.png").exists()
     assert "1 skipped (--skip-if-larger)" in out.decode()
     code, _, err = vq("compress", "rgb.png", "--ext", ".png", cwd=folder)  # in place needs --force
-    assert code == 1 and "rgb.png exists; use --force" in error_line(err)
+    assert code == 1 and "rgb.png exists; use --force" in one_error_line(err)
     before = (folder / "rgb.png").read_bytes()
     code, _, err = vq("compress", "rgb.png", "--ext", ".png", "-n", "4", "--force", cwd=folder)
     assert code == 0, err
     assert (folder / "rgb.png").read_bytes() != before
     assert len(np.unique(vqpress.imread(folder / "rgb.png").reshape(-1, 3), axis=0)) <= 4
     code, _, err = vq("compress", "gray.png", "--ext", ".jpg", cwd=folder)
-    assert code == 1 and "lossy" in error_line(err)
+    assert code == 1 and "lossy" in one_error_line(err)
 
 
 # -- item 5: a codebook fitted elsewhere ------------------------------------------------------------
@@ -196,9 +187,9 @@ def test_codebook_from_a_file(photos):
     assert ref.codebook == vqpress.compress(rgb, 6).codebook
     np.testing.assert_array_equal(c.decompress(), ref.decompress()[::-1])
     code, _, err = vq("compress", "gray.png", "--codebook", "ref.vqz", cwd=folder)
-    assert code == 1 and "gray.png" in error_line(err) and "RGB colours" in error_line(err)
+    assert code == 1 and "gray.png" in one_error_line(err) and "RGB colours" in one_error_line(err)
     code, _, err = vq("compress", "rgb.png", "--codebook", "gray.png", "-o", "x.vqz", cwd=folder)
-    assert code == 1 and "--codebook gray.png" in error_line(err)
+    assert code == 1 and "--codebook gray.png" in one_error_line(err)
 
 
 # -- item 6: frames and gray + alpha ------------------------------------------------------------------
@@ -259,21 +250,21 @@ def test_several_inputs_and_one_output_file_is_an_error(photos):
     folder, _, _ = photos
     before = listing(folder)
     code, _, err = vq("compress", "rgb.png", "gray.png", "-o", "onefile.vqz", cwd=folder)
-    line = error_line(err)
+    line = one_error_line(err)
     assert code == 1 and "onefile.vqz names a file" in line and "end it with /" in line
     assert listing(folder) == before
     code, _, err = vq("compress", "rgb.png", "gray.png", "-o", "-", cwd=folder)
-    assert code == 1 and "standard output" in error_line(err)
+    assert code == 1 and "standard output" in one_error_line(err)
 
 
 def test_compressing_a_vqz_says_it_is_compressed_already(photos):
     folder, _, _ = photos
     assert vq("compress", "rgb.png", cwd=folder)[0] == 0
     code, _, err = vq("compress", "rgb.vqz", cwd=folder)
-    assert code == 1 and "rgb.vqz is already compressed" in error_line(err)
+    assert code == 1 and "rgb.vqz is already compressed" in one_error_line(err)
     shutil.copy(folder / "rgb.vqz", folder / "disguised.png")
     code, _, err = vq("compress", "disguised.png", cwd=folder)
-    assert code == 1 and "disguised.png is already compressed" in error_line(err)
+    assert code == 1 and "disguised.png is already compressed" in one_error_line(err)
 
 
 # -- item 9: run it again -------------------------------------------------------------------------------
@@ -295,7 +286,7 @@ def test_demo_reruns_and_owns_only_its_files(tmp_path, monkeypatch):
     other.mkdir()
     (other / "face.html").write_text("someone else's")
     code, _, err = vq("demo", "-o", other, "-q", cwd=tmp_path)
-    assert code == 1 and "face.html exists (not written by vqpress demo); use --force" in error_line(err)
+    assert code == 1 and "face.html exists (not written by vqpress demo); use --force" in one_error_line(err)
     assert listing(other) == {"face.html"}
 
 

@@ -12,7 +12,7 @@ import vqpress
 from vqpress.coding import cm
 
 from cm_reference import decode as reference_decode
-from test_coding_cm import (
+from cm_helpers import (
     at_level, blobs, check_strips_alike, frozen_payload, fuzz_payloads, noise_streams_decode_in_range)
 from test_coding_cm_level6 import encode6, encode10, speckled
 

@@ -19,7 +19,7 @@ from vqpress.coding import choice as cm_choice, cm, level8
 from vqpress.coding import levels as cm_levels
 
 from cm_reference import decode as reference_decode
-from test_coding_cm import THIN_SHAPES, blobs, check_strips_alike, fuzz_payloads, noise_streams_decode_in_range, thin_maps
+from cm_helpers import THIN_SHAPES, blobs, check_strips_alike, fuzz_payloads, noise_streams_decode_in_range, thin_maps
 from test_coding_cm_level4 import gradient
 from test_coding_cm_level5 import check_table_level_header, encode5, jumps, ramp_palette
 from test_coding_cm_level8 import (EXTREMES, SETTINGS, check_blobs_round_trip, check_parameter_bytes,

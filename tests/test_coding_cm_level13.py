@@ -14,7 +14,7 @@ import vqpress
 from vqpress.coding import choice as cm_choice, cm, level8
 from vqpress.coding import levels as cm_levels
 
-from test_coding_cm import blobs
+from cm_helpers import blobs
 from test_coding_cm_level5 import encode5, ramp_palette
 from test_coding_cm_level8 import encode8, params_of
 from test_coding_cm_level11 import encode11, face_crop

@@ -11,7 +11,7 @@ from vqpress.coding import cm
 from vqpress.coding import levels as cm_levels
 
 from cm_reference import decode as reference_decode
-from test_coding_cm import THIN_SHAPES, blobs, encode_ordered_at, fuzz_payloads, ordered_at, thin_maps
+from cm_helpers import THIN_SHAPES, blobs, encode_ordered_at, fuzz_payloads, ordered_at, thin_maps
 
 
 def encode4(codes, n, **kw):

@@ -12,7 +12,7 @@ from vqpress.coding import cm, symbol_order
 from vqpress.coding import levels as cm_levels
 
 from cm_reference import decode as reference_decode
-from test_coding_cm import (
+from cm_helpers import (
     THIN_SHAPES, blobs, check_strips_alike, encode_ordered_at, fuzz_payloads, noise_streams_decode_in_range, ordered_at,
     thin_maps)
 from test_coding_cm_level4 import encode4, gradient

@@ -14,7 +14,7 @@ from vqpress.coding import _cm_palette7, cm
 from vqpress.coding import levels as cm_levels
 
 from cm_reference import decode as reference_decode
-from test_coding_cm import (
+from cm_helpers import (
     THIN_SHAPES, at_level, blobs, check_strips_alike, frozen_payload, fuzz_payloads, noise_streams_decode_in_range,
     palettes_at, thin_maps)
 from test_coding_cm_level5 import ramp_palette

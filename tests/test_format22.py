@@ -495,6 +495,21 @@ def test_rank_and_unrank(order):
     assert (r == 0) == (list(order) == sorted(order))
 
 
+@given(st.integers(0, 40).flatmap(lambda n: st.permutations(list(range(n)))))
+def test_rank_is_the_lehmer_code_read_as_a_mixed_radix_number(order):
+    # the definition, digit by digit: d[i] symbols after position i are smaller than order[i]
+    n = len(order)
+    digits = [sum(1 for later in order[i + 1:] if later < order[i]) for i in range(n)]
+    assert permutation.rank(order) == sum(d * math.factorial(n - 1 - i) for i, d in enumerate(digits))
+
+
+def test_rank_of_the_reversed_order_is_the_largest():
+    for n in (1, 2, 7, 20, 21, 64, 256):  # 20/21: around the first group of radices (products below 2**62)
+        top = math.factorial(n) - 1
+        assert permutation.rank(list(range(n - 1, -1, -1))) == top
+        assert permutation.unrank(top, n).tolist() == list(range(n - 1, -1, -1))
+
+
 def test_unrank_refuses_a_rank_out_of_range():
     for n, r in [(3, 6), (3, -1), (256, math.factorial(256))]:
         with pytest.raises(FormatError, match="is not below"):

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from test_coding_cm import blobs
+from cm_helpers import blobs
 
 import vqpress
 from vqpress.coding import symbol_order
@@ -19,7 +19,7 @@ from vqpress.coding.symbol_order import ROUGH_TOL, adjacency, refine_order, spec
 
 
 def smooth_map(h, w, n, seed, noise):
-    """Smooth regions of n symbols (test_coding_cm's blobs) in a shuffled order, some pixels noise."""
+    """Smooth regions of n symbols (cm_helpers.py's blobs) in a shuffled order, some pixels noise."""
     return np.random.default_rng(seed).permutation(n)[blobs(h, w, n, seed, noise)].astype(np.uint8)
 
 
