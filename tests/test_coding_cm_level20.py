@@ -1,6 +1,7 @@
 """Level 20 of the cm coding (level 13 with a bias cancellation, docs/FORMAT.md "Level 20"): its
 contexts of the rows above against the letter of the format (the kernel computes a row's at
-once, 8 pixels a step where it can), its size against level 13 on the face, and the scans
+once, 16 or 8 pixels a step where it can, with the terms of level 13's prediction from the rows
+above), its eq13 from nibbles slid along a row, its size against level 13 on the face, and the scans
 the encoder tries for it. Round trips, the reference decoder, strips, the reader's checks and
 fuzzing run for it in test_coding_cm_level11; the choice of it in test_coding_cm_level13."""
 
@@ -66,11 +67,24 @@ def test_the_row_pass_terms_are_level_13s(w, seed, spread):
     assert terms == want
 
 
+# where level 20's kernel puts eq13's bit i (W, N, NW, NE, WW, NN, NNE, NEE, N == NE, W == NW, W == N,
+# NWW, NNW): its counters are laid out by that order (the low byte the same eight answers, and its
+# low five bits the same five: the same counters in other places)
+EQ13_ORDER = (3, 1, 0, 2, 4, 5, 6, 7, 10, 11, 12, 8, 9)
+
+
+def test_level_20s_eq13_order_keeps_the_bytes_of_eq13():
+    assert sorted(EQ13_ORDER) == list(range(13))
+    assert {EQ13_ORDER[i] for i in range(8)} == set(range(8))
+    assert {EQ13_ORDER[i] for i in range(5)} == set(range(5))
+
+
 @given(w=st.integers(1, 40), seed=st.integers(0, 2**32 - 1), few=st.booleans())
 @settings(max_examples=300)
 def test_eq13_along_a_row_is_the_formats(w, seed, few):
     """Level 20's eq13 from the one-hot nibbles it slides along a row, against the formulas of
-    "Level 5" (``few``: values of 0..2, where the neighbours often equal P and each other)."""
+    "Level 5", its bits in level 20's order (``few``: values of 0..2, where the neighbours often
+    equal P and each other)."""
     rng = np.random.default_rng(seed)
     top = 3 if few else 16
     above, above2 = (rng.integers(0, top, w + 4).astype(np.uint8) for _ in range(2))
@@ -80,7 +94,8 @@ def test_eq13_along_a_row_is_the_formats(w, seed, few):
         nb = {"W": W[c], "WW": WW[c], "N": int(above[c + 2]), "NW": int(above[c + 1]), "NE": int(above[c + 3]),
               "NEE": int(above[c + 4]), "NWW": int(above[c]), "NN": int(above2[c + 2]), "NNE": int(above2[c + 3]),
               "NNW": int(above2[c + 1])}
-        assert got[c] == expected_contexts(P[c], nb)[0], c
+        eq13 = expected_contexts(P[c], nb)[0]
+        assert got[c] == sum(1 << to for i, to in enumerate(EQ13_ORDER) if eq13 >> i & 1), c
 
 
 def test_eq13_along_refuses_what_no_row_holds():

@@ -3,11 +3,14 @@
 # pixel is taken off it before its clamp. The context is 14 bits of the rows above only
 # (values and gradients there against t3 = ceil(p3 / 8), p3 being level 13's fourth
 # sub-prediction, and the signs of the prediction errors T_N, T_NW), so the contexts of a
-# whole row are known before the row: bc_row_contexts writes them (8 pixels a step with SSE2,
-# a plain loop elsewhere: the same values), and the pixel loop reads its correction off the
-# chain from one pixel to the next. A context's correction K (1/128 of an eighth of a level)
-# learns each pixel's error one pixel late (BENCHMARKS.md, round 14, ``gray16bc``: a context
-# that waits on W, or the 12 comparisons of round 9's in the loop, cost 7-20% of the decode).
+# whole row are known before the row: bc_row_contexts writes them (16 pixels a step with SSE2,
+# the compares in 8-bit lanes, then 8; a plain loop elsewhere: the same values), and the pixel
+# loop reads its correction off the chain from one pixel to the next. A context's correction K
+# (1/128 of an eighth of a level) learns each pixel's error one pixel late (BENCHMARKS.md,
+# round 14, ``gray16bc``: a context that waits on W, or the 12 comparisons of round 9's in the
+# loop, cost 7-20% of the decode). The same pass writes what level 13's prediction takes from
+# the rows above (sums of the errors T above, p3, |T|, the bounds of N and NE), so that the loop
+# adds only what waits on the last pixel (BENCHMARKS.md, round 15, ``gray20fast``).
 
 from libc.stddef cimport ptrdiff_t
 from libc.stdint cimport int16_t, uint8_t, uint16_t

@@ -51,7 +51,12 @@ misses there (a fifth compiled copy, ``Neighbour``).
 Level 20 (docs/FORMAT.md, "Level 20") is level 13 with a bias cancellation: the average, before
 its clamp, less the mean error level 13's prediction made in a context of the rows above,
 which a pass over each row computes before the row (``_bias_cancellation.pxd``); level 13's
-errors T and error class are kept (a sixth compiled copy, ``Biased``).
+errors T and error class are kept (a sixth compiled copy, ``Biased``). Its copy is built for the
+way from one pixel's P to the next pixel's x == P decision, the decoder's critical path
+(BENCHMARKS.md, round 15, ``gray20fast``): what comes from the rows above is summed by the row's
+pass, eq13 comes from one-hot nibbles slid along the row (``_ordered_contexts.pxd``) in bits of
+its own order, and its x == P counters are laid out so that eq13 and dd, which wait on P, are
+added last (the same counters, in other places: the same bytes).
 
 This module is the pixel loop: the prediction, the contexts, the coding of ``x == P``, and
 which tables the residual symbol is coded with; how it is coded with them (their average, the
@@ -148,18 +153,23 @@ cdef inline int _pixel(Direction *way, Variant *model, RangeCoder *c, Ord5 *f, i
     cdef uint16_t *ap2 = NULL
     dd = oc_dd_of(P, W, N, NE, NW)
     # x == P: three counters' probabilities averaged (3:2:2), no mixing
-    a = f.cnt + C_EQ + eq * 3 + (0 if P == 0 else (1 if P == n - 1 else 2))
-    b = f.cnt + C_SHAPE + dd * n + P
-    if (Variant is Weighted or Variant is Averaged or Variant is Neighbour or Variant is Biased) \
-            and f.q.counter3 == C3_ERR:
-        # (levels 11, 13, 16, 20: and by the offset class; level 20 adds eq13's part, the last to
-        # come, last: written apart, this copy is not folded with levels 11 and 13's identical
-        # ones by GCC's identical code folding, which leaves a function called from three
-        # places out of line: level 20 decodes 2% faster inlined, BENCHMARKS.md, round 15)
-        if Variant is Biased:
-            d = f.cnt3 + (en * OFFSETS + oc) + (eq & 255) * (8 * OFFSETS)
-        else:
-            d = f.cnt3 + ((eq & 255) * 8 + en) * OFFSETS + oc
+    if Variant is Biased:
+        # level 20: the same counters laid out with what comes last (eq13, in oc_eq13_nibbles'
+        # bit order, and dd, which wait on P) added last, no multiplication after them: by where
+        # P is, then eq13; by P, then dd; by the error and offset classes, then eq13's low byte
+        # (the same counters in other places; BENCHMARKS.md, round 15, ``gray20fast``). Written
+        # apart, this copy is also not folded with levels 11 and 13's identical ones by GCC's
+        # identical code folding, which left one function called from three places, not inlined.
+        a = f.cnt + C_EQ + ((0 if P == 0 else (1 if P == n - 1 else 2)) << 13) + eq
+        b = f.cnt + C_SHAPE + P * 625 + dd
+    else:
+        a = f.cnt + C_EQ + eq * 3 + (0 if P == 0 else (1 if P == n - 1 else 2))
+        b = f.cnt + C_SHAPE + dd * n + P
+    if Variant is Biased and f.q.counter3 == C3_ERR:
+        d = f.cnt3 + ((en * OFFSETS + oc) << 8) + (eq & 255)
+    elif (Variant is Weighted or Variant is Averaged or Variant is Neighbour) and f.q.counter3 == C3_ERR:
+        # (levels 11, 13, 16: and by the offset class)
+        d = f.cnt3 + ((eq & 255) * 8 + en) * OFFSETS + oc
     elif f.q.counter3 == C3_ERR:
         d = f.cnt3 + (eq & 255) * 8 + en
     elif f.q.counter3 == C3_HITS:
@@ -465,7 +475,8 @@ def _contexts(int P, int W, int WW, int N, int NW, int NE, int NN, int NNE, int 
 
 def _eq13_along(const uint8_t[::1] above not None, const uint8_t[::1] above2 not None, P, W, WW):
     """eq13 of each pixel of a row of w pixels (a list) as level 20's loop computes it
-    (``oc_nib_start``, ``oc_nib_next``, ``oc_eq13_nibbles``), for the tests: ``above`` and
+    (``oc_nib_start``, ``oc_nib_next``, ``oc_eq13_nibbles``: its bits in level 20's order), for
+    the tests: ``above`` and
     ``above2`` the two rows above with their padding (w + 4 bytes: 2 before, 2 after), ``P``,
     ``W`` and ``WW`` each pixel's (w values each); every value in 0..15."""
     cdef Py_ssize_t w = above.shape[0] - 4

@@ -10,6 +10,9 @@
 # multiplication, then placed by a table). The values are those of the formulas, whatever
 # the machine: the word is put together from two 32-bit loads where the bytes of a word are
 # in memory order (little-endian, or -DOC_NO_WORD to test the other way), byte by byte elsewhere.
+# Level 20 asks the same seven questions of two words of one-hot nibbles it slides along the row
+# (oc_nib_start, oc_nib_next, oc_eq13_nibbles): two shifts from P to the answers instead of two
+# multiplications and a load, on the way from P to the x == P counters (BENCHMARKS.md, round 15).
 # Inline: the kernel's copies compile their own.
 
 from libc.stdint cimport uint8_t, uint64_t
@@ -97,9 +100,9 @@ cdef extern from *:
     }
     static inline int oc_eq_nibbles(uint64_t a, uint64_t b, int P) {
         int sh = 4 * P;
-        int x = (int)(a >> sh), y = (int)(b >> sh);
-        /* NWW, NW, N, NE (bits 0..3 of x) to 11, 2, 1, 3; NNW, NN, NNE (of y) to 12, 5, 6 */
-        return (x & 8) | (x & 2) << 1 | (x & 4) >> 1 | (x & 1) << 11 | (y & 1) << 12 | (y & 6) << 4;
+        int x = (int)(a >> sh & 15), y = (int)(b >> sh & 7);
+        /* NWW, NW, N, NE (bits 0..3 of x) to 8, 0, 1, 2; NNW, NN, NNE (of y) to 9, 5, 6 */
+        return x >> 1 | (y & 6) << 4 | (x & 1) << 8 | (y & 1) << 9;
     }
 
     /* dd (0..624) of neighbours and P in 0..15 */
@@ -132,9 +135,13 @@ cdef extern from *:
 
 
 cdef inline int oc_eq13_nibbles(uint64_t a, uint64_t b, int P, int W, int WW, int N, int NE, int NW, int NEE) noexcept nogil:
-    """oc_eq13 from oc_nib_start / oc_nib_next's words (P and the neighbours in 0..15)."""
-    return (oc_eq_nibbles(a, b, P) | (W == P) | (WW == P) << 4 | (NEE == P) << 7 | (N == NE) << 8
-            | (W == NW) << 9 | (W == N) << 10)
+    """eq13's thirteen answers from oc_nib_start / oc_nib_next's words (P and the neighbours in
+    0..15), in other bits (level 20's counters are laid out by them, _cm_ordered5.pyx): NW, N,
+    NE, W, WW, NN, NNE, NEE in bits 0..7 (eq13's low byte, in another order), NWW, NNW, N == NE,
+    W == NW, W == N in bits 8..12: eq13's bits 0..12 (W, N, NW, NE, WW, NN, NNE, NEE, N == NE,
+    W == NW, W == N, NWW, NNW) in bits 3, 1, 0, 2, 4, 5, 6, 7, 10, 11, 12, 8, 9."""
+    return (oc_eq_nibbles(a, b, P) | (W == P) << 3 | (WW == P) << 4 | (NEE == P) << 7 | (N == NE) << 10
+            | (W == NW) << 11 | (W == N) << 12)
 
 
 cdef inline int oc_eq13(uint64_t window, int P, int W, int WW, int N, int NE, int NW, int NEE) noexcept nogil:

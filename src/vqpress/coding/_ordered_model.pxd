@@ -27,7 +27,9 @@ cdef enum:
     TABLE_K = 32768 - LANES     # a table's counts go from 0 to this
     PRIOR_TOTAL = 51            # the lane weights of a fresh table add up to this
     MAX_COUNT = 128             # a table's updates are counted up to its count_max, at most this
-    # binary counters of x == P
+    # binary counters of x == P (level 20 lays the same counters out the other way round: 3 x
+    # 8192 by where P is and eq13, n x 625 by P and dd, its C3_ERR 8 x 5 x 256 by the error and
+    # offset classes and eq13 & 255; its eq13 in oc_eq13_nibbles' bit order; _cm_ordered5.pyx)
     C_EQ = 0                    # 8192 x 3: by eq13 and where P is (0, n - 1, between)
     C_SHAPE = 8192 * 3          # 625 x n: by the shape dd and P
     # the third x == P counter (its own array), by Ord5Params.counter3:
