@@ -242,8 +242,28 @@ cdef inline void ord5_free(Ord5 *f) noexcept nogil:
     f.err = NULL
 
 
-cdef inline void ord5_learn(Ord5 *f, Py_ssize_t ti, int s) noexcept nogil:
-    """Table ti learns lane s at the rate its update count gives (the count stops at count_max)."""
-    cdef int u = f.counts[ti]
-    f.counts[ti] = <uint8_t>(u + (u < f.count_max))  # (no branch: taken as the table's history says)
-    st_learn(f.tables + ti * LANES, s, TABLE_K, f.rate[u])
+# ord5_learn(f, ti, s): table ti learns lane s at the rate its update count gives (the count
+# stops at count_max). A macro around an always-inlined function: each kernel copy learns 3-4
+# tables a residual, and a Cython inline function was left a call where the module's copies
+# outgrew GCC's budget for the whole unit (--param inline-unit-growth, once level 20's copy was
+# inlined and larger): level 9 then decoded 1.5% slower (BENCHMARKS.md, round 15, ``gray20fast``).
+cdef extern from *:
+    """
+    #if defined(__GNUC__) || defined(__clang__)
+    #define ORD5_ALWAYS_INLINE static inline __attribute__((always_inline))
+    #elif defined(_MSC_VER)
+    #define ORD5_ALWAYS_INLINE static __forceinline
+    #else
+    #define ORD5_ALWAYS_INLINE static inline
+    #endif
+    /* table t learns lane s at the rate its update count (*count) gives, the count stopping at
+       count_max (no branch: taken as the table's history says) */
+    ORD5_ALWAYS_INLINE void ord5_learn_at(uint16_t *t, uint8_t *count, int count_max, const uint8_t *rate, int s, int k) {
+        int u = *count;
+        *count = (uint8_t)(u + (u < count_max));
+        st_learn(t, s, k, rate[u]);
+    }
+    /* (16 lanes a table, LANES; counts up to 32768 - 16, TABLE_K) */
+    #define ORD5_LEARN(f, ti, s) ord5_learn_at((f)->tables + (ti) * 16, (f)->counts + (ti), (f)->count_max, (f)->rate, (s), 32768 - 16)
+    """
+    void ord5_learn "ORD5_LEARN"(Ord5 *f, Py_ssize_t ti, int s) noexcept nogil
