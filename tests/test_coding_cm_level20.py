@@ -1,6 +1,7 @@
 """Level 20 of the cm coding (level 13 with a bias cancellation, docs/FORMAT.md "Level 20"): its
 contexts of the rows above against the letter of the format (the kernel computes a row's at
-once, 8 pixels a step where it can), its size against level 13 on the face, and the scans
+once, 16 or 8 pixels a step where it can, with the terms of level 13's prediction from the rows
+above), its eq13 from nibbles slid along a row, its size against level 13 on the face, and the scans
 the encoder tries for it. Round trips, the reference decoder, strips, the reader's checks and
 fuzzing run for it in test_coding_cm_level11; the choice of it in test_coding_cm_level13."""
 
@@ -19,6 +20,7 @@ from vqpress.coding import levels as cm_levels
 from cm_reference_level5 import bias_context
 from test_coding_cm_level8 import params_of
 from test_coding_cm_level13 import encode13, encode20
+from test_coding_cm_ordered_contexts import expected as expected_contexts
 
 
 def reference_contexts(above, above2, errors):
@@ -40,6 +42,67 @@ def test_row_contexts_are_the_formats(w, seed, spread):
     above2 = rng.integers(0, 16, w + 4).astype(np.uint8)
     errors = rng.integers(-spread, spread + 1, w + 2).astype(np.int16)
     assert _cm_ordered5._row_contexts(above, above2, errors) == reference_contexts(above, above2, errors)
+
+
+@given(w=st.integers(1, 40), seed=st.integers(0, 2**32 - 1), spread=st.sampled_from([1, 8, 120]))
+@settings(max_examples=300)
+def test_the_row_pass_terms_are_level_13s(w, seed, spread):
+    """The terms of level 13's prediction the row's pass writes beside the contexts (16 and 8
+    pixels a step and the pixels after them): T_N + T_NE, T_N + T_NW, 8 NE + p3 + 2, the |T|
+    above and the bounds 8 min(N, NE), 8 max(N, NE), against FORMAT.md's "Level 13"."""
+    rng = np.random.default_rng(seed)
+    above = rng.integers(0, 16, w + 4).astype(np.uint8)
+    above2 = rng.integers(0, 16, w + 4).astype(np.uint8)
+    errors = rng.integers(-spread, spread + 1, w + 2).astype(np.int16)
+    contexts, *terms = _cm_ordered5._row_contexts(above, above2, errors, terms=True)
+    assert contexts == reference_contexts(above, above2, errors)
+    want = [[], [], [], [], [], []]
+    for c in range(w):
+        N, NE = int(above[c + 2]), int(above[c + 3])
+        tNW, tN, tNE = (int(v) for v in errors[c:c + 3])
+        p3 = 8 * N - (((tNW + tN + tNE) * 7) >> 5)
+        for j, v in enumerate((tN + tNE, tN + tNW, 8 * NE + p3 + 2, abs(tNW) + abs(tN) + abs(tNE), 8 * min(N, NE),
+                               8 * max(N, NE))):
+            want[j].append(v)
+    assert terms == want
+
+
+# where level 20's kernel puts eq13's bit i (W, N, NW, NE, WW, NN, NNE, NEE, N == NE, W == NW, W == N,
+# NWW, NNW): its counters are laid out by that order (the low byte the same eight answers, and its
+# low five bits the same five: the same counters in other places)
+EQ13_ORDER = (3, 1, 0, 2, 4, 5, 6, 7, 10, 11, 12, 8, 9)
+
+
+def test_level_20s_eq13_order_keeps_the_bytes_of_eq13():
+    assert sorted(EQ13_ORDER) == list(range(13))
+    assert {EQ13_ORDER[i] for i in range(8)} == set(range(8))
+    assert {EQ13_ORDER[i] for i in range(5)} == set(range(5))
+
+
+@given(w=st.integers(1, 40), seed=st.integers(0, 2**32 - 1), few=st.booleans())
+@settings(max_examples=300)
+def test_eq13_along_a_row_is_the_formats(w, seed, few):
+    """Level 20's eq13 from the one-hot nibbles it slides along a row, against the formulas of
+    "Level 5", its bits in level 20's order (``few``: values of 0..2, where the neighbours often
+    equal P and each other)."""
+    rng = np.random.default_rng(seed)
+    top = 3 if few else 16
+    above, above2 = (rng.integers(0, top, w + 4).astype(np.uint8) for _ in range(2))
+    P, W, WW = ([int(v) for v in rng.integers(0, top, w)] for _ in range(3))
+    got = _cm_ordered5._eq13_along(above, above2, P, W, WW)
+    for c in range(w):
+        nb = {"W": W[c], "WW": WW[c], "N": int(above[c + 2]), "NW": int(above[c + 1]), "NE": int(above[c + 3]),
+              "NEE": int(above[c + 4]), "NWW": int(above[c]), "NN": int(above2[c + 2]), "NNE": int(above2[c + 3]),
+              "NNW": int(above2[c + 1])}
+        eq13 = expected_contexts(P[c], nb)[0]
+        assert got[c] == sum(1 << to for i, to in enumerate(EQ13_ORDER) if eq13 >> i & 1), c
+
+
+def test_eq13_along_refuses_what_no_row_holds():
+    with pytest.raises(ValueError, match="make one row"):
+        _cm_ordered5._eq13_along(np.zeros(9, np.uint8), np.zeros(9, np.uint8), [0] * 4, [0] * 5, [0] * 5)
+    with pytest.raises(ValueError, match="outside 0..15"):
+        _cm_ordered5._eq13_along(np.zeros(9, np.uint8), np.zeros(9, np.uint8), [0] * 5, [16] + [0] * 4, [0] * 5)
 
 
 def test_row_contexts_reach_every_bit():

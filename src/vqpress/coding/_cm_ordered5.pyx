@@ -51,7 +51,12 @@ misses there (a fifth compiled copy, ``Neighbour``).
 Level 20 (docs/FORMAT.md, "Level 20") is level 13 with a bias cancellation: the average, before
 its clamp, less the mean error level 13's prediction made in a context of the rows above,
 which a pass over each row computes before the row (``_bias_cancellation.pxd``); level 13's
-errors T and error class are kept (a sixth compiled copy, ``Biased``).
+errors T and error class are kept (a sixth compiled copy, ``Biased``). Its copy is built for the
+way from one pixel's P to the next pixel's x == P decision, the decoder's critical path
+(BENCHMARKS.md, round 15, ``gray20fast``): what comes from the rows above is summed by the row's
+pass, eq13 comes from one-hot nibbles slid along the row (``_ordered_contexts.pxd``) in bits of
+its own order, and its x == P counters are laid out so that eq13 and dd, which wait on P, are
+added last (the same counters, in other places: the same bytes).
 
 This module is the pixel loop: the prediction, the contexts, the coding of ``x == P``, and
 which tables the residual symbol is coded with; how it is coded with them (their average, the
@@ -72,7 +77,8 @@ from vqpress.coding._cm_common cimport (
     LIMIT, Decoding, Direction, Encoding, _clip, cm_stretch, cm_tables_init, ring_row, ring_row_end, ring_row_start)
 from vqpress.coding._exact_neighbourhood cimport APM1, APM_NODES, ex_apm_learn, ex_apm_node, ex_key
 from vqpress.coding._neighbour_symbols cimport WN_STRIDE
-from vqpress.coding._ordered_contexts cimport oc_d6_of, oc_dd_of, oc_eq13, oc_k_of, oc_tables_init, oc_window
+from vqpress.coding._ordered_contexts cimport (
+    oc_d6_of, oc_dd_of, oc_eq13, oc_eq13_nibbles, oc_k_of, oc_nib_next, oc_nib_start, oc_tables_init, oc_window)
 from vqpress.coding._ordered_model cimport (
     C3_ERR, C3_HITS, C_EQ, C_SHAPE, LANES, MID, T_DIR, T_ERR, T_FAR, T_SHAPE, TABLE_K, Ord5, ord5_alloc,
     ord5_free, ord5_p12, ord5_tables_init, ord5_updated_to)
@@ -147,11 +153,22 @@ cdef inline int _pixel(Direction *way, Variant *model, RangeCoder *c, Ord5 *f, i
     cdef uint16_t *ap2 = NULL
     dd = oc_dd_of(P, W, N, NE, NW)
     # x == P: three counters' probabilities averaged (3:2:2), no mixing
-    a = f.cnt + C_EQ + eq * 3 + (0 if P == 0 else (1 if P == n - 1 else 2))
-    b = f.cnt + C_SHAPE + dd * n + P
-    if (Variant is Weighted or Variant is Averaged or Variant is Neighbour or Variant is Biased) \
-            and f.q.counter3 == C3_ERR:
-        # (levels 11, 13, 16, 20: and by the offset class)
+    if Variant is Biased:
+        # level 20: the same counters laid out with what comes last (eq13, in oc_eq13_nibbles'
+        # bit order, and dd, which wait on P) added last, no multiplication after them: by where
+        # P is, then eq13; by P, then dd; by the error and offset classes, then eq13's low byte
+        # (the same counters in other places; BENCHMARKS.md, round 15, ``gray20fast``). Written
+        # apart, this copy is also not folded with levels 11 and 13's identical ones by GCC's
+        # identical code folding, which left one function called from three places, not inlined.
+        a = f.cnt + C_EQ + ((0 if P == 0 else (1 if P == n - 1 else 2)) << 13) + eq
+        b = f.cnt + C_SHAPE + P * 625 + dd
+    else:
+        a = f.cnt + C_EQ + eq * 3 + (0 if P == 0 else (1 if P == n - 1 else 2))
+        b = f.cnt + C_SHAPE + dd * n + P
+    if Variant is Biased and f.q.counter3 == C3_ERR:
+        d = f.cnt3 + ((en * OFFSETS + oc) << 8) + (eq & 255)
+    elif (Variant is Weighted or Variant is Averaged or Variant is Neighbour) and f.q.counter3 == C3_ERR:
+        # (levels 11, 13, 16: and by the offset class)
         d = f.cnt3 + ((eq & 255) * 8 + en) * OFFSETS + oc
     elif f.q.counter3 == C3_ERR:
         d = f.cnt3 + (eq & 255) * 8 + en
@@ -222,7 +239,7 @@ cdef inline int _pixel(Direction *way, Variant *model, RangeCoder *c, Ord5 *f, i
 
 cdef int _rows(Direction *way, Variant *model, RangeCoder *c, Ord5 *f, uint8_t *sym, int h, int w,
                uint8_t *rows) noexcept nogil:
-    cdef Py_ssize_t wp = w + 6, wp0 = w
+    cdef Py_ssize_t wp = w + 6, wp0 = w, wb = w + 8
     cdef uint8_t *srow
     cdef uint8_t *r0
     cdef uint8_t *r1
@@ -242,7 +259,9 @@ cdef int _rows(Direction *way, Variant *model, RangeCoder *c, Ord5 *f, uint8_t *
     # corrected pf, and the last pixel's context and error (learned one pixel late)
     cdef int16_t *b0 = NULL
     cdef int16_t *b1 = NULL
-    cdef int pr = 0, bc = BC_NONE, bc_last = BC_NONE, e_last = 0
+    cdef const int16_t *bs = NULL
+    cdef uint64_t nib_a = 0, nib_b = 0
+    cdef int pr = 0, bc = BC_NONE, bc_last = BC_NONE, e_last = 0, w8
     for r in range(h):
         if Variant is Weighted or Variant is Averaged or Variant is Neighbour or Variant is Biased:
             c0 = f.wp + (r & 1) * wp + 3
@@ -259,11 +278,15 @@ cdef int _rows(Direction *way, Variant *model, RangeCoder *c, Ord5 *f, uint8_t *
         if Variant is Biased:  # every context of the row, from the rows above
             b0 = f.bt + (r & 1) * wp + 3
             b1 = f.bt + ((r + 1) & 1) * wp + 3
-            bc_row_contexts(w, r1, r2, b1, f.bctx)
+            bc_row_contexts(w, r1, r2, b1, f.bctx, f.bsum, wb)
+            bs = f.bsum
+            oc_nib_start(r1, r2, &nib_a, &nib_b)
         # W, WW and W's error carried in registers: the next pixel's prediction waits on x
         W = r0[-1]
         WW = r0[-2]
         eW = eWW = 0
+        if Variant is Biased:
+            w8 = W * 8
         above = (e1[-1] == 0) << 1 | (e1[0] == 0) << 2 | (e1[1] == 0) << 3
         for col in range(w):
             x = 0 if Direction is Decoding else srow[col]
@@ -272,8 +295,34 @@ cdef int _rows(Direction *way, Variant *model, RangeCoder *c, Ord5 *f, uint8_t *
             NE = r1[col + 1]
             lo = W if W < N else N
             hi = W + N - lo
-            if Variant is Weighted or Variant is Averaged or Variant is Neighbour or Variant is Biased:
-                # levels 11, 13, 16, 20: P from the weighted prediction
+            if Variant is Biased:
+                # level 20: level 13's average pr = (p0 + p1 + p2 + p3 + 2) >> 2 as v >> 2, v = 16 W
+                # + (8 NE + p3 + 2) - ((T_W + T_N + T_NE) >> 1) - ((10 (T_W + T_N + T_NW)) >> 5),
+                # with what comes from the rows above written by the row's pass (bs, rows of wb:
+                # T_N + T_NE, T_N + T_NW, 8 NE + p3 + 2, the |T| above, 8 min(N, NE), 8 max(N, NE));
+                # pf = pr less its context's mean error K, as (v - 4 K) >> 2, K read before the
+                # last pixel's error is learned (BENCHMARKS.md, round 15, ``gray20fast``: the
+                # chain from x to P shorter by a third)
+                v = 2 * w8 + bs[2 * wb + col] - ((tW + bs[col]) >> 1) - (((tW + bs[wb + col]) * 10) >> 5)
+                bc = f.bctx[col]
+                pr = v >> 2
+                pf = (v - 4 * ((f.bk[bc] + (1 << (BC_FRACTION - 1))) >> BC_FRACTION)) >> 2
+                v = f.bk[bc_last]
+                f.bk[bc_last] = <int16_t>(v + ((e_last * (1 << BC_FRACTION) - v) >> BC_RATE))
+                # within the values of W, N, NE
+                v = bs[4 * wb + col]
+                v = w8 if w8 < v else v
+                pf = v if pf < v else pf
+                pr = v if pr < v else pr
+                v = bs[5 * wb + col]
+                v = w8 if w8 > v else v
+                pf = v if pf > v else pf
+                pr = v if pr > v else pr
+                P = (pf + 4) >> 3
+                oc = (OFFSET_CLASSES >> (((pf + 4) & 7) << 2)) & 15
+                en = cm5_error[(aW + bs[3 * wb + col] + 4) >> 3]
+            elif Variant is Weighted or Variant is Averaged or Variant is Neighbour:
+                # levels 11, 13, 16: P from the weighted prediction
                 tN = c1[col].t
                 tNW = c1[col - 1].t
                 tNE = c1[col + 1].t
@@ -291,7 +340,7 @@ cdef int _rows(Direction *way, Variant *model, RangeCoder *c, Ord5 *f, uint8_t *
                     p1 = N * 8 - (((tW + tN + tNE) * 16) >> 5)
                     p2 = W * 8 - (((tW + tN + tNW) * 10) >> 5)
                     p3 = N * 8 - (((tNW + tN + tNE) * 7) >> 5)
-                    if Variant is Averaged or Variant is Neighbour or Variant is Biased:  # levels 13, 16, 20: their plain average
+                    if Variant is Averaged or Variant is Neighbour:  # levels 13, 16: their plain average
                         pf = (p0 + p1 + p2 + p3 + 2) >> 2
                     else:
                         es = sW + sWW + c1[col - 1].s + c1[col].s + c1[col + 1].s
@@ -301,23 +350,11 @@ cdef int _rows(Direction *way, Variant *model, RangeCoder *c, Ord5 *f, uint8_t *
                         w3 = wp_weight[es >> 48]
                         den = w0 + w1 + w2 + w3
                         pf = (w0 * p0 + w1 * p1 + w2 * p2 + w3 * p3 + (den >> 1)) // den
-                    if Variant is Biased:
-                        # level 20: less its context's mean error (read before the last pixel's
-                        # error is learned); pr stays level 13's prediction
-                        pr = pf
-                        bc = f.bctx[col]
-                        pf -= (f.bk[bc] + (1 << (BC_FRACTION - 1))) >> BC_FRACTION
-                        v = f.bk[bc_last]
-                        f.bk[bc_last] = <int16_t>(v + ((e_last * (1 << BC_FRACTION) - v) >> BC_RATE))
                     # within the values of W, N, NE
                     v = (lo if lo < NE else NE) * 8
                     pf = v if pf < v else pf
-                    if Variant is Biased:
-                        pr = v if pr < v else pr
                     v = (hi if hi > NE else NE) * 8
                     pf = v if pf > v else pf
-                    if Variant is Biased:
-                        pr = v if pr > v else pr
                     P = (pf + 4) >> 3
                     oc = (OFFSET_CLASSES >> (((pf + 4) & 7) << 2)) & 15
                     # the error class of the four |T| (at most 120 each: the sum >> 3 stays below 64)
@@ -329,7 +366,11 @@ cdef int _rows(Direction *way, Variant *model, RangeCoder *c, Ord5 *f, uint8_t *
             if want_hits:  # which of W, NW, N, NE, NEE, WW were their own P (|x - P| = 0)
                 above = above >> 1 | (e1[col + 2] == 0) << 3  # NW, N, NE, NEE in bits 0..3
                 hits = (eW == 0) | above << 1 | (eWW == 0) << 5
-            eq = oc_eq13(oc_window(r1 + col, r2 + col), P, W, WW, N, NE, NW, r1[col + 2])
+            if Variant is Biased:
+                eq = oc_eq13_nibbles(nib_a, nib_b, P, W, WW, N, NE, NW, r1[col + 2])
+                oc_nib_next(r1 + col, r2 + col, &nib_a, &nib_b)
+            else:
+                eq = oc_eq13(oc_window(r1 + col, r2 + col), P, W, WW, N, NE, NW, r1[col + 2])
             if Variant is Neighbour:
                 f.wn_at = f.wn + (W << 4 | N) * WN_STRIDE
             x = _pixel(way, model, c, f, x, P, W, N, NW, NE, WW, r2[col], eq, en, hits, oc)
@@ -348,14 +389,16 @@ cdef int _rows(Direction *way, Variant *model, RangeCoder *c, Ord5 *f, uint8_t *
                 x8 = x * 8
                 if Variant is Biased:  # (level 13's error T: the correction does not feed the sub-predictions)
                     tW = pr - x8
+                    w8 = x8  # (8 W of the next pixel)
                     b0[col] = <int16_t>tW
                     bc_last = bc
                     e_last = tW
                 else:
                     tW = pf - x8
-                c0[col].t = tW
                 aW = (tW ^ (tW >> 31)) - (tW >> 31)  # |tW| without a branch (its sign is the picture's)
-                c0[col].a = aW
+                if not (Variant is Biased):  # (level 20's errors are b0's, which the row's pass reads)
+                    c0[col].t = tW
+                    c0[col].a = aW
             if Variant is Weighted:
                 sWW = sW
                 sW = wp_err4(p0 - x8) | wp_err4(p1 - x8) << 16 | wp_err4(p2 - x8) << 32 | wp_err4(p3 - x8) << 48
@@ -430,15 +473,45 @@ def _contexts(int P, int W, int WW, int N, int NW, int NE, int NN, int NNE, int 
             oc_k_of(dd, P, NN, WW))
 
 
+def _eq13_along(const uint8_t[::1] above not None, const uint8_t[::1] above2 not None, P, W, WW):
+    """eq13 of each pixel of a row of w pixels (a list) as level 20's loop computes it
+    (``oc_nib_start``, ``oc_nib_next``, ``oc_eq13_nibbles``: its bits in level 20's order), for
+    the tests: ``above`` and
+    ``above2`` the two rows above with their padding (w + 4 bytes: 2 before, 2 after), ``P``,
+    ``W`` and ``WW`` each pixel's (w values each); every value in 0..15."""
+    cdef Py_ssize_t w = above.shape[0] - 4
+    cdef Py_ssize_t col
+    cdef uint64_t a, b
+    cdef const uint8_t *r1
+    cdef const uint8_t *r2
+    if w < 1 or above2.shape[0] != w + 4 or not len(P) == len(W) == len(WW) == w:
+        raise ValueError(f"rows of {above.shape[0]} and {above2.shape[0]} values and {len(P)}, {len(W)}, "
+                         f"{len(WW)} pixels do not make one row (w + 4, w + 4, w, w, w)")
+    for v in list(above) + list(above2) + list(P) + list(W) + list(WW):
+        if not 0 <= v <= 15:
+            raise ValueError(f"a value of {v} is outside 0..15")
+    r1 = &above[2]
+    r2 = &above2[2]
+    oc_nib_start(r1, r2, &a, &b)
+    out = []
+    for col in range(w):
+        out.append(oc_eq13_nibbles(a, b, P[col], W[col], WW[col], r1[col], r1[col + 1], r1[col - 1], r1[col + 2]))
+        oc_nib_next(r1 + col, r2 + col, &a, &b)
+    return out
+
+
 def _row_contexts(const uint8_t[::1] above not None, const uint8_t[::1] above2 not None,
-                  const int16_t[::1] errors not None):
+                  const int16_t[::1] errors not None, bint terms=False):
     """Level 20's contexts of a row of w pixels (a list), computed as the kernel does
     (``_bias_cancellation.pxd``), for the tests: ``above`` and ``above2`` are the two rows above
     with their padding (w + 4 bytes: 2 before, 2 after; ``above2`` uses 1 before and 1 after),
-    ``errors`` the row above's errors T (w + 2: 1 before, 1 after), each in -120..120."""
+    ``errors`` the row above's errors T (w + 2: 1 before, 1 after), each in -120..120. With
+    ``terms``, seven lists: the contexts, then the row pass's terms of level 13's prediction
+    (T_N + T_NE, T_N + T_NW, 8 NE + p3 + 2, |T_NW| + |T_N| + |T_NE|, 8 min(N, NE), 8 max(N, NE))."""
     cdef Py_ssize_t w = above.shape[0] - 4
-    cdef Py_ssize_t i
+    cdef Py_ssize_t i, j
     cdef uint16_t *out
+    cdef int16_t *sums
     if w < 1 or above2.shape[0] != w + 4 or errors.shape[0] != w + 2:
         raise ValueError(f"rows of {above.shape[0]}, {above2.shape[0]} and {errors.shape[0]} values do not "
                          "frame one row (w + 4, w + 4, w + 2)")
@@ -449,10 +522,17 @@ def _row_contexts(const uint8_t[::1] above not None, const uint8_t[::1] above2 n
         if not -120 <= errors[i] <= 120:
             raise ValueError(f"an error T of {errors[i]} is outside -120..120")
     out = <uint16_t *>malloc((w + 8) * sizeof(uint16_t))
-    if out == NULL:
+    sums = <int16_t *>malloc(6 * (w + 8) * sizeof(int16_t))
+    if out == NULL or sums == NULL:
+        free(out)
+        free(sums)
         raise MemoryError()
     try:
-        bc_row_contexts(<int>w, &above[2], &above2[2], &errors[1], out)
-        return [out[i] for i in range(w)]
+        bc_row_contexts(<int>w, &above[2], &above2[2], &errors[1], out, sums, w + 8)
+        contexts = [out[i] for i in range(w)]
+        if not terms:
+            return contexts
+        return (contexts,) + tuple([sums[j * (w + 8) + i] for i in range(w)] for j in range(6))
     finally:
         free(out)
+        free(sums)

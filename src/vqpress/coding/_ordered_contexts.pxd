@@ -10,6 +10,9 @@
 # multiplication, then placed by a table). The values are those of the formulas, whatever
 # the machine: the word is put together from two 32-bit loads where the bytes of a word are
 # in memory order (little-endian, or -DOC_NO_WORD to test the other way), byte by byte elsewhere.
+# Level 20 asks the same seven questions of two words of one-hot nibbles it slides along the row
+# (oc_nib_start, oc_nib_next, oc_eq13_nibbles): two shifts from P to the answers instead of two
+# multiplications and a load, on the way from P to the x == P counters (BENCHMARKS.md, round 15).
 # Inline: the kernel's copies compile their own.
 
 from libc.stdint cimport uint8_t, uint64_t
@@ -29,6 +32,8 @@ cdef extern from *:
     /* the eq13 bits of the answers (bit i: byte i of the window equals P) for NWW, NW, N, NE,
        NNW, NN, NNE (bits 0..6) */
     static uint16_t oc_eq7[128];
+    /* oc_onehot[v] = 2^(4 v): v's nibble (oc_nib_start) */
+    static uint64_t oc_onehot[16];
 
     static void oc_tables_init(void) {
         static const int dd_weight[4] = {125, 25, 5, 1}, d6_weight[6] = {243, 81, 27, 9, 3, 1};
@@ -44,6 +49,8 @@ cdef extern from *:
                 oc_d6[32 * j + d + 15] = (int16_t)(d <= 15 ? c * d6_weight[j] : 0);
             }
         }
+        for (j = 0; j < 16; j++)
+            oc_onehot[j] = 1ull << (4 * j);
         for (m = 0; m < 128; m++) {
             oc_eq7[m] = 0;
             for (j = 0; j < 7; j++)
@@ -75,6 +82,29 @@ cdef extern from *:
         return oc_eq7[(int)((m * 0x0102040810204080ull) >> 56) & 127];           /* bit i: byte i is 0 */
     }
 
+    /* The same seven answers for P in 0..15 (the neighbours in 0..15 too) from two words of
+       one-hot nibbles that a row's loop keeps as it goes (oc_nib_start, oc_nib_next): nibble v of
+       a holds [NWW == v], [NW == v], [N == v], [NE == v] in bits 0..3, of b [NNW == v], [NN == v],
+       [NNE == v] in bits 0..2, so that P's two nibbles are the window's bits 0..6: two shifts and
+       a load from P where oc_eq_window takes a multiplication, the zero-byte test, a second
+       multiplication and the load */
+    static inline void oc_nib_start(const uint8_t *r1, const uint8_t *r2, uint64_t *a, uint64_t *b) {
+        *a = oc_onehot[r1[-2] & 15] | oc_onehot[r1[-1] & 15] << 1 | oc_onehot[r1[0] & 15] << 2 | oc_onehot[r1[1] & 15] << 3;
+        *b = oc_onehot[r2[-1] & 15] | oc_onehot[r2[0] & 15] << 1 | oc_onehot[r2[1] & 15] << 2;
+    }
+    /* the words of the next pixel: each neighbour one place to the left (NW -> NWW, ...), the new
+       NE (r1[2]) and NNE (r2[2]) in */
+    static inline void oc_nib_next(const uint8_t *r1, const uint8_t *r2, uint64_t *a, uint64_t *b) {
+        *a = (*a >> 1 & 0x7777777777777777ull) | oc_onehot[r1[2] & 15] << 3;
+        *b = (*b >> 1 & 0x3333333333333333ull) | oc_onehot[r2[2] & 15] << 2;
+    }
+    static inline int oc_eq_nibbles(uint64_t a, uint64_t b, int P) {
+        int sh = 4 * P;
+        int x = (int)(a >> sh & 15), y = (int)(b >> sh & 7);
+        /* NWW, NW, N, NE (bits 0..3 of x) to 8, 0, 1, 2; NNW, NN, NNE (of y) to 9, 5, 6 */
+        return x >> 1 | (y & 6) << 4 | (x & 1) << 8 | (y & 1) << 9;
+    }
+
     /* dd (0..624) of neighbours and P in 0..15 */
     static inline int oc_dd_of(int P, int W, int N, int NE, int NW) {
         const int16_t *t = oc_dd + 15 - P;
@@ -96,9 +126,22 @@ cdef extern from *:
     void oc_tables_init() noexcept nogil
     uint64_t oc_window(const uint8_t *r1, const uint8_t *r2) noexcept nogil
     int oc_eq_window(uint64_t v, int P) noexcept nogil
+    void oc_nib_start(const uint8_t *r1, const uint8_t *r2, uint64_t *a, uint64_t *b) noexcept nogil
+    void oc_nib_next(const uint8_t *r1, const uint8_t *r2, uint64_t *a, uint64_t *b) noexcept nogil
+    int oc_eq_nibbles(uint64_t a, uint64_t b, int P) noexcept nogil
     int oc_dd_of(int P, int W, int N, int NE, int NW) noexcept nogil
     int oc_d6_of(int P, int W, int N, int NE, int NW, int NN, int WW) noexcept nogil
     int oc_k_of(int dd, int P, int NN, int WW) noexcept nogil
+
+
+cdef inline int oc_eq13_nibbles(uint64_t a, uint64_t b, int P, int W, int WW, int N, int NE, int NW, int NEE) noexcept nogil:
+    """eq13's thirteen answers from oc_nib_start / oc_nib_next's words (P and the neighbours in
+    0..15), in other bits (level 20's counters are laid out by them, _cm_ordered5.pyx): NW, N,
+    NE, W, WW, NN, NNE, NEE in bits 0..7 (eq13's low byte, in another order), NWW, NNW, N == NE,
+    W == NW, W == N in bits 8..12: eq13's bits 0..12 (W, N, NW, NE, WW, NN, NNE, NEE, N == NE,
+    W == NW, W == N, NWW, NNW) in bits 3, 1, 0, 2, 4, 5, 6, 7, 10, 11, 12, 8, 9."""
+    return (oc_eq_nibbles(a, b, P) | (W == P) << 3 | (WW == P) << 4 | (NEE == P) << 7 | (N == NE) << 10
+            | (W == NW) << 11 | (W == N) << 12)
 
 
 cdef inline int oc_eq13(uint64_t window, int P, int W, int WW, int N, int NE, int NW, int NEE) noexcept nogil:

@@ -27,7 +27,9 @@ cdef enum:
     TABLE_K = 32768 - LANES     # a table's counts go from 0 to this
     PRIOR_TOTAL = 51            # the lane weights of a fresh table add up to this
     MAX_COUNT = 128             # a table's updates are counted up to its count_max, at most this
-    # binary counters of x == P
+    # binary counters of x == P (level 20 lays the same counters out the other way round: 3 x
+    # 8192 by where P is and eq13, n x 625 by P and dd, its C3_ERR 8 x 5 x 256 by the error and
+    # offset classes and eq13 & 255; its eq13 in oc_eq13_nibbles' bit order; _cm_ordered5.pyx)
     C_EQ = 0                    # 8192 x 3: by eq13 and where P is (0, n - 1, between)
     C_SHAPE = 8192 * 3          # 625 x n: by the shape dd and P
     # the third x == P counter (its own array), by Ord5Params.counter3:
@@ -99,6 +101,7 @@ ctypedef struct Ord5:
     # level 20 only (NULL otherwise; _bias_cancellation.pxd)
     int16_t *bt                 # ring of 2 rows of w + 6: the prediction errors T (0 outside the strip's pixels)
     uint16_t *bctx              # the contexts of the row's pixels (w + 8)
+    int16_t *bsum               # what each pixel's prediction takes from the rows above (bc_row_contexts' sums: 6 x (w + 8))
     int16_t *bk                 # the corrections K of the BC_CONTEXTS contexts, and a spare one
 
 
@@ -175,13 +178,15 @@ cdef inline int ord5_alloc(Ord5 *f, int n, int w, const Ord5Params *q) noexcept 
     f.wn_counts = NULL
     f.bt = NULL
     f.bctx = NULL
+    f.bsum = NULL
     f.bk = NULL
     f.t_exact = T_SHAPE + 625 * n
     if q.weighted == 4:
         f.bt = <int16_t *>calloc(2 * (w + 6), sizeof(int16_t))
         f.bctx = <uint16_t *>calloc(w + 8, sizeof(uint16_t))
+        f.bsum = <int16_t *>calloc(6 * (w + 8), sizeof(int16_t))
         f.bk = <int16_t *>calloc(BC_CONTEXTS + 1, sizeof(int16_t))
-        if f.bt == NULL or f.bctx == NULL or f.bk == NULL:
+        if f.bt == NULL or f.bctx == NULL or f.bsum == NULL or f.bk == NULL:
             return -1
     if q.weighted == 3:
         f.wn = <uint16_t *>malloc(WN_TABLES * WN_STRIDE * sizeof(uint16_t))
@@ -219,9 +224,11 @@ cdef inline void ord5_free(Ord5 *f) noexcept nogil:
     free(f.wn_counts)
     free(f.bt)
     free(f.bctx)
+    free(f.bsum)
     free(f.bk)
     f.bt = NULL
     f.bctx = NULL
+    f.bsum = NULL
     f.bk = NULL
     f.wp = NULL
     f.wn = NULL
@@ -235,8 +242,28 @@ cdef inline void ord5_free(Ord5 *f) noexcept nogil:
     f.err = NULL
 
 
-cdef inline void ord5_learn(Ord5 *f, Py_ssize_t ti, int s) noexcept nogil:
-    """Table ti learns lane s at the rate its update count gives (the count stops at count_max)."""
-    cdef int u = f.counts[ti]
-    f.counts[ti] = <uint8_t>(u + (u < f.count_max))  # (no branch: taken as the table's history says)
-    st_learn(f.tables + ti * LANES, s, TABLE_K, f.rate[u])
+# ord5_learn(f, ti, s): table ti learns lane s at the rate its update count gives (the count
+# stops at count_max). A macro around an always-inlined function: each kernel copy learns 3-4
+# tables a residual, and a Cython inline function was left a call where the module's copies
+# outgrew GCC's budget for the whole unit (--param inline-unit-growth, once level 20's copy was
+# inlined and larger): level 9 then decoded 1.5% slower (BENCHMARKS.md, round 15, ``gray20fast``).
+cdef extern from *:
+    """
+    #if defined(__GNUC__) || defined(__clang__)
+    #define ORD5_ALWAYS_INLINE static inline __attribute__((always_inline))
+    #elif defined(_MSC_VER)
+    #define ORD5_ALWAYS_INLINE static __forceinline
+    #else
+    #define ORD5_ALWAYS_INLINE static inline
+    #endif
+    /* table t learns lane s at the rate its update count (*count) gives, the count stopping at
+       count_max (no branch: taken as the table's history says) */
+    ORD5_ALWAYS_INLINE void ord5_learn_at(uint16_t *t, uint8_t *count, int count_max, const uint8_t *rate, int s, int k) {
+        int u = *count;
+        *count = (uint8_t)(u + (u < count_max));
+        st_learn(t, s, k, rate[u]);
+    }
+    /* (16 lanes a table, LANES; counts up to 32768 - 16, TABLE_K) */
+    #define ORD5_LEARN(f, ti, s) ord5_learn_at((f)->tables + (ti) * 16, (f)->counts + (ti), (f)->count_max, (f)->rate, (s), 32768 - 16)
+    """
+    void ord5_learn "ORD5_LEARN"(Ord5 *f, Py_ssize_t ti, int s) noexcept nogil
