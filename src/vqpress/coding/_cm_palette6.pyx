@@ -22,7 +22,7 @@ at level 7): :c:func:`palette10_encode` / :c:func:`palette10_decode`. Level 18 (
 :c:func:`palette18_encode` / :c:func:`palette18_decode`.
 """
 
-from libc.stdint cimport int64_t, uint8_t, uint16_t, uint32_t
+from libc.stdint cimport int64_t, uint8_t, uint16_t, uint32_t, uint64_t
 from libc.stdlib cimport calloc, free, malloc
 from libc.string cimport memcpy
 
@@ -33,7 +33,7 @@ from vqpress.coding._palette_common cimport PAL_COUNT_MAX, pal_above_bits, pal_a
 from vqpress.coding._range_coder cimport (
     RangeCoder, rc_code_bit, rc_decode_strip, rc_encode_span, rc_encode_strip, rc_take_symbol,
 )
-from vqpress.coding._symbol_tables cimport st_learn4, st_replicate
+from vqpress.coding._symbol_tables cimport st_learn4, st_learn4_le, st_replicate
 from vqpress.coding._unpredicted cimport Unpredicted, up_alloc, up_code, up_free
 
 cm_tables_init()
@@ -184,6 +184,14 @@ cdef inline void _small_learn(uint16_t *t, int m, int s) noexcept nogil:
     st_learn4(t, s, 32768 - m, pal_rate[u])
 
 
+cdef inline void _small_learn_le(uint16_t *t, int m, uint64_t le) noexcept nogil:
+    """_small_learn given le instead of s: lane i - 1 (i = 1..4) of le all ones where i <= s,
+    else 0 (st_learn4_le)."""
+    cdef int u = t[4]
+    t[4] = <uint16_t>(u + (u < PAL_COUNT_MAX))
+    st_learn4_le(t, le, 32768 - m, pal_rate[u])
+
+
 cdef inline uint32_t _c3(const uint16_t *a, const uint16_t *b, const uint16_t *d, int i) noexcept nogil:
     """c(i), 1 <= i <= 4, of the average of tables a, b, d kept as lanes 1..4 (st_average3's
     lane i, plus i). (a + ((b + d) >> 1)) >> 1 is (2a + b + d) >> 2 exactly (where b + d is
@@ -223,6 +231,7 @@ cdef inline int _neighbour_symbol(Direction *way, Level *level, RangeCoder *c, P
     cdef uint32_t avg
     cdef int64_t below[5]
     cdef int64_t hit[5]
+    cdef uint64_t le
     if Direction is Decoding:
         # r (avg + j) <= code exactly when r avg < code - r j + 1: the bounds need only the
         # coder's state and m, ready before the tables' loads (0 where j >= m: never)
@@ -239,6 +248,14 @@ cdef inline int _neighbour_symbol(Direction *way, Level *level, RangeCoder *c, P
         # W, then each answer swaps in the next label's colour (hits 1..s are -1, the rest 0)
         xs[0] = W ^ ((W ^ v1) & <int>hit[1]) ^ ((v1 ^ v2) & <int>hit[2]) ^ ((v2 ^ NW) & <int>hit[3])
         rc_take_symbol(c, cum, m, r, s, True, True)
+        # the tables learn from the answers too (lanes 1..s as 16 bits of ones: the target's
+        # mask without s's broadcast, on the way to the next pixel that reads the same table)
+        le = ((<uint64_t>hit[1] & 0xFFFF) | (<uint64_t>hit[2] & (<uint64_t>0xFFFF << 16))
+              | (<uint64_t>hit[3] & (<uint64_t>0xFFFF << 32)) | (<uint64_t>hit[4] & (<uint64_t>0xFFFF << 48)))
+        _small_learn_le(a, m, le)
+        _small_learn_le(b, m, le)
+        _small_learn_le(d, m, le)
+        return s
     else:
         rc_encode_span(c, r, _cw(level, a, b, d, s) if s > 0 else 0, _cw(level, a, b, d, s + 1) if s < m - 1 else 0,
                        s == m - 1)
