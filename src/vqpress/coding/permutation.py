@@ -39,14 +39,12 @@ def rank(order) -> int:
     n = a.size
     # d[i] from one n x n comparison (numpy: 0.05 ms at 256 symbols; a list's index and
     # del were 0.3 ms, 4% of encoding a small picture of 256 colours)
-    d = np.count_nonzero((a[None, :] < a[:, None]) & _after(n), axis=1).tolist()
+    d = np.count_nonzero((a[None, :] < a[:, None]) & _after(n), axis=1)
+    starts, weights, products = _groups(n, descending=True)
+    # each group's digits as one number below 2**62 (exact in int64), then the groups by
+    # Horner's rule on Python integers: one big-integer step a group instead of one a digit
     value = 0
-    i = 0
-    for radices, product in _groups(n, descending=True):
-        small = 0
-        for radix in radices:
-            small = small * radix + d[i]
-            i += 1
+    for product, small in zip(products, np.add.reduceat(d * weights, starts).tolist() if n else ()):
         value = value * product + small
     return value
 
@@ -68,12 +66,16 @@ def unrank(value: int, n: int) -> np.ndarray:
 @functools.lru_cache(maxsize=4)
 def _unranked(value: int, n: int) -> tuple:
     """(a file's reader unranks its order twice: for the codebook and for the payload)"""
-    digits = []  # the last digit has radix 1, the first radix n
-    for radices, product in _groups(n, descending=False):
+    starts, weights, products = _groups(n, descending=False)
+    smalls = []  # each group's digits as one number below 2**62, least significant group first
+    for product in products:
         value, small = divmod(value, product)
-        for radix in radices:
-            small, d = divmod(small, radix)
-            digits.append(d)
+        smalls.append(small)
+    sizes = np.diff(np.append(starts, n))
+    radices = np.arange(1, n + 1, dtype=np.int64)
+    # (digit k has radix k + 1: the last digit radix 1, the first radix n; weights: the product
+    # of the group's radices before it)
+    digits = (np.repeat(np.array(smalls, dtype=np.int64), sizes) // weights % radices).tolist()
     left = list(range(n))
     return tuple(left.pop(d) for d in reversed(digits))
 
@@ -87,17 +89,30 @@ def _after(n: int) -> np.ndarray:
 
 
 @functools.lru_cache(maxsize=8)
-def _groups(n: int, descending: bool) -> tuple:
-    """The radices n, n - 1, ..., 1 (``descending``) or 1, 2, ..., n in consecutive groups
-    whose product stays below 2**62, each as (radices, product): the mixed-radix number is
-    then converted a group at a time, with one big-integer operation a group instead of
-    one a digit."""
-    groups, radices, product = [], [], 1
-    for radix in (range(n, 0, -1) if descending else range(1, n + 1)):
-        if product * radix >= 1 << 62:
-            groups.append((tuple(radices), product))
-            radices, product = [], 1
-        radices.append(radix)
-        product *= radix
-    groups.append((tuple(radices), product))
-    return tuple(groups)
+def _groups(n: int, descending: bool) -> tuple[np.ndarray, np.ndarray, tuple[int, ...]]:
+    """The radices n, n - 1, ..., 1 (``descending``, the rank's digits from the first) or 1, 2,
+    ..., n (the digits from the last) in consecutive groups whose product stays below 2**62,
+    so that a mixed-radix number is converted a group at a time.
+
+    Returns the groups' first positions (int64), each position's weight within its group
+    (int64: descending, the product of the group's radices after it; ascending, of those
+    before it) and the groups' products (Python integers).
+    """
+    starts, weights, products = [], [], []
+    radices = list(range(n, 0, -1) if descending else range(1, n + 1))
+    i = 0
+    while i < n:
+        j, product = i, 1
+        while j < n and product * radices[j] < 1 << 62:
+            product *= radices[j]
+            j += 1
+        group = radices[i:j]
+        place = [math.prod(group[k + 1:]) if descending else math.prod(group[:k]) for k in range(len(group))]
+        starts.append(i)
+        weights.extend(place)
+        products.append(product)
+        i = j
+    as_array = np.array(starts, dtype=np.int64), np.array(weights, dtype=np.int64)
+    for a in as_array:
+        a.setflags(write=False)
+    return as_array[0], as_array[1], tuple(products)
