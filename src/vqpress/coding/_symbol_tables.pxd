@@ -72,7 +72,12 @@ cdef extern from *:
     static inline void st_learn4_le(uint16_t *t, uint64_t le, int k, int rate) {
     #ifdef ST_SSE2
         __m128i a = _mm_loadl_epi64((const __m128i *)t);
-        __m128i ta = _mm_andnot_si128(_mm_cvtsi64_si128((long long)le), _mm_set1_epi16((short)k));
+    #if defined(__x86_64__) || defined(_M_X64)
+        __m128i lev = _mm_cvtsi64_si128((long long)le);
+    #else  /* (32-bit x86 has no 64-bit move to SSE) */
+        __m128i lev = _mm_set_epi32(0, 0, (int)(le >> 32), (int)(uint32_t)le);
+    #endif
+        __m128i ta = _mm_andnot_si128(lev, _mm_set1_epi16((short)k));
         _mm_storel_epi64((__m128i *)t, _mm_add_epi16(a, _mm_sra_epi16(_mm_sub_epi16(ta, a), _mm_cvtsi32_si128(rate))));
     #else
         int i;
