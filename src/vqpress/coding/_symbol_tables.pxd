@@ -5,7 +5,7 @@
 # loops scalar inside the big kernels), plain C elsewhere (or with -DST_NO_SIMD), both
 # computing the same values.
 
-from libc.stdint cimport uint16_t, uintptr_t
+from libc.stdint cimport uint16_t, uint64_t, uintptr_t
 from libc.stdlib cimport malloc
 from libc.string cimport memcpy
 
@@ -64,6 +64,28 @@ cdef extern from *:
         st_learn(a, s, k, ra);
         st_learn(b, s, k, rb);
         st_learn(d, s, k, rd);
+    #endif
+    }
+
+    /* st_learn4 given, instead of s, le: 16 bits a lane, lane i - 1's all ones where i <= s
+       (else 0): the target k & ~le (the decoder has le before s). */
+    static inline void st_learn4_le(uint16_t *t, uint64_t le, int k, int rate) {
+    #ifdef ST_SSE2
+        __m128i a = _mm_loadl_epi64((const __m128i *)t);
+    #if defined(__x86_64__) || defined(_M_X64)
+        __m128i lev = _mm_cvtsi64_si128((long long)le);
+    #else  /* (32-bit x86 has no 64-bit move to SSE) */
+        __m128i lev = _mm_set_epi32(0, 0, (int)(le >> 32), (int)(uint32_t)le);
+    #endif
+        __m128i ta = _mm_andnot_si128(lev, _mm_set1_epi16((short)k));
+        _mm_storel_epi64((__m128i *)t, _mm_add_epi16(a, _mm_sra_epi16(_mm_sub_epi16(ta, a), _mm_cvtsi32_si128(rate))));
+    #else
+        int i;
+        for (i = 1; i <= 4; i++) {
+            int v = (int16_t)t[i - 1];
+            int target = (le >> (16 * (i - 1))) & 1 ? 0 : k;
+            t[i - 1] = (uint16_t)(v + ((target - v) >> rate));
+        }
     #endif
     }
 
@@ -208,6 +230,7 @@ cdef extern from *:
     """
     void st_learn(uint16_t *t, int s, int k, int rate) noexcept nogil
     void st_learn4(uint16_t *t, int s, int k, int rate) noexcept nogil
+    void st_learn4_le(uint16_t *t, uint64_t le, int k, int rate) noexcept nogil
     void st_learn3(uint16_t *a, uint16_t *b, uint16_t *d, int s, int k, int ra, int rb, int rd) noexcept nogil
     void st_average2(uint16_t *t, const uint16_t *a, const uint16_t *b) noexcept nogil
     void st_average3(uint16_t *t, const uint16_t *a, const uint16_t *b, const uint16_t *d) noexcept nogil
