@@ -35,7 +35,7 @@ def reference_contexts(above, above2, errors):
 @given(w=st.integers(1, 40), seed=st.integers(0, 2**32 - 1), spread=st.sampled_from([1, 8, 120]))
 @settings(max_examples=300)
 def test_row_contexts_are_the_formats(w, seed, spread):
-    """Every bit, at every width (the 8-pixel steps and the pixels after them), with errors
+    """Every bit, at every width (the 16-pixel steps and the pixels after them), with errors
     small and at their extremes."""
     rng = np.random.default_rng(seed)
     above = rng.integers(0, 16, w + 4).astype(np.uint8)
@@ -47,7 +47,7 @@ def test_row_contexts_are_the_formats(w, seed, spread):
 @given(w=st.integers(1, 40), seed=st.integers(0, 2**32 - 1), spread=st.sampled_from([1, 8, 120]))
 @settings(max_examples=300)
 def test_the_row_pass_terms_are_level_13s(w, seed, spread):
-    """The terms of level 13's prediction the row's pass writes beside the contexts (16 and 8
+    """The terms of level 13's prediction the row's pass writes beside the contexts (16
     pixels a step and the pixels after them): T_N + T_NE, T_N + T_NW, 8 NE + p3 + 2, the |T|
     above and the bounds 8 min(N, NE), 8 max(N, NE), against FORMAT.md's "Level 13"."""
     rng = np.random.default_rng(seed)

@@ -4,7 +4,8 @@
 # (values and gradients there against t3 = ceil(p3 / 8), p3 being level 13's fourth
 # sub-prediction, and the signs of the prediction errors T_N, T_NW), so the contexts of a
 # whole row are known before the row: bc_row_contexts writes them (16 pixels a step with SSE2,
-# the compares in 8-bit lanes, then 8; a plain loop elsewhere: the same values), and the pixel
+# the compares in 8-bit lanes; the rest of the row, and every row elsewhere, by a plain loop: the
+# same values), and the pixel
 # loop reads its correction off the chain from one pixel to the next. A context's correction K
 # (1/128 of an eighth of a level) learns each pixel's error one pixel late (BENCHMARKS.md,
 # round 14, ``gray16bc``: a context that waits on W, or the 12 comparisons of round 9's in the
@@ -93,43 +94,6 @@ cdef extern from *:
             hi = _mm_or_si128(hi, _mm_and_si128(_mm_cmpgt_epi8(tNW, z), _mm_set1_epi8(32)));
             _mm_storeu_si128((__m128i *)(out + i), _mm_unpacklo_epi8(lo, hi));
             _mm_storeu_si128((__m128i *)(out + i + 8), _mm_unpackhi_epi8(lo, hi));
-        }
-        for (; i + 8 <= n; i += 8) {
-            __m128i N = _mm_unpacklo_epi8(_mm_loadl_epi64((const __m128i *)(r1 + i)), z);
-            __m128i NW = _mm_unpacklo_epi8(_mm_loadl_epi64((const __m128i *)(r1 + i - 1)), z);
-            __m128i NWW = _mm_unpacklo_epi8(_mm_loadl_epi64((const __m128i *)(r1 + i - 2)), z);
-            __m128i NE = _mm_unpacklo_epi8(_mm_loadl_epi64((const __m128i *)(r1 + i + 1)), z);
-            __m128i NEE = _mm_unpacklo_epi8(_mm_loadl_epi64((const __m128i *)(r1 + i + 2)), z);
-            __m128i NN = _mm_unpacklo_epi8(_mm_loadl_epi64((const __m128i *)(r2 + i)), z);
-            __m128i NNW = _mm_unpacklo_epi8(_mm_loadl_epi64((const __m128i *)(r2 + i - 1)), z);
-            __m128i NNE = _mm_unpacklo_epi8(_mm_loadl_epi64((const __m128i *)(r2 + i + 1)), z);
-            __m128i tNW = _mm_loadu_si128((const __m128i *)(T1 + i - 1));
-            __m128i tN = _mm_loadu_si128((const __m128i *)(T1 + i));
-            __m128i tNE = _mm_loadu_si128((const __m128i *)(T1 + i + 1));
-            __m128i s3 = _mm_add_epi16(_mm_add_epi16(tNW, tN), tNE);
-            __m128i q = _mm_sub_epi16(_mm_slli_epi16(N, 3), _mm_srai_epi16(_mm_mullo_epi16(s3, seven), 5));
-            __m128i t = _mm_srai_epi16(_mm_add_epi16(q, seven), 3);
-            _mm_storeu_si128((__m128i *)(s1 + i), _mm_add_epi16(tN, tNE));
-            _mm_storeu_si128((__m128i *)(s2 + i), _mm_add_epi16(tN, tNW));
-            _mm_storeu_si128((__m128i *)(k1 + i), _mm_add_epi16(_mm_add_epi16(_mm_slli_epi16(NE, 3), q), _mm_set1_epi16(2)));
-            _mm_storeu_si128((__m128i *)(lo + i), _mm_slli_epi16(_mm_min_epi16(N, NE), 3));
-            _mm_storeu_si128((__m128i *)(hi + i), _mm_slli_epi16(_mm_max_epi16(N, NE), 3));
-            _mm_storeu_si128((__m128i *)(a3 + i), _mm_add_epi16(_mm_add_epi16(BC_ABS16(tNW), BC_ABS16(tN)), BC_ABS16(tNE)));
-            __m128i b = _mm_and_si128(_mm_cmplt_epi16(N, t), _mm_set1_epi16(1));
-            b = _mm_or_si128(b, _mm_and_si128(_mm_cmplt_epi16(NW, t), _mm_set1_epi16(2)));
-            b = _mm_or_si128(b, _mm_and_si128(_mm_cmplt_epi16(_mm_sub_epi16(_mm_add_epi16(N, N), NN), t), _mm_set1_epi16(4)));
-            b = _mm_or_si128(b, _mm_and_si128(_mm_cmplt_epi16(_mm_sub_epi16(_mm_add_epi16(NE, NE), NEE), t), _mm_set1_epi16(8)));
-            b = _mm_or_si128(b, _mm_and_si128(_mm_cmplt_epi16(_mm_sub_epi16(_mm_add_epi16(N, NW), NNW), t), _mm_set1_epi16(16)));
-            b = _mm_or_si128(b, _mm_and_si128(_mm_cmplt_epi16(_mm_sub_epi16(_mm_add_epi16(NW, NW), NNW), t), _mm_set1_epi16(32)));
-            b = _mm_or_si128(b, _mm_and_si128(_mm_cmplt_epi16(NNE, t), _mm_set1_epi16(64)));
-            b = _mm_or_si128(b, _mm_and_si128(_mm_cmplt_epi16(NEE, t), _mm_set1_epi16(128)));
-            b = _mm_or_si128(b, _mm_and_si128(_mm_cmplt_epi16(NNW, t), _mm_set1_epi16(256)));
-            b = _mm_or_si128(b, _mm_and_si128(_mm_cmplt_epi16(NWW, t), _mm_set1_epi16(512)));
-            b = _mm_or_si128(b, _mm_and_si128(_mm_cmplt_epi16(tN, z), _mm_set1_epi16(1024)));
-            b = _mm_or_si128(b, _mm_and_si128(_mm_cmplt_epi16(tNW, z), _mm_set1_epi16(2048)));
-            b = _mm_or_si128(b, _mm_and_si128(_mm_cmpgt_epi16(tN, z), _mm_set1_epi16(4096)));
-            b = _mm_or_si128(b, _mm_and_si128(_mm_cmpgt_epi16(tNW, z), _mm_set1_epi16(8192)));
-            _mm_storeu_si128((__m128i *)(out + i), b);
         }
     #endif
         for (; i < n; i++) {
