@@ -284,7 +284,7 @@ cdef inline int _code_pixel(Direction *way, Level *level, RangeCoder *c, Pal6 *f
     """Pixel x (encoding; decoding: returned) of neighbours W, N, NW, NE, WW, NN; ``above``
     the equalities among the rows above (pal_above_bits), kw, kn, kne, knw, kww the kinds of
     W, N, NE, NW, WW (the last three: level 18's); kind[0] gets x's own."""
-    cdef int p, k, s, far, near, v1, v2, pk, nwl
+    cdef int p, k, s, far, near, upper, v1, v2, pk, nwl
     cdef int xs
     cdef Py_ssize_t tn
     pk = _PK[(N == W) | (NE == W) << 1 | (NW == W) << 2 | (above & 7) << 3]
@@ -300,11 +300,10 @@ cdef inline int _code_pixel(Direction *way, Level *level, RangeCoder *c, Pal6 *f
     # near = (((NW == WW) << 5 | (NN == W) << 4 | far) * KINDS + kw) * KINDS + kn, and its table
     # tn = f.s_near + near * PATTERNS + p, summed with what waits on the pixel before (W, its
     # kind kw) added last and not multiplied after (the decoder: 1.3-1.6% and 1-2% faster)
-    near = ((((((NW == WW) << 5 | (above >> 3) << 1) * KINDS * KINDS + kn) + ((-(NN == W)) & (16 * KINDS * KINDS)))
-             + (((-(WW == W)) & (KINDS * KINDS)) + kw * KINDS)))
-    tn = (((f.s_near + ((((NW == WW) << 5 | (above >> 3) << 1) * KINDS * KINDS + kn) * PATTERNS))
-           + ((-(NN == W)) & (16 * KINDS * KINDS * PATTERNS))) + (((-(WW == W)) & (KINDS * KINDS * PATTERNS))
-           + kw * (KINDS * PATTERNS))) + p
+    upper = ((NW == WW) << 5 | (above >> 3) << 1) * KINDS * KINDS + kn  # (from the rows above)
+    near = (upper + ((-(NN == W)) & (16 * KINDS * KINDS))) + (((-(WW == W)) & (KINDS * KINDS)) + kw * KINDS)
+    tn = (((f.s_near + upper * PATTERNS) + ((-(NN == W)) & (16 * KINDS * KINDS * PATTERNS)))
+          + (((-(WW == W)) & (KINDS * KINDS * PATTERNS)) + kw * (KINDS * PATTERNS))) + p
     if Direction is Encoding:  # x's label, or k (none)
         s = k
         s = 3 if x == NW else s
