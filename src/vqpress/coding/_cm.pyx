@@ -34,7 +34,7 @@ from vqpress.coding._cm_full cimport full_strip
 from vqpress.coding._cm_palette3 cimport palette3_decode, palette3_encode
 from vqpress.coding._cm_palette7 cimport palette7_decode, palette7_encode
 from vqpress.coding._cm_ordered4 cimport ordered4_strip
-from vqpress.coding._cm_ordered5 cimport ordered5_decode, ordered5_decode_pair, ordered5_encode, ordered5_encode_pair
+from vqpress.coding._cm_ordered5 cimport ordered5_decode, ordered5_encode
 from vqpress.coding._ordered_params cimport Ord5Params, ord5_params_ok
 from vqpress.coding._cm_palette6 cimport (
     palette10_decode, palette10_encode, palette18_decode, palette18_encode, palette6_decode, palette6_encode,
@@ -104,7 +104,6 @@ ctypedef struct Job:
     Py_ssize_t height
     Py_ssize_t width
     Py_ssize_t strip_rows
-    Py_ssize_t n_strips
     int n
     int kind
     int level
@@ -200,54 +199,8 @@ cdef void _strip_task(void *ctx, Py_ssize_t strip, int worker) noexcept nogil:
     fast_free(&f)
 
 
-# Whether strips (2i, 2i + 1) of the ordered levels 5-20 run as one task of two strips coded
-# in one loop (``_cm_ordered5.pyx``, ``_rows_pair``) when there are fewer threads than strips:
-# the same bytes either way (``_use_pairs`` switches it, for the tests and benchmarks).
-cdef bint _pairs = True
-
-
-def _use_pairs(bint on):
-    """Test hook: code the ordered levels' strips in pairs (True, the default) or one at a
-    time (False). Returns the setting before."""
-    global _pairs
-    before = _pairs
-    _pairs = on
-    return before
-
-
-cdef inline bint _pairs_level(int level) noexcept nogil:
-    """Whether the level has a pair kernel."""
-    return (level == LEVEL_ORDERED5 or level == LEVEL_ORDERED8 or level == LEVEL_ORDERED9 or level == LEVEL_ORDERED11
-            or level == LEVEL_ORDERED13 or level == LEVEL_ORDERED16 or level == LEVEL_ORDERED20)
-
-
-cdef void _pair_task(void *ctx, Py_ssize_t pair, int worker) noexcept nogil:
-    """Strips 2 pair and 2 pair + 1 in one loop (the last strip alone if it has no partner)."""
-    cdef Job *job = <Job *>ctx
-    cdef Py_ssize_t a = 2 * pair, b = 2 * pair + 1
-    cdef int w = <int>job.width
-    cdef int h_a, h_b
-    if b >= job.n_strips:
-        _strip_task(ctx, a, worker)
-        return
-    h_a = <int>job.strip_rows  # (strip a is not the last one: whole)
-    h_b = <int>min(job.strip_rows, job.height - b * job.strip_rows)
-    if job.decoding:
-        ordered5_decode_pair(job.payload + job.offset[a], job.size[a], job.payload + job.offset[b], job.size[b],
-                             job.sym + a * job.strip_rows * w, h_a, job.sym + b * job.strip_rows * w, h_b, w, job.n,
-                             &job.params, &job.status[a])
-    else:
-        ordered5_encode_pair(job.sym + a * job.strip_rows * w, h_a, job.sym + b * job.strip_rows * w, h_b, w, job.n,
-                             &job.params, &job.out[a], &job.size[a], &job.status[a])
-
-
 cdef void _run(Job *job, Py_ssize_t n_strips) noexcept nogil:
-    cdef Py_ssize_t n_pairs = (n_strips + 1) // 2
-    job.n_strips = n_strips
-    if _pairs and _pairs_level(job.level) and planned_workers(n_strips) < n_strips:
-        parallel_for(_pair_task, job, n_pairs, planned_workers(n_pairs))
-    else:
-        parallel_for(_strip_task, job, n_strips, planned_workers(n_strips))
+    parallel_for(_strip_task, job, n_strips, planned_workers(n_strips))
 
 
 cdef void _setup(Job *job, uint8_t *sym, Py_ssize_t height, Py_ssize_t width, Py_ssize_t strip_rows, int n,

@@ -83,8 +83,7 @@ from vqpress.coding._ordered_model cimport (
     C3_ERR, C3_HITS, C_EQ, C_SHAPE, LANES, MID, T_DIR, T_ERR, T_FAR, T_SHAPE, TABLE_K, Ord5, ord5_alloc,
     ord5_free, ord5_p12, ord5_tables_init, ord5_updated_to)
 from vqpress.coding._ordered_residual cimport rs_far, rs_symbol, rs_symbol4, rs_symbol_wn
-from vqpress.coding._range_coder cimport (
-    RangeCoder, rc_code_bit, rc_decode_pair_arg, rc_decode_strip_arg, rc_encode_pair_arg, rc_encode_strip_arg)
+from vqpress.coding._range_coder cimport RangeCoder, rc_code_bit, rc_decode_strip_arg, rc_encode_strip_arg
 from vqpress.coding._symbol_tables cimport st_learn
 from vqpress.coding._weighted_prediction cimport OFFSET_CLASSES, OFFSETS, WPCell, wp_err4, wp_tables_init, wp_weight
 
@@ -138,250 +137,29 @@ ctypedef fused Variant:
     Biased
 
 
-ctypedef struct Lane:
-    # One strip in the rows' loop: its coder, model, map and ring of rows, the pointers of its
-    # current row, what is carried from one pixel to the next (the next pixel's prediction waits
-    # on x), and the pixel under way between the stages of ``_col``
-    RangeCoder *c
-    Ord5 *f
-    uint8_t *sym
-    uint8_t *rows
-    uint8_t *srow
-    uint8_t *r0
-    uint8_t *r1
-    uint8_t *r2
-    uint8_t *e0
-    uint8_t *e1
-    # levels 11, 13, 16: the weighted predictor's rows
-    WPCell *c0
-    WPCell *c1
-    # level 20: the row's errors T, what its pass computed from the rows above, eq13's nibbles
-    int16_t *b0
-    const int16_t *bs
-    uint64_t nib_a
-    uint64_t nib_b
-    uint64_t sW
-    uint64_t sWW
-    int W
-    int WW
-    int eW
-    int eWW
-    int above
-    int tW
-    int aW
-    int w8
-    # level 20: the last pixel's context and error (learned one pixel late, across rows too)
-    int bc_last
-    int e_last
-    bint want_hits              # (the third x == P counter by the hits: Ord5Params.counter3)
-    # the pixel under way: x (the encoder's; the decoder's once decoded), its neighbours, P and
-    # the contexts, the x == P counters and their probability, the answer
-    int x
-    int N
-    int NW
-    int NE
-    int P
-    int eq
-    int en
-    int oc
-    int hits
-    int dd
-    int pf
-    int pr
-    int bc
-    int p0
-    int p1
-    int p2
-    int p3
-    int p
-    int bit
-    uint32_t *ca
-    uint32_t *cb
-    uint32_t *cd
-    uint32_t ta
-    uint32_t tb
-    uint32_t td
-    # level 9
-    int xk
-    int j
-    int wt
-    uint32_t *xc
-    uint32_t tx
-    uint16_t *ap1
-    uint16_t *ap2
-
-
-cdef inline void _lane_start(Lane *s, RangeCoder *c, Ord5 *f, uint8_t *sym, uint8_t *rows) noexcept nogil:
-    """A strip's lane before its first row."""
-    s.c = c
-    s.f = f
-    s.sym = sym
-    s.rows = rows
-    s.want_hits = f.q.counter3 == C3_HITS
-    s.bc_last = BC_NONE
-    s.e_last = 0
-    s.tW = s.aW = 0
-    s.sW = s.sWW = 0
-    s.hits = s.oc = 0
-    s.pf = s.pr = s.p0 = s.p1 = s.p2 = s.p3 = 0
-    s.bc = BC_NONE
-
-
-cdef inline void _row_start(Variant *model, Lane *s, int r, int w) noexcept nogil:
-    """Row r's pointers and its first pixel's carried values (level 20: the row's pass)."""
-    cdef Py_ssize_t wp = w + 6
-    cdef Ord5 *f = s.f
-    if Variant is Weighted or Variant is Averaged or Variant is Neighbour or Variant is Biased:
-        s.c0 = f.wp + (r & 1) * wp + 3
-        s.c1 = f.wp + ((r + 1) & 1) * wp + 3
-        s.tW = s.aW = 0
-        s.sW = s.sWW = 0
-    s.srow = s.sym + r * <Py_ssize_t>w
-    s.r0 = ring_row(s.rows, wp, r)
-    s.r1 = ring_row(s.rows, wp, r + 3)
-    s.r2 = ring_row(s.rows, wp, r + 2)
-    s.e0 = ring_row(f.err, wp, r)
-    s.e1 = ring_row(f.err, wp, r + 3)
-    ring_row_start(s.r0, s.r1, r)
-    if Variant is Biased:  # every context of the row, from the rows above
-        s.b0 = f.bt + (r & 1) * wp + 3
-        bc_row_contexts(w, s.r1, s.r2, f.bt + ((r + 1) & 1) * wp + 3, f.bctx, f.bsum, w + 8)
-        s.bs = f.bsum
-        oc_nib_start(s.r1, s.r2, &s.nib_a, &s.nib_b)
-    # W, WW and W's error carried in registers: the next pixel's prediction waits on x
-    s.W = s.r0[-1]
-    s.WW = s.r0[-2]
-    s.eW = s.eWW = 0
-    if Variant is Biased:
-        s.w8 = s.W * 8
-    s.above = (s.e1[-1] == 0) << 1 | (s.e1[0] == 0) << 2 | (s.e1[1] == 0) << 3
-
-
-cdef inline void _predict(Direction *way, Variant *model, Lane *s, int col, int w) noexcept nogil:
-    """Stage 1 of pixel col: its neighbours, the prediction P and the contexts eq13, the error
-    and offset classes (and the hits)."""
-    cdef Py_ssize_t wb = w + 8
-    cdef Ord5 *f = s.f
-    cdef const uint8_t *r1 = s.r1
-    cdef int P, W = s.W, N, NW, NE, lo, hi, tN, tNW, tNE, pf, pr, v, en, oc
-    cdef int p0, p1, p2, p3
-    cdef int32_t w0, w1, w2, w3, den
-    cdef uint64_t es
-    s.x = 0 if Direction is Decoding else s.srow[col]
-    N = r1[col]
-    NW = r1[col - 1]
-    NE = r1[col + 1]
-    lo = W if W < N else N
-    hi = W + N - lo
-    if Variant is Biased:
-        # level 20: level 13's average pr = (p0 + p1 + p2 + p3 + 2) >> 2 as v >> 2, v = 16 W
-        # + (8 NE + p3 + 2) - ((T_W + T_N + T_NE) >> 1) - ((10 (T_W + T_N + T_NW)) >> 5),
-        # with what comes from the rows above written by the row's pass (bs, rows of wb:
-        # T_N + T_NE, T_N + T_NW, 8 NE + p3 + 2, the |T| above, 8 min(N, NE), 8 max(N, NE));
-        # pf = pr less its context's mean error K, as (v - 4 K) >> 2, K read before the
-        # last pixel's error is learned (BENCHMARKS.md, round 15, ``gray20fast``: the
-        # chain from x to P shorter by a third)
-        v = 2 * s.w8 + s.bs[2 * wb + col] - ((s.tW + s.bs[col]) >> 1) - (((s.tW + s.bs[wb + col]) * 10) >> 5)
-        s.bc = f.bctx[col]
-        pr = v >> 2
-        pf = (v - 4 * ((f.bk[s.bc] + (1 << (BC_FRACTION - 1))) >> BC_FRACTION)) >> 2
-        v = f.bk[s.bc_last]
-        f.bk[s.bc_last] = <int16_t>(v + ((s.e_last * (1 << BC_FRACTION) - v) >> BC_RATE))
-        # within the values of W, N, NE
-        v = s.bs[4 * wb + col]
-        v = s.w8 if s.w8 < v else v
-        pf = v if pf < v else pf
-        pr = v if pr < v else pr
-        v = s.bs[5 * wb + col]
-        v = s.w8 if s.w8 > v else v
-        pf = v if pf > v else pf
-        pr = v if pr > v else pr
-        s.pr = pr
-        P = (pf + 4) >> 3
-        oc = (OFFSET_CLASSES >> (((pf + 4) & 7) << 2)) & 15
-        en = cm5_error[(s.aW + s.bs[3 * wb + col] + 4) >> 3]
-    elif Variant is Weighted or Variant is Averaged or Variant is Neighbour:
-        # levels 11, 13, 16: P from the weighted prediction
-        tN = s.c1[col].t
-        tNW = s.c1[col - 1].t
-        tNE = s.c1[col + 1].t
-        if Variant is Weighted and ((W ^ N) | (N ^ NE) | s.tW | tN | tNW | tNE) == 0:  # (one branch, not three)
-            # (a flat neighbourhood predicted exactly: every sub-prediction is 8 W, and
-            # so is their average, whatever the weights; the offset is 0, the errors 0)
-            pf = p0 = p1 = p2 = p3 = W * 8
-            P = W
-            oc = 2
-            en = 0
-        else:
-            # the four sub-predictions (x8), weighted by their errors around the pixel
-            # (es: four 16-bit sums of five errors each)
-            p0 = (W + NE - N) * 8
-            p1 = N * 8 - (((s.tW + tN + tNE) * 16) >> 5)
-            p2 = W * 8 - (((s.tW + tN + tNW) * 10) >> 5)
-            p3 = N * 8 - (((tNW + tN + tNE) * 7) >> 5)
-            if Variant is Averaged or Variant is Neighbour:  # levels 13, 16: their plain average
-                pf = (p0 + p1 + p2 + p3 + 2) >> 2
-            else:
-                es = s.sW + s.sWW + s.c1[col - 1].s + s.c1[col].s + s.c1[col + 1].s
-                w0 = wp_weight[es & 0xffff]
-                w1 = wp_weight[(es >> 16) & 0xffff]
-                w2 = wp_weight[(es >> 32) & 0xffff]
-                w3 = wp_weight[es >> 48]
-                den = w0 + w1 + w2 + w3
-                pf = (w0 * p0 + w1 * p1 + w2 * p2 + w3 * p3 + (den >> 1)) // den
-            # within the values of W, N, NE
-            v = (lo if lo < NE else NE) * 8
-            pf = v if pf < v else pf
-            v = (hi if hi > NE else NE) * 8
-            pf = v if pf > v else pf
-            P = (pf + 4) >> 3
-            oc = (OFFSET_CLASSES >> (((pf + 4) & 7) << 2)) & 15
-            # the error class of the four |T| (at most 120 each: the sum >> 3 stays below 64)
-            en = cm5_error[(s.aW + s.c1[col - 1].a + s.c1[col].a + s.c1[col + 1].a + 4) >> 3]
-        s.pf = pf
-        if Variant is Weighted:
-            s.p0 = p0
-            s.p1 = p1
-            s.p2 = p2
-            s.p3 = p3
-    else:
-        # MED: min(W, N) if NW >= max(W, N), max(W, N) if NW <= min(W, N), else W + N - NW
-        P = W + N - (lo if NW < lo else (hi if NW > hi else NW))
-        en = cm5_error[s.eW + s.e1[col - 1] + s.e1[col] + s.e1[col + 1]]
-        oc = 0
-    if s.want_hits:  # which of W, NW, N, NE, NEE, WW were their own P (|x - P| = 0)
-        s.above = s.above >> 1 | (s.e1[col + 2] == 0) << 3  # NW, N, NE, NEE in bits 0..3
-        s.hits = (s.eW == 0) | s.above << 1 | (s.eWW == 0) << 5
-    if Variant is Biased:
-        s.eq = oc_eq13_nibbles(s.nib_a, s.nib_b, P, W, s.WW, N, NE, NW, r1[col + 2])
-        oc_nib_next(r1 + col, s.r2 + col, &s.nib_a, &s.nib_b)
-    else:
-        s.eq = oc_eq13(oc_window(r1 + col, s.r2 + col), P, W, s.WW, N, NE, NW, r1[col + 2])
-    if Variant is Neighbour:
-        f.wn_at = f.wn + (W << 4 | N) * WN_STRIDE
-    s.N = N
-    s.NW = NW
-    s.NE = NE
-    s.P = P
-    s.en = en
-    s.oc = oc
-
-
-cdef inline void _probability(Variant *model, Lane *s, int NN) noexcept nogil:
-    """Stage 2: the x == P counters of the pixel's contexts and their probability p."""
-    cdef Ord5 *f = s.f
-    cdef int n = f.n, P = s.P, eq = s.eq, en = s.en, oc = s.oc, dd, p, sv
+cdef inline int _pixel(Direction *way, Variant *model, RangeCoder *c, Ord5 *f, int x, int P, int W, int N, int NW,
+                       int NE, int WW, int NN, int eq, int en, int hits, int oc) noexcept nogil:
+    """x (decoded, or coded) around P, given the neighbours and eq13 (``_ordered_contexts.pxd``)."""
+    cdef int n = f.n, dd, d6, lo, hi, s, bit, p, k
     cdef uint32_t *a
     cdef uint32_t *b
     cdef uint32_t *d
-    dd = oc_dd_of(P, s.W, s.N, s.NE, s.NW)
-    s.dd = dd
+    cdef uint32_t ta, tb, td
+    # level 9
+    cdef int xk = 0, sv, j = 0, wt = 0
+    cdef uint32_t *xc = NULL
+    cdef uint32_t tx = 0
+    cdef uint16_t *ap1 = NULL
+    cdef uint16_t *ap2 = NULL
+    dd = oc_dd_of(P, W, N, NE, NW)
     # x == P: three counters' probabilities averaged (3:2:2), no mixing
     if Variant is Biased:
         # level 20: the same counters laid out with what comes last (eq13, in oc_eq13_nibbles'
         # bit order, and dd, which wait on P) added last, no multiplication after them: by where
         # P is, then eq13; by P, then dd; by the error and offset classes, then eq13's low byte
-        # (the same counters in other places; BENCHMARKS.md, round 15, ``gray20fast``)
+        # (the same counters in other places; BENCHMARKS.md, round 15, ``gray20fast``). Written
+        # apart, this copy is also not folded with levels 11 and 13's identical ones by GCC's
+        # identical code folding, which left one function called from three places, not inlined.
         a = f.cnt + C_EQ + ((0 if P == 0 else (1 if P == n - 1 else 2)) << 13) + eq
         b = f.cnt + C_SHAPE + P * 625 + dd
     else:
@@ -395,182 +173,245 @@ cdef inline void _probability(Variant *model, Lane *s, int NN) noexcept nogil:
     elif f.q.counter3 == C3_ERR:
         d = f.cnt3 + (eq & 255) * 8 + en
     elif f.q.counter3 == C3_HITS:
-        d = f.cnt3 + s.hits * 32 + (eq & 31)
+        d = f.cnt3 + hits * 32 + (eq & 31)
     else:
         d = f.cnt3 + (dd * 5 + _clip(NN - P, 2) + 2) * 8 + en
-    s.ca = a
-    s.cb = b
-    s.cd = d
-    s.ta = a[0]
-    s.tb = b[0]
-    s.td = d[0]
+    ta = a[0]
+    tb = b[0]
+    td = d[0]
     if Variant is Exact:
         # four counters (3:2:2:3), then the two APMs' corrections (1:3:4)
-        s.xk = ex_key(s.W, s.N, s.NW, s.NE, s.WW, NN)
-        s.xc = f.xcnt + (s.xk << 3 | en)
-        s.tx = s.xc[0]
+        xk = ex_key(W, N, NW, NE, WW, NN)
+        xc = f.xcnt + (xk << 3 | en)
+        tx = xc[0]
         # (// 10 of a sum of at most 10 x 4095 as a multiplication and a shift, exact up to 262,148)
-        p = <int>((<uint32_t>(3 * ord5_p12(s.ta) + 2 * ord5_p12(s.tb) + 2 * ord5_p12(s.td) + 3 * ord5_p12(s.tx))
+        p = <int>((<uint32_t>(3 * ord5_p12(ta) + 2 * ord5_p12(tb) + 2 * ord5_p12(td) + 3 * ord5_p12(tx))
                    * 52429u) >> 19)
         sv = cm_stretch[1 if p < 1 else p] + 2048
-        s.j = sv >> 7
-        s.wt = sv & 127
-        s.ap1 = f.apm + ((s.xk & 255) << 3 | en) * APM_NODES
-        s.ap2 = f.apm + (APM1 + eq) * APM_NODES
-        p = (p + 3 * ex_apm_node(s.ap1, s.j, s.wt) + 4 * ex_apm_node(s.ap2, s.j, s.wt)) >> 3
+        j = sv >> 7
+        wt = sv & 127
+        ap1 = f.apm + ((xk & 255) << 3 | en) * APM_NODES
+        ap2 = f.apm + (APM1 + eq) * APM_NODES
+        p = (p + 3 * ex_apm_node(ap1, j, wt) + 4 * ex_apm_node(ap2, j, wt)) >> 3
     else:
         # (// 7 of a sum of at most 7 x 4095 as a multiplication and a shift, exact up to 43,692;
         # the compiler's sequence for any int is three instructions longer)
-        p = <int>((<uint32_t>(3 * ord5_p12(s.ta) + 2 * ord5_p12(s.tb) + 2 * ord5_p12(s.td)) * 37450u) >> 18)
-    s.p = 1 if p < 1 else (4095 if p > 4095 else p)
-
-
-cdef inline void _decision(Direction *way, Variant *model, Lane *s) noexcept nogil:
-    """Stage 3: x == P coded (or decoded) with p; the counters learn it."""
-    cdef Ord5 *f = s.f
-    cdef int bit = rc_code_bit(s.c, Direction is Decoding, s.p, s.x == s.P)
-    s.bit = bit
+        p = <int>((<uint32_t>(3 * ord5_p12(ta) + 2 * ord5_p12(tb) + 2 * ord5_p12(td)) * 37450u) >> 18)
+    p = 1 if p < 1 else (4095 if p > 4095 else p)
+    bit = rc_code_bit(c, Direction is Decoding, p, x == P)
     if Variant is Exact:
-        s.j += s.wt >> 6  # the nearer node learns
-        ex_apm_learn(s.ap1 + s.j, bit)
-        ex_apm_learn(s.ap2 + s.j, bit)
-        s.xc[0] = ord5_updated_to(s.tx, bit, f.q.limit)
-    s.ca[0] = ord5_updated_to(s.ta, bit, LIMIT)
-    s.cb[0] = ord5_updated_to(s.tb, bit, f.q.limit)
-    s.cd[0] = ord5_updated_to(s.td, bit, f.q.limit)
-
-
-cdef inline int _residual(Direction *way, Variant *model, Lane *s, int NN) noexcept nogil:
-    """Stage 4 of a pixel that is not P: x, from the residual x - P, in lane x - P + MID (lanes
-    0 and 15: -8 or less, 7 or more) of the lanes lo .. hi that stay within the levels."""
-    cdef Ord5 *f = s.f
-    cdef RangeCoder *c = s.c
-    cdef int n = f.n, P = s.P, x = s.x, dd = s.dd, d6, lo, hi, sv, k
+        j += wt >> 6  # the nearer node learns
+        ex_apm_learn(ap1 + j, bit)
+        ex_apm_learn(ap2 + j, bit)
+        xc[0] = ord5_updated_to(tx, bit, f.q.limit)
+    a[0] = ord5_updated_to(ta, bit, LIMIT)
+    b[0] = ord5_updated_to(tb, bit, f.q.limit)
+    d[0] = ord5_updated_to(td, bit, f.q.limit)
+    if bit:
+        return P
+    # the residual x - P, in lane x - P + MID (lanes 0 and 15: -8 or less, 7 or more) of the
+    # lanes lo .. hi that stay within the levels
     if not (Variant is Neighbour):
-        d6 = oc_d6_of(P, s.W, s.N, s.NE, s.NW, NN, s.WW)
+        d6 = oc_d6_of(P, W, N, NE, NW, NN, WW)
     lo = MID - P if P < MID else 0
     hi = MID + n - 1 - P if n - 1 - P < LANES - 1 - MID else LANES - 1
-    sv = x - P + MID
-    sv = 0 if sv < 0 else (LANES - 1 if sv > LANES - 1 else sv)
+    s = x - P + MID
+    s = 0 if s < 0 else (LANES - 1 if s > LANES - 1 else s)
     if Variant is Exact:  # (n <= 4: no lane beyond -8 / +7)
-        sv = rs_symbol4(way, c, f, T_DIR + oc_k_of(dd, P, NN, s.WW),
-                        T_SHAPE + dd * n + P, T_ERR + d6 * 8 + s.en, f.t_exact + s.xk, lo, hi, sv)
+        s = rs_symbol4(way, c, f, T_DIR + oc_k_of(dd, P, NN, WW),
+                       T_SHAPE + dd * n + P, T_ERR + d6 * 8 + en, f.t_exact + xk, lo, hi, s)
     else:
-        k = oc_k_of(dd, P, NN, s.WW)
+        k = oc_k_of(dd, P, NN, WW)
         # (level 11: RDIR by the offset class too, in tables of its own)
         if Variant is Neighbour:  # level 16: the (W, N) table instead of RERR
-            sv = rs_symbol_wn(way, c, f, f.t_exact + k * OFFSETS + s.oc, T_SHAPE + dd * n + P, lo, hi, sv, P)
+            s = rs_symbol_wn(way, c, f, f.t_exact + k * OFFSETS + oc, T_SHAPE + dd * n + P, lo, hi, s, P)
         else:
-            sv = rs_symbol(way, c, f, f.t_exact + k * OFFSETS + s.oc
-                           if Variant is Weighted or Variant is Averaged or Variant is Biased else T_DIR + k,
-                           T_SHAPE + dd * n + P, T_ERR + d6 * 8 + s.en, lo, hi, sv)
-        if sv == 0 and P > MID:  # lane 0 is x - P <= -8: x in 0 .. P - 8
+            s = rs_symbol(way, c, f, f.t_exact + k * OFFSETS + oc
+                          if Variant is Weighted or Variant is Averaged or Variant is Biased else T_DIR + k,
+                          T_SHAPE + dd * n + P, T_ERR + d6 * 8 + en, lo, hi, s)
+        if s == 0 and P > MID:  # lane 0 is x - P <= -8: x in 0 .. P - 8
             return P - MID - rs_far(way, c, f, T_FAR, P - MID, P - MID - x)
-        if sv == LANES - 1 and P + LANES - 1 - MID < n - 1:  # lane 15 is x - P >= 7: x in P + 7 .. n - 1
+        if s == LANES - 1 and P + LANES - 1 - MID < n - 1:  # lane 15 is x - P >= 7: x in P + 7 .. n - 1
             return P + LANES - 1 - MID + rs_far(way, c, f, T_FAR + 1, n - 1 - (P + LANES - 1 - MID),
                                                 x - (P + LANES - 1 - MID))
-    return P + sv - MID
-
-
-cdef inline void _learn(Direction *way, Variant *model, Lane *s, int col, int x) noexcept nogil:
-    """Stage 5: x written, and what the next pixels take from it."""
-    cdef Ord5 *f = s.f
-    cdef int e, u, x8 = 0, W = s.W, P = s.P
-    if Variant is Neighbour:  # the (W, N) table learns x, every pixel
-        u = f.wn_counts[W << 4 | s.N]
-        f.wn_counts[W << 4 | s.N] = <uint8_t>(u + (u < f.count_max))
-        st_learn(<uint16_t *>f.wn_at + 8, x, TABLE_K, f.rate[u])
-    s.r0[col] = <uint8_t>x
-    if not (Variant is Weighted or Variant is Averaged or Variant is Neighbour or Variant is Biased) \
-            or s.want_hits:
-        # (levels 11, 13, 16, 20: for the hits only)
-        e = x - P if x > P else P - x
-        s.eWW = s.eW
-        s.eW = e if e < 15 else 15
-        s.e0[col] = <uint8_t>s.eW
-    if Variant is Weighted or Variant is Averaged or Variant is Neighbour or Variant is Biased:
-        x8 = x * 8
-        if Variant is Biased:  # (level 13's error T: the correction does not feed the sub-predictions)
-            s.tW = s.pr - x8
-            s.w8 = x8  # (8 W of the next pixel)
-            s.b0[col] = <int16_t>s.tW
-            s.bc_last = s.bc
-            s.e_last = s.tW
-        else:
-            s.tW = s.pf - x8
-        s.aW = (s.tW ^ (s.tW >> 31)) - (s.tW >> 31)  # |tW| without a branch (its sign is the picture's)
-        if not (Variant is Biased):  # (level 20's errors are b0's, which the row's pass reads)
-            s.c0[col].t = s.tW
-            s.c0[col].a = s.aW
-    if Variant is Weighted:
-        s.sWW = s.sW
-        s.sW = (wp_err4(s.p0 - x8) | wp_err4(s.p1 - x8) << 16 | wp_err4(s.p2 - x8) << 32
-                | wp_err4(s.p3 - x8) << 48)
-        s.c0[col].s = s.sW
-    s.WW = W
-    s.W = x
-    if Direction is Decoding:
-        s.srow[col] = <uint8_t>x
-
-
-cdef inline void _col(Direction *way, Variant *model, Lane *s, int col, int w) noexcept nogil:
-    """Pixel col of the lane's row, its five stages in a row."""
-    cdef int NN
-    _predict(way, model, s, col, w)
-    NN = s.r2[col]
-    _probability(model, s, NN)
-    _decision(way, model, s)
-    _learn(way, model, s, col, s.P if s.bit else _residual(way, model, s, NN))
+    return P + s - MID
 
 
 cdef int _rows(Direction *way, Variant *model, RangeCoder *c, Ord5 *f, uint8_t *sym, int h, int w,
                uint8_t *rows) noexcept nogil:
-    cdef Lane s
-    cdef int r, col
-    _lane_start(&s, c, f, sym, rows)
+    cdef Py_ssize_t wp = w + 6, wp0 = w, wb = w + 8
+    cdef uint8_t *srow
+    cdef uint8_t *r0
+    cdef uint8_t *r1
+    cdef uint8_t *r2
+    cdef uint8_t *e0
+    cdef uint8_t *e1
+    cdef int r, col, x, P, W, WW, N, NW, lo, hi, e, eW, eWW, hits = 0, above, u
+    cdef bint want_hits = f.q.counter3 == C3_HITS
+    # level 11: the weighted predictor
+    cdef WPCell *c0 = NULL
+    cdef WPCell *c1 = NULL
+    cdef uint64_t es, sW = 0, sWW = 0
+    cdef int aW = 0
+    cdef int NE, tW = 0, tN, tNW, tNE, pf = 0, oc = 0, x8, v, en, p0 = 0, p1 = 0, p2 = 0, p3 = 0, eq
+    cdef int32_t w0, w1, w2, w3, den
+    # level 20: the row's errors T and the row above's, level 13's prediction pr beside the
+    # corrected pf, and the last pixel's context and error (learned one pixel late)
+    cdef int16_t *b0 = NULL
+    cdef int16_t *b1 = NULL
+    cdef const int16_t *bs = NULL
+    cdef uint64_t nib_a = 0, nib_b = 0
+    cdef int pr = 0, bc = BC_NONE, bc_last = BC_NONE, e_last = 0, w8
     for r in range(h):
-        _row_start(model, &s, r, w)
+        if Variant is Weighted or Variant is Averaged or Variant is Neighbour or Variant is Biased:
+            c0 = f.wp + (r & 1) * wp + 3
+            c1 = f.wp + ((r + 1) & 1) * wp + 3
+            tW = aW = 0
+            sW = sWW = 0
+        srow = sym + r * wp0
+        r0 = ring_row(rows, wp, r)
+        r1 = ring_row(rows, wp, r + 3)
+        r2 = ring_row(rows, wp, r + 2)
+        e0 = ring_row(f.err, wp, r)
+        e1 = ring_row(f.err, wp, r + 3)
+        ring_row_start(r0, r1, r)
+        if Variant is Biased:  # every context of the row, from the rows above
+            b0 = f.bt + (r & 1) * wp + 3
+            b1 = f.bt + ((r + 1) & 1) * wp + 3
+            bc_row_contexts(w, r1, r2, b1, f.bctx, f.bsum, wb)
+            bs = f.bsum
+            oc_nib_start(r1, r2, &nib_a, &nib_b)
+        # W, WW and W's error carried in registers: the next pixel's prediction waits on x
+        W = r0[-1]
+        WW = r0[-2]
+        eW = eWW = 0
+        if Variant is Biased:
+            w8 = W * 8
+        above = (e1[-1] == 0) << 1 | (e1[0] == 0) << 2 | (e1[1] == 0) << 3
         for col in range(w):
-            _col(way, model, &s, col, w)
-        ring_row_end(s.r0, w)
+            x = 0 if Direction is Decoding else srow[col]
+            N = r1[col]
+            NW = r1[col - 1]
+            NE = r1[col + 1]
+            lo = W if W < N else N
+            hi = W + N - lo
+            if Variant is Biased:
+                # level 20: level 13's average pr = (p0 + p1 + p2 + p3 + 2) >> 2 as v >> 2, v = 16 W
+                # + (8 NE + p3 + 2) - ((T_W + T_N + T_NE) >> 1) - ((10 (T_W + T_N + T_NW)) >> 5),
+                # with what comes from the rows above written by the row's pass (bs, rows of wb:
+                # T_N + T_NE, T_N + T_NW, 8 NE + p3 + 2, the |T| above, 8 min(N, NE), 8 max(N, NE));
+                # pf = pr less its context's mean error K, as (v - 4 K) >> 2, K read before the
+                # last pixel's error is learned (BENCHMARKS.md, round 15, ``gray20fast``: the
+                # chain from x to P shorter by a third)
+                v = 2 * w8 + bs[2 * wb + col] - ((tW + bs[col]) >> 1) - (((tW + bs[wb + col]) * 10) >> 5)
+                bc = f.bctx[col]
+                pr = v >> 2
+                pf = (v - 4 * ((f.bk[bc] + (1 << (BC_FRACTION - 1))) >> BC_FRACTION)) >> 2
+                v = f.bk[bc_last]
+                f.bk[bc_last] = <int16_t>(v + ((e_last * (1 << BC_FRACTION) - v) >> BC_RATE))
+                # within the values of W, N, NE
+                v = bs[4 * wb + col]
+                v = w8 if w8 < v else v
+                pf = v if pf < v else pf
+                pr = v if pr < v else pr
+                v = bs[5 * wb + col]
+                v = w8 if w8 > v else v
+                pf = v if pf > v else pf
+                pr = v if pr > v else pr
+                P = (pf + 4) >> 3
+                oc = (OFFSET_CLASSES >> (((pf + 4) & 7) << 2)) & 15
+                en = cm5_error[(aW + bs[3 * wb + col] + 4) >> 3]
+            elif Variant is Weighted or Variant is Averaged or Variant is Neighbour:
+                # levels 11, 13, 16: P from the weighted prediction
+                tN = c1[col].t
+                tNW = c1[col - 1].t
+                tNE = c1[col + 1].t
+                if Variant is Weighted and ((W ^ N) | (N ^ NE) | tW | tN | tNW | tNE) == 0:  # (one branch, not three)
+                    # (a flat neighbourhood predicted exactly: every sub-prediction is 8 W, and
+                    # so is their average, whatever the weights; the offset is 0, the errors 0)
+                    pf = p0 = p1 = p2 = p3 = W * 8
+                    P = W
+                    oc = 2
+                    en = 0
+                else:
+                    # the four sub-predictions (x8), weighted by their errors around the pixel
+                    # (es: four 16-bit sums of five errors each)
+                    p0 = (W + NE - N) * 8
+                    p1 = N * 8 - (((tW + tN + tNE) * 16) >> 5)
+                    p2 = W * 8 - (((tW + tN + tNW) * 10) >> 5)
+                    p3 = N * 8 - (((tNW + tN + tNE) * 7) >> 5)
+                    if Variant is Averaged or Variant is Neighbour:  # levels 13, 16: their plain average
+                        pf = (p0 + p1 + p2 + p3 + 2) >> 2
+                    else:
+                        es = sW + sWW + c1[col - 1].s + c1[col].s + c1[col + 1].s
+                        w0 = wp_weight[es & 0xffff]
+                        w1 = wp_weight[(es >> 16) & 0xffff]
+                        w2 = wp_weight[(es >> 32) & 0xffff]
+                        w3 = wp_weight[es >> 48]
+                        den = w0 + w1 + w2 + w3
+                        pf = (w0 * p0 + w1 * p1 + w2 * p2 + w3 * p3 + (den >> 1)) // den
+                    # within the values of W, N, NE
+                    v = (lo if lo < NE else NE) * 8
+                    pf = v if pf < v else pf
+                    v = (hi if hi > NE else NE) * 8
+                    pf = v if pf > v else pf
+                    P = (pf + 4) >> 3
+                    oc = (OFFSET_CLASSES >> (((pf + 4) & 7) << 2)) & 15
+                    # the error class of the four |T| (at most 120 each: the sum >> 3 stays below 64)
+                    en = cm5_error[(aW + c1[col - 1].a + c1[col].a + c1[col + 1].a + 4) >> 3]
+            else:
+                # MED: min(W, N) if NW >= max(W, N), max(W, N) if NW <= min(W, N), else W + N - NW
+                P = W + N - (lo if NW < lo else (hi if NW > hi else NW))
+                en = cm5_error[eW + e1[col - 1] + e1[col] + e1[col + 1]]
+            if want_hits:  # which of W, NW, N, NE, NEE, WW were their own P (|x - P| = 0)
+                above = above >> 1 | (e1[col + 2] == 0) << 3  # NW, N, NE, NEE in bits 0..3
+                hits = (eW == 0) | above << 1 | (eWW == 0) << 5
+            if Variant is Biased:
+                eq = oc_eq13_nibbles(nib_a, nib_b, P, W, WW, N, NE, NW, r1[col + 2])
+                oc_nib_next(r1 + col, r2 + col, &nib_a, &nib_b)
+            else:
+                eq = oc_eq13(oc_window(r1 + col, r2 + col), P, W, WW, N, NE, NW, r1[col + 2])
+            if Variant is Neighbour:
+                f.wn_at = f.wn + (W << 4 | N) * WN_STRIDE
+            x = _pixel(way, model, c, f, x, P, W, N, NW, NE, WW, r2[col], eq, en, hits, oc)
+            if Variant is Neighbour:  # the (W, N) table learns x, every pixel
+                u = f.wn_counts[W << 4 | N]
+                f.wn_counts[W << 4 | N] = <uint8_t>(u + (u < f.count_max))
+                st_learn(<uint16_t *>f.wn_at + 8, x, TABLE_K, f.rate[u])
+            r0[col] = <uint8_t>x
+            if not (Variant is Weighted or Variant is Averaged or Variant is Neighbour or Variant is Biased) or want_hits:
+                # (levels 11, 13, 16, 20: for the hits only)
+                e = x - P if x > P else P - x
+                eWW = eW
+                eW = e if e < 15 else 15
+                e0[col] = <uint8_t>eW
+            if Variant is Weighted or Variant is Averaged or Variant is Neighbour or Variant is Biased:
+                x8 = x * 8
+                if Variant is Biased:  # (level 13's error T: the correction does not feed the sub-predictions)
+                    tW = pr - x8
+                    w8 = x8  # (8 W of the next pixel)
+                    b0[col] = <int16_t>tW
+                    bc_last = bc
+                    e_last = tW
+                else:
+                    tW = pf - x8
+                aW = (tW ^ (tW >> 31)) - (tW >> 31)  # |tW| without a branch (its sign is the picture's)
+                if not (Variant is Biased):  # (level 20's errors are b0's, which the row's pass reads)
+                    c0[col].t = tW
+                    c0[col].a = aW
+            if Variant is Weighted:
+                sWW = sW
+                sW = wp_err4(p0 - x8) | wp_err4(p1 - x8) << 16 | wp_err4(p2 - x8) << 32 | wp_err4(p3 - x8) << 48
+                c0[col].s = sW
+            WW = W
+            W = x
+            if Direction is Decoding:
+                srow[col] = <uint8_t>x
+        ring_row_end(r0, w)
         if Direction is Decoding:
             if c.failed:
                 return -1
     return 0
-
-
-cdef void _rows_pair(Direction *way, Variant *model, RangeCoder *c, Ord5 *f, uint8_t *sym_a, int h_a,
-                     uint8_t *sym_b, int h_b, int w, uint8_t *rows) noexcept nogil:
-    """Two strips' rows in one loop (h_b <= h_a): row r of strip a and of strip b together, each
-    stage of a pixel of a then of b (``_col``'s stages), so that the processor overlaps their
-    two chains from one pixel's x to the next one's x == P decision; strip a's rows beyond h_b
-    after. ``c``, ``f``: two each; ``rows``: two rings. Each strip's coding is the same as
-    alone (the same bytes)."""
-    cdef Lane a, b
-    cdef int r, col, NN_a, NN_b
-    _lane_start(&a, c, f, sym_a, rows)
-    _lane_start(&b, c + 1, f + 1, sym_b, rows + 4 * (w + 6))
-    for r in range(h_b):
-        _row_start(model, &a, r, w)
-        _row_start(model, &b, r, w)
-        for col in range(w):
-            _predict(way, model, &a, col, w)
-            _predict(way, model, &b, col, w)
-            NN_a = a.r2[col]
-            NN_b = b.r2[col]
-            _probability(model, &a, NN_a)
-            _probability(model, &b, NN_b)
-            _decision(way, model, &a)
-            _decision(way, model, &b)
-            _learn(way, model, &a, col, a.P if a.bit else _residual(way, model, &a, NN_a))
-            _learn(way, model, &b, col, b.P if b.bit else _residual(way, model, &b, NN_b))
-        ring_row_end(a.r0, w)
-        ring_row_end(b.r0, w)
-    for r in range(h_b, h_a):
-        _row_start(model, &a, r, w)
-        for col in range(w):
-            _col(way, model, &a, col, w)
-        ring_row_end(a.r0, w)
 
 
 cdef inline int _strip(RangeCoder *c, bint decoding, uint8_t *sym, int h, int w, int n, uint8_t *rows,
@@ -612,63 +453,6 @@ cdef int ordered5_encode(const uint8_t *sym, int h, int w, int n, const Ord5Para
 cdef int ordered5_decode(const uint8_t *stream, Py_ssize_t size, uint8_t *sym, int h, int w, int n,
                          const Ord5Params *params) noexcept nogil:
     return rc_decode_strip_arg(_strip, params, stream, size, sym, h, w, n)
-
-
-cdef inline void _strip_pair(RangeCoder *c, bint decoding, uint8_t *sym_a, int h_a, uint8_t *sym_b, int h_b, int w,
-                             int n, uint8_t *rows, const void *params, int *status) noexcept nogil:
-    """Levels 5, 8, 9, 11, 13, 16 and 20's RangePairArg (``_range_coder.pxd``, ``params`` an Ord5Params): two
-    fresh models, then the two strips' rows in one loop (``_rows_pair``). Inline: each of its two
-    callers gets its own copy of the kernel, ``decoding`` a constant."""
-    cdef Ord5 f[2]
-    cdef const Ord5Params *q = <const Ord5Params *>params
-    cdef int k = ord5_alloc(&f[0], n, w, q)
-    k |= ord5_alloc(&f[1], n, w, q)  # (both, so that both are freed below)
-    if k != 0:
-        status[0] = status[1] = -1
-    elif f[0].q.weighted == 4:
-        if decoding:
-            _rows_pair(<Decoding *>NULL, <Biased *>NULL, c, f, sym_a, h_a, sym_b, h_b, w, rows)
-        else:
-            _rows_pair(<Encoding *>NULL, <Biased *>NULL, c, f, sym_a, h_a, sym_b, h_b, w, rows)
-    elif f[0].q.weighted == 3:
-        if decoding:
-            _rows_pair(<Decoding *>NULL, <Neighbour *>NULL, c, f, sym_a, h_a, sym_b, h_b, w, rows)
-        else:
-            _rows_pair(<Encoding *>NULL, <Neighbour *>NULL, c, f, sym_a, h_a, sym_b, h_b, w, rows)
-    elif f[0].q.weighted == 2:
-        if decoding:
-            _rows_pair(<Decoding *>NULL, <Averaged *>NULL, c, f, sym_a, h_a, sym_b, h_b, w, rows)
-        else:
-            _rows_pair(<Encoding *>NULL, <Averaged *>NULL, c, f, sym_a, h_a, sym_b, h_b, w, rows)
-    elif f[0].q.weighted:
-        if decoding:
-            _rows_pair(<Decoding *>NULL, <Weighted *>NULL, c, f, sym_a, h_a, sym_b, h_b, w, rows)
-        else:
-            _rows_pair(<Encoding *>NULL, <Weighted *>NULL, c, f, sym_a, h_a, sym_b, h_b, w, rows)
-    elif f[0].q.exact:
-        if decoding:
-            _rows_pair(<Decoding *>NULL, <Exact *>NULL, c, f, sym_a, h_a, sym_b, h_b, w, rows)
-        else:
-            _rows_pair(<Encoding *>NULL, <Exact *>NULL, c, f, sym_a, h_a, sym_b, h_b, w, rows)
-    else:
-        if decoding:
-            _rows_pair(<Decoding *>NULL, <Plain *>NULL, c, f, sym_a, h_a, sym_b, h_b, w, rows)
-        else:
-            _rows_pair(<Encoding *>NULL, <Plain *>NULL, c, f, sym_a, h_a, sym_b, h_b, w, rows)
-    ord5_free(&f[0])
-    ord5_free(&f[1])
-
-
-cdef void ordered5_encode_pair(const uint8_t *sym_a, int h_a, const uint8_t *sym_b, int h_b, int w, int n,
-                               const Ord5Params *params, uint8_t **out, Py_ssize_t *size, int *status) noexcept nogil:
-    rc_encode_pair_arg(_strip_pair, params, sym_a, h_a, sym_b, h_b, w, n, out, size, status)
-
-
-cdef void ordered5_decode_pair(const uint8_t *stream_a, Py_ssize_t size_a, const uint8_t *stream_b,
-                               Py_ssize_t size_b, uint8_t *sym_a, int h_a, uint8_t *sym_b, int h_b,
-                               int w, int n, const Ord5Params *params, int *status) noexcept nogil:
-    rc_decode_pair_arg(_strip_pair, params, stream_a, size_a, stream_b, size_b, sym_a, h_a, sym_b, h_b, w, n,
-                       status)
 
 
 def _contexts(int P, int W, int WW, int N, int NW, int NE, int NN, int NNE, int NEE, int NWW, int NNW,

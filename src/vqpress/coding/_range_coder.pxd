@@ -295,69 +295,6 @@ cdef inline int rc_decode_strip_arg(RangeStripArg strip, const void *arg, const 
     return status
 
 
-# Two strips coded in one loop, one thread (a pixel of one, then of the other, so that the
-# processor overlaps their chains): with two fresh models, code the h_a x w strip sym_a and the
-# h_b x w strip sym_b (h_b <= h_a; symbols < n) on coders c[0] and c[1] (or decode into them);
-# ``rows`` is scratch for two rings of 4 rows of w + 6 symbols (strip a's, then b's), zeroed.
-# Sets status[0] and status[1] (strips a and b) to -1 if a model did not fit in memory (both
-# then), and leaves them 0 otherwise; each strip's coding is the same as alone (the same bytes).
-ctypedef void (*RangePairArg)(RangeCoder *c, bint decoding, uint8_t *sym_a, int h_a, uint8_t *sym_b, int h_b, int w,
-                              int n, uint8_t *rows, const void *arg, int *status) noexcept nogil
-
-
-cdef inline void rc_encode_pair_arg(RangePairArg pair, const void *arg, const uint8_t *sym_a, int h_a,
-                                    const uint8_t *sym_b, int h_b, int w, int n, uint8_t **out, Py_ssize_t *size,
-                                    int *status) noexcept nogil:
-    """rc_encode_strip_arg of two strips at once by ``pair`` (given ``arg``): ``out[k]``,
-    ``size[k]`` and ``status[k]`` (0, or -1 if out of memory, ``out[k]`` then NULL) for strip a
-    (k = 0) and b (k = 1)."""
-    cdef RangeCoder c[2]
-    cdef uint8_t *rows = <uint8_t *>calloc(8 * (w + 6), 1)
-    cdef int k
-    for k in range(2):
-        out[k] = NULL
-        size[k] = 0
-        status[k] = -1
-    if rows == NULL:
-        return
-    for k in range(2):
-        rc_start_encoder(&c[k], <uint8_t *>malloc(4096), 4096)
-        status[k] = 0
-    pair(c, False, <uint8_t *>sym_a, h_a, <uint8_t *>sym_b, h_b, w, n, rows, arg, status)
-    for k in range(2):
-        if status[k] == 0:
-            rc_finish_encoder(&c[k])
-            if not c[k].failed:
-                out[k] = c[k].buf
-                size[k] = c[k].pos
-            else:
-                status[k] = -1
-        if status[k] != 0:
-            free(c[k].buf)
-    free(rows)
-
-
-cdef inline void rc_decode_pair_arg(RangePairArg pair, const void *arg, const uint8_t *stream_a, Py_ssize_t size_a,
-                                    const uint8_t *stream_b, Py_ssize_t size_b, uint8_t *sym_a, int h_a,
-                                    uint8_t *sym_b, int h_b, int w, int n, int *status) noexcept nogil:
-    """rc_decode_strip_arg of two strips at once by ``pair`` (given ``arg``): ``status[k]`` 0,
-    -1 if out of memory, -2 if strip k's stream is not used exactly (k = 0: a, 1: b)."""
-    cdef RangeCoder c[2]
-    cdef uint8_t *rows = <uint8_t *>calloc(8 * (w + 6), 1)
-    cdef int k
-    status[0] = status[1] = -1
-    if rows == NULL:
-        return
-    rc_start_decoder(&c[0], stream_a, size_a)
-    rc_start_decoder(&c[1], stream_b, size_b)
-    status[0] = status[1] = 0
-    pair(c, True, sym_a, h_a, sym_b, h_b, w, n, rows, arg, status)
-    for k in range(2):
-        if status[k] == 0 and (c[k].failed or c[k].pos != c[k].size):
-            status[k] = -2
-    free(rows)
-
-
 cdef inline int rc_encode_strip(RangeStrip strip, const uint8_t *sym, int h, int w, int n, uint8_t **out,
                                 Py_ssize_t *size) noexcept nogil:
     """rc_encode_strip_arg of a strip without an argument."""
