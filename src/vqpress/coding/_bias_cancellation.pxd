@@ -11,7 +11,8 @@
 # round 14, ``gray16bc``: a context that waits on W, or the 12 comparisons of round 9's in the
 # loop, cost 7-20% of the decode). The same pass writes what level 13's prediction takes from
 # the rows above (sums of the errors T above, p3, |T|, the bounds of N and NE), so that the loop
-# adds only what waits on the last pixel (BENCHMARKS.md, round 15, ``gray20fast``).
+# adds only what waits on the last pixel (BENCHMARKS.md, round 15, ``gray20fast``), and eq13's
+# N == NE (round 16, ``gray20ins``).
 
 from libc.stddef cimport ptrdiff_t
 from libc.stdint cimport int16_t, uint8_t, uint16_t
@@ -34,12 +35,13 @@ cdef extern from *:
        (T in -120 .. 120, the neighbours 0 .. 15). With them, what level 13's prediction takes from
        the rows above (_cm_ordered5.pyx's loop adds W and T_W): in sums[j * stride + i] for j =
        0 .. 5, T_N + T_NE, T_N + T_NW, 8 NE + p3 + 2 (p3 = 8 N - ((7 (T_NW + T_N + T_NE)) >> 5)),
-       |T_NW| + |T_N| + |T_NE|, 8 min(N, NE) and 8 max(N, NE). */
+       |T_NW| + |T_N| + |T_NE|, 8 min(N, NE) and 8 max(N, NE); and for its eq13 (j = 6,
+       oc_eq13_nibbles), (N == NE) << 10. */
     static void bc_row_contexts(int w, const uint8_t *r1, const uint8_t *r2, const int16_t *T1, uint16_t *out,
                                 int16_t *sums, ptrdiff_t stride) {
         ptrdiff_t i = 0, n = w;
         int16_t *s1 = sums, *s2 = sums + stride, *k1 = sums + 2 * stride, *a3 = sums + 3 * stride,
-                *lo = sums + 4 * stride, *hi = sums + 5 * stride;
+                *lo = sums + 4 * stride, *hi = sums + 5 * stride, *ne = sums + 6 * stride;
     #ifdef BC_SSE2
         const __m128i z = _mm_setzero_si128(), seven = _mm_set1_epi16(7);
         /* 16 pixels a step: t in 16-bit lanes, then every compare in 8-bit lanes (each value
@@ -74,6 +76,9 @@ cdef extern from *:
                 _mm_storeu_si128((__m128i *)(lo + i + 8), _mm_unpackhi_epi8(lo8, z));
                 _mm_storeu_si128((__m128i *)(hi + i), _mm_unpacklo_epi8(hi8, z));
                 _mm_storeu_si128((__m128i *)(hi + i + 8), _mm_unpackhi_epi8(hi8, z));
+                hi8 = _mm_and_si128(_mm_cmpeq_epi8(N, NE), _mm_set1_epi8(4));  /* (N == NE) << 10: 4 in the high byte */
+                _mm_storeu_si128((__m128i *)(ne + i), _mm_unpacklo_epi8(z, hi8));
+                _mm_storeu_si128((__m128i *)(ne + i + 8), _mm_unpackhi_epi8(z, hi8));
             }
             _mm_storeu_si128((__m128i *)(a3 + i), _mm_add_epi16(_mm_add_epi16(BC_ABS16(tNW0), BC_ABS16(tN0)), BC_ABS16(tNE0)));
             _mm_storeu_si128((__m128i *)(a3 + i + 8), _mm_add_epi16(_mm_add_epi16(BC_ABS16(tNW1), BC_ABS16(tN1)), BC_ABS16(tNE1)));
@@ -105,6 +110,7 @@ cdef extern from *:
             k1[i] = (int16_t)(8 * NE + q + 2);
             lo[i] = (int16_t)(8 * (N < NE ? N : NE));
             hi[i] = (int16_t)(8 * (N > NE ? N : NE));
+            ne[i] = (int16_t)((N == NE) << 10);
             a3[i] = (int16_t)((tNW < 0 ? -tNW : tNW) + (tN < 0 ? -tN : tN) + (tNE < 0 ? -tNE : tNE));
             out[i] = (uint16_t)((N < t) | (NW < t) << 1 | (2 * N - NN < t) << 2 | (2 * NE - NEE < t) << 3
                                 | (N + NW - NNW < t) << 4 | (2 * NW - NNW < t) << 5 | (NNE < t) << 6 | (NEE < t) << 7

@@ -160,8 +160,10 @@ cdef inline int _pixel(Direction *way, Variant *model, RangeCoder *c, Ord5 *f, i
         # (the same counters in other places; BENCHMARKS.md, round 15, ``gray20fast``). Written
         # apart, this copy is also not folded with levels 11 and 13's identical ones by GCC's
         # identical code folding, which left one function called from three places, not inlined.
-        a = f.cnt + C_EQ + ((0 if P == 0 else (1 if P == n - 1 else 2)) << 13) + eq
-        b = f.cnt + C_SHAPE + P * 625 + dd
+        # (their first counters at P from tables: eq_at[P] is f.cnt + C_EQ + (where P is << 13),
+        # shape_at[P] f.cnt + C_SHAPE + P * 625)
+        a = f.eq_at[P] + eq
+        b = f.shape_at[P] + dd
     else:
         a = f.cnt + C_EQ + eq * 3 + (0 if P == 0 else (1 if P == n - 1 else 2))
         b = f.cnt + C_SHAPE + dd * n + P
@@ -367,7 +369,7 @@ cdef int _rows(Direction *way, Variant *model, RangeCoder *c, Ord5 *f, uint8_t *
                 above = above >> 1 | (e1[col + 2] == 0) << 3  # NW, N, NE, NEE in bits 0..3
                 hits = (eW == 0) | above << 1 | (eWW == 0) << 5
             if Variant is Biased:
-                eq = oc_eq13_nibbles(nib_a, nib_b, P, W, WW, N, NE, NW, r1[col + 2])
+                eq = oc_eq13_nibbles(nib_a, nib_b, P, W, WW, bs[6 * wb + col])
                 oc_nib_next(r1 + col, r2 + col, &nib_a, &nib_b)
             else:
                 eq = oc_eq13(oc_window(r1 + col, r2 + col), P, W, WW, N, NE, NW, r1[col + 2])
@@ -475,14 +477,14 @@ def _contexts(int P, int W, int WW, int N, int NW, int NE, int NN, int NNE, int 
 
 def _eq13_along(const uint8_t[::1] above not None, const uint8_t[::1] above2 not None, P, W, WW):
     """eq13 of each pixel of a row of w pixels (a list) as level 20's loop computes it
-    (``oc_nib_start``, ``oc_nib_next``, ``oc_eq13_nibbles``: its bits in level 20's order), for
-    the tests: ``above`` and
+    (``oc_nib_start``, ``oc_nib_next``, ``oc_eq13_nibbles``: its bits in level 20's order; N ==
+    NE as the row's pass writes it, ``bc_row_contexts``), for the tests: ``above`` and
     ``above2`` the two rows above with their padding (w + 4 bytes: 2 before, 2 after), ``P``,
     ``W`` and ``WW`` each pixel's (w values each); every value in 0..15."""
     cdef Py_ssize_t w = above.shape[0] - 4
     cdef Py_ssize_t col
     cdef uint64_t a, b
-    cdef const uint8_t *r1
+    cdef uint8_t *r1
     cdef const uint8_t *r2
     if w < 1 or above2.shape[0] != w + 4 or not len(P) == len(W) == len(WW) == w:
         raise ValueError(f"rows of {above.shape[0]} and {above2.shape[0]} values and {len(P)}, {len(W)}, "
@@ -490,14 +492,25 @@ def _eq13_along(const uint8_t[::1] above not None, const uint8_t[::1] above2 not
     for v in list(above) + list(above2) + list(P) + list(W) + list(WW):
         if not 0 <= v <= 15:
             raise ValueError(f"a value of {v} is outside 0..15")
-    r1 = &above[2]
-    r2 = &above2[2]
-    oc_nib_start(r1, r2, &a, &b)
-    out = []
-    for col in range(w):
-        out.append(oc_eq13_nibbles(a, b, P[col], W[col], WW[col], r1[col], r1[col + 1], r1[col - 1], r1[col + 2]))
-        oc_nib_next(r1 + col, r2 + col, &a, &b)
-    return out
+    # (the row above as the kernel's: oc_nib_next reads one byte after its padding, r1[w + 2],
+    # at the last pixel, for a pixel after the row)
+    cdef uint8_t *padded = <uint8_t *>malloc(w + 5)
+    if padded == NULL:
+        raise MemoryError()
+    try:
+        for col in range(w + 4):
+            padded[col] = above[col]
+        padded[w + 4] = 0
+        r1 = padded + 2
+        r2 = &above2[2]
+        oc_nib_start(r1, r2, &a, &b)
+        out = []
+        for col in range(w):
+            out.append(oc_eq13_nibbles(a, b, P[col], W[col], WW[col], (r1[col] == r1[col + 1]) << 10))
+            oc_nib_next(r1 + col, r2 + col, &a, &b)
+        return out
+    finally:
+        free(padded)
 
 
 def _row_contexts(const uint8_t[::1] above not None, const uint8_t[::1] above2 not None,
@@ -506,8 +519,9 @@ def _row_contexts(const uint8_t[::1] above not None, const uint8_t[::1] above2 n
     (``_bias_cancellation.pxd``), for the tests: ``above`` and ``above2`` are the two rows above
     with their padding (w + 4 bytes: 2 before, 2 after; ``above2`` uses 1 before and 1 after),
     ``errors`` the row above's errors T (w + 2: 1 before, 1 after), each in -120..120. With
-    ``terms``, seven lists: the contexts, then the row pass's terms of level 13's prediction
-    (T_N + T_NE, T_N + T_NW, 8 NE + p3 + 2, |T_NW| + |T_N| + |T_NE|, 8 min(N, NE), 8 max(N, NE))."""
+    ``terms``, eight lists: the contexts, then the row pass's terms of level 13's prediction
+    (T_N + T_NE, T_N + T_NW, 8 NE + p3 + 2, |T_NW| + |T_N| + |T_NE|, 8 min(N, NE), 8 max(N, NE))
+    and of eq13 ((N == NE) << 10)."""
     cdef Py_ssize_t w = above.shape[0] - 4
     cdef Py_ssize_t i, j
     cdef uint16_t *out
@@ -522,7 +536,7 @@ def _row_contexts(const uint8_t[::1] above not None, const uint8_t[::1] above2 n
         if not -120 <= errors[i] <= 120:
             raise ValueError(f"an error T of {errors[i]} is outside -120..120")
     out = <uint16_t *>malloc((w + 8) * sizeof(uint16_t))
-    sums = <int16_t *>malloc(6 * (w + 8) * sizeof(int16_t))
+    sums = <int16_t *>malloc(7 * (w + 8) * sizeof(int16_t))
     if out == NULL or sums == NULL:
         free(out)
         free(sums)
@@ -532,7 +546,7 @@ def _row_contexts(const uint8_t[::1] above not None, const uint8_t[::1] above2 n
         contexts = [out[i] for i in range(w)]
         if not terms:
             return contexts
-        return (contexts,) + tuple([sums[j * (w + 8) + i] for i in range(w)] for j in range(6))
+        return (contexts,) + tuple([sums[j * (w + 8) + i] for i in range(w)] for j in range(7))
     finally:
         free(out)
         free(sums)

@@ -101,7 +101,9 @@ ctypedef struct Ord5:
     # level 20 only (NULL otherwise; _bias_cancellation.pxd)
     int16_t *bt                 # ring of 2 rows of w + 6: the prediction errors T (0 outside the strip's pixels)
     uint16_t *bctx              # the contexts of the row's pixels (w + 8)
-    int16_t *bsum               # what each pixel's prediction takes from the rows above (bc_row_contexts' sums: 6 x (w + 8))
+    int16_t *bsum               # what each pixel's prediction and eq13 take from the rows above (bc_row_contexts' sums: 7 x (w + 8))
+    uint32_t *eq_at[16]         # the x == P counters by where P is and eq13 (C_EQ), at P = 0 .. n - 1 ...
+    uint32_t *shape_at[16]      # ... and by P and dd (C_SHAPE): level 20's way to them (_cm_ordered5.pyx)
     int16_t *bk                 # the corrections K of the BC_CONTEXTS contexts, and a spare one
 
 
@@ -157,7 +159,7 @@ cdef inline int ord5_alloc(Ord5 *f, int n, int w, const Ord5Params *q) noexcept 
     rate_max and may count each update twice.
     Returns 0, or -1 (free it with ord5_free either way)."""
     cdef Py_ssize_t n_tables = T_SHAPE + 625 * n + (EXACT if q.exact else 0) + (5625 * OFFSETS if q.weighted else 0)
-    cdef int u = 0
+    cdef int u = 0, v
     f.n = n
     f.q = q[0]
     while True:
@@ -184,7 +186,7 @@ cdef inline int ord5_alloc(Ord5 *f, int n, int w, const Ord5Params *q) noexcept 
     if q.weighted == 4:
         f.bt = <int16_t *>calloc(2 * (w + 6), sizeof(int16_t))
         f.bctx = <uint16_t *>calloc(w + 8, sizeof(uint16_t))
-        f.bsum = <int16_t *>calloc(6 * (w + 8), sizeof(int16_t))
+        f.bsum = <int16_t *>calloc(7 * (w + 8), sizeof(int16_t))
         f.bk = <int16_t *>calloc(BC_CONTEXTS + 1, sizeof(int16_t))
         if f.bt == NULL or f.bctx == NULL or f.bsum == NULL or f.bk == NULL:
             return -1
@@ -206,6 +208,9 @@ cdef inline int ord5_alloc(Ord5 *f, int n, int w, const Ord5Params *q) noexcept 
         ex_apm_fill(f.apm, APM1 + APM2)
     if f.cnt == NULL or f.cnt3 == NULL or f.tables == NULL or f.counts == NULL or f.err == NULL:
         return -1
+    for v in range(n):
+        f.eq_at[v] = f.cnt + C_EQ + ((0 if v == 0 else (1 if v == n - 1 else 2)) << 13)
+        f.shape_at[v] = f.cnt + C_SHAPE + v * 625
     ord5_table_fill(f.tables, n_tables)
     return 0
 
