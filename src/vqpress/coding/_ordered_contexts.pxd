@@ -32,8 +32,9 @@ cdef extern from *:
     /* the eq13 bits of the answers (bit i: byte i of the window equals P) for NWW, NW, N, NE,
        NNW, NN, NNE (bits 0..6) */
     static uint16_t oc_eq7[128];
-    /* oc_onehot[v] = 2^(4 v): v's nibble (oc_nib_start) */
-    static uint64_t oc_onehot[16];
+    /* oc_onehot[v] = 2^(4 v): v's nibble (oc_nib_start), for v in 0..15 (0 for the bytes above,
+       which no row holds: a byte indexes it without a mask) */
+    static uint64_t oc_onehot[256];
     /* oc_eq10[x | y << 4 | v << 8] (oc_eq_nibbles): x's bits NWW, NW, N, NE == P, y's NNW, NN,
        NNE, NEE == P, v's W == NW, W == N, placed at eq13's bits in level 20's order: NW, N, NE to
        0, 1, 2, NN, NNE, NEE to 5, 6, 7, NWW, NNW to 8, 9, W == NW, W == N to 11, 12 */
@@ -53,8 +54,8 @@ cdef extern from *:
                 oc_d6[32 * j + d + 15] = (int16_t)(d <= 15 ? c * d6_weight[j] : 0);
             }
         }
-        for (j = 0; j < 16; j++)
-            oc_onehot[j] = 1ull << (4 * j);
+        for (j = 0; j < 256; j++)
+            oc_onehot[j] = j < 16 ? 1ull << (4 * j) : 0;
         for (m = 0; m < 1024; m++)
             oc_eq10[m] = (uint16_t)((m >> 1 & 7) | (m >> 5 & 7) << 5 | (m & 1) << 8 | (m >> 4 & 1) << 9 | (m >> 8 & 3) << 11);
         for (m = 0; m < 128; m++) {
@@ -95,14 +96,14 @@ cdef extern from *:
        a load from P where oc_eq_window takes a multiplication, the zero-byte test, a second
        multiplication and the load */
     static inline void oc_nib_start(const uint8_t *r1, const uint8_t *r2, uint64_t *a, uint64_t *b) {
-        *a = oc_onehot[r1[-2] & 15] | oc_onehot[r1[-1] & 15] << 1 | oc_onehot[r1[0] & 15] << 2 | oc_onehot[r1[1] & 15] << 3;
-        *b = oc_onehot[r2[-1] & 15] | oc_onehot[r2[0] & 15] << 1 | oc_onehot[r2[1] & 15] << 2 | oc_onehot[r1[2] & 15] << 3;
+        *a = oc_onehot[r1[-2]] | oc_onehot[r1[-1]] << 1 | oc_onehot[r1[0]] << 2 | oc_onehot[r1[1]] << 3;
+        *b = oc_onehot[r2[-1]] | oc_onehot[r2[0]] << 1 | oc_onehot[r2[1]] << 2 | oc_onehot[r1[2]] << 3;
     }
     /* the words of the next pixel: each neighbour one place to the left (NW -> NWW, ...), the new
        NE (r1[2]), NNE (r2[2]) and NEE (r1[3]) in */
     static inline void oc_nib_next(const uint8_t *r1, const uint8_t *r2, uint64_t *a, uint64_t *b) {
-        *a = (*a >> 1 & 0x7777777777777777ull) | oc_onehot[r1[2] & 15] << 3;
-        *b = (*b >> 1 & 0x3333333333333333ull) | oc_onehot[r2[2] & 15] << 2 | oc_onehot[r1[3] & 15] << 3;
+        *a = (*a >> 1 & 0x7777777777777777ull) | oc_onehot[r1[2]] << 3;
+        *b = (*b >> 1 & 0x3333333333333333ull) | oc_onehot[r2[2]] << 2 | oc_onehot[r1[3]] << 3;
     }
     /* eq13's bits of NWW, NW, N, NE, NNW, NN, NNE, NEE against P and of NW, N against W (P, W
        and the neighbours in 0..15), in level 20's order (oc_eq13_nibbles), from the words: P's
@@ -114,20 +115,22 @@ cdef extern from *:
 
     /* dd (0..624) of neighbours and P in 0..15 */
     static inline int oc_dd_of(int P, int W, int N, int NE, int NW) {
+        /* ((t + 32)[N], not t[32 + N]: with -fwrapv an int index's sum is not an address's
+           displacement, an add and a sign extension each) */
         const int16_t *t = oc_dd + 15 - P;
-        return t[W] + t[32 + N] + t[64 + NE] + t[96 + NW] + 312;
+        return t[W] + (t + 32)[N] + (t + 64)[NE] + (t + 96)[NW] + 312;
     }
 
     /* d6 (0..728) */
     static inline int oc_d6_of(int P, int W, int N, int NE, int NW, int NN, int WW) {
         const int16_t *t = oc_d6 + 15 - P;
-        return t[W] + t[32 + N] + t[64 + NE] + t[96 + NW] + t[128 + NN] + t[160 + WW] + 364;
+        return t[W] + (t + 32)[N] + (t + 64)[NE] + (t + 96)[NW] + (t + 128)[NN] + (t + 160)[WW] + 364;
     }
 
     /* k = 9 dd + 3 (clip(NN - P, 1) + 1) + clip(WW - P, 1) + 1 (0..5624) */
     static inline int oc_k_of(int dd, int P, int NN, int WW) {
         const int16_t *t = oc_d6 + 15 - P;
-        return 9 * dd + t[128 + NN] + t[160 + WW] + 4;
+        return 9 * dd + (t + 128)[NN] + (t + 160)[WW] + 4;
     }
     """
     void oc_tables_init() noexcept nogil
