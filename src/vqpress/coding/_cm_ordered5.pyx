@@ -72,7 +72,9 @@ instructions and mispredicted branches (BENCHMARKS.md, round 10, ``grayspeed``).
 from libc.stdint cimport int16_t, int32_t, uint8_t, uint16_t, uint32_t, uint64_t
 from libc.stdlib cimport free, malloc
 
-from vqpress.coding._bias_cancellation cimport BC_FRACTION, BC_NONE, BC_RATE, bc_row_contexts
+from vqpress.coding._bias_cancellation cimport (
+    BC_CELL, BC_CELL_ABS, BC_CELL_CONTEXT, BC_CELL_HI, BC_CELL_LO, BC_CELL_NE, BC_CELL_P3, BC_CELL_TN_NE, BC_CELL_TN_NW,
+    BC_FRACTION, BC_NONE, BC_RATE, bc_row_contexts)
 from vqpress.coding._cm_common cimport (
     LIMIT, Decoding, Direction, Encoding, _clip, cm_stretch, cm_tables_init, ring_row, ring_row_end, ring_row_start)
 from vqpress.coding._exact_neighbourhood cimport APM1, APM_NODES, ex_apm_learn, ex_apm_node, ex_key
@@ -241,7 +243,7 @@ cdef inline int _pixel(Direction *way, Variant *model, RangeCoder *c, Ord5 *f, i
 
 cdef int _rows(Direction *way, Variant *model, RangeCoder *c, Ord5 *f, uint8_t *sym, int h, int w,
                uint8_t *rows) noexcept nogil:
-    cdef Py_ssize_t wp = w + 6, wp0 = w, wb = w + 8
+    cdef Py_ssize_t wp = w + 6, wp0 = w
     cdef uint8_t *srow
     cdef uint8_t *r0
     cdef uint8_t *r1
@@ -262,6 +264,7 @@ cdef int _rows(Direction *way, Variant *model, RangeCoder *c, Ord5 *f, uint8_t *
     cdef int16_t *b0 = NULL
     cdef int16_t *b1 = NULL
     cdef const int16_t *bs = NULL
+    cdef int16_t *bk = f.bk
     cdef uint64_t nib_a = 0, nib_b = 0
     cdef int pr = 0, bc = BC_NONE, bc_last = BC_NONE, e_last = 0, w8
     for r in range(h):
@@ -280,8 +283,7 @@ cdef int _rows(Direction *way, Variant *model, RangeCoder *c, Ord5 *f, uint8_t *
         if Variant is Biased:  # every context of the row, from the rows above
             b0 = f.bt + (r & 1) * wp + 3
             b1 = f.bt + ((r + 1) & 1) * wp + 3
-            bc_row_contexts(w, r1, r2, b1, f.bctx, f.bsum, wb)
-            bs = f.bsum
+            bc_row_contexts(w, r1, r2, b1, f.bcells)
             oc_nib_start(r1, r2, &nib_a, &nib_b)
         # W, WW and W's error carried in registers: the next pixel's prediction waits on x
         W = r0[-1]
@@ -300,29 +302,31 @@ cdef int _rows(Direction *way, Variant *model, RangeCoder *c, Ord5 *f, uint8_t *
             if Variant is Biased:
                 # level 20: level 13's average pr = (p0 + p1 + p2 + p3 + 2) >> 2 as v >> 2, v = 16 W
                 # + (8 NE + p3 + 2) - ((T_W + T_N + T_NE) >> 1) - ((10 (T_W + T_N + T_NW)) >> 5),
-                # with what comes from the rows above written by the row's pass (bs, rows of wb:
-                # T_N + T_NE, T_N + T_NW, 8 NE + p3 + 2, the |T| above, 8 min(N, NE), 8 max(N, NE));
+                # with what comes from the rows above written by the row's pass (the pixel's cell
+                # bs: T_N + T_NE, T_N + T_NW, 8 NE + p3 + 2, the |T| above, 8 min(N, NE), 8 max(N, NE),
+                # the context);
                 # pf = pr less its context's mean error K, as (v - 4 K) >> 2, K read before the
                 # last pixel's error is learned (BENCHMARKS.md, round 15, ``gray20fast``: the
                 # chain from x to P shorter by a third)
-                v = 2 * w8 + bs[2 * wb + col] - ((tW + bs[col]) >> 1) - (((tW + bs[wb + col]) * 10) >> 5)
-                bc = f.bctx[col]
+                bs = f.bcells + col * BC_CELL
+                v = 2 * w8 + bs[BC_CELL_P3] - ((tW + bs[BC_CELL_TN_NE]) >> 1) - (((tW + bs[BC_CELL_TN_NW]) * 10) >> 5)
+                bc = bs[BC_CELL_CONTEXT]
                 pr = v >> 2
-                pf = (v - 4 * ((f.bk[bc] + (1 << (BC_FRACTION - 1))) >> BC_FRACTION)) >> 2
-                v = f.bk[bc_last]
-                f.bk[bc_last] = <int16_t>(v + ((e_last * (1 << BC_FRACTION) - v) >> BC_RATE))
+                pf = (v - 4 * ((bk[bc] + (1 << (BC_FRACTION - 1))) >> BC_FRACTION)) >> 2
+                v = bk[bc_last]
+                bk[bc_last] = <int16_t>(v + ((e_last * (1 << BC_FRACTION) - v) >> BC_RATE))
                 # within the values of W, N, NE
-                v = bs[4 * wb + col]
+                v = bs[BC_CELL_LO]
                 v = w8 if w8 < v else v
                 pf = v if pf < v else pf
                 pr = v if pr < v else pr
-                v = bs[5 * wb + col]
+                v = bs[BC_CELL_HI]
                 v = w8 if w8 > v else v
                 pf = v if pf > v else pf
                 pr = v if pr > v else pr
                 P = (pf + 4) >> 3
                 oc = (OFFSET_CLASSES >> (((pf + 4) & 7) << 2)) & 15
-                en = cm5_error[(aW + bs[3 * wb + col] + 4) >> 3]
+                en = cm5_error[(aW + bs[BC_CELL_ABS] + 4) >> 3]
             elif Variant is Weighted or Variant is Averaged or Variant is Neighbour:
                 # levels 11, 13, 16: P from the weighted prediction
                 tN = c1[col].t
@@ -369,7 +373,7 @@ cdef int _rows(Direction *way, Variant *model, RangeCoder *c, Ord5 *f, uint8_t *
                 above = above >> 1 | (e1[col + 2] == 0) << 3  # NW, N, NE, NEE in bits 0..3
                 hits = (eW == 0) | above << 1 | (eWW == 0) << 5
             if Variant is Biased:
-                eq = oc_eq13_nibbles(nib_a, nib_b, P, W, WW, bs[6 * wb + col])
+                eq = oc_eq13_nibbles(nib_a, nib_b, P, W, WW, bs[BC_CELL_NE])
                 oc_nib_next(r1 + col, r2 + col, &nib_a, &nib_b)
             else:
                 eq = oc_eq13(oc_window(r1 + col, r2 + col), P, W, WW, N, NE, NW, r1[col + 2])
@@ -524,8 +528,7 @@ def _row_contexts(const uint8_t[::1] above not None, const uint8_t[::1] above2 n
     and of eq13 ((N == NE) << 10)."""
     cdef Py_ssize_t w = above.shape[0] - 4
     cdef Py_ssize_t i, j
-    cdef uint16_t *out
-    cdef int16_t *sums
+    cdef int16_t *cells
     if w < 1 or above2.shape[0] != w + 4 or errors.shape[0] != w + 2:
         raise ValueError(f"rows of {above.shape[0]}, {above2.shape[0]} and {errors.shape[0]} values do not "
                          "frame one row (w + 4, w + 4, w + 2)")
@@ -535,18 +538,14 @@ def _row_contexts(const uint8_t[::1] above not None, const uint8_t[::1] above2 n
     for i in range(w + 2):
         if not -120 <= errors[i] <= 120:
             raise ValueError(f"an error T of {errors[i]} is outside -120..120")
-    out = <uint16_t *>malloc((w + 8) * sizeof(uint16_t))
-    sums = <int16_t *>malloc(7 * (w + 8) * sizeof(int16_t))
-    if out == NULL or sums == NULL:
-        free(out)
-        free(sums)
+    cells = <int16_t *>malloc(BC_CELL * (w + 8) * sizeof(int16_t))
+    if cells == NULL:
         raise MemoryError()
     try:
-        bc_row_contexts(<int>w, &above[2], &above2[2], &errors[1], out, sums, w + 8)
-        contexts = [out[i] for i in range(w)]
+        bc_row_contexts(<int>w, &above[2], &above2[2], &errors[1], cells)
+        contexts = [<uint16_t>cells[BC_CELL * i + BC_CELL_CONTEXT] for i in range(w)]
         if not terms:
             return contexts
-        return (contexts,) + tuple([sums[j * (w + 8) + i] for i in range(w)] for j in range(7))
+        return (contexts,) + tuple([cells[BC_CELL * i + j] for i in range(w)] for j in range(BC_CELL_CONTEXT))
     finally:
-        free(out)
-        free(sums)
+        free(cells)
