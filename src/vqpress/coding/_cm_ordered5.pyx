@@ -217,8 +217,12 @@ cdef inline int _pixel(Direction *way, Variant *model, RangeCoder *c, Ord5 *f, i
     # lanes lo .. hi that stay within the levels
     if not (Variant is Neighbour):
         d6 = oc_d6_of(P, W, N, NE, NW, NN, WW)
-    lo = MID - P if P < MID else 0
-    hi = MID + n - 1 - P if n - 1 - P < LANES - 1 - MID else LANES - 1
+    if Variant is Biased:  # (the same lanes from tables: the branches on P mispredicted)
+        lo = f.lo_at[P]
+        hi = f.hi_at[P]
+    else:
+        lo = MID - P if P < MID else 0
+        hi = MID + n - 1 - P if n - 1 - P < LANES - 1 - MID else LANES - 1
     s = x - P + MID
     s = 0 if s < 0 else (LANES - 1 if s > LANES - 1 else s)
     if Variant is Exact:  # (n <= 4: no lane beyond -8 / +7)

@@ -103,6 +103,8 @@ ctypedef struct Ord5:
     int16_t *bcells             # each pixel's context and what its prediction and eq13 take from the rows above (bc_row_contexts' cells: BC_CELL x (w + 8))
     uint32_t *eq_at[16]         # the x == P counters by where P is and eq13 (C_EQ), at P = 0 .. n - 1 ...
     uint32_t *shape_at[16]      # ... and by P and dd (C_SHAPE): level 20's way to them (_cm_ordered5.pyx)
+    uint8_t lo_at[16]           # the lanes lo .. hi of a residual around P that stay within the
+    uint8_t hi_at[16]           # levels, at P = 0 .. n - 1 (level 20: loads, not branches on P)
     int16_t *bk                 # the corrections K of the BC_CONTEXTS contexts, and a spare one
 
 
@@ -208,6 +210,8 @@ cdef inline int ord5_alloc(Ord5 *f, int n, int w, const Ord5Params *q) noexcept 
     for v in range(n):
         f.eq_at[v] = f.cnt + C_EQ + ((0 if v == 0 else (1 if v == n - 1 else 2)) << 13)
         f.shape_at[v] = f.cnt + C_SHAPE + v * 625
+        f.lo_at[v] = <uint8_t>(MID - v if v < MID else 0)
+        f.hi_at[v] = <uint8_t>(MID + n - 1 - v if n - 1 - v < LANES - 1 - MID else LANES - 1)
     ord5_table_fill(f.tables, n_tables)
     return 0
 

@@ -15,10 +15,10 @@ from libc.stdint cimport uint16_t, uint32_t
 from vqpress.coding._cm_common cimport Decoding, Direction
 from vqpress.coding._exact_neighbourhood cimport X_TRUST, ex_average4
 from vqpress.coding._neighbour_symbols cimport WN_K, ns_around
-from vqpress.coding._ordered_model cimport LANES, MID, Ord5, ord5_learn
+from vqpress.coding._ordered_model cimport LANES, MID, TABLE_K, Ord5, ord5_learn
 from vqpress.coding._range_coder cimport (
     RangeCoder, rc_decode_symbol, rc_encode_span, rc_encode_symbol, rc_find, rc_symbol_unit, rc_take_symbol)
-from vqpress.coding._symbol_tables cimport st_average3, st_span, st_span_top
+from vqpress.coding._symbol_tables cimport st_average3, st_span, st_span17, st_span_top
 
 
 cdef inline int _mean3(const uint16_t *a, const uint16_t *b, const uint16_t *d, int i) noexcept nogil:
@@ -44,7 +44,7 @@ cdef inline int rs_symbol(Direction *way, RangeCoder *c, Ord5 *f, Py_ssize_t ta,
     cdef const uint16_t *pb = f.tables + tb * LANES
     cdef const uint16_t *pd = f.tables + tc * LANES
     cdef const uint16_t *swap
-    cdef uint16_t t[LANES]
+    cdef uint16_t t[LANES + 1]
     cdef uint16_t cum[LANES]
     cdef int base, total
     if f.q.first_table:
@@ -53,7 +53,8 @@ cdef inline int rs_symbol(Direction *way, RangeCoder *c, Ord5 *f, Py_ssize_t ta,
         pb = swap
     if Direction is Decoding:
         st_average3(t, pa, pb, pd)
-        total = st_span(cum, t, lo, hi)
+        t[LANES] = TABLE_K  # (c(16) = 2^15: the span's total without a branch on hi)
+        total = st_span17(cum, t, lo, hi)
         # lo .. hi: cum[lo] = 0; x - P = +-1 first (no division when it is one of them)
         s = _decode_lane(c, cum, total, hi + 1, MID - 1 if t[MID] - t[MID - 1] > t[MID + 2] - t[MID + 1] else MID + 1)
     else:
