@@ -12,9 +12,10 @@
 # loop, cost 7-20% of the decode). The same pass writes what level 13's prediction takes from
 # the rows above (sums of the errors T above, p3, |T|, the bounds of N and NE), so that the loop
 # adds only what waits on the last pixel (BENCHMARKS.md, round 15, ``gray20fast``), and eq13's
-# N == NE; all of a pixel's in one cell of 8 int16, which the loop reads from one pointer
-# (round 16, ``gray20ins``).
+# N == NE; all of a pixel's in one cell (BC_CELL int16, with eq13's words of oc_nib_row), which
+# the loop reads from one pointer (round 16, ``gray20ins``).
 
+from libc.stddef cimport ptrdiff_t
 from libc.stdint cimport int16_t, uint8_t
 
 cdef extern from *:
@@ -26,9 +27,9 @@ cdef extern from *:
     #endif
 
     #ifdef BC_SSE2
-    /* 8 pixels' cells from 8 vectors of 8 lanes (lane i: pixel i's value j in vector j): an 8 x 8
-       transpose of 16-bit lanes */
-    static inline void bc_store_cells(int16_t *cells, __m128i v0, __m128i v1, __m128i v2, __m128i v3, __m128i v4,
+    /* 8 pixels' cells (cell int16 apart) from 8 vectors of 8 lanes (lane i: pixel i's value j in
+       vector j): an 8 x 8 transpose of 16-bit lanes */
+    static inline void bc_store_cells(int16_t *cells, ptrdiff_t cell, __m128i v0, __m128i v1, __m128i v2, __m128i v3, __m128i v4,
                                       __m128i v5, __m128i v6, __m128i v7) {
         __m128i t0 = _mm_unpacklo_epi16(v0, v1), t1 = _mm_unpackhi_epi16(v0, v1);
         __m128i t2 = _mm_unpacklo_epi16(v2, v3), t3 = _mm_unpackhi_epi16(v2, v3);
@@ -39,13 +40,13 @@ cdef extern from *:
         __m128i u4 = _mm_unpacklo_epi32(t4, t6), u5 = _mm_unpackhi_epi32(t4, t6);
         __m128i u6 = _mm_unpacklo_epi32(t5, t7), u7 = _mm_unpackhi_epi32(t5, t7);
         _mm_storeu_si128((__m128i *)cells, _mm_unpacklo_epi64(u0, u4));
-        _mm_storeu_si128((__m128i *)(cells + 8), _mm_unpackhi_epi64(u0, u4));
-        _mm_storeu_si128((__m128i *)(cells + 16), _mm_unpacklo_epi64(u1, u5));
-        _mm_storeu_si128((__m128i *)(cells + 24), _mm_unpackhi_epi64(u1, u5));
-        _mm_storeu_si128((__m128i *)(cells + 32), _mm_unpacklo_epi64(u2, u6));
-        _mm_storeu_si128((__m128i *)(cells + 40), _mm_unpackhi_epi64(u2, u6));
-        _mm_storeu_si128((__m128i *)(cells + 48), _mm_unpacklo_epi64(u3, u7));
-        _mm_storeu_si128((__m128i *)(cells + 56), _mm_unpackhi_epi64(u3, u7));
+        _mm_storeu_si128((__m128i *)(cells + cell), _mm_unpackhi_epi64(u0, u4));
+        _mm_storeu_si128((__m128i *)(cells + 2 * cell), _mm_unpacklo_epi64(u1, u5));
+        _mm_storeu_si128((__m128i *)(cells + 3 * cell), _mm_unpackhi_epi64(u1, u5));
+        _mm_storeu_si128((__m128i *)(cells + 4 * cell), _mm_unpacklo_epi64(u2, u6));
+        _mm_storeu_si128((__m128i *)(cells + 5 * cell), _mm_unpackhi_epi64(u2, u6));
+        _mm_storeu_si128((__m128i *)(cells + 6 * cell), _mm_unpacklo_epi64(u3, u7));
+        _mm_storeu_si128((__m128i *)(cells + 7 * cell), _mm_unpackhi_epi64(u3, u7));
     }
     #endif
 
@@ -58,11 +59,12 @@ cdef extern from *:
        [T_N < 0], [T_NW < 0], [T_N > 0], [T_NW > 0] (bit 0 .. 13). Every value fits 16 bits
        (T in -120 .. 120, the neighbours 0 .. 15). With it, what level 13's prediction takes from
        the rows above (_cm_ordered5.pyx's loop adds W and T_W) and what its eq13 takes: pixel i's
-       cell is cells[8 i .. 8 i + 7] (one pointer for the loop, not eight), T_N + T_NE,
+       cell is cells[cell i .. cell i + 7] (one pointer for the loop, not eight; cell >= 8), T_N + T_NE,
        T_N + T_NW, 8 NE + p3 + 2 (p3 = 8 N - ((7 (T_NW + T_N + T_NE)) >> 5)),
        |T_NW| + |T_N| + |T_NE|, 8 min(N, NE), 8 max(N, NE), (N == NE) << 10 (oc_eq13_nibbles)
        and the context (BC_CELL_*). */
-    static void bc_row_contexts(int w, const uint8_t *r1, const uint8_t *r2, const int16_t *T1, int16_t *cells) {
+    static void bc_row_contexts(int w, const uint8_t *r1, const uint8_t *r2, const int16_t *T1, int16_t *cells,
+                                ptrdiff_t cell) {
         ptrdiff_t i = 0, n = w;
     #ifdef BC_SSE2
         const __m128i z = _mm_setzero_si128(), seven = _mm_set1_epi16(7), two = _mm_set1_epi16(2);
@@ -103,12 +105,12 @@ cdef extern from *:
             hi = _mm_or_si128(hi, _mm_and_si128(_mm_cmplt_epi8(tNW, z), _mm_set1_epi8(8)));
             hi = _mm_or_si128(hi, _mm_and_si128(_mm_cmpgt_epi8(tN, z), _mm_set1_epi8(16)));
             hi = _mm_or_si128(hi, _mm_and_si128(_mm_cmpgt_epi8(tNW, z), _mm_set1_epi8(32)));
-            bc_store_cells(cells + 8 * i, _mm_add_epi16(tN0, tNE0), _mm_add_epi16(tN0, tNW0),
+            bc_store_cells(cells + cell * i, cell, _mm_add_epi16(tN0, tNE0), _mm_add_epi16(tN0, tNW0),
                            _mm_add_epi16(_mm_add_epi16(_mm_slli_epi16(_mm_unpacklo_epi8(NE, z), 3), q0), two),
                            _mm_add_epi16(_mm_add_epi16(BC_ABS16(tNW0), BC_ABS16(tN0)), BC_ABS16(tNE0)),
                            _mm_unpacklo_epi8(lo8, z), _mm_unpacklo_epi8(hi8, z), _mm_unpacklo_epi8(z, ne),
                            _mm_unpacklo_epi8(lo, hi));
-            bc_store_cells(cells + 8 * i + 64, _mm_add_epi16(tN1, tNE1), _mm_add_epi16(tN1, tNW1),
+            bc_store_cells(cells + cell * (i + 8), cell, _mm_add_epi16(tN1, tNE1), _mm_add_epi16(tN1, tNW1),
                            _mm_add_epi16(_mm_add_epi16(_mm_slli_epi16(_mm_unpackhi_epi8(NE, z), 3), q1), two),
                            _mm_add_epi16(_mm_add_epi16(BC_ABS16(tNW1), BC_ABS16(tN1)), BC_ABS16(tNE1)),
                            _mm_unpackhi_epi8(lo8, z), _mm_unpackhi_epi8(hi8, z), _mm_unpackhi_epi8(z, ne),
@@ -119,22 +121,23 @@ cdef extern from *:
             int N = r1[i], NW = r1[i - 1], NWW = r1[i - 2], NE = r1[i + 1], NEE = r1[i + 2], NN = r2[i], NNW = r2[i - 1],
                 NNE = r2[i + 1], tNW = T1[i - 1], tN = T1[i], tNE = T1[i + 1];
             int q = 8 * N - (((tNW + tN + tNE) * 7) >> 5), t = (q + 7) >> 3;
-            int16_t *cell = cells + 8 * i;
-            cell[0] = (int16_t)(tN + tNE);
-            cell[1] = (int16_t)(tN + tNW);
-            cell[2] = (int16_t)(8 * NE + q + 2);
-            cell[3] = (int16_t)((tNW < 0 ? -tNW : tNW) + (tN < 0 ? -tN : tN) + (tNE < 0 ? -tNE : tNE));
-            cell[4] = (int16_t)(8 * (N < NE ? N : NE));
-            cell[5] = (int16_t)(8 * (N > NE ? N : NE));
-            cell[6] = (int16_t)((N == NE) << 10);
-            cell[7] = (int16_t)((N < t) | (NW < t) << 1 | (2 * N - NN < t) << 2 | (2 * NE - NEE < t) << 3
+            int16_t *at = cells + cell * i;
+            at[0] = (int16_t)(tN + tNE);
+            at[1] = (int16_t)(tN + tNW);
+            at[2] = (int16_t)(8 * NE + q + 2);
+            at[3] = (int16_t)((tNW < 0 ? -tNW : tNW) + (tN < 0 ? -tN : tN) + (tNE < 0 ? -tNE : tNE));
+            at[4] = (int16_t)(8 * (N < NE ? N : NE));
+            at[5] = (int16_t)(8 * (N > NE ? N : NE));
+            at[6] = (int16_t)((N == NE) << 10);
+            at[7] = (int16_t)((N < t) | (NW < t) << 1 | (2 * N - NN < t) << 2 | (2 * NE - NEE < t) << 3
                                 | (N + NW - NNW < t) << 4 | (2 * NW - NNW < t) << 5 | (NNE < t) << 6 | (NEE < t) << 7
                                 | (NNW < t) << 8 | (NWW < t) << 9 | (tN < 0) << 10 | (tNW < 0) << 11 | (tN > 0) << 12
                                 | (tNW > 0) << 13);
         }
     }
     """
-    void bc_row_contexts(int w, const uint8_t *r1, const uint8_t *r2, const int16_t *T1, int16_t *cells) noexcept nogil
+    void bc_row_contexts(int w, const uint8_t *r1, const uint8_t *r2, const int16_t *T1, int16_t *cells,
+                         ptrdiff_t cell) noexcept nogil
 
 
 cdef enum:
@@ -142,7 +145,8 @@ cdef enum:
     BC_NONE = BC_CONTEXTS       # the context "learned" before a strip's first pixel (a spare slot)
     BC_FRACTION = 7             # K holds the correction in 1/2^BC_FRACTION of an eighth of a level
     BC_RATE = 6                 # K moves 1/2^BC_RATE of the way to each error it learns
-    BC_CELL = 8                 # a pixel's cell of bc_row_contexts: BC_CELL int16 ...
+    BC_CELL = 16                # a pixel's cell: BC_CELL int16, bc_row_contexts' 8 ...
+    BC_CELL_WORDS = 8           # ... then, from this one, oc_nib_row's two words (_ordered_contexts.pxd)
     BC_CELL_TN_NE = 0           # T_N + T_NE
     BC_CELL_TN_NW = 1           # T_N + T_NW
     BC_CELL_P3 = 2              # 8 NE + p3 + 2

@@ -74,13 +74,14 @@ from libc.stdlib cimport free, malloc
 
 from vqpress.coding._bias_cancellation cimport (
     BC_CELL, BC_CELL_ABS, BC_CELL_CONTEXT, BC_CELL_HI, BC_CELL_LO, BC_CELL_NE, BC_CELL_P3, BC_CELL_TN_NE, BC_CELL_TN_NW,
+    BC_CELL_WORDS,
     BC_FRACTION, BC_NONE, BC_RATE, bc_row_contexts)
 from vqpress.coding._cm_common cimport (
     LIMIT, Decoding, Direction, Encoding, _clip, cm_stretch, cm_tables_init, ring_row, ring_row_end, ring_row_start)
 from vqpress.coding._exact_neighbourhood cimport APM1, APM_NODES, ex_apm_learn, ex_apm_node, ex_key
 from vqpress.coding._neighbour_symbols cimport WN_STRIDE
 from vqpress.coding._ordered_contexts cimport (
-    oc_d6_of, oc_dd_of, oc_eq13, oc_eq13_nibbles, oc_k_of, oc_nib_next, oc_nib_start, oc_tables_init, oc_window)
+    oc_d6_of, oc_dd_of, oc_eq13, oc_eq13_nibbles, oc_k_of, oc_nib_row, oc_tables_init, oc_window)
 from vqpress.coding._ordered_model cimport (
     C3_ERR, C3_HITS, C_EQ, C_SHAPE, LANES, MID, T_DIR, T_ERR, T_FAR, T_SHAPE, TABLE_K, Ord5, ord5_alloc,
     ord5_free, ord5_p12, ord5_tables_init, ord5_updated_to)
@@ -269,7 +270,7 @@ cdef int _rows(Direction *way, Variant *model, RangeCoder *c, Ord5 *f, uint8_t *
     cdef int16_t *b1 = NULL
     cdef const int16_t *bs = NULL
     cdef int16_t *bk = f.bk
-    cdef uint64_t nib_a = 0, nib_b = 0
+    cdef const uint64_t *nib
     cdef int pr = 0, bc = BC_NONE, bc_last = BC_NONE, e_last = 0, w8
     for r in range(h):
         if Variant is Weighted or Variant is Averaged or Variant is Neighbour or Variant is Biased:
@@ -287,8 +288,9 @@ cdef int _rows(Direction *way, Variant *model, RangeCoder *c, Ord5 *f, uint8_t *
         if Variant is Biased:  # every context of the row, from the rows above
             b0 = f.bt + (r & 1) * wp + 3
             b1 = f.bt + ((r + 1) & 1) * wp + 3
-            bc_row_contexts(w, r1, r2, b1, f.bcells)
-            oc_nib_start(r1, r2, &nib_a, &nib_b)
+            bc_row_contexts(w, r1, r2, b1, f.bcells, BC_CELL)
+            oc_nib_row(w, r1, r2, <uint64_t *>(f.bcells + BC_CELL_WORDS), BC_CELL // 4)
+            bs = f.bcells
         # W, WW and W's error carried in registers: the next pixel's prediction waits on x
         W = r0[-1]
         WW = r0[-2]
@@ -308,11 +310,10 @@ cdef int _rows(Direction *way, Variant *model, RangeCoder *c, Ord5 *f, uint8_t *
                 # + (8 NE + p3 + 2) - ((T_W + T_N + T_NE) >> 1) - ((10 (T_W + T_N + T_NW)) >> 5),
                 # with what comes from the rows above written by the row's pass (the pixel's cell
                 # bs: T_N + T_NE, T_N + T_NW, 8 NE + p3 + 2, the |T| above, 8 min(N, NE), 8 max(N, NE),
-                # the context);
+                # the context, and eq13's N == NE and words);
                 # pf = pr less its context's mean error K, as (v - 4 K) >> 2, K read before the
                 # last pixel's error is learned (BENCHMARKS.md, round 15, ``gray20fast``: the
                 # chain from x to P shorter by a third)
-                bs = f.bcells + col * BC_CELL
                 v = 2 * w8 + bs[BC_CELL_P3] - ((tW + bs[BC_CELL_TN_NE]) >> 1) - (((tW + bs[BC_CELL_TN_NW]) * 10) >> 5)
                 bc = bs[BC_CELL_CONTEXT]
                 pr = v >> 2
@@ -377,8 +378,8 @@ cdef int _rows(Direction *way, Variant *model, RangeCoder *c, Ord5 *f, uint8_t *
                 above = above >> 1 | (e1[col + 2] == 0) << 3  # NW, N, NE, NEE in bits 0..3
                 hits = (eW == 0) | above << 1 | (eWW == 0) << 5
             if Variant is Biased:
-                eq = oc_eq13_nibbles(nib_a, nib_b, P, W, WW, bs[BC_CELL_NE])
-                oc_nib_next(r1 + col, r2 + col, &nib_a, &nib_b)
+                nib = <const uint64_t *>(bs + BC_CELL_WORDS)
+                eq = oc_eq13_nibbles(nib[0], nib[1], P, W, WW, bs[BC_CELL_NE])
             else:
                 eq = oc_eq13(oc_window(r1 + col, r2 + col), P, W, WW, N, NE, NW, r1[col + 2])
             if Variant is Neighbour:
@@ -400,6 +401,7 @@ cdef int _rows(Direction *way, Variant *model, RangeCoder *c, Ord5 *f, uint8_t *
                 if Variant is Biased:  # (level 13's error T: the correction does not feed the sub-predictions)
                     tW = pr - x8
                     w8 = x8  # (8 W of the next pixel)
+                    bs += BC_CELL  # (the next pixel's cell)
                     b0[col] = <int16_t>tW
                     bc_last = bc
                     e_last = tW
@@ -485,13 +487,12 @@ def _contexts(int P, int W, int WW, int N, int NW, int NE, int NN, int NNE, int 
 
 def _eq13_along(const uint8_t[::1] above not None, const uint8_t[::1] above2 not None, P, W, WW):
     """eq13 of each pixel of a row of w pixels (a list) as level 20's loop computes it
-    (``oc_nib_start``, ``oc_nib_next``, ``oc_eq13_nibbles``: its bits in level 20's order; N ==
+    (``oc_nib_row``, ``oc_eq13_nibbles``: its bits in level 20's order; N ==
     NE as the row's pass writes it, ``bc_row_contexts``), for the tests: ``above`` and
     ``above2`` the two rows above with their padding (w + 4 bytes: 2 before, 2 after), ``P``,
     ``W`` and ``WW`` each pixel's (w values each); every value in 0..15."""
     cdef Py_ssize_t w = above.shape[0] - 4
     cdef Py_ssize_t col
-    cdef uint64_t a, b
     cdef uint8_t *r1
     cdef const uint8_t *r2
     if w < 1 or above2.shape[0] != w + 4 or not len(P) == len(W) == len(WW) == w:
@@ -503,7 +504,10 @@ def _eq13_along(const uint8_t[::1] above not None, const uint8_t[::1] above2 not
     # (the row above as the kernel's: oc_nib_next reads one byte after its padding, r1[w + 2],
     # at the last pixel, for a pixel after the row)
     cdef uint8_t *padded = <uint8_t *>malloc(w + 5)
-    if padded == NULL:
+    cdef uint64_t *words = <uint64_t *>malloc(2 * w * sizeof(uint64_t))
+    if padded == NULL or words == NULL:
+        free(padded)
+        free(words)
         raise MemoryError()
     try:
         for col in range(w + 4):
@@ -511,14 +515,12 @@ def _eq13_along(const uint8_t[::1] above not None, const uint8_t[::1] above2 not
         padded[w + 4] = 0
         r1 = padded + 2
         r2 = &above2[2]
-        oc_nib_start(r1, r2, &a, &b)
-        out = []
-        for col in range(w):
-            out.append(oc_eq13_nibbles(a, b, P[col], W[col], WW[col], (r1[col] == r1[col + 1]) << 10))
-            oc_nib_next(r1 + col, r2 + col, &a, &b)
-        return out
+        oc_nib_row(<int>w, r1, r2, words, 2)
+        return [oc_eq13_nibbles(words[2 * col], words[2 * col + 1], P[col], W[col], WW[col],
+                                (r1[col] == r1[col + 1]) << 10) for col in range(w)]
     finally:
         free(padded)
+        free(words)
 
 
 def _row_contexts(const uint8_t[::1] above not None, const uint8_t[::1] above2 not None,
@@ -546,7 +548,7 @@ def _row_contexts(const uint8_t[::1] above not None, const uint8_t[::1] above2 n
     if cells == NULL:
         raise MemoryError()
     try:
-        bc_row_contexts(<int>w, &above[2], &above2[2], &errors[1], cells)
+        bc_row_contexts(<int>w, &above[2], &above2[2], &errors[1], cells, BC_CELL)
         contexts = [<uint16_t>cells[BC_CELL * i + BC_CELL_CONTEXT] for i in range(w)]
         if not terms:
             return contexts

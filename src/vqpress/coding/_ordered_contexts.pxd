@@ -15,6 +15,7 @@
 # multiplications and a load, on the way from P to the x == P counters (BENCHMARKS.md, round 15).
 # Inline: the kernel's copies compile their own.
 
+from libc.stddef cimport ptrdiff_t
 from libc.stdint cimport uint8_t, uint64_t
 
 cdef extern from *:
@@ -105,6 +106,20 @@ cdef extern from *:
         *a = (*a >> 1 & 0x7777777777777777ull) | oc_onehot[r1[2]] << 3;
         *b = (*b >> 1 & 0x3333333333333333ull) | oc_onehot[r2[2]] << 2 | oc_onehot[r1[3]] << 3;
     }
+    /* oc_nib_start's words of each pixel i = 0 .. w - 1 of a row (r1[-2] .. r1[w + 2] and
+       r2[-1] .. r2[w + 1] read) in out[stride i], out[stride i + 1]: slid along the row before it
+       (level 20: a loop of its own keeps them in registers, the pixel loop loads two words) */
+    static inline void oc_nib_row(int w, const uint8_t *r1, const uint8_t *r2, uint64_t *out, ptrdiff_t stride) {
+        uint64_t a, b;
+        int i;
+        oc_nib_start(r1, r2, &a, &b);
+        for (i = 0; i < w; i++) {
+            out[stride * i] = a;
+            out[stride * i + 1] = b;
+            oc_nib_next(r1 + i, r2 + i, &a, &b);
+        }
+    }
+
     /* eq13's bits of NWW, NW, N, NE, NNW, NN, NNE, NEE against P and of NW, N against W (P, W
        and the neighbours in 0..15), in level 20's order (oc_eq13_nibbles), from the words: P's
        nibble of a and of b and bits 1..2 of W's nibble of a make an index of oc_eq10 */
@@ -138,6 +153,7 @@ cdef extern from *:
     int oc_eq_window(uint64_t v, int P) noexcept nogil
     void oc_nib_start(const uint8_t *r1, const uint8_t *r2, uint64_t *a, uint64_t *b) noexcept nogil
     void oc_nib_next(const uint8_t *r1, const uint8_t *r2, uint64_t *a, uint64_t *b) noexcept nogil
+    void oc_nib_row(int w, const uint8_t *r1, const uint8_t *r2, uint64_t *out, ptrdiff_t stride) noexcept nogil
     int oc_eq_nibbles(uint64_t a, uint64_t b, int P, int W) noexcept nogil
     int oc_dd_of(int P, int W, int N, int NE, int NW) noexcept nogil
     int oc_d6_of(int P, int W, int N, int NE, int NW, int NN, int WW) noexcept nogil
