@@ -122,7 +122,9 @@ cdef inline int _code_lane(Direction *way, RangeCoder *c, const uint16_t *t, con
 cdef inline int _decode_lane(RangeCoder *c, const uint16_t *cum, int total, int m, int guess) noexcept nogil:
     """rc_decode_symbol, trying lane ``guess`` before searching: the same lane (the largest
     s < m with r * cum[s] <= code), without the division of the search when it is guess."""
-    cdef uint32_t r = rc_symbol_unit(c, total)
+    # (rc_symbol_unit's r, always by the division: range >> 15 is range // 2^15, and the branch on
+    # total == 2^15, which P decides, mispredicted)
+    cdef uint32_t r = c.range // <uint32_t>total
     cdef uint32_t code = c.code
     cdef int s = guess
     if not (guess < m and r * cum[guess] <= code and (guess == m - 1 or code < r * cum[guess + 1])):
