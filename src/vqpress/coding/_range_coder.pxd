@@ -305,3 +305,68 @@ cdef inline int rc_decode_strip(RangeStrip strip, const uint8_t *stream, Py_ssiz
                                 int w, int n) noexcept nogil:
     """rc_decode_strip_arg of a strip without an argument."""
     return rc_decode_strip_arg(_rc_plain_strip, &strip, stream, size, sym, h, w, n)
+
+
+# Two strips at once on one thread (levels with a pair kernel): strip a is sym[0] (h[0] rows)
+# coded by c[0] with its ring of rows rows[0], strip b the [1]s, h[1] <= h[0]; the pair kernel
+# codes both (decodes into sym) with fresh models, interleaving their pixels (two independent
+# chains of latency), and writes status[i] for strip i as a RangeStripArg returns it.
+ctypedef void (*RangePairArg)(RangeCoder *c, bint decoding, uint8_t **sym, const int *h, int w, int n,
+                              uint8_t **rows, int *status, const void *arg) noexcept nogil
+
+
+cdef inline void rc_encode_pair_arg(RangePairArg pair, const void *arg, const uint8_t **sym, const int *h, int w,
+                                    int n, uint8_t **out, Py_ssize_t *size, int *status) noexcept nogil:
+    """rc_encode_strip_arg of two strips at once by ``pair``: ``out[i]``, ``size[i]`` and
+    ``status[i]`` (0, or -1 out of memory, ``out[i]`` then NULL) of strip i = 0, 1."""
+    cdef RangeCoder c[2]
+    cdef uint8_t *rows = <uint8_t *>calloc(8 * (w + 6), 1)
+    cdef uint8_t *ring[2]
+    cdef int i
+    for i in range(2):
+        out[i] = NULL
+        size[i] = 0
+        status[i] = -1
+    if rows == NULL:
+        return
+    ring[0] = rows
+    ring[1] = rows + 4 * (w + 6)
+    for i in range(2):
+        rc_start_encoder(&c[i], <uint8_t *>malloc(4096), 4096)
+    pair(c, False, <uint8_t **>sym, h, w, n, ring, status, arg)
+    for i in range(2):
+        if status[i] == 0:
+            rc_finish_encoder(&c[i])
+            if not c[i].failed:
+                out[i] = c[i].buf
+                size[i] = c[i].pos
+            else:
+                status[i] = -1
+        if status[i] != 0:
+            free(c[i].buf)
+    free(rows)
+
+
+cdef inline void rc_decode_pair_arg(RangePairArg pair, const void *arg, const uint8_t **stream,
+                                    const Py_ssize_t *size, uint8_t **sym, const int *h, int w, int n,
+                                    int *status) noexcept nogil:
+    """rc_decode_strip_arg of two strips at once by ``pair``: strip i's stream is
+    ``stream[i]`` (``size[i]`` bytes), its status ``status[i]`` (0, -1 out of memory, -2 the
+    stream is not used exactly)."""
+    cdef RangeCoder c[2]
+    cdef uint8_t *rows = <uint8_t *>calloc(8 * (w + 6), 1)
+    cdef uint8_t *ring[2]
+    cdef int i
+    status[0] = -1
+    status[1] = -1
+    if rows == NULL:
+        return
+    ring[0] = rows
+    ring[1] = rows + 4 * (w + 6)
+    for i in range(2):
+        rc_start_decoder(&c[i], stream[i], size[i])
+    pair(c, True, sym, h, w, n, ring, status, arg)
+    for i in range(2):
+        if status[i] == 0 and (c[i].failed or c[i].pos != c[i].size):
+            status[i] = -2
+    free(rows)
