@@ -37,9 +37,7 @@ from vqpress.coding._cm_ordered4 cimport ordered4_strip
 from vqpress.coding._cm_ordered5 cimport ordered5_decode, ordered5_encode
 from vqpress.coding._ordered_params cimport Ord5Params, ord5_params_ok
 from vqpress.coding._cm_palette6 cimport (
-    palette10_decode, palette10_decode_pair, palette10_encode, palette10_encode_pair, palette18_decode,
-    palette18_decode_pair, palette18_encode, palette18_encode_pair, palette6_decode, palette6_decode_pair,
-    palette6_encode, palette6_encode_pair,
+    palette10_decode, palette10_encode, palette18_decode, palette18_encode, palette6_decode, palette6_encode,
 )
 
 import numpy as np
@@ -62,11 +60,6 @@ cdef enum:
 
 MODEL_ORDERED = ORDERED
 MODEL_PALETTE = PALETTE
-#: Levels whose kernels code two strips at once on one thread (a pixel of one, then one of the
-#: other: two independent chains of latency that the core overlaps), as :func:`decode_strips`
-#: and :func:`encode_strips` do where there are fewer threads than strips. Keep in step with
-#: ``_pair_task``.
-PAIR_LEVELS = frozenset({LEVEL_PALETTE6, LEVEL_PALETTE10, LEVEL_PALETTE18})
 #: Largest alphabet of each model.
 MAX_SYMBOLS = {MODEL_ORDERED: 32, MODEL_PALETTE: 256}
 
@@ -122,7 +115,6 @@ ctypedef struct Job:
     const Py_ssize_t *offset    # ... and where each strip's stream starts in it
     int *status                 # per strip: 0 ok, -1 out of memory, -2 stream not used exactly
     Ord5Params params           # levels 5, 8, 9, 11, 13, 16 and 20: the model's parameters
-    bint paired                 # a task codes strips 2i and 2i + 1 at once (PAIR_LEVELS)
 
 
 cdef void _strip_task(void *ctx, Py_ssize_t strip, int worker) noexcept nogil:
@@ -207,57 +199,8 @@ cdef void _strip_task(void *ctx, Py_ssize_t strip, int worker) noexcept nogil:
     fast_free(&f)
 
 
-cdef void _pair_task(void *ctx, Py_ssize_t task, int worker) noexcept nogil:
-    """Strips 2 task and 2 task + 1 at once by the level's pair kernel (PAIR_LEVELS), or the
-    last strip alone; each strip's status as _strip_task's."""
-    cdef Job *job = <Job *>ctx
-    cdef Py_ssize_t a = 2 * task, b = a + 1
-    cdef Py_ssize_t n_strips = (job.height + job.strip_rows - 1) // job.strip_rows
-    cdef int w = <int>job.width, n = job.n
-    cdef int h_a, h_b
-    cdef uint8_t *sym_a
-    cdef uint8_t *sym_b
-    if b >= n_strips:
-        _strip_task(ctx, a, worker)
-        return
-    h_a = <int>job.strip_rows
-    h_b = <int>min(job.strip_rows, job.height - b * job.strip_rows)
-    sym_a = job.sym + a * job.strip_rows * w
-    sym_b = job.sym + b * job.strip_rows * w
-    if job.decoding:
-        if job.level == LEVEL_PALETTE6:
-            palette6_decode_pair(job.payload + job.offset[a], job.size[a], job.payload + job.offset[b], job.size[b],
-                                 sym_a, h_a, sym_b, h_b, w, n, &job.status[a])
-        elif job.level == LEVEL_PALETTE10:
-            palette10_decode_pair(job.payload + job.offset[a], job.size[a], job.payload + job.offset[b], job.size[b],
-                                  sym_a, h_a, sym_b, h_b, w, n, &job.status[a])
-        else:
-            palette18_decode_pair(job.payload + job.offset[a], job.size[a], job.payload + job.offset[b], job.size[b],
-                                  sym_a, h_a, sym_b, h_b, w, n, &job.status[a])
-    elif job.level == LEVEL_PALETTE6:
-        palette6_encode_pair(sym_a, h_a, sym_b, h_b, w, n, &job.out[a], &job.size[a], &job.status[a])
-    elif job.level == LEVEL_PALETTE10:
-        palette10_encode_pair(sym_a, h_a, sym_b, h_b, w, n, &job.out[a], &job.size[a], &job.status[a])
-    else:
-        palette18_encode_pair(sym_a, h_a, sym_b, h_b, w, n, &job.out[a], &job.size[a], &job.status[a])
-
-
 cdef void _run(Job *job, Py_ssize_t n_strips) noexcept nogil:
-    cdef Py_ssize_t n_pairs = (n_strips + 1) // 2
-    if job.paired:
-        parallel_for(_pair_task, job, n_pairs, planned_workers(n_pairs))
-    else:
-        parallel_for(_strip_task, job, n_strips, planned_workers(n_strips))
-
-
-cdef bint _paired(int level, Py_ssize_t n_strips, pairs) except -1:
-    """Whether the strips run as pairs: ``pairs`` (None: where there are fewer threads than
-    strips) at a level of PAIR_LEVELS with two strips or more."""
-    if level not in PAIR_LEVELS or n_strips < 2:
-        return False
-    if pairs is None:
-        return planned_workers(n_strips) < n_strips
-    return bool(pairs)
+    parallel_for(_strip_task, job, n_strips, planned_workers(n_strips))
 
 
 cdef void _setup(Job *job, uint8_t *sym, Py_ssize_t height, Py_ssize_t width, Py_ssize_t strip_rows, int n,
@@ -297,21 +240,18 @@ cdef void _setup(Job *job, uint8_t *sym, Py_ssize_t height, Py_ssize_t width, Py
 
 
 def encode_strips(const uint8_t[:, ::1] sym not None, int n, int kind, int level, int table_bits,
-                  Py_ssize_t strip_rows, params=None, pairs=None):
+                  Py_ssize_t strip_rows, params=None):
     """Code an (H, W) map of symbols (each < n) strip by strip; return the strips' streams.
 
     ``sym`` (H, W) IN; ``n``, ``kind`` (MODEL_ORDERED or MODEL_PALETTE), ``level`` (0..11, 13, 16, 18, 20),
     ``table_bits``, ``strip_rows`` IN: the header's fields; ``params`` IN: level 8's five
-    parameters (a tuple); ``pairs`` IN: whether strips 2i and 2i + 1 run as one task, coded
-    at once (levels of PAIR_LEVELS; None: where there are fewer threads than strips; the
-    bytes are the same either way). Returns a list of ``bytes``, one per strip. The arguments
-    are trusted: vqpress.coding.cm checks them.
+    parameters (a tuple). Returns a list of ``bytes``, one per strip. The arguments are
+    trusted: vqpress.coding.cm checks them.
     """
     cdef Job job
     cdef Py_ssize_t n_strips = (sym.shape[0] + strip_rows - 1) // strip_rows, i
     _setup(&job, <uint8_t *>&sym[0, 0], sym.shape[0], sym.shape[1], strip_rows, n, kind, level, table_bits, False,
            params)
-    job.paired = _paired(level, n_strips, pairs)
     job.out = <uint8_t **>calloc(n_strips, sizeof(uint8_t *))
     job.size = <Py_ssize_t *>calloc(n_strips, sizeof(Py_ssize_t))
     job.status = <int *>calloc(n_strips, sizeof(int))
@@ -335,11 +275,11 @@ def encode_strips(const uint8_t[:, ::1] sym not None, int n, int kind, int level
 
 def decode_strips(const uint8_t[::1] payload not None, const Py_ssize_t[::1] offsets not None,
                   const Py_ssize_t[::1] sizes not None, uint8_t[:, ::1] out not None, int n, int kind,
-                  int level, int table_bits, Py_ssize_t strip_rows, params=None, pairs=None):
+                  int level, int table_bits, Py_ssize_t strip_rows, params=None):
     """Decode strip streams (``payload[offsets[i]:offsets[i] + sizes[i]]``) into ``out``.
 
     ``payload``, ``offsets``, ``sizes`` (one per strip) IN; ``out`` (H, W) OUT; the header's
-    fields and ``pairs`` IN as for :func:`encode_strips`. Returns the strips whose stream was not used
+    fields IN as for :func:`encode_strips`. Returns the strips whose stream was not used
     exactly (it ran out, or bytes were left); raises MemoryError if a model did not fit in
     memory. The arguments are trusted (vqpress.coding.cm checks them), the streams'
     contents are not.
@@ -347,7 +287,6 @@ def decode_strips(const uint8_t[::1] payload not None, const Py_ssize_t[::1] off
     cdef Job job
     cdef Py_ssize_t n_strips = offsets.shape[0], i
     _setup(&job, &out[0, 0], out.shape[0], out.shape[1], strip_rows, n, kind, level, table_bits, True, params)
-    job.paired = _paired(level, n_strips, pairs)
     job.payload = &payload[0]
     job.offset = &offsets[0]
     job.size = <Py_ssize_t *>&sizes[0]

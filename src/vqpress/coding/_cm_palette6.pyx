@@ -31,8 +31,7 @@ from vqpress.coding._cm_common cimport (
 )
 from vqpress.coding._palette_common cimport PAL_COUNT_MAX, pal_above_bits, pal_ask_avg, pal_rate
 from vqpress.coding._range_coder cimport (
-    RangeCoder, RangePairArg, rc_code_bit, rc_decode_pair_arg, rc_decode_strip, rc_encode_pair_arg, rc_encode_span,
-    rc_encode_strip, rc_take_symbol,
+    RangeCoder, rc_code_bit, rc_decode_strip, rc_encode_span, rc_encode_strip, rc_take_symbol,
 )
 from vqpress.coding._symbol_tables cimport st_learn4, st_learn4_le, st_replicate
 from vqpress.coding._unpredicted cimport Unpredicted, up_alloc, up_code, up_free
@@ -336,10 +335,7 @@ cdef inline int _code_pixel(Direction *way, Level *level, RangeCoder *c, Pal6 *f
 
 
 cdef int _rows(Direction *way, Level *level, RangeCoder *coder, Pal6 *model, uint8_t *sym, int h, int w,
-               uint8_t *rows, int first=0) noexcept nogil:
-    """Rows ``first`` .. h - 1 of a strip (the rows before them coded already: their ring of
-    rows and of kinds in ``rows`` and the model). Returns 0, or -1 if the decoder ran past the
-    end of its stream."""
+               uint8_t *rows) noexcept nogil:
     # the coder and the model in local copies: their fields can then stay in registers
     # (through the caller's pointers, every byte the kernel stored might have changed them,
     # and each symbol stored and reloaded the coder's state); the coder is copied back
@@ -356,7 +352,7 @@ cdef int _rows(Direction *way, Level *level, RangeCoder *coder, Pal6 *model, uin
     cdef uint8_t *k1
     cdef uint8_t *above = f.kinds + 4 * wp
     cdef int r, col, x, W, WW, kind, kw, kww
-    for r in range(first, h):
+    for r in range(h):
         r0 = ring_row(rows, wp, r)
         r1 = ring_row(rows, wp, r + 3)
         r2 = ring_row(rows, wp, r + 2)
@@ -388,133 +384,6 @@ cdef int _rows(Direction *way, Level *level, RangeCoder *coder, Pal6 *model, uin
     if Direction is Decoding:
         coder[0] = cl
     return -1 if c.failed and Direction is Decoding else 0
-
-
-cdef void _rows_pair(Direction *way, Level *level, RangeCoder *coder, Pal6 *model, uint8_t **sym, const int *h,
-                     int w, uint8_t **rows, int *status) noexcept nogil:
-    """Two strips at once: a (``coder[0]``, ``model[0]``, ``sym[0]``, ``h[0]`` rows, its ring
-    ``rows[0]``) and b (the [1]s, h[1] <= h[0]). Their rows advance together, and in each
-    column a pixel of a, then one of b: two independent chains (each pixel waits on the one
-    before it: its tables, its coder) that the core overlaps. The rows of a past b's last, and
-    the rest of a strip whose stream ran out while the other's did not, are coded by _rows
-    after. ``status[i]``: _rows's answer for strip i (0, or -1: its decoder ran past its end)."""
-    cdef RangeCoder cla = coder[0]
-    cdef RangeCoder clb = coder[1]
-    cdef Pal6 fla = model[0]
-    cdef Pal6 flb = model[1]
-    cdef RangeCoder *ca = &cla if Direction is Decoding else coder
-    cdef RangeCoder *cb = &clb if Direction is Decoding else coder + 1
-    cdef Pal6 *fa = &fla if Direction is Decoding else model
-    cdef Pal6 *fb = &flb if Direction is Decoding else model + 1
-    cdef Py_ssize_t wp = w + 6
-    cdef uint8_t *sa = sym[0]
-    cdef uint8_t *sb = sym[1]
-    cdef uint8_t *a0
-    cdef uint8_t *a1
-    cdef uint8_t *a2
-    cdef uint8_t *ak0
-    cdef uint8_t *ak1
-    cdef uint8_t *b0
-    cdef uint8_t *b1
-    cdef uint8_t *b2
-    cdef uint8_t *bk0
-    cdef uint8_t *bk1
-    cdef uint8_t *above_a = fa.kinds + 4 * wp
-    cdef uint8_t *above_b = fb.kinds + 4 * wp
-    cdef int r, col, done = h[1]
-    cdef int xa, Wa, WWa, kinda, kwa, kwwa
-    cdef int xb, Wb, WWb, kindb, kwb, kwwb
-    for r in range(h[1]):
-        a0 = ring_row(rows[0], wp, r)
-        a1 = ring_row(rows[0], wp, r + 3)
-        a2 = ring_row(rows[0], wp, r + 2)
-        ak0 = ring_row(fa.kinds, wp, r)
-        ak1 = ring_row(fa.kinds, wp, r + 3)
-        b0 = ring_row(rows[1], wp, r)
-        b1 = ring_row(rows[1], wp, r + 3)
-        b2 = ring_row(rows[1], wp, r + 2)
-        bk0 = ring_row(fb.kinds, wp, r)
-        bk1 = ring_row(fb.kinds, wp, r + 3)
-        ring_row_start(a0, a1, r)
-        ring_row_start(b0, b1, r)
-        pal_above_bits(above_a, a1, a2, w)
-        pal_above_bits(above_b, b1, b2, w)
-        Wa = a0[-1]
-        WWa = a0[-2]
-        Wb = b0[-1]
-        WWb = b0[-2]
-        kwa = 0
-        kwwa = 0
-        kwb = 0
-        kwwb = 0
-        for col in range(w):
-            xa = 0 if Direction is Decoding else sa[r * w + col]
-            xb = 0 if Direction is Decoding else sb[r * w + col]
-            xa = _code_pixel(way, level, ca, fa, xa, Wa, a1[col], a1[col - 1], a1[col + 1], WWa, a2[col],
-                             above_a[col], kwa, ak1[col], ak1[col + 1], ak1[col - 1], kwwa, &kinda)
-            xb = _code_pixel(way, level, cb, fb, xb, Wb, b1[col], b1[col - 1], b1[col + 1], WWb, b2[col],
-                             above_b[col], kwb, bk1[col], bk1[col + 1], bk1[col - 1], kwwb, &kindb)
-            a0[col] = <uint8_t>xa
-            ak0[col] = <uint8_t>kinda
-            b0[col] = <uint8_t>xb
-            bk0[col] = <uint8_t>kindb
-            kwwa = kwa
-            kwa = kinda
-            WWa = Wa
-            Wa = xa
-            kwwb = kwb
-            kwb = kindb
-            WWb = Wb
-            Wb = xb
-            if Direction is Decoding:
-                sa[r * w + col] = <uint8_t>xa
-                sb[r * w + col] = <uint8_t>xb
-        ring_row_end(a0, w)
-        ring_row_end(b0, w)
-        if Direction is Decoding:
-            if cla.failed or clb.failed:
-                done = r + 1
-                break
-    if Direction is Decoding:
-        coder[0] = cla
-        coder[1] = clb
-        status[0] = -1 if cla.failed else _rows(way, level, coder, model, sa, h[0], w, rows[0], done)
-        status[1] = -1 if clb.failed else _rows(way, level, coder + 1, model + 1, sb, h[1], w, rows[1], done)
-    else:
-        status[0] = _rows(way, level, coder, model, sa, h[0], w, rows[0], done)
-        status[1] = 0
-
-
-cdef inline void _model_pair(RangeCoder *c, bint decoding, uint8_t **sym, const int *h, int w, int n, uint8_t **rows,
-                             int *status, bint mixed, bint triples=False) noexcept nogil:
-    """_model_strip of two strips at once (a RangePair, ``_range_coder.pxd``): two fresh
-    models, then _rows_pair; ``status[i]`` strip i's answer as _model_strip's."""
-    cdef Pal6 f[2]
-    cdef int i, ok
-    status[0] = -1
-    status[1] = -1
-    if triples and n > 16:
-        return  # (the reader refuses level 18 above 16 colours)
-    ok = (_alloc(&f[0], n, w, mixed, triples) == 0) & (_alloc(&f[1], n, w, mixed, triples) == 0)
-    if ok:
-        if triples:
-            if decoding:
-                _rows_pair(<Decoding *>NULL, <Level18 *>NULL, c, f, sym, h, w, rows, status)
-            else:
-                _rows_pair(<Encoding *>NULL, <Level18 *>NULL, c, f, sym, h, w, rows, status)
-        elif mixed:
-            if decoding:
-                _rows_pair(<Decoding *>NULL, <Level10 *>NULL, c, f, sym, h, w, rows, status)
-            else:
-                _rows_pair(<Encoding *>NULL, <Level10 *>NULL, c, f, sym, h, w, rows, status)
-        elif decoding:
-            _rows_pair(<Decoding *>NULL, <Level6 *>NULL, c, f, sym, h, w, rows, status)
-        else:
-            _rows_pair(<Encoding *>NULL, <Level6 *>NULL, c, f, sym, h, w, rows, status)
-        for i in range(2):
-            status[i] = -2 if status[i] != 0 else 0
-    _free(&f[0])
-    _free(&f[1])
 
 
 cdef inline int _model_strip(RangeCoder *c, bint decoding, uint8_t *sym, int h, int w, int n, uint8_t *rows,
@@ -575,82 +444,3 @@ cdef int palette18_encode(const uint8_t *sym, int h, int w, int n, uint8_t **out
 
 cdef int palette18_decode(const uint8_t *stream, Py_ssize_t size, uint8_t *sym, int h, int w, int n) noexcept nogil:
     return rc_decode_strip(_strip18, stream, size, sym, h, w, n)
-
-
-cdef void _pair(RangeCoder *c, bint decoding, uint8_t **sym, const int *h, int w, int n, uint8_t **rows,
-                int *status, const void *arg) noexcept nogil:
-    _model_pair(c, decoding, sym, h, w, n, rows, status, False)
-
-
-cdef void _pair10(RangeCoder *c, bint decoding, uint8_t **sym, const int *h, int w, int n, uint8_t **rows,
-                  int *status, const void *arg) noexcept nogil:
-    _model_pair(c, decoding, sym, h, w, n, rows, status, True)
-
-
-cdef void _pair18(RangeCoder *c, bint decoding, uint8_t **sym, const int *h, int w, int n, uint8_t **rows,
-                  int *status, const void *arg) noexcept nogil:
-    _model_pair(c, decoding, sym, h, w, n, rows, status, True, True)
-
-
-cdef inline void _decode_pair(RangePairArg pair, const uint8_t *stream_a, Py_ssize_t size_a, const uint8_t *stream_b,
-                              Py_ssize_t size_b, uint8_t *sym_a, int h_a, uint8_t *sym_b, int h_b, int w, int n,
-                              int *status) noexcept nogil:
-    """rc_decode_pair_arg of strips a and b given one by one."""
-    cdef const uint8_t *stream[2]
-    cdef Py_ssize_t size[2]
-    cdef uint8_t *sym[2]
-    cdef int h[2]
-    stream[0] = stream_a
-    stream[1] = stream_b
-    size[0] = size_a
-    size[1] = size_b
-    sym[0] = sym_a
-    sym[1] = sym_b
-    h[0] = h_a
-    h[1] = h_b
-    rc_decode_pair_arg(pair, NULL, stream, size, sym, h, w, n, status)
-
-
-cdef inline void _encode_pair(RangePairArg pair, const uint8_t *sym_a, int h_a, const uint8_t *sym_b, int h_b, int w,
-                              int n, uint8_t **out, Py_ssize_t *size, int *status) noexcept nogil:
-    """rc_encode_pair_arg of strips a and b given one by one."""
-    cdef const uint8_t *sym[2]
-    cdef int h[2]
-    sym[0] = sym_a
-    sym[1] = sym_b
-    h[0] = h_a
-    h[1] = h_b
-    rc_encode_pair_arg(pair, NULL, sym, h, w, n, out, size, status)
-
-
-cdef void palette6_decode_pair(const uint8_t *stream_a, Py_ssize_t size_a, const uint8_t *stream_b, Py_ssize_t size_b,
-                               uint8_t *sym_a, int h_a, uint8_t *sym_b, int h_b, int w, int n,
-                               int *status) noexcept nogil:
-    _decode_pair(_pair, stream_a, size_a, stream_b, size_b, sym_a, h_a, sym_b, h_b, w, n, status)
-
-
-cdef void palette6_encode_pair(const uint8_t *sym_a, int h_a, const uint8_t *sym_b, int h_b, int w, int n,
-                               uint8_t **out, Py_ssize_t *size, int *status) noexcept nogil:
-    _encode_pair(_pair, sym_a, h_a, sym_b, h_b, w, n, out, size, status)
-
-
-cdef void palette10_decode_pair(const uint8_t *stream_a, Py_ssize_t size_a, const uint8_t *stream_b, Py_ssize_t size_b,
-                                uint8_t *sym_a, int h_a, uint8_t *sym_b, int h_b, int w, int n,
-                                int *status) noexcept nogil:
-    _decode_pair(_pair10, stream_a, size_a, stream_b, size_b, sym_a, h_a, sym_b, h_b, w, n, status)
-
-
-cdef void palette10_encode_pair(const uint8_t *sym_a, int h_a, const uint8_t *sym_b, int h_b, int w, int n,
-                                uint8_t **out, Py_ssize_t *size, int *status) noexcept nogil:
-    _encode_pair(_pair10, sym_a, h_a, sym_b, h_b, w, n, out, size, status)
-
-
-cdef void palette18_decode_pair(const uint8_t *stream_a, Py_ssize_t size_a, const uint8_t *stream_b, Py_ssize_t size_b,
-                                uint8_t *sym_a, int h_a, uint8_t *sym_b, int h_b, int w, int n,
-                                int *status) noexcept nogil:
-    _decode_pair(_pair18, stream_a, size_a, stream_b, size_b, sym_a, h_a, sym_b, h_b, w, n, status)
-
-
-cdef void palette18_encode_pair(const uint8_t *sym_a, int h_a, const uint8_t *sym_b, int h_b, int w, int n,
-                                uint8_t **out, Py_ssize_t *size, int *status) noexcept nogil:
-    _encode_pair(_pair18, sym_a, h_a, sym_b, h_b, w, n, out, size, status)
