@@ -177,3 +177,47 @@ def test_kernel_writes_the_frozen_streams_again(name):
     payload, codes = frozen_payload(Path(__file__).parent / "data" / f"{name}.vqz")
     assert cm.describe(payload)["level"] == 6
     assert at_level(payload, codes, 6) == payload
+
+
+def _lanes(m):
+    """A table of m symbols kept as lanes 1..4 (non-decreasing, below 2^15; lanes m.. hold
+    their top, 2^15 - m, as a table's do) and its count."""
+    top = 32768 - m
+    return st.lists(st.integers(0, top), min_size=m - 1, max_size=m - 1).map(
+        lambda v: np.array(sorted(v) + [top] * (5 - m) + [0], dtype=np.uint16))
+
+
+@st.composite
+def _look(draw):
+    m = draw(st.integers(2, 5))
+    r = draw(st.integers(1 << 9, (1 << 17) - 1))
+    # codes below the range (a valid stream's), and any code (a damaged stream's)
+    code = draw(st.one_of(st.integers(0, r * 32768 + 32767), st.integers(0, (1 << 32) - 1)))
+    return draw(_lanes(m)), draw(_lanes(m)), draw(_lanes(m)), r, code, m
+
+
+@settings(max_examples=400, deadline=None)
+@given(_look())
+def test_neighbour_hits_equal_the_scalar_lanes(look):
+    """The decoder's four lanes at once (16-bit lanes, cum <= code // r) give the lanes one by
+    one of docs/FORMAT.md's level 6: cum[j] = ((2 a + b + d) >> 2) + j, j < m hit where
+    r cum[j] <= code; s the hits (a prefix)."""
+    from vqpress.coding._cm_palette6 import _neighbour_hits
+
+    a, b, d, r, code, m = look
+    le, s, cum = _neighbour_hits(a, b, d, r, code, m)
+    want_cum = [((2 * int(a[j - 1]) + int(b[j - 1]) + int(d[j - 1])) >> 2) + j for j in range(1, 5)]
+    hits = [j < m and r * want_cum[j - 1] <= code for j in range(1, 5)]
+    assert cum == want_cum
+    assert le == sum(0xFFFF << (16 * (j - 1)) for j in range(1, 5) if hits[j - 1])
+    assert s == sum(hits) and hits == [j <= s for j in range(1, 5)]
+
+
+def test_neighbour_hits_refuses_bad_arguments():
+    from vqpress.coding._cm_palette6 import _neighbour_hits
+
+    t = np.zeros(5, dtype=np.uint16)
+    with pytest.raises(ValueError, match="m 6"):
+        _neighbour_hits(t, t, t, 512, 0, 6)
+    with pytest.raises(ValueError, match="r 0"):
+        _neighbour_hits(t, t, t, 0, 0, 3)

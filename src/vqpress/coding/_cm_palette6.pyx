@@ -22,7 +22,7 @@ at level 7): :c:func:`palette10_encode` / :c:func:`palette10_decode`. Level 18 (
 :c:func:`palette18_encode` / :c:func:`palette18_decode`.
 """
 
-from libc.stdint cimport int64_t, uint8_t, uint16_t, uint32_t, uint64_t
+from libc.stdint cimport int16_t, int64_t, uint8_t, uint16_t, uint32_t, uint64_t
 from libc.stdlib cimport calloc, free, malloc
 from libc.string cimport memcpy
 
@@ -33,7 +33,7 @@ from vqpress.coding._palette_common cimport PAL_COUNT_MAX, pal_above_bits, pal_a
 from vqpress.coding._range_coder cimport (
     RangeCoder, rc_code_bit, rc_decode_strip, rc_encode_span, rc_encode_strip, rc_take_symbol,
 )
-from vqpress.coding._symbol_tables cimport st_learn4, st_learn4_le, st_replicate
+from vqpress.coding._symbol_tables cimport st_hits4, st_hits_count, st_learn4, st_learn4_le, st_replicate
 from vqpress.coding._unpredicted cimport Unpredicted, up_alloc, up_code, up_free
 
 cm_tables_init()
@@ -232,7 +232,25 @@ cdef inline int _neighbour_symbol(Direction *way, Level *level, RangeCoder *c, P
     cdef int64_t below[5]
     cdef int64_t hit[5]
     cdef uint64_t le
-    if Direction is Decoding:
+    cdef uint32_t q
+    if Direction is Decoding and Level is not Level18:
+        # the four lanes at once (st_hits4: a tenth of the instructions of the lanes one by one
+        # below; the decoder is bound by their number as much as by its chain): cum[j] <= q =
+        # code // r exactly when r cum[j] <= code (r >= 2^9: the range stays at 2^24 or more)
+        q = code // r
+        cum[0] = 0
+        cum[5] = 0  # (read, and not used, by rc_take_symbol's select when s = 4)
+        le = st_hits4(a, b, d, cum, q if q < 65535 else 65535, m)
+        s = st_hits_count(le)
+        # W, then each answer swaps in the next label's colour (lanes 1..s all ones, the rest 0)
+        xs[0] = (W ^ ((W ^ v1) & <int><int16_t>le) ^ ((v1 ^ v2) & <int><int16_t>(le >> 16))
+                 ^ ((v2 ^ NW) & <int><int16_t>(le >> 32)))
+        rc_take_symbol(c, cum, m, r, s, True, True)
+        _small_learn_le(a, m, le)
+        _small_learn_le(b, m, le)
+        _small_learn_le(d, m, le)
+        return s
+    elif Direction is Decoding:  # level 18 (its 3:4:1 average overflows 16-bit lanes)
         # r (avg + j) <= code exactly when r avg < code - r j + 1: the bounds need only the
         # coder's state and m, ready before the tables' loads (0 where j >= m: never)
         for j in range(1, 5):
@@ -444,3 +462,22 @@ cdef int palette18_encode(const uint8_t *sym, int h, int w, int n, uint8_t **out
 
 cdef int palette18_decode(const uint8_t *stream, Py_ssize_t size, uint8_t *sym, int h, int w, int n) noexcept nogil:
     return rc_decode_strip(_strip18, stream, size, sym, h, w, n)
+
+
+def _neighbour_hits(const uint16_t[::1] a not None, const uint16_t[::1] b not None, const uint16_t[::1] d not None,
+                    uint32_t r, uint32_t code, int m):
+    """Test hook for the decoder's look at the neighbour symbol's three tables (levels 6 and
+    10): ``a``, ``b``, ``d`` IN, a table's lanes 1..4 (and its count) each, every lane below
+    2^15; ``r`` IN, the coder's unit (range >> 15, 2^9 or more), ``code`` IN its code (any: a
+    damaged stream's too), ``m`` IN the symbols (2..5). Returns (le, s, cum[1..4]) as the
+    decoder gets them (st_hits4, st_hits_count)."""
+    cdef uint16_t cum[8]
+    cdef uint32_t q
+    cdef uint64_t le
+    if a.shape[0] < 5 or b.shape[0] < 5 or d.shape[0] < 5 or not 2 <= m <= 5 or r == 0:
+        raise ValueError(f"need tables of 5 u16, m in 2..5 and r > 0; got {a.shape[0]}, {b.shape[0]}, "
+                         f"{d.shape[0]} u16, m {m}, r {r}")
+    q = code // r
+    le = st_hits4(&a[0], &b[0], &d[0], cum, q if q < 65535 else 65535, m)
+    return le, st_hits_count(le), [cum[i] for i in range(1, 5)]
+

@@ -5,7 +5,7 @@
 # loops scalar inside the big kernels), plain C elsewhere (or with -DST_NO_SIMD), both
 # computing the same values.
 
-from libc.stdint cimport uint16_t, uint64_t, uintptr_t
+from libc.stdint cimport uint16_t, uint32_t, uint64_t, uintptr_t
 from libc.stdlib cimport malloc
 from libc.string cimport memcpy
 
@@ -86,6 +86,51 @@ cdef extern from *:
             int target = (le >> (16 * (i - 1))) & 1 ? 0 : k;
             t[i - 1] = (uint16_t)(v + ((target - v) >> rate));
         }
+    #endif
+    }
+
+    /* The decoder's look at the average of three tables a, b, d of at most 5 symbols kept as
+       lanes 1..4, weighted 2:1:1 (level 6's): cum[i] = ((2 a + b + d) >> 2) + i, i = 1..4, made
+       as (a + ((b + d) >> 1)) >> 1 (the same value) in 16-bit lanes (every lane is below 2^15),
+       written to cum[1..4]; returns le, 16 bits a lane, lane i - 1 all ones where i < m and
+       cum[i] <= q, else 0. With q = min(code / r, 65535), cum[i] <= q exactly when
+       r cum[i] <= code: the lanes at or below the code, a prefix (the lanes increase). A
+       dozen instructions where level 6's lanes one by one took ~60 more (its decoder is bound
+       by its instructions' count about as much as by its chain). */
+    static inline uint64_t st_hits4(const uint16_t *a, const uint16_t *b, const uint16_t *d, uint16_t *cum,
+                                    uint32_t q, int m) {
+        static const uint64_t below_m[6] = {0, 0, 0xFFFFull, 0xFFFFFFFFull, 0xFFFFFFFFFFFFull, ~0ull};
+    #if defined(ST_SSE2) && (defined(__x86_64__) || defined(_M_X64))
+        __m128i va = _mm_loadl_epi64((const __m128i *)a);
+        __m128i vb = _mm_loadl_epi64((const __m128i *)b);
+        __m128i vd = _mm_loadl_epi64((const __m128i *)d);
+        __m128i c = _mm_add_epi16(_mm_srli_epi16(_mm_add_epi16(va, _mm_srli_epi16(_mm_add_epi16(vb, vd), 1)), 1),
+                                  _mm_setr_epi16(1, 2, 3, 4, 0, 0, 0, 0));
+        __m128i hit = _mm_cmpeq_epi16(_mm_subs_epu16(c, _mm_set1_epi16((short)q)), _mm_setzero_si128());
+        _mm_storel_epi64((__m128i *)(cum + 1), c);
+        return (uint64_t)_mm_cvtsi128_si64(hit) & below_m[m];
+    #else
+        uint64_t le = 0;
+        int i;
+        for (i = 1; i <= 4; i++) {
+            uint32_t v = (((uint32_t)a[i - 1] + (((uint32_t)b[i - 1] + d[i - 1]) >> 1)) >> 1) + (uint32_t)i;
+            cum[i] = (uint16_t)v;
+            if (v <= q)
+                le |= (uint64_t)0xFFFF << (16 * (i - 1));
+        }
+        return le & below_m[m];
+    #endif
+    }
+
+    /* The number of lanes of le (st_hits4's) that are all ones: the symbol. */
+    static inline int st_hits_count(uint64_t le) {
+    #if defined(__GNUC__) || defined(__clang__)
+        return (64 - __builtin_clzll(le | 1u)) >> 4;
+    #else
+        int s = 0;
+        while (s < 4 && ((le >> (16 * s)) & 1u))
+            s++;
+        return s;
     #endif
     }
 
@@ -243,6 +288,9 @@ cdef extern from *:
     void st_learn(uint16_t *t, int s, int k, int rate) noexcept nogil
     void st_learn4(uint16_t *t, int s, int k, int rate) noexcept nogil
     void st_learn4_le(uint16_t *t, uint64_t le, int k, int rate) noexcept nogil
+    uint64_t st_hits4(const uint16_t *a, const uint16_t *b, const uint16_t *d, uint16_t *cum, uint32_t q,
+                      int m) noexcept nogil
+    int st_hits_count(uint64_t le) noexcept nogil
     void st_learn3(uint16_t *a, uint16_t *b, uint16_t *d, int s, int k, int ra, int rb, int rd) noexcept nogil
     void st_average2(uint16_t *t, const uint16_t *a, const uint16_t *b) noexcept nogil
     void st_average3(uint16_t *t, const uint16_t *a, const uint16_t *b, const uint16_t *d) noexcept nogil
