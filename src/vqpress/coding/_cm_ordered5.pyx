@@ -165,8 +165,12 @@ cdef inline int _pixel(Direction *way, Variant *model, RangeCoder *c, Ord5 *f, i
         # identical code folding, which left one function called from three places, not inlined.
         # (their first counters at P from tables: eq_at[P] is f.cnt + C_EQ + (where P is << 13),
         # shape_at[P] f.cnt + C_SHAPE + P * 625)
+        # (each counter read as soon as its address is known: after the switch on counter3 the
+        # compiler kept the addresses on the stack and read them back, on the way to the decision)
         a = f.eq_at[P] + eq
+        ta = a[0]
         b = f.shape_at[P] + dd
+        tb = b[0]
     else:
         a = f.cnt + C_EQ + eq * 3 + (0 if P == 0 else (1 if P == n - 1 else 2))
         b = f.cnt + C_SHAPE + dd * n + P
@@ -181,8 +185,9 @@ cdef inline int _pixel(Direction *way, Variant *model, RangeCoder *c, Ord5 *f, i
         d = f.cnt3 + hits * 32 + (eq & 31)
     else:
         d = f.cnt3 + (dd * 5 + _clip(NN - P, 2) + 2) * 8 + en
-    ta = a[0]
-    tb = b[0]
+    if not (Variant is Biased):
+        ta = a[0]
+        tb = b[0]
     td = d[0]
     if Variant is Exact:
         # four counters (3:2:2:3), then the two APMs' corrections (1:3:4)
