@@ -130,22 +130,20 @@ cdef extern from *:
 
     /* dd (0..624) of neighbours and P in 0..15 */
     static inline int oc_dd_of(int P, int W, int N, int NE, int NW) {
-        /* ((t + 32)[N], not t[32 + N]: with -fwrapv an int index's sum is not an address's
-           displacement, an add and a sign extension each) */
         const int16_t *t = oc_dd + 15 - P;
-        return t[W] + (t + 32)[N] + (t + 64)[NE] + (t + 96)[NW] + 312;
+        return t[W] + t[32 + N] + t[64 + NE] + t[96 + NW] + 312;
     }
 
     /* d6 (0..728) */
     static inline int oc_d6_of(int P, int W, int N, int NE, int NW, int NN, int WW) {
         const int16_t *t = oc_d6 + 15 - P;
-        return t[W] + (t + 32)[N] + (t + 64)[NE] + (t + 96)[NW] + (t + 128)[NN] + (t + 160)[WW] + 364;
+        return t[W] + t[32 + N] + t[64 + NE] + t[96 + NW] + t[128 + NN] + t[160 + WW] + 364;
     }
 
     /* k = 9 dd + 3 (clip(NN - P, 1) + 1) + clip(WW - P, 1) + 1 (0..5624) */
     static inline int oc_k_of(int dd, int P, int NN, int WW) {
         const int16_t *t = oc_d6 + 15 - P;
-        return 9 * dd + (t + 128)[NN] + (t + 160)[WW] + 4;
+        return 9 * dd + t[128 + NN] + t[160 + WW] + 4;
     }
     """
     void oc_tables_init() noexcept nogil
