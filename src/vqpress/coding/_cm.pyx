@@ -18,10 +18,14 @@ parallel on the shared thread pool; this module hands each strip to its level's 
   colours): ``_cm_palette6.pyx``;
 * level 7, palettes with mixed symbol tables: ``_cm_palette7.pyx``.
 
+Levels 6, 10 and 18 run from ``_cm_palette6_v3``, the same source compiled for x86-64-v3
+(AVX2), where the processor has those instructions (:func:`_use_v3`).
+
 It also holds a test hook for the binary arithmetic coder (the neighbour-pair counts that
 ``symbol_order`` orders a palette by are ``_pair_counts.pyx``).
 """
 
+from cpython.pycapsule cimport PyCapsule_GetName, PyCapsule_GetPointer
 from libc.stdint cimport int32_t, uint8_t
 from libc.stdlib cimport calloc, free, malloc
 
@@ -36,9 +40,9 @@ from vqpress.coding._cm_palette7 cimport palette7_decode, palette7_encode
 from vqpress.coding._cm_ordered4 cimport ordered4_strip
 from vqpress.coding._cm_ordered5 cimport ordered5_decode, ordered5_encode
 from vqpress.coding._ordered_params cimport Ord5Params, ord5_params_ok
-from vqpress.coding._cm_palette6 cimport (
-    palette10_decode, palette10_encode, palette18_decode, palette18_encode, palette6_decode, palette6_encode,
-)
+from vqpress.coding cimport _cm_palette6
+
+import importlib
 
 import numpy as np
 
@@ -57,6 +61,82 @@ cdef enum:
     LEVEL_PALETTE7 = 7
     LEVEL_PALETTE10 = 10
     LEVEL_PALETTE18 = 18
+
+
+# ----------------------------------------------------------------------------- x86-64-v3 kernels
+
+cdef extern from *:
+    """
+    /* Whether this processor runs x86-64-v3 code (AVX2, BMI2, LZCNT, FMA, MOVBE: what the
+       *_v3 modules are compiled for); 0 where that cannot be asked here. */
+    static int vq_cpu_v3(void) {
+    #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 12
+        __builtin_cpu_init();
+        return __builtin_cpu_supports("x86-64-v3") != 0;
+    #elif defined(__x86_64__) && defined(__clang__) && __clang_major__ >= 16
+        __builtin_cpu_init();
+        return __builtin_cpu_supports("x86-64-v3") != 0;
+    #elif defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+        __builtin_cpu_init();
+        return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("bmi") && __builtin_cpu_supports("bmi2")
+               && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c");
+    #else
+        return 0;
+    #endif
+    }
+    """
+    int vq_cpu_v3() noexcept nogil
+
+ctypedef int (*PaletteEncode)(const uint8_t *sym, int h, int w, int n, uint8_t **out, Py_ssize_t *size) noexcept nogil
+ctypedef int (*PaletteDecode)(const uint8_t *stream, Py_ssize_t size, uint8_t *sym, int h, int w,
+                              int n) noexcept nogil
+
+# levels 6, 10 and 18's kernels (_cm_palette6.pyx) in the build this processor runs best (_use_v3)
+cdef PaletteEncode palette6_encode, palette10_encode, palette18_encode
+cdef PaletteDecode palette6_decode, palette10_decode, palette18_decode
+
+
+def _use_v3(bint on):
+    """Run levels 6, 10 and 18 with their x86-64-v3 build (``_cm_palette6_v3``) if ``on`` and
+    the processor runs it, else with the baseline one; the same bytes either way. Returns
+    whether the v3 build is in use. Called at import with ``on`` true; tests call it to
+    compare the two builds.
+
+    The v3 module is imported only where the processor runs it: all of its code, its module
+    set-up too, may use those instructions. Its functions come from its C API (the capsules
+    of ``__pyx_capi__``), not by cimport, which would import it everywhere."""
+    global palette6_encode, palette10_encode, palette18_encode, palette6_decode, palette10_decode, palette18_decode
+    palette6_encode, palette6_decode = _cm_palette6.palette6_encode, _cm_palette6.palette6_decode
+    palette10_encode, palette10_decode = _cm_palette6.palette10_encode, _cm_palette6.palette10_decode
+    palette18_encode, palette18_decode = _cm_palette6.palette18_encode, _cm_palette6.palette18_decode
+    if not on or vq_cpu_v3() == 0:
+        return False
+    try:
+        from vqpress.coding import _cm_palette6_v3
+    except ImportError:  # (a build without it: the baseline does the same)
+        return False
+    api = _cm_palette6_v3.__pyx_capi__
+    base = importlib.import_module("vqpress.coding._cm_palette6").__pyx_capi__
+    palette6_encode = <PaletteEncode>_c_function(api, base, "palette6_encode")
+    palette6_decode = <PaletteDecode>_c_function(api, base, "palette6_decode")
+    palette10_encode = <PaletteEncode>_c_function(api, base, "palette10_encode")
+    palette10_decode = <PaletteDecode>_c_function(api, base, "palette10_decode")
+    palette18_encode = <PaletteEncode>_c_function(api, base, "palette18_encode")
+    palette18_decode = <PaletteDecode>_c_function(api, base, "palette18_decode")
+    return True
+
+
+cdef void *_c_function(dict api, dict base, str name) except NULL:
+    """The C function ``name`` of a v3 module's C API ``api`` (its capsule in ``__pyx_capi__``),
+    whose C signature (the capsule's name) must be that of the baseline module's (in ``base``)."""
+    capsule = api[name]
+    if <bytes>PyCapsule_GetName(capsule) != <bytes>PyCapsule_GetName(base[name]):
+        raise ImportError(f"{name} of the x86-64-v3 build has another signature than the baseline's")
+    return PyCapsule_GetPointer(capsule, PyCapsule_GetName(capsule))
+
+
+_use_v3(True)
+
 
 MODEL_ORDERED = ORDERED
 MODEL_PALETTE = PALETTE

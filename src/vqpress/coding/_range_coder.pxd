@@ -24,6 +24,17 @@ cdef extern from *:
     #if !defined(RC_NO_SIMD) && (defined(__SSE2__) || defined(_M_X64) || (defined(_M_IX86_FP) && _M_IX86_FP >= 2)) \
         && (defined(__GNUC__) || defined(__clang__))
     #include <emmintrin.h>
+    #if defined(__AVX2__)
+    #include <immintrin.h>
+    static inline int rc_find(const uint16_t *cum, uint32_t code, uint32_t r) {
+        uint32_t q = code / r;
+        __m256i le = _mm256_cmpeq_epi16(_mm256_subs_epu16(_mm256_loadu_si256((const __m256i *)cum),
+                                                          _mm256_set1_epi16((short)(q < 65535u ? q : 65535u))),
+                                        _mm256_setzero_si256());
+        unsigned mask = (unsigned)_mm256_movemask_epi8(le);  /* bits 2s, 2s + 1: cum[s] <= q */
+        return (31 - __builtin_clz(mask | 1u)) >> 1;
+    }
+    #else
     static inline int rc_find(const uint16_t *cum, uint32_t code, uint32_t r) {
         uint32_t q = code / r;
         __m128i qv = _mm_set1_epi16((short)(q < 65535u ? q : 65535u));
@@ -33,6 +44,7 @@ cdef extern from *:
         unsigned mask = (unsigned)_mm_movemask_epi8(_mm_packs_epi16(a, b));  /* bit s: cum[s] <= q */
         return 31 - __builtin_clz(mask | 1u);
     }
+    #endif
     #else
     static inline int rc_find(const uint16_t *cum, uint32_t code, uint32_t r) {
         int s = 0, j, step;

@@ -15,11 +15,23 @@ cdef extern from *:
     #if !defined(ST_NO_SIMD) && (defined(__SSE2__) || defined(_M_X64) || (defined(_M_IX86_FP) && _M_IX86_FP >= 2))
     #include <emmintrin.h>
     #define ST_SSE2 1
+    #if defined(__AVX2__)
+    /* (the *_v3 modules, compiled for x86-64-v3: a table of 16 lanes is one register) */
+    #include <immintrin.h>
+    #define ST_AVX2 1
+    #define ST_IDX16 _mm256_setr_epi16(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)
+    #endif
     #endif
 
     /* After symbol s: t[i] += ((k if i > s else 0) - t[i]) >> rate, every i in 0..15. */
     static inline void st_learn(uint16_t *t, int s, int k, int rate) {
-    #ifdef ST_SSE2
+    #ifdef ST_AVX2
+        __m256i x = _mm256_loadu_si256((const __m256i *)t);
+        __m256i target = _mm256_and_si256(_mm256_cmpgt_epi16(ST_IDX16, _mm256_set1_epi16((short)s)),
+                                          _mm256_set1_epi16((short)k));
+        _mm256_storeu_si256((__m256i *)t, _mm256_add_epi16(x, _mm256_sra_epi16(_mm256_sub_epi16(target, x),
+                                                                               _mm_cvtsi32_si128(rate))));
+    #elif defined(ST_SSE2)
         const __m128i lo_idx = _mm_setr_epi16(0, 1, 2, 3, 4, 5, 6, 7);
         const __m128i hi_idx = _mm_setr_epi16(8, 9, 10, 11, 12, 13, 14, 15);
         __m128i sv = _mm_set1_epi16((short)s), kv = _mm_set1_epi16((short)k);
@@ -44,7 +56,19 @@ cdef extern from *:
     /* st_learn of three tables after the same symbol s (each its own rate): the target made
        once */
     static inline void st_learn3(uint16_t *a, uint16_t *b, uint16_t *d, int s, int k, int ra, int rb, int rd) {
-    #ifdef ST_SSE2
+    #ifdef ST_AVX2
+        __m256i target = _mm256_and_si256(_mm256_cmpgt_epi16(ST_IDX16, _mm256_set1_epi16((short)s)),
+                                          _mm256_set1_epi16((short)k));
+        __m256i x = _mm256_loadu_si256((const __m256i *)a);
+        __m256i y = _mm256_loadu_si256((const __m256i *)b);
+        __m256i z = _mm256_loadu_si256((const __m256i *)d);
+        _mm256_storeu_si256((__m256i *)a, _mm256_add_epi16(x, _mm256_sra_epi16(_mm256_sub_epi16(target, x),
+                                                                               _mm_cvtsi32_si128(ra))));
+        _mm256_storeu_si256((__m256i *)b, _mm256_add_epi16(y, _mm256_sra_epi16(_mm256_sub_epi16(target, y),
+                                                                               _mm_cvtsi32_si128(rb))));
+        _mm256_storeu_si256((__m256i *)d, _mm256_add_epi16(z, _mm256_sra_epi16(_mm256_sub_epi16(target, z),
+                                                                               _mm_cvtsi32_si128(rd))));
+    #elif defined(ST_SSE2)
         const __m128i lo_idx = _mm_setr_epi16(0, 1, 2, 3, 4, 5, 6, 7);
         const __m128i hi_idx = _mm_setr_epi16(8, 9, 10, 11, 12, 13, 14, 15);
         __m128i sv = _mm_set1_epi16((short)s), kv = _mm_set1_epi16((short)k);
@@ -172,7 +196,11 @@ cdef extern from *:
     /* t[i] = (a[i] + ((b[i] + d[i]) >> 1)) >> 1, every lane below 2^15 (every table's is: their
        sums fit 16 bits, no carry to keep) */
     static inline void st_average3(uint16_t *t, const uint16_t *a, const uint16_t *b, const uint16_t *d) {
-    #ifdef ST_SSE2
+    #ifdef ST_AVX2
+        __m256i m = _mm256_srli_epi16(_mm256_add_epi16(_mm256_loadu_si256((const __m256i *)b),
+                                                       _mm256_loadu_si256((const __m256i *)d)), 1);
+        _mm256_storeu_si256((__m256i *)t, _mm256_srli_epi16(_mm256_add_epi16(_mm256_loadu_si256((const __m256i *)a), m), 1));
+    #elif defined(ST_SSE2)
         int h;
         for (h = 0; h < 16; h += 8) {
             __m128i x = _mm_loadu_si128((const __m128i *)(a + h));
@@ -239,6 +267,24 @@ cdef extern from *:
     static inline int st_cum_without(uint16_t *cum, const uint16_t *t, unsigned mask) {
         uint32_t total = 32768u, f, c0, c1;
         int j;
+    #ifdef ST_AVX2
+        __m256i v = _mm256_add_epi16(_mm256_loadu_si256((const __m256i *)t), ST_IDX16);
+        v = _mm256_sub_epi16(v, _mm256_subs_epu16(v, _mm256_set1_epi16((short)0x8000)));
+        while (mask) {
+            j = __builtin_ctz(mask);
+            mask &= mask - 1u;
+            c0 = (uint32_t)t[j] + (uint32_t)j;
+            c0 = c0 < 32768u ? c0 : 32768u;
+            c1 = j == 15 ? 32768u : (uint32_t)t[j + 1] + (uint32_t)(j + 1);
+            c1 = c1 < 32768u ? c1 : 32768u;
+            f = c1 - c0;
+            total -= f;
+            v = _mm256_sub_epi16(v, _mm256_and_si256(_mm256_cmpgt_epi16(ST_IDX16, _mm256_set1_epi16((short)j)),
+                                                     _mm256_set1_epi16((short)f)));
+        }
+        _mm256_storeu_si256((__m256i *)cum, v);
+        return (int)total;
+    #endif
     #ifdef ST_SSE2
         const __m128i lo_idx = _mm_setr_epi16(0, 1, 2, 3, 4, 5, 6, 7);
         const __m128i hi_idx = _mm_setr_epi16(8, 9, 10, 11, 12, 13, 14, 15);
