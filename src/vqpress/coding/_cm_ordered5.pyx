@@ -242,7 +242,7 @@ cdef inline int _pixel(Direction *way, Variant *model, RangeCoder *c, Ord5 *f, i
         else:
             s = rs_symbol(way, c, f, f.t_exact + k * OFFSETS + oc
                           if Variant is Weighted or Variant is Averaged or Variant is Biased else T_DIR + k,
-                          T_SHAPE + dd * n + P, T_ERR + d6 * 8 + en, lo, hi, s)
+                          T_SHAPE + dd * n + P, T_ERR + d6 * 8 + en, lo, hi, s, Variant is Biased)
         if s == 0 and P > MID:  # lane 0 is x - P <= -8: x in 0 .. P - 8
             return P - MID - rs_far(way, c, f, T_FAR, P - MID, P - MID - x)
         if s == LANES - 1 and P + LANES - 1 - MID < n - 1:  # lane 15 is x - P >= 7: x in P + 7 .. n - 1
