@@ -49,20 +49,21 @@ def test_row_contexts_are_the_formats(w, seed, spread):
 def test_the_row_pass_terms_are_level_13s(w, seed, spread):
     """The terms of level 13's prediction the row's pass writes beside the contexts (16
     pixels a step and the pixels after them): T_N + T_NE, T_N + T_NW, 8 NE + p3 + 2, the |T|
-    above and the bounds 8 min(N, NE), 8 max(N, NE), against FORMAT.md's "Level 13"."""
+    above and the bounds 8 min(N, NE), 8 max(N, NE), against FORMAT.md's "Level 13"; and the
+    bit of eq13 it writes, (N == NE) << 10 (level 20's eq13 order)."""
     rng = np.random.default_rng(seed)
     above = rng.integers(0, 16, w + 4).astype(np.uint8)
     above2 = rng.integers(0, 16, w + 4).astype(np.uint8)
     errors = rng.integers(-spread, spread + 1, w + 2).astype(np.int16)
     contexts, *terms = _cm_ordered5._row_contexts(above, above2, errors, terms=True)
     assert contexts == reference_contexts(above, above2, errors)
-    want = [[], [], [], [], [], []]
+    want = [[], [], [], [], [], [], []]
     for c in range(w):
         N, NE = int(above[c + 2]), int(above[c + 3])
         tNW, tN, tNE = (int(v) for v in errors[c:c + 3])
         p3 = 8 * N - (((tNW + tN + tNE) * 7) >> 5)
         for j, v in enumerate((tN + tNE, tN + tNW, 8 * NE + p3 + 2, abs(tNW) + abs(tN) + abs(tNE), 8 * min(N, NE),
-                               8 * max(N, NE))):
+                               8 * max(N, NE), (N == NE) << 10)):
             want[j].append(v)
     assert terms == want
 

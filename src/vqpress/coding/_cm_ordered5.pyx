@@ -72,13 +72,16 @@ instructions and mispredicted branches (BENCHMARKS.md, round 10, ``grayspeed``).
 from libc.stdint cimport int16_t, int32_t, uint8_t, uint16_t, uint32_t, uint64_t
 from libc.stdlib cimport free, malloc
 
-from vqpress.coding._bias_cancellation cimport BC_FRACTION, BC_NONE, BC_RATE, bc_row_contexts
+from vqpress.coding._bias_cancellation cimport (
+    BC_CELL, BC_CELL_ABS, BC_CELL_CONTEXT, BC_CELL_HI, BC_CELL_LO, BC_CELL_NE, BC_CELL_P3, BC_CELL_TN_NE, BC_CELL_TN_NW,
+    BC_CELL_WORDS,
+    BC_FRACTION, BC_NONE, BC_RATE, bc_row_contexts)
 from vqpress.coding._cm_common cimport (
     LIMIT, Decoding, Direction, Encoding, _clip, cm_stretch, cm_tables_init, ring_row, ring_row_end, ring_row_start)
 from vqpress.coding._exact_neighbourhood cimport APM1, APM_NODES, ex_apm_learn, ex_apm_node, ex_key
 from vqpress.coding._neighbour_symbols cimport WN_STRIDE
 from vqpress.coding._ordered_contexts cimport (
-    oc_d6_of, oc_dd_of, oc_eq13, oc_eq13_nibbles, oc_k_of, oc_nib_next, oc_nib_start, oc_tables_init, oc_window)
+    oc_d6_of, oc_dd_of, oc_eq13, oc_eq13_nibbles, oc_k_of, oc_nib_row, oc_tables_init, oc_window)
 from vqpress.coding._ordered_model cimport (
     C3_ERR, C3_HITS, C_EQ, C_SHAPE, LANES, MID, T_DIR, T_ERR, T_FAR, T_SHAPE, TABLE_K, Ord5, ord5_alloc,
     ord5_free, ord5_p12, ord5_tables_init, ord5_updated_to)
@@ -160,8 +163,14 @@ cdef inline int _pixel(Direction *way, Variant *model, RangeCoder *c, Ord5 *f, i
         # (the same counters in other places; BENCHMARKS.md, round 15, ``gray20fast``). Written
         # apart, this copy is also not folded with levels 11 and 13's identical ones by GCC's
         # identical code folding, which left one function called from three places, not inlined.
-        a = f.cnt + C_EQ + ((0 if P == 0 else (1 if P == n - 1 else 2)) << 13) + eq
-        b = f.cnt + C_SHAPE + P * 625 + dd
+        # (their first counters at P from tables: eq_at[P] is f.cnt + C_EQ + (where P is << 13),
+        # shape_at[P] f.cnt + C_SHAPE + P * 625)
+        # (each counter read as soon as its address is known: after the switch on counter3 the
+        # compiler kept the addresses on the stack and read them back, on the way to the decision)
+        a = f.eq_at[P] + eq
+        ta = a[0]
+        b = f.shape_at[P] + dd
+        tb = b[0]
     else:
         a = f.cnt + C_EQ + eq * 3 + (0 if P == 0 else (1 if P == n - 1 else 2))
         b = f.cnt + C_SHAPE + dd * n + P
@@ -176,8 +185,9 @@ cdef inline int _pixel(Direction *way, Variant *model, RangeCoder *c, Ord5 *f, i
         d = f.cnt3 + hits * 32 + (eq & 31)
     else:
         d = f.cnt3 + (dd * 5 + _clip(NN - P, 2) + 2) * 8 + en
-    ta = a[0]
-    tb = b[0]
+    if not (Variant is Biased):
+        ta = a[0]
+        tb = b[0]
     td = d[0]
     if Variant is Exact:
         # four counters (3:2:2:3), then the two APMs' corrections (1:3:4)
@@ -213,8 +223,12 @@ cdef inline int _pixel(Direction *way, Variant *model, RangeCoder *c, Ord5 *f, i
     # lanes lo .. hi that stay within the levels
     if not (Variant is Neighbour):
         d6 = oc_d6_of(P, W, N, NE, NW, NN, WW)
-    lo = MID - P if P < MID else 0
-    hi = MID + n - 1 - P if n - 1 - P < LANES - 1 - MID else LANES - 1
+    if Variant is Biased:  # (the same lanes from tables: the branches on P mispredicted)
+        lo = f.lo_at[P]
+        hi = f.hi_at[P]
+    else:
+        lo = MID - P if P < MID else 0
+        hi = MID + n - 1 - P if n - 1 - P < LANES - 1 - MID else LANES - 1
     s = x - P + MID
     s = 0 if s < 0 else (LANES - 1 if s > LANES - 1 else s)
     if Variant is Exact:  # (n <= 4: no lane beyond -8 / +7)
@@ -228,7 +242,7 @@ cdef inline int _pixel(Direction *way, Variant *model, RangeCoder *c, Ord5 *f, i
         else:
             s = rs_symbol(way, c, f, f.t_exact + k * OFFSETS + oc
                           if Variant is Weighted or Variant is Averaged or Variant is Biased else T_DIR + k,
-                          T_SHAPE + dd * n + P, T_ERR + d6 * 8 + en, lo, hi, s)
+                          T_SHAPE + dd * n + P, T_ERR + d6 * 8 + en, lo, hi, s, Variant is Biased)
         if s == 0 and P > MID:  # lane 0 is x - P <= -8: x in 0 .. P - 8
             return P - MID - rs_far(way, c, f, T_FAR, P - MID, P - MID - x)
         if s == LANES - 1 and P + LANES - 1 - MID < n - 1:  # lane 15 is x - P >= 7: x in P + 7 .. n - 1
@@ -239,7 +253,7 @@ cdef inline int _pixel(Direction *way, Variant *model, RangeCoder *c, Ord5 *f, i
 
 cdef int _rows(Direction *way, Variant *model, RangeCoder *c, Ord5 *f, uint8_t *sym, int h, int w,
                uint8_t *rows) noexcept nogil:
-    cdef Py_ssize_t wp = w + 6, wp0 = w, wb = w + 8
+    cdef Py_ssize_t wp = w + 6, wp0 = w
     cdef uint8_t *srow
     cdef uint8_t *r0
     cdef uint8_t *r1
@@ -260,7 +274,8 @@ cdef int _rows(Direction *way, Variant *model, RangeCoder *c, Ord5 *f, uint8_t *
     cdef int16_t *b0 = NULL
     cdef int16_t *b1 = NULL
     cdef const int16_t *bs = NULL
-    cdef uint64_t nib_a = 0, nib_b = 0
+    cdef int16_t *bk = f.bk
+    cdef const uint64_t *nib
     cdef int pr = 0, bc = BC_NONE, bc_last = BC_NONE, e_last = 0, w8
     for r in range(h):
         if Variant is Weighted or Variant is Averaged or Variant is Neighbour or Variant is Biased:
@@ -278,9 +293,9 @@ cdef int _rows(Direction *way, Variant *model, RangeCoder *c, Ord5 *f, uint8_t *
         if Variant is Biased:  # every context of the row, from the rows above
             b0 = f.bt + (r & 1) * wp + 3
             b1 = f.bt + ((r + 1) & 1) * wp + 3
-            bc_row_contexts(w, r1, r2, b1, f.bctx, f.bsum, wb)
-            bs = f.bsum
-            oc_nib_start(r1, r2, &nib_a, &nib_b)
+            bc_row_contexts(w, r1, r2, b1, f.bcells, BC_CELL)
+            oc_nib_row(w, r1, r2, <uint64_t *>(f.bcells + BC_CELL_WORDS), BC_CELL // 4)
+            bs = f.bcells
         # W, WW and W's error carried in registers: the next pixel's prediction waits on x
         W = r0[-1]
         WW = r0[-2]
@@ -298,29 +313,30 @@ cdef int _rows(Direction *way, Variant *model, RangeCoder *c, Ord5 *f, uint8_t *
             if Variant is Biased:
                 # level 20: level 13's average pr = (p0 + p1 + p2 + p3 + 2) >> 2 as v >> 2, v = 16 W
                 # + (8 NE + p3 + 2) - ((T_W + T_N + T_NE) >> 1) - ((10 (T_W + T_N + T_NW)) >> 5),
-                # with what comes from the rows above written by the row's pass (bs, rows of wb:
-                # T_N + T_NE, T_N + T_NW, 8 NE + p3 + 2, the |T| above, 8 min(N, NE), 8 max(N, NE));
+                # with what comes from the rows above written by the row's pass (the pixel's cell
+                # bs: T_N + T_NE, T_N + T_NW, 8 NE + p3 + 2, the |T| above, 8 min(N, NE), 8 max(N, NE),
+                # the context, and eq13's N == NE and words);
                 # pf = pr less its context's mean error K, as (v - 4 K) >> 2, K read before the
                 # last pixel's error is learned (BENCHMARKS.md, round 15, ``gray20fast``: the
                 # chain from x to P shorter by a third)
-                v = 2 * w8 + bs[2 * wb + col] - ((tW + bs[col]) >> 1) - (((tW + bs[wb + col]) * 10) >> 5)
-                bc = f.bctx[col]
+                v = 2 * w8 + bs[BC_CELL_P3] - ((tW + bs[BC_CELL_TN_NE]) >> 1) - (((tW + bs[BC_CELL_TN_NW]) * 10) >> 5)
+                bc = bs[BC_CELL_CONTEXT]
                 pr = v >> 2
-                pf = (v - 4 * ((f.bk[bc] + (1 << (BC_FRACTION - 1))) >> BC_FRACTION)) >> 2
-                v = f.bk[bc_last]
-                f.bk[bc_last] = <int16_t>(v + ((e_last * (1 << BC_FRACTION) - v) >> BC_RATE))
+                pf = (v - 4 * ((bk[bc] + (1 << (BC_FRACTION - 1))) >> BC_FRACTION)) >> 2
+                v = bk[bc_last]
+                bk[bc_last] = <int16_t>(v + ((e_last * (1 << BC_FRACTION) - v) >> BC_RATE))
                 # within the values of W, N, NE
-                v = bs[4 * wb + col]
+                v = bs[BC_CELL_LO]
                 v = w8 if w8 < v else v
                 pf = v if pf < v else pf
                 pr = v if pr < v else pr
-                v = bs[5 * wb + col]
+                v = bs[BC_CELL_HI]
                 v = w8 if w8 > v else v
                 pf = v if pf > v else pf
                 pr = v if pr > v else pr
                 P = (pf + 4) >> 3
                 oc = (OFFSET_CLASSES >> (((pf + 4) & 7) << 2)) & 15
-                en = cm5_error[(aW + bs[3 * wb + col] + 4) >> 3]
+                en = cm5_error[(aW + bs[BC_CELL_ABS] + 4) >> 3]
             elif Variant is Weighted or Variant is Averaged or Variant is Neighbour:
                 # levels 11, 13, 16: P from the weighted prediction
                 tN = c1[col].t
@@ -367,8 +383,8 @@ cdef int _rows(Direction *way, Variant *model, RangeCoder *c, Ord5 *f, uint8_t *
                 above = above >> 1 | (e1[col + 2] == 0) << 3  # NW, N, NE, NEE in bits 0..3
                 hits = (eW == 0) | above << 1 | (eWW == 0) << 5
             if Variant is Biased:
-                eq = oc_eq13_nibbles(nib_a, nib_b, P, W, WW, N, NE, NW, r1[col + 2])
-                oc_nib_next(r1 + col, r2 + col, &nib_a, &nib_b)
+                nib = <const uint64_t *>(bs + BC_CELL_WORDS)
+                eq = oc_eq13_nibbles(nib[0], nib[1], P, W, WW, bs[BC_CELL_NE])
             else:
                 eq = oc_eq13(oc_window(r1 + col, r2 + col), P, W, WW, N, NE, NW, r1[col + 2])
             if Variant is Neighbour:
@@ -390,6 +406,7 @@ cdef int _rows(Direction *way, Variant *model, RangeCoder *c, Ord5 *f, uint8_t *
                 if Variant is Biased:  # (level 13's error T: the correction does not feed the sub-predictions)
                     tW = pr - x8
                     w8 = x8  # (8 W of the next pixel)
+                    bs += BC_CELL  # (the next pixel's cell)
                     b0[col] = <int16_t>tW
                     bc_last = bc
                     e_last = tW
@@ -475,14 +492,13 @@ def _contexts(int P, int W, int WW, int N, int NW, int NE, int NN, int NNE, int 
 
 def _eq13_along(const uint8_t[::1] above not None, const uint8_t[::1] above2 not None, P, W, WW):
     """eq13 of each pixel of a row of w pixels (a list) as level 20's loop computes it
-    (``oc_nib_start``, ``oc_nib_next``, ``oc_eq13_nibbles``: its bits in level 20's order), for
-    the tests: ``above`` and
+    (``oc_nib_row``, ``oc_eq13_nibbles``: its bits in level 20's order; N ==
+    NE as the row's pass writes it, ``bc_row_contexts``), for the tests: ``above`` and
     ``above2`` the two rows above with their padding (w + 4 bytes: 2 before, 2 after), ``P``,
     ``W`` and ``WW`` each pixel's (w values each); every value in 0..15."""
     cdef Py_ssize_t w = above.shape[0] - 4
     cdef Py_ssize_t col
-    cdef uint64_t a, b
-    cdef const uint8_t *r1
+    cdef uint8_t *r1
     cdef const uint8_t *r2
     if w < 1 or above2.shape[0] != w + 4 or not len(P) == len(W) == len(WW) == w:
         raise ValueError(f"rows of {above.shape[0]} and {above2.shape[0]} values and {len(P)}, {len(W)}, "
@@ -490,14 +506,26 @@ def _eq13_along(const uint8_t[::1] above not None, const uint8_t[::1] above2 not
     for v in list(above) + list(above2) + list(P) + list(W) + list(WW):
         if not 0 <= v <= 15:
             raise ValueError(f"a value of {v} is outside 0..15")
-    r1 = &above[2]
-    r2 = &above2[2]
-    oc_nib_start(r1, r2, &a, &b)
-    out = []
-    for col in range(w):
-        out.append(oc_eq13_nibbles(a, b, P[col], W[col], WW[col], r1[col], r1[col + 1], r1[col - 1], r1[col + 2]))
-        oc_nib_next(r1 + col, r2 + col, &a, &b)
-    return out
+    # (the row above as the kernel's: oc_nib_next reads one byte after its padding, r1[w + 2],
+    # at the last pixel, for a pixel after the row)
+    cdef uint8_t *padded = <uint8_t *>malloc(w + 5)
+    cdef uint64_t *words = <uint64_t *>malloc(2 * w * sizeof(uint64_t))
+    if padded == NULL or words == NULL:
+        free(padded)
+        free(words)
+        raise MemoryError()
+    try:
+        for col in range(w + 4):
+            padded[col] = above[col]
+        padded[w + 4] = 0
+        r1 = padded + 2
+        r2 = &above2[2]
+        oc_nib_row(<int>w, r1, r2, words, 2)
+        return [oc_eq13_nibbles(words[2 * col], words[2 * col + 1], P[col], W[col], WW[col],
+                                (r1[col] == r1[col + 1]) << 10) for col in range(w)]
+    finally:
+        free(padded)
+        free(words)
 
 
 def _row_contexts(const uint8_t[::1] above not None, const uint8_t[::1] above2 not None,
@@ -506,12 +534,12 @@ def _row_contexts(const uint8_t[::1] above not None, const uint8_t[::1] above2 n
     (``_bias_cancellation.pxd``), for the tests: ``above`` and ``above2`` are the two rows above
     with their padding (w + 4 bytes: 2 before, 2 after; ``above2`` uses 1 before and 1 after),
     ``errors`` the row above's errors T (w + 2: 1 before, 1 after), each in -120..120. With
-    ``terms``, seven lists: the contexts, then the row pass's terms of level 13's prediction
-    (T_N + T_NE, T_N + T_NW, 8 NE + p3 + 2, |T_NW| + |T_N| + |T_NE|, 8 min(N, NE), 8 max(N, NE))."""
+    ``terms``, eight lists: the contexts, then the row pass's terms of level 13's prediction
+    (T_N + T_NE, T_N + T_NW, 8 NE + p3 + 2, |T_NW| + |T_N| + |T_NE|, 8 min(N, NE), 8 max(N, NE))
+    and of eq13 ((N == NE) << 10)."""
     cdef Py_ssize_t w = above.shape[0] - 4
     cdef Py_ssize_t i, j
-    cdef uint16_t *out
-    cdef int16_t *sums
+    cdef int16_t *cells
     if w < 1 or above2.shape[0] != w + 4 or errors.shape[0] != w + 2:
         raise ValueError(f"rows of {above.shape[0]}, {above2.shape[0]} and {errors.shape[0]} values do not "
                          "frame one row (w + 4, w + 4, w + 2)")
@@ -521,18 +549,14 @@ def _row_contexts(const uint8_t[::1] above not None, const uint8_t[::1] above2 n
     for i in range(w + 2):
         if not -120 <= errors[i] <= 120:
             raise ValueError(f"an error T of {errors[i]} is outside -120..120")
-    out = <uint16_t *>malloc((w + 8) * sizeof(uint16_t))
-    sums = <int16_t *>malloc(6 * (w + 8) * sizeof(int16_t))
-    if out == NULL or sums == NULL:
-        free(out)
-        free(sums)
+    cells = <int16_t *>malloc(BC_CELL * (w + 8) * sizeof(int16_t))
+    if cells == NULL:
         raise MemoryError()
     try:
-        bc_row_contexts(<int>w, &above[2], &above2[2], &errors[1], out, sums, w + 8)
-        contexts = [out[i] for i in range(w)]
+        bc_row_contexts(<int>w, &above[2], &above2[2], &errors[1], cells, BC_CELL)
+        contexts = [<uint16_t>cells[BC_CELL * i + BC_CELL_CONTEXT] for i in range(w)]
         if not terms:
             return contexts
-        return (contexts,) + tuple([sums[j * (w + 8) + i] for i in range(w)] for j in range(6))
+        return (contexts,) + tuple([cells[BC_CELL * i + j] for i in range(w)] for j in range(BC_CELL_CONTEXT))
     finally:
-        free(out)
-        free(sums)
+        free(cells)

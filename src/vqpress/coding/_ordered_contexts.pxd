@@ -15,6 +15,7 @@
 # multiplications and a load, on the way from P to the x == P counters (BENCHMARKS.md, round 15).
 # Inline: the kernel's copies compile their own.
 
+from libc.stddef cimport ptrdiff_t
 from libc.stdint cimport uint8_t, uint64_t
 
 cdef extern from *:
@@ -32,8 +33,13 @@ cdef extern from *:
     /* the eq13 bits of the answers (bit i: byte i of the window equals P) for NWW, NW, N, NE,
        NNW, NN, NNE (bits 0..6) */
     static uint16_t oc_eq7[128];
-    /* oc_onehot[v] = 2^(4 v): v's nibble (oc_nib_start) */
-    static uint64_t oc_onehot[16];
+    /* oc_onehot[v] = 2^(4 v): v's nibble (oc_nib_start), for v in 0..15 (0 for the bytes above,
+       which no row holds: a byte indexes it without a mask) */
+    static uint64_t oc_onehot[256];
+    /* oc_eq10[x | y << 4 | v << 8] (oc_eq_nibbles): x's bits NWW, NW, N, NE == P, y's NNW, NN,
+       NNE, NEE == P, v's W == NW, W == N, placed at eq13's bits in level 20's order: NW, N, NE to
+       0, 1, 2, NN, NNE, NEE to 5, 6, 7, NWW, NNW to 8, 9, W == NW, W == N to 11, 12 */
+    static uint16_t oc_eq10[1024];
 
     static void oc_tables_init(void) {
         static const int dd_weight[4] = {125, 25, 5, 1}, d6_weight[6] = {243, 81, 27, 9, 3, 1};
@@ -49,8 +55,10 @@ cdef extern from *:
                 oc_d6[32 * j + d + 15] = (int16_t)(d <= 15 ? c * d6_weight[j] : 0);
             }
         }
-        for (j = 0; j < 16; j++)
-            oc_onehot[j] = 1ull << (4 * j);
+        for (j = 0; j < 256; j++)
+            oc_onehot[j] = j < 16 ? 1ull << (4 * j) : 0;
+        for (m = 0; m < 1024; m++)
+            oc_eq10[m] = (uint16_t)((m >> 1 & 7) | (m >> 5 & 7) << 5 | (m & 1) << 8 | (m >> 4 & 1) << 9 | (m >> 8 & 3) << 11);
         for (m = 0; m < 128; m++) {
             oc_eq7[m] = 0;
             for (j = 0; j < 7; j++)
@@ -89,20 +97,35 @@ cdef extern from *:
        a load from P where oc_eq_window takes a multiplication, the zero-byte test, a second
        multiplication and the load */
     static inline void oc_nib_start(const uint8_t *r1, const uint8_t *r2, uint64_t *a, uint64_t *b) {
-        *a = oc_onehot[r1[-2] & 15] | oc_onehot[r1[-1] & 15] << 1 | oc_onehot[r1[0] & 15] << 2 | oc_onehot[r1[1] & 15] << 3;
-        *b = oc_onehot[r2[-1] & 15] | oc_onehot[r2[0] & 15] << 1 | oc_onehot[r2[1] & 15] << 2;
+        *a = oc_onehot[r1[-2]] | oc_onehot[r1[-1]] << 1 | oc_onehot[r1[0]] << 2 | oc_onehot[r1[1]] << 3;
+        *b = oc_onehot[r2[-1]] | oc_onehot[r2[0]] << 1 | oc_onehot[r2[1]] << 2 | oc_onehot[r1[2]] << 3;
     }
     /* the words of the next pixel: each neighbour one place to the left (NW -> NWW, ...), the new
-       NE (r1[2]) and NNE (r2[2]) in */
+       NE (r1[2]), NNE (r2[2]) and NEE (r1[3]) in */
     static inline void oc_nib_next(const uint8_t *r1, const uint8_t *r2, uint64_t *a, uint64_t *b) {
-        *a = (*a >> 1 & 0x7777777777777777ull) | oc_onehot[r1[2] & 15] << 3;
-        *b = (*b >> 1 & 0x3333333333333333ull) | oc_onehot[r2[2] & 15] << 2;
+        *a = (*a >> 1 & 0x7777777777777777ull) | oc_onehot[r1[2]] << 3;
+        *b = (*b >> 1 & 0x3333333333333333ull) | oc_onehot[r2[2]] << 2 | oc_onehot[r1[3]] << 3;
     }
-    static inline int oc_eq_nibbles(uint64_t a, uint64_t b, int P) {
+    /* oc_nib_start's words of each pixel i = 0 .. w - 1 of a row (r1[-2] .. r1[w + 2] and
+       r2[-1] .. r2[w + 1] read) in out[stride i], out[stride i + 1]: slid along the row before it
+       (level 20: a loop of its own keeps them in registers, the pixel loop loads two words) */
+    static inline void oc_nib_row(int w, const uint8_t *r1, const uint8_t *r2, uint64_t *out, ptrdiff_t stride) {
+        uint64_t a, b;
+        int i;
+        oc_nib_start(r1, r2, &a, &b);
+        for (i = 0; i < w; i++) {
+            out[stride * i] = a;
+            out[stride * i + 1] = b;
+            oc_nib_next(r1 + i, r2 + i, &a, &b);
+        }
+    }
+
+    /* eq13's bits of NWW, NW, N, NE, NNW, NN, NNE, NEE against P and of NW, N against W (P, W
+       and the neighbours in 0..15), in level 20's order (oc_eq13_nibbles), from the words: P's
+       nibble of a and of b and bits 1..2 of W's nibble of a make an index of oc_eq10 */
+    static inline int oc_eq_nibbles(uint64_t a, uint64_t b, int P, int W) {
         int sh = 4 * P;
-        int x = (int)(a >> sh & 15), y = (int)(b >> sh & 7);
-        /* NWW, NW, N, NE (bits 0..3 of x) to 8, 0, 1, 2; NNW, NN, NNE (of y) to 9, 5, 6 */
-        return x >> 1 | (y & 6) << 4 | (x & 1) << 8 | (y & 1) << 9;
+        return oc_eq10[(int)(a >> sh & 15) | (int)(b >> sh & 15) << 4 | (int)(a >> (4 * W + 1) & 3) << 8];
     }
 
     /* dd (0..624) of neighbours and P in 0..15 */
@@ -128,20 +151,22 @@ cdef extern from *:
     int oc_eq_window(uint64_t v, int P) noexcept nogil
     void oc_nib_start(const uint8_t *r1, const uint8_t *r2, uint64_t *a, uint64_t *b) noexcept nogil
     void oc_nib_next(const uint8_t *r1, const uint8_t *r2, uint64_t *a, uint64_t *b) noexcept nogil
-    int oc_eq_nibbles(uint64_t a, uint64_t b, int P) noexcept nogil
+    void oc_nib_row(int w, const uint8_t *r1, const uint8_t *r2, uint64_t *out, ptrdiff_t stride) noexcept nogil
+    int oc_eq_nibbles(uint64_t a, uint64_t b, int P, int W) noexcept nogil
     int oc_dd_of(int P, int W, int N, int NE, int NW) noexcept nogil
     int oc_d6_of(int P, int W, int N, int NE, int NW, int NN, int WW) noexcept nogil
     int oc_k_of(int dd, int P, int NN, int WW) noexcept nogil
 
 
-cdef inline int oc_eq13_nibbles(uint64_t a, uint64_t b, int P, int W, int WW, int N, int NE, int NW, int NEE) noexcept nogil:
-    """eq13's thirteen answers from oc_nib_start / oc_nib_next's words (P and the neighbours in
-    0..15), in other bits (level 20's counters are laid out by them, _cm_ordered5.pyx): NW, N,
-    NE, W, WW, NN, NNE, NEE in bits 0..7 (eq13's low byte, in another order), NWW, NNW, N == NE,
-    W == NW, W == N in bits 8..12: eq13's bits 0..12 (W, N, NW, NE, WW, NN, NNE, NEE, N == NE,
-    W == NW, W == N, NWW, NNW) in bits 3, 1, 0, 2, 4, 5, 6, 7, 10, 11, 12, 8, 9."""
-    return (oc_eq_nibbles(a, b, P) | (W == P) << 3 | (WW == P) << 4 | (NEE == P) << 7 | (N == NE) << 10
-            | (W == NW) << 11 | (W == N) << 12)
+cdef inline int oc_eq13_nibbles(uint64_t a, uint64_t b, int P, int W, int WW, int ne) noexcept nogil:
+    """eq13's thirteen answers from oc_nib_start / oc_nib_next's words (P, W, WW and the
+    neighbours in 0..15) and ``ne``, (N == NE) << 10 (the row's pass writes it,
+    ``_bias_cancellation.pxd``), in other bits (level 20's counters are laid out by them,
+    _cm_ordered5.pyx): NW, N, NE, W, WW, NN, NNE, NEE in bits 0..7 (eq13's low byte, in another
+    order), NWW, NNW, N == NE, W == NW, W == N in bits 8..12: eq13's bits 0..12 (W, N, NW, NE,
+    WW, NN, NNE, NEE, N == NE, W == NW, W == N, NWW, NNW) in bits 3, 1, 0, 2, 4, 5, 6, 7, 10,
+    11, 12, 8, 9."""
+    return oc_eq_nibbles(a, b, P, W) | (W == P) << 3 | (WW == P) << 4 | ne
 
 
 cdef inline int oc_eq13(uint64_t window, int P, int W, int WW, int N, int NE, int NW, int NEE) noexcept nogil:

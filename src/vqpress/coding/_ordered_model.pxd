@@ -12,7 +12,7 @@ from libc.stdint cimport int16_t, int64_t, uint8_t, uint16_t, uint32_t
 from libc.stdlib cimport calloc, free, malloc
 from libc.string cimport memcpy
 
-from vqpress.coding._bias_cancellation cimport BC_CONTEXTS
+from vqpress.coding._bias_cancellation cimport BC_CELL, BC_CONTEXTS
 from vqpress.coding._cm_common cimport cm_rate
 from vqpress.coding._exact_neighbourhood cimport APM1, APM2, APM_NODES, EXACT, X_COUNTERS, ex_apm_fill
 from vqpress.coding._neighbour_symbols cimport WN_STRIDE, WN_TABLES, ns_fill
@@ -100,8 +100,11 @@ ctypedef struct Ord5:
     const uint16_t *wn_at       # the pixel's (W, N) table (padded)
     # level 20 only (NULL otherwise; _bias_cancellation.pxd)
     int16_t *bt                 # ring of 2 rows of w + 6: the prediction errors T (0 outside the strip's pixels)
-    uint16_t *bctx              # the contexts of the row's pixels (w + 8)
-    int16_t *bsum               # what each pixel's prediction takes from the rows above (bc_row_contexts' sums: 6 x (w + 8))
+    int16_t *bcells             # each pixel's context and what its prediction and eq13 take from the rows above (bc_row_contexts' cells: BC_CELL x (w + 8))
+    uint32_t *eq_at[16]         # the x == P counters by where P is and eq13 (C_EQ), at P = 0 .. n - 1 ...
+    uint32_t *shape_at[16]      # ... and by P and dd (C_SHAPE): level 20's way to them (_cm_ordered5.pyx)
+    uint8_t lo_at[16]           # the lanes lo .. hi of a residual around P that stay within the
+    uint8_t hi_at[16]           # levels, at P = 0 .. n - 1 (level 20: loads, not branches on P)
     int16_t *bk                 # the corrections K of the BC_CONTEXTS contexts, and a spare one
 
 
@@ -157,7 +160,7 @@ cdef inline int ord5_alloc(Ord5 *f, int n, int w, const Ord5Params *q) noexcept 
     rate_max and may count each update twice.
     Returns 0, or -1 (free it with ord5_free either way)."""
     cdef Py_ssize_t n_tables = T_SHAPE + 625 * n + (EXACT if q.exact else 0) + (5625 * OFFSETS if q.weighted else 0)
-    cdef int u = 0
+    cdef int u = 0, v
     f.n = n
     f.q = q[0]
     while True:
@@ -177,16 +180,14 @@ cdef inline int ord5_alloc(Ord5 *f, int n, int w, const Ord5Params *q) noexcept 
     f.wn = NULL
     f.wn_counts = NULL
     f.bt = NULL
-    f.bctx = NULL
-    f.bsum = NULL
+    f.bcells = NULL
     f.bk = NULL
     f.t_exact = T_SHAPE + 625 * n
     if q.weighted == 4:
         f.bt = <int16_t *>calloc(2 * (w + 6), sizeof(int16_t))
-        f.bctx = <uint16_t *>calloc(w + 8, sizeof(uint16_t))
-        f.bsum = <int16_t *>calloc(6 * (w + 8), sizeof(int16_t))
+        f.bcells = <int16_t *>calloc(BC_CELL * (w + 8), sizeof(int16_t))
         f.bk = <int16_t *>calloc(BC_CONTEXTS + 1, sizeof(int16_t))
-        if f.bt == NULL or f.bctx == NULL or f.bsum == NULL or f.bk == NULL:
+        if f.bt == NULL or f.bcells == NULL or f.bk == NULL:
             return -1
     if q.weighted == 3:
         f.wn = <uint16_t *>malloc(WN_TABLES * WN_STRIDE * sizeof(uint16_t))
@@ -206,6 +207,11 @@ cdef inline int ord5_alloc(Ord5 *f, int n, int w, const Ord5Params *q) noexcept 
         ex_apm_fill(f.apm, APM1 + APM2)
     if f.cnt == NULL or f.cnt3 == NULL or f.tables == NULL or f.counts == NULL or f.err == NULL:
         return -1
+    for v in range(n):
+        f.eq_at[v] = f.cnt + C_EQ + ((0 if v == 0 else (1 if v == n - 1 else 2)) << 13)
+        f.shape_at[v] = f.cnt + C_SHAPE + v * 625
+        f.lo_at[v] = <uint8_t>(MID - v if v < MID else 0)
+        f.hi_at[v] = <uint8_t>(MID + n - 1 - v if n - 1 - v < LANES - 1 - MID else LANES - 1)
     ord5_table_fill(f.tables, n_tables)
     return 0
 
@@ -223,12 +229,10 @@ cdef inline void ord5_free(Ord5 *f) noexcept nogil:
     free(f.wn)
     free(f.wn_counts)
     free(f.bt)
-    free(f.bctx)
-    free(f.bsum)
+    free(f.bcells)
     free(f.bk)
     f.bt = NULL
-    f.bctx = NULL
-    f.bsum = NULL
+    f.bcells = NULL
     f.bk = NULL
     f.wp = NULL
     f.wn = NULL

@@ -15,10 +15,10 @@ from libc.stdint cimport uint16_t, uint32_t
 from vqpress.coding._cm_common cimport Decoding, Direction
 from vqpress.coding._exact_neighbourhood cimport X_TRUST, ex_average4
 from vqpress.coding._neighbour_symbols cimport WN_K, ns_around
-from vqpress.coding._ordered_model cimport LANES, MID, Ord5, ord5_learn
+from vqpress.coding._ordered_model cimport LANES, MID, TABLE_K, Ord5, ord5_learn
 from vqpress.coding._range_coder cimport (
     RangeCoder, rc_decode_symbol, rc_encode_span, rc_encode_symbol, rc_find, rc_symbol_unit, rc_take_symbol)
-from vqpress.coding._symbol_tables cimport st_average3, st_span, st_span_top
+from vqpress.coding._symbol_tables cimport st_average3, st_span, st_span17, st_span_top
 
 
 cdef inline int _mean3(const uint16_t *a, const uint16_t *b, const uint16_t *d, int i) noexcept nogil:
@@ -34,9 +34,11 @@ cdef inline uint32_t _cum3(const uint16_t *a, const uint16_t *b, const uint16_t 
 
 
 cdef inline int rs_symbol(Direction *way, RangeCoder *c, Ord5 *f, Py_ssize_t ta, Py_ssize_t tb, Py_ssize_t tc,
-                          int lo, int hi, int s) noexcept nogil:
+                          int lo, int hi, int s, bint branchless=False) noexcept nogil:
     """Lane s (lo <= s <= hi) of the average of tables ta, tb, tc (weighted 2:1:1; 1:2:1 with
-    first_table 1).
+    first_table 1). ``branchless`` (a constant; level 20's copy): the decoder's span total and
+    unit without the branches on hi == 15 and total == 2^15, which P decides (the same values;
+    in the other copies the compiler's registers moved, level 8 +6 instructions a pixel).
 
     The encoder needs only four lanes of the average (c(lo), c(hi + 1), c(s), c(s + 1)): it
     computes them one by one; the decoder, which searches, the whole average and span."""
@@ -44,7 +46,7 @@ cdef inline int rs_symbol(Direction *way, RangeCoder *c, Ord5 *f, Py_ssize_t ta,
     cdef const uint16_t *pb = f.tables + tb * LANES
     cdef const uint16_t *pd = f.tables + tc * LANES
     cdef const uint16_t *swap
-    cdef uint16_t t[LANES]
+    cdef uint16_t t[LANES + 1]
     cdef uint16_t cum[LANES]
     cdef int base, total
     if f.q.first_table:
@@ -53,9 +55,14 @@ cdef inline int rs_symbol(Direction *way, RangeCoder *c, Ord5 *f, Py_ssize_t ta,
         pb = swap
     if Direction is Decoding:
         st_average3(t, pa, pb, pd)
-        total = st_span(cum, t, lo, hi)
+        if branchless:
+            t[LANES] = TABLE_K  # (c(16) = 2^15: the span's total without a branch on hi)
+            total = st_span17(cum, t, lo, hi)
+        else:
+            total = st_span(cum, t, lo, hi)
         # lo .. hi: cum[lo] = 0; x - P = +-1 first (no division when it is one of them)
-        s = _decode_lane(c, cum, total, hi + 1, MID - 1 if t[MID] - t[MID - 1] > t[MID + 2] - t[MID + 1] else MID + 1)
+        s = _decode_lane(c, cum, total, hi + 1, MID - 1 if t[MID] - t[MID - 1] > t[MID + 2] - t[MID + 1] else MID + 1,
+                         branchless)
     else:
         base = _mean3(pa, pb, pd, lo) + lo
         total = (1 << 15 if hi == LANES - 1 else _mean3(pa, pb, pd, hi + 1) + hi + 1) - base
@@ -118,10 +125,13 @@ cdef inline int _code_lane(Direction *way, RangeCoder *c, const uint16_t *t, con
     return s
 
 
-cdef inline int _decode_lane(RangeCoder *c, const uint16_t *cum, int total, int m, int guess) noexcept nogil:
+cdef inline int _decode_lane(RangeCoder *c, const uint16_t *cum, int total, int m, int guess,
+                             bint divide=False) noexcept nogil:
     """rc_decode_symbol, trying lane ``guess`` before searching: the same lane (the largest
-    s < m with r * cum[s] <= code), without the division of the search when it is guess."""
-    cdef uint32_t r = rc_symbol_unit(c, total)
+    s < m with r * cum[s] <= code), without the division of the search when it is guess.
+    ``divide`` (a constant): rc_symbol_unit's r always by the division (range >> 15 is
+    range // 2^15), without its branch on total == 2^15."""
+    cdef uint32_t r = c.range // <uint32_t>total if divide else rc_symbol_unit(c, total)
     cdef uint32_t code = c.code
     cdef int s = guess
     if not (guess < m and r * cum[guess] <= code and (guess == m - 1 or code < r * cum[guess + 1])):

@@ -220,10 +220,10 @@ cdef extern from *:
        symbol i of t spans c(i) .. c(i + 1), c(i) = t[i] + i, c(16) = 2^15 (t non-decreasing,
        at most 2^15 - 16); cum[i] = min(max(c(i) - c(lo), 0), T) with T = c(hi + 1) - c(lo)
        (returned), so the symbols below lo and above hi have no frequency. st_span_top: the
-       same of a table whose c(16) is top + 16 (level 16's averages, _neighbour_symbols.pxd). */
-    static inline int st_span_top(uint16_t *cum, const uint16_t *t, int lo, int hi, int top) {
-        int base = t[lo] + lo;
-        int total = (hi == 15 ? top + 16 : t[hi + 1] + hi + 1) - base;
+       same of a table whose c(16) is top + 16 (level 16's averages, _neighbour_symbols.pxd);
+       st_span_of: given c(lo) and T. */
+    static inline int st_span_of(uint16_t *cum, const uint16_t *t, int base, int total) {
+        /* (cum of c(lo) = base and T = total) */
     #ifdef ST_SSE2
         const __m128i lo_idx = _mm_setr_epi16(0, 1, 2, 3, 4, 5, 6, 7);
         const __m128i hi_idx = _mm_setr_epi16(8, 9, 10, 11, 12, 13, 14, 15);
@@ -244,8 +244,20 @@ cdef extern from *:
         return total;
     }
 
+    static inline int st_span_top(uint16_t *cum, const uint16_t *t, int lo, int hi, int top) {
+        int base = t[lo] + lo;
+        return st_span_of(cum, t, base, (hi == 15 ? top + 16 : t[hi + 1] + hi + 1) - base);
+    }
+
     static inline int st_span(uint16_t *cum, const uint16_t *t, int lo, int hi) {
         return st_span_top(cum, t, lo, hi, 32752);
+    }
+
+    /* st_span of a table given with a 17th lane t[16] = 2^15 - 16 (c(16) = 2^15): T without a
+       branch on hi (which the picture decides, and which mispredicted) */
+    static inline int st_span17(uint16_t *cum, const uint16_t *t, int lo, int hi) {
+        int base = t[lo] + lo;
+        return st_span_of(cum, t, base, t[hi + 1] + hi + 1 - base);
     }
 
     /* The coded cumulative frequencies of table t without the symbols in mask: cum[0..15]
@@ -330,6 +342,7 @@ cdef extern from *:
     void st_average3(uint16_t *t, const uint16_t *a, const uint16_t *b, const uint16_t *d) noexcept nogil
     int st_span(uint16_t *cum, const uint16_t *t, int lo, int hi) noexcept nogil
     int st_span_top(uint16_t *cum, const uint16_t *t, int lo, int hi, int top) noexcept nogil
+    int st_span17(uint16_t *cum, const uint16_t *t, int lo, int hi) noexcept nogil
     int st_cum_without(uint16_t *cum, const uint16_t *t, unsigned mask) noexcept nogil
 
 
