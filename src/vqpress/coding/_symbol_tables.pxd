@@ -260,24 +260,39 @@ cdef extern from *:
         return st_span_of(cum, t, base, t[hi + 1] + hi + 1 - base);
     }
 
+    /* The lowest set bit of mask (not 0) */
+    static inline int st_lowest(unsigned mask) {
+    #if defined(__GNUC__) || defined(__clang__)
+        return __builtin_ctz(mask);
+    #else
+        int j;
+        for (j = 0; !((mask >> j) & 1u); j++) {}
+        return j;
+    #endif
+    }
+
+    /* c(j + 1) - c(j) of table t, c(i) = min(t[i] + i, 2^15), c(16) = 2^15: symbol j's frequency */
+    static inline uint32_t st_frequency(const uint16_t *t, int j) {
+        uint32_t c0 = (uint32_t)t[j] + (uint32_t)j, c1;
+        c0 = c0 < 32768u ? c0 : 32768u;
+        c1 = j == 15 ? 32768u : (uint32_t)t[j + 1] + (uint32_t)(j + 1);
+        c1 = c1 < 32768u ? c1 : 32768u;
+        return c1 - c0;
+    }
+
     /* The coded cumulative frequencies of table t without the symbols in mask: cum[0..15]
-       and their total (returned). Symbol i of t spans c(i) .. c(i + 1), c(i) = min(t[i] + i,
-       2^15), c(16) = 2^15; a refused symbol's frequency is taken off every symbol after it
-       (at most 4 are refused). */
+       and their total (returned). Symbol i of t spans c(i) .. c(i + 1) (st_frequency); a
+       refused symbol's frequency is taken off every symbol after it (at most 4 are refused). */
     static inline int st_cum_without(uint16_t *cum, const uint16_t *t, unsigned mask) {
-        uint32_t total = 32768u, f, c0, c1;
+        uint32_t total = 32768u, f;
         int j;
     #ifdef ST_AVX2
         __m256i v = _mm256_add_epi16(_mm256_loadu_si256((const __m256i *)t), ST_IDX16);
         v = _mm256_sub_epi16(v, _mm256_subs_epu16(v, _mm256_set1_epi16((short)0x8000)));
         while (mask) {
-            j = __builtin_ctz(mask);
+            j = st_lowest(mask);
             mask &= mask - 1u;
-            c0 = (uint32_t)t[j] + (uint32_t)j;
-            c0 = c0 < 32768u ? c0 : 32768u;
-            c1 = j == 15 ? 32768u : (uint32_t)t[j + 1] + (uint32_t)(j + 1);
-            c1 = c1 < 32768u ? c1 : 32768u;
-            f = c1 - c0;
+            f = st_frequency(t, j);
             total -= f;
             v = _mm256_sub_epi16(v, _mm256_and_si256(_mm256_cmpgt_epi16(ST_IDX16, _mm256_set1_epi16((short)j)),
                                                      _mm256_set1_epi16((short)f)));
@@ -301,17 +316,9 @@ cdef extern from *:
         }
     #endif
         while (mask) {
-    #if defined(__GNUC__) || defined(__clang__)
-            j = __builtin_ctz(mask);
-    #else
-            for (j = 0; !((mask >> j) & 1u); j++) {}
-    #endif
+            j = st_lowest(mask);
             mask &= mask - 1u;
-            c0 = (uint32_t)t[j] + (uint32_t)j;
-            c0 = c0 < 32768u ? c0 : 32768u;
-            c1 = j == 15 ? 32768u : (uint32_t)t[j + 1] + (uint32_t)(j + 1);
-            c1 = c1 < 32768u ? c1 : 32768u;
-            f = c1 - c0;
+            f = st_frequency(t, j);
             total -= f;
     #ifdef ST_SSE2
             {
