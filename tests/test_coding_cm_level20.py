@@ -195,3 +195,28 @@ def test_a_short_map_takes_level_20_only_if_it_codes_the_whole_map_smaller(face_
     assert size(level=8) < size(level=20)
     with mock.patch.object(cm_choice, "_sample_size", lambda sample, n, level_, params_: 1000 if level_ == 8 else 990):
         assert cm_choice.level_for(codes, 16, cm_levels.ORDERED, cm_levels.WEIGHTED_TABLES)[0] == 20
+
+
+@pytest.mark.parametrize("level", [cm_levels.NEIGHBOUR_TABLES, cm_levels.BIASED_TABLES])
+@pytest.mark.parametrize("shape", [(1, 1), (1, 7), (3, 1), (2, 17), (5, 40), (4, 129)])
+def test_levels_16_and_20_asked_for_directly_take_parameters(level, shape):
+    """An effort set to level 16 or 20 itself (no effort is; tools and tests may) codes with
+    level 8's parameters, written in the payload: without them it was unreadable."""
+    from cm_helpers import blobs, ordered_at
+
+    codes = blobs(*shape, 16, seed=shape[0] * 1000 + shape[1], noise=0.3)
+    with ordered_at(level):
+        data = cm.encode(codes, 16, ordered=True, compact=True)
+        plain = cm.encode(codes, 16, ordered=True)  # (version 1: the parameters at a fixed place)
+    assert cm.describe(data)["level"] == cm.describe(plain)["level"] == level
+    assert cm_choice.level_for(codes, 16, cm_levels.ORDERED, level)[1] == params_of(plain, 16)
+    for payload in (data, plain):
+        np.testing.assert_array_equal(cm.decode(payload, codes.shape, 16), codes)
+
+
+@pytest.mark.parametrize("level, params", [(cm_levels.BIASED_TABLES, None), (cm_levels.PREDICTED_TABLES, (0, 0, 20, 6, 0))])
+def test_a_level_without_its_parameters_is_never_written(level, params):
+    codes = np.arange(64, dtype=np.uint8).reshape(8, 8) % 16
+    with mock.patch.object(cm_choice, "level_for", lambda *a, **k: (level, params)), \
+            pytest.raises(RuntimeError, match=f"level {level} chosen with parameters"):
+        cm.encode(codes, 16, ordered=True, compact=True)

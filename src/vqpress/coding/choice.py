@@ -21,7 +21,7 @@ import numpy as np
 from vqpress.coding import level8, scan
 from vqpress.coding.levels import (
     AVERAGED_TABLES, BIASED_TABLES, EXACT_TABLES, FAST, MAX_EXACT_LEVELS, MAX_ORDERED_SYMBOLS, MAX_TABLE_LEVELS, MIN_TABLE_BITS,
-    NEIGHBOUR_TABLES, ORDERED, PALETTE, PALETTE_MIXED, PALETTE_SYMBOL, PALETTE_SYMBOL_MIXED, PALETTE_SYMBOL_TRIPLES,
+    NEIGHBOUR_TABLES, ORDERED, PALETTE, PALETTE_MIXED, PALETTE_SYMBOL, PALETTE_SYMBOL_MIXED, PALETTE_SYMBOL_TRIPLES, PARAMETER_LEVELS,
     PREDICTED, PREDICTED_TABLES, TABLE_LEVELS, TUNED_TABLES, WEIGHTED_TABLES,
 )
 
@@ -239,6 +239,8 @@ def level_for(sym: np.ndarray, n: int, model: int, level: int, ramp: bool = Fals
         params = _tuned_params(sym, n)
     elif level in (WEIGHTED_TABLES, AVERAGED_TABLES):
         level, params = _chosen_level(sym, n, _averaged_level(level, ramp))
+    elif level in PARAMETER_LEVELS:  # 16 or 20 asked for directly (no effort does): level 8's choice
+        params = _tuned_params(sym, n)
     if level == TUNED_TABLES and params == level8.LEVEL5:
         level, params = PREDICTED_TABLES, None  # the same streams, without the parameters' bytes
     return level, params

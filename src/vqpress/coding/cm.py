@@ -46,7 +46,7 @@ from vqpress.coding.cm_layout import (
     _HEAD, _IDENTITY, _MAGIC, _RANKED, _SCAN_SHIFT, _VERSION, _VERSION2, MAX_SYMBOLS, MIN_STRIP_PIXELS, ORDER_PREFIX,
     _layout, _min_strip_rows, _table_bits, describe,
 )
-from vqpress.coding.levels import MIN_TABLE_BITS, NO_TABLES
+from vqpress.coding.levels import MIN_TABLE_BITS, NO_TABLES, PARAMETER_LEVELS
 from vqpress.errors import FormatError, VQError
 
 __all__ = ["encode", "decode", "describe", "symbol_order", "check_effort", "strip_rows_for", "MAX_SYMBOLS",
@@ -274,6 +274,9 @@ def _encode_at(sym: np.ndarray, n: int, model: int, level: int, bits: int, rows:
     level the map's number of symbols allows (and ``ramp``, a colour ramp's), with its
     parameters (:func:`vqpress.coding.choice.level_for`)."""
     level, params = choice.level_for(sym, n, model, level, ramp=ramp)
+    if (level in PARAMETER_LEVELS) != (params is not None):  # (the payload would not be readable)
+        raise RuntimeError(f"level {level} chosen with parameters {params!r}: levels {PARAMETER_LEVELS} take "
+                           "five, the others none")
     bits_ = _table_bits(bits, rows * sym.shape[1]) if level not in NO_TABLES else MIN_TABLE_BITS
     streams = _kernel().encode_strips(sym, n, model, level, bits_, rows, params)
     return _Coded(model, bits_, level, rows, params, streams)
