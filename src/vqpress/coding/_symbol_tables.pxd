@@ -2,8 +2,9 @@
 # "Level 5" and "Level 6"): learning (16 lanes, or lanes 1..4 of a table of at most 5
 # symbols), copying, averaging, and the cumulative frequencies of a span of lanes (level 5)
 # or of a table without some refused symbols (levels 3, 6 and 7). SSE2 on x86-64 (the compilers kept the plain
-# loops scalar inside the big kernels), plain C elsewhere (or with -DST_NO_SIMD), both
-# computing the same values.
+# loops scalar inside the big kernels), AVX2 where the module is compiled for it (a table in
+# one register: _cm_palette6_v3), plain C elsewhere (or with -DST_NO_SIMD), all computing the
+# same values.
 
 from libc.stdint cimport uint16_t, uint32_t, uint64_t, uintptr_t
 from libc.stdlib cimport malloc
