@@ -29,7 +29,7 @@ from libc.string cimport memcpy
 from vqpress.coding._cm_common cimport (
     Decoding, Direction, Encoding, _p12, _updated, cm_tables_init, ring_row, ring_row_end, ring_row_start,
 )
-from vqpress.coding._palette_common cimport PAL_COUNT_MAX, pal_above_bits, pal_ask_avg, pal_rate
+from vqpress.coding._palette_common cimport pal_above_bits, pal_ask_avg, pal_step
 from vqpress.coding._range_coder cimport (
     RangeCoder, rc_code_bit, rc_decode_strip, rc_encode_span, rc_encode_strip, rc_take_symbol,
 )
@@ -178,18 +178,19 @@ cdef inline void _small_init(uint16_t *t, int m) noexcept nogil:
 
 
 cdef inline void _small_learn(uint16_t *t, int m, int s) noexcept nogil:
-    """Level 3's learning (pal_rate) of a table kept as its lanes 1..4 and its count."""
-    cdef int u = t[4]
-    t[4] = <uint16_t>(u + (u < PAL_COUNT_MAX))  # no branch: young tables made it mispredict
-    st_learn4(t, s, 32768 - m, pal_rate[u])
+    """Level 3's learning (pal_rate) of a table kept as its lanes 1..4 and its count (the new
+    count and the rate by one load, pal_step: no branch, young tables made one mispredict)."""
+    cdef uint32_t step = pal_step[t[4]]
+    t[4] = <uint16_t>step
+    st_learn4(t, s, 32768 - m, step >> 16)
 
 
 cdef inline void _small_learn_le(uint16_t *t, int m, uint64_t le) noexcept nogil:
     """_small_learn given le instead of s: lane i - 1 (i = 1..4) of le all ones where i <= s,
-    else 0 (st_learn4_le)."""
-    cdef int u = t[4]
-    t[4] = <uint16_t>(u + (u < PAL_COUNT_MAX))
-    st_learn4_le(t, le, 32768 - m, pal_rate[u])
+    else 0 (st_learn4_le). The new count and the rate by one load (pal_step)."""
+    cdef uint32_t step = pal_step[t[4]]
+    t[4] = <uint16_t>step
+    st_learn4_le(t, le, 32768 - m, step >> 16)
 
 
 cdef inline uint32_t _c3(const uint16_t *a, const uint16_t *b, const uint16_t *d, int i) noexcept nogil:
