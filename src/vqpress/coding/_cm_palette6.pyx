@@ -24,7 +24,7 @@ at level 7): :c:func:`palette10_encode` / :c:func:`palette10_decode`. Level 18 (
 
 from libc.stdint cimport int16_t, int64_t, uint8_t, uint16_t, uint32_t, uint64_t
 from libc.stdlib cimport calloc, free, malloc
-from libc.string cimport memcpy
+from libc.string cimport memcpy, memset
 
 from vqpress.coding._cm_common cimport (
     Decoding, Direction, Encoding, _p12, _updated, cm_tables_init, ring_row, ring_row_end, ring_row_start,
@@ -112,6 +112,9 @@ ctypedef struct Pal6:
     Py_ssize_t s_near           # ... PATTERNS x NEAR, by p and near
     Py_ssize_t n_small
     Unpredicted x               # x when no neighbour predicts it (level 3's tables)
+    uint16_t cum[8]             # the decoder's neighbour-symbol lanes: cum[0] and cum[5..7] stay 0
+                                # (once, not stores a pixel; cum[5] is read, and not used, by
+                                # rc_take_symbol's select when s = 4)
 
 
 cdef int _alloc(Pal6 *f, int n, int w, bint mixed, bint triples) noexcept nogil:
@@ -120,6 +123,7 @@ cdef int _alloc(Pal6 *f, int n, int w, bint mixed, bint triples) noexcept nogil:
     cdef int p, j
     cdef uint16_t blocks[12 * SMALL]
     f.n = n
+    memset(f.cum, 0, sizeof(f.cum))
     f.q = 0 if n <= PAIR_COLOURS else (1 if n <= 2 * PAIR_COLOURS else 2)
     f.nq = ((n - 1) >> f.q) + 1
     f.s_pair = 0
@@ -239,14 +243,12 @@ cdef inline int _neighbour_symbol(Direction *way, Level *level, RangeCoder *c, P
         # below; the decoder is bound by their number as much as by its chain): cum[j] <= q =
         # code // r exactly when r cum[j] <= code (r >= 2^9: the range stays at 2^24 or more)
         q = code // r
-        cum[0] = 0
-        cum[5] = 0  # (read, and not used, by rc_take_symbol's select when s = 4)
-        le = st_hits4(a, b, d, cum, q if q < 65535 else 65535, m)
+        le = st_hits4(a, b, d, f.cum, q if q < 65535 else 65535, m)
         s = st_hits_count(le)
         # W, then each answer swaps in the next label's colour (lanes 1..s all ones, the rest 0)
         xs[0] = (W ^ ((W ^ v1) & <int><int16_t>le) ^ ((v1 ^ v2) & <int><int16_t>(le >> 16))
                  ^ ((v2 ^ NW) & <int><int16_t>(le >> 32)))
-        rc_take_symbol(c, cum, m, r, s, True, True)
+        rc_take_symbol(c, f.cum, m, r, s, True, True)
         _small_learn_le(a, m, le)
         _small_learn_le(b, m, le)
         _small_learn_le(d, m, le)
