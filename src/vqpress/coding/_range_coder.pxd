@@ -62,12 +62,14 @@ cdef extern from *:
 cdef extern from *:
     """
     /* rc_take_symbol's ``flat`` renormalisation: the bits the range needs, 8 * ((range < 2^24)
-       + (range < 2^16)) for every range (one with no bit above 2^8 gets 16 too, as the sum
-       gives), from the count of its leading zeros (two steps where the compares took eight);
-       the stream's next two bytes, big-endian, by one load where the compiler can. */
+       + (range < 2^16)) for every range (one below 2^9 gets 16 too, as the sum gives), from
+       the count of its leading zeros (three steps where the compares took eight; range | 511,
+       not | 256, which GCC made an ``or`` of the second byte, a partial register the count
+       then waited on); the stream's next two bytes, big-endian, by one load where the
+       compiler can. */
     static inline unsigned rc_flat_bits(uint32_t range) {
     #if defined(__GNUC__) || defined(__clang__)
-        return (unsigned)__builtin_clz(range | 256u) & 24u;
+        return (unsigned)__builtin_clz(range | 511u) & 24u;
     #else
         return 8u * ((range < (1u << 24)) + (range < (1u << 16)));
     #endif
