@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import _jxl
+from . import _jxl, _npy
 from ._fileio import atomic_write_bytes, open_regular
 from ._validation import check_bool, check_max_pixels, check_path, check_pixels
 from .errors import VQError
@@ -44,7 +44,11 @@ def imread(path, *, max_pixels: int | None = None, frames: bool = False) -> np.n
     path : str or path-like
         A file Pillow can open: PNG, JPEG, TIFF, BMP, WebP, GIF, PPM, ...; or a still JPEG XL
         image (read with the optional package ``imagecodecs``, its size checked against
-        ``max_pixels`` before it is decoded).
+        ``max_pixels`` before it is decoded); or a ``.npy`` file of integers or floats (numpy's own
+        format, as :func:`imwrite` and ``vqpress decompress`` write float and other data),
+        known by its content, not its name: ``(H, W)``, ``(H, W, C)`` with C <= 4 channels
+        (a last axis of 1 is dropped), or with ``frames`` also ``(frames, H, W[, C])``; its
+        dtype and values are kept as stored.
     max_pixels : int, optional
         Refuse images of more pixels (all frames together) than this (a guard against
         decompression bombs). By default Pillow's policy: warn above
@@ -77,7 +81,8 @@ def imread(path, *, max_pixels: int | None = None, frames: bool = False) -> np.n
         The file does not exist, is not a regular file, is not an image Pillow can read,
         has more pixels than allowed (the message says how to allow it), holds several
         frames without ``frames=True`` (or frames of different sizes), holds 16-bit
-        samples that cannot be read exactly, or is an animated JPEG XL file.
+        samples that cannot be read exactly, or is an animated JPEG XL file; a ``.npy``
+        file that holds no integers or floats, no image shape, or fewer bytes than its header says.
 
     Examples
     --------
@@ -109,6 +114,8 @@ def _read(fh, path, max_pixels, frames: bool) -> np.ndarray:
     fh.seek(0)
     if _jxl.is_jxl(head):  # Pillow does not read JPEG XL
         return _jxl.read(fh.read(), str(path), max_pixels, frames)
+    if _npy.is_npy(head):  # numpy's own format, as imwrite and `vqpress decompress` write it
+        return _npy.read(fh, path, max_pixels, frames)
     im = _open(fh, path, max_pixels)
     with im:
         width, height = im.size
