@@ -29,9 +29,9 @@ from libc.string cimport memcpy, memset
 from vqpress.coding._cm_common cimport (
     Decoding, Direction, Encoding, _p12, _updated, cm_tables_init, ring_row, ring_row_end, ring_row_start,
 )
-from vqpress.coding._palette_common cimport pal_above_bits, pal_ask_avg, pal_step
+from vqpress.coding._palette_common cimport pal_above_bits, pal_ask_avg, pal_rate, pal_step
 from vqpress.coding._range_coder cimport (
-    RangeCoder, rc_code_bit, rc_decode_strip, rc_encode_span, rc_encode_strip, rc_take_symbol,
+    RangeCoder, rc_code_bit, rc_decode_strip, rc_encode_span, rc_encode_strip, rc_flat_bits, rc_take_symbol,
 )
 from vqpress.coding._symbol_tables cimport st_hits4, st_hits_count, st_learn4, st_learn4_le, st_replicate
 from vqpress.coding._unpredicted cimport Unpredicted, up_alloc, up_code, up_free
@@ -483,4 +483,17 @@ def _neighbour_hits(const uint16_t[::1] a not None, const uint16_t[::1] b not No
     q = code // r
     le = st_hits4(&a[0], &b[0], &d[0], cum, q if q < 65535 else 65535, m)
     return le, st_hits_count(le), [cum[i] for i in range(1, 5)]
+
+
+def _flat_bits(uint32_t rng):
+    """Test hook for the decoder's renormalisation after a symbol (``_range_coder.pxd``,
+    rc_take_symbol's ``flat``): ``rng`` IN a range (any 32-bit value: a damaged stream's
+    too). Returns the bits the range and the code are shifted by (rc_flat_bits)."""
+    return rc_flat_bits(rng)
+
+
+def _learning_steps():
+    """Test hook for the palette tables' learning (``_palette_common.pxd``): per update count
+    0..32, (the count after an update, its rate) from pal_step, and pal_rate's rate."""
+    return [(pal_step[u] & 0xFFFF, pal_step[u] >> 16, pal_rate[u]) for u in range(33)]
 
