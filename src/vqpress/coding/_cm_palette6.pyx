@@ -371,6 +371,7 @@ cdef int _rows(Direction *way, Level *level, RangeCoder *coder, Pal6 *model, uin
     cdef uint8_t *r2
     cdef uint8_t *k0
     cdef uint8_t *k1
+    cdef uint8_t *out
     cdef uint8_t *above = f.kinds + 4 * wp
     cdef int r, col, x, W, WW, kind, kw, kww
     for r in range(h):
@@ -379,6 +380,7 @@ cdef int _rows(Direction *way, Level *level, RangeCoder *coder, Pal6 *model, uin
         r2 = ring_row(rows, wp, r + 2)
         k0 = ring_row(f.kinds, wp, r)
         k1 = ring_row(f.kinds, wp, r + 3)
+        out = sym + <Py_ssize_t>r * w  # (the decoder's row of the strip)
         ring_row_start(r0, r1, r)
         pal_above_bits(above, r1, r2, w)
         # W, WW and W's kind carried in registers: the next pixel waits on x
@@ -397,7 +399,7 @@ cdef int _rows(Direction *way, Level *level, RangeCoder *coder, Pal6 *model, uin
             WW = W
             W = x
             if Direction is Decoding:
-                sym[r * w + col] = <uint8_t>x
+                out[col] = <uint8_t>x
         ring_row_end(r0, w)
         if Direction is Decoding:
             if c.failed:
