@@ -221,3 +221,42 @@ def test_neighbour_hits_refuses_bad_arguments():
         _neighbour_hits(t, t, t, 512, 0, 6)
     with pytest.raises(ValueError, match="r 0"):
         _neighbour_hits(t, t, t, 0, 0, 3)
+
+
+def _palette6_builds():
+    """The modules of levels 6, 10 and 18's kernel this processor runs: the baseline build,
+    and the x86-64-v3 one where the processor has its instructions."""
+    from vqpress.coding import _cm, _cm_palette6
+
+    builds = [_cm_palette6]
+    if _cm._use_v3(True):
+        from vqpress.coding import _cm_palette6_v3
+
+        builds.append(_cm_palette6_v3)
+    return builds
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(st.sampled_from([0, 1, 255, 256, 257, 511, 512, 513, 65535, 65536, 65537, (1 << 24) - 1,
+                                  1 << 24, (1 << 24) + 1, (1 << 32) - 1]),
+                 st.integers(0, (1 << 32) - 1), st.integers(0, 1 << 17)))
+def test_flat_renormalisation_shifts_by_the_bytes_the_range_needs(rng):
+    """After a symbol the decoder shifts the range and the code by 8 ((range < 2^24) + (range
+    < 2^16)) bits, the one or two bytes a range of 2^9 or more needs to be 2^24 again (and 16
+    for any smaller range, a damaged stream's: the loop after it takes the rest), in both
+    builds (rc_flat_bits counts leading zeros)."""
+    want = 8 * ((rng < 1 << 24) + (rng < 1 << 16))
+    for build in _palette6_builds():
+        assert build._flat_bits(rng) == want, (build.__name__, rng)
+
+
+def test_learning_steps_are_the_counts_and_rates():
+    """pal_step, the palette tables' learning by one load: the count after an update is the
+    count plus one, stopping at 32, and the rate is pal_rate's (docs/FORMAT.md, level 3's
+    rates: 1, 1, 2 x 3, 3 x 7, 4 x 20, then 5)."""
+    rates = [1, 1] + [2] * 3 + [3] * 7 + [4] * 20 + [5]
+    for build in _palette6_builds():
+        steps = build._learning_steps()
+        assert [after for after, _, _ in steps] == [min(u + 1, 32) for u in range(33)]
+        assert [rate for _, rate, _ in steps] == rates
+        assert [old for _, _, old in steps] == rates

@@ -24,14 +24,14 @@ at level 7): :c:func:`palette10_encode` / :c:func:`palette10_decode`. Level 18 (
 
 from libc.stdint cimport int16_t, int64_t, uint8_t, uint16_t, uint32_t, uint64_t
 from libc.stdlib cimport calloc, free, malloc
-from libc.string cimport memcpy
+from libc.string cimport memcpy, memset
 
 from vqpress.coding._cm_common cimport (
     Decoding, Direction, Encoding, _p12, _updated, cm_tables_init, ring_row, ring_row_end, ring_row_start,
 )
-from vqpress.coding._palette_common cimport PAL_COUNT_MAX, pal_above_bits, pal_ask_avg, pal_rate
+from vqpress.coding._palette_common cimport pal_above_bits, pal_ask_avg, pal_rate, pal_step
 from vqpress.coding._range_coder cimport (
-    RangeCoder, rc_code_bit, rc_decode_strip, rc_encode_span, rc_encode_strip, rc_take_symbol,
+    RangeCoder, rc_code_bit, rc_decode_strip, rc_encode_span, rc_encode_strip, rc_flat_bits, rc_take_symbol,
 )
 from vqpress.coding._symbol_tables cimport st_hits4, st_hits_count, st_learn4, st_learn4_le, st_replicate
 from vqpress.coding._unpredicted cimport Unpredicted, up_alloc, up_code, up_free
@@ -112,6 +112,9 @@ ctypedef struct Pal6:
     Py_ssize_t s_near           # ... PATTERNS x NEAR, by p and near
     Py_ssize_t n_small
     Unpredicted x               # x when no neighbour predicts it (level 3's tables)
+    uint16_t cum[8]             # the decoder's neighbour-symbol lanes: cum[0] and cum[5..7] stay 0
+                                # (once, not stores a pixel; cum[5] is read, and not used, by
+                                # rc_take_symbol's select when s = 4)
 
 
 cdef int _alloc(Pal6 *f, int n, int w, bint mixed, bint triples) noexcept nogil:
@@ -120,6 +123,7 @@ cdef int _alloc(Pal6 *f, int n, int w, bint mixed, bint triples) noexcept nogil:
     cdef int p, j
     cdef uint16_t blocks[12 * SMALL]
     f.n = n
+    memset(f.cum, 0, sizeof(f.cum))
     f.q = 0 if n <= PAIR_COLOURS else (1 if n <= 2 * PAIR_COLOURS else 2)
     f.nq = ((n - 1) >> f.q) + 1
     f.s_pair = 0
@@ -178,18 +182,19 @@ cdef inline void _small_init(uint16_t *t, int m) noexcept nogil:
 
 
 cdef inline void _small_learn(uint16_t *t, int m, int s) noexcept nogil:
-    """Level 3's learning (pal_rate) of a table kept as its lanes 1..4 and its count."""
-    cdef int u = t[4]
-    t[4] = <uint16_t>(u + (u < PAL_COUNT_MAX))  # no branch: young tables made it mispredict
-    st_learn4(t, s, 32768 - m, pal_rate[u])
+    """Level 3's learning (pal_rate) of a table kept as its lanes 1..4 and its count (the new
+    count and the rate by one load, pal_step: no branch, young tables made one mispredict)."""
+    cdef uint32_t step = pal_step[t[4]]
+    t[4] = <uint16_t>step
+    st_learn4(t, s, 32768 - m, step >> 16)
 
 
 cdef inline void _small_learn_le(uint16_t *t, int m, uint64_t le) noexcept nogil:
     """_small_learn given le instead of s: lane i - 1 (i = 1..4) of le all ones where i <= s,
-    else 0 (st_learn4_le)."""
-    cdef int u = t[4]
-    t[4] = <uint16_t>(u + (u < PAL_COUNT_MAX))
-    st_learn4_le(t, le, 32768 - m, pal_rate[u])
+    else 0 (st_learn4_le). The new count and the rate by one load (pal_step)."""
+    cdef uint32_t step = pal_step[t[4]]
+    t[4] = <uint16_t>step
+    st_learn4_le(t, le, 32768 - m, step >> 16)
 
 
 cdef inline uint32_t _c3(const uint16_t *a, const uint16_t *b, const uint16_t *d, int i) noexcept nogil:
@@ -238,14 +243,12 @@ cdef inline int _neighbour_symbol(Direction *way, Level *level, RangeCoder *c, P
         # below; the decoder is bound by their number as much as by its chain): cum[j] <= q =
         # code // r exactly when r cum[j] <= code (r >= 2^9: the range stays at 2^24 or more)
         q = code // r
-        cum[0] = 0
-        cum[5] = 0  # (read, and not used, by rc_take_symbol's select when s = 4)
-        le = st_hits4(a, b, d, cum, q if q < 65535 else 65535, m)
+        le = st_hits4(a, b, d, f.cum, q if q < 65535 else 65535, m)
         s = st_hits_count(le)
         # W, then each answer swaps in the next label's colour (lanes 1..s all ones, the rest 0)
         xs[0] = (W ^ ((W ^ v1) & <int><int16_t>le) ^ ((v1 ^ v2) & <int><int16_t>(le >> 16))
                  ^ ((v2 ^ NW) & <int><int16_t>(le >> 32)))
-        rc_take_symbol(c, cum, m, r, s, True, True)
+        rc_take_symbol(c, f.cum, m, r, s, True, True)
         _small_learn_le(a, m, le)
         _small_learn_le(b, m, le)
         _small_learn_le(d, m, le)
@@ -368,6 +371,7 @@ cdef int _rows(Direction *way, Level *level, RangeCoder *coder, Pal6 *model, uin
     cdef uint8_t *r2
     cdef uint8_t *k0
     cdef uint8_t *k1
+    cdef uint8_t *out
     cdef uint8_t *above = f.kinds + 4 * wp
     cdef int r, col, x, W, WW, kind, kw, kww
     for r in range(h):
@@ -376,6 +380,7 @@ cdef int _rows(Direction *way, Level *level, RangeCoder *coder, Pal6 *model, uin
         r2 = ring_row(rows, wp, r + 2)
         k0 = ring_row(f.kinds, wp, r)
         k1 = ring_row(f.kinds, wp, r + 3)
+        out = sym + <Py_ssize_t>r * w  # (the decoder's row of the strip)
         ring_row_start(r0, r1, r)
         pal_above_bits(above, r1, r2, w)
         # W, WW and W's kind carried in registers: the next pixel waits on x
@@ -394,7 +399,7 @@ cdef int _rows(Direction *way, Level *level, RangeCoder *coder, Pal6 *model, uin
             WW = W
             W = x
             if Direction is Decoding:
-                sym[r * w + col] = <uint8_t>x
+                out[col] = <uint8_t>x
         ring_row_end(r0, w)
         if Direction is Decoding:
             if c.failed:
@@ -480,4 +485,17 @@ def _neighbour_hits(const uint16_t[::1] a not None, const uint16_t[::1] b not No
     q = code // r
     le = st_hits4(&a[0], &b[0], &d[0], cum, q if q < 65535 else 65535, m)
     return le, st_hits_count(le), [cum[i] for i in range(1, 5)]
+
+
+def _flat_bits(uint32_t rng):
+    """Test hook for the decoder's renormalisation after a symbol (``_range_coder.pxd``,
+    rc_take_symbol's ``flat``): ``rng`` IN a range (any 32-bit value: a damaged stream's
+    too). Returns the bits the range and the code are shifted by (rc_flat_bits)."""
+    return rc_flat_bits(rng)
+
+
+def _learning_steps():
+    """Test hook for the palette tables' learning (``_palette_common.pxd``): per update count
+    0..32, (the count after an update, its rate) from pal_step, and pal_rate's rate."""
+    return [(pal_step[u] & 0xFFFF, pal_step[u] >> 16, pal_rate[u]) for u in range(33)]
 

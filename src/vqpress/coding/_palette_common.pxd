@@ -16,8 +16,20 @@ cdef extern from *:
     static const unsigned char pal_rate[33] = {
         1, 1, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4,
         4, 4, 4, 4, 5};
+    /* pal_step[count]: the count after the update (count + 1, stopping at 32) in bits 0..15
+       and the update's rate (pal_rate[count]) from bit 16: both by one load (the compare, add
+       and second load were ~4 instructions a table on level 6's decoding path). */
+    #define PAL_STEP(u) ((uint32_t)((u) + ((u) < 32)) \
+                         | (uint32_t)(1 + ((u) >= 2) + ((u) >= 5) + ((u) >= 12) + ((u) >= 32)) << 16)
+    static const uint32_t pal_step[33] = {
+        PAL_STEP(0), PAL_STEP(1), PAL_STEP(2), PAL_STEP(3), PAL_STEP(4), PAL_STEP(5), PAL_STEP(6),
+        PAL_STEP(7), PAL_STEP(8), PAL_STEP(9), PAL_STEP(10), PAL_STEP(11), PAL_STEP(12), PAL_STEP(13),
+        PAL_STEP(14), PAL_STEP(15), PAL_STEP(16), PAL_STEP(17), PAL_STEP(18), PAL_STEP(19), PAL_STEP(20),
+        PAL_STEP(21), PAL_STEP(22), PAL_STEP(23), PAL_STEP(24), PAL_STEP(25), PAL_STEP(26), PAL_STEP(27),
+        PAL_STEP(28), PAL_STEP(29), PAL_STEP(30), PAL_STEP(31), PAL_STEP(32)};
     """
     const unsigned char pal_rate[33]
+    const uint32_t pal_step[33]
 
 
 cdef extern from *:
@@ -109,18 +121,18 @@ cdef inline void pal_table_fill(uint16_t *t, Py_ssize_t count, int m) noexcept n
 cdef inline void pal_table_learn(uint16_t *t, uint8_t *count, int m, int s) noexcept nogil:
     """After symbol s: the cumulative counts of symbols 1..s move towards 0, the others
     (from s + 1 on, the unused ones past m included: they stay at 2^15 - m) towards 2^15 - m."""
-    cdef int u = count[0]
-    count[0] = <uint8_t>(u + (u < PAL_COUNT_MAX))  # no branch: young tables made it mispredict
-    st_learn(t, s, (1 << CDF_BITS) - m, pal_rate[u])
+    cdef uint32_t step = pal_step[count[0]]  # (no branch: young tables made one mispredict)
+    count[0] = <uint8_t>step
+    st_learn(t, s, (1 << CDF_BITS) - m, step >> 16)
 
 
 cdef inline void pal_table_learn3(uint16_t *tables, uint8_t *counts, Py_ssize_t ta, Py_ssize_t tb, Py_ssize_t tc,
                                   int m, int s) noexcept nogil:
     """pal_table_learn of three different tables ta, tb, tc (16 lanes each) after the same
     symbol s."""
-    cdef int ua = counts[ta], ub = counts[tb], uc = counts[tc]
-    counts[ta] = <uint8_t>(ua + (ua < PAL_COUNT_MAX))
-    counts[tb] = <uint8_t>(ub + (ub < PAL_COUNT_MAX))
-    counts[tc] = <uint8_t>(uc + (uc < PAL_COUNT_MAX))
+    cdef uint32_t sa = pal_step[counts[ta]], sb = pal_step[counts[tb]], sc = pal_step[counts[tc]]
+    counts[ta] = <uint8_t>sa
+    counts[tb] = <uint8_t>sb
+    counts[tc] = <uint8_t>sc
     st_learn3(tables + ta * PAL_LANES, tables + tb * PAL_LANES, tables + tc * PAL_LANES, s, (1 << CDF_BITS) - m,
-              pal_rate[ua], pal_rate[ub], pal_rate[uc])
+              sa >> 16, sb >> 16, sc >> 16)

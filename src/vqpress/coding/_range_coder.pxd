@@ -59,6 +59,35 @@ cdef extern from *:
     int rc_find(const uint16_t *cum, uint32_t code, uint32_t r) noexcept nogil
 
 
+cdef extern from *:
+    """
+    /* rc_take_symbol's ``flat`` renormalisation: the bits the range needs, 8 * ((range < 2^24)
+       + (range < 2^16)) for every range (one below 2^9 gets 16 too, as the sum gives), from
+       the count of its leading zeros (three steps where the compares took eight; range | 511,
+       not | 256, which GCC made an ``or`` of the second byte, a partial register the count
+       then waited on); the stream's next two bytes, big-endian, by one load where the
+       compiler can. */
+    static inline unsigned rc_flat_bits(uint32_t range) {
+    #if defined(__GNUC__) || defined(__clang__)
+        return (unsigned)__builtin_clz(range | 511u) & 24u;
+    #else
+        return 8u * ((range < (1u << 24)) + (range < (1u << 16)));
+    #endif
+    }
+    static inline uint32_t rc_two_bytes(const uint8_t *p) {
+    #if (defined(__GNUC__) || defined(__clang__)) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+        uint16_t v;
+        __builtin_memcpy(&v, p, 2);
+        return __builtin_bswap16(v);
+    #else
+        return (uint32_t)p[0] << 8 | p[1];
+    #endif
+    }
+    """
+    unsigned rc_flat_bits(uint32_t range) noexcept nogil
+    uint32_t rc_two_bytes(const uint8_t *p) noexcept nogil
+
+
 ctypedef struct RangeCoder:
     uint64_t low        # encoder: start of the interval (33 bits: bit 32 is a carry)
     uint32_t range
@@ -220,9 +249,10 @@ cdef inline void rc_take_symbol(RangeCoder *c, const uint16_t *cum, int m, uint3
         if c.range == 0:  # only from a damaged stream (its code past the range): no endless loop
             c.range = 1
     if flat and c.pos + 2 <= c.size:
-        # a symbol leaves at least 2^9 of a range of 2^24 or more: two bytes at most
-        sh = 8 * ((c.range < RC_TOP) + (c.range < (1u << 16)))
-        c.code = (c.code << sh) | ((<uint32_t>c.buf[c.pos] << 8 | c.buf[c.pos + 1]) >> (16 - sh))
+        # a symbol leaves at least 2^9 of a range of 2^24 or more: two bytes at most (the
+        # next two bytes shifted by sh, then their top 16 bits: the sh >> 3 bytes it takes)
+        sh = rc_flat_bits(c.range)
+        c.code = (c.code << sh) | ((rc_two_bytes(c.buf + c.pos) << sh) >> 16)
         c.range <<= sh
         c.pos += sh >> 3
     while c.range < RC_TOP:  # (flat: only at the stream's end, or from a damaged stream)

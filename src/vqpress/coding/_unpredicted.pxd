@@ -12,8 +12,42 @@ from libc.stdlib cimport calloc, free, malloc
 
 from vqpress.coding._mixed_tables cimport MT_K, mt_symbol
 from vqpress.coding._palette_common cimport PAL_LANES, pal_lo_m, pal_table_fill, pal_table_learn, pal_table_learn3
-from vqpress.coding._range_coder cimport RangeCoder, rc_decode_symbol, rc_encode_symbol
+from vqpress.coding._range_coder cimport CDF_BITS, RangeCoder, rc_decode_symbol, rc_encode_symbol, rc_take_symbol
 from vqpress.coding._symbol_tables cimport st_alloc, st_average3, st_cum_without
+
+
+cdef extern from *:
+    """
+    /* The unpredicted pixel's high bits at levels 3 and 6 (above 16 colours), decoded: the
+       cumulative table of the average of tables a, b, d (st_average3, then st_cum_without
+       refusing none) written to cum[0..15], and the largest s in 0..15 with r cum[s] <= code
+       (rc_find). AVX2: the table's lanes compared from the register they are made in, not
+       stored and loaded back twice on the decoder's way from the tables' loads to the symbol;
+       elsewhere those three steps. */
+    static inline int up_find_hi(uint16_t *cum, const uint16_t *a, const uint16_t *b, const uint16_t *d,
+                                 uint32_t code, uint32_t r) {
+    #if defined(ST_AVX2) && (defined(__GNUC__) || defined(__clang__)) && !defined(RC_NO_SIMD)
+        uint32_t q = code / r;
+        __m256i m = _mm256_srli_epi16(_mm256_add_epi16(_mm256_loadu_si256((const __m256i *)b),
+                                                       _mm256_loadu_si256((const __m256i *)d)), 1);
+        __m256i v = _mm256_add_epi16(_mm256_srli_epi16(_mm256_add_epi16(_mm256_loadu_si256((const __m256i *)a), m), 1),
+                                     ST_IDX16);
+        unsigned hits;
+        v = _mm256_sub_epi16(v, _mm256_subs_epu16(v, _mm256_set1_epi16((short)0x8000)));  /* min(x, 2^15) */
+        _mm256_storeu_si256((__m256i *)cum, v);
+        hits = (unsigned)_mm256_movemask_epi8(_mm256_cmpeq_epi16(
+            _mm256_subs_epu16(v, _mm256_set1_epi16((short)(q < 65535u ? q : 65535u))), _mm256_setzero_si256()));
+        return (31 - __builtin_clz(hits | 1u)) >> 1;
+    #else
+        uint16_t t[16];
+        st_average3(t, a, b, d);
+        st_cum_without(cum, t, 0);
+        return rc_find(cum, code, r);
+    #endif
+    }
+    """
+    int up_find_hi(uint16_t *cum, const uint16_t *a, const uint16_t *b, const uint16_t *d, uint32_t code,
+                   uint32_t r) noexcept nogil
 
 
 cdef enum:
@@ -164,6 +198,8 @@ cdef inline int up_code(RangeCoder *c, bint decoding, Unpredicted *u, int x, int
     cdef int n = u.n, hi, lo
     cdef unsigned mask
     cdef Py_ssize_t t
+    cdef uint32_t r
+    cdef uint16_t cum[16]
     if mixed:
         return u.mixed(c, decoding, u, x, W, N, NE, NW)
     if n <= 16:
@@ -171,7 +207,15 @@ cdef inline int up_code(RangeCoder *c, bint decoding, Unpredicted *u, int x, int
         x = _code_without(c, decoding, u.tables + t * 16, n, (1u << W) | (1u << N) | (1u << NE) | (1u << NW), x)
         pal_table_learn(u.tables + t * 16, u.counts + t, n, x)
         return x
-    hi = _symbol3(c, decoding, u.tables, u.counts, W, n + N, 2 * n + NE, u.hi_m, 0, x >> 4)
+    if decoding:  # (_symbol3 refusing none, its table's steps fused: up_find_hi)
+        r = c.range >> CDF_BITS
+        hi = up_find_hi(cum, u.tables + W * 16, u.tables + (n + N) * 16, u.tables + (2 * n + NE) * 16, c.code, r)
+        if hi > u.hi_m - 1:
+            hi = u.hi_m - 1
+        rc_take_symbol(c, cum, u.hi_m, r, hi, True)
+        pal_table_learn3(u.tables, u.counts, W, n + N, 2 * n + NE, u.hi_m, hi)
+    else:
+        hi = _symbol3(c, decoding, u.tables, u.counts, W, n + N, 2 * n + NE, u.hi_m, 0, x >> 4)
     mask = (((W >> 4) == hi) << (W & 15) | ((N >> 4) == hi) << (N & 15) | ((NE >> 4) == hi) << (NE & 15)
             | ((NW >> 4) == hi) << (NW & 15))
     t = 3 * n + hi * n
