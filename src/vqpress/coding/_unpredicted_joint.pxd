@@ -11,9 +11,7 @@
 from libc.stdint cimport uint16_t, uint32_t
 
 from vqpress.coding._palette_common cimport pal_lo_m, pal_table_learn3
-from vqpress.coding._range_coder cimport (
-    RangeCoder, rc_decode_symbol, rc_encode_span, rc_encode_symbol, rc_next_byte, rc_take_symbol,
-)
+from vqpress.coding._range_coder cimport RangeCoder, rc_encode_span, rc_next_byte
 from vqpress.coding._symbol_tables cimport st_average3, st_cum_without
 from vqpress.coding._unpredicted cimport Unpredicted
 
@@ -131,6 +129,7 @@ cdef extern from *:
     #endif
     }
     """
+    int uj_last_at_most(const uint16_t *v, uint32_t q) noexcept nogil
     int uj_high(uint16_t *cum, const uint16_t *a, const uint16_t *b, const uint16_t *d, uint32_t q,
                 int find) noexcept nogil
     int uj_low(uint16_t *bv, const uint16_t *a, const uint16_t *b, const uint16_t *d, uint32_t g, uint32_t u,
@@ -150,21 +149,42 @@ cdef inline void _cum_of(uint16_t *cum, const uint16_t *a, const uint16_t *b, co
 
 
 
+cdef inline void _take(RangeCoder *c, uint32_t r, uint32_t lo, uint32_t hi, bint last) noexcept nogil:
+    """The decoder's range after a symbol it found, of interval lo .. hi units of r (``last``:
+    to the range's end): rc_take_symbol's, with its flat renormalisation (the range is at
+    least r >= 2^9 after it: two bytes at most)."""
+    cdef uint32_t base = r * lo, sh
+    c.code -= base
+    if last:
+        c.range -= base
+        if c.range == 0:  # only from a damaged stream (its code past the range)
+            c.range = 1
+    else:
+        c.range = r * (hi - lo)
+    if c.pos + 2 <= c.size:
+        sh = 8 * ((c.range < (1u << 24)) + (c.range < (1u << 16)))
+        c.code = (c.code << sh) | ((<uint32_t>c.buf[c.pos] << 8 | c.buf[c.pos + 1]) >> (16 - sh))
+        c.range <<= sh
+        c.pos += sh >> 3
+    while c.range < (1u << 24):
+        c.range <<= 8
+        c.code = (c.code << 8) | rc_next_byte(c)
+
+
 cdef inline int up_code_joint(RangeCoder *c, bint decoding, Unpredicted *u, int x, int W, int N, int NE,
                               int NW) noexcept nogil:
     """Code x (none of W, N, NE, NW) at level 21, or decode it (returned either way;
     ``decoding`` a constant at every call). u holds level 6's tables (up_alloc, not mixed) of
     n > 16 colours (level 21's kernel refuses fewer: up_code's is level 6's coding, and a
     second caller of up_code made gcc keep it out of line, level 6 then 0.95-0.98x as fast).
-    h's cumulative counts ch (total 2^15)
-    and r = range >> 15; where h's frequency f = ch[h + 1] - ch[h] is at least UJ_MIN_JOINT,
-    l's value i spans b(i) .. b(i + 1) units of r after ch[h] (uj_low, b(lm) = f): one symbol;
-    below, h and then l are two symbols of total 2^15. The tables learn h and l as level 6's."""
+    h's cumulative counts ch (total 2^15) and r = range >> 15; where h's frequency f = ch[h +
+    1] - ch[h] is at least UJ_MIN_JOINT, l's value i spans b(i) .. b(i + 1) units of r after
+    ch[h] (uj_low, b(lm) = f): one symbol; below, h and then l are two symbols of total 2^15
+    (cumulative counts cl). The tables learn h and l as level 6's."""
     cdef int n = u.n, m = u.hi_m, h, l, lm
     cdef uint16_t ch[17]
     cdef uint16_t bv[17]
-    cdef uint16_t cl[17]
-    cdef uint32_t r, q = 0, f, g, b0, lo, sh
+    cdef uint32_t r, q = 0, f, g
     cdef Py_ssize_t span = <Py_ssize_t>m * n, t, tw, tn, tne
     r = c.range >> 15
     if decoding:
@@ -182,46 +202,37 @@ cdef inline int up_code_joint(RangeCoder *c, bint decoding, Unpredicted *u, int 
     tw = t + W
     tn = t + span + N
     tne = t + 2 * span + NE
-    if f < UJ_MIN_JOINT:  # two symbols: h, then l of total 2^15
-        _cum_of(cl, u.tables + tw * 16, u.tables + tn * 16, u.tables + tne * 16)
+    if f < UJ_MIN_JOINT:  # two symbols: h, then l of total 2^15 (bv: l's cumulative counts)
+        _cum_of(bv, u.tables + tw * 16, u.tables + tn * 16, u.tables + tne * 16)
         if decoding:
-            rc_take_symbol(c, ch, m, r, h, True)
-            l = rc_decode_symbol(c, cl, 32768, lm, True)
+            _take(c, r, ch[h], ch[h + 1], h == m - 1)
+            r = c.range >> 15
+            l = uj_last_at_most(bv, c.code // r)
         else:
             rc_encode_span(c, r, ch[h], ch[h + 1], h == m - 1)
+            r = c.range >> 15
             l = x & 15
-            rc_encode_symbol(c, cl, 32768, lm, l)
-        pal_table_learn3(u.tables, u.counts, tw, tn, tne, lm, l)
-        return h * 16 + l
-    g = f - <uint32_t>lm
-    if decoding:
-        l = uj_low(bv, u.tables + tw * 16, u.tables + tn * 16, u.tables + tne * 16, g, q - ch[h], 1)
         if l > lm - 1:
             l = lm - 1
-    else:
-        uj_low(bv, u.tables + tw * 16, u.tables + tn * 16, u.tables + tne * 16, g, 0, 0)
-        l = x & 15
-    bv[lm] = <uint16_t>f
-    b0 = bv[l]
-    lo = r * (ch[h] + b0)
-    if decoding:  # (rc_take_symbol's flat renormalisation: the range is at least r >= 2^9)
-        c.code -= lo
-        if h == m - 1 and l == lm - 1:
-            c.range -= lo
-            if c.range == 0:  # only from a damaged stream (its code past the range)
-                c.range = 1
+        g = 0  # (the boundaries are bv's)
+    else:  # one symbol: l's boundaries inside h's f units
+        g = f - <uint32_t>lm
+        if decoding:
+            l = uj_low(bv, u.tables + tw * 16, u.tables + tn * 16, u.tables + tne * 16, g, q - ch[h], 1)
+            if l > lm - 1:
+                l = lm - 1
         else:
-            c.range = r * (bv[l + 1] - b0)
-        if c.pos + 2 <= c.size:
-            sh = 8 * ((c.range < (1u << 24)) + (c.range < (1u << 16)))
-            c.code = (c.code << sh) | ((<uint32_t>c.buf[c.pos] << 8 | c.buf[c.pos + 1]) >> (16 - sh))
-            c.range <<= sh
-            c.pos += sh >> 3
-        while c.range < (1u << 24):
-            c.range <<= 8
-            c.code = (c.code << 8) | rc_next_byte(c)
+            uj_low(bv, u.tables + tw * 16, u.tables + tn * 16, u.tables + tne * 16, g, 0, 0)
+            l = x & 15
+        bv[lm] = <uint16_t>f
+    if f < UJ_MIN_JOINT:
+        if decoding:
+            _take(c, r, bv[l], bv[l + 1], l == lm - 1)
+        else:
+            rc_encode_span(c, r, bv[l], bv[l + 1], l == lm - 1)
+    elif decoding:
+        _take(c, r, ch[h] + bv[l], ch[h] + bv[l + 1], h == m - 1 and l == lm - 1)
     else:
-        rc_encode_span(c, r, ch[h] + b0, ch[h] + bv[l + 1], h == m - 1 and l == lm - 1)
+        rc_encode_span(c, r, ch[h] + bv[l], ch[h] + bv[l + 1], h == m - 1 and l == lm - 1)
     pal_table_learn3(u.tables, u.counts, tw, tn, tne, lm, l)
     return h * 16 + l
-
