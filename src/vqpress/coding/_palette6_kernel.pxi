@@ -4,8 +4,8 @@
 # that run them: ``_cm_palette6.pyx`` (levels 6, 10 and 18) and ``_cm_palette21.pyx`` (level
 # 21): each compiles only the levels its entry points call (gcc drops the others), so adding a
 # level to one module leaves the other's compiled code as it was (with level 21 in
-# ``_cm_palette6.pyx``, gcc kept level 6's encoder and its unpredicted pixel's learning out of
-# line: level 6 encoded at 0.97x, level 21 decoded at 1.10-1.14x instead of 1.17x level 6).
+# ``_cm_palette6.pyx``, gcc inlined less of the module: level 6 encoded at 0.95-0.97x and
+# decoded at 0.97-0.99x its speed; BENCHMARKS.md, round 17).
 
 from libc.stdint cimport int16_t, int64_t, uint8_t, uint16_t, uint32_t, uint64_t
 from libc.stdlib cimport calloc, free, malloc

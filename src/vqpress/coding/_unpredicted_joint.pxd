@@ -4,7 +4,7 @@
 # averaged), but h and l as ONE range-coder symbol and l over all its values (no colour
 # refused): h's interval of f units of r = range >> 15 is divided among l's values, each at
 # least one unit, by l's cumulative counts scaled by f - lm. One division, one search of 16
-# lanes for h and one for l, one range update: the decoder at 256 colours 1.17-1.20x level 6's
+# lanes for h and one for l, one range update: the decoder at 256 colours 1.09-1.16x level 6's
 # speed for +1.6..3.1% of the bytes (BENCHMARKS.md, round 17, ``pal256v24``). Level 21 codes
 # 17-256 colours only (up to 16, the pixel is one symbol at level 6 already).
 

@@ -57,7 +57,7 @@ _FEW_COLOURS = {PALETTE_SYMBOL: PALETTE_SYMBOL_TRIPLES, PALETTE_MIXED: PALETTE_S
 #: is above JOINT_UNPREDICTED_SHARE take level 21 where the effort's level is 6 (efforts 0-2):
 #: level 6 decodes the 256-colour photographs with many unpredicted pixels below the issue's
 #: 30 MPix/s (face, coffee, chelsea: 26.4, 26.2, 25.6; BENCHMARKS.md, main after round 16),
-#: and level 21 decodes them 1.1-1.2x as fast for +2.4..3.1% of their bytes. At 64 colours and
+#: and level 21 decodes them 1.09-1.16x as fast for +2.4..3.1% of their bytes. At 64 colours and
 #: fewer level 6 decodes them at 34.6 MPix/s or more: no need to pay the bytes.
 JOINT_MIN_COLOURS = 64
 #: The unpredicted share above which such a palette takes level 21 (see JOINT_MIN_COLOURS).

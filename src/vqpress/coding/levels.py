@@ -147,11 +147,13 @@ PALETTE_SYMBOL_TRIPLES = 18
 #: one range update) and the low bits over all 16 values, none refused
 #: (``_unpredicted_joint.pxd``, through ``_cm_palette6.pyx``). On the 256-colour photographs of
 #: benchmarks/bench_entropy.py (one thread, interleaved, the x86-64-v3 build; BENCHMARKS.md,
-#: round 17, ``pal256v24``): face, coffee and chelsea decode at 1.17x, 1.17x and 1.20x level
-#: 6's speed (astronaut 1.17x, rocket 1.16x) and encode at 1.09-1.12x, for +3.11%, +2.43% and
-#: +2.71% of the payload bytes (astronaut +2.86%, rocket +1.59%); at 64 colours decoding
-#: 1.15-1.19x for +2.6..4.1%. So it is taken where level 6 would decode below the issue's speed:
-#: maps of more than 64 colours with many unpredicted pixels (:mod:`vqpress.coding.choice`,
+#: round 17, ``pal256v24``): face, coffee and chelsea decode at 1.13-1.16x, 1.09-1.11x and
+#: 1.10-1.14x level 6's speed (astronaut 1.11-1.14x, rocket 1.10-1.16x) and encode at
+#: 1.09-1.16x, for +3.11%, +2.43% and +2.71% of the payload bytes (astronaut +2.86%, rocket
+#: +1.59%); at 64 colours decoding 1.10-1.12x for +2.6..4.1%. (The same code built in round 17's
+#: scratch module of level 6 decoded at 1.16-1.20x: a difference of code placement, not of
+#: code.) It is taken where level 6 decodes below the issue's speed: maps of more than 64
+#: colours with many unpredicted pixels (:mod:`vqpress.coding.choice`,
 #: :data:`~vqpress.coding.choice.JOINT_UNPREDICTED_SHARE`).
 PALETTE_SYMBOL_JOINT = 21
 #: Every level a payload may name.
