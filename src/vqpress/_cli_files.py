@@ -31,7 +31,7 @@ def check_vqz_options(args, outputs, what: str) -> None:
 
 #: File extensions ``vqpress compress FOLDER`` picks up (case-insensitive).
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp", ".gif", ".pgm", ".ppm", ".pnm",
-                  ".jxl")
+                  ".jxl", ".npy")
 
 
 class CLIError(VQError):

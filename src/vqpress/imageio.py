@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import _jxl
+from . import _jxl, _npy, _tiff_samples
 from ._fileio import atomic_write_bytes, open_regular
 from ._validation import check_bool, check_max_pixels, check_path, check_pixels
 from .errors import VQError
@@ -44,7 +44,11 @@ def imread(path, *, max_pixels: int | None = None, frames: bool = False) -> np.n
     path : str or path-like
         A file Pillow can open: PNG, JPEG, TIFF, BMP, WebP, GIF, PPM, ...; or a still JPEG XL
         image (read with the optional package ``imagecodecs``, its size checked against
-        ``max_pixels`` before it is decoded).
+        ``max_pixels`` before it is decoded); or a ``.npy`` file of integers or floats (numpy's own
+        format, as :func:`imwrite` and ``vqpress decompress`` write float and other data),
+        known by its content, not its name: ``(H, W)``, ``(H, W, C)`` with C <= 4 channels
+        (a last axis of 1 is dropped), or with ``frames`` also ``(frames, H, W[, C])``; its
+        dtype and values are kept as stored.
     max_pixels : int, optional
         Refuse images of more pixels (all frames together) than this (a guard against
         decompression bombs). By default Pillow's policy: warn above
@@ -66,7 +70,10 @@ def imread(path, *, max_pixels: int | None = None, frames: bool = False) -> np.n
         RGB (RGBA if they have transparency) or, if every entry used is gray, to gray (gray
         + alpha), and so are GIF and WebP images whose pixels are all gray (those formats
         have no gray mode); 1-bit images become uint8 0/255, 32-bit integer and float gray
-        (TIFF ``I``/``F``) int32 (uint32 for unsigned samples) and float32. The samples of a
+        (TIFF ``I``/``F``) int32 (uint32 for unsigned samples) and float32. Other TIFF
+        samples (float64, float16, signed 8/16-bit, 32-bit or float colour, planes stored
+        one by one) are read by the optional package ``tifffile`` in their own dtype, or
+        refused without it (Pillow would not read them, or read them changed). The samples of a
         PGM/PPM of more than 8 bits are returned as stored. An 8-bit gray or RGB PNG with a
         transparent colour (a tRNS colour key) is read as gray + alpha or RGBA. Frames of
         different modes are widened to a common one (gray to RGB, no alpha to opaque).
@@ -77,7 +84,8 @@ def imread(path, *, max_pixels: int | None = None, frames: bool = False) -> np.n
         The file does not exist, is not a regular file, is not an image Pillow can read,
         has more pixels than allowed (the message says how to allow it), holds several
         frames without ``frames=True`` (or frames of different sizes), holds 16-bit
-        samples that cannot be read exactly, or is an animated JPEG XL file.
+        samples that cannot be read exactly, or is an animated JPEG XL file; a ``.npy``
+        file that holds no integers or floats, no image shape, or fewer bytes than its header says.
 
     Examples
     --------
@@ -109,7 +117,17 @@ def _read(fh, path, max_pixels, frames: bool) -> np.ndarray:
     fh.seek(0)
     if _jxl.is_jxl(head):  # Pillow does not read JPEG XL
         return _jxl.read(fh.read(), str(path), max_pixels, frames)
-    im = _open(fh, path, max_pixels)
+    if _npy.is_npy(head):  # numpy's own format, as imwrite and `vqpress decompress` write it
+        return _npy.read(fh, path, max_pixels, frames)
+    try:
+        im = _open(fh, path, max_pixels)
+        tiff_why = "would read changed" if im.format == "TIFF" and _tiff_samples.pillow_changes(im, head) else None
+    except _Unrecognised:
+        if not _tiff_samples.is_tiff(head):
+            raise
+        im, tiff_why = None, "does not read"
+    if tiff_why is not None:  # tifffile reads what Pillow does not (im is not closed: that closes fh)
+        return _upright(*_tiff_samples.read(fh, path, max_pixels, frames, why=tiff_why), frames)
     with im:
         width, height = im.size
         count = _pillow(path, lambda: getattr(im, "n_frames", 1))
@@ -137,13 +155,17 @@ def _read(fh, path, max_pixels, frames: bool) -> np.ndarray:
     arr = _common_mode(arrays, path) if count > 1 else arrays[0]
     if loose_modes and arr.ndim >= 3 and arr.shape[-1] in (3, 4):
         arr = _tight_mode(arr)
+    return _upright(arr if count > 1 else arr[None], orientation, frames)
+
+
+def _upright(arr: np.ndarray, orientation: int, frames: bool) -> np.ndarray:
+    """Frames ``(frames, H, W[, C])`` turned upright by the EXIF ``orientation``, in native
+    byte order, as :func:`imread` returns them (without ``frames``, the one frame)."""
     if orientation in _ORIENT:
-        arr = np.stack([_ORIENT[orientation](a) for a in arr]) if count > 1 else _ORIENT[orientation](arr)
+        arr = np.stack([_ORIENT[orientation](a) for a in arr])
     if arr.dtype.byteorder == ">":
         arr = arr.astype(arr.dtype.newbyteorder("="))
-    if frames and count == 1:
-        arr = arr[None]
-    return np.array(arr)  # a fresh, writeable, C-ordered copy
+    return np.array(arr if frames else arr[0])  # a fresh, writeable, C-ordered copy
 
 
 def _tight_mode(arr: np.ndarray) -> np.ndarray:
@@ -253,10 +275,17 @@ def _unreadable(path, exc) -> VQError:
     from PIL import UnidentifiedImageError
 
     if isinstance(exc, UnidentifiedImageError):
-        detail = "Pillow does not recognise it as an image it reads"
-    else:
-        detail = re.sub(r"\s*<_io\.[^>]*>", "", str(exc)) or type(exc).__name__
+        return _Unrecognised(f"{path} is not an image vqpress can read ({_UNRECOGNISED})")
+    detail = re.sub(r"\s*<_io\.[^>]*>", "", str(exc)) or type(exc).__name__
     return VQError(f"{path} is not an image vqpress can read ({detail})")
+
+
+_UNRECOGNISED = "Pillow does not recognise it as an image it reads"
+
+
+class _Unrecognised(VQError):
+    """A file Pillow does not recognise (a TIFF of samples it has no mode for is then read by
+    tifffile)."""
 
 
 def _as_array(im) -> np.ndarray:
