@@ -10,8 +10,8 @@ header, cm payload header, refusal message or rate-distortion rows as text). The
 ``.vqz`` streams (raw, context, auto, cm at efforts 0-9) of gray, gray + alpha, colour,
 pixel lists, frames, uint16 and float32 data at several shapes and numbers of levels, and
 their decoding; PNG, GIF, WebP and TIFF exports; ``cm.encode`` of maps at every effort and
-at every level forced (levels 11 and 13 also where their choice would not take them; levels 18
-and 20 in builds that have them, as lines of their own);
+at every level forced (levels 11 and 13 also where their choice would not take them; levels 18,
+20 and 21 in builds that have them, as lines of their own);
 ``encode_code_map`` with every model, up to 35,000 symbols; the rate-distortion rows. About
 20 s on one core.
 """
@@ -192,8 +192,10 @@ for seed, (h, w, n) in enumerate([(64, 130, 3), (129, 257, 8), (100, 200, 12), (
             put(f"cm-ordered-{level}-{h}x{w}-{n}-{effort}", data)
             lines.append(f"cm-ordered-{level}-{h}x{w}-{n}-{effort}-describe {sorted(cm.describe(data).items())}")
             put(f"cm-ordered-{level}-{h}x{w}-{n}-{effort}-dec", cm.decode(data, sm.shape, n))
-    # (level 18, up to 16 colours, in builds that have it: its digests are new lines)
-    for level in (0, 1, 2, 3, 6, 7, 10) + ((18,) if 18 in cm_levels and n <= 16 else ()):
+    # (level 18, up to 16 colours, and level 21, above, in builds that have them: their digests
+    # are new lines)
+    for level in (0, 1, 2, 3, 6, 7, 10) + ((18,) if 18 in cm_levels and n <= 16 else ()) \
+            + ((21,) if 21 in cm_levels and n > 16 else ()):
         for effort in (1, 2, 5):
             with forced(palette_level=level):
                 data = cm.encode(sm, n, ordered=False, effort=effort)

@@ -56,11 +56,12 @@ def frozen_payload(path) -> tuple[bytes, np.ndarray]:
 @contextlib.contextmanager
 def palettes_at(level):
     """cm.encode codes palettes at ``level`` at every effort and of any size (no other level
-    tried beside it), and no palette is a ramp."""
+    tried beside it, nor level 21 taken in level 6's place), and no palette is a ramp."""
     settings = {e: (ordered, level, bits, False, strip)
                 for e, (ordered, _, bits, _, strip) in cm_choice.EFFORT_SETTINGS.items()}
     with mock.patch.dict(cm_choice.EFFORT_SETTINGS, settings), mock.patch.object(cm_choice, "_RAMP_STEP", 0.0), \
-            mock.patch.object(cm_choice, "_FEW_COLOURS", {}), mock.patch.object(cm_choice, "DEFAULT_TOO", frozenset()):
+            mock.patch.object(cm_choice, "_FEW_COLOURS", {}), mock.patch.object(cm_choice, "DEFAULT_TOO", frozenset()), \
+            mock.patch.object(cm_choice, "JOINT_MIN_COLOURS", 256):
         yield
 
 

@@ -447,6 +447,11 @@ def decode(payload: bytes, shape, n_colors):
 
             assert model == 1 and B == 8 and n <= 16
             rows += decode_strip_level18(strip, h, W_, n)
+        elif level == 21:  # FORMAT.md "Level 21": tests/cm_reference_level21.py
+            from cm_reference_level21 import decode_strip_level21
+
+            assert model == 1 and B == 8 and n > 16
+            rows += decode_strip_level21(strip, h, W_, n)
         else:
             rows += (decode_strip_fast(strip, h, W_, n, model) if level == 2
                      else decode_strip(strip, h, W_, n, model, level, B))

@@ -1,6 +1,6 @@
-"""The x86-64-v3 build of levels 6, 10 and 18 (``_cm_palette6_v3``: the same source compiled
-for AVX2, chosen at import where the processor runs it): the same bytes as the baseline build
-both ways, damaged streams refused alike."""
+"""The x86-64-v3 builds of levels 6, 10, 18 and 21 (``_cm_palette6_v3``, ``_cm_palette21_v3``:
+the same sources compiled for AVX2, chosen at import where the processor runs them): the same
+bytes as the baseline builds both ways, damaged streams refused alike."""
 
 import numpy as np
 import pytest
@@ -13,7 +13,8 @@ from test_coding_cm_level6 import speckled
 
 V3 = _cm._use_v3(True)
 needs_v3 = pytest.mark.skipif(not V3, reason="this processor does not run x86-64-v3 code")
-LEVELS = [cm_levels.PALETTE_SYMBOL, cm_levels.PALETTE_SYMBOL_MIXED, cm_levels.PALETTE_SYMBOL_TRIPLES]
+LEVELS = [cm_levels.PALETTE_SYMBOL, cm_levels.PALETTE_SYMBOL_MIXED, cm_levels.PALETTE_SYMBOL_TRIPLES,
+          cm_levels.PALETTE_SYMBOL_JOINT]
 
 
 @pytest.fixture
@@ -59,7 +60,8 @@ def test_the_baseline_build_can_always_be_chosen():
 
 @needs_v3
 @pytest.mark.parametrize("level, n", [(level, n) for level in LEVELS for n in (2, 3, 5, 16, 17, 64, 65, 200, 256)
-                                      if level != cm_levels.PALETTE_SYMBOL_TRIPLES or n <= 16])  # (18: <= 16)
+                                      if (level != cm_levels.PALETTE_SYMBOL_TRIPLES or n <= 16)  # (18: <= 16)
+                                      and (level != cm_levels.PALETTE_SYMBOL_JOINT or n > 16)])  # (21: > 16)
 def test_both_builds_write_the_same_bytes_and_read_each_others(builds, level, n):
     for codes in maps(n):
         rows = max(1, codes.shape[0] // 2)

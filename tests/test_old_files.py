@@ -34,7 +34,7 @@ def test_every_level_of_the_cm_coding_is_kept():
     levels = {(model, level) for model in ("ordered", "palette") for level in (0, 1, 2)}
     assert levels | {("palette", 3), ("ordered", 4), ("ordered", 5), ("palette", 6), ("palette", 7),
                      ("ordered", 8), ("ordered", 9), ("palette", 10), ("ordered", 11),
-                     ("ordered", 13), ("ordered", 16), ("palette", 18), ("ordered", 20)} <= kept
+                     ("ordered", 13), ("ordered", 16), ("palette", 18), ("ordered", 20), ("palette", 21)} <= kept
 
 
 @pytest.mark.parametrize("name", FILES)

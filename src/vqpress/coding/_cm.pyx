@@ -14,12 +14,15 @@ parallel on the shared thread pool; this module hands each strip to its level's 
   the sub-predictions averaged), level 16 (level 13 with a table of the neighbours'
   symbols) and level 20 (level 13 with a bias cancellation): ``_cm_ordered5.pyx``;
 * level 6 (palettes by one neighbour symbol), level 10 (the same, its unpredicted pixels
-  by mixed tables) and level 18 (level 10 with richer neighbour-symbol contexts, up to 16
+  by mixed tables), level 18 (level 10 with richer neighbour-symbol contexts, up to 16
   colours): ``_cm_palette6.pyx``;
+* level 21 (level 6 with its unpredicted pixels' high and low bits as one symbol, 17-256
+  colours): ``_cm_palette21.pyx``, from the same kernel;
 * level 7, palettes with mixed symbol tables: ``_cm_palette7.pyx``.
 
-Levels 6, 10 and 18 run from ``_cm_palette6_v3``, the same source compiled for x86-64-v3
-(AVX2), where the processor has those instructions (:func:`_use_v3`).
+Levels 6, 10 and 18 run from ``_cm_palette6_v3`` and level 21 from ``_cm_palette21_v3``, the
+same sources compiled for x86-64-v3 (AVX2), where the processor has those instructions
+(:func:`_use_v3`).
 
 It also holds a test hook for the binary arithmetic coder (the neighbour-pair counts that
 ``symbol_order`` orders a palette by are ``_pair_counts.pyx``).
@@ -40,7 +43,7 @@ from vqpress.coding._cm_palette7 cimport palette7_decode, palette7_encode
 from vqpress.coding._cm_ordered4 cimport ordered4_strip
 from vqpress.coding._cm_ordered5 cimport ordered5_decode, ordered5_encode
 from vqpress.coding._ordered_params cimport Ord5Params, ord5_params_ok
-from vqpress.coding cimport _cm_palette6
+from vqpress.coding cimport _cm_palette6, _cm_palette21
 
 import importlib
 
@@ -61,6 +64,7 @@ cdef enum:
     LEVEL_PALETTE7 = 7
     LEVEL_PALETTE10 = 10
     LEVEL_PALETTE18 = 18
+    LEVEL_PALETTE21 = 21
 
 
 # ----------------------------------------------------------------------------- x86-64-v3 kernels
@@ -91,38 +95,45 @@ ctypedef int (*PaletteEncode)(const uint8_t *sym, int h, int w, int n, uint8_t *
 ctypedef int (*PaletteDecode)(const uint8_t *stream, Py_ssize_t size, uint8_t *sym, int h, int w,
                               int n) noexcept nogil
 
-# levels 6, 10 and 18's kernels (_cm_palette6.pyx) in the build this processor runs best (_use_v3)
-cdef PaletteEncode palette6_encode, palette10_encode, palette18_encode
-cdef PaletteDecode palette6_decode, palette10_decode, palette18_decode
+# levels 6, 10, 18 and 21's kernels (_cm_palette6.pyx, _cm_palette21.pyx) in the build this
+# processor runs best (_use_v3)
+cdef PaletteEncode palette6_encode, palette10_encode, palette18_encode, palette21_encode
+cdef PaletteDecode palette6_decode, palette10_decode, palette18_decode, palette21_decode
 
 
 def _use_v3(bint on):
-    """Run levels 6, 10 and 18 with their x86-64-v3 build (``_cm_palette6_v3``) if ``on`` and
-    the processor runs it, else with the baseline one; the same bytes either way. Returns
-    whether the v3 build is in use. Called at import with ``on`` true; tests call it to
-    compare the two builds.
+    """Run levels 6, 10, 18 and 21 with their x86-64-v3 builds (``_cm_palette6_v3``,
+    ``_cm_palette21_v3``) if ``on`` and the processor runs them, else with the baseline ones;
+    the same bytes either way. Returns whether the v3 builds are in use. Called at import with
+    ``on`` true; tests call it to compare the two builds.
 
-    The v3 module is imported only where the processor runs it: all of its code, its module
+    A v3 module is imported only where the processor runs it: all of its code, its module
     set-up too, may use those instructions. Its functions come from its C API (the capsules
     of ``__pyx_capi__``), not by cimport, which would import it everywhere."""
     global palette6_encode, palette10_encode, palette18_encode, palette6_decode, palette10_decode, palette18_decode
+    global palette21_encode, palette21_decode
     palette6_encode, palette6_decode = _cm_palette6.palette6_encode, _cm_palette6.palette6_decode
     palette10_encode, palette10_decode = _cm_palette6.palette10_encode, _cm_palette6.palette10_decode
     palette18_encode, palette18_decode = _cm_palette6.palette18_encode, _cm_palette6.palette18_decode
+    palette21_encode, palette21_decode = _cm_palette21.palette21_encode, _cm_palette21.palette21_decode
     if not on or vq_cpu_v3() == 0:
         return False
     try:
-        from vqpress.coding import _cm_palette6_v3
-    except ImportError:  # (a build without it: the baseline does the same)
+        from vqpress.coding import _cm_palette6_v3, _cm_palette21_v3
+    except ImportError:  # (a build without them: the baseline does the same)
         return False
     api = _cm_palette6_v3.__pyx_capi__
     base = importlib.import_module("vqpress.coding._cm_palette6").__pyx_capi__
+    api21 = _cm_palette21_v3.__pyx_capi__
+    base21 = importlib.import_module("vqpress.coding._cm_palette21").__pyx_capi__
     palette6_encode = <PaletteEncode>_c_function(api, base, "palette6_encode")
     palette6_decode = <PaletteDecode>_c_function(api, base, "palette6_decode")
     palette10_encode = <PaletteEncode>_c_function(api, base, "palette10_encode")
     palette10_decode = <PaletteDecode>_c_function(api, base, "palette10_decode")
     palette18_encode = <PaletteEncode>_c_function(api, base, "palette18_encode")
     palette18_decode = <PaletteDecode>_c_function(api, base, "palette18_decode")
+    palette21_encode = <PaletteEncode>_c_function(api21, base21, "palette21_encode")
+    palette21_decode = <PaletteDecode>_c_function(api21, base21, "palette21_decode")
     return True
 
 
@@ -212,9 +223,9 @@ cdef void _strip_task(void *ctx, Py_ssize_t strip, int worker) noexcept nogil:
             or job.level == LEVEL_ORDERED9 or job.level == LEVEL_ORDERED11 or job.level == LEVEL_ORDERED13 \
             or job.level == LEVEL_ORDERED16 or job.level == LEVEL_ORDERED20 \
             or job.level == LEVEL_PALETTE6 or job.level == LEVEL_PALETTE7 or job.level == LEVEL_PALETTE10 \
-            or job.level == LEVEL_PALETTE18:
+            or job.level == LEVEL_PALETTE18 or job.level == LEVEL_PALETTE21:
         # their own range coder and model (_cm_palette3.pyx, _cm_ordered5.pyx, _cm_palette6.pyx,
-        # _cm_palette7.pyx; levels 10 and 18 in _cm_palette6.pyx)
+        # _cm_palette7.pyx, _cm_palette21.pyx; levels 10 and 18 in _cm_palette6.pyx)
         free(rows)
         if job.level == LEVEL_PALETTE3 and job.decoding:
             job.status[strip] = palette3_decode(job.payload + job.offset[strip], job.size[strip], sym, h, w, job.n)
@@ -236,6 +247,10 @@ cdef void _strip_task(void *ctx, Py_ssize_t strip, int worker) noexcept nogil:
             job.status[strip] = palette18_decode(job.payload + job.offset[strip], job.size[strip], sym, h, w, job.n)
         elif job.level == LEVEL_PALETTE18:
             job.status[strip] = palette18_encode(sym, h, w, job.n, &job.out[strip], &job.size[strip])
+        elif job.level == LEVEL_PALETTE21 and job.decoding:
+            job.status[strip] = palette21_decode(job.payload + job.offset[strip], job.size[strip], sym, h, w, job.n)
+        elif job.level == LEVEL_PALETTE21:
+            job.status[strip] = palette21_encode(sym, h, w, job.n, &job.out[strip], &job.size[strip])
         elif job.decoding:
             job.status[strip] = ordered5_decode(job.payload + job.offset[strip], job.size[strip], sym, h, w, job.n,
                                                 &job.params)
@@ -303,6 +318,8 @@ cdef void _setup(Job *job, uint8_t *sym, Py_ssize_t height, Py_ssize_t width, Py
         raise ValueError(f"level 9 codes 2..4 levels; got {n}")
     if level == LEVEL_PALETTE18 and not 2 <= n <= 16:  # its triple tables hold symbols 0..15
         raise ValueError(f"level 18 codes 2..16 colours; got {n}")
+    if level == LEVEL_PALETTE21 and not 17 <= n <= 256:  # up to 16 colours it would be level 6
+        raise ValueError(f"level 21 codes 17..256 colours; got {n}")
     if not ord5_params_ok(&job.params):
         raise ValueError(f"level 8 parameters out of range: {params!r}")
     job.sym = sym
@@ -323,7 +340,7 @@ def encode_strips(const uint8_t[:, ::1] sym not None, int n, int kind, int level
                   Py_ssize_t strip_rows, params=None):
     """Code an (H, W) map of symbols (each < n) strip by strip; return the strips' streams.
 
-    ``sym`` (H, W) IN; ``n``, ``kind`` (MODEL_ORDERED or MODEL_PALETTE), ``level`` (0..11, 13, 16, 18, 20),
+    ``sym`` (H, W) IN; ``n``, ``kind`` (MODEL_ORDERED or MODEL_PALETTE), ``level`` (0..11, 13, 16, 18, 20, 21),
     ``table_bits``, ``strip_rows`` IN: the header's fields; ``params`` IN: level 8's five
     parameters (a tuple). Returns a list of ``bytes``, one per strip. The arguments are
     trusted: vqpress.coding.cm checks them.

@@ -21,12 +21,13 @@ import numpy as np
 from vqpress.coding import level8, scan
 from vqpress.coding.levels import (
     AVERAGED_TABLES, BIASED_TABLES, EXACT_TABLES, FAST, MAX_EXACT_LEVELS, MAX_ORDERED_SYMBOLS, MAX_TABLE_LEVELS, MIN_TABLE_BITS,
-    NEIGHBOUR_TABLES, ORDERED, PALETTE, PALETTE_MIXED, PALETTE_SYMBOL, PALETTE_SYMBOL_MIXED, PALETTE_SYMBOL_TRIPLES, PARAMETER_LEVELS,
-    PREDICTED, PREDICTED_TABLES, TABLE_LEVELS, TUNED_TABLES, WEIGHTED_TABLES,
+    NEIGHBOUR_TABLES, ORDERED, PALETTE, PALETTE_MIXED, PALETTE_SYMBOL, PALETTE_SYMBOL_JOINT, PALETTE_SYMBOL_MIXED,
+    PALETTE_SYMBOL_TRIPLES, PARAMETER_LEVELS, PREDICTED, PREDICTED_TABLES, TABLE_LEVELS, TUNED_TABLES, WEIGHTED_TABLES,
 )
 
 __all__ = ["EFFORT_SETTINGS", "DEFAULT_TOO", "SCAN_SAMPLES", "MORE_SCANS_LEVELS", "choose_order", "choose_scan", "choose_more_scan",
-           "candidates", "level_for", "trial_level"]
+           "candidates", "level_for", "trial_level", "JOINT_MIN_COLOURS", "JOINT_UNPREDICTED_SHARE", "unpredicted_share",
+           "takes_joint"]
 
 #: Level 11 only up to this many levels: it decodes at 0.66-0.83x level 8's speed (BENCHMARKS.md,
 #: round 7), which keeps the gray cases of 8 levels at or above 30 MPix/s but takes those of 16
@@ -52,6 +53,22 @@ _RAMP_STEP = 0.385
 #: level 18 (level 10 before round 12, which level 18 codes 0.979-0.990x as large on the
 #: 16-colour photographs), at every effort that uses level 6 or 7.
 _FEW_COLOURS = {PALETTE_SYMBOL: PALETTE_SYMBOL_TRIPLES, PALETTE_MIXED: PALETTE_SYMBOL_TRIPLES}
+#: Palettes of more than this many colours whose unpredicted share (:func:`unpredicted_share`)
+#: is above JOINT_UNPREDICTED_SHARE take level 21 where the effort's level is 6 (efforts 0-2):
+#: level 6 decodes the 256-colour photographs with many unpredicted pixels below the issue's
+#: 30 MPix/s (face, coffee, chelsea: 26.4, 26.2, 25.6; BENCHMARKS.md, main after round 16),
+#: and level 21 decodes them 1.09-1.16x as fast for +2.4..3.1% of their bytes. At 64 colours and
+#: fewer level 6 decodes them at 34.6 MPix/s or more: no need to pay the bytes.
+JOINT_MIN_COLOURS = 64
+#: The unpredicted share above which such a palette takes level 21 (see JOINT_MIN_COLOURS).
+#: The 256-colour photographs of benchmarks/bench_entropy.py have 37% (face), 38% (coffee),
+#: 38% (chelsea) against 25% (astronaut) and 23% (rocket): the three that level 6 decodes
+#: below 30 MPix/s are those above 30%; the other two decode at 31.6 and 34.7 and would pay
+#: +2.9% and +1.6% of their bytes for speed they do not need (the issue's size margin, 0.129
+#: of summed ln(size ratio) over the 22 cases, takes the three (0.081) but hardly all five).
+JOINT_UNPREDICTED_SHARE = 0.30
+#: :func:`unpredicted_share` counts every this many rows of a map (and the rows above them).
+_SHARE_ROW_STEP = 8
 #: ... and maps of at most this many pixels code at level 10 too, keeping the smaller: level
 #: 18's 16,384 tables of exact neighbourhoods learn less on a small map (at 64 x 96 to 256 x
 #: 256 it codes 0.951-0.994x level 10's size but for the face's 64 x 96 at 16 colours, 1.011x;
@@ -235,6 +252,8 @@ def level_for(sym: np.ndarray, n: int, model: int, level: int, ramp: bool = Fals
     larger). Parameters are None for other levels."""
     level = _level_of(n, model, level)
     params = None
+    if level == PALETTE_SYMBOL and takes_joint(sym, n):
+        level = PALETTE_SYMBOL_JOINT
     if level == TUNED_TABLES:
         params = _tuned_params(sym, n)
     elif level in (WEIGHTED_TABLES, AVERAGED_TABLES):
@@ -244,6 +263,36 @@ def level_for(sym: np.ndarray, n: int, model: int, level: int, ramp: bool = Fals
     if level == TUNED_TABLES and params == level8.LEVEL5:
         level, params = PREDICTED_TABLES, None  # the same streams, without the parameters' bytes
     return level, params
+
+
+def unpredicted_share(sym: np.ndarray) -> float:
+    """The share of a map's pixels that none of their neighbours W, N, NE, NW equals (levels 6
+    and 21 code them as "none", then as a colour of their own): counted on every
+    ``_SHARE_ROW_STEP``-th row from the second on, inner columns, with numpy.
+
+    Parameters
+    ----------
+    sym : ndarray of uint8, shape (H, W)
+        The map (in coding order: the share does not depend on it).
+
+    Returns
+    -------
+    float
+        The share, 0.0 for maps of fewer than 2 rows or 3 columns.
+    """
+    if sym.ndim != 2 or sym.shape[0] < 2 or sym.shape[1] < 3:
+        return 0.0
+    x = sym[1::_SHARE_ROW_STEP, 1:-1]
+    above = sym[0:-1:_SHARE_ROW_STEP][:x.shape[0]]
+    hit = (x == sym[1::_SHARE_ROW_STEP, :-2]) | (x == above[:, 1:-1]) | (x == above[:, 2:]) | (x == above[:, :-2])
+    return 1.0 - float(np.count_nonzero(hit)) / hit.size
+
+
+def takes_joint(sym: np.ndarray, n: int) -> bool:
+    """Whether a palette map of ``n`` colours that the effort codes at level 6 takes level 21:
+    more than :data:`JOINT_MIN_COLOURS` colours and an :func:`unpredicted_share` above
+    :data:`JOINT_UNPREDICTED_SHARE`."""
+    return n > JOINT_MIN_COLOURS and unpredicted_share(sym) > JOINT_UNPREDICTED_SHARE
 
 
 def trial_level(n: int, model: int, level: int, ramp: bool = False) -> tuple[int, tuple[int, ...] | None]:
@@ -269,6 +318,8 @@ def _level_of(n: int, model: int, level: int) -> int:
     """An effort's level as a map of ``n`` symbols takes it (:func:`level_for`)."""
     if model == ORDERED and n <= MAX_EXACT_LEVELS:
         level = _FEW_LEVELS.get(level, level)
+    if level == PALETTE_SYMBOL_JOINT and n <= MAX_TABLE_LEVELS:
+        level = PALETTE_SYMBOL  # (level 21 asked for directly: it codes 17..256 colours)
     if model == PALETTE and n <= MAX_TABLE_LEVELS:
         level = _FEW_COLOURS.get(level, level)
     if level == EXACT_TABLES and n > MAX_EXACT_LEVELS:

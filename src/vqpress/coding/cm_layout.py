@@ -19,9 +19,9 @@ import numpy as np
 from vqpress import _varint as varint
 from vqpress.coding import level8, permutation, scan as scans
 from vqpress.coding.levels import (
-    EXACT_TABLES, FEW_COLOUR_LEVELS, LEVEL_NAMES, LEVELS, MAX_EXACT_LEVELS, MAX_ORDERED_SYMBOLS, MAX_TABLE_BITS,
-    MAX_TABLE_LEVELS, MIN_TABLE_BITS, MODEL_NAMES, NO_TABLES, ORDERED, PALETTE, PALETTE_ONLY, PARAMETER_LEVELS,
-    PREDICTED, TABLE_LEVELS,
+    EXACT_TABLES, FEW_COLOUR_LEVELS, LEVEL_NAMES, LEVELS, MANY_COLOUR_LEVELS, MAX_EXACT_LEVELS, MAX_ORDERED_SYMBOLS,
+    MAX_TABLE_BITS, MAX_TABLE_LEVELS, MIN_TABLE_BITS, MODEL_NAMES, NO_TABLES, ORDERED, PALETTE, PALETTE_ONLY,
+    PARAMETER_LEVELS, PREDICTED, TABLE_LEVELS,
 )
 from vqpress.errors import FormatError
 
@@ -196,6 +196,8 @@ def _check_fields(model: int, bits: int, level: int, n_head: int, n: int, rows: 
         raise FormatError(f"cm level {level} codes at most {MAX_EXACT_LEVELS} levels; the payload has {n}")
     if level in FEW_COLOUR_LEVELS and n > MAX_TABLE_LEVELS:
         raise FormatError(f"cm level {level} codes at most {MAX_TABLE_LEVELS} colours; the payload has {n}")
+    if level in MANY_COLOUR_LEVELS and n <= MAX_TABLE_LEVELS:
+        raise FormatError(f"cm level {level} codes more than {MAX_TABLE_LEVELS} colours; the payload has {n}")
     if h < 1 or w < 1 or not _min_strip_rows(h, w) <= rows <= h:
         which = f"the coded map of scan {scan}" if scan else "a map"
         raise FormatError(f"cm strip_rows {rows} does not fit {which} of {h} x {w} "

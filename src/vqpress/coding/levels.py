@@ -15,7 +15,8 @@ __all__ = ["ORDERED", "PALETTE", "MODEL_NAMES", "MAX_ORDERED_SYMBOLS", "MIN_TABL
            "FAST", "PALETTE_TABLES", "PREDICTED", "PREDICTED_TABLES", "MAX_TABLE_LEVELS", "PALETTE_SYMBOL",
            "TUNED_TABLES", "EXACT_TABLES", "MAX_EXACT_LEVELS", "WEIGHTED_TABLES", "AVERAGED_TABLES",
            "PALETTE_MIXED", "PALETTE_SYMBOL_MIXED", "TABLE_LEVELS", "PARAMETER_LEVELS", "LEVELS", "NO_TABLES",
-           "PALETTE_ONLY", "LEVEL_NAMES", "PALETTE_SYMBOL_TRIPLES", "FEW_COLOUR_LEVELS", "BIASED_TABLES"]
+           "PALETTE_ONLY", "LEVEL_NAMES", "PALETTE_SYMBOL_TRIPLES", "FEW_COLOUR_LEVELS", "BIASED_TABLES",
+           "PALETTE_SYMBOL_JOINT", "MANY_COLOUR_LEVELS"]
 
 #: The models (the payload header's ``model``): levels 0 and 1 code either.
 ORDERED, PALETTE = 0, 1
@@ -140,18 +141,36 @@ PALETTE_SYMBOL_MIXED = 10
 #: efforts 0-4 up to 16 colours in level 10's place (:mod:`vqpress.coding.choice`; maps of at
 #: most 2^15 pixels try level 10 too and keep the smaller).
 PALETTE_SYMBOL_TRIPLES = 18
+#: Level 21, level 6 for palettes of 17-256 colours with the pixel that no neighbour predicts
+#: coded faster: its high and low 4 bits (level 6's tables and their learning) as ONE symbol of
+#: the range coder (the high bits' interval divided among the low bits' values: one division,
+#: one range update) and the low bits over all 16 values, none refused
+#: (``_unpredicted_joint.pxd``, through ``_cm_palette6.pyx``). On the 256-colour photographs of
+#: benchmarks/bench_entropy.py (one thread, interleaved, the x86-64-v3 build; BENCHMARKS.md,
+#: round 17, ``pal256v24``): face, coffee and chelsea decode at 1.13-1.16x, 1.09-1.11x and
+#: 1.10-1.14x level 6's speed (astronaut 1.11-1.14x, rocket 1.10-1.16x) and encode at
+#: 1.09-1.16x, for +3.11%, +2.43% and +2.71% of the payload bytes (astronaut +2.86%, rocket
+#: +1.59%); at 64 colours decoding 1.10-1.12x for +2.6..4.1%. (The same code built in round 17's
+#: scratch module of level 6 decoded at 1.16-1.20x: a difference of code placement, not of
+#: code.) It is taken where level 6 decodes below the issue's speed: maps of more than 64
+#: colours with many unpredicted pixels (:mod:`vqpress.coding.choice`,
+#: :data:`~vqpress.coding.choice.JOINT_UNPREDICTED_SHARE`).
+PALETTE_SYMBOL_JOINT = 21
 #: Every level a payload may name.
 LEVELS = (0, 1, FAST, PALETTE_TABLES, PREDICTED, PREDICTED_TABLES, PALETTE_SYMBOL, PALETTE_MIXED,
           TUNED_TABLES, EXACT_TABLES, PALETTE_SYMBOL_MIXED, WEIGHTED_TABLES, AVERAGED_TABLES, NEIGHBOUR_TABLES,
-          PALETTE_SYMBOL_TRIPLES, BIASED_TABLES)
+          PALETTE_SYMBOL_TRIPLES, BIASED_TABLES, PALETTE_SYMBOL_JOINT)
 #: Levels without hashed tables: their table_bits is the minimum.
 NO_TABLES = (FAST, PALETTE_TABLES, PREDICTED, PREDICTED_TABLES, PALETTE_SYMBOL, PALETTE_MIXED,
              TUNED_TABLES, EXACT_TABLES, PALETTE_SYMBOL_MIXED, WEIGHTED_TABLES, AVERAGED_TABLES, NEIGHBOUR_TABLES,
-             PALETTE_SYMBOL_TRIPLES, BIASED_TABLES)
+             PALETTE_SYMBOL_TRIPLES, BIASED_TABLES, PALETTE_SYMBOL_JOINT)
 #: Levels of the palette model only.
-PALETTE_ONLY = (PALETTE_TABLES, PALETTE_SYMBOL, PALETTE_MIXED, PALETTE_SYMBOL_MIXED, PALETTE_SYMBOL_TRIPLES)
+PALETTE_ONLY = (PALETTE_TABLES, PALETTE_SYMBOL, PALETTE_MIXED, PALETTE_SYMBOL_MIXED, PALETTE_SYMBOL_TRIPLES,
+                PALETTE_SYMBOL_JOINT)
 #: Palette levels of at most 16 colours (symbols).
 FEW_COLOUR_LEVELS = (PALETTE_SYMBOL_TRIPLES,)
+#: Palette levels of more than 16 colours (symbols): up to 16, level 21 would be level 6.
+MANY_COLOUR_LEVELS = (PALETTE_SYMBOL_JOINT,)
 
 #: What each level is called in docs/FORMAT.md (the payload header's table).
 LEVEL_NAMES = {0: "lean", 1: "full", FAST: "fast", PALETTE_TABLES: "palette tables",
@@ -163,4 +182,5 @@ LEVEL_NAMES = {0: "lean", 1: "full", FAST: "fast", PALETTE_TABLES: "palette tabl
                AVERAGED_TABLES: "averaged predicted ordered tables",
                NEIGHBOUR_TABLES: "neighbour symbol averaged predicted ordered tables",
                BIASED_TABLES: "bias-cancelled averaged predicted ordered tables",
-               PALETTE_SYMBOL_TRIPLES: "palette neighbour symbol triple tables"}
+               PALETTE_SYMBOL_TRIPLES: "palette neighbour symbol triple tables",
+               PALETTE_SYMBOL_JOINT: "palette neighbour symbol joint unpredicted"}
