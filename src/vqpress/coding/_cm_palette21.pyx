@@ -18,7 +18,7 @@ cdef int _strip21(RangeCoder *c, bint decoding, uint8_t *sym, int h, int w, int 
     cdef int status = -1
     if n <= 16:
         return -1
-    if _alloc(&f, n, w, False, False) == 0:
+    if _alloc(&f, n, w, False, False, True) == 0:
         status = (_rows(<Decoding *>NULL, <Level21 *>NULL, c, &f, sym, h, w, rows) if decoding
                   else _rows(<Encoding *>NULL, <Level21 *>NULL, c, &f, sym, h, w, rows))
         status = -2 if status != 0 else 0

@@ -35,7 +35,7 @@ cdef inline int _model_strip(RangeCoder *c, bint decoding, uint8_t *sym, int h, 
     cdef int status = -1
     if triples and n > 16:
         return -1  # (the reader refuses level 18 above 16 colours)
-    if _alloc(&f, n, w, mixed, triples) == 0:
+    if _alloc(&f, n, w, mixed, triples, False) == 0:
         if triples:
             status = (_rows(<Decoding *>NULL, <Level18 *>NULL, c, &f, sym, h, w, rows) if decoding
                       else _rows(<Encoding *>NULL, <Level18 *>NULL, c, &f, sym, h, w, rows))

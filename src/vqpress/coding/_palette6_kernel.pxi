@@ -107,9 +107,10 @@ ctypedef struct Pal6:
                                 # rc_take_symbol's select when s = 4)
 
 
-cdef int _alloc(Pal6 *f, int n, int w, bint mixed, bint triples) noexcept nogil:
-    """A fresh model for n symbols (``mixed``: level 10's; ``triples``: level 18's, n <= 16).
-    Returns 0, or -1 (free it with _free either way)."""
+cdef int _alloc(Pal6 *f, int n, int w, bint mixed, bint triples, bint joint) noexcept nogil:
+    """A fresh model for n symbols (``mixed``: level 10's; ``triples``: level 18's, n <= 16;
+    ``joint``: level 21's, its low-bit tables by neighbour, up_alloc). Returns 0, or -1 (free it
+    with _free either way)."""
     cdef int p, j
     cdef uint16_t blocks[12 * SMALL]
     f.n = n
@@ -123,7 +124,7 @@ cdef int _alloc(Pal6 *f, int n, int w, bint mixed, bint triples) noexcept nogil:
     f.cnt = <uint32_t *>calloc(NEAR + 16 * n + (16 * KIND3 if triples else 0), sizeof(uint32_t))
     f.small = <uint16_t *>malloc(f.n_small * SMALL * sizeof(uint16_t))
     f.kinds = <uint8_t *>calloc(5 * (w + 6), 1)  # and a row of pal_above_bits
-    if up_alloc(&f.x, n, mixed) != 0 or f.cnt == NULL or f.small == NULL or f.kinds == NULL:
+    if up_alloc(&f.x, n, mixed, joint) != 0 or f.cnt == NULL or f.small == NULL or f.kinds == NULL:
         return -1
     # fresh tables come in blocks alike: write a block, then copy it
     for j in range(4):  # by k - 1: k + 1 symbols

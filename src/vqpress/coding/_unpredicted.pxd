@@ -9,6 +9,7 @@
 
 from libc.stdint cimport int32_t, uint8_t, uint16_t, uint32_t
 from libc.stdlib cimport calloc, free, malloc
+from libc.string cimport memcpy
 
 from vqpress.coding._mixed_tables cimport MT_K, mt_symbol
 from vqpress.coding._palette_common cimport PAL_LANES, pal_lo_m, pal_table_fill, pal_table_learn, pal_table_learn3
@@ -112,9 +113,12 @@ cdef inline int _mixed(RangeCoder *c, bint decoding, void *up, int x, int W, int
         v = x & 15
 
 
-cdef inline int up_alloc(Unpredicted *u, int n, bint mixed) noexcept nogil:
-    """Fresh tables for n symbols (``mixed``: level 10's). Returns 0, or -1 (free them with
-    up_free either way)."""
+cdef inline int up_alloc(Unpredicted *u, int n, bint mixed, bint by_neighbour=False) noexcept nogil:
+    """Fresh tables for n symbols (``mixed``: level 10's). ``by_neighbour`` (level 21, n > 16,
+    not mixed): the low-bit tables in the order (neighbour's table, neighbour, high bits), the
+    table of (k, v, hi) at row 3n + k hi_m n + v hi_m + hi, so that a neighbour's tables for all
+    high bits lie in a few cache lines (``_unpredicted_joint.pxd`` prefetches them); else
+    (k, hi, v) at 3n + k hi_m n + hi n + v. Returns 0, or -1 (free them with up_free either way)."""
     cdef int j
     u.n = n
     u.hi_m = n if n <= 16 else (n + 15) // 16
@@ -149,8 +153,15 @@ cdef inline int up_alloc(Unpredicted *u, int n, bint mixed) noexcept nogil:
         pal_table_fill(u.tables, u.n_tables, n)
     else:
         pal_table_fill(u.tables, 3 * n, u.hi_m)
-        for j in range(3 * u.hi_m):  # the low-bit tables of (a neighbour, high bits hi): n each
-            pal_table_fill(u.tables + (3 * n + <Py_ssize_t>j * n) * 16, n, pal_lo_m(n, j % u.hi_m))
+        if by_neighbour:  # one neighbour's row of hi_m tables, then copied to the 3n - 1 others
+            for j in range(u.hi_m):
+                pal_table_fill(u.tables + (3 * n + <Py_ssize_t>j) * 16, 1, pal_lo_m(n, j))
+            for j in range(1, 3 * n):
+                memcpy(u.tables + (3 * n + <Py_ssize_t>j * u.hi_m) * 16, u.tables + 3 * n * 16,
+                       u.hi_m * 16 * sizeof(uint16_t))
+        else:
+            for j in range(3 * u.hi_m):  # the low-bit tables of (a neighbour, high bits hi): n each
+                pal_table_fill(u.tables + (3 * n + <Py_ssize_t>j * n) * 16, n, pal_lo_m(n, j % u.hi_m))
     return 0
 
 

@@ -28,6 +28,15 @@ cdef extern from *:
     #endif
     #endif
 
+    /* A hint to bring the cache line of p into the caches (no effect on any value) */
+    static inline void uj_prefetch(const void *p) {
+    #if defined(__GNUC__) || defined(__clang__)
+        __builtin_prefetch(p, 0, 3);
+    #else
+        (void)p;
+    #endif
+    }
+
     /* The highest set bit of mask (not 0) */
     static inline int uj_top_bit(unsigned mask) {
     #if defined(__GNUC__) || defined(__clang__)
@@ -129,6 +138,7 @@ cdef extern from *:
     #endif
     }
     """
+    void uj_prefetch(const void *p) noexcept nogil
     int uj_last_at_most(const uint16_t *v, uint32_t q) noexcept nogil
     int uj_high(uint16_t *cum, const uint16_t *a, const uint16_t *b, const uint16_t *d, uint32_t q,
                 int find) noexcept nogil
@@ -174,8 +184,9 @@ cdef inline void _take(RangeCoder *c, uint32_t r, uint32_t lo, uint32_t hi, bint
 cdef inline int up_code_joint(RangeCoder *c, bint decoding, Unpredicted *u, int x, int W, int N, int NE,
                               int NW) noexcept nogil:
     """Code x (none of W, N, NE, NW) at level 21, or decode it (returned either way;
-    ``decoding`` a constant at every call). u holds level 6's tables (up_alloc, not mixed) of
-    n > 16 colours (level 21's kernel refuses fewer: up_code's is level 6's coding, and a
+    ``decoding`` a constant at every call). u holds level 6's tables (up_alloc, not mixed,
+    the low-bit tables by neighbour) of n > 16 colours (level 21's kernel refuses fewer:
+    up_code's is level 6's coding, and a
     second caller of up_code made gcc keep it out of line, level 6 then 0.95-0.98x as fast).
     h's cumulative counts ch (total 2^15) and r = range >> 15; where h's frequency f = ch[h +
     1] - ch[h] is at least UJ_MIN_JOINT, l's value i spans b(i) .. b(i + 1) units of r after
@@ -185,7 +196,19 @@ cdef inline int up_code_joint(RangeCoder *c, bint decoding, Unpredicted *u, int 
     cdef uint16_t ch[17]
     cdef uint16_t bv[17]
     cdef uint32_t r, q = 0, f, g
-    cdef Py_ssize_t span = <Py_ssize_t>m * n, t, tw, tn, tne
+    cdef Py_ssize_t span = <Py_ssize_t>m * n, b3 = 3 * <Py_ssize_t>n, tw, tn, tne, lo, hi
+    if decoding:
+        # l's tables wait for h; those of h near W's high bits (two tables a cache line in their
+        # order by neighbour, up_alloc's by_neighbour) are asked for now, while h is decoded:
+        # decoding 1.03-1.05x at 256 colours (BENCHMARKS.md, round 18, pal21key)
+        lo = (W >> 4) - 1 if W >= 16 else 0
+        hi = (W >> 4) + 1 if (W >> 4) + 1 < m else m - 1
+        uj_prefetch(u.tables + (b3 + <Py_ssize_t>W * m + lo) * 16)
+        uj_prefetch(u.tables + (b3 + <Py_ssize_t>W * m + hi) * 16)
+        uj_prefetch(u.tables + (b3 + span + <Py_ssize_t>N * m + lo) * 16)
+        uj_prefetch(u.tables + (b3 + span + <Py_ssize_t>N * m + hi) * 16)
+        uj_prefetch(u.tables + (b3 + 2 * span + <Py_ssize_t>NE * m + lo) * 16)
+        uj_prefetch(u.tables + (b3 + 2 * span + <Py_ssize_t>NE * m + hi) * 16)
     r = c.range >> 15
     if decoding:
         q = c.code // r
@@ -198,10 +221,9 @@ cdef inline int up_code_joint(RangeCoder *c, bint decoding, Unpredicted *u, int 
     f = <uint32_t>ch[h + 1] - ch[h]
     pal_table_learn3(u.tables, u.counts, W, n + N, 2 * n + NE, m, h)
     lm = pal_lo_m(n, h)
-    t = 3 * n + h * n   # (LW, LN, LNE of h: three separate sums, not one after another)
-    tw = t + W
-    tn = t + span + N
-    tne = t + 2 * span + NE
+    tw = b3 + <Py_ssize_t>W * m + h  # (up_alloc's order by neighbour)
+    tn = b3 + span + <Py_ssize_t>N * m + h
+    tne = b3 + 2 * span + <Py_ssize_t>NE * m + h
     if f < UJ_MIN_JOINT:  # two symbols: h, then l of total 2^15 (bv: l's cumulative counts)
         _cum_of(bv, u.tables + tw * 16, u.tables + tn * 16, u.tables + tne * 16)
         if decoding:
