@@ -111,6 +111,11 @@ def test_a_header_claiming_a_gigapixel_is_refused_before_any_read(tmp_path, monk
     # allowed, it is then cut short: never a read of 80 GB
     with pytest.raises(vqpress.VQError, match="cut short"):
         vqpress.imread(path, max_pixels=10**10)
+    path.write_bytes(header_only((2**62, 2**62)))  # 64-bit extremes: Python's integers, no overflow
+    with pytest.raises(vqpress.VQError, match="21,267,647,932,558,653,966,460,912,964,485,513,216 pixels"):
+        vqpress.imread(path)
+    with pytest.raises(vqpress.VQError, match="cut short"):
+        vqpress.imread(path, max_pixels=2**200)
     with pytest.raises(vqpress.VQError, match="more than max_pixels=100"):
         vqpress.imread(saved(tmp_path, np.zeros((20, 20))), max_pixels=100)
 
@@ -121,6 +126,7 @@ def test_a_header_claiming_a_gigapixel_is_refused_before_any_read(tmp_path, monk
     (_npy.MAGIC + b"\x01\x00\x10\x00{'descr': 1}    \n", "not a .npy file vqpress can read"),
     (_npy.MAGIC + b"\x01\x00\xff\xff" + b"{" * 30, "not a .npy file vqpress can read"),
     (_npy.MAGIC + b"\x01", "not a .npy file vqpress can read"),
+    (header_only((-5, 4)), r"not a .npy file vqpress can read \(its header: shape \(-5, 4\)\)"),
 ])
 def test_bad_headers(tmp_path, data, match):
     path = tmp_path / "bad.npy"

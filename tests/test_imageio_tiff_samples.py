@@ -4,6 +4,7 @@ compression comes back exactly as stored, or is refused; never other values in s
 
 from __future__ import annotations
 
+import struct
 import sys
 import warnings
 
@@ -89,6 +90,31 @@ def test_refused(tmp_path, make, match):
     make(path)
     with pytest.raises(vqpress.VQError, match=match):
         vqpress.imread(path, frames=True)
+
+
+def crafted_float64_tiff(width: int, height: int) -> bytes:
+    """A little-endian float64 gray TIFF whose header claims width x height pixels and whose one
+    strip holds 16 bytes."""
+    entries = [(256, 4, width), (257, 4, height), (258, 3, 64), (259, 3, 1), (262, 3, 1), (273, 4, 8),
+               (277, 3, 1), (278, 4, height), (279, 4, 16), (339, 3, 3)]
+    ifd = struct.pack("<H", len(entries)) + b"".join(
+        struct.pack("<HHII", tag, kind, 1, value) if kind == 4 else struct.pack("<HHIHH", tag, kind, 1, value, 0)
+        for tag, kind, value in entries) + struct.pack("<I", 0)
+    return b"II*\x00" + struct.pack("<I", 24) + b"\x00" * 16 + ifd
+
+
+@pytest.mark.parametrize("width, height, kwargs, match", [
+    (100_000, 100_000, {}, "10,000,000,000 pixels"),
+    (2**32 - 1, 2**32 - 1, {}, "18,446,744,065,119,617,025 pixels"),
+    (100_000, 100_000, {"max_pixels": 10**10}, "not a TIFF file vqpress can read"),  # allowed: cut short
+    (0, 5, {}, "page 1 is 0 x 5 pixels"),
+    (50, 40, {}, "not a TIFF file vqpress can read"),  # 16,000 bytes claimed, 16 held
+])
+def test_crafted_headers_refused_fast(tmp_path, width, height, kwargs, match):
+    path = tmp_path / "c.tif"
+    path.write_bytes(crafted_float64_tiff(width, height))
+    with pytest.raises(vqpress.VQError, match=match):
+        vqpress.imread(path, **kwargs)
 
 
 def test_damaged(tmp_path):

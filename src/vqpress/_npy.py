@@ -49,6 +49,8 @@ def _header(fh, name) -> tuple[tuple[int, ...], bool, np.dtype]:
         raise
     except (ValueError, SyntaxError, TypeError, OSError) as exc:
         raise VQError(f"{name} is not a .npy file vqpress can read (its header: {exc})") from None
+    if not isinstance(shape, tuple) or any(type(d) is not int or d < 0 for d in shape):
+        raise VQError(f"{name} is not a .npy file vqpress can read (its header: shape {shape!r})")
     if dtype.hasobject or dtype.fields is not None or dtype.subdtype is not None or dtype.kind not in _KINDS:
         hint = " (save it as .astype(np.uint8))" if dtype.kind == "b" else ""
         raise VQError(f"{name} holds an array of dtype {dtype}; vqpress reads .npy arrays of integers or "

@@ -61,6 +61,8 @@ def _page_shape(page, k: int, path) -> tuple[tuple[int, ...], np.dtype, bool]:
     if page.imagedepth > 1 or not 1 <= channels <= _MAX_CHANNELS:
         raise VQError(f"{path}: page {k + 1} holds {page.imagedepth} planes of {channels} samples a pixel; "
                       f"vqpress reads 1 to {_MAX_CHANNELS} samples a pixel (gray, gray + alpha, RGB, RGBA)")
+    if height == 0 or width == 0:
+        raise VQError(f"{path}: page {k + 1} is {width} x {height} pixels; vqpress reads images of at least one pixel")
     shape = (height, width) if channels == 1 else (height, width, channels)
     return shape, dtype, page.planarconfig == tifffile.PLANARCONFIG.SEPARATE
 
