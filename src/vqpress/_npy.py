@@ -15,7 +15,7 @@ import math
 
 import numpy as np
 
-from ._validation import check_pixels
+from ._validation import check_pixels, several_frames
 from .errors import VQError
 
 __all__ = ["MAGIC", "is_npy", "read"]
@@ -70,9 +70,7 @@ def _image_shape(shape: tuple[int, ...], frames: bool, name) -> tuple[tuple[int,
                       f"(H, W, C) with C <= {_MAX_CHANNELS} channels, or frames (F, H, W[, C]) of them from a "
                       f".npy file (vqpress.compress takes any array)")
     if pixel_dims == 3 and not frames:
-        raise VQError(f"{name} holds {shape[0]} frames ({shape}); vqpress reads them all as one array "
-                      f"(frames, H, W[, C]) with imread(..., frames=True), and the command line compresses "
-                      f"them all with one codebook")
+        raise several_frames(name, shape[0], f"frames ({shape})")
     return ((1,) + shape if frames and pixel_dims == 2 else shape), math.prod(shape[:pixel_dims])
 
 

@@ -10,7 +10,7 @@ import io
 
 import numpy as np
 
-from ._validation import check_pixels
+from ._validation import check_pixels, several_frames
 from .errors import VQError
 
 __all__ = ["is_tiff", "pillow_changes", "read"]
@@ -95,9 +95,7 @@ def read(fh, path, max_pixels: int | None, frames: bool, why: str) -> tuple[np.n
                     raise VQError(f"{path}: page {k + 1} holds {other} {other_dtype} samples, page 1 {shape} "
                                   f"{dtype}; vqpress reads pages of one size and sample type")
             if len(pages) > 1 and not frames:
-                raise VQError(f"{path} holds {len(pages)} pages (TIFF); vqpress reads them all as one array "
-                              f"(frames, H, W[, C]) with imread(..., frames=True), and the command line "
-                              f"compresses them all with one codebook")
+                raise several_frames(path, len(pages), "pages (TIFF)")
             check_pixels(len(pages) * shape[0] * shape[1], max_pixels, what=str(path))
             tag = pages[0].tags.get(274)
             orientation = int(tag.value) if tag is not None and isinstance(tag.value, int) else 1

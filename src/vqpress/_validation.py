@@ -116,6 +116,13 @@ def pixel_limits(max_pixels: int | None) -> tuple[float, float]:
     return (inf, inf) if limit is None else (limit, 2 * limit)
 
 
+def several_frames(path, count: int, what: str) -> VQError:
+    """The error for a file of ``count`` frames (``what``: "frames (GIF)", "pages (TIFF)", ...)
+    read without ``frames=True``: never cut to its first frame in silence."""
+    return VQError(f"{path} holds {count} {what}; vqpress reads them all as one array (frames, H, W[, C]) with "
+                   f"imread(..., frames=True), and the command line compresses them all with one codebook")
+
+
 def check_pixels(n_pixels: int, max_pixels: int | None, *, what: str, error: type[VQError] = VQError,
                  writing: bool = False) -> None:
     """Refuse (``error``) or warn (Pillow's ``DecompressionBombWarning``, so that what

@@ -11,7 +11,7 @@ import numpy as np
 
 from . import _jxl, _npy, _tiff_samples
 from ._fileio import atomic_write_bytes, open_regular
-from ._validation import check_bool, check_max_pixels, check_path, check_pixels
+from ._validation import check_bool, check_max_pixels, check_path, check_pixels, several_frames
 from .errors import VQError
 
 __all__ = ["imread", "imwrite"]
@@ -133,9 +133,7 @@ def _read(fh, path, max_pixels, frames: bool) -> np.ndarray:
         count = _pillow(path, lambda: getattr(im, "n_frames", 1))
         if count > 1 and not frames:
             what = "pages" if im.format == "TIFF" else "frames"
-            raise VQError(f"{path} holds {count} {what} ({im.format}); vqpress reads them all as one array "
-                          f"(frames, H, W[, C]) with imread(..., frames=True), and the command line "
-                          f"compresses them all with one codebook")
+            raise several_frames(path, count, f"{what} ({im.format})")
         if max_pixels is not None or count > 1:  # else Image.open applied Pillow's own policy
             check_pixels(count * width * height, max_pixels, what=str(path))
         arrays, orientation = [], 1
