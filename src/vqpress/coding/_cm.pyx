@@ -43,6 +43,7 @@ from vqpress.coding._cm_palette7 cimport palette7_decode, palette7_encode
 from vqpress.coding._cm_ordered4 cimport ordered4_strip
 from vqpress.coding._cm_ordered5 cimport ordered5_decode, ordered5_encode
 from vqpress.coding._ordered_params cimport Ord5Params, ord5_params_ok
+from vqpress.coding._row_sink cimport RowSink
 from vqpress.coding cimport _cm_palette6, _cm_palette21
 
 import importlib
@@ -92,7 +93,7 @@ cdef extern from *:
     int vq_cpu_v3() noexcept nogil
 
 ctypedef int (*PaletteEncode)(const uint8_t *sym, int h, int w, int n, uint8_t **out, Py_ssize_t *size) noexcept nogil
-ctypedef int (*PaletteDecode)(const uint8_t *stream, Py_ssize_t size, uint8_t *sym, int h, int w,
+ctypedef int (*PaletteDecode)(const uint8_t *stream, Py_ssize_t size, const RowSink *sink, int h, int w,
                               int n) noexcept nogil
 
 # levels 6, 10, 18 and 21's kernels (_cm_palette6.pyx, _cm_palette21.pyx) in the build this
@@ -204,6 +205,10 @@ ctypedef struct Job:
     Py_ssize_t *size            # each strip's stream length
     const uint8_t *payload      # decoder: the payload ...
     const Py_ssize_t *offset    # ... and where each strip's stream starts in it
+    uint8_t *dst                # decoder, levels 6, 10, 18 and 21: where pixel (0, 0) goes ...
+    Py_ssize_t dst_row          # ... the steps to the pixel below and to the one right of it ...
+    Py_ssize_t dst_col
+    const uint8_t *table        # ... and the value written for each symbol (256 bytes)
     int *status                 # per strip: 0 ok, -1 out of memory, -2 stream not used exactly
     Ord5Params params           # levels 5, 8, 9, 11, 13, 16 and 20: the model's parameters
 
@@ -219,6 +224,11 @@ cdef void _strip_task(void *ctx, Py_ssize_t strip, int worker) noexcept nogil:
     cdef uint8_t *sym = job.sym + first * w
     cdef bint fast = job.level == LEVEL_FAST
     cdef int k
+    cdef RowSink sink
+    sink.first = job.dst + first * job.dst_row
+    sink.row_step = job.dst_row
+    sink.col_step = job.dst_col
+    sink.table = job.table
     if job.level == LEVEL_PALETTE3 or job.level == LEVEL_ORDERED5 or job.level == LEVEL_ORDERED8 \
             or job.level == LEVEL_ORDERED9 or job.level == LEVEL_ORDERED11 or job.level == LEVEL_ORDERED13 \
             or job.level == LEVEL_ORDERED16 or job.level == LEVEL_ORDERED20 \
@@ -232,7 +242,8 @@ cdef void _strip_task(void *ctx, Py_ssize_t strip, int worker) noexcept nogil:
         elif job.level == LEVEL_PALETTE3:
             job.status[strip] = palette3_encode(sym, h, w, job.n, &job.out[strip], &job.size[strip])
         elif job.level == LEVEL_PALETTE6 and job.decoding:
-            job.status[strip] = palette6_decode(job.payload + job.offset[strip], job.size[strip], sym, h, w, job.n)
+            job.status[strip] = palette6_decode(job.payload + job.offset[strip], job.size[strip], &sink, h, w,
+                                                        job.n)
         elif job.level == LEVEL_PALETTE6:
             job.status[strip] = palette6_encode(sym, h, w, job.n, &job.out[strip], &job.size[strip])
         elif job.level == LEVEL_PALETTE7 and job.decoding:
@@ -240,15 +251,18 @@ cdef void _strip_task(void *ctx, Py_ssize_t strip, int worker) noexcept nogil:
         elif job.level == LEVEL_PALETTE7:
             job.status[strip] = palette7_encode(sym, h, w, job.n, &job.out[strip], &job.size[strip])
         elif job.level == LEVEL_PALETTE10 and job.decoding:
-            job.status[strip] = palette10_decode(job.payload + job.offset[strip], job.size[strip], sym, h, w, job.n)
+            job.status[strip] = palette10_decode(job.payload + job.offset[strip], job.size[strip], &sink, h, w,
+                                                        job.n)
         elif job.level == LEVEL_PALETTE10:
             job.status[strip] = palette10_encode(sym, h, w, job.n, &job.out[strip], &job.size[strip])
         elif job.level == LEVEL_PALETTE18 and job.decoding:
-            job.status[strip] = palette18_decode(job.payload + job.offset[strip], job.size[strip], sym, h, w, job.n)
+            job.status[strip] = palette18_decode(job.payload + job.offset[strip], job.size[strip], &sink, h, w,
+                                                        job.n)
         elif job.level == LEVEL_PALETTE18:
             job.status[strip] = palette18_encode(sym, h, w, job.n, &job.out[strip], &job.size[strip])
         elif job.level == LEVEL_PALETTE21 and job.decoding:
-            job.status[strip] = palette21_decode(job.payload + job.offset[strip], job.size[strip], sym, h, w, job.n)
+            job.status[strip] = palette21_decode(job.payload + job.offset[strip], job.size[strip], &sink, h, w,
+                                                        job.n)
         elif job.level == LEVEL_PALETTE21:
             job.status[strip] = palette21_encode(sym, h, w, job.n, &job.out[strip], &job.size[strip])
         elif job.decoding:
@@ -334,6 +348,10 @@ cdef void _setup(Job *job, uint8_t *sym, Py_ssize_t height, Py_ssize_t width, Py
     job.out = NULL
     job.payload = NULL
     job.offset = NULL
+    job.dst = sym
+    job.dst_row = width
+    job.dst_col = 1
+    job.table = _IDENTITY
 
 
 def encode_strips(const uint8_t[:, ::1] sym not None, int n, int kind, int level, int table_bits,
@@ -370,9 +388,17 @@ def encode_strips(const uint8_t[:, ::1] sym not None, int n, int kind, int level
         free(job.status)
 
 
+#: The levels whose decoder writes each pixel in its place (decode_strips' ``placement``).
+PLACED_LEVELS = frozenset({LEVEL_PALETTE6, LEVEL_PALETTE10, LEVEL_PALETTE18, LEVEL_PALETTE21})
+cdef uint8_t _IDENTITY[256]
+for _v in range(256):
+    _IDENTITY[_v] = _v
+del _v
+
+
 def decode_strips(const uint8_t[::1] payload not None, const Py_ssize_t[::1] offsets not None,
                   const Py_ssize_t[::1] sizes not None, uint8_t[:, ::1] out not None, int n, int kind,
-                  int level, int table_bits, Py_ssize_t strip_rows, params=None):
+                  int level, int table_bits, Py_ssize_t strip_rows, params=None, placement=None):
     """Decode strip streams (``payload[offsets[i]:offsets[i] + sizes[i]]``) into ``out``.
 
     ``payload``, ``offsets``, ``sizes`` (one per strip) IN; ``out`` (H, W) OUT; the header's
@@ -380,10 +406,37 @@ def decode_strips(const uint8_t[::1] payload not None, const Py_ssize_t[::1] off
     exactly (it ran out, or bytes were left); raises MemoryError if a model did not fit in
     memory. The arguments are trusted (vqpress.coding.cm checks them), the streams'
     contents are not.
+
+    ``placement`` (levels of PLACED_LEVELS only), ``(coded_h, coded_w, base, row_step,
+    col_step, table)``: the decoded map is coded_h x coded_w, and its pixel (r, c) of symbol
+    ``v`` is written as ``table[v]`` (``table``: 256 bytes) at ``out``'s flat offset ``base +
+    r * row_step + c * col_step`` (``out`` then is any map of as many pixels: the scan's
+    transpose or flip and the symbol order done on the way). ValueError if an offset of a
+    corner falls outside ``out`` (then so would others).
     """
     cdef Job job
     cdef Py_ssize_t n_strips = offsets.shape[0], i
-    _setup(&job, &out[0, 0], out.shape[0], out.shape[1], strip_rows, n, kind, level, table_bits, True, params)
+    cdef Py_ssize_t height = out.shape[0], width = out.shape[1], base = 0, row_step = width, col_step = 1
+    cdef Py_ssize_t corner, size = out.shape[0] * out.shape[1]
+    cdef const uint8_t[::1] table
+    if placement is not None:
+        if level not in PLACED_LEVELS:
+            raise ValueError(f"level {level} decodes into the coded map only (no placement)")
+        height, width, base, row_step, col_step, table = placement
+        if table.shape[0] != 256:
+            raise ValueError(f"the table holds {table.shape[0]} entries; 256 are needed")
+        if height * width != size or height <= 0 or width <= 0:
+            raise ValueError(f"a coded map of {height} x {width} does not fill a map of {size} pixels")
+        for corner in (base, base + (height - 1) * row_step, base + (width - 1) * col_step,
+                       base + (height - 1) * row_step + (width - 1) * col_step):
+            if not 0 <= corner < size:
+                raise ValueError(f"offset {corner} is outside the {size} pixels written")
+    _setup(&job, &out[0, 0], height, width, strip_rows, n, kind, level, table_bits, True, params)
+    if placement is not None:
+        job.dst = &out[0, 0] + base
+        job.dst_row = row_step
+        job.dst_col = col_step
+        job.table = &table[0]
     job.payload = &payload[0]
     job.offset = &offsets[0]
     job.size = <Py_ssize_t *>&sizes[0]

@@ -27,64 +27,89 @@ include "_palette6_kernel.pxi"
 
 
 cdef inline int _model_strip(RangeCoder *c, bint decoding, uint8_t *sym, int h, int w, int n, uint8_t *rows,
-                             bint mixed, bint triples=False) noexcept nogil:
-    """Level 6's (level 10's if ``mixed``, level 18's if ``triples`` too) RangeStrip
-    (``_range_coder.pxd``): a fresh model, then the rows. Inline: each of its callers gets its
-    own copy of the kernel, ``decoding`` a constant."""
+                             const void *sink, bint mixed, bint triples=False) noexcept nogil:
+    """Level 6's (level 10's if ``mixed``, level 18's if ``triples`` too) RangeStripArg
+    (``_range_coder.pxd``; the decoder's ``sink`` a RowSink, where its rows go): a fresh model,
+    then the rows. Inline: each of its callers gets its own copy of the kernel, ``decoding`` a
+    constant."""
     cdef Pal6 f
     cdef int status = -1
+    cdef const RowSink *to = <const RowSink *>sink
     if triples and n > 16:
         return -1  # (the reader refuses level 18 above 16 colours)
     if _alloc(&f, n, w, mixed, triples, False) == 0:
         if triples:
-            status = (_rows(<Decoding *>NULL, <Level18 *>NULL, c, &f, sym, h, w, rows) if decoding
-                      else _rows(<Encoding *>NULL, <Level18 *>NULL, c, &f, sym, h, w, rows))
+            status = (_rows(<Decoding *>NULL, <Level18 *>NULL, c, &f, sym, to, h, w, rows) if decoding
+                      else _rows(<Encoding *>NULL, <Level18 *>NULL, c, &f, sym, to, h, w, rows))
         elif mixed:
-            status = (_rows(<Decoding *>NULL, <Level10 *>NULL, c, &f, sym, h, w, rows) if decoding
-                      else _rows(<Encoding *>NULL, <Level10 *>NULL, c, &f, sym, h, w, rows))
+            status = (_rows(<Decoding *>NULL, <Level10 *>NULL, c, &f, sym, to, h, w, rows) if decoding
+                      else _rows(<Encoding *>NULL, <Level10 *>NULL, c, &f, sym, to, h, w, rows))
         else:
-            status = (_rows(<Decoding *>NULL, <Level6 *>NULL, c, &f, sym, h, w, rows) if decoding
-                      else _rows(<Encoding *>NULL, <Level6 *>NULL, c, &f, sym, h, w, rows))
+            status = (_rows(<Decoding *>NULL, <Level6 *>NULL, c, &f, sym, to, h, w, rows) if decoding
+                      else _rows(<Encoding *>NULL, <Level6 *>NULL, c, &f, sym, to, h, w, rows))
         status = -2 if status != 0 else 0
     _free(&f)
     return status
 
 
-cdef int _strip(RangeCoder *c, bint decoding, uint8_t *sym, int h, int w, int n, uint8_t *rows) noexcept nogil:
-    return _model_strip(c, decoding, sym, h, w, n, rows, False)
+# one function a level and direction, each with its own copy of the kernel (as one function of
+# both directions, gcc inlined the decoder's rows into it or not by their sizes: level 21 decoded
+# 2% slower when it did)
+cdef int _encode6(RangeCoder *c, bint decoding, uint8_t *sym, int h, int w, int n, uint8_t *rows,
+                  const void *sink) noexcept nogil:
+    return _model_strip(c, False, sym, h, w, n, rows, sink, False)
 
 
-cdef int _strip10(RangeCoder *c, bint decoding, uint8_t *sym, int h, int w, int n, uint8_t *rows) noexcept nogil:
-    return _model_strip(c, decoding, sym, h, w, n, rows, True)
+cdef int _decode6(RangeCoder *c, bint decoding, uint8_t *sym, int h, int w, int n, uint8_t *rows,
+                  const void *sink) noexcept nogil:
+    return _model_strip(c, True, sym, h, w, n, rows, sink, False)
 
 
-cdef int _strip18(RangeCoder *c, bint decoding, uint8_t *sym, int h, int w, int n, uint8_t *rows) noexcept nogil:
-    return _model_strip(c, decoding, sym, h, w, n, rows, True, True)
+cdef int _encode10(RangeCoder *c, bint decoding, uint8_t *sym, int h, int w, int n, uint8_t *rows,
+                   const void *sink) noexcept nogil:
+    return _model_strip(c, False, sym, h, w, n, rows, sink, True)
 
+
+cdef int _decode10(RangeCoder *c, bint decoding, uint8_t *sym, int h, int w, int n, uint8_t *rows,
+                   const void *sink) noexcept nogil:
+    return _model_strip(c, True, sym, h, w, n, rows, sink, True)
+
+
+cdef int _encode18(RangeCoder *c, bint decoding, uint8_t *sym, int h, int w, int n, uint8_t *rows,
+                   const void *sink) noexcept nogil:
+    return _model_strip(c, False, sym, h, w, n, rows, sink, True, True)
+
+
+cdef int _decode18(RangeCoder *c, bint decoding, uint8_t *sym, int h, int w, int n, uint8_t *rows,
+                   const void *sink) noexcept nogil:
+    return _model_strip(c, True, sym, h, w, n, rows, sink, True, True)
 
 
 cdef int palette6_encode(const uint8_t *sym, int h, int w, int n, uint8_t **out, Py_ssize_t *size) noexcept nogil:
-    return rc_encode_strip(_strip, sym, h, w, n, out, size)
+    return rc_encode_strip_arg(_encode6, NULL, sym, h, w, n, out, size)
 
 
-cdef int palette6_decode(const uint8_t *stream, Py_ssize_t size, uint8_t *sym, int h, int w, int n) noexcept nogil:
-    return rc_decode_strip(_strip, stream, size, sym, h, w, n)
+cdef int palette6_decode(const uint8_t *stream, Py_ssize_t size, const RowSink *sink, int h, int w,
+                         int n) noexcept nogil:
+    return rc_decode_strip_arg(_decode6, sink, stream, size, NULL, h, w, n)
 
 
 cdef int palette10_encode(const uint8_t *sym, int h, int w, int n, uint8_t **out, Py_ssize_t *size) noexcept nogil:
-    return rc_encode_strip(_strip10, sym, h, w, n, out, size)
+    return rc_encode_strip_arg(_encode10, NULL, sym, h, w, n, out, size)
 
 
-cdef int palette10_decode(const uint8_t *stream, Py_ssize_t size, uint8_t *sym, int h, int w, int n) noexcept nogil:
-    return rc_decode_strip(_strip10, stream, size, sym, h, w, n)
+cdef int palette10_decode(const uint8_t *stream, Py_ssize_t size, const RowSink *sink, int h, int w,
+                          int n) noexcept nogil:
+    return rc_decode_strip_arg(_decode10, sink, stream, size, NULL, h, w, n)
 
 
 cdef int palette18_encode(const uint8_t *sym, int h, int w, int n, uint8_t **out, Py_ssize_t *size) noexcept nogil:
-    return rc_encode_strip(_strip18, sym, h, w, n, out, size)
+    return rc_encode_strip_arg(_encode18, NULL, sym, h, w, n, out, size)
 
 
-cdef int palette18_decode(const uint8_t *stream, Py_ssize_t size, uint8_t *sym, int h, int w, int n) noexcept nogil:
-    return rc_decode_strip(_strip18, stream, size, sym, h, w, n)
+cdef int palette18_decode(const uint8_t *stream, Py_ssize_t size, const RowSink *sink, int h, int w,
+                          int n) noexcept nogil:
+    return rc_decode_strip_arg(_decode18, sink, stream, size, NULL, h, w, n)
 
 
 

@@ -16,8 +16,9 @@ from vqpress.coding._cm_common cimport (
 )
 from vqpress.coding._palette_common cimport pal_above_bits, pal_ask_avg, pal_rate, pal_step
 from vqpress.coding._range_coder cimport (
-    RangeCoder, rc_code_bit, rc_decode_strip, rc_encode_span, rc_encode_strip, rc_flat_bits, rc_take_symbol,
+    RangeCoder, rc_code_bit, rc_decode_strip_arg, rc_encode_span, rc_encode_strip_arg, rc_flat_bits, rc_take_symbol,
 )
+from vqpress.coding._row_sink cimport RowSink
 from vqpress.coding._symbol_tables cimport st_hits4, st_hits_count, st_learn4, st_learn4_le, st_replicate
 from vqpress.coding._unpredicted cimport Unpredicted, up_alloc, up_code, up_free
 from vqpress.coding._unpredicted_joint cimport up_code_joint
@@ -348,8 +349,9 @@ cdef inline int _code_pixel(Direction *way, Level *level, RangeCoder *c, Pal6 *f
     return up_code(c, Direction is Decoding, &f.x, x, W, N, NE, NW, Level is Level10 or Level is Level18)
 
 
-cdef int _rows(Direction *way, Level *level, RangeCoder *coder, Pal6 *model, uint8_t *sym, int h, int w,
-               uint8_t *rows) noexcept nogil:
+cdef int _rows(Direction *way, Level *level, RangeCoder *coder, Pal6 *model, const uint8_t *sym,
+               const RowSink *sink, int h, int w, uint8_t *rows) noexcept nogil:
+    # encoding reads the strip from sym; decoding writes it through sink (_row_sink.pxd)
     # the coder and the model in local copies: their fields can then stay in registers
     # (through the caller's pointers, every byte the kernel stored might have changed them,
     # and each symbol stored and reloaded the coder's state); the coder is copied back
@@ -365,6 +367,8 @@ cdef int _rows(Direction *way, Level *level, RangeCoder *coder, Pal6 *model, uin
     cdef uint8_t *k0
     cdef uint8_t *k1
     cdef uint8_t *out
+    cdef const uint8_t *table = sink.table if Direction is Decoding else NULL
+    cdef Py_ssize_t step = sink.col_step if Direction is Decoding else 0
     cdef uint8_t *above = f.kinds + 4 * wp
     cdef int r, col, x, W, WW, kind, kw, kww
     for r in range(h):
@@ -373,7 +377,8 @@ cdef int _rows(Direction *way, Level *level, RangeCoder *coder, Pal6 *model, uin
         r2 = ring_row(rows, wp, r + 2)
         k0 = ring_row(f.kinds, wp, r)
         k1 = ring_row(f.kinds, wp, r + 3)
-        out = sym + <Py_ssize_t>r * w  # (the decoder's row of the strip)
+        if Direction is Decoding:
+            out = sink.first + r * sink.row_step
         ring_row_start(r0, r1, r)
         pal_above_bits(above, r1, r2, w)
         # W, WW and W's kind carried in registers: the next pixel waits on x
@@ -392,7 +397,8 @@ cdef int _rows(Direction *way, Level *level, RangeCoder *coder, Pal6 *model, uin
             WW = W
             W = x
             if Direction is Decoding:
-                out[col] = <uint8_t>x
+                out[0] = table[x]
+                out += step
         ring_row_end(r0, w)
         if Direction is Decoding:
             if c.failed:

@@ -326,12 +326,22 @@ def decode(data, shape: tuple[int, int], n_symbols: int) -> np.ndarray:
     h, w = (int(s) for s in shape)
     n = int(n_symbols)
     lay = _layout(view, h, w, n)
-    out = np.empty(scans.coded_shape((h, w), lay.scan), dtype=np.uint8)
-    bad = _kernel().decode_strips(np.frombuffer(view, dtype=np.uint8), lay.offsets, lay.sizes, out, n, lay.model,
-                                  lay.level, lay.table_bits, lay.rows, lay.params)
+    kernel = _kernel()
+    placed = lay.level in kernel.PLACED_LEVELS
+    if placed:  # each pixel written in its place and its code as it is decoded
+        coded, base, dr, dc = scans.placement((h, w), lay.scan)
+        out = np.empty((h, w), dtype=np.uint8)
+        placement = (*coded, base, dr, dc, scans.byte_table(lay.order))
+    else:
+        out = np.empty(scans.coded_shape((h, w), lay.scan), dtype=np.uint8)
+        placement = None
+    bad = kernel.decode_strips(np.frombuffer(view, dtype=np.uint8), lay.offsets, lay.sizes, out, n, lay.model,
+                               lay.level, lay.table_bits, lay.rows, lay.params, placement)
     if bad:
         raise FormatError(f"cm stream of strip {bad[0]} does not decode to its strip exactly "
                           "(it runs out, or bytes are left)")
+    if placed:
+        return out
     if lay.scan:
         return scans.restore(out, (h, w), lay.scan, lay.order)
     if lay.order is None:

@@ -19,9 +19,15 @@ from vqpress.errors import FormatError
 __all__ = ["rank", "unrank", "rank_bytes"]
 
 
+@functools.lru_cache(maxsize=8)
+def _factorial(n: int) -> int:
+    """n! (256! takes 2 us, and a reader's every payload asked for it twice)"""
+    return math.factorial(n)
+
+
 def rank_bytes(n: int) -> int:
     """Bytes of the rank of a permutation of ``n`` symbols: ``ceil(bitlength(n! - 1) / 8)``."""
-    return -(-(math.factorial(n) - 1).bit_length() // 8)
+    return -(-(_factorial(n) - 1).bit_length() // 8)
 
 
 def rank(order) -> int:
@@ -58,14 +64,15 @@ def unrank(value: int, n: int) -> np.ndarray:
     >>> unrank(5, 3).tolist()
     [2, 1, 0]
     """
-    if not 0 <= value < math.factorial(n):
+    if not 0 <= value < _factorial(n):
         raise FormatError(f"symbol order rank {value} is not below {n}! (a permutation of {n} symbols)")
-    return np.array(_unranked(value, n), dtype=np.int64)
+    return _unranked(value, n).copy()
 
 
 @functools.lru_cache(maxsize=4)
-def _unranked(value: int, n: int) -> tuple:
-    """(a file's reader unranks its order twice: for the codebook and for the payload)"""
+def _unranked(value: int, n: int) -> np.ndarray:
+    """(a file's reader unranks its order twice: for the codebook and for the payload; read-only,
+    unrank hands out copies)"""
     starts, weights, products = _groups(n, descending=False)
     smalls = []  # each group's digits as one number below 2**62, least significant group first
     for product in products:
@@ -77,7 +84,9 @@ def _unranked(value: int, n: int) -> tuple:
     # of the group's radices before it)
     digits = (np.repeat(np.array(smalls, dtype=np.int64), sizes) // weights % radices).tolist()
     left = list(range(n))
-    return tuple(left.pop(d) for d in reversed(digits))
+    out = np.array([left.pop(d) for d in reversed(digits)], dtype=np.int64)
+    out.setflags(write=False)
+    return out
 
 
 @functools.lru_cache(maxsize=8)

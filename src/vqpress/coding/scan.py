@@ -7,7 +7,7 @@ photographs of ``benchmarks/bench_entropy.py``, walking the map down its columns
 bottom-right corner (scan 7) codes most of them 0.3-3.6% smaller, while the cameraman codes
 1.8-3.0% larger that way (BENCHMARKS.md, round 13). So the payload names a scan, and the
 encoder codes the map as that scan sees it (:func:`orient`); the decoder puts the decoded map
-back (:func:`restore`).
+back (:func:`restore`), or writes each pixel decoded in its place (:func:`placement`).
 
 Scan ``s`` (0..7) has three bits: ``t = s >> 2`` transposes the map (its columns become the
 rows coded), then ``r = (s >> 1) & 1`` reverses the order of the rows and ``c = s & 1`` the
@@ -40,7 +40,8 @@ import numpy as np
 
 from vqpress.errors import VQError
 
-__all__ = ["SCANS", "IDENTITY", "REVERSED_TRANSPOSE", "check_scan", "coded_shape", "orient", "restore"]
+__all__ = ["SCANS", "IDENTITY", "REVERSED_TRANSPOSE", "byte_table", "check_scan", "coded_shape", "orient",
+           "placement", "restore"]
 
 #: The scans a payload may name.
 SCANS = range(8)
@@ -65,9 +66,9 @@ def coded_shape(shape: tuple[int, int], scan: int) -> tuple[int, int]:
     return (w, h) if check_scan(scan) >> 2 else (h, w)
 
 
-def _table(table) -> np.ndarray:
-    """A byte table of 256 entries: ``table`` (up to 256 bytes) padded with zeros, or the
-    identity."""
+def byte_table(table) -> np.ndarray:
+    """A byte table of 256 entries: ``table`` (up to 256 bytes, a symbol order) padded with
+    zeros, or the identity for None."""
     if table is None:
         return _IDENTITY_TABLE
     full = np.zeros(256, dtype=np.uint8)
@@ -80,7 +81,7 @@ def _gather(src: np.ndarray, out_shape: tuple[int, int], base: int, dr: int, dc:
 
     src = np.ascontiguousarray(src, dtype=np.uint8)
     out = np.empty(out_shape, dtype=np.uint8)
-    gather(src.reshape(-1), out, base, dr, dc, _table(table))
+    gather(src.reshape(-1), out, base, dr, dc, byte_table(table))
     return out
 
 
@@ -98,14 +99,26 @@ def orient(codes: np.ndarray, scan: int, table=None) -> np.ndarray:
     -------
     numpy.ndarray, shape :func:`coded_shape`, uint8, C-contiguous (always a new array)
     """
+    shape, base, dr, dc = placement(codes.shape, scan)
+    return _gather(codes, shape, base, dr, dc, table)
+
+
+def placement(shape: tuple[int, int], scan: int) -> tuple[tuple[int, int], int, int, int]:
+    """Where each pixel of the coded map sits in a map of ``shape`` under ``scan``:
+    ``(coded_shape, base, dr, dc)``, the coded map's pixel ``(i, j)`` being the map's pixel
+    at flat (row-major) offset ``base + i * dr + j * dc``.
+
+    Examples
+    --------
+    >>> placement((2, 3), 7)  # C[i, j] = M[1 - j, 2 - i]: flat offset 5 - i - 3 j
+    ((3, 2), 5, -1, -3)
+    """
     scan = check_scan(scan)
-    h, w = codes.shape
+    h, w = (int(s) for s in shape)
     t, r, c = scan >> 2, (scan >> 1) & 1, scan & 1
     if not t:
-        base = (h - 1) * w * r + (w - 1) * c
-        return _gather(codes, (h, w), base, -w if r else w, -1 if c else 1, table)
-    base = (h - 1) * w * c + (w - 1) * r
-    return _gather(codes, (w, h), base, -1 if r else 1, -w if c else w, table)
+        return (h, w), (h - 1) * w * r + (w - 1) * c, -w if r else w, -1 if c else 1
+    return (w, h), (h - 1) * w * c + (w - 1) * r, -1 if r else 1, -w if c else w
 
 
 def restore(coded: np.ndarray, shape: tuple[int, int], scan: int, table=None) -> np.ndarray:
