@@ -16,7 +16,8 @@ from vqpress.coding._cm_common cimport (
 )
 from vqpress.coding._palette_common cimport pal_above_bits, pal_ask_avg, pal_rate, pal_step
 from vqpress.coding._range_coder cimport (
-    RangeCoder, rc_code_bit, rc_decode_strip_arg, rc_encode_span, rc_encode_strip_arg, rc_flat_bits, rc_take_symbol,
+    RangeCoder, rc_code_bit, rc_decode_strip_arg, rc_encode_span, rc_encode_strip, rc_encode_strip_arg, rc_flat_bits,
+    rc_take_symbol,
 )
 from vqpress.coding._row_sink cimport RowSink
 from vqpress.coding._symbol_tables cimport st_hits4, st_hits_count, st_learn4, st_learn4_le, st_replicate
