@@ -53,3 +53,12 @@ def test_format_2_2_is_kept():
     heads = {name: read_header((DATA / f"{name}.vqz").read_bytes()) for name in FILES if name.endswith("-22")}
     assert len(heads) >= 4 and all(h.version == "2.2" and h.codebook_form == 2 for h in heads.values())
     assert {"cm", "context"} <= {h.coding for h in heads.values()}
+
+
+def test_format_2_3_is_kept():
+    """The first file of format 2.3: gray frames with their timing (the block before the codebook)."""
+    from vqpress import FrameTiming
+
+    data = (DATA / "face-frames-optimal-8-timed.vqz").read_bytes()
+    assert read_header(data).version == "2.3"
+    assert from_bytes(data).timing == FrameTiming((120, 80, 1500), 0)

@@ -24,6 +24,7 @@ _EXPORTS = {
     "Codebook": "codebook",
     "Compressed": "compressed",
     "FormatError": "errors",
+    "FrameTiming": "_frame_timing",
     "VQError": "errors",
     "compress": "api",
     "fit": "api",
@@ -33,6 +34,7 @@ _EXPORTS = {
     "save": "formats",
     "imread": "imageio",
     "imwrite": "imageio",
+    "imread_animation": "imageio",
     "pack_bits": "bitpack",
     "unpack_bits": "bitpack",
     "get_num_threads": "threads",
@@ -52,9 +54,10 @@ if TYPE_CHECKING:  # pragma: no cover  # for type checkers and IDEs only
     from .codebook import Codebook  # noqa: F401
     from .compressed import Compressed  # noqa: F401
     from .container import from_bytes, load  # noqa: F401
+    from ._frame_timing import FrameTiming  # noqa: F401
     from .errors import FormatError, VQError  # noqa: F401
     from .formats import save  # noqa: F401
-    from .imageio import imread, imwrite  # noqa: F401
+    from .imageio import imread, imread_animation, imwrite  # noqa: F401
     from .threads import get_num_threads, set_num_threads, thread_limit  # noqa: F401
 
 

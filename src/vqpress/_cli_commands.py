@@ -360,6 +360,14 @@ def _info_record(path, shown: str | None = None) -> dict:
     }
     if head.coding == "cm" and head.payload_len >= 8:  # (load refuses shorter cm payloads)
         record["cm"] = _cm_fields(path, head)
+    if head.timing_len:  # (format 2.3; inspect checked the block)
+        from ._frame_timing import from_block
+
+        with open(path, "rb") as fh:
+            fh.seek(head.size)
+            timing = from_block(fh.read(head.timing_len), head.pixel_shape[0])
+        record["frame_ms"] = list(timing.durations)
+        record["loop"] = timing.loop
     return record
 
 
@@ -369,7 +377,7 @@ def _cm_fields(path, head) -> dict:
     from .coding import cm
 
     with open(path, "rb") as fh:
-        fh.seek(head.size + head.codebook_len)
+        fh.seek(head.size + head.timing_len + head.codebook_len)
         info = cm.describe(fh.read(min(head.payload_len, 16)))
     rows = head.map_shape[1] if (info["scan"] or 0) >> 2 else head.map_shape[0]  # strips of the coded map
     return {"model": info["model"], "level": info["level"], "level_name": info["level_name"],
@@ -417,6 +425,7 @@ def _print_info(ui, r) -> None:
                         f"{'strip' if c['strips'] == 1 else 'strips'}"
                         + (f", scan {c['scan']} ({_SCAN_TEXT[c['scan'] >> 2]})" if c["scan"] else ""))]
           if (c := r.get("cm")) else []),
+        *([("frame timing", _timing_text(r["frame_ms"], r["loop"]))] if "frame_ms" in r else []),
         ("file size", f"{r['file_bytes']:,} bytes"),
         ("original size", f"{r['original_bytes']:,} bytes"),
         ("ratio", f"{r['ratio']:.4f} (file / original)"),
@@ -424,6 +433,15 @@ def _print_info(ui, r) -> None:
         ("format", f".vqz {r['format_version']}, codebook "
                    f"{_FORM_TEXT[r['codebook_form']].format(dtype=r['dtype'])}, checksums OK"),
     ], title=r["file"])
+
+
+def _timing_text(durations: list, loop) -> str:
+    """``info``'s words for an animation's frame timing: ``100-400 ms a frame, 1.0 s in all,
+    looping forever``."""
+    low, high = min(durations), max(durations)
+    each = f"{low:,} ms" if low == high else f"{low:,}-{high:,} ms"
+    plays = {None: "playing once", 0: "looping forever"}.get(loop, f"playing {loop + 1} times")
+    return f"{each} a frame, {sum(durations) / 1000:,.1f} s in all, {plays}"
 
 
 def _print_zarr_info(ui, r) -> None:

@@ -181,24 +181,24 @@ def _reference_codebook(name):
 
 
 def _read(job: Job, args):
-    """The image of a job (frames stacked, channels last), whether it holds frames, and
-    the size of its file in bytes."""
+    """The image of a job (frames stacked, channels last), whether it holds frames, the
+    size of its file in bytes, and the frames' timing (None but for an animation)."""
     from ._cli_files import read_stdin
     from .container import MAGIC
-    from .imageio import imread, read_image_bytes
+    from .imageio import imread_animation, read_image_bytes
 
     max_pixels = getattr(args, "max_pixels", None)
     if job.src is None:
         data = read_stdin("an image")
         if data.startswith(MAGIC):
             raise CLIError("standard input is already compressed (a .vqz file); vqpress decompress - restores it")
-        image = read_image_bytes(data, "(standard input)", max_pixels=max_pixels, frames=True)
+        image, timing = read_image_bytes(data, "(standard input)", max_pixels=max_pixels, frames=True, timing=True)
         size = len(data)
     else:
-        image = imread(job.src, max_pixels=max_pixels, frames=True)
+        image, timing = imread_animation(job.src, max_pixels=max_pixels)
         size = job.src.stat().st_size
     frames = image.shape[0] > 1
-    return (image if frames else image[0]), frames, size
+    return (image if frames else image[0]), frames, size, timing
 
 
 def _compress_one(job: Job, codebook, args, ui) -> tuple[dict, bytes]:
@@ -213,24 +213,24 @@ def _compress_one(job: Job, codebook, args, ui) -> tuple[dict, bytes]:
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            image, frames, size_in = _read(job, args)
+            image, frames, size_in, timing = _read(job, args)
             axis = -1 if image.ndim == 3 + frames else None
             chosen = ""
             if codebook is not None:
-                c = _compress(image, frames, axis, args.dither, codebook=codebook)
+                c = _compress(image, frames, axis, args.dither, codebook=codebook, timing=timing)
                 chosen = f" (the codebook of {args.codebook})"
             elif args.psnr is not None:
                 c = api.compress(image, args.n_colors or TARGET_MAX_COLORS, args.strategy, channel_axis=axis,
-                                 psnr=args.psnr)
+                                 psnr=args.psnr).with_timing(timing)
                 chosen = f" (the fewest reaching {args.psnr:g} dB)"
             elif args.max_bytes is not None:
-                c, data, high = _within_bytes(image, frames, axis, target, args)
+                c, data, high = _within_bytes(image, frames, axis, target, args, timing)
                 n = c.codebook.n_colors
                 chosen = (f" (within {args.max_bytes:,} bytes, the most -n allows)" if n == high else
                           f" (within {args.max_bytes:,} bytes; {n + 1} take more)")
             else:
                 c = _compress(image, frames, axis, args.dither, 8 if args.n_colors is None else args.n_colors,
-                              args.strategy)
+                              args.strategy, timing=timing)
             if args.max_bytes is None:
                 data = formats.encode(c, target, coding=args.coding, effort=args.effort, max_pixels=max_pixels,
                                       exact_centers=args.exact_centers)
@@ -250,13 +250,14 @@ def _compress_one(job: Job, codebook, args, ui) -> tuple[dict, bytes]:
     }, data
 
 
-def _compress(image, frames: bool, axis, dither: bool, *args, **kwargs):
+def _compress(image, frames: bool, axis, dither: bool, *args, timing=None, **kwargs):
     """:func:`vqpress.compress`, dithering frame by frame when ``image`` holds frames
-    (``compress`` dithers one image: to it a stack of gray frames is scalar data)."""
+    (``compress`` dithers one image: to it a stack of gray frames is scalar data); the
+    frames' ``timing`` kept."""
     from . import api
 
     if not (dither and frames):
-        return api.compress(image, *args, channel_axis=axis, dither=dither, **kwargs)
+        return api.compress(image, *args, channel_axis=axis, dither=dither, **kwargs).with_timing(timing)
     import numpy as np
 
     from .bitpack import pack_bits
@@ -264,10 +265,10 @@ def _compress(image, frames: bool, axis, dither: bool, *args, **kwargs):
 
     c = api.compress(image, *args, channel_axis=axis, **kwargs)
     codes = np.stack([c.codebook.encode(frame, dither=True) for frame in image])
-    return Compressed(c.codebook, c.shape, pack_bits(codes, c.codebook.bits), _codes=codes)
+    return Compressed(c.codebook, c.shape, pack_bits(codes, c.codebook.bits), _codes=codes, timing=timing)
 
 
-def _within_bytes(image, frames: bool, axis, target, args):
+def _within_bytes(image, frames: bool, axis, target, args, timing):
     """The compressed image with a number of levels (up to ``-n``) whose output takes at most
     ``--max-bytes`` bytes while one more does not (bisection: sizes grow with the count almost
     always, so a larger count may now and then fit too), its bytes and ``-n``'s limit; a
@@ -286,7 +287,7 @@ def _within_bytes(image, frames: bool, axis, target, args):
         if n not in tried:
             with warnings.catch_warnings():  # many candidates: only the answer's size matters
                 warnings.simplefilter("ignore")
-                c = _compress(image, frames, axis, args.dither, n, args.strategy)
+                c = _compress(image, frames, axis, args.dither, n, args.strategy, timing=timing)
             tried[n] = c, formats.encode(c, target, coding=args.coding, effort=args.effort,
                                          exact_centers=args.exact_centers,
                                          max_pixels=getattr(args, "max_pixels", None))

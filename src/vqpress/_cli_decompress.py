@@ -149,15 +149,16 @@ def _decompress_one(src, stdin, dst, head, args, ui):
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             if src is None:
-                image = container.from_bytes(stdin, max_pixels=max_pixels).decompress()
+                c = container.from_bytes(stdin, max_pixels=max_pixels)
             else:
-                image = container.load(src, max_pixels=max_pixels).decompress()
+                c = container.load(src, max_pixels=max_pixels)
+            image = c.decompress()
         ui.warnings(name, caught)
         if suffix == ".npy":
             import numpy as np
 
             return lambda fh: np.save(fh, image, allow_pickle=False)
-        data = encode_image(image, dst or Path("x" + suffix), frames=_pixel_dims(head) == 3)
+        data = encode_image(image, dst or Path("x" + suffix), frames=_pixel_dims(head) == 3, timing=c.timing)
         return lambda fh: fh.write(data)
     except VQError as exc:
         raise in_file(name, exc) from exc

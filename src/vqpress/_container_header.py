@@ -28,8 +28,11 @@ MAGIC = b"\x89VQZ\r\n\x1a\n"
 FORM1_VERSION = (2, 1)
 #: The oldest version that holds codebook form 2, the compact header and compact payloads.
 FORM2_VERSION = (2, 2)
-#: Major versions this vqpress reads.
+#: The frame timing block (format 2.3, vqpress._frame_timing).
+TIMING_VERSION = compact_header.TIMING_VERSION
+#: Major versions this vqpress reads, and the newest minor version of each.
 _READABLE_MAJORS = (1, 2)
+_NEWEST_MINOR = {1: 1, 2: 3}
 MAX_NDIM = 8
 MAX_STRATEGY_LEN = 32
 
@@ -62,6 +65,9 @@ class Header:
     codebook_form: int = forms.FLOAT
     #: Bytes of codebook and payload (the header's length field of form 2).
     body_len: int = 0
+    #: Bytes of the frame timing block that opens the body (format 2.3; 0 before), before the
+    #: codebook: the codebook starts at ``size + timing_len``.
+    timing_len: int = 0
 
     @property
     def n_pixels(self) -> int:
@@ -98,7 +104,7 @@ class Header:
     @property
     def file_size(self) -> int:
         """Length of the whole stream this header announces."""
-        return self.size + self.body_len + CRC.size
+        return self.size + self.timing_len + self.body_len + CRC.size
 
 
 
@@ -161,10 +167,14 @@ def read_header(data) -> Header:
             f".vqz format version {major}.{minor} is not supported by this vqpress "
             f"(reads {', '.join(f'{v}.x' for v in _READABLE_MAJORS)}); upgrade vqpress to read it"
         )
+    if minor > _NEWEST_MINOR[major]:
+        raise FormatError(f".vqz format version {major}.{minor} is newer than this vqpress reads (up to "
+                          f"{major}.{_NEWEST_MINOR[major]}); upgrade vqpress to read it")
     compact_head = ndim == 0 and (major, minor) >= FORM2_VERSION
+    timing_len = 0
     if compact_head:
         fields, header_len = compact_header.unpack(view, len(MAGIC), MAX_NDIM)
-        major, minor, dtype_code, channels, coding, name, form, n_colors, body_len, shape = fields
+        major, minor, dtype_code, channels, coding, name, form, n_colors, body_len, shape, timing_len = fields
         strategy, ndim = name.encode("ascii"), len(shape)
     elif not 1 <= ndim <= MAX_NDIM or slen > MAX_STRATEGY_LEN:
         raise FormatError(f"corrupt header: ndim {ndim} (allowed 1..{MAX_NDIM}) or strategy length {slen}")
@@ -210,4 +220,5 @@ def read_header(data) -> Header:
     return Header(
         f"{major}.{minor}", dtype, tuple(int(d) for d in shape), channels, n_colors,
         BY_NUMBER[coding].name, strategy.decode("ascii"), payload_len, header_len + CRC.size, form, body_len,
+        timing_len,
     )

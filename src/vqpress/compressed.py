@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 
+from ._frame_timing import FrameTiming, check_timing
 from .bitpack import pack_bits, packed_size, unpack_bits
 from .codebook import Codebook
 from .errors import VQError
@@ -26,17 +27,23 @@ class Compressed:
         The codes, bit-packed (see :func:`vqpress.pack_bits`). It may be left out when the
         codes are at hand (``_codes``, as :func:`vqpress.from_bytes` does): it is then
         packed on first use.
+    timing : FrameTiming, optional
+        How long each frame of an animation shows (``shape`` ``(frames, H, W[, C])``: one
+        duration a frame), kept in its ``.vqz`` file and written to the GIF, WebP and PNG
+        animations made of it.
 
     Attributes
     ----------
     codebook : Codebook
     shape : tuple of int
     payload : bytes
+    timing : FrameTiming or None
     """
 
-    __slots__ = ("codebook", "shape", "_payload", "_codes")
+    __slots__ = ("codebook", "shape", "_payload", "_codes", "timing")
 
-    def __init__(self, codebook: Codebook, shape, payload: bytes | None = None, *, _codes=None) -> None:
+    def __init__(self, codebook: Codebook, shape, payload: bytes | None = None, *, _codes=None,
+                 timing: FrameTiming | None = None) -> None:
         if not isinstance(codebook, Codebook):
             raise VQError(f"codebook must be a vqpress.Codebook; got {type(codebook).__name__}")
         try:
@@ -66,11 +73,22 @@ class Compressed:
             if _codes.shape != self._pixel_shape or _codes.dtype.kind != "u":
                 raise VQError(f"codes of shape {self._pixel_shape} expected; got {_codes.shape} {_codes.dtype}")
             _codes.flags.writeable = False
+        if timing is not None:
+            if not isinstance(timing, FrameTiming):
+                raise VQError(f"timing must be a vqpress FrameTiming or None; got {type(timing).__name__}")
+            if len(self._pixel_shape) != 3:
+                raise VQError(f"timing belongs to frames (frames, H, W[, C]); this data has shape {shape}")
+            check_timing(timing, self._pixel_shape[0])
         object.__setattr__(self, "_payload", payload)
         object.__setattr__(self, "_codes", _codes)
+        object.__setattr__(self, "timing", timing)
+
+    def with_timing(self, timing: FrameTiming | None) -> Compressed:
+        """The same image with ``timing`` (a VQError unless it has one duration a frame)."""
+        return Compressed(self.codebook, self.shape, self._payload, _codes=self._codes, timing=timing)
 
     def __reduce__(self):  # pickle and copy: through __init__ (attributes cannot be set)
-        return _restore, (self.codebook, self.shape, self._payload, self._codes)
+        return _restore, (self.codebook, self.shape, self._payload, self._codes, self.timing)
 
     def __setattr__(self, name, value):
         raise AttributeError(f"Compressed is immutable; cannot set {name!r}")
@@ -144,5 +162,5 @@ class Compressed:
         )
 
 
-def _restore(codebook, shape, payload, codes) -> Compressed:
-    return Compressed(codebook, shape, payload, _codes=codes)
+def _restore(codebook, shape, payload, codes, timing=None) -> Compressed:
+    return Compressed(codebook, shape, payload, _codes=codes, timing=timing)

@@ -37,8 +37,9 @@ import numpy as np
 
 from . import _codebook_forms as forms
 from . import _compact_header as compact_header
+from . import _frame_timing as frame_timing
 from ._container_header import (CRC, DTYPE_CODE, DTYPES, FORM1_VERSION, FORM2_VERSION, HEAD, HEADER_MAX, MAGIC,
-                                Header, check_fields, read_header)
+                                TIMING_VERSION, Header, check_fields, read_header)
 from ._fileio import open_regular
 from ._text import count
 from ._validation import check_bool, check_choice, check_max_pixels, check_path, check_pixels
@@ -161,14 +162,18 @@ def to_bytes(compressed: Compressed, coding: str = "auto", *, effort: int | None
         if packed is not None and len(packed[0]) < sum(map(len, codebook)):
             form, codebook = forms.COMPACT, packed
         major, minor = max((major, minor), FORM2_VERSION if compact else FORM1_VERSION)
+    timing = b"" if compressed.timing is None else frame_timing.to_block(compressed.timing)
+    if timing:  # frames with their timing: format 2.3, the block before the codebook
+        major, minor = max((major, minor), TIMING_VERSION)
     if (major, minor) >= FORM2_VERSION:
         header = MAGIC + compact_header.pack(major, minor, dtype_code, cb.channels, number, cb.strategy, form,
-                                             cb.n_colors, len(payload) + sum(map(len, codebook)), shape)
+                                             cb.n_colors, len(payload) + sum(map(len, codebook)), shape,
+                                             len(timing))
     else:
         head = HEAD.pack(major, minor, dtype_code, len(shape), cb.channels, number, len(strategy), form,
                           cb.n_colors, len(payload))
         header = MAGIC + head + struct.pack(f"<{len(shape)}Q", *shape) + strategy
-    body = [*codebook, payload]
+    body = [timing, *codebook, payload]
     body_crc = 0
     for part in body:
         body_crc = zlib.crc32(part, body_crc)
@@ -287,6 +292,8 @@ def inspect(path) -> tuple[Header, Codebook]:
             if size != head.file_size:
                 raise FormatError(f"the file is {size} bytes; its header says {head.file_size} (truncated or extended)")
             fh.seek(head.size)
+            timing = fh.read(head.timing_len)
+            _timing(timing, head)
             if head.codebook_form == forms.COMPACT:
                 start = fh.read(min(head.body_len, _COMPACT_PREFIX))
                 head = _with_compact_len(head, start)
@@ -294,7 +301,7 @@ def inspect(path) -> tuple[Header, Codebook]:
                 prefix = start[head.codebook_len:]
             else:
                 codebook_bytes, prefix = fh.read(head.codebook_len), b""
-            crc = zlib.crc32(codebook_bytes)
+            crc = zlib.crc32(codebook_bytes, zlib.crc32(timing))
             crc = zlib.crc32(prefix, crc)
             left = head.payload_len - len(prefix)
             first = bytearray(prefix)  # the payload's start, for its symbol order
@@ -318,6 +325,17 @@ def inspect(path) -> tuple[Header, Codebook]:
 
 def _body_crc_error() -> FormatError:
     return FormatError("body checksum mismatch: the codebook or payload is damaged")
+
+
+def _timing(block, head: Header):
+    """The frame timing of a format 2.3 body's first ``head.timing_len`` bytes (``block``), or
+    None (earlier formats); a FormatError if it does not fit the image's frames."""
+    if not head.timing_len:
+        return None
+    if len(block) != head.timing_len:
+        raise FormatError("the file shrank while being read")
+    frames = head.pixel_shape[0] if len(head.pixel_shape) == 3 else None
+    return frame_timing.from_block(block, frames)
 
 
 #: Bytes of a body that hold a form-2 codebook's length (its fixed bytes and first varint).
@@ -362,6 +380,8 @@ def _decode_body(view: memoryview, head: Header) -> Compressed:
     body = view[head.size : expected - CRC.size]
     if CRC.unpack_from(view, expected - CRC.size)[0] != zlib.crc32(body):
         raise _body_crc_error()
+    timing = _timing(body[:head.timing_len], head)
+    body = body[head.timing_len:]
     if head.codebook_form == forms.COMPACT:
         head = _with_compact_len(head, body)
     n_colors = head.n_colors
@@ -372,4 +392,4 @@ def _decode_body(view: memoryview, head: Header) -> Compressed:
         raise FormatError(f"the {head.coding} payload decodes to {codes.size} codes; the header says {head.n_pixels}")
     if codes.size and int(codes.max()) >= n_colors:
         raise FormatError(f"payload holds code {int(codes.max())}; the codebook has {count(n_colors, 'colour')}")
-    return Compressed(codebook, head.shape, _codes=codes.reshape(head.pixel_shape))
+    return Compressed(codebook, head.shape, _codes=codes.reshape(head.pixel_shape), timing=timing)

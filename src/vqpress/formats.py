@@ -14,6 +14,7 @@ extension             what is written
 ``.jxl``              lossless JPEG XL (needs ``imagecodecs``), uint8 or 16-bit
 ===================== ==================================================================
 
+Frames keep their timing (``compressed.timing``) in ``.vqz``, GIF, WebP and PNG files.
 Every one of them decodes to exactly ``compressed.decompress()`` (gray stays gray where the
 format has a gray mode; vqpress's reader takes gray GIF and WebP pixels back as gray). A
 lossy format (JPEG, AVIF, HEIF, JPEG 2000) would change the quantized values: it is
@@ -99,7 +100,7 @@ def _gif(c: Compressed, path, max_pixels, vqz: dict) -> bytes:
         raise VQError(f"{path}: a GIF holds at most 256 colours; this image has {cb.n_colors} (use .png, .webp or "
                       ".vqz)")
     levels = cb.levels()
-    return gif_bytes(codes.astype(np.uint8), levels if levels.ndim == 2 else levels[:, None], path)
+    return gif_bytes(codes.astype(np.uint8), levels if levels.ndim == 2 else levels[:, None], path, c.timing)
 
 
 #: Image formats that hold 16-bit gray as well as uint8 images.
@@ -133,7 +134,7 @@ def _image(c: Compressed, path, max_pixels, vqz: dict) -> bytes:
         held = "uint8 images and 16-bit gray" if deep_gray else "uint8 images"
         raise VQError(f"{path}: a {name} file holds {held}; this image is {_samples(cb)} ({_deep_advice(cb)})")
     _checked_pixels(c, max_pixels)
-    return encode_image(c.decompress(), path, frames=frames)
+    return encode_image(c.decompress(), path, frames=frames, timing=c.timing)
 
 
 #: The formats, in the order of the table above. A new format is one entry here.

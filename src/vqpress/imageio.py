@@ -1,20 +1,23 @@
-"""Reading and writing image files through Pillow (PNG, JPEG, TIFF, BMP, WebP, ...)."""
+"""Reading and writing image files through Pillow (PNG, JPEG, TIFF, BMP, WebP, ...): the
+readers here, the writers in ``vqpress._image_writing`` (imported here)."""
 
 from __future__ import annotations
 
 import io
 import re
 import threading
-from pathlib import Path
 
 import numpy as np
 
+from . import _frame_timing as frame_timing
 from . import _jxl, _npy, _tiff_samples
-from ._fileio import atomic_write_bytes, open_regular
+from ._fileio import open_regular
 from ._validation import check_bool, check_max_pixels, check_path, check_pixels, several_frames
+from ._frame_timing import FrameTiming
+from ._image_writing import check_writable, encode_image, gif_bytes, imwrite  # noqa: F401 (the public face)
 from .errors import VQError
 
-__all__ = ["imread", "imwrite"]
+__all__ = ["imread", "imread_animation", "imwrite"]
 
 # Pillow modes kept as they are (uint8, uint16, int32, float32 arrays).
 _MODES_KEPT = ("L", "LA", "RGB", "RGBA", "I;16", "I;16L", "I;16B", "I;16N", "I", "F")
@@ -99,16 +102,62 @@ def imread(path, *, max_pixels: int | None = None, frames: bool = False) -> np.n
     max_pixels = check_max_pixels(max_pixels)
     check_bool(frames, name="frames")
     with open_regular(path) as fh:
-        return _read(fh, path, max_pixels, frames)
+        return _read(fh, path, max_pixels, frames)[0]
 
 
-def read_image_bytes(data: bytes, name: str, *, max_pixels: int | None = None, frames: bool = False) -> np.ndarray:
+def imread_animation(path, *, max_pixels: int | None = None) -> tuple[np.ndarray, FrameTiming | None]:
+    """Read every frame of an image file and how long each shows.
+
+    Parameters
+    ----------
+    path : str or path-like
+        As :func:`imread`.
+    max_pixels : int, optional
+        As :func:`imread`.
+
+    Returns
+    -------
+    frames : ndarray
+        ``(frames, H, W[, C])``, as ``imread(path, frames=True)`` returns them.
+    timing : FrameTiming or None
+        Each frame's duration (milliseconds, rounded) and the loop count of an animated GIF,
+        WebP or PNG (APNG); None for a still image and the formats without timing.
+
+    Raises
+    ------
+    VQError
+        As :func:`imread`.
+
+    Examples
+    --------
+    >>> import vqpress, tempfile, os, numpy as np
+    >>> from vqpress.imageio import imread_animation, encode_image
+    >>> from vqpress._frame_timing import FrameTiming
+    >>> path = os.path.join(tempfile.mkdtemp(), "blink.gif")
+    >>> stack = np.zeros((2, 4, 6), np.uint8); stack[1] = 255
+    >>> _ = open(path, "wb").write(encode_image(stack, path, frames=True, timing=FrameTiming((500, 250))))
+    >>> frames, timing = imread_animation(path)
+    >>> frames.shape, timing
+    ((2, 4, 6), FrameTiming(durations=(500, 250), loop=0))
+    """
+    path = check_path(path)
+    max_pixels = check_max_pixels(max_pixels)
+    with open_regular(path) as fh:
+        return _read(fh, path, max_pixels, True)
+
+
+def read_image_bytes(data: bytes, name: str, *, max_pixels: int | None = None, frames: bool = False,
+                     timing: bool = False):
     """:func:`imread` of an image held in ``data`` (standard input, for one); ``name`` names
-    it in messages."""
-    return _read(io.BytesIO(data), name, check_max_pixels(max_pixels), frames)
+    it in messages. With ``timing`` (and ``frames``), ``(frames, timing)`` as
+    :func:`imread_animation` returns them."""
+    arr, frame_timing = _read(io.BytesIO(data), name, check_max_pixels(max_pixels), frames)
+    return (arr, frame_timing) if timing else arr
 
 
-def _read(fh, path, max_pixels, frames: bool) -> np.ndarray:
+def _read(fh, path, max_pixels, frames: bool) -> tuple[np.ndarray, FrameTiming | None]:
+    """The image (the frames with ``frames``) and the frames' timing (None but for an
+    animation Pillow reads)."""
     from ._deep_samples import needs_own_reader, read_deep
 
     head = fh.read(12)
@@ -116,9 +165,9 @@ def _read(fh, path, max_pixels, frames: bool) -> np.ndarray:
         raise _unreadable(path, "it is empty")
     fh.seek(0)
     if _jxl.is_jxl(head):  # Pillow does not read JPEG XL
-        return _jxl.read(fh.read(), str(path), max_pixels, frames)
+        return _jxl.read(fh.read(), str(path), max_pixels, frames), None
     if _npy.is_npy(head):  # numpy's own format, as imwrite and `vqpress decompress` write it
-        return _npy.read(fh, path, max_pixels, frames)
+        return _npy.read(fh, path, max_pixels, frames), None
     try:
         im = _open(fh, path, max_pixels)
         tiff_why = "would read changed" if im.format == "TIFF" and _tiff_samples.pillow_changes(im, head) else None
@@ -127,7 +176,7 @@ def _read(fh, path, max_pixels, frames: bool) -> np.ndarray:
             raise
         im, tiff_why = None, "does not read"
     if tiff_why is not None:  # tifffile reads what Pillow does not (im is not closed: that closes fh)
-        return _upright(*_tiff_samples.read(fh, path, max_pixels, frames, why=tiff_why), frames)
+        return _upright(*_tiff_samples.read(fh, path, max_pixels, frames, why=tiff_why), frames), None
     with im:
         width, height = im.size
         count = _pillow(path, lambda: getattr(im, "n_frames", 1))
@@ -136,7 +185,7 @@ def _read(fh, path, max_pixels, frames: bool) -> np.ndarray:
             raise several_frames(path, count, f"{what} ({im.format})")
         if max_pixels is not None or count > 1:  # else Image.open applied Pillow's own policy
             check_pixels(count * width * height, max_pixels, what=str(path))
-        arrays, orientation = [], 1
+        arrays, orientation, durations = [], 1, []
         for k in range(count):
             if k:
                 _pillow(path, lambda k=k: im.seek(k))
@@ -149,11 +198,14 @@ def _read(fh, path, max_pixels, frames: bool) -> np.ndarray:
             else:
                 arrays.append(_pillow(path, lambda: _as_array(im)))
                 orientation = orientation if k else _orientation(im, loaded=True)
+            durations.append(im.info.get("duration"))  # (WebP's is there once the frame is loaded)
         loose_modes = im.format in _LOOSE_MODES
+        timing = frame_timing.from_pillow(durations, im.info.get("loop")) \
+            if count > 1 and im.format in ("GIF", "WEBP", "PNG") else None
     arr = _common_mode(arrays, path) if count > 1 else arrays[0]
     if loose_modes and arr.ndim >= 3 and arr.shape[-1] in (3, 4):
         arr = _tight_mode(arr)
-    return _upright(arr if count > 1 else arr[None], orientation, frames)
+    return _upright(arr if count > 1 else arr[None], orientation, frames), timing
 
 
 def _upright(arr: np.ndarray, orientation: int, frames: bool) -> np.ndarray:
@@ -323,194 +375,3 @@ def _unsigned_32_bit_tiff(im) -> bool:
 def _is_gray(rgb: np.ndarray) -> bool:
     """Whether every pixel of an RGB(A) array has equal red, green and blue."""
     return bool((rgb[..., 0] == rgb[..., 1]).all() and (rgb[..., 1] == rgb[..., 2]).all())
-
-
-#: Formats written by vqpress itself rather than Pillow: extension -> (name, module to install).
-_OWN_FORMATS = {".jxl": ("JPEG XL", "imagecodecs")}
-#: Options that make Pillow's writer of a format lossless (WebP is lossy by default).
-_LOSSLESS = {"WEBP": {"lossless": True, "exact": True, "quality": 100}}
-
-
-def _pil_format(path) -> str:
-    from PIL import Image
-
-    suffix = Path(path).suffix.lower()
-    if suffix in _OWN_FORMATS:
-        return _OWN_FORMATS[suffix][0]
-    fmt = Image.registered_extensions().get(suffix)
-    if fmt is None or fmt not in Image.SAVE:
-        what = f"unknown image extension {Path(path).suffix!r} ({path})" if suffix else f"{path} has no extension"
-        raise VQError(f"{what}: use .png, .tif, .bmp, .jpg, .webp, ... (or .npy)")
-    return fmt
-
-
-def _pil_mode(dtype, shape, path) -> str:
-    """Pillow mode of an array of ``dtype`` and ``shape`` written to ``path``, or a VQError."""
-    dtype = np.dtype(dtype)
-    if dtype == np.uint8 and len(shape) == 2:
-        return "L"
-    if dtype == np.uint8 and len(shape) == 3 and shape[-1] in (2, 3, 4):
-        return {2: "LA", 3: "RGB", 4: "RGBA"}[shape[-1]]
-    if dtype == np.uint16 and len(shape) == 2:
-        if Path(path).suffix.lower() not in (".png", ".tif", ".tiff", ".jxl"):
-            raise VQError(f"16-bit images can be written as .png, .tif or .jxl, not {Path(path).suffix!r} ({path})")
-        return "I;16"
-    raise VQError(
-        f"imwrite takes (H, W) uint8/uint16 or (H, W, 2|3|4) uint8 arrays; got shape {tuple(shape)} "
-        f"dtype {dtype} (save it as .npy or .vqz instead)"
-    )
-
-
-def check_writable(path, dtype, shape, *, frames: bool = False) -> None:
-    """Raise :class:`VQError` unless an image of ``dtype`` and ``shape`` can be written to
-    ``path`` (its extension picks the format) without writing anything.
-
-    For example a ``.jpg`` cannot hold an RGBA image; the message says what can. With
-    ``frames``, ``shape[0]`` counts frames (or pages) of shape ``shape[1:]``.
-    """
-    from PIL import Image
-
-    fmt = _pil_format(path)
-    if frames and len(shape) < 3:
-        raise VQError(f"frames of shape {tuple(shape)}: expected (frames, H, W[, C])")
-    mode = _pil_mode(dtype, shape[1:] if frames else shape, path)
-    if Path(path).suffix.lower() in _OWN_FORMATS:
-        name, module = _OWN_FORMATS[Path(path).suffix.lower()]
-        try:
-            __import__(module)
-        except ImportError:
-            raise VQError(f"{path}: writing {name} needs the {module} package (pip install {module})") from None
-        if frames and shape[0] > 1:
-            raise VQError(f"{path}: vqpress writes one image as {name}; these are {shape[0]} frames "
-                          "(use .gif, .webp, .tif or .vqz)")
-        return
-    Image.init()
-    if frames and shape[0] > 1 and fmt not in Image.SAVE_ALL:
-        raise VQError(f"{path}: the {fmt} format holds one image; these are {shape[0]} frames "
-                      "(use .gif, .webp, .png, .tif or .vqz)")
-    probe = Image.new(mode, (1, 1))
-    try:
-        probe.save(io.BytesIO(), format=fmt, **_LOSSLESS.get(fmt, {}))
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        what = {"L": "8-bit gray", "LA": "gray + alpha", "RGB": "RGB", "RGBA": "RGBA (with alpha)",
-                "I;16": "16-bit gray"}[mode]
-        raise VQError(f"{path}: the {fmt} format cannot hold {what} images ({exc}); "
-                      "use .png or .tif (any of these), or .npy") from None
-
-
-def encode_image(image, path, *, frames: bool = False) -> bytes:
-    """``image`` encoded in the format that ``path``'s extension names (nothing is written).
-
-    WebP is written lossless, GIF with the image's own colours (at most 256, none partly
-    transparent: otherwise a :class:`VQError`), JPEG XL (``.jxl``, with ``imagecodecs``)
-    lossless. With ``frames``, ``image`` is ``(frames, H, W[, C])``: written as an
-    animation or as pages where the format can hold several (GIF, WebP, PNG, TIFF).
-    Other parameters and errors as :func:`imwrite`.
-    """
-    arr = np.asarray(image)
-    if arr.dtype.kind in "ui" and not arr.dtype.isnative:  # big-endian 16-bit (FITS, PGM): same values
-        arr = arr.astype(arr.dtype.newbyteorder("="))
-    check_writable(path, arr.dtype, arr.shape, frames=frames)
-    stack = arr if frames else arr[None]
-    fmt = _pil_format(path)
-    if fmt == "JPEG XL":
-        import imagecodecs
-
-        return bytes(imagecodecs.jpegxl_encode(np.ascontiguousarray(stack[0]), lossless=True))
-    if fmt == "GIF":
-        colours = stack.reshape(-1, stack.shape[-1]) if stack.ndim == 4 else stack.reshape(-1, 1)
-        palette, codes = np.unique(colours, axis=0, return_inverse=True)
-        if palette.shape[0] > 256:
-            raise VQError(f"{path}: a GIF holds at most 256 colours; this image has {palette.shape[0]} "
-                          "(use .png or .webp, lossless for any number of colours)")
-        return gif_bytes(codes.reshape(stack.shape[:3]).astype(np.uint8), palette, path)
-    if fmt == "WEBP" and stack.shape[0] > 1 and stack.ndim == 4 and stack.shape[-1] in (2, 4):
-        hidden = (stack[..., -1] == 0) & (stack[..., :-1] != 0).any(axis=-1)
-        if hidden.any():  # libwebp's animation encoder has no "exact" mode
-            raise VQError(f"{path}: an animated WebP does not keep the colour of fully transparent pixels, "
-                          f"and {int(hidden.sum()):,} pixels have one (use .png, .tif or .vqz)")
-    from PIL import Image
-
-    pils = [Image.fromarray(np.ascontiguousarray(a)) for a in stack]
-    options = dict(_LOSSLESS.get(fmt, {}))
-    if len(pils) > 1:
-        options.update(save_all=True, append_images=pils[1:])
-    buf = io.BytesIO()
-    try:
-        pils[0].save(buf, format=fmt, **options)
-    except (OSError, ValueError) as exc:
-        raise VQError(f"cannot encode the image for {path}: {exc}") from None
-    return buf.getvalue()
-
-
-def gif_bytes(codes: np.ndarray, palette: np.ndarray, path) -> bytes:
-    """An exact GIF of palette images: ``codes`` (frames, H, W) uint8 indices into
-    ``palette`` (k, C) uint8, ``k <= 256``, C = 1 (gray), 2 (gray + alpha), 3 (RGB) or 4
-    (RGBA). A GIF has one fully transparent colour and no partial transparency, so a
-    palette with alpha may have at most one entry of alpha 0 and all others 255;
-    otherwise a :class:`VQError` names ``path``."""
-    from PIL import Image
-
-    palette = np.asarray(palette, dtype=np.uint8)
-    k, channels = palette.shape
-    transparency = None
-    if channels in (2, 4):
-        alpha = palette[:, -1]
-        clear = np.flatnonzero(alpha == 0)
-        if ((alpha != 0) & (alpha != 255)).any() or clear.size > 1:
-            raise VQError(f"{path}: a GIF has one fully transparent colour and no partial transparency; this "
-                          f"image has {int(((alpha != 0) & (alpha != 255)).sum())} partly transparent and "
-                          f"{clear.size} fully transparent colours (use .png or .webp)")
-        transparency = int(clear[0]) if clear.size else None
-        palette = palette[:, :-1]
-    rgb = np.repeat(palette, 3, axis=1) if palette.shape[1] == 1 else palette
-    frames = []
-    for frame in codes:
-        im = Image.frombytes("P", (frame.shape[1], frame.shape[0]), np.ascontiguousarray(frame).tobytes())
-        im.putpalette(rgb.tobytes(), rawmode="RGB")
-        frames.append(im)
-    options = {"optimize": False}
-    if transparency is not None:
-        options["transparency"] = transparency
-    if len(frames) > 1:
-        # each frame whole, shown over nothing: disposal 2 restores the background (transparent)
-        options.update(save_all=True, append_images=frames[1:], disposal=2, loop=0)
-    buf = io.BytesIO()
-    frames[0].save(buf, format="GIF", **options)
-    return buf.getvalue()
-
-
-def imwrite(path, image, *, overwrite: bool = False) -> Path:
-    """Write an array as an image file; the format follows the file's extension.
-
-    Parameters
-    ----------
-    path : str or path-like
-        Target file, e.g. ``"out.png"``. Written atomically (temporary file, then rename).
-    image : ndarray
-        ``(H, W)`` uint8 or uint16 (16-bit needs PNG or TIFF), or ``(H, W, 2|3|4)`` uint8
-        (gray + alpha, RGB, RGBA). WebP is written lossless; ``.jxl`` (JPEG XL, lossless)
-        needs ``imagecodecs``. A ``.npy`` path takes any array (numpy's own format).
-    overwrite : bool, default False
-        Replace an existing file; otherwise an existing file is an error.
-
-    Returns
-    -------
-    pathlib.Path
-
-    Raises
-    ------
-    VQError
-        An array or format that cannot hold it (an RGBA image as JPEG, ...), an existing
-        file without ``overwrite``, or a folder that cannot be written (read-only, full).
-    """
-    path = check_path(path)
-    check_bool(overwrite, name="overwrite")
-    if path.is_dir():
-        raise VQError(f"{path} is a directory; give a file name")
-    if path.suffix.lower() == ".npy":  # any array, as numpy stores it
-        buffer = io.BytesIO()
-        np.save(buffer, np.asarray(image), allow_pickle=False)
-        return atomic_write_bytes(path, buffer.getvalue(), overwrite=overwrite)
-    data = encode_image(image, path)
-    return atomic_write_bytes(path, data, overwrite=overwrite)
