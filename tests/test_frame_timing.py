@@ -256,3 +256,11 @@ def test_every_damaged_byte_of_a_timed_file_is_refused(timed):
         except FormatError:
             continue
         raise AssertionError(f"byte {i} flipped decoded to {back!r}")
+
+
+def test_info_words_for_the_loop_count():
+    from vqpress._cli_commands import _timing_text
+
+    assert _timing_text([100, 100], 0) == "100 ms a frame, 0.2 s in all, looping forever"
+    assert _timing_text([40, 2000], 2) == "40-2,000 ms a frame, 2.0 s in all, loop count 2"
+    assert _timing_text([5], None) == "5 ms a frame, 0.0 s in all, no loop count"

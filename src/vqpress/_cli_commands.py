@@ -437,10 +437,10 @@ def _print_info(ui, r) -> None:
 
 def _timing_text(durations: list, loop) -> str:
     """``info``'s words for an animation's frame timing: ``100-400 ms a frame, 1.0 s in all,
-    looping forever``."""
+    looping forever`` (or the file's loop count as it was read)."""
     low, high = min(durations), max(durations)
     each = f"{low:,} ms" if low == high else f"{low:,}-{high:,} ms"
-    plays = {None: "playing once", 0: "looping forever"}.get(loop, f"playing {loop + 1} times")
+    plays = {None: "no loop count", 0: "looping forever"}.get(loop, f"loop count {loop}")
     return f"{each} a frame, {sum(durations) / 1000:,.1f} s in all, {plays}"
 
 

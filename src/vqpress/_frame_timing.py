@@ -34,9 +34,10 @@ class FrameTiming:
     durations : tuple of int
         How long each frame shows, in milliseconds (0..2^32 - 1), one per frame.
     loop : int or None
-        How many times the animation plays after the first (GIF's, WebP's and APNG's
-        count: 0 forever, 1..65535), or None where the file named none (a GIF without it
-        plays once).
+        The file's loop count as GIF, WebP and APNG store it (0: forever; 1..65535, which
+        viewers read as the number of plays or of repeats after the first, by format), kept
+        as it was read and written as it is; or None where the file named none (a GIF
+        without one plays once).
 
     Examples
     --------
