@@ -85,6 +85,7 @@ Example:
   vqpress compress day*.png --codebook ref.vqz   # one palette for many images
   cat photo.png | vqpress compress - > photo.vqz
   vqpress compress depth.npy -n 64           # float data, as numpy saves it
+  vqpress compress clip.gif -n 32 -o small.webp  # an animation, its timing kept
   vqpress compress mosaic.ome.tif -o mosaic.zarr # larger than memory, streamed
 
 One input: -o is the output file; its extension picks the format: .vqz, .png (indexed
@@ -93,7 +94,7 @@ imagecodecs); lossy formats are refused. - reads standard input, -o - writes sta
 output (.vqz). Several inputs or a folder (its image files, not recursive): -o is a folder
 (default: beside each input) and each input becomes <stem>.vqz, or <stem>EXT with --ext.
 Gray, gray + alpha, RGB and RGBA images, animations and multi-page TIFFs (every frame, one
-codebook), and .npy arrays of integers or floats ((H, W), (H, W, C), frames of them: what
+codebook; an animation's frame durations and loop count kept in .vqz, GIF, WebP, PNG), and .npy arrays of integers or floats ((H, W), (H, W, C), frames of them: what
 decompress writes as .npy); the default strategy is optimal for gray images and kmeans for the others
 (mediancut is the fast colour strategy). Nothing is written unless every input
 compresses. The summary gives the PSNR and the size against the input file and against
