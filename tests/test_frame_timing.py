@@ -54,7 +54,9 @@ def durations_of(data: bytes) -> tuple[list, object]:
 
 def test_frame_timing_checks_its_fields():
     assert FrameTiming((0, MAX_DURATION), None).loop is None
-    for bad in ((), [100], (100, -1), (100, MAX_DURATION + 1), (True, 100), (1.5,), "100"):
+    assert FrameTiming([100, np.uint16(250)], np.int64(3)) == FrameTiming((100, 250), 3)  # kept as ints
+    assert FrameTiming(np.array([5, 6])).durations == (5, 6) and type(FrameTiming(np.array([5])).durations[0]) is int
+    for bad in ((), [], (100, -1), (100, MAX_DURATION + 1), (True, 100), (1.5,), "100", None, 100):
         with pytest.raises(VQError, match="durations must be|a frame's duration must be"):
             FrameTiming(bad)
     for bad in (-1, MAX_LOOP + 1, True, 1.0, "0"):

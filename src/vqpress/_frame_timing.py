@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
 from . import _varint as varint
 from .errors import FormatError, VQError
 
@@ -32,7 +34,8 @@ class FrameTiming:
     Attributes
     ----------
     durations : tuple of int
-        How long each frame shows, in milliseconds (0..2^32 - 1), one per frame.
+        How long each frame shows, in milliseconds (0..2^32 - 1), one per frame (any
+        sequence of integers is taken, and kept as a tuple of ints).
     loop : int or None
         The file's loop count as GIF, WebP and APNG store it (0: forever; 1..65535, which
         viewers read as the number of plays or of repeats after the first, by format), kept
@@ -49,6 +52,15 @@ class FrameTiming:
     loop: int | None = 0
 
     def __post_init__(self) -> None:
+        durations = self.durations
+        if isinstance(durations, (list, np.ndarray)) or (
+                not isinstance(durations, (tuple, str, bytes)) and hasattr(durations, "__iter__")):
+            durations = tuple(durations)
+        if isinstance(durations, tuple):  # numpy integers as ints (a bool or a float stays, and is refused)
+            durations = tuple(int(d) if isinstance(d, np.integer) else d for d in durations)
+        object.__setattr__(self, "durations", durations)
+        if isinstance(self.loop, np.integer):
+            object.__setattr__(self, "loop", int(self.loop))
         check_timing(self)
 
 
