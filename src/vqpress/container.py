@@ -15,6 +15,8 @@ Layout (all integers little-endian; the full specification is ``docs/FORMAT.md``
 
 Format 2.2 has the compact header (vqpress._compact_header: byte 11 is 0, the numbers are
 varints, the strategy a code, the length field that of codebook and payload together).
+Format 2.3 adds the frames' timing (vqpress._frame_timing): its block opens the body, before
+the codebook, its length in the compact header; it is written only for frames that have one.
 
 A reader trusts nothing it has not checked, in this order: the header's fields against
 fixed limits and its CRC (:func:`read_header`); the image's size against ``max_pixels``
