@@ -359,9 +359,7 @@ def _relabel(codes: np.ndarray, table: np.ndarray, out: np.ndarray | None = None
 
         # a byte table: 4-5x faster than np.take, whose indices are intp (decoding a map of
         # 256 colours spent 2% of its time here)
-        full = np.zeros(256, dtype=np.uint8)
-        full[:len(table)] = table
-        apply_table(codes.reshape(-1), full, out.reshape(-1))
+        apply_table(codes.reshape(-1), scans.byte_table(table), out.reshape(-1))
         return out
     # np.take writes straight into out (2-3x faster than table[...] and a copy); it makes
     # its indices intp first, so blocks of 2^16 pixels (and out may alias codes)
